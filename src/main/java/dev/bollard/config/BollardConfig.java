@@ -1,0 +1,44 @@
+package dev.bollard.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Bollard's whole configuration, typed and validated. Built by {@link ConfigLoader} from defaults, an optional
+ * YAML file, {@code BOLLARD_*} environment variables and command-line flags, in that order of precedence.
+ */
+public record BollardConfig(Path dataDir, Server server, Storage storage, Database database, Uploads uploads,
+                            Registry registry) {
+
+    /** Where the HTTP server listens. */
+    public record Server(String host, int port) {
+        public boolean isLoopback() {
+            return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
+        }
+    }
+
+    /** The blob store: only {@code filesystem} for now. */
+    public record Storage(String type, Path path) {
+    }
+
+    /** The metadata database (H2 embedded by default). */
+    public record Database(String url, String username, String password, int maxPoolSize) {
+        @Override
+        public String toString() { // never print the password
+            return "Database[url=" + url + ", username=" + username + ", maxPoolSize=" + maxPoolSize + "]";
+        }
+    }
+
+    /** Upload sessions: how long an idle one lives and how often expired ones are swept. */
+    public record Uploads(Path stagingPath, Duration expiry, Duration cleanupInterval) {
+    }
+
+    /** Behaviour of the distribution API. */
+    public record Registry(boolean deleteEnabled, long maxManifestBytes) {
+    }
+
+    /** The embedded defaults with all data under {@code dataDir}, listening on {@code host:port}. */
+    public static BollardConfig defaults(Path dataDir, String host, int port) {
+        return ConfigLoader.builder().set("data-dir", dataDir.toString()).set("server.listen", host + ":" + port).load();
+    }
+}

@@ -1,0 +1,236 @@
+package dev.bollard.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Builds a {@link BollardConfig}. Every key is listed in {@link #KEYS} with its default; a YAML file uses the
+ * same keys nested ({@code server: {listen: ...}}), the environment overrides with {@code BOLLARD_SERVER_LISTEN},
+ * and explicit {@link Builder#set} calls (command-line flags) override both. Unknown keys are errors.
+ */
+public final class ConfigLoader {
+
+    /** Every configuration key, its default ("" = derived or none) and what it means; docs/configuration.md mirrors it. */
+    public static final Map<String, String[]> KEYS;
+
+    static {
+        Map<String, String[]> k = new LinkedHashMap<>();
+        k.put("data-dir", new String[] {"./data", "directory for all data of the embedded defaults"});
+        k.put("server.listen", new String[] {"127.0.0.1:5000", "host:port the HTTP server binds"});
+        k.put("storage.type", new String[] {"filesystem", "blob store backend (filesystem)"});
+        k.put("storage.path", new String[] {"", "blob directory; default <data-dir>/blobs"});
+        k.put("database.url", new String[] {"", "JDBC URL; default an embedded H2 file under <data-dir>/db"});
+        k.put("database.username", new String[] {"", "database user"});
+        k.put("database.password", new String[] {"", "database password"});
+        k.put("database.max-pool-size", new String[] {"16", "largest number of pooled database connections"});
+        k.put("uploads.path", new String[] {"", "staging directory of upload sessions; default <data-dir>/uploads"});
+        k.put("uploads.expiry", new String[] {"24h", "an upload session idle this long is deleted"});
+        k.put("uploads.cleanup-interval", new String[] {"10m", "how often expired upload sessions are swept"});
+        k.put("registry.delete-enabled", new String[] {"true", "allow DELETE of manifests, tags and blobs"});
+        k.put("registry.max-manifest-bytes", new String[] {"4194304", "largest manifest accepted on PUT"});
+        KEYS = Collections.unmodifiableMap(k);
+    }
+
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+
+    private ConfigLoader() {
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Collects configuration sources; later sources override earlier ones. */
+    public static final class Builder {
+        private final Map<String, String> values = new LinkedHashMap<>();
+        private final Map<String, String> sources = new LinkedHashMap<>();
+
+        private Builder() {
+            KEYS.forEach((key, meta) -> values.put(key, meta[0]));
+        }
+
+        /** Reads a YAML file of nested keys. */
+        public Builder file(Path file) {
+            JsonNode root;
+            try {
+                root = new ObjectMapper(new YAMLFactory()).readTree(Files.readAllBytes(file));
+            } catch (IOException e) {
+                throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage(), e);
+            }
+            if (root == null || root.isMissingNode() || root.isNull()) {
+                return this;
+            }
+            if (!root.isObject()) {
+                throw new ConfigException(file + ": the configuration must be a YAML mapping");
+            }
+            flatten("", root, file.toString());
+            return this;
+        }
+
+        private void flatten(String prefix, JsonNode node, String source) {
+            for (Map.Entry<String, JsonNode> e : node.properties()) {
+                String key = prefix + e.getKey();
+                if (e.getValue().isObject()) {
+                    flatten(key + ".", e.getValue(), source);
+                } else if (e.getValue().isContainerNode()) {
+                    throw new ConfigException(source + ": " + key + " must be a single value");
+                } else {
+                    put(key, e.getValue().isNull() ? "" : e.getValue().asText(), source);
+                }
+            }
+        }
+
+        /** Applies {@code BOLLARD_*} variables: {@code BOLLARD_DATABASE_MAX_POOL_SIZE} sets {@code database.max-pool-size}. */
+        public Builder environment(Map<String, String> env) {
+            for (String key : KEYS.keySet()) {
+                String value = env.get(environmentName(key));
+                if (value != null) {
+                    put(key, value, "environment " + environmentName(key));
+                }
+            }
+            return this;
+        }
+
+        public Builder set(String key, String value) {
+            put(key, value, "command line");
+            return this;
+        }
+
+        private void put(String key, String value, String source) {
+            if (!KEYS.containsKey(key)) {
+                throw new ConfigException(source + ": unknown configuration key '" + key + "' (known keys: "
+                        + String.join(", ", KEYS.keySet()) + ")");
+            }
+            values.put(key, value);
+            sources.put(key, source);
+        }
+
+        /** Validates and returns the configuration; every problem found is reported at once. */
+        public BollardConfig load() {
+            List<String> problems = new ArrayList<>();
+            Path dataDir = Path.of(text("data-dir", problems, true)).toAbsolutePath().normalize();
+
+            String listen = text("server.listen", problems, true);
+            String host = "127.0.0.1";
+            int port = 5000;
+            int colon = listen.lastIndexOf(':');
+            if (colon <= 0) {
+                problems.add(describe("server.listen") + " must be host:port, e.g. 127.0.0.1:5000");
+            } else {
+                host = listen.substring(0, colon);
+                if (host.startsWith("[") && host.endsWith("]")) {
+                    host = host.substring(1, host.length() - 1);
+                }
+                port = integer("server.listen", listen.substring(colon + 1), 0, 65535, problems);
+            }
+
+            String storageType = text("storage.type", problems, true);
+            if (!storageType.equals("filesystem")) {
+                problems.add(describe("storage.type") + " '" + storageType + "' is not supported (filesystem)");
+            }
+            Path storagePath = pathOr("storage.path", dataDir.resolve("blobs"));
+
+            String dbUrl = values.get("database.url");
+            if (dbUrl.isEmpty()) {
+                dbUrl = "jdbc:h2:file:" + dataDir.resolve("db").resolve("bollard");
+            } else if (!dbUrl.startsWith("jdbc:h2:") && !dbUrl.startsWith("jdbc:postgresql:")) {
+                problems.add(describe("database.url") + " must be a jdbc:h2: or jdbc:postgresql: URL");
+            }
+            int pool = integer("database.max-pool-size", values.get("database.max-pool-size"), 1, 1000, problems);
+
+            Path staging = pathOr("uploads.path", dataDir.resolve("uploads"));
+            Duration expiry = duration("uploads.expiry", problems);
+            Duration cleanup = duration("uploads.cleanup-interval", problems);
+
+            boolean deleteEnabled = bool("registry.delete-enabled", problems);
+            long maxManifest = integer("registry.max-manifest-bytes", values.get("registry.max-manifest-bytes"),
+                    1024, 64 * 1024 * 1024, problems);
+
+            if (!problems.isEmpty()) {
+                throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", problems));
+            }
+            return new BollardConfig(dataDir,
+                    new BollardConfig.Server(host, port),
+                    new BollardConfig.Storage(storageType, storagePath),
+                    new BollardConfig.Database(dbUrl, values.get("database.username"), values.get("database.password"), pool),
+                    new BollardConfig.Uploads(staging, expiry, cleanup),
+                    new BollardConfig.Registry(deleteEnabled, maxManifest));
+        }
+
+        private String describe(String key) {
+            return key + (sources.containsKey(key) ? " (from " + sources.get(key) + ")" : "");
+        }
+
+        private String text(String key, List<String> problems, boolean required) {
+            String v = values.get(key).trim();
+            if (required && v.isEmpty()) {
+                problems.add(describe(key) + " must not be empty");
+                return KEYS.get(key)[0];
+            }
+            return v;
+        }
+
+        private Path pathOr(String key, Path fallback) {
+            String v = values.get(key).trim();
+            return v.isEmpty() ? fallback : Path.of(v).toAbsolutePath().normalize();
+        }
+
+        private int integer(String key, String text, long min, long max, List<String> problems) {
+            try {
+                long v = Long.parseLong(text.trim());
+                if (v < min || v > max) {
+                    problems.add(describe(key) + " must be between " + min + " and " + max + ", not " + v);
+                    return (int) min;
+                }
+                return (int) v;
+            } catch (NumberFormatException e) {
+                problems.add(describe(key) + " must be a whole number, not '" + text + "'");
+                return (int) min;
+            }
+        }
+
+        private boolean bool(String key, List<String> problems) {
+            String v = values.get(key).trim().toLowerCase(Locale.ROOT);
+            if (v.equals("true") || v.equals("false")) {
+                return Boolean.parseBoolean(v);
+            }
+            problems.add(describe(key) + " must be true or false, not '" + v + "'");
+            return false;
+        }
+
+        private Duration duration(String key, List<String> problems) {
+            String v = values.get(key).trim();
+            Matcher m = DURATION.matcher(v);
+            if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+                problems.add(describe(key) + " must be a positive duration such as 90s, 10m, 24h or 7d, not '" + v + "'");
+                return Duration.ofHours(1);
+            }
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            };
+        }
+    }
+
+    /** The environment variable that overrides {@code key}. */
+    public static String environmentName(String key) {
+        return "BOLLARD_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+    }
+}

@@ -1,0 +1,60 @@
+package dev.bollard.oci;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** A parsed manifest: an image manifest (config + layers) or an index (a list of manifests). */
+public sealed interface Manifest permits Manifest.Image, Manifest.Index {
+
+    String mediaType();
+
+    Optional<Descriptor> subject();
+
+    /** The artifactType field as written, or null. */
+    String artifactType();
+
+    Map<String, String> annotations();
+
+    /**
+     * The artifact type the referrers API reports: the artifactType field, or for an image manifest
+     * without one, its config's media type.
+     */
+    String effectiveArtifactType();
+
+    /** An image manifest: OCI image manifest or Docker schema 2. */
+    record Image(String mediaType, Descriptor config, List<Descriptor> layers, Optional<Descriptor> subject,
+                 String artifactType, Map<String, String> annotations) implements Manifest {
+        public Image {
+            layers = List.copyOf(layers);
+            annotations = annotations == null ? Map.of() : Map.copyOf(annotations);
+        }
+
+        /** The blobs the registry must hold for this manifest: the config and every distributable layer. */
+        public List<Descriptor> requiredBlobs() {
+            List<Descriptor> blobs = new java.util.ArrayList<>(layers.size() + 1);
+            blobs.add(config);
+            layers.stream().filter(l -> !l.isExternal()).forEach(blobs::add);
+            return blobs;
+        }
+
+        @Override
+        public String effectiveArtifactType() {
+            return artifactType != null ? artifactType : config.mediaType();
+        }
+    }
+
+    /** An index: OCI image index or Docker manifest list. */
+    record Index(String mediaType, List<Descriptor> manifests, Optional<Descriptor> subject,
+                 String artifactType, Map<String, String> annotations) implements Manifest {
+        public Index {
+            manifests = List.copyOf(manifests);
+            annotations = annotations == null ? Map.of() : Map.copyOf(annotations);
+        }
+
+        @Override
+        public String effectiveArtifactType() {
+            return artifactType;
+        }
+    }
+}
