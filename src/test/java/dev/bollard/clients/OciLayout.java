@@ -125,6 +125,35 @@ final class OciLayout {
         return new Descriptor(mediaType, digest, data.length);
     }
 
+    /**
+     * Writes a single-platform image: one gzip layer per map of files (path → content), its config and its
+     * manifest; returns the manifest's descriptor.
+     */
+    Descriptor writeImage(String os, String architecture, List<Map<String, byte[]>> layerFiles) {
+        ObjectNode config = JSON.createObjectNode();
+        config.put("created", "2024-01-01T00:00:00Z");
+        config.put("architecture", architecture);
+        config.put("os", os);
+        config.putObject("config").putArray("Cmd").add("/bin/app");
+        ObjectNode rootfs = config.putObject("rootfs");
+        rootfs.put("type", "layers");
+        ArrayNode diffIds = rootfs.putArray("diff_ids");
+        List<Descriptor> layers = new ArrayList<>();
+        for (Map<String, byte[]> files : layerFiles) {
+            byte[] tar = Tar.tar(files);
+            diffIds.add(sha256(tar));
+            layers.add(writeBlob(OCI_LAYER_GZIP, Tar.gzip(tar)));
+        }
+        Descriptor configDescriptor = writeBlob(OCI_CONFIG, json(config));
+        ObjectNode manifest = JSON.createObjectNode();
+        manifest.put("schemaVersion", 2);
+        manifest.put("mediaType", OCI_MANIFEST);
+        manifest.set("config", configDescriptor.toJson());
+        ArrayNode layerArray = manifest.putArray("layers");
+        layers.forEach(d -> layerArray.add(d.toJson()));
+        return writeBlob(OCI_MANIFEST, json(manifest));
+    }
+
     JsonNode indexJson() {
         try {
             return JSON.readTree(root.resolve("index.json").toFile());

@@ -48,41 +48,17 @@ class SkopeoMultiArchTest {
     static void writeMultiArchLayout() {
         Skopeo.assumeInstalled();
         source = OciLayout.create(classDir.resolve("source"));
-        byte[] sharedTar = Tar.tar(Map.of("usr/share/bollard/README", "shared by every platform\n".getBytes(StandardCharsets.UTF_8)));
-        byte[] sharedLayer = Tar.gzip(sharedTar);
+        Map<String, byte[]> shared = Map.of("usr/share/bollard/README", "shared by every platform\n".getBytes(StandardCharsets.UTF_8));
 
         ArrayNode indexEntries = OciLayout.JSON.createArrayNode();
         for (String arch : ARCHES) {
             byte[] binary = new byte[256 * 1024 + arch.length()];
             ThreadLocalRandom.current().nextBytes(binary);
-            List<byte[]> tars = List.of(sharedTar,
-                    Tar.tar(Map.of("bin/app", binary)),
-                    Tar.tar(Map.of("etc/platform", ("linux/" + arch + "\n").getBytes(StandardCharsets.UTF_8))));
-            List<OciLayout.Descriptor> layerDescriptors = new ArrayList<>();
-            ObjectNode config = OciLayout.JSON.createObjectNode();
-            config.put("created", "2024-01-01T00:00:00Z");
-            config.put("architecture", arch);
-            config.put("os", "linux");
-            config.putObject("config").putArray("Cmd").add("/bin/app");
-            ObjectNode rootfs = config.putObject("rootfs");
-            rootfs.put("type", "layers");
-            ArrayNode diffIds = rootfs.putArray("diff_ids");
-            for (int i = 0; i < tars.size(); i++) {
-                byte[] gz = i == 0 ? sharedLayer : Tar.gzip(tars.get(i));
-                layerDescriptors.add(source.writeBlob(OciLayout.OCI_LAYER_GZIP, gz));
-                diffIds.add(OciLayout.sha256(tars.get(i)));
-            }
-            OciLayout.Descriptor configDescriptor = source.writeBlob(OciLayout.OCI_CONFIG, OciLayout.json(config));
-
-            ObjectNode manifest = OciLayout.JSON.createObjectNode();
-            manifest.put("schemaVersion", 2);
-            manifest.put("mediaType", OciLayout.OCI_MANIFEST);
-            manifest.set("config", configDescriptor.toJson());
-            ArrayNode layerArray = manifest.putArray("layers");
-            layerDescriptors.forEach(d -> layerArray.add(d.toJson()));
-            OciLayout.Descriptor m = source.writeBlob(OciLayout.OCI_MANIFEST, OciLayout.json(manifest));
+            OciLayout.Descriptor m = source.writeImage("linux", arch, List.of(shared,
+                    Map.of("bin/app", binary),
+                    Map.of("etc/platform", ("linux/" + arch + "\n").getBytes(StandardCharsets.UTF_8))));
             manifests.put(arch, m);
-            layers.put(arch, layerDescriptors.stream().map(OciLayout.Descriptor::digest).toList());
+            layers.put(arch, source.layerDigests(m.digest()));
 
             ObjectNode entry = m.toJson();
             ObjectNode platform = entry.putObject("platform");
