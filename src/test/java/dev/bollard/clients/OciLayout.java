@@ -125,11 +125,18 @@ final class OciLayout {
         return new Descriptor(mediaType, digest, data.length);
     }
 
+    static final String OCI_LAYER_TAR = "application/vnd.oci.image.layer.v1.tar";
+
     /**
      * Writes a single-platform image: one gzip layer per map of files (path → content), its config and its
      * manifest; returns the manifest's descriptor.
      */
     Descriptor writeImage(String os, String architecture, List<Map<String, byte[]>> layerFiles) {
+        return writeImage(os, architecture, layerFiles, true);
+    }
+
+    /** As {@link #writeImage(String, String, List)}, with uncompressed tar layers when {@code gzip} is false. */
+    Descriptor writeImage(String os, String architecture, List<Map<String, byte[]>> layerFiles, boolean gzip) {
         ObjectNode config = JSON.createObjectNode();
         config.put("created", "2024-01-01T00:00:00Z");
         config.put("architecture", architecture);
@@ -142,7 +149,7 @@ final class OciLayout {
         for (Map<String, byte[]> files : layerFiles) {
             byte[] tar = Tar.tar(files);
             diffIds.add(sha256(tar));
-            layers.add(writeBlob(OCI_LAYER_GZIP, Tar.gzip(tar)));
+            layers.add(gzip ? writeBlob(OCI_LAYER_GZIP, Tar.gzip(tar)) : writeBlob(OCI_LAYER_TAR, tar));
         }
         Descriptor configDescriptor = writeBlob(OCI_CONFIG, json(config));
         ObjectNode manifest = JSON.createObjectNode();

@@ -227,6 +227,45 @@ class SkopeoTest {
         pullAndCompare(registry.docker("other/app", ":v1"), "pulled-from-other-after-delete");
     }
 
+    /**
+     * A layout with uncompressed layers pushed with {@code --dest-compress-format gzip}: skopeo compresses on the fly
+     * and so streams each layer without a Content-Length (chunked PATCH), as buildah and podman push do.
+     */
+    @Test
+    void pushCompressingOnTheFlyStreamsLayersOfUnknownLength() {
+        byte[] random = new byte[1024 * 1024 + 99];
+        ThreadLocalRandom.current().nextBytes(random);
+        List<Map<String, byte[]>> files = List.of(
+                Map.of("etc/hello", "uncompressed on disk, gzip in the registry\n".getBytes(StandardCharsets.UTF_8)),
+                Map.of("data/random.bin", random));
+        OciLayout plain = OciLayout.create(dir.resolve("uncompressed"));
+        OciLayout.Descriptor m = plain.writeImage("linux", "amd64", files, false);
+        plain.tag(m, "u");
+        JsonNode config = OciLayout.parse(plain.readBlob(OciLayout.parse(plain.readBlob(m.digest())).path("config").path("digest").asText()));
+
+        Exec.Result push = ok(skopeo.copy(List.of("--debug"), "--dest-compress-format", "gzip", "oci:" + plain.root() + ":u",
+                registry.docker("ns/gz", ":v1")));
+        assertThat(push.output()).as("skopeo took the compress-on-the-fly path\n%s", push.describe())
+                .contains("Compressing blob on the fly");
+
+        Path back = dir.resolve("gz-back");
+        ok(skopeo.copy(registry.docker("ns/gz", ":v1"), "oci:" + back + ":u"));
+        OciLayout pulled = new OciLayout(back);
+        JsonNode manifest = OciLayout.parse(pulled.readBlob(pulled.resolve("u").digest()));
+        assertThat(manifest.path("layers")).hasSize(2);
+        for (int n = 0; n < 2; n++) {
+            int i = n;
+            JsonNode layer = manifest.path("layers").path(i);
+            assertThat(layer.path("mediaType").asText()).isEqualTo(OciLayout.OCI_LAYER_GZIP);
+            byte[] tar = Tar.gunzip(pulled.readBlob(layer.path("digest").asText()));
+            assertThat(OciLayout.sha256(tar)).as("layer %s decompresses to the original tar (diff_id)", i)
+                    .isEqualTo(config.path("rootfs").path("diff_ids").path(i).asText());
+            Map<String, byte[]> got = Tar.files(tar);
+            files.get(i).forEach((path, content) -> assertThat(got.get(path)).as("%s in layer %s", path, i).isEqualTo(content));
+        }
+        assertThat(pulled.corruptBlobs()).isEmpty();
+    }
+
     private static int countOf(String haystack, String needle) {
         int n = 0;
         for (int i = haystack.indexOf(needle); i >= 0; i = haystack.indexOf(needle, i + needle.length())) {
