@@ -90,7 +90,9 @@ public class Bench {
                 log("bench: run %d FAILED: %s", r, e);
                 e.printStackTrace(System.err);
                 stopAll();
-                break;
+                if (O.mode.equals("smoke")) {
+                    break;
+                }
             } finally {
                 run.cleanup();
             }
@@ -1060,7 +1062,10 @@ public class Bench {
         final double startupMs;
         private boolean stopped;
 
-        private Server(String kind, Path dir, int port, Process proc, double startupMs) {
+        final Path log;
+
+        private Server(String kind, Path dir, int port, Process proc, double startupMs, Path log) {
+            this.log = log;
             this.kind = kind;
             this.dir = dir;
             this.port = port;
@@ -1069,7 +1074,7 @@ public class Bench {
             this.startupMs = startupMs;
         }
 
-        static Server start(String kind, Path dir, String jfrFile) throws Exception {
+        static Server start(String kind, Path dir) throws Exception {
             Files.createDirectories(dir);
             int port = freePort();
             Path data = dir.resolve("data");
@@ -1090,16 +1095,19 @@ public class Bench {
                 Files.writeString(cfg, distributionConfig(data, port));
                 cmd.addAll(List.of(O.distribution, "serve", cfg.toString()));
             }
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("server.log").toFile());
+            Path log = dir.resolve("server.log");
+            for (int i = 2; Files.exists(log); i++) {
+                log = dir.resolve("server-" + i + ".log"); // a restart keeps the earlier log
+            }
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
             pb.environment().remove("BOLLARD_JAVA_OPTS");
             long t0 = System.nanoTime();
             Process p = pb.start();
             Files.writeString(O.work.resolve("pids"), p.pid() + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             Server s;
             try {
-                waitReady(p, port, dir);
-                s = new Server(kind, dir, port, p, (System.nanoTime() - t0) / 1e6);
+                waitReady(p, port, log);
+                s = new Server(kind, dir, port, p, (System.nanoTime() - t0) / 1e6, log);
             } catch (Exception e) {
                 p.destroyForcibly();
                 throw e;
@@ -1131,14 +1139,14 @@ public class Bench {
         }
 
         /** Polls GET /v2/ every 5 ms until it answers 200. */
-        static void waitReady(Process p, int port, Path dir) throws Exception {
+        static void waitReady(Process p, int port, Path log) throws Exception {
             long deadline = System.nanoTime() + 90_000_000_000L;
             byte[] req = ("GET /v2/ HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n\r\n")
                     .getBytes(StandardCharsets.ISO_8859_1);
             while (System.nanoTime() < deadline) {
                 if (!p.isAlive()) {
-                    throw new BenchException("server exited with " + p.exitValue() + " before answering; log:\n"
-                            + tail(dir.resolve("server.log")));
+                    throw new BenchException("server exited with " + exitText(p.exitValue()) + " before answering; log:\n"
+                            + tail(log));
                 }
                 try (Socket s = new Socket()) {
                     s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
@@ -1157,7 +1165,7 @@ public class Bench {
                 }
                 Thread.sleep(5);
             }
-            throw new BenchException("server did not answer GET /v2/ within 90 s; log:\n" + tail(dir.resolve("server.log")));
+            throw new BenchException("server did not answer GET /v2/ within 90 s; log:\n" + tail(log));
         }
 
         String status(String field) {
@@ -1219,9 +1227,13 @@ public class Bench {
 
         void checkAlive() {
             if (!proc.isAlive()) {
-                throw new BenchException(kind + " died; log:\n" + tail(dir.resolve("server.log")));
+                throw new BenchException(kind + " exited with " + exitText(proc.exitValue()) + "; log:\n" + tail(log));
             }
         }
+    }
+
+    static String exitText(int code) {
+        return code > 128 ? code + " (killed by signal " + (code - 128) + ", not sent by this harness)" : String.valueOf(code);
     }
 
     static String tail(Path log) {
@@ -1391,8 +1403,8 @@ public class Bench {
             group("bounds", this::bounds);
             group("startup", this::startup);
             if (O.only.stream().anyMatch(g -> List.of("push", "pull", "load", "meta").contains(g))) {
-                bollard = Server.start(BOLLARD, dir.resolve(BOLLARD), null);
-                distribution = Server.start(DISTRIBUTION, dir.resolve(DISTRIBUTION), null);
+                bollard = Server.start(BOLLARD, dir.resolve(BOLLARD));
+                distribution = Server.start(DISTRIBUTION, dir.resolve(DISTRIBUTION));
                 put(BOLLARD, "startup.main.ms", bollard.startupMs);
                 put(DISTRIBUTION, "startup.main.ms", distribution.startupMs);
                 log("run %d: bollard on :%d (pid %d), distribution on :%d (pid %d)", number, bollard.port, bollard.pid,
@@ -1501,7 +1513,7 @@ public class Bench {
             for (int i = 0; i < O.startupSamples; i++) {
                 for (String kind : number % 2 == 1 ? List.of(BOLLARD, DISTRIBUTION) : List.of(DISTRIBUTION, BOLLARD)) {
                     Path sd = dir.resolve("startup-" + i + "-" + kind);
-                    Server s = Server.start(kind, sd, null);
+                    Server s = Server.start(kind, sd);
                     (kind.equals(BOLLARD) ? b : d).add(s.startupMs);
                     s.stop();
                     deleteTree(sd);
@@ -1743,6 +1755,21 @@ public class Bench {
                     throw new BenchException(s.kind + ": paging through the catalog finds " + repos
                             + " bench/repo-* repositories, " + wantRepos + " were pushed");
                 }
+            }
+            // Start-up again, now on the populated data (informative): stop each server and start it on its directory.
+            for (Server s : ordered()) {
+                s.stop();
+                Server again = Server.start(s.kind, s.dir);
+                if (s == bollard) {
+                    bollard = again;
+                } else {
+                    distribution = again;
+                }
+                put(again.kind, "startup.populated.ms", again.startupMs);
+                try (Http h = new Http(again.port)) {
+                    expect(h.send("GET", "/v2/" + tagsRepo + "/tags/list?n=1"), 200, "tags list after restart");
+                }
+                log("run %d: %-12s restarted on the populated data in %.0f ms", number, again.kind, again.startupMs);
             }
         }
 
@@ -2018,6 +2045,7 @@ public class Bench {
             this.env = env;
             this.runs = runs;
             m("startup.ms", "Start-up to first GET /v2/ 200 (fresh data dir)", "ms", false);
+            m("startup.populated.ms", "Start-up on the populated data of the metadata workload (informative)", "ms", false);
             m("push.big.mono", "Push 1 image, 1 layer of " + size(O.bigBytes) + ", monolithic (POST+PUT)", "MB/s", true);
             m("push.big.chunked", "Push 1 image, 1 layer of " + size(O.bigBytes) + ", chunked (PATCH " + size(O.bigChunk)
                     + ")", "MB/s", true);
