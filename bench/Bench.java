@@ -1557,12 +1557,14 @@ public class Bench {
             images();
             for (Server s : ordered()) {
                 try (PeakRss rss = new PeakRss(s)) {
+                    syncDisks();
                     put(s.kind, "push.probe.mono", push(s, probe, "v1", false, 0, O.pushConns));
                     put(s.kind, "rss.push.probe", rss.peak());
                 }
             }
             for (Server s : ordered()) {
                 jfr(s, "push-big-mono", () -> {
+                    syncDisks();
                     try (PeakRss rss = new PeakRss(s)) {
                         put(s.kind, "push.big.mono", push(s, bigMono, "v1", false, 0, O.pushConns));
                         put(s.kind, "rss.push.big.mono", rss.peak());
@@ -1571,6 +1573,7 @@ public class Bench {
             }
             for (Server s : ordered()) {
                 jfr(s, "push-big-chunked", () -> {
+                    syncDisks();
                     try (PeakRss rss = new PeakRss(s)) {
                         put(s.kind, "push.big.chunked", push(s, bigChunked, "v1", true, O.bigChunk, O.pushConns));
                         put(s.kind, "rss.push.big.chunked", rss.peak());
@@ -1578,10 +1581,12 @@ public class Bench {
                 });
             }
             for (Server s : ordered()) {
+                syncDisks();
                 jfr(s, "push-layers-mono", () ->
                         put(s.kind, "push.layers.mono", push(s, layersMono, "v1", false, 0, O.pushConns)));
             }
             for (Server s : ordered()) {
+                syncDisks();
                 jfr(s, "push-layers-chunked", () ->
                         put(s.kind, "push.layers.chunked", push(s, layersChunked, "v1", true, O.layerChunk, O.pushConns)));
             }
@@ -1928,6 +1933,14 @@ public class Bench {
             }
         }
         throw new BenchException("cannot parse wrk output:\n" + out);
+    }
+
+    /**
+     * Flushes dirty pages before a timed push (untimed): Bollard syncs each blob it stores, Distribution leaves
+     * the kernel to write back later, which would otherwise land in the next registry's measurement.
+     */
+    static void syncDisks() throws Exception {
+        new ProcessBuilder("sync").inheritIO().start().waitFor();
     }
 
     static long du(Path p) throws IOException {
