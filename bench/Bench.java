@@ -1556,11 +1556,13 @@ public class Bench {
         void pushes() throws Exception {
             images();
             for (Server s : ordered()) {
-                try (PeakRss rss = new PeakRss(s)) {
+                jfr(s, "push-probe", () -> {
                     syncDisks();
-                    put(s.kind, "push.probe.mono", push(s, probe, "v1", false, 0, O.pushConns));
-                    put(s.kind, "rss.push.probe", rss.peak());
-                }
+                    try (PeakRss rss = new PeakRss(s)) {
+                        put(s.kind, "push.probe.mono", push(s, probe, "v1", false, 0, O.pushConns));
+                        put(s.kind, "rss.push.probe", rss.peak());
+                    }
+                });
             }
             for (Server s : ordered()) {
                 jfr(s, "push-big-mono", () -> {
