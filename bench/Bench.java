@@ -134,6 +134,7 @@ public class Bench {
         long layerChunk = 256 * 1024;
         int pushConns = 4;
         int pullers = 16;
+        int pullReps = 3;
         int[] conns = {1, 32, 256};
         double loadSeconds = 8;
         double loadWarmup = 2;
@@ -185,6 +186,7 @@ public class Bench {
                     case "--layer-kib" -> o.layerBytes = Long.parseLong(v) * 1024;
                     case "--push-conns" -> o.pushConns = Integer.parseInt(v);
                     case "--pullers" -> o.pullers = Integer.parseInt(v);
+                    case "--pull-reps" -> o.pullReps = Integer.parseInt(v);
                     case "--conns" -> o.conns = Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();
                     case "--load-seconds" -> o.loadSeconds = Double.parseDouble(v);
                     case "--load-warmup" -> o.loadWarmup = Double.parseDouble(v);
@@ -231,6 +233,7 @@ public class Bench {
             layerChunk = 16 * 1024;
             pushConns = 2;
             pullers = 4;
+            pullReps = 1;
             conns = new int[] {1, 8, 32};
             loadSeconds = 0.5;
             loadWarmup = 0.2;
@@ -1612,12 +1615,23 @@ public class Bench {
                     pull(s, small, "v1", 1, true);
                 }
             }
-            for (Server s : ordered()) {
-                jfr(s, "pull-big", () -> put(s.kind, "pull.big", pull(s, bigMono, "v1", O.pushConns, false)));
+            // Short transfers: several repetitions, alternating between the registries; the median counts.
+            Map<String, List<Double>> big = new LinkedHashMap<>();
+            Map<String, List<Double>> layers = new LinkedHashMap<>();
+            for (int rep = 0; rep < O.pullReps; rep++) {
+                for (Server s : ordered()) {
+                    jfr(s, "pull-big-" + rep, () -> big.computeIfAbsent(s.kind, k -> new ArrayList<>())
+                            .add(pull(s, bigMono, "v1", O.pushConns, false)));
+                }
             }
-            for (Server s : ordered()) {
-                jfr(s, "pull-layers", () -> put(s.kind, "pull.layers", pull(s, layersMono, "v1", O.pushConns, false)));
+            for (int rep = 0; rep < O.pullReps; rep++) {
+                for (Server s : ordered()) {
+                    jfr(s, "pull-layers-" + rep, () -> layers.computeIfAbsent(s.kind, k -> new ArrayList<>())
+                            .add(pull(s, layersMono, "v1", O.pushConns, false)));
+                }
             }
+            big.forEach((k, v) -> put(k, "pull.big", median(v)));
+            layers.forEach((k, v) -> put(k, "pull.layers", median(v)));
             for (Server s : ordered()) {
                 jfr(s, "pull-parallel", () ->
                         put(s.kind, "pull.parallel", parallelPull(s, bigMono.name, bigMono.layers.get(0), O.pullers)));
@@ -2069,8 +2083,9 @@ public class Bench {
             m("push.layers.chunked", "Push " + O.layers + " layers of " + size(O.layerBytes) + ", chunked (PATCH "
                     + size(O.layerChunk) + "), " + O.pushConns + " conns", "MB/s", true);
             m("push.probe.mono", "Push 1 layer of " + size(O.probeBytes) + ", monolithic (informative)", "MB/s", true);
-            m("pull.big", "Pull the " + size(O.bigBytes) + " image", "MB/s", true);
-            m("pull.layers", "Pull the " + O.layers + "-layer image, " + O.pushConns + " conns", "MB/s", true);
+            m("pull.big", "Pull the " + size(O.bigBytes) + " image (median of " + O.pullReps + ")", "MB/s", true);
+            m("pull.layers", "Pull the " + O.layers + "-layer image, " + O.pushConns + " conns (median of " + O.pullReps
+                    + ")", "MB/s", true);
             m("pull.parallel", O.pullers + " parallel pullers of the " + size(O.bigBytes) + " layer (aggregate)", "MB/s",
                     true);
             for (int c : O.conns) {
