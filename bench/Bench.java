@@ -1432,7 +1432,8 @@ public class Bench {
         void bounds() throws Exception {
             put(MACHINE, "bound.sha256.openssl", opensslSha256());
             put(MACHINE, "bound.sha256.java", javaSha256());
-            put(MACHINE, "bound.loopback", loopback(O.loopbackBytes));
+            put(MACHINE, "bound.loopback", loopback(O.loopbackBytes, 1));
+            put(MACHINE, "bound.loopback.parallel", loopback(O.loopbackBytes, O.pullers));
             put(MACHINE, "bound.disk", disk(O.diskBytes));
         }
 
@@ -1465,33 +1466,56 @@ public class Bench {
             return total / MB / ((System.nanoTime() - t0) / 1e9);
         }
 
-        /** One writer thread, one reader thread, 1 MiB direct buffers, over loopback TCP. */
-        double loopback(long bytes) throws Exception {
+        /** {@code streams} pairs of writer and reader threads, 1 MiB direct buffers, over loopback TCP; aggregate MB/s. */
+        double loopback(long bytes, int streams) throws Exception {
+            long each = bytes / streams;
+            ExecutorService pool = Executors.newFixedThreadPool(2 * streams, r -> {
+                Thread t = new Thread(r);
+                t.setDaemon(true);
+                return t;
+            });
             try (ServerSocketChannel ss = ServerSocketChannel.open()) {
-                ss.bind(new InetSocketAddress("127.0.0.1", 0));
-                Future<Long> reader = Executors.newSingleThreadExecutor(r -> {
-                    Thread t = new Thread(r);
-                    t.setDaemon(true);
-                    return t;
-                }).submit(() -> {
-                    try (SocketChannel c = ss.accept()) {
-                        ByteBuffer b = ByteBuffer.allocateDirect(BLOCK);
-                        long got = 0;
-                        for (int n; (n = c.read(b.clear())) >= 0; ) {
-                            got += n;
+                ss.bind(new InetSocketAddress("127.0.0.1", 0), streams);
+                List<Future<Long>> readers = new ArrayList<>();
+                for (int i = 0; i < streams; i++) {
+                    readers.add(pool.submit(() -> {
+                        try (SocketChannel c = ss.accept()) {
+                            ByteBuffer b = ByteBuffer.allocateDirect(BLOCK);
+                            long got = 0;
+                            for (int n; (n = c.read(b.clear())) >= 0; ) {
+                                got += n;
+                            }
+                            return got;
                         }
-                        return got;
-                    }
-                });
-                long t0 = System.nanoTime();
-                try (SocketChannel c = SocketChannel.open(ss.getLocalAddress())) {
-                    new GenBlob(1, bytes).write(c, 0, bytes);
+                    }));
                 }
-                long got = reader.get();
-                if (got != bytes) {
+                List<SocketChannel> cs = new ArrayList<>();
+                for (int i = 0; i < streams; i++) {
+                    cs.add(SocketChannel.open(ss.getLocalAddress()));
+                }
+                long t0 = System.nanoTime();
+                List<Future<Void>> writers = new ArrayList<>();
+                for (SocketChannel c : cs) {
+                    writers.add(pool.submit(() -> {
+                        try (c) {
+                            new GenBlob(1, each).write(c, 0, each);
+                        }
+                        return null;
+                    }));
+                }
+                long got = 0;
+                for (Future<Void> w : writers) {
+                    w.get();
+                }
+                for (Future<Long> r : readers) {
+                    got += r.get();
+                }
+                if (got != each * streams) {
                     throw new BenchException("loopback copy lost bytes");
                 }
-                return bytes / MB / ((System.nanoTime() - t0) / 1e9);
+                return got / MB / ((System.nanoTime() - t0) / 1e9);
+            } finally {
+                pool.shutdownNow();
             }
         }
 
@@ -1706,13 +1730,18 @@ public class Bench {
                 long deadline = t0 + (long) (O.populateTimeout * 1e9);
                 AtomicInteger next = new AtomicInteger();
                 AtomicInteger done = new AtomicInteger();
-                populate(s, O.tags, deadline, (h, i) -> {
+                long tagsDeadline = deadline;
+                jfr(s, "meta-populate-tags", () -> populate(s, O.tags, tagsDeadline, (h, i) -> {
                     Bytes m = new Bytes(manifestJson(config, List.of(layer), "t" + i));
                     putManifest(h, tagsRepo, tagName(i), m);
-                }, next, done);
+                }, next, done));
                 double secs = (System.nanoTime() - t0) / 1e9;
                 put(s.kind, "populate.tags.s", secs);
                 put(s.kind, "populate.tags.count", done.get());
+                if (populateRates != null) {
+                    put(s.kind, "populate.tags.rate.first10", populateRates[0]);
+                    put(s.kind, "populate.tags.rate.last10", populateRates[1]);
+                }
                 log("run %d: %s: %d tags in %.1f s (%.0f/s)", number, s.kind, done.get(), secs, done.get() / secs);
                 if (done.get() < O.tags) {
                     notes.add(s.kind + ": tag population stopped by the time limit at " + done.get() + " of " + O.tags);
@@ -1723,14 +1752,15 @@ public class Bench {
                 deadline = t0 + (long) (O.populateTimeout * 1e9);
                 next.set(0);
                 done.set(0);
-                populate(s, O.repos, deadline, (h, i) -> {
+                long reposDeadline = deadline;
+                jfr(s, "meta-populate-repos", () -> populate(s, O.repos, reposDeadline, (h, i) -> {
                     String repo = repoName(i);
                     for (Content c : List.of(config, layer)) {
                         expect(h.send("POST", "/v2/" + repo + "/blobs/uploads/?mount=" + c.digest() + "&from=" + tagsRepo),
                                 201, "mount into " + repo);
                     }
                     putManifest(h, repo, "v1", m);
-                }, next, done);
+                }, next, done));
                 secs = (System.nanoTime() - t0) / 1e9;
                 put(s.kind, "populate.repos.s", secs);
                 put(s.kind, "populate.repos.count", done.get());
@@ -1815,13 +1845,28 @@ public class Bench {
             for (int i = 0; i < O.populateConns; i++) {
                 workers.add(i);
             }
+            long t0 = System.nanoTime();
+            int tenth = Math.max(1, count / 10);
+            AtomicLong at10 = new AtomicLong();
+            AtomicLong at90 = new AtomicLong();
             parallel(s.port, O.populateConns, workers, (h, w) -> {
                 for (int i; System.nanoTime() < deadline && (i = next.getAndIncrement()) < count; ) {
                     task.run(h, i);
-                    done.incrementAndGet();
+                    int d = done.incrementAndGet();
+                    if (d == tenth) {
+                        at10.set(System.nanoTime());
+                    } else if (d == count - tenth) {
+                        at90.set(System.nanoTime());
+                    }
                 }
             });
+            long t1 = System.nanoTime();
+            // Requests per second over the first and the last tenth: does a PUT get slower as the data grows?
+            populateRates = at10.get() == 0 || at90.get() == 0 || done.get() < count ? null
+                    : new double[] {tenth / ((at10.get() - t0) / 1e9), tenth / ((t1 - at90.get()) / 1e9)};
         }
+
+        double[] populateRates;
 
         /** Median and max latency (ms) of {@code samples} sequential GETs after two warm-up requests, and the entries returned. */
         double[] latency(Server s, String path, int samples) throws Exception {
@@ -2006,6 +2051,7 @@ public class Bench {
         String openssl;
         String wrk;
         String commit;
+        String benchCommit;
         String loadAtStart = loadavg();
         String loadAtEnd;
         double totalSeconds;
@@ -2022,7 +2068,8 @@ public class Bench {
             e.distribution = sh(O.distribution, "--version");
             e.openssl = sh("openssl", "version");
             e.wrk = sh("wrk", "--version").lines().findFirst().orElse("absent");
-            String head = sh("git", "-C", O.root.toString(), "log", "-1", "--format=%h %s");
+            String head = sh("git", "-C", O.root.toString(), "log", "-1", "--format=%h %s", "--", "src", "pom.xml");
+            e.benchCommit = sh("git", "-C", O.root.toString(), "log", "-1", "--format=%h", "--", "bench");
             String dirty = sh("git", "-C", O.root.toString(), "status", "--porcelain", "--untracked-files=no", "--", "src",
                     "pom.xml");
             e.commit = head + (dirty.isBlank() ? "" : " (with uncommitted changes in src/)");
@@ -2110,6 +2157,8 @@ public class Bench {
             m("meta.catalog.middle.ms", "Catalog, middle page (n=100&last=)", "ms", false);
             m("meta.tags.first.entries", "  entries returned for the first tags page", "", true);
             m("populate.tags.s", "Populate " + O.tags + " tags (" + O.populateConns + " conns, informative)", "s", false);
+            m("populate.tags.rate.first10", "  tag PUTs/s over the first tenth", "req/s", true);
+            m("populate.tags.rate.last10", "  tag PUTs/s over the last tenth", "req/s", true);
             m("populate.repos.s", "Populate " + O.repos + " repositories (informative)", "s", false);
             m("rss.push.probe", "Peak RSS during the " + size(O.probeBytes) + " push", "MiB", false);
             m("rss.push.big.mono", "Peak RSS during the " + size(O.bigBytes) + " monolithic push", "MiB", false);
@@ -2251,9 +2300,9 @@ public class Bench {
                     .append(" run(s)\n\n");
             sb.append("- Machine: ").append(env.cpu).append(", ").append(env.cores).append(" cores, ").append(env.memory)
                     .append(" RAM, ").append(env.kernel).append("; work dir on ").append(env.disk).append('\n');
-            sb.append("- Bollard: ").append(env.commit).append(", ").append(env.serverJava).append(", -Xmx512m\n");
+            sb.append("- Bollard: last change to src/ ").append(env.commit).append(", ").append(env.serverJava).append(", -Xmx512m\n");
             sb.append("- Distribution: ").append(env.distribution).append('\n');
-            sb.append("- Client: bench/Bench.java on ").append(env.clientJava).append("; ").append(env.openssl)
+            sb.append("- Client: bench/Bench.java (").append(env.benchCommit).append(") on ").append(env.clientJava).append("; ").append(env.openssl)
                     .append("; ").append(env.wrk).append('\n');
             sb.append("- Options: ").append(O.describe()).append('\n');
             sb.append("- Load average at start / end: ").append(env.loadAtStart).append(" / ").append(env.loadAtEnd)
@@ -2265,9 +2314,11 @@ public class Bench {
                             .collect(Collectors.joining(", ", "run " + r.number + ": ", "")))
                     .collect(Collectors.joining("; "))).append('\n');
             if (worst > 0.25) {
-                sb.append("- **Taken under load**: other processes kept up to ").append(String.format(Locale.ROOT, "%.2f",
-                        worst)).append(" of the ").append(env.cores).append(" cores busy during some workload groups; "
-                        + "absolute figures are depressed and ratios noisier.\n");
+                String which = runs.stream().flatMap(r -> r.foreign.entrySet().stream().filter(e -> e.getValue() > 0.25)
+                                .map(e -> "run " + r.number + " " + e.getKey() + String.format(Locale.ROOT, " (%.2f)", e.getValue())))
+                        .collect(Collectors.joining(", "));
+                sb.append("- **Partly taken under load**: other processes kept more than a quarter of a core busy during ")
+                        .append(which).append("; those figures are depressed and their ratios noisier.\n");
             }
             for (Run r : runs) {
                 if (r.failure != null) {
@@ -2280,18 +2331,19 @@ public class Bench {
             sb.append("\n### Physical bounds\n\n| bound | median | runs |\n|---|---:|---|\n");
             bound(sb, "bound.sha256.openssl", "SHA-256, one core (`openssl speed -evp sha256`, 1 MiB blocks)");
             bound(sb, "bound.sha256.java", "SHA-256, one core (JDK MessageDigest, 1 MiB blocks)");
-            bound(sb, "bound.loopback", "Loopback TCP copy (1 writer + 1 reader thread, 1 MiB buffers)");
+            bound(sb, "bound.loopback", "Loopback TCP copy, 1 stream (1 writer + 1 reader thread, 1 MiB buffers)");
+            bound(sb, "bound.loopback.parallel", "Loopback TCP copy, " + O.pullers + " streams at once (aggregate)");
             bound(sb, "bound.disk", "File write + fsync of " + size(O.diskBytes) + " in the work dir");
             double sha = med(MACHINE, "bound.sha256.openssl");
             double lo = med(MACHINE, "bound.loopback");
+            double lop = med(MACHINE, "bound.loopback.parallel");
             if (!Double.isNaN(sha) || !Double.isNaN(lo)) {
                 sb.append("\n| against the bounds | Bollard | Distribution |\n|---|---:|---:|\n");
                 for (String k : List.of("push.big.mono", "push.big.chunked")) {
                     against(sb, k, "of SHA-256", sha);
                 }
-                for (String k : List.of("pull.big", "pull.parallel")) {
-                    against(sb, k, "of loopback", lo);
-                }
+                against(sb, "pull.big", "of loopback (1 stream)", lo);
+                against(sb, "pull.parallel", "of loopback (" + O.pullers + " streams)", lop);
             }
             sb.append("\n### Workloads (medians of ").append(runs.size()).append(" run(s); ratio = median of per-run "
                     + "ratios, > 1 means Bollard is better)\n\n");
