@@ -1550,6 +1550,16 @@ public class Bench {
             put(DISTRIBUTION, "startup.ms", median(d));
         }
 
+        /** Runs a transfer, records its MB/s and the CPU seconds the server and this client used meanwhile. */
+        double measure(Server s, String key, Callable<Double> transfer) throws Exception {
+            long server0 = s.cpuTicks();
+            long client0 = selfTicks();
+            double v = transfer.call();
+            put(s.kind, key + ".cpu.server", (s.cpuTicks() - server0) / 100.0);
+            put(s.kind, key + ".cpu.client", (selfTicks() - client0) / 100.0);
+            return v;
+        }
+
         // --- push -------------------------------------------------------------------------------------------
 
         Image bigMono;
@@ -1586,7 +1596,7 @@ public class Bench {
                 jfr(s, "push-probe", () -> {
                     syncDisks();
                     try (PeakRss rss = new PeakRss(s)) {
-                        put(s.kind, "push.probe.mono", push(s, probe, "v1", false, 0, O.pushConns));
+                        put(s.kind, "push.probe.mono", measure(s, "push.probe.mono", () -> push(s, probe, "v1", false, 0, O.pushConns)));
                         put(s.kind, "rss.push.probe", rss.peak());
                     }
                 });
@@ -1595,7 +1605,7 @@ public class Bench {
                 jfr(s, "push-big-mono", () -> {
                     syncDisks();
                     try (PeakRss rss = new PeakRss(s)) {
-                        put(s.kind, "push.big.mono", push(s, bigMono, "v1", false, 0, O.pushConns));
+                        put(s.kind, "push.big.mono", measure(s, "push.big.mono", () -> push(s, bigMono, "v1", false, 0, O.pushConns)));
                         put(s.kind, "rss.push.big.mono", rss.peak());
                     }
                 });
@@ -1604,7 +1614,8 @@ public class Bench {
                 jfr(s, "push-big-chunked", () -> {
                     syncDisks();
                     try (PeakRss rss = new PeakRss(s)) {
-                        put(s.kind, "push.big.chunked", push(s, bigChunked, "v1", true, O.bigChunk, O.pushConns));
+                        put(s.kind, "push.big.chunked", measure(s, "push.big.chunked",
+                                () -> push(s, bigChunked, "v1", true, O.bigChunk, O.pushConns)));
                         put(s.kind, "rss.push.big.chunked", rss.peak());
                     }
                 });
@@ -1612,12 +1623,14 @@ public class Bench {
             for (Server s : ordered()) {
                 syncDisks();
                 jfr(s, "push-layers-mono", () ->
-                        put(s.kind, "push.layers.mono", push(s, layersMono, "v1", false, 0, O.pushConns)));
+                        put(s.kind, "push.layers.mono", measure(s, "push.layers.mono",
+                                () -> push(s, layersMono, "v1", false, 0, O.pushConns))));
             }
             for (Server s : ordered()) {
                 syncDisks();
                 jfr(s, "push-layers-chunked", () ->
-                        put(s.kind, "push.layers.chunked", push(s, layersChunked, "v1", true, O.layerChunk, O.pushConns)));
+                        put(s.kind, "push.layers.chunked", measure(s, "push.layers.chunked",
+                                () -> push(s, layersChunked, "v1", true, O.layerChunk, O.pushConns))));
             }
             for (Server s : ordered()) {
                 push(s, small, "v1", false, 0, 1);
@@ -1645,20 +1658,21 @@ public class Bench {
             for (int rep = 0; rep < O.pullReps; rep++) {
                 for (Server s : ordered()) {
                     jfr(s, "pull-big-" + rep, () -> big.computeIfAbsent(s.kind, k -> new ArrayList<>())
-                            .add(pull(s, bigMono, "v1", O.pushConns, false)));
+                            .add(measure(s, "pull.big", () -> pull(s, bigMono, "v1", O.pushConns, false))));
                 }
             }
             for (int rep = 0; rep < O.pullReps; rep++) {
                 for (Server s : ordered()) {
                     jfr(s, "pull-layers-" + rep, () -> layers.computeIfAbsent(s.kind, k -> new ArrayList<>())
-                            .add(pull(s, layersMono, "v1", O.pushConns, false)));
+                            .add(measure(s, "pull.layers", () -> pull(s, layersMono, "v1", O.pushConns, false))));
                 }
             }
             big.forEach((k, v) -> put(k, "pull.big", median(v)));
             layers.forEach((k, v) -> put(k, "pull.layers", median(v)));
             for (Server s : ordered()) {
                 jfr(s, "pull-parallel", () ->
-                        put(s.kind, "pull.parallel", parallelPull(s, bigMono.name, bigMono.layers.get(0), O.pullers)));
+                        put(s.kind, "pull.parallel", measure(s, "pull.parallel",
+                                () -> parallelPull(s, bigMono.name, bigMono.layers.get(0), O.pullers))));
             }
         }
 
@@ -2002,6 +2016,17 @@ public class Bench {
      */
     static void syncDisks() throws Exception {
         new ProcessBuilder("sync").inheritIO().start().waitFor();
+    }
+
+    /** CPU time (user + system, 10 ms ticks) of this client's threads. */
+    static long selfTicks() {
+        try {
+            String st = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
     }
 
     static long du(Path p) throws IOException {
@@ -2360,6 +2385,17 @@ public class Bench {
                 sb.append("| ").append(label).append(" | ").append(m.unit()).append(" | ").append(fmt(b)).append(" | ")
                         .append(fmt(d)).append(" | ").append(informative ? "" : x(ratio(m))).append(" |\n");
             }
+            List<String> transfers = List.of("push.big.mono", "push.big.chunked", "push.layers.mono", "push.layers.chunked",
+                    "pull.big", "pull.layers", "pull.parallel");
+            if (transfers.stream().anyMatch(k -> !Double.isNaN(med(BOLLARD, k + ".cpu.server")))) {
+                sb.append("\n### CPU seconds per transfer (median; 2 cores shared by client and server)\n\n")
+                        .append("| transfer | Bollard: server / client / wall | Distribution: server / client / wall |\n")
+                        .append("|---|---:|---:|\n");
+                for (String k : transfers) {
+                    sb.append("| ").append(k).append(" | ").append(cpu(BOLLARD, k)).append(" | ").append(cpu(DISTRIBUTION, k))
+                            .append(" |\n");
+                }
+            }
             sb.append("\n### Targets\n\n| target | measured | |\n|---|---|---|\n");
             List<Target> ts = targets();
             for (Target t : ts) {
@@ -2369,6 +2405,22 @@ public class Bench {
             long met = ts.stream().filter(Target::met).count();
             sb.append("\n").append(met).append(" of ").append(ts.size()).append(" targets met.\n");
             return sb.toString();
+        }
+
+        /** Server CPU s / client CPU s / wall s of a transfer; wall time from its MB/s and the bytes moved. */
+        String cpu(String registry, String key) {
+            double server = med(registry, key + ".cpu.server");
+            double client = med(registry, key + ".cpu.client");
+            double mbps = med(registry, key);
+            double bytes = switch (key) {
+                case "push.big.mono", "push.big.chunked", "pull.big" -> O.bigBytes;
+                case "pull.parallel" -> (double) O.bigBytes * O.pullers;
+                default -> (double) O.layers * O.layerBytes;
+            };
+            if (Double.isNaN(server)) {
+                return "–";
+            }
+            return fmt(server) + " / " + fmt(client) + " / " + fmt(bytes / MB / mbps);
         }
 
         void bound(StringBuilder sb, String key, String label) {
