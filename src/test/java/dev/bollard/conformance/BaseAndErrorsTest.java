@@ -86,7 +86,7 @@ class BaseAndErrorsTest extends ConformanceSupport {
         responses.add(get(blobPath));                                                                // 200
         responses.add(head(blobPath));                                                               // 200 HEAD
         responses.add(get(blobPath, "Range", "bytes=0-3"));                                          // 206
-        responses.add(get(blobPath, "Range", "bytes=100-"));                                         // 416
+        responses.add(get(blobPath, "Range", "bytes=100-200"));                                         // 416
         responses.add(get(blobPath, "If-None-Match", "\"" + Oci.sha256(content) + "\""));            // 304
         responses.add(get("/v2/" + repo + "/blobs/" + Oci.sha256(new byte[] {9, 9})));              // 404
         responses.add(get("/v2/" + repo + "/blobs/md5:0123456789abcdef0123456789abcdef"));           // 400

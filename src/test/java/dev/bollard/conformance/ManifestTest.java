@@ -304,6 +304,7 @@ class ManifestTest extends ConformanceSupport {
     @Test
     void manifestListWithMissingChildIs400ManifestBlobUnknown() {
         String repo = repo("manifest");
+        pushImage(repo, "v1"); // the repository exists
         Oci.Desc missing = new Oci.Desc(Oci.DOCKER_MANIFEST, Oci.sha256(Oci.randomBytes(10)), 400);
         String json = Oci.dockerManifestList(List.of(missing));
         assertError(putManifest(repo, "list", Oci.DOCKER_MANIFEST_LIST, json), 400, "MANIFEST_BLOB_UNKNOWN");

@@ -68,15 +68,28 @@ final class RawHttp {
             }
             head.append("\r\n");
             OutputStream out = socket.getOutputStream();
-            out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-            if (body != null) {
-                out.write(body);
+            IOException writeFailure = null;
+            try {
+                out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+                if (body != null) {
+                    out.write(body);
+                }
+                out.flush();
+                if (halfClose) {
+                    socket.shutdownOutput();
+                }
+            } catch (IOException e) {
+                // the server may answer (e.g. 413) and close before reading the whole body: read what it said
+                writeFailure = e;
             }
-            out.flush();
-            if (halfClose) {
-                socket.shutdownOutput();
+            try {
+                return parse(method, readAll(socket.getInputStream()));
+            } catch (IOException e) {
+                if (writeFailure != null) {
+                    e.addSuppressed(writeFailure);
+                }
+                throw e;
             }
-            return parse(method, readAll(socket.getInputStream()));
         }
     }
 
