@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bollard.config.BollardConfig;
+import dev.bollard.config.ConfigLoader;
 import dev.bollard.testing.TestRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -44,7 +46,7 @@ abstract class ConformanceSupport {
 
     @BeforeAll
     void startRegistry(@TempDir Path dataDir) throws Exception {
-        registry = TestRegistry.start(dataDir);
+        registry = TestRegistry.start(config(dataDir));
         client = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER)
@@ -57,6 +59,21 @@ abstract class ConformanceSupport {
         if (registry != null) {
             registry.close();
         }
+    }
+
+    /** The configuration of this class's registry: the embedded defaults unless a class overrides it. */
+    BollardConfig config(Path dataDir) {
+        return BollardConfig.defaults(dataDir, "127.0.0.1", 0);
+    }
+
+    /** The embedded defaults with {@code overrides} (key, value, key, value...). */
+    static BollardConfig configWith(Path dataDir, String... overrides) {
+        ConfigLoader.Builder b = ConfigLoader.builder().set("data-dir", dataDir.toString())
+                .set("server.listen", "127.0.0.1:0");
+        for (int i = 0; i < overrides.length; i += 2) {
+            b.set(overrides[i], overrides[i + 1]);
+        }
+        return b.load();
     }
 
     /** A fresh, valid repository name, e.g. {@code conformance/manifest-12}. */
