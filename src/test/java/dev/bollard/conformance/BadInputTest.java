@@ -352,6 +352,20 @@ class BadInputTest extends ConformanceSupport {
     }
 
     @Test
+    void truncatedPatchIs400SizeInvalidAndLeavesTheSessionAsItWas() throws Exception {
+        String repo = repo("bad-blob");
+        String location = startUpload(repo);
+        byte[] content = Oci.randomBytes(100);
+        RawHttp.Response r = RawHttp.send(registry.baseUri(), "PATCH", java.net.URI.create(location).getRawPath(),
+                Map.of("Content-Length", "100", "Content-Type", "application/octet-stream"),
+                java.util.Arrays.copyOf(content, 60), true);
+        assertRawError(r, 400, "SIZE_INVALID");
+        Resp status = get(location);
+        assertStatus(status, 204);
+        assertHeader(status, "Range", "0-0");
+    }
+
+    @Test
     void invalidChunkRangesStoreNothing() {
         String repo = repo("bad-blob");
         String location = startUpload(repo);

@@ -375,6 +375,11 @@ class BlobUploadTest extends ConformanceSupport {
             Resp r = put(withQuery(location, "digest=" + bad), content);
             assertThat(r.status()).as("digest %s: %s", bad, r).isEqualTo(400);
             assertThat(r.errorCodes()).as("digest %s: %s", bad, r).contains("DIGEST_INVALID");
+            // "the session is then gone"
+            Resp after = get(location);
+            assertThat(after.status()).as("session after digest %s: %s", bad, after).isEqualTo(404);
+            assertThat(after.errorCodes()).as("session after digest %s: %s", bad, after)
+                    .contains("BLOB_UPLOAD_UNKNOWN");
         }
         assertNoBlob(repo, Oci.sha256(content));
     }
