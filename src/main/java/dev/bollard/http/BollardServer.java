@@ -61,7 +61,10 @@ public final class BollardServer implements AutoCloseable {
             // rather than the container's bare 400.
             http.setUriCompliance(UriCompliance.UNSAFE);
             http.setOutputBufferSize(64 * 1024);
-            ServerConnector connector = new ServerConnector(jetty, new HttpConnectionFactory(http));
+            HttpConnectionFactory http1 = new HttpConnectionFactory(http);
+            // Large reads from the socket: fewer system calls per byte of a blob pushed.
+            http1.setInputBufferSize(128 * 1024);
+            ServerConnector connector = new ServerConnector(jetty, http1);
             connector.setHost(config.server().host());
             connector.setPort(config.server().port());
             connector.setIdleTimeout(Duration.ofMinutes(5).toMillis());

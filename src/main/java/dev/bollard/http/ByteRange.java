@@ -42,8 +42,8 @@ final class ByteRange {
                 return new Result.Part(Math.max(0, size - suffix), size - 1);
             }
             long first = Long.parseLong(m.group(1));
-            long last = m.group(2).isEmpty() ? size - 1 : Long.parseLong(m.group(2));
-            if (last < first) {
+            long last = m.group(2).isEmpty() ? Long.MAX_VALUE : Long.parseLong(m.group(2));
+            if (last < first) { // syntactically invalid: ignored
                 return new Result.Whole();
             }
             if (first >= size) {

@@ -84,7 +84,7 @@ final class DistributionHandler extends Handler.Abstract {
         } catch (RuntimeException e) {
             LOG.error("{} {} failed", request.getMethod(), request.getHttpURI().getPath(), e);
             if (!response.isCommitted()) {
-                sendError(ex, 500, ErrorCode.UNSUPPORTED, "internal error; see the registry's log", null);
+                sendError(ex, 500, ErrorCode.UNKNOWN, "internal error; see the registry's log", null);
             } else {
                 callback.failed(e);
             }
@@ -323,7 +323,7 @@ final class DistributionHandler extends Handler.Abstract {
     private void patchUpload(Exchange ex, RepositoryName repository, String uploadId) {
         ContentRange range = ContentRange.of(ex.header("Content-Range"), ex.contentLength());
         UploadStatus status = registry.uploads().append(repository, uploadId, ex.body(),
-                range == null ? null : range.start(), range == null ? ex.contentLength() : range.length());
+                range == null ? null : range.start(), range == null ? ex.contentLength() : Long.valueOf(range.length()));
         sendUploadStatus(ex, status, 202);
     }
 
@@ -342,7 +342,7 @@ final class DistributionHandler extends Handler.Abstract {
             }
         }
         registry.uploads().complete(repository, uploadId, digest, ex.body(),
-                range == null ? ex.contentLength() : range.length());
+                range == null ? ex.contentLength() : Long.valueOf(range.length()));
         sendBlobCreated(ex, repository, digest);
     }
 

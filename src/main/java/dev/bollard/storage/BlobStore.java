@@ -32,7 +32,7 @@ public interface BlobStore {
 
     /**
      * Opens the staged upload for appending at {@code offset}, discarding anything staged beyond it (left by an
-     * interrupted append that was never committed to the metadata). Closing the channel makes the bytes durable.
+     * interrupted append that was never committed to the metadata).
      */
     WritableByteChannel appendUpload(String uploadId, long offset) throws IOException;
 

@@ -98,9 +98,9 @@ public final class FilesystemBlobStore implements BlobStore {
 
             @Override
             public void close() throws IOException {
-                try (channel) {
-                    channel.force(false);
-                }
+                // No fsync per chunk: staged bytes need not survive a power loss (the upload then fails to resume
+                // and the client starts over); commitUpload syncs what becomes a blob.
+                channel.close();
             }
         };
     }
