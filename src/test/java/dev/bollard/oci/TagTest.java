@@ -69,6 +69,15 @@ class TagTest {
     }
 
     @Test
+    void referrersFallbackForSha512KeepsTheFirst64HexCharacters() {
+        // distribution-spec v1.1, referrers tag schema: <alg>-<ref>, where <ref> is limited to 64 characters.
+        Digest subject = Digest.parse("sha512:" + DigestTest.SHA512_ABC);
+        Tag tag = Tag.referrersFallback(subject);
+        assertThat(tag.value()).isEqualTo("sha512-" + DigestTest.SHA512_ABC.substring(0, 64));
+        assertThat(Tag.isValid(tag.value())).isTrue();
+    }
+
+    @Test
     void equalityAndOrdering() {
         assertThat(new Tag("v1")).isEqualTo(new Tag("v1")).hasSameHashCodeAs(new Tag("v1"))
                 .isNotEqualTo(new Tag("V1"));
