@@ -41,7 +41,7 @@ public final class ManifestParser {
         if (schemaVersion == null || !schemaVersion.isIntegralNumber()) {
             throw new ManifestInvalidException("manifest lacks the integer field schemaVersion");
         }
-        if (schemaVersion.asInt() != 2) {
+        if (!schemaVersion.canConvertToInt() || schemaVersion.intValue() != 2) {
             throw new ManifestInvalidException("schemaVersion " + schemaVersion.asText()
                     + " is not supported (Docker schema 1 is deprecated; push schema 2 or OCI manifests)");
         }

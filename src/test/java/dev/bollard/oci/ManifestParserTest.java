@@ -549,6 +549,15 @@ class ManifestParserTest {
                     .hasMessageContaining("schemaVersion");
         }
 
+        @Test
+        void integersThatWrapToTwoAreNotTwo() {
+            // 2^32 + 2 and 2^64 + 2 truncate to 2 in 32-bit arithmetic; they must not be taken for 2.
+            rejected(with(ociManifest(), m -> m.put("schemaVersion", 4_294_967_298L)), OCI_MANIFEST)
+                    .hasMessageContaining("schemaVersion 4294967298");
+            BigInteger huge = BigInteger.TWO.pow(64).add(BigInteger.TWO);
+            rejected(with(ociManifest(), m -> m.put("schemaVersion", huge)), OCI_MANIFEST)
+                    .hasMessageContaining("schemaVersion " + huge);
+        }
     }
 
     @Nested
