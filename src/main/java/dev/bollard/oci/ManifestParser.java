@@ -181,8 +181,16 @@ public final class ManifestParser {
         }
         List<String> features = new ArrayList<>();
         JsonNode f = node.get("os.features");
-        if (f != null && f.isArray()) {
-            f.forEach(x -> features.add(x.asText()));
+        if (f != null && !f.isNull()) {
+            if (!f.isArray()) {
+                throw new ManifestInvalidException(where + ".os.features must be an array of strings");
+            }
+            for (JsonNode x : f) {
+                if (!x.isTextual()) {
+                    throw new ManifestInvalidException(where + ".os.features must be an array of strings");
+                }
+                features.add(x.asText());
+            }
         }
         return new Platform(architecture, os, optionalText(node, "variant", where + ".variant"),
                 optionalText(node, "os.version", where + ".os.version"), features);

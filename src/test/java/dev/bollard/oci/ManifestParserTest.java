@@ -888,6 +888,23 @@ class ManifestParserTest {
         }
 
         @Test
+        void osFeaturesThatAreNotAnArrayOfStrings() {
+            rejected(platform0(p -> p.put("os.features", "win32k")), OCI_INDEX)
+                    .hasMessageContaining("manifests[0].platform.os.features must be an array of strings");
+            rejected(platform0(p -> p.putArray("os.features").add("win32k").add(3)), OCI_INDEX)
+                    .hasMessageContaining("manifests[0].platform.os.features must be an array of strings");
+            rejected(platform0(p -> p.putArray("os.features").addObject()), OCI_INDEX)
+                    .hasMessageContaining("manifests[0].platform.os.features");
+        }
+
+        @Test
+        void nullOsFeaturesCountAsAbsent() throws Exception {
+            Platform p = ((Manifest.Index) parse(platform0(x -> x.putNull("os.features")), OCI_INDEX))
+                    .manifests().get(0).platform();
+            assertThat(p.osFeatures()).isEmpty();
+        }
+
+        @Test
         void platformOnALayerIsValidatedToo() {
             ObjectNode body = ociManifest();
             ((ObjectNode) body.get("layers").get(0)).set("platform", F.objectNode().put("architecture", "amd64"));
