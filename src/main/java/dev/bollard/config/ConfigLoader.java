@@ -214,18 +214,23 @@ public final class ConfigLoader {
         private Duration duration(String key, List<String> problems) {
             String v = values.get(key).trim();
             Matcher m = DURATION.matcher(v);
-            if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+            if (!m.matches() || m.group(1).chars().allMatch(c -> c == '0')) {
                 problems.add(describe(key) + " must be a positive duration such as 90s, 10m, 24h or 7d, not '" + v + "'");
                 return Duration.ofHours(1);
             }
-            long n = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
+            try {
+                long n = Long.parseLong(m.group(1));
+                return switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    default -> Duration.ofDays(n);
+                };
+            } catch (NumberFormatException | ArithmeticException e) {
+                problems.add(describe(key) + " is too long a duration: '" + v + "'");
+                return Duration.ofHours(1);
+            }
         }
     }
 

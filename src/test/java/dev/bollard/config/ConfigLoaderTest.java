@@ -542,6 +542,14 @@ class ConfigLoaderTest {
             ConfigLoaderTest.invalid("uploads.cleanup-interval", "").hasMessageContaining("positive duration");
         }
 
+        @ParameterizedTest
+        @ValueSource(strings = {"99999999999999999999s", "9223372036854775807d", "106751991167301d",
+                "9223372036854775807h", "999999999999999999999999999999ms"})
+        void absurdlyLargeDurationsAreReportedNotThrown(String text) {
+            ConfigLoaderTest.invalid("uploads.expiry", text).hasMessageContaining("too long")
+                    .hasMessageContaining("'" + text + "'");
+        }
+
         @Test
         void longDurationsAreAccepted() {
             assertThat(with("uploads.expiry", "36500d").uploads().expiry()).isEqualTo(Duration.ofDays(36500));
