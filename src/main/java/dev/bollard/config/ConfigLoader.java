@@ -126,15 +126,13 @@ public final class ConfigLoader {
             String listen = text("server.listen", problems, true);
             String host = "127.0.0.1";
             int port = 5000;
-            int colon = listen.lastIndexOf(':');
-            if (colon <= 0) {
-                problems.add(describe("server.listen") + " must be host:port, e.g. 127.0.0.1:5000");
+            String[] hostPort = splitHostPort(listen);
+            if (hostPort == null) {
+                problems.add(describe("server.listen") + " must be host:port, e.g. 127.0.0.1:5000, with an IPv6 "
+                        + "address in brackets, e.g. [::1]:5000, not '" + listen + "'");
             } else {
-                host = listen.substring(0, colon);
-                if (host.startsWith("[") && host.endsWith("]")) {
-                    host = host.substring(1, host.length() - 1);
-                }
-                port = integer("server.listen", listen.substring(colon + 1), 0, 65535, problems);
+                host = hostPort[0];
+                port = integer("server.listen", hostPort[1], 0, 65535, problems);
             }
 
             String storageType = text("storage.type", problems, true);
@@ -168,6 +166,25 @@ public final class ConfigLoader {
                     new BollardConfig.Database(dbUrl, values.get("database.username"), values.get("database.password"), pool),
                     new BollardConfig.Uploads(staging, expiry, cleanup),
                     new BollardConfig.Registry(deleteEnabled, maxManifest));
+        }
+
+        /**
+         * Splits {@code host:port} or {@code [ipv6]:port} into host and port text; null when there is no port
+         * separator, the host is empty, or an IPv6 address lacks brackets ({@code ::1} is not host {@code ::}, port 1).
+         */
+        private static String[] splitHostPort(String listen) {
+            if (listen.startsWith("[")) {
+                int close = listen.indexOf(']');
+                if (close <= 1 || close + 1 >= listen.length() || listen.charAt(close + 1) != ':') {
+                    return null;
+                }
+                return new String[] {listen.substring(1, close), listen.substring(close + 2)};
+            }
+            int colon = listen.indexOf(':');
+            if (colon <= 0 || listen.indexOf(':', colon + 1) >= 0 || listen.indexOf(']') >= 0) {
+                return null;
+            }
+            return new String[] {listen.substring(0, colon), listen.substring(colon + 1)};
         }
 
         private String describe(String key) {

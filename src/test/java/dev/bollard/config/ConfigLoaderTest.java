@@ -493,12 +493,26 @@ class ConfigLoaderTest {
             invalid("server.listen", listen).hasMessageContaining("host:port");
         }
 
+        @ParameterizedTest
+        @ValueSource(strings = {"::1", "::1:5000", "fe80::1:443", "[::1]", "[::1]5000", "[::1:5000", "[]:5000"})
+        void ipv6WithoutBracketsOrMalformedBracketsIsRejected(String listen) {
+            // "::1" would otherwise be read as host "::" (every interface) and port 1.
+            invalid("server.listen", listen).hasMessageContaining("[::1]:5000");
+        }
+
         @Test
         void bollardConfigDefaultsWithAnIpv6Host() {
             BollardConfig c = BollardConfig.defaults(tmp, "::1", 5000);
             assertThat(c.server().host()).isEqualTo("::1");
             assertThat(c.server().port()).isEqualTo(5000);
             assertThat(c.server().isLoopback()).isTrue();
+            assertThat(BollardConfig.defaults(tmp, "[::1]", 0).server().host()).isEqualTo("::1");
+            assertThat(BollardConfig.defaults(tmp, "::", 0).server().host()).isEqualTo("::");
+        }
+
+        @Test
+        void malformedListenIsEchoedInTheMessage() {
+            invalid("server.listen", "::1").hasMessageContaining("not '::1'");
         }
 
         @ParameterizedTest
