@@ -85,12 +85,19 @@ public final class ConfigLoader {
                 String key = prefix + e.getKey();
                 if (e.getValue().isObject()) {
                     flatten(key + ".", e.getValue(), source);
+                } else if (e.getValue().isNull() && isSection(key)) {
+                    // "database:" with every entry below it commented out: an empty section, not a key
+                    continue;
                 } else if (e.getValue().isContainerNode()) {
                     throw new ConfigException(source + ": " + key + " must be a single value");
                 } else {
                     put(key, e.getValue().isNull() ? "" : e.getValue().asText(), source);
                 }
             }
+        }
+
+        private static boolean isSection(String prefix) {
+            return KEYS.keySet().stream().anyMatch(k -> k.startsWith(prefix + "."));
         }
 
         /** Applies {@code BOLLARD_*} variables: {@code BOLLARD_DATABASE_MAX_POOL_SIZE} sets {@code database.max-pool-size}. */

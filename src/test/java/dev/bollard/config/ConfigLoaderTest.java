@@ -214,6 +214,35 @@ class ConfigLoaderTest {
         }
 
         @Test
+        void sectionWithEveryEntryCommentedOutIsEmptyNotUnknown() throws IOException {
+            Path file = yaml("""
+                    server:
+                      listen: "127.0.0.1:7000"
+                    database:
+                    #  url: jdbc:postgresql://db/bollard
+                    #  username: bollard
+                    uploads: ~
+                    """);
+            BollardConfig c = ConfigLoader.builder().file(file).load();
+            assertThat(c.server().port()).isEqualTo(7000);
+            assertThat(c.database().url()).startsWith("jdbc:h2:file:");
+        }
+
+        @Test
+        void emptyMappingSectionIsFine() throws IOException {
+            assertThat(ConfigLoader.builder().file(yaml("registry: {}\n")).load())
+                    .isEqualTo(ConfigLoader.builder().load());
+        }
+
+        @Test
+        void nullForANameThatIsNeitherKeyNorSectionIsStillUnknown() throws IOException {
+            Path file = yaml("serverr:\n");
+            assertThatThrownBy(() -> ConfigLoader.builder().file(file))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("unknown configuration key 'serverr'");
+        }
+
+        @Test
         void unknownTopLevelKeyIsRejectedNamingKeyAndFile() throws IOException {
             Path file = yaml("datadir: /srv\n");
             assertThatThrownBy(() -> ConfigLoader.builder().file(file))
