@@ -226,6 +226,20 @@ class ReferrersTest extends ConformanceSupport {
     }
 
     @Test
+    void referrersTagSchemaForASha512SubjectUsesTheFirst64HexDigits() {
+        // OCI distribution spec, referrers tag schema: <alg>-<ref>, <ref> limited to 64 characters
+        String repo = repo("referrers");
+        Image image = pushImage(repo, "v1");
+        String subject512 = Oci.sha512(image.bytes());
+        assertStatus(putManifest(repo, subject512, Oci.OCI_MANIFEST, image.json()), 201);
+        Oci.Desc legacy = pushArtifact(repo, null, SBOM, null);
+        String fallbackIndex = "{\"schemaVersion\":2,\"mediaType\":\"" + Oci.OCI_INDEX + "\",\"manifests\":["
+                + legacy.json("\"artifactType\":\"" + SBOM + "\"") + "]}";
+        pushManifest(repo, "sha512-" + Oci.hexOf(subject512).substring(0, 64), Oci.OCI_INDEX, fallbackIndex);
+        assertThat(digests(assertIndex(get(referrersPath(repo, subject512))))).containsExactly(legacy.digest());
+    }
+
+    @Test
     void referrersTagSchemaEntriesAlsoKnownNativelyAreListedOnce() {
         String repo = repo("referrers");
         Image subject = pushImage(repo, "v1");
