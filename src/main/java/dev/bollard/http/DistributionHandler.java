@@ -14,6 +14,7 @@ import dev.bollard.oci.MediaTypes;
 import dev.bollard.oci.Reference;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.registry.BlobInfo;
+import dev.bollard.registry.BodyReading;
 import dev.bollard.registry.Page;
 import dev.bollard.registry.PushedManifest;
 import dev.bollard.registry.Registry;
@@ -328,11 +329,18 @@ final class DistributionHandler extends Handler.Abstract {
     }
 
     private void putUpload(Exchange ex, RepositoryName repository, String uploadId) {
-        String digestParam = ex.query("digest");
-        if (digestParam == null) {
-            throw new RegistryException(ErrorCode.DIGEST_INVALID, "closing an upload needs the query parameter digest");
+        Digest digest;
+        try {
+            String digestParam = ex.query("digest");
+            if (digestParam == null) {
+                throw new InvalidDigestException("closing an upload needs the query parameter digest");
+            }
+            digest = Digest.parse(digestParam);
+        } catch (InvalidDigestException e) {
+            // A close that cannot succeed ends the session, as one with a mismatching digest does.
+            registry.uploads().cancel(repository, uploadId);
+            throw e;
         }
-        Digest digest = Digest.parse(digestParam);
         ContentRange range = ContentRange.of(ex.header("Content-Range"), ex.contentLength());
         if (range != null) {
             // A final chunk with a range must continue where the upload stands.
@@ -390,15 +398,39 @@ final class DistributionHandler extends Handler.Abstract {
 
     private static byte[] readLimited(Exchange ex, long limit) throws IOException {
         Long declared = ex.contentLength();
-        if (declared != null && declared > limit) {
-            throw tooLarge(limit);
-        }
         try (InputStream in = ex.body()) {
-            byte[] body = in.readNBytes((int) limit + 1);
-            if (body.length > limit) {
+            if (declared != null && declared > limit) {
+                drain(in, declared);
                 throw tooLarge(limit);
             }
+            byte[] body;
+            try {
+                body = in.readNBytes((int) limit + 1);
+            } catch (IOException | RuntimeException e) {
+                throw BodyReading.incomplete(e);
+            }
+            if (body.length > limit) {
+                drain(in, DRAIN_LIMIT);
+                throw tooLarge(limit);
+            }
+            if (declared != null && body.length != declared) {
+                throw BodyReading.incomplete(null);
+            }
             return body;
+        }
+    }
+
+    /** How much of a refused body is read and dropped so that clients that do not wait for 100-continue see the answer. */
+    private static final long DRAIN_LIMIT = 16L * 1024 * 1024;
+
+    private static void drain(InputStream in, long announced) {
+        if (announced > DRAIN_LIMIT) {
+            return; // not worth reading: the connection closes after the answer
+        }
+        try {
+            in.skipNBytes(Math.min(announced, DRAIN_LIMIT));
+        } catch (IOException | RuntimeException e) {
+            // the client stopped sending; the answer goes out anyway
         }
     }
 
@@ -432,7 +464,7 @@ final class DistributionHandler extends Handler.Abstract {
     }
 
     private static void sendPage(Exchange ex, String path, Page page, Integer n, Object body) throws IOException {
-        if (page.more()) {
+        if (page.more() && page.last() != null) {
             ex.setHeader("Link", "<" + path + "?n=" + n + "&last="
                     + URLEncoder.encode(page.last(), StandardCharsets.UTF_8) + ">; rel=\"next\"");
         }
@@ -441,7 +473,7 @@ final class DistributionHandler extends Handler.Abstract {
 
     private static Integer pageSize(Exchange ex) {
         String n = ex.query("n");
-        if (n == null || n.isEmpty()) {
+        if (n == null) {
             return null;
         }
         try {
