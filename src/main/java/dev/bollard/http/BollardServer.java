@@ -1,24 +1,157 @@
 package dev.bollard.http;
 
+import dev.bollard.auth.AccessPolicy;
 import dev.bollard.config.BollardConfig;
+import dev.bollard.metadata.Database;
+import dev.bollard.registry.Registry;
+import dev.bollard.storage.FilesystemBlobStore;
 import java.net.URI;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** A running Bollard: the HTTP server and everything behind it. Stub until the implementation lands. */
+/**
+ * A running Bollard: the metadata database, the blob store, the registry's use cases, the background sweeper
+ * and the HTTP server in front of them. {@link #close()} stops them in reverse order.
+ */
 public final class BollardServer implements AutoCloseable {
-    private BollardServer() {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BollardServer.class);
+
+    private final Server jetty;
+    private final Database database;
+    private final ScheduledExecutorService background;
+    private final URI baseUri;
+
+    private BollardServer(Server jetty, Database database, ScheduledExecutorService background, URI baseUri) {
+        this.jetty = jetty;
+        this.database = database;
+        this.background = background;
+        this.baseUri = baseUri;
     }
 
     /** Starts a registry with {@code config}; port 0 picks a free port. */
     public static BollardServer start(BollardConfig config) throws Exception {
-        throw new UnsupportedOperationException("not yet");
+        Files.createDirectories(config.dataDir());
+        Database database = Database.open(config.database());
+        try {
+            FilesystemBlobStore store = new FilesystemBlobStore(config.storage().path(), config.uploads().stagingPath());
+            Registry registry = new Registry(database, store, config.registry());
+
+            Server jetty = new Server(threadPool());
+            HttpConfiguration http = new HttpConfiguration();
+            http.setSendServerVersion(false);
+            http.setSendXPoweredBy(false);
+            // Paths are validated by the routes themselves, so that a name like "../x" gets NAME_INVALID
+            // rather than the container's bare 400.
+            http.setUriCompliance(UriCompliance.UNSAFE);
+            http.setOutputBufferSize(64 * 1024);
+            HttpConnectionFactory http1 = new HttpConnectionFactory(http);
+            // Large reads from the socket: fewer system calls per byte of a blob pushed.
+            http1.setInputBufferSize(128 * 1024);
+            ServerConnector connector = new ServerConnector(jetty, http1);
+            connector.setHost(config.server().host());
+            connector.setPort(config.server().port());
+            connector.setIdleTimeout(Duration.ofMinutes(5).toMillis());
+            jetty.addConnector(connector);
+            jetty.setHandler(new RootHandler(new DistributionHandler(registry, AccessPolicy.OPEN,
+                    config.registry().maxManifestBytes())));
+            jetty.setStopTimeout(Duration.ofSeconds(30).toMillis());
+            jetty.start();
+
+            ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().name("bollard-sweeper").daemon(true).factory());
+            long every = config.uploads().cleanupInterval().toMillis();
+            background.scheduleWithFixedDelay(() -> sweep(registry, config.uploads().expiry()), every, every,
+                    TimeUnit.MILLISECONDS);
+
+            String host = config.server().host().contains(":") ? "[" + config.server().host() + "]" : config.server().host();
+            URI uri = URI.create("http://" + host + ":" + connector.getLocalPort());
+            if (!config.server().isLoopback()) {
+                LOG.warn("serving plain HTTP on {}, which is not a loopback address: clients will send credentials "
+                        + "and images unencrypted. Put TLS in front of Bollard.", config.server().host());
+            }
+            LOG.info("Bollard listening on {} (data in {})", uri, config.dataDir());
+            return new BollardServer(jetty, database, background, uri);
+        } catch (Exception | Error e) {
+            database.close();
+            throw e;
+        }
+    }
+
+    private static QueuedThreadPool threadPool() {
+        QueuedThreadPool pool = new QueuedThreadPool();
+        pool.setName("bollard-http");
+        // Request handling runs on virtual threads: plain blocking code, cheap per request.
+        pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        return pool;
+    }
+
+    private static void sweep(Registry registry, Duration expiry) {
+        try {
+            int expired = registry.uploads().expireIdle(Instant.now().minus(expiry));
+            if (expired > 0) {
+                LOG.info("expired {} idle upload session(s)", expired);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("upload sweep failed: {}", e.toString());
+        }
     }
 
     /** {@code http://host:port} of the running server. */
     public URI baseUri() {
-        throw new UnsupportedOperationException("not yet");
+        return baseUri;
+    }
+
+    /** Blocks until the server stops. */
+    public void join() throws InterruptedException {
+        jetty.join();
     }
 
     @Override
     public void close() {
+        background.shutdownNow();
+        try {
+            jetty.stop();
+        } catch (Exception e) {
+            LOG.warn("stopping the HTTP server failed: {}", e.toString());
+        }
+        database.close();
+    }
+
+    /** Routes {@code /v2} to the distribution API and answers the few paths outside it. */
+    private static final class RootHandler extends Handler.Wrapper {
+        RootHandler(Handler distribution) {
+            super(distribution);
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) throws Exception {
+            String path = request.getHttpURI().getPath();
+            if (path.equals("/v2") || path.startsWith("/v2/")) {
+                return super.handle(request, response, callback);
+            }
+            if (path.equals("/healthz")) {
+                new Exchange(request, response, callback).sendText(200, "ok\n");
+                return true;
+            }
+            new Exchange(request, response, callback).sendText(404, "not found: " + path + "\n");
+            return true;
+        }
     }
 }

@@ -1,0 +1,123 @@
+package dev.bollard.cli;
+
+import dev.bollard.config.BollardConfig;
+import dev.bollard.config.ConfigException;
+import dev.bollard.config.ConfigLoader;
+import dev.bollard.http.BollardServer;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code bollard} command. */
+@Command(name = "bollard", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Bollard, an OCI container image registry.",
+        subcommands = {Main.Serve.class, Main.ConfigCommand.class})
+public final class Main implements Runnable {
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    /** Options shared by commands that read the configuration. */
+    static final class ConfigOptions {
+        @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file")
+        Path config;
+
+        @Option(names = "--listen", paramLabel = "HOST:PORT", description = "address to listen on (default 127.0.0.1:5000)")
+        String listen;
+
+        @Option(names = "--data", paramLabel = "DIR", description = "data directory (default ./data)")
+        Path data;
+
+        BollardConfig load() {
+            ConfigLoader.Builder builder = ConfigLoader.builder();
+            if (config != null) {
+                builder.file(config);
+            }
+            builder.environment(System.getenv());
+            if (listen != null) {
+                builder.set("server.listen", listen);
+            }
+            if (data != null) {
+                builder.set("data-dir", data.toString());
+            }
+            return builder.load();
+        }
+    }
+
+    @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the registry.")
+    static final class Serve implements Callable<Integer> {
+        @CommandLine.Mixin
+        ConfigOptionsMixin options;
+
+        @Override
+        public Integer call() throws Exception {
+            BollardConfig config;
+            try {
+                config = options.options.load();
+            } catch (ConfigException e) {
+                System.err.println("bollard: " + e.getMessage());
+                return 2;
+            }
+            BollardServer server = BollardServer.start(config);
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "bollard-shutdown"));
+            server.join();
+            return 0;
+        }
+    }
+
+    @Command(name = "config", description = "Work with configuration.", subcommands = ConfigCheck.class)
+    static final class ConfigCommand implements Runnable {
+        @Override
+        public void run() {
+            new CommandLine(this).usage(System.out);
+        }
+    }
+
+    @Command(name = "check", mixinStandardHelpOptions = true,
+            description = "Validate the configuration (file, BOLLARD_* environment, flags) and print the result.")
+    static final class ConfigCheck implements Callable<Integer> {
+        @CommandLine.Mixin
+        ConfigOptionsMixin options;
+
+        @Override
+        public Integer call() {
+            try {
+                BollardConfig config = options.options.load();
+                System.out.println("configuration is valid:");
+                System.out.println("  data-dir        " + config.dataDir());
+                System.out.println("  server          " + config.server().host() + ":" + config.server().port());
+                System.out.println("  storage         " + config.storage().type() + " at " + config.storage().path());
+                System.out.println("  database        " + config.database().url());
+                System.out.println("  uploads         staged in " + config.uploads().stagingPath() + ", expire after "
+                        + config.uploads().expiry());
+                System.out.println("  delete-enabled  " + config.registry().deleteEnabled());
+                return 0;
+            } catch (ConfigException e) {
+                System.err.println("bollard: " + e.getMessage());
+                return 2;
+            }
+        }
+    }
+
+    /** picocli mixin wrapper so that each command carries its own copy of the options. */
+    static final class ConfigOptionsMixin {
+        @CommandLine.ArgGroup(exclusive = false)
+        ConfigOptions options = new ConfigOptions();
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"bollard " + (v == null ? "development build" : v)};
+        }
+    }
+}

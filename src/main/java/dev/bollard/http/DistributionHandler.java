@@ -1,0 +1,528 @@
+package dev.bollard.http;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.bollard.auth.AccessDecision;
+import dev.bollard.auth.AccessPolicy;
+import dev.bollard.auth.AccessRequest;
+import dev.bollard.auth.Action;
+import dev.bollard.oci.Descriptor;
+import dev.bollard.oci.Digest;
+import dev.bollard.oci.ErrorCode;
+import dev.bollard.oci.InvalidDigestException;
+import dev.bollard.oci.MediaTypes;
+import dev.bollard.oci.Reference;
+import dev.bollard.oci.RepositoryName;
+import dev.bollard.registry.BlobInfo;
+import dev.bollard.registry.Page;
+import dev.bollard.registry.PushedManifest;
+import dev.bollard.registry.Registry;
+import dev.bollard.registry.RegistryException;
+import dev.bollard.registry.StoredManifest;
+import dev.bollard.registry.UploadStatus;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URLEncoder;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.eclipse.jetty.io.EofException;
+import org.eclipse.jetty.io.RetainableByteBuffer;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The distribution API ({@code /v2}): maps requests to the registry's use cases and their outcomes to
+ * statuses, headers and error bodies. Every request's access decision is made here, in {@link #authorize}.
+ */
+final class DistributionHandler extends Handler.Abstract {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DistributionHandler.class);
+    private static final int READ_CHUNK = 256 * 1024;
+
+    private final Registry registry;
+    private final AccessPolicy access;
+    private final long maxManifestBytes;
+
+    DistributionHandler(Registry registry, AccessPolicy access, long maxManifestBytes) {
+        this.registry = registry;
+        this.access = access;
+        this.maxManifestBytes = maxManifestBytes;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        Exchange ex = new Exchange(request, response, callback);
+        response.getHeaders().put("Docker-Distribution-API-Version", "registry/2.0");
+        try {
+            Route route = Route.parse(request.getHttpURI().getPath());
+            if (route.kind() == Route.Kind.NOT_FOUND) {
+                throw new RegistryException(ErrorCode.UNSUPPORTED, "no such endpoint: " + request.getMethod() + " "
+                        + request.getHttpURI().getPath());
+            }
+            if (!authorize(ex, route)) {
+                return true;
+            }
+            dispatch(ex, route);
+        } catch (RegistryException e) {
+            sendError(ex, e);
+        } catch (InvalidDigestException e) {
+            sendError(ex, new RegistryException(ErrorCode.DIGEST_INVALID, e.getMessage()));
+        } catch (UncheckedIOException e) {
+            failIo(ex, e.getCause());
+        } catch (IOException e) {
+            failIo(ex, e);
+        } catch (RuntimeException e) {
+            LOG.error("{} {} failed", request.getMethod(), request.getHttpURI().getPath(), e);
+            if (!response.isCommitted()) {
+                sendError(ex, 500, ErrorCode.UNSUPPORTED, "internal error; see the registry's log", null);
+            } else {
+                callback.failed(e);
+            }
+        }
+        return true;
+    }
+
+    private void failIo(Exchange ex, IOException e) {
+        if (e instanceof EofException || isClientGone(e)) {
+            LOG.debug("client went away during {} {}: {}", ex.method(), ex.request.getHttpURI().getPath(), e.toString());
+        } else {
+            LOG.error("{} {} failed", ex.method(), ex.request.getHttpURI().getPath(), e);
+        }
+        ex.callback.failed(e);
+    }
+
+    private static boolean isClientGone(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof EofException || t instanceof java.nio.channels.ClosedChannelException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The single access-decision point: the action a route needs, asked of the policy once. */
+    private boolean authorize(Exchange ex, Route route) {
+        Action action = switch (route.kind()) {
+            case BASE, NOT_FOUND -> Action.PING;
+            case CATALOG -> Action.CATALOG;
+            case UPLOADS, UPLOAD -> Action.PUSH;
+            case BLOB, MANIFEST -> switch (ex.method()) {
+                case "PUT", "POST", "PATCH" -> Action.PUSH;
+                case "DELETE" -> Action.DELETE;
+                default -> Action.PULL;
+            };
+            case TAGS, REFERRERS -> Action.PULL;
+        };
+        String repository = route.repository() == null ? null : route.repository().value();
+        AccessDecision decision = access.decide(new AccessRequest(repository, action, ex.header("Authorization"),
+                Request.getRemoteAddr(ex.request)));
+        return switch (decision) {
+            case AccessDecision.Allow allow -> true;
+            case AccessDecision.Challenge c -> {
+                ex.setHeader("WWW-Authenticate", c.wwwAuthenticate());
+                sendError(ex, 401, ErrorCode.UNAUTHORIZED, c.message(), null);
+                yield false;
+            }
+            case AccessDecision.Deny d -> {
+                sendError(ex, 403, ErrorCode.DENIED, d.message(), null);
+                yield false;
+            }
+        };
+    }
+
+    private void dispatch(Exchange ex, Route route) throws IOException {
+        String method = ex.method();
+        switch (route.kind()) {
+            case BASE -> {
+                only(method, "GET", "HEAD");
+                ex.sendBytes(200, "application/json", "{}".getBytes(StandardCharsets.UTF_8));
+            }
+            case CATALOG -> {
+                only(method, "GET");
+                catalog(ex);
+            }
+            case TAGS -> {
+                only(method, "GET");
+                tags(ex, route.repository());
+            }
+            case REFERRERS -> {
+                only(method, "GET");
+                referrers(ex, route.repository(), Digest.parse(route.param()));
+            }
+            case BLOB -> {
+                Digest digest = Digest.parse(route.param());
+                switch (method) {
+                    case "GET", "HEAD" -> getBlob(ex, route.repository(), digest);
+                    case "DELETE" -> {
+                        registry.blobs().delete(route.repository(), digest);
+                        ex.sendEmpty(202);
+                    }
+                    default -> throw notAllowed(method);
+                }
+            }
+            case UPLOADS -> {
+                only(method, "POST");
+                startUpload(ex, route.repository());
+            }
+            case UPLOAD -> {
+                switch (method) {
+                    case "GET" -> sendUploadStatus(ex, registry.uploads().status(route.repository(), route.param()), 204);
+                    case "PATCH" -> patchUpload(ex, route.repository(), route.param());
+                    case "PUT" -> putUpload(ex, route.repository(), route.param());
+                    case "DELETE" -> {
+                        registry.uploads().cancel(route.repository(), route.param());
+                        ex.sendEmpty(204);
+                    }
+                    default -> throw notAllowed(method);
+                }
+            }
+            case MANIFEST -> {
+                Reference reference = reference(route.param());
+                switch (method) {
+                    case "GET", "HEAD" -> getManifest(ex, route.repository(), reference);
+                    case "PUT" -> putManifest(ex, route.repository(), reference);
+                    case "DELETE" -> {
+                        registry.manifests().delete(route.repository(), reference);
+                        ex.sendEmpty(202);
+                    }
+                    default -> throw notAllowed(method);
+                }
+            }
+            case NOT_FOUND -> throw new IllegalStateException("unreachable");
+        }
+    }
+
+    private static void only(String method, String... allowed) {
+        for (String a : allowed) {
+            if (a.equals(method)) {
+                return;
+            }
+        }
+        throw notAllowed(method);
+    }
+
+    private static RegistryException notAllowed(String method) {
+        return new RegistryException.Disabled("method " + method + " is not allowed on this endpoint");
+    }
+
+    private static Reference reference(String text) {
+        try {
+            return Reference.parse(text);
+        } catch (InvalidDigestException e) {
+            throw new RegistryException(ErrorCode.DIGEST_INVALID, e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new RegistryException(ErrorCode.TAG_INVALID, e.getMessage(), Map.of("tag", text));
+        }
+    }
+
+    // ---- blobs ----
+
+    private void getBlob(Exchange ex, RepositoryName repository, Digest digest) throws IOException {
+        BlobInfo blob = registry.blobs().stat(repository, digest);
+        String etag = "\"" + digest + "\"";
+        ex.setHeader("Docker-Content-Digest", digest.toString());
+        ex.setHeader("ETag", etag);
+        ex.setHeader("Accept-Ranges", "bytes");
+        ex.setHeader("Cache-Control", "max-age=31536000, immutable");
+        if (etag.equals(ex.header("If-None-Match"))) {
+            ex.sendEmpty(304);
+            return;
+        }
+        long size = blob.size();
+        long start = 0;
+        long end = size - 1;
+        int status = 200;
+        ByteRange.Result range = ByteRange.parse(ex.header("Range"), size);
+        switch (range) {
+            case ByteRange.Result.Whole w -> { }
+            case ByteRange.Result.Unsatisfiable u -> {
+                ex.setHeader("Content-Range", "bytes */" + size);
+                sendError(ex, 416, ErrorCode.SIZE_INVALID, "range " + ex.header("Range")
+                        + " is not satisfiable: the blob has " + size + " bytes", null);
+                return;
+            }
+            case ByteRange.Result.Part p -> {
+                start = p.first();
+                end = p.last();
+                status = 206;
+                ex.setHeader("Content-Range", "bytes " + start + "-" + end + "/" + size);
+            }
+        }
+        long length = end - start + 1;
+        ex.response.setStatus(status);
+        ex.setHeader("Content-Type", "application/octet-stream");
+        ex.response.getHeaders().put("Content-Length", length);
+        if (ex.isHead() || length == 0) {
+            ex.finish();
+            return;
+        }
+        try (SeekableByteChannel channel = registry.blobs().open(repository, blob)) {
+            channel.position(start);
+            streamBlob(ex, channel, length);
+        }
+        ex.finish();
+    }
+
+    /** Copies {@code length} bytes from the channel to the response through one pooled direct buffer. */
+    private static void streamBlob(Exchange ex, SeekableByteChannel channel, long length) throws IOException {
+        RetainableByteBuffer pooled = ex.request.getComponents().getByteBufferPool().acquire(READ_CHUNK, true);
+        try {
+            ByteBuffer buffer = pooled.getByteBuffer();
+            long remaining = length;
+            while (remaining > 0) {
+                buffer.clear();
+                buffer.limit((int) Math.min(buffer.capacity(), remaining));
+                int n = channel.read(buffer);
+                if (n < 0) {
+                    throw new IOException("blob ended " + remaining + " bytes early");
+                }
+                buffer.flip();
+                ex.writeBlocking(buffer);
+                remaining -= n;
+            }
+        } finally {
+            pooled.release();
+        }
+    }
+
+    // ---- uploads ----
+
+    private void startUpload(Exchange ex, RepositoryName repository) throws IOException {
+        String mount = ex.query("mount");
+        if (mount != null) {
+            Digest digest = Digest.parse(mount);
+            String from = ex.query("from");
+            if (from != null && RepositoryName.isValid(from)) {
+                Optional<BlobInfo> mounted = registry.uploads().mount(repository, digest, new RepositoryName(from));
+                if (mounted.isPresent()) {
+                    sendBlobCreated(ex, repository, digest);
+                    return;
+                }
+            }
+        }
+        String digestParam = ex.query("digest");
+        if (digestParam != null) {
+            Digest digest = Digest.parse(digestParam);
+            registry.uploads().uploadWhole(repository, digest, ex.body(), ex.contentLength());
+            sendBlobCreated(ex, repository, digest);
+            return;
+        }
+        sendUploadStatus(ex, registry.uploads().start(repository), 202);
+    }
+
+    private void patchUpload(Exchange ex, RepositoryName repository, String uploadId) {
+        ContentRange range = ContentRange.of(ex.header("Content-Range"), ex.contentLength());
+        UploadStatus status = registry.uploads().append(repository, uploadId, ex.body(),
+                range == null ? null : range.start(), range == null ? ex.contentLength() : Long.valueOf(range.length()));
+        sendUploadStatus(ex, status, 202);
+    }
+
+    private void putUpload(Exchange ex, RepositoryName repository, String uploadId) {
+        String digestParam = ex.query("digest");
+        if (digestParam == null) {
+            throw new RegistryException(ErrorCode.DIGEST_INVALID, "closing an upload needs the query parameter digest");
+        }
+        Digest digest = Digest.parse(digestParam);
+        ContentRange range = ContentRange.of(ex.header("Content-Range"), ex.contentLength());
+        if (range != null) {
+            // A final chunk with a range must continue where the upload stands.
+            UploadStatus status = registry.uploads().status(repository, uploadId);
+            if (range.start() != status.size()) {
+                throw new RegistryException.OutOfOrderChunk(status, range.start());
+            }
+        }
+        registry.uploads().complete(repository, uploadId, digest, ex.body(),
+                range == null ? ex.contentLength() : Long.valueOf(range.length()));
+        sendBlobCreated(ex, repository, digest);
+    }
+
+    private static void sendBlobCreated(Exchange ex, RepositoryName repository, Digest digest) {
+        ex.setHeader("Location", "/v2/" + repository + "/blobs/" + digest);
+        ex.setHeader("Docker-Content-Digest", digest.toString());
+        ex.sendEmpty(201);
+    }
+
+    private static void sendUploadStatus(Exchange ex, UploadStatus status, int code) {
+        setUploadHeaders(ex, status);
+        ex.sendEmpty(code);
+    }
+
+    private static void setUploadHeaders(Exchange ex, UploadStatus status) {
+        ex.setHeader("Location", "/v2/" + status.repository() + "/blobs/uploads/" + status.uploadId());
+        ex.setHeader("Docker-Upload-UUID", status.uploadId());
+        ex.setHeader("Range", "0-" + Math.max(0, status.size() - 1));
+    }
+
+    // ---- manifests ----
+
+    private void getManifest(Exchange ex, RepositoryName repository, Reference reference) {
+        StoredManifest manifest = registry.manifests().get(repository, reference);
+        List<String> accept = ex.headerValues("Accept").stream().map(MediaTypes::essence).toList();
+        if (!accept.isEmpty() && !accept.contains(manifest.mediaType()) && !accept.contains("*/*")
+                && !accept.contains("application/*")) {
+            throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + reference + " is a "
+                    + manifest.mediaType() + ", which the request's Accept header does not list",
+                    Map.of("mediaType", manifest.mediaType()));
+        }
+        ex.setHeader("Docker-Content-Digest", manifest.digest().toString());
+        ex.setHeader("ETag", "\"" + manifest.digest() + "\"");
+        ex.sendBytes(200, manifest.mediaType(), manifest.content());
+    }
+
+    private void putManifest(Exchange ex, RepositoryName repository, Reference reference) throws IOException {
+        byte[] body = readLimited(ex, maxManifestBytes);
+        PushedManifest pushed = registry.manifests().put(repository, reference, ex.header("Content-Type"), body);
+        ex.setHeader("Location", "/v2/" + repository + "/manifests/" + pushed.digest());
+        ex.setHeader("Docker-Content-Digest", pushed.digest().toString());
+        pushed.subject().ifPresent(s -> ex.setHeader("OCI-Subject", s.toString()));
+        ex.sendEmpty(201);
+    }
+
+    private static byte[] readLimited(Exchange ex, long limit) throws IOException {
+        Long declared = ex.contentLength();
+        if (declared != null && declared > limit) {
+            throw tooLarge(limit);
+        }
+        try (InputStream in = ex.body()) {
+            byte[] body = in.readNBytes((int) limit + 1);
+            if (body.length > limit) {
+                throw tooLarge(limit);
+            }
+            return body;
+        }
+    }
+
+    private static RegistryException tooLarge(long limit) {
+        return new PayloadTooLarge("manifest is larger than the limit of " + limit + " bytes");
+    }
+
+    /** The manifest size limit was exceeded: 413. */
+    static final class PayloadTooLarge extends RegistryException {
+        PayloadTooLarge(String message) {
+            super(ErrorCode.SIZE_INVALID, message);
+        }
+    }
+
+    // ---- listings ----
+
+    private void tags(Exchange ex, RepositoryName repository) throws IOException {
+        Integer n = pageSize(ex);
+        String last = ex.query("last");
+        Page page = registry.listings().tags(repository, n, last);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("name", repository.value());
+        body.put("tags", page.items());
+        sendPage(ex, "/v2/" + repository + "/tags/list", page, n, body);
+    }
+
+    private void catalog(Exchange ex) throws IOException {
+        Integer n = pageSize(ex);
+        Page page = registry.listings().catalog(n, ex.query("last"));
+        sendPage(ex, "/v2/_catalog", page, n, Map.of("repositories", page.items()));
+    }
+
+    private static void sendPage(Exchange ex, String path, Page page, Integer n, Object body) throws IOException {
+        if (page.more()) {
+            ex.setHeader("Link", "<" + path + "?n=" + n + "&last="
+                    + URLEncoder.encode(page.last(), StandardCharsets.UTF_8) + ">; rel=\"next\"");
+        }
+        ex.sendJson(200, body);
+    }
+
+    private static Integer pageSize(Exchange ex) {
+        String n = ex.query("n");
+        if (n == null || n.isEmpty()) {
+            return null;
+        }
+        try {
+            int value = Integer.parseInt(n);
+            if (value >= 0) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new RegistryException(ErrorCode.PAGINATION_NUMBER_INVALID,
+                "n must be a whole number from 0 to " + Integer.MAX_VALUE + ", not '" + n + "'", Map.of("n", n));
+    }
+
+    private void referrers(Exchange ex, RepositoryName repository, Digest subject) throws IOException {
+        String artifactType = ex.query("artifactType");
+        List<Descriptor> found = registry.manifests().referrers(repository, subject, artifactType);
+        ObjectNode index = Exchange.JSON.createObjectNode();
+        index.put("schemaVersion", 2);
+        index.put("mediaType", MediaTypes.OCI_INDEX);
+        ArrayNode manifests = index.putArray("manifests");
+        for (Descriptor d : found) {
+            ObjectNode entry = manifests.addObject();
+            entry.put("mediaType", d.mediaType());
+            entry.put("digest", d.digest().toString());
+            entry.put("size", d.size());
+            if (d.artifactType() != null) {
+                entry.put("artifactType", d.artifactType());
+            }
+            if (!d.annotations().isEmpty()) {
+                ObjectNode annotations = entry.putObject("annotations");
+                d.annotations().forEach(annotations::put);
+            }
+        }
+        if (artifactType != null) {
+            ex.setHeader("OCI-Filters-Applied", "artifactType");
+        }
+        ex.sendBytes(200, MediaTypes.OCI_INDEX, Exchange.JSON.writeValueAsBytes(index));
+    }
+
+    // ---- errors ----
+
+    static int statusOf(RegistryException e) {
+        if (e instanceof RegistryException.OutOfOrderChunk) {
+            return 416;
+        }
+        if (e instanceof PayloadTooLarge) {
+            return 413;
+        }
+        return switch (e.code()) {
+            case BLOB_UNKNOWN, BLOB_UPLOAD_UNKNOWN, MANIFEST_UNKNOWN, NAME_UNKNOWN -> 404;
+            case UNAUTHORIZED -> 401;
+            case DENIED -> 403;
+            case UNSUPPORTED -> e instanceof RegistryException.Disabled ? 405 : 404;
+            case TOOMANYREQUESTS -> 429;
+            default -> 400;
+        };
+    }
+
+    private static void sendError(Exchange ex, RegistryException e) {
+        if (e instanceof RegistryException.OutOfOrderChunk o) {
+            setUploadHeaders(ex, o.status());
+        }
+        sendError(ex, statusOf(e), e.code(), e.getMessage(), e.detail());
+    }
+
+    static void sendError(Exchange ex, int status, ErrorCode code, String message, Object detail) {
+        if (ex.response.isCommitted()) {
+            ex.callback.failed(new IOException(code + ": " + message));
+            return;
+        }
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("code", code.name());
+        error.put("message", message == null ? code.message() : message);
+        if (detail != null) {
+            error.put("detail", detail);
+        }
+        try {
+            ex.sendJson(status, Map.of("errors", List.of(error)));
+        } catch (IOException e) {
+            ex.callback.failed(e);
+        }
+    }
+}

@@ -1,0 +1,117 @@
+package dev.bollard.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Blocker;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+
+/**
+ * One HTTP request and its response, with the blocking helpers the endpoints use. Handlers run on virtual
+ * threads, so blocking reads and writes are the plain way to stream.
+ */
+final class Exchange {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    final Request request;
+    final Response response;
+    final Callback callback;
+    private Fields query;
+
+    Exchange(Request request, Response response, Callback callback) {
+        this.request = request;
+        this.response = response;
+        this.callback = callback;
+    }
+
+    String method() {
+        return request.getMethod();
+    }
+
+    boolean isHead() {
+        return "HEAD".equals(request.getMethod());
+    }
+
+    String header(String name) {
+        return request.getHeaders().get(name);
+    }
+
+    /** All values of a header that may repeat or hold a comma-separated list. */
+    List<String> headerValues(String name) {
+        List<String> values = new ArrayList<>();
+        for (String v : request.getHeaders().getValuesList(name)) {
+            for (String part : v.split(",")) {
+                if (!part.isBlank()) {
+                    values.add(part.trim());
+                }
+            }
+        }
+        return values;
+    }
+
+    String query(String name) {
+        if (query == null) {
+            query = Request.extractQueryParameters(request);
+        }
+        return query.getValue(name);
+    }
+
+    /** The declared Content-Length, or null when the body is chunked or absent. */
+    Long contentLength() {
+        long length = request.getLength();
+        return length >= 0 ? length : null;
+    }
+
+    InputStream body() {
+        return Content.Source.asInputStream(request);
+    }
+
+    void setHeader(String name, String value) {
+        response.getHeaders().put(name, value);
+    }
+
+    /** Sends a response without a body. */
+    void sendEmpty(int status) {
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0L);
+        response.write(true, null, callback);
+    }
+
+    void sendJson(int status, Object body) throws IOException {
+        sendBytes(status, "application/json", JSON.writeValueAsBytes(body));
+    }
+
+    /** Sends {@code body}, or only its headers for HEAD. */
+    void sendBytes(int status, String contentType, byte[] body) {
+        response.setStatus(status);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+        response.getHeaders().put(HttpHeader.CONTENT_LENGTH, (long) body.length);
+        response.write(true, isHead() ? null : ByteBuffer.wrap(body), callback);
+    }
+
+    void sendText(int status, String text) {
+        sendBytes(status, "text/plain; charset=utf-8", text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Writes a part of the body and waits until it is written; the buffer may be reused afterwards. */
+    void writeBlocking(ByteBuffer buffer) throws IOException {
+        try (Blocker.Callback written = Blocker.callback()) {
+            response.write(false, buffer, written);
+            written.block();
+        }
+    }
+
+    /** Ends a body written with {@link #writeBlocking}. */
+    void finish() {
+        response.write(true, null, callback);
+    }
+}

@@ -1,0 +1,96 @@
+package dev.bollard.http;
+
+import dev.bollard.oci.ErrorCode;
+import dev.bollard.oci.RepositoryName;
+import dev.bollard.registry.RegistryException;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A request path under {@code /v2/}, resolved to what it addresses. The repository name may itself contain
+ * {@code /}, so the fixed suffix ({@code /manifests/<ref>}, {@code /blobs/<digest>}, ...) is matched at the end.
+ */
+record Route(Kind kind, RepositoryName repository, String param) {
+
+    enum Kind { BASE, CATALOG, TAGS, MANIFEST, BLOB, UPLOADS, UPLOAD, REFERRERS, NOT_FOUND }
+
+    private static final Pattern UPLOADS = Pattern.compile("(.+)/blobs/uploads/?");
+    private static final Pattern UPLOAD = Pattern.compile("(.+)/blobs/uploads/([^/]+)");
+    private static final Pattern BLOB = Pattern.compile("(.+)/blobs/([^/]+)");
+    private static final Pattern MANIFEST = Pattern.compile("(.+)/manifests/([^/]+)");
+    private static final Pattern TAGS = Pattern.compile("(.+)/tags/list");
+    private static final Pattern REFERRERS = Pattern.compile("(.+)/referrers/([^/]+)");
+
+    /** Resolves the raw (still percent-encoded) path; throws NAME_INVALID for a route with an invalid name. */
+    static Route parse(String rawPath) {
+        if (!rawPath.startsWith("/v2")) {
+            return notFound();
+        }
+        String path = percentDecode(rawPath.substring(3));
+        if (path.isEmpty() || path.equals("/")) {
+            return new Route(Kind.BASE, null, null);
+        }
+        path = path.substring(1);
+        if (path.equals("_catalog")) {
+            return new Route(Kind.CATALOG, null, null);
+        }
+        Matcher m;
+        if ((m = UPLOADS.matcher(path)).matches()) {
+            return new Route(Kind.UPLOADS, name(m.group(1)), null);
+        }
+        if ((m = UPLOAD.matcher(path)).matches()) {
+            return new Route(Kind.UPLOAD, name(m.group(1)), m.group(2));
+        }
+        if ((m = BLOB.matcher(path)).matches()) {
+            return new Route(Kind.BLOB, name(m.group(1)), m.group(2));
+        }
+        if ((m = MANIFEST.matcher(path)).matches()) {
+            return new Route(Kind.MANIFEST, name(m.group(1)), m.group(2));
+        }
+        if ((m = TAGS.matcher(path)).matches()) {
+            return new Route(Kind.TAGS, name(m.group(1)), null);
+        }
+        if ((m = REFERRERS.matcher(path)).matches()) {
+            return new Route(Kind.REFERRERS, name(m.group(1)), m.group(2));
+        }
+        return notFound();
+    }
+
+    private static Route notFound() {
+        return new Route(Kind.NOT_FOUND, null, null);
+    }
+
+    private static RepositoryName name(String value) {
+        String problem = RepositoryName.problemWith(value);
+        if (problem != null) {
+            throw new RegistryException(ErrorCode.NAME_INVALID, problem, Map.of("name", value));
+        }
+        return new RepositoryName(value);
+    }
+
+    /** Decodes %XX escapes (UTF-8); a malformed escape is kept as written, which then fails validation. */
+    static String percentDecode(String s) {
+        if (s.indexOf('%') < 0) {
+            return s;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '%' && i + 2 < s.length() && hex(s.charAt(i + 1)) >= 0 && hex(s.charAt(i + 2)) >= 0) {
+                out.write(hex(s.charAt(i + 1)) * 16 + hex(s.charAt(i + 2)));
+                i += 2;
+            } else {
+                byte[] bytes = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                out.write(bytes, 0, bytes.length);
+            }
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private static int hex(char c) {
+        return Character.digit(c, 16);
+    }
+}

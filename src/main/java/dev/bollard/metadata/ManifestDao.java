@@ -1,0 +1,95 @@
+package dev.bollard.metadata;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+
+/** Manifests and what they reference. */
+public final class ManifestDao {
+    private ManifestDao() {
+    }
+
+    private static final String COLUMNS =
+            "m.id, m.repository_id, m.digest, m.media_type, m.artifact_type, m.subject_digest, m.size, m.content";
+
+    private static final RowMapper<ManifestRow> ROW = (rs, ctx) -> new ManifestRow(rs.getLong("id"),
+            rs.getLong("repository_id"), rs.getString("digest"), rs.getString("media_type"),
+            rs.getString("artifact_type"), rs.getString("subject_digest"), rs.getLong("size"), rs.getBytes("content"));
+
+    public static Optional<ManifestRow> byDigest(Handle h, long repositoryId, String digest) {
+        return h.createQuery("SELECT " + COLUMNS + " FROM manifest m WHERE m.repository_id = :r AND m.digest = :d")
+                .bind("r", repositoryId).bind("d", digest).map(ROW).findOne();
+    }
+
+    public static Optional<ManifestRow> byTag(Handle h, long repositoryId, String tag) {
+        return h.createQuery("SELECT " + COLUMNS + """
+                         FROM tag t JOIN manifest m ON m.repository_id = t.repository_id AND m.digest = t.manifest_digest
+                        WHERE t.repository_id = :r AND t.name = :tag""")
+                .bind("r", repositoryId).bind("tag", tag).map(ROW).findOne();
+    }
+
+    /**
+     * Stores a manifest with its references, or returns the id of the identical one stored already
+     * (same repository, same digest means same bytes).
+     */
+    public static long insertIfAbsent(Handle h, long repositoryId, String digest, String mediaType, String artifactType,
+                                      String subjectDigest, byte[] content, Collection<String> blobDigests,
+                                      Collection<String> childDigests) {
+        Optional<Long> existing = h.createQuery("SELECT id FROM manifest WHERE repository_id = :r AND digest = :d")
+                .bind("r", repositoryId).bind("d", digest).mapTo(Long.class).findOne();
+        if (existing.isPresent()) {
+            return existing.get();
+        }
+        long id = h.createUpdate("""
+                        INSERT INTO manifest (repository_id, digest, media_type, artifact_type, subject_digest, size,
+                                              content, created_at)
+                        VALUES (:r, :d, :mediaType, :artifactType, :subject, :size, :content, :now)""")
+                .bind("r", repositoryId).bind("d", digest).bind("mediaType", mediaType)
+                .bind("artifactType", artifactType).bind("subject", subjectDigest)
+                .bind("size", (long) content.length).bind("content", content).bind("now", Instant.now())
+                .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+        var blobs = h.prepareBatch("INSERT INTO manifest_blob (manifest_id, digest) VALUES (:m, :d)");
+        for (String b : new HashSet<>(blobDigests)) {
+            blobs.bind("m", id).bind("d", b).add();
+        }
+        if (!blobDigests.isEmpty()) {
+            blobs.execute();
+        }
+        var children = h.prepareBatch("INSERT INTO manifest_child (manifest_id, child_digest) VALUES (:m, :d)");
+        for (String c : new HashSet<>(childDigests)) {
+            children.bind("m", id).bind("d", c).add();
+        }
+        if (!childDigests.isEmpty()) {
+            children.execute();
+        }
+        return id;
+    }
+
+    /** Of {@code digests}, those stored as manifests in the repository. */
+    public static Set<String> presentAmong(Handle h, long repositoryId, Collection<String> digests) {
+        if (digests.isEmpty()) {
+            return Set.of();
+        }
+        return new HashSet<>(h.createQuery(
+                        "SELECT digest FROM manifest WHERE repository_id = :r AND digest IN (<digests>)")
+                .bind("r", repositoryId).bindList("digests", digests).mapTo(String.class).list());
+    }
+
+    /** Deletes the manifest (its tags go with it by the foreign key); returns false when there was none. */
+    public static boolean delete(Handle h, long repositoryId, String digest) {
+        return h.createUpdate("DELETE FROM manifest WHERE repository_id = :r AND digest = :d")
+                .bind("r", repositoryId).bind("d", digest).execute() > 0;
+    }
+
+    /** The manifests whose subject is {@code subjectDigest}, oldest first. */
+    public static List<ManifestRow> referrers(Handle h, long repositoryId, String subjectDigest) {
+        return h.createQuery("SELECT " + COLUMNS
+                        + " FROM manifest m WHERE m.repository_id = :r AND m.subject_digest = :s ORDER BY m.id")
+                .bind("r", repositoryId).bind("s", subjectDigest).map(ROW).list();
+    }
+}

@@ -1,0 +1,322 @@
+package dev.bollard.registry;
+
+import dev.bollard.metadata.BlobDao;
+import dev.bollard.metadata.Database;
+import dev.bollard.metadata.RepositoryDao;
+import dev.bollard.metadata.UploadDao;
+import dev.bollard.metadata.UploadRow;
+import dev.bollard.oci.Digest;
+import dev.bollard.oci.DigestAlgorithm;
+import dev.bollard.oci.ErrorCode;
+import dev.bollard.oci.RepositoryName;
+import dev.bollard.storage.BlobStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Blob upload sessions: bytes are hashed as they stream into the staging area, and a blob becomes visible
+ * only when the digest the client names matches what arrived. The metadata row's committed size is the
+ * truth about a session, so it survives restarts; the running hash is kept in memory and rebuilt from the
+ * staged bytes when it is missing (after a restart, or on another node).
+ */
+public final class BlobUploads {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BlobUploads.class);
+    /** Large reads keep per-chunk overhead (hash update, write call) small against the bytes moved. */
+    static final int CHUNK = 256 * 1024;
+
+    private final Database db;
+    private final BlobStore store;
+    private final Map<String, RunningHash> hashes = new ConcurrentHashMap<>();
+    private final ReentrantLock[] locks = new ReentrantLock[256];
+
+    /** The sha256 state of a session after {@code size} bytes. */
+    private static final class RunningHash {
+        final MessageDigest sha256 = DigestAlgorithm.SHA256.newMessageDigest();
+        long size;
+    }
+
+    BlobUploads(Database db, BlobStore store) {
+        this.db = db;
+        this.store = store;
+        for (int i = 0; i < locks.length; i++) {
+            locks[i] = new ReentrantLock();
+        }
+    }
+
+    private ReentrantLock lockOf(String uploadId) {
+        return locks[Math.floorMod(uploadId.hashCode(), locks.length)];
+    }
+
+    /** Opens a session, creating the repository when it is new. */
+    public UploadStatus start(RepositoryName repository) {
+        String id = UUID.randomUUID().toString();
+        try {
+            store.createUpload(id);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        db.inTransaction(h -> {
+            UploadDao.insert(h, id, RepositoryDao.findOrCreate(h, repository.value()));
+            return null;
+        });
+        hashes.put(id, new RunningHash());
+        return new UploadStatus(repository.value(), id, 0);
+    }
+
+    public UploadStatus status(RepositoryName repository, String uploadId) {
+        UploadRow row = find(repository, uploadId);
+        return new UploadStatus(repository.value(), uploadId, row.committedSize());
+    }
+
+    /**
+     * Appends a chunk. {@code start}, when given (from Content-Range), must equal the bytes received so far;
+     * {@code length}, when given (Content-Length), must equal the bytes the body holds.
+     */
+    public UploadStatus append(RepositoryName repository, String uploadId, InputStream body, Long start, Long length) {
+        ReentrantLock lock = lockOf(uploadId);
+        lock.lock();
+        try {
+            UploadRow row = find(repository, uploadId);
+            if (start != null && start != row.committedSize()) {
+                throw new RegistryException.OutOfOrderChunk(
+                        new UploadStatus(repository.value(), uploadId, row.committedSize()), start);
+            }
+            long size = appendLocked(row, body, length);
+            return new UploadStatus(repository.value(), uploadId, size);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Closes the session with a final (possibly empty) chunk. The blob becomes visible in the repository only
+     * when {@code expected} matches the bytes received; otherwise the session is dropped with DIGEST_INVALID.
+     */
+    public BlobInfo complete(RepositoryName repository, String uploadId, Digest expected, InputStream body,
+                             Long length) {
+        ReentrantLock lock = lockOf(uploadId);
+        lock.lock();
+        try {
+            UploadRow row = find(repository, uploadId);
+            long size = appendLocked(row, body, length);
+            Digest actual = digestOf(uploadId, size, expected.algorithm());
+            if (!actual.equals(expected)) {
+                discard(uploadId);
+                throw new RegistryException(ErrorCode.DIGEST_INVALID, "the uploaded content has digest " + actual
+                        + ", not " + expected + " (" + size + " bytes received)",
+                        Map.of("expected", expected.toString(), "actual", actual.toString(), "size", size));
+            }
+            try {
+                store.commitUpload(uploadId, expected, size);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            db.inTransaction(h -> {
+                BlobDao.recordBlob(h, expected.toString(), size);
+                BlobDao.link(h, row.repositoryId(), expected.toString());
+                UploadDao.delete(h, uploadId);
+                return null;
+            });
+            hashes.remove(uploadId);
+            return new BlobInfo(expected, size);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A whole blob in one request: a session opened and closed at once. */
+    public BlobInfo uploadWhole(RepositoryName repository, Digest expected, InputStream body, Long length) {
+        UploadStatus session = start(repository);
+        try {
+            return complete(repository, session.uploadId(), expected, body, length);
+        } catch (RuntimeException e) {
+            cancelQuietly(session.uploadId());
+            throw e;
+        }
+    }
+
+    /**
+     * Links a blob of {@code from} into {@code repository} without moving bytes; empty when {@code from} does
+     * not hold it (the caller then opens a session instead).
+     */
+    public Optional<BlobInfo> mount(RepositoryName repository, Digest digest, RepositoryName from) {
+        return db.inTransaction(h -> {
+            var size = BlobDao.linkedSize(h, from.value(), digest.toString());
+            if (size.isEmpty()) {
+                return Optional.empty();
+            }
+            BlobDao.link(h, RepositoryDao.findOrCreate(h, repository.value()), digest.toString());
+            return Optional.of(new BlobInfo(digest, size.getAsLong()));
+        });
+    }
+
+    public void cancel(RepositoryName repository, String uploadId) {
+        ReentrantLock lock = lockOf(uploadId);
+        lock.lock();
+        try {
+            find(repository, uploadId);
+            discard(uploadId);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Deletes sessions idle since {@code cutoff}, and staged bytes that no session owns and that were not written
+     * since then. Returns the number of sessions deleted.
+     */
+    public int expireIdle(Instant cutoff) {
+        int expired = 0;
+        for (String id : db.read(h -> UploadDao.idleSince(h, cutoff))) {
+            ReentrantLock lock = lockOf(id);
+            lock.lock();
+            try {
+                discard(id);
+                expired++;
+            } finally {
+                lock.unlock();
+            }
+        }
+        try {
+            for (BlobStore.StagedUpload staged : store.listUploads()) {
+                if (staged.lastModified().isBefore(cutoff) && !db.read(h -> UploadDao.exists(h, staged.uploadId()))) {
+                    store.deleteUpload(staged.uploadId());
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("could not sweep staged uploads: {}", e.toString());
+        }
+        return expired;
+    }
+
+    private UploadRow find(RepositoryName repository, String uploadId) {
+        return db.read(h -> UploadDao.find(h, repository.value(), uploadId)).orElseThrow(() -> new RegistryException(
+                ErrorCode.BLOB_UPLOAD_UNKNOWN, "upload " + uploadId + " is not known in " + repository
+                + " (never started, finished, cancelled or expired)"));
+    }
+
+    /** Streams {@code body} into the staging area after the committed bytes; returns the new committed size. */
+    private long appendLocked(UploadRow row, InputStream body, Long length) {
+        String id = row.id();
+        long offset = row.committedSize();
+        RunningHash hash = runningHash(id, offset);
+        long written = 0;
+        try (WritableByteChannel out = store.appendUpload(id, offset)) {
+            byte[] buffer = new byte[CHUNK];
+            ByteBuffer wrapper = ByteBuffer.wrap(buffer);
+            int n;
+            while ((n = body.readNBytes(buffer, 0, CHUNK)) > 0) {
+                hash.sha256.update(buffer, 0, n);
+                wrapper.clear().limit(n);
+                while (wrapper.hasRemaining()) {
+                    out.write(wrapper);
+                }
+                written += n;
+                if (n < CHUNK) {
+                    break;
+                }
+            }
+        } catch (IOException e) {
+            hashes.remove(id); // the hash has seen bytes that will not be committed
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            hashes.remove(id);
+            throw e;
+        }
+        if (length != null && written != length) {
+            hashes.remove(id);
+            throw new RegistryException(ErrorCode.SIZE_INVALID,
+                    "received " + written + " bytes but the request announced " + length);
+        }
+        if (written == 0) {
+            return offset;
+        }
+        long size = offset + written;
+        db.inTransaction(h -> {
+            UploadDao.updateSize(h, id, size);
+            return null;
+        });
+        hash.size = size;
+        hashes.put(id, hash);
+        return size;
+    }
+
+    /** The running sha256 at {@code size} bytes: the cached one, or one rebuilt from the staged bytes. */
+    private RunningHash runningHash(String uploadId, long size) {
+        RunningHash cached = hashes.remove(uploadId);
+        if (cached != null && cached.size == size) {
+            return cached;
+        }
+        RunningHash rebuilt = new RunningHash();
+        hashStaged(uploadId, size, rebuilt.sha256);
+        rebuilt.size = size;
+        return rebuilt;
+    }
+
+    private Digest digestOf(String uploadId, long size, DigestAlgorithm algorithm) {
+        if (algorithm == DigestAlgorithm.SHA256) {
+            RunningHash hash = runningHash(uploadId, size);
+            try {
+                return Digest.of(algorithm, ((MessageDigest) hash.sha256.clone()).digest());
+            } catch (CloneNotSupportedException e) {
+                throw new IllegalStateException(e);
+            } finally {
+                hashes.put(uploadId, hash);
+            }
+        }
+        MessageDigest md = algorithm.newMessageDigest();
+        hashStaged(uploadId, size, md);
+        return Digest.of(algorithm, md.digest());
+    }
+
+    private void hashStaged(String uploadId, long size, MessageDigest md) {
+        try (SeekableByteChannel in = store.readUpload(uploadId)) {
+            ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
+            long remaining = size;
+            while (remaining > 0) {
+                buffer.clear().limit((int) Math.min(CHUNK, remaining));
+                int n = in.read(buffer);
+                if (n < 0) {
+                    throw new IOException("upload " + uploadId + " holds fewer bytes than the " + size + " recorded");
+                }
+                buffer.flip();
+                md.update(buffer);
+                remaining -= n;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void discard(String uploadId) {
+        hashes.remove(uploadId);
+        db.inTransaction(h -> UploadDao.delete(h, uploadId));
+        try {
+            store.deleteUpload(uploadId);
+        } catch (IOException e) {
+            LOG.warn("could not delete staged upload {}: {}", uploadId, e.toString());
+        }
+    }
+
+    private void cancelQuietly(String uploadId) {
+        try {
+            discard(uploadId);
+        } catch (RuntimeException e) {
+            LOG.warn("could not cancel upload {}: {}", uploadId, e.toString());
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package dev.bollard.registry;
+
+import dev.bollard.metadata.BlobDao;
+import dev.bollard.metadata.Database;
+import dev.bollard.oci.Digest;
+import dev.bollard.oci.ErrorCode;
+import dev.bollard.oci.RepositoryName;
+import dev.bollard.storage.BlobStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.SeekableByteChannel;
+import java.util.Map;
+
+/** Reading and unlinking blobs of a repository. A blob not linked to the repository does not exist for it. */
+public final class Blobs {
+    private final Database db;
+    private final BlobStore store;
+    private final boolean deleteEnabled;
+
+    Blobs(Database db, BlobStore store, boolean deleteEnabled) {
+        this.db = db;
+        this.store = store;
+        this.deleteEnabled = deleteEnabled;
+    }
+
+    public BlobInfo stat(RepositoryName repository, Digest digest) {
+        long size = db.read(h -> BlobDao.linkedSize(h, repository.value(), digest.toString()))
+                .orElseThrow(() -> unknown(repository, digest));
+        return new BlobInfo(digest, size);
+    }
+
+    /** Opens the bytes of a blob that {@link #stat} found. */
+    public SeekableByteChannel open(RepositoryName repository, BlobInfo blob) {
+        try {
+            return store.open(blob.digest());
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw unknown(repository, blob.digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Unlinks the blob from the repository; garbage collection reclaims bytes no repository links. */
+    public void delete(RepositoryName repository, Digest digest) {
+        if (!deleteEnabled) {
+            throw new RegistryException.Disabled("deleting blobs is disabled on this registry");
+        }
+        boolean deleted = db.inTransaction(h -> BlobDao.unlink(h, Repositories.require(h, repository), digest.toString()));
+        if (!deleted) {
+            throw unknown(repository, digest);
+        }
+    }
+
+    private static RegistryException unknown(RepositoryName repository, Digest digest) {
+        return new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is not known in " + repository,
+                Map.of("digest", digest.toString()));
+    }
+}

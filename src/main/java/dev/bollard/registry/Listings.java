@@ -1,0 +1,41 @@
+package dev.bollard.registry;
+
+import dev.bollard.metadata.Database;
+import dev.bollard.metadata.RepositoryDao;
+import dev.bollard.metadata.TagDao;
+import dev.bollard.oci.RepositoryName;
+import java.util.List;
+
+/** Tag lists and the catalog, in byte order, paginated by {@code last} and {@code n}. */
+public final class Listings {
+    private final Database db;
+
+    Listings(Database db) {
+        this.db = db;
+    }
+
+    /** Tags after {@code last}; at most {@code n} (null: all). */
+    public Page tags(RepositoryName repository, Integer n, String last) {
+        return db.read(h -> {
+            long repositoryId = Repositories.require(h, repository);
+            return page(TagDao.list(h, repositoryId, last, limitFor(n)), n);
+        });
+    }
+
+    /** Repositories holding content, after {@code last}; at most {@code n} (null: all). */
+    public Page catalog(Integer n, String last) {
+        return db.read(h -> page(RepositoryDao.listWithContent(h, last, limitFor(n)), n));
+    }
+
+    /** One row more than asked tells whether another page follows. */
+    private static int limitFor(Integer n) {
+        return n == null ? Integer.MAX_VALUE : n + 1;
+    }
+
+    private static Page page(List<String> rows, Integer n) {
+        if (n != null && rows.size() > n) {
+            return new Page(rows.subList(0, n), true);
+        }
+        return new Page(rows, false);
+    }
+}

@@ -1,0 +1,17 @@
+package dev.bollard.registry;
+
+import dev.bollard.metadata.RepositoryDao;
+import dev.bollard.oci.ErrorCode;
+import dev.bollard.oci.RepositoryName;
+import org.jdbi.v3.core.Handle;
+
+/** Looking up a repository that a read needs to exist. */
+final class Repositories {
+    private Repositories() {
+    }
+
+    static long require(Handle h, RepositoryName name) {
+        return RepositoryDao.findId(h, name.value()).orElseThrow(() -> new RegistryException(ErrorCode.NAME_UNKNOWN,
+                "repository " + name + " not known to registry", java.util.Map.of("name", name.value())));
+    }
+}

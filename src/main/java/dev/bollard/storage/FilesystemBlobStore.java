@@ -1,0 +1,167 @@
+package dev.bollard.storage;
+
+import dev.bollard.oci.Digest;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * Blobs as files: {@code <root>/<algorithm>/<first two hex>/<hex>}; uploads staged as
+ * {@code <staging>/<upload id>}. Both directories should be on one file system so that commit is a rename.
+ */
+public final class FilesystemBlobStore implements BlobStore {
+
+    private final Path root;
+    private final Path staging;
+
+    public FilesystemBlobStore(Path root, Path staging) throws IOException {
+        this.root = Files.createDirectories(root);
+        this.staging = Files.createDirectories(staging);
+    }
+
+    /** The file that holds {@code digest}, whether or not it exists. */
+    public Path pathOf(Digest digest) {
+        return root.resolve(digest.algorithm().prefix()).resolve(digest.hex().substring(0, 2)).resolve(digest.hex());
+    }
+
+    private Path uploadPath(String uploadId) {
+        if (!uploadId.matches("[a-zA-Z0-9-]{1,64}")) {
+            throw new IllegalArgumentException("invalid upload id");
+        }
+        return staging.resolve(uploadId);
+    }
+
+    @Override
+    public OptionalLong size(Digest digest) throws IOException {
+        try {
+            return OptionalLong.of(Files.size(pathOf(digest)));
+        } catch (NoSuchFileException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    @Override
+    public SeekableByteChannel open(Digest digest) throws IOException {
+        return FileChannel.open(pathOf(digest), StandardOpenOption.READ);
+    }
+
+    @Override
+    public boolean delete(Digest digest) throws IOException {
+        return Files.deleteIfExists(pathOf(digest));
+    }
+
+    @Override
+    public void createUpload(String uploadId) throws IOException {
+        try {
+            Files.createFile(uploadPath(uploadId));
+        } catch (FileAlreadyExistsException e) {
+            throw new IOException("upload " + uploadId + " exists already", e);
+        }
+    }
+
+    @Override
+    public WritableByteChannel appendUpload(String uploadId, long offset) throws IOException {
+        FileChannel channel = FileChannel.open(uploadPath(uploadId), StandardOpenOption.WRITE, StandardOpenOption.CREATE);
+        try {
+            if (channel.size() < offset) {
+                throw new IOException("upload " + uploadId + " holds " + channel.size() + " bytes, fewer than the "
+                        + offset + " recorded");
+            }
+            channel.truncate(offset);
+            channel.position(offset);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        return new WritableByteChannel() {
+            @Override
+            public int write(java.nio.ByteBuffer src) throws IOException {
+                return channel.write(src);
+            }
+
+            @Override
+            public boolean isOpen() {
+                return channel.isOpen();
+            }
+
+            @Override
+            public void close() throws IOException {
+                // No fsync per chunk: staged bytes need not survive a power loss (the upload then fails to resume
+                // and the client starts over); commitUpload syncs what becomes a blob.
+                channel.close();
+            }
+        };
+    }
+
+    @Override
+    public SeekableByteChannel readUpload(String uploadId) throws IOException {
+        return FileChannel.open(uploadPath(uploadId), StandardOpenOption.READ);
+    }
+
+    @Override
+    public void commitUpload(String uploadId, Digest digest, long size) throws IOException {
+        Path source = uploadPath(uploadId);
+        Path target = pathOf(digest);
+        if (Files.exists(target)) {
+            Files.deleteIfExists(source);
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(source, StandardOpenOption.WRITE)) {
+            if (channel.size() != size) {
+                channel.truncate(size);
+            }
+            channel.force(true);
+        }
+        Files.createDirectories(target.getParent());
+        try {
+            // Atomic: readers see no file or the whole, verified file; a concurrent commit of the same content
+            // replaces identical bytes.
+            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("blob directory " + root + " and upload directory " + staging
+                    + " must be on one file system", e);
+        }
+        forceDirectory(target.getParent());
+    }
+
+    private static void forceDirectory(Path dir) {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException ignored) {
+            // Not every file system lets a directory be opened for sync; the rename itself is still atomic.
+        }
+    }
+
+    @Override
+    public void deleteUpload(String uploadId) throws IOException {
+        Files.deleteIfExists(uploadPath(uploadId));
+    }
+
+    @Override
+    public List<StagedUpload> listUploads() throws IOException {
+        List<StagedUpload> uploads = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(staging)) {
+            for (Path p : entries) {
+                try {
+                    uploads.add(new StagedUpload(p.getFileName().toString(),
+                            Files.getLastModifiedTime(p).toInstant()));
+                } catch (NoSuchFileException e) {
+                    // finished while we listed
+                }
+            }
+        }
+        return uploads;
+    }
+}
