@@ -10,9 +10,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Queue;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -68,6 +70,7 @@ class CrashDuringPushTest {
         List<String> corruption = new ArrayList<>();
         List<String> lost = new ArrayList<>();
         List<String> roundLog = new ArrayList<>();
+        Set<String> reported = new HashSet<>();
 
         long start = System.nanoTime();
         ServerProcess server = ServerProcess.builder(data).jvmArgs("-Xmx256m").start();
@@ -108,10 +111,11 @@ class CrashDuringPushTest {
                 List<String> roundCorruption = new ArrayList<>();
                 List<String> roundLost = new ArrayList<>();
                 StoreVerifier verifier = verify(server, roundCorruption, roundLost);
-                roundCorruption.forEach(v -> corruption.add(where + ": " + v));
-                roundLost.forEach(v -> lost.add(where + ": " + v));
+                // Each problem is reported once, after the first kill that shows it.
+                roundCorruption.stream().filter(reported::add).forEach(v -> corruption.add(where + ": " + v));
+                roundLost.stream().filter(reported::add).forEach(v -> lost.add(where + ": " + v));
                 String line = String.format("round %d: killed after %d ms; acknowledged this round: %d tags, %d blobs;"
-                                + " restart %d ms; verify %d ms (%s); %d corruption, %d lost",
+                                + " restart %d ms; verify %d ms (%s); %d corruption, %d lost (in all so far)",
                         round, delay, ackedTags.size() - ackedBefore, ackedBlobs.size() - blobsBefore, restartMs,
                         (System.nanoTime() - verifyAt) / 1_000_000, verifier.summary(), roundCorruption.size(),
                         roundLost.size());
