@@ -39,6 +39,8 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
 
     /** The embedded defaults with all data under {@code dataDir}, listening on {@code host:port}. */
     public static BollardConfig defaults(Path dataDir, String host, int port) {
-        return ConfigLoader.builder().set("data-dir", dataDir.toString()).set("server.listen", host + ":" + port).load();
+        String listenHost = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+        return ConfigLoader.builder().set("data-dir", dataDir.toString())
+                .set("server.listen", listenHost + ":" + port).load();
     }
 }

@@ -85,12 +85,19 @@ public final class ConfigLoader {
                 String key = prefix + e.getKey();
                 if (e.getValue().isObject()) {
                     flatten(key + ".", e.getValue(), source);
+                } else if (e.getValue().isNull() && isSection(key)) {
+                    // "database:" with every entry below it commented out: an empty section, not a key
+                    continue;
                 } else if (e.getValue().isContainerNode()) {
                     throw new ConfigException(source + ": " + key + " must be a single value");
                 } else {
                     put(key, e.getValue().isNull() ? "" : e.getValue().asText(), source);
                 }
             }
+        }
+
+        private static boolean isSection(String prefix) {
+            return KEYS.keySet().stream().anyMatch(k -> k.startsWith(prefix + "."));
         }
 
         /** Applies {@code BOLLARD_*} variables: {@code BOLLARD_DATABASE_MAX_POOL_SIZE} sets {@code database.max-pool-size}. */
@@ -126,15 +133,13 @@ public final class ConfigLoader {
             String listen = text("server.listen", problems, true);
             String host = "127.0.0.1";
             int port = 5000;
-            int colon = listen.lastIndexOf(':');
-            if (colon <= 0) {
-                problems.add(describe("server.listen") + " must be host:port, e.g. 127.0.0.1:5000");
+            String[] hostPort = splitHostPort(listen);
+            if (hostPort == null) {
+                problems.add(describe("server.listen") + " must be host:port, e.g. 127.0.0.1:5000, with an IPv6 "
+                        + "address in brackets, e.g. [::1]:5000, not '" + listen + "'");
             } else {
-                host = listen.substring(0, colon);
-                if (host.startsWith("[") && host.endsWith("]")) {
-                    host = host.substring(1, host.length() - 1);
-                }
-                port = integer("server.listen", listen.substring(colon + 1), 0, 65535, problems);
+                host = hostPort[0];
+                port = integer("server.listen", hostPort[1], 0, 65535, problems);
             }
 
             String storageType = text("storage.type", problems, true);
@@ -168,6 +173,25 @@ public final class ConfigLoader {
                     new BollardConfig.Database(dbUrl, values.get("database.username"), values.get("database.password"), pool),
                     new BollardConfig.Uploads(staging, expiry, cleanup),
                     new BollardConfig.Registry(deleteEnabled, maxManifest));
+        }
+
+        /**
+         * Splits {@code host:port} or {@code [ipv6]:port} into host and port text; null when there is no port
+         * separator, the host is empty, or an IPv6 address lacks brackets ({@code ::1} is not host {@code ::}, port 1).
+         */
+        private static String[] splitHostPort(String listen) {
+            if (listen.startsWith("[")) {
+                int close = listen.indexOf(']');
+                if (close <= 1 || close + 1 >= listen.length() || listen.charAt(close + 1) != ':') {
+                    return null;
+                }
+                return new String[] {listen.substring(1, close), listen.substring(close + 2)};
+            }
+            int colon = listen.indexOf(':');
+            if (colon <= 0 || listen.indexOf(':', colon + 1) >= 0 || listen.indexOf(']') >= 0) {
+                return null;
+            }
+            return new String[] {listen.substring(0, colon), listen.substring(colon + 1)};
         }
 
         private String describe(String key) {
@@ -214,18 +238,23 @@ public final class ConfigLoader {
         private Duration duration(String key, List<String> problems) {
             String v = values.get(key).trim();
             Matcher m = DURATION.matcher(v);
-            if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+            if (!m.matches() || m.group(1).chars().allMatch(c -> c == '0')) {
                 problems.add(describe(key) + " must be a positive duration such as 90s, 10m, 24h or 7d, not '" + v + "'");
                 return Duration.ofHours(1);
             }
-            long n = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
+            try {
+                long n = Long.parseLong(m.group(1));
+                return switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    default -> Duration.ofDays(n);
+                };
+            } catch (NumberFormatException | ArithmeticException e) {
+                problems.add(describe(key) + " is too long a duration: '" + v + "'");
+                return Duration.ofHours(1);
+            }
         }
     }
 

@@ -84,7 +84,7 @@ final class DistributionHandler extends Handler.Abstract {
         } catch (RuntimeException e) {
             LOG.error("{} {} failed", request.getMethod(), request.getHttpURI().getPath(), e);
             if (!response.isCommitted()) {
-                sendError(ex, 500, ErrorCode.UNSUPPORTED, "internal error; see the registry's log", null);
+                sendError(ex, 500, ErrorCode.UNKNOWN, "internal error; see the registry's log", null);
             } else {
                 callback.failed(e);
             }

@@ -21,6 +21,8 @@ public enum ErrorCode {
     TOOMANYREQUESTS("too many requests"),
     /** Not in the spec's table; Distribution uses it for a bad {@code n} or {@code last}. */
     PAGINATION_NUMBER_INVALID("invalid number of results requested"),
+    /** Not in the spec's table; Distribution uses it for a failure of the registry itself (HTTP 500). */
+    UNKNOWN("unknown error"),
     /** Not in the spec's table; Distribution uses it for a malformed tag. */
     TAG_INVALID("manifest tag did not match URI");
 

@@ -41,7 +41,7 @@ public final class ManifestParser {
         if (schemaVersion == null || !schemaVersion.isIntegralNumber()) {
             throw new ManifestInvalidException("manifest lacks the integer field schemaVersion");
         }
-        if (schemaVersion.asInt() != 2) {
+        if (!schemaVersion.canConvertToInt() || schemaVersion.intValue() != 2) {
             throw new ManifestInvalidException("schemaVersion " + schemaVersion.asText()
                     + " is not supported (Docker schema 1 is deprecated; push schema 2 or OCI manifests)");
         }
@@ -181,8 +181,16 @@ public final class ManifestParser {
         }
         List<String> features = new ArrayList<>();
         JsonNode f = node.get("os.features");
-        if (f != null && f.isArray()) {
-            f.forEach(x -> features.add(x.asText()));
+        if (f != null && !f.isNull()) {
+            if (!f.isArray()) {
+                throw new ManifestInvalidException(where + ".os.features must be an array of strings");
+            }
+            for (JsonNode x : f) {
+                if (!x.isTextual()) {
+                    throw new ManifestInvalidException(where + ".os.features must be an array of strings");
+                }
+                features.add(x.asText());
+            }
         }
         return new Platform(architecture, os, optionalText(node, "variant", where + ".variant"),
                 optionalText(node, "os.version", where + ".os.version"), features);
