@@ -243,11 +243,15 @@ class UploadResumeTest {
         }
     }
 
-    /** A session left by a killed process expires too, in the restarted process, and its staging data is deleted. */
+    /**
+     * A session left by a killed process expires too, in the restarted process, and its staging data is deleted.
+     * The expiry comes from a YAML file given with {@code --config} this time.
+     */
     @Test
     void sessionOfAKilledProcessExpiresAfterTheRestart() throws Exception {
         Path data = tmp.resolve("data");
-        ServerProcess server = expiringServer(data).start();
+        Path config = Files.writeString(tmp.resolve("bollard.yml"), "uploads:\n  expiry: 2s\n  cleanup-interval: 1s\n");
+        ServerProcess server = ServerProcess.builder(data).jvmArgs("-Xmx256m").args("--config", config.toString()).start();
         try (RegistryClient client = new RegistryClient(server.baseUri())) {
             Path uploads = data.resolve("uploads");
             Set<Path> before = new HashSet<>(StoreVerifier.regularFiles(uploads));
@@ -274,6 +278,7 @@ class UploadResumeTest {
         }
     }
 
+    /** Expiry 2 s, sweep every 1 s, set by environment variables. */
     private static ServerProcess.Builder expiringServer(Path data) {
         return ServerProcess.builder(data).jvmArgs("-Xmx256m")
                 .env("BOLLARD_UPLOADS_EXPIRY", "2s")
