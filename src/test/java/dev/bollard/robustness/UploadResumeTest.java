@@ -166,9 +166,11 @@ class UploadResumeTest {
             assertThat(status.statusCode()).as("GET upload status after the kill: %s", RegistryClient.text(status.body()))
                     .isEqualTo(204);
             long kept = rangeSize(RegistryClient.requireHeader(status, "Range"));
-            System.out.printf("PATCH cut after %d bytes sent (client side); the session kept %d bytes of the second chunk%n",
-                    sentAtKill, kept - chunk1.length);
-            assertThat(kept).as("bytes the session holds after the kill (Range %s)", RegistryClient.header(status, "Range"))
+            System.out.printf("PATCH cut after %d bytes of the second chunk sent (client side); after the restart the"
+                    + " session holds %d bytes (first chunk: %d)%n", sentAtKill, kept, chunk1.length);
+            assertThat(kept).as("bytes the session holds after the kill (Range %s); its first %d bytes had been acknowledged"
+                            + " with 202 before, and %d more bytes sent", RegistryClient.header(status, "Range"),
+                    chunk1.length, sentAtKill)
                     .isBetween((long) chunk1.length, (long) chunk1.length + sentAtKill);
             location = RegistryClient.requireHeader(status, "Location");
 
@@ -305,10 +307,13 @@ class UploadResumeTest {
         return n;
     }
 
-    /** {@code 0-<last>} → bytes held. */
+    /**
+     * {@code 0-<last>} → bytes held. {@code 0-0} is what the contract answers for an empty session (POST), so it is
+     * read as 0; the tests never hold exactly one byte.
+     */
     static long rangeSize(String range) {
         assertThat(range).matches("0-\\d+");
-        return Long.parseLong(range.substring(2)) + 1;
+        return range.equals("0-0") ? 0 : Long.parseLong(range.substring(2)) + 1;
     }
 
     static Path blobFile(Path data, String digest) {
