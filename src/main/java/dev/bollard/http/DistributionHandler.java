@@ -400,8 +400,7 @@ final class DistributionHandler extends Handler.Abstract {
         Long declared = ex.contentLength();
         try (InputStream in = ex.body()) {
             if (declared != null && declared > limit) {
-                drain(in, declared);
-                throw tooLarge(limit);
+                throw tooLarge(limit); // sendError drains or closes
             }
             byte[] body;
             try {
@@ -410,7 +409,6 @@ final class DistributionHandler extends Handler.Abstract {
                 throw BodyReading.incomplete(e);
             }
             if (body.length > limit) {
-                drain(in, DRAIN_LIMIT);
                 throw tooLarge(limit);
             }
             if (declared != null && body.length != declared) {
@@ -420,19 +418,7 @@ final class DistributionHandler extends Handler.Abstract {
         }
     }
 
-    /** How much of a refused body is read and dropped so that clients that do not wait for 100-continue see the answer. */
-    private static final long DRAIN_LIMIT = 16L * 1024 * 1024;
 
-    private static void drain(InputStream in, long announced) {
-        if (announced > DRAIN_LIMIT) {
-            return; // not worth reading: the connection closes after the answer
-        }
-        try {
-            in.skipNBytes(Math.min(announced, DRAIN_LIMIT));
-        } catch (IOException | RuntimeException e) {
-            // the client stopped sending; the answer goes out anyway
-        }
-    }
 
     private static RegistryException tooLarge(long limit) {
         return new PayloadTooLarge("manifest is larger than the limit of " + limit + " bytes");
@@ -545,6 +531,7 @@ final class DistributionHandler extends Handler.Abstract {
             ex.callback.failed(new IOException(code + ": " + message));
             return;
         }
+        ex.discardUnreadBody();
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("code", code.name());
         error.put("message", message == null ? code.message() : message);
