@@ -13,7 +13,9 @@ import picocli.CommandLine.Option;
 /** The {@code bollard} command. */
 @Command(name = "bollard", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Bollard, an OCI container image registry.",
-        subcommands = {Main.Serve.class, Main.ConfigCommand.class})
+        subcommands = {Main.Serve.class, Main.ConfigCommand.class, AdminCommands.UserCommand.class,
+                AdminCommands.OrgCommand.class, AdminCommands.RobotCommand.class, AdminCommands.RepoCommand.class,
+                AdminCommands.KeysCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
@@ -99,6 +101,9 @@ public final class Main implements Runnable {
                 System.out.println("  uploads         staged in " + config.uploads().stagingPath() + ", expire after "
                         + config.uploads().expiry());
                 System.out.println("  delete-enabled  " + config.registry().deleteEnabled());
+                System.out.println("  auth            " + (config.auth().enabled() ? "enabled, anonymous pull of public "
+                        + "repositories " + (config.auth().anonymousPull() ? "allowed" : "refused") + ", tokens live "
+                        + config.auth().tokenExpiry() : "DISABLED: anyone may push"));
                 return 0;
             } catch (ConfigException e) {
                 System.err.println("bollard: " + e.getMessage());

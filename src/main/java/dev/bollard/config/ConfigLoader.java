@@ -41,6 +41,14 @@ public final class ConfigLoader {
         k.put("uploads.cleanup-interval", new String[] {"10m", "how often expired upload sessions are swept"});
         k.put("registry.delete-enabled", new String[] {"true", "allow DELETE of manifests, tags and blobs"});
         k.put("registry.max-manifest-bytes", new String[] {"4194304", "largest manifest accepted on PUT"});
+        k.put("auth.enabled", new String[] {"true", "require credentials and check permissions (false: anyone may push)"});
+        k.put("auth.anonymous-pull", new String[] {"true", "anonymous clients may pull public repositories"});
+        k.put("auth.service", new String[] {"bollard", "service name of the token flow: the tokens' audience"});
+        k.put("auth.issuer", new String[] {"bollard", "issuer of the tokens this registry signs"});
+        k.put("auth.realm", new String[] {"", "token endpoint URL in challenges; default <scheme>://<Host>/v2/auth"});
+        k.put("auth.token-expiry", new String[] {"5m", "lifetime of the bearer tokens issued"});
+        k.put("auth.max-login-failures", new String[] {"10", "failed logins per user and address before a lockout"});
+        k.put("auth.lockout", new String[] {"15m", "how long a user is locked out from an address after too many failures"});
         KEYS = Collections.unmodifiableMap(k);
     }
 
@@ -164,6 +172,21 @@ public final class ConfigLoader {
             long maxManifest = integer("registry.max-manifest-bytes", values.get("registry.max-manifest-bytes"),
                     1024, 64 * 1024 * 1024, problems);
 
+            boolean authEnabled = bool("auth.enabled", problems);
+            boolean anonymousPull = bool("auth.anonymous-pull", problems);
+            String service = text("auth.service", problems, true);
+            String issuer = text("auth.issuer", problems, true);
+            String realm = text("auth.realm", problems, false);
+            if (!realm.isEmpty() && !realm.startsWith("http://") && !realm.startsWith("https://")) {
+                problems.add(describe("auth.realm") + " must be an http:// or https:// URL, not '" + realm + "'");
+            }
+            Duration tokenExpiry = duration("auth.token-expiry", problems);
+            if (tokenExpiry.compareTo(Duration.ofHours(1)) > 0) {
+                problems.add(describe("auth.token-expiry") + " must be at most 1h, not " + values.get("auth.token-expiry"));
+            }
+            int maxFailures = integer("auth.max-login-failures", values.get("auth.max-login-failures"), 1, 1_000_000, problems);
+            Duration lockout = duration("auth.lockout", problems);
+
             if (!problems.isEmpty()) {
                 throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", problems));
             }
@@ -172,7 +195,9 @@ public final class ConfigLoader {
                     new BollardConfig.Storage(storageType, storagePath),
                     new BollardConfig.Database(dbUrl, values.get("database.username"), values.get("database.password"), pool),
                     new BollardConfig.Uploads(staging, expiry, cleanup),
-                    new BollardConfig.Registry(deleteEnabled, maxManifest));
+                    new BollardConfig.Registry(deleteEnabled, maxManifest),
+                    new BollardConfig.Auth(authEnabled, anonymousPull, service, issuer, realm, tokenExpiry, maxFailures,
+                            lockout));
         }
 
         /**

@@ -1,6 +1,7 @@
 package dev.bollard.http;
 
 import dev.bollard.auth.AccessPolicy;
+import dev.bollard.auth.Auth;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.metadata.Database;
 import dev.bollard.registry.Registry;
@@ -69,8 +70,18 @@ public final class BollardServer implements AutoCloseable {
             connector.setPort(config.server().port());
             connector.setIdleTimeout(Duration.ofMinutes(5).toMillis());
             jetty.addConnector(connector);
-            jetty.setHandler(new RootHandler(new DistributionHandler(registry, AccessPolicy.OPEN,
-                    config.registry().maxManifestBytes())));
+            AccessPolicy policy = AccessPolicy.OPEN;
+            TokenHandler tokens = null;
+            if (config.auth().enabled()) {
+                Auth auth = new Auth(database, config.auth());
+                policy = auth.policy();
+                tokens = new TokenHandler(auth);
+            } else {
+                LOG.warn("auth.enabled is false: anyone who can reach {}:{} may push, pull and delete",
+                        config.server().host(), config.server().port());
+            }
+            jetty.setHandler(new RootHandler(new DistributionHandler(registry, policy,
+                    config.registry().maxManifestBytes()), tokens));
             jetty.setStopTimeout(Duration.ofSeconds(30).toMillis());
             jetty.start();
 
@@ -118,6 +129,11 @@ public final class BollardServer implements AutoCloseable {
         return baseUri;
     }
 
+    /** The metadata database this server uses (for administration in the same process, e.g. tests). */
+    public Database database() {
+        return database;
+    }
+
     /** Blocks until the server stops. */
     public void join() throws InterruptedException {
         jetty.join();
@@ -136,13 +152,31 @@ public final class BollardServer implements AutoCloseable {
 
     /** Routes {@code /v2} to the distribution API and answers the few paths outside it. */
     private static final class RootHandler extends Handler.Wrapper {
-        RootHandler(Handler distribution) {
+        private final TokenHandler tokens;
+
+        RootHandler(Handler distribution, TokenHandler tokens) {
             super(distribution);
+            this.tokens = tokens;
         }
 
         @Override
         public boolean handle(Request request, Response response, Callback callback) throws Exception {
             String path = request.getHttpURI().getPath();
+            if (tokens != null && TokenHandler.handles(path)) {
+                Exchange ex = new Exchange(request, response, callback);
+                try {
+                    tokens.handle(ex);
+                } catch (RuntimeException | java.io.IOException e) {
+                    LOG.error("{} {} failed", request.getMethod(), path, e);
+                    if (!response.isCommitted()) {
+                        DistributionHandler.sendError(ex, 500, dev.bollard.oci.ErrorCode.UNKNOWN,
+                                "internal error; see the registry's log", null);
+                    } else {
+                        callback.failed(e);
+                    }
+                }
+                return true;
+            }
             if (path.equals("/v2") || path.startsWith("/v2/")) {
                 return super.handle(request, response, callback);
             }

@@ -111,6 +111,15 @@ final class DistributionHandler extends Handler.Abstract {
         return false;
     }
 
+    /** {@code scheme://host[:port]} the request was sent to, for the realm of a challenge. */
+    private static String baseUrl(Exchange ex) {
+        String host = ex.header("Host");
+        if (host == null || host.isBlank() || !host.matches("[A-Za-z0-9.:\\[\\]_-]+")) {
+            host = Request.getServerName(ex.request) + ":" + Request.getServerPort(ex.request);
+        }
+        return ex.request.getHttpURI().getScheme() + "://" + host;
+    }
+
     /** The single access-decision point: the action a route needs, asked of the policy once. */
     private boolean authorize(Exchange ex, Route route) {
         Action action = switch (route.kind()) {
@@ -126,9 +135,12 @@ final class DistributionHandler extends Handler.Abstract {
         };
         String repository = route.repository() == null ? null : route.repository().value();
         AccessDecision decision = access.decide(new AccessRequest(repository, action, ex.header("Authorization"),
-                Request.getRemoteAddr(ex.request)));
+                Request.getRemoteAddr(ex.request), baseUrl(ex)));
         return switch (decision) {
-            case AccessDecision.Allow allow -> true;
+            case AccessDecision.Allow allow -> {
+                ex.visible = allow.visible();
+                yield true;
+            }
             case AccessDecision.Challenge c -> {
                 ex.setHeader("WWW-Authenticate", c.wwwAuthenticate());
                 sendError(ex, 401, ErrorCode.UNAUTHORIZED, c.message(), null);
@@ -136,6 +148,11 @@ final class DistributionHandler extends Handler.Abstract {
             }
             case AccessDecision.Deny d -> {
                 sendError(ex, 403, ErrorCode.DENIED, d.message(), null);
+                yield false;
+            }
+            case AccessDecision.Throttled t -> {
+                ex.setHeader("Retry-After", Long.toString(t.retryAfterSeconds()));
+                sendError(ex, 429, ErrorCode.TOOMANYREQUESTS, t.message(), null);
                 yield false;
             }
         };
@@ -445,7 +462,7 @@ final class DistributionHandler extends Handler.Abstract {
 
     private void catalog(Exchange ex) throws IOException {
         Integer n = pageSize(ex);
-        Page page = registry.listings().catalog(n, ex.query("last"));
+        Page page = registry.listings().catalog(n, ex.query("last"), ex.visible);
         sendPage(ex, "/v2/_catalog", page, n, Map.of("repositories", page.items()));
     }
 

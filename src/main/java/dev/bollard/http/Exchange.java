@@ -26,6 +26,8 @@ final class Exchange {
     final Response response;
     final Callback callback;
     private Fields query;
+    /** The repositories the caller may see, as the access decision found (the catalog's filter). */
+    dev.bollard.metadata.RepositoryFilter visible = dev.bollard.metadata.RepositoryFilter.ALL;
 
     Exchange(Request request, Response response, Callback callback) {
         this.request = request;

@@ -46,6 +46,8 @@ public final class ServerProcess implements AutoCloseable {
 
         private Builder(Path dataDir) {
             this.dataDir = dataDir.toAbsolutePath();
+            // The existing tests push anonymously; a test of access control sets it back with env(..., "true").
+            env.put("BOLLARD_AUTH_ENABLED", "false");
         }
 
         public Builder jvmArgs(String... args) {
