@@ -17,7 +17,7 @@ record Scope(String type, String name, Set<String> actions) {
     static final String CATALOG = "catalog";
 
     Scope {
-        actions = Set.copyOf(new LinkedHashSet<>(actions));
+        actions = java.util.Collections.unmodifiableSet(new LinkedHashSet<>(actions)); // keeps the order asked
     }
 
     /** Parses one scope; null when malformed. The name may not hold ':' (repository names cannot). */
@@ -47,7 +47,7 @@ record Scope(String type, String name, Set<String> actions) {
      */
     static List<Scope> parseAll(List<String> params) {
         Map<String, Scope> merged = new LinkedHashMap<>();
-        for (String p : params) {
+        for (String p : params == null ? List.<String>of() : params) {
             if (p == null) {
                 continue;
             }

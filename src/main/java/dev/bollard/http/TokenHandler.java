@@ -50,7 +50,7 @@ final class TokenHandler {
             case "GET" -> {
                 Fields query = Request.extractQueryParameters(ex.request);
                 request = new Auth.TokenRequest(null, ex.header("Authorization"), null, null, null,
-                        query.getValues("scope"), query.getValue("service"),
+                        query.getValues("scope") == null ? List.of() : query.getValues("scope"), query.getValue("service"),
                         "true".equalsIgnoreCase(query.getValue("offline_token")), remote);
             }
             case "POST" -> {
