@@ -320,7 +320,8 @@ final class DistributionHandler extends Handler.Abstract {
         if (mount != null) {
             Digest digest = Digest.parse(mount);
             String from = ex.query("from");
-            if (from != null && RepositoryName.isValid(from)) {
+            // Mounting reads the source repository: only when the caller may pull it, else a plain session.
+            if (from != null && RepositoryName.isValid(from) && mayPull(ex, from)) {
                 Optional<BlobInfo> mounted = registry.uploads().mount(repository, digest, new RepositoryName(from));
                 if (mounted.isPresent()) {
                     sendBlobCreated(ex, repository, digest);
@@ -336,6 +337,12 @@ final class DistributionHandler extends Handler.Abstract {
             return;
         }
         sendUploadStatus(ex, registry.uploads().start(repository), 202);
+    }
+
+    /** The second access decision of a mount: may the caller read the repository it mounts from. */
+    private boolean mayPull(Exchange ex, String repository) {
+        return access.decide(new AccessRequest(repository, Action.PULL, ex.header("Authorization"),
+                Request.getRemoteAddr(ex.request), baseUrl(ex))) instanceof AccessDecision.Allow;
     }
 
     private void patchUpload(Exchange ex, RepositoryName repository, String uploadId) {

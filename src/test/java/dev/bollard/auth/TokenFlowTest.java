@@ -175,6 +175,24 @@ class TokenFlowTest {
     }
 
     @Test
+    void mountingNeedsPullOnTheSourceRepository() throws Exception {
+        byte[] secret = ("bob's secret " + java.util.UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
+        String digest = http.pushBlob("bob/vault", secret, BOB);
+        HttpResponse<byte[]> refused = http.send("POST", "/v2/alice/loot/blobs/uploads/?mount=" + digest
+                + "&from=bob/vault", ALICE, null);
+        assertThat(refused.statusCode()).as("no read on the source: a plain upload session instead").isEqualTo(202);
+        assertThat(http.send("HEAD", "/v2/alice/loot/blobs/" + digest, ALICE, null).statusCode()).isEqualTo(404);
+
+        String token = http.token(ALICE, "repository:alice/loot:pull,push", "repository:bob/vault:pull");
+        assertThat(http.send("POST", "/v2/alice/loot/blobs/uploads/?mount=" + digest + "&from=bob/vault",
+                bearer(token), null).statusCode()).isEqualTo(202);
+
+        String own = http.pushBlob("alice/app", secret, ALICE);
+        assertThat(http.send("POST", "/v2/alice/loot/blobs/uploads/?mount=" + own + "&from=alice/app", ALICE, null)
+                .statusCode()).as("mount from a repository the caller reads").isEqualTo(201);
+    }
+
+    @Test
     void oauth2PasswordAndRefreshGrants() throws Exception {
         HttpResponse<byte[]> r = http.postForm("/v2/auth", "grant_type", "password", "username", "carol",
                 "password", "carol-password", "service", "bollard", "client_id", "containerd",
