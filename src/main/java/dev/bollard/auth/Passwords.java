@@ -20,6 +20,12 @@ final class Passwords {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Base64.Encoder B64 = Base64.getEncoder().withoutPadding();
     private static final Base64.Decoder B64D = Base64.getDecoder();
+    /**
+     * Each derivation takes 19 MiB and a core for tens of milliseconds: bound how many run at once, so that a flood
+     * of logins queues instead of exhausting the heap.
+     */
+    private static final java.util.concurrent.Semaphore SLOTS =
+            new java.util.concurrent.Semaphore(Math.max(2, Runtime.getRuntime().availableProcessors()), true);
     /** Verified against when the user does not exist, so that unknown and known names take the same time. */
     private static final String DUMMY = hash("not a password of anyone");
 
@@ -87,7 +93,12 @@ final class Passwords {
         Argon2BytesGenerator generator = new Argon2BytesGenerator();
         generator.init(params);
         byte[] out = new byte[length];
-        generator.generateBytes(password.getBytes(StandardCharsets.UTF_8), out);
+        SLOTS.acquireUninterruptibly();
+        try {
+            generator.generateBytes(password.getBytes(StandardCharsets.UTF_8), out);
+        } finally {
+            SLOTS.release();
+        }
         return out;
     }
 }
