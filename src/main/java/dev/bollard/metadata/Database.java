@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.bollard.config.BollardConfig;
 import java.sql.SQLException;
+import java.util.Map;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
@@ -12,7 +13,8 @@ import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 
 /**
  * The metadata database: a connection pool, migrations applied at start, and transactions that are retried
- * when they lose a race (unique-key conflict, serialization failure, deadlock) with a concurrent one.
+ * when they lose a race (unique-key conflict, serialization failure, deadlock) with a concurrent one. Works the same
+ * on embedded H2 and on PostgreSQL, which several nodes can share.
  */
 public final class Database implements AutoCloseable {
 
@@ -26,27 +28,42 @@ public final class Database implements AutoCloseable {
         this.jdbi = Jdbi.create(dataSource);
     }
 
-    /** Connects, migrates the schema to the newest version, and returns the ready database. */
+    /** Migrates the schema to the newest version, connects, and returns the ready database. */
     public static Database open(BollardConfig.Database config) {
+        String url = jdbcUrl(config.url());
+        String username = config.username().isEmpty() ? null : config.username();
+        String password = config.password().isEmpty() ? null : config.password();
+        // Migrations run first, on connections of Flyway's own: on PostgreSQL Flyway holds two at once (one keeps
+        // the advisory lock that makes nodes starting together migrate one after the other), which a pool of
+        // database.max-pool-size 1 could never give it.
+        Flyway.configure().dataSource(url, username, password).locations("classpath:db/migration")
+                .placeholders(placeholders(config.url())).load().migrate();
+
         HikariConfig hikari = new HikariConfig();
-        hikari.setJdbcUrl(jdbcUrl(config.url()));
-        if (!config.username().isEmpty()) {
-            hikari.setUsername(config.username());
-        }
-        if (!config.password().isEmpty()) {
-            hikari.setPassword(config.password());
-        }
+        hikari.setJdbcUrl(url);
+        hikari.setUsername(username);
+        hikari.setPassword(password);
         hikari.setMaximumPoolSize(config.maxPoolSize());
         hikari.setPoolName("bollard-db");
         hikari.setAutoCommit(true);
-        HikariDataSource dataSource = new HikariDataSource(hikari);
-        try {
-            Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
-        } catch (RuntimeException e) {
-            dataSource.close();
-            throw e;
-        }
-        return new Database(dataSource);
+        return new Database(new HikariDataSource(hikari));
+    }
+
+    /**
+     * The values of the placeholders in the migrations, for the database at {@code url}. One set of migration files
+     * serves H2 and PostgreSQL; where the two need different SQL, the difference is one of these placeholders, set
+     * here and nowhere else:
+     * <ul>
+     * <li>{@code ${byte_order}} follows the type of a text column that listings order and page by (repository and
+     * tag names). The distribution spec wants them in lexical, that is byte, order; PostgreSQL compares text by the
+     * database's collation (e.g. en_US.UTF-8, where {@code a < B < b} and {@code _} sorts before {@code -}) unless
+     * the column says {@code COLLATE "C"}. H2 has no per-column collation and compares strings by UTF-16 code unit,
+     * which is byte order for the ASCII that names and tags consist of, so it needs nothing.</li>
+     * </ul>
+     */
+    static Map<String, String> placeholders(String url) {
+        boolean postgres = url.startsWith("jdbc:postgresql:");
+        return Map.of("byte_order", postgres ? "COLLATE \"C\"" : "");
     }
 
     /** H2 runs in PostgreSQL mode so that one set of SQL serves both. */
