@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.bollard.config.BollardConfig;
 import java.sql.SQLException;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
@@ -13,8 +14,8 @@ import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 
 /**
  * The metadata database: a connection pool, migrations applied at start, and transactions that are retried
- * when they lose a race (unique-key conflict, serialization failure, deadlock) with a concurrent one. Works the same
- * on embedded H2 and on PostgreSQL, which several nodes can share.
+ * when they lose a race with a concurrent one (unique-key conflict, a referenced row deleted, serialization failure,
+ * deadlock, lock timeout). Works the same on embedded H2 and on PostgreSQL, which several nodes can share.
  */
 public final class Database implements AutoCloseable {
 
@@ -98,19 +99,36 @@ public final class Database implements AutoCloseable {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLException sql && sql.getSQLState() != null) {
                 String state = sql.getSQLState();
-                // 23505 unique violation, 40001 serialization failure, 40P01 deadlock (PostgreSQL),
-                // HYT00 lock timeout (H2)
-                if (state.equals("23505") || state.equals("40001") || state.equals("40P01") || state.equals("HYT00")) {
-                    return true;
+                switch (state) {
+                    // A row this transaction found missing was inserted by a concurrent one first: on PostgreSQL
+                    // the insert waits for the other transaction and then fails, aborting this one (so the retry
+                    // must, and does, start the whole transaction again).
+                    case "23505": // unique violation
+                    // A row this transaction found present, and now references, was deleted by a concurrent one
+                    // (a tag set on a manifest that a concurrent delete removed). The DAOs check what they reference
+                    // before inserting, so this is a race, which the retry resolves (a push stores the manifest
+                    // again). Pushes lock the manifest they tag (ManifestDao.insertIfAbsent), so it is rare.
+                    case "23503": // foreign key violation (PostgreSQL; H2 when a child row exists)
+                    case "23506": // foreign key violation, parent missing (H2)
+                    case "40001": // serialization failure; H2's deadlock
+                    case "40P01": // deadlock (PostgreSQL)
+                    case "HYT00": // lock timeout (H2)
+                        return true;
+                    default:
+                        break;
                 }
             }
         }
         return false;
     }
 
+    /**
+     * Waits a random time that doubles with each attempt (up to 2, 4, 8, … 128 ms), so that transactions that keep
+     * colliding (many nodes pushing one tag) spread out instead of meeting again.
+     */
     private static void backOff(int attempt) {
         try {
-            Thread.sleep((long) (Math.random() * 5 * attempt) + 1);
+            Thread.sleep(1 + ThreadLocalRandom.current().nextLong(1L << Math.min(attempt, 7)));
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", ie);
