@@ -97,10 +97,21 @@ public final class ManifestDao {
                 .bind("r", repositoryId).bindList("digests", digests).mapTo(String.class).list());
     }
 
-    /** Deletes the manifest (its tags go with it by the foreign key); returns false when there was none. */
+    /**
+     * Deletes the manifest with its references and its tags (by the foreign key), closing the tags' history;
+     * returns false when there was none.
+     * <p>The row is locked first and then deleted by its id, so what is deleted is exactly the manifest whose tags
+     * were closed: on H2 a delete by digest can also wait for, and then delete, a row a concurrent push inserts
+     * meanwhile, with tags whose history nobody closed.
+     */
     public static boolean delete(Handle h, long repositoryId, String digest) {
-        return h.createUpdate("DELETE FROM manifest WHERE repository_id = :r AND digest = :d")
-                .bind("r", repositoryId).bind("d", digest).execute() > 0;
+        Optional<Long> id = h.createQuery("SELECT id FROM manifest WHERE repository_id = :r AND digest = :d FOR UPDATE")
+                .bind("r", repositoryId).bind("d", digest).mapTo(Long.class).findOne();
+        if (id.isEmpty()) {
+            return false;
+        }
+        TagDao.endHistoryOfTagsOn(h, repositoryId, digest);
+        return h.createUpdate("DELETE FROM manifest WHERE id = :id").bind("id", id.get()).execute() > 0;
     }
 
     /** The manifests whose subject is {@code subjectDigest}, oldest first. */

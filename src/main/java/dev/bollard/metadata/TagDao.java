@@ -80,7 +80,7 @@ public final class TagDao {
 
     /**
      * Closes the history of every tag pointing at {@code digest}, before the manifest and its tags are deleted (in
-     * the same transaction).
+     * the same transaction; {@link ManifestDao#delete} calls it, and calling it again changes nothing).
      * <p>The manifest's row is locked first: a concurrent assignment of a tag to it (whose foreign key check needs
      * the row) either committed before, and its tag is found here, or waits, and fails once the manifest is gone
      * (and is retried, storing the manifest again). The tags are then locked like {@link #set} locks them, so a
