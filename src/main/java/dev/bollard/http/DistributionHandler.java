@@ -14,6 +14,7 @@ import dev.bollard.oci.MediaTypes;
 import dev.bollard.oci.Reference;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.registry.BlobInfo;
+import dev.bollard.registry.BodyReading;
 import dev.bollard.registry.Page;
 import dev.bollard.registry.PushedManifest;
 import dev.bollard.registry.Registry;
@@ -328,11 +329,18 @@ final class DistributionHandler extends Handler.Abstract {
     }
 
     private void putUpload(Exchange ex, RepositoryName repository, String uploadId) {
-        String digestParam = ex.query("digest");
-        if (digestParam == null) {
-            throw new RegistryException(ErrorCode.DIGEST_INVALID, "closing an upload needs the query parameter digest");
+        Digest digest;
+        try {
+            String digestParam = ex.query("digest");
+            if (digestParam == null) {
+                throw new InvalidDigestException("closing an upload needs the query parameter digest");
+            }
+            digest = Digest.parse(digestParam);
+        } catch (InvalidDigestException e) {
+            // A close that cannot succeed ends the session, as one with a mismatching digest does.
+            registry.uploads().cancel(repository, uploadId);
+            throw e;
         }
-        Digest digest = Digest.parse(digestParam);
         ContentRange range = ContentRange.of(ex.header("Content-Range"), ex.contentLength());
         if (range != null) {
             // A final chunk with a range must continue where the upload stands.
@@ -390,17 +398,27 @@ final class DistributionHandler extends Handler.Abstract {
 
     private static byte[] readLimited(Exchange ex, long limit) throws IOException {
         Long declared = ex.contentLength();
-        if (declared != null && declared > limit) {
-            throw tooLarge(limit);
-        }
         try (InputStream in = ex.body()) {
-            byte[] body = in.readNBytes((int) limit + 1);
+            if (declared != null && declared > limit) {
+                throw tooLarge(limit); // sendError drains or closes
+            }
+            byte[] body;
+            try {
+                body = in.readNBytes((int) limit + 1);
+            } catch (IOException | RuntimeException e) {
+                throw BodyReading.incomplete(e);
+            }
             if (body.length > limit) {
                 throw tooLarge(limit);
+            }
+            if (declared != null && body.length != declared) {
+                throw BodyReading.incomplete(null);
             }
             return body;
         }
     }
+
+
 
     private static RegistryException tooLarge(long limit) {
         return new PayloadTooLarge("manifest is larger than the limit of " + limit + " bytes");
@@ -432,7 +450,7 @@ final class DistributionHandler extends Handler.Abstract {
     }
 
     private static void sendPage(Exchange ex, String path, Page page, Integer n, Object body) throws IOException {
-        if (page.more()) {
+        if (page.more() && page.last() != null) {
             ex.setHeader("Link", "<" + path + "?n=" + n + "&last="
                     + URLEncoder.encode(page.last(), StandardCharsets.UTF_8) + ">; rel=\"next\"");
         }
@@ -441,7 +459,7 @@ final class DistributionHandler extends Handler.Abstract {
 
     private static Integer pageSize(Exchange ex) {
         String n = ex.query("n");
-        if (n == null || n.isEmpty()) {
+        if (n == null) {
             return null;
         }
         try {
@@ -513,6 +531,7 @@ final class DistributionHandler extends Handler.Abstract {
             ex.callback.failed(new IOException(code + ": " + message));
             return;
         }
+        ex.discardUnreadBody();
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("code", code.name());
         error.put("message", message == null ? code.message() : message);
