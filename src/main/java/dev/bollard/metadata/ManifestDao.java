@@ -87,13 +87,17 @@ public final class ManifestDao {
         }
     }
 
-    /** Of {@code digests}, those stored as manifests in the repository. */
+    /**
+     * Of {@code digests}, those stored as manifests in the repository, locked until the transaction ends so that
+     * an index being pushed and a delete of one of its children take turns.
+     */
     public static Set<String> presentAmong(Handle h, long repositoryId, Collection<String> digests) {
         if (digests.isEmpty()) {
             return Set.of();
         }
         return new HashSet<>(h.createQuery(
-                        "SELECT digest FROM manifest WHERE repository_id = :r AND digest IN (<digests>)")
+                        "SELECT digest FROM manifest WHERE repository_id = :r AND digest IN (<digests>)"
+                                + " ORDER BY digest FOR UPDATE")
                 .bind("r", repositoryId).bindList("digests", digests).mapTo(String.class).list());
     }
 
