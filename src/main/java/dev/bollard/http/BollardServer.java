@@ -15,6 +15,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
@@ -80,8 +81,10 @@ public final class BollardServer implements AutoCloseable {
                 LOG.warn("auth.enabled is false: anyone who can reach {}:{} may push, pull and delete",
                         config.server().host(), config.server().port());
             }
-            jetty.setHandler(new RootHandler(new DistributionHandler(registry, policy,
-                    config.registry().maxManifestBytes()), tokens));
+            // GracefulHandler: on stop, connectors stop accepting and requests in flight may finish (within
+            // the stop timeout) before the database closes under them.
+            jetty.setHandler(new GracefulHandler(new RootHandler(new DistributionHandler(registry, policy,
+                    config.registry().maxManifestBytes()), tokens)));
             jetty.setStopTimeout(Duration.ofSeconds(30).toMillis());
             jetty.start();
 
