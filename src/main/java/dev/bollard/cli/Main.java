@@ -89,9 +89,19 @@ public final class Main implements Runnable {
         @CommandLine.Mixin
         ConfigOptionsMixin options;
 
+        @CommandLine.Parameters(arity = "0..1", paramLabel = "FILE", description = "YAML configuration file (same as --config)")
+        java.nio.file.Path file;
+
         @Override
         public Integer call() {
             try {
+                if (file != null) {
+                    if (options.options.config != null && !options.options.config.equals(file)) {
+                        System.err.println("bollard: give the configuration file once, as FILE or with --config");
+                        return 2;
+                    }
+                    options.options.config = file;
+                }
                 BollardConfig config = options.options.load();
                 System.out.println("configuration is valid:");
                 System.out.println("  data-dir        " + config.dataDir());
