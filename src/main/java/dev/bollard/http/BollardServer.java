@@ -50,7 +50,8 @@ public final class BollardServer implements AutoCloseable {
     /** Starts a registry with {@code config}; port 0 picks a free port. */
     public static BollardServer start(BollardConfig config) throws Exception {
         Files.createDirectories(config.dataDir());
-        Database database = Database.open(config.database());
+        Observability observability = new Observability();
+        Database database = Database.open(config.database(), observability.registry());
         try {
             FilesystemBlobStore store = new FilesystemBlobStore(config.storage().path(), config.uploads().stagingPath());
             Registry registry = new Registry(database, store, config.registry());
@@ -83,8 +84,10 @@ public final class BollardServer implements AutoCloseable {
             }
             // GracefulHandler: on stop, connectors stop accepting and requests in flight may finish (within
             // the stop timeout) before the database closes under them.
-            jetty.setHandler(new GracefulHandler(new RootHandler(new DistributionHandler(registry, policy,
-                    config.registry().maxManifestBytes()), tokens)));
+            DistributionHandler distribution = new DistributionHandler(registry, policy,
+                    config.registry().maxManifestBytes(), observability);
+            RootHandler.Readiness readiness = () -> database.isReachable() && store.isReachable();
+            jetty.setHandler(new GracefulHandler(new RootHandler(distribution, tokens, observability, readiness)));
             jetty.setStopTimeout(Duration.ofSeconds(30).toMillis());
             jetty.start();
 
@@ -151,44 +154,5 @@ public final class BollardServer implements AutoCloseable {
             LOG.warn("stopping the HTTP server failed: {}", e.toString());
         }
         database.close();
-    }
-
-    /** Routes {@code /v2} to the distribution API and answers the few paths outside it. */
-    private static final class RootHandler extends Handler.Wrapper {
-        private final TokenHandler tokens;
-
-        RootHandler(Handler distribution, TokenHandler tokens) {
-            super(distribution);
-            this.tokens = tokens;
-        }
-
-        @Override
-        public boolean handle(Request request, Response response, Callback callback) throws Exception {
-            String path = request.getHttpURI().getPath();
-            if (tokens != null && TokenHandler.handles(path)) {
-                Exchange ex = new Exchange(request, response, callback);
-                try {
-                    tokens.handle(ex);
-                } catch (RuntimeException | java.io.IOException e) {
-                    LOG.error("{} {} failed", request.getMethod(), path, e);
-                    if (!response.isCommitted()) {
-                        DistributionHandler.sendError(ex, 500, dev.bollard.oci.ErrorCode.UNKNOWN,
-                                "internal error; see the registry's log", null);
-                    } else {
-                        callback.failed(e);
-                    }
-                }
-                return true;
-            }
-            if (path.equals("/v2") || path.startsWith("/v2/")) {
-                return super.handle(request, response, callback);
-            }
-            if (path.equals("/healthz")) {
-                new Exchange(request, response, callback).sendText(200, "ok\n");
-                return true;
-            }
-            new Exchange(request, response, callback).sendText(404, "not found: " + path + "\n");
-            return true;
-        }
     }
 }

@@ -54,10 +54,13 @@ final class DistributionHandler extends Handler.Abstract {
     private final AccessPolicy access;
     private final long maxManifestBytes;
 
-    DistributionHandler(Registry registry, AccessPolicy access, long maxManifestBytes) {
+    private final Observability observability;
+
+    DistributionHandler(Registry registry, AccessPolicy access, long maxManifestBytes, Observability observability) {
         this.registry = registry;
         this.access = access;
         this.maxManifestBytes = maxManifestBytes;
+        this.observability = observability;
     }
 
     @Override
@@ -65,7 +68,9 @@ final class DistributionHandler extends Handler.Abstract {
         Exchange ex = new Exchange(request, response, callback);
         response.getHeaders().put("Docker-Distribution-API-Version", "registry/2.0");
         try {
+            request.setAttribute(Observability.ROUTE, "invalid");
             Route route = Route.parse(request.getHttpURI().getPath());
+            request.setAttribute(Observability.ROUTE, route.kind().name().toLowerCase(java.util.Locale.ROOT));
             if (route.kind() == Route.Kind.NOT_FOUND) {
                 throw new RegistryException(ErrorCode.UNSUPPORTED, "no such endpoint: " + request.getMethod() + " "
                         + request.getHttpURI().getPath());
@@ -190,13 +195,23 @@ final class DistributionHandler extends Handler.Abstract {
             }
             case UPLOADS -> {
                 only(method, "POST");
-                startUpload(ex, route.repository());
+                try (Observability.InFlight ignored = observability.uploadInFlight()) {
+                    startUpload(ex, route.repository());
+                }
             }
             case UPLOAD -> {
                 switch (method) {
                     case "GET" -> sendUploadStatus(ex, registry.uploads().status(route.repository(), route.param()), 204);
-                    case "PATCH" -> patchUpload(ex, route.repository(), route.param());
-                    case "PUT" -> putUpload(ex, route.repository(), route.param());
+                    case "PATCH" -> {
+                        try (Observability.InFlight ignored = observability.uploadInFlight()) {
+                            patchUpload(ex, route.repository(), route.param());
+                        }
+                    }
+                    case "PUT" -> {
+                        try (Observability.InFlight ignored = observability.uploadInFlight()) {
+                            putUpload(ex, route.repository(), route.param());
+                        }
+                    }
                     case "DELETE" -> {
                         registry.uploads().cancel(route.repository(), route.param());
                         ex.sendEmpty(204);
@@ -292,7 +307,7 @@ final class DistributionHandler extends Handler.Abstract {
     }
 
     /** Copies {@code length} bytes from the channel to the response through one pooled direct buffer. */
-    private static void streamBlob(Exchange ex, SeekableByteChannel channel, long length) throws IOException {
+    private void streamBlob(Exchange ex, SeekableByteChannel channel, long length) throws IOException {
         RetainableByteBuffer pooled = ex.request.getComponents().getByteBufferPool().acquire(READ_CHUNK, true);
         try {
             ByteBuffer buffer = pooled.getByteBuffer();
@@ -306,6 +321,7 @@ final class DistributionHandler extends Handler.Abstract {
                 }
                 buffer.flip();
                 ex.writeBlocking(buffer);
+                observability.pulled(n);
                 remaining -= n;
             }
         } finally {
@@ -332,7 +348,7 @@ final class DistributionHandler extends Handler.Abstract {
         String digestParam = ex.query("digest");
         if (digestParam != null) {
             Digest digest = Digest.parse(digestParam);
-            registry.uploads().uploadWhole(repository, digest, ex.body(), ex.contentLength());
+            registry.uploads().uploadWhole(repository, digest, uploadBody(ex), ex.contentLength());
             sendBlobCreated(ex, repository, digest);
             return;
         }
@@ -347,7 +363,7 @@ final class DistributionHandler extends Handler.Abstract {
 
     private void patchUpload(Exchange ex, RepositoryName repository, String uploadId) {
         ContentRange range = ContentRange.of(ex.header("Content-Range"), ex.contentLength());
-        UploadStatus status = registry.uploads().append(repository, uploadId, ex.body(),
+        UploadStatus status = registry.uploads().append(repository, uploadId, uploadBody(ex),
                 range == null ? null : range.start(), range == null ? ex.contentLength() : Long.valueOf(range.length()));
         sendUploadStatus(ex, status, 202);
     }
@@ -373,9 +389,32 @@ final class DistributionHandler extends Handler.Abstract {
                 throw new RegistryException.OutOfOrderChunk(status, range.start());
             }
         }
-        registry.uploads().complete(repository, uploadId, digest, ex.body(),
+        registry.uploads().complete(repository, uploadId, digest, uploadBody(ex),
                 range == null ? ex.contentLength() : Long.valueOf(range.length()));
         sendBlobCreated(ex, repository, digest);
+    }
+
+    /** The request body of an upload, counted into the pushed-bytes metric as it is read. */
+    private InputStream uploadBody(Exchange ex) {
+        return new java.io.FilterInputStream(ex.body()) {
+            @Override
+            public int read() throws IOException {
+                int b = super.read();
+                if (b >= 0) {
+                    observability.pushed(1);
+                }
+                return b;
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int length) throws IOException {
+                int n = super.read(buffer, offset, length);
+                if (n > 0) {
+                    observability.pushed(n);
+                }
+                return n;
+            }
+        };
     }
 
     private static void sendBlobCreated(Exchange ex, RepositoryName repository, Digest digest) {

@@ -31,6 +31,11 @@ public final class Database implements AutoCloseable {
 
     /** Migrates the schema to the newest version, connects, and returns the ready database. */
     public static Database open(BollardConfig.Database config) {
+        return open(config, null);
+    }
+
+    /** As {@link #open(BollardConfig.Database)}, reporting the pool's metrics to {@code meters} when given. */
+    public static Database open(BollardConfig.Database config, io.micrometer.core.instrument.MeterRegistry meters) {
         String url = jdbcUrl(config.url());
         String username = config.username().isEmpty() ? null : config.username();
         String password = config.password().isEmpty() ? null : config.password();
@@ -46,6 +51,9 @@ public final class Database implements AutoCloseable {
         hikari.setPassword(password);
         hikari.setMaximumPoolSize(config.maxPoolSize());
         hikari.setPoolName("bollard-db");
+        if (meters != null) {
+            hikari.setMetricRegistry(meters);
+        }
         hikari.setAutoCommit(true);
         return new Database(new HikariDataSource(hikari));
     }
