@@ -101,11 +101,7 @@ final class AdminCommands {
 
     @Command(name = "user", description = "Manage users and their application tokens.",
             subcommands = {UserCreate.class, UserResetPassword.class, UserList.class, TokenCreate.class, TokenRevoke.class})
-    static final class UserCommand implements Runnable {
-        @Override
-        public void run() {
-            new CommandLine(this).usage(System.out);
-        }
+    static final class UserCommand extends CommandGroup {
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a user (the password is "
@@ -202,11 +198,7 @@ final class AdminCommands {
     }
 
     @Command(name = "org", description = "Manage organizations.", subcommands = {OrgCreate.class, OrgMember.class})
-    static final class OrgCommand implements Runnable {
-        @Override
-        public void run() {
-            new CommandLine(this).usage(System.out);
-        }
+    static final class OrgCommand extends CommandGroup {
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create an organization.")
@@ -245,11 +237,7 @@ final class AdminCommands {
 
     @Command(name = "robot", description = "Manage robot accounts (OWNER+NAME).",
             subcommands = {RobotCreate.class, RobotRegenerate.class, RobotDelete.class})
-    static final class RobotCommand implements Runnable {
-        @Override
-        public void run() {
-            new CommandLine(this).usage(System.out);
-        }
+    static final class RobotCommand extends CommandGroup {
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true,
@@ -297,11 +285,7 @@ final class AdminCommands {
 
     @Command(name = "repo", description = "Repository permissions and visibility.",
             subcommands = {RepoGrant.class, RepoRevoke.class, RepoVisibility.class})
-    static final class RepoCommand implements Runnable {
-        @Override
-        public void run() {
-            new CommandLine(this).usage(System.out);
-        }
+    static final class RepoCommand extends CommandGroup {
     }
 
     @Command(name = "grant", mixinStandardHelpOptions = true,
@@ -357,11 +341,7 @@ final class AdminCommands {
     }
 
     @Command(name = "keys", description = "Token signing keys.", subcommands = {KeysRotate.class, KeysList.class})
-    static final class KeysCommand implements Runnable {
-        @Override
-        public void run() {
-            new CommandLine(this).usage(System.out);
-        }
+    static final class KeysCommand extends CommandGroup {
     }
 
     @Command(name = "rotate", mixinStandardHelpOptions = true, description = "Create a new signing key; the old one "

@@ -76,11 +76,7 @@ public final class Main implements Runnable {
     }
 
     @Command(name = "config", description = "Work with configuration.", subcommands = ConfigCheck.class)
-    static final class ConfigCommand implements Runnable {
-        @Override
-        public void run() {
-            new CommandLine(this).usage(System.out);
-        }
+    static final class ConfigCommand extends CommandGroup {
     }
 
     @Command(name = "check", mixinStandardHelpOptions = true,
