@@ -1,0 +1,2460 @@
+// Bollard vs CNCF Distribution, side by side: one client, one machine, one run. Started by bench/run.
+// A single-file Java program (java Bench.java ...) so that it needs nothing but a JDK 21+.
+//
+// The client speaks HTTP/1.1 itself over blocking SocketChannels (pushes, pulls, metadata) and over a
+// non-blocking selector loop (manifest load at 1..256 connections), streams generated blob content from one
+// direct buffer per thread (never a whole blob in memory), and starts both servers itself so that it can time
+// their start-up and read their memory from /proc.
+
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+public class Bench {
+
+    static final String BOLLARD = "bollard";
+    static final String DISTRIBUTION = "distribution";
+    static final String MACHINE = "machine";
+    static final double MB = 1_000_000.0;
+    static final long MIB = 1L << 20;
+
+    static Options O;
+    static final List<Server> LIVE = new CopyOnWriteArrayList<>();
+
+    public static void main(String[] args) throws Exception {
+        O = Options.parse(args);
+        Runtime.getRuntime().addShutdownHook(new Thread(Bench::stopAll));
+        Files.createDirectories(O.work);
+        Files.createDirectories(O.out);
+        Env env = Env.collect();
+        log("bench: %s mode, %d run(s); work dir %s; results in %s", O.mode, O.runs, O.work, O.out);
+        log("bench: load average %s", env.loadAtStart);
+        long t0 = System.nanoTime();
+        List<Run> runs = new ArrayList<>();
+        boolean failed = false;
+        for (int r = 1; r <= O.runs; r++) {
+            Run run = new Run(r);
+            runs.add(run);
+            try {
+                run.execute();
+            } catch (Throwable e) {
+                failed = true;
+                run.failure = e.toString();
+                log("bench: run %d FAILED: %s", r, e);
+                e.printStackTrace(System.err);
+                stopAll();
+                if (O.mode.equals("smoke")) {
+                    break;
+                }
+            } finally {
+                run.cleanup();
+            }
+        }
+        env.loadAtEnd = Env.loadavg();
+        env.totalSeconds = (System.nanoTime() - t0) / 1e9;
+        Report report = new Report(env, runs);
+        String md = report.markdown();
+        Files.writeString(O.out.resolve("report.md"), md);
+        Files.writeString(O.out.resolve("raw.tsv"), report.rawTsv());
+        System.out.println();
+        System.out.println(md);
+        log("bench: %s in %.1f s; report %s", failed ? "FAILED" : "done", env.totalSeconds, O.out.resolve("report.md"));
+        System.exit(failed ? 1 : 0);
+    }
+
+    static void log(String fmt, Object... args) {
+        System.err.println(String.format(Locale.ROOT, fmt, args));
+        System.err.flush();
+    }
+
+    static void stopAll() {
+        for (Server s : LIVE) {
+            s.stop();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Options
+
+    static final class Options {
+        String mode = "full";
+        int runs = 3;
+        long bigBytes = 1024 * MIB;
+        long probeBytes = 128 * MIB;
+        int layers = 200;
+        long layerBytes = MIB;
+        long bigChunk = 16 * MIB;
+        long layerChunk = 256 * 1024;
+        int pushConns = 4;
+        int pullers = 16;
+        int pullReps = 3;
+        int[] conns = {1, 32, 256};
+        double loadSeconds = 8;
+        double loadWarmup = 2;
+        int loadThreads = 2;
+        double wrkSeconds = 5;
+        int tags = 100_000;
+        int repos = 10_000;
+        int populateConns = 16;
+        double populateTimeout = 1500;
+        int metaSamples = 15;
+        int startupSamples = 3;
+        double sha256Seconds = 3;
+        long loopbackBytes = 4096 * MIB;
+        long diskBytes = 1024 * MIB;
+        List<String> only = List.of("bounds", "startup", "push", "pull", "load", "meta");
+        Path work;
+        Path out;
+        Path root;
+        Path jar;
+        String java;
+        String distribution = "docker-registry";
+        String bollardOpts = "";
+        Path jfr;
+        boolean verify = true;
+
+        static Options parse(String[] a) {
+            Options o = new Options();
+            for (String s : a) {
+                if (s.equals("--smoke")) {
+                    o.smoke();
+                } else if (s.equals("--quick")) {
+                    o.quick();
+                }
+            }
+            for (int i = 0; i < a.length; i++) {
+                String k = a[i];
+                if (k.equals("--smoke") || k.equals("--quick")) {
+                    continue;
+                }
+                if (i + 1 >= a.length) {
+                    throw new IllegalArgumentException("missing value after " + k);
+                }
+                String v = a[++i];
+                switch (k) {
+                    case "--runs" -> o.runs = Integer.parseInt(v);
+                    case "--big-mib" -> o.bigBytes = Long.parseLong(v) * MIB;
+                    case "--probe-mib" -> o.probeBytes = Long.parseLong(v) * MIB;
+                    case "--layers" -> o.layers = Integer.parseInt(v);
+                    case "--layer-kib" -> o.layerBytes = Long.parseLong(v) * 1024;
+                    case "--push-conns" -> o.pushConns = Integer.parseInt(v);
+                    case "--pullers" -> o.pullers = Integer.parseInt(v);
+                    case "--pull-reps" -> o.pullReps = Integer.parseInt(v);
+                    case "--conns" -> o.conns = Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();
+                    case "--load-seconds" -> o.loadSeconds = Double.parseDouble(v);
+                    case "--load-warmup" -> o.loadWarmup = Double.parseDouble(v);
+                    case "--load-threads" -> o.loadThreads = Integer.parseInt(v);
+                    case "--tags" -> o.tags = Integer.parseInt(v);
+                    case "--repos" -> o.repos = Integer.parseInt(v);
+                    case "--populate-conns" -> o.populateConns = Integer.parseInt(v);
+                    case "--populate-timeout" -> o.populateTimeout = Double.parseDouble(v);
+                    case "--meta-samples" -> o.metaSamples = Integer.parseInt(v);
+                    case "--startup-samples" -> o.startupSamples = Integer.parseInt(v);
+                    case "--only" -> o.only = List.of(v.split(","));
+                    case "--work" -> o.work = Path.of(v);
+                    case "--out" -> o.out = Path.of(v);
+                    case "--root" -> o.root = Path.of(v);
+                    case "--jar" -> o.jar = Path.of(v);
+                    case "--java" -> o.java = v;
+                    case "--distribution" -> o.distribution = v;
+                    case "--bollard-opts" -> o.bollardOpts = v;
+                    case "--jfr" -> o.jfr = Path.of(v);
+                    case "--verify" -> o.verify = Boolean.parseBoolean(v);
+                    default -> throw new IllegalArgumentException("unknown option " + k);
+                }
+            }
+            if (o.work == null || o.jar == null || o.java == null) {
+                throw new IllegalArgumentException("--work, --jar and --java are required (bench/run passes them)");
+            }
+            if (o.out == null) {
+                o.out = o.work.resolve("results");
+            }
+            if (o.root == null) {
+                o.root = Path.of(".");
+            }
+            return o;
+        }
+
+        void smoke() {
+            mode = "smoke";
+            runs = 1;
+            bigBytes = 8 * MIB;
+            probeBytes = 2 * MIB;
+            layers = 5;
+            layerBytes = 64 * 1024;
+            bigChunk = 3 * MIB;
+            layerChunk = 16 * 1024;
+            pushConns = 2;
+            pullers = 4;
+            pullReps = 1;
+            conns = new int[] {1, 8, 32};
+            loadSeconds = 0.5;
+            loadWarmup = 0.2;
+            wrkSeconds = 1;
+            tags = 300;
+            repos = 30;
+            populateConns = 8;
+            populateTimeout = 60;
+            metaSamples = 3;
+            startupSamples = 1;
+            sha256Seconds = 1;
+            loopbackBytes = 64 * MIB;
+            diskBytes = 32 * MIB;
+        }
+
+        void quick() {
+            mode = "quick";
+            runs = 1;
+            bigBytes = 256 * MIB;
+            probeBytes = 64 * MIB;
+            layers = 50;
+            loadSeconds = 3;
+            loadWarmup = 1;
+            wrkSeconds = 3;
+            tags = 10_000;
+            repos = 1_000;
+            metaSamples = 10;
+            startupSamples = 2;
+            sha256Seconds = 2;
+            loopbackBytes = 1024 * MIB;
+            diskBytes = 256 * MIB;
+        }
+
+        boolean does(String group) {
+            return only.contains(group);
+        }
+
+        String describe() {
+            return String.format(Locale.ROOT,
+                    "mode=%s runs=%d big=%d MiB probe=%d MiB layers=%dx%d KiB chunks=%d MiB/%d KiB push-conns=%d "
+                            + "pullers=%d conns=%s load=%.1fs(+%.1fs warm-up, %d client threads) tags=%d repos=%d "
+                            + "populate-conns=%d meta-samples=%d startup-samples=%d only=%s%s",
+                    mode, runs, bigBytes / MIB, probeBytes / MIB, layers, layerBytes / 1024, bigChunk / MIB,
+                    layerChunk / 1024, pushConns, pullers, Arrays.toString(conns), loadSeconds, loadWarmup,
+                    loadThreads, tags, repos, populateConns, metaSamples, startupSamples, String.join(",", only),
+                    bollardOpts.isBlank() ? "" : " bollard-opts=\"" + bollardOpts + "\"");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Blob content: generated on the fly, identical for both registries, never held whole in memory.
+
+    interface Content {
+        long size();
+
+        String digest();
+
+        void write(WritableByteChannel ch, long off, long len) throws IOException;
+    }
+
+    static final int BLOCK = 1 << 20;
+    static final byte[] BASE = new byte[BLOCK];
+
+    static {
+        new SplittableRandom(0x5eedL).nextBytes(BASE);
+    }
+
+    static final ThreadLocal<ByteBuffer> BLOCKS = ThreadLocal.withInitial(() -> {
+        ByteBuffer b = ByteBuffer.allocateDirect(BLOCK);
+        b.put(BASE);
+        b.clear();
+        return b;
+    });
+
+    /** Pseudo-random bytes: 1 MiB blocks of one random pattern, each stamped with (seed, block index). */
+    static final class GenBlob implements Content {
+        final long seed;
+        final long size;
+        private String digest;
+
+        GenBlob(long seed, long size) {
+            this.seed = seed;
+            this.size = size;
+        }
+
+        public long size() {
+            return size;
+        }
+
+        public synchronized String digest() {
+            if (digest == null) {
+                MessageDigest md = sha256();
+                forEach(0, size, md::update);
+                digest = "sha256:" + HexFormat.of().formatHex(md.digest());
+            }
+            return digest;
+        }
+
+        private void forEach(long off, long len, Consumer<ByteBuffer> sink) {
+            ByteBuffer block = BLOCKS.get();
+            while (len > 0) {
+                long index = off / BLOCK;
+                int at = (int) (off % BLOCK);
+                int n = (int) Math.min(len, BLOCK - at);
+                block.putLong(0, seed).putLong(8, index);
+                sink.accept(block.slice(at, n));
+                off += n;
+                len -= n;
+            }
+        }
+
+        public void write(WritableByteChannel ch, long off, long len) throws IOException {
+            try {
+                forEach(off, len, b -> {
+                    try {
+                        while (b.hasRemaining()) {
+                            ch.write(b);
+                        }
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                });
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+        }
+    }
+
+    static final class Bytes implements Content {
+        final byte[] bytes;
+        final String digest;
+
+        Bytes(byte[] bytes) {
+            this.bytes = bytes;
+            this.digest = "sha256:" + HexFormat.of().formatHex(sha256().digest(bytes));
+        }
+
+        Bytes(String s) {
+            this(s.getBytes(StandardCharsets.UTF_8));
+        }
+
+        public long size() {
+            return bytes.length;
+        }
+
+        public String digest() {
+            return digest;
+        }
+
+        public void write(WritableByteChannel ch, long off, long len) throws IOException {
+            ByteBuffer b = ByteBuffer.wrap(bytes, (int) off, (int) len);
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+        }
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+    static final String ACCEPT = OCI_MANIFEST + ", application/vnd.oci.image.index.v1+json, "
+            + "application/vnd.docker.distribution.manifest.v2+json, "
+            + "application/vnd.docker.distribution.manifest.list.v2+json";
+
+    /** An image: a config blob, layers and the manifest that names them. */
+    static final class Image {
+        final String name;
+        final Content config;
+        final List<Content> layers;
+        final Bytes manifest;
+
+        Image(String name, List<Content> layers, String annotation) {
+            this.name = name;
+            this.layers = layers;
+            String diffIds = layers.stream().map(l -> "\"" + l.digest() + "\"").collect(Collectors.joining(","));
+            this.config = new Bytes("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":"
+                    + "\"layers\",\"diff_ids\":[" + diffIds + "]},\"comment\":\"bollard-bench " + name + "\"}");
+            this.manifest = new Bytes(manifestJson(config, layers, annotation));
+        }
+
+        long bytes() {
+            return layers.stream().mapToLong(Content::size).sum() + config.size() + manifest.size();
+        }
+    }
+
+    static String manifestJson(Content config, List<Content> layers, String annotation) {
+        StringBuilder sb = new StringBuilder(256 + 160 * layers.size());
+        sb.append("{\"schemaVersion\":2,\"mediaType\":\"").append(OCI_MANIFEST).append("\",\"config\":{\"mediaType\":")
+                .append("\"application/vnd.oci.image.config.v1+json\",\"digest\":\"").append(config.digest())
+                .append("\",\"size\":").append(config.size()).append("},\"layers\":[");
+        for (int i = 0; i < layers.size(); i++) {
+            Content l = layers.get(i);
+            sb.append(i == 0 ? "" : ",").append("{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"")
+                    .append(l.digest()).append("\",\"size\":").append(l.size()).append('}');
+        }
+        sb.append(']');
+        if (annotation != null) {
+            sb.append(",\"annotations\":{\"dev.bollard.bench\":\"").append(annotation).append("\"}");
+        }
+        return sb.append('}').toString();
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // A minimal blocking HTTP/1.1 client with keep-alive: Content-Length and chunked bodies, streamed.
+
+    static final class Resp {
+        int status;
+        final Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        long bodyBytes;
+        byte[] body;
+
+        String header(String name) {
+            return headers.get(name);
+        }
+
+        String text() {
+            return body == null ? "" : new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    interface Sink {
+        void accept(ByteBuffer b);
+    }
+
+    static final Sink DISCARD = b -> { };
+
+    static final class Collect implements Sink {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        public void accept(ByteBuffer b) {
+            byte[] a = new byte[b.remaining()];
+            b.get(a);
+            out.writeBytes(a);
+        }
+    }
+
+    static final class Hash implements Sink {
+        final MessageDigest md = sha256();
+
+        public void accept(ByteBuffer b) {
+            md.update(b);
+        }
+
+        String digest() {
+            return "sha256:" + HexFormat.of().formatHex(md.digest());
+        }
+    }
+
+    static final class BenchException extends RuntimeException {
+        BenchException(String message) {
+            super(message);
+        }
+    }
+
+    static final class Http implements Closeable {
+        final int port;
+        private SocketChannel ch;
+        private final ByteBuffer in = ByteBuffer.allocateDirect(256 * 1024);
+        private final StringBuilder line = new StringBuilder();
+
+        Http(int port) {
+            this.port = port;
+        }
+
+        void connect() throws IOException {
+            if (ch == null || !ch.isOpen()) {
+                ch = SocketChannel.open();
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                ch.connect(new InetSocketAddress("127.0.0.1", port));
+                in.clear().flip();
+            }
+        }
+
+        Resp send(String method, String target, Content body, long off, long len, Sink sink, String... headers)
+                throws IOException {
+            connect();
+            StringBuilder sb = new StringBuilder(256).append(method).append(' ').append(target)
+                    .append(" HTTP/1.1\r\nHost: 127.0.0.1:").append(port).append("\r\nUser-Agent: bollard-bench\r\n");
+            for (int i = 0; i < headers.length; i += 2) {
+                sb.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
+            }
+            if (body != null) {
+                sb.append("Content-Length: ").append(len).append("\r\n");
+            } else if (method.equals("PUT") || method.equals("POST") || method.equals("PATCH")) {
+                sb.append("Content-Length: 0\r\n");
+            }
+            byte[] head = sb.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
+            if (body instanceof Bytes b && len <= 64 * 1024) {
+                ByteBuffer all = ByteBuffer.allocate(head.length + (int) len).put(head).put(b.bytes, (int) off, (int) len)
+                        .flip();
+                writeFully(all);
+            } else {
+                writeFully(ByteBuffer.wrap(head));
+                if (body != null) {
+                    body.write(ch, off, len);
+                }
+            }
+            return read(method.equals("HEAD"), sink);
+        }
+
+        Resp send(String method, String target, String... headers) throws IOException {
+            Collect c = new Collect();
+            Resp r = send(method, target, null, 0, 0, c, headers);
+            r.body = c.out.toByteArray();
+            return r;
+        }
+
+        Resp sendBytes(String method, String target, Bytes body, String... headers) throws IOException {
+            Collect c = new Collect();
+            Resp r = send(method, target, body, 0, body.size(), c, headers);
+            r.body = c.out.toByteArray();
+            return r;
+        }
+
+        private void writeFully(ByteBuffer b) throws IOException {
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+        }
+
+        private Resp read(boolean head, Sink sink) throws IOException {
+            Resp r = new Resp();
+            do {
+                r.headers.clear();
+                String status = readLine();
+                if (!status.startsWith("HTTP/1.")) {
+                    throw new IOException("bad status line: " + status);
+                }
+                r.status = Integer.parseInt(status.substring(9, 12));
+                for (String h = readLine(); !h.isEmpty(); h = readLine()) {
+                    int c = h.indexOf(':');
+                    if (c > 0) {
+                        r.headers.put(h.substring(0, c).trim(), h.substring(c + 1).trim());
+                    }
+                }
+            } while (r.status / 100 == 1);
+            boolean close = "close".equalsIgnoreCase(r.header("Connection"));
+            String te = r.header("Transfer-Encoding");
+            String cl = r.header("Content-Length");
+            if (head || r.status == 204 || r.status == 304) {
+                r.bodyBytes = 0;
+            } else if (te != null && te.toLowerCase(Locale.ROOT).contains("chunked")) {
+                for (long size; (size = Long.parseLong(readLine().split(";")[0].trim(), 16)) > 0; ) {
+                    r.bodyBytes += readN(size, sink);
+                    readLine();
+                }
+                while (!readLine().isEmpty()) {
+                    // trailers
+                }
+            } else if (cl != null) {
+                r.bodyBytes = readN(Long.parseLong(cl), sink);
+            } else {
+                r.bodyBytes = readN(Long.MAX_VALUE, sink);
+                close = true;
+            }
+            if (close) {
+                close();
+            }
+            return r;
+        }
+
+        private boolean fill() throws IOException {
+            in.clear();
+            int n = ch.read(in);
+            in.flip();
+            return n >= 0;
+        }
+
+        private String readLine() throws IOException {
+            line.setLength(0);
+            while (true) {
+                if (!in.hasRemaining() && !fill()) {
+                    throw new EOFException("connection closed by the server");
+                }
+                byte b = in.get();
+                if (b == '\n') {
+                    int n = line.length();
+                    if (n > 0 && line.charAt(n - 1) == '\r') {
+                        line.setLength(n - 1);
+                    }
+                    return line.toString();
+                }
+                line.append((char) (b & 0xff));
+            }
+        }
+
+        private long readN(long n, Sink sink) throws IOException {
+            long got = 0;
+            while (got < n) {
+                if (!in.hasRemaining() && !fill()) {
+                    if (n == Long.MAX_VALUE) {
+                        return got;
+                    }
+                    throw new EOFException("body ended after " + got + " of " + n + " bytes");
+                }
+                int k = (int) Math.min(n - got, in.remaining());
+                ByteBuffer slice = in.slice(in.position(), k);
+                sink.accept(slice);
+                in.position(in.position() + k);
+                got += k;
+            }
+            return got;
+        }
+
+        @Override
+        public void close() {
+            if (ch != null) {
+                try {
+                    ch.close();
+                } catch (IOException ignored) {
+                    // closing
+                }
+                ch = null;
+            }
+        }
+    }
+
+    static Resp expect(Resp r, int status, String what) {
+        if (r.status != status) {
+            throw new BenchException(what + ": expected " + status + ", got " + r.status + " "
+                    + (r.body == null ? "" : new String(r.body, 0, Math.min(r.body.length, 300), StandardCharsets.UTF_8)));
+        }
+        return r;
+    }
+
+    static String pathOf(String location) {
+        if (location == null) {
+            throw new BenchException("response without Location");
+        }
+        if (location.startsWith("http://") || location.startsWith("https://")) {
+            int slash = location.indexOf('/', location.indexOf("//") + 2);
+            return slash < 0 ? "/" : location.substring(slash);
+        }
+        return location;
+    }
+
+    static String withDigest(String location, String digest) {
+        String p = pathOf(location);
+        return p + (p.contains("?") ? "&" : "?") + "digest=" + digest;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // The registry operations the workloads are made of.
+
+    static void uploadBlob(Http h, String repo, Content c, boolean chunked, long chunk) throws IOException {
+        String d = c.digest();
+        Resp r = h.send("HEAD", "/v2/" + repo + "/blobs/" + d);
+        if (r.status == 200) {
+            return; // already there (never the case in these workloads: every blob is new)
+        }
+        expect(r, 404, "HEAD blob " + d);
+        r = expect(h.send("POST", "/v2/" + repo + "/blobs/uploads/"), 202, "POST upload in " + repo);
+        String loc = r.header("Location");
+        if (!chunked) {
+            r = h.send("PUT", withDigest(loc, d), c, 0, c.size(), DISCARD, "Content-Type", "application/octet-stream");
+        } else {
+            long off = 0;
+            while (off < c.size()) {
+                long n = Math.min(chunk, c.size() - off);
+                r = h.send("PATCH", pathOf(loc), c, off, n, DISCARD, "Content-Type", "application/octet-stream",
+                        "Content-Range", off + "-" + (off + n - 1));
+                expect(r, 202, "PATCH chunk at " + off + " of " + d);
+                loc = r.header("Location");
+                off += n;
+            }
+            r = h.send("PUT", withDigest(loc, d), null, 0, 0, DISCARD);
+        }
+        expect(r, 201, "PUT upload of " + d);
+        if (!d.equals(r.header("Docker-Content-Digest"))) {
+            throw new BenchException("upload of " + d + " answered digest " + r.header("Docker-Content-Digest"));
+        }
+    }
+
+    static void putManifest(Http h, String repo, String tag, Bytes manifest) throws IOException {
+        Resp r = expect(h.sendBytes("PUT", "/v2/" + repo + "/manifests/" + tag, manifest, "Content-Type", OCI_MANIFEST),
+                201, "PUT manifest " + repo + ":" + tag);
+        if (!manifest.digest().equals(r.header("Docker-Content-Digest"))) {
+            throw new BenchException("manifest digest " + manifest.digest() + " answered as " + r.header("Docker-Content-Digest"));
+        }
+    }
+
+    /** Runs {@code task} over {@code items} on {@code conns} connections, each on its own thread. */
+    static <T> void parallel(int port, int conns, List<T> items, IoTask<T> task) throws Exception {
+        AtomicInteger next = new AtomicInteger();
+        AtomicBoolean failed = new AtomicBoolean();
+        ExecutorService pool = Executors.newFixedThreadPool(conns);
+        try {
+            List<Future<Void>> fs = new ArrayList<>();
+            for (int i = 0; i < conns; i++) {
+                fs.add(pool.submit(() -> {
+                    try (Http h = new Http(port)) {
+                        for (int k; !failed.get() && (k = next.getAndIncrement()) < items.size(); ) {
+                            task.run(h, items.get(k));
+                        }
+                    } catch (Exception e) {
+                        failed.set(true);
+                        throw e;
+                    }
+                    return null;
+                }));
+            }
+            for (Future<Void> f : fs) {
+                f.get();
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception ex ? ex : e;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    interface IoTask<T> {
+        void run(Http h, T item) throws Exception;
+    }
+
+    /** Pushes an image as a client does: layers and config in parallel (HEAD, POST, PUT or PATCHes+PUT), then the manifest. */
+    static double push(Server s, Image img, String tag, boolean chunked, long chunk, int conns) throws Exception {
+        List<Content> blobs = new ArrayList<>(img.layers);
+        blobs.add(img.config);
+        long t0 = System.nanoTime();
+        parallel(s.port, Math.min(conns, blobs.size()), blobs, (h, c) -> uploadBlob(h, img.name, c, chunked, chunk));
+        try (Http h = new Http(s.port)) {
+            putManifest(h, img.name, tag, img.manifest);
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        return img.bytes() / MB / secs;
+    }
+
+    /** Pulls an image: manifest by tag, then config and layers in parallel; checks sizes (and digests when verifying). */
+    static double pull(Server s, Image img, String tag, int conns, boolean verify) throws Exception {
+        List<Content> blobs = new ArrayList<>(img.layers);
+        blobs.add(img.config);
+        long t0 = System.nanoTime();
+        try (Http h = new Http(s.port)) {
+            Resp r = expect(h.send("GET", "/v2/" + img.name + "/manifests/" + tag, "Accept", ACCEPT), 200, "GET manifest");
+            if (!Arrays.equals(r.body, img.manifest.bytes)) {
+                throw new BenchException("manifest of " + img.name + ":" + tag + " differs from the one pushed");
+            }
+        }
+        parallel(s.port, Math.min(conns, blobs.size()), blobs, (h, c) -> getBlob(h, img.name, c, verify));
+        double secs = (System.nanoTime() - t0) / 1e9;
+        return img.bytes() / MB / secs;
+    }
+
+    static void getBlob(Http h, String repo, Content c, boolean verify) throws IOException {
+        Hash hash = verify ? new Hash() : null;
+        Resp r = h.send("GET", "/v2/" + repo + "/blobs/" + c.digest(), null, 0, 0, verify ? hash : DISCARD);
+        expect(r, 200, "GET blob " + c.digest());
+        if (r.bodyBytes != c.size()) {
+            throw new BenchException("blob " + c.digest() + ": " + r.bodyBytes + " bytes, expected " + c.size());
+        }
+        if (verify && !hash.digest().equals(c.digest())) {
+            throw new BenchException("blob " + c.digest() + " came back with digest " + hash.digest());
+        }
+    }
+
+    /** {@code n} clients start together and each GETs the same blob once; aggregate MB/s. */
+    static double parallelPull(Server s, String repo, Content blob, int n) throws Exception {
+        CyclicBarrier start = new CyclicBarrier(n + 1);
+        ExecutorService pool = Executors.newFixedThreadPool(n);
+        try {
+            List<Future<Void>> fs = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                fs.add(pool.submit(() -> {
+                    try (Http h = new Http(s.port)) {
+                        h.connect();
+                        start.await();
+                        getBlob(h, repo, blob, false);
+                    }
+                    return null;
+                }));
+            }
+            start.await();
+            long t0 = System.nanoTime();
+            for (Future<Void> f : fs) {
+                f.get();
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            return n * blob.size() / MB / secs;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Manifest load: a closed-loop load generator on a selector, one request in flight per connection (like wrk).
+
+    record LoadResult(long count, long errors, double seconds, double rps, double p50, double p90, double p99,
+                      double max) {
+    }
+
+    static LoadResult load(int port, String method, String path, int conns, double warmup, double seconds)
+            throws Exception {
+        byte[] req = (method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUser-Agent: bollard-bench\r\n"
+                + "Accept: " + ACCEPT + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        int threads = Math.max(1, Math.min(conns, O.loadThreads));
+        long now = System.nanoTime();
+        long from = now + (long) (warmup * 1e9);
+        long until = from + (long) (seconds * 1e9);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<LoadWorker>> fs = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int mine = conns / threads + (t < conns % threads ? 1 : 0);
+                LoadWorker w = new LoadWorker(port, req, method.equals("HEAD"), mine, from, until);
+                fs.add(pool.submit(w));
+            }
+            long count = 0;
+            long errors = 0;
+            List<long[]> lats = new ArrayList<>();
+            for (Future<LoadWorker> f : fs) {
+                LoadWorker w = f.get();
+                count += w.count;
+                errors += w.errors;
+                lats.add(Arrays.copyOf(w.lat, w.n));
+            }
+            long[] all = lats.stream().flatMapToLong(Arrays::stream).sorted().toArray();
+            double secs = seconds;
+            return new LoadResult(count, errors, secs, count / secs, pct(all, 50), pct(all, 90), pct(all, 99),
+                    all.length == 0 ? Double.NaN : all[all.length - 1] / 1e6);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    static double pct(long[] sorted, double p) {
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))] / 1e6;
+    }
+
+    static final class LoadWorker implements Callable<LoadWorker> {
+        final int port;
+        final byte[] req;
+        final boolean head;
+        final int conns;
+        final long from;
+        final long until;
+        long count;
+        long errors;
+        long[] lat = new long[1 << 16];
+        int n;
+
+        LoadWorker(int port, byte[] req, boolean head, int conns, long from, long until) {
+            this.port = port;
+            this.req = req;
+            this.head = head;
+            this.conns = conns;
+            this.from = from;
+            this.until = until;
+        }
+
+        final class Conn {
+            SocketChannel ch;
+            SelectionKey key;
+            final ByteBuffer out = ByteBuffer.wrap(req);
+            final ByteBuffer in = ByteBuffer.allocate(64 * 1024);
+            long sentAt;
+            boolean inBody;
+            long remaining;
+            int status;
+            boolean close;
+        }
+
+        @Override
+        public LoadWorker call() throws Exception {
+            try (Selector sel = Selector.open()) {
+                List<Conn> cs = new ArrayList<>();
+                for (int i = 0; i < conns; i++) {
+                    Conn c = new Conn();
+                    open(sel, c);
+                    cs.add(c);
+                }
+                for (Conn c : cs) {
+                    send(c);
+                }
+                while (System.nanoTime() < until) {
+                    sel.select(20);
+                    Iterator<SelectionKey> it = sel.selectedKeys().iterator();
+                    while (it.hasNext()) {
+                        SelectionKey k = it.next();
+                        it.remove();
+                        Conn c = (Conn) k.attachment();
+                        if (!k.isValid()) {
+                            continue;
+                        }
+                        if (k.isWritable()) {
+                            c.ch.write(c.out);
+                            if (!c.out.hasRemaining()) {
+                                k.interestOps(SelectionKey.OP_READ);
+                            }
+                        } else if (k.isReadable()) {
+                            onRead(sel, c);
+                        }
+                    }
+                }
+                for (Conn c : cs) {
+                    c.ch.close();
+                }
+            }
+            return this;
+        }
+
+        private void open(Selector sel, Conn c) throws IOException {
+            c.ch = SocketChannel.open();
+            c.ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            c.ch.connect(new InetSocketAddress("127.0.0.1", port));
+            c.ch.configureBlocking(false);
+            c.key = c.ch.register(sel, SelectionKey.OP_READ, c);
+        }
+
+        private void send(Conn c) throws IOException {
+            c.out.clear();
+            c.in.clear();
+            c.inBody = false;
+            c.sentAt = System.nanoTime();
+            c.ch.write(c.out);
+            c.key.interestOps(c.out.hasRemaining() ? SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+        }
+
+        private void onRead(Selector sel, Conn c) throws IOException {
+            int got;
+            try {
+                got = c.ch.read(c.in);
+            } catch (IOException e) {
+                got = -1;
+            }
+            if (got < 0) {
+                errors++;
+                c.ch.close();
+                open(sel, c);
+                send(c);
+                return;
+            }
+            if (!c.inBody) {
+                byte[] a = c.in.array();
+                int end = -1;
+                for (int i = 3; i < c.in.position(); i++) {
+                    if (a[i] == '\n' && a[i - 1] == '\r' && a[i - 2] == '\n' && a[i - 3] == '\r') {
+                        end = i + 1;
+                        break;
+                    }
+                }
+                if (end < 0) {
+                    if (!c.in.hasRemaining()) {
+                        throw new BenchException("response header larger than 64 KiB");
+                    }
+                    return;
+                }
+                String h = new String(a, 0, end, StandardCharsets.ISO_8859_1);
+                c.status = Integer.parseInt(h.substring(9, 12));
+                long cl = -1;
+                c.close = false;
+                for (String line : h.split("\r\n")) {
+                    int colon = line.indexOf(':');
+                    if (colon < 0) {
+                        continue;
+                    }
+                    String name = line.substring(0, colon);
+                    if (name.equalsIgnoreCase("Content-Length")) {
+                        cl = Long.parseLong(line.substring(colon + 1).trim());
+                    } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
+                        throw new BenchException("chunked manifest response: not expected");
+                    } else if (name.equalsIgnoreCase("Connection") && line.toLowerCase(Locale.ROOT).contains("close")) {
+                        c.close = true;
+                    }
+                }
+                if (cl < 0 && !head) {
+                    throw new BenchException("manifest response without Content-Length");
+                }
+                c.remaining = (head ? 0 : cl) - (c.in.position() - end);
+                c.inBody = true;
+                c.in.clear();
+            } else {
+                c.remaining -= got;
+                c.in.clear();
+            }
+            if (c.remaining < 0) {
+                throw new BenchException("more bytes than the response's Content-Length");
+            }
+            if (c.remaining == 0) {
+                long now = System.nanoTime();
+                if (now >= from && now < until) {
+                    count++;
+                    if (c.status != 200) {
+                        errors++;
+                    }
+                    if (n == lat.length) {
+                        lat = Arrays.copyOf(lat, n * 2);
+                    }
+                    lat[n++] = now - c.sentAt;
+                } else if (c.status != 200) {
+                    errors++;
+                }
+                if (c.close) {
+                    c.ch.close();
+                    open(sel, c);
+                }
+                if (now < until) {
+                    send(c);
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Servers: started by this client in fresh directories, on free loopback ports.
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    static final class Server {
+        final String kind;
+        final Path dir;
+        final int port;
+        final Process proc;
+        final long pid;
+        final double startupMs;
+        private boolean stopped;
+
+        final Path log;
+
+        private Server(String kind, Path dir, int port, Process proc, double startupMs, Path log) {
+            this.log = log;
+            this.kind = kind;
+            this.dir = dir;
+            this.port = port;
+            this.proc = proc;
+            this.pid = proc.pid();
+            this.startupMs = startupMs;
+        }
+
+        static Server start(String kind, Path dir) throws Exception {
+            Files.createDirectories(dir);
+            int port = freePort();
+            Path data = dir.resolve("data");
+            List<String> cmd = new ArrayList<>();
+            if (kind.equals(BOLLARD)) {
+                cmd.add(O.java);
+                cmd.add("-Xmx512m");
+                cmd.add("-XX:+ExitOnOutOfMemoryError");
+                for (String opt : O.bollardOpts.trim().split("\\s+")) {
+                    if (!opt.isEmpty()) {
+                        cmd.add(opt);
+                    }
+                }
+                cmd.addAll(List.of("-jar", O.jar.toString(), "serve", "--listen", "127.0.0.1:" + port, "--data",
+                        data.toString()));
+            } else {
+                Path cfg = dir.resolve("config.yml");
+                Files.writeString(cfg, distributionConfig(data, port));
+                cmd.addAll(List.of(O.distribution, "serve", cfg.toString()));
+            }
+            Path log = dir.resolve("server.log");
+            for (int i = 2; Files.exists(log); i++) {
+                log = dir.resolve("server-" + i + ".log"); // a restart keeps the earlier log
+            }
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+            pb.environment().remove("BOLLARD_JAVA_OPTS");
+            long t0 = System.nanoTime();
+            Process p = pb.start();
+            Files.writeString(O.work.resolve("pids"), p.pid() + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            Server s;
+            try {
+                waitReady(p, port, log);
+                s = new Server(kind, dir, port, p, (System.nanoTime() - t0) / 1e6, log);
+            } catch (Exception e) {
+                p.destroyForcibly();
+                throw e;
+            }
+            LIVE.add(s);
+            return s;
+        }
+
+        static String distributionConfig(Path data, int port) {
+            // As Debian ships it (filesystem storage, in-memory blob descriptor cache, deletes enabled), minus
+            // per-request logging (Bollard logs no access lines either) and the storage health check.
+            return """
+                    version: 0.1
+                    log:
+                      level: warn
+                      accesslog:
+                        disabled: true
+                    storage:
+                      filesystem:
+                        rootdirectory: %s
+                      delete:
+                        enabled: true
+                      cache:
+                        blobdescriptor: inmemory
+                    http:
+                      addr: 127.0.0.1:%d
+                      secret: bollard-bench-not-a-secret
+                    """.formatted(data, port);
+        }
+
+        /** Polls GET /v2/ every 5 ms until it answers 200. */
+        static void waitReady(Process p, int port, Path log) throws Exception {
+            long deadline = System.nanoTime() + 90_000_000_000L;
+            byte[] req = ("GET /v2/ HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1);
+            while (System.nanoTime() < deadline) {
+                if (!p.isAlive()) {
+                    throw new BenchException("server exited with " + exitText(p.exitValue()) + " before answering; log:\n"
+                            + tail(log));
+                }
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+                    s.setSoTimeout(5000);
+                    OutputStream out = s.getOutputStream();
+                    out.write(req);
+                    out.flush();
+                    InputStream in = s.getInputStream();
+                    byte[] b = new byte[12];
+                    int n = in.readNBytes(b, 0, 12);
+                    if (n == 12 && new String(b, StandardCharsets.ISO_8859_1).endsWith("200")) {
+                        return;
+                    }
+                } catch (IOException notYet) {
+                    // not listening yet
+                }
+                Thread.sleep(5);
+            }
+            throw new BenchException("server did not answer GET /v2/ within 90 s; log:\n" + tail(log));
+        }
+
+        String status(String field) {
+            try {
+                for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                    if (l.startsWith(field + ":")) {
+                        return l.substring(field.length() + 1).trim();
+                    }
+                }
+            } catch (IOException e) {
+                return null;
+            }
+            return null;
+        }
+
+        /** Resident set size (or its high-water mark) in KiB, -1 when unreadable. */
+        long kib(String field) {
+            String v = status(field);
+            return v == null ? -1 : Long.parseLong(v.split("\\s+")[0]);
+        }
+
+        /** Resets VmHWM to the current RSS (Linux >= 4.0); false when not allowed. */
+        boolean resetPeak() {
+            try {
+                Files.writeString(Path.of("/proc/" + pid + "/clear_refs"), "5");
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        long cpuTicks() {
+            try {
+                String s = Files.readString(Path.of("/proc/" + pid + "/stat"));
+                String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+                return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            } catch (IOException | RuntimeException e) {
+                return 0;
+            }
+        }
+
+        void stop() {
+            if (stopped) {
+                return;
+            }
+            stopped = true;
+            proc.destroy();
+            try {
+                if (!proc.waitFor(30, TimeUnit.SECONDS)) {
+                    proc.destroyForcibly();
+                    proc.waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                proc.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+            LIVE.remove(this);
+        }
+
+        void checkAlive() {
+            if (!proc.isAlive()) {
+                throw new BenchException(kind + " exited with " + exitText(proc.exitValue()) + "; log:\n" + tail(log));
+            }
+        }
+    }
+
+    static String exitText(int code) {
+        return code > 128 ? code + " (killed by signal " + (code - 128) + ", not sent by this harness)" : String.valueOf(code);
+    }
+
+    static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    /** Peak RSS of a server during a phase: VmHWM after a reset, cross-checked by sampling VmRSS every 10 ms. */
+    static final class PeakRss implements AutoCloseable {
+        final Server s;
+        final boolean reset;
+        final Thread sampler;
+        final AtomicLong maxSampled = new AtomicLong();
+        volatile boolean done;
+
+        PeakRss(Server s) {
+            this.s = s;
+            this.reset = s.resetPeak();
+            this.sampler = Thread.ofPlatform().daemon().start(() -> {
+                while (!done) {
+                    long k = s.kib("VmRSS");
+                    maxSampled.accumulateAndGet(k, Math::max);
+                    try {
+                        Thread.sleep(10);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        /** MiB. */
+        double peak() {
+            done = true;
+            try {
+                sampler.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            long hwm = reset ? s.kib("VmHWM") : -1;
+            return Math.max(hwm, maxSampled.get()) / 1024.0;
+        }
+
+        @Override
+        public void close() {
+            done = true;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // CPU used by other processes while a group of workloads ran: the machine's busy time minus this client's
+    // (with its reaped children: servers, wrk, openssl, jcmd) minus the live servers'.
+
+    static final class Cpu {
+        final long t = System.nanoTime();
+        final long busy;
+        final long steal;
+        final long own;
+
+        Cpu(List<Server> servers) {
+            long b = 0;
+            long st = 0;
+            try {
+                String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+                long user = Long.parseLong(f[1]);
+                long nice = Long.parseLong(f[2]);
+                long sys = Long.parseLong(f[3]);
+                long irq = Long.parseLong(f[6]);
+                long soft = Long.parseLong(f[7]);
+                st = f.length > 8 ? Long.parseLong(f[8]) : 0;
+                b = user + nice + sys + irq + soft + st;
+            } catch (IOException | RuntimeException e) {
+                // leave zero
+            }
+            busy = b;
+            steal = st;
+            long o = 0;
+            try {
+                String s = Files.readString(Path.of("/proc/self/stat"));
+                String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+                o = Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+            } catch (IOException | RuntimeException e) {
+                // leave zero
+            }
+            for (Server s : servers) {
+                o += s.cpuTicks();
+            }
+            own = o;
+        }
+
+        /** Average number of cores other processes kept busy since {@code before} (ticks of 10 ms). */
+        static double foreign(Cpu before, Cpu after) {
+            double secs = (after.t - before.t) / 1e9;
+            double ticks = (after.busy - before.busy) - (after.own - before.own);
+            return Math.max(0, ticks / 100.0 / secs);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // One run: fresh servers, every workload, on both registries, interleaved workload by workload.
+
+    static final class Run {
+        final int number;
+        final Map<String, Map<String, Double>> values = new LinkedHashMap<>();
+        final Map<String, Double> foreign = new LinkedHashMap<>();
+        final List<String> notes = new ArrayList<>();
+        String failure;
+        String loadStart;
+        String loadEnd;
+        final Path dir;
+        Server bollard;
+        Server distribution;
+
+        Run(int number) {
+            this.number = number;
+            this.dir = O.work.resolve("run" + number);
+        }
+
+        void put(String registry, String metric, double v) {
+            values.computeIfAbsent(registry, k -> new LinkedHashMap<>()).put(metric, v);
+        }
+
+        List<Server> servers() {
+            List<Server> l = new ArrayList<>();
+            if (bollard != null) {
+                l.add(bollard);
+            }
+            if (distribution != null) {
+                l.add(distribution);
+            }
+            return l;
+        }
+
+        /** Odd runs measure Bollard first, even runs Distribution first. */
+        List<Server> ordered() {
+            return number % 2 == 1 ? List.of(bollard, distribution) : List.of(distribution, bollard);
+        }
+
+        void group(String name, Step step) throws Exception {
+            if (!O.does(name)) {
+                return;
+            }
+            log("run %d: %s (load average %s)", number, name, Env.loadavg());
+            Cpu before = new Cpu(servers());
+            long t0 = System.nanoTime();
+            step.run();
+            Cpu after = new Cpu(servers());
+            foreign.put(name, Cpu.foreign(before, after));
+            for (Server s : servers()) {
+                s.checkAlive();
+            }
+            log("run %d: %s done in %.1f s; other processes used %.2f cores meanwhile", number, name,
+                    (System.nanoTime() - t0) / 1e9, foreign.get(name));
+        }
+
+        interface Step {
+            void run() throws Exception;
+        }
+
+        void execute() throws Exception {
+            loadStart = Env.loadavg();
+            Files.createDirectories(dir);
+            group("bounds", this::bounds);
+            group("startup", this::startup);
+            if (O.only.stream().anyMatch(g -> List.of("push", "pull", "load", "meta").contains(g))) {
+                bollard = Server.start(BOLLARD, dir.resolve(BOLLARD));
+                distribution = Server.start(DISTRIBUTION, dir.resolve(DISTRIBUTION));
+                put(BOLLARD, "startup.main.ms", bollard.startupMs);
+                put(DISTRIBUTION, "startup.main.ms", distribution.startupMs);
+                log("run %d: bollard on :%d (pid %d), distribution on :%d (pid %d)", number, bollard.port, bollard.pid,
+                        distribution.port, distribution.pid);
+                group("push", this::pushes);
+                group("pull", this::pulls);
+                group("load", this::loads);
+                group("meta", this::meta);
+            }
+            loadEnd = Env.loadavg();
+        }
+
+        void cleanup() {
+            for (Server s : servers()) {
+                s.stop();
+            }
+            deleteTree(dir);
+        }
+
+        // --- physical bounds --------------------------------------------------------------------------------
+
+        void bounds() throws Exception {
+            put(MACHINE, "bound.sha256.openssl", opensslSha256());
+            put(MACHINE, "bound.sha256.java", javaSha256());
+            put(MACHINE, "bound.loopback", loopback(O.loopbackBytes, 1));
+            put(MACHINE, "bound.loopback.parallel", loopback(O.loopbackBytes, O.pullers));
+            put(MACHINE, "bound.disk", disk(O.diskBytes));
+        }
+
+        double opensslSha256() throws Exception {
+            Process p = new ProcessBuilder("openssl", "speed", "-evp", "sha256", "-bytes", "1048576", "-seconds",
+                    String.valueOf((int) O.sha256Seconds)).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor();
+            for (String l : out.split("\n")) {
+                if (l.startsWith("sha256") && l.trim().endsWith("k")) {
+                    String[] f = l.trim().split("\\s+");
+                    return Double.parseDouble(f[f.length - 1].replace("k", "")) * 1000 / MB;
+                }
+            }
+            throw new BenchException("cannot parse openssl speed output:\n" + out);
+        }
+
+        double javaSha256() {
+            MessageDigest md = sha256();
+            ByteBuffer b = BLOCKS.get().duplicate();
+            for (int i = 0; i < 64; i++) {
+                md.update(b.clear()); // warm-up
+            }
+            long total = 0;
+            long t0 = System.nanoTime();
+            while (System.nanoTime() - t0 < (long) (O.sha256Seconds * 1e9)) {
+                md.update(b.clear());
+                total += BLOCK;
+            }
+            return total / MB / ((System.nanoTime() - t0) / 1e9);
+        }
+
+        /** {@code streams} pairs of writer and reader threads, 1 MiB direct buffers, over loopback TCP; aggregate MB/s. */
+        double loopback(long bytes, int streams) throws Exception {
+            long each = bytes / streams;
+            ExecutorService pool = Executors.newFixedThreadPool(2 * streams, r -> {
+                Thread t = new Thread(r);
+                t.setDaemon(true);
+                return t;
+            });
+            try (ServerSocketChannel ss = ServerSocketChannel.open()) {
+                ss.bind(new InetSocketAddress("127.0.0.1", 0), streams);
+                List<Future<Long>> readers = new ArrayList<>();
+                for (int i = 0; i < streams; i++) {
+                    readers.add(pool.submit(() -> {
+                        try (SocketChannel c = ss.accept()) {
+                            ByteBuffer b = ByteBuffer.allocateDirect(BLOCK);
+                            long got = 0;
+                            for (int n; (n = c.read(b.clear())) >= 0; ) {
+                                got += n;
+                            }
+                            return got;
+                        }
+                    }));
+                }
+                List<SocketChannel> cs = new ArrayList<>();
+                for (int i = 0; i < streams; i++) {
+                    cs.add(SocketChannel.open(ss.getLocalAddress()));
+                }
+                long t0 = System.nanoTime();
+                List<Future<Void>> writers = new ArrayList<>();
+                for (SocketChannel c : cs) {
+                    writers.add(pool.submit(() -> {
+                        try (c) {
+                            new GenBlob(1, each).write(c, 0, each);
+                        }
+                        return null;
+                    }));
+                }
+                long got = 0;
+                for (Future<Void> w : writers) {
+                    w.get();
+                }
+                for (Future<Long> r : readers) {
+                    got += r.get();
+                }
+                if (got != each * streams) {
+                    throw new BenchException("loopback copy lost bytes");
+                }
+                return got / MB / ((System.nanoTime() - t0) / 1e9);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+
+        /** Writes {@code bytes} to a file in the work directory and syncs it: what a push must do at least. */
+        double disk(long bytes) throws Exception {
+            Path f = dir.resolve("disk-probe");
+            long t0 = System.nanoTime();
+            try (FileChannel c = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                new GenBlob(2, bytes).write(c, 0, bytes);
+                c.force(true);
+            }
+            double r = bytes / MB / ((System.nanoTime() - t0) / 1e9);
+            Files.delete(f);
+            return r;
+        }
+
+        // --- start-up ---------------------------------------------------------------------------------------
+
+        void startup() throws Exception {
+            List<Double> b = new ArrayList<>();
+            List<Double> d = new ArrayList<>();
+            for (int i = 0; i < O.startupSamples; i++) {
+                for (String kind : number % 2 == 1 ? List.of(BOLLARD, DISTRIBUTION) : List.of(DISTRIBUTION, BOLLARD)) {
+                    Path sd = dir.resolve("startup-" + i + "-" + kind);
+                    Server s = Server.start(kind, sd);
+                    (kind.equals(BOLLARD) ? b : d).add(s.startupMs);
+                    s.stop();
+                    deleteTree(sd);
+                }
+            }
+            put(BOLLARD, "startup.ms", median(b));
+            put(DISTRIBUTION, "startup.ms", median(d));
+        }
+
+        /** Runs a transfer, records its MB/s and the CPU seconds the server and this client used meanwhile. */
+        double measure(Server s, String key, Callable<Double> transfer) throws Exception {
+            long server0 = s.cpuTicks();
+            long client0 = selfTicks();
+            double v = transfer.call();
+            put(s.kind, key + ".cpu.server", (s.cpuTicks() - server0) / 100.0);
+            put(s.kind, key + ".cpu.client", (selfTicks() - client0) / 100.0);
+            return v;
+        }
+
+        // --- push -------------------------------------------------------------------------------------------
+
+        Image bigMono;
+        Image bigChunked;
+        Image probe;
+        Image layersMono;
+        Image layersChunked;
+        Image small;
+
+        void images() {
+            if (bigMono != null) {
+                return;
+            }
+            long t0 = System.nanoTime();
+            probe = new Image("bench/probe", List.of(new GenBlob(100, O.probeBytes)), null);
+            bigMono = new Image("bench/big-mono", List.of(new GenBlob(101, O.bigBytes)), null);
+            bigChunked = new Image("bench/big-chunked", List.of(new GenBlob(102, O.bigBytes)), null);
+            List<Content> lm = new ArrayList<>();
+            List<Content> lc = new ArrayList<>();
+            for (int i = 0; i < O.layers; i++) {
+                lm.add(new GenBlob(10_000 + i, O.layerBytes));
+                lc.add(new GenBlob(20_000 + i, O.layerBytes));
+            }
+            layersMono = new Image("bench/layers-mono", lm, null);
+            layersChunked = new Image("bench/layers-chunked", lc, null);
+            small = new Image("bench/small", List.of(new GenBlob(30_000, 2048), new GenBlob(30_001, 4096),
+                    new GenBlob(30_002, 8192)), null);
+            log("run %d: content generated and hashed in %.1f s (not timed)", number, (System.nanoTime() - t0) / 1e9);
+        }
+
+        void pushes() throws Exception {
+            images();
+            for (Server s : ordered()) {
+                jfr(s, "push-probe", () -> {
+                    syncDisks();
+                    try (PeakRss rss = new PeakRss(s)) {
+                        put(s.kind, "push.probe.mono", measure(s, "push.probe.mono", () -> push(s, probe, "v1", false, 0, O.pushConns)));
+                        put(s.kind, "rss.push.probe", rss.peak());
+                    }
+                });
+            }
+            for (Server s : ordered()) {
+                jfr(s, "push-big-mono", () -> {
+                    syncDisks();
+                    try (PeakRss rss = new PeakRss(s)) {
+                        put(s.kind, "push.big.mono", measure(s, "push.big.mono", () -> push(s, bigMono, "v1", false, 0, O.pushConns)));
+                        put(s.kind, "rss.push.big.mono", rss.peak());
+                    }
+                });
+            }
+            for (Server s : ordered()) {
+                jfr(s, "push-big-chunked", () -> {
+                    syncDisks();
+                    try (PeakRss rss = new PeakRss(s)) {
+                        put(s.kind, "push.big.chunked", measure(s, "push.big.chunked",
+                                () -> push(s, bigChunked, "v1", true, O.bigChunk, O.pushConns)));
+                        put(s.kind, "rss.push.big.chunked", rss.peak());
+                    }
+                });
+            }
+            for (Server s : ordered()) {
+                syncDisks();
+                jfr(s, "push-layers-mono", () ->
+                        put(s.kind, "push.layers.mono", measure(s, "push.layers.mono",
+                                () -> push(s, layersMono, "v1", false, 0, O.pushConns))));
+            }
+            for (Server s : ordered()) {
+                syncDisks();
+                jfr(s, "push-layers-chunked", () ->
+                        put(s.kind, "push.layers.chunked", measure(s, "push.layers.chunked",
+                                () -> push(s, layersChunked, "v1", true, O.layerChunk, O.pushConns))));
+            }
+            for (Server s : ordered()) {
+                push(s, small, "v1", false, 0, 1);
+            }
+            for (Server s : ordered()) {
+                put(s.kind, "disk.after-push.MiB", du(s.dir.resolve("data")) / (double) MIB);
+            }
+        }
+
+        // --- pull -------------------------------------------------------------------------------------------
+
+        void pulls() throws Exception {
+            images();
+            if (O.verify) {
+                // Untimed: every byte comes back as pushed (digests checked by the client).
+                for (Server s : ordered()) {
+                    pull(s, bigMono, "v1", O.pushConns, true);
+                    pull(s, layersMono, "v1", O.pushConns, true);
+                    pull(s, small, "v1", 1, true);
+                }
+            }
+            // Short transfers: several repetitions, alternating between the registries; the median counts.
+            Map<String, List<Double>> big = new LinkedHashMap<>();
+            Map<String, List<Double>> layers = new LinkedHashMap<>();
+            for (int rep = 0; rep < O.pullReps; rep++) {
+                for (Server s : ordered()) {
+                    jfr(s, "pull-big-" + rep, () -> big.computeIfAbsent(s.kind, k -> new ArrayList<>())
+                            .add(measure(s, "pull.big", () -> pull(s, bigMono, "v1", O.pushConns, false))));
+                }
+            }
+            for (int rep = 0; rep < O.pullReps; rep++) {
+                for (Server s : ordered()) {
+                    jfr(s, "pull-layers-" + rep, () -> layers.computeIfAbsent(s.kind, k -> new ArrayList<>())
+                            .add(measure(s, "pull.layers", () -> pull(s, layersMono, "v1", O.pushConns, false))));
+                }
+            }
+            big.forEach((k, v) -> put(k, "pull.big", median(v)));
+            layers.forEach((k, v) -> put(k, "pull.layers", median(v)));
+            for (Server s : ordered()) {
+                jfr(s, "pull-parallel", () ->
+                        put(s.kind, "pull.parallel", measure(s, "pull.parallel",
+                                () -> parallelPull(s, bigMono.name, bigMono.layers.get(0), O.pullers))));
+            }
+        }
+
+        // --- manifest load ----------------------------------------------------------------------------------
+
+        void loads() throws Exception {
+            images();
+            if (!O.does("push")) {
+                for (Server s : ordered()) {
+                    push(s, small, "v1", false, 0, 1);
+                }
+            }
+            String[][] kinds = {
+                    {"head-tag", "HEAD", "/v2/bench/small/manifests/v1"},
+                    {"get-tag", "GET", "/v2/bench/small/manifests/v1"},
+                    {"get-digest", "GET", "/v2/bench/small/manifests/" + small.manifest.digest()},
+            };
+            int top = Arrays.stream(O.conns).max().orElse(1);
+            Map<Server, Double> peak = new LinkedHashMap<>();
+            for (int c : O.conns) {
+                for (String[] k : kinds) {
+                    for (Server s : ordered()) {
+                        String name = "load." + k[0] + ".c" + c;
+                        jfr(s, name, () -> {
+                            PeakRss rss = c == top ? new PeakRss(s) : null;
+                            LoadResult r = load(s.port, k[1], k[2], c, O.loadWarmup, O.loadSeconds);
+                            if (rss != null) {
+                                peak.merge(s, rss.peak(), Math::max);
+                            }
+                            if (r.errors() > 0 || r.count() == 0) {
+                                throw new BenchException(s.kind + " " + name + ": " + r.errors() + " errors in "
+                                        + r.count() + " requests");
+                            }
+                            put(s.kind, name + ".rps", r.rps());
+                            put(s.kind, name + ".p50", r.p50());
+                            put(s.kind, name + ".p99", r.p99());
+                            log("run %d: %-12s %-26s %9.0f req/s  p50 %7.3f ms  p99 %7.3f ms  max %7.1f ms", number,
+                                    s.kind, name, r.rps(), r.p50(), r.p99(), r.max());
+                        });
+                    }
+                }
+            }
+            for (Map.Entry<Server, Double> e : peak.entrySet()) {
+                put(e.getKey().kind, "rss.load.max-conns", e.getValue());
+            }
+            // Cross-check with wrk (GET by tag): the Java client is not the bottleneck when wrk agrees with it.
+            if (wrkAvailable()) {
+                int c = Math.min(32, top);
+                for (Server s : ordered()) {
+                    double rps = wrk(s.port, "/v2/bench/small/manifests/v1", c, O.wrkSeconds);
+                    put(s.kind, "wrk.get-tag.c" + c + ".rps", rps);
+                }
+            }
+        }
+
+        // --- metadata at scale ------------------------------------------------------------------------------
+
+        void meta() throws Exception {
+            Content config = new Bytes("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\"}}");
+            Content layer = new GenBlob(40_000, 1024);
+            String tagsRepo = "bench/tags";
+            for (Server s : ordered()) {
+                try (Http h = new Http(s.port)) {
+                    uploadBlob(h, tagsRepo, config, false, 0);
+                    uploadBlob(h, tagsRepo, layer, false, 0);
+                }
+                // Tags: one manifest per tag (an annotation makes each one distinct), PUT by tag.
+                long t0 = System.nanoTime();
+                long deadline = t0 + (long) (O.populateTimeout * 1e9);
+                AtomicInteger next = new AtomicInteger();
+                AtomicInteger done = new AtomicInteger();
+                long tagsDeadline = deadline;
+                jfr(s, "meta-populate-tags", () -> populate(s, O.tags, tagsDeadline, (h, i) -> {
+                    Bytes m = new Bytes(manifestJson(config, List.of(layer), "t" + i));
+                    putManifest(h, tagsRepo, tagName(i), m);
+                }, next, done));
+                double secs = (System.nanoTime() - t0) / 1e9;
+                put(s.kind, "populate.tags.s", secs);
+                put(s.kind, "populate.tags.count", done.get());
+                if (populateRates != null) {
+                    put(s.kind, "populate.tags.rate.first10", populateRates[0]);
+                    put(s.kind, "populate.tags.rate.last10", populateRates[1]);
+                }
+                log("run %d: %s: %d tags in %.1f s (%.0f/s)", number, s.kind, done.get(), secs, done.get() / secs);
+                if (done.get() < O.tags) {
+                    notes.add(s.kind + ": tag population stopped by the time limit at " + done.get() + " of " + O.tags);
+                }
+                // Repositories: mount the two blobs from bench/tags, PUT one manifest by tag.
+                Bytes m = new Bytes(manifestJson(config, List.of(layer), null));
+                t0 = System.nanoTime();
+                deadline = t0 + (long) (O.populateTimeout * 1e9);
+                next.set(0);
+                done.set(0);
+                long reposDeadline = deadline;
+                jfr(s, "meta-populate-repos", () -> populate(s, O.repos, reposDeadline, (h, i) -> {
+                    String repo = repoName(i);
+                    for (Content c : List.of(config, layer)) {
+                        expect(h.send("POST", "/v2/" + repo + "/blobs/uploads/?mount=" + c.digest() + "&from=" + tagsRepo),
+                                201, "mount into " + repo);
+                    }
+                    putManifest(h, repo, "v1", m);
+                }, next, done));
+                secs = (System.nanoTime() - t0) / 1e9;
+                put(s.kind, "populate.repos.s", secs);
+                put(s.kind, "populate.repos.count", done.get());
+                log("run %d: %s: %d repositories in %.1f s (%.0f/s)", number, s.kind, done.get(), secs,
+                        done.get() / secs);
+                if (done.get() < O.repos) {
+                    notes.add(s.kind + ": repository population stopped by the time limit at " + done.get() + " of "
+                            + O.repos);
+                }
+            }
+            int n = 100;
+            String midTag = tagName(O.tags / 2);
+            String midRepo = repoName(O.repos / 2);
+            String[][] pages = {
+                    {"tags.first", "/v2/" + tagsRepo + "/tags/list?n=" + n},
+                    {"tags.middle", "/v2/" + tagsRepo + "/tags/list?n=" + n + "&last=" + midTag},
+                    {"tags.all", "/v2/" + tagsRepo + "/tags/list"},
+                    {"catalog.first", "/v2/_catalog?n=" + n},
+                    {"catalog.middle", "/v2/_catalog?n=" + n + "&last=" + midRepo},
+            };
+            for (String[] p : pages) {
+                for (Server s : ordered()) {
+                    jfr(s, "meta-" + p[0], () -> {
+                        double[] r = latency(s, p[1], O.metaSamples);
+                        put(s.kind, "meta." + p[0] + ".ms", r[0]);
+                        put(s.kind, "meta." + p[0] + ".max.ms", r[1]);
+                        put(s.kind, "meta." + p[0] + ".entries", r[2]);
+                        log("run %d: %-12s %-15s median %8.2f ms  max %8.2f ms  %6.0f entries", number, s.kind, p[0],
+                                r[0], r[1], r[2]);
+                    });
+                }
+            }
+            // Correctness: the whole tag list has every tag; paging through the catalog finds every repository.
+            for (Server s : ordered()) {
+                double all = values.get(s.kind).get("meta.tags.all.entries");
+                double want = values.get(s.kind).get("populate.tags.count");
+                if (all != want) {
+                    throw new BenchException(s.kind + ": tags/list has " + all + " tags, " + want + " were pushed");
+                }
+                int repos = catalogRepos(s);
+                double wantRepos = values.get(s.kind).get("populate.repos.count");
+                if (repos != wantRepos) {
+                    throw new BenchException(s.kind + ": paging through the catalog finds " + repos
+                            + " bench/repo-* repositories, " + wantRepos + " were pushed");
+                }
+            }
+            // Start-up again, now on the populated data (informative): stop each server and start it on its directory.
+            for (Server s : ordered()) {
+                s.stop();
+                Server again = Server.start(s.kind, s.dir);
+                if (s == bollard) {
+                    bollard = again;
+                } else {
+                    distribution = again;
+                }
+                put(again.kind, "startup.populated.ms", again.startupMs);
+                try (Http h = new Http(again.port)) {
+                    expect(h.send("GET", "/v2/" + tagsRepo + "/tags/list?n=1"), 200, "tags list after restart");
+                }
+                log("run %d: %-12s restarted on the populated data in %.0f ms", number, again.kind, again.startupMs);
+            }
+        }
+
+        /** Pages through the whole catalog (n=1000, following Link) and counts the populated repositories. */
+        int catalogRepos(Server s) throws Exception {
+            int found = 0;
+            String next = "/v2/_catalog?n=1000";
+            try (Http h = new Http(s.port)) {
+                for (int page = 0; next != null && page < 10_000; page++) {
+                    Resp r = expect(h.send("GET", next), 200, "GET " + next);
+                    found += (int) names(r.text()).stream().filter(x -> x.startsWith("bench/repo-")).count();
+                    String link = r.header("Link");
+                    next = link == null ? null : link.substring(link.indexOf('<') + 1, link.indexOf('>'));
+                }
+            }
+            return found;
+        }
+
+        void populate(Server s, int count, long deadline, IoTask<Integer> task, AtomicInteger next, AtomicInteger done)
+                throws Exception {
+            List<Integer> workers = new ArrayList<>();
+            for (int i = 0; i < O.populateConns; i++) {
+                workers.add(i);
+            }
+            long t0 = System.nanoTime();
+            int tenth = Math.max(1, count / 10);
+            AtomicLong at10 = new AtomicLong();
+            AtomicLong at90 = new AtomicLong();
+            parallel(s.port, O.populateConns, workers, (h, w) -> {
+                for (int i; System.nanoTime() < deadline && (i = next.getAndIncrement()) < count; ) {
+                    task.run(h, i);
+                    int d = done.incrementAndGet();
+                    if (d == tenth) {
+                        at10.set(System.nanoTime());
+                    } else if (d == count - tenth) {
+                        at90.set(System.nanoTime());
+                    }
+                }
+            });
+            long t1 = System.nanoTime();
+            // Requests per second over the first and the last tenth: does a PUT get slower as the data grows?
+            populateRates = at10.get() == 0 || at90.get() == 0 || done.get() < count ? null
+                    : new double[] {tenth / ((at10.get() - t0) / 1e9), tenth / ((t1 - at90.get()) / 1e9)};
+        }
+
+        double[] populateRates;
+
+        /** Median and max latency (ms) of {@code samples} sequential GETs after two warm-up requests, and the entries returned. */
+        double[] latency(Server s, String path, int samples) throws Exception {
+            double[] ms = new double[samples];
+            int entries = -1;
+            long budget = System.nanoTime() + 60_000_000_000L;
+            int taken = 0;
+            try (Http h = new Http(s.port)) {
+                for (int i = -2; i < samples; i++) {
+                    long t0 = System.nanoTime();
+                    Resp r = expect(h.send("GET", path), 200, "GET " + path);
+                    double t = (System.nanoTime() - t0) / 1e6;
+                    if (i >= 0) {
+                        ms[taken++] = t;
+                    }
+                    entries = countEntries(r.text());
+                    if (i >= 2 && System.nanoTime() > budget) {
+                        break; // at least three samples, at most a minute per page
+                    }
+                }
+            }
+            double[] got = Arrays.copyOf(ms, taken);
+            Arrays.sort(got);
+            return new double[] {got[(got.length - 1) / 2], got[got.length - 1], entries};
+        }
+
+        // --- profiling --------------------------------------------------------------------------------------
+
+        void jfr(Server s, String name, Step step) throws Exception {
+            boolean on = O.jfr != null && s.kind.equals(BOLLARD);
+            if (on) {
+                jcmd(s, "JFR.start", "name=bench", "settings=profile");
+            }
+            try {
+                step.run();
+            } finally {
+                if (on) {
+                    Files.createDirectories(O.jfr);
+                    jcmd(s, "JFR.stop", "name=bench", "filename=" + O.jfr.resolve("run" + number + "-" + name + ".jfr"));
+                }
+            }
+        }
+    }
+
+    static void jcmd(Server s, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(O.java).resolveSibling("jcmd").toString());
+        cmd.add(String.valueOf(s.pid));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new BenchException("jcmd " + String.join(" ", args) + " failed:\n" + out);
+        }
+    }
+
+    static String tagName(int i) {
+        return String.format(Locale.ROOT, "tag-%06d", i);
+    }
+
+    static String repoName(int i) {
+        return String.format(Locale.ROOT, "bench/repo-%05d", i);
+    }
+
+    /** Entries of the JSON array in a tags list or catalog answer. */
+    static int countEntries(String json) {
+        int open = json.indexOf('[');
+        int close = json.lastIndexOf(']');
+        if (open < 0 || close < open) {
+            return 0;
+        }
+        String inner = json.substring(open + 1, close).trim();
+        if (inner.isEmpty()) {
+            return 0;
+        }
+        int n = 1;
+        for (int i = 0; i < inner.length(); i++) {
+            if (inner.charAt(i) == ',') {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The strings of the JSON array in a tags list or catalog answer. */
+    static List<String> names(String json) {
+        int open = json.indexOf('[');
+        int close = json.lastIndexOf(']');
+        List<String> out = new ArrayList<>();
+        if (open < 0 || close < open) {
+            return out;
+        }
+        for (String part : json.substring(open + 1, close).split(",")) {
+            String t = part.trim();
+            if (t.length() >= 2) {
+                out.add(t.substring(1, t.length() - 1));
+            }
+        }
+        return out;
+    }
+
+    static boolean wrkAvailable() {
+        try {
+            Process p = new ProcessBuilder("wrk", "--version").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            p.waitFor();
+            return true;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    static double wrk(int port, String path, int conns, double seconds) throws Exception {
+        Process p = new ProcessBuilder("wrk", "-t", String.valueOf(Math.min(conns, O.loadThreads)), "-c",
+                String.valueOf(conns), "-d", Math.max(1, Math.round(seconds)) + "s", "-H", "Accept: " + ACCEPT,
+                "http://127.0.0.1:" + port + path).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        if (out.contains("Non-2xx")) {
+            throw new BenchException("wrk saw errors:\n" + out);
+        }
+        for (String l : out.split("\n")) {
+            if (l.startsWith("Requests/sec:")) {
+                return Double.parseDouble(l.substring(13).trim());
+            }
+        }
+        throw new BenchException("cannot parse wrk output:\n" + out);
+    }
+
+    /**
+     * Flushes dirty pages before a timed push (untimed): Bollard syncs each blob it stores, Distribution leaves
+     * the kernel to write back later, which would otherwise land in the next registry's measurement.
+     */
+    static void syncDisks() throws Exception {
+        new ProcessBuilder("sync").inheritIO().start().waitFor();
+    }
+
+    /** CPU time (user + system, 10 ms ticks) of this client's threads. */
+    static long selfTicks() {
+        try {
+            String st = Files.readString(Path.of("/proc/self/stat"));
+            String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    static long du(Path p) throws IOException {
+        Process proc = new ProcessBuilder("du", "-sb", p.toString()).redirectErrorStream(true).start();
+        String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            proc.waitFor();
+            return Long.parseLong(out.trim().split("\\s+")[0]);
+        } catch (InterruptedException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    static void deleteTree(Path p) {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try {
+            // rm is much faster than a Java walk on hundreds of thousands of small files.
+            new ProcessBuilder("rm", "-rf", p.toString()).inheritIO().start().waitFor();
+        } catch (IOException | InterruptedException e) {
+            log("bench: cannot delete %s: %s", p, e);
+        }
+    }
+
+    static double median(List<Double> xs) {
+        List<Double> s = xs.stream().filter(x -> !x.isNaN()).sorted().toList();
+        if (s.isEmpty()) {
+            return Double.NaN;
+        }
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Environment and report.
+
+    static final class Env {
+        final String date = DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        String cpu;
+        int cores;
+        String memory;
+        String kernel;
+        String serverJava;
+        String clientJava = System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version");
+        String distribution;
+        String openssl;
+        String wrk;
+        String commit;
+        String benchCommit;
+        String loadAtStart = loadavg();
+        String loadAtEnd;
+        double totalSeconds;
+        String disk;
+
+        static Env collect() {
+            Env e = new Env();
+            e.cpu = grep("/proc/cpuinfo", "model name");
+            e.cores = Runtime.getRuntime().availableProcessors();
+            e.memory = grep("/proc/meminfo", "MemTotal");
+            e.kernel = sh("uname", "-srm");
+            e.serverJava = sh(O.java, "-version").lines().filter(l -> l.contains("Runtime") || l.contains("VM"))
+                    .findFirst().orElse("?");
+            e.distribution = sh(O.distribution, "--version");
+            e.openssl = sh("openssl", "version");
+            e.wrk = sh("wrk", "--version").lines().findFirst().orElse("absent");
+            String head = sh("git", "-C", O.root.toString(), "log", "-1", "--format=%h %s", "--", "src", "pom.xml");
+            e.benchCommit = sh("git", "-C", O.root.toString(), "log", "-1", "--format=%h", "--", "bench");
+            String dirty = sh("git", "-C", O.root.toString(), "status", "--porcelain", "--untracked-files=no", "--", "src",
+                    "pom.xml");
+            e.commit = head + (dirty.isBlank() ? "" : " (with uncommitted changes in src/)");
+            e.disk = sh("df", "-h", "--output=source,fstype,size", O.work.toString()).lines().skip(1).findFirst()
+                    .orElse("?").trim();
+            return e;
+        }
+
+        static String loadavg() {
+            try {
+                String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+                return f[0] + " " + f[1] + " " + f[2];
+            } catch (IOException e) {
+                return "?";
+            }
+        }
+
+        static String grep(String file, String key) {
+            try {
+                return Files.readAllLines(Path.of(file)).stream().filter(l -> l.startsWith(key)).findFirst()
+                        .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("?");
+            } catch (IOException e) {
+                return "?";
+            }
+        }
+
+        static String sh(String... cmd) {
+            try {
+                Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+                p.waitFor();
+                return out;
+            } catch (IOException | InterruptedException e) {
+                return "?";
+            }
+        }
+    }
+
+    /** A row of the results table: how a metric is shown and which way is better. */
+    record Metric(String key, String label, String unit, boolean higherIsBetter) {
+    }
+
+    static final class Report {
+        final Env env;
+        final List<Run> runs;
+        final List<Metric> metrics = new ArrayList<>();
+
+        Report(Env env, List<Run> runs) {
+            this.env = env;
+            this.runs = runs;
+            m("startup.ms", "Start-up to first GET /v2/ 200 (fresh data dir)", "ms", false);
+            m("startup.populated.ms", "Start-up on the populated data of the metadata workload (informative)", "ms", false);
+            m("push.big.mono", "Push 1 image, 1 layer of " + size(O.bigBytes) + ", monolithic (POST+PUT)", "MB/s", true);
+            m("push.big.chunked", "Push 1 image, 1 layer of " + size(O.bigBytes) + ", chunked (PATCH " + size(O.bigChunk)
+                    + ")", "MB/s", true);
+            m("push.layers.mono", "Push " + O.layers + " layers of " + size(O.layerBytes) + ", monolithic, "
+                    + O.pushConns + " conns", "MB/s", true);
+            m("push.layers.chunked", "Push " + O.layers + " layers of " + size(O.layerBytes) + ", chunked (PATCH "
+                    + size(O.layerChunk) + "), " + O.pushConns + " conns", "MB/s", true);
+            m("push.probe.mono", "Push 1 layer of " + size(O.probeBytes) + ", monolithic (informative)", "MB/s", true);
+            m("pull.big", "Pull the " + size(O.bigBytes) + " image (median of " + O.pullReps + ")", "MB/s", true);
+            m("pull.layers", "Pull the " + O.layers + "-layer image, " + O.pushConns + " conns (median of " + O.pullReps
+                    + ")", "MB/s", true);
+            m("pull.parallel", O.pullers + " parallel pullers of the " + size(O.bigBytes) + " layer (aggregate)", "MB/s",
+                    true);
+            for (int c : O.conns) {
+                for (String k : List.of("head-tag", "get-tag", "get-digest")) {
+                    String what = switch (k) {
+                        case "head-tag" -> "HEAD manifest by tag (tag resolution)";
+                        case "get-tag" -> "GET manifest by tag";
+                        default -> "GET manifest by digest";
+                    };
+                    m("load." + k + ".c" + c + ".rps", what + ", " + c + " conn" + (c == 1 ? "" : "s"), "req/s", true);
+                    m("load." + k + ".c" + c + ".p50", "  p50 latency", "ms", false);
+                    m("load." + k + ".c" + c + ".p99", "  p99 latency", "ms", false);
+                }
+            }
+            int wc = Math.min(32, Arrays.stream(O.conns).max().orElse(1));
+            m("wrk.get-tag.c" + wc + ".rps", "GET manifest by tag, " + wc + " conns, measured by wrk (cross-check)",
+                    "req/s", true);
+            m("meta.tags.first.ms", "Tags list, first page (n=100), " + O.tags + " tags", "ms", false);
+            m("meta.tags.middle.ms", "Tags list, middle page (n=100&last=)", "ms", false);
+            m("meta.tags.all.ms", "Tags list, all " + O.tags + " tags (informative)", "ms", false);
+            m("meta.catalog.first.ms", "Catalog, first page (n=100), " + O.repos + " repositories", "ms", false);
+            m("meta.catalog.middle.ms", "Catalog, middle page (n=100&last=)", "ms", false);
+            m("meta.tags.first.entries", "  entries returned for the first tags page", "", true);
+            m("populate.tags.s", "Populate " + O.tags + " tags (" + O.populateConns + " conns, informative)", "s", false);
+            m("populate.tags.rate.first10", "  tag PUTs/s over the first tenth", "req/s", true);
+            m("populate.tags.rate.last10", "  tag PUTs/s over the last tenth", "req/s", true);
+            m("populate.repos.s", "Populate " + O.repos + " repositories (informative)", "s", false);
+            m("rss.push.probe", "Peak RSS during the " + size(O.probeBytes) + " push", "MiB", false);
+            m("rss.push.big.mono", "Peak RSS during the " + size(O.bigBytes) + " monolithic push", "MiB", false);
+            m("rss.push.big.chunked", "Peak RSS during the " + size(O.bigBytes) + " chunked push", "MiB", false);
+            m("rss.load.max-conns", "Peak RSS under " + Arrays.stream(O.conns).max().orElse(1)
+                    + "-connection manifest load", "MiB", false);
+            m("disk.after-push.MiB", "Disk used after the pushes (informative)", "MiB", false);
+        }
+
+        void m(String key, String label, String unit, boolean higher) {
+            metrics.add(new Metric(key, label, unit, higher));
+        }
+
+        static String size(long b) {
+            if (b >= 1L << 30 && b % (1L << 30) == 0) {
+                return (b >> 30) + " GiB";
+            }
+            if (b >= MIB && b % MIB == 0) {
+                return (b / MIB) + " MiB";
+            }
+            return (b / 1024) + " KiB";
+        }
+
+        List<Double> series(String registry, String key) {
+            List<Double> xs = new ArrayList<>();
+            for (Run r : runs) {
+                Double v = r.values.getOrDefault(registry, Map.of()).get(key);
+                if (v != null) {
+                    xs.add(v);
+                }
+            }
+            return xs;
+        }
+
+        double med(String registry, String key) {
+            return median(series(registry, key));
+        }
+
+        /** Median over runs of the per-run ratio, oriented so that > 1 means Bollard is better. */
+        double ratio(Metric m) {
+            List<Double> rs = new ArrayList<>();
+            for (Run r : runs) {
+                Double b = r.values.getOrDefault(BOLLARD, Map.of()).get(m.key());
+                Double d = r.values.getOrDefault(DISTRIBUTION, Map.of()).get(m.key());
+                if (b != null && d != null && b > 0 && d > 0) {
+                    rs.add(m.higherIsBetter() ? b / d : d / b);
+                }
+            }
+            return median(rs);
+        }
+
+        double ratio(String key) {
+            return metrics.stream().filter(m -> m.key().equals(key)).findFirst().map(this::ratio).orElse(Double.NaN);
+        }
+
+        static String fmt(double v) {
+            if (Double.isNaN(v)) {
+                return "–";
+            }
+            double a = Math.abs(v);
+            if (a >= 100) {
+                return String.format(Locale.ROOT, "%,.0f", v);
+            }
+            if (a >= 10) {
+                return String.format(Locale.ROOT, "%.1f", v);
+            }
+            if (a >= 1) {
+                return String.format(Locale.ROOT, "%.2f", v);
+            }
+            return String.format(Locale.ROOT, "%.3f", v);
+        }
+
+        static String x(double r) {
+            return Double.isNaN(r) ? "–" : String.format(Locale.ROOT, "%.2fx", r);
+        }
+
+        record Target(String what, String measured, boolean met) {
+        }
+
+        List<Target> targets() {
+            List<Target> t = new ArrayList<>();
+            double sha = med(MACHINE, "bound.sha256.openssl");
+            for (String k : List.of("pull.big", "pull.layers", "pull.parallel")) {
+                ratioTarget(t, k, 1.2, "pull " + k.substring(5) + " ≥ 1.2x");
+            }
+            for (String k : List.of("push.big.mono", "push.big.chunked", "push.layers.mono", "push.layers.chunked")) {
+                ratioTarget(t, k, 1.0, "push " + k.substring(5) + " ≥ 1.0x");
+            }
+            for (String k : List.of("push.big.mono", "push.big.chunked")) {
+                double v = med(BOLLARD, k);
+                if (!Double.isNaN(v) && !Double.isNaN(sha)) {
+                    t.add(new Target("push " + k.substring(5) + " ≥ 70% of single-core SHA-256 (" + fmt(sha) + " MB/s)",
+                            fmt(v) + " MB/s = " + Math.round(100 * v / sha) + "%", v >= 0.7 * sha));
+                }
+            }
+            for (int c : O.conns) {
+                for (String k : List.of("get-tag", "get-digest")) {
+                    String key = "load." + k + ".c" + c;
+                    double r = ratio(key + ".rps");
+                    double p99 = ratio(key + ".p99");
+                    if (!Double.isNaN(r)) {
+                        t.add(new Target("manifest " + k + " at " + c + " conns ≥ 1.5x req/s, p99 no worse",
+                                x(r) + " req/s, p99 " + fmt(med(BOLLARD, key + ".p99")) + " vs " + fmt(med(DISTRIBUTION,
+                                        key + ".p99")) + " ms", r >= 1.5 && p99 >= 1.0));
+                    }
+                }
+            }
+            for (String k : List.of("meta.tags.first.ms", "meta.tags.middle.ms", "meta.catalog.first.ms",
+                    "meta.catalog.middle.ms")) {
+                ratioTarget(t, k, 10, k.substring(5, k.length() - 3).replace('.', ' ') + " ≥ 10x faster");
+            }
+            double big = med(BOLLARD, "rss.push.big.mono");
+            double probe = med(BOLLARD, "rss.push.probe");
+            if (!Double.isNaN(big)) {
+                t.add(new Target("peak RSS during the " + size(O.bigBytes) + " push ≤ 512 MiB", fmt(big) + " MiB",
+                        big <= 512));
+            }
+            if (!Double.isNaN(big) && !Double.isNaN(probe)) {
+                t.add(new Target("peak RSS flat in the blob size (" + size(O.probeBytes) + " vs " + size(O.bigBytes)
+                        + " push: ≤ 64 MiB more)", fmt(probe) + " → " + fmt(big) + " MiB", big - probe <= 64));
+            }
+            double st = med(BOLLARD, "startup.ms");
+            if (!Double.isNaN(st)) {
+                t.add(new Target("start-up ≤ 2 s", fmt(st) + " ms", st <= 2000));
+            }
+            return t;
+        }
+
+        void ratioTarget(List<Target> t, String key, double min, String what) {
+            double r = ratio(key);
+            if (!Double.isNaN(r)) {
+                t.add(new Target(what, x(r), r >= min));
+            }
+        }
+
+        String markdown() {
+            StringBuilder sb = new StringBuilder();
+            sb.append("## Results: ").append(env.date).append(", ").append(O.mode).append(" mode, ").append(runs.size())
+                    .append(" run(s)\n\n");
+            sb.append("- Machine: ").append(env.cpu).append(", ").append(env.cores).append(" cores, ").append(env.memory)
+                    .append(" RAM, ").append(env.kernel).append("; work dir on ").append(env.disk).append('\n');
+            sb.append("- Bollard: last change to src/ ").append(env.commit).append(", ").append(env.serverJava).append(", -Xmx512m\n");
+            sb.append("- Distribution: ").append(env.distribution).append('\n');
+            sb.append("- Client: bench/Bench.java (").append(env.benchCommit).append(") on ").append(env.clientJava).append("; ").append(env.openssl)
+                    .append("; ").append(env.wrk).append('\n');
+            sb.append("- Options: ").append(O.describe()).append('\n');
+            sb.append("- Load average at start / end: ").append(env.loadAtStart).append(" / ").append(env.loadAtEnd)
+                    .append("; total ").append(String.format(Locale.ROOT, "%.0f s", env.totalSeconds)).append('\n');
+            double worst = runs.stream().flatMap(r -> r.foreign.values().stream()).mapToDouble(d -> d).max().orElse(0);
+            sb.append("- Other processes' CPU use during the workload groups (cores, per run): ");
+            sb.append(runs.stream().map(r -> r.foreign.entrySet().stream()
+                            .map(e -> e.getKey() + " " + String.format(Locale.ROOT, "%.2f", e.getValue()))
+                            .collect(Collectors.joining(", ", "run " + r.number + ": ", "")))
+                    .collect(Collectors.joining("; "))).append('\n');
+            if (worst > 0.25) {
+                String which = runs.stream().flatMap(r -> r.foreign.entrySet().stream().filter(e -> e.getValue() > 0.25)
+                                .map(e -> "run " + r.number + " " + e.getKey() + String.format(Locale.ROOT, " (%.2f)", e.getValue())))
+                        .collect(Collectors.joining(", "));
+                sb.append("- **Partly taken under load**: other processes kept more than a quarter of a core busy during ")
+                        .append(which).append("; those figures are depressed and their ratios noisier.\n");
+            }
+            for (Run r : runs) {
+                if (r.failure != null) {
+                    sb.append("- **Run ").append(r.number).append(" failed**: ").append(r.failure).append('\n');
+                }
+                for (String n : r.notes) {
+                    sb.append("- Run ").append(r.number).append(": ").append(n).append('\n');
+                }
+            }
+            sb.append("\n### Physical bounds\n\n| bound | median | runs |\n|---|---:|---|\n");
+            bound(sb, "bound.sha256.openssl", "SHA-256, one core (`openssl speed -evp sha256`, 1 MiB blocks)");
+            bound(sb, "bound.sha256.java", "SHA-256, one core (JDK MessageDigest, 1 MiB blocks)");
+            bound(sb, "bound.loopback", "Loopback TCP copy, 1 stream (1 writer + 1 reader thread, 1 MiB buffers)");
+            bound(sb, "bound.loopback.parallel", "Loopback TCP copy, " + O.pullers + " streams at once (aggregate)");
+            bound(sb, "bound.disk", "File write + fsync of " + size(O.diskBytes) + " in the work dir");
+            double sha = med(MACHINE, "bound.sha256.openssl");
+            double lo = med(MACHINE, "bound.loopback");
+            double lop = med(MACHINE, "bound.loopback.parallel");
+            if (!Double.isNaN(sha) || !Double.isNaN(lo)) {
+                sb.append("\n| against the bounds | Bollard | Distribution |\n|---|---:|---:|\n");
+                for (String k : List.of("push.big.mono", "push.big.chunked")) {
+                    against(sb, k, "of SHA-256", sha);
+                }
+                against(sb, "pull.big", "of loopback (1 stream)", lo);
+                against(sb, "pull.parallel", "of loopback (" + O.pullers + " streams)", lop);
+            }
+            sb.append("\n### Workloads (medians of ").append(runs.size()).append(" run(s); ratio = median of per-run "
+                    + "ratios, > 1 means Bollard is better)\n\n");
+            sb.append("| workload | unit | Bollard | Distribution | ratio |\n|---|---|---:|---:|---:|\n");
+            for (Metric m : metrics) {
+                double b = med(BOLLARD, m.key());
+                double d = med(DISTRIBUTION, m.key());
+                if (Double.isNaN(b) && Double.isNaN(d)) {
+                    continue;
+                }
+                String label = m.label().startsWith("  ") ? "&nbsp;&nbsp;" + m.label().trim() : m.label();
+                boolean informative = m.key().startsWith("rss.") || m.key().startsWith("disk.") || m.key().endsWith(".entries")
+                        || m.key().startsWith("populate.");
+                sb.append("| ").append(label).append(" | ").append(m.unit()).append(" | ").append(fmt(b)).append(" | ")
+                        .append(fmt(d)).append(" | ").append(informative ? "" : x(ratio(m))).append(" |\n");
+            }
+            List<String> transfers = List.of("push.big.mono", "push.big.chunked", "push.layers.mono", "push.layers.chunked",
+                    "pull.big", "pull.layers", "pull.parallel");
+            if (transfers.stream().anyMatch(k -> !Double.isNaN(med(BOLLARD, k + ".cpu.server")))) {
+                sb.append("\n### CPU seconds per transfer (median; 2 cores shared by client and server)\n\n")
+                        .append("| transfer | Bollard: server / client / wall | Distribution: server / client / wall |\n")
+                        .append("|---|---:|---:|\n");
+                for (String k : transfers) {
+                    sb.append("| ").append(k).append(" | ").append(cpu(BOLLARD, k)).append(" | ").append(cpu(DISTRIBUTION, k))
+                            .append(" |\n");
+                }
+            }
+            sb.append("\n### Targets\n\n| target | measured | |\n|---|---|---|\n");
+            List<Target> ts = targets();
+            for (Target t : ts) {
+                sb.append("| ").append(t.what()).append(" | ").append(t.measured()).append(" | ")
+                        .append(t.met() ? "met" : "**missed**").append(" |\n");
+            }
+            long met = ts.stream().filter(Target::met).count();
+            sb.append("\n").append(met).append(" of ").append(ts.size()).append(" targets met.\n");
+            return sb.toString();
+        }
+
+        /** Server CPU s / client CPU s / wall s of a transfer; wall time from its MB/s and the bytes moved. */
+        String cpu(String registry, String key) {
+            double server = med(registry, key + ".cpu.server");
+            double client = med(registry, key + ".cpu.client");
+            double mbps = med(registry, key);
+            double bytes = switch (key) {
+                case "push.big.mono", "push.big.chunked", "pull.big" -> O.bigBytes;
+                case "pull.parallel" -> (double) O.bigBytes * O.pullers;
+                default -> (double) O.layers * O.layerBytes;
+            };
+            if (Double.isNaN(server)) {
+                return "–";
+            }
+            return fmt(server) + " / " + fmt(client) + " / " + fmt(bytes / MB / mbps);
+        }
+
+        void bound(StringBuilder sb, String key, String label) {
+            List<Double> xs = series(MACHINE, key);
+            if (xs.isEmpty()) {
+                return;
+            }
+            sb.append("| ").append(label).append(" | ").append(fmt(median(xs))).append(" MB/s | ")
+                    .append(xs.stream().map(Report::fmt).collect(Collectors.joining(", "))).append(" |\n");
+        }
+
+        void against(StringBuilder sb, String key, String what, double bound) {
+            double b = med(BOLLARD, key);
+            double d = med(DISTRIBUTION, key);
+            if (Double.isNaN(bound) || (Double.isNaN(b) && Double.isNaN(d))) {
+                return;
+            }
+            sb.append("| ").append(key).append(' ').append(what).append(" | ").append(pctOf(b, bound)).append(" | ")
+                    .append(pctOf(d, bound)).append(" |\n");
+        }
+
+        static String pctOf(double v, double bound) {
+            return Double.isNaN(v) ? "–" : Math.round(100 * v / bound) + "%";
+        }
+
+        String rawTsv() {
+            StringBuilder sb = new StringBuilder("run\tregistry\tmetric\tvalue\n");
+            for (Run r : runs) {
+                r.values.forEach((reg, m) -> m.forEach((k, v) -> sb.append(r.number).append('\t').append(reg).append('\t')
+                        .append(k).append('\t').append(v).append('\n')));
+                r.foreign.forEach((g, v) -> sb.append(r.number).append("\tmachine\tforeign-cores.").append(g).append('\t')
+                        .append(v).append('\n'));
+            }
+            return sb.toString();
+        }
+    }
+}
