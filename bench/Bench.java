@@ -1440,6 +1440,7 @@ public class Bench {
             put(MACHINE, "bound.loopback", loopback(O.loopbackBytes, 1));
             put(MACHINE, "bound.loopback.parallel", loopback(O.loopbackBytes, O.pullers));
             put(MACHINE, "bound.disk", disk(O.diskBytes));
+            put(MACHINE, "bound.fsync.ms", fsyncLatency());
         }
 
         double opensslSha256() throws Exception {
@@ -1522,6 +1523,26 @@ public class Bench {
             } finally {
                 pool.shutdownNow();
             }
+        }
+
+        /** Median time (ms) to write a new 1 MiB file and fsync it and its directory: what storing a small blob costs at least. */
+        double fsyncLatency() throws Exception {
+            List<Double> ms = new ArrayList<>();
+            Path d = Files.createDirectories(dir.resolve("fsync-probe"));
+            for (int i = 0; i < 20; i++) {
+                Path f = d.resolve("f" + i);
+                long t0 = System.nanoTime();
+                try (FileChannel c = FileChannel.open(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                    new GenBlob(3 + i, MIB).write(c, 0, MIB);
+                    c.force(true);
+                }
+                try (FileChannel c = FileChannel.open(d, StandardOpenOption.READ)) {
+                    c.force(true);
+                }
+                ms.add((System.nanoTime() - t0) / 1e6);
+            }
+            deleteTree(d);
+            return median(ms);
         }
 
         /** Writes {@code bytes} to a file in the work directory and syncs it: what a push must do at least. */
@@ -2364,6 +2385,12 @@ public class Bench {
             bound(sb, "bound.loopback", "Loopback TCP copy, 1 stream (1 writer + 1 reader thread, 1 MiB buffers)");
             bound(sb, "bound.loopback.parallel", "Loopback TCP copy, " + O.pullers + " streams at once (aggregate)");
             bound(sb, "bound.disk", "File write + fsync of " + size(O.diskBytes) + " in the work dir");
+            List<Double> fs = series(MACHINE, "bound.fsync.ms");
+            if (!fs.isEmpty()) {
+                sb.append("| Write + fsync of a new 1 MiB file and its directory (median of 20; latency) | ")
+                        .append(fmt(median(fs))).append(" ms | ").append(fs.stream().map(Report::fmt)
+                                .collect(Collectors.joining(", "))).append(" |\n");
+            }
             double sha = med(MACHINE, "bound.sha256.openssl");
             double lo = med(MACHINE, "bound.loopback");
             double lop = med(MACHINE, "bound.loopback.parallel");
