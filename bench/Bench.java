@@ -1104,6 +1104,11 @@ public class Bench {
             }
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
             pb.environment().remove("BOLLARD_JAVA_OPTS");
+            if (kind.equals(BOLLARD)) {
+                // Like for like: Distribution runs here without authentication and without an access log.
+                pb.environment().put("BOLLARD_AUTH_ENABLED", "false");
+                pb.environment().put("BOLLARD_ACCESS_LOG", "OFF");
+            }
             long t0 = System.nanoTime();
             Process p = pb.start();
             Files.writeString(O.work.resolve("pids"), p.pid() + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);

@@ -1,10 +1,18 @@
 package dev.bollard.auth;
 
+import dev.bollard.metadata.RepositoryFilter;
+
 /** The answer of an {@link AccessPolicy}. */
 public sealed interface AccessDecision {
 
-    /** Go ahead, as {@code principal} ("anonymous" when none). */
-    record Allow(String principal) implements AccessDecision {
+    /**
+     * Go ahead, as {@code principal} ("anonymous" when none), who may see the repositories {@code visible} lets
+     * through (the catalog's filter).
+     */
+    record Allow(String principal, RepositoryFilter visible) implements AccessDecision {
+        public Allow(String principal) {
+            this(principal, RepositoryFilter.ALL);
+        }
     }
 
     /** Credentials needed or not valid: 401 with this {@code WWW-Authenticate} challenge. */
@@ -13,5 +21,9 @@ public sealed interface AccessDecision {
 
     /** Known caller, not allowed: 403. */
     record Deny(String message) implements AccessDecision {
+    }
+
+    /** Too many failed logins of this user from this address: 429, try again after {@code retryAfterSeconds}. */
+    record Throttled(String message, long retryAfterSeconds) implements AccessDecision {
     }
 }

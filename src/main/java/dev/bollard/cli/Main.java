@@ -13,7 +13,9 @@ import picocli.CommandLine.Option;
 /** The {@code bollard} command. */
 @Command(name = "bollard", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Bollard, an OCI container image registry.",
-        subcommands = {Main.Serve.class, Main.ConfigCommand.class})
+        subcommands = {Main.Serve.class, Main.ConfigCommand.class, AdminCommands.UserCommand.class,
+                AdminCommands.OrgCommand.class, AdminCommands.RobotCommand.class, AdminCommands.RepoCommand.class,
+                AdminCommands.KeysCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
@@ -74,11 +76,7 @@ public final class Main implements Runnable {
     }
 
     @Command(name = "config", description = "Work with configuration.", subcommands = ConfigCheck.class)
-    static final class ConfigCommand implements Runnable {
-        @Override
-        public void run() {
-            new CommandLine(this).usage(System.out);
-        }
+    static final class ConfigCommand extends CommandGroup {
     }
 
     @Command(name = "check", mixinStandardHelpOptions = true,
@@ -87,9 +85,19 @@ public final class Main implements Runnable {
         @CommandLine.Mixin
         ConfigOptionsMixin options;
 
+        @CommandLine.Parameters(arity = "0..1", paramLabel = "FILE", description = "YAML configuration file (same as --config)")
+        java.nio.file.Path file;
+
         @Override
         public Integer call() {
             try {
+                if (file != null) {
+                    if (options.options.config != null && !options.options.config.equals(file)) {
+                        System.err.println("bollard: give the configuration file once, as FILE or with --config");
+                        return 2;
+                    }
+                    options.options.config = file;
+                }
                 BollardConfig config = options.options.load();
                 System.out.println("configuration is valid:");
                 System.out.println("  data-dir        " + config.dataDir());
@@ -99,6 +107,9 @@ public final class Main implements Runnable {
                 System.out.println("  uploads         staged in " + config.uploads().stagingPath() + ", expire after "
                         + config.uploads().expiry());
                 System.out.println("  delete-enabled  " + config.registry().deleteEnabled());
+                System.out.println("  auth            " + (config.auth().enabled() ? "enabled, anonymous pull of public "
+                        + "repositories " + (config.auth().anonymousPull() ? "allowed" : "refused") + ", tokens live "
+                        + config.auth().tokenExpiry() : "DISABLED: anyone may push"));
                 return 0;
             } catch (ConfigException e) {
                 System.err.println("bollard: " + e.getMessage());

@@ -8,7 +8,7 @@ import java.time.Duration;
  * YAML file, {@code BOLLARD_*} environment variables and command-line flags, in that order of precedence.
  */
 public record BollardConfig(Path dataDir, Server server, Storage storage, Database database, Uploads uploads,
-                            Registry registry) {
+                            Registry registry, Auth auth) {
 
     /** Where the HTTP server listens. */
     public record Server(String host, int port) {
@@ -37,8 +37,27 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
     public record Registry(boolean deleteEnabled, long maxManifestBytes) {
     }
 
+    /**
+     * Identities and access control. {@code realm} empty: derived from each request's scheme and Host.
+     * {@code enabled=false} opens the registry to anyone who can reach it.
+     */
+    public record Auth(boolean enabled, boolean anonymousPull, String service, String issuer, String realm,
+                       Duration tokenExpiry, int maxLoginFailures, Duration lockout) {
+        /** The same settings with access control switched on or off. */
+        public Auth withEnabled(boolean on) {
+            return new Auth(on, anonymousPull, service, issuer, realm, tokenExpiry, maxLoginFailures, lockout);
+        }
+    }
+
+    /** This configuration with other auth settings. */
+    public BollardConfig withAuth(Auth other) {
+        return new BollardConfig(dataDir, server, storage, database, uploads, registry, other);
+    }
+
     /** The embedded defaults with all data under {@code dataDir}, listening on {@code host:port}. */
     public static BollardConfig defaults(Path dataDir, String host, int port) {
-        return ConfigLoader.builder().set("data-dir", dataDir.toString()).set("server.listen", host + ":" + port).load();
+        String listenHost = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+        return ConfigLoader.builder().set("data-dir", dataDir.toString())
+                .set("server.listen", listenHost + ":" + port).load();
     }
 }

@@ -41,6 +41,14 @@ public final class ConfigLoader {
         k.put("uploads.cleanup-interval", new String[] {"10m", "how often expired upload sessions are swept"});
         k.put("registry.delete-enabled", new String[] {"true", "allow DELETE of manifests, tags and blobs"});
         k.put("registry.max-manifest-bytes", new String[] {"4194304", "largest manifest accepted on PUT"});
+        k.put("auth.enabled", new String[] {"true", "require credentials and check permissions (false: anyone may push)"});
+        k.put("auth.anonymous-pull", new String[] {"true", "anonymous clients may pull public repositories"});
+        k.put("auth.service", new String[] {"bollard", "service name of the token flow: the tokens' audience"});
+        k.put("auth.issuer", new String[] {"bollard", "issuer of the tokens this registry signs"});
+        k.put("auth.realm", new String[] {"", "token endpoint URL in challenges; default <scheme>://<Host>/v2/auth"});
+        k.put("auth.token-expiry", new String[] {"5m", "lifetime of the bearer tokens issued"});
+        k.put("auth.max-login-failures", new String[] {"10", "failed logins per user and address before a lockout"});
+        k.put("auth.lockout", new String[] {"15m", "how long a user is locked out from an address after too many failures"});
         KEYS = Collections.unmodifiableMap(k);
     }
 
@@ -85,12 +93,19 @@ public final class ConfigLoader {
                 String key = prefix + e.getKey();
                 if (e.getValue().isObject()) {
                     flatten(key + ".", e.getValue(), source);
+                } else if (e.getValue().isNull() && isSection(key)) {
+                    // "database:" with every entry below it commented out: an empty section, not a key
+                    continue;
                 } else if (e.getValue().isContainerNode()) {
                     throw new ConfigException(source + ": " + key + " must be a single value");
                 } else {
                     put(key, e.getValue().isNull() ? "" : e.getValue().asText(), source);
                 }
             }
+        }
+
+        private static boolean isSection(String prefix) {
+            return KEYS.keySet().stream().anyMatch(k -> k.startsWith(prefix + "."));
         }
 
         /** Applies {@code BOLLARD_*} variables: {@code BOLLARD_DATABASE_MAX_POOL_SIZE} sets {@code database.max-pool-size}. */
@@ -126,15 +141,13 @@ public final class ConfigLoader {
             String listen = text("server.listen", problems, true);
             String host = "127.0.0.1";
             int port = 5000;
-            int colon = listen.lastIndexOf(':');
-            if (colon <= 0) {
-                problems.add(describe("server.listen") + " must be host:port, e.g. 127.0.0.1:5000");
+            String[] hostPort = splitHostPort(listen);
+            if (hostPort == null) {
+                problems.add(describe("server.listen") + " must be host:port, e.g. 127.0.0.1:5000, with an IPv6 "
+                        + "address in brackets, e.g. [::1]:5000, not '" + listen + "'");
             } else {
-                host = listen.substring(0, colon);
-                if (host.startsWith("[") && host.endsWith("]")) {
-                    host = host.substring(1, host.length() - 1);
-                }
-                port = integer("server.listen", listen.substring(colon + 1), 0, 65535, problems);
+                host = hostPort[0];
+                port = integer("server.listen", hostPort[1], 0, 65535, problems);
             }
 
             String storageType = text("storage.type", problems, true);
@@ -159,6 +172,21 @@ public final class ConfigLoader {
             long maxManifest = integer("registry.max-manifest-bytes", values.get("registry.max-manifest-bytes"),
                     1024, 64 * 1024 * 1024, problems);
 
+            boolean authEnabled = bool("auth.enabled", problems);
+            boolean anonymousPull = bool("auth.anonymous-pull", problems);
+            String service = text("auth.service", problems, true);
+            String issuer = text("auth.issuer", problems, true);
+            String realm = text("auth.realm", problems, false);
+            if (!realm.isEmpty() && !realm.startsWith("http://") && !realm.startsWith("https://")) {
+                problems.add(describe("auth.realm") + " must be an http:// or https:// URL, not '" + realm + "'");
+            }
+            Duration tokenExpiry = duration("auth.token-expiry", problems);
+            if (tokenExpiry.compareTo(Duration.ofHours(1)) > 0) {
+                problems.add(describe("auth.token-expiry") + " must be at most 1h, not " + values.get("auth.token-expiry"));
+            }
+            int maxFailures = integer("auth.max-login-failures", values.get("auth.max-login-failures"), 1, 1_000_000, problems);
+            Duration lockout = duration("auth.lockout", problems);
+
             if (!problems.isEmpty()) {
                 throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", problems));
             }
@@ -167,7 +195,28 @@ public final class ConfigLoader {
                     new BollardConfig.Storage(storageType, storagePath),
                     new BollardConfig.Database(dbUrl, values.get("database.username"), values.get("database.password"), pool),
                     new BollardConfig.Uploads(staging, expiry, cleanup),
-                    new BollardConfig.Registry(deleteEnabled, maxManifest));
+                    new BollardConfig.Registry(deleteEnabled, maxManifest),
+                    new BollardConfig.Auth(authEnabled, anonymousPull, service, issuer, realm, tokenExpiry, maxFailures,
+                            lockout));
+        }
+
+        /**
+         * Splits {@code host:port} or {@code [ipv6]:port} into host and port text; null when there is no port
+         * separator, the host is empty, or an IPv6 address lacks brackets ({@code ::1} is not host {@code ::}, port 1).
+         */
+        private static String[] splitHostPort(String listen) {
+            if (listen.startsWith("[")) {
+                int close = listen.indexOf(']');
+                if (close <= 1 || close + 1 >= listen.length() || listen.charAt(close + 1) != ':') {
+                    return null;
+                }
+                return new String[] {listen.substring(1, close), listen.substring(close + 2)};
+            }
+            int colon = listen.indexOf(':');
+            if (colon <= 0 || listen.indexOf(':', colon + 1) >= 0 || listen.indexOf(']') >= 0) {
+                return null;
+            }
+            return new String[] {listen.substring(0, colon), listen.substring(colon + 1)};
         }
 
         private String describe(String key) {
@@ -214,18 +263,23 @@ public final class ConfigLoader {
         private Duration duration(String key, List<String> problems) {
             String v = values.get(key).trim();
             Matcher m = DURATION.matcher(v);
-            if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+            if (!m.matches() || m.group(1).chars().allMatch(c -> c == '0')) {
                 problems.add(describe(key) + " must be a positive duration such as 90s, 10m, 24h or 7d, not '" + v + "'");
                 return Duration.ofHours(1);
             }
-            long n = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
+            try {
+                long n = Long.parseLong(m.group(1));
+                return switch (m.group(2)) {
+                    case "ms" -> Duration.ofMillis(n);
+                    case "s" -> Duration.ofSeconds(n);
+                    case "m" -> Duration.ofMinutes(n);
+                    case "h" -> Duration.ofHours(n);
+                    default -> Duration.ofDays(n);
+                };
+            } catch (NumberFormatException | ArithmeticException e) {
+                problems.add(describe(key) + " is too long a duration: '" + v + "'");
+                return Duration.ofHours(1);
+            }
         }
     }
 

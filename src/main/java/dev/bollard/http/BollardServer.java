@@ -1,6 +1,7 @@
 package dev.bollard.http;
 
 import dev.bollard.auth.AccessPolicy;
+import dev.bollard.auth.Auth;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.metadata.Database;
 import dev.bollard.registry.Registry;
@@ -14,6 +15,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
@@ -48,7 +50,8 @@ public final class BollardServer implements AutoCloseable {
     /** Starts a registry with {@code config}; port 0 picks a free port. */
     public static BollardServer start(BollardConfig config) throws Exception {
         Files.createDirectories(config.dataDir());
-        Database database = Database.open(config.database());
+        Observability observability = new Observability();
+        Database database = Database.open(config.database(), observability.registry());
         try {
             FilesystemBlobStore store = new FilesystemBlobStore(config.storage().path(), config.uploads().stagingPath());
             Registry registry = new Registry(database, store, config.registry());
@@ -69,8 +72,22 @@ public final class BollardServer implements AutoCloseable {
             connector.setPort(config.server().port());
             connector.setIdleTimeout(Duration.ofMinutes(5).toMillis());
             jetty.addConnector(connector);
-            jetty.setHandler(new RootHandler(new DistributionHandler(registry, AccessPolicy.OPEN,
-                    config.registry().maxManifestBytes())));
+            AccessPolicy policy = AccessPolicy.OPEN;
+            TokenHandler tokens = null;
+            if (config.auth().enabled()) {
+                Auth auth = new Auth(database, config.auth());
+                policy = auth.policy();
+                tokens = new TokenHandler(auth);
+            } else {
+                LOG.warn("auth.enabled is false: anyone who can reach {}:{} may push, pull and delete",
+                        config.server().host(), config.server().port());
+            }
+            // GracefulHandler: on stop, connectors stop accepting and requests in flight may finish (within
+            // the stop timeout) before the database closes under them.
+            DistributionHandler distribution = new DistributionHandler(registry, policy,
+                    config.registry().maxManifestBytes(), observability);
+            RootHandler.Readiness readiness = () -> database.isReachable() && store.isReachable();
+            jetty.setHandler(new GracefulHandler(new RootHandler(distribution, tokens, observability, readiness)));
             jetty.setStopTimeout(Duration.ofSeconds(30).toMillis());
             jetty.start();
 
@@ -118,6 +135,11 @@ public final class BollardServer implements AutoCloseable {
         return baseUri;
     }
 
+    /** The metadata database this server uses (for administration in the same process, e.g. tests). */
+    public Database database() {
+        return database;
+    }
+
     /** Blocks until the server stops. */
     public void join() throws InterruptedException {
         jetty.join();
@@ -132,26 +154,5 @@ public final class BollardServer implements AutoCloseable {
             LOG.warn("stopping the HTTP server failed: {}", e.toString());
         }
         database.close();
-    }
-
-    /** Routes {@code /v2} to the distribution API and answers the few paths outside it. */
-    private static final class RootHandler extends Handler.Wrapper {
-        RootHandler(Handler distribution) {
-            super(distribution);
-        }
-
-        @Override
-        public boolean handle(Request request, Response response, Callback callback) throws Exception {
-            String path = request.getHttpURI().getPath();
-            if (path.equals("/v2") || path.startsWith("/v2/")) {
-                return super.handle(request, response, callback);
-            }
-            if (path.equals("/healthz")) {
-                new Exchange(request, response, callback).sendText(200, "ok\n");
-                return true;
-            }
-            new Exchange(request, response, callback).sendText(404, "not found: " + path + "\n");
-            return true;
-        }
     }
 }

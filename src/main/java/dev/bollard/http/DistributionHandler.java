@@ -14,6 +14,7 @@ import dev.bollard.oci.MediaTypes;
 import dev.bollard.oci.Reference;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.registry.BlobInfo;
+import dev.bollard.registry.BodyReading;
 import dev.bollard.registry.Page;
 import dev.bollard.registry.PushedManifest;
 import dev.bollard.registry.Registry;
@@ -53,10 +54,13 @@ final class DistributionHandler extends Handler.Abstract {
     private final AccessPolicy access;
     private final long maxManifestBytes;
 
-    DistributionHandler(Registry registry, AccessPolicy access, long maxManifestBytes) {
+    private final Observability observability;
+
+    DistributionHandler(Registry registry, AccessPolicy access, long maxManifestBytes, Observability observability) {
         this.registry = registry;
         this.access = access;
         this.maxManifestBytes = maxManifestBytes;
+        this.observability = observability;
     }
 
     @Override
@@ -64,7 +68,9 @@ final class DistributionHandler extends Handler.Abstract {
         Exchange ex = new Exchange(request, response, callback);
         response.getHeaders().put("Docker-Distribution-API-Version", "registry/2.0");
         try {
+            request.setAttribute(Observability.ROUTE, "invalid");
             Route route = Route.parse(request.getHttpURI().getPath());
+            request.setAttribute(Observability.ROUTE, route.kind().name().toLowerCase(java.util.Locale.ROOT));
             if (route.kind() == Route.Kind.NOT_FOUND) {
                 throw new RegistryException(ErrorCode.UNSUPPORTED, "no such endpoint: " + request.getMethod() + " "
                         + request.getHttpURI().getPath());
@@ -110,6 +116,15 @@ final class DistributionHandler extends Handler.Abstract {
         return false;
     }
 
+    /** {@code scheme://host[:port]} the request was sent to, for the realm of a challenge. */
+    private static String baseUrl(Exchange ex) {
+        String host = ex.header("Host");
+        if (host == null || host.isBlank() || !host.matches("[A-Za-z0-9.:\\[\\]_-]+")) {
+            host = Request.getServerName(ex.request) + ":" + Request.getServerPort(ex.request);
+        }
+        return ex.request.getHttpURI().getScheme() + "://" + host;
+    }
+
     /** The single access-decision point: the action a route needs, asked of the policy once. */
     private boolean authorize(Exchange ex, Route route) {
         Action action = switch (route.kind()) {
@@ -125,9 +140,12 @@ final class DistributionHandler extends Handler.Abstract {
         };
         String repository = route.repository() == null ? null : route.repository().value();
         AccessDecision decision = access.decide(new AccessRequest(repository, action, ex.header("Authorization"),
-                Request.getRemoteAddr(ex.request)));
+                Request.getRemoteAddr(ex.request), baseUrl(ex)));
         return switch (decision) {
-            case AccessDecision.Allow allow -> true;
+            case AccessDecision.Allow allow -> {
+                ex.visible = allow.visible();
+                yield true;
+            }
             case AccessDecision.Challenge c -> {
                 ex.setHeader("WWW-Authenticate", c.wwwAuthenticate());
                 sendError(ex, 401, ErrorCode.UNAUTHORIZED, c.message(), null);
@@ -135,6 +153,11 @@ final class DistributionHandler extends Handler.Abstract {
             }
             case AccessDecision.Deny d -> {
                 sendError(ex, 403, ErrorCode.DENIED, d.message(), null);
+                yield false;
+            }
+            case AccessDecision.Throttled t -> {
+                ex.setHeader("Retry-After", Long.toString(t.retryAfterSeconds()));
+                sendError(ex, 429, ErrorCode.TOOMANYREQUESTS, t.message(), null);
                 yield false;
             }
         };
@@ -172,13 +195,23 @@ final class DistributionHandler extends Handler.Abstract {
             }
             case UPLOADS -> {
                 only(method, "POST");
-                startUpload(ex, route.repository());
+                try (Observability.InFlight ignored = observability.uploadInFlight()) {
+                    startUpload(ex, route.repository());
+                }
             }
             case UPLOAD -> {
                 switch (method) {
                     case "GET" -> sendUploadStatus(ex, registry.uploads().status(route.repository(), route.param()), 204);
-                    case "PATCH" -> patchUpload(ex, route.repository(), route.param());
-                    case "PUT" -> putUpload(ex, route.repository(), route.param());
+                    case "PATCH" -> {
+                        try (Observability.InFlight ignored = observability.uploadInFlight()) {
+                            patchUpload(ex, route.repository(), route.param());
+                        }
+                    }
+                    case "PUT" -> {
+                        try (Observability.InFlight ignored = observability.uploadInFlight()) {
+                            putUpload(ex, route.repository(), route.param());
+                        }
+                    }
                     case "DELETE" -> {
                         registry.uploads().cancel(route.repository(), route.param());
                         ex.sendEmpty(204);
@@ -274,7 +307,7 @@ final class DistributionHandler extends Handler.Abstract {
     }
 
     /** Copies {@code length} bytes from the channel to the response through one pooled direct buffer. */
-    private static void streamBlob(Exchange ex, SeekableByteChannel channel, long length) throws IOException {
+    private void streamBlob(Exchange ex, SeekableByteChannel channel, long length) throws IOException {
         RetainableByteBuffer pooled = ex.request.getComponents().getByteBufferPool().acquire(READ_CHUNK, true);
         try {
             ByteBuffer buffer = pooled.getByteBuffer();
@@ -288,6 +321,7 @@ final class DistributionHandler extends Handler.Abstract {
                 }
                 buffer.flip();
                 ex.writeBlocking(buffer);
+                observability.pulled(n);
                 remaining -= n;
             }
         } finally {
@@ -302,7 +336,8 @@ final class DistributionHandler extends Handler.Abstract {
         if (mount != null) {
             Digest digest = Digest.parse(mount);
             String from = ex.query("from");
-            if (from != null && RepositoryName.isValid(from)) {
+            // Mounting reads the source repository: only when the caller may pull it, else a plain session.
+            if (from != null && RepositoryName.isValid(from) && mayPull(ex, from)) {
                 Optional<BlobInfo> mounted = registry.uploads().mount(repository, digest, new RepositoryName(from));
                 if (mounted.isPresent()) {
                     sendBlobCreated(ex, repository, digest);
@@ -313,26 +348,39 @@ final class DistributionHandler extends Handler.Abstract {
         String digestParam = ex.query("digest");
         if (digestParam != null) {
             Digest digest = Digest.parse(digestParam);
-            registry.uploads().uploadWhole(repository, digest, ex.body(), ex.contentLength());
+            registry.uploads().uploadWhole(repository, digest, uploadBody(ex), ex.contentLength());
             sendBlobCreated(ex, repository, digest);
             return;
         }
         sendUploadStatus(ex, registry.uploads().start(repository), 202);
     }
 
+    /** The second access decision of a mount: may the caller read the repository it mounts from. */
+    private boolean mayPull(Exchange ex, String repository) {
+        return access.decide(new AccessRequest(repository, Action.PULL, ex.header("Authorization"),
+                Request.getRemoteAddr(ex.request), baseUrl(ex))) instanceof AccessDecision.Allow;
+    }
+
     private void patchUpload(Exchange ex, RepositoryName repository, String uploadId) {
         ContentRange range = ContentRange.of(ex.header("Content-Range"), ex.contentLength());
-        UploadStatus status = registry.uploads().append(repository, uploadId, ex.body(),
+        UploadStatus status = registry.uploads().append(repository, uploadId, uploadBody(ex),
                 range == null ? null : range.start(), range == null ? ex.contentLength() : Long.valueOf(range.length()));
         sendUploadStatus(ex, status, 202);
     }
 
     private void putUpload(Exchange ex, RepositoryName repository, String uploadId) {
-        String digestParam = ex.query("digest");
-        if (digestParam == null) {
-            throw new RegistryException(ErrorCode.DIGEST_INVALID, "closing an upload needs the query parameter digest");
+        Digest digest;
+        try {
+            String digestParam = ex.query("digest");
+            if (digestParam == null) {
+                throw new InvalidDigestException("closing an upload needs the query parameter digest");
+            }
+            digest = Digest.parse(digestParam);
+        } catch (InvalidDigestException e) {
+            // A close that cannot succeed ends the session, as one with a mismatching digest does.
+            registry.uploads().cancel(repository, uploadId);
+            throw e;
         }
-        Digest digest = Digest.parse(digestParam);
         ContentRange range = ContentRange.of(ex.header("Content-Range"), ex.contentLength());
         if (range != null) {
             // A final chunk with a range must continue where the upload stands.
@@ -341,9 +389,32 @@ final class DistributionHandler extends Handler.Abstract {
                 throw new RegistryException.OutOfOrderChunk(status, range.start());
             }
         }
-        registry.uploads().complete(repository, uploadId, digest, ex.body(),
+        registry.uploads().complete(repository, uploadId, digest, uploadBody(ex),
                 range == null ? ex.contentLength() : Long.valueOf(range.length()));
         sendBlobCreated(ex, repository, digest);
+    }
+
+    /** The request body of an upload, counted into the pushed-bytes metric as it is read. */
+    private InputStream uploadBody(Exchange ex) {
+        return new java.io.FilterInputStream(ex.body()) {
+            @Override
+            public int read() throws IOException {
+                int b = super.read();
+                if (b >= 0) {
+                    observability.pushed(1);
+                }
+                return b;
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int length) throws IOException {
+                int n = super.read(buffer, offset, length);
+                if (n > 0) {
+                    observability.pushed(n);
+                }
+                return n;
+            }
+        };
     }
 
     private static void sendBlobCreated(Exchange ex, RepositoryName repository, Digest digest) {
@@ -390,17 +461,27 @@ final class DistributionHandler extends Handler.Abstract {
 
     private static byte[] readLimited(Exchange ex, long limit) throws IOException {
         Long declared = ex.contentLength();
-        if (declared != null && declared > limit) {
-            throw tooLarge(limit);
-        }
         try (InputStream in = ex.body()) {
-            byte[] body = in.readNBytes((int) limit + 1);
+            if (declared != null && declared > limit) {
+                throw tooLarge(limit); // sendError drains or closes
+            }
+            byte[] body;
+            try {
+                body = in.readNBytes((int) limit + 1);
+            } catch (IOException | RuntimeException e) {
+                throw BodyReading.incomplete(e);
+            }
             if (body.length > limit) {
                 throw tooLarge(limit);
+            }
+            if (declared != null && body.length != declared) {
+                throw BodyReading.incomplete(null);
             }
             return body;
         }
     }
+
+
 
     private static RegistryException tooLarge(long limit) {
         return new PayloadTooLarge("manifest is larger than the limit of " + limit + " bytes");
@@ -427,12 +508,12 @@ final class DistributionHandler extends Handler.Abstract {
 
     private void catalog(Exchange ex) throws IOException {
         Integer n = pageSize(ex);
-        Page page = registry.listings().catalog(n, ex.query("last"));
+        Page page = registry.listings().catalog(n, ex.query("last"), ex.visible);
         sendPage(ex, "/v2/_catalog", page, n, Map.of("repositories", page.items()));
     }
 
     private static void sendPage(Exchange ex, String path, Page page, Integer n, Object body) throws IOException {
-        if (page.more()) {
+        if (page.more() && page.last() != null) {
             ex.setHeader("Link", "<" + path + "?n=" + n + "&last="
                     + URLEncoder.encode(page.last(), StandardCharsets.UTF_8) + ">; rel=\"next\"");
         }
@@ -441,7 +522,7 @@ final class DistributionHandler extends Handler.Abstract {
 
     private static Integer pageSize(Exchange ex) {
         String n = ex.query("n");
-        if (n == null || n.isEmpty()) {
+        if (n == null) {
             return null;
         }
         try {
@@ -513,6 +594,7 @@ final class DistributionHandler extends Handler.Abstract {
             ex.callback.failed(new IOException(code + ": " + message));
             return;
         }
+        ex.discardUnreadBody();
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("code", code.name());
         error.put("message", message == null ? code.message() : message);

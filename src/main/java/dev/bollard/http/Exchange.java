@@ -26,6 +26,8 @@ final class Exchange {
     final Response response;
     final Callback callback;
     private Fields query;
+    /** The repositories the caller may see, as the access decision found (the catalog's filter). */
+    dev.bollard.metadata.RepositoryFilter visible = dev.bollard.metadata.RepositoryFilter.ALL;
 
     Exchange(Request request, Response response, Callback callback) {
         this.request = request;
@@ -73,6 +75,36 @@ final class Exchange {
 
     InputStream body() {
         return Content.Source.asInputStream(request);
+    }
+
+    /** How much of a refused request body is read and dropped to keep the connection usable. */
+    static final long DRAIN_LIMIT = 16L * 1024 * 1024;
+
+    /**
+     * Reads and drops what is left of the request body before an early answer (an error sent before the body was
+     * read), so that the client sees the answer and can reuse the connection. A body too large to be worth reading
+     * closes the connection after the answer instead.
+     */
+    void discardUnreadBody() {
+        long announced = request.getLength();
+        if (announced == 0) {
+            return;
+        }
+        String expect = request.getHeaders().get(HttpHeader.EXPECT);
+        boolean waitingForContinue = expect != null && expect.toLowerCase(java.util.Locale.ROOT).contains("100-continue");
+        if (announced > DRAIN_LIMIT || waitingForContinue) {
+            // Reading would invite the client to send a body nobody wants.
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            return;
+        }
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            long skipped = in.skip(DRAIN_LIMIT);
+            if (skipped >= DRAIN_LIMIT && in.read() >= 0) {
+                response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            }
+        } catch (IOException | RuntimeException e) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        }
     }
 
     void setHeader(String name, String value) {

@@ -49,13 +49,18 @@ public final class BlobDao {
                 .mapTo(Long.class).findOne().map(OptionalLong::of).orElse(OptionalLong.empty());
     }
 
-    /** Of {@code digests}, those linked to the repository. */
+    /**
+     * Of {@code digests}, those linked to the repository, locked until the transaction ends: an unlink (or a
+     * collector) of one of them waits for the manifest that references it, and a manifest push waits for an
+     * unlink that came first (then finds the blob gone). Rows are locked in digest order to avoid deadlocks.
+     */
     public static Set<String> linkedAmong(Handle h, long repositoryId, Collection<String> digests) {
         if (digests.isEmpty()) {
             return Set.of();
         }
         return new HashSet<>(h.createQuery(
-                        "SELECT digest FROM repository_blob WHERE repository_id = :r AND digest IN (<digests>)")
+                        "SELECT digest FROM repository_blob WHERE repository_id = :r AND digest IN (<digests>)"
+                                + " ORDER BY digest FOR UPDATE")
                 .bind("r", repositoryId).bindList("digests", digests).mapTo(String.class).list());
     }
 }

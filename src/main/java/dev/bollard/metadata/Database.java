@@ -4,6 +4,8 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.bollard.config.BollardConfig;
 import java.sql.SQLException;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
@@ -12,7 +14,8 @@ import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 
 /**
  * The metadata database: a connection pool, migrations applied at start, and transactions that are retried
- * when they lose a race (unique-key conflict, serialization failure, deadlock) with a concurrent one.
+ * when they lose a race with a concurrent one (unique-key conflict, a referenced row deleted, serialization failure,
+ * deadlock, lock timeout). Works the same on embedded H2 and on PostgreSQL, which several nodes can share.
  */
 public final class Database implements AutoCloseable {
 
@@ -26,35 +29,70 @@ public final class Database implements AutoCloseable {
         this.jdbi = Jdbi.create(dataSource);
     }
 
-    /** Connects, migrates the schema to the newest version, and returns the ready database. */
+    /** Migrates the schema to the newest version, connects, and returns the ready database. */
     public static Database open(BollardConfig.Database config) {
-        HikariConfig hikari = new HikariConfig();
-        hikari.setJdbcUrl(jdbcUrl(config.url()));
-        if (!config.username().isEmpty()) {
-            hikari.setUsername(config.username());
-        }
-        if (!config.password().isEmpty()) {
-            hikari.setPassword(config.password());
-        }
-        hikari.setMaximumPoolSize(config.maxPoolSize());
-        hikari.setPoolName("bollard-db");
-        hikari.setAutoCommit(true);
-        HikariDataSource dataSource = new HikariDataSource(hikari);
-        try {
-            Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
-        } catch (RuntimeException e) {
-            dataSource.close();
-            throw e;
-        }
-        return new Database(dataSource);
+        return open(config, null);
     }
 
-    /** H2 runs in PostgreSQL mode so that one set of SQL serves both. */
-    static String jdbcUrl(String url) {
-        if (url.startsWith("jdbc:h2:") && !url.toUpperCase().contains("MODE=")) {
-            return url + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH";
+    /** As {@link #open(BollardConfig.Database)}, reporting the pool's metrics to {@code meters} when given. */
+    public static Database open(BollardConfig.Database config, io.micrometer.core.instrument.MeterRegistry meters) {
+        String url = jdbcUrl(config.url());
+        String username = config.username().isEmpty() ? null : config.username();
+        String password = config.password().isEmpty() ? null : config.password();
+        // Migrations run first, on connections of Flyway's own: on PostgreSQL Flyway holds two at once (one keeps
+        // the advisory lock that makes nodes starting together migrate one after the other), which a pool of
+        // database.max-pool-size 1 could never give it.
+        Flyway.configure().dataSource(url, username, password).locations("classpath:db/migration")
+                .placeholders(placeholders(config.url())).load().migrate();
+
+        HikariConfig hikari = new HikariConfig();
+        hikari.setJdbcUrl(url);
+        hikari.setUsername(username);
+        hikari.setPassword(password);
+        hikari.setMaximumPoolSize(config.maxPoolSize());
+        hikari.setPoolName("bollard-db");
+        if (meters != null) {
+            hikari.setMetricRegistry(meters);
         }
-        return url;
+        hikari.setAutoCommit(true);
+        return new Database(new HikariDataSource(hikari));
+    }
+
+    /**
+     * The values of the placeholders in the migrations, for the database at {@code url}. One set of migration files
+     * serves H2 and PostgreSQL; where the two need different SQL, the difference is one of these placeholders, set
+     * here and nowhere else:
+     * <ul>
+     * <li>{@code ${byte_order}} follows the type of a text column that listings order and page by (repository and
+     * tag names). The distribution spec wants them in lexical, that is byte, order; PostgreSQL compares text by the
+     * database's collation (e.g. en_US.UTF-8, where {@code a < B < b} and {@code _} sorts before {@code -}) unless
+     * the column says {@code COLLATE "C"}. H2 has no per-column collation and compares strings by UTF-16 code unit,
+     * which is byte order for the ASCII that names and tags consist of, so it needs nothing.</li>
+     * </ul>
+     */
+    static Map<String, String> placeholders(String url) {
+        boolean postgres = url.startsWith("jdbc:postgresql:");
+        return Map.of("byte_order", postgres ? "COLLATE \"C\"" : "");
+    }
+
+    /**
+     * H2 runs in PostgreSQL mode so that one set of SQL serves both, and writes every commit through to its file
+     * before the commit returns (H2's default delays writes by up to 500 ms, so a killed process would lose
+     * pushes it had already acknowledged).
+     */
+    static String jdbcUrl(String url) {
+        if (!url.startsWith("jdbc:h2:")) {
+            return url;
+        }
+        String upper = url.toUpperCase(java.util.Locale.ROOT);
+        StringBuilder full = new StringBuilder(url);
+        if (!upper.contains(";MODE=")) {
+            full.append(";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH");
+        }
+        if (!upper.contains(";WRITE_DELAY=")) {
+            full.append(";WRITE_DELAY=0");
+        }
+        return full.toString();
     }
 
     /** Runs {@code work} in one READ COMMITTED transaction, retried from the start when it loses a race. */
@@ -81,19 +119,36 @@ public final class Database implements AutoCloseable {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLException sql && sql.getSQLState() != null) {
                 String state = sql.getSQLState();
-                // 23505 unique violation, 40001 serialization failure, 40P01 deadlock (PostgreSQL),
-                // HYT00 lock timeout (H2)
-                if (state.equals("23505") || state.equals("40001") || state.equals("40P01") || state.equals("HYT00")) {
-                    return true;
+                switch (state) {
+                    // A row this transaction found missing was inserted by a concurrent one first: on PostgreSQL
+                    // the insert waits for the other transaction and then fails, aborting this one (so the retry
+                    // must, and does, start the whole transaction again).
+                    case "23505": // unique violation
+                    // A row this transaction found present, and now references, was deleted by a concurrent one
+                    // (a tag set on a manifest that a concurrent delete removed). The DAOs check what they reference
+                    // before inserting, so this is a race, which the retry resolves (a push stores the manifest
+                    // again). Pushes lock the manifest they tag (ManifestDao.insertIfAbsent), so it is rare.
+                    case "23503": // foreign key violation (PostgreSQL; H2 when a child row exists)
+                    case "23506": // foreign key violation, parent missing (H2)
+                    case "40001": // serialization failure; H2's deadlock
+                    case "40P01": // deadlock (PostgreSQL)
+                    case "HYT00": // lock timeout (H2)
+                        return true;
+                    default:
+                        break;
                 }
             }
         }
         return false;
     }
 
+    /**
+     * Waits a random time that doubles with each attempt (up to 2, 4, 8, … 128 ms), so that transactions that keep
+     * colliding (many nodes pushing one tag) spread out instead of meeting again.
+     */
     private static void backOff(int attempt) {
         try {
-            Thread.sleep((long) (Math.random() * 5 * attempt) + 1);
+            Thread.sleep(1 + ThreadLocalRandom.current().nextLong(1L << Math.min(attempt, 7)));
         } catch (InterruptedException ie) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", ie);

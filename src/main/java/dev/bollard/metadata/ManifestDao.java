@@ -36,23 +36,41 @@ public final class ManifestDao {
     /**
      * Stores a manifest with its references, or returns the id of the identical one stored already
      * (same repository, same digest means same bytes).
+     * <p>Either way the manifest's row is this transaction's until it ends: an existing one is locked, so that a
+     * concurrent delete of it waits rather than deleting it under the tag this transaction is about to point at
+     * it (which would fail the foreign key and make the whole push run again). When a concurrent push inserts the
+     * same manifest first, {@code ON CONFLICT DO NOTHING} inserts nothing (on PostgreSQL after waiting for that
+     * push to commit) and that row is locked instead; each turn of the loop waits for another transaction to end,
+     * so it cannot spin.
      */
     public static long insertIfAbsent(Handle h, long repositoryId, String digest, String mediaType, String artifactType,
                                       String subjectDigest, byte[] content, Collection<String> blobDigests,
                                       Collection<String> childDigests) {
-        Optional<Long> existing = h.createQuery("SELECT id FROM manifest WHERE repository_id = :r AND digest = :d")
-                .bind("r", repositoryId).bind("d", digest).mapTo(Long.class).findOne();
-        if (existing.isPresent()) {
-            return existing.get();
+        while (true) {
+            Optional<Long> existing = h.createQuery(
+                            "SELECT id FROM manifest WHERE repository_id = :r AND digest = :d FOR UPDATE")
+                    .bind("r", repositoryId).bind("d", digest).mapTo(Long.class).findOne();
+            if (existing.isPresent()) {
+                return existing.get();
+            }
+            Optional<Long> inserted = h.createUpdate("""
+                            INSERT INTO manifest (repository_id, digest, media_type, artifact_type, subject_digest, size,
+                                                  content, created_at)
+                            VALUES (:r, :d, :mediaType, :artifactType, :subject, :size, :content, :now)
+                            ON CONFLICT DO NOTHING""")
+                    .bind("r", repositoryId).bind("d", digest).bind("mediaType", mediaType)
+                    .bind("artifactType", artifactType).bind("subject", subjectDigest)
+                    .bind("size", (long) content.length).bind("content", content).bind("now", Instant.now())
+                    .executeAndReturnGeneratedKeys("id").mapTo(Long.class).findOne();
+            if (inserted.isPresent()) {
+                insertReferences(h, inserted.get(), blobDigests, childDigests);
+                return inserted.get();
+            }
         }
-        long id = h.createUpdate("""
-                        INSERT INTO manifest (repository_id, digest, media_type, artifact_type, subject_digest, size,
-                                              content, created_at)
-                        VALUES (:r, :d, :mediaType, :artifactType, :subject, :size, :content, :now)""")
-                .bind("r", repositoryId).bind("d", digest).bind("mediaType", mediaType)
-                .bind("artifactType", artifactType).bind("subject", subjectDigest)
-                .bind("size", (long) content.length).bind("content", content).bind("now", Instant.now())
-                .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+    }
+
+    private static void insertReferences(Handle h, long id, Collection<String> blobDigests,
+                                         Collection<String> childDigests) {
         var blobs = h.prepareBatch("INSERT INTO manifest_blob (manifest_id, digest) VALUES (:m, :d)");
         for (String b : new HashSet<>(blobDigests)) {
             blobs.bind("m", id).bind("d", b).add();
@@ -67,23 +85,37 @@ public final class ManifestDao {
         if (!childDigests.isEmpty()) {
             children.execute();
         }
-        return id;
     }
 
-    /** Of {@code digests}, those stored as manifests in the repository. */
+    /**
+     * Of {@code digests}, those stored as manifests in the repository, locked until the transaction ends so that
+     * an index being pushed and a delete of one of its children take turns.
+     */
     public static Set<String> presentAmong(Handle h, long repositoryId, Collection<String> digests) {
         if (digests.isEmpty()) {
             return Set.of();
         }
         return new HashSet<>(h.createQuery(
-                        "SELECT digest FROM manifest WHERE repository_id = :r AND digest IN (<digests>)")
+                        "SELECT digest FROM manifest WHERE repository_id = :r AND digest IN (<digests>)"
+                                + " ORDER BY digest FOR UPDATE")
                 .bind("r", repositoryId).bindList("digests", digests).mapTo(String.class).list());
     }
 
-    /** Deletes the manifest (its tags go with it by the foreign key); returns false when there was none. */
+    /**
+     * Deletes the manifest with its references and its tags (by the foreign key), closing the tags' history;
+     * returns false when there was none.
+     * <p>The row is locked first and then deleted by its id, so what is deleted is exactly the manifest whose tags
+     * were closed: on H2 a delete by digest can also wait for, and then delete, a row a concurrent push inserts
+     * meanwhile, with tags whose history nobody closed.
+     */
     public static boolean delete(Handle h, long repositoryId, String digest) {
-        return h.createUpdate("DELETE FROM manifest WHERE repository_id = :r AND digest = :d")
-                .bind("r", repositoryId).bind("d", digest).execute() > 0;
+        Optional<Long> id = h.createQuery("SELECT id FROM manifest WHERE repository_id = :r AND digest = :d FOR UPDATE")
+                .bind("r", repositoryId).bind("d", digest).mapTo(Long.class).findOne();
+        if (id.isEmpty()) {
+            return false;
+        }
+        TagDao.endHistoryOfTagsOn(h, repositoryId, digest);
+        return h.createUpdate("DELETE FROM manifest WHERE id = :id").bind("id", id.get()).execute() > 0;
     }
 
     /** The manifests whose subject is {@code subjectDigest}, oldest first. */

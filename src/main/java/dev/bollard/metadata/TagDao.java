@@ -15,22 +15,23 @@ public final class TagDao {
                 .bind("r", repositoryId).bind("t", tag).mapTo(String.class).findOne();
     }
 
-    /** Points {@code tag} at {@code digest}, closing the previous assignment in the history. */
+    /**
+     * Points {@code tag} at {@code digest}, closing the previous assignment in the history.
+     * <p>Concurrent changes of one tag, from this node or another sharing the database, take turns: each first
+     * takes the tag's row (see {@link #takeRow}) and holds it until commit, and only then reads and writes the tag's
+     * history. So the row lock and the primary key serialize every change of a tag, on H2 and on PostgreSQL alike;
+     * no advisory lock is needed.
+     */
     public static void set(Handle h, long repositoryId, String tag, String digest) {
-        Optional<String> current = h.createQuery(
-                        "SELECT manifest_digest FROM tag WHERE repository_id = :r AND name = :t FOR UPDATE")
-                .bind("r", repositoryId).bind("t", tag).mapTo(String.class).findOne();
+        Optional<String> current = takeRow(h, repositoryId, tag, digest);
         if (current.isPresent() && current.get().equals(digest)) {
             return;
         }
-        Instant now = Instant.now();
         if (current.isPresent()) {
             h.createUpdate("UPDATE tag SET manifest_digest = :d, updated_at = :now WHERE repository_id = :r AND name = :t")
-                    .bind("r", repositoryId).bind("t", tag).bind("d", digest).bind("now", now).execute();
-        } else {
-            h.createUpdate("INSERT INTO tag (repository_id, name, manifest_digest, updated_at) VALUES (:r, :t, :d, :now)")
-                    .bind("r", repositoryId).bind("t", tag).bind("d", digest).bind("now", now).execute();
+                    .bind("r", repositoryId).bind("t", tag).bind("d", digest).bind("now", Instant.now()).execute();
         }
+        Instant now = nowAfterHistory(h, repositoryId, tag);
         endHistory(h, repositoryId, tag, now);
         h.createUpdate("""
                         INSERT INTO tag_history (repository_id, name, manifest_digest, lifetime_start)
@@ -38,23 +39,80 @@ public final class TagDao {
                 .bind("r", repositoryId).bind("t", tag).bind("d", digest).bind("now", now).execute();
     }
 
+    /**
+     * Takes the tag's row for this transaction: locks it ({@code FOR UPDATE}) and returns the digest it points at,
+     * or, when the tag does not exist, inserts it pointing at {@code digest} and returns empty. Either way no other
+     * transaction can change the tag until this one ends; one that waited for the lock then reads what this one
+     * wrote (READ COMMITTED re-reads a row it waited for).
+     * <p>When a concurrent transaction inserts the same new tag first, {@code ON CONFLICT DO NOTHING} inserts
+     * nothing (on PostgreSQL after waiting for that transaction to commit) and the row is locked like any other.
+     * This transaction is not aborted, so a whole push is not repeated for it; each turn of the loop waits for
+     * another transaction to commit, so it cannot spin. (Where the database reports the conflict as an error
+     * instead, {@link Database#inTransaction} retries the transaction.)
+     */
+    private static Optional<String> takeRow(Handle h, long repositoryId, String tag, String digest) {
+        while (true) {
+            Optional<String> current = h.createQuery(
+                            "SELECT manifest_digest FROM tag WHERE repository_id = :r AND name = :t FOR UPDATE")
+                    .bind("r", repositoryId).bind("t", tag).mapTo(String.class).findOne();
+            if (current.isPresent()) {
+                return current;
+            }
+            int inserted = h.createUpdate("""
+                            INSERT INTO tag (repository_id, name, manifest_digest, updated_at) VALUES (:r, :t, :d, :now)
+                            ON CONFLICT DO NOTHING""")
+                    .bind("r", repositoryId).bind("t", tag).bind("d", digest).bind("now", Instant.now()).execute();
+            if (inserted == 1) {
+                return Optional.empty();
+            }
+        }
+    }
+
     /** Deletes a tag; returns false when there was none. */
     public static boolean delete(Handle h, long repositoryId, String tag) {
         boolean deleted = h.createUpdate("DELETE FROM tag WHERE repository_id = :r AND name = :t")
                 .bind("r", repositoryId).bind("t", tag).execute() > 0;
         if (deleted) {
-            endHistory(h, repositoryId, tag, Instant.now());
+            endHistory(h, repositoryId, tag, nowAfterHistory(h, repositoryId, tag));
         }
         return deleted;
     }
 
-    /** Closes the history of every tag pointing at {@code digest}, before the manifest and its tags are deleted. */
+    /**
+     * Closes the history of every tag pointing at {@code digest}, before the manifest and its tags are deleted (in
+     * the same transaction; {@link ManifestDao#delete} calls it, and calling it again changes nothing).
+     * <p>The manifest's row is locked first: a concurrent assignment of a tag to it (whose foreign key check needs
+     * the row) either committed before, and its tag is found here, or waits, and fails once the manifest is gone
+     * (and is retried, storing the manifest again). The tags are then locked like {@link #set} locks them, so a
+     * concurrent move of one of them away from this manifest is either seen or waits.
+     */
     public static void endHistoryOfTagsOn(Handle h, long repositoryId, String digest) {
-        h.createUpdate("""
-                        UPDATE tag_history SET lifetime_end = :now
-                        WHERE repository_id = :r AND lifetime_end IS NULL
-                          AND name IN (SELECT name FROM tag WHERE repository_id = :r AND manifest_digest = :d)""")
-                .bind("r", repositoryId).bind("d", digest).bind("now", Instant.now()).execute();
+        h.createQuery("SELECT id FROM manifest WHERE repository_id = :r AND digest = :d FOR UPDATE")
+                .bind("r", repositoryId).bind("d", digest).mapTo(Long.class).findOne();
+        List<String> tags = h.createQuery(
+                        "SELECT name FROM tag WHERE repository_id = :r AND manifest_digest = :d FOR UPDATE")
+                .bind("r", repositoryId).bind("d", digest).mapTo(String.class).list();
+        for (String tag : tags) {
+            endHistory(h, repositoryId, tag, nowAfterHistory(h, repositoryId, tag));
+        }
+    }
+
+    /**
+     * The time of a change to the tag's history: now, or the latest moment already in its history when that is
+     * later (another node's clock running ahead of ours, or ours stepped back), so that lifetimes never overlap nor
+     * end before they start. Called with the tag's row locked, or deleted or inserted by this transaction, so that
+     * no other change to the tag's history is under way until this transaction ends.
+     */
+    private static Instant nowAfterHistory(Handle h, long repositoryId, String tag) {
+        // The last assignment (by the index on lifetime_start) ends, if it has, after all others.
+        Optional<Instant> latest = h.createQuery("""
+                        SELECT COALESCE(lifetime_end, lifetime_start) FROM tag_history
+                        WHERE repository_id = :r AND name = :t
+                        ORDER BY lifetime_start DESC, id DESC
+                        LIMIT 1""")
+                .bind("r", repositoryId).bind("t", tag).mapTo(Instant.class).findOne();
+        Instant now = Instant.now();
+        return latest.isPresent() && latest.get().isAfter(now) ? latest.get() : now;
     }
 
     private static void endHistory(Handle h, long repositoryId, String tag, Instant now) {

@@ -41,7 +41,7 @@ public final class ManifestParser {
         if (schemaVersion == null || !schemaVersion.isIntegralNumber()) {
             throw new ManifestInvalidException("manifest lacks the integer field schemaVersion");
         }
-        if (schemaVersion.asInt() != 2) {
+        if (!schemaVersion.canConvertToInt() || schemaVersion.intValue() != 2) {
             throw new ManifestInvalidException("schemaVersion " + schemaVersion.asText()
                     + " is not supported (Docker schema 1 is deprecated; push schema 2 or OCI manifests)");
         }
@@ -92,7 +92,9 @@ public final class ManifestParser {
 
     /**
      * The media type of the manifest: the body's mediaType field and the Content-Type header must agree when
-     * both are given; an OCI body without the field takes its type from the header.
+     * both are given; an OCI body without the field takes its type from the header. A missing or generic JSON
+     * Content-Type (as some tools send) defers to the body's field; any other Content-Type that is not a
+     * manifest media type is an error.
      */
     private static String effectiveMediaType(JsonNode root, String contentType) throws ManifestInvalidException {
         String inBody = optionalText(root, "mediaType", "mediaType");
@@ -109,10 +111,16 @@ public final class ManifestParser {
             }
             return contentType;
         }
+        boolean absent = contentType == null || contentType.isEmpty();
+        boolean generic = absent || contentType.equals("application/json") || contentType.equals("application/octet-stream");
+        if (!generic) {
+            throw new ManifestInvalidException("unsupported manifest Content-Type '" + contentType
+                    + "': send the manifest's media type");
+        }
         if (inBody != null) {
             return inBody;
         }
-        if (contentType == null || contentType.isEmpty()) {
+        if (absent) {
             throw new ManifestInvalidException("send the manifest with a Content-Type of its media type");
         }
         throw new ManifestInvalidException("unsupported manifest Content-Type '" + contentType + "'");
@@ -181,8 +189,16 @@ public final class ManifestParser {
         }
         List<String> features = new ArrayList<>();
         JsonNode f = node.get("os.features");
-        if (f != null && f.isArray()) {
-            f.forEach(x -> features.add(x.asText()));
+        if (f != null && !f.isNull()) {
+            if (!f.isArray()) {
+                throw new ManifestInvalidException(where + ".os.features must be an array of strings");
+            }
+            for (JsonNode x : f) {
+                if (!x.isTextual()) {
+                    throw new ManifestInvalidException(where + ".os.features must be an array of strings");
+                }
+                features.add(x.asText());
+            }
         }
         return new Platform(architecture, os, optionalText(node, "variant", where + ".variant"),
                 optionalText(node, "os.version", where + ".os.version"), features);

@@ -18,10 +18,13 @@ public record Tag(String value) implements Comparable<Tag> {
         return value != null && GRAMMAR.matcher(value).matches();
     }
 
-    /** The tag the referrers tag schema uses for {@code subject}: {@code <alg>-<hex>}, cut to 128 characters. */
+    /**
+     * The tag the referrers tag schema uses for {@code subject}: {@code <alg>-<ref>}, where the spec limits
+     * {@code <ref>} (the encoded digest) to 64 characters, so a sha512 subject keeps only its first 64 hex digits.
+     */
     public static Tag referrersFallback(Digest subject) {
-        String t = subject.algorithm().prefix() + "-" + subject.hex();
-        return new Tag(t.length() > 128 ? t.substring(0, 128) : t);
+        String hex = subject.hex();
+        return new Tag(subject.algorithm().prefix() + "-" + (hex.length() > 64 ? hex.substring(0, 64) : hex));
     }
 
     @Override

@@ -219,7 +219,7 @@ public final class BlobUploads {
             byte[] buffer = new byte[CHUNK];
             ByteBuffer wrapper = ByteBuffer.wrap(buffer);
             int n;
-            while ((n = body.readNBytes(buffer, 0, CHUNK)) > 0) {
+            while ((n = readBody(body, buffer)) > 0) {
                 hash.sha256.update(buffer, 0, n);
                 wrapper.clear().limit(n);
                 while (wrapper.hasRemaining()) {
@@ -253,6 +253,15 @@ public final class BlobUploads {
         hash.size = size;
         hashes.put(id, hash);
         return size;
+    }
+
+    /** Reads the next piece of a request body; a body that breaks off is the client's error, not the registry's. */
+    private static int readBody(InputStream body, byte[] buffer) {
+        try {
+            return body.readNBytes(buffer, 0, buffer.length);
+        } catch (IOException | RuntimeException e) {
+            throw BodyReading.incomplete(e);
+        }
     }
 
     /** The running sha256 at {@code size} bytes: the cached one, or one rebuilt from the staged bytes. */

@@ -2,6 +2,7 @@ package dev.bollard.registry;
 
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.RepositoryDao;
+import dev.bollard.metadata.RepositoryFilter;
 import dev.bollard.metadata.TagDao;
 import dev.bollard.oci.RepositoryName;
 import java.util.List;
@@ -24,7 +25,12 @@ public final class Listings {
 
     /** Repositories holding content, after {@code last}; at most {@code n} (null: all). */
     public Page catalog(Integer n, String last) {
-        return db.read(h -> page(RepositoryDao.listWithContent(h, last, limitFor(n)), n));
+        return catalog(n, last, RepositoryFilter.ALL);
+    }
+
+    /** As {@link #catalog(Integer, String)}, only the repositories the caller may see. */
+    public Page catalog(Integer n, String last, RepositoryFilter visible) {
+        return db.read(h -> page(RepositoryDao.listWithContent(h, last, limitFor(n), visible), n));
     }
 
     /** One row more than asked tells whether another page follows. */

@@ -111,10 +111,7 @@ public final class Manifests {
             long repositoryId = Repositories.require(h, repository);
             return switch (reference) {
                 case Reference.ByTag t -> TagDao.delete(h, repositoryId, t.tag().value());
-                case Reference.ByDigest d -> {
-                    TagDao.endHistoryOfTagsOn(h, repositoryId, d.digest().toString());
-                    yield ManifestDao.delete(h, repositoryId, d.digest().toString());
-                }
+                case Reference.ByDigest d -> ManifestDao.delete(h, repositoryId, d.digest().toString());
             };
         });
         if (!deleted) {

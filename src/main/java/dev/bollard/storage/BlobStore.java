@@ -18,6 +18,9 @@ import java.util.OptionalLong;
  */
 public interface BlobStore {
 
+    /** True when the store answers: readiness of a node. Cheap; no blob is read. */
+    boolean isReachable();
+
     /** The size of the stored blob, or empty when the store does not hold it. */
     OptionalLong size(Digest digest) throws IOException;
 

@@ -44,6 +44,11 @@ public final class FilesystemBlobStore implements BlobStore {
     }
 
     @Override
+    public boolean isReachable() {
+        return Files.isDirectory(root) && Files.isWritable(root) && Files.isDirectory(staging) && Files.isWritable(staging);
+    }
+
+    @Override
     public OptionalLong size(Digest digest) throws IOException {
         try {
             return OptionalLong.of(Files.size(pathOf(digest)));

@@ -58,6 +58,11 @@ public abstract class BlobStoreContract {
     }
 
     @Test
+    void aFreshStoreIsReachable() {
+        assertThat(store.isReachable()).isTrue();
+    }
+
+    @Test
     void unknownBlobHasNoSize() throws Exception {
         Digest d = Digest.sha256("nothing".getBytes(StandardCharsets.UTF_8));
         assertThat(store.size(d)).isEmpty();

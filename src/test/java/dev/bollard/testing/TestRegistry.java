@@ -20,11 +20,23 @@ public final class TestRegistry implements AutoCloseable {
         this.dataDir = dataDir;
     }
 
+    /** A registry without access control (auth.enabled=false): anonymous clients may push. */
     public static TestRegistry start(Path dataDir) throws Exception {
         return start(BollardConfig.defaults(dataDir, "127.0.0.1", 0));
     }
 
+    /** {@code config} with access control switched off (auth.enabled=false), whatever it says. */
     public static TestRegistry start(BollardConfig config) throws Exception {
+        return startWithAuth(config.withAuth(config.auth().withEnabled(false)));
+    }
+
+    /** A registry with the product's defaults, access control on. */
+    public static TestRegistry startWithAuth(Path dataDir) throws Exception {
+        return startWithAuth(BollardConfig.defaults(dataDir, "127.0.0.1", 0));
+    }
+
+    /** {@code config} as it is (auth.enabled=true by default). */
+    public static TestRegistry startWithAuth(BollardConfig config) throws Exception {
         return new TestRegistry(BollardServer.start(config), config.dataDir());
     }
 

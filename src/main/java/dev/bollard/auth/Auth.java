@@ -1,0 +1,236 @@
+package dev.bollard.auth;
+
+import dev.bollard.config.BollardConfig;
+import dev.bollard.metadata.Database;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Identities and access control of a running registry: the {@link AccessPolicy} the distribution API asks, and the
+ * token endpoint ({@code /v2/auth}) clients get bearer tokens from. Credentials are checked here and nowhere else,
+ * and failed logins are throttled per user and address. No secret reaches a log line.
+ */
+public final class Auth {
+    private static final Logger LOG = LoggerFactory.getLogger(Auth.class);
+
+    private final BollardConfig.Auth config;
+    private final Identities identities;
+    private final SigningKeys keys;
+    private final Tokens tokens;
+    private final LoginThrottle throttle;
+    private final RegistryAccessPolicy policy;
+
+    public Auth(Database db, BollardConfig.Auth config) {
+        this(db, config, Clock.systemUTC());
+    }
+
+    Auth(Database db, BollardConfig.Auth config, Clock clock) {
+        this.config = config;
+        this.identities = new Identities(db);
+        this.keys = new SigningKeys(db, clock);
+        this.tokens = new Tokens(keys, config.issuer(), config.service(), config.tokenExpiry(), clock);
+        this.throttle = new LoginThrottle(config.maxLoginFailures(), config.lockout(), clock);
+        this.policy = new RegistryAccessPolicy(this, db);
+        keys.signingKey(); // creates the first key on a new database
+    }
+
+    public AccessPolicy policy() {
+        return policy;
+    }
+
+    public Identities identities() {
+        return identities;
+    }
+
+    /** The public signing keys as a JWK Set. */
+    public String jwks() {
+        return keys.jwks();
+    }
+
+    BollardConfig.Auth config() {
+        return config;
+    }
+
+    Tokens tokens() {
+        return tokens;
+    }
+
+    // ---- logging in ----
+
+    /** The outcome of checking credentials. */
+    sealed interface Login {
+        record Ok(Identities.Authenticated who) implements Login {
+        }
+
+        record Failed(String message) implements Login {
+        }
+
+        record Locked(String message, long retryAfterSeconds) implements Login {
+        }
+    }
+
+    /** Checks a user name and secret, throttled per user and address. */
+    Login login(String username, String secret, String remoteAddress) {
+        String address = remoteAddress == null ? "" : remoteAddress;
+        long locked = throttle.lockedFor(username, address);
+        if (locked > 0) {
+            return new Login.Locked("too many failed logins for '" + username + "' from " + address
+                    + "; try again in " + locked + " s", locked);
+        }
+        Optional<Identities.Authenticated> who = identities.authenticate(username, secret);
+        if (who.isEmpty()) {
+            throttle.failed(username, address);
+            LOG.warn("failed login for '{}' from {}", printable(username), address);
+            return new Login.Failed("invalid username or password");
+        }
+        throttle.succeeded(username, address);
+        return new Login.Ok(who.get());
+    }
+
+    /** Decodes {@code Basic base64(user:secret)}; null when malformed. */
+    static String[] basic(String authorization) {
+        try {
+            String decoded = new String(Base64.getDecoder().decode(authorization.substring(6).trim()),
+                    StandardCharsets.UTF_8);
+            int colon = decoded.indexOf(':');
+            return colon < 0 ? null : new String[] {decoded.substring(0, colon), decoded.substring(colon + 1)};
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    static boolean hasScheme(String authorization, String scheme) {
+        return authorization.length() > scheme.length()
+                && authorization.regionMatches(true, 0, scheme + " ", 0, scheme.length() + 1);
+    }
+
+    /** A user name as it may appear in a log line: bounded, without control characters. */
+    static String printable(String username) {
+        String s = username.length() > 64 ? username.substring(0, 64) + "…" : username;
+        return s.replaceAll("\\p{Cntrl}", "?");
+    }
+
+    // ---- the token endpoint ----
+
+    /**
+     * A request to the token endpoint: {@code GET} (credentials in {@code authorization}, Basic or none) or the OAuth2
+     * form of {@code POST} ({@code grantType} password or refresh_token).
+     */
+    public record TokenRequest(String grantType, String authorization, String username, String password,
+                               String refreshToken, List<String> scopes, String service, boolean offline,
+                               String remoteAddress) {
+        @Override
+        public String toString() { // never print credentials
+            return "TokenRequest[" + (grantType == null ? "GET" : grantType) + ", scopes=" + scopes + "]";
+        }
+    }
+
+    /** The token endpoint's answer: a JSON body with 200, or an error. */
+    public sealed interface TokenResponse {
+        record Issued(Map<String, Object> body) implements TokenResponse {
+            @Override
+            public String toString() {
+                return "Issued[...]";
+            }
+        }
+
+        /** status 400 (bad request), 401 (bad credentials) or 429 (locked out). */
+        record Error(int status, String code, String message, long retryAfterSeconds) implements TokenResponse {
+        }
+    }
+
+    public TokenResponse token(TokenRequest request) {
+        if (request.service() != null && !request.service().isEmpty() && !request.service().equals(config.service())) {
+            return new TokenResponse.Error(400, "UNSUPPORTED", "unknown service '" + request.service()
+                    + "'; this registry's service is '" + config.service() + "'", 0);
+        }
+        Principal principal;
+        Long appTokenId = null;
+        String refreshToken = null;
+        boolean wantRefresh;
+        if (request.grantType() == null) {
+            wantRefresh = request.offline();
+            String authorization = request.authorization();
+            if (authorization == null || authorization.isBlank()) {
+                principal = Principal.ANONYMOUS;
+            } else if (hasScheme(authorization, "Basic")) {
+                String[] userSecret = basic(authorization);
+                if (userSecret == null) {
+                    return new TokenResponse.Error(401, "UNAUTHORIZED", "malformed Basic credentials", 0);
+                }
+                Login login = login(userSecret[0], userSecret[1], request.remoteAddress());
+                switch (login) {
+                    case Login.Ok ok -> {
+                        principal = ok.who().principal();
+                        appTokenId = ok.who().appTokenId();
+                    }
+                    case Login.Failed f -> {
+                        return new TokenResponse.Error(401, "UNAUTHORIZED", f.message(), 0);
+                    }
+                    case Login.Locked l -> {
+                        return new TokenResponse.Error(429, "TOOMANYREQUESTS", l.message(), l.retryAfterSeconds());
+                    }
+                }
+            } else {
+                return new TokenResponse.Error(401, "UNAUTHORIZED", "the token endpoint takes Basic credentials", 0);
+            }
+        } else if (request.grantType().equals("password")) {
+            wantRefresh = true;
+            if (request.username() == null || request.password() == null) {
+                return new TokenResponse.Error(400, "UNSUPPORTED", "grant_type=password needs username and password", 0);
+            }
+            Login login = login(request.username(), request.password(), request.remoteAddress());
+            switch (login) {
+                case Login.Ok ok -> {
+                    principal = ok.who().principal();
+                    appTokenId = ok.who().appTokenId();
+                }
+                case Login.Failed f -> {
+                    return new TokenResponse.Error(401, "UNAUTHORIZED", f.message(), 0);
+                }
+                case Login.Locked l -> {
+                    return new TokenResponse.Error(429, "TOOMANYREQUESTS", l.message(), l.retryAfterSeconds());
+                }
+            }
+        } else if (request.grantType().equals("refresh_token")) {
+            wantRefresh = false;
+            Optional<Principal.User> user = identities.refresh(request.refreshToken());
+            if (user.isEmpty()) {
+                return new TokenResponse.Error(401, "UNAUTHORIZED", "invalid or revoked refresh token", 0);
+            }
+            principal = user.get();
+            refreshToken = request.refreshToken();
+        } else {
+            return new TokenResponse.Error(400, "UNSUPPORTED", "unsupported grant_type '" + request.grantType()
+                    + "' (password or refresh_token)", 0);
+        }
+
+        List<Scope> granted = policy.grant(principal, Scope.parseAll(request.scopes()));
+        Tokens.Issued issued = tokens.issue(principal.name(), granted);
+        if (wantRefresh && principal instanceof Principal.User user) {
+            refreshToken = identities.createRefreshToken(user, appTokenId);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("token", issued.token());
+        body.put("access_token", issued.token());
+        body.put("expires_in", issued.expiresIn());
+        body.put("issued_at", issued.issuedAt().toString());
+        if (refreshToken != null) {
+            body.put("refresh_token", refreshToken);
+        }
+        List<String> scopeTexts = new ArrayList<>();
+        granted.forEach(s -> scopeTexts.add(s.toString()));
+        if (request.grantType() != null) {
+            body.put("scope", String.join(" ", scopeTexts));
+        }
+        return new TokenResponse.Issued(body);
+    }
+}

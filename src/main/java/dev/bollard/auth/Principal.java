@@ -1,0 +1,40 @@
+package dev.bollard.auth;
+
+import dev.bollard.metadata.RepositoryFilter;
+
+/** Who is asking: nobody, a user, or a robot account ({@code owner+name}). */
+public sealed interface Principal {
+    /** The name in tokens' {@code sub} and in logs: empty for anonymous. */
+    String name();
+
+    /** Which repositories this principal may see in the catalog. */
+    RepositoryFilter visible(boolean anonymousPull);
+
+    record Anonymous() implements Principal {
+        @Override
+        public String name() {
+            return "";
+        }
+
+        @Override
+        public RepositoryFilter visible(boolean anonymousPull) {
+            return anonymousPull ? new RepositoryFilter(false, true, null, null) : RepositoryFilter.NONE;
+        }
+    }
+
+    record User(long id, String name, boolean superuser) implements Principal {
+        @Override
+        public RepositoryFilter visible(boolean anonymousPull) {
+            return superuser ? RepositoryFilter.ALL : new RepositoryFilter(false, true, id, null);
+        }
+    }
+
+    record Robot(long id, long ownerId, String name) implements Principal {
+        @Override
+        public RepositoryFilter visible(boolean anonymousPull) {
+            return new RepositoryFilter(false, true, null, id);
+        }
+    }
+
+    Principal ANONYMOUS = new Anonymous();
+}

@@ -1,0 +1,363 @@
+package dev.bollard.cli;
+
+import dev.bollard.auth.Identities;
+import dev.bollard.auth.SigningKeys;
+import dev.bollard.config.BollardConfig;
+import dev.bollard.config.ConfigException;
+import dev.bollard.metadata.Database;
+import java.io.BufferedReader;
+import java.io.Console;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * Administration of identities, grants and signing keys, straight on the metadata database. With the embedded H2
+ * database, run them while the registry is stopped (H2 lets one process open its file).
+ */
+final class AdminCommands {
+    private AdminCommands() {
+    }
+
+    /** Opens the database of the configuration, runs the work, reports problems as one line. */
+    abstract static class DbCommand implements Callable<Integer> {
+        @CommandLine.Mixin
+        Main.ConfigOptionsMixin options;
+
+        abstract void run(Database db) throws Exception;
+
+        @Override
+        public Integer call() {
+            BollardConfig config;
+            try {
+                config = options.options.load();
+            } catch (ConfigException e) {
+                System.err.println("bollard: " + e.getMessage());
+                return 2;
+            }
+            Database db;
+            try {
+                db = Database.open(config.database());
+            } catch (RuntimeException e) {
+                String why = String.valueOf(e.getMessage());
+                System.err.println("bollard: cannot open the database " + config.database().url() + ": "
+                        + why.lines().findFirst().orElse(why)
+                        + (why.contains("already in use") || why.contains("locked")
+                        ? "\n  (is the registry running? Stop it first: the embedded database admits one process)" : ""));
+                return 1;
+            }
+            try (db) {
+                run(db);
+                return 0;
+            } catch (IllegalArgumentException e) {
+                System.err.println("bollard: " + e.getMessage());
+                return 1;
+            } catch (Exception e) {
+                System.err.println("bollard: " + e);
+                return 1;
+            }
+        }
+    }
+
+    /** How a command gets a new password: from standard input, by prompting twice, or generated and printed once. */
+    static final class PasswordSource {
+        @Option(names = "--password-stdin", description = "read the password from the first line of standard input")
+        boolean stdin;
+
+        @Option(names = "--generate-password", description = "generate a random password and print it once")
+        boolean generate;
+
+        /** The password, and whether it was generated (and must be printed). */
+        String read() throws IOException {
+            if (stdin && generate) {
+                throw new IllegalArgumentException("choose --password-stdin or --generate-password, not both");
+            }
+            if (generate) {
+                return null;
+            }
+            Console console = System.console();
+            if (stdin || console == null) {
+                String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+                if (line == null || line.isEmpty()) {
+                    throw new IllegalArgumentException("no password on standard input (or use --generate-password)");
+                }
+                return line;
+            }
+            char[] first = console.readPassword("Password: ");
+            char[] second = console.readPassword("Repeat password: ");
+            if (first == null || second == null || !Arrays.equals(first, second)) {
+                throw new IllegalArgumentException("the passwords differ");
+            }
+            return new String(first);
+        }
+    }
+
+    @Command(name = "user", description = "Manage users and their application tokens.",
+            subcommands = {UserCreate.class, UserResetPassword.class, UserList.class, TokenCreate.class, TokenRevoke.class})
+    static final class UserCommand extends CommandGroup {
+    }
+
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a user (the password is "
+            + "prompted for, read from standard input, or generated and printed once).")
+    static final class UserCreate extends DbCommand {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--superuser", description = "may do everything, everywhere")
+        boolean superuser;
+
+        @CommandLine.Mixin
+        PasswordSource password;
+
+        @Override
+        void run(Database db) throws Exception {
+            String pw = password.read();
+            boolean generated = pw == null;
+            if (generated) {
+                pw = Identities.generatePassword();
+            }
+            new Identities(db).createUser(name, pw, superuser);
+            System.out.println("created " + (superuser ? "superuser " : "user ") + name);
+            if (generated) {
+                System.out.println("password (shown once): " + pw);
+            }
+        }
+    }
+
+    @Command(name = "reset-password", mixinStandardHelpOptions = true,
+            description = "Set a new password (prompted, from standard input, or generated); revokes refresh tokens.")
+    static final class UserResetPassword extends DbCommand {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @CommandLine.Mixin
+        PasswordSource password;
+
+        @Override
+        void run(Database db) throws Exception {
+            String pw = password.read();
+            boolean generated = pw == null;
+            if (generated) {
+                pw = Identities.generatePassword();
+            }
+            new Identities(db).resetPassword(name, pw);
+            System.out.println("password of " + name + " changed");
+            if (generated) {
+                System.out.println("password (shown once): " + pw);
+            }
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List users.")
+    static final class UserList extends DbCommand {
+        @Override
+        void run(Database db) {
+            new Identities(db).users().forEach(System.out::println);
+        }
+    }
+
+    @Command(name = "create-token", mixinStandardHelpOptions = true,
+            description = "Create an application token for a user (a password replacement for clients); printed once.")
+    static final class TokenCreate extends DbCommand {
+        @Parameters(index = "0", paramLabel = "USER")
+        String user;
+
+        @Parameters(index = "1", paramLabel = "TOKEN-NAME")
+        String tokenName;
+
+        @Override
+        void run(Database db) {
+            String token = new Identities(db).createAppToken(user, tokenName);
+            System.out.println("application token '" + tokenName + "' of " + user + " (shown once):");
+            System.out.println(token);
+        }
+    }
+
+    @Command(name = "revoke-token", mixinStandardHelpOptions = true, description = "Revoke an application token.")
+    static final class TokenRevoke extends DbCommand {
+        @Parameters(index = "0", paramLabel = "USER")
+        String user;
+
+        @Parameters(index = "1", paramLabel = "TOKEN-NAME")
+        String tokenName;
+
+        @Override
+        void run(Database db) {
+            if (!new Identities(db).revokeAppToken(user, tokenName)) {
+                throw new IllegalArgumentException(user + " has no application token '" + tokenName + "'");
+            }
+            System.out.println("revoked");
+        }
+    }
+
+    @Command(name = "org", description = "Manage organizations.", subcommands = {OrgCreate.class, OrgMember.class})
+    static final class OrgCommand extends CommandGroup {
+    }
+
+    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create an organization.")
+    static final class OrgCreate extends DbCommand {
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Option(names = "--owner", required = true, paramLabel = "USER", description = "its first owner")
+        String owner;
+
+        @Override
+        void run(Database db) {
+            new Identities(db).createOrganization(name, owner);
+            System.out.println("created organization " + name + " owned by " + owner);
+        }
+    }
+
+    @Command(name = "member", mixinStandardHelpOptions = true,
+            description = "Add a user to an organization, or change their role (owner, admin, member).")
+    static final class OrgMember extends DbCommand {
+        @Parameters(index = "0", paramLabel = "ORG")
+        String org;
+
+        @Parameters(index = "1", paramLabel = "USER")
+        String user;
+
+        @Option(names = "--role", defaultValue = "member", description = "owner, admin or member (default member)")
+        String role;
+
+        @Override
+        void run(Database db) {
+            new Identities(db).setMember(org, user, role);
+            System.out.println(user + " is " + role + " of " + org);
+        }
+    }
+
+    @Command(name = "robot", description = "Manage robot accounts (OWNER+NAME).",
+            subcommands = {RobotCreate.class, RobotRegenerate.class, RobotDelete.class})
+    static final class RobotCommand extends CommandGroup {
+    }
+
+    @Command(name = "create", mixinStandardHelpOptions = true,
+            description = "Create robot OWNER+NAME owned by a user or organization; its token is printed once.")
+    static final class RobotCreate extends DbCommand {
+        @Parameters(index = "0", paramLabel = "OWNER")
+        String owner;
+
+        @Parameters(index = "1", paramLabel = "NAME")
+        String name;
+
+        @Override
+        void run(Database db) {
+            String token = new Identities(db).createRobot(owner, name);
+            System.out.println("robot " + owner + "+" + name + ", token (shown once):");
+            System.out.println(token);
+        }
+    }
+
+    @Command(name = "regenerate", mixinStandardHelpOptions = true,
+            description = "Replace a robot's token (the old one stops working); the new one is printed once.")
+    static final class RobotRegenerate extends DbCommand {
+        @Parameters(index = "0", paramLabel = "OWNER+NAME")
+        String robot;
+
+        @Override
+        void run(Database db) {
+            String token = new Identities(db).regenerateRobotToken(robot);
+            System.out.println("new token of " + robot + " (shown once):");
+            System.out.println(token);
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a robot and its grants.")
+    static final class RobotDelete extends DbCommand {
+        @Parameters(index = "0", paramLabel = "OWNER+NAME")
+        String robot;
+
+        @Override
+        void run(Database db) {
+            new Identities(db).deleteRobot(robot);
+            System.out.println("deleted " + robot);
+        }
+    }
+
+    @Command(name = "repo", description = "Repository permissions and visibility.",
+            subcommands = {RepoGrant.class, RepoRevoke.class, RepoVisibility.class})
+    static final class RepoCommand extends CommandGroup {
+    }
+
+    @Command(name = "grant", mixinStandardHelpOptions = true,
+            description = "Grant read, write or admin on a repository to a robot (OWNER+NAME) or a user.")
+    static final class RepoGrant extends DbCommand {
+        @Parameters(index = "0", paramLabel = "REPOSITORY")
+        String repository;
+
+        @Parameters(index = "1", paramLabel = "GRANTEE")
+        String grantee;
+
+        @Parameters(index = "2", paramLabel = "ROLE", description = "read, write or admin")
+        String role;
+
+        @Override
+        void run(Database db) {
+            new Identities(db).grant(repository, grantee, role);
+            System.out.println(grantee + " may " + role + " " + repository);
+        }
+    }
+
+    @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Remove a grant.")
+    static final class RepoRevoke extends DbCommand {
+        @Parameters(index = "0", paramLabel = "REPOSITORY")
+        String repository;
+
+        @Parameters(index = "1", paramLabel = "GRANTEE")
+        String grantee;
+
+        @Override
+        void run(Database db) {
+            System.out.println(new Identities(db).revoke(repository, grantee) ? "revoked" : "there was no such grant");
+        }
+    }
+
+    @Command(name = "visibility", mixinStandardHelpOptions = true,
+            description = "Make a repository public (anyone may pull) or private (the default).")
+    static final class RepoVisibility extends DbCommand {
+        @Parameters(index = "0", paramLabel = "REPOSITORY")
+        String repository;
+
+        @Parameters(index = "1", paramLabel = "public|private")
+        String visibility;
+
+        @Override
+        void run(Database db) {
+            if (!visibility.equals("public") && !visibility.equals("private")) {
+                throw new IllegalArgumentException("visibility is public or private, not '" + visibility + "'");
+            }
+            new Identities(db).setVisibility(repository, visibility.equals("public"));
+            System.out.println(repository + " is " + visibility);
+        }
+    }
+
+    @Command(name = "keys", description = "Token signing keys.", subcommands = {KeysRotate.class, KeysList.class})
+    static final class KeysCommand extends CommandGroup {
+    }
+
+    @Command(name = "rotate", mixinStandardHelpOptions = true, description = "Create a new signing key; the old one "
+            + "keeps verifying tokens for 2 hours.")
+    static final class KeysRotate extends DbCommand {
+        @Override
+        void run(Database db) {
+            System.out.println("new signing key " + new SigningKeys(db, Clock.systemUTC()).rotate());
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the signing keys.")
+    static final class KeysList extends DbCommand {
+        @Override
+        void run(Database db) {
+            new SigningKeys(db, Clock.systemUTC()).describe().forEach(System.out::println);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.bollard.http;
+
+import dev.bollard.oci.ErrorCode;
+import java.io.IOException;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The front of the server: gives every request an id, measures it, and routes {@code /v2} to the distribution
+ * API (and its token endpoint), {@code /metrics}, {@code /healthz} and {@code /readyz} to themselves.
+ */
+final class RootHandler extends Handler.Wrapper {
+
+    /** Whether the node can serve: its database and blob store answer. */
+    interface Readiness {
+        boolean ready();
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(RootHandler.class);
+
+    private final TokenHandler tokens;
+    private final Observability observability;
+    private final Readiness readiness;
+
+    RootHandler(Handler distribution, TokenHandler tokens, Observability observability, Readiness readiness) {
+        super(distribution);
+        this.tokens = tokens;
+        this.observability = observability;
+        this.readiness = readiness;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+        Callback tracked = observability.track(request, response, callback);
+        String path = request.getHttpURI().getPath();
+        if (tokens != null && TokenHandler.handles(path)) {
+            request.setAttribute(Observability.ROUTE, "token");
+            Exchange ex = new Exchange(request, response, tracked);
+            try {
+                tokens.handle(ex);
+            } catch (RuntimeException | IOException e) {
+                LOG.error("{} {} failed", request.getMethod(), path, e);
+                if (!response.isCommitted()) {
+                    DistributionHandler.sendError(ex, 500, ErrorCode.UNKNOWN, "internal error; see the registry's log", null);
+                } else {
+                    tracked.failed(e);
+                }
+            }
+            return true;
+        }
+        if (path.equals("/v2") || path.startsWith("/v2/")) {
+            return super.handle(request, response, tracked);
+        }
+        Exchange ex = new Exchange(request, response, tracked);
+        switch (path) {
+            case "/healthz" -> {
+                request.setAttribute(Observability.ROUTE, "healthz");
+                ex.sendText(200, "ok\n");
+            }
+            case "/readyz" -> {
+                request.setAttribute(Observability.ROUTE, "readyz");
+                boolean ready = readiness.ready();
+                ex.sendText(ready ? 200 : 503, ready ? "ready\n" : "not ready: database or blob store unreachable\n");
+            }
+            case "/metrics" -> {
+                request.setAttribute(Observability.ROUTE, "metrics");
+                ex.sendBytes(200, "text/plain; version=0.0.4; charset=utf-8",
+                        observability.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            default -> ex.sendText(404, "not found: " + path + "\n");
+        }
+        return true;
+    }
+}

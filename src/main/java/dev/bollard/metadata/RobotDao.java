@@ -1,0 +1,44 @@
+package dev.bollard.metadata;
+
+import java.time.Instant;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+
+/** Robot accounts: owned by a user or an organization, one token each, stored as a hash. */
+public final class RobotDao {
+    private RobotDao() {
+    }
+
+    public record Robot(long id, long ownerId, String name, String tokenHash) {
+        @Override
+        public String toString() { // never print the hash
+            return "Robot[" + ownerId + "+" + name + "]";
+        }
+    }
+
+    public static long insert(Handle h, long ownerId, String name, String tokenHash) {
+        return h.createUpdate("""
+                        INSERT INTO robot (owner_id, name, token_hash, created_at) VALUES (:owner, :name, :hash, :now)""")
+                .bind("owner", ownerId).bind("name", name).bind("hash", tokenHash).bind("now", Instant.now())
+                .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+    }
+
+    public static Optional<Robot> find(Handle h, long ownerId, String name) {
+        return h.createQuery("SELECT id, owner_id, name, token_hash FROM robot WHERE owner_id = :owner AND name = :name")
+                .bind("owner", ownerId).bind("name", name)
+                .map((rs, ctx) -> new Robot(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4)))
+                .findOne();
+    }
+
+    public static void setTokenHash(Handle h, long id, String tokenHash) {
+        h.createUpdate("UPDATE robot SET token_hash = :hash WHERE id = :id").bind("hash", tokenHash).bind("id", id)
+                .execute();
+    }
+
+    /** Deletes the robot and its grants. */
+    public static boolean delete(Handle h, long id) {
+        h.createUpdate("DELETE FROM repository_grant WHERE grantee_type = 'robot' AND grantee_id = :id").bind("id", id)
+                .execute();
+        return h.createUpdate("DELETE FROM robot WHERE id = :id").bind("id", id).execute() > 0;
+    }
+}

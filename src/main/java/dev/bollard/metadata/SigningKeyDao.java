@@ -1,0 +1,45 @@
+package dev.bollard.metadata;
+
+import java.time.Instant;
+import java.util.List;
+import org.jdbi.v3.core.Handle;
+
+/** The keys that sign bearer tokens, as JWK JSON (private part included). */
+public final class SigningKeyDao {
+    private SigningKeyDao() {
+    }
+
+    public record SigningKey(String kid, String algorithm, String jwk, Instant createdAt, Instant retiredAt) {
+        @Override
+        public String toString() { // never print the private key
+            return "SigningKey[" + kid + " " + algorithm + ", created " + createdAt
+                    + (retiredAt == null ? "" : ", retired " + retiredAt) + "]";
+        }
+    }
+
+    public static void insert(Handle h, String kid, String algorithm, String jwk) {
+        h.createUpdate("""
+                        INSERT INTO signing_key (kid, algorithm, jwk, created_at) VALUES (:kid, :alg, :jwk, :now)""")
+                .bind("kid", kid).bind("alg", algorithm).bind("jwk", jwk).bind("now", Instant.now()).execute();
+    }
+
+    /** Keys not retired, or retired after {@code retiredAfter}; newest first. */
+    public static List<SigningKey> usable(Handle h, Instant retiredAfter) {
+        return h.createQuery("""
+                        SELECT kid, algorithm, jwk, created_at, retired_at FROM signing_key
+                        WHERE retired_at IS NULL OR retired_at > :after
+                        ORDER BY created_at DESC, kid""")
+                .bind("after", retiredAfter)
+                .map((rs, ctx) -> new SigningKey(rs.getString(1), rs.getString(2), rs.getString(3),
+                        rs.getObject(4, java.time.OffsetDateTime.class).toInstant(),
+                        rs.getObject(5, java.time.OffsetDateTime.class) == null ? null
+                                : rs.getObject(5, java.time.OffsetDateTime.class).toInstant()))
+                .list();
+    }
+
+    /** Retires every key still signing. */
+    public static int retireActive(Handle h) {
+        return h.createUpdate("UPDATE signing_key SET retired_at = :now WHERE retired_at IS NULL")
+                .bind("now", Instant.now()).execute();
+    }
+}

@@ -1,0 +1,183 @@
+package dev.bollard.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.bollard.testing.TestRegistry;
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real clients against a registry with access control: skopeo and podman log in (password on stdin), push and pull
+ * through the 401 → token endpoint → bearer flow, with a password, an application token and a robot token; and are
+ * refused without credentials or with someone else's. Skipped where the tools are missing.
+ */
+class AuthClientsTest {
+    @TempDir
+    Path dir;
+
+    record Run(int exit, String output) {
+        boolean ok() {
+            return exit == 0;
+        }
+    }
+
+    private Run run(String stdin, List<String> command) throws IOException, InterruptedException {
+        Path tmp = Files.createDirectories(dir.resolve(".tmp"));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+        pb.environment().put("TMPDIR", tmp.toString());
+        pb.environment().put("REGISTRY_AUTH_FILE", dir.resolve("no-default-auth.json").toString());
+        if (stdin == null) {
+            pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        }
+        Process p = pb.start();
+        if (stdin != null) {
+            try (OutputStream in = p.getOutputStream()) {
+                in.write((stdin + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return new Run(-1, "timed out: " + String.join(" ", command));
+        }
+        return new Run(p.exitValue(), "$ " + String.join(" ", command) + "\n" + new String(out, StandardCharsets.UTF_8));
+    }
+
+    private Run run(String... command) throws IOException, InterruptedException {
+        return run(null, List.of(command));
+    }
+
+    private static boolean onPath(String tool) {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(d, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void ok(Run r) {
+        assertThat(r.ok()).as(r.output()).isTrue();
+    }
+
+    /** An OCI layout with image {@code :v1} holding one file, made by umoci. */
+    private Path layout() throws Exception {
+        Path layout = dir.resolve("layout");
+        Path file = Files.writeString(dir.resolve("hello.txt"), "hello from an authenticated push\n");
+        ok(run("umoci", "init", "--layout", layout.toString()));
+        ok(run("umoci", "new", "--image", layout + ":v1"));
+        ok(run("umoci", "insert", "--rootless", "--image", layout + ":v1", file.toString(), "/hello.txt"));
+        return layout;
+    }
+
+    @Test
+    void skopeoWithPasswordApplicationTokenAndRobotToken() throws Exception {
+        Assumptions.assumeTrue(onPath("skopeo") && onPath("umoci"), "skopeo or umoci not installed");
+        Path layout = layout();
+        try (TestRegistry registry = TestRegistry.startWithAuth(dir.resolve("data"))) {
+            Identities ids = new Identities(registry.server().database());
+            ids.createUser("alice", "alice-password", false);
+            ids.createUser("bob", "bob-password", false);
+            String app = ids.createAppToken("alice", "laptop");
+            String robot = ids.createRobot("alice", "ci");
+            ids.grant("alice/robot-app", "alice+ci", "write");
+            String host = registry.hostPort();
+            String authfile = dir.resolve("auth.json").toString();
+            String src = "oci:" + layout + ":v1";
+
+            // Without credentials: refused, and the error says why.
+            Run anonymous = run("skopeo", "copy", "--dest-tls-verify=false", src, "docker://" + host + "/alice/app:v1");
+            assertThat(anonymous.ok()).as(anonymous.output()).isFalse();
+            // c/image words a 401 to HEAD (no body) as "denied: requested access to the resource is denied".
+            assertThat(anonymous.output().toLowerCase()).containsAnyOf("unauthorized", "authentication required", "denied");
+
+            // skopeo login, then push and pull with the stored credentials.
+            Run badLogin = run("wrong-password", List.of("skopeo", "login", "--tls-verify=false", "--authfile", authfile,
+                    "-u", "alice", "--password-stdin", host));
+            assertThat(badLogin.ok()).as(badLogin.output()).isFalse();
+            ok(run("alice-password", List.of("skopeo", "login", "--tls-verify=false", "--authfile", authfile,
+                    "-u", "alice", "--password-stdin", host)));
+            ok(run("skopeo", "copy", "--dest-tls-verify=false", "--authfile", authfile, src,
+                    "docker://" + host + "/alice/app:v1"));
+            ok(run("skopeo", "copy", "--src-tls-verify=false", "--authfile", authfile,
+                    "docker://" + host + "/alice/app:v1", "oci:" + dir.resolve("pulled-password") + ":v1"));
+            ok(run("skopeo", "list-tags", "--tls-verify=false", "--authfile", authfile, "docker://" + host + "/alice/app"));
+
+            // --dest-creds / --src-creds with an application token.
+            ok(run("skopeo", "copy", "--dest-tls-verify=false", "--dest-creds", "alice:" + app, src,
+                    "docker://" + host + "/alice/by-token:v1"));
+            ok(run("skopeo", "copy", "--src-tls-verify=false", "--src-creds", "alice:" + app,
+                    "docker://" + host + "/alice/by-token:v1", "oci:" + dir.resolve("pulled-token") + ":v1"));
+
+            // A robot with write on one repository: pushes and pulls it, nothing else.
+            ok(run("skopeo", "copy", "--dest-tls-verify=false", "--dest-creds", "alice+ci:" + robot, src,
+                    "docker://" + host + "/alice/robot-app:v1"));
+            ok(run("skopeo", "copy", "--src-tls-verify=false", "--src-creds", "alice+ci:" + robot,
+                    "docker://" + host + "/alice/robot-app:v1", "oci:" + dir.resolve("pulled-robot") + ":v1"));
+            Run robotElsewhere = run("skopeo", "copy", "--dest-tls-verify=false", "--dest-creds", "alice+ci:" + robot,
+                    src, "docker://" + host + "/alice/app:v2");
+            assertThat(robotElsewhere.ok()).as(robotElsewhere.output()).isFalse();
+
+            // Another user: may not read alice's private repository.
+            Run bob = run("skopeo", "inspect", "--tls-verify=false", "--creds", "bob:bob-password",
+                    "docker://" + host + "/alice/app:v1");
+            assertThat(bob.ok()).as(bob.output()).isFalse();
+            assertThat(bob.output().toLowerCase()).containsAnyOf("denied", "unauthorized");
+
+            // Public: anonymous pull works, anonymous push does not.
+            ids.setVisibility("alice/app", true);
+            ok(run("skopeo", "inspect", "--tls-verify=false", "--no-creds", "docker://" + host + "/alice/app:v1"));
+            Run anonymousPush = run("skopeo", "copy", "--dest-tls-verify=false", "--dest-no-creds", src,
+                    "docker://" + host + "/alice/app:v3");
+            assertThat(anonymousPush.ok()).as(anonymousPush.output()).isFalse();
+        }
+    }
+
+    private List<String> podman(String... args) {
+        List<String> cmd = new ArrayList<>(List.of("podman", "--root", dir.resolve("podman-root").toString(),
+                "--runroot", dir.resolve("podman-runroot").toString(), "--storage-driver", "vfs",
+                "--tmpdir", dir.resolve("podman-tmp").toString(), "--cgroup-manager", "cgroupfs",
+                "--events-backend", "none"));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    @Test
+    void podmanLogsInPushesAndPulls() throws Exception {
+        Assumptions.assumeTrue(onPath("podman") && onPath("skopeo") && onPath("umoci"), "podman, skopeo or umoci not installed");
+        Run works = run(null, podman("images"));
+        Assumptions.assumeTrue(works.ok(), () -> "podman cannot run here (before any registry is involved):\n" + works.output());
+        Path layout = layout();
+        try (TestRegistry registry = TestRegistry.startWithAuth(dir.resolve("data"))) {
+            Identities ids = new Identities(registry.server().database());
+            ids.createUser("alice", "alice-password", false);
+            String host = registry.hostPort();
+            String authfile = dir.resolve("podman-auth.json").toString();
+            ok(run("skopeo", "copy", "--dest-tls-verify=false", "--dest-creds", "alice:alice-password",
+                    "oci:" + layout + ":v1", "docker://" + host + "/alice/seed:v1"));
+
+            Run anonymousPull = run(null, podman("pull", "--tls-verify=false", "--authfile", authfile,
+                    host + "/alice/seed:v1"));
+            assertThat(anonymousPull.ok()).as(anonymousPull.output()).isFalse();
+
+            ok(run("alice-password", podman("login", "--tls-verify=false", "--authfile", authfile, "-u", "alice",
+                    "--password-stdin", host)));
+            ok(run(null, podman("pull", "--tls-verify=false", "--authfile", authfile, host + "/alice/seed:v1")));
+            ok(run(null, podman("tag", host + "/alice/seed:v1", host + "/alice/pushed:v1")));
+            ok(run(null, podman("push", "--tls-verify=false", "--authfile", authfile, host + "/alice/pushed:v1")));
+            ok(run("skopeo", "inspect", "--tls-verify=false", "--creds", "alice:alice-password",
+                    "docker://" + host + "/alice/pushed:v1"));
+            ok(run(null, podman("logout", "--authfile", authfile, host)));
+        }
+    }
+}

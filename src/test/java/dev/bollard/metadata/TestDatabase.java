@@ -1,0 +1,64 @@
+package dev.bollard.metadata;
+
+import dev.bollard.config.BollardConfig;
+import dev.bollard.testing.PostgresServer;
+import java.nio.file.Path;
+
+/**
+ * A fresh, empty metadata database for one test, on one of the two databases Bollard supports. The only part of
+ * the metadata tests that differs between H2 and PostgreSQL.
+ */
+interface TestDatabase extends AutoCloseable {
+
+    /** How Bollard would be configured to use this database, with a pool of at most {@code maxPoolSize}. */
+    BollardConfig.Database config(int maxPoolSize);
+
+    /** Removes the database (after every pool on it is closed). */
+    @Override
+    void close();
+
+    /** An embedded H2 file database under {@code dir}, as Bollard's default configuration has it. */
+    static TestDatabase h2(Path dir) {
+        String url = "jdbc:h2:file:" + dir.resolve("db").resolve("bollard");
+        return new TestDatabase() {
+            @Override
+            public BollardConfig.Database config(int maxPoolSize) {
+                return new BollardConfig.Database(url, "", "", maxPoolSize);
+            }
+
+            @Override
+            public void close() {
+                // the directory is a @TempDir
+            }
+
+            @Override
+            public String toString() {
+                return "H2 " + url;
+            }
+        };
+    }
+
+    /**
+     * A new database on the PostgreSQL server the tests share, owned by an ordinary role with a password. Aborts
+     * the test (skipped, with the reason) when PostgreSQL is not installed.
+     */
+    static TestDatabase postgres() {
+        PostgresServer.Db db = PostgresServer.shared().createDatabase();
+        return new TestDatabase() {
+            @Override
+            public BollardConfig.Database config(int maxPoolSize) {
+                return new BollardConfig.Database(db.url(), db.username(), db.password(), maxPoolSize);
+            }
+
+            @Override
+            public void close() {
+                db.drop();
+            }
+
+            @Override
+            public String toString() {
+                return "PostgreSQL " + db.url();
+            }
+        };
+    }
+}
