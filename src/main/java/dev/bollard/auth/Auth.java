@@ -95,6 +95,57 @@ public final class Auth {
         return new Login.Ok(who.get());
     }
 
+    /** The outcome of a web sign-in: a user, or why not, in words a person reads. */
+    public sealed interface SignIn {
+        record Ok(Principal.User user) implements SignIn {
+        }
+
+        record Refused(String message) implements SignIn {
+        }
+    }
+
+    /**
+     * Signs a person in with their user name and password (the web UI), through the same checks and throttle as
+     * every other login. Robot tokens and application tokens are for clients: they do not sign in to the UI.
+     */
+    public SignIn signIn(String username, String password, String remoteAddress) {
+        if (username == null || password == null || username.isBlank() || password.isEmpty()) {
+            return new SignIn.Refused("Enter your user name and password.");
+        }
+        return switch (login(username.trim(), password, remoteAddress)) {
+            case Login.Ok ok when ok.who().principal() instanceof Principal.User user && ok.who().appTokenId() == null ->
+                    new SignIn.Ok(user);
+            case Login.Ok ok -> new SignIn.Refused("Robot accounts and application tokens are for registry clients; "
+                    + "sign in with a user's password.");
+            case Login.Failed f -> new SignIn.Refused("The user name or password is not right.");
+            case Login.Locked l -> new SignIn.Refused("Too many failed sign-ins for this user from your address. "
+                    + "Try again in " + Math.max(1, (l.retryAfterSeconds() + 59) / 60) + " minute(s).");
+        };
+    }
+
+    /** The user with this id as they are now (their superuser flag may have changed); empty when deleted. */
+    public Optional<Principal.User> user(long id) {
+        return identities.user(id);
+    }
+
+    /** Whether the principal may do {@code action} (PULL, PUSH, DELETE) on the repository: the registry's own rule. */
+    public boolean allows(Principal principal, String repository, Action action) {
+        return policy.level(principal, repository).allows(action);
+    }
+
+    /** Whether the principal administers the repository (its settings, visibility and permissions). */
+    public boolean administers(Principal principal, String repository) {
+        return policy.level(principal, repository) == Level.ADMIN;
+    }
+
+    /**
+     * The principal's role in a namespace: {@code owner} for superusers and for a user's own namespace, the
+     * membership role ({@code owner}, {@code admin}, {@code member}) in an organization, else empty.
+     */
+    public Optional<String> namespaceRole(Principal principal, String namespace) {
+        return identities.namespaceRole(principal, namespace);
+    }
+
     /** Decodes {@code Basic base64(user:secret)}; null when malformed. */
     static String[] basic(String authorization) {
         try {

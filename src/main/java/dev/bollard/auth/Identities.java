@@ -90,8 +90,7 @@ public final class Identities {
             throw new IllegalArgumentException("role must be owner, admin or member, not '" + role + "'");
         }
         db.inTransaction(h -> {
-            AccountDao.Account org = AccountDao.find(h, organization).filter(a -> !a.isUser())
-                    .orElseThrow(() -> new IllegalArgumentException("no organization '" + organization + "'"));
+            AccountDao.Account org = requireOrganization(h, organization);
             AccountDao.putMember(h, org.id(), requireUser(h, user).id(), role);
             return null;
         });
@@ -185,6 +184,79 @@ public final class Identities {
             GrantDao.setVisibility(h, RepositoryDao.findOrCreate(h, repository), isPublic);
             return null;
         });
+    }
+
+    /** Removes a user from an organization; the last owner stays (an organization always has one). */
+    public void removeMember(String organization, String user) {
+        db.inTransaction(h -> {
+            AccountDao.Account org = requireOrganization(h, organization);
+            AccountDao.Account member = requireUser(h, user);
+            boolean owner = AccountDao.memberRole(h, org.id(), member.id()).filter("owner"::equals).isPresent();
+            if (owner && AccountDao.members(h, org.id()).stream().filter(m -> m.role().equals("owner")).count() <= 1) {
+                throw new IllegalArgumentException("cannot remove " + user + ", the last owner of " + organization
+                        + "; make someone else an owner first");
+            }
+            AccountDao.removeMember(h, org.id(), member.id());
+            return null;
+        });
+    }
+
+    // ---- listings ----
+
+    /** Every user, with their superuser flag, by name. */
+    public List<AccountDao.Account> userAccounts() {
+        return db.read(h -> AccountDao.list(h, "user"));
+    }
+
+    /** Every organization's name. */
+    public List<String> organizations() {
+        return db.read(h -> AccountDao.names(h, "org"));
+    }
+
+    /** Whether {@code name} is an organization (not a user, not unknown). */
+    public boolean isOrganization(String name) {
+        return db.read(h -> AccountDao.find(h, name)).filter(a -> !a.isUser()).isPresent();
+    }
+
+    /** The organizations a user belongs to, with the user's role in each. */
+    public List<AccountDao.Membership> memberships(String user) {
+        return db.read(h -> AccountDao.memberships(h, requireUser(h, user).id()));
+    }
+
+    public List<AccountDao.Member> members(String organization) {
+        return db.read(h -> AccountDao.members(h, requireOrganization(h, organization).id()));
+    }
+
+    /** The robots a user or an organization owns (short names). */
+    public List<RobotDao.Listed> robots(String owner) {
+        return db.read(h -> RobotDao.list(h, AccountDao.find(h, owner)
+                .orElseThrow(() -> new IllegalArgumentException("no user or organization '" + owner + "'")).id()));
+    }
+
+    /** The explicit grants on a repository; empty when it does not exist. */
+    public List<GrantDao.Listed> grants(String repository) {
+        return db.read(h -> RepositoryDao.findId(h, repository).map(id -> GrantDao.list(h, id)).orElse(List.of()));
+    }
+
+    /** A user as they are now, by id; empty when deleted. */
+    public Optional<Principal.User> user(long id) {
+        return db.read(h -> AccountDao.findById(h, id)).filter(AccountDao.Account::isUser)
+                .map(a -> new Principal.User(a.id(), a.name(), a.superuser()));
+    }
+
+    /**
+     * The principal's role in a namespace: {@code owner} for superusers and for a user's own namespace, the member
+     * role in an organization; empty otherwise (robots and anonymous callers have none).
+     */
+    public Optional<String> namespaceRole(Principal principal, String namespace) {
+        if (!(principal instanceof Principal.User user)) {
+            return Optional.empty();
+        }
+        if (user.superuser() || user.name().equals(namespace)) {
+            return Optional.of("owner");
+        }
+        return db.read(h -> AccountDao.find(h, namespace).filter(a -> !a.isUser())
+                .flatMap(org -> AccountDao.memberRole(h, org.id(), user.id())));
     }
 
     // ---- authentication ----
@@ -294,6 +366,11 @@ public final class Identities {
     private static AccountDao.Account requireUser(org.jdbi.v3.core.Handle h, String name) {
         return AccountDao.find(h, name).filter(AccountDao.Account::isUser)
                 .orElseThrow(() -> new IllegalArgumentException("no user '" + name + "'"));
+    }
+
+    private static AccountDao.Account requireOrganization(org.jdbi.v3.core.Handle h, String name) {
+        return AccountDao.find(h, name).filter(a -> !a.isUser())
+                .orElseThrow(() -> new IllegalArgumentException("no organization '" + name + "'"));
     }
 
     private static RobotDao.Robot requireRobot(org.jdbi.v3.core.Handle h, String fullName) {

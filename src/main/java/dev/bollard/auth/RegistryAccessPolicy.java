@@ -108,7 +108,7 @@ final class RegistryAccessPolicy implements AccessPolicy {
         }
     }
 
-    private Level level(Principal principal, String repository) {
+    Level level(Principal principal, String repository) {
         return db.read(h -> Permissions.of(h, principal, repository, config.anonymousPull()));
     }
 

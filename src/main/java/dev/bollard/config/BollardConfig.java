@@ -8,7 +8,7 @@ import java.time.Duration;
  * YAML file, {@code BOLLARD_*} environment variables and command-line flags, in that order of precedence.
  */
 public record BollardConfig(Path dataDir, Server server, Storage storage, Database database, Uploads uploads,
-                            Registry registry, Auth auth) {
+                            Registry registry, Auth auth, Ui ui) {
 
     /** Where the HTTP server listens. */
     public record Server(String host, int port) {
@@ -49,9 +49,21 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
         }
     }
 
+    /**
+     * The web UI at {@code /}: on or off, and how long a sign-in lasts (idle, and at most). It needs access control
+     * ({@code auth.enabled}); without it there is nobody to sign in.
+     */
+    public record Ui(boolean enabled, Duration sessionIdleTimeout, Duration sessionMaxAge) {
+    }
+
     /** This configuration with other auth settings. */
     public BollardConfig withAuth(Auth other) {
-        return new BollardConfig(dataDir, server, storage, database, uploads, registry, other);
+        return new BollardConfig(dataDir, server, storage, database, uploads, registry, other, ui);
+    }
+
+    /** This configuration with other web UI settings. */
+    public BollardConfig withUi(Ui other) {
+        return new BollardConfig(dataDir, server, storage, database, uploads, registry, auth, other);
     }
 
     /** The embedded defaults with all data under {@code dataDir}, listening on {@code host:port}. */

@@ -49,6 +49,9 @@ public final class ConfigLoader {
         k.put("auth.token-expiry", new String[] {"5m", "lifetime of the bearer tokens issued"});
         k.put("auth.max-login-failures", new String[] {"10", "failed logins per user and address before a lockout"});
         k.put("auth.lockout", new String[] {"15m", "how long a user is locked out from an address after too many failures"});
+        k.put("ui.enabled", new String[] {"true", "serve the web UI at / (needs auth.enabled)"});
+        k.put("ui.session-idle-timeout", new String[] {"1h", "a web UI sign-in ends after this long without a request"});
+        k.put("ui.session-max-age", new String[] {"12h", "a web UI sign-in ends this long after it began, however used"});
         KEYS = Collections.unmodifiableMap(k);
     }
 
@@ -187,6 +190,10 @@ public final class ConfigLoader {
             int maxFailures = integer("auth.max-login-failures", values.get("auth.max-login-failures"), 1, 1_000_000, problems);
             Duration lockout = duration("auth.lockout", problems);
 
+            boolean uiEnabled = bool("ui.enabled", problems);
+            Duration sessionIdle = duration("ui.session-idle-timeout", problems);
+            Duration sessionMax = duration("ui.session-max-age", problems);
+
             if (!problems.isEmpty()) {
                 throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", problems));
             }
@@ -197,7 +204,8 @@ public final class ConfigLoader {
                     new BollardConfig.Uploads(staging, expiry, cleanup),
                     new BollardConfig.Registry(deleteEnabled, maxManifest),
                     new BollardConfig.Auth(authEnabled, anonymousPull, service, issuer, realm, tokenExpiry, maxFailures,
-                            lockout));
+                            lockout),
+                    new BollardConfig.Ui(uiEnabled, sessionIdle, sessionMax));
         }
 
         /**

@@ -2,7 +2,9 @@ package dev.bollard.http;
 
 import dev.bollard.auth.AccessPolicy;
 import dev.bollard.auth.Auth;
+import dev.bollard.auth.WebSessions;
 import dev.bollard.config.BollardConfig;
+import dev.bollard.http.ui.UiHandler;
 import dev.bollard.metadata.Database;
 import dev.bollard.registry.Registry;
 import dev.bollard.storage.FilesystemBlobStore;
@@ -74,10 +76,15 @@ public final class BollardServer implements AutoCloseable {
             jetty.addConnector(connector);
             AccessPolicy policy = AccessPolicy.OPEN;
             TokenHandler tokens = null;
+            UiHandler ui = null;
             if (config.auth().enabled()) {
                 Auth auth = new Auth(database, config.auth());
                 policy = auth.policy();
                 tokens = new TokenHandler(auth);
+                if (config.ui().enabled()) {
+                    ui = new UiHandler(registry, auth, new WebSessions(database, auth, config.ui().sessionIdleTimeout(),
+                            config.ui().sessionMaxAge()));
+                }
             } else {
                 LOG.warn("auth.enabled is false: anyone who can reach {}:{} may push, pull and delete",
                         config.server().host(), config.server().port());
@@ -87,7 +94,7 @@ public final class BollardServer implements AutoCloseable {
             DistributionHandler distribution = new DistributionHandler(registry, policy,
                     config.registry().maxManifestBytes(), observability);
             RootHandler.Readiness readiness = () -> database.isReachable() && store.isReachable();
-            jetty.setHandler(new GracefulHandler(new RootHandler(distribution, tokens, observability, readiness)));
+            jetty.setHandler(new GracefulHandler(new RootHandler(distribution, tokens, observability, readiness, ui)));
             jetty.setStopTimeout(Duration.ofSeconds(30).toMillis());
             jetty.start();
 

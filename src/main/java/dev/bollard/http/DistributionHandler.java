@@ -144,6 +144,7 @@ final class DistributionHandler extends Handler.Abstract {
         return switch (decision) {
             case AccessDecision.Allow allow -> {
                 ex.visible = allow.visible();
+                ex.principal = allow.principal();
                 yield true;
             }
             case AccessDecision.Challenge c -> {
@@ -452,7 +453,8 @@ final class DistributionHandler extends Handler.Abstract {
 
     private void putManifest(Exchange ex, RepositoryName repository, Reference reference) throws IOException {
         byte[] body = readLimited(ex, maxManifestBytes);
-        PushedManifest pushed = registry.manifests().put(repository, reference, ex.header("Content-Type"), body);
+        PushedManifest pushed = registry.manifests().put(repository, reference, ex.header("Content-Type"), body,
+                "anonymous".equals(ex.principal) ? null : ex.principal);
         ex.setHeader("Location", "/v2/" + repository + "/manifests/" + pushed.digest());
         ex.setHeader("Docker-Content-Digest", pushed.digest().toString());
         pushed.subject().ifPresent(s -> ex.setHeader("OCI-Subject", s.toString()));

@@ -17,9 +17,9 @@ import org.eclipse.jetty.util.Fields;
 
 /**
  * One HTTP request and its response, with the blocking helpers the endpoints use. Handlers run on virtual
- * threads, so blocking reads and writes are the plain way to stream.
+ * threads, so blocking reads and writes are the plain way to stream. Public for the web UI's package.
  */
-final class Exchange {
+public final class Exchange {
     static final ObjectMapper JSON = new ObjectMapper();
 
     final Request request;
@@ -28,6 +28,8 @@ final class Exchange {
     private Fields query;
     /** The repositories the caller may see, as the access decision found (the catalog's filter). */
     dev.bollard.metadata.RepositoryFilter visible = dev.bollard.metadata.RepositoryFilter.ALL;
+    /** Who the access decision let in ("anonymous" when nobody signed in); null before the decision. */
+    String principal;
 
     Exchange(Request request, Response response, Callback callback) {
         this.request = request;
@@ -35,7 +37,7 @@ final class Exchange {
         this.callback = callback;
     }
 
-    String method() {
+    public String method() {
         return request.getMethod();
     }
 
@@ -43,7 +45,7 @@ final class Exchange {
         return "HEAD".equals(request.getMethod());
     }
 
-    String header(String name) {
+    public String header(String name) {
         return request.getHeaders().get(name);
     }
 
@@ -60,7 +62,7 @@ final class Exchange {
         return values;
     }
 
-    String query(String name) {
+    public String query(String name) {
         if (query == null) {
             query = Request.extractQueryParameters(request);
         }
@@ -107,12 +109,12 @@ final class Exchange {
         }
     }
 
-    void setHeader(String name, String value) {
+    public void setHeader(String name, String value) {
         response.getHeaders().put(name, value);
     }
 
     /** Sends a response without a body. */
-    void sendEmpty(int status) {
+    public void sendEmpty(int status) {
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0L);
         response.write(true, null, callback);
@@ -123,15 +125,83 @@ final class Exchange {
     }
 
     /** Sends {@code body}, or only its headers for HEAD. */
-    void sendBytes(int status, String contentType, byte[] body) {
+    public void sendBytes(int status, String contentType, byte[] body) {
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, (long) body.length);
         response.write(true, isHead() ? null : ByteBuffer.wrap(body), callback);
     }
 
-    void sendText(int status, String text) {
+    public void sendText(int status, String text) {
         sendBytes(status, "text/plain; charset=utf-8", text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Adds a header that may repeat (Set-Cookie). */
+    public void addHeader(String name, String value) {
+        response.getHeaders().add(name, value);
+    }
+
+    /** The request's path, still percent-encoded. */
+    public String path() {
+        return request.getHttpURI().getPath();
+    }
+
+    /** The request's query string, still percent-encoded, or null. */
+    public String rawQuery() {
+        return request.getHttpURI().getQuery();
+    }
+
+    /** The value of a cookie the request sent, or null. */
+    public String cookie(String name) {
+        for (org.eclipse.jetty.http.HttpCookie c : Request.getCookies(request)) {
+            if (c.getName().equals(name)) {
+                return c.getValue();
+            }
+        }
+        return null;
+    }
+
+    /** Whether the request came over TLS (cookies are then marked Secure). */
+    public boolean isSecure() {
+        return request.isSecure();
+    }
+
+    /** The address the request came from. */
+    public String remoteAddress() {
+        return Request.getRemoteAddr(request);
+    }
+
+    /**
+     * The url-encoded form of a POST, each name with its values in order; null when the body is larger than
+     * {@code maxBytes}, not a form, or malformed.
+     */
+    public java.util.Map<String, List<String>> form(int maxBytes) throws IOException {
+        String type = header("Content-Type");
+        if (type != null && !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
+            return null;
+        }
+        byte[] body;
+        try (InputStream in = body()) {
+            body = in.readNBytes(maxBytes + 1);
+        }
+        if (body.length > maxBytes) {
+            return null;
+        }
+        java.util.Map<String, List<String>> form = new java.util.LinkedHashMap<>();
+        for (String pair : new String(body, StandardCharsets.UTF_8).split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            try {
+                String k = java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                String v = eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                form.computeIfAbsent(k, x -> new ArrayList<>()).add(v);
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+        }
+        return form;
     }
 
     /** Writes a part of the body and waits until it is written; the buffer may be reused afterwards. */

@@ -1,5 +1,6 @@
 package dev.bollard.http;
 
+import dev.bollard.http.ui.UiHandler;
 import dev.bollard.oci.ErrorCode;
 import java.io.IOException;
 import org.eclipse.jetty.server.Handler;
@@ -11,7 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The front of the server: gives every request an id, measures it, and routes {@code /v2} to the distribution
- * API (and its token endpoint), {@code /metrics}, {@code /healthz} and {@code /readyz} to themselves.
+ * API (and its token endpoint), {@code /metrics}, {@code /healthz} and {@code /readyz} to themselves, and the web
+ * UI's pages (when it is on) to the UI.
  */
 final class RootHandler extends Handler.Wrapper {
 
@@ -25,12 +27,15 @@ final class RootHandler extends Handler.Wrapper {
     private final TokenHandler tokens;
     private final Observability observability;
     private final Readiness readiness;
+    private final UiHandler ui;
 
-    RootHandler(Handler distribution, TokenHandler tokens, Observability observability, Readiness readiness) {
+    RootHandler(Handler distribution, TokenHandler tokens, Observability observability, Readiness readiness,
+                UiHandler ui) {
         super(distribution);
         this.tokens = tokens;
         this.observability = observability;
         this.readiness = readiness;
+        this.ui = ui;
     }
 
     @Override
@@ -71,7 +76,14 @@ final class RootHandler extends Handler.Wrapper {
                 ex.sendBytes(200, "text/plain; version=0.0.4; charset=utf-8",
                         observability.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
             }
-            default -> ex.sendText(404, "not found: " + path + "\n");
+            default -> {
+                if (ui != null && UiHandler.handles(path)) {
+                    request.setAttribute(Observability.ROUTE, "ui");
+                    ui.handle(ex);
+                } else {
+                    ex.sendText(404, "not found: " + path + "\n");
+                }
+            }
         }
         return true;
     }

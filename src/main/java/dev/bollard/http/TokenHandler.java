@@ -54,7 +54,7 @@ final class TokenHandler {
                         "true".equalsIgnoreCase(query.getValue("offline_token")), remote);
             }
             case "POST" -> {
-                Map<String, List<String>> form = form(ex);
+                Map<String, List<String>> form = ex.form(MAX_FORM_BYTES);
                 if (form == null) {
                     DistributionHandler.sendError(ex, 400, ErrorCode.UNSUPPORTED,
                             "expected an application/x-www-form-urlencoded body of at most " + MAX_FORM_BYTES + " bytes", null);
@@ -83,35 +83,5 @@ final class TokenHandler {
     private static String first(Map<String, List<String>> form, String key) {
         List<String> v = form.get(key);
         return v == null || v.isEmpty() ? null : v.getFirst();
-    }
-
-    /** The url-encoded form of a POST; null when too large or not a form. */
-    private static Map<String, List<String>> form(Exchange ex) throws IOException {
-        String type = ex.header("Content-Type");
-        if (type != null && !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
-            return null;
-        }
-        byte[] body;
-        try (InputStream in = ex.body()) {
-            body = in.readNBytes(MAX_FORM_BYTES + 1);
-        }
-        if (body.length > MAX_FORM_BYTES) {
-            return null;
-        }
-        Map<String, List<String>> form = new LinkedHashMap<>();
-        for (String pair : new String(body, StandardCharsets.UTF_8).split("&")) {
-            if (pair.isEmpty()) {
-                continue;
-            }
-            int eq = pair.indexOf('=');
-            try {
-                String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-                String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-                form.computeIfAbsent(k, x -> new ArrayList<>()).add(v);
-            } catch (IllegalArgumentException e) {
-                return null;
-            }
-        }
-        return form;
     }
 }

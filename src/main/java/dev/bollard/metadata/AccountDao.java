@@ -74,4 +74,42 @@ public final class AccountDao {
         return h.createQuery("SELECT name FROM account WHERE kind = :kind ORDER BY name").bind("kind", kind)
                 .mapTo(String.class).list();
     }
+
+    /** A user in an organization with a role. */
+    public record Member(String user, String role) {
+    }
+
+    /** The members of an organization: owners first, then admins, then members, each by name. */
+    public static List<Member> members(Handle h, long orgId) {
+        return h.createQuery("""
+                        SELECT a.name, om.role FROM org_member om JOIN account a ON a.id = om.user_id
+                        WHERE om.org_id = :org
+                        ORDER BY CASE om.role WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, a.name""")
+                .bind("org", orgId).map((rs, ctx) -> new Member(rs.getString(1), rs.getString(2))).list();
+    }
+
+    public static boolean removeMember(Handle h, long orgId, long userId) {
+        return h.createUpdate("DELETE FROM org_member WHERE org_id = :org AND user_id = :user")
+                .bind("org", orgId).bind("user", userId).execute() > 0;
+    }
+
+    /** An organization a user belongs to, with the user's role in it. */
+    public record Membership(String organization, String role) {
+    }
+
+    /** The organizations the user is a member of, by name. */
+    public static List<Membership> memberships(Handle h, long userId) {
+        return h.createQuery("""
+                        SELECT o.name, om.role FROM org_member om JOIN account o ON o.id = om.org_id
+                        WHERE om.user_id = :user ORDER BY o.name""")
+                .bind("user", userId).map((rs, ctx) -> new Membership(rs.getString(1), rs.getString(2))).list();
+    }
+
+    /** Every account of {@code kind} with its superuser flag, by name. */
+    public static List<Account> list(Handle h, String kind) {
+        return h.createQuery("SELECT " + COLUMNS + " FROM account WHERE kind = :kind ORDER BY name").bind("kind", kind)
+                .map((rs, ctx) -> new Account(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        rs.getBoolean(5)))
+                .list();
+    }
 }

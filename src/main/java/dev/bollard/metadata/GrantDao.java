@@ -1,5 +1,6 @@
 package dev.bollard.metadata;
 
+import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 
@@ -46,5 +47,25 @@ public final class GrantDao {
                         WHERE repository_id = :repo AND grantee_type = :type AND grantee_id = :grantee""")
                 .bind("repo", repositoryId).bind("type", granteeType).bind("grantee", granteeId)
                 .mapTo(String.class).findOne();
+    }
+
+    /** A grant as people read it: the grantee's name ({@code owner+name} for a robot), its type and the role. */
+    public record Listed(String grantee, String granteeType, String role) {
+    }
+
+    /** The grants on a repository to users and robots, by grantee name. */
+    public static List<Listed> list(Handle h, long repositoryId) {
+        return h.createQuery("""
+                        SELECT a.name, g.grantee_type, g.role FROM repository_grant g
+                        JOIN account a ON g.grantee_type = 'user' AND a.id = g.grantee_id
+                        WHERE g.repository_id = :repo
+                        UNION ALL
+                        SELECT o.name || '+' || rb.name, g.grantee_type, g.role FROM repository_grant g
+                        JOIN robot rb ON g.grantee_type = 'robot' AND rb.id = g.grantee_id
+                        JOIN account o ON o.id = rb.owner_id
+                        WHERE g.repository_id = :repo
+                        ORDER BY 1""")
+                .bind("repo", repositoryId)
+                .map((rs, ctx) -> new Listed(rs.getString(1), rs.getString(2), rs.getString(3))).list();
     }
 }

@@ -1,6 +1,7 @@
 package dev.bollard.metadata;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 
@@ -40,5 +41,16 @@ public final class RobotDao {
         h.createUpdate("DELETE FROM repository_grant WHERE grantee_type = 'robot' AND grantee_id = :id").bind("id", id)
                 .execute();
         return h.createUpdate("DELETE FROM robot WHERE id = :id").bind("id", id).execute() > 0;
+    }
+
+    /** Names (without the owner's) of the robots an account owns, and when each was created. */
+    public record Listed(String name, Instant createdAt) {
+    }
+
+    public static List<Listed> list(Handle h, long ownerId) {
+        return h.createQuery("SELECT name, created_at FROM robot WHERE owner_id = :owner ORDER BY name")
+                .bind("owner", ownerId)
+                .map((rs, ctx) -> new Listed(rs.getString(1), rs.getObject(2, java.time.OffsetDateTime.class).toInstant()))
+                .list();
     }
 }

@@ -23,6 +23,11 @@ public final class TagDao {
      * no advisory lock is needed.
      */
     public static void set(Handle h, long repositoryId, String tag, String digest) {
+        set(h, repositoryId, tag, digest, null);
+    }
+
+    /** As {@link #set(Handle, long, String, String)}, recording who pushed ({@code pushedBy}, null: nobody known). */
+    public static void set(Handle h, long repositoryId, String tag, String digest, String pushedBy) {
         Optional<String> current = takeRow(h, repositoryId, tag, digest);
         if (current.isPresent() && current.get().equals(digest)) {
             return;
@@ -34,9 +39,10 @@ public final class TagDao {
         Instant now = nowAfterHistory(h, repositoryId, tag);
         endHistory(h, repositoryId, tag, now);
         h.createUpdate("""
-                        INSERT INTO tag_history (repository_id, name, manifest_digest, lifetime_start)
-                        VALUES (:r, :t, :d, :now)""")
-                .bind("r", repositoryId).bind("t", tag).bind("d", digest).bind("now", now).execute();
+                        INSERT INTO tag_history (repository_id, name, manifest_digest, lifetime_start, pushed_by)
+                        VALUES (:r, :t, :d, :now, :by)""")
+                .bind("r", repositoryId).bind("t", tag).bind("d", digest).bind("now", now).bind("by", pushedBy)
+                .execute();
     }
 
     /**
@@ -127,5 +133,45 @@ public final class TagDao {
         return h.createQuery("SELECT name FROM tag WHERE repository_id = :r AND name > :last ORDER BY name LIMIT :limit")
                 .bind("r", repositoryId).bind("last", last == null ? "" : last).bind("limit", limit)
                 .mapTo(String.class).list();
+    }
+
+    /** A current tag: the manifest it points at, since when, and who pushed that (null: not recorded). */
+    public record Current(String name, String digest, Instant since, String pushedBy) {
+    }
+
+    /** The repository's tags by name, each with the history row of its current assignment. */
+    public static List<Current> current(Handle h, long repositoryId) {
+        return h.createQuery("""
+                        SELECT t.name, t.manifest_digest, COALESCE(th.lifetime_start, t.updated_at), th.pushed_by
+                        FROM tag t
+                        LEFT JOIN tag_history th ON th.repository_id = t.repository_id AND th.name = t.name
+                                                 AND th.lifetime_end IS NULL
+                        WHERE t.repository_id = :r
+                        ORDER BY t.name""")
+                .bind("r", repositoryId)
+                .map((rs, ctx) -> new Current(rs.getString(1), rs.getString(2), instant(rs, 3), rs.getString(4)))
+                .list();
+    }
+
+    /** One assignment of a tag; {@code end} is null while it lasts. */
+    public record HistoryEntry(String name, String digest, Instant start, Instant end, String pushedBy) {
+    }
+
+    /** The history of one tag ({@code tag} null: of every tag of the repository), newest first, at most {@code limit}. */
+    public static List<HistoryEntry> history(Handle h, long repositoryId, String tag, int limit) {
+        return h.createQuery("""
+                        SELECT name, manifest_digest, lifetime_start, lifetime_end, pushed_by FROM tag_history
+                        WHERE repository_id = :r AND (:all OR name = :t)
+                        ORDER BY lifetime_start DESC, id DESC
+                        LIMIT :limit""")
+                .bind("r", repositoryId).bind("all", tag == null).bind("t", tag == null ? "" : tag).bind("limit", limit)
+                .map((rs, ctx) -> new HistoryEntry(rs.getString(1), rs.getString(2), instant(rs, 3), instant(rs, 4),
+                        rs.getString(5)))
+                .list();
+    }
+
+    private static Instant instant(java.sql.ResultSet rs, int column) throws java.sql.SQLException {
+        java.time.OffsetDateTime t = rs.getObject(column, java.time.OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
     }
 }

@@ -56,6 +56,12 @@ public final class Manifests {
      * either the manifest, its references and the tag are all stored, or nothing is.
      */
     public PushedManifest put(RepositoryName repository, Reference reference, String contentType, byte[] body) {
+        return put(repository, reference, contentType, body, null);
+    }
+
+    /** As {@link #put(RepositoryName, Reference, String, byte[])}, recording {@code pushedBy} in the tag's history. */
+    public PushedManifest put(RepositoryName repository, Reference reference, String contentType, byte[] body,
+                              String pushedBy) {
         Manifest manifest;
         try {
             manifest = ManifestParser.parse(body, contentType);
@@ -86,7 +92,7 @@ public final class Manifests {
             ManifestDao.insertIfAbsent(h, repositoryId, digest.toString(), manifest.mediaType(),
                     manifest.effectiveArtifactType(), subject.map(Digest::toString).orElse(null), body, blobs, children);
             if (reference instanceof Reference.ByTag t) {
-                TagDao.set(h, repositoryId, t.tag().value(), digest.toString());
+                TagDao.set(h, repositoryId, t.tag().value(), digest.toString(), pushedBy);
             }
             return null;
         });

@@ -10,12 +10,14 @@ public final class Registry {
     private final Blobs blobs;
     private final Manifests manifests;
     private final Listings listings;
+    private final RepositoryBrowser browser;
 
     public Registry(Database db, BlobStore store, BollardConfig.Registry config) {
         this.uploads = new BlobUploads(db, store);
         this.blobs = new Blobs(db, store, config.deleteEnabled());
         this.manifests = new Manifests(db, config.deleteEnabled());
         this.listings = new Listings(db);
+        this.browser = new RepositoryBrowser(db, store);
     }
 
     public BlobUploads uploads() {
@@ -32,5 +34,10 @@ public final class Registry {
 
     public Listings listings() {
         return listings;
+    }
+
+    /** What the web UI shows about repositories, tags and images. */
+    public RepositoryBrowser browser() {
+        return browser;
     }
 }

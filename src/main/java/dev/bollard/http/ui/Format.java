@@ -1,0 +1,101 @@
+package dev.bollard.http.ui;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+
+/** How the templates write sizes, times, digests and links. */
+public final class Format {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
+            .withZone(ZoneOffset.UTC);
+
+    private Format() {
+    }
+
+    /** 1536 → "1.5 KiB". */
+    public static String size(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+        double v = bytes;
+        int unit = -1;
+        while (v >= 1024 && unit < units.length - 1) {
+            v /= 1024;
+            unit++;
+        }
+        return String.format(java.util.Locale.ROOT, v < 10 ? "%.1f %s" : "%.0f %s", v, units[unit]);
+    }
+
+    /** An absolute time in UTC, to the minute. */
+    public static String time(Instant t) {
+        return t == null ? "" : TIME.format(t);
+    }
+
+    /** The same time in the ISO form a {@code <time datetime>} wants. */
+    public static String iso(Instant t) {
+        return t == null ? "" : t.toString();
+    }
+
+    /** "3 minutes ago", "2 days ago". */
+    public static String ago(Instant t) {
+        if (t == null) {
+            return "never";
+        }
+        Duration d = Duration.between(t, Instant.now());
+        if (d.isNegative() || d.toSeconds() < 60) {
+            return "just now";
+        }
+        if (d.toMinutes() < 60) {
+            return plural(d.toMinutes(), "minute") + " ago";
+        }
+        if (d.toHours() < 48) {
+            return plural(d.toHours(), "hour") + " ago";
+        }
+        return plural(d.toDays(), "day") + " ago";
+    }
+
+    private static String plural(long n, String unit) {
+        return n + " " + unit + (n == 1 ? "" : "s");
+    }
+
+    /** {@code sha256:0123456789ab…}: the algorithm and the first 12 hex digits, as people compare digests. */
+    public static String shortDigest(String digest) {
+        if (digest == null) {
+            return "";
+        }
+        int colon = digest.indexOf(':');
+        return colon >= 0 && digest.length() > colon + 13 ? digest.substring(0, colon + 13) : digest;
+    }
+
+    /** A short name for a media type: "OCI image", "Docker manifest list"… */
+    public static String kind(String mediaType) {
+        if (mediaType == null) {
+            return "";
+        }
+        return switch (mediaType) {
+            case "application/vnd.oci.image.manifest.v1+json" -> "OCI image";
+            case "application/vnd.oci.image.index.v1+json" -> "OCI index";
+            case "application/vnd.docker.distribution.manifest.v2+json" -> "Docker image";
+            case "application/vnd.docker.distribution.manifest.list.v2+json" -> "Docker manifest list";
+            default -> mediaType;
+        };
+    }
+
+    /** A path segment or query value, percent-encoded. */
+    public static String url(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    /** A repository name in a URL path: its components encoded, the slashes kept. */
+    public static String repoPath(String repository) {
+        StringBuilder b = new StringBuilder("/repo");
+        for (String part : repository.split("/")) {
+            b.append('/').append(url(part));
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,253 @@
+package dev.bollard.http.ui;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.bollard.auth.Identities;
+import dev.bollard.config.BollardConfig;
+import dev.bollard.testing.TestRegistry;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The web UI at the HTTP level, without a browser: sign-in and its cookies, CSRF protection of every kind of form,
+ * session expiry and sign-out, and who may see which page (anonymous callers are sent to sign in; a user outside an
+ * organization gets "not found" in words, a member without the role "not allowed"). The registry's own routes stay
+ * as they were.
+ */
+class UiHttpTest {
+    @TempDir
+    static Path dir;
+    static TestRegistry registry;
+    static Identities identities;
+
+    @BeforeAll
+    static void start() throws Exception {
+        BollardConfig config = BollardConfig.defaults(dir, "127.0.0.1", 0);
+        registry = TestRegistry.startWithAuth(config.withUi(new BollardConfig.Ui(true, Duration.ofSeconds(3),
+                Duration.ofHours(1))));
+        identities = new Identities(registry.server().database());
+        identities.createUser("root", "root-password", true);
+        identities.createUser("alice", "alice-password", false);
+        identities.createUser("bob", "bob-password", false);
+        identities.createUser("carol", "carol-password", false);
+        identities.createOrganization("acme", "alice");
+        identities.setMember("acme", "carol", "member");
+        identities.setVisibility("acme/app", false); // an empty private repository
+    }
+
+    @AfterAll
+    static void stop() {
+        registry.close();
+    }
+
+    private UiClient client() {
+        return new UiClient(registry.baseUri());
+    }
+
+    @Test
+    void anonymousCallersAreSentToSignInAndBack() throws Exception {
+        UiClient anonymous = client();
+        for (String page : List.of("/", "/repositories", "/repo/acme/app", "/repo/acme/app/-/settings", "/org/acme",
+                "/settings", "/admin")) {
+            HttpResponse<String> r = anonymous.get(page);
+            assertThat(r.statusCode()).as(page).isEqualTo(303);
+            String location = r.headers().firstValue("Location").orElseThrow();
+            assertThat(location).as(page).startsWith("/signin");
+            if (!page.equals("/")) {
+                assertThat(location).contains("next=" + java.net.URLEncoder.encode(page, "UTF-8").replace("+", "%20"));
+            }
+        }
+        HttpResponse<String> post = anonymous.postRaw("/org/acme", Map.of("action", "create-robot", "robot", "x"),
+                registry.baseUri().toString().replaceAll("/$", ""));
+        assertThat(post.statusCode()).isEqualTo(303);
+        assertThat(identities.robots("acme")).isEmpty();
+
+        HttpResponse<String> signin = anonymous.get("/signin?next=/org/acme");
+        assertThat(signin.statusCode()).isEqualTo(200);
+        assertThat(signin.body()).contains("<label for=\"username\">", "<label for=\"password\">",
+                "value=\"/org/acme\"");
+        HttpResponse<String> ok = anonymous.post("/signin", "username", "alice", "password", "alice-password",
+                "next", "/org/acme");
+        assertThat(ok.statusCode()).isEqualTo(303);
+        assertThat(ok.headers().firstValue("Location")).hasValue("/org/acme");
+    }
+
+    @Test
+    void signInSetsAStrictSessionCookieAndRefusesInWords() throws Exception {
+        UiClient c = client();
+        c.get("/signin");
+        HttpResponse<String> wrong = c.post("/signin", "username", "alice", "password", "not-her-password");
+        assertThat(wrong.statusCode()).isEqualTo(401);
+        assertThat(wrong.body()).contains("The user name or password is not right.").doesNotContain("Exception");
+        assertThat(c.cookies).doesNotContainKey(UiHandler.SESSION_COOKIE);
+
+        HttpResponse<String> ok = c.post("/signin", "username", "alice", "password", "alice-password",
+                "next", "https://evil.example/");
+        assertThat(ok.statusCode()).isEqualTo(303);
+        assertThat(ok.headers().firstValue("Location")).hasValue("/"); // no open redirect
+        String session = c.lastSetCookies.stream().filter(s -> s.startsWith(UiHandler.SESSION_COOKIE + "="))
+                .findFirst().orElseThrow();
+        assertThat(session).contains("HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=3600")
+                .doesNotContain("Secure"); // plain HTTP on loopback: a Secure cookie would never come back
+
+        HttpResponse<String> dashboard = c.get("/");
+        assertThat(dashboard.statusCode()).isEqualTo(200);
+        assertThat(dashboard.body()).contains("Signed in as <strong>alice</strong>", "acme");
+        assertThat(dashboard.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(
+                csp -> assertThat(csp).contains("default-src 'self'", "frame-ancestors 'none'"));
+    }
+
+    @Test
+    void robotsAndApplicationTokensDoNotSignIn() throws Exception {
+        String robotToken = identities.createRobot("acme", "signin");
+        String appToken = identities.createAppToken("bob", "signin-test");
+        for (String[] credentials : List.of(new String[] {"acme+signin", robotToken}, new String[] {"bob", appToken})) {
+            UiClient c = client();
+            c.get("/signin");
+            HttpResponse<String> r = c.post("/signin", "username", credentials[0], "password", credentials[1]);
+            assertThat(r.statusCode()).isEqualTo(401);
+            assertThat(r.body()).contains("are for registry clients");
+            assertThat(c.cookies).doesNotContainKey(UiHandler.SESSION_COOKIE);
+        }
+        identities.deleteRobot("acme+signin");
+    }
+
+    @Test
+    void everyFormNeedsTheSessionsCsrfTokenAndThisSitesOrigin() throws Exception {
+        UiClient alice = client().signIn("alice", "alice-password");
+        String origin = registry.baseUri().toString().replaceAll("/$", "");
+
+        HttpResponse<String> missing = alice.postRaw("/org/acme", Map.of("action", "create-robot", "robot", "forged"),
+                origin);
+        assertThat(missing.statusCode()).isEqualTo(403);
+        assertThat(missing.body()).contains("This form has expired or did not come from this page.");
+
+        HttpResponse<String> wrong = alice.postRaw("/org/acme", Map.of("_csrf", "guessed-token-value-000000000000",
+                "action", "create-robot", "robot", "forged"), origin);
+        assertThat(wrong.statusCode()).isEqualTo(403);
+
+        HttpResponse<String> foreign = alice.postRaw("/org/acme", Map.of("_csrf", alice.csrf, "action", "create-robot",
+                "robot", "forged"), "https://evil.example");
+        assertThat(foreign.statusCode()).isEqualTo(403);
+        assertThat(foreign.body()).contains("sent from another site");
+        assertThat(identities.robots("acme")).noneMatch(r -> r.name().equals("forged"));
+
+        // Another user's token does not do either.
+        UiClient carol = client().signIn("carol", "carol-password");
+        HttpResponse<String> crossed = alice.postRaw("/settings", Map.of("_csrf", carol.csrf, "action", "create-token",
+                "name", "forged"), origin);
+        assertThat(crossed.statusCode()).isEqualTo(403);
+        assertThat(identities.appTokens("alice")).doesNotContain("forged");
+
+        // The sign-in form is protected too (login CSRF): its token must match this browser's cookie.
+        UiClient fresh = client();
+        fresh.get("/signin");
+        HttpResponse<String> loginForged = fresh.postRaw("/signin", Map.of("_csrf", "not-the-cookie-value-00000000",
+                "username", "alice", "password", "alice-password"), origin);
+        assertThat(loginForged.statusCode()).isEqualTo(403);
+        assertThat(fresh.cookies).doesNotContainKey(UiHandler.SESSION_COOKIE);
+
+        HttpResponse<String> good = alice.post("/org/acme", "action", "create-robot", "robot", "real");
+        assertThat(good.statusCode()).isEqualTo(200);
+        assertThat(good.body()).contains("acme+real", "shown only once", "bollard_robot_");
+        identities.deleteRobot("acme+real");
+    }
+
+    @Test
+    void sessionsEndWhenIdleAndAtSignOut() throws Exception {
+        UiClient c = client().signIn("bob", "bob-password");
+        assertThat(c.get("/settings").statusCode()).isEqualTo(200);
+        Thread.sleep(4_000); // ui.session-idle-timeout is 3s here
+        HttpResponse<String> expired = c.get("/settings");
+        assertThat(expired.statusCode()).isEqualTo(303);
+        assertThat(expired.headers().firstValue("Location").orElseThrow()).startsWith("/signin");
+        assertThat(c.cookies).doesNotContainKey(UiHandler.SESSION_COOKIE);
+        Integer left = registry.server().database().read(h -> h.createQuery(
+                "SELECT COUNT(*) FROM ui_session s JOIN account a ON a.id = s.user_id WHERE a.name = 'bob'")
+                .mapTo(Integer.class).one());
+        assertThat(left).isZero();
+
+        c.signIn("bob", "bob-password");
+        String cookie = c.cookies.get(UiHandler.SESSION_COOKIE);
+        HttpResponse<String> out = c.post("/signout");
+        assertThat(out.statusCode()).isEqualTo(303);
+        // The old cookie, replayed, no longer signs anyone in.
+        UiClient replay = client();
+        replay.cookies.put(UiHandler.SESSION_COOKIE, cookie);
+        assertThat(replay.get("/settings").statusCode()).isEqualTo(303);
+    }
+
+    @Test
+    void pagesOfOthersAreNotFoundOrNotAllowedInWords() throws Exception {
+        UiClient bob = client().signIn("bob", "bob-password"); // in no organization
+        for (String page : List.of("/org/acme", "/repo/acme/app", "/repo/acme/app/-/settings", "/repo/acme/app/-/tag/v1")) {
+            HttpResponse<String> r = bob.get(page);
+            assertThat(r.statusCode()).as(page).isEqualTo(404);
+            assertThat(r.body()).as(page).containsAnyOf("or you may not see it", "or you are not a member")
+                    .doesNotContain("Exception", "at dev.bollard");
+        }
+        HttpResponse<String> admin = bob.get("/admin");
+        assertThat(admin.statusCode()).isEqualTo(403);
+        assertThat(admin.body()).contains("Only superusers may administer users.");
+        HttpResponse<String> list = bob.get("/repositories");
+        assertThat(list.body()).doesNotContain("href=\"/repo/acme/app\"");
+
+        UiClient carol = client().signIn("carol", "carol-password"); // member of acme: reads, manages nothing
+        assertThat(carol.get("/repo/acme/app").statusCode()).isEqualTo(200);
+        assertThat(carol.get("/repositories").body()).contains("href=\"/repo/acme/app\"");
+        assertThat(carol.get("/org/acme").body()).contains("your role: member").doesNotContain("Create robot");
+        HttpResponse<String> settings = carol.get("/repo/acme/app/-/settings");
+        assertThat(settings.statusCode()).isEqualTo(403);
+        assertThat(settings.body()).contains("Only administrators of acme/app may change its settings.");
+        HttpResponse<String> robot = carol.post("/org/acme", "action", "create-robot", "robot", "sneaky");
+        assertThat(robot.statusCode()).isEqualTo(403);
+        assertThat(identities.robots("acme")).noneMatch(r -> r.name().equals("sneaky"));
+
+        UiClient alice = client().signIn("alice", "alice-password"); // owner
+        assertThat(alice.get("/repo/acme/app/-/settings").statusCode()).isEqualTo(200);
+        assertThat(alice.get("/admin").statusCode()).isEqualTo(403);
+        UiClient root = client().signIn("root", "root-password");
+        assertThat(root.get("/admin").body()).contains("alice", "bob", "carol");
+        assertThat(root.get("/org/acme").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void badInputIsAnsweredInWords() throws Exception {
+        UiClient alice = client().signIn("alice", "alice-password");
+        HttpResponse<String> robot = alice.post("/org/acme", "action", "create-robot", "robot", "Not Valid!");
+        assertThat(robot.statusCode()).isEqualTo(400);
+        assertThat(robot.body()).contains("A robot name is 1 to 64 of a-z");
+        HttpResponse<String> org = alice.post("/orgs", "name", "alice");
+        assertThat(org.statusCode()).isEqualTo(200);
+        assertThat(org.body()).contains("The name 'alice' is taken by a user or an organization.");
+        HttpResponse<String> lastOwner = alice.post("/org/acme", "action", "remove-member", "user", "alice");
+        assertThat(lastOwner.body()).contains("Cannot remove alice, the last owner of acme");
+        assertThat(alice.get("/repo/acme/app/-/nothing").statusCode()).isEqualTo(404);
+        assertThat(alice.get("/repo/acme/app/-/manifest/sha256:nothex").body()).contains("is not a digest");
+        assertThat(alice.get("/repo/..%2Fetc").statusCode()).isEqualTo(404);
+        HttpResponse<String> xss = alice.get("/repositories?q=%3Cscript%3Ealert(1)%3C/script%3E");
+        assertThat(xss.body()).doesNotContain("<script>alert(1)</script>").contains("&lt;script&gt;");
+    }
+
+    @Test
+    void theRegistrysOwnRoutesStayAsTheyWere() throws Exception {
+        UiClient c = client();
+        assertThat(c.get("/v2/").statusCode()).isEqualTo(401);
+        assertThat(c.get("/healthz").statusCode()).isEqualTo(200);
+        assertThat(c.get("/metrics").statusCode()).isEqualTo(200);
+        assertThat(c.get("/no-such-thing").statusCode()).isEqualTo(404);
+        HttpResponse<String> htmx = c.get("/static/htmx.min.js");
+        assertThat(htmx.statusCode()).isEqualTo(200);
+        assertThat(htmx.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/javascript");
+        assertThat(htmx.body()).contains("htmx");
+        assertThat(c.get("/static/bollard.css").statusCode()).isEqualTo(200);
+        assertThat(c.get("/static/nothing.js").statusCode()).isEqualTo(404);
+    }
+}
