@@ -16,23 +16,26 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** Runs an external command with a timeout, stdin from /dev/null, stdout and stderr captured separately. */
-final class Exec {
+/**
+ * Runs an external command with a timeout, stdin from /dev/null, stdout and stderr captured separately. Public for
+ * the tests of other packages that drive real tools (the web UI's).
+ */
+public final class Exec {
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(90);
 
     /** What a finished (or timed-out) command did. */
-    record Result(List<String> command, int exitCode, boolean timedOut, Duration took, String stdout, String stderr) {
-        boolean ok() {
+    public record Result(List<String> command, int exitCode, boolean timedOut, Duration took, String stdout, String stderr) {
+        public boolean ok() {
             return !timedOut && exitCode == 0;
         }
 
         /** stdout and stderr together, for searching through debug logs. */
-        String output() {
+        public String output() {
             return stdout + "\n" + stderr;
         }
 
         /** The whole story for an assertion message. */
-        String describe() {
+        public String describe() {
             return "$ " + String.join(" ", command) + "\n"
                     + (timedOut ? "TIMED OUT after " + took.toMillis() + " ms" : "exit code " + exitCode + " after " + took.toMillis() + " ms")
                     + "\n--- stdout ---\n" + abbreviate(stdout) + "\n--- stderr ---\n" + abbreviate(stderr) + "\n---";
@@ -52,24 +55,24 @@ final class Exec {
      * @param workDir the working directory, and where TMPDIR points (so the tools keep their scratch files in the
      *                test's temp dir)
      */
-    Exec(Path workDir) {
+    public Exec(Path workDir) {
         this(workDir, Map.of());
     }
 
-    Exec(Path workDir, Map<String, String> extraEnv) {
+    public Exec(Path workDir, Map<String, String> extraEnv) {
         this.workDir = workDir;
         this.extraEnv = extraEnv;
     }
 
-    Result run(List<String> command) {
+    public Result run(List<String> command) {
         return run(DEFAULT_TIMEOUT, command);
     }
 
-    Result run(String... command) {
+    public Result run(String... command) {
         return run(List.of(command));
     }
 
-    Result run(Duration timeout, List<String> command) {
+    public Result run(Duration timeout, List<String> command) {
         ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Path tmp = workDir.resolve(".tmp");
@@ -115,7 +118,7 @@ final class Exec {
     }
 
     /** Runs the command and fails the test, with the full output, unless it exits 0. */
-    Result ok(List<String> command) {
+    public Result ok(List<String> command) {
         Result r = run(command);
         if (!r.ok()) {
             fail("command failed:\n" + r.describe());
@@ -123,18 +126,18 @@ final class Exec {
         return r;
     }
 
-    Result ok(String... command) {
+    public Result ok(String... command) {
         return ok(List.of(command));
     }
 
-    static List<String> concat(List<String> a, String... b) {
+    public static List<String> concat(List<String> a, String... b) {
         List<String> all = new ArrayList<>(a);
         all.addAll(List.of(b));
         return all;
     }
 
     /** Whether {@code tool} is an executable on PATH. */
-    static boolean onPath(String tool) {
+    public static boolean onPath(String tool) {
         String path = System.getenv("PATH");
         if (path == null) {
             return false;

@@ -6,24 +6,24 @@ import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 
 /** skopeo against a plain-HTTP registry on loopback. */
-final class Skopeo {
+public final class Skopeo {
     private final Exec exec;
 
-    Skopeo(Path workDir) {
+    public Skopeo(Path workDir) {
         this.exec = new Exec(workDir);
     }
 
-    static void assumeInstalled() {
+    public static void assumeInstalled() {
         Assumptions.assumeTrue(Exec.onPath("skopeo"),
                 "skopeo not installed: no `skopeo` on PATH (" + System.getenv("PATH") + "); .ci/run installs it in CI");
     }
 
-    Exec exec() {
+    public Exec exec() {
         return exec;
     }
 
     /** {@code skopeo [global…] copy --src-tls-verify=false --dest-tls-verify=false [args…]} */
-    Exec.Result copy(List<String> global, String... args) {
+    public Exec.Result copy(List<String> global, String... args) {
         List<String> cmd = new ArrayList<>(List.of("skopeo"));
         cmd.addAll(global);
         cmd.addAll(List.of("copy", "--src-tls-verify=false", "--dest-tls-verify=false"));
@@ -31,12 +31,12 @@ final class Skopeo {
         return exec.run(cmd);
     }
 
-    Exec.Result copy(String... args) {
+    public Exec.Result copy(String... args) {
         return copy(List.of(), args);
     }
 
     /** {@code skopeo [global…] <sub> --tls-verify=false [args…]} for inspect, list-tags and delete. */
-    Exec.Result cmd(List<String> global, String sub, String... args) {
+    public Exec.Result cmd(List<String> global, String sub, String... args) {
         List<String> cmd = new ArrayList<>(List.of("skopeo"));
         cmd.addAll(global);
         cmd.addAll(List.of(sub, "--tls-verify=false"));
@@ -44,7 +44,7 @@ final class Skopeo {
         return exec.run(cmd);
     }
 
-    Exec.Result cmd(String sub, String... args) {
+    public Exec.Result cmd(String sub, String... args) {
         return cmd(List.of(), sub, args);
     }
 }

@@ -1,0 +1,230 @@
+package dev.bollard.http.ui;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.bollard.auth.Identities;
+import dev.bollard.clients.Exec;
+import dev.bollard.clients.Skopeo;
+import dev.bollard.testing.TestRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The web UI in a real browser (Debian's headless Chromium through chromedriver and Selenium), as a new user drives
+ * it: sign in, create an organization and a robot account, give the robot write permission; push an image with
+ * skopeo using the robot's token; find it by searching; inspect its layers and build history; push again to move
+ * the tag and see both in the tag history. Screenshots of each step go to {@code target/ui-screenshots}
+ * (docs/ui.md shows copies). Skipped, with the reason, where Chromium, chromedriver, skopeo or umoci are missing.
+ */
+class UiBrowserTest {
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final Path SCREENSHOTS = Path.of("target", "ui-screenshots");
+
+    @TempDir
+    Path dir;
+    private TestRegistry registry;
+    private WebDriver browser;
+    private WebDriverWait wait;
+
+    @BeforeEach
+    void start() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "chromium or chromedriver not installed (" + CHROMIUM + ", " + CHROMEDRIVER + "); .ci/run installs "
+                        + "Debian's chromium and chromium-driver");
+        Skopeo.assumeInstalled();
+        Assumptions.assumeTrue(Exec.onPath("umoci"), "umoci not installed; .ci/run installs it");
+        registry = TestRegistry.startWithAuth(dir.resolve("data"));
+        Identities identities = new Identities(registry.server().database());
+        identities.createUser("alice", "alice-password", false);
+        browser = chromium(dir.resolve("chromium-profile"));
+        wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+        wait.ignoring(StaleElementReferenceException.class);
+        Files.createDirectories(SCREENSHOTS);
+    }
+
+    /** Headless Chromium from Debian; Selenium Manager stays offline and downloads nothing. */
+    private static WebDriver chromium(Path profile) {
+        System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
+        System.setProperty("SE_OFFLINE", "true");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+                "--user-data-dir=" + profile, "--window-size=1280,1000", "--lang=en-US");
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort().build();
+        return new ChromeDriver(service, options);
+    }
+
+    @AfterEach
+    void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (registry != null) {
+            registry.close();
+        }
+    }
+
+    @Test
+    void aNewUserSignsInCreatesAnOrganizationAndARobotPushesAndInspectsTheImage() throws Exception {
+        String base = registry.baseUri().toString().replaceAll("/$", "");
+
+        // Anonymous: sent to sign in, and back to the page asked for.
+        browser.get(base + "/");
+        waitForTitle("Sign in");
+        screenshot("01-sign-in");
+        browser.findElement(By.id("username")).sendKeys("alice");
+        browser.findElement(By.id("password")).sendKeys("wrong-password");
+        browser.findElement(By.id("signin")).click();
+        wait.until(d -> d.findElement(By.cssSelector("[role=alert]")).getText()
+                .contains("The user name or password is not right."));
+        browser.findElement(By.id("password")).sendKeys("alice-password");
+        browser.findElement(By.id("signin")).click();
+        waitForTitle("Dashboard");
+        assertThat(browser.findElement(By.className("who")).getText()).contains("alice");
+
+        // An organization, from the dashboard.
+        browser.findElement(By.cssSelector("details summary")).click();
+        browser.findElement(By.id("org-name")).sendKeys("acme");
+        screenshot("02-dashboard");
+        browser.findElement(By.id("create-org")).click();
+        waitForTitle("acme");
+
+        // A robot: its token is shown once.
+        browser.findElement(By.id("robot-name")).sendKeys("ci");
+        browser.findElement(By.id("create-robot")).click();
+        String token = wait.until(d -> d.findElement(By.id("secret"))).getText();
+        assertThat(token).startsWith("bollard_robot_");
+        screenshot("03-robot-token");
+
+        // Write permission for the robot on acme/app (the repository is created, empty, so the robot may push first).
+        browser.get(base + "/repo/acme/app/-/settings");
+        waitForTitle("Settings of acme/app");
+        browser.findElement(By.id("grantee")).sendKeys("acme+ci");
+        new Select(browser.findElement(By.id("role"))).selectByValue("write");
+        browser.findElement(By.id("grant")).click();
+        wait.until(d -> d.findElement(By.cssSelector("[role=status]")).getText().contains("acme+ci now has write"));
+        assertThat(browser.findElement(By.id("grants")).getText()).contains("acme+ci", "write");
+        screenshot("04-repository-permissions");
+
+        // skopeo pushes as the robot.
+        Path layout = image();
+        Skopeo skopeo = new Skopeo(dir);
+        String target = "docker://" + registry.hostPort() + "/acme/app:latest";
+        ok(skopeo.copy("--dest-creds", "acme+ci:" + token, "oci:" + layout + ":v1", target));
+
+        // Found by searching, as typed (htmx searches while typing).
+        browser.findElement(By.linkText("Repositories")).click();
+        waitForTitle("Repositories");
+        browser.findElement(By.id("q")).sendKeys("app");
+        wait.until(d -> d.getCurrentUrl().contains("q=app")); // htmx pushes the search into the address
+        wait.until(d -> d.findElement(By.cssSelector("#results a.repo-link")).getText().equals("acme/app"));
+        screenshot("05-repository-search");
+        wait.until(d -> { // the list may still be swapped under the click
+            d.findElement(By.cssSelector("#results a.repo-link")).click();
+            return true;
+        });
+        waitForTitle("acme/app");
+        String tags = wait.until(d -> d.findElement(By.id("tags"))).getText();
+        assertThat(tags).contains("latest", "acme+ci");
+        assertThat(browser.findElement(By.id("pull-command")).getText())
+                .isEqualTo("podman pull " + registry.hostPort() + "/acme/app:latest");
+        screenshot("06-repository");
+
+        // The tag's layers and the history of its build.
+        browser.findElement(By.linkText("latest")).click();
+        waitForTitle("acme/app:latest");
+        List<WebElement> layers = browser.findElements(By.cssSelector("#layers tbody tr"));
+        assertThat(layers).hasSize(2);
+        assertThat(browser.findElement(By.id("history-steps")).getText())
+                .contains("COPY hello.txt /hello.txt", "COPY data.bin /data.bin");
+        assertThat(browser.findElements(By.cssSelector(".layer-size"))).allSatisfy(
+                size -> assertThat(size.getText()).matches("[0-9.]+ (B|KiB|MiB)"));
+        String firstDigest = browser.findElement(By.id("digest")).getText();
+        screenshot("07-tag-details");
+
+        // A second push moves the tag; the history shows both assignments, by whom.
+        ok(skopeo.copy("--dest-creds", "acme+ci:" + token, "oci:" + layout + ":v2", target));
+        browser.findElement(By.partialLinkText("acme/app")).click();
+        waitForTitle("acme/app");
+        List<WebElement> history = browser.findElements(By.cssSelector("#history tbody tr"));
+        assertThat(history).hasSize(2);
+        assertThat(history.get(0).getText()).contains("latest", "current", "acme+ci");
+        assertThat(history.get(1).findElement(By.tagName("a")).getAttribute("title")).isEqualTo(firstDigest);
+        screenshot("08-tag-moved");
+
+        // On a phone-sized screen the page still reads (and nothing scrolls sideways but the tables).
+        browser.manage().window().setSize(new Dimension(390, 844));
+        browser.navigate().refresh();
+        waitForTitle("acme/app");
+        Long overflow = (Long) ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
+        assertThat(overflow).isLessThanOrEqualTo(0L);
+        screenshot("09-narrow-screen");
+        browser.manage().window().setSize(new Dimension(1280, 1000));
+
+        // Keyboard: the first Tab reaches the skip link, which is then visible.
+        browser.findElement(By.tagName("body")).sendKeys(org.openqa.selenium.Keys.TAB);
+        assertThat(browser.switchTo().activeElement().getText()).isEqualTo("Skip to content");
+
+        // Signing out ends the session.
+        browser.findElement(By.cssSelector("form[action='/signout'] button")).click();
+        waitForTitle("Sign in");
+        browser.get(base + "/repo/acme/app");
+        waitForTitle("Sign in");
+    }
+
+    /** An OCI layout with {@code :v1} (two layers) and {@code :v2} (one more file in the second layer), by umoci. */
+    private Path image() throws IOException {
+        Exec umoci = new Exec(dir);
+        Path layout = dir.resolve("layout");
+        Path hello = Files.writeString(dir.resolve("hello.txt"), "hello from the web UI test\n");
+        Path data = dir.resolve("data.bin");
+        byte[] bytes = new byte[300_000];
+        new java.util.Random(7).nextBytes(bytes);
+        Files.write(data, bytes);
+        umoci.ok("umoci", "init", "--layout", layout.toString());
+        umoci.ok("umoci", "new", "--image", layout + ":v1");
+        umoci.ok("umoci", "insert", "--image", layout + ":v1", "--history.created_by", "COPY hello.txt /hello.txt",
+                hello.toString(), "/hello.txt");
+        umoci.ok("umoci", "insert", "--image", layout + ":v1", "--history.created_by", "COPY data.bin /data.bin",
+                data.toString(), "/data.bin");
+        umoci.ok("umoci", "config", "--image", layout + ":v1", "--tag", "v2", "--config.label", "version=2");
+        return layout;
+    }
+
+    private static void ok(Exec.Result result) {
+        assertThat(result.ok()).as(result.describe()).isTrue();
+    }
+
+    private void waitForTitle(String title) {
+        wait.until(d -> d.getTitle().equals(title + " · Bollard"));
+    }
+
+    private void screenshot(String name) throws IOException {
+        Path shot = ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
+        Files.copy(shot, SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    }
+}
