@@ -6,6 +6,7 @@ import dev.bollard.auth.Identities;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.testing.TestRegistry;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -234,6 +235,97 @@ class UiHttpTest {
         assertThat(alice.get("/repo/..%2Fetc").statusCode()).isEqualTo(404);
         HttpResponse<String> xss = alice.get("/repositories?q=%3Cscript%3Ealert(1)%3C/script%3E");
         assertThat(xss.body()).doesNotContain("<script>alert(1)</script>").contains("&lt;script&gt;");
+    }
+
+    @Test
+    void aMultiArchImageShowsItsPlatformsPusherLayersHistoryAndReferrers() throws Exception {
+        String repo = "alice/multi";
+        String layer = push(repo, "layer bytes of the UI test".getBytes(StandardCharsets.UTF_8));
+        String[] images = new String[2];
+        String[][] platforms = {{"amd64", ""}, {"arm64", "v8"}};
+        for (int i = 0; i < 2; i++) {
+            String config = "{\"architecture\":\"" + platforms[i][0] + "\",\"os\":\"linux\""
+                    + (platforms[i][1].isEmpty() ? "" : ",\"variant\":\"" + platforms[i][1] + "\"")
+                    + ",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]},"
+                    + "\"history\":[{\"created_by\":\"RUN make " + platforms[i][0] + "\"}]}";
+            String configDigest = push(repo, config.getBytes(StandardCharsets.UTF_8));
+            images[i] = manifest(repo, null, OCI_MANIFEST, "{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST
+                    + "\",\"config\":" + descriptor("application/vnd.oci.image.config.v1+json", configDigest, config.length())
+                    + ",\"layers\":[" + descriptor("application/vnd.oci.image.layer.v1.tar+gzip", layer, 26) + "]}");
+        }
+        String index = "{\"schemaVersion\":2,\"mediaType\":\"" + OCI_INDEX + "\",\"manifests\":["
+                + entry(images[0], "amd64", "") + "," + entry(images[1], "arm64", "v8") + "]}";
+        assertThat(sizes).containsKeys(images);
+        String indexDigest = manifest(repo, "multi", OCI_INDEX, index);
+        String empty = push(repo, "{}".getBytes(StandardCharsets.UTF_8));
+        manifest(repo, null, OCI_MANIFEST, "{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST
+                + "\",\"artifactType\":\"application/vnd.example.sbom\",\"config\":"
+                + descriptor("application/vnd.oci.empty.v1+json", empty, 2) + ",\"layers\":["
+                + descriptor("application/vnd.oci.image.layer.v1.tar+gzip", layer, 26) + "],\"subject\":"
+                + descriptor(OCI_INDEX, indexDigest, index.length()) + "}");
+
+        UiClient alice = client().signIn("alice", "alice-password");
+        String page = alice.get("/repo/alice/multi").body();
+        assertThat(page).contains("href=\"/repo/alice/multi/-/tag/multi\"", "linux/amd64, linux/arm64/v8",
+                Format.shortDigest(indexDigest), "<td class=\"wide\">alice</td>",
+                "podman pull " + registry.hostPort() + "/alice/multi:multi");
+        String tag = alice.get("/repo/alice/multi/-/tag/multi").body();
+        assertThat(tag).contains("Images in this index", "linux/arm64/v8", "application/vnd.example.sbom",
+                "href=\"/repo/alice/multi/-/manifest/" + images[1] + "\"");
+        String child = alice.get("/repo/alice/multi/-/manifest/" + images[1]).body();
+        assertThat(child).contains("RUN make arm64", "linux/arm64/v8", "26 B", "@" + images[1]);
+        assertThat(alice.get("/repositories?q=multi").body()).contains("href=\"/repo/alice/multi\"");
+        assertThat(client().signIn("bob", "bob-password").get("/repo/alice/multi").statusCode()).isEqualTo(404);
+    }
+
+    private static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+    private static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+    private final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+
+    private static String descriptor(String mediaType, String digest, long size) {
+        return "{\"mediaType\":\"" + mediaType + "\",\"digest\":\"" + digest + "\",\"size\":" + size + "}";
+    }
+
+    /** The size of each manifest pushed, by digest, for the index's entries. */
+    private static final Map<String, Integer> sizes = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static String entry(String digest, String architecture, String variant) {
+        return "{\"mediaType\":\"" + OCI_MANIFEST + "\",\"digest\":\"" + digest + "\",\"size\":" + sizes.get(digest)
+                + ",\"platform\":{\"architecture\":\"" + architecture + "\",\"os\":\"linux\""
+                + (variant.isEmpty() ? "" : ",\"variant\":\"" + variant + "\"") + "}}";
+    }
+
+    private static String sha256(byte[] bytes) throws Exception {
+        return "sha256:" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    }
+
+    private static String aliceBasic() {
+        return "Basic " + java.util.Base64.getEncoder().encodeToString("alice:alice-password".getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Pushes a blob as alice (monolithic POST); returns its digest. */
+    private String push(String repo, byte[] bytes) throws Exception {
+        String digest = sha256(bytes);
+        HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(registry.uri("/v2/" + repo
+                        + "/blobs/uploads/?digest=" + digest)).header("Authorization", aliceBasic())
+                .header("Content-Type", "application/octet-stream")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(bytes)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        return digest;
+    }
+
+    /** Pushes a manifest as alice, by tag or (tag null) by digest; returns its digest. */
+    private String manifest(String repo, String tag, String mediaType, String json) throws Exception {
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        String digest = sha256(bytes);
+        sizes.put(digest, bytes.length);
+        HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(registry.uri("/v2/" + repo
+                        + "/manifests/" + (tag == null ? digest : tag))).header("Authorization", aliceBasic())
+                .header("Content-Type", mediaType).PUT(java.net.http.HttpRequest.BodyPublishers.ofByteArray(bytes))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+        return digest;
     }
 
     @Test
