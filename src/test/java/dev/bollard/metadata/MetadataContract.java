@@ -64,7 +64,19 @@ abstract class MetadataContract extends DatabaseContract {
                         """
                         SELECT version FROM flyway_schema_history
                         WHERE success AND version IS NOT NULL ORDER BY installed_rank""")
-                .mapTo(String.class).list())).containsExactly("1", "2", "3");
+                .mapTo(String.class).list())).containsExactlyElementsOf(migrationVersions());
+    }
+
+    /** The versions of the migrations in the build, in order: each applied once, none skipped. */
+    private static List<String> migrationVersions() {
+        try (var files = java.nio.file.Files.list(java.nio.file.Path.of(
+                MetadataContract.class.getResource("/db/migration").toURI()))) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.matches("V\\d+__.*\\.sql"))
+                    .map(n -> n.substring(1, n.indexOf("__"))).sorted(java.util.Comparator.comparingInt(Integer::parseInt))
+                    .toList();
+        } catch (java.io.IOException | java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test
