@@ -23,11 +23,6 @@ public final class TagDao {
      * no advisory lock is needed.
      */
     public static void set(Handle h, long repositoryId, String tag, String digest) {
-        set(h, repositoryId, tag, digest, null);
-    }
-
-    /** As {@link #set(Handle, long, String, String)}, recording who pushed ({@code pushedBy}, null: nobody known). */
-    public static void set(Handle h, long repositoryId, String tag, String digest, String pushedBy) {
         Optional<String> current = takeRow(h, repositoryId, tag, digest);
         if (current.isPresent() && current.get().equals(digest)) {
             return;
@@ -39,10 +34,9 @@ public final class TagDao {
         Instant now = nowAfterHistory(h, repositoryId, tag);
         endHistory(h, repositoryId, tag, now);
         h.createUpdate("""
-                        INSERT INTO tag_history (repository_id, name, manifest_digest, lifetime_start, pushed_by)
-                        VALUES (:r, :t, :d, :now, :by)""")
-                .bind("r", repositoryId).bind("t", tag).bind("d", digest).bind("now", now).bind("by", pushedBy)
-                .execute();
+                        INSERT INTO tag_history (repository_id, name, manifest_digest, lifetime_start)
+                        VALUES (:r, :t, :d, :now)""")
+                .bind("r", repositoryId).bind("t", tag).bind("d", digest).bind("now", now).execute();
     }
 
     /**
@@ -153,19 +147,30 @@ public final class TagDao {
                 .list();
     }
 
-    /** One assignment of a tag; {@code end} is null while it lasts. */
-    public record HistoryEntry(String name, String digest, Instant start, Instant end, String pushedBy) {
+    /**
+     * Records who pushed the tag's current assignment, unless it is recorded already (a push of the manifest the tag
+     * points at anyway changes nothing: the assignment is the earlier push's). Called after {@link #set}.
+     */
+    public static void recordPusher(Handle h, long repositoryId, String tag, String pushedBy) {
+        h.createUpdate("""
+                        UPDATE tag_history SET pushed_by = :by
+                        WHERE repository_id = :r AND name = :t AND lifetime_end IS NULL AND pushed_by IS NULL""")
+                .bind("r", repositoryId).bind("t", tag).bind("by", pushedBy).execute();
     }
 
-    /** The history of one tag ({@code tag} null: of every tag of the repository), newest first, at most {@code limit}. */
-    public static List<HistoryEntry> history(Handle h, long repositoryId, String tag, int limit) {
+    /** One assignment of a tag, with who pushed it; {@code end} is null while it lasts. */
+    public record Assignment(String name, String digest, Instant start, Instant end, String pushedBy) {
+    }
+
+    /** The assignments of one tag ({@code tag} null: of every tag), newest first, at most {@code limit}. */
+    public static List<Assignment> assignments(Handle h, long repositoryId, String tag, int limit) {
         return h.createQuery("""
                         SELECT name, manifest_digest, lifetime_start, lifetime_end, pushed_by FROM tag_history
                         WHERE repository_id = :r AND (:all OR name = :t)
                         ORDER BY lifetime_start DESC, id DESC
                         LIMIT :limit""")
                 .bind("r", repositoryId).bind("all", tag == null).bind("t", tag == null ? "" : tag).bind("limit", limit)
-                .map((rs, ctx) -> new HistoryEntry(rs.getString(1), rs.getString(2), instant(rs, 3), instant(rs, 4),
+                .map((rs, ctx) -> new Assignment(rs.getString(1), rs.getString(2), instant(rs, 3), instant(rs, 4),
                         rs.getString(5)))
                 .list();
     }

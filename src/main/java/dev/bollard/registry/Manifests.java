@@ -92,7 +92,10 @@ public final class Manifests {
             ManifestDao.insertIfAbsent(h, repositoryId, digest.toString(), manifest.mediaType(),
                     manifest.effectiveArtifactType(), subject.map(Digest::toString).orElse(null), body, blobs, children);
             if (reference instanceof Reference.ByTag t) {
-                TagDao.set(h, repositoryId, t.tag().value(), digest.toString(), pushedBy);
+                TagDao.set(h, repositoryId, t.tag().value(), digest.toString());
+                if (pushedBy != null) {
+                    TagDao.recordPusher(h, repositoryId, t.tag().value(), pushedBy);
+                }
             }
             return null;
         });

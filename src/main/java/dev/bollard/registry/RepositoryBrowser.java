@@ -112,7 +112,7 @@ public final class RepositoryBrowser {
 
     /** Every assignment of the repository's tags, newest first, at most {@code limit}. */
     public List<TagEvent> history(RepositoryName repository, String tag, int limit) {
-        return db.read(h -> TagDao.history(h, Repositories.require(h, repository), tag, limit).stream()
+        return db.read(h -> TagDao.assignments(h, Repositories.require(h, repository), tag, limit).stream()
                 .map(e -> new TagEvent(e.name(), e.digest(), e.start(), e.end(), e.pushedBy())).toList());
     }
 
