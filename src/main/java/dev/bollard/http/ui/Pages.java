@@ -51,9 +51,9 @@ public final class Pages {
                                String secretFor) {
     }
 
-    /** {@code secret}: an application token just created, shown once, named {@code secretFor}. */
-    public record Settings(String user, List<String> tokens, List<AccountDao.Membership> memberships, String secret,
-                           String secretFor) {
+    /** {@code secret}: an application token or a robot's token just created, shown once, for {@code secretFor}. */
+    public record Settings(String user, List<String> tokens, List<RobotDao.Listed> robots,
+                           List<AccountDao.Membership> memberships, String secret, String secretFor) {
     }
 
     public record Admin(List<AccountDao.Account> users, List<String> organizations) {

@@ -386,7 +386,6 @@ public final class UiHandler {
                 problem(call.ex(), frame, 403, "Only owners and administrators of " + name + " may change it.");
                 return;
             }
-            String robot = call.field("robot");
             try {
                 switch (call.field("action")) {
                     case "add-member" -> {
@@ -398,21 +397,12 @@ public final class UiHandler {
                         auth.identities().removeMember(name, call.field("user"));
                         frame = frame.withNotice(call.field("user") + " is no longer a member of " + name + ".");
                     }
-                    case "create-robot" -> {
-                        secret = auth.identities().createRobot(name, robot);
-                        secretFor = name + "+" + robot;
-                        frame = frame.withNotice("Robot " + secretFor + " was created.");
+                    default -> {
+                        RobotChange change = changeRobot(name, call);
+                        secret = change.token();
+                        secretFor = change.robot();
+                        frame = frame.withNotice(change.notice());
                     }
-                    case "regenerate-robot" -> {
-                        secret = auth.identities().regenerateRobotToken(name + "+" + robot);
-                        secretFor = name + "+" + robot;
-                        frame = frame.withNotice("Robot " + secretFor + " has a new token; the old one no longer works.");
-                    }
-                    case "delete-robot" -> {
-                        auth.identities().deleteRobot(name + "+" + robot);
-                        frame = frame.withNotice("Robot " + name + "+" + robot + " was deleted.");
-                    }
-                    default -> throw new IllegalArgumentException("unknown action");
                 }
             } catch (IllegalArgumentException e) {
                 frame = frame.withError(sentence(e.getMessage()));
@@ -424,6 +414,26 @@ public final class UiHandler {
         render(call, status, "organization.jte", frame, new Pages.Organization(name, role.get(), manages,
                 auth.identities().members(name), manages ? auth.identities().robots(name) : List.of(), repositories,
                 secret, secretFor));
+    }
+
+    /** A robot created, given a new token (shown once) or deleted; {@code token} null when there is none to show. */
+    private record RobotChange(String robot, String token, String notice) {
+    }
+
+    /** Creates, regenerates or deletes robot {@code owner+<robot field>}, as the form's action says. */
+    private RobotChange changeRobot(String owner, Call call) {
+        String robot = owner + "+" + call.field("robot");
+        return switch (call.field("action")) {
+            case "create-robot" -> new RobotChange(robot, auth.identities().createRobot(owner, call.field("robot")),
+                    "Robot " + robot + " was created.");
+            case "regenerate-robot" -> new RobotChange(robot, auth.identities().regenerateRobotToken(robot),
+                    "Robot " + robot + " has a new token; the old one no longer works.");
+            case "delete-robot" -> {
+                auth.identities().deleteRobot(robot);
+                yield new RobotChange(null, null, "Robot " + robot + " was deleted.");
+            }
+            default -> throw new IllegalArgumentException("unknown action");
+        };
     }
 
     // ---- the user's own settings, and administration ----
@@ -447,6 +457,12 @@ public final class UiHandler {
                         auth.identities().revokeAppToken(user, tokenName);
                         frame = frame.withNotice("Application token " + tokenName + " was revoked.");
                     }
+                    case "create-robot", "regenerate-robot", "delete-robot" -> {
+                        RobotChange change = changeRobot(user, call);
+                        secret = change.token();
+                        secretFor = change.robot();
+                        frame = frame.withNotice(change.notice());
+                    }
                     case "password" -> {
                         if (!(auth.signIn(user, call.field("current"), call.ex().remoteAddress())
                                 instanceof Auth.SignIn.Ok)) {
@@ -463,7 +479,7 @@ public final class UiHandler {
             }
         }
         render(call, status, "settings.jte", frame, new Pages.Settings(user, auth.identities().appTokens(user),
-                auth.identities().memberships(user), secret, secretFor));
+                auth.identities().robots(user), auth.identities().memberships(user), secret, secretFor));
     }
 
     private void admin(Call call) throws IOException {

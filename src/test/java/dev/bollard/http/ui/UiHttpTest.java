@@ -220,6 +220,29 @@ class UiHttpTest {
     }
 
     @Test
+    void usersManageTheirOwnTokensAndRobots() throws Exception {
+        UiClient bob = client().signIn("bob", "bob-password");
+        HttpResponse<String> token = bob.post("/settings", "action", "create-token", "name", "laptop");
+        assertThat(token.body()).contains("Application token laptop was created.", "bollard_app_", "shown only once");
+        assertThat(identities.appTokens("bob")).contains("laptop");
+        assertThat(bob.get("/settings").body()).doesNotContain("bollard_app_"); // shown once only
+        bob.post("/settings", "action", "revoke-token", "name", "laptop");
+        assertThat(identities.appTokens("bob")).doesNotContain("laptop");
+
+        HttpResponse<String> robot = bob.post("/settings", "action", "create-robot", "robot", "deploy");
+        assertThat(robot.body()).contains("Robot bob+deploy was created.", "bollard_robot_", "as bob+deploy");
+        String regenerated = bob.post("/settings", "action", "regenerate-robot", "robot", "deploy").body();
+        assertThat(regenerated).contains("has a new token; the old one no longer works.");
+        bob.post("/settings", "action", "delete-robot", "robot", "deploy");
+        assertThat(identities.robots("bob")).isEmpty();
+
+        HttpResponse<String> wrongPassword = bob.post("/settings", "action", "password", "current", "nope-nope",
+                "password", "new-password-1");
+        assertThat(wrongPassword.statusCode()).isEqualTo(400);
+        assertThat(wrongPassword.body()).contains("The current password is not right.");
+    }
+
+    @Test
     void badInputIsAnsweredInWords() throws Exception {
         UiClient alice = client().signIn("alice", "alice-password");
         HttpResponse<String> robot = alice.post("/org/acme", "action", "create-robot", "robot", "Not Valid!");
