@@ -1,5 +1,9 @@
 package dev.bollard.auth;
 
+import dev.bollard.audit.Actor;
+import dev.bollard.audit.Audit;
+import dev.bollard.audit.AuditActions;
+import dev.bollard.audit.AuditEvent;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.metadata.Database;
 import java.nio.charset.StandardCharsets;
@@ -28,13 +32,24 @@ public final class Auth {
     private final LoginThrottle throttle;
     private final RegistryAccessPolicy policy;
 
+    private final Audit audit;
+
     public Auth(Database db, BollardConfig.Auth config) {
-        this(db, config, Clock.systemUTC());
+        this(db, config, Audit.NONE, Clock.systemUTC());
+    }
+
+    public Auth(Database db, BollardConfig.Auth config, Audit audit) {
+        this(db, config, audit, Clock.systemUTC());
     }
 
     Auth(Database db, BollardConfig.Auth config, Clock clock) {
+        this(db, config, Audit.NONE, clock);
+    }
+
+    Auth(Database db, BollardConfig.Auth config, Audit audit, Clock clock) {
         this.config = config;
-        this.identities = new Identities(db);
+        this.audit = audit;
+        this.identities = new Identities(db, audit);
         this.keys = new SigningKeys(db, clock);
         this.tokens = new Tokens(keys, config.issuer(), config.service(), config.tokenExpiry(), clock);
         this.throttle = new LoginThrottle(config.maxLoginFailures(), config.lockout(), clock);
@@ -77,11 +92,19 @@ public final class Auth {
         }
     }
 
-    /** Checks a user name and secret, throttled per user and address. */
-    Login login(String username, String secret, String remoteAddress) {
+    Audit audit() {
+        return audit;
+    }
+
+    /**
+     * Checks a user name and secret, throttled per user and address. Failures are audited ({@code login.failure});
+     * successes are audited by the caller where they are a login rather than one request of many.
+     */
+    Login login(String username, String secret, String remoteAddress, String userAgent) {
         String address = remoteAddress == null ? "" : remoteAddress;
         long locked = throttle.lockedFor(username, address);
         if (locked > 0) {
+            loginFailed(username, address, userAgent, "locked out");
             return new Login.Locked("too many failed logins for '" + username + "' from " + address
                     + "; try again in " + locked + " s", locked);
         }
@@ -89,10 +112,22 @@ public final class Auth {
         if (who.isEmpty()) {
             throttle.failed(username, address);
             LOG.warn("failed login for '{}' from {}", printable(username), address);
+            loginFailed(username, address, userAgent, "invalid credentials");
             return new Login.Failed("invalid username or password");
         }
         throttle.succeeded(username, address);
         return new Login.Ok(who.get());
+    }
+
+    private void loginFailed(String username, String address, String userAgent, String reason) {
+        audit.record(AuditEvent.onNamespace(Actor.anonymous(address, userAgent), AuditActions.LOGIN_FAILURE, null,
+                Map.of("username", printable(username), "reason", reason)));
+    }
+
+    /** How the caller logged in, for the audit log. */
+    static String method(Identities.Authenticated who) {
+        return who.principal() instanceof Principal.Robot ? "robot-token"
+                : who.appTokenId() != null ? "app-token" : "password";
     }
 
     /** The outcome of a web sign-in: a user, or why not, in words a person reads. */
@@ -105,16 +140,19 @@ public final class Auth {
     }
 
     /**
-     * Signs a person in with their user name and password (the web UI), through the same checks and throttle as
-     * every other login. Robot tokens and application tokens are for clients: they do not sign in to the UI.
+     * Signs a person in with their user name and password (the web UI), through the same checks, throttle and audit
+     * as every other login. Robot tokens and application tokens are for clients: they do not sign in to the UI.
      */
-    public SignIn signIn(String username, String password, String remoteAddress) {
+    public SignIn signIn(String username, String password, String remoteAddress, String userAgent) {
         if (username == null || password == null || username.isBlank() || password.isEmpty()) {
             return new SignIn.Refused("Enter your user name and password.");
         }
-        return switch (login(username.trim(), password, remoteAddress)) {
-            case Login.Ok ok when ok.who().principal() instanceof Principal.User user && ok.who().appTokenId() == null ->
-                    new SignIn.Ok(user);
+        return switch (login(username.trim(), password, remoteAddress, userAgent)) {
+            case Login.Ok ok when ok.who().principal() instanceof Principal.User user && ok.who().appTokenId() == null -> {
+                audit.recordAsync(AuditEvent.onNamespace(user.actor(remoteAddress, userAgent), AuditActions.LOGIN_SUCCESS,
+                        null, Map.of("method", "web-ui")));
+                yield new SignIn.Ok(user);
+            }
             case Login.Ok ok -> new SignIn.Refused("Robot accounts and application tokens are for registry clients; "
                     + "sign in with a user's password.");
             case Login.Failed f -> new SignIn.Refused("The user name or password is not right.");
@@ -126,24 +164,6 @@ public final class Auth {
     /** The user with this id as they are now (their superuser flag may have changed); empty when deleted. */
     public Optional<Principal.User> user(long id) {
         return identities.user(id);
-    }
-
-    /** Whether the principal may do {@code action} (PULL, PUSH, DELETE) on the repository: the registry's own rule. */
-    public boolean allows(Principal principal, String repository, Action action) {
-        return policy.level(principal, repository).allows(action);
-    }
-
-    /** Whether the principal administers the repository (its settings, visibility and permissions). */
-    public boolean administers(Principal principal, String repository) {
-        return policy.level(principal, repository) == Level.ADMIN;
-    }
-
-    /**
-     * The principal's role in a namespace: {@code owner} for superusers and for a user's own namespace, the
-     * membership role ({@code owner}, {@code admin}, {@code member}) in an organization, else empty.
-     */
-    public Optional<String> namespaceRole(Principal principal, String namespace) {
-        return identities.namespaceRole(principal, namespace);
     }
 
     /** Decodes {@code Basic base64(user:secret)}; null when malformed. */
@@ -177,7 +197,7 @@ public final class Auth {
      */
     public record TokenRequest(String grantType, String authorization, String username, String password,
                                String refreshToken, List<String> scopes, String service, boolean offline,
-                               String remoteAddress) {
+                               String remoteAddress, String userAgent) {
         @Override
         public String toString() { // never print credentials
             return "TokenRequest[" + (grantType == null ? "GET" : grantType) + ", scopes=" + scopes + "]";
@@ -205,6 +225,7 @@ public final class Auth {
         }
         Principal principal;
         Long appTokenId = null;
+        String method = "anonymous";
         String refreshToken = null;
         boolean wantRefresh;
         if (request.grantType() == null) {
@@ -217,11 +238,12 @@ public final class Auth {
                 if (userSecret == null) {
                     return new TokenResponse.Error(401, "UNAUTHORIZED", "malformed Basic credentials", 0);
                 }
-                Login login = login(userSecret[0], userSecret[1], request.remoteAddress());
+                Login login = login(userSecret[0], userSecret[1], request.remoteAddress(), request.userAgent());
                 switch (login) {
                     case Login.Ok ok -> {
                         principal = ok.who().principal();
                         appTokenId = ok.who().appTokenId();
+                        method = method(ok.who());
                     }
                     case Login.Failed f -> {
                         return new TokenResponse.Error(401, "UNAUTHORIZED", f.message(), 0);
@@ -238,11 +260,12 @@ public final class Auth {
             if (request.username() == null || request.password() == null) {
                 return new TokenResponse.Error(400, "UNSUPPORTED", "grant_type=password needs username and password", 0);
             }
-            Login login = login(request.username(), request.password(), request.remoteAddress());
+            Login login = login(request.username(), request.password(), request.remoteAddress(), request.userAgent());
             switch (login) {
                 case Login.Ok ok -> {
                     principal = ok.who().principal();
                     appTokenId = ok.who().appTokenId();
+                    method = method(ok.who());
                 }
                 case Login.Failed f -> {
                     return new TokenResponse.Error(401, "UNAUTHORIZED", f.message(), 0);
@@ -259,13 +282,20 @@ public final class Auth {
             }
             principal = user.get();
             refreshToken = request.refreshToken();
+            method = "refresh-token";
         } else {
             return new TokenResponse.Error(400, "UNSUPPORTED", "unsupported grant_type '" + request.grantType()
                     + "' (password or refresh_token)", 0);
         }
 
-        List<Scope> granted = policy.grant(principal, Scope.parseAll(request.scopes()));
+        Actor actor = principal.actor(request.remoteAddress(), request.userAgent());
+        if (!(principal instanceof Principal.Anonymous)) {
+            audit.recordAsync(AuditEvent.onNamespace(actor, AuditActions.LOGIN_SUCCESS, null, Map.of("method", method)));
+        }
+        List<Scope> granted = policy.grant(principal, Scope.parseAll(request.scopes()), actor);
         Tokens.Issued issued = tokens.issue(principal.name(), granted);
+        audit.recordAsync(AuditEvent.onNamespace(actor, AuditActions.TOKEN_ISSUED, null,
+                Map.of("scopes", granted.stream().map(Scope::toString).toList(), "expires_in", issued.expiresIn())));
         if (wantRefresh && principal instanceof Principal.User user) {
             refreshToken = identities.createRefreshToken(user, appTokenId);
         }

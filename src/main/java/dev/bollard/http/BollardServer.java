@@ -1,6 +1,14 @@
 package dev.bollard.http;
 
+import dev.bollard.audit.AuditLog;
 import dev.bollard.auth.AccessPolicy;
+import dev.bollard.auth.Identities;
+import dev.bollard.http.api.ApiRoute;
+import dev.bollard.http.api.ApiServices;
+import dev.bollard.http.api.ManagementApi;
+import dev.bollard.http.api.SessionAuthenticator;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import dev.bollard.auth.Auth;
 import dev.bollard.auth.WebSessions;
 import dev.bollard.config.BollardConfig;
@@ -42,21 +50,38 @@ public final class BollardServer implements AutoCloseable {
 
     private final Server jetty;
     private final Database database;
+    private final AuditLog audit;
+    private final ManagementApi api;
     private final ScheduledExecutorService background;
     private final URI baseUri;
 
-    private BollardServer(Server jetty, Database database, ScheduledExecutorService background, URI baseUri) {
+    private BollardServer(Server jetty, Database database, AuditLog audit, ManagementApi api,
+                          ScheduledExecutorService background, URI baseUri) {
         this.jetty = jetty;
         this.database = database;
+        this.audit = audit;
+        this.api = api;
         this.background = background;
         this.baseUri = baseUri;
     }
 
     /** Starts a registry with {@code config}; port 0 picks a free port. */
     public static BollardServer start(BollardConfig config) throws Exception {
+        return start(config, SessionAuthenticator.NONE);
+    }
+
+    /** Starts a registry whose management API also accepts the UI sessions {@code sessions} resolves. */
+    public static BollardServer start(BollardConfig config, SessionAuthenticator sessions) throws Exception {
         Files.createDirectories(config.dataDir());
         Observability observability = new Observability();
         Database database = Database.open(config.database(), observability.registry());
+        AuditLog audit = new AuditLog(database, config.audit().queueSize());
+        FunctionCounter.builder("bollard.audit.dropped", audit, AuditLog::dropped)
+                .description("audit events dropped because the write queue was full").register(observability.registry());
+        FunctionCounter.builder("bollard.audit.failed", audit, AuditLog::failed)
+                .description("audit events the database did not take").register(observability.registry());
+        Gauge.builder("bollard.audit.queued", audit, AuditLog::queued)
+                .description("audit events waiting for their batched write").register(observability.registry());
         try {
             FilesystemBlobStore store = new FilesystemBlobStore(config.storage().path(), config.uploads().stagingPath());
             Registry registry = new Registry(database, store, config.registry());
@@ -84,12 +109,15 @@ public final class BollardServer implements AutoCloseable {
             TokenHandler tokens = null;
             UiHandler ui = null;
             if (config.auth().enabled()) {
-                Auth auth = new Auth(database, config.auth());
+                Auth auth = new Auth(database, config.auth(), audit);
                 policy = auth.policy();
                 tokens = new TokenHandler(auth);
                 if (config.ui().enabled()) {
                     ui = new UiHandler(registry, auth, new WebSessions(database, auth, config.ui().sessionIdleTimeout(),
-                            config.ui().sessionMaxAge()));
+                            config.ui().sessionMaxAge()), audit);
+                    if (sessions == SessionAuthenticator.NONE) {
+                        sessions = ui.sessionAuthenticator(); // the management API accepts the UI's sessions
+                    }
                 }
             } else {
                 LOG.warn("auth.enabled is false: anyone who can reach {}:{} may push, pull and delete",
@@ -98,9 +126,12 @@ public final class BollardServer implements AutoCloseable {
             // GracefulHandler: on stop, connectors stop accepting and requests in flight may finish (within
             // the stop timeout) before the database closes under them.
             DistributionHandler distribution = new DistributionHandler(registry, policy,
-                    config.registry().maxManifestBytes(), observability);
+                    config.registry().maxManifestBytes(), observability, audit);
+            ManagementApi api = new ManagementApi(ManagementApi.standardEndpoints(
+                    new ApiServices(config, new Identities(database, audit), registry, audit)), policy, sessions);
             RootHandler.Readiness readiness = () -> database.isReachable() && store.isReachable();
-            jetty.setHandler(new GracefulHandler(new RootHandler(distribution, tokens, observability, readiness, ui)));
+            jetty.setHandler(new GracefulHandler(new RootHandler(distribution, tokens, api, observability, readiness,
+                    ui)));
             jetty.setStopTimeout(Duration.ofSeconds(30).toMillis());
             jetty.start();
             Thread.ofVirtual().name("bollard-warm-up").start(BollardServer::warmUpHashing);
@@ -110,6 +141,7 @@ public final class BollardServer implements AutoCloseable {
             long every = config.uploads().cleanupInterval().toMillis();
             background.scheduleWithFixedDelay(() -> sweep(registry, config.uploads().expiry()), every, every,
                     TimeUnit.MILLISECONDS);
+            background.scheduleWithFixedDelay(() -> prune(audit, config.audit().retention()), 1, 60, TimeUnit.MINUTES);
 
             String host = config.server().host().contains(":") ? "[" + config.server().host() + "]" : config.server().host();
             URI uri = URI.create("http://" + host + ":" + connector.getLocalPort());
@@ -118,8 +150,9 @@ public final class BollardServer implements AutoCloseable {
                         + "and images unencrypted. Put TLS in front of Bollard.", config.server().host());
             }
             LOG.info("Bollard listening on {} (data in {})", uri, config.dataDir());
-            return new BollardServer(jetty, database, background, uri);
+            return new BollardServer(jetty, database, audit, api, background, uri);
         } catch (Exception | Error e) {
+            audit.close();
             database.close();
             throw e;
         }
@@ -157,6 +190,27 @@ public final class BollardServer implements AutoCloseable {
         }
     }
 
+    private static void prune(AuditLog audit, Duration retention) {
+        try {
+            int pruned = audit.prune(Instant.now().minus(retention));
+            if (pruned > 0) {
+                LOG.info("pruned {} audit log entries older than {}", pruned, retention);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("audit log pruning failed: {}", e.toString());
+        }
+    }
+
+    /** The audit log (for tests and administration in the same process). */
+    public AuditLog audit() {
+        return audit;
+    }
+
+    /** The management API's route table. */
+    public java.util.List<ApiRoute> apiRoutes() {
+        return api.routes();
+    }
+
     /** {@code http://host:port} of the running server. */
     public URI baseUri() {
         return baseUri;
@@ -180,6 +234,7 @@ public final class BollardServer implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("stopping the HTTP server failed: {}", e.toString());
         }
+        audit.close();
         database.close();
     }
 }

@@ -17,7 +17,8 @@ import org.eclipse.jetty.util.Fields;
 
 /**
  * One HTTP request and its response, with the blocking helpers the endpoints use. Handlers run on virtual
- * threads, so blocking reads and writes are the plain way to stream. Public for the web UI's package.
+ * threads, so blocking reads and writes are the plain way to stream. Public for the handlers of {@code /api/v1}
+ * and the UI in sub-packages.
  */
 public final class Exchange {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -28,8 +29,8 @@ public final class Exchange {
     private Fields query;
     /** The repositories the caller may see, as the access decision found (the catalog's filter). */
     dev.bollard.metadata.RepositoryFilter visible = dev.bollard.metadata.RepositoryFilter.ALL;
-    /** Who the access decision let in ("anonymous" when nobody signed in); null before the decision. */
-    String principal;
+    /** Who the access decision let through, as the audit log names them. */
+    dev.bollard.audit.Actor actor;
 
     Exchange(Request request, Response response, Callback callback) {
         this.request = request;
@@ -37,11 +38,36 @@ public final class Exchange {
         this.callback = callback;
     }
 
+    /** The request path, still percent-encoded. */
+    public String path() {
+        return request.getHttpURI().getPath();
+    }
+
+    /** The raw query string, or null. */
+    public String rawQuery() {
+        return request.getHttpURI().getQuery();
+    }
+
+    /** The client's address. */
+    public String remoteAddress() {
+        return Request.getRemoteAddr(request);
+    }
+
+    /** True once the status and headers were sent. */
+    public boolean isCommitted() {
+        return response.isCommitted();
+    }
+
+    /** Ends the exchange with a failure (the connection is closed; for errors after the response began). */
+    public void fail(Throwable failure) {
+        callback.failed(failure);
+    }
+
     public String method() {
         return request.getMethod();
     }
 
-    boolean isHead() {
+    public boolean isHead() {
         return "HEAD".equals(request.getMethod());
     }
 
@@ -50,7 +76,7 @@ public final class Exchange {
     }
 
     /** All values of a header that may repeat or hold a comma-separated list. */
-    List<String> headerValues(String name) {
+    public List<String> headerValues(String name) {
         List<String> values = new ArrayList<>();
         for (String v : request.getHeaders().getValuesList(name)) {
             for (String part : v.split(",")) {
@@ -70,12 +96,12 @@ public final class Exchange {
     }
 
     /** The declared Content-Length, or null when the body is chunked or absent. */
-    Long contentLength() {
+    public Long contentLength() {
         long length = request.getLength();
         return length >= 0 ? length : null;
     }
 
-    InputStream body() {
+    public InputStream body() {
         return Content.Source.asInputStream(request);
     }
 
@@ -87,7 +113,7 @@ public final class Exchange {
      * read), so that the client sees the answer and can reuse the connection. A body too large to be worth reading
      * closes the connection after the answer instead.
      */
-    void discardUnreadBody() {
+    public void discardUnreadBody() {
         long announced = request.getLength();
         if (announced == 0) {
             return;
@@ -120,7 +146,7 @@ public final class Exchange {
         response.write(true, null, callback);
     }
 
-    void sendJson(int status, Object body) throws IOException {
+    public void sendJson(int status, Object body) throws IOException {
         sendBytes(status, "application/json", JSON.writeValueAsBytes(body));
     }
 
@@ -141,16 +167,6 @@ public final class Exchange {
         response.getHeaders().add(name, value);
     }
 
-    /** The request's path, still percent-encoded. */
-    public String path() {
-        return request.getHttpURI().getPath();
-    }
-
-    /** The request's query string, still percent-encoded, or null. */
-    public String rawQuery() {
-        return request.getHttpURI().getQuery();
-    }
-
     /** The value of a cookie the request sent, or null. */
     public String cookie(String name) {
         for (org.eclipse.jetty.http.HttpCookie c : Request.getCookies(request)) {
@@ -164,11 +180,6 @@ public final class Exchange {
     /** Whether the request came over TLS (cookies are then marked Secure). */
     public boolean isSecure() {
         return request.isSecure();
-    }
-
-    /** The address the request came from. */
-    public String remoteAddress() {
-        return Request.getRemoteAddr(request);
     }
 
     /**
@@ -205,7 +216,7 @@ public final class Exchange {
     }
 
     /** Writes a part of the body and waits until it is written; the buffer may be reused afterwards. */
-    void writeBlocking(ByteBuffer buffer) throws IOException {
+    public void writeBlocking(ByteBuffer buffer) throws IOException {
         try (Blocker.Callback written = Blocker.callback()) {
             response.write(false, buffer, written);
             written.block();
@@ -213,7 +224,27 @@ public final class Exchange {
     }
 
     /** Ends a body written with {@link #writeBlocking}. */
-    void finish() {
+    public void finish() {
         response.write(true, null, callback);
+    }
+
+    /** Decodes %XX escapes (UTF-8) of a path; a malformed escape is kept as written, which then fails validation. */
+    public static String percentDecode(String s) {
+        if (s.indexOf('%') < 0) {
+            return s;
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '%' && i + 2 < s.length() && Character.digit(s.charAt(i + 1), 16) >= 0
+                    && Character.digit(s.charAt(i + 2), 16) >= 0) {
+                out.write(Character.digit(s.charAt(i + 1), 16) * 16 + Character.digit(s.charAt(i + 2), 16));
+                i += 2;
+            } else {
+                byte[] bytes = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                out.write(bytes, 0, bytes.length);
+            }
+        }
+        return out.toString(StandardCharsets.UTF_8);
     }
 }

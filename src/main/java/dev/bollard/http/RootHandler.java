@@ -1,5 +1,6 @@
 package dev.bollard.http;
 
+import dev.bollard.http.api.ManagementApi;
 import dev.bollard.http.ui.UiHandler;
 import dev.bollard.oci.ErrorCode;
 import java.io.IOException;
@@ -12,8 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The front of the server: gives every request an id, measures it, and routes {@code /v2} to the distribution
- * API (and its token endpoint), {@code /metrics}, {@code /healthz} and {@code /readyz} to themselves, and the web
- * UI's pages (when it is on) to the UI.
+ * API (and its token endpoint), {@code /api/v1} to the management API, {@code /metrics}, {@code /healthz} and
+ * {@code /readyz} to themselves, and the web UI's pages (when it is on) to the UI.
  */
 final class RootHandler extends Handler.Wrapper {
 
@@ -25,14 +26,16 @@ final class RootHandler extends Handler.Wrapper {
     private static final Logger LOG = LoggerFactory.getLogger(RootHandler.class);
 
     private final TokenHandler tokens;
+    private final ManagementApi api;
     private final Observability observability;
     private final Readiness readiness;
     private final UiHandler ui;
 
-    RootHandler(Handler distribution, TokenHandler tokens, Observability observability, Readiness readiness,
-                UiHandler ui) {
+    RootHandler(Handler distribution, TokenHandler tokens, ManagementApi api, Observability observability,
+                Readiness readiness, UiHandler ui) {
         super(distribution);
         this.tokens = tokens;
+        this.api = api;
         this.observability = observability;
         this.readiness = readiness;
         this.ui = ui;
@@ -59,6 +62,11 @@ final class RootHandler extends Handler.Wrapper {
         }
         if (path.equals("/v2") || path.startsWith("/v2/")) {
             return super.handle(request, response, tracked);
+        }
+        if (ManagementApi.handles(path)) {
+            request.setAttribute(Observability.ROUTE, "api");
+            api.handle(new Exchange(request, response, tracked));
+            return true;
         }
         Exchange ex = new Exchange(request, response, tracked);
         switch (path) {

@@ -1,7 +1,6 @@
 package dev.bollard.metadata;
 
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 
@@ -38,19 +37,19 @@ public final class RobotDao {
 
     /** Deletes the robot and its grants. */
     public static boolean delete(Handle h, long id) {
-        h.createUpdate("DELETE FROM repository_grant WHERE grantee_type = 'robot' AND grantee_id = :id").bind("id", id)
-                .execute();
+        GrantDao.removeGrantee(h, "robot", id);
         return h.createUpdate("DELETE FROM robot WHERE id = :id").bind("id", id).execute() > 0;
     }
 
-    /** Names (without the owner's) of the robots an account owns, and when each was created. */
-    public record Listed(String name, Instant createdAt) {
+    /** Names (without the owner) of the owner's robots, in order. */
+    public static java.util.List<String> names(Handle h, long ownerId) {
+        return h.createQuery("SELECT name FROM robot WHERE owner_id = :owner ORDER BY name").bind("owner", ownerId)
+                .mapTo(String.class).list();
     }
 
-    public static List<Listed> list(Handle h, long ownerId) {
-        return h.createQuery("SELECT name, created_at FROM robot WHERE owner_id = :owner ORDER BY name")
-                .bind("owner", ownerId)
-                .map((rs, ctx) -> new Listed(rs.getString(1), rs.getObject(2, java.time.OffsetDateTime.class).toInstant()))
-                .list();
+    /** The robot's full name {@code owner+name}. */
+    public static Optional<String> fullName(Handle h, long id) {
+        return h.createQuery("SELECT a.name || '+' || r.name FROM robot r JOIN account a ON a.id = r.owner_id WHERE r.id = :id")
+                .bind("id", id).mapTo(String.class).findOne();
     }
 }

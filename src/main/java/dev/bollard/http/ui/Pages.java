@@ -1,9 +1,8 @@
 package dev.bollard.http.ui;
 
-import dev.bollard.metadata.AccountDao;
-import dev.bollard.metadata.GrantDao;
+import dev.bollard.auth.Identities;
+import dev.bollard.metadata.AuditDao;
 import dev.bollard.metadata.RepositoryDao;
-import dev.bollard.metadata.RobotDao;
 import dev.bollard.registry.RepositoryBrowser;
 import java.util.List;
 
@@ -18,8 +17,8 @@ public final class Pages {
     public record Problem(int status, String message) {
     }
 
-    /** A namespace the user can see: their own, or an organization with their role in it. */
-    public record Namespace(String name, boolean organization, String role) {
+    /** A namespace the user can see: their own, or an organization. */
+    public record Namespace(String name, boolean organization) {
     }
 
     public record Dashboard(List<Namespace> namespaces, List<RepositoryDao.Summary> recent) {
@@ -42,20 +41,32 @@ public final class Pages {
     public record Image(String repository, String tag, String registry, RepositoryBrowser.Details details) {
     }
 
-    public record RepositorySettings(String name, boolean isPublic, List<GrantDao.Listed> grants) {
+    public record RepositorySettings(String name, boolean isPublic, List<Identities.GrantInfo> grants) {
     }
 
-    /** {@code secret}: a robot token just created or regenerated, shown once, for robot {@code secretFor}. */
-    public record Organization(String name, String role, boolean manages, List<AccountDao.Member> members,
-                               List<RobotDao.Listed> robots, List<RepositoryDao.Summary> repositories, String secret,
-                               String secretFor) {
+    /** A team with its members. */
+    public record Team(Identities.TeamInfo team, List<String> members) {
+    }
+
+    /**
+     * An organization as its member {@code role} sees it ({@code manages}: owners and admins). {@code secret}: a robot
+     * token just created or regenerated, shown once, for robot {@code secretFor}.
+     */
+    public record Organization(String name, String role, boolean manages, List<Identities.MemberInfo> members,
+                               List<Team> teams, List<Identities.GrantInfo> defaults, List<String> robots,
+                               List<RepositoryDao.Summary> repositories, String secret, String secretFor) {
     }
 
     /** {@code secret}: an application token or a robot's token just created, shown once, for {@code secretFor}. */
-    public record Settings(String user, List<String> tokens, List<RobotDao.Listed> robots,
-                           List<AccountDao.Membership> memberships, String secret, String secretFor) {
+    public record Settings(String user, List<String> tokens, List<String> robots, List<String> organizations,
+                           String secret, String secretFor) {
     }
 
-    public record Admin(List<AccountDao.Account> users, List<String> organizations) {
+    public record Admin(List<Identities.AccountInfo> users, List<String> organizations) {
+    }
+
+    /** The audit log, filtered: {@code scope} is the organization it is limited to (null: the whole registry). */
+    public record Audit(String scope, String actor, String action, String repository, String since, String until,
+                        List<AuditDao.Entry> entries, Long nextBefore) {
     }
 }

@@ -1,10 +1,16 @@
 package dev.bollard.http.ui;
 
-import dev.bollard.auth.Action;
+import dev.bollard.audit.AuditLog;
+import dev.bollard.auth.AccessDecision;
+import dev.bollard.auth.ApiAccessRequest;
 import dev.bollard.auth.Auth;
+import dev.bollard.auth.Identities;
+import dev.bollard.auth.Permission;
 import dev.bollard.auth.Principal;
 import dev.bollard.auth.WebSessions;
 import dev.bollard.http.Exchange;
+import dev.bollard.http.api.SessionAuthenticator;
+import dev.bollard.metadata.AuditDao;
 import dev.bollard.metadata.RepositoryDao;
 import dev.bollard.metadata.RepositoryFilter;
 import dev.bollard.oci.Digest;
@@ -20,7 +26,6 @@ import gg.jte.output.Utf8ByteOutput;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,9 +37,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The web UI: server-rendered pages (JTE templates, precompiled) enhanced by htmx, at {@code /}. Every page but
  * the sign-in page needs a session; every POST carries the session's CSRF token and, when the browser sends one, an
- * Origin of this site. What a page shows is decided by the registry's own permission rules ({@link Auth#allows},
- * {@link Auth#namespaceRole}); a repository or organization the user may not see is "not found", as on the
- * registry API. Failures are answered in words, never with a stack trace.
+ * Origin of this site. Every page is authorized by the registry's {@link dev.bollard.auth.AccessPolicy}, asked the
+ * management API's question ({@link ApiAccessRequest}) with the session's user; a repository or organization the
+ * user may not see is "not found", as on the registry API. Changes go through {@link Identities} as the signed-in
+ * user, so the audit log names them. Failures are answered in words, never with a stack trace.
  */
 public final class UiHandler {
     private static final Logger LOG = LoggerFactory.getLogger(UiHandler.class);
@@ -51,18 +57,39 @@ public final class UiHandler {
             "/static/bollard.css", new String[] {"/ui/bollard.css", "text/css; charset=utf-8"},
             "/static/favicon.svg", new String[] {"/ui/favicon.svg", "image/svg+xml"});
     private static final List<String> PAGES = List.of("/signin", "/signout", "/repositories", "/settings", "/admin",
-            "/orgs");
+            "/orgs", "/audit");
+    private static final int AUDIT_PAGE = 100;
 
     private final Registry registry;
     private final Auth auth;
     private final WebSessions sessions;
+    private final AuditLog audit;
     private final TemplateEngine templates = TemplateEngine.createPrecompiled(ContentType.Html);
     private final Map<String, byte[]> staticFiles = new ConcurrentHashMap<>();
 
-    public UiHandler(Registry registry, Auth auth, WebSessions sessions) {
+    public UiHandler(Registry registry, Auth auth, WebSessions sessions, AuditLog audit) {
         this.registry = registry;
         this.auth = auth;
         this.sessions = sessions;
+        this.audit = audit;
+    }
+
+    /**
+     * The UI's sessions for the management API: the session cookie's user, and for a request that changes something
+     * only with the session's CSRF token in the {@value #CSRF_HEADER} header.
+     */
+    public SessionAuthenticator sessionAuthenticator() {
+        return ex -> {
+            Optional<WebSessions.Active> session = sessions.find(ex.cookie(SESSION_COOKIE));
+            if (session.isEmpty()) {
+                return Optional.empty();
+            }
+            boolean safe = ex.method().equals("GET") || ex.method().equals("HEAD") || ex.method().equals("OPTIONS");
+            if (!safe && !WebSessions.same(ex.header(CSRF_HEADER), session.get().csrfToken())) {
+                return Optional.empty();
+            }
+            return Optional.of(session.get().user());
+        };
     }
 
     /** Whether a path belongs to the UI (everything else keeps its own handler or gets 404). */
@@ -91,6 +118,10 @@ public final class UiHandler {
 
         boolean isPost() {
             return ex.method().equals("POST");
+        }
+
+        String userAgent() {
+            return ex.header("User-Agent");
         }
 
         String field(String name) {
@@ -154,6 +185,7 @@ public final class UiHandler {
             case "/settings" -> settings(call);
             case "/admin" -> admin(call);
             case "/orgs" -> createOrganization(call);
+            case "/audit" -> auditLog(call, null);
             default -> {
                 if (path.startsWith("/repo/")) {
                     repository(call, path.substring("/repo/".length()));
@@ -188,7 +220,7 @@ public final class UiHandler {
             render(ex, 403, "signin.jte", frame.withError("The sign-in form expired. Please try again."), page);
             return;
         }
-        switch (auth.signIn(username, first(form, "password"), ex.remoteAddress())) {
+        switch (auth.signIn(username, first(form, "password"), ex.remoteAddress(), ex.header("User-Agent"))) {
             case Auth.SignIn.Ok ok -> {
                 WebSessions.Started started = sessions.start(ok.user());
                 ex.addHeader("Set-Cookie", cookie(ex, SESSION_COOKIE, started.cookieValue(), "/",
@@ -214,16 +246,9 @@ public final class UiHandler {
     private void dashboard(Call call) throws IOException {
         Principal.User user = call.user();
         List<Pages.Namespace> namespaces = new ArrayList<>();
-        namespaces.add(new Pages.Namespace(user.name(), false, "owner"));
-        if (user.superuser()) {
-            Map<String, String> roles = new HashMap<>();
-            auth.identities().memberships(user.name()).forEach(m -> roles.put(m.organization(), m.role()));
-            auth.identities().organizations().forEach(o -> namespaces.add(new Pages.Namespace(o, true,
-                    roles.getOrDefault(o, "superuser"))));
-        } else {
-            auth.identities().memberships(user.name())
-                    .forEach(m -> namespaces.add(new Pages.Namespace(m.organization(), true, m.role())));
-        }
+        namespaces.add(new Pages.Namespace(user.name(), false));
+        auth.identities().organizations(user.superuser() ? null : user.name(), null, LIST_LIMIT)
+                .forEach(o -> namespaces.add(new Pages.Namespace(o, true)));
         List<RepositoryDao.Summary> recent = new ArrayList<>(browser().repositories(visible(user), "", LIST_LIMIT));
         recent.sort((a, b) -> b.lastPush().compareTo(a.lastPush()));
         render(call, 200, "dashboard.jte", call.frame().titled("Dashboard", "dashboard"),
@@ -237,7 +262,7 @@ public final class UiHandler {
         }
         String name = call.field("name");
         try {
-            auth.identities().createOrganization(name, call.user().name());
+            identities(call).createOrganization(name, call.user().name());
         } catch (IllegalArgumentException e) {
             Frame failed = call.frame().withError(sentence(e.getMessage()));
             dashboard(new Call(call.ex(), call.path(), call.session(), call.form(), failed));
@@ -247,10 +272,29 @@ public final class UiHandler {
     }
 
     private void repositories(Call call) throws IOException {
+        Frame frame = call.frame().titled("Repositories", "repositories");
+        int status = 200;
+        if (call.isPost()) {
+            String name = call.field("name");
+            if (!RepositoryName.isValid(name) || !permits(call, Permission.REPO_CREATE, name)) {
+                frame = frame.withError("You may not create " + name + ": a repository is named NAMESPACE/NAME, in "
+                        + "your own namespace or one of an organization you administer (or create in, by a team).");
+                status = 400;
+            } else {
+                try {
+                    identities(call).createRepository(call.user(), name, call.field("visibility").equals("public"));
+                    redirect(call.ex(), Format.repoPath(name));
+                    return;
+                } catch (IllegalArgumentException e) {
+                    frame = frame.withError(sentence(e.getMessage(), call.form()));
+                    status = 400;
+                }
+            }
+        }
         String query = Optional.ofNullable(call.ex().query("q")).orElse("").trim();
         List<RepositoryDao.Summary> found = browser().repositories(visible(call.user()), query, LIST_LIMIT + 1);
         boolean more = found.size() > LIST_LIMIT;
-        render(call, 200, "repositories.jte", call.frame().titled("Repositories", "repositories"),
+        render(call, status, "repositories.jte", frame,
                 new Pages.Repositories(query, more ? found.subList(0, LIST_LIMIT) : found, more));
     }
 
@@ -260,8 +304,7 @@ public final class UiHandler {
         int split = rest.indexOf("/-/");
         String name = split < 0 ? stripSlash(rest) : rest.substring(0, split);
         String sub = split < 0 ? "" : rest.substring(split + 3);
-        Principal.User user = call.user();
-        if (!RepositoryName.isValid(name) || !auth.allows(user, name, Action.PULL)) {
+        if (!RepositoryName.isValid(name) || !registryKnows(name) || !permits(call, Permission.REPO_READ, name)) {
             problem(call.ex(), call.frame(), 404, "There is no repository " + name + ", or you may not see it.");
             return;
         }
@@ -286,18 +329,11 @@ public final class UiHandler {
 
     private void repositoryPage(Call call, RepositoryName repository) throws IOException {
         String name = repository.value();
-        List<RepositoryBrowser.TagSummary> tags;
-        List<RepositoryBrowser.TagEvent> history;
-        if (registryKnows(name)) {
-            tags = browser().tags(repository);
-            history = browser().history(repository, null, 50);
-        } else {
-            tags = List.of();
-            history = List.of();
-        }
+        List<RepositoryBrowser.TagSummary> tags = browser().tags(repository);
+        List<RepositoryBrowser.TagEvent> history = browser().history(repository, null, 50);
         render(call, 200, "repository.jte", call.frame().titled(name, "repositories"),
                 new Pages.Repository(name, isPublic(name), registryHost(call.ex()), tags, history,
-                        auth.administers(call.user(), name)));
+                        permits(call, Permission.REPO_ADMIN, name)));
     }
 
     private void tagPage(Call call, RepositoryName repository, String tag) throws IOException {
@@ -334,32 +370,36 @@ public final class UiHandler {
 
     private void repositorySettings(Call call, RepositoryName repository) throws IOException {
         String name = repository.value();
-        if (!auth.administers(call.user(), name)) {
+        if (!permits(call, Permission.REPO_ADMIN, name)) {
             problem(call.ex(), call.frame(), 403, "Only administrators of " + name + " may change its settings.");
             return;
         }
         Frame frame = call.frame().titled("Settings of " + name, "repositories");
         int status = 200;
         if (call.isPost()) {
+            Identities identities = identities(call);
+            String grantee = call.field("grantee");
+            String kind = call.field("kind");
             try {
                 frame = frame.withNotice(switch (call.field("action")) {
                     case "visibility" -> {
                         boolean isPublic = call.field("visibility").equals("public");
-                        auth.identities().setVisibility(name, isPublic);
+                        identities.setVisibility(name, isPublic);
                         yield name + " is now " + (isPublic ? "public: anyone may pull it." : "private.");
                     }
                     case "grant" -> {
-                        auth.identities().grant(name, call.field("grantee"), call.field("role"));
-                        yield call.field("grantee") + " now has " + call.field("role") + " permission on " + name + ".";
+                        identities.grant(name, kind, grantee, call.field("role"));
+                        yield "The " + kind + " " + grantee + " now has " + call.field("role") + " permission on "
+                                + name + ".";
                     }
                     case "revoke" -> {
-                        auth.identities().revoke(name, call.field("grantee"));
-                        yield call.field("grantee") + " no longer has a permission of its own on " + name + ".";
+                        identities.revoke(name, kind, grantee);
+                        yield "The " + kind + " " + grantee + " no longer has a permission of its own on " + name + ".";
                     }
                     default -> throw new IllegalArgumentException("unknown action");
                 });
             } catch (IllegalArgumentException e) {
-                frame = frame.withError(sentence(e.getMessage()));
+                frame = frame.withError(sentence(e.getMessage(), call.form()));
                 status = 400;
             }
         }
@@ -370,13 +410,23 @@ public final class UiHandler {
     // ---- organizations ----
 
     private void organization(Call call, String rest) throws IOException {
-        String name = stripSlash(rest);
-        Optional<String> role = auth.namespaceRole(call.user(), name);
-        if (role.isEmpty() || !auth.identities().isOrganization(name)) {
+        String path = stripSlash(rest);
+        boolean auditPage = path.endsWith("/audit");
+        String name = auditPage ? path.substring(0, path.length() - "/audit".length()) : path;
+        if (!auth.identities().organizationExists(name) || !permits(call, Permission.ORG_MEMBER, name)) {
             problem(call.ex(), call.frame(), 404, "There is no organization " + name + ", or you are not a member.");
             return;
         }
-        boolean manages = role.get().equals("owner") || role.get().equals("admin");
+        boolean manages = permits(call, Permission.ORG_ADMIN, name);
+        if (auditPage) {
+            if (!manages) {
+                problem(call.ex(), call.frame(), 403, "Only owners and administrators of " + name
+                        + " may read its audit log.");
+                return;
+            }
+            auditLog(call, name);
+            return;
+        }
         Frame frame = call.frame().titled(name, "dashboard");
         String secret = null;
         String secretFor = null;
@@ -386,34 +436,70 @@ public final class UiHandler {
                 problem(call.ex(), frame, 403, "Only owners and administrators of " + name + " may change it.");
                 return;
             }
+            Identities identities = identities(call);
+            String user = call.field("user");
+            String team = call.field("team");
             try {
                 switch (call.field("action")) {
                     case "add-member" -> {
-                        auth.identities().setMember(name, call.field("user"), call.field("role"));
-                        frame = frame.withNotice(call.field("user") + " is now " + article(call.field("role")) + " of "
-                                + name + ".");
+                        identities.setMember(name, user, call.field("role"));
+                        frame = frame.withNotice(user + " is now " + article(call.field("role")) + " of " + name + ".");
                     }
                     case "remove-member" -> {
-                        auth.identities().removeMember(name, call.field("user"));
-                        frame = frame.withNotice(call.field("user") + " is no longer a member of " + name + ".");
+                        identities.removeMember(name, user);
+                        frame = frame.withNotice(user + " is no longer a member of " + name + ".");
+                    }
+                    case "create-team" -> {
+                        identities.createTeam(name, team, call.field("role"), call.field("description"));
+                        frame = frame.withNotice("Team " + team + " was created.");
+                    }
+                    case "delete-team" -> {
+                        identities.deleteTeam(name, team);
+                        frame = frame.withNotice("Team " + team + " was deleted.");
+                    }
+                    case "add-team-member" -> {
+                        identities.addTeamMember(name, team, user);
+                        frame = frame.withNotice(user + " is now in team " + team + ".");
+                    }
+                    case "remove-team-member" -> {
+                        identities.removeTeamMember(name, team, user);
+                        frame = frame.withNotice(user + " is no longer in team " + team + ".");
+                    }
+                    case "set-default" -> {
+                        identities.setDefaultPermission(name, call.field("kind"), call.field("grantee"),
+                                call.field("role"));
+                        frame = frame.withNotice("New repositories of " + name + " will grant " + call.field("role")
+                                + " to the " + call.field("kind") + " " + call.field("grantee") + ".");
+                    }
+                    case "remove-default" -> {
+                        identities.removeDefaultPermission(name, call.field("kind"), call.field("grantee"));
+                        frame = frame.withNotice("The default permission of the " + call.field("kind") + " "
+                                + call.field("grantee") + " was removed.");
                     }
                     default -> {
-                        RobotChange change = changeRobot(name, call);
+                        RobotChange change = changeRobot(identities, name, call);
                         secret = change.token();
                         secretFor = change.robot();
                         frame = frame.withNotice(change.notice());
                     }
                 }
             } catch (IllegalArgumentException e) {
-                frame = frame.withError(sentence(e.getMessage()));
+                frame = frame.withError(sentence(e.getMessage(), call.form()));
                 status = 400;
             }
         }
+        List<Identities.MemberInfo> members = auth.identities().members(name, null, LIST_LIMIT);
+        String role = members.stream().filter(m -> m.name().equals(call.user().name())).map(Identities.MemberInfo::role)
+                .findFirst().orElse(call.user().superuser() ? "superuser" : "member through a team");
+        List<Pages.Team> teams = new ArrayList<>();
+        for (Identities.TeamInfo t : auth.identities().teams(name, null, LIST_LIMIT)) {
+            teams.add(new Pages.Team(t, auth.identities().teamMembers(name, t.name(), null, LIST_LIMIT)));
+        }
         List<RepositoryDao.Summary> repositories = browser().repositories(visible(call.user()), name + "/", LIST_LIMIT)
                 .stream().filter(r -> r.name().startsWith(name + "/")).toList();
-        render(call, status, "organization.jte", frame, new Pages.Organization(name, role.get(), manages,
-                auth.identities().members(name), manages ? auth.identities().robots(name) : List.of(), repositories,
-                secret, secretFor));
+        render(call, status, "organization.jte", frame, new Pages.Organization(name, role, manages, members, teams,
+                manages ? auth.identities().defaultPermissions(name) : List.of(),
+                manages ? auth.identities().robots(name) : List.of(), repositories, secret, secretFor));
     }
 
     /** A robot created, given a new token (shown once) or deleted; {@code token} null when there is none to show. */
@@ -421,15 +507,15 @@ public final class UiHandler {
     }
 
     /** Creates, regenerates or deletes robot {@code owner+<robot field>}, as the form's action says. */
-    private RobotChange changeRobot(String owner, Call call) {
+    private static RobotChange changeRobot(Identities identities, String owner, Call call) {
         String robot = owner + "+" + call.field("robot");
         return switch (call.field("action")) {
-            case "create-robot" -> new RobotChange(robot, auth.identities().createRobot(owner, call.field("robot")),
+            case "create-robot" -> new RobotChange(robot, identities.createRobot(owner, call.field("robot")),
                     "Robot " + robot + " was created.");
-            case "regenerate-robot" -> new RobotChange(robot, auth.identities().regenerateRobotToken(robot),
+            case "regenerate-robot" -> new RobotChange(robot, identities.regenerateRobotToken(robot),
                     "Robot " + robot + " has a new token; the old one no longer works.");
             case "delete-robot" -> {
-                auth.identities().deleteRobot(robot);
+                identities.deleteRobot(robot);
                 yield new RobotChange(null, null, "Robot " + robot + " was deleted.");
             }
             default -> throw new IllegalArgumentException("unknown action");
@@ -445,56 +531,59 @@ public final class UiHandler {
         String secretFor = null;
         int status = 200;
         if (call.isPost()) {
+            Identities identities = identities(call);
             String tokenName = call.field("name");
             try {
                 switch (call.field("action")) {
                     case "create-token" -> {
-                        secret = auth.identities().createAppToken(user, tokenName);
+                        secret = identities.createAppToken(user, tokenName);
                         secretFor = tokenName;
                         frame = frame.withNotice("Application token " + tokenName + " was created.");
                     }
                     case "revoke-token" -> {
-                        auth.identities().revokeAppToken(user, tokenName);
+                        identities.revokeAppToken(user, tokenName);
                         frame = frame.withNotice("Application token " + tokenName + " was revoked.");
                     }
                     case "create-robot", "regenerate-robot", "delete-robot" -> {
-                        RobotChange change = changeRobot(user, call);
+                        RobotChange change = changeRobot(identities, user, call);
                         secret = change.token();
                         secretFor = change.robot();
                         frame = frame.withNotice(change.notice());
                     }
                     case "password" -> {
-                        if (!(auth.signIn(user, call.field("current"), call.ex().remoteAddress())
+                        if (!(auth.signIn(user, call.field("current"), call.ex().remoteAddress(), call.userAgent())
                                 instanceof Auth.SignIn.Ok)) {
                             throw new IllegalArgumentException("the current password is not right");
                         }
-                        auth.identities().resetPassword(user, call.field("password"));
+                        identities.resetPassword(user, call.field("password"));
                         frame = frame.withNotice("Your password was changed.");
                     }
                     default -> throw new IllegalArgumentException("unknown action");
                 }
             } catch (IllegalArgumentException e) {
-                frame = frame.withError(sentence(e.getMessage()));
+                frame = frame.withError(sentence(e.getMessage(), call.form()));
                 status = 400;
             }
         }
         render(call, status, "settings.jte", frame, new Pages.Settings(user, auth.identities().appTokens(user),
-                auth.identities().robots(user), auth.identities().memberships(user), secret, secretFor));
+                auth.identities().robots(user), auth.identities().organizations(user, null, LIST_LIMIT), secret,
+                secretFor));
     }
 
     private void admin(Call call) throws IOException {
-        if (!call.user().superuser()) {
+        if (!permits(call, Permission.SUPERUSER, null)) {
             problem(call.ex(), call.frame(), 403, "Only superusers may administer users.");
             return;
         }
         Frame frame = call.frame().titled("Administration", "admin");
         int status = 200;
         if (call.isPost()) {
+            Identities identities = identities(call);
             String user = call.field("user");
             try {
                 switch (call.field("action")) {
                     case "create-user" -> {
-                        auth.identities().createUser(user, call.field("password"), call.field("superuser").equals("on"));
+                        identities.createUser(user, call.field("password"), call.field("superuser").equals("on"));
                         frame = frame.withNotice("User " + user + " was created.");
                     }
                     case "superuser" -> {
@@ -503,23 +592,64 @@ public final class UiHandler {
                             throw new IllegalArgumentException("you cannot take away your own superuser role; "
                                     + "ask another superuser");
                         }
-                        auth.identities().setSuperuser(user, on);
+                        identities.setSuperuser(user, on);
                         frame = frame.withNotice(user + (on ? " is now a superuser." : " is no longer a superuser."));
                     }
                     case "password" -> {
-                        auth.identities().resetPassword(user, call.field("password"));
+                        identities.resetPassword(user, call.field("password"));
                         frame = frame.withNotice("The password of " + user + " was reset; their refresh tokens "
                                 + "were revoked.");
                     }
                     default -> throw new IllegalArgumentException("unknown action");
                 }
             } catch (IllegalArgumentException e) {
-                frame = frame.withError(sentence(e.getMessage()));
+                frame = frame.withError(sentence(e.getMessage(), call.form()));
                 status = 400;
             }
         }
-        render(call, status, "admin.jte", frame, new Pages.Admin(auth.identities().userAccounts(),
-                auth.identities().organizations()));
+        render(call, status, "admin.jte", frame, new Pages.Admin(auth.identities().users(null, LIST_LIMIT),
+                auth.identities().organizations(null, null, LIST_LIMIT)));
+    }
+
+    /** The audit log with filters, newest first: the registry's (superusers) or one organization's ({@code org}). */
+    private void auditLog(Call call, String org) throws IOException {
+        if (org == null && !permits(call, Permission.SUPERUSER, null)) {
+            problem(call.ex(), call.frame(), 403, "Only superusers may read the registry's audit log; owners and "
+                    + "administrators of an organization read its own on the organization's page.");
+            return;
+        }
+        Exchange ex = call.ex();
+        String actor = blankToNull(ex.query("actor"));
+        String action = blankToNull(ex.query("action"));
+        String repository = blankToNull(ex.query("repository"));
+        String since = blankToNull(ex.query("since"));
+        String until = blankToNull(ex.query("until"));
+        Frame frame = call.frame().titled(org == null ? "Audit log" : "Audit log of " + org, org == null ? "audit" : "dashboard");
+        Long sinceMillis;
+        Long untilMillis;
+        Long before;
+        try {
+            sinceMillis = since == null ? null : day(since).toEpochMilli();
+            untilMillis = until == null ? null : day(until).plus(java.time.Duration.ofDays(1)).toEpochMilli();
+            before = blankToNull(ex.query("before")) == null ? null : Long.parseLong(ex.query("before"));
+        } catch (java.time.format.DateTimeParseException | NumberFormatException e) {
+            render(call, 400, "audit.jte", frame.withError("Dates are written as 2026-01-31."),
+                    new Pages.Audit(org, actor, action, repository, since, until, List.of(), null));
+            return;
+        }
+        List<AuditDao.Entry> entries = audit.query(new AuditDao.Filter(actor, action, org, repository, sinceMillis,
+                untilMillis), before, AUDIT_PAGE + 1);
+        Long next = entries.size() > AUDIT_PAGE ? entries.get(AUDIT_PAGE - 1).seq() : null;
+        render(call, 200, "audit.jte", frame, new Pages.Audit(org, actor, action, repository, since, until,
+                entries.subList(0, Math.min(AUDIT_PAGE, entries.size())), next));
+    }
+
+    private static java.time.Instant day(String date) {
+        return java.time.LocalDate.parse(date).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.trim();
     }
 
     // ---- rendering ----
@@ -646,10 +776,17 @@ public final class UiHandler {
 
     /** A domain message ("no user 'x'") as a sentence: capital first letter, a full stop at the end. */
     static String sentence(String message) {
+        return sentence(message, Map.of());
+    }
+
+    /** As {@link #sentence(String)}, but a name the form sent that starts the message keeps its case ("alice is…"). */
+    static String sentence(String message, Map<String, List<String>> form) {
         if (message == null || message.isBlank()) {
             return "That did not work.";
         }
-        String s = Character.toUpperCase(message.charAt(0)) + message.substring(1);
+        boolean startsWithName = form != null && form.values().stream().flatMap(List::stream)
+                .anyMatch(v -> !v.isBlank() && message.startsWith(v.trim() + " "));
+        String s = startsWithName ? message : Character.toUpperCase(message.charAt(0)) + message.substring(1);
         return s.endsWith(".") ? s : s + ".";
     }
 
@@ -661,6 +798,17 @@ public final class UiHandler {
 
     private RepositoryBrowser browser() {
         return registry.browser();
+    }
+
+    /** The registry's access policy, asked the management API's question about the session's user. */
+    private boolean permits(Call call, Permission permission, String target) {
+        return auth.policy().decide(new ApiAccessRequest(permission, target, null, call.user(),
+                call.ex().remoteAddress(), call.userAgent())) instanceof AccessDecision.Allow;
+    }
+
+    /** The administration, its changes recorded in the audit log as made by the signed-in user. */
+    private Identities identities(Call call) {
+        return auth.identities().as(call.user().actor(call.ex().remoteAddress(), call.userAgent()));
     }
 
     private RepositoryFilter visible(Principal.User user) {

@@ -31,7 +31,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The web UI in a real browser (Debian's headless Chromium through chromedriver and Selenium), as a new user drives
- * it: sign in, create an organization and a robot account, give the robot write permission; push an image with
+ * it: sign in, create an organization with a team and a robot account, create a repository and give the robot
+ * write permission on it; push an image with
  * skopeo using the robot's token; find it by searching; inspect its layers and build history; push again to move
  * the tag and see both in the tag history. Screenshots of each step go to {@code target/ui-screenshots}
  * (docs/ui.md shows copies). Skipped, with the reason, where Chromium, chromedriver, skopeo or umoci are missing.
@@ -57,6 +58,7 @@ class UiBrowserTest {
         registry = TestRegistry.startWithAuth(dir.resolve("data"));
         Identities identities = new Identities(registry.server().database());
         identities.createUser("alice", "alice-password", false);
+        identities.createUser("bob", "bob-password", false);
         browser = chromium(dir.resolve("chromium-profile"));
         wait = new WebDriverWait(browser, Duration.ofSeconds(20));
         wait.ignoring(StaleElementReferenceException.class);
@@ -112,6 +114,18 @@ class UiBrowserTest {
         browser.findElement(By.id("create-org")).click();
         waitForTitle("acme");
 
+        // A team that may create repositories, with bob in it.
+        browser.findElement(By.id("team-name")).sendKeys("developers");
+        new Select(browser.findElement(By.id("team-role"))).selectByValue("creator");
+        browser.findElement(By.id("team-description")).sendKeys("Build and push the apps");
+        browser.findElement(By.id("create-team")).click();
+        wait.until(d -> d.findElement(By.cssSelector("[role=status]")).getText().contains("Team developers was created."));
+        browser.findElement(By.id("team-user-developers")).sendKeys("bob");
+        browser.findElement(By.id("team-user-developers")).submit();
+        wait.until(d -> d.findElement(By.cssSelector("[role=status]")).getText().contains("bob is now in team developers."));
+        assertThat(browser.findElement(By.cssSelector(".team")).getText()).contains("developers", "creator", "bob");
+        screenshot("02b-organization-team");
+
         // A robot: its token is shown once.
         browser.findElement(By.id("robot-name")).sendKeys("ci");
         browser.findElement(By.id("create-robot")).click();
@@ -119,9 +133,16 @@ class UiBrowserTest {
         assertThat(token).startsWith("bollard_robot_");
         screenshot("03-robot-token");
 
-        // Write permission for the robot on acme/app (the repository is created, empty, so the robot may push first).
-        browser.get(base + "/repo/acme/app/-/settings");
+        // A repository for the robot, and write permission on it (robots do not create repositories by pushing).
+        browser.findElement(By.linkText("Repositories")).click();
+        waitForTitle("Repositories");
+        browser.findElement(By.cssSelector("#create summary")).click();
+        browser.findElement(By.id("repo-name")).sendKeys("acme/app");
+        browser.findElement(By.id("create-repository")).click();
+        waitForTitle("acme/app");
+        browser.findElement(By.linkText("Settings and permissions")).click();
         waitForTitle("Settings of acme/app");
+        new Select(browser.findElement(By.id("kind"))).selectByValue("robot");
         browser.findElement(By.id("grantee")).sendKeys("acme+ci");
         new Select(browser.findElement(By.id("role"))).selectByValue("write");
         browser.findElement(By.id("grant")).click();
