@@ -243,6 +243,70 @@ class UiHttpTest {
     }
 
     @Test
+    void organizationAdminsManageTeamsDefaultPermissionsAndRepositoriesAndReadTheirAuditLog() throws Exception {
+        identities.createRobot("acme", "deploy");
+        UiClient alice = client().signIn("alice", "alice-password");
+        assertThat(alice.post("/org/acme", "action", "create-team", "team", "ops", "role", "member",
+                "description", "Runs things").body()).contains("Team ops was created.");
+        assertThat(alice.post("/org/acme", "action", "add-team-member", "team", "ops", "user", "carol").body())
+                .contains("carol is now in team ops.");
+        String defaults = alice.post("/org/acme", "action", "set-default", "kind", "robot", "grantee", "acme+deploy",
+                "role", "read").body();
+        assertThat(defaults).contains("New repositories of acme will grant read to the robot acme+deploy.");
+        String page = alice.get("/org/acme").body();
+        assertThat(page).contains("id=\"team-ops\"", "Runs things", "<li>carol", "acme+deploy", "Audit log");
+
+        HttpResponse<String> created = alice.post("/repositories", "name", "acme/fresh", "visibility", "private");
+        assertThat(created.statusCode()).isEqualTo(303);
+        assertThat(created.headers().firstValue("Location")).hasValue("/repo/acme/fresh");
+        assertThat(identities.grants("acme/fresh")).contains(new Identities.GrantInfo("robot", "acme+deploy", "read"));
+        HttpResponse<String> notHers = alice.post("/repositories", "name", "bob/app", "visibility", "private");
+        assertThat(notHers.statusCode()).isEqualTo(400);
+        assertThat(notHers.body()).contains("You may not create bob/app");
+
+        registry.server().audit().flush(5_000);
+        String audit = alice.get("/org/acme/audit?actor=alice").body();
+        assertThat(audit).contains("team.create", "team.member.add", "default-permission.set", "repository.create")
+                .doesNotContain("login.success"); // not an event of the organization's namespace
+        assertThat(alice.get("/org/acme/audit?action=team.create").body()).contains("team.create")
+                .doesNotContain("default-permission.set");
+        assertThat(alice.get("/org/acme/audit?since=yesterday").body()).contains("Dates are written as 2026-01-31.");
+        assertThat(alice.get("/audit").statusCode()).isEqualTo(403);
+
+        UiClient carol = client().signIn("carol", "carol-password");
+        assertThat(carol.get("/org/acme").body()).contains("id=\"team-ops\"").doesNotContain("Create team");
+        assertThat(carol.get("/org/acme/audit").statusCode()).isEqualTo(403);
+
+        UiClient root = client().signIn("root", "root-password");
+        registry.server().audit().flush(5_000);
+        String all = root.get("/audit?action=login.success&actor=carol").body();
+        assertThat(all).contains("login.success", "web-ui", "carol").doesNotContain("team.create");
+        identities.deleteRobot("acme+deploy");
+    }
+
+    @Test
+    void uiSessionsAuthenticateTheManagementApiAndChangesNeedTheCsrfHeader() throws Exception {
+        UiClient alice = client().signIn("alice", "alice-password");
+        String cookie = UiHandler.SESSION_COOKIE + "=" + alice.cookies.get(UiHandler.SESSION_COOKIE);
+        java.net.http.HttpClient api = java.net.http.HttpClient.newHttpClient();
+        HttpResponse<String> me = api.send(java.net.http.HttpRequest.newBuilder(registry.uri("/api/v1/me"))
+                .header("Cookie", cookie).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(me.statusCode()).isEqualTo(200);
+        assertThat(me.body()).contains("alice");
+        java.net.http.HttpRequest.Builder put = java.net.http.HttpRequest.newBuilder(
+                        registry.uri("/api/v1/organizations/acme/members/bob")).header("Cookie", cookie)
+                .header("Content-Type", "application/json")
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"role\":\"member\"}"));
+        HttpResponse<String> forged = api.send(put.build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(forged.statusCode()).isEqualTo(401); // a cookie alone does not change anything
+        assertThat(identities.members("acme", null, 100)).noneMatch(m -> m.name().equals("bob"));
+        HttpResponse<String> withToken = api.send(put.header(UiHandler.CSRF_HEADER, alice.csrf).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(withToken.statusCode()).as(withToken.body()).isBetween(200, 204);
+        identities.removeMember("acme", "bob");
+    }
+
+    @Test
     void badInputIsAnsweredInWords() throws Exception {
         UiClient alice = client().signIn("alice", "alice-password");
         HttpResponse<String> robot = alice.post("/org/acme", "action", "create-robot", "robot", "Not Valid!");
