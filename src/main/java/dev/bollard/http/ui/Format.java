@@ -85,6 +85,29 @@ public final class Format {
         };
     }
 
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /** An audit entry's details (a JSON object) as people read them: "tag: v1, to: sha256:0123456789ab". */
+    public static String details(String json) {
+        if (json == null || json.isBlank()) {
+            return "";
+        }
+        try {
+            com.fasterxml.jackson.databind.JsonNode node = JSON.readTree(json);
+            if (!node.isObject()) {
+                return json;
+            }
+            java.util.List<String> parts = new java.util.ArrayList<>();
+            node.properties().forEach(e -> {
+                String v = e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString();
+                parts.add(e.getKey() + ": " + (v.startsWith("sha256:") ? shortDigest(v) : v));
+            });
+            return String.join(", ", parts);
+        } catch (java.io.IOException e) {
+            return json;
+        }
+    }
+
     /** A path segment or query value, percent-encoded. */
     public static String url(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");

@@ -123,7 +123,10 @@ class UiBrowserTest {
         browser.findElement(By.id("team-user-developers")).sendKeys("bob");
         browser.findElement(By.id("team-user-developers")).submit();
         wait.until(d -> d.findElement(By.cssSelector("[role=status]")).getText().contains("bob is now in team developers."));
-        assertThat(browser.findElement(By.cssSelector(".team")).getText()).contains("developers", "creator", "bob");
+        WebElement team = browser.findElement(By.cssSelector(".team"));
+        assertThat(team.getText()).contains("developers", "creator", "bob");
+        ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView()",
+                browser.findElement(By.xpath("//h2[text()='Teams']")));
         screenshot("02b-organization-team");
 
         // A robot: its token is shown once.
@@ -195,6 +198,16 @@ class UiBrowserTest {
         assertThat(history.get(0).getText()).contains("latest", "current", "acme+ci");
         assertThat(history.get(1).findElement(By.tagName("a")).getAttribute("title")).isEqualTo(firstDigest);
         screenshot("08-tag-moved");
+
+        // The organization's audit log names the robot's pushes and the moved tag.
+        registry.server().audit().flush(5_000);
+        browser.get(base + "/org/acme/audit?repository=acme/app");
+        waitForTitle("Audit log of acme");
+        String audit = browser.findElement(By.id("audit")).getText();
+        assertThat(audit).contains("acme+ci", "push", "tag.move", "tag.create", "permission.set", "alice");
+        screenshot("10-audit-log");
+        browser.get(base + "/repo/acme/app");
+        waitForTitle("acme/app");
 
         // On a phone-sized screen the page still reads (and nothing scrolls sideways but the tables).
         browser.manage().window().setSize(new Dimension(390, 844));
