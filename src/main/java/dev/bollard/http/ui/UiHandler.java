@@ -396,8 +396,20 @@ public final class UiHandler {
                         identities.revoke(name, kind, grantee);
                         yield "The " + kind + " " + grantee + " no longer has a permission of its own on " + name + ".";
                     }
+                    case "delete" -> {
+                        if (!call.field("confirm").equals(name)) {
+                            throw new IllegalArgumentException("type the repository's name, " + name
+                                    + ", to confirm its deletion");
+                        }
+                        identities.deleteRepository(name);
+                        yield null;
+                    }
                     default -> throw new IllegalArgumentException("unknown action");
                 });
+                if (frame.notice() == null) { // deleted: nothing left to show here
+                    redirect(call.ex(), "/repositories");
+                    return;
+                }
             } catch (IllegalArgumentException e) {
                 frame = frame.withError(sentence(e.getMessage(), call.form()));
                 status = 400;
@@ -448,6 +460,15 @@ public final class UiHandler {
                     case "remove-member" -> {
                         identities.removeMember(name, user);
                         frame = frame.withNotice(user + " is no longer a member of " + name + ".");
+                    }
+                    case "delete-organization" -> {
+                        if (!call.field("confirm").equals(name)) {
+                            throw new IllegalArgumentException("type the organization's name, " + name
+                                    + ", to confirm its deletion");
+                        }
+                        identities.deleteOrganization(name);
+                        redirect(call.ex(), "/");
+                        return;
                     }
                     case "create-team" -> {
                         identities.createTeam(name, team, call.field("role"), call.field("description"));
@@ -594,6 +615,13 @@ public final class UiHandler {
                         }
                         identities.setSuperuser(user, on);
                         frame = frame.withNotice(user + (on ? " is now a superuser." : " is no longer a superuser."));
+                    }
+                    case "delete-user" -> {
+                        if (user.equals(call.user().name())) {
+                            throw new IllegalArgumentException("you cannot delete yourself; ask another superuser");
+                        }
+                        identities.deleteUser(user);
+                        frame = frame.withNotice("User " + user + " was deleted.");
                     }
                     case "password" -> {
                         identities.resetPassword(user, call.field("password"));

@@ -307,6 +307,36 @@ class UiHttpTest {
     }
 
     @Test
+    void repositoriesOrganizationsAndUsersAreDeletedOnlyWhenConfirmedAndAllowed() throws Exception {
+        identities.createUser("dave", "dave-password", false);
+        identities.createOrganization("shortlived", "dave");
+        identities.setVisibility("shortlived/tmp", false);
+        UiClient dave = client().signIn("dave", "dave-password");
+        HttpResponse<String> unconfirmed = dave.post("/repo/shortlived/tmp/-/settings", "action", "delete", "confirm", "x");
+        assertThat(unconfirmed.body()).contains("Type the repository's name, shortlived/tmp, to confirm");
+        assertThat(identities.repository("shortlived/tmp")).isPresent();
+        HttpResponse<String> notEmpty = dave.post("/org/shortlived", "action", "delete-organization", "confirm",
+                "shortlived");
+        assertThat(notEmpty.statusCode()).isEqualTo(400);
+        HttpResponse<String> deleted = dave.post("/repo/shortlived/tmp/-/settings", "action", "delete", "confirm",
+                "shortlived/tmp");
+        assertThat(deleted.statusCode()).isEqualTo(303);
+        assertThat(identities.repository("shortlived/tmp")).isEmpty();
+        assertThat(dave.post("/org/shortlived", "action", "delete-organization", "confirm", "shortlived").statusCode())
+                .isEqualTo(303);
+        assertThat(identities.organizationExists("shortlived")).isFalse();
+
+        UiClient carol = client().signIn("carol", "carol-password");
+        assertThat(carol.post("/admin", "action", "delete-user", "user", "dave").statusCode()).isEqualTo(403);
+        UiClient root = client().signIn("root", "root-password");
+        assertThat(root.post("/admin", "action", "delete-user", "user", "dave").body())
+                .contains("User dave was deleted.");
+        assertThat(identities.user("dave")).isEmpty();
+        assertThat(root.post("/admin", "action", "delete-user", "user", "root").body())
+                .contains("You cannot delete yourself");
+    }
+
+    @Test
     void badInputIsAnsweredInWords() throws Exception {
         UiClient alice = client().signIn("alice", "alice-password");
         HttpResponse<String> robot = alice.post("/org/acme", "action", "create-robot", "robot", "Not Valid!");
