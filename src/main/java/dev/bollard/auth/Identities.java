@@ -505,10 +505,10 @@ public final class Identities {
         return db.read(h -> RepositoryDao.describe(h, name).map(Identities::info));
     }
 
-    /** Repositories the principal may see, optionally of one namespace, after {@code after}, at most {@code limit}. */
-    public List<RepositoryInfo> repositories(Principal who, boolean anonymousPull, String namespace, String after,
-                                             int limit) {
-        return db.read(h -> RepositoryDao.list(h, after, limit, who.visible(anonymousPull), namespace).stream()
+    /** Repositories {@code visible} lets through, optionally of one namespace, after {@code after}, at most {@code limit}. */
+    public List<RepositoryInfo> repositories(dev.bollard.metadata.RepositoryFilter visible, String namespace,
+                                             String after, int limit) {
+        return db.read(h -> RepositoryDao.list(h, after, limit, visible, namespace).stream()
                 .map(Identities::info).toList());
     }
 
