@@ -94,6 +94,16 @@ public final class Identities {
         recordOn(name, AuditActions.USER_PASSWORD, Map.of("user", name));
     }
 
+    /** True when {@code password} is the user's password (not a token). */
+    public boolean passwordMatches(String name, String password) {
+        Optional<AccountDao.Account> user = db.read(h -> AccountDao.find(h, name)).filter(AccountDao.Account::isUser);
+        if (user.isEmpty() || user.get().passwordHash() == null || password == null) {
+            Passwords.verifyDummy(password == null ? "" : password);
+            return false;
+        }
+        return Passwords.verify(password, user.get().passwordHash());
+    }
+
     public void setSuperuser(String name, boolean superuser) {
         db.inTransaction(h -> {
             AccountDao.setSuperuser(h, requireUser(h, name).id(), superuser);

@@ -126,7 +126,7 @@ class ApiAuthorizationMatrixTest {
         c.add(new Case("DELETE", "/api/v1/users/{user}", SUPER, 204, x -> new Call("/api/v1/users/doomed-" + id(x), null,
                 () -> quietly(() -> ids.createUser("doomed-" + id(x), "doomed-password", false)))));
         c.add(new Case("PUT", "/api/v1/users/{user}/password", SELF, 204, x -> new Call("/api/v1/users/reader/password",
-                "{\"password\":\"reader-password\"}")));
+                "{\"password\":\"reader-password\",\"current_password\":\"reader-password\"}")));
         c.add(new Case("GET", "/api/v1/users/{user}/tokens", SELF, 200, x -> new Call("/api/v1/users/reader/tokens", null)));
         c.add(new Case("POST", "/api/v1/users/{user}/tokens", SELF, 201, x -> new Call("/api/v1/users/reader/tokens",
                 "{\"name\":\"t-" + id(x) + "\"}")));

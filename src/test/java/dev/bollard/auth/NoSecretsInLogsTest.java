@@ -62,7 +62,9 @@ class NoSecretsInLogsTest {
             String newPassword = "alice-Secret-Again-99";
             secrets.add(newPassword);
             AuthHttp.expect(json(http, "PUT", "/api/v1/users/alice/password", alice,
-                    "{\"password\":\"" + newPassword + "\"}"), 204);
+                    "{\"password\":\"" + newPassword + "\",\"current_password\":\"" + alicePassword + "\"}"), 204);
+            AuthHttp.expect(json(http, "PUT", "/api/v1/users/alice/password", basic("alice", newPassword),
+                    "{\"password\":\"" + wrongPassword + "\",\"current_password\":\"" + wrongPassword + "\"}"), 403);
             alice = basic("alice", newPassword);
             AuthHttp.expect(json(http, "GET", "/api/v1/me", basic("alice", wrongPassword), null), 401);
             AuthHttp.expect(http.get("/v2/_catalog", basic("alice", wrongPassword)), 401);
