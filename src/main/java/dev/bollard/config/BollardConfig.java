@@ -17,8 +17,26 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
         }
     }
 
-    /** The blob store: only {@code filesystem} for now. */
-    public record Storage(String type, Path path) {
+    /** The blob store: {@code filesystem} (under {@code path}) or {@code s3}. */
+    public record Storage(String type, Path path, S3 s3) {
+        public boolean isS3() {
+            return type.equals("s3");
+        }
+    }
+
+    /**
+     * An S3-compatible blob store. {@code endpoint} empty: AWS's endpoint of {@code region}; {@code accessKey} empty:
+     * the AWS SDK's default credential chain. {@code prefix} is empty or ends with {@code /}.
+     */
+    public record S3(String bucket, String prefix, String region, String endpoint, boolean pathStyle, String accessKey,
+                     String secretKey, long partSize, int maxConnections, boolean redirect, Duration redirectExpiry) {
+        @Override
+        public String toString() { // never print the secret key
+            return "S3[bucket=" + bucket + ", prefix=" + prefix + ", region=" + region + ", endpoint=" + endpoint
+                    + ", pathStyle=" + pathStyle + ", accessKey=" + accessKey + ", partSize=" + partSize
+                    + ", maxConnections=" + maxConnections + ", redirect=" + redirect + ", redirectExpiry="
+                    + redirectExpiry + "]";
+        }
     }
 
     /** The metadata database (H2 embedded by default). */

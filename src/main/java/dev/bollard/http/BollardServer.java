@@ -5,7 +5,10 @@ import dev.bollard.auth.Auth;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.metadata.Database;
 import dev.bollard.registry.Registry;
+import dev.bollard.storage.BlobStore;
 import dev.bollard.storage.FilesystemBlobStore;
+import dev.bollard.storage.S3BlobStore;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -37,12 +40,15 @@ public final class BollardServer implements AutoCloseable {
 
     private final Server jetty;
     private final Database database;
+    private final BlobStore store;
     private final ScheduledExecutorService background;
     private final URI baseUri;
 
-    private BollardServer(Server jetty, Database database, ScheduledExecutorService background, URI baseUri) {
+    private BollardServer(Server jetty, Database database, BlobStore store, ScheduledExecutorService background,
+                          URI baseUri) {
         this.jetty = jetty;
         this.database = database;
+        this.store = store;
         this.background = background;
         this.baseUri = baseUri;
     }
@@ -52,8 +58,9 @@ public final class BollardServer implements AutoCloseable {
         Files.createDirectories(config.dataDir());
         Observability observability = new Observability();
         Database database = Database.open(config.database(), observability.registry());
+        BlobStore store = null;
         try {
-            FilesystemBlobStore store = new FilesystemBlobStore(config.storage().path(), config.uploads().stagingPath());
+            store = openStore(config);
             Registry registry = new Registry(database, store, config.registry());
 
             Server jetty = new Server(threadPool());
@@ -86,7 +93,8 @@ public final class BollardServer implements AutoCloseable {
             // the stop timeout) before the database closes under them.
             DistributionHandler distribution = new DistributionHandler(registry, policy,
                     config.registry().maxManifestBytes(), observability);
-            RootHandler.Readiness readiness = () -> database.isReachable() && store.isReachable();
+            BlobStore blobs = store;
+            RootHandler.Readiness readiness = () -> database.isReachable() && blobs.isReachable();
             jetty.setHandler(new GracefulHandler(new RootHandler(distribution, tokens, observability, readiness)));
             jetty.setStopTimeout(Duration.ofSeconds(30).toMillis());
             jetty.start();
@@ -104,11 +112,26 @@ public final class BollardServer implements AutoCloseable {
                         + "and images unencrypted. Put TLS in front of Bollard.", config.server().host());
             }
             LOG.info("Bollard listening on {} (data in {})", uri, config.dataDir());
-            return new BollardServer(jetty, database, background, uri);
+            return new BollardServer(jetty, database, store, background, uri);
         } catch (Exception | Error e) {
+            if (store != null) {
+                store.close();
+            }
             database.close();
             throw e;
         }
+    }
+
+    /** The configured blob store; S3 buffers its parts in the uploads directory. */
+    private static BlobStore openStore(BollardConfig config) throws IOException {
+        if (config.storage().isS3()) {
+            BollardConfig.S3 s3 = config.storage().s3();
+            S3BlobStore store = S3BlobStore.open(s3, config.uploads().stagingPath());
+            LOG.info("blobs in S3 bucket {}{} ({})", s3.bucket(), s3.prefix().isEmpty() ? "" : " under " + s3.prefix(),
+                    s3.endpoint().isEmpty() ? "AWS, region " + s3.region() : s3.endpoint());
+            return store;
+        }
+        return new FilesystemBlobStore(config.storage().path(), config.uploads().stagingPath());
     }
 
     private static QueuedThreadPool threadPool() {
@@ -153,6 +176,7 @@ public final class BollardServer implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("stopping the HTTP server failed: {}", e.toString());
         }
+        store.close();
         database.close();
     }
 }

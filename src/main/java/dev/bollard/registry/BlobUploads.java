@@ -15,7 +15,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.Map;
@@ -23,14 +22,17 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Blob upload sessions: bytes are hashed as they stream into the staging area, and a blob becomes visible
- * only when the digest the client names matches what arrived. The metadata row's committed size is the
- * truth about a session, so it survives restarts; the running hash is kept in memory and rebuilt from the
- * staged bytes when it is missing (after a restart, or on another node).
+ * only when the digest the client names matches what arrived. The metadata row is the truth about a session —
+ * its committed size, the store's state of the staged bytes and, where the store's staged bytes are not cheaply
+ * readable (S3), the running hash's state — so a session survives restarts and continues on any node. With a store
+ * that stages to local files the running hash is kept in memory and rebuilt from the staged bytes when it is
+ * missing (after a restart). See {@link RunningHash}.
  */
 public final class BlobUploads {
 
@@ -40,14 +42,9 @@ public final class BlobUploads {
 
     private final Database db;
     private final BlobStore store;
+    /** Running hashes of a store that stages locally, by upload id; unused otherwise. */
     private final Map<String, RunningHash> hashes = new ConcurrentHashMap<>();
     private final ReentrantLock[] locks = new ReentrantLock[256];
-
-    /** The sha256 state of a session after {@code size} bytes. */
-    private static final class RunningHash {
-        final MessageDigest sha256 = DigestAlgorithm.SHA256.newMessageDigest();
-        long size;
-    }
 
     BlobUploads(Database db, BlobStore store) {
         this.db = db;
@@ -57,6 +54,7 @@ public final class BlobUploads {
         }
     }
 
+    /** Serializes requests of one session within this node; across nodes the committed size decides (see advance). */
     private ReentrantLock lockOf(String uploadId) {
         return locks[Math.floorMod(uploadId.hashCode(), locks.length)];
     }
@@ -64,16 +62,19 @@ public final class BlobUploads {
     /** Opens a session, creating the repository when it is new. */
     public UploadStatus start(RepositoryName repository) {
         String id = UUID.randomUUID().toString();
+        String state;
         try {
-            store.createUpload(id);
+            state = store.createUpload(id);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         db.inTransaction(h -> {
-            UploadDao.insert(h, id, RepositoryDao.findOrCreate(h, repository.value()));
+            UploadDao.insert(h, id, RepositoryDao.findOrCreate(h, repository.value()), state);
             return null;
         });
-        hashes.put(id, new RunningHash());
+        if (store.readsUploadsCheaply()) {
+            hashes.put(id, RunningHash.local());
+        }
         return new UploadStatus(repository.value(), id, 0);
     }
 
@@ -95,8 +96,8 @@ public final class BlobUploads {
                 throw new RegistryException.OutOfOrderChunk(
                         new UploadStatus(repository.value(), uploadId, row.committedSize()), start);
             }
-            long size = appendLocked(row, body, length);
-            return new UploadStatus(repository.value(), uploadId, size);
+            UploadRow after = appendLocked(repository, row, body, length);
+            return new UploadStatus(repository.value(), uploadId, after.committedSize());
         } finally {
             lock.unlock();
         }
@@ -111,9 +112,9 @@ public final class BlobUploads {
         ReentrantLock lock = lockOf(uploadId);
         lock.lock();
         try {
-            UploadRow row = find(repository, uploadId);
-            long size = appendLocked(row, body, length);
-            Digest actual = digestOf(uploadId, size, expected.algorithm());
+            UploadRow row = appendLocked(repository, find(repository, uploadId), body, length);
+            long size = row.committedSize();
+            Digest actual = digestOf(row, expected.algorithm());
             if (!actual.equals(expected)) {
                 discard(uploadId);
                 throw new RegistryException(ErrorCode.DIGEST_INVALID, "the uploaded content has digest " + actual
@@ -121,7 +122,7 @@ public final class BlobUploads {
                         Map.of("expected", expected.toString(), "actual", actual.toString(), "size", size));
             }
             try {
-                store.commitUpload(uploadId, expected, size);
+                store.commitUpload(uploadId, row.storeState(), expected, size);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -209,21 +210,26 @@ public final class BlobUploads {
                 + " (never started, finished, cancelled or expired)"));
     }
 
-    /** Streams {@code body} into the staging area after the committed bytes; returns the new committed size. */
-    private long appendLocked(UploadRow row, InputStream body, Long length) {
+    /**
+     * Streams {@code body} into the staging area after the committed bytes and records the new size with the states
+     * that describe it; returns the session as it is afterwards.
+     */
+    private UploadRow appendLocked(RepositoryName repository, UploadRow row, InputStream body, Long length) {
         String id = row.id();
         long offset = row.committedSize();
-        RunningHash hash = runningHash(id, offset);
+        RunningHash hash = runningHash(row);
         long written = 0;
-        try (WritableByteChannel out = store.appendUpload(id, offset)) {
+        BlobStore.Append out = null;
+        try (BlobStore.Append append = store.appendUpload(id, offset, row.storeState())) {
+            out = append;
             byte[] buffer = new byte[CHUNK];
             ByteBuffer wrapper = ByteBuffer.wrap(buffer);
             int n;
             while ((n = readBody(body, buffer)) > 0) {
-                hash.sha256.update(buffer, 0, n);
+                hash.update(buffer, 0, n);
                 wrapper.clear().limit(n);
                 while (wrapper.hasRemaining()) {
-                    out.write(wrapper);
+                    append.write(wrapper);
                 }
                 written += n;
                 if (n < CHUNK) {
@@ -243,16 +249,27 @@ public final class BlobUploads {
                     "received " + written + " bytes but the request announced " + length);
         }
         if (written == 0) {
-            return offset;
+            if (store.readsUploadsCheaply()) {
+                hashes.put(id, hash);
+            }
+            return row;
         }
         long size = offset + written;
-        db.inTransaction(h -> {
-            UploadDao.updateSize(h, id, size);
-            return null;
-        });
         hash.size = size;
-        hashes.put(id, hash);
-        return size;
+        String storeState = out.state();
+        String hashState = hash.state();
+        boolean advanced = db.inTransaction(h -> UploadDao.advance(h, id, offset, size, storeState, hashState));
+        if (!advanced) {
+            // Another request of this session (on another node) committed bytes first: ours are discarded.
+            hashes.remove(id);
+            UploadRow now = find(repository, id);
+            throw new RegistryException.OutOfOrderChunk(
+                    new UploadStatus(repository.value(), id, now.committedSize()), offset);
+        }
+        if (store.readsUploadsCheaply()) {
+            hashes.put(id, hash);
+        }
+        return new UploadRow(id, row.repositoryId(), size, row.createdAt(), Instant.now(), storeState, hashState);
     }
 
     /** Reads the next piece of a request body; a body that breaks off is the client's error, not the registry's. */
@@ -264,46 +281,59 @@ public final class BlobUploads {
         }
     }
 
-    /** The running sha256 at {@code size} bytes: the cached one, or one rebuilt from the staged bytes. */
-    private RunningHash runningHash(String uploadId, long size) {
-        RunningHash cached = hashes.remove(uploadId);
+    /**
+     * The running sha256 of a session as its row describes it: the saved state where the store is remote, otherwise
+     * the one cached in memory or one rebuilt from the staged bytes.
+     */
+    private RunningHash runningHash(UploadRow row) {
+        long size = row.committedSize();
+        if (!store.readsUploadsCheaply()) {
+            if (size == 0) {
+                return RunningHash.resumable();
+            }
+            if (row.hashState() == null) {
+                throw new IllegalStateException("upload " + row.id() + " has " + size
+                        + " bytes but no saved hash state");
+            }
+            return RunningHash.resume(row.hashState(), size);
+        }
+        RunningHash cached = hashes.remove(row.id());
         if (cached != null && cached.size == size) {
             return cached;
         }
-        RunningHash rebuilt = new RunningHash();
-        hashStaged(uploadId, size, rebuilt.sha256);
+        RunningHash rebuilt = RunningHash.local();
+        hashStaged(row, b -> rebuilt.update(b.array(), b.arrayOffset() + b.position(), b.remaining()));
         rebuilt.size = size;
         return rebuilt;
     }
 
-    private Digest digestOf(String uploadId, long size, DigestAlgorithm algorithm) {
+    private Digest digestOf(UploadRow row, DigestAlgorithm algorithm) {
         if (algorithm == DigestAlgorithm.SHA256) {
-            RunningHash hash = runningHash(uploadId, size);
-            try {
-                return Digest.of(algorithm, ((MessageDigest) hash.sha256.clone()).digest());
-            } catch (CloneNotSupportedException e) {
-                throw new IllegalStateException(e);
-            } finally {
-                hashes.put(uploadId, hash);
+            RunningHash hash = runningHash(row);
+            if (store.readsUploadsCheaply()) {
+                hashes.put(row.id(), hash);
             }
+            return hash.digest();
         }
         MessageDigest md = algorithm.newMessageDigest();
-        hashStaged(uploadId, size, md);
+        hashStaged(row, md::update);
         return Digest.of(algorithm, md.digest());
     }
 
-    private void hashStaged(String uploadId, long size, MessageDigest md) {
-        try (SeekableByteChannel in = store.readUpload(uploadId)) {
+    /** Feeds the session's committed bytes, read back from the store, to {@code sink}. */
+    private void hashStaged(UploadRow row, Consumer<ByteBuffer> sink) {
+        long size = row.committedSize();
+        try (SeekableByteChannel in = store.readUpload(row.id(), row.storeState(), size)) {
             ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
             long remaining = size;
             while (remaining > 0) {
                 buffer.clear().limit((int) Math.min(CHUNK, remaining));
                 int n = in.read(buffer);
                 if (n < 0) {
-                    throw new IOException("upload " + uploadId + " holds fewer bytes than the " + size + " recorded");
+                    throw new IOException("upload " + row.id() + " holds fewer bytes than the " + size + " recorded");
                 }
                 buffer.flip();
-                md.update(buffer);
+                sink.accept(buffer);
                 remaining -= n;
             }
         } catch (IOException e) {

@@ -4,7 +4,6 @@ import dev.bollard.oci.Digest;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -67,17 +66,19 @@ public final class FilesystemBlobStore implements BlobStore {
         return Files.deleteIfExists(pathOf(digest));
     }
 
+    /** The staged file is the whole state of an upload: the state text is always empty. */
     @Override
-    public void createUpload(String uploadId) throws IOException {
+    public String createUpload(String uploadId) throws IOException {
         try {
             Files.createFile(uploadPath(uploadId));
         } catch (FileAlreadyExistsException e) {
             throw new IOException("upload " + uploadId + " exists already", e);
         }
+        return "";
     }
 
     @Override
-    public WritableByteChannel appendUpload(String uploadId, long offset) throws IOException {
+    public Append appendUpload(String uploadId, long offset, String state) throws IOException {
         FileChannel channel = FileChannel.open(uploadPath(uploadId), StandardOpenOption.WRITE, StandardOpenOption.CREATE);
         try {
             if (channel.size() < offset) {
@@ -90,7 +91,12 @@ public final class FilesystemBlobStore implements BlobStore {
             channel.close();
             throw e;
         }
-        return new WritableByteChannel() {
+        return new Append() {
+            @Override
+            public String state() {
+                return "";
+            }
+
             @Override
             public int write(java.nio.ByteBuffer src) throws IOException {
                 return channel.write(src);
@@ -111,12 +117,17 @@ public final class FilesystemBlobStore implements BlobStore {
     }
 
     @Override
-    public SeekableByteChannel readUpload(String uploadId) throws IOException {
+    public SeekableByteChannel readUpload(String uploadId, String state, long size) throws IOException {
         return FileChannel.open(uploadPath(uploadId), StandardOpenOption.READ);
     }
 
     @Override
-    public void commitUpload(String uploadId, Digest digest, long size) throws IOException {
+    public boolean readsUploadsCheaply() {
+        return true;
+    }
+
+    @Override
+    public void commitUpload(String uploadId, String state, Digest digest, long size) throws IOException {
         Path source = uploadPath(uploadId);
         Path target = pathOf(digest);
         if (Files.exists(target)) {
