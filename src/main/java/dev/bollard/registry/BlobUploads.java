@@ -15,6 +15,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.channels.WritableByteChannel;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.Map;
@@ -96,7 +97,7 @@ public final class BlobUploads {
                 throw new RegistryException.OutOfOrderChunk(
                         new UploadStatus(repository.value(), uploadId, row.committedSize()), start);
             }
-            UploadRow after = appendLocked(repository, row, body, length);
+            UploadRow after = appendLocked(repository, row, body, length, true);
             return new UploadStatus(repository.value(), uploadId, after.committedSize());
         } finally {
             lock.unlock();
@@ -112,7 +113,8 @@ public final class BlobUploads {
         ReentrantLock lock = lockOf(uploadId);
         lock.lock();
         try {
-            UploadRow row = appendLocked(repository, find(repository, uploadId), body, length);
+            // The final chunk's size is not recorded: the session ends in this call, as a blob or discarded.
+            UploadRow row = appendLocked(repository, find(repository, uploadId), body, length, false);
             long size = row.committedSize();
             Digest actual = digestOf(row, expected.algorithm());
             if (!actual.equals(expected)) {
@@ -211,31 +213,20 @@ public final class BlobUploads {
     }
 
     /**
-     * Streams {@code body} into the staging area after the committed bytes and records the new size with the states
-     * that describe it; returns the session as it is afterwards.
+     * Streams {@code body} into the staging area after the committed bytes; returns the session as it is afterwards.
+     * With {@code record} the new size is committed with the states that describe it; without, only the returned row
+     * holds them (the final chunk, whose session ends in the same call).
      */
-    private UploadRow appendLocked(RepositoryName repository, UploadRow row, InputStream body, Long length) {
+    private UploadRow appendLocked(RepositoryName repository, UploadRow row, InputStream body, Long length,
+                                   boolean record) {
         String id = row.id();
         long offset = row.committedSize();
         RunningHash hash = runningHash(row);
-        long written = 0;
+        long written;
         BlobStore.Append out = null;
         try (BlobStore.Append append = store.appendUpload(id, offset, row.storeState())) {
             out = append;
-            byte[] buffer = new byte[CHUNK];
-            ByteBuffer wrapper = ByteBuffer.wrap(buffer);
-            int n;
-            while ((n = readBody(body, buffer)) > 0) {
-                hash.update(buffer, 0, n);
-                wrapper.clear().limit(n);
-                while (wrapper.hasRemaining()) {
-                    append.write(wrapper);
-                }
-                written += n;
-                if (n < CHUNK) {
-                    break;
-                }
-            }
+            written = copyHashing(body, append, hash);
         } catch (IOException e) {
             hashes.remove(id); // the hash has seen bytes that will not be committed
             throw new UncheckedIOException(e);
@@ -250,7 +241,7 @@ public final class BlobUploads {
         }
         if (written == 0) {
             if (store.readsUploadsCheaply()) {
-                hashes.put(id, hash);
+                hashes.put(id, hash); // an empty PATCH or final PUT (docker's way) must not cost a re-hash
             }
             return row;
         }
@@ -258,7 +249,8 @@ public final class BlobUploads {
         hash.size = size;
         String storeState = out.state();
         String hashState = hash.state();
-        boolean advanced = db.inTransaction(h -> UploadDao.advance(h, id, offset, size, storeState, hashState));
+        boolean advanced = !record
+                || db.inTransaction(h -> UploadDao.advance(h, id, offset, size, storeState, hashState));
         if (!advanced) {
             // Another request of this session (on another node) committed bytes first: ours are discarded.
             hashes.remove(id);
@@ -270,6 +262,48 @@ public final class BlobUploads {
             hashes.put(id, hash);
         }
         return new UploadRow(id, row.repositoryId(), size, row.createdAt(), Instant.now(), storeState, hashState);
+    }
+
+    /**
+     * Copies the body to {@code out} and into {@code sha256}; returns the bytes copied. A body of one piece is hashed
+     * in place; a longer one is hashed on a second thread while this one reads and writes the next pieces, because
+     * hashing alone takes about as long as receiving and writing (docs/benchmarks.md, finding 3).
+     */
+    private static long copyHashing(InputStream body, WritableByteChannel out, RunningHash sha256)
+            throws IOException {
+        byte[] first = new byte[CHUNK];
+        int n = readBody(body, first);
+        if (n <= 0) {
+            return 0;
+        }
+        if (n < CHUNK) {
+            sha256.update(first, 0, n);
+            writeFully(out, first, n);
+            return n;
+        }
+        try (PipelinedHash pipeline = new PipelinedHash(sha256, first)) {
+            long written = 0;
+            byte[] piece = first;
+            while (n > 0) {
+                pipeline.hash(piece, n);
+                writeFully(out, piece, n);
+                written += n;
+                if (n < CHUNK) {
+                    break;
+                }
+                piece = pipeline.freePiece();
+                n = readBody(body, piece);
+            }
+            pipeline.finish();
+            return written;
+        }
+    }
+
+    private static void writeFully(WritableByteChannel out, byte[] piece, int n) throws IOException {
+        ByteBuffer buffer = ByteBuffer.wrap(piece, 0, n);
+        while (buffer.hasRemaining()) {
+            out.write(buffer);
+        }
     }
 
     /** Reads the next piece of a request body; a body that breaks off is the client's error, not the registry's. */
