@@ -8,7 +8,7 @@ import java.time.Duration;
  * YAML file, {@code BOLLARD_*} environment variables and command-line flags, in that order of precedence.
  */
 public record BollardConfig(Path dataDir, Server server, Storage storage, Database database, Uploads uploads,
-                            Registry registry, Auth auth) {
+                            Registry registry, Auth auth, Telemetry telemetry) {
 
     /** Where the HTTP server listens. */
     public record Server(String host, int port) {
@@ -67,9 +67,16 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
         }
     }
 
+    /**
+     * Logs and traces: {@code logFormat} {@code text} or {@code json}; traces exported over OTLP/HTTP to
+     * {@code tracingEndpoint} when {@code tracingEnabled}, a {@code sampleRatio} share of them.
+     */
+    public record Telemetry(String logFormat, boolean tracingEnabled, String tracingEndpoint, double sampleRatio) {
+    }
+
     /** This configuration with other auth settings. */
     public BollardConfig withAuth(Auth other) {
-        return new BollardConfig(dataDir, server, storage, database, uploads, registry, other);
+        return new BollardConfig(dataDir, server, storage, database, uploads, registry, other, telemetry);
     }
 
     /** The embedded defaults with all data under {@code dataDir}, listening on {@code host:port}. */

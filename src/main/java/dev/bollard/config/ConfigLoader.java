@@ -60,6 +60,10 @@ public final class ConfigLoader {
         k.put("auth.token-expiry", new String[] {"5m", "lifetime of the bearer tokens issued"});
         k.put("auth.max-login-failures", new String[] {"10", "failed logins per user and address before a lockout"});
         k.put("auth.lockout", new String[] {"15m", "how long a user is locked out from an address after too many failures"});
+        k.put("logging.format", new String[] {"text", "log lines as text or as JSON objects, one per line (json)"});
+        k.put("tracing.enabled", new String[] {"false", "export OpenTelemetry traces of requests, database and storage calls"});
+        k.put("tracing.endpoint", new String[] {"http://localhost:4318/v1/traces", "OTLP/HTTP traces endpoint"});
+        k.put("tracing.sample-ratio", new String[] {"1.0", "share of new traces recorded, 0.0 to 1.0"});
         KEYS = Collections.unmodifiableMap(k);
     }
 
@@ -199,6 +203,27 @@ public final class ConfigLoader {
             int maxFailures = integer("auth.max-login-failures", values.get("auth.max-login-failures"), 1, 1_000_000, problems);
             Duration lockout = duration("auth.lockout", problems);
 
+            String logFormat = text("logging.format", problems, true);
+            if (!logFormat.equals("text") && !logFormat.equals("json")) {
+                problems.add(describe("logging.format") + " must be text or json, not '" + logFormat + "'");
+            }
+            boolean tracing = bool("tracing.enabled", problems);
+            String tracingEndpoint = text("tracing.endpoint", tracing ? problems : new ArrayList<>(), true);
+            if (tracing && !tracingEndpoint.matches("https?://\\S+")) {
+                problems.add(describe("tracing.endpoint") + " must be an http:// or https:// URL, not '"
+                        + tracingEndpoint + "'");
+            }
+            double sampleRatio = 1.0;
+            try {
+                sampleRatio = Double.parseDouble(values.get("tracing.sample-ratio").trim());
+            } catch (NumberFormatException e) {
+                sampleRatio = Double.NaN;
+            }
+            if (!(sampleRatio >= 0 && sampleRatio <= 1)) {
+                problems.add(describe("tracing.sample-ratio") + " must be a number from 0.0 to 1.0, not '"
+                        + values.get("tracing.sample-ratio") + "'");
+            }
+
             if (!problems.isEmpty()) {
                 throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", problems));
             }
@@ -209,7 +234,8 @@ public final class ConfigLoader {
                     new BollardConfig.Uploads(staging, expiry, cleanup),
                     new BollardConfig.Registry(deleteEnabled, maxManifest),
                     new BollardConfig.Auth(authEnabled, anonymousPull, service, issuer, realm, tokenExpiry, maxFailures,
-                            lockout));
+                            lockout),
+                    new BollardConfig.Telemetry(logFormat, tracing, tracingEndpoint, sampleRatio));
         }
 
         /** The S3 settings; checked only when S3 is the store ({@code required}). */

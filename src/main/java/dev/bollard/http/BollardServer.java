@@ -9,6 +9,7 @@ import dev.bollard.registry.Registry;
 import dev.bollard.storage.BlobStore;
 import dev.bollard.storage.FilesystemBlobStore;
 import dev.bollard.storage.S3BlobStore;
+import dev.bollard.storage.TracedBlobStore;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -44,14 +45,16 @@ public final class BollardServer implements AutoCloseable {
     private final Server jetty;
     private final Database database;
     private final BlobStore store;
+    private final Tracing tracing;
     private final ScheduledExecutorService background;
     private final URI baseUri;
 
-    private BollardServer(Server jetty, Database database, BlobStore store, ScheduledExecutorService background,
-                          URI baseUri) {
+    private BollardServer(Server jetty, Database database, BlobStore store, Tracing tracing,
+                          ScheduledExecutorService background, URI baseUri) {
         this.jetty = jetty;
         this.database = database;
         this.store = store;
+        this.tracing = tracing;
         this.background = background;
         this.baseUri = baseUri;
     }
@@ -59,11 +62,18 @@ public final class BollardServer implements AutoCloseable {
     /** Starts a registry with {@code config}; port 0 picks a free port. */
     public static BollardServer start(BollardConfig config) throws Exception {
         Files.createDirectories(config.dataDir());
-        Observability observability = new Observability();
+        Tracing tracing = Tracing.of(config.telemetry());
+        Observability observability = new Observability(tracing);
         Database database = Database.open(config.database(), observability.registry());
         BlobStore store = null;
         try {
             store = openStore(config);
+            if (tracing.enabled()) {
+                database.traceStatements(tracing.tracer());
+                store = new TracedBlobStore(store, tracing.tracer());
+                LOG.info("tracing: exporting spans to {}, sampling {}", config.telemetry().tracingEndpoint(),
+                        config.telemetry().sampleRatio());
+            }
             Registry registry = new Registry(database, store, config.registry());
 
             // The pool must hold the largest buffers we ask for (request buffers, blob pieces): Jetty's default
@@ -119,12 +129,13 @@ public final class BollardServer implements AutoCloseable {
                         + "and images unencrypted. Put TLS in front of Bollard.", config.server().host());
             }
             LOG.info("Bollard listening on {} (data in {})", uri, config.dataDir());
-            return new BollardServer(jetty, database, store, background, uri);
+            return new BollardServer(jetty, database, store, tracing, background, uri);
         } catch (Exception | Error e) {
             if (store != null) {
                 store.close();
             }
             database.close();
+            tracing.close();
             throw e;
         }
     }
@@ -198,5 +209,6 @@ public final class BollardServer implements AutoCloseable {
         }
         store.close();
         database.close();
+        tracing.close();
     }
 }
