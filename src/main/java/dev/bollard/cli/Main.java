@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
         description = "Bollard, an OCI container image registry.",
         subcommands = {Main.Serve.class, Main.ConfigCommand.class, AdminCommands.UserCommand.class,
                 AdminCommands.OrgCommand.class, AdminCommands.RobotCommand.class, AdminCommands.RepoCommand.class,
-                AdminCommands.KeysCommand.class})
+                AdminCommands.KeysCommand.class, AdminCommands.AuditCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
