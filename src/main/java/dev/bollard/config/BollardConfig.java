@@ -8,7 +8,7 @@ import java.time.Duration;
  * YAML file, {@code BOLLARD_*} environment variables and command-line flags, in that order of precedence.
  */
 public record BollardConfig(Path dataDir, Server server, Storage storage, Database database, Uploads uploads,
-                            Registry registry, Auth auth, Audit audit, Ui ui) {
+                            Registry registry, Auth auth, Audit audit, Telemetry telemetry, Ui ui) {
 
     /** Where the HTTP server listens. */
     public record Server(String host, int port) {
@@ -17,8 +17,26 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
         }
     }
 
-    /** The blob store: only {@code filesystem} for now. */
-    public record Storage(String type, Path path) {
+    /** The blob store: {@code filesystem} (under {@code path}) or {@code s3}. */
+    public record Storage(String type, Path path, S3 s3) {
+        public boolean isS3() {
+            return type.equals("s3");
+        }
+    }
+
+    /**
+     * An S3-compatible blob store. {@code endpoint} empty: AWS's endpoint of {@code region}; {@code accessKey} empty:
+     * the AWS SDK's default credential chain. {@code prefix} is empty or ends with {@code /}.
+     */
+    public record S3(String bucket, String prefix, String region, String endpoint, boolean pathStyle, String accessKey,
+                     String secretKey, long partSize, int maxConnections, boolean redirect, Duration redirectExpiry) {
+        @Override
+        public String toString() { // never print the secret key
+            return "S3[bucket=" + bucket + ", prefix=" + prefix + ", region=" + region + ", endpoint=" + endpoint
+                    + ", pathStyle=" + pathStyle + ", accessKey=" + accessKey + ", partSize=" + partSize
+                    + ", maxConnections=" + maxConnections + ", redirect=" + redirect + ", redirectExpiry="
+                    + redirectExpiry + "]";
+        }
     }
 
     /** The metadata database (H2 embedded by default). */
@@ -55,6 +73,13 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
     }
 
     /**
+     * Logs and traces: {@code logFormat} {@code text} or {@code json}; traces exported over OTLP/HTTP to
+     * {@code tracingEndpoint} when {@code tracingEnabled}, a {@code sampleRatio} share of them.
+     */
+    public record Telemetry(String logFormat, boolean tracingEnabled, String tracingEndpoint, double sampleRatio) {
+    }
+
+    /**
      * The web UI at {@code /}: on or off, and how long a sign-in lasts (idle, and at most). It needs access control
      * ({@code auth.enabled}); without it there is nobody to sign in.
      */
@@ -63,17 +88,17 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
 
     /** This configuration with other auth settings. */
     public BollardConfig withAuth(Auth other) {
-        return new BollardConfig(dataDir, server, storage, database, uploads, registry, other, audit, ui);
+        return new BollardConfig(dataDir, server, storage, database, uploads, registry, other, audit, telemetry, ui);
     }
 
     /** This configuration with other audit settings. */
     public BollardConfig withAudit(Audit other) {
-        return new BollardConfig(dataDir, server, storage, database, uploads, registry, auth, other, ui);
+        return new BollardConfig(dataDir, server, storage, database, uploads, registry, auth, other, telemetry, ui);
     }
 
     /** This configuration with other web UI settings. */
     public BollardConfig withUi(Ui other) {
-        return new BollardConfig(dataDir, server, storage, database, uploads, registry, auth, audit, other);
+        return new BollardConfig(dataDir, server, storage, database, uploads, registry, auth, audit, telemetry, other);
     }
 
     /** The embedded defaults with all data under {@code dataDir}, listening on {@code host:port}. */
