@@ -1,5 +1,6 @@
 package dev.bollard.http.ui;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -85,7 +86,7 @@ public final class Format {
         };
     }
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** An audit entry's details (a JSON object) as people read them: "tag: v1, to: sha256:0123456789ab". */
     public static String details(String json) {

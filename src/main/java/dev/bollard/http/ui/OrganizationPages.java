@@ -1,0 +1,171 @@
+package dev.bollard.http.ui;
+
+import dev.bollard.auth.Identities;
+import dev.bollard.auth.Permission;
+import dev.bollard.auth.Principal;
+import dev.bollard.metadata.RepositoryDao;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The dashboard and the organization pages: members, teams, default permissions, robots. */
+final class OrganizationPages {
+    private final Ui ui;
+
+    OrganizationPages(Ui ui) {
+        this.ui = ui;
+    }
+
+    void dashboard(Call call) throws IOException {
+        Principal.User user = call.user();
+        List<Pages.Namespace> namespaces = new ArrayList<>();
+        namespaces.add(new Pages.Namespace(user.name(), false));
+        ui.auth.identities().organizations(user.superuser() ? null : user.name(), null, Ui.LIST_LIMIT)
+                .forEach(o -> namespaces.add(new Pages.Namespace(o, true)));
+        List<RepositoryDao.Summary> recent = new ArrayList<>(ui.browser().repositories(ui.visible(user), "",
+                Ui.LIST_LIMIT));
+        recent.sort((a, b) -> b.lastPush().compareTo(a.lastPush()));
+        ui.render(call, 200, "dashboard.jte", call.frame().titled("Dashboard", "dashboard"),
+                new Pages.Dashboard(namespaces, recent.subList(0, Math.min(10, recent.size()))));
+    }
+
+    void createOrganization(Call call) throws IOException {
+        if (!call.isPost()) {
+            Ui.redirect(call.ex(), "/");
+            return;
+        }
+        String name = call.field("name");
+        try {
+            ui.identities(call).createOrganization(name, call.user().name());
+        } catch (IllegalArgumentException e) {
+            Frame failed = call.frame().withError(Ui.sentence(e.getMessage()));
+            dashboard(new Call(call.ex(), call.path(), call.session(), call.form(), failed));
+            return;
+        }
+        Ui.redirect(call.ex(), "/org/" + Format.url(name));
+    }
+
+    void organization(Call call, String rest) throws IOException {
+        String path = Ui.stripSlash(rest);
+        boolean auditPage = path.endsWith("/audit");
+        String name = auditPage ? path.substring(0, path.length() - "/audit".length()) : path;
+        if (!ui.auth.identities().organizationExists(name) || !ui.permits(call, Permission.ORG_MEMBER, name)) {
+            ui.problem(call.ex(), call.frame(), 404, "There is no organization " + name + ", or you are not a member.");
+            return;
+        }
+        boolean manages = ui.permits(call, Permission.ORG_ADMIN, name);
+        if (auditPage) {
+            if (!manages) {
+                ui.problem(call.ex(), call.frame(), 403, "Only owners and administrators of " + name
+                        + " may read its audit log.");
+                return;
+            }
+            new AccountPages(ui).auditLog(call, name);
+            return;
+        }
+        Frame frame = call.frame().titled(name, "dashboard");
+        String secret = null;
+        String secretFor = null;
+        int status = 200;
+        if (call.isPost()) {
+            if (!manages) {
+                ui.problem(call.ex(), frame, 403, "Only owners and administrators of " + name + " may change it.");
+                return;
+            }
+            Identities identities = ui.identities(call);
+            String user = call.field("user");
+            String team = call.field("team");
+            try {
+                switch (call.field("action")) {
+                    case "add-member" -> {
+                        identities.setMember(name, user, call.field("role"));
+                        frame = frame.withNotice(user + " is now " + Ui.article(call.field("role")) + " of " + name
+                                + ".");
+                    }
+                    case "remove-member" -> {
+                        identities.removeMember(name, user);
+                        frame = frame.withNotice(user + " is no longer a member of " + name + ".");
+                    }
+                    case "delete-organization" -> {
+                        if (!call.field("confirm").equals(name)) {
+                            throw new IllegalArgumentException("type the organization's name, " + name
+                                    + ", to confirm its deletion");
+                        }
+                        identities.deleteOrganization(name);
+                        Ui.redirect(call.ex(), "/");
+                        return;
+                    }
+                    case "create-team" -> {
+                        identities.createTeam(name, team, call.field("role"), call.field("description"));
+                        frame = frame.withNotice("Team " + team + " was created.");
+                    }
+                    case "delete-team" -> {
+                        identities.deleteTeam(name, team);
+                        frame = frame.withNotice("Team " + team + " was deleted.");
+                    }
+                    case "add-team-member" -> {
+                        identities.addTeamMember(name, team, user);
+                        frame = frame.withNotice(user + " is now in team " + team + ".");
+                    }
+                    case "remove-team-member" -> {
+                        identities.removeTeamMember(name, team, user);
+                        frame = frame.withNotice(user + " is no longer in team " + team + ".");
+                    }
+                    case "set-default" -> {
+                        identities.setDefaultPermission(name, call.field("kind"), call.field("grantee"),
+                                call.field("role"));
+                        frame = frame.withNotice("New repositories of " + name + " will grant " + call.field("role")
+                                + " to the " + call.field("kind") + " " + call.field("grantee") + ".");
+                    }
+                    case "remove-default" -> {
+                        identities.removeDefaultPermission(name, call.field("kind"), call.field("grantee"));
+                        frame = frame.withNotice("The default permission of the " + call.field("kind") + " "
+                                + call.field("grantee") + " was removed.");
+                    }
+                    default -> {
+                        RobotChange change = changeRobot(identities, name, call);
+                        secret = change.token();
+                        secretFor = change.robot();
+                        frame = frame.withNotice(change.notice());
+                    }
+                }
+            } catch (IllegalArgumentException e) {
+                frame = frame.withError(Ui.sentence(e.getMessage(), call.form()));
+                status = 400;
+            }
+        }
+        List<Identities.MemberInfo> members = ui.auth.identities().members(name, null, Ui.LIST_LIMIT);
+        String role = members.stream().filter(m -> m.name().equals(call.user().name())).map(Identities.MemberInfo::role)
+                .findFirst().orElse(call.user().superuser() ? "superuser" : "member through a team");
+        List<Pages.Team> teams = new ArrayList<>();
+        for (Identities.TeamInfo t : ui.auth.identities().teams(name, null, Ui.LIST_LIMIT)) {
+            teams.add(new Pages.Team(t, ui.auth.identities().teamMembers(name, t.name(), null, Ui.LIST_LIMIT)));
+        }
+        List<RepositoryDao.Summary> repositories = ui.browser()
+                .repositories(ui.visible(call.user()), name + "/", Ui.LIST_LIMIT)
+                .stream().filter(r -> r.name().startsWith(name + "/")).toList();
+        ui.render(call, status, "organization.jte", frame, new Pages.Organization(name, role, manages, members, teams,
+                manages ? ui.auth.identities().defaultPermissions(name) : List.of(),
+                manages ? ui.auth.identities().robots(name) : List.of(), repositories, secret, secretFor));
+    }
+
+    /** A robot created, given a new token (shown once) or deleted; {@code token} null when there is none to show. */
+    record RobotChange(String robot, String token, String notice) {
+    }
+
+    /** Creates, regenerates or deletes robot {@code owner+<robot field>}, as the form's action says. */
+    static RobotChange changeRobot(Identities identities, String owner, Call call) {
+        String robot = owner + "+" + call.field("robot");
+        return switch (call.field("action")) {
+            case "create-robot" -> new RobotChange(robot, identities.createRobot(owner, call.field("robot")),
+                    "Robot " + robot + " was created.");
+            case "regenerate-robot" -> new RobotChange(robot, identities.regenerateRobotToken(robot),
+                    "Robot " + robot + " has a new token; the old one no longer works.");
+            case "delete-robot" -> {
+                identities.deleteRobot(robot);
+                yield new RobotChange(null, null, "Robot " + robot + " was deleted.");
+            }
+            default -> throw new IllegalArgumentException("unknown action");
+        };
+    }
+}

@@ -1,0 +1,173 @@
+package dev.bollard.http.ui;
+
+import dev.bollard.auth.Identities;
+import dev.bollard.auth.Permission;
+import dev.bollard.metadata.RepositoryDao;
+import dev.bollard.oci.Digest;
+import dev.bollard.oci.InvalidDigestException;
+import dev.bollard.oci.RepositoryName;
+import dev.bollard.oci.Tag;
+import dev.bollard.registry.RegistryException;
+import dev.bollard.registry.RepositoryBrowser;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The repository pages: the list with search and creation, a repository with its tags and history, a tag's or a
+ * manifest's details, and a repository's settings.
+ */
+final class RepositoryPages {
+    private final Ui ui;
+
+    RepositoryPages(Ui ui) {
+        this.ui = ui;
+    }
+
+    void repositories(Call call) throws IOException {
+        Frame frame = call.frame().titled("Repositories", "repositories");
+        int status = 200;
+        if (call.isPost()) {
+            String name = call.field("name");
+            if (!RepositoryName.isValid(name) || !ui.permits(call, Permission.REPO_CREATE, name)) {
+                frame = frame.withError("You may not create " + name + ": a repository is named NAMESPACE/NAME, in "
+                        + "your own namespace or one of an organization you administer (or create in, by a team).");
+                status = 400;
+            } else {
+                try {
+                    ui.identities(call).createRepository(call.user(), name, call.field("visibility").equals("public"));
+                    Ui.redirect(call.ex(), Format.repoPath(name));
+                    return;
+                } catch (IllegalArgumentException e) {
+                    frame = frame.withError(Ui.sentence(e.getMessage(), call.form()));
+                    status = 400;
+                }
+            }
+        }
+        String query = Optional.ofNullable(call.ex().query("q")).orElse("").trim();
+        List<RepositoryDao.Summary> found = ui.browser().repositories(ui.visible(call.user()), query,
+                Ui.LIST_LIMIT + 1);
+        boolean more = found.size() > Ui.LIST_LIMIT;
+        ui.render(call, status, "repositories.jte", frame,
+                new Pages.Repositories(query, more ? found.subList(0, Ui.LIST_LIMIT) : found, more));
+    }
+
+    void repository(Call call, String rest) throws IOException {
+        int split = rest.indexOf("/-/");
+        String name = split < 0 ? Ui.stripSlash(rest) : rest.substring(0, split);
+        String sub = split < 0 ? "" : rest.substring(split + 3);
+        if (!RepositoryName.isValid(name) || !ui.registryKnows(name) || !ui.permits(call, Permission.REPO_READ, name)) {
+            ui.problem(call.ex(), call.frame(), 404, "There is no repository " + name + ", or you may not see it.");
+            return;
+        }
+        RepositoryName repository = new RepositoryName(name);
+        try {
+            if (sub.isEmpty()) {
+                repositoryPage(call, repository);
+            } else if (sub.startsWith("tag/")) {
+                tagPage(call, repository, sub.substring(4));
+            } else if (sub.startsWith("manifest/")) {
+                manifestPage(call, repository, sub.substring(9), null);
+            } else if (sub.equals("settings")) {
+                repositorySettings(call, repository);
+            } else {
+                ui.problem(call.ex(), call.frame(), 404, "There is no page at " + call.path() + ".");
+            }
+        } catch (RegistryException e) {
+            // The repository went away (or never held anything) between the check and the read.
+            ui.problem(call.ex(), call.frame(), 404, Ui.sentence(e.getMessage()));
+        }
+    }
+
+    private void repositoryPage(Call call, RepositoryName repository) throws IOException {
+        String name = repository.value();
+        List<RepositoryBrowser.TagSummary> tags = ui.browser().tags(repository);
+        List<RepositoryBrowser.TagEvent> history = ui.browser().history(repository, null, 50);
+        ui.render(call, 200, "repository.jte", call.frame().titled(name, "repositories"),
+                new Pages.Repository(name, ui.isPublic(name), Ui.registryHost(call.ex()), tags, history,
+                        ui.permits(call, Permission.REPO_ADMIN, name)));
+    }
+
+    private void tagPage(Call call, RepositoryName repository, String tag) throws IOException {
+        if (!Tag.isValid(tag)) {
+            ui.problem(call.ex(), call.frame(), 404, "'" + tag + "' is not a tag name.");
+            return;
+        }
+        Optional<Digest> digest = ui.browser().resolve(repository, tag);
+        if (digest.isEmpty()) {
+            ui.problem(call.ex(), call.frame(), 404, "There is no tag " + tag + " in " + repository + ".");
+            return;
+        }
+        manifestPage(call, repository, digest.get().toString(), tag);
+    }
+
+    private void manifestPage(Call call, RepositoryName repository, String digestText, String tag) throws IOException {
+        Digest digest;
+        try {
+            digest = Digest.parse(digestText);
+        } catch (InvalidDigestException e) {
+            ui.problem(call.ex(), call.frame(), 404, "'" + digestText + "' is not a digest.");
+            return;
+        }
+        Optional<RepositoryBrowser.Details> details = ui.browser().details(repository, digest,
+                ui.registry.manifests().referrers(repository, digest, null));
+        if (details.isEmpty()) {
+            ui.problem(call.ex(), call.frame(), 404, "There is no manifest " + digest + " in " + repository + ".");
+            return;
+        }
+        String title = repository + (tag != null ? ":" + tag : "@" + Format.shortDigest(digest.toString()));
+        ui.render(call, 200, "image.jte", call.frame().titled(title, "repositories"),
+                new Pages.Image(repository.value(), tag, Ui.registryHost(call.ex()), details.get()));
+    }
+
+    private void repositorySettings(Call call, RepositoryName repository) throws IOException {
+        String name = repository.value();
+        if (!ui.permits(call, Permission.REPO_ADMIN, name)) {
+            ui.problem(call.ex(), call.frame(), 403, "Only administrators of " + name + " may change its settings.");
+            return;
+        }
+        Frame frame = call.frame().titled("Settings of " + name, "repositories");
+        int status = 200;
+        if (call.isPost()) {
+            Identities identities = ui.identities(call);
+            String grantee = call.field("grantee");
+            String kind = call.field("kind");
+            try {
+                frame = frame.withNotice(switch (call.field("action")) {
+                    case "visibility" -> {
+                        boolean isPublic = call.field("visibility").equals("public");
+                        identities.setVisibility(name, isPublic);
+                        yield name + " is now " + (isPublic ? "public: anyone may pull it." : "private.");
+                    }
+                    case "grant" -> {
+                        identities.grant(name, kind, grantee, call.field("role"));
+                        yield "The " + kind + " " + grantee + " now has " + call.field("role") + " permission on "
+                                + name + ".";
+                    }
+                    case "revoke" -> {
+                        identities.revoke(name, kind, grantee);
+                        yield "The " + kind + " " + grantee + " no longer has a permission of its own on " + name + ".";
+                    }
+                    case "delete" -> {
+                        if (!call.field("confirm").equals(name)) {
+                            throw new IllegalArgumentException("type the repository's name, " + name
+                                    + ", to confirm its deletion");
+                        }
+                        identities.deleteRepository(name);
+                        yield null;
+                    }
+                    default -> throw new IllegalArgumentException("unknown action");
+                });
+                if (frame.notice() == null) { // deleted: nothing left to show here
+                    Ui.redirect(call.ex(), "/repositories");
+                    return;
+                }
+            } catch (IllegalArgumentException e) {
+                frame = frame.withError(Ui.sentence(e.getMessage(), call.form()));
+                status = 400;
+            }
+        }
+        ui.render(call, status, "repository_settings.jte", frame,
+                new Pages.RepositorySettings(name, ui.isPublic(name), ui.auth.identities().grants(name)));
+    }
+}

@@ -1,0 +1,129 @@
+package dev.bollard.http.ui;
+
+import dev.bollard.audit.AuditLog;
+import dev.bollard.auth.AccessDecision;
+import dev.bollard.auth.ApiAccessRequest;
+import dev.bollard.auth.Auth;
+import dev.bollard.auth.Identities;
+import dev.bollard.auth.Permission;
+import dev.bollard.auth.Principal;
+import dev.bollard.http.Exchange;
+import dev.bollard.metadata.RepositoryDao;
+import dev.bollard.metadata.RepositoryFilter;
+import dev.bollard.registry.Registry;
+import dev.bollard.registry.RepositoryBrowser;
+import gg.jte.ContentType;
+import gg.jte.TemplateEngine;
+import gg.jte.output.Utf8ByteOutput;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What every page of the UI works with: the domain's services, the templates, the access policy's answer for the
+ * signed-in user, and the ways a page answers (a rendered page, a problem in words, a redirect).
+ */
+final class Ui {
+    static final int LIST_LIMIT = 200;
+
+    final Registry registry;
+    final Auth auth;
+    final AuditLog audit;
+    private final TemplateEngine templates = TemplateEngine.createPrecompiled(ContentType.Html);
+
+    Ui(Registry registry, Auth auth, AuditLog audit) {
+        this.registry = registry;
+        this.auth = auth;
+        this.audit = audit;
+    }
+
+    void render(Call call, int status, String template, Frame frame, Object page) {
+        render(call.ex(), status, template, frame, page);
+    }
+
+    void render(Exchange ex, int status, String template, Frame frame, Object page) {
+        Utf8ByteOutput out = new Utf8ByteOutput();
+        templates.render(template, Map.of("frame", frame, "page", page), out);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(out.getContentLength());
+        try {
+            out.writeTo(bytes);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        ex.setHeader("Cache-Control", "no-store");
+        ex.sendBytes(status, "text/html; charset=utf-8", bytes.toByteArray());
+    }
+
+    void problem(Exchange ex, Frame frame, int status, String message) {
+        render(ex, status, "problem.jte", frame.titled(switch (status) {
+            case 400 -> "Cannot do that";
+            case 403 -> "Not allowed";
+            case 404 -> "Not found";
+            case 405 -> "Not here";
+            default -> "Something went wrong";
+        }, ""), new Pages.Problem(status, message));
+    }
+
+    static void redirect(Exchange ex, String location) {
+        ex.setHeader("Location", location);
+        ex.setHeader("Cache-Control", "no-store");
+        ex.sendEmpty(303);
+    }
+
+    /** host[:port] as the browser reached the registry: what clients pull from. */
+    static String registryHost(Exchange ex) {
+        String host = ex.header("Host");
+        return host == null || !host.matches("[A-Za-z0-9.:\\[\\]_-]+") ? "registry.example" : host;
+    }
+
+    static String stripSlash(String s) {
+        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    /** A domain message ("no user 'x'") as a sentence: capital first letter, a full stop at the end. */
+    static String sentence(String message) {
+        return sentence(message, Map.of());
+    }
+
+    /** As {@link #sentence(String)}, but a name the form sent that starts the message keeps its case ("bob is…"). */
+    static String sentence(String message, Map<String, List<String>> form) {
+        if (message == null || message.isBlank()) {
+            return "That did not work.";
+        }
+        boolean startsWithName = form != null && form.values().stream().flatMap(List::stream)
+                .anyMatch(v -> !v.isBlank() && message.startsWith(v.trim() + " "));
+        String s = startsWithName ? message : Character.toUpperCase(message.charAt(0)) + message.substring(1);
+        return s.endsWith(".") ? s : s + ".";
+    }
+
+    static String article(String role) {
+        return (role.startsWith("a") || role.startsWith("o") ? "an " : "a ") + role;
+    }
+
+    RepositoryBrowser browser() {
+        return registry.browser();
+    }
+
+    /** The registry's access policy, asked the management API's question about the session's user. */
+    boolean permits(Call call, Permission permission, String target) {
+        return auth.policy().decide(new ApiAccessRequest(permission, target, null, call.user(),
+                call.ex().remoteAddress(), call.userAgent())) instanceof AccessDecision.Allow;
+    }
+
+    /** The administration, its changes recorded in the audit log as made by the signed-in user. */
+    Identities identities(Call call) {
+        return auth.identities().as(call.actor());
+    }
+
+    RepositoryFilter visible(Principal.User user) {
+        return user.visible(false);
+    }
+
+    boolean registryKnows(String repository) {
+        return browser().repository(repository).isPresent();
+    }
+
+    boolean isPublic(String repository) {
+        return browser().repository(repository).map(RepositoryDao.Summary::isPublic).orElse(false);
+    }
+}
