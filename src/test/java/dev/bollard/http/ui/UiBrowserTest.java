@@ -97,6 +97,7 @@ class UiBrowserTest {
         browser.get(base + "/");
         waitForTitle("Sign in");
         screenshot("01-sign-in");
+        accessible("sign-in");
         browser.findElement(By.id("username")).sendKeys("alice");
         browser.findElement(By.id("password")).sendKeys("wrong-password");
         browser.findElement(By.id("signin")).click();
@@ -111,6 +112,7 @@ class UiBrowserTest {
         browser.findElement(By.cssSelector("details summary")).click();
         browser.findElement(By.id("org-name")).sendKeys("acme");
         screenshot("02-dashboard");
+        accessible("dashboard");
         browser.findElement(By.id("create-org")).click();
         waitForTitle("acme");
 
@@ -128,6 +130,7 @@ class UiBrowserTest {
         ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView()",
                 browser.findElement(By.xpath("//h2[text()='Teams']")));
         screenshot("02b-organization-team");
+        accessible("organization");
 
         // A robot: its token is shown once.
         browser.findElement(By.id("robot-name")).sendKeys("ci");
@@ -152,6 +155,7 @@ class UiBrowserTest {
         wait.until(d -> d.findElement(By.cssSelector("[role=status]")).getText().contains("acme+ci now has write"));
         assertThat(browser.findElement(By.id("grants")).getText()).contains("acme+ci", "write");
         screenshot("04-repository-permissions");
+        accessible("repository settings");
 
         // skopeo pushes as the robot.
         Path layout = image();
@@ -176,6 +180,7 @@ class UiBrowserTest {
         assertThat(browser.findElement(By.id("pull-command")).getText())
                 .isEqualTo("podman pull " + registry.hostPort() + "/acme/app:latest");
         screenshot("06-repository");
+        accessible("repository");
 
         // The tag's layers and the history of its build.
         browser.findElement(By.linkText("latest")).click();
@@ -188,6 +193,7 @@ class UiBrowserTest {
                 size -> assertThat(size.getText()).matches("[0-9.]+ (B|KiB|MiB)"));
         String firstDigest = browser.findElement(By.id("digest")).getText();
         screenshot("07-tag-details");
+        accessible("tag details");
 
         // A second push moves the tag; the history shows both assignments, by whom.
         ok(skopeo.copy("--dest-creds", "acme+ci:" + token, "oci:" + layout + ":v2", target));
@@ -206,6 +212,7 @@ class UiBrowserTest {
         String audit = browser.findElement(By.id("audit")).getText();
         assertThat(audit).contains("acme+ci", "push", "tag.move", "tag.create", "permission.set", "alice");
         screenshot("10-audit-log");
+        accessible("audit log");
         browser.get(base + "/repo/acme/app");
         waitForTitle("acme/app");
 
@@ -217,6 +224,7 @@ class UiBrowserTest {
                 "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
         assertThat(overflow).isLessThanOrEqualTo(0L);
         screenshot("09-narrow-screen");
+        accessible("narrow repository");
         browser.manage().window().setSize(new Dimension(1280, 1000));
 
         // Keyboard: the first Tab reaches the skip link, which is then visible.
@@ -255,6 +263,19 @@ class UiBrowserTest {
 
     private void waitForTitle(String title) {
         wait.until(d -> d.getTitle().equals(title + " · Bollard"));
+    }
+
+    /** axe-core's WCAG 2.1 A and AA rules (labels, contrast, names, structure) find nothing on the current page. */
+    private void accessible(String page) {
+        com.deque.html.axecore.results.Results results = new com.deque.html.axecore.selenium.AxeBuilder()
+                .withTags(List.of("wcag2a", "wcag2aa", "wcag21a", "wcag21aa")).analyze(browser);
+        StringBuilder found = new StringBuilder();
+        for (com.deque.html.axecore.results.Rule rule : results.getViolations()) {
+            found.append(rule.getId()).append(": ").append(rule.getHelp()).append('\n');
+            rule.getNodes().forEach(n -> found.append("    ").append(n.getHtml()).append('\n'));
+        }
+        assertThat(results.getViolations()).as("accessibility of the " + page + " page:\n" + found).isEmpty();
+        assertThat(results.getPasses()).as("axe ran its rules").isNotEmpty();
     }
 
     private void screenshot(String name) throws IOException {
