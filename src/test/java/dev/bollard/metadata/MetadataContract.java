@@ -64,7 +64,18 @@ abstract class MetadataContract extends DatabaseContract {
                         """
                         SELECT version FROM flyway_schema_history
                         WHERE success AND version IS NOT NULL ORDER BY installed_rank""")
-                .mapTo(String.class).list())).containsExactly("1", "2", "3");
+                .mapTo(String.class).list())).containsExactlyElementsOf(migrationVersions());
+    }
+
+    /** The versions of the migration files, in order: every one must have been applied, once. */
+    static java.util.List<String> migrationVersions() {
+        try (var files = java.nio.file.Files.list(java.nio.file.Path.of("src/main/resources/db/migration"))) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.matches("V\\d+__.*\\.sql"))
+                    .map(n -> n.substring(1, n.indexOf("__"))).sorted(java.util.Comparator.comparingInt(Integer::parseInt))
+                    .toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
