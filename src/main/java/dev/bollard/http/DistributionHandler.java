@@ -28,6 +28,7 @@ import dev.bollard.registry.UploadStatus;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
@@ -303,6 +304,15 @@ final class DistributionHandler extends Handler.Abstract {
         if (etag.equals(ex.header("If-None-Match"))) {
             ex.sendEmpty(304);
             return;
+        }
+        if (!ex.isHead()) {
+            Optional<URI> direct = registry.blobs().directUrl(blob);
+            if (direct.isPresent()) {
+                // The client fetches the bytes from the store itself (and sends its Range header there).
+                ex.setHeader("Location", direct.get().toString());
+                ex.sendEmpty(307);
+                return;
+            }
         }
         long size = blob.size();
         long start = 0;
