@@ -243,9 +243,23 @@ public final class Identities {
      * The repository is created (empty) when it does not exist yet, so that a robot can push it first.
      */
     public void grant(String repository, String grantee, String role) {
-        checkRepository(repository);
-        db.inTransaction(h -> RepositoryDao.findOrCreate(h, repository));
+        ensureRepository(repository);
         grant(repository, grantee.contains("+") ? "robot" : "user", grantee, role);
+    }
+
+    /** Creates the repository (empty, private) when it does not exist, and records that. */
+    private void ensureRepository(String repository) {
+        checkRepository(repository);
+        boolean created = db.inTransaction(h -> {
+            if (RepositoryDao.findId(h, repository).isPresent()) {
+                return false;
+            }
+            RepositoryDao.create(h, repository);
+            return true;
+        });
+        if (created) {
+            recordOnRepository(repository, AuditActions.REPO_CREATE, Map.of("visibility", "private"));
+        }
     }
 
     /**
@@ -292,12 +306,8 @@ public final class Identities {
 
     /** Makes a repository public or private; creates it (empty) when it does not exist yet. */
     public void setVisibility(String repository, boolean isPublic) {
-        checkRepository(repository);
-        db.inTransaction(h -> {
-            GrantDao.setVisibility(h, RepositoryDao.findOrCreate(h, repository), isPublic);
-            return null;
-        });
-        recordOnRepository(repository, AuditActions.REPO_VISIBILITY, Map.of("visibility", isPublic ? "public" : "private"));
+        ensureRepository(repository);
+        changeVisibility(repository, isPublic);
     }
 
     // ---- organization default permissions ----
