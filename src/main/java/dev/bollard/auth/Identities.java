@@ -661,8 +661,11 @@ public final class Identities {
                 .map(a -> new Principal.User(a.id(), a.name(), a.superuser())));
     }
 
-    /** The principal a token's subject names, as it is now; anonymous when empty or gone. */
-    Principal resolve(String subject) {
+    /**
+     * The principal a token's subject (or a UI session) names, as it is now: a user ({@code name}) or a robot
+     * ({@code owner+name}); anonymous when empty or gone.
+     */
+    public Principal resolve(String subject) {
         if (subject == null || subject.isEmpty()) {
             return Principal.ANONYMOUS;
         }
