@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -37,9 +39,11 @@ class TeamsAndDefaultPermissionsTest {
         return http.send("GET", "/v2/" + repo + "/manifests/v1", auth, null, "Accept", AuthHttp.OCI_MANIFEST).statusCode();
     }
 
-    @Test
-    void teamsGrantsAndDefaultPermissionsDecideOnV2() throws Exception {
-        try (TestRegistry registry = TestRegistry.startWithAuth(dir.resolve("data"));
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void teamsGrantsAndDefaultPermissionsDecideOnV2(String kind) throws Exception {
+        try (DatabaseKind database = DatabaseKind.of(kind, dir.resolve("data"));
+             TestRegistry registry = TestRegistry.startWithAuth(database.config().load());
              AuthHttp http = new AuthHttp(registry.baseUri())) {
             Identities ids = new Identities(registry.server().database());
             for (String u : List.of("owner", "dev", "builder", "boss", "outsider")) {
