@@ -483,28 +483,46 @@ public final class Identities {
         recordOn(organization, AuditActions.TEAM_DELETE, Map.of("team", name));
     }
 
-    /** Adds a user to a team, and to the team's organization as a member when not yet in it. */
-    public void addTeamMember(String organization, String team, String user) {
+    /**
+     * Adds a user to a team, and to the team's organization as a member when not yet in it; or a robot
+     * ({@code owner+name}) of the team's organization.
+     */
+    public void addTeamMember(String organization, String team, String member) {
         boolean added = db.inTransaction(h -> {
             TeamDao.Team t = requireTeam(h, organization, team);
-            long userId = requireUser(h, user).id();
+            if (member.contains("+")) {
+                return TeamDao.addRobot(h, t.id(), requireOwnRobot(h, organization, member).id());
+            }
+            long userId = requireUser(h, member).id();
             if (AccountDao.memberRole(h, t.orgId(), userId).isEmpty()) {
                 AccountDao.putMember(h, t.orgId(), userId, "member");
             }
             return TeamDao.addMember(h, t.id(), userId);
         });
         if (added) {
-            recordOn(organization, AuditActions.TEAM_MEMBER_ADD, Map.of("team", team, "user", user));
+            recordOn(organization, AuditActions.TEAM_MEMBER_ADD, Map.of("team", team, "member", member));
         }
     }
 
-    public boolean removeTeamMember(String organization, String team, String user) {
-        boolean removed = db.inTransaction(h -> TeamDao.removeMember(h, requireTeam(h, organization, team).id(),
-                requireUser(h, user).id()));
+    public boolean removeTeamMember(String organization, String team, String member) {
+        boolean removed = db.inTransaction(h -> {
+            TeamDao.Team t = requireTeam(h, organization, team);
+            return member.contains("+") ? TeamDao.removeRobot(h, t.id(), requireOwnRobot(h, organization, member).id())
+                    : TeamDao.removeMember(h, t.id(), requireUser(h, member).id());
+        });
         if (removed) {
-            recordOn(organization, AuditActions.TEAM_MEMBER_REMOVE, Map.of("team", team, "user", user));
+            recordOn(organization, AuditActions.TEAM_MEMBER_REMOVE, Map.of("team", team, "member", member));
         }
         return removed;
+    }
+
+    /** A robot of the organization itself: teams take only their organization's robots. */
+    private static RobotDao.Robot requireOwnRobot(org.jdbi.v3.core.Handle h, String organization, String robot) {
+        if (!robot.startsWith(organization + "+")) {
+            throw new IllegalArgumentException("only robots of " + organization + " (" + organization
+                    + "+name) can be in its teams, not " + robot);
+        }
+        return requireRobot(h, robot);
     }
 
     public List<String> teamMembers(String organization, String team, String after, int limit) {

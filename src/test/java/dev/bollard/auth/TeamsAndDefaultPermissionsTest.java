@@ -100,9 +100,26 @@ class TeamsAndDefaultPermissionsTest {
             assertThat(push(http, "acme/other", "v1", outsider)).isEqualTo(403);
             assertThat(pull(http, "acme/app", outsider)).isEqualTo(403);
 
+            // the organization's robots can be team members: they get the team's grants
+            String deployer = basic("acme+deployer", ids.createRobot("acme", "deployer"));
+            assertThat(push(http, "acme/app", "v7", deployer)).isEqualTo(403);
+            ids.addTeamMember("acme", "devs", "acme+deployer");
+            assertThat(push(http, "acme/app", "v7", deployer)).isEqualTo(201);
+            assertThat(catalogOf(http, deployer)).contains("acme/app");
+            assertThat(ids.teamMembers("acme", "devs", null, 10)).containsExactly("acme+deployer", "dev");
+            ids.removeTeamMember("acme", "devs", "acme+deployer");
+            assertThat(push(http, "acme/app", "v8", deployer)).isEqualTo(403);
+            ids.createRobot("outsider", "bot");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> ids.addTeamMember("acme", "devs", "outsider+bot"))
+                    .hasMessageContaining("only robots of acme");
+            // in an admin team, a robot administers the organization's repositories
+            ids.addTeamMember("acme", "admins", "acme+deployer");
+            assertThat(http.send("DELETE", "/v2/acme/app/manifests/v7", deployer, null).statusCode()).isEqualTo(202);
+            assertThat(push(http, "acme/robot-made", "v1", deployer)).isEqualTo(403);
+
             // the catalog follows the same rules
-            assertThat(catalog(http, dev)).containsExactly("acme/app", "acme/new");
-            assertThat(catalog(http, outsider)).isEmpty();
+            assertThat(catalogOf(http, dev)).containsExactly("acme/app", "acme/new");
+            assertThat(catalogOf(http, outsider)).isEmpty();
 
             // the token endpoint grants push on a new repository to a creator, and creates it
             String token = http.token(builder, "repository:acme/tokened:pull,push");
@@ -114,7 +131,7 @@ class TeamsAndDefaultPermissionsTest {
         }
     }
 
-    private static List<String> catalog(AuthHttp http, String auth) throws Exception {
+    private static List<String> catalogOf(AuthHttp http, String auth) throws Exception {
         HttpResponse<byte[]> r = http.get("/v2/_catalog", auth);
         AuthHttp.expect(r, 200);
         return AuthHttp.strings(AuthHttp.json(r).get("repositories"));
