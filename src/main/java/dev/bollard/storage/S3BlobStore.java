@@ -83,6 +83,7 @@ public final class S3BlobStore implements BlobStore {
         this.bucket = bucket;
         this.prefix = prefix;
         this.buffers = Files.createDirectories(buffers);
+        removeAbandonedBuffers(this.buffers);
         this.partSize = partSize;
         this.copyLimit = copyLimit;
         this.copyPartSize = copyPartSize;
@@ -114,6 +115,22 @@ public final class S3BlobStore implements BlobStore {
         }
         return new S3BlobStore(clientBuilder.build(), presigner, config.bucket(), config.prefix(), buffers,
                 config.partSize(), MAX_COPY, 1L << 30, config.redirectExpiry());
+    }
+
+    /** Part buffers of appends that a crash cut off: an hour old, none of them is still being written. */
+    private static void removeAbandonedBuffers(Path buffers) throws IOException {
+        Instant cutoff = Instant.now().minus(Duration.ofHours(1));
+        try (var files = Files.newDirectoryStream(buffers, "*.part")) {
+            for (Path file : files) {
+                try {
+                    if (Files.getLastModifiedTime(file).toInstant().isBefore(cutoff)) {
+                        Files.deleteIfExists(file);
+                    }
+                } catch (NoSuchFileException e) {
+                    // gone meanwhile
+                }
+            }
+        }
     }
 
     // ---- keys ----
