@@ -425,6 +425,13 @@ public final class S3BlobStore implements BlobStore {
                     .map(p -> CompletedPart.builder().partNumber(p.number()).eTag(p.eTag()).build()).toList();
             s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(state.multipartId())
                     .multipartUpload(m -> m.parts(completed)));
+        } catch (S3Exception e) {
+            if ("InvalidPart".equals(e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode())) {
+                // A part's ETag no longer matches: a racing request of this session overwrote it.
+                throw new StagedBytesLostException("upload " + uploadId + ": a part was overwritten by another "
+                        + "request of the same session", e);
+            }
+            throw io("completing the multipart upload " + key, e);
         } catch (SdkException e) {
             throw io("completing the multipart upload " + key, e);
         }

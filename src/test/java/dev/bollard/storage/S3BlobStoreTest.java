@@ -1,6 +1,7 @@
 package dev.bollard.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.bollard.oci.Digest;
 import dev.bollard.testing.S3Server;
@@ -116,6 +117,20 @@ class S3BlobStoreTest extends BlobStoreContract {
         Digest d = Digest.sha256(content);
         store.commitUpload(id, state, d, content.length);
         assertThat(readAll(store.open(d))).isEqualTo(content);
+    }
+
+    @Test
+    void aPartThatARacingAppendReplacedIsNeverCommitted() throws Exception {
+        byte[] first = random((int) PART + 10, 1);
+        String id = UUID.randomUUID().toString();
+        String committed = stage(id, first);
+        // Two requests of one session from the same committed state, on two nodes: both write part 2.
+        String winner = append(id, first.length, committed, random((int) PART + 20, 2));
+        append(id, first.length, committed, random((int) PART + 30, 3));
+        byte[] expected = concat(first, random((int) PART + 20, 2));
+        assertThatThrownBy(() -> store.commitUpload(id, winner, Digest.sha256(expected), expected.length))
+                .isInstanceOf(StagedBytesLostException.class);
+        assertThat(store.size(Digest.sha256(expected))).isEmpty();
     }
 
     @Test
