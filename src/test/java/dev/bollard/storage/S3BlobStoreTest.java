@@ -187,6 +187,28 @@ class S3BlobStoreTest extends BlobStoreContract {
         }
     }
 
+    @Test
+    void addressingIsPathStyleOrVirtualHostAsConfigured() throws Exception {
+        Digest d = Digest.sha256(new byte[] {1});
+        for (boolean pathStyle : new boolean[] {true, false}) {
+            var config = dev.bollard.config.ConfigLoader.builder().set("storage.type", "s3")
+                    .set("storage.s3.bucket", "blobs").set("storage.s3.endpoint", "https://s3.example.internal:9000")
+                    .set("storage.s3.path-style", Boolean.toString(pathStyle)).set("storage.s3.access-key", "a")
+                    .set("storage.s3.secret-key", "b").set("storage.s3.redirect", "true").load().storage().s3();
+            try (S3BlobStore s = S3BlobStore.open(config, dir.resolve("addressing"))) {
+                java.net.URI url = s.directUrl(d).orElseThrow();
+                String key = "blobs/sha256/" + d.hex().substring(0, 2) + "/" + d.hex();
+                if (pathStyle) {
+                    assertThat(url.getHost()).isEqualTo("s3.example.internal");
+                    assertThat(url.getPath()).isEqualTo("/blobs/" + key);
+                } else {
+                    assertThat(url.getHost()).isEqualTo("blobs.s3.example.internal");
+                    assertThat(url.getPath()).isEqualTo("/" + key);
+                }
+            }
+        }
+    }
+
     private static byte[] concat(byte[] a, byte[] b) {
         byte[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
