@@ -3,7 +3,12 @@ package dev.bollard.metadata;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -64,7 +69,20 @@ abstract class MetadataContract extends DatabaseContract {
                         """
                         SELECT version FROM flyway_schema_history
                         WHERE success AND version IS NOT NULL ORDER BY installed_rank""")
-                .mapTo(String.class).list())).startsWith("1", "2", "3").contains("8").doesNotHaveDuplicates();
+                .mapTo(String.class).list())).containsExactlyElementsOf(migrationVersions());
+    }
+
+    /** The versions of the migrations Bollard ships, in order: every one must have been applied, once. */
+    private static List<String> migrationVersions() {
+        try (var files = Files.list(Path.of(MetadataContract.class.getResource("/db/migration").toURI()))) {
+            return files.map(f -> f.getFileName().toString())
+                    .filter(name -> name.matches("V\\d+__.+\\.sql"))
+                    .map(name -> name.substring(1, name.indexOf("__")))
+                    .sorted(Comparator.comparingInt(Integer::parseInt))
+                    .toList();
+        } catch (IOException | URISyntaxException e) {
+            throw new IllegalStateException("cannot list the migrations", e);
+        }
     }
 
     @Test
