@@ -31,11 +31,13 @@ final class AdminCommands {
         @CommandLine.Mixin
         Main.ConfigOptionsMixin options;
 
+        /** The configuration loaded, for commands that need more than the database. */
+        BollardConfig config;
+
         abstract void run(Database db) throws Exception;
 
         @Override
         public Integer call() {
-            BollardConfig config;
             try {
                 config = options.options.load();
             } catch (ConfigException e) {

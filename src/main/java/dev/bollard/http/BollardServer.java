@@ -4,6 +4,9 @@ import dev.bollard.auth.AccessPolicy;
 import dev.bollard.auth.Auth;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.metadata.Database;
+import dev.bollard.jobs.GarbageCollector;
+import dev.bollard.jobs.LeasedJob;
+import dev.bollard.registry.AuditTrail;
 import dev.bollard.registry.Registry;
 import dev.bollard.storage.FilesystemBlobStore;
 import java.net.URI;
@@ -54,7 +57,8 @@ public final class BollardServer implements AutoCloseable {
         Database database = Database.open(config.database(), observability.registry());
         try {
             FilesystemBlobStore store = new FilesystemBlobStore(config.storage().path(), config.uploads().stagingPath());
-            Registry registry = new Registry(database, store, config.registry());
+            Registry registry = new Registry(database, store, config.registry(), config.lifecycle(), AuditTrail.LOG,
+                    observability.registry());
 
             Server jetty = new Server(threadPool());
             HttpConfiguration http = new HttpConfiguration();
@@ -96,6 +100,7 @@ public final class BollardServer implements AutoCloseable {
             long every = config.uploads().cleanupInterval().toMillis();
             background.scheduleWithFixedDelay(() -> sweep(registry, config.uploads().expiry()), every, every,
                     TimeUnit.MILLISECONDS);
+            scheduleLifecycleJobs(background, database, store, registry, config.lifecycle(), observability);
 
             String host = config.server().host().contains(":") ? "[" + config.server().host() + "]" : config.server().host();
             URI uri = URI.create("http://" + host + ":" + connector.getLocalPort());
@@ -109,6 +114,40 @@ public final class BollardServer implements AutoCloseable {
             database.close();
             throw e;
         }
+    }
+
+    /**
+     * The life-cycle jobs, each run by one node at a time (a lease in the database): the garbage collector, and
+     * retention followed by a refresh of the quota metrics.
+     */
+    private static void scheduleLifecycleJobs(ScheduledExecutorService background, Database database,
+                                              FilesystemBlobStore store, Registry registry,
+                                              BollardConfig.Lifecycle lifecycle, Observability observability) {
+        if (lifecycle.gcEnabled()) {
+            GarbageCollector collector = new GarbageCollector(database, store,
+                    new GarbageCollector.Settings(lifecycle.gcGracePeriod(), lifecycle.historyWindow()),
+                    observability.registry());
+            LeasedJob gc = new LeasedJob(database, "gc", leaseFor(lifecycle.gcInterval()),
+                    heartbeat -> collector.collect(false, heartbeat));
+            long every = lifecycle.gcInterval().toMillis();
+            background.scheduleWithFixedDelay(gc, every, every, TimeUnit.MILLISECONDS);
+        } else {
+            LOG.warn("gc.enabled is false: unreferenced blobs are not reclaimed (run `bollard gc` to reclaim them)");
+        }
+        LeasedJob retention = new LeasedJob(database, "retention", leaseFor(lifecycle.retentionInterval()),
+                heartbeat -> {
+                    registry.retention().apply("system:retention", false);
+                    registry.quotas().all();
+                });
+        long every = lifecycle.retentionInterval().toMillis();
+        background.scheduleWithFixedDelay(retention, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** A job's lease: long enough for a run between heartbeats, short enough that a dead node's lapses soon. */
+    private static Duration leaseFor(Duration interval) {
+        Duration min = Duration.ofMinutes(1);
+        Duration max = Duration.ofMinutes(10);
+        return interval.compareTo(min) < 0 ? min : interval.compareTo(max) > 0 ? max : interval;
     }
 
     private static QueuedThreadPool threadPool() {

@@ -40,6 +40,7 @@ public final class BlobUploads {
 
     private final Database db;
     private final BlobStore store;
+    private final Quotas quota;
     private final Map<String, RunningHash> hashes = new ConcurrentHashMap<>();
     private final ReentrantLock[] locks = new ReentrantLock[256];
 
@@ -49,9 +50,10 @@ public final class BlobUploads {
         long size;
     }
 
-    BlobUploads(Database db, BlobStore store) {
+    BlobUploads(Database db, BlobStore store, Quotas quota) {
         this.db = db;
         this.store = store;
+        this.quota = quota;
         for (int i = 0; i < locks.length; i++) {
             locks[i] = new ReentrantLock();
         }
@@ -95,6 +97,9 @@ public final class BlobUploads {
                 throw new RegistryException.OutOfOrderChunk(
                         new UploadStatus(repository.value(), uploadId, row.committedSize()), start);
             }
+            if (length != null) {
+                quota.check(repository, null, row.committedSize() + length);
+            }
             long size = appendLocked(row, body, length);
             return new UploadStatus(repository.value(), uploadId, size);
         } finally {
@@ -112,6 +117,9 @@ public final class BlobUploads {
         lock.lock();
         try {
             UploadRow row = find(repository, uploadId);
+            if (length != null) {
+                quota.check(repository, expected, row.committedSize() + length);
+            }
             long size = appendLocked(row, body, length);
             Digest actual = digestOf(uploadId, size, expected.algorithm());
             if (!actual.equals(expected)) {
@@ -121,12 +129,30 @@ public final class BlobUploads {
                         Map.of("expected", expected.toString(), "actual", actual.toString(), "size", size));
             }
             try {
+                quota.check(repository, expected, size);
+            } catch (RegistryException e) {
+                discard(uploadId);
+                throw e;
+            }
+            // Take the blob back from the collector first (see BlobDao.reclaimForUpload): the store drops the staged
+            // copy when the blob's file exists, so that file must not be deleted under this upload.
+            db.inTransaction(h -> {
+                BlobDao.reclaimForUpload(h, expected.toString());
+                return null;
+            });
+            try {
                 store.commitUpload(uploadId, expected, size);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
             db.inTransaction(h -> {
-                BlobDao.recordBlob(h, expected.toString(), size);
+                Optional<String> state = BlobDao.lock(h, expected.toString());
+                if (!state.equals(Optional.of("live"))) {
+                    // Not recorded, or marked again by the collector (a commit slower than the grace period): with
+                    // the row locked (or absent) no collector deletes these bytes now; record them only if stored.
+                    requireStored(expected, size);
+                }
+                BlobDao.recordLive(h, expected.toString(), size, state.isPresent());
                 BlobDao.link(h, row.repositoryId(), expected.toString());
                 UploadDao.delete(h, uploadId);
                 return null;
@@ -140,6 +166,9 @@ public final class BlobUploads {
 
     /** A whole blob in one request: a session opened and closed at once. */
     public BlobInfo uploadWhole(RepositoryName repository, Digest expected, InputStream body, Long length) {
+        if (length != null) {
+            quota.check(repository, expected, length);
+        }
         UploadStatus session = start(repository);
         try {
             return complete(repository, session.uploadId(), expected, body, length);
@@ -154,7 +183,16 @@ public final class BlobUploads {
      * not hold it (the caller then opens a session instead).
      */
     public Optional<BlobInfo> mount(RepositoryName repository, Digest digest, RepositoryName from) {
+        var known = db.read(h -> BlobDao.linkedSize(h, from.value(), digest.toString()));
+        if (known.isEmpty()) {
+            return Optional.empty();
+        }
+        quota.check(repository, digest, known.getAsLong());
         return db.inTransaction(h -> {
+            // The blob's row first (as every path that links a blob): a blob the collector is deleting is not mounted.
+            if (!BlobDao.lockLive(h, digest.toString())) {
+                return Optional.empty();
+            }
             var size = BlobDao.linkedSize(h, from.value(), digest.toString());
             if (size.isEmpty()) {
                 return Optional.empty();
@@ -201,6 +239,17 @@ public final class BlobUploads {
             LOG.warn("could not sweep staged uploads: {}", e.toString());
         }
         return expired;
+    }
+
+    private void requireStored(Digest digest, long size) {
+        try {
+            if (store.size(digest).orElse(-1) != size) {
+                throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "blob " + digest + " was reclaimed by garbage "
+                        + "collection while this upload was being committed; upload it again");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private UploadRow find(RepositoryName repository, String uploadId) {
