@@ -133,7 +133,11 @@ public final class GarbageCollector {
         }
         Report report = new Report(dryRun, started, took, tally.manifests, tally.links, tally.blobs, tally.bytes,
                 List.copyOf(tally.listed));
-        LOG.info("garbage collection: {}", report.summary());
+        if (report.manifests() + report.links() + report.blobs() > 0 || dryRun) {
+            LOG.info("garbage collection: {}", report.summary());
+        } else {
+            LOG.debug("garbage collection: {}", report.summary());
+        }
         return report;
     }
 

@@ -1,0 +1,136 @@
+package dev.bollard.lifecycle;
+
+import dev.bollard.config.BollardConfig;
+import dev.bollard.config.ConfigLoader;
+import dev.bollard.jobs.GarbageCollector;
+import dev.bollard.metadata.Database;
+import dev.bollard.oci.Digest;
+import dev.bollard.oci.Reference;
+import dev.bollard.oci.RepositoryName;
+import dev.bollard.oci.Tag;
+import dev.bollard.registry.AuditTrail;
+import dev.bollard.registry.Registry;
+import dev.bollard.storage.FilesystemBlobStore;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The registry's use cases in this JVM on embedded defaults under a temporary directory, without HTTP: an audit
+ * trail that remembers what it was told, the metrics the collector reports, and helpers that push blobs and
+ * images the way the distribution API does.
+ */
+final class LifecycleFixture implements AutoCloseable {
+    static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+    static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+    private static final AtomicInteger UNIQUE = new AtomicInteger();
+
+    /** One event of the audit trail. */
+    record Event(String actor, String action, String target, Map<String, Object> details) {
+    }
+
+    final BollardConfig config;
+    final Database db;
+    final FilesystemBlobStore store;
+    final Registry registry;
+    final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    final List<Event> audit = Collections.synchronizedList(new ArrayList<>());
+
+    LifecycleFixture(Path dataDir, String... overrides) throws Exception {
+        ConfigLoader.Builder builder = ConfigLoader.builder().set("data-dir", dataDir.toString())
+                .set("server.listen", "127.0.0.1:0").set("auth.enabled", "false");
+        for (int i = 0; i < overrides.length; i += 2) {
+            builder.set(overrides[i], overrides[i + 1]);
+        }
+        config = builder.load();
+        Files.createDirectories(dataDir);
+        db = Database.open(config.database());
+        store = new FilesystemBlobStore(config.storage().path(), config.uploads().stagingPath());
+        AuditTrail trail = (actor, action, target, details) -> audit.add(new Event(actor, action, target, details));
+        registry = new Registry(db, store, config.registry(), config.lifecycle(), trail, meters);
+    }
+
+    GarbageCollector collector(Duration grace, Duration window) {
+        return new GarbageCollector(db, store, new GarbageCollector.Settings(grace, window), meters);
+    }
+
+    /** Random-looking bytes no other call returns. */
+    static byte[] bytes(String label, int size) {
+        byte[] data = new byte[size];
+        new java.util.Random(label.hashCode() * 31L + UNIQUE.incrementAndGet()).nextBytes(data);
+        return data;
+    }
+
+    /** Uploads a blob in one request (POST ?digest=), as a client does. */
+    Digest blob(String repository, byte[] content) {
+        Digest digest = Digest.sha256(content);
+        registry.uploads().uploadWhole(new RepositoryName(repository), digest, new ByteArrayInputStream(content),
+                (long) content.length);
+        return digest;
+    }
+
+    /** An image manifest referencing {@code config} and {@code layers} (digest and size), optionally a subject. */
+    static byte[] imageManifest(Digest config, long configSize, List<Digest> layers, List<Long> sizes, Digest subject,
+                                long subjectSize) {
+        StringBuilder json = new StringBuilder("{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\","
+                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + config
+                + "\",\"size\":" + configSize + "},\"layers\":[");
+        for (int i = 0; i < layers.size(); i++) {
+            json.append(i == 0 ? "" : ",").append("{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",")
+                    .append("\"digest\":\"").append(layers.get(i)).append("\",\"size\":").append(sizes.get(i)).append('}');
+        }
+        json.append(']');
+        if (subject != null) {
+            json.append(",\"subject\":{\"mediaType\":\"").append(OCI_MANIFEST).append("\",\"digest\":\"")
+                    .append(subject).append("\",\"size\":").append(subjectSize).append('}');
+        }
+        return json.append('}').toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** An image: a unique config, the given layers (pushed too); pushed by tag, or by digest when tag is null. */
+    Image image(String repository, String tag, byte[]... layers) {
+        byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"n\":" + UNIQUE.incrementAndGet() + "}")
+                .getBytes(StandardCharsets.UTF_8);
+        Digest configDigest = blob(repository, config);
+        List<Digest> digests = new ArrayList<>();
+        List<Long> sizes = new ArrayList<>();
+        for (byte[] layer : layers) {
+            digests.add(blob(repository, layer));
+            sizes.add((long) layer.length);
+        }
+        byte[] manifest = imageManifest(configDigest, config.length, digests, sizes, null, 0);
+        Digest digest = put(repository, tag, OCI_MANIFEST, manifest);
+        List<Digest> blobs = new ArrayList<>(digests);
+        blobs.add(configDigest);
+        return new Image(digest, manifest, blobs);
+    }
+
+    /** Pushes a manifest by tag, or by digest when {@code tag} is null. */
+    Digest put(String repository, String tag, String mediaType, byte[] manifest) {
+        Reference reference = tag == null ? new Reference.ByDigest(Digest.sha256(manifest))
+                : new Reference.ByTag(new Tag(tag));
+        return registry.manifests().put(new RepositoryName(repository), reference, mediaType, manifest).digest();
+    }
+
+    /** A pushed image: its manifest's digest and bytes, and its blobs (layers and config). */
+    record Image(Digest digest, byte[] manifest, List<Digest> blobs) {
+    }
+
+    /** True when the store holds the blob's bytes. */
+    boolean stored(Digest blob) throws Exception {
+        return store.size(blob).isPresent();
+    }
+
+    @Override
+    public void close() {
+        db.close();
+    }
+}
