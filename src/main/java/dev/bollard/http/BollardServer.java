@@ -7,16 +7,19 @@ import dev.bollard.metadata.Database;
 import dev.bollard.jobs.GarbageCollector;
 import dev.bollard.jobs.LeasedJob;
 import dev.bollard.registry.AuditTrail;
+import dev.bollard.oci.DigestAlgorithm;
 import dev.bollard.registry.Registry;
 import dev.bollard.storage.FilesystemBlobStore;
 import java.net.URI;
 import java.nio.file.Files;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -60,7 +63,10 @@ public final class BollardServer implements AutoCloseable {
             Registry registry = new Registry(database, store, config.registry(), config.lifecycle(), AuditTrail.LOG,
                     observability.registry());
 
-            Server jetty = new Server(threadPool());
+            // The pool must hold the largest buffers we ask for (request buffers, blob pieces): Jetty's default
+            // pools only up to 64 KiB and allocates anything larger afresh, so direct memory churned until a
+            // GC freed it (RSS near 1 GiB and 100 ms pauses under load; docs/benchmarks.md, finding 1).
+            Server jetty = new Server(threadPool(), null, new ArrayByteBufferPool(0, -1, DistributionHandler.READ_CHUNK));
             HttpConfiguration http = new HttpConfiguration();
             http.setSendServerVersion(false);
             http.setSendXPoweredBy(false);
@@ -94,6 +100,7 @@ public final class BollardServer implements AutoCloseable {
             jetty.setHandler(new GracefulHandler(new RootHandler(distribution, tokens, observability, readiness)));
             jetty.setStopTimeout(Duration.ofSeconds(30).toMillis());
             jetty.start();
+            Thread.ofVirtual().name("bollard-warm-up").start(BollardServer::warmUpHashing);
 
             ScheduledExecutorService background = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().name("bollard-sweeper").daemon(true).factory());
@@ -148,6 +155,19 @@ public final class BollardServer implements AutoCloseable {
         Duration min = Duration.ofMinutes(1);
         Duration max = Duration.ofMinutes(10);
         return interval.compareTo(min) < 0 ? min : interval.compareTo(max) > 0 ? max : interval;
+    }
+
+    /**
+     * Hashes some memory once, so that the JIT compiles SHA-256 to its CPU intrinsic before the first push rather than
+     * during it (the first push of a fresh process ran at 35-45% of the next one's speed; docs/benchmarks.md, finding 7).
+     */
+    private static void warmUpHashing() {
+        MessageDigest sha256 = DigestAlgorithm.SHA256.newMessageDigest();
+        byte[] piece = new byte[256 * 1024];
+        for (int i = 0; i < 128; i++) {
+            sha256.update(piece);
+        }
+        sha256.digest();
     }
 
     private static QueuedThreadPool threadPool() {

@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
 final class DistributionHandler extends Handler.Abstract {
 
     private static final Logger LOG = LoggerFactory.getLogger(DistributionHandler.class);
-    private static final int READ_CHUNK = 256 * 1024;
+    static final int READ_CHUNK = 256 * 1024;
 
     private final Registry registry;
     private final AccessPolicy access;

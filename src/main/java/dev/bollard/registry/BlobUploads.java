@@ -100,7 +100,7 @@ public final class BlobUploads {
             if (length != null) {
                 quota.check(repository, null, row.committedSize() + length);
             }
-            long size = appendLocked(row, body, length);
+            long size = appendLocked(row, body, length, true);
             return new UploadStatus(repository.value(), uploadId, size);
         } finally {
             lock.unlock();
@@ -120,7 +120,8 @@ public final class BlobUploads {
             if (length != null) {
                 quota.check(repository, expected, row.committedSize() + length);
             }
-            long size = appendLocked(row, body, length);
+            // The final chunk's size is not recorded: the session ends in this call, as a blob or discarded.
+            long size = appendLocked(row, body, length, false);
             Digest actual = digestOf(uploadId, size, expected.algorithm());
             if (!actual.equals(expected)) {
                 discard(uploadId);
@@ -258,27 +259,17 @@ public final class BlobUploads {
                 + " (never started, finished, cancelled or expired)"));
     }
 
-    /** Streams {@code body} into the staging area after the committed bytes; returns the new committed size. */
-    private long appendLocked(UploadRow row, InputStream body, Long length) {
+    /**
+     * Streams {@code body} into the staging area after the committed bytes; returns the new size, which becomes the
+     * session's committed size when {@code record} is set.
+     */
+    private long appendLocked(UploadRow row, InputStream body, Long length, boolean record) {
         String id = row.id();
         long offset = row.committedSize();
         RunningHash hash = runningHash(id, offset);
-        long written = 0;
+        long written;
         try (WritableByteChannel out = store.appendUpload(id, offset)) {
-            byte[] buffer = new byte[CHUNK];
-            ByteBuffer wrapper = ByteBuffer.wrap(buffer);
-            int n;
-            while ((n = readBody(body, buffer)) > 0) {
-                hash.sha256.update(buffer, 0, n);
-                wrapper.clear().limit(n);
-                while (wrapper.hasRemaining()) {
-                    out.write(wrapper);
-                }
-                written += n;
-                if (n < CHUNK) {
-                    break;
-                }
-            }
+            written = copyHashing(body, out, hash.sha256);
         } catch (IOException e) {
             hashes.remove(id); // the hash has seen bytes that will not be committed
             throw new UncheckedIOException(e);
@@ -292,16 +283,61 @@ public final class BlobUploads {
                     "received " + written + " bytes but the request announced " + length);
         }
         if (written == 0) {
+            hashes.put(id, hash); // an empty PATCH or final PUT (docker's way) must not cost a re-hash
             return offset;
         }
         long size = offset + written;
-        db.inTransaction(h -> {
-            UploadDao.updateSize(h, id, size);
-            return null;
-        });
+        if (record) {
+            db.inTransaction(h -> {
+                UploadDao.updateSize(h, id, size);
+                return null;
+            });
+        }
         hash.size = size;
         hashes.put(id, hash);
         return size;
+    }
+
+    /**
+     * Copies the body to {@code out} and into {@code sha256}; returns the bytes copied. A body of one piece is hashed
+     * in place; a longer one is hashed on a second thread while this one reads and writes the next pieces, because
+     * hashing alone takes about as long as receiving and writing (docs/benchmarks.md, finding 3).
+     */
+    private static long copyHashing(InputStream body, WritableByteChannel out, MessageDigest sha256)
+            throws IOException {
+        byte[] first = new byte[CHUNK];
+        int n = readBody(body, first);
+        if (n <= 0) {
+            return 0;
+        }
+        if (n < CHUNK) {
+            sha256.update(first, 0, n);
+            writeFully(out, first, n);
+            return n;
+        }
+        try (PipelinedHash pipeline = new PipelinedHash(sha256, first)) {
+            long written = 0;
+            byte[] piece = first;
+            while (n > 0) {
+                pipeline.hash(piece, n);
+                writeFully(out, piece, n);
+                written += n;
+                if (n < CHUNK) {
+                    break;
+                }
+                piece = pipeline.freePiece();
+                n = readBody(body, piece);
+            }
+            pipeline.finish();
+            return written;
+        }
+    }
+
+    private static void writeFully(WritableByteChannel out, byte[] piece, int n) throws IOException {
+        ByteBuffer buffer = ByteBuffer.wrap(piece, 0, n);
+        while (buffer.hasRemaining()) {
+            out.write(buffer);
+        }
     }
 
     /** Reads the next piece of a request body; a body that breaks off is the client's error, not the registry's. */
