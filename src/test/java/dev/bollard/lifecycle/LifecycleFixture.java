@@ -44,18 +44,31 @@ final class LifecycleFixture implements AutoCloseable {
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     final List<Event> audit = Collections.synchronizedList(new ArrayList<>());
 
+    private final boolean ownsDatabase;
+
     LifecycleFixture(Path dataDir, String... overrides) throws Exception {
+        this(config(dataDir, overrides), null);
+    }
+
+    /** The use cases on {@code db} when given (a running server's), else on a database of their own. */
+    LifecycleFixture(BollardConfig config, Database db) throws Exception {
+        this.config = config;
+        Files.createDirectories(config.dataDir());
+        this.ownsDatabase = db == null;
+        this.db = db == null ? Database.open(config.database()) : db;
+        store = new FilesystemBlobStore(config.storage().path(), config.uploads().stagingPath());
+        AuditTrail trail = (actor, action, target, details) -> audit.add(new Event(actor, action, target, details));
+        registry = new Registry(this.db, store, config.registry(), config.lifecycle(), trail, meters);
+    }
+
+    /** Embedded defaults under {@code dataDir}, without access control, with {@code key, value} overrides. */
+    static BollardConfig config(Path dataDir, String... overrides) {
         ConfigLoader.Builder builder = ConfigLoader.builder().set("data-dir", dataDir.toString())
                 .set("server.listen", "127.0.0.1:0").set("auth.enabled", "false");
         for (int i = 0; i < overrides.length; i += 2) {
             builder.set(overrides[i], overrides[i + 1]);
         }
-        config = builder.load();
-        Files.createDirectories(dataDir);
-        db = Database.open(config.database());
-        store = new FilesystemBlobStore(config.storage().path(), config.uploads().stagingPath());
-        AuditTrail trail = (actor, action, target, details) -> audit.add(new Event(actor, action, target, details));
-        registry = new Registry(db, store, config.registry(), config.lifecycle(), trail, meters);
+        return builder.load();
     }
 
     GarbageCollector collector(Duration grace, Duration window) {
@@ -131,6 +144,8 @@ final class LifecycleFixture implements AutoCloseable {
 
     @Override
     public void close() {
-        db.close();
+        if (ownsDatabase) {
+            db.close();
+        }
     }
 }
