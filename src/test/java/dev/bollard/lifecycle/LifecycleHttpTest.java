@@ -4,23 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.bollard.cli.Main;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.oci.Digest;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.registry.TagPattern;
 import dev.bollard.testing.TestRegistry;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import dev.bollard.testing.Cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * What clients see of the life-cycle policies over the distribution API (the spec's error JSON, refused before the
@@ -91,25 +88,6 @@ class LifecycleHttpTest {
         }
     }
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run cli(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int exit = new CommandLine(new Main()).execute(args);
-            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
     @Test
     void bollardGcDryRunReportsWhatWouldBeFreedAndBollardGcFreesIt() throws Exception {
         Path data = dir.resolve("data");
@@ -121,14 +99,14 @@ class LifecycleHttpTest {
         Path file = java.nio.file.Files.writeString(dir.resolve("bollard.yml"), "gc:\n  grace-period: 1ms\n");
         Thread.sleep(5);
 
-        Run dry = cli("gc", "--dry-run", "--list", "--data", data.toString(), "--config", file.toString());
+        Cli.Result dry = Cli.run("gc", "--dry-run", "--list", "--data", data.toString(), "--config", file.toString());
         assertThat(dry.exit()).as(dry.err()).isZero();
         assertThat(dry.out()).contains("would free 0 manifest(s), 1 blob link(s), 1 blob(s) of 4321 bytes")
                 .contains("blob " + unique);
-        Run run = cli("gc", "--data", data.toString(), "--config", file.toString());
+        Cli.Result run = Cli.run("gc", "--data", data.toString(), "--config", file.toString());
         assertThat(run.exit()).as(run.err()).isZero();
         assertThat(run.out()).contains("freed 0 manifest(s), 1 blob link(s), 1 blob(s) of 4321 bytes");
-        assertThat(cli("gc", "--dry-run", "--data", data.toString(), "--config", file.toString()).out())
+        assertThat(Cli.run("gc", "--dry-run", "--data", data.toString(), "--config", file.toString()).out())
                 .contains("would free 0 manifest(s), 0 blob link(s), 0 blob(s) of 0 bytes");
     }
 }
