@@ -7,11 +7,15 @@ public sealed interface AccessDecision {
 
     /**
      * Go ahead, as {@code principal} ("anonymous" when none), who may see the repositories {@code visible} lets
-     * through (the catalog's filter).
+     * through (the catalog's filter); {@code caller} is who that is, when the policy resolved it (null otherwise).
      */
-    record Allow(String principal, RepositoryFilter visible) implements AccessDecision {
+    record Allow(String principal, RepositoryFilter visible, Principal caller) implements AccessDecision {
         public Allow(String principal) {
             this(principal, RepositoryFilter.ALL);
+        }
+
+        public Allow(String principal, RepositoryFilter visible) {
+            this(principal, visible, null);
         }
     }
 

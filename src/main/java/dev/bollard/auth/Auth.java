@@ -1,5 +1,9 @@
 package dev.bollard.auth;
 
+import dev.bollard.audit.Actor;
+import dev.bollard.audit.Audit;
+import dev.bollard.audit.AuditActions;
+import dev.bollard.audit.AuditEvent;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.metadata.Database;
 import java.nio.charset.StandardCharsets;
@@ -28,13 +32,24 @@ public final class Auth {
     private final LoginThrottle throttle;
     private final RegistryAccessPolicy policy;
 
+    private final Audit audit;
+
     public Auth(Database db, BollardConfig.Auth config) {
-        this(db, config, Clock.systemUTC());
+        this(db, config, Audit.NONE, Clock.systemUTC());
+    }
+
+    public Auth(Database db, BollardConfig.Auth config, Audit audit) {
+        this(db, config, audit, Clock.systemUTC());
     }
 
     Auth(Database db, BollardConfig.Auth config, Clock clock) {
+        this(db, config, Audit.NONE, clock);
+    }
+
+    Auth(Database db, BollardConfig.Auth config, Audit audit, Clock clock) {
         this.config = config;
-        this.identities = new Identities(db);
+        this.audit = audit;
+        this.identities = new Identities(db, audit);
         this.keys = new SigningKeys(db, clock);
         this.tokens = new Tokens(keys, config.issuer(), config.service(), config.tokenExpiry(), clock);
         this.throttle = new LoginThrottle(config.maxLoginFailures(), config.lockout(), clock);
@@ -77,11 +92,19 @@ public final class Auth {
         }
     }
 
-    /** Checks a user name and secret, throttled per user and address. */
-    Login login(String username, String secret, String remoteAddress) {
+    Audit audit() {
+        return audit;
+    }
+
+    /**
+     * Checks a user name and secret, throttled per user and address. Failures are audited ({@code login.failure});
+     * successes are audited by the caller where they are a login rather than one request of many.
+     */
+    Login login(String username, String secret, String remoteAddress, String userAgent) {
         String address = remoteAddress == null ? "" : remoteAddress;
         long locked = throttle.lockedFor(username, address);
         if (locked > 0) {
+            loginFailed(username, address, userAgent, "locked out");
             return new Login.Locked("too many failed logins for '" + username + "' from " + address
                     + "; try again in " + locked + " s", locked);
         }
@@ -89,10 +112,22 @@ public final class Auth {
         if (who.isEmpty()) {
             throttle.failed(username, address);
             LOG.warn("failed login for '{}' from {}", printable(username), address);
+            loginFailed(username, address, userAgent, "invalid credentials");
             return new Login.Failed("invalid username or password");
         }
         throttle.succeeded(username, address);
         return new Login.Ok(who.get());
+    }
+
+    private void loginFailed(String username, String address, String userAgent, String reason) {
+        audit.record(AuditEvent.onNamespace(Actor.anonymous(address, userAgent), AuditActions.LOGIN_FAILURE, null,
+                Map.of("username", printable(username), "reason", reason)));
+    }
+
+    /** How the caller logged in, for the audit log. */
+    static String method(Identities.Authenticated who) {
+        return who.principal() instanceof Principal.Robot ? "robot-token"
+                : who.appTokenId() != null ? "app-token" : "password";
     }
 
     /** Decodes {@code Basic base64(user:secret)}; null when malformed. */
@@ -126,7 +161,7 @@ public final class Auth {
      */
     public record TokenRequest(String grantType, String authorization, String username, String password,
                                String refreshToken, List<String> scopes, String service, boolean offline,
-                               String remoteAddress) {
+                               String remoteAddress, String userAgent) {
         @Override
         public String toString() { // never print credentials
             return "TokenRequest[" + (grantType == null ? "GET" : grantType) + ", scopes=" + scopes + "]";
@@ -154,6 +189,7 @@ public final class Auth {
         }
         Principal principal;
         Long appTokenId = null;
+        String method = "anonymous";
         String refreshToken = null;
         boolean wantRefresh;
         if (request.grantType() == null) {
@@ -166,11 +202,12 @@ public final class Auth {
                 if (userSecret == null) {
                     return new TokenResponse.Error(401, "UNAUTHORIZED", "malformed Basic credentials", 0);
                 }
-                Login login = login(userSecret[0], userSecret[1], request.remoteAddress());
+                Login login = login(userSecret[0], userSecret[1], request.remoteAddress(), request.userAgent());
                 switch (login) {
                     case Login.Ok ok -> {
                         principal = ok.who().principal();
                         appTokenId = ok.who().appTokenId();
+                        method = method(ok.who());
                     }
                     case Login.Failed f -> {
                         return new TokenResponse.Error(401, "UNAUTHORIZED", f.message(), 0);
@@ -187,11 +224,12 @@ public final class Auth {
             if (request.username() == null || request.password() == null) {
                 return new TokenResponse.Error(400, "UNSUPPORTED", "grant_type=password needs username and password", 0);
             }
-            Login login = login(request.username(), request.password(), request.remoteAddress());
+            Login login = login(request.username(), request.password(), request.remoteAddress(), request.userAgent());
             switch (login) {
                 case Login.Ok ok -> {
                     principal = ok.who().principal();
                     appTokenId = ok.who().appTokenId();
+                    method = method(ok.who());
                 }
                 case Login.Failed f -> {
                     return new TokenResponse.Error(401, "UNAUTHORIZED", f.message(), 0);
@@ -208,13 +246,20 @@ public final class Auth {
             }
             principal = user.get();
             refreshToken = request.refreshToken();
+            method = "refresh-token";
         } else {
             return new TokenResponse.Error(400, "UNSUPPORTED", "unsupported grant_type '" + request.grantType()
                     + "' (password or refresh_token)", 0);
         }
 
-        List<Scope> granted = policy.grant(principal, Scope.parseAll(request.scopes()));
+        Actor actor = principal.actor(request.remoteAddress(), request.userAgent());
+        if (!(principal instanceof Principal.Anonymous)) {
+            audit.recordAsync(AuditEvent.onNamespace(actor, AuditActions.LOGIN_SUCCESS, null, Map.of("method", method)));
+        }
+        List<Scope> granted = policy.grant(principal, Scope.parseAll(request.scopes()), actor);
         Tokens.Issued issued = tokens.issue(principal.name(), granted);
+        audit.recordAsync(AuditEvent.onNamespace(actor, AuditActions.TOKEN_ISSUED, null,
+                Map.of("scopes", granted.stream().map(Scope::toString).toList(), "expires_in", issued.expiresIn())));
         if (wantRefresh && principal instanceof Principal.User user) {
             refreshToken = identities.createRefreshToken(user, appTokenId);
         }

@@ -1,13 +1,19 @@
 package dev.bollard.auth;
 
+import dev.bollard.audit.Actor;
+import dev.bollard.audit.Audit;
+import dev.bollard.audit.AuditActions;
+import dev.bollard.audit.AuditEvent;
 import dev.bollard.metadata.AccountDao;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.GrantDao;
 import dev.bollard.metadata.RepositoryDao;
 import dev.bollard.metadata.RobotDao;
+import dev.bollard.metadata.TeamDao;
 import dev.bollard.metadata.UserTokenDao;
 import dev.bollard.oci.RepositoryName;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -23,9 +29,36 @@ public final class Identities {
     static final int MIN_PASSWORD_LENGTH = 8;
 
     private final Database db;
+    private final Audit audit;
+    private final Actor actor;
 
+    /** Administration without an audit log (tools and tests). */
     public Identities(Database db) {
+        this(db, Audit.NONE, Actor.system("cli"));
+    }
+
+    /** Administration recorded in {@code audit}, as the registry itself until {@link #as} names someone. */
+    public Identities(Database db, Audit audit) {
+        this(db, audit, Actor.system("cli"));
+    }
+
+    private Identities(Database db, Audit audit, Actor actor) {
         this.db = db;
+        this.audit = audit;
+        this.actor = actor;
+    }
+
+    /** The same administration, with the changes recorded as made by {@code who}. */
+    public Identities as(Actor who) {
+        return new Identities(db, audit, who);
+    }
+
+    private void recordOn(String namespace, String action, Map<String, ?> details) {
+        audit.record(AuditEvent.onNamespace(actor, action, namespace, details));
+    }
+
+    private void recordOnRepository(String repository, String action, Map<String, ?> details) {
+        audit.record(AuditEvent.onRepository(actor, action, repository, details));
     }
 
     /** A caller whose credentials checked out; {@code appTokenId} when they were an application token. */
@@ -41,10 +74,11 @@ public final class Identities {
         String hash = Passwords.hash(password);
         db.inTransaction(h -> {
             if (AccountDao.find(h, name).isPresent()) {
-                throw new IllegalArgumentException("the name '" + name + "' is taken by a user or an organization");
+                throw new ConflictException("the name '" + name + "' is taken by a user or an organization");
             }
             return AccountDao.insert(h, name, "user", hash, superuser);
         });
+        recordOn(name, AuditActions.USER_CREATE, Map.of("user", name, "superuser", superuser));
     }
 
     /** Sets a new password and revokes the user's refresh tokens (application tokens stay). */
@@ -57,6 +91,7 @@ public final class Identities {
             UserTokenDao.deleteRefreshTokens(h, user.id());
             return null;
         });
+        recordOn(name, AuditActions.USER_PASSWORD, Map.of("user", name));
     }
 
     public void setSuperuser(String name, boolean superuser) {
@@ -64,6 +99,7 @@ public final class Identities {
             AccountDao.setSuperuser(h, requireUser(h, name).id(), superuser);
             return null;
         });
+        recordOn(name, AuditActions.USER_UPDATE, Map.of("user", name, "superuser", superuser));
     }
 
     public List<String> users() {
@@ -76,12 +112,13 @@ public final class Identities {
         db.inTransaction(h -> {
             AccountDao.Account user = requireUser(h, owner);
             if (AccountDao.find(h, name).isPresent()) {
-                throw new IllegalArgumentException("the name '" + name + "' is taken by a user or an organization");
+                throw new ConflictException("the name '" + name + "' is taken by a user or an organization");
             }
             long org = AccountDao.insert(h, name, "org", null, false);
             AccountDao.putMember(h, org, user.id(), "owner");
             return null;
         });
+        recordOn(name, AuditActions.ORG_CREATE, Map.of("organization", name, "owner", owner));
     }
 
     /** Adds a user to an organization as {@code owner}, {@code admin} or {@code member} (or changes the role). */
@@ -90,11 +127,16 @@ public final class Identities {
             throw new IllegalArgumentException("role must be owner, admin or member, not '" + role + "'");
         }
         db.inTransaction(h -> {
-            AccountDao.Account org = AccountDao.find(h, organization).filter(a -> !a.isUser())
-                    .orElseThrow(() -> new IllegalArgumentException("no organization '" + organization + "'"));
-            AccountDao.putMember(h, org.id(), requireUser(h, user).id(), role);
+            AccountDao.Account org = requireOrganization(h, organization);
+            long userId = requireUser(h, user).id();
+            if (!role.equals("owner") && AccountDao.memberRole(h, org.id(), userId).filter("owner"::equals).isPresent()
+                    && AccountDao.countRole(h, org.id(), "owner") == 1) {
+                throw new ConflictException(user + " is the last owner of " + organization + "; make another owner first");
+            }
+            AccountDao.putMember(h, org.id(), userId, role);
             return null;
         });
+        recordOn(organization, AuditActions.ORG_MEMBER_SET, Map.of("user", user, "role", role));
     }
 
     /** Creates robot {@code owner+name}; returns its token, which is not stored and cannot be shown again. */
@@ -105,12 +147,13 @@ public final class Identities {
         String token = Secrets.newToken(Secrets.ROBOT_TOKEN_PREFIX);
         db.inTransaction(h -> {
             AccountDao.Account account = AccountDao.find(h, owner)
-                    .orElseThrow(() -> new IllegalArgumentException("no user or organization '" + owner + "'"));
+                    .orElseThrow(() -> new NotFoundException("no user or organization '" + owner + "'"));
             if (RobotDao.find(h, account.id(), name).isPresent()) {
-                throw new IllegalArgumentException("robot " + owner + "+" + name + " exists already");
+                throw new ConflictException("robot " + owner + "+" + name + " exists already");
             }
             return RobotDao.insert(h, account.id(), name, Secrets.sha256(token));
         });
+        recordOn(owner, AuditActions.ROBOT_CREATE, Map.of("robot", owner + "+" + name));
         return token;
     }
 
@@ -121,11 +164,39 @@ public final class Identities {
             RobotDao.setTokenHash(h, requireRobot(h, robot).id(), Secrets.sha256(token));
             return null;
         });
+        recordOn(ownerOf(robot), AuditActions.ROBOT_REGENERATE, Map.of("robot", robot));
         return token;
     }
 
     public void deleteRobot(String robot) {
         db.inTransaction(h -> RobotDao.delete(h, requireRobot(h, robot).id()));
+        recordOn(ownerOf(robot), AuditActions.ROBOT_DELETE, Map.of("robot", robot));
+    }
+
+    /** Names ({@code owner+name}) of the robots of a user or an organization. */
+    public List<String> robots(String owner) {
+        return db.read(h -> {
+            AccountDao.Account account = AccountDao.find(h, owner)
+                    .orElseThrow(() -> new NotFoundException("no user or organization '" + owner + "'"));
+            return RobotDao.names(h, account.id()).stream().map(n -> owner + "+" + n).toList();
+        });
+    }
+
+    /** True when robot {@code owner+name} exists. */
+    public boolean robotExists(String robot) {
+        return db.read(h -> {
+            try {
+                requireRobot(h, robot);
+                return true;
+            } catch (IllegalArgumentException e) {
+                return false;
+            }
+        });
+    }
+
+    private static String ownerOf(String robot) {
+        int plus = robot.indexOf('+');
+        return plus < 0 ? null : robot.substring(0, plus);
     }
 
     /** Creates an application token for the user; returns it (shown once). */
@@ -134,13 +205,23 @@ public final class Identities {
             throw new IllegalArgumentException("a token needs a name (up to 255 characters)");
         }
         String token = Secrets.newToken(Secrets.APP_TOKEN_PREFIX);
-        db.inTransaction(h -> UserTokenDao.insert(h, requireUser(h, user).id(), "app", tokenName,
-                Secrets.sha256(token), null));
+        db.inTransaction(h -> {
+            long userId = requireUser(h, user).id();
+            if (UserTokenDao.appTokenNames(h, userId).contains(tokenName)) {
+                throw new ConflictException(user + " has an application token named '" + tokenName + "' already");
+            }
+            return UserTokenDao.insert(h, userId, "app", tokenName, Secrets.sha256(token), null);
+        });
+        recordOn(user, AuditActions.APP_TOKEN_CREATE, Map.of("user", user, "token", tokenName));
         return token;
     }
 
     public boolean revokeAppToken(String user, String tokenName) {
-        return db.inTransaction(h -> UserTokenDao.deleteApp(h, requireUser(h, user).id(), tokenName) > 0);
+        boolean revoked = db.inTransaction(h -> UserTokenDao.deleteApp(h, requireUser(h, user).id(), tokenName) > 0);
+        if (revoked) {
+            recordOn(user, AuditActions.APP_TOKEN_REVOKE, Map.of("user", user, "token", tokenName));
+        }
+        return revoked;
     }
 
     public List<String> appTokens(String user) {
@@ -152,30 +233,51 @@ public final class Identities {
      * The repository is created (empty) when it does not exist yet, so that a robot can push it first.
      */
     public void grant(String repository, String grantee, String role) {
-        if (!List.of("read", "write", "admin").contains(role)) {
-            throw new IllegalArgumentException("role must be read, write or admin, not '" + role + "'");
-        }
         checkRepository(repository);
+        db.inTransaction(h -> RepositoryDao.findOrCreate(h, repository));
+        grant(repository, grantee.contains("+") ? "robot" : "user", grantee, role);
+    }
+
+    /**
+     * Grants {@code role} on an existing repository to a grantee of {@code kind} {@code user}, {@code robot}
+     * ({@code owner+name}) or {@code team} (a team of the organization that is the repository's namespace).
+     */
+    public void grant(String repository, String kind, String grantee, String role) {
+        checkRole(role);
         db.inTransaction(h -> {
-            long repo = RepositoryDao.findOrCreate(h, repository);
-            if (grantee.contains("+")) {
-                GrantDao.put(h, repo, "robot", requireRobot(h, grantee).id(), role);
-            } else {
-                GrantDao.put(h, repo, "user", requireUser(h, grantee).id(), role);
-            }
+            long repo = requireRepository(h, repository);
+            GrantDao.put(h, repo, kind, granteeId(h, kind, grantee, Permissions.namespaceOf(repository)), role);
             return null;
         });
+        recordOnRepository(repository, AuditActions.PERMISSION_SET, Map.of("kind", kind, "grantee", grantee, "role", role));
     }
 
     public boolean revoke(String repository, String grantee) {
-        return db.inTransaction(h -> {
-            Optional<Long> repo = RepositoryDao.findId(h, repository);
-            if (repo.isEmpty()) {
-                return false;
-            }
-            return grantee.contains("+") ? GrantDao.remove(h, repo.get(), "robot", requireRobot(h, grantee).id())
-                    : GrantDao.remove(h, repo.get(), "user", requireUser(h, grantee).id());
-        });
+        if (db.read(h -> RepositoryDao.findId(h, repository)).isEmpty()) {
+            return false;
+        }
+        return revoke(repository, grantee.contains("+") ? "robot" : "user", grantee);
+    }
+
+    /** Removes a grantee's grant on the repository; false when there was none. */
+    public boolean revoke(String repository, String kind, String grantee) {
+        boolean removed = db.inTransaction(h -> GrantDao.remove(h, requireRepository(h, repository), kind,
+                granteeId(h, kind, grantee, Permissions.namespaceOf(repository))));
+        if (removed) {
+            recordOnRepository(repository, AuditActions.PERMISSION_REMOVE, Map.of("kind", kind, "grantee", grantee));
+        }
+        return removed;
+    }
+
+    /** A grant as listed: grantee kind ({@code user}, {@code robot}, {@code team}), name and role. */
+    public record GrantInfo(String kind, String name, String role) {
+    }
+
+    /** Every grant on the repository. */
+    public List<GrantInfo> grants(String repository) {
+        return db.read(h -> GrantDao.list(h, requireRepository(h, repository)).stream()
+                .map(g -> new GrantInfo(g.granteeType(), granteeName(h, g.granteeType(), g.granteeId()), g.role()))
+                .toList());
     }
 
     /** Makes a repository public or private; creates it (empty) when it does not exist yet. */
@@ -185,6 +287,285 @@ public final class Identities {
             GrantDao.setVisibility(h, RepositoryDao.findOrCreate(h, repository), isPublic);
             return null;
         });
+        recordOnRepository(repository, AuditActions.REPO_VISIBILITY, Map.of("visibility", isPublic ? "public" : "private"));
+    }
+
+    // ---- organization default permissions ----
+
+    /** Sets what every repository created in the organization from now on grants to a user, robot or team. */
+    public void setDefaultPermission(String organization, String kind, String grantee, String role) {
+        checkRole(role);
+        db.inTransaction(h -> {
+            AccountDao.Account org = requireOrganization(h, organization);
+            GrantDao.putDefault(h, org.id(), kind, granteeId(h, kind, grantee, organization), role);
+            return null;
+        });
+        recordOn(organization, AuditActions.DEFAULT_PERMISSION_SET, Map.of("kind", kind, "grantee", grantee, "role", role));
+    }
+
+    public boolean removeDefaultPermission(String organization, String kind, String grantee) {
+        boolean removed = db.inTransaction(h -> GrantDao.removeDefault(h, requireOrganization(h, organization).id(), kind,
+                granteeId(h, kind, grantee, organization)));
+        if (removed) {
+            recordOn(organization, AuditActions.DEFAULT_PERMISSION_REMOVE, Map.of("kind", kind, "grantee", grantee));
+        }
+        return removed;
+    }
+
+    public List<GrantInfo> defaultPermissions(String organization) {
+        return db.read(h -> GrantDao.defaults(h, requireOrganization(h, organization).id()).stream()
+                .map(g -> new GrantInfo(g.granteeType(), granteeName(h, g.granteeType(), g.granteeId()), g.role()))
+                .toList());
+    }
+
+    // ---- users and organizations, as listed and described ----
+
+    /** A user or an organization as listed. */
+    public record AccountInfo(String name, boolean superuser) {
+    }
+
+    public Optional<AccountInfo> user(String name) {
+        return db.read(h -> AccountDao.find(h, name).filter(AccountDao.Account::isUser)
+                .map(a -> new AccountInfo(a.name(), a.superuser())));
+    }
+
+    /** Users after {@code after} in name order, at most {@code limit}. */
+    public List<AccountInfo> users(String after, int limit) {
+        return db.read(h -> AccountDao.list(h, "user", after, limit).stream()
+                .map(a -> new AccountInfo(a.name(), a.superuser())).toList());
+    }
+
+    /**
+     * Deletes a user with their tokens, robots, memberships and grants. Refused while repositories exist in their
+     * namespace, or when they are the last owner of an organization.
+     */
+    public void deleteUser(String name) {
+        db.inTransaction(h -> {
+            AccountDao.Account user = requireUser(h, name);
+            if (RepositoryDao.anyIn(h, name)) {
+                throw new ConflictException("repositories exist in the namespace " + name + "; delete them first");
+            }
+            for (AccountDao.Account org : AccountDao.organizationsOf(h, user.id(), "", Integer.MAX_VALUE)) {
+                if (AccountDao.memberRole(h, org.id(), user.id()).filter("owner"::equals).isPresent()
+                        && AccountDao.countRole(h, org.id(), "owner") == 1) {
+                    throw new ConflictException(name + " is the last owner of " + org.name() + "; make another owner first");
+                }
+            }
+            return AccountDao.delete(h, user.id());
+        });
+        recordOn(name, AuditActions.USER_DELETE, Map.of("user", name));
+    }
+
+    public boolean organizationExists(String name) {
+        return db.read(h -> AccountDao.find(h, name).filter(a -> !a.isUser()).isPresent());
+    }
+
+    /** Organizations after {@code after} in name order, at most {@code limit}: all of them, or those of one user. */
+    public List<String> organizations(String memberOrNullForAll, String after, int limit) {
+        return db.read(h -> {
+            if (memberOrNullForAll == null) {
+                return AccountDao.list(h, "org", after, limit).stream().map(AccountDao.Account::name).toList();
+            }
+            long userId = requireUser(h, memberOrNullForAll).id();
+            return AccountDao.organizationsOf(h, userId, after, limit).stream().map(AccountDao.Account::name).toList();
+        });
+    }
+
+    /** Deletes an organization with its teams, robots and memberships; refused while it has repositories. */
+    public void deleteOrganization(String name) {
+        db.inTransaction(h -> {
+            AccountDao.Account org = requireOrganization(h, name);
+            if (RepositoryDao.anyIn(h, name)) {
+                throw new ConflictException("repositories exist in the namespace " + name + "; delete them first");
+            }
+            return AccountDao.delete(h, org.id());
+        });
+        recordOn(name, AuditActions.ORG_DELETE, Map.of("organization", name));
+    }
+
+    /** A member of an organization with their role. */
+    public record MemberInfo(String name, String role) {
+    }
+
+    public List<MemberInfo> members(String organization, String after, int limit) {
+        return db.read(h -> AccountDao.members(h, requireOrganization(h, organization).id(), after, limit).stream()
+                .map(m -> new MemberInfo(m.name(), m.role())).toList());
+    }
+
+    /** Removes a user from an organization and its teams; the last owner cannot go. */
+    public boolean removeMember(String organization, String user) {
+        boolean removed = db.inTransaction(h -> {
+            AccountDao.Account org = requireOrganization(h, organization);
+            long userId = requireUser(h, user).id();
+            if (AccountDao.memberRole(h, org.id(), userId).filter("owner"::equals).isPresent()
+                    && AccountDao.countRole(h, org.id(), "owner") == 1) {
+                throw new ConflictException(user + " is the last owner of " + organization + "; make another owner first");
+            }
+            return AccountDao.removeMember(h, org.id(), userId);
+        });
+        if (removed) {
+            recordOn(organization, AuditActions.ORG_MEMBER_REMOVE, Map.of("user", user));
+        }
+        return removed;
+    }
+
+    // ---- teams ----
+
+    /** A team as listed: its name, role ({@code member}, {@code creator}, {@code admin}) and description. */
+    public record TeamInfo(String name, String role, String description) {
+    }
+
+    public void createTeam(String organization, String name, String role, String description) {
+        checkName(name);
+        checkTeamRole(role);
+        db.inTransaction(h -> {
+            AccountDao.Account org = requireOrganization(h, organization);
+            if (TeamDao.find(h, org.id(), name).isPresent()) {
+                throw new ConflictException("team " + organization + "/" + name + " exists already");
+            }
+            return TeamDao.insert(h, org.id(), name, role, description == null ? "" : description);
+        });
+        recordOn(organization, AuditActions.TEAM_CREATE, Map.of("team", name, "role", role));
+    }
+
+    public TeamInfo team(String organization, String name) {
+        return db.read(h -> {
+            TeamDao.Team t = requireTeam(h, organization, name);
+            return new TeamInfo(t.name(), t.role(), t.description());
+        });
+    }
+
+    public List<TeamInfo> teams(String organization, String after, int limit) {
+        return db.read(h -> TeamDao.list(h, requireOrganization(h, organization).id(), after, limit).stream()
+                .map(t -> new TeamInfo(t.name(), t.role(), t.description())).toList());
+    }
+
+    /** Changes a team's role and/or description (null: unchanged). */
+    public void updateTeam(String organization, String name, String role, String description) {
+        if (role != null) {
+            checkTeamRole(role);
+        }
+        db.inTransaction(h -> {
+            TeamDao.Team t = requireTeam(h, organization, name);
+            TeamDao.update(h, t.id(), role == null ? t.role() : role, description == null ? t.description() : description);
+            return null;
+        });
+        Map<String, Object> details = new java.util.LinkedHashMap<>();
+        details.put("team", name);
+        if (role != null) {
+            details.put("role", role);
+        }
+        recordOn(organization, AuditActions.TEAM_UPDATE, details);
+    }
+
+    public void deleteTeam(String organization, String name) {
+        db.inTransaction(h -> TeamDao.delete(h, requireTeam(h, organization, name).id()));
+        recordOn(organization, AuditActions.TEAM_DELETE, Map.of("team", name));
+    }
+
+    /** Adds a user to a team, and to the team's organization as a member when not yet in it. */
+    public void addTeamMember(String organization, String team, String user) {
+        boolean added = db.inTransaction(h -> {
+            TeamDao.Team t = requireTeam(h, organization, team);
+            long userId = requireUser(h, user).id();
+            if (AccountDao.memberRole(h, t.orgId(), userId).isEmpty()) {
+                AccountDao.putMember(h, t.orgId(), userId, "member");
+            }
+            return TeamDao.addMember(h, t.id(), userId);
+        });
+        if (added) {
+            recordOn(organization, AuditActions.TEAM_MEMBER_ADD, Map.of("team", team, "user", user));
+        }
+    }
+
+    public boolean removeTeamMember(String organization, String team, String user) {
+        boolean removed = db.inTransaction(h -> TeamDao.removeMember(h, requireTeam(h, organization, team).id(),
+                requireUser(h, user).id()));
+        if (removed) {
+            recordOn(organization, AuditActions.TEAM_MEMBER_REMOVE, Map.of("team", team, "user", user));
+        }
+        return removed;
+    }
+
+    public List<String> teamMembers(String organization, String team, String after, int limit) {
+        return db.read(h -> TeamDao.members(h, requireTeam(h, organization, team).id(), after, limit));
+    }
+
+    // ---- repositories ----
+
+    /** A repository as described: name, visibility, when it was created, how many tags and manifests it holds. */
+    public record RepositoryInfo(String name, String visibility, java.time.Instant createdAt, int tags, int manifests) {
+    }
+
+    private static RepositoryInfo info(RepositoryDao.Described d) {
+        return new RepositoryInfo(d.name(), d.visibility(), d.createdAt(), d.tags(), d.manifests());
+    }
+
+    public Optional<RepositoryInfo> repository(String name) {
+        return db.read(h -> RepositoryDao.describe(h, name).map(Identities::info));
+    }
+
+    /** Repositories the principal may see, optionally of one namespace, after {@code after}, at most {@code limit}. */
+    public List<RepositoryInfo> repositories(Principal who, boolean anonymousPull, String namespace, String after,
+                                             int limit) {
+        return db.read(h -> RepositoryDao.list(h, after, limit, who.visible(anonymousPull), namespace).stream()
+                .map(Identities::info).toList());
+    }
+
+    /**
+     * Creates an empty repository for {@code creator} (who may create it): with its organization's default
+     * permissions, and an admin grant to a creating user who would not administer it otherwise.
+     */
+    public RepositoryInfo createRepository(Principal creator, String repository, boolean isPublic) {
+        checkRepository(repository);
+        db.inTransaction(h -> {
+            if (RepositoryDao.findId(h, repository).isPresent()) {
+                throw new ConflictException("repository " + repository + " exists already");
+            }
+            long id = RepositoryDao.create(h, repository);
+            GrantDao.setVisibility(h, id, isPublic);
+            grantCreator(h, creator, id, repository);
+            return null;
+        });
+        recordOnRepository(repository, AuditActions.REPO_CREATE, Map.of("visibility", isPublic ? "public" : "private"));
+        return repository(repository).orElseThrow();
+    }
+
+    /** Creation on first push (see {@link RegistryAccessPolicy}): as {@link #createRepository}, if still missing. */
+    void createRepositoryFor(Principal creator, String repository, Actor who) {
+        boolean created = db.inTransaction(h -> {
+            if (RepositoryDao.findId(h, repository).isPresent()) {
+                return false;
+            }
+            grantCreator(h, creator, RepositoryDao.create(h, repository), repository);
+            return true;
+        });
+        if (created) {
+            audit.record(AuditEvent.onRepository(who, AuditActions.REPO_CREATE, repository,
+                    Map.of("visibility", "private", "by", "push")));
+        }
+    }
+
+    private static void grantCreator(org.jdbi.v3.core.Handle h, Principal creator, long repositoryId, String repository) {
+        if (creator instanceof Principal.User u && !u.superuser()
+                && Permissions.of(h, u, repository, false) != Level.ADMIN) {
+            GrantDao.put(h, repositoryId, "user", u.id(), "admin");
+        }
+    }
+
+    /** Deletes a repository with all its manifests, tags and grants (blobs no repository links are collected later). */
+    public void deleteRepository(String repository) {
+        db.inTransaction(h -> RepositoryDao.delete(h, requireRepository(h, repository)));
+        recordOnRepository(repository, AuditActions.REPO_DELETE, Map.of());
+    }
+
+    /** Sets the visibility of an existing repository. */
+    public void changeVisibility(String repository, boolean isPublic) {
+        db.inTransaction(h -> {
+            GrantDao.setVisibility(h, requireRepository(h, repository), isPublic);
+            return null;
+        });
+        recordOnRepository(repository, AuditActions.REPO_VISIBILITY, Map.of("visibility", isPublic ? "public" : "private"));
     }
 
     // ---- authentication ----
@@ -226,6 +607,20 @@ public final class Identities {
             return Optional.of(new Authenticated(principal, null));
         }
         return Optional.empty();
+    }
+
+    /** The user an application token (sent as a bearer token to the management API) belongs to. */
+    Optional<Principal.User> authenticateAppToken(String token) {
+        if (token == null || !token.startsWith(Secrets.APP_TOKEN_PREFIX)) {
+            return Optional.empty();
+        }
+        return db.inTransaction(h -> {
+            Optional<UserTokenDao.UserToken> found = UserTokenDao.findByHash(h, Secrets.sha256(token))
+                    .filter(t -> t.kind().equals("app"));
+            found.ifPresent(t -> UserTokenDao.touch(h, t.id()));
+            return found.flatMap(t -> AccountDao.findById(h, t.userId()))
+                    .map(a -> new Principal.User(a.id(), a.name(), a.superuser()));
+        });
     }
 
     /** Creates a refresh token for the user (tied to the application token used, when one was). */
@@ -291,9 +686,61 @@ public final class Identities {
         }
     }
 
+    private static void checkRole(String role) {
+        if (!List.of("read", "write", "admin").contains(role)) {
+            throw new IllegalArgumentException("role must be read, write or admin, not '" + role + "'");
+        }
+    }
+
+    private static void checkTeamRole(String role) {
+        if (!List.of("member", "creator", "admin").contains(role)) {
+            throw new IllegalArgumentException("a team's role must be member, creator or admin, not '" + role + "'");
+        }
+    }
+
     private static AccountDao.Account requireUser(org.jdbi.v3.core.Handle h, String name) {
         return AccountDao.find(h, name).filter(AccountDao.Account::isUser)
-                .orElseThrow(() -> new IllegalArgumentException("no user '" + name + "'"));
+                .orElseThrow(() -> new NotFoundException("no user '" + name + "'"));
+    }
+
+    private static AccountDao.Account requireOrganization(org.jdbi.v3.core.Handle h, String name) {
+        return AccountDao.find(h, name).filter(a -> !a.isUser())
+                .orElseThrow(() -> new NotFoundException("no organization '" + name + "'"));
+    }
+
+    private static TeamDao.Team requireTeam(org.jdbi.v3.core.Handle h, String organization, String team) {
+        return TeamDao.find(h, requireOrganization(h, organization).id(), team)
+                .orElseThrow(() -> new NotFoundException("no team '" + team + "' in " + organization));
+    }
+
+    private static long requireRepository(org.jdbi.v3.core.Handle h, String repository) {
+        return RepositoryDao.findId(h, repository)
+                .orElseThrow(() -> new NotFoundException("no repository '" + repository + "'"));
+    }
+
+    /** The id of a grantee: a user, a robot ({@code owner+name}), or a team of {@code organization}. */
+    private static long granteeId(org.jdbi.v3.core.Handle h, String kind, String name, String organization) {
+        return switch (kind) {
+            case "user" -> requireUser(h, name).id();
+            case "robot" -> requireRobot(h, name).id();
+            case "team" -> {
+                if (organization == null || AccountDao.find(h, organization).filter(a -> !a.isUser()).isEmpty()) {
+                    throw new IllegalArgumentException("teams exist only in organizations; "
+                            + (organization == null ? "this repository has no namespace" : organization + " is not one"));
+                }
+                yield requireTeam(h, organization, name).id();
+            }
+            default -> throw new IllegalArgumentException("a grantee is a user, robot or team, not '" + kind + "'");
+        };
+    }
+
+    private static String granteeName(org.jdbi.v3.core.Handle h, String kind, long id) {
+        return switch (kind) {
+            case "user" -> AccountDao.findById(h, id).map(AccountDao.Account::name).orElse("#" + id);
+            case "robot" -> RobotDao.fullName(h, id).orElse("#" + id);
+            case "team" -> TeamDao.findById(h, id).map(TeamDao.Team::name).orElse("#" + id);
+            default -> "#" + id;
+        };
     }
 
     private static RobotDao.Robot requireRobot(org.jdbi.v3.core.Handle h, String fullName) {
@@ -303,6 +750,6 @@ public final class Identities {
         }
         return AccountDao.find(h, fullName.substring(0, plus))
                 .flatMap(owner -> RobotDao.find(h, owner.id(), fullName.substring(plus + 1)))
-                .orElseThrow(() -> new IllegalArgumentException("no robot '" + fullName + "'"));
+                .orElseThrow(() -> new NotFoundException("no robot '" + fullName + "'"));
     }
 }

@@ -1,5 +1,6 @@
 package dev.bollard.auth;
 
+import dev.bollard.audit.Actor;
 import dev.bollard.metadata.RepositoryFilter;
 
 /** Who is asking: nobody, a user, or a robot account ({@code owner+name}). */
@@ -37,4 +38,13 @@ public sealed interface Principal {
     }
 
     Principal ANONYMOUS = new Anonymous();
+
+    /** This principal as the actor of an audit event, calling from {@code ip} with {@code userAgent}. */
+    default Actor actor(String ip, String userAgent) {
+        return switch (this) {
+            case Anonymous a -> Actor.anonymous(ip, userAgent);
+            case User u -> new Actor(Actor.Kind.USER, u.name(), ip, userAgent);
+            case Robot r -> new Actor(Actor.Kind.ROBOT, r.name(), ip, userAgent);
+        };
+    }
 }

@@ -1,9 +1,14 @@
 package dev.bollard.auth;
 
+import dev.bollard.audit.Actor;
+import dev.bollard.audit.AuditActions;
+import dev.bollard.audit.AuditEvent;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.metadata.Database;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -35,7 +40,7 @@ final class RegistryAccessPolicy implements AccessPolicy {
             if (userSecret == null) {
                 return challenge(request, null, "malformed Basic credentials");
             }
-            return switch (auth.login(userSecret[0], userSecret[1], request.remoteAddress())) {
+            return switch (auth.login(userSecret[0], userSecret[1], request.remoteAddress(), request.userAgent())) {
                 case Auth.Login.Ok ok -> decideFor(ok.who().principal(), request);
                 case Auth.Login.Failed f -> challenge(request, null, f.message());
                 case Auth.Login.Locked l -> new AccessDecision.Throttled(l.message(), l.retryAfterSeconds());
@@ -62,14 +67,38 @@ final class RegistryAccessPolicy implements AccessPolicy {
 
     /** A caller whose identity is certain (Basic credentials checked). */
     private AccessDecision decideFor(Principal principal, AccessRequest request) {
-        AccessDecision.Allow allow = new AccessDecision.Allow(principal.name(), principal.visible(config.anonymousPull()));
+        AccessDecision.Allow allow = new AccessDecision.Allow(principal.name(), principal.visible(config.anonymousPull()),
+                principal);
         if (request.repository() == null) {
             return allow;
         }
         if (level(principal, request.repository()).allows(request.action())) {
+            if (request.action() == Action.PUSH && !createIfAllowed(principal, request.repository(),
+                    principal.actor(request.remoteAddress(), request.userAgent()))) {
+                return new AccessDecision.Deny("repository " + request.repository() + " does not exist and "
+                        + "auth.create-on-push is false: create it first (PUT /api/v1/repositories/"
+                        + request.repository() + ")");
+            }
             return allow;
         }
         return deny(principal, request);
+    }
+
+    /**
+     * Creation on first push: when {@code repository} does not exist yet, creates it for a caller who may write it
+     * (and so may create in its namespace), with its organization's default permissions and, when the creator would
+     * not administer it otherwise, an admin grant to the creator. False when it does not exist and
+     * {@code auth.create-on-push} is off.
+     */
+    private boolean createIfAllowed(Principal principal, String repository, Actor actor) {
+        if (Permissions.exists(db, repository)) {
+            return true;
+        }
+        if (!config.createOnPush()) {
+            return false;
+        }
+        auth.identities().createRepositoryFor(principal, repository, actor);
+        return true;
     }
 
     private AccessDecision bearer(AccessRequest request, String token) {
@@ -108,6 +137,80 @@ final class RegistryAccessPolicy implements AccessPolicy {
         }
     }
 
+    // ---- the management API ----
+
+    @Override
+    public AccessDecision decide(ApiAccessRequest request) {
+        Principal principal;
+        String authorization = request.authorization();
+        if (request.session() != null) {
+            principal = request.session();
+        } else if (authorization == null || authorization.isBlank()) {
+            principal = Principal.ANONYMOUS;
+        } else if (Auth.hasScheme(authorization, "Basic")) {
+            String[] userSecret = Auth.basic(authorization);
+            if (userSecret == null) {
+                return new AccessDecision.Challenge("Basic", "malformed Basic credentials");
+            }
+            switch (auth.login(userSecret[0], userSecret[1], request.remoteAddress(), request.userAgent())) {
+                case Auth.Login.Ok ok -> principal = ok.who().principal();
+                case Auth.Login.Failed f -> {
+                    return new AccessDecision.Challenge("Basic", f.message());
+                }
+                case Auth.Login.Locked l -> {
+                    return new AccessDecision.Throttled(l.message(), l.retryAfterSeconds());
+                }
+            }
+        } else if (Auth.hasScheme(authorization, "Bearer")) {
+            Optional<Principal.User> user = auth.identities().authenticateAppToken(authorization.substring(7).trim());
+            if (user.isEmpty()) {
+                auth.audit().record(AuditEvent.onNamespace(Actor.anonymous(request.remoteAddress(), request.userAgent()),
+                        AuditActions.LOGIN_FAILURE, null, Map.of("reason", "invalid application token")));
+                return new AccessDecision.Challenge("Bearer", "invalid or revoked application token");
+            }
+            principal = user.get();
+        } else {
+            return new AccessDecision.Challenge("Basic", "unsupported authorization scheme; use Basic or Bearer");
+        }
+        AccessDecision.Allow allow = new AccessDecision.Allow(principal instanceof Principal.Anonymous ? "anonymous"
+                : principal.name(), principal.visible(config.anonymousPull()), principal);
+        if (permits(principal, request.permission(), request.target())) {
+            return allow;
+        }
+        if (principal instanceof Principal.Anonymous) {
+            return new AccessDecision.Challenge("Basic", "authentication required");
+        }
+        return new AccessDecision.Deny(principal.name() + " lacks the permission " + request.permission()
+                + (request.target() == null ? "" : " on " + request.target()));
+    }
+
+    private boolean permits(Principal principal, Permission permission, String target) {
+        if (permission == Permission.PUBLIC) {
+            return true;
+        }
+        if (principal instanceof Principal.User u && u.superuser()) {
+            return true;
+        }
+        return switch (permission) {
+            case PUBLIC -> true;
+            case AUTHENTICATED -> !(principal instanceof Principal.Anonymous);
+            case USER -> principal instanceof Principal.User;
+            case SELF -> principal instanceof Principal.User u && u.name().equals(target);
+            case SUPERUSER -> false;
+            case ORG_MEMBER -> principal instanceof Principal.User u
+                    && db.read(h -> Permissions.organizationRole(h, u, target)) != Level.NONE;
+            case ORG_ADMIN -> principal instanceof Principal.User u
+                    && db.read(h -> Permissions.organizationRole(h, u, target)) == Level.ADMIN;
+            case NAMESPACE_ADMIN -> principal instanceof Principal.User u && (u.name().equals(target)
+                    || db.read(h -> Permissions.organizationRole(h, u, target)) == Level.ADMIN);
+            case REPO_CREATE -> dev.bollard.oci.RepositoryName.isValid(target) && !(principal instanceof Principal.Robot)
+                    && db.read(h -> Permissions.mayCreate(h, principal, target));
+            case REPO_READ -> level(principal, target).allows(Action.PULL);
+            case REPO_WRITE -> level(principal, target).allows(Action.PUSH);
+            case REPO_ADMIN -> level(principal, target) == Level.ADMIN;
+        };
+    }
+
     private Level level(Principal principal, String repository) {
         return db.read(h -> Permissions.of(h, principal, repository, config.anonymousPull()));
     }
@@ -117,13 +220,20 @@ final class RegistryAccessPolicy implements AccessPolicy {
                 + " repository " + request.repository());
     }
 
-    /** What the token endpoint grants: the requested scopes intersected with the principal's permissions. */
-    List<Scope> grant(Principal principal, List<Scope> requested) {
+    /**
+     * What the token endpoint grants: the requested scopes intersected with the principal's permissions. Push to a
+     * repository that does not exist is granted (and the repository created) only under create-on-push.
+     */
+    List<Scope> grant(Principal principal, List<Scope> requested, Actor actor) {
         List<Scope> granted = new ArrayList<>();
         for (Scope s : requested) {
             Set<String> actions = Set.of();
             if (s.type().equals(Scope.REPOSITORY) && dev.bollard.oci.RepositoryName.isValid(s.name())) {
                 actions = s.grantedBy(level(principal, s.name()));
+                if (actions.contains("push") && !createIfAllowed(principal, s.name(), actor)) {
+                    actions = new java.util.LinkedHashSet<>(actions);
+                    actions.removeAll(Set.of("push", "delete", "*"));
+                }
             } else if (s.type().equals(Scope.REGISTRY) && s.name().equals(Scope.CATALOG) && s.actions().contains("*")
                     && (!(principal instanceof Principal.Anonymous) || config.anonymousPull())) {
                 actions = Set.of("*"); // the catalog is filtered by what the caller may see

@@ -1,5 +1,7 @@
 package dev.bollard.cli;
 
+import dev.bollard.audit.Actor;
+import dev.bollard.audit.AuditLog;
 import dev.bollard.auth.Identities;
 import dev.bollard.auth.SigningKeys;
 import dev.bollard.config.BollardConfig;
@@ -36,6 +38,21 @@ final class AdminCommands {
 
         abstract void run(Database db) throws Exception;
 
+        private AuditLog audit;
+
+        /** The audit log of the database, for commands that change or read it. */
+        AuditLog audit(Database db) {
+            if (audit == null) {
+                audit = new AuditLog(db, 1024);
+            }
+            return audit;
+        }
+
+        /** Identities administration, recorded in the audit log as done from the command line by this OS user. */
+        Identities identities(Database db) {
+            return new Identities(db, audit(db)).as(Actor.system("cli:" + System.getProperty("user.name", "")));
+        }
+
         @Override
         public Integer call() {
             try {
@@ -56,7 +73,13 @@ final class AdminCommands {
                 return 1;
             }
             try (db) {
-                run(db);
+                try {
+                    run(db);
+                } finally {
+                    if (audit != null) {
+                        audit.close();
+                    }
+                }
                 return 0;
             } catch (IllegalArgumentException e) {
                 System.err.println("bollard: " + e.getMessage());
@@ -125,7 +148,7 @@ final class AdminCommands {
             if (generated) {
                 pw = Identities.generatePassword();
             }
-            new Identities(db).createUser(name, pw, superuser);
+            identities(db).createUser(name, pw, superuser);
             System.out.println("created " + (superuser ? "superuser " : "user ") + name);
             if (generated) {
                 System.out.println("password (shown once): " + pw);
@@ -149,7 +172,7 @@ final class AdminCommands {
             if (generated) {
                 pw = Identities.generatePassword();
             }
-            new Identities(db).resetPassword(name, pw);
+            identities(db).resetPassword(name, pw);
             System.out.println("password of " + name + " changed");
             if (generated) {
                 System.out.println("password (shown once): " + pw);
@@ -161,7 +184,7 @@ final class AdminCommands {
     static final class UserList extends DbCommand {
         @Override
         void run(Database db) {
-            new Identities(db).users().forEach(System.out::println);
+            identities(db).users().forEach(System.out::println);
         }
     }
 
@@ -176,7 +199,7 @@ final class AdminCommands {
 
         @Override
         void run(Database db) {
-            String token = new Identities(db).createAppToken(user, tokenName);
+            String token = identities(db).createAppToken(user, tokenName);
             System.out.println("application token '" + tokenName + "' of " + user + " (shown once):");
             System.out.println(token);
         }
@@ -192,7 +215,7 @@ final class AdminCommands {
 
         @Override
         void run(Database db) {
-            if (!new Identities(db).revokeAppToken(user, tokenName)) {
+            if (!identities(db).revokeAppToken(user, tokenName)) {
                 throw new IllegalArgumentException(user + " has no application token '" + tokenName + "'");
             }
             System.out.println("revoked");
@@ -213,7 +236,7 @@ final class AdminCommands {
 
         @Override
         void run(Database db) {
-            new Identities(db).createOrganization(name, owner);
+            identities(db).createOrganization(name, owner);
             System.out.println("created organization " + name + " owned by " + owner);
         }
     }
@@ -232,7 +255,7 @@ final class AdminCommands {
 
         @Override
         void run(Database db) {
-            new Identities(db).setMember(org, user, role);
+            identities(db).setMember(org, user, role);
             System.out.println(user + " is " + role + " of " + org);
         }
     }
@@ -253,7 +276,7 @@ final class AdminCommands {
 
         @Override
         void run(Database db) {
-            String token = new Identities(db).createRobot(owner, name);
+            String token = identities(db).createRobot(owner, name);
             System.out.println("robot " + owner + "+" + name + ", token (shown once):");
             System.out.println(token);
         }
@@ -267,7 +290,7 @@ final class AdminCommands {
 
         @Override
         void run(Database db) {
-            String token = new Identities(db).regenerateRobotToken(robot);
+            String token = identities(db).regenerateRobotToken(robot);
             System.out.println("new token of " + robot + " (shown once):");
             System.out.println(token);
         }
@@ -280,7 +303,7 @@ final class AdminCommands {
 
         @Override
         void run(Database db) {
-            new Identities(db).deleteRobot(robot);
+            identities(db).deleteRobot(robot);
             System.out.println("deleted " + robot);
         }
     }
@@ -304,7 +327,7 @@ final class AdminCommands {
 
         @Override
         void run(Database db) {
-            new Identities(db).grant(repository, grantee, role);
+            identities(db).grant(repository, grantee, role);
             System.out.println(grantee + " may " + role + " " + repository);
         }
     }
@@ -319,7 +342,7 @@ final class AdminCommands {
 
         @Override
         void run(Database db) {
-            System.out.println(new Identities(db).revoke(repository, grantee) ? "revoked" : "there was no such grant");
+            System.out.println(identities(db).revoke(repository, grantee) ? "revoked" : "there was no such grant");
         }
     }
 
@@ -337,8 +360,45 @@ final class AdminCommands {
             if (!visibility.equals("public") && !visibility.equals("private")) {
                 throw new IllegalArgumentException("visibility is public or private, not '" + visibility + "'");
             }
-            new Identities(db).setVisibility(repository, visibility.equals("public"));
+            identities(db).setVisibility(repository, visibility.equals("public"));
             System.out.println(repository + " is " + visibility);
+        }
+    }
+
+    @Command(name = "audit", description = "The audit log.", subcommands = {AuditVerify.class, AuditPrune.class})
+    static final class AuditCommand extends CommandGroup {
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true, description = "Check the audit log's hash chain: "
+            + "exit 0 when intact, 1 naming every entry edited or deleted.")
+    static final class AuditVerify extends DbCommand {
+        @Override
+        void run(Database db) {
+            AuditLog.Verification v = audit(db).verify();
+            if (v.intact()) {
+                System.out.println("audit log intact: " + v.checked() + " entries (" + v.firstSeq() + " to "
+                        + v.lastSeq() + ")");
+                return;
+            }
+            v.problems().forEach(p -> System.out.println("TAMPERED: " + p));
+            throw new IllegalArgumentException("the audit log was tampered with: " + v.problems().size()
+                    + " problem(s) in entries " + v.firstSeq() + " to " + v.lastSeq());
+        }
+    }
+
+    @Command(name = "prune", mixinStandardHelpOptions = true, description = "Delete audit log entries older than "
+            + "the given age now (the registry does it hourly with audit.retention); the chain stays verifiable.")
+    static final class AuditPrune extends DbCommand {
+        @Option(names = "--older-than", required = true, paramLabel = "DAYS", description = "age in days")
+        int days;
+
+        @Override
+        void run(Database db) {
+            if (days < 0) {
+                throw new IllegalArgumentException("--older-than must not be negative");
+            }
+            int pruned = audit(db).prune(java.time.Instant.now().minus(java.time.Duration.ofDays(days)));
+            System.out.println("pruned " + pruned + " audit log entries");
         }
     }
 

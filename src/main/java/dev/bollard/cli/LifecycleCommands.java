@@ -1,12 +1,12 @@
 package dev.bollard.cli;
 
+import dev.bollard.audit.Actor;
 import dev.bollard.config.ConfigLoader;
 import dev.bollard.jobs.GarbageCollector;
 import dev.bollard.metadata.Database;
 import dev.bollard.oci.Digest;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.oci.Tag;
-import dev.bollard.registry.AuditTrail;
 import dev.bollard.registry.Quotas;
 import dev.bollard.registry.Registry;
 import dev.bollard.registry.Retention;
@@ -29,8 +29,9 @@ final class LifecycleCommands {
     private LifecycleCommands() {
     }
 
-    private static String actor() {
-        return "cli:" + System.getProperty("user.name", "unknown");
+    /** Changes from these commands are audit-logged as the registry's own, run from the command line by this user. */
+    private static Actor actor() {
+        return Actor.system("cli:" + System.getProperty("user.name", ""));
     }
 
     /** The repository of {@code REPOSITORY:TAG}. */
@@ -56,7 +57,7 @@ final class LifecycleCommands {
         @Override
         void run(Database db) throws Exception {
             store = new FilesystemBlobStore(config.storage().path(), config.uploads().stagingPath());
-            run(new Registry(db, store, config.registry(), config.lifecycle(), AuditTrail.LOG,
+            run(new Registry(db, store, config.registry(), config.lifecycle(), audit(db),
                     new SimpleMeterRegistry()), db);
         }
     }

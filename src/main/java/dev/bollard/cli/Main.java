@@ -15,9 +15,9 @@ import picocli.CommandLine.Option;
         description = "Bollard, an OCI container image registry.",
         subcommands = {Main.Serve.class, Main.ConfigCommand.class, AdminCommands.UserCommand.class,
                 AdminCommands.OrgCommand.class, AdminCommands.RobotCommand.class, AdminCommands.RepoCommand.class,
-                AdminCommands.KeysCommand.class, LifecycleCommands.Gc.class, LifecycleCommands.HistoryCommand.class,
-                LifecycleCommands.ImmutableCommand.class, LifecycleCommands.RetentionCommand.class,
-                LifecycleCommands.QuotaCommand.class})
+                AdminCommands.KeysCommand.class, AdminCommands.AuditCommand.class, LifecycleCommands.Gc.class,
+                LifecycleCommands.HistoryCommand.class, LifecycleCommands.ImmutableCommand.class,
+                LifecycleCommands.RetentionCommand.class, LifecycleCommands.QuotaCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

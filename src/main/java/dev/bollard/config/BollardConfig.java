@@ -8,7 +8,7 @@ import java.time.Duration;
  * YAML file, {@code BOLLARD_*} environment variables and command-line flags, in that order of precedence.
  */
 public record BollardConfig(Path dataDir, Server server, Storage storage, Database database, Uploads uploads,
-                            Registry registry, Auth auth, Lifecycle lifecycle) {
+                            Registry registry, Auth auth, Audit audit, Lifecycle lifecycle) {
 
     /** Where the HTTP server listens. */
     public record Server(String host, int port) {
@@ -42,11 +42,16 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
      * {@code enabled=false} opens the registry to anyone who can reach it.
      */
     public record Auth(boolean enabled, boolean anonymousPull, String service, String issuer, String realm,
-                       Duration tokenExpiry, int maxLoginFailures, Duration lockout) {
+                       Duration tokenExpiry, int maxLoginFailures, Duration lockout, boolean createOnPush) {
         /** The same settings with access control switched on or off. */
         public Auth withEnabled(boolean on) {
-            return new Auth(on, anonymousPull, service, issuer, realm, tokenExpiry, maxLoginFailures, lockout);
+            return new Auth(on, anonymousPull, service, issuer, realm, tokenExpiry, maxLoginFailures, lockout,
+                    createOnPush);
         }
+    }
+
+    /** The audit log: how long entries are kept, and how many pull events may wait for their batched write. */
+    public record Audit(Duration retention, int queueSize) {
     }
 
     /**
@@ -60,7 +65,12 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
 
     /** This configuration with other auth settings. */
     public BollardConfig withAuth(Auth other) {
-        return new BollardConfig(dataDir, server, storage, database, uploads, registry, other, lifecycle);
+        return new BollardConfig(dataDir, server, storage, database, uploads, registry, other, audit, lifecycle);
+    }
+
+    /** This configuration with other audit settings. */
+    public BollardConfig withAudit(Audit other) {
+        return new BollardConfig(dataDir, server, storage, database, uploads, registry, auth, other, lifecycle);
     }
 
     /** The embedded defaults with all data under {@code dataDir}, listening on {@code host:port}. */

@@ -49,6 +49,9 @@ public final class ConfigLoader {
         k.put("auth.token-expiry", new String[] {"5m", "lifetime of the bearer tokens issued"});
         k.put("auth.max-login-failures", new String[] {"10", "failed logins per user and address before a lockout"});
         k.put("auth.lockout", new String[] {"15m", "how long a user is locked out from an address after too many failures"});
+        k.put("auth.create-on-push", new String[] {"true", "a push may create a repository where the caller may create one"});
+        k.put("audit.retention", new String[] {"365d", "audit log entries older than this are pruned (the chain stays verifiable)"});
+        k.put("audit.queue-size", new String[] {"10000", "pull events waiting for their batched write; beyond, they are dropped and counted"});
         k.put("gc.enabled", new String[] {"true", "run the online garbage collector in the background"});
         k.put("gc.interval", new String[] {"1h", "how often the garbage collector runs"});
         k.put("gc.grace-period", new String[] {"24h", "unreferenced blobs, links and untagged manifests are kept this long"});
@@ -191,6 +194,9 @@ public final class ConfigLoader {
             }
             int maxFailures = integer("auth.max-login-failures", values.get("auth.max-login-failures"), 1, 1_000_000, problems);
             Duration lockout = duration("auth.lockout", problems);
+            boolean createOnPush = bool("auth.create-on-push", problems);
+            Duration retention = duration("audit.retention", problems);
+            int queueSize = integer("audit.queue-size", values.get("audit.queue-size"), 1, 10_000_000, problems);
 
             boolean gcEnabled = bool("gc.enabled", problems);
             Duration gcInterval = duration("gc.interval", problems);
@@ -208,7 +214,8 @@ public final class ConfigLoader {
                     new BollardConfig.Uploads(staging, expiry, cleanup),
                     new BollardConfig.Registry(deleteEnabled, maxManifest),
                     new BollardConfig.Auth(authEnabled, anonymousPull, service, issuer, realm, tokenExpiry, maxFailures,
-                            lockout),
+                            lockout, createOnPush),
+                    new BollardConfig.Audit(retention, queueSize),
                     new BollardConfig.Lifecycle(gcEnabled, gcInterval, grace, window, retentionInterval));
         }
 

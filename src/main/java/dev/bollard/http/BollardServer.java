@@ -1,12 +1,20 @@
 package dev.bollard.http;
 
+import dev.bollard.audit.Actor;
+import dev.bollard.audit.AuditLog;
 import dev.bollard.auth.AccessPolicy;
+import dev.bollard.auth.Identities;
+import dev.bollard.http.api.ApiRoute;
+import dev.bollard.http.api.ApiServices;
+import dev.bollard.http.api.ManagementApi;
+import dev.bollard.http.api.SessionAuthenticator;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import dev.bollard.auth.Auth;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.metadata.Database;
 import dev.bollard.jobs.GarbageCollector;
 import dev.bollard.jobs.LeasedJob;
-import dev.bollard.registry.AuditTrail;
 import dev.bollard.oci.DigestAlgorithm;
 import dev.bollard.registry.Registry;
 import dev.bollard.storage.FilesystemBlobStore;
@@ -43,24 +51,41 @@ public final class BollardServer implements AutoCloseable {
 
     private final Server jetty;
     private final Database database;
+    private final AuditLog audit;
+    private final ManagementApi api;
     private final ScheduledExecutorService background;
     private final URI baseUri;
 
-    private BollardServer(Server jetty, Database database, ScheduledExecutorService background, URI baseUri) {
+    private BollardServer(Server jetty, Database database, AuditLog audit, ManagementApi api,
+                          ScheduledExecutorService background, URI baseUri) {
         this.jetty = jetty;
         this.database = database;
+        this.audit = audit;
+        this.api = api;
         this.background = background;
         this.baseUri = baseUri;
     }
 
     /** Starts a registry with {@code config}; port 0 picks a free port. */
     public static BollardServer start(BollardConfig config) throws Exception {
+        return start(config, SessionAuthenticator.NONE);
+    }
+
+    /** Starts a registry whose management API also accepts the UI sessions {@code sessions} resolves. */
+    public static BollardServer start(BollardConfig config, SessionAuthenticator sessions) throws Exception {
         Files.createDirectories(config.dataDir());
         Observability observability = new Observability();
         Database database = Database.open(config.database(), observability.registry());
+        AuditLog audit = new AuditLog(database, config.audit().queueSize());
+        FunctionCounter.builder("bollard.audit.dropped", audit, AuditLog::dropped)
+                .description("audit events dropped because the write queue was full").register(observability.registry());
+        FunctionCounter.builder("bollard.audit.failed", audit, AuditLog::failed)
+                .description("audit events the database did not take").register(observability.registry());
+        Gauge.builder("bollard.audit.queued", audit, AuditLog::queued)
+                .description("audit events waiting for their batched write").register(observability.registry());
         try {
             FilesystemBlobStore store = new FilesystemBlobStore(config.storage().path(), config.uploads().stagingPath());
-            Registry registry = new Registry(database, store, config.registry(), config.lifecycle(), AuditTrail.LOG,
+            Registry registry = new Registry(database, store, config.registry(), config.lifecycle(), audit,
                     observability.registry());
 
             // The pool must hold the largest buffers we ask for (request buffers, blob pieces): Jetty's default
@@ -85,7 +110,7 @@ public final class BollardServer implements AutoCloseable {
             AccessPolicy policy = AccessPolicy.OPEN;
             TokenHandler tokens = null;
             if (config.auth().enabled()) {
-                Auth auth = new Auth(database, config.auth());
+                Auth auth = new Auth(database, config.auth(), audit);
                 policy = auth.policy();
                 tokens = new TokenHandler(auth);
             } else {
@@ -95,9 +120,11 @@ public final class BollardServer implements AutoCloseable {
             // GracefulHandler: on stop, connectors stop accepting and requests in flight may finish (within
             // the stop timeout) before the database closes under them.
             DistributionHandler distribution = new DistributionHandler(registry, policy,
-                    config.registry().maxManifestBytes(), observability);
+                    config.registry().maxManifestBytes(), observability, audit);
+            ManagementApi api = new ManagementApi(ManagementApi.standardEndpoints(
+                    new ApiServices(config, new Identities(database, audit), registry, audit)), policy, sessions);
             RootHandler.Readiness readiness = () -> database.isReachable() && store.isReachable();
-            jetty.setHandler(new GracefulHandler(new RootHandler(distribution, tokens, observability, readiness)));
+            jetty.setHandler(new GracefulHandler(new RootHandler(distribution, tokens, api, observability, readiness)));
             jetty.setStopTimeout(Duration.ofSeconds(30).toMillis());
             jetty.start();
             Thread.ofVirtual().name("bollard-warm-up").start(BollardServer::warmUpHashing);
@@ -107,6 +134,7 @@ public final class BollardServer implements AutoCloseable {
             long every = config.uploads().cleanupInterval().toMillis();
             background.scheduleWithFixedDelay(() -> sweep(registry, config.uploads().expiry()), every, every,
                     TimeUnit.MILLISECONDS);
+            background.scheduleWithFixedDelay(() -> prune(audit, config.audit().retention()), 1, 60, TimeUnit.MINUTES);
             scheduleLifecycleJobs(background, database, store, registry, config.lifecycle(), observability);
 
             String host = config.server().host().contains(":") ? "[" + config.server().host() + "]" : config.server().host();
@@ -116,8 +144,9 @@ public final class BollardServer implements AutoCloseable {
                         + "and images unencrypted. Put TLS in front of Bollard.", config.server().host());
             }
             LOG.info("Bollard listening on {} (data in {})", uri, config.dataDir());
-            return new BollardServer(jetty, database, background, uri);
+            return new BollardServer(jetty, database, audit, api, background, uri);
         } catch (Exception | Error e) {
+            audit.close();
             database.close();
             throw e;
         }
@@ -143,7 +172,7 @@ public final class BollardServer implements AutoCloseable {
         }
         LeasedJob retention = new LeasedJob(database, "retention", leaseFor(lifecycle.retentionInterval()),
                 heartbeat -> {
-                    registry.retention().apply("system:retention", false);
+                    registry.retention().apply(Actor.system("retention"), false);
                     registry.quotas().all();
                 });
         long every = lifecycle.retentionInterval().toMillis();
@@ -189,6 +218,27 @@ public final class BollardServer implements AutoCloseable {
         }
     }
 
+    private static void prune(AuditLog audit, Duration retention) {
+        try {
+            int pruned = audit.prune(Instant.now().minus(retention));
+            if (pruned > 0) {
+                LOG.info("pruned {} audit log entries older than {}", pruned, retention);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("audit log pruning failed: {}", e.toString());
+        }
+    }
+
+    /** The audit log (for tests and administration in the same process). */
+    public AuditLog audit() {
+        return audit;
+    }
+
+    /** The management API's route table. */
+    public java.util.List<ApiRoute> apiRoutes() {
+        return api.routes();
+    }
+
     /** {@code http://host:port} of the running server. */
     public URI baseUri() {
         return baseUri;
@@ -212,6 +262,7 @@ public final class BollardServer implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("stopping the HTTP server failed: {}", e.toString());
         }
+        audit.close();
         database.close();
     }
 }

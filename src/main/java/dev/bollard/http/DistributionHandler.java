@@ -2,6 +2,10 @@ package dev.bollard.http;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.bollard.audit.Actor;
+import dev.bollard.audit.Audit;
+import dev.bollard.audit.AuditActions;
+import dev.bollard.audit.AuditEvent;
 import dev.bollard.auth.AccessDecision;
 import dev.bollard.auth.AccessPolicy;
 import dev.bollard.auth.AccessRequest;
@@ -48,19 +52,22 @@ import org.slf4j.LoggerFactory;
 final class DistributionHandler extends Handler.Abstract {
 
     private static final Logger LOG = LoggerFactory.getLogger(DistributionHandler.class);
-    static final int READ_CHUNK = 256 * 1024;
+    static final int READ_CHUNK = 1024 * 1024;
 
     private final Registry registry;
     private final AccessPolicy access;
     private final long maxManifestBytes;
 
     private final Observability observability;
+    private final Audit audit;
 
-    DistributionHandler(Registry registry, AccessPolicy access, long maxManifestBytes, Observability observability) {
+    DistributionHandler(Registry registry, AccessPolicy access, long maxManifestBytes, Observability observability,
+                        Audit audit) {
         this.registry = registry;
         this.access = access;
         this.maxManifestBytes = maxManifestBytes;
         this.observability = observability;
+        this.audit = audit;
     }
 
     @Override
@@ -140,10 +147,11 @@ final class DistributionHandler extends Handler.Abstract {
         };
         String repository = route.repository() == null ? null : route.repository().value();
         AccessDecision decision = access.decide(new AccessRequest(repository, action, ex.header("Authorization"),
-                Request.getRemoteAddr(ex.request), baseUrl(ex)));
+                Request.getRemoteAddr(ex.request), baseUrl(ex), ex.header("User-Agent")));
         return switch (decision) {
             case AccessDecision.Allow allow -> {
                 ex.visible = allow.visible();
+                ex.actor = actorOf(allow, ex);
                 yield true;
             }
             case AccessDecision.Challenge c -> {
@@ -161,6 +169,23 @@ final class DistributionHandler extends Handler.Abstract {
                 yield false;
             }
         };
+    }
+
+    /**
+     * The audit actor of an allowed request. A bearer token names its subject only (resolving it would cost a
+     * database read per request): {@code owner+name} is a robot, an empty subject anonymous, any other a user.
+     */
+    private static Actor actorOf(AccessDecision.Allow allow, Exchange ex) {
+        String ip = Request.getRemoteAddr(ex.request);
+        String ua = ex.header("User-Agent");
+        if (allow.caller() != null) {
+            return allow.caller().actor(ip, ua);
+        }
+        String name = allow.principal();
+        if (name == null || name.isEmpty() || name.equals("anonymous")) {
+            return Actor.anonymous(ip, ua);
+        }
+        return new Actor(name.contains("+") ? Actor.Kind.ROBOT : Actor.Kind.USER, name, ip, ua);
     }
 
     private void dispatch(Exchange ex, Route route) throws IOException {
@@ -188,6 +213,8 @@ final class DistributionHandler extends Handler.Abstract {
                     case "GET", "HEAD" -> getBlob(ex, route.repository(), digest);
                     case "DELETE" -> {
                         registry.blobs().delete(route.repository(), digest);
+                        audit.record(AuditEvent.onRepository(ex.actor, AuditActions.BLOB_DELETE,
+                                route.repository().value(), Map.of("digest", digest.toString())));
                         ex.sendEmpty(202);
                     }
                     default -> throw notAllowed(method);
@@ -226,6 +253,12 @@ final class DistributionHandler extends Handler.Abstract {
                     case "PUT" -> putManifest(ex, route.repository(), reference);
                     case "DELETE" -> {
                         registry.manifests().delete(route.repository(), reference);
+                        audit.record(switch (reference) {
+                            case Reference.ByTag t -> AuditEvent.onRepository(ex.actor, AuditActions.TAG_DELETE,
+                                    route.repository().value(), Map.of("tag", t.tag().value()));
+                            case Reference.ByDigest d -> AuditEvent.onRepository(ex.actor, AuditActions.MANIFEST_DELETE,
+                                    route.repository().value(), Map.of("digest", d.digest().toString()));
+                        });
                         ex.sendEmpty(202);
                     }
                     default -> throw notAllowed(method);
@@ -360,7 +393,7 @@ final class DistributionHandler extends Handler.Abstract {
     /** The second access decision of a mount: may the caller read the repository it mounts from. */
     private boolean mayPull(Exchange ex, String repository) {
         return access.decide(new AccessRequest(repository, Action.PULL, ex.header("Authorization"),
-                Request.getRemoteAddr(ex.request), baseUrl(ex))) instanceof AccessDecision.Allow;
+                Request.getRemoteAddr(ex.request), baseUrl(ex), ex.header("User-Agent"))) instanceof AccessDecision.Allow;
     }
 
     private void patchUpload(Exchange ex, RepositoryName repository, String uploadId) {
@@ -450,11 +483,30 @@ final class DistributionHandler extends Handler.Abstract {
         ex.setHeader("Docker-Content-Digest", manifest.digest().toString());
         ex.setHeader("ETag", "\"" + manifest.digest() + "\"");
         ex.sendBytes(200, manifest.mediaType(), manifest.content());
+        if (!ex.isHead()) {
+            // One event per manifest fetched (an image pull fetches one or, through an index, a few), written
+            // asynchronously in batches so that pulls do not wait for the audit log.
+            audit.recordAsync(AuditEvent.onRepository(ex.actor, AuditActions.PULL, repository.value(),
+                    Map.of("reference", reference.toString(), "digest", manifest.digest().toString())));
+        }
     }
 
     private void putManifest(Exchange ex, RepositoryName repository, Reference reference) throws IOException {
         byte[] body = readLimited(ex, maxManifestBytes);
         PushedManifest pushed = registry.manifests().put(repository, reference, ex.header("Content-Type"), body);
+        audit.record(AuditEvent.onRepository(ex.actor, AuditActions.PUSH, repository.value(),
+                Map.of("reference", reference.toString(), "digest", pushed.digest().toString())));
+        if (reference instanceof Reference.ByTag t) {
+            String target = pushed.digest().toString();
+            Optional<String> before = pushed.previousTagTarget();
+            if (before.isEmpty()) {
+                audit.record(AuditEvent.onRepository(ex.actor, AuditActions.TAG_CREATE, repository.value(),
+                        Map.of("tag", t.tag().value(), "to", target)));
+            } else if (!before.get().equals(target)) {
+                audit.record(AuditEvent.onRepository(ex.actor, AuditActions.TAG_MOVE, repository.value(),
+                        Map.of("tag", t.tag().value(), "from", before.get(), "to", target)));
+            }
+        }
         ex.setHeader("Location", "/v2/" + repository + "/manifests/" + pushed.digest());
         ex.setHeader("Docker-Content-Digest", pushed.digest().toString());
         pushed.subject().ifPresent(s -> ex.setHeader("OCI-Subject", s.toString()));

@@ -17,9 +17,10 @@ import org.eclipse.jetty.util.Fields;
 
 /**
  * One HTTP request and its response, with the blocking helpers the endpoints use. Handlers run on virtual
- * threads, so blocking reads and writes are the plain way to stream.
+ * threads, so blocking reads and writes are the plain way to stream. Public for the handlers of {@code /api/v1}
+ * and the UI in sub-packages.
  */
-final class Exchange {
+public final class Exchange {
     static final ObjectMapper JSON = new ObjectMapper();
 
     final Request request;
@@ -28,6 +29,8 @@ final class Exchange {
     private Fields query;
     /** The repositories the caller may see, as the access decision found (the catalog's filter). */
     dev.bollard.metadata.RepositoryFilter visible = dev.bollard.metadata.RepositoryFilter.ALL;
+    /** Who the access decision let through, as the audit log names them. */
+    dev.bollard.audit.Actor actor;
 
     Exchange(Request request, Response response, Callback callback) {
         this.request = request;
@@ -35,20 +38,45 @@ final class Exchange {
         this.callback = callback;
     }
 
-    String method() {
+    /** The request path, still percent-encoded. */
+    public String path() {
+        return request.getHttpURI().getPath();
+    }
+
+    /** The raw query string, or null. */
+    public String rawQuery() {
+        return request.getHttpURI().getQuery();
+    }
+
+    /** The client's address. */
+    public String remoteAddress() {
+        return Request.getRemoteAddr(request);
+    }
+
+    /** True once the status and headers were sent. */
+    public boolean isCommitted() {
+        return response.isCommitted();
+    }
+
+    /** Ends the exchange with a failure (the connection is closed; for errors after the response began). */
+    public void fail(Throwable failure) {
+        callback.failed(failure);
+    }
+
+    public String method() {
         return request.getMethod();
     }
 
-    boolean isHead() {
+    public boolean isHead() {
         return "HEAD".equals(request.getMethod());
     }
 
-    String header(String name) {
+    public String header(String name) {
         return request.getHeaders().get(name);
     }
 
     /** All values of a header that may repeat or hold a comma-separated list. */
-    List<String> headerValues(String name) {
+    public List<String> headerValues(String name) {
         List<String> values = new ArrayList<>();
         for (String v : request.getHeaders().getValuesList(name)) {
             for (String part : v.split(",")) {
@@ -60,7 +88,7 @@ final class Exchange {
         return values;
     }
 
-    String query(String name) {
+    public String query(String name) {
         if (query == null) {
             query = Request.extractQueryParameters(request);
         }
@@ -68,12 +96,12 @@ final class Exchange {
     }
 
     /** The declared Content-Length, or null when the body is chunked or absent. */
-    Long contentLength() {
+    public Long contentLength() {
         long length = request.getLength();
         return length >= 0 ? length : null;
     }
 
-    InputStream body() {
+    public InputStream body() {
         return Content.Source.asInputStream(request);
     }
 
@@ -85,7 +113,7 @@ final class Exchange {
      * read), so that the client sees the answer and can reuse the connection. A body too large to be worth reading
      * closes the connection after the answer instead.
      */
-    void discardUnreadBody() {
+    public void discardUnreadBody() {
         long announced = request.getLength();
         if (announced == 0) {
             return;
@@ -107,35 +135,35 @@ final class Exchange {
         }
     }
 
-    void setHeader(String name, String value) {
+    public void setHeader(String name, String value) {
         response.getHeaders().put(name, value);
     }
 
     /** Sends a response without a body. */
-    void sendEmpty(int status) {
+    public void sendEmpty(int status) {
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0L);
         response.write(true, null, callback);
     }
 
-    void sendJson(int status, Object body) throws IOException {
+    public void sendJson(int status, Object body) throws IOException {
         sendBytes(status, "application/json", JSON.writeValueAsBytes(body));
     }
 
     /** Sends {@code body}, or only its headers for HEAD. */
-    void sendBytes(int status, String contentType, byte[] body) {
+    public void sendBytes(int status, String contentType, byte[] body) {
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, (long) body.length);
         response.write(true, isHead() ? null : ByteBuffer.wrap(body), callback);
     }
 
-    void sendText(int status, String text) {
+    public void sendText(int status, String text) {
         sendBytes(status, "text/plain; charset=utf-8", text.getBytes(StandardCharsets.UTF_8));
     }
 
     /** Writes a part of the body and waits until it is written; the buffer may be reused afterwards. */
-    void writeBlocking(ByteBuffer buffer) throws IOException {
+    public void writeBlocking(ByteBuffer buffer) throws IOException {
         try (Blocker.Callback written = Blocker.callback()) {
             response.write(false, buffer, written);
             written.block();
@@ -143,7 +171,27 @@ final class Exchange {
     }
 
     /** Ends a body written with {@link #writeBlocking}. */
-    void finish() {
+    public void finish() {
         response.write(true, null, callback);
+    }
+
+    /** Decodes %XX escapes (UTF-8) of a path; a malformed escape is kept as written, which then fails validation. */
+    public static String percentDecode(String s) {
+        if (s.indexOf('%') < 0) {
+            return s;
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '%' && i + 2 < s.length() && Character.digit(s.charAt(i + 1), 16) >= 0
+                    && Character.digit(s.charAt(i + 2), 16) >= 0) {
+                out.write(Character.digit(s.charAt(i + 1), 16) * 16 + Character.digit(s.charAt(i + 2), 16));
+                i += 2;
+            } else {
+                byte[] bytes = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                out.write(bytes, 0, bytes.length);
+            }
+        }
+        return out.toString(StandardCharsets.UTF_8);
     }
 }

@@ -1,5 +1,6 @@
 package dev.bollard.http;
 
+import dev.bollard.http.api.ManagementApi;
 import dev.bollard.oci.ErrorCode;
 import java.io.IOException;
 import org.eclipse.jetty.server.Handler;
@@ -11,7 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The front of the server: gives every request an id, measures it, and routes {@code /v2} to the distribution
- * API (and its token endpoint), {@code /metrics}, {@code /healthz} and {@code /readyz} to themselves.
+ * API (and its token endpoint), {@code /api/v1} to the management API, {@code /metrics}, {@code /healthz} and
+ * {@code /readyz} to themselves.
  */
 final class RootHandler extends Handler.Wrapper {
 
@@ -23,12 +25,15 @@ final class RootHandler extends Handler.Wrapper {
     private static final Logger LOG = LoggerFactory.getLogger(RootHandler.class);
 
     private final TokenHandler tokens;
+    private final ManagementApi api;
     private final Observability observability;
     private final Readiness readiness;
 
-    RootHandler(Handler distribution, TokenHandler tokens, Observability observability, Readiness readiness) {
+    RootHandler(Handler distribution, TokenHandler tokens, ManagementApi api, Observability observability,
+                Readiness readiness) {
         super(distribution);
         this.tokens = tokens;
+        this.api = api;
         this.observability = observability;
         this.readiness = readiness;
     }
@@ -54,6 +59,11 @@ final class RootHandler extends Handler.Wrapper {
         }
         if (path.equals("/v2") || path.startsWith("/v2/")) {
             return super.handle(request, response, tracked);
+        }
+        if (ManagementApi.handles(path)) {
+            request.setAttribute(Observability.ROUTE, "api");
+            api.handle(new Exchange(request, response, tracked));
+            return true;
         }
         Exchange ex = new Exchange(request, response, tracked);
         switch (path) {

@@ -3,8 +3,6 @@ package dev.bollard.http;
 import dev.bollard.oci.ErrorCode;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.registry.RegistryException;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,7 +27,7 @@ record Route(Kind kind, RepositoryName repository, String param) {
         if (!rawPath.startsWith("/v2")) {
             return notFound();
         }
-        String path = percentDecode(rawPath.substring(3));
+        String path = Exchange.percentDecode(rawPath.substring(3));
         if (path.isEmpty() || path.equals("/")) {
             return new Route(Kind.BASE, null, null);
         }
@@ -71,26 +69,4 @@ record Route(Kind kind, RepositoryName repository, String param) {
         return new RepositoryName(value);
     }
 
-    /** Decodes %XX escapes (UTF-8); a malformed escape is kept as written, which then fails validation. */
-    static String percentDecode(String s) {
-        if (s.indexOf('%') < 0) {
-            return s;
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '%' && i + 2 < s.length() && hex(s.charAt(i + 1)) >= 0 && hex(s.charAt(i + 2)) >= 0) {
-                out.write(hex(s.charAt(i + 1)) * 16 + hex(s.charAt(i + 2)));
-                i += 2;
-            } else {
-                byte[] bytes = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
-                out.write(bytes, 0, bytes.length);
-            }
-        }
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
-    private static int hex(char c) {
-        return Character.digit(c, 16);
-    }
 }

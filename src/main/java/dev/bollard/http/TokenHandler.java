@@ -51,7 +51,7 @@ final class TokenHandler {
                 Fields query = Request.extractQueryParameters(ex.request);
                 request = new Auth.TokenRequest(null, ex.header("Authorization"), null, null, null,
                         query.getValues("scope") == null ? List.of() : query.getValues("scope"), query.getValue("service"),
-                        "true".equalsIgnoreCase(query.getValue("offline_token")), remote);
+                        "true".equalsIgnoreCase(query.getValue("offline_token")), remote, ex.header("User-Agent"));
             }
             case "POST" -> {
                 Map<String, List<String>> form = form(ex);
@@ -62,7 +62,7 @@ final class TokenHandler {
                 }
                 request = new Auth.TokenRequest(first(form, "grant_type"), null, first(form, "username"),
                         first(form, "password"), first(form, "refresh_token"), form.getOrDefault("scope", List.of()),
-                        first(form, "service"), "offline".equals(first(form, "access_type")), remote);
+                        first(form, "service"), "offline".equals(first(form, "access_type")), remote, ex.header("User-Agent"));
             }
             default -> {
                 DistributionHandler.sendError(ex, 405, ErrorCode.UNSUPPORTED, "use GET or POST", null);

@@ -15,13 +15,89 @@ public final class RepositoryDao {
                 .bind("name", name).mapTo(Long.class).findOne();
     }
 
-    /** The id of the repository, created when it does not exist (a concurrent creator makes the transaction retry). */
+    /**
+     * The id of the repository, created when it does not exist (a concurrent creator makes the transaction retry).
+     * A new repository in an organization's namespace gets the organization's default permissions.
+     */
     public static long findOrCreate(Handle h, String name) {
-        return findId(h, name).orElseGet(() -> h.createUpdate(
-                        "INSERT INTO repository (name, created_at) VALUES (:name, :now)")
-                .bind("name", name).bind("now", Instant.now())
-                .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one());
+        return findId(h, name).orElseGet(() -> create(h, name));
     }
+
+    /** Creates the repository (it must not exist) with its organization's default permissions; returns its id. */
+    public static long create(Handle h, String name) {
+        long id = h.createUpdate("INSERT INTO repository (name, created_at) VALUES (:name, :now)")
+                .bind("name", name).bind("now", Instant.now())
+                .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+        GrantDao.applyDefaults(h, id, name);
+        return id;
+    }
+
+    /** A repository as the management API describes it. */
+    public record Described(long id, String name, String visibility, Instant createdAt, int tags, int manifests) {
+    }
+
+    private static final String DESCRIBE = """
+            SELECT r.id, r.name, r.visibility, r.created_at,
+                   (SELECT COUNT(*) FROM tag t WHERE t.repository_id = r.id),
+                   (SELECT COUNT(*) FROM manifest m WHERE m.repository_id = r.id)
+            FROM repository r""";
+
+    private static Described described(java.sql.ResultSet rs) throws java.sql.SQLException {
+        return new Described(rs.getLong(1), rs.getString(2), rs.getString(3),
+                rs.getObject(4, java.time.OffsetDateTime.class).toInstant(), rs.getInt(5), rs.getInt(6));
+    }
+
+    public static Optional<Described> describe(Handle h, String name) {
+        return h.createQuery(DESCRIBE + " WHERE r.name = :name").bind("name", name)
+                .map((rs, ctx) -> described(rs)).findOne();
+    }
+
+    /**
+     * Repositories (empty ones too) the filter lets the caller see, after {@code after} in byte order, at most
+     * {@code limit}, optionally only those of one namespace.
+     */
+    public static List<Described> list(Handle h, String after, int limit, RepositoryFilter filter, String namespace) {
+        return h.createQuery(DESCRIBE + " WHERE r.name > :last AND (:ns = '' OR LEFT(r.name, LENGTH(:ns) + 1) = :ns || '/') AND "
+                        + VISIBLE + " ORDER BY r.name LIMIT :limit")
+                .bind("last", after == null ? "" : after).bind("limit", limit)
+                .bind("ns", namespace == null ? "" : namespace)
+                .bind("all", filter.all()).bind("public", filter.publicRepositories())
+                .bind("user", filter.userId() == null ? -1L : filter.userId())
+                .bind("robot", filter.robotId() == null ? -1L : filter.robotId())
+                .map((rs, ctx) -> described(rs)).list();
+    }
+
+    /** Deletes the repository with its manifests, tags, history, blob links, uploads and grants. */
+    public static boolean delete(Handle h, long id) {
+        h.createUpdate("DELETE FROM repository_grant WHERE repository_id = :id").bind("id", id).execute();
+        return h.createUpdate("DELETE FROM repository WHERE id = :id").bind("id", id).execute() > 0;
+    }
+
+    /** True when a repository exists in the namespace. */
+    public static boolean anyIn(Handle h, String namespace) {
+        return h.createQuery("SELECT COUNT(*) FROM repository WHERE LEFT(name, LENGTH(:ns) + 1) = :ns || '/'")
+                .bind("ns", namespace).mapTo(Integer.class).one() > 0;
+    }
+
+    /**
+     * The visibility condition of a repository {@code r} for the filter's binds {@code :all}, {@code :public},
+     * {@code :user} and {@code :robot}: public ones, the user's namespace, organizations the user belongs to, and
+     * explicit grants to the user, the user's teams or the robot.
+     */
+    private static final String VISIBLE = """
+            (:all
+              OR (:public AND r.visibility = 'public')
+              OR EXISTS (SELECT 1 FROM account a WHERE a.id = :user
+                         AND LEFT(r.name, LENGTH(a.name) + 1) = a.name || '/')
+              OR EXISTS (SELECT 1 FROM org_member om JOIN account o ON o.id = om.org_id
+                         WHERE om.user_id = :user AND LEFT(r.name, LENGTH(o.name) + 1) = o.name || '/')
+              OR EXISTS (SELECT 1 FROM team t JOIN team_member tm ON tm.team_id = t.id JOIN account o ON o.id = t.org_id
+                         WHERE tm.user_id = :user AND t.role = 'admin' AND LEFT(r.name, LENGTH(o.name) + 1) = o.name || '/')
+              OR EXISTS (SELECT 1 FROM repository_grant g WHERE g.repository_id = r.id
+                         AND ((g.grantee_type = 'user' AND g.grantee_id = :user)
+                           OR (g.grantee_type = 'robot' AND g.grantee_id = :robot)
+                           OR (g.grantee_type = 'team' AND g.grantee_id IN
+                               (SELECT tm.team_id FROM team_member tm WHERE tm.user_id = :user)))))""";
 
     /**
      * Names of repositories holding at least one manifest, after {@code last} in byte order, at most {@code limit}.
@@ -39,15 +115,7 @@ public final class RepositoryDao {
                         SELECT r.name FROM repository r
                         WHERE r.name > :last
                           AND EXISTS (SELECT 1 FROM manifest m WHERE m.repository_id = r.id)
-                          AND (:all
-                            OR (:public AND r.visibility = 'public')
-                            OR EXISTS (SELECT 1 FROM account a WHERE a.id = :user
-                                       AND LEFT(r.name, LENGTH(a.name) + 1) = a.name || '/')
-                            OR EXISTS (SELECT 1 FROM org_member om JOIN account o ON o.id = om.org_id
-                                       WHERE om.user_id = :user AND LEFT(r.name, LENGTH(o.name) + 1) = o.name || '/')
-                            OR EXISTS (SELECT 1 FROM repository_grant g WHERE g.repository_id = r.id
-                                       AND ((g.grantee_type = 'user' AND g.grantee_id = :user)
-                                         OR (g.grantee_type = 'robot' AND g.grantee_id = :robot))))
+                          AND """ + VISIBLE + """
                         ORDER BY r.name
                         LIMIT :limit""")
                 .bind("last", last == null ? "" : last).bind("limit", limit)

@@ -37,8 +37,19 @@ public final class RobotDao {
 
     /** Deletes the robot and its grants. */
     public static boolean delete(Handle h, long id) {
-        h.createUpdate("DELETE FROM repository_grant WHERE grantee_type = 'robot' AND grantee_id = :id").bind("id", id)
-                .execute();
+        GrantDao.removeGrantee(h, "robot", id);
         return h.createUpdate("DELETE FROM robot WHERE id = :id").bind("id", id).execute() > 0;
+    }
+
+    /** Names (without the owner) of the owner's robots, in order. */
+    public static java.util.List<String> names(Handle h, long ownerId) {
+        return h.createQuery("SELECT name FROM robot WHERE owner_id = :owner ORDER BY name").bind("owner", ownerId)
+                .mapTo(String.class).list();
+    }
+
+    /** The robot's full name {@code owner+name}. */
+    public static Optional<String> fullName(Handle h, long id) {
+        return h.createQuery("SELECT a.name || '+' || r.name FROM robot r JOIN account a ON a.id = r.owner_id WHERE r.id = :id")
+                .bind("id", id).mapTo(String.class).findOne();
     }
 }

@@ -1,5 +1,9 @@
 package dev.bollard.registry;
 
+import dev.bollard.audit.Actor;
+import dev.bollard.audit.Audit;
+import dev.bollard.audit.AuditActions;
+import dev.bollard.audit.AuditEvent;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.ImmutableTagDao;
 import dev.bollard.metadata.RepositoryDao;
@@ -18,9 +22,9 @@ import org.jdbi.v3.core.Handle;
  */
 public final class ImmutableTags {
     private final Database db;
-    private final AuditTrail audit;
+    private final Audit audit;
 
-    ImmutableTags(Database db, AuditTrail audit) {
+    ImmutableTags(Database db, Audit audit) {
         this.db = db;
         this.audit = audit;
     }
@@ -32,21 +36,23 @@ public final class ImmutableTags {
     }
 
     /** Adds a rule (creating the repository when it is new); false when it existed. */
-    public boolean add(String actor, RepositoryName repository, TagPattern pattern) {
+    public boolean add(Actor actor, RepositoryName repository, TagPattern pattern) {
         boolean added = db.inTransaction(h -> ImmutableTagDao.add(h, RepositoryDao.findOrCreate(h, repository.value()),
                 pattern.glob()));
         if (added) {
-            audit.record(actor, "immutable-tag-rule.add", repository.value(), Map.of("pattern", pattern.glob()));
+            audit.record(AuditEvent.onRepository(actor, AuditActions.IMMUTABLE_RULE_ADD, repository.value(),
+                    Map.of("pattern", pattern.glob())));
         }
         return added;
     }
 
     /** Removes a rule; false when there was none. */
-    public boolean remove(String actor, RepositoryName repository, TagPattern pattern) {
+    public boolean remove(Actor actor, RepositoryName repository, TagPattern pattern) {
         boolean removed = db.inTransaction(h -> RepositoryDao.findId(h, repository.value())
                 .map(id -> ImmutableTagDao.remove(h, id, pattern.glob())).orElse(false));
         if (removed) {
-            audit.record(actor, "immutable-tag-rule.remove", repository.value(), Map.of("pattern", pattern.glob()));
+            audit.record(AuditEvent.onRepository(actor, AuditActions.IMMUTABLE_RULE_REMOVE, repository.value(),
+                    Map.of("pattern", pattern.glob())));
         }
         return removed;
     }

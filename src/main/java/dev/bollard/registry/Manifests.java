@@ -79,21 +79,23 @@ public final class Manifests {
             case Manifest.Index index -> index.manifests().forEach(d -> children.add(d.digest().toString()));
         }
         Optional<Digest> subject = manifest.subject().map(Descriptor::digest);
-        db.inTransaction(h -> {
+        Optional<String> previous = db.inTransaction(h -> {
             long repositoryId = RepositoryDao.findOrCreate(h, repository.value());
             requireAll(blobs, BlobDao.linkedAmong(h, repositoryId, blobs), repository, "blob");
             requireAll(children, ManifestDao.presentAmong(h, repositoryId, children), repository, "manifest");
             ManifestDao.insertIfAbsent(h, repositoryId, digest.toString(), manifest.mediaType(),
                     manifest.effectiveArtifactType(), subject.map(Digest::toString).orElse(null), body, blobs, children);
+            Optional<String> before = Optional.empty();
             if (reference instanceof Reference.ByTag t) {
+                before = TagDao.digestOf(h, repositoryId, t.tag().value());
                 Optional<TagPattern> rule = ImmutableTags.ruleFor(h, repositoryId, t.tag().value());
                 if (!TagDao.set(h, repositoryId, t.tag().value(), digest.toString(), rule.isPresent())) {
                     throw ImmutableTags.refused(repository, t.tag().value(), rule.orElseThrow(), "moved");
                 }
             }
-            return null;
+            return before;
         });
-        return new PushedManifest(digest, subject);
+        return new PushedManifest(digest, subject, previous);
     }
 
     private static void requireAll(List<String> wanted, Set<String> present, RepositoryName repository, String kind) {

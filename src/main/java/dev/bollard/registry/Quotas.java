@@ -1,5 +1,9 @@
 package dev.bollard.registry;
 
+import dev.bollard.audit.Actor;
+import dev.bollard.audit.Audit;
+import dev.bollard.audit.AuditActions;
+import dev.bollard.audit.AuditEvent;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.NamespaceSettingsDao;
 import dev.bollard.oci.Digest;
@@ -29,11 +33,11 @@ public final class Quotas {
     static final int DEFAULT_WARN_PERCENT = 80;
 
     private final Database db;
-    private final AuditTrail audit;
+    private final Audit audit;
     private final MeterRegistry meters;
     private final Map<String, AtomicLong[]> gauges = new ConcurrentHashMap<>();
 
-    Quotas(Database db, AuditTrail audit, MeterRegistry meters) {
+    Quotas(Database db, Audit audit, MeterRegistry meters) {
         this.db = db;
         this.audit = audit;
         this.meters = meters;
@@ -65,7 +69,7 @@ public final class Quotas {
     }
 
     /** Sets (or, with null, removes) the namespace's quota and warning threshold in percent of it. */
-    public void set(String actor, String namespace, Long quotaBytes, Integer warnPercent) {
+    public void set(Actor actor, String namespace, Long quotaBytes, Integer warnPercent) {
         if (quotaBytes != null && quotaBytes < 0) {
             throw new IllegalArgumentException("a quota must not be negative");
         }
@@ -82,7 +86,7 @@ public final class Quotas {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("quotaBytes", quotaBytes);
         details.put("warnPercent", warnPercent == null ? DEFAULT_WARN_PERCENT : warnPercent);
-        audit.record(actor, "quota.set", namespace, details);
+        audit.record(AuditEvent.onNamespace(actor, AuditActions.QUOTA_SET, namespace, details));
     }
 
     /** Every namespace with a quota, with its usage (and refreshes the usage metrics). */

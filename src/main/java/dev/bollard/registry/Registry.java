@@ -1,5 +1,6 @@
 package dev.bollard.registry;
 
+import dev.bollard.audit.Audit;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.metadata.Database;
 import dev.bollard.storage.BlobStore;
@@ -21,7 +22,7 @@ public final class Registry {
      * usage).
      */
     public Registry(Database db, BlobStore store, BollardConfig.Registry config, BollardConfig.Lifecycle lifecycle,
-                    AuditTrail audit, MeterRegistry meters) {
+                    Audit audit, MeterRegistry meters) {
         this.quotas = new Quotas(db, audit, meters);
         this.uploads = new BlobUploads(db, store, quotas);
         this.blobs = new Blobs(db, store, config.deleteEnabled(), lifecycle.gcGracePeriod());

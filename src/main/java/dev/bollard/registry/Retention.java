@@ -1,5 +1,9 @@
 package dev.bollard.registry;
 
+import dev.bollard.audit.Actor;
+import dev.bollard.audit.Audit;
+import dev.bollard.audit.AuditActions;
+import dev.bollard.audit.AuditEvent;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.GcDao;
 import dev.bollard.metadata.RepositoryDao;
@@ -25,9 +29,9 @@ import java.util.Optional;
 public final class Retention {
 
     private final Database db;
-    private final AuditTrail audit;
+    private final Audit audit;
 
-    Retention(Database db, AuditTrail audit) {
+    Retention(Database db, Audit audit) {
         this.db = db;
         this.audit = audit;
     }
@@ -73,7 +77,7 @@ public final class Retention {
     }
 
     /** Adds a policy, or changes the limits of the one with the same scope and pattern; returns it. */
-    public Policy put(String actor, Scope scope, String target, TagPattern pattern, Integer keepLast, Integer keepDays) {
+    public Policy put(Actor actor, Scope scope, String target, TagPattern pattern, Integer keepLast, Integer keepDays) {
         if (keepLast == null && keepDays == null) {
             throw new IllegalArgumentException("a retention policy needs keep-last, keep-days or both");
         }
@@ -94,15 +98,20 @@ public final class Retention {
         details.put("tagPattern", pattern.glob());
         details.put("keepLast", keepLast);
         details.put("keepDays", keepDays);
-        audit.record(actor, "retention-policy.put", target, details);
+        audit.record(scope == Scope.REPOSITORY
+                ? AuditEvent.onRepository(actor, AuditActions.RETENTION_POLICY_SET, target, details)
+                : AuditEvent.onNamespace(actor, AuditActions.RETENTION_POLICY_SET, target, details));
         return policy;
     }
 
-    public boolean delete(String actor, long id) {
+    public boolean delete(Actor actor, long id) {
         Optional<RetentionPolicyDao.Policy> existing = db.read(h -> RetentionPolicyDao.find(h, id));
         boolean deleted = existing.isPresent() && db.inTransaction(h -> RetentionPolicyDao.delete(h, id));
         if (deleted) {
-            audit.record(actor, "retention-policy.delete", existing.get().scope(), Map.of("id", id));
+            RetentionPolicyDao.Policy p = existing.get();
+            audit.record(p.scopeKind().equals("repository")
+                    ? AuditEvent.onRepository(actor, AuditActions.RETENTION_POLICY_DELETE, p.scope(), Map.of("id", id))
+                    : AuditEvent.onNamespace(actor, AuditActions.RETENTION_POLICY_DELETE, p.scope(), Map.of("id", id)));
         }
         return deleted;
     }
@@ -111,7 +120,7 @@ public final class Retention {
      * Applies every policy: deletes (or, {@code dryRun}, lists) the tags no policy that matches them keeps. A tag
      * re-pushed since it was judged is left alone (deleted only while it still points at the same manifest).
      */
-    public List<Pruned> apply(String actor, boolean dryRun) {
+    public List<Pruned> apply(Actor actor, boolean dryRun) {
         List<Policy> policies = policies();
         List<Pruned> pruned = new ArrayList<>();
         if (policies.isEmpty()) {
@@ -147,8 +156,8 @@ public final class Retention {
                 if (deleted) {
                     pruned.add(new Pruned(repository.name(), tag.name(), tag.digest()));
                     if (!dryRun) {
-                        audit.record(actor, "tag.delete", repository.name(),
-                                Map.of("tag", tag.name(), "digest", tag.digest(), "reason", "retention policy"));
+                        audit.record(AuditEvent.onRepository(actor, AuditActions.TAG_DELETE, repository.name(),
+                                Map.of("tag", tag.name(), "digest", tag.digest(), "reason", "retention policy")));
                     }
                 }
             }

@@ -1,5 +1,9 @@
 package dev.bollard.registry;
 
+import dev.bollard.audit.Actor;
+import dev.bollard.audit.Audit;
+import dev.bollard.audit.AuditActions;
+import dev.bollard.audit.AuditEvent;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.ManifestDao;
 import dev.bollard.metadata.NamespaceSettingsDao;
@@ -27,9 +31,9 @@ public final class TagHistory {
 
     private final Database db;
     private final Duration defaultWindow;
-    private final AuditTrail audit;
+    private final Audit audit;
 
-    TagHistory(Database db, Duration defaultWindow, AuditTrail audit) {
+    TagHistory(Database db, Duration defaultWindow, Audit audit) {
         this.db = db;
         this.defaultWindow = defaultWindow;
         this.audit = audit;
@@ -80,7 +84,7 @@ public final class TagHistory {
     }
 
     /** Sets the namespace's window (null: back to the registry's default). */
-    public void setWindow(String actor, String namespace, Duration window) {
+    public void setWindow(Actor actor, String namespace, Duration window) {
         if (window != null && window.isNegative()) {
             throw new IllegalArgumentException("the history window must not be negative");
         }
@@ -93,7 +97,7 @@ public final class TagHistory {
         });
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("window", window == null ? "default" : window.toString());
-        audit.record(actor, "history-window.set", namespace, details);
+        audit.record(AuditEvent.onNamespace(actor, AuditActions.HISTORY_WINDOW_SET, namespace, details));
     }
 
     /**
@@ -101,7 +105,7 @@ public final class TagHistory {
      * when the assignment is older than the window (MANIFEST_UNKNOWN), when the manifest is no longer stored
      * (deleted by digest), and when an immutable-tag rule protects the tag (DENIED).
      */
-    public void restore(String actor, RepositoryName repository, Tag tag, Digest digest) {
+    public void restore(Actor actor, RepositoryName repository, Tag tag, Digest digest) {
         Duration window = window(RepositoryName.namespaceOf(repository.value()));
         Optional<String> previous = db.inTransaction(h -> {
             long repositoryId = Repositories.require(h, repository);
@@ -127,7 +131,7 @@ public final class TagHistory {
         details.put("tag", tag.value());
         details.put("digest", digest.toString());
         details.put("previous", previous.orElse(null));
-        audit.record(actor, "tag.restore", repository.value(), details);
+        audit.record(AuditEvent.onRepository(actor, AuditActions.TAG_RESTORE, repository.value(), details));
     }
 
     static String describe(Duration d) {

@@ -39,7 +39,7 @@ class RequestParsingTest {
                 .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NAME_INVALID));
         assertThatThrownBy(() -> Route.parse("/v2/Upper/manifests/latest"))
                 .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NAME_INVALID));
-        assertThat(Route.percentDecode("a%zzb%")).isEqualTo("a%zzb%");
+        assertThat(Exchange.percentDecode("a%zzb%")).isEqualTo("a%zzb%");
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.bollard.lifecycle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.bollard.audit.Actor;
 import dev.bollard.jobs.GarbageCollector;
 import dev.bollard.metadata.GcDao;
 import dev.bollard.oci.Digest;
@@ -27,6 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * blob the collector had marked.
  */
 class GarbageCollectionTest {
+    private static final Actor ADMIN = new Actor(Actor.Kind.USER, "admin", "127.0.0.1", "test");
+
     private static final Duration NONE = Duration.ZERO;
 
     @TempDir
@@ -110,7 +113,7 @@ class GarbageCollectionTest {
         assertThat(f.collector(NONE, Duration.ofDays(14)).collect(false).manifests()).isZero();
         assertThat(manifestStored("gc/app", a.digest())).isTrue();
 
-        f.registry.history().setWindow("admin", "gc", Duration.ZERO);
+        f.registry.history().setWindow(ADMIN, "gc", Duration.ZERO);
         GarbageCollector.Report run = f.collector(NONE, Duration.ofDays(14)).collect(false);
         assertThat(run.manifests()).as("the namespace's own window of 0").isEqualTo(1);
         assertThat(manifestStored("gc/app", a.digest())).isFalse();

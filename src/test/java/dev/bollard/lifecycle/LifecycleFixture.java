@@ -8,7 +8,8 @@ import dev.bollard.oci.Digest;
 import dev.bollard.oci.Reference;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.oci.Tag;
-import dev.bollard.registry.AuditTrail;
+import dev.bollard.audit.Audit;
+import dev.bollard.audit.AuditEvent;
 import dev.bollard.registry.Registry;
 import dev.bollard.storage.FilesystemBlobStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -20,7 +21,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -33,16 +33,12 @@ final class LifecycleFixture implements AutoCloseable {
     static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
     private static final AtomicInteger UNIQUE = new AtomicInteger();
 
-    /** One event of the audit trail. */
-    record Event(String actor, String action, String target, Map<String, Object> details) {
-    }
-
     final BollardConfig config;
     final Database db;
     final FilesystemBlobStore store;
     final Registry registry;
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    final List<Event> audit = Collections.synchronizedList(new ArrayList<>());
+    final List<AuditEvent> audit = Collections.synchronizedList(new ArrayList<>());
 
     private final boolean ownsDatabase;
 
@@ -57,7 +53,17 @@ final class LifecycleFixture implements AutoCloseable {
         this.ownsDatabase = db == null;
         this.db = db == null ? Database.open(config.database()) : db;
         store = new FilesystemBlobStore(config.storage().path(), config.uploads().stagingPath());
-        AuditTrail trail = (actor, action, target, details) -> audit.add(new Event(actor, action, target, details));
+        Audit trail = new Audit() {
+            @Override
+            public void record(AuditEvent event) {
+                audit.add(event);
+            }
+
+            @Override
+            public void recordAsync(AuditEvent event) {
+                audit.add(event);
+            }
+        };
         registry = new Registry(this.db, store, config.registry(), config.lifecycle(), trail, meters);
     }
 

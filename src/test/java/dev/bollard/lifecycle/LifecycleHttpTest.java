@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bollard.audit.Actor;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.oci.Digest;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.registry.TagPattern;
+import dev.bollard.testing.Cli;
 import dev.bollard.testing.TestRegistry;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,7 +17,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import dev.bollard.testing.Cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,6 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * body when the size is announced), and {@code bollard gc --dry-run} / {@code bollard gc} on a stopped registry.
  */
 class LifecycleHttpTest {
+    private static final Actor ADMIN = new Actor(Actor.Kind.USER, "admin", "127.0.0.1", "test");
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -50,7 +53,7 @@ class LifecycleHttpTest {
         BollardConfig config = LifecycleFixture.config(dir.resolve("data"));
         try (TestRegistry r = TestRegistry.start(config);
              LifecycleFixture f = new LifecycleFixture(config, r.server().database())) {
-            f.registry.immutableTags().add("admin", new RepositoryName("acme/app"), new TagPattern("v*"));
+            f.registry.immutableTags().add(ADMIN, new RepositoryName("acme/app"), new TagPattern("v*"));
             f.image("acme/app", "v1", LifecycleFixture.bytes("1", 100));
             LifecycleFixture.Image other = f.image("acme/app", "latest", LifecycleFixture.bytes("2", 100));
 
@@ -72,7 +75,7 @@ class LifecycleHttpTest {
         BollardConfig config = LifecycleFixture.config(dir.resolve("data"));
         try (TestRegistry r = TestRegistry.start(config);
              LifecycleFixture f = new LifecycleFixture(config, r.server().database())) {
-            f.registry.quotas().set("admin", "acme", 1000L, null);
+            f.registry.quotas().set(ADMIN, "acme", 1000L, null);
             byte[] blob = LifecycleFixture.bytes("big", 1500);
             HttpResponse<String> post = send(r, "POST", "/v2/acme/app/blobs/uploads/?digest=" + Digest.sha256(blob),
                     "application/octet-stream", blob);

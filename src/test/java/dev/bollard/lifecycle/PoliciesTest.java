@@ -3,6 +3,8 @@ package dev.bollard.lifecycle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.bollard.audit.Actor;
+import dev.bollard.audit.AuditEvent;
 import dev.bollard.oci.Digest;
 import dev.bollard.oci.ErrorCode;
 import dev.bollard.oci.Reference;
@@ -26,6 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The time machine, immutable tags, retention and quotas on the registry's use cases, with their audit trail. */
 class PoliciesTest {
+    private static final Actor ADMIN = new Actor(Actor.Kind.USER, "admin", "127.0.0.1", "test");
+    private static final Actor ALICE = new Actor(Actor.Kind.USER, "alice", "127.0.0.1", "test");
+    private static final Actor RETENTION = Actor.system("retention");
+
     @TempDir
     Path dir;
 
@@ -68,14 +74,14 @@ class PoliciesTest {
         assertThat(history).allMatch(TagHistory.Entry::restorable);
         assertThat(f.registry.history().ofRepository(app, null, 10)).hasSize(3);
 
-        f.registry.history().restore("alice", app, new Tag("latest"), first);
+        f.registry.history().restore(ALICE, app, new Tag("latest"), first);
         assertThat(tagged("latest")).isEqualTo(first);
         assertThat(f.registry.history().ofTag(app, new Tag("latest"), null, 10)).extracting(TagHistory.Entry::digest)
                 .containsExactly(first, second, first);
         assertThat(f.audit).anySatisfy(e -> {
-            assertThat(e.actor()).isEqualTo("alice");
+            assertThat(e.actor()).isEqualTo(ALICE);
             assertThat(e.action()).isEqualTo("tag.restore");
-            assertThat(e.target()).isEqualTo("acme/app");
+            assertThat(e.repository()).isEqualTo("acme/app");
             assertThat(e.details()).containsEntry("digest", first.toString()).containsEntry("previous", second.toString());
         });
     }
@@ -87,11 +93,11 @@ class PoliciesTest {
         Digest elsewhere = f.image("acme/app", "other", LifecycleFixture.bytes("3", 100)).digest();
 
         assertRefused(ErrorCode.MANIFEST_UNKNOWN, "did not point at", () ->
-                f.registry.history().restore("alice", app, new Tag("latest"), elsewhere));
-        f.registry.history().setWindow("admin", "acme", Duration.ZERO);
+                f.registry.history().restore(ALICE, app, new Tag("latest"), elsewhere));
+        f.registry.history().setWindow(ADMIN, "acme", Duration.ZERO);
         assertThat(f.registry.history().window("acme")).isZero();
         assertRefused(ErrorCode.MANIFEST_UNKNOWN, "window", () ->
-                f.registry.history().restore("alice", app, new Tag("latest"), first));
+                f.registry.history().restore(ALICE, app, new Tag("latest"), first));
         assertThat(f.registry.history().ofTag(app, new Tag("latest"), null, 10).get(1).restorable()).isFalse();
         assertThat(f.audit).anySatisfy(e -> assertThat(e.action()).isEqualTo("history-window.set"));
     }
@@ -116,7 +122,7 @@ class PoliciesTest {
 
     @Test
     void anImmutableTagCannotBeMovedDeletedOrRestoredButMayBePushedAgainUnchanged() {
-        assertThat(f.registry.immutableTags().add("admin", app, new TagPattern("v*"))).isTrue();
+        assertThat(f.registry.immutableTags().add(ADMIN, app, new TagPattern("v*"))).isTrue();
         assertThat(f.registry.immutableTags().rules(app)).containsExactly(new TagPattern("v*"));
         LifecycleFixture.Image v1 = f.image("acme/app", "v1", LifecycleFixture.bytes("1", 10));
         f.put("acme/app", "v1", LifecycleFixture.OCI_MANIFEST, v1.manifest()); // the same again: fine
@@ -133,9 +139,9 @@ class PoliciesTest {
         f.image("acme/app", "latest", LifecycleFixture.bytes("4", 10)); // other tags move freely
         f.registry.manifests().delete(app, new Reference.ByTag(new Tag("latest")));
 
-        assertThat(f.registry.immutableTags().remove("admin", app, new TagPattern("v*"))).isTrue();
+        assertThat(f.registry.immutableTags().remove(ADMIN, app, new TagPattern("v*"))).isTrue();
         f.registry.manifests().delete(app, new Reference.ByTag(new Tag("v1")));
-        assertThat(f.audit).extracting(LifecycleFixture.Event::action)
+        assertThat(f.audit).extracting(AuditEvent::action)
                 .contains("immutable-tag-rule.add", "immutable-tag-rule.remove");
     }
 
@@ -160,30 +166,30 @@ class PoliciesTest {
         }
         f.image("acme/app", "stable", LifecycleFixture.bytes("s", 10));
         f.image("acme/other", "build-1", LifecycleFixture.bytes("o", 10));
-        f.registry.immutableTags().add("admin", app, new TagPattern("build-1"));
-        Retention.Policy policy = f.registry.retention().put("admin", Retention.Scope.NAMESPACE, "acme",
+        f.registry.immutableTags().add(ADMIN, app, new TagPattern("build-1"));
+        Retention.Policy policy = f.registry.retention().put(ADMIN, Retention.Scope.NAMESPACE, "acme",
                 new TagPattern("build-*"), 2, null);
         assertThat(f.registry.retention().policies()).containsExactly(policy);
 
-        List<Retention.Pruned> dry = f.registry.retention().apply("admin", true);
+        List<Retention.Pruned> dry = f.registry.retention().apply(ADMIN, true);
         assertThat(dry).extracting(Retention.Pruned::tag).containsExactly("build-3", "build-2");
         assertThat(tagged("build-2")).isNotNull();
 
-        List<Retention.Pruned> applied = f.registry.retention().apply("system:retention", false);
+        List<Retention.Pruned> applied = f.registry.retention().apply(RETENTION, false);
         assertThat(applied).isEqualTo(dry);
         assertThat(f.registry.listings().tags(app, 100, null).items())
                 .containsExactly("build-1", "build-4", "build-5", "stable");
         assertThat(f.audit.stream().filter(e -> e.action().equals("tag.delete")))
                 .hasSize(2).allSatisfy(e -> {
-                    assertThat(e.actor()).isEqualTo("system:retention");
+                    assertThat(e.actor()).isEqualTo(RETENTION);
                     assertThat(e.details()).containsEntry("reason", "retention policy");
                 });
 
-        Retention.Policy byAge = f.registry.retention().put("admin", Retention.Scope.REPOSITORY, "acme/app",
+        Retention.Policy byAge = f.registry.retention().put(ADMIN, Retention.Scope.REPOSITORY, "acme/app",
                 new TagPattern("build-*"), null, 30);
-        assertThat(f.registry.retention().apply("admin", true)).as("young tags are kept by the age policy").isEmpty();
-        assertThat(f.registry.retention().delete("admin", byAge.id())).isTrue();
-        assertThatThrownBy(() -> f.registry.retention().put("admin", Retention.Scope.NAMESPACE, "acme",
+        assertThat(f.registry.retention().apply(ADMIN, true)).as("young tags are kept by the age policy").isEmpty();
+        assertThat(f.registry.retention().delete(ADMIN, byAge.id())).isTrue();
+        assertThatThrownBy(() -> f.registry.retention().put(ADMIN, Retention.Scope.NAMESPACE, "acme",
                 new TagPattern("*"), null, null)).isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -192,7 +198,7 @@ class PoliciesTest {
     @Test
     void aQuotaCountsASharedBlobOnceAndRefusesAPushThatWouldExceedItBeforeReadingIt() {
         byte[] big = LifecycleFixture.bytes("big", 6000);
-        f.registry.quotas().set("admin", "acme", 10_000L, 50);
+        f.registry.quotas().set(ADMIN, "acme", 10_000L, 50);
         f.blob("acme/app", big);
         f.blob("acme/other", big); // the same blob in another repository of the namespace: counted once
         Quotas.Usage usage = f.registry.quotas().usage("acme");
@@ -213,7 +219,7 @@ class PoliciesTest {
         assertThat(f.registry.quotas().usage("acme").usedBytes()).isEqualTo(6000);
 
         f.blob("other/app", more); // another namespace has no quota
-        f.registry.quotas().set("admin", "acme", null, null);
+        f.registry.quotas().set(ADMIN, "acme", null, null);
         f.blob("acme/app", more);
         assertThat(f.registry.quotas().usage("acme").usedBytes()).isEqualTo(11_000);
         assertThat(f.meters.get("bollard.quota.used").tag("namespace", "acme").gauge().value()).isEqualTo(6000);

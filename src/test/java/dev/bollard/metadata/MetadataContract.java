@@ -64,7 +64,7 @@ abstract class MetadataContract extends DatabaseContract {
                         """
                         SELECT version FROM flyway_schema_history
                         WHERE success AND version IS NOT NULL ORDER BY installed_rank""")
-                .mapTo(String.class).list())).containsExactly("1", "2", "3", "5");
+                .mapTo(String.class).list())).containsExactly("1", "2", "3", "4", "5");
     }
 
     @Test

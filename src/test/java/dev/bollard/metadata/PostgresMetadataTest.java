@@ -34,7 +34,7 @@ class PostgresMetadataTest extends MetadataContract {
                         FROM information_schema.columns
                         WHERE table_schema = 'public' AND column_name = 'name' ORDER BY table_name""")
                 .mapTo(String.class).list()))
-                .containsExactly("account.name C", "repository.name C", "robot.name C", "tag.name C", "tag_history.name C",
+                .containsExactly("account.name C", "repository.name C", "robot.name C", "tag.name C", "tag_history.name C", "team.name C",
                         "user_token.name C");
     }
 }

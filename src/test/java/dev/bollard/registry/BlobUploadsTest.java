@@ -43,7 +43,7 @@ class BlobUploadsTest {
         db = Database.open(new BollardConfig.Database("jdbc:h2:file:" + dir.resolve("db/bollard"), "", "", 4));
         registry = new Registry(db, new FilesystemBlobStore(dir.resolve("blobs"), dir.resolve("uploads")),
                 new BollardConfig.Registry(true, 4 * 1024 * 1024),
-                dev.bollard.config.ConfigLoader.builder().load().lifecycle(), AuditTrail.LOG,
+                dev.bollard.config.ConfigLoader.builder().load().lifecycle(), dev.bollard.audit.Audit.NONE,
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     }
 

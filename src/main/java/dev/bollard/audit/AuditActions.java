@@ -1,0 +1,64 @@
+package dev.bollard.audit;
+
+/**
+ * The names of audited actions: {@code <subject>.<verb>}. Code that records a new kind of action adds its name here,
+ * so that the list of what the audit log may contain stays in one place (docs/auth.md mirrors it).
+ */
+public final class AuditActions {
+    private AuditActions() {
+    }
+
+    public static final String LOGIN_SUCCESS = "login.success";
+    public static final String LOGIN_FAILURE = "login.failure";
+    public static final String TOKEN_ISSUED = "token.issued";
+
+    public static final String PUSH = "push";
+    public static final String PULL = "pull";
+    public static final String TAG_CREATE = "tag.create";
+    public static final String TAG_MOVE = "tag.move";
+    public static final String TAG_DELETE = "tag.delete";
+    public static final String MANIFEST_DELETE = "manifest.delete";
+    public static final String BLOB_DELETE = "blob.delete";
+
+    public static final String REPO_CREATE = "repository.create";
+    public static final String REPO_DELETE = "repository.delete";
+    public static final String REPO_VISIBILITY = "repository.visibility";
+
+    public static final String USER_CREATE = "user.create";
+    public static final String USER_UPDATE = "user.update";
+    public static final String USER_PASSWORD = "user.password";
+    public static final String USER_DELETE = "user.delete";
+    public static final String APP_TOKEN_CREATE = "app-token.create";
+    public static final String APP_TOKEN_REVOKE = "app-token.revoke";
+
+    public static final String ORG_CREATE = "org.create";
+    public static final String ORG_DELETE = "org.delete";
+    public static final String ORG_MEMBER_SET = "org.member.set";
+    public static final String ORG_MEMBER_REMOVE = "org.member.remove";
+
+    public static final String TEAM_CREATE = "team.create";
+    public static final String TEAM_UPDATE = "team.update";
+    public static final String TEAM_DELETE = "team.delete";
+    public static final String TEAM_MEMBER_ADD = "team.member.add";
+    public static final String TEAM_MEMBER_REMOVE = "team.member.remove";
+
+    public static final String ROBOT_CREATE = "robot.create";
+    public static final String ROBOT_REGENERATE = "robot.regenerate";
+    public static final String ROBOT_DELETE = "robot.delete";
+
+    public static final String PERMISSION_SET = "permission.set";
+    public static final String PERMISSION_REMOVE = "permission.remove";
+    public static final String DEFAULT_PERMISSION_SET = "default-permission.set";
+    public static final String DEFAULT_PERMISSION_REMOVE = "default-permission.remove";
+
+    public static final String AUDIT_PRUNE = "audit.prune";
+
+    // the image life cycle (docs/lifecycle.md)
+    public static final String TAG_RESTORE = "tag.restore";
+    public static final String IMMUTABLE_RULE_ADD = "immutable-tag-rule.add";
+    public static final String IMMUTABLE_RULE_REMOVE = "immutable-tag-rule.remove";
+    public static final String RETENTION_POLICY_SET = "retention-policy.set";
+    public static final String RETENTION_POLICY_DELETE = "retention-policy.delete";
+    public static final String QUOTA_SET = "quota.set";
+    public static final String HISTORY_WINDOW_SET = "history-window.set";
+}

@@ -1,0 +1,286 @@
+package dev.bollard.audit;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bollard.metadata.AuditDao;
+import dev.bollard.metadata.Database;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The audit log in the metadata database, as a hash chain: entry {@code n} stores the hash of entry {@code n-1} and
+ * its own hash over that and its fields, so editing or deleting any entry is detected by {@link #verify()}.
+ * <p>Appends take turns on the chain's head row ({@code SELECT … FOR UPDATE}), which serializes writers in this
+ * process and on every other node sharing the database; a batch of queued events is appended under one turn.
+ * {@link #recordAsync} events go through a bounded queue to one writer thread; when it is full they are dropped and
+ * counted. Retention ({@link #prune}) deletes a prefix of the chain and records where the rest starts (the anchor),
+ * so what remains still verifies.
+ */
+public final class AuditLog implements Audit, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final String ZERO_HASH = "0".repeat(64);
+    private static final int BATCH = 500;
+
+    private final Database db;
+    private final BlockingQueue<AuditEvent> queue;
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong pending = new AtomicLong();
+    private final Thread writer;
+    private volatile boolean closing;
+
+    public AuditLog(Database db, int queueSize) {
+        this.db = db;
+        this.queue = new ArrayBlockingQueue<>(queueSize);
+        this.writer = Thread.ofPlatform().name("bollard-audit-writer").daemon(true).start(this::writeQueued);
+    }
+
+    // ---- recording ----
+
+    @Override
+    public void record(AuditEvent event) {
+        try {
+            append(List.of(event));
+        } catch (RuntimeException e) {
+            failed.incrementAndGet();
+            LOG.error("could not write the audit entry {} of {}: {}", event.action(), event.actor().name(), e.toString());
+        }
+    }
+
+    @Override
+    public void recordAsync(AuditEvent event) {
+        pending.incrementAndGet();
+        if (closing || !queue.offer(event)) {
+            pending.decrementAndGet();
+            dropped.incrementAndGet();
+        }
+    }
+
+    /** Events dropped because the queue was full, since start. */
+    public long dropped() {
+        return dropped.get();
+    }
+
+    /** Events that could not be written (database errors), since start. */
+    public long failed() {
+        return failed.get();
+    }
+
+    /** Events waiting in the queue. */
+    public int queued() {
+        return queue.size();
+    }
+
+    /** Waits until every event queued so far is written (or {@code timeoutMillis} passed); true when it was. */
+    public boolean flush(long timeoutMillis) {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (pending.get() > 0) {
+            if (System.currentTimeMillis() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void writeQueued() {
+        List<AuditEvent> batch = new ArrayList<>(BATCH);
+        while (true) {
+            try {
+                AuditEvent first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    if (closing) {
+                        return;
+                    }
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, BATCH - 1);
+                try {
+                    append(batch);
+                } catch (RuntimeException e) {
+                    failed.addAndGet(batch.size());
+                    LOG.error("could not write {} queued audit entries: {}", batch.size(), e.toString());
+                }
+                pending.addAndGet(-batch.size());
+                batch.clear();
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** Appends the events to the chain in one transaction, taking the head's lock. */
+    void append(List<AuditEvent> events) {
+        List<AuditDao.Entry> rows = new ArrayList<>(events.size());
+        for (AuditEvent e : events) {
+            rows.add(new AuditDao.Entry(0, e.time().toEpochMilli(), e.actor().kind().name().toLowerCase(java.util.Locale.ROOT),
+                    e.actor().name(), e.actor().ip(), e.actor().userAgent(), e.action(), e.namespace(), e.repository(),
+                    json(e.details()), null, null));
+        }
+        db.inTransaction(h -> {
+            AuditDao.Head head = AuditDao.lockHead(h);
+            long seq = head.lastSeq();
+            String prev = head.lastHash();
+            for (AuditDao.Entry r : rows) {
+                seq++;
+                String hash = hash(prev, seq, r);
+                AuditDao.insert(h, new AuditDao.Entry(seq, r.occurredAt(), r.actorKind(), r.actor(), r.ip(),
+                        r.userAgent(), r.action(), r.namespace(), r.repository(), r.details(), prev, hash));
+                prev = hash;
+            }
+            AuditDao.setHead(h, seq, prev);
+            return null;
+        });
+    }
+
+    private static String json(Map<String, Object> details) {
+        try {
+            return JSON.writeValueAsString(details);
+        } catch (JsonProcessingException e) {
+            return "{\"unprintable\":true}";
+        }
+    }
+
+    /**
+     * The hash of an entry: SHA-256 over the previous hash and every field, each written as its length and its
+     * text, so that no two different entries (a field moved into its neighbour) hash alike.
+     */
+    static String hash(String prevHash, long seq, AuditDao.Entry e) {
+        StringBuilder s = new StringBuilder();
+        for (String field : new String[] {prevHash, Long.toString(seq), Long.toString(e.occurredAt()), e.actorKind(),
+                e.actor(), e.ip(), e.userAgent(), e.action(), e.namespace(), e.repository(), e.details()}) {
+            if (field == null) {
+                s.append("-1:");
+            } else {
+                s.append(field.length()).append(':').append(field);
+            }
+            s.append('|');
+        }
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(s.toString().getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    // ---- verification ----
+
+    /** The outcome of {@link #verify()}: how many entries were checked, and every problem found (none: intact). */
+    public record Verification(long checked, long firstSeq, long lastSeq, List<String> problems) {
+        public boolean intact() {
+            return problems.isEmpty();
+        }
+    }
+
+    /** Checks the whole chain from the anchor to the head: links, hashes, and that no entry is missing. */
+    public Verification verify() {
+        return db.read(h -> {
+            AuditDao.Head head = AuditDao.head(h);
+            List<String> problems = new ArrayList<>();
+            long expectedSeq = head.anchorSeq() + 1;
+            String expectedPrev = head.anchorHash();
+            long checked = 0;
+            long after = head.anchorSeq();
+            while (problems.size() < 100) {
+                List<AuditDao.Entry> page = AuditDao.ascending(h, AuditDao.Filter.ALL, after, head.lastSeq(), 1000);
+                if (page.isEmpty()) {
+                    break;
+                }
+                for (AuditDao.Entry e : page) {
+                    if (e.seq() != expectedSeq) {
+                        problems.add(expectedSeq == e.seq() - 1 ? "entry " + expectedSeq + " is missing (deleted)"
+                                : "entries " + expectedSeq + " to " + (e.seq() - 1) + " are missing (deleted)");
+                    } else if (!e.prevHash().equals(expectedPrev)) {
+                        problems.add("entry " + e.seq() + " does not link to entry " + (e.seq() - 1)
+                                + " (its previous-hash differs)");
+                    }
+                    if (!hash(e.prevHash(), e.seq(), e).equals(e.hash())) {
+                        problems.add("entry " + e.seq() + " was altered (its content does not match its hash)");
+                    }
+                    expectedSeq = e.seq() + 1;
+                    expectedPrev = e.hash();
+                    after = e.seq();
+                    checked++;
+                }
+            }
+            if (problems.size() < 100) { // the whole chain was read
+                if (expectedSeq - 1 < head.lastSeq()) {
+                    problems.add(expectedSeq == head.lastSeq() ? "entry " + expectedSeq + " is missing (deleted)"
+                            : "entries " + expectedSeq + " to " + head.lastSeq() + " are missing (deleted)");
+                } else if (!expectedPrev.equals(head.lastHash())) {
+                    problems.add("the last entry " + head.lastSeq() + " does not match the chain's head");
+                }
+            }
+            return new Verification(checked, head.anchorSeq() + 1, head.lastSeq(), List.copyOf(problems));
+        });
+    }
+
+    // ---- queries ----
+
+    /** Entries matching {@code filter} older than {@code beforeSeq} (null: the newest), newest first. */
+    public List<AuditDao.Entry> query(AuditDao.Filter filter, Long beforeSeq, int limit) {
+        return db.read(h -> AuditDao.query(h, filter, beforeSeq, limit));
+    }
+
+    /** Entries matching {@code filter} with {@code after < seq <= upTo}, oldest first (exports). */
+    public List<AuditDao.Entry> ascending(AuditDao.Filter filter, long after, long upTo, int limit) {
+        return db.read(h -> AuditDao.ascending(h, filter, after, upTo, limit));
+    }
+
+    /** The range of entries kept now: {@code firstSeq} (after the anchor) to {@code lastSeq}, nothing checked. */
+    public Verification bounds() {
+        AuditDao.Head head = db.read(AuditDao::head);
+        return new Verification(0, head.anchorSeq() + 1, head.lastSeq(), List.of());
+    }
+
+    // ---- retention ----
+
+    /**
+     * Deletes the entries that happened before {@code before}, keeping the chain verifiable: the hash of the last
+     * deleted entry becomes the anchor the rest links to. The pruning itself is recorded. Returns how many went.
+     */
+    public int prune(Instant before) {
+        int deleted = db.inTransaction(h -> {
+            AuditDao.Head head = AuditDao.lockHead(h);
+            var last = AuditDao.lastBefore(h, before.toEpochMilli());
+            if (last.isEmpty() || last.get().seq() <= head.anchorSeq()) {
+                return 0;
+            }
+            int n = AuditDao.deleteUpTo(h, last.get().seq());
+            AuditDao.setAnchor(h, last.get().seq(), last.get().hash());
+            return n;
+        });
+        if (deleted > 0) {
+            record(AuditEvent.onNamespace(Actor.system("retention"), AuditActions.AUDIT_PRUNE, null,
+                    Map.of("deleted", deleted, "before", before.toString())));
+        }
+        return deleted;
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        flush(10_000);
+        writer.interrupt();
+    }
+}

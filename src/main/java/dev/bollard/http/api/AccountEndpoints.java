@@ -1,0 +1,189 @@
+package dev.bollard.http.api;
+
+import static dev.bollard.auth.Permission.AUTHENTICATED;
+import static dev.bollard.auth.Permission.ORG_ADMIN;
+import static dev.bollard.auth.Permission.ORG_MEMBER;
+import static dev.bollard.auth.Permission.SELF;
+import static dev.bollard.auth.Permission.SUPERUSER;
+import static dev.bollard.auth.Permission.USER;
+import static dev.bollard.http.api.ManagementApi.PREFIX;
+
+import dev.bollard.auth.Identities;
+import dev.bollard.auth.Principal;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Users, their application tokens, organizations and their members. */
+final class AccountEndpoints implements ApiEndpoints {
+    private final ApiServices services;
+
+    AccountEndpoints(ApiServices services) {
+        this.services = services;
+    }
+
+    @Override
+    public List<ApiRoute> routes() {
+        return List.of(
+                ApiRoute.get(PREFIX + "/me", AUTHENTICATED, "Who the caller is", this::me),
+                ApiRoute.get(PREFIX + "/users", SUPERUSER, "List users", this::listUsers),
+                ApiRoute.post(PREFIX + "/users", SUPERUSER, "Create a user: {name, password, superuser}", this::createUser),
+                ApiRoute.get(PREFIX + "/users/{user}", SELF, "Describe a user", this::describeUser),
+                ApiRoute.patch(PREFIX + "/users/{user}", SUPERUSER, "Change a user: {superuser}", this::updateUser),
+                ApiRoute.delete(PREFIX + "/users/{user}", SUPERUSER, "Delete a user", this::deleteUser),
+                ApiRoute.put(PREFIX + "/users/{user}/password", SELF, "Set a user's password: {password}", this::setPassword),
+                ApiRoute.get(PREFIX + "/users/{user}/tokens", SELF, "List a user's application tokens", this::listTokens),
+                ApiRoute.post(PREFIX + "/users/{user}/tokens", SELF,
+                        "Create an application token: {name}; the token is in the answer, once", this::createToken),
+                ApiRoute.delete(PREFIX + "/users/{user}/tokens/{token}", SELF, "Revoke an application token",
+                        this::revokeToken),
+                ApiRoute.get(PREFIX + "/organizations", USER,
+                        "List organizations (the caller's; a superuser's: all)", this::listOrganizations),
+                ApiRoute.post(PREFIX + "/organizations", USER, "Create an organization owned by the caller: {name}",
+                        this::createOrganization),
+                ApiRoute.get(PREFIX + "/organizations/{org}", ORG_MEMBER, "Describe an organization",
+                        this::describeOrganization),
+                ApiRoute.delete(PREFIX + "/organizations/{org}", ORG_ADMIN,
+                        "Delete an organization (it must have no repositories)", this::deleteOrganization),
+                ApiRoute.get(PREFIX + "/organizations/{org}/members", ORG_MEMBER, "List an organization's members",
+                        this::listMembers),
+                ApiRoute.put(PREFIX + "/organizations/{org}/members/{user}", ORG_ADMIN,
+                        "Add a member or change their role: {role: owner|admin|member}", this::setMember),
+                ApiRoute.delete(PREFIX + "/organizations/{org}/members/{user}", ORG_ADMIN,
+                        "Remove a member (and from the organization's teams)", this::removeMember));
+    }
+
+    private void me(ApiCall call) throws IOException {
+        Map<String, Object> me = new LinkedHashMap<>();
+        switch (call.caller()) {
+            case Principal.User u -> {
+                me.put("kind", "user");
+                me.put("name", u.name());
+                me.put("superuser", u.superuser());
+            }
+            case Principal.Robot r -> {
+                me.put("kind", "robot");
+                me.put("name", r.name());
+            }
+            case Principal.Anonymous a -> me.put("kind", "anonymous");
+        }
+        call.send(200, me);
+    }
+
+    static Map<String, Object> user(Identities.AccountInfo u) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", u.name());
+        m.put("superuser", u.superuser());
+        return m;
+    }
+
+    private void listUsers(ApiCall call) throws IOException {
+        call.sendPage(services.identities().users(call.cursor(), call.limit() + 1), Identities.AccountInfo::name,
+                AccountEndpoints::user);
+    }
+
+    private void createUser(ApiCall call) throws IOException {
+        String name = call.text("name");
+        String password = call.text("password");
+        boolean superuser = Boolean.TRUE.equals(call.optionalBoolean("superuser"));
+        services.identitiesAs(call).createUser(name, password, superuser);
+        call.send(201, user(new Identities.AccountInfo(name, superuser)));
+    }
+
+    private Identities.AccountInfo requireUser(String name) {
+        return services.identities().user(name).orElseThrow(() -> ApiException.notFound("no user '" + name + "'"));
+    }
+
+    private void describeUser(ApiCall call) throws IOException {
+        call.send(200, user(requireUser(call.param("user"))));
+    }
+
+    private void updateUser(ApiCall call) throws IOException {
+        String name = call.param("user");
+        Boolean superuser = call.optionalBoolean("superuser");
+        requireUser(name);
+        if (superuser != null) {
+            services.identitiesAs(call).setSuperuser(name, superuser);
+        }
+        call.send(200, user(requireUser(name)));
+    }
+
+    private void deleteUser(ApiCall call) {
+        String name = call.param("user");
+        if (call.caller() instanceof Principal.User u && u.name().equals(name)) {
+            throw ApiException.conflict("a superuser cannot delete their own account");
+        }
+        services.identitiesAs(call).deleteUser(name);
+        call.noContent();
+    }
+
+    private void setPassword(ApiCall call) throws IOException {
+        services.identitiesAs(call).resetPassword(call.param("user"), call.text("password"));
+        call.noContent();
+    }
+
+    private void listTokens(ApiCall call) throws IOException {
+        call.sendAll(services.identities().appTokens(call.param("user")), t -> t, t -> Map.of("name", t));
+    }
+
+    private void createToken(ApiCall call) throws IOException {
+        String name = call.text("name");
+        String token = services.identitiesAs(call).createAppToken(call.param("user"), name);
+        call.send(201, Map.of("name", name, "token", token));
+    }
+
+    private void revokeToken(ApiCall call) {
+        if (!services.identitiesAs(call).revokeAppToken(call.param("user"), call.param("token"))) {
+            throw ApiException.notFound("no application token '" + call.param("token") + "'");
+        }
+        call.noContent();
+    }
+
+    private void listOrganizations(ApiCall call) throws IOException {
+        Principal.User u = call.user();
+        call.sendPage(services.identities().organizations(u.superuser() ? null : u.name(), call.cursor(), call.limit() + 1),
+                o -> o, o -> Map.of("name", o));
+    }
+
+    private void createOrganization(ApiCall call) throws IOException {
+        String name = call.text("name");
+        services.identitiesAs(call).createOrganization(name, call.user().name());
+        call.send(201, Map.of("name", name));
+    }
+
+    private String requireOrganization(ApiCall call) {
+        String org = call.param("org");
+        if (!services.identities().organizationExists(org)) {
+            throw ApiException.notFound("no organization '" + org + "'");
+        }
+        return org;
+    }
+
+    private void describeOrganization(ApiCall call) throws IOException {
+        call.send(200, Map.of("name", requireOrganization(call)));
+    }
+
+    private void deleteOrganization(ApiCall call) {
+        services.identitiesAs(call).deleteOrganization(requireOrganization(call));
+        call.noContent();
+    }
+
+    private void listMembers(ApiCall call) throws IOException {
+        call.sendPage(services.identities().members(call.param("org"), call.cursor(), call.limit() + 1),
+                Identities.MemberInfo::name, m -> Map.of("name", m.name(), "role", m.role()));
+    }
+
+    private void setMember(ApiCall call) throws IOException {
+        String role = call.oneOf("role", List.of("owner", "admin", "member"));
+        services.identitiesAs(call).setMember(call.param("org"), call.param("user"), role);
+        call.send(200, Map.of("name", call.param("user"), "role", role));
+    }
+
+    private void removeMember(ApiCall call) {
+        if (!services.identitiesAs(call).removeMember(call.param("org"), call.param("user"))) {
+            throw ApiException.notFound(call.param("user") + " is not a member of " + call.param("org"));
+        }
+        call.noContent();
+    }
+}

@@ -1,0 +1,136 @@
+package dev.bollard.http.api;
+
+import static dev.bollard.auth.Permission.ORG_ADMIN;
+import static dev.bollard.auth.Permission.ORG_MEMBER;
+import static dev.bollard.http.api.ManagementApi.PREFIX;
+
+import dev.bollard.auth.Identities;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Teams of an organization, their members, and the organization's default permissions for new repositories. */
+final class TeamEndpoints implements ApiEndpoints {
+    static final List<String> GRANTEE_KINDS = List.of("user", "robot", "team");
+    static final List<String> ROLES = List.of("read", "write", "admin");
+
+    private final ApiServices services;
+
+    TeamEndpoints(ApiServices services) {
+        this.services = services;
+    }
+
+    @Override
+    public List<ApiRoute> routes() {
+        String teams = PREFIX + "/organizations/{org}/teams";
+        String defaults = PREFIX + "/organizations/{org}/default-permissions";
+        return List.of(
+                ApiRoute.get(teams, ORG_MEMBER, "List an organization's teams", this::list),
+                ApiRoute.post(teams, ORG_ADMIN, "Create a team: {name, role: member|creator|admin, description}",
+                        this::create),
+                ApiRoute.get(teams + "/{team}", ORG_MEMBER, "Describe a team", this::describe),
+                ApiRoute.patch(teams + "/{team}", ORG_ADMIN, "Change a team: {role, description}", this::update),
+                ApiRoute.delete(teams + "/{team}", ORG_ADMIN, "Delete a team and what is granted to it", this::delete),
+                ApiRoute.get(teams + "/{team}/members", ORG_MEMBER, "List a team's members", this::listMembers),
+                ApiRoute.put(teams + "/{team}/members/{user}", ORG_ADMIN,
+                        "Add a user to a team (and to the organization as a member)", this::addMember),
+                ApiRoute.delete(teams + "/{team}/members/{user}", ORG_ADMIN, "Remove a user from a team",
+                        this::removeMember),
+                ApiRoute.get(defaults, ORG_ADMIN, "List the organization's default permissions for new repositories",
+                        this::listDefaults),
+                ApiRoute.put(defaults + "/{kind}/{grantee}", ORG_ADMIN,
+                        "Set a default permission: {role: read|write|admin} for a user, robot or team", this::setDefault),
+                ApiRoute.delete(defaults + "/{kind}/{grantee}", ORG_ADMIN, "Remove a default permission",
+                        this::removeDefault));
+    }
+
+    static Map<String, Object> team(Identities.TeamInfo t) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", t.name());
+        m.put("role", t.role());
+        m.put("description", t.description());
+        return m;
+    }
+
+    static Map<String, Object> grant(Identities.GrantInfo g) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("kind", g.kind());
+        m.put("name", g.name());
+        m.put("role", g.role());
+        return m;
+    }
+
+    /** The grantee kind of a path, one of {@link #GRANTEE_KINDS}. */
+    static String kind(ApiCall call) {
+        String kind = call.param("kind");
+        if (!GRANTEE_KINDS.contains(kind)) {
+            throw ApiException.badRequest("a grantee kind is user, robot or team, not '" + kind + "'");
+        }
+        return kind;
+    }
+
+    private void list(ApiCall call) throws IOException {
+        call.sendPage(services.identities().teams(call.param("org"), call.cursor(), call.limit() + 1),
+                Identities.TeamInfo::name, TeamEndpoints::team);
+    }
+
+    private void create(ApiCall call) throws IOException {
+        String name = call.text("name");
+        String role = call.oneOf("role", List.of("member", "creator", "admin"));
+        String description = call.optionalText("description");
+        services.identitiesAs(call).createTeam(call.param("org"), name, role, description);
+        call.send(201, team(services.identities().team(call.param("org"), name)));
+    }
+
+    private void describe(ApiCall call) throws IOException {
+        call.send(200, team(services.identities().team(call.param("org"), call.param("team"))));
+    }
+
+    private void update(ApiCall call) throws IOException {
+        String role = call.optionalText("role");
+        services.identitiesAs(call).updateTeam(call.param("org"), call.param("team"), role,
+                call.optionalText("description"));
+        call.send(200, team(services.identities().team(call.param("org"), call.param("team"))));
+    }
+
+    private void delete(ApiCall call) {
+        services.identitiesAs(call).deleteTeam(call.param("org"), call.param("team"));
+        call.noContent();
+    }
+
+    private void listMembers(ApiCall call) throws IOException {
+        call.sendPage(services.identities().teamMembers(call.param("org"), call.param("team"), call.cursor(),
+                call.limit() + 1), m -> m, m -> Map.of("name", m));
+    }
+
+    private void addMember(ApiCall call) {
+        services.identitiesAs(call).addTeamMember(call.param("org"), call.param("team"), call.param("user"));
+        call.noContent();
+    }
+
+    private void removeMember(ApiCall call) {
+        if (!services.identitiesAs(call).removeTeamMember(call.param("org"), call.param("team"), call.param("user"))) {
+            throw ApiException.notFound(call.param("user") + " is not in team " + call.param("team"));
+        }
+        call.noContent();
+    }
+
+    private void listDefaults(ApiCall call) throws IOException {
+        call.sendAll(services.identities().defaultPermissions(call.param("org")), g -> g.kind() + "/" + g.name(),
+                TeamEndpoints::grant);
+    }
+
+    private void setDefault(ApiCall call) throws IOException {
+        String role = call.oneOf("role", ROLES);
+        services.identitiesAs(call).setDefaultPermission(call.param("org"), kind(call), call.param("grantee"), role);
+        call.send(200, grant(new Identities.GrantInfo(kind(call), call.param("grantee"), role)));
+    }
+
+    private void removeDefault(ApiCall call) {
+        if (!services.identitiesAs(call).removeDefaultPermission(call.param("org"), kind(call), call.param("grantee"))) {
+            throw ApiException.notFound("no default permission for " + kind(call) + " " + call.param("grantee"));
+        }
+        call.noContent();
+    }
+}
