@@ -28,26 +28,26 @@ import java.util.concurrent.atomic.AtomicInteger;
  * trail that remembers what it was told, the metrics the collector reports, and helpers that push blobs and
  * images the way the distribution API does.
  */
-final class LifecycleFixture implements AutoCloseable {
-    static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
-    static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
+public final class LifecycleFixture implements AutoCloseable {
+    public static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
+    public static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
     private static final AtomicInteger UNIQUE = new AtomicInteger();
 
-    final BollardConfig config;
-    final Database db;
-    final FilesystemBlobStore store;
-    final Registry registry;
-    final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    final List<AuditEvent> audit = Collections.synchronizedList(new ArrayList<>());
+    public final BollardConfig config;
+    public final Database db;
+    public final FilesystemBlobStore store;
+    public final Registry registry;
+    public final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    public final List<AuditEvent> audit = Collections.synchronizedList(new ArrayList<>());
 
     private final boolean ownsDatabase;
 
-    LifecycleFixture(Path dataDir, String... overrides) throws Exception {
+    public LifecycleFixture(Path dataDir, String... overrides) throws Exception {
         this(config(dataDir, overrides), null);
     }
 
     /** The use cases on {@code db} when given (a running server's), else on a database of their own. */
-    LifecycleFixture(BollardConfig config, Database db) throws Exception {
+    public LifecycleFixture(BollardConfig config, Database db) throws Exception {
         this.config = config;
         Files.createDirectories(config.dataDir());
         this.ownsDatabase = db == null;
@@ -68,7 +68,7 @@ final class LifecycleFixture implements AutoCloseable {
     }
 
     /** Embedded defaults under {@code dataDir}, without access control, with {@code key, value} overrides. */
-    static BollardConfig config(Path dataDir, String... overrides) {
+    public static BollardConfig config(Path dataDir, String... overrides) {
         ConfigLoader.Builder builder = ConfigLoader.builder().set("data-dir", dataDir.toString())
                 .set("server.listen", "127.0.0.1:0").set("auth.enabled", "false");
         for (int i = 0; i < overrides.length; i += 2) {
@@ -77,19 +77,19 @@ final class LifecycleFixture implements AutoCloseable {
         return builder.load();
     }
 
-    GarbageCollector collector(Duration grace, Duration window) {
+    public GarbageCollector collector(Duration grace, Duration window) {
         return new GarbageCollector(db, store, new GarbageCollector.Settings(grace, window), meters);
     }
 
     /** Random-looking bytes no other call returns. */
-    static byte[] bytes(String label, int size) {
+    public static byte[] bytes(String label, int size) {
         byte[] data = new byte[size];
         new java.util.Random(label.hashCode() * 31L + UNIQUE.incrementAndGet()).nextBytes(data);
         return data;
     }
 
     /** Uploads a blob in one request (POST ?digest=), as a client does. */
-    Digest blob(String repository, byte[] content) {
+    public Digest blob(String repository, byte[] content) {
         Digest digest = Digest.sha256(content);
         registry.uploads().uploadWhole(new RepositoryName(repository), digest, new ByteArrayInputStream(content),
                 (long) content.length);
@@ -97,7 +97,7 @@ final class LifecycleFixture implements AutoCloseable {
     }
 
     /** An image manifest referencing {@code config} and {@code layers} (digest and size), optionally a subject. */
-    static byte[] imageManifest(Digest config, long configSize, List<Digest> layers, List<Long> sizes, Digest subject,
+    public static byte[] imageManifest(Digest config, long configSize, List<Digest> layers, List<Long> sizes, Digest subject,
                                 long subjectSize) {
         StringBuilder json = new StringBuilder("{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\","
                 + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + config
@@ -115,7 +115,7 @@ final class LifecycleFixture implements AutoCloseable {
     }
 
     /** An image: a unique config, the given layers (pushed too); pushed by tag, or by digest when tag is null. */
-    Image image(String repository, String tag, byte[]... layers) {
+    public Image image(String repository, String tag, byte[]... layers) {
         byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"n\":" + UNIQUE.incrementAndGet() + "}")
                 .getBytes(StandardCharsets.UTF_8);
         Digest configDigest = blob(repository, config);
@@ -133,18 +133,18 @@ final class LifecycleFixture implements AutoCloseable {
     }
 
     /** Pushes a manifest by tag, or by digest when {@code tag} is null. */
-    Digest put(String repository, String tag, String mediaType, byte[] manifest) {
+    public Digest put(String repository, String tag, String mediaType, byte[] manifest) {
         Reference reference = tag == null ? new Reference.ByDigest(Digest.sha256(manifest))
                 : new Reference.ByTag(new Tag(tag));
         return registry.manifests().put(new RepositoryName(repository), reference, mediaType, manifest).digest();
     }
 
     /** A pushed image: its manifest's digest and bytes, and its blobs (layers and config). */
-    record Image(Digest digest, byte[] manifest, List<Digest> blobs) {
+    public record Image(Digest digest, byte[] manifest, List<Digest> blobs) {
     }
 
     /** True when the store holds the blob's bytes. */
-    boolean stored(Digest blob) throws Exception {
+    public boolean stored(Digest blob) throws Exception {
         return store.size(blob).isPresent();
     }
 
