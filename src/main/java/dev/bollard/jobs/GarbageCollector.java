@@ -116,6 +116,7 @@ public final class GarbageCollector {
             }
             heartbeat.run();
         }
+        List<BlobStore.StoredBlob> unrecorded = unrecordedFiles(graceStart);
         if (dryRun) {
             for (GcDao.BlobRow blob : db.read(GcDao::blobs)) {
                 if (blob.state().equals("deleting")
@@ -123,8 +124,12 @@ public final class GarbageCollector {
                     tally.blob(blob.digest(), blob.size());
                 }
             }
+            unrecorded.forEach(b -> tally.blob(b.digest().toString(), b.size()));
         } else {
             markUnreferencedBlobs(graceStart, heartbeat);
+            for (BlobStore.StoredBlob b : unrecorded) {
+                db.inTransaction(h -> GcDao.markUnrecorded(h, b.digest().toString(), b.size()));
+            }
             deleteMarkedBlobs(tally, heartbeat);
         }
         Duration took = Duration.between(started, Instant.now());
@@ -234,6 +239,35 @@ public final class GarbageCollector {
                 break;
             }
         }
+    }
+
+    /**
+     * Blob files written before {@code graceStart} that no row records: bytes left by a crash between an upload's
+     * commit and its transaction. Empty when the store cannot list its blobs.
+     */
+    private List<BlobStore.StoredBlob> unrecordedFiles(Instant graceStart) {
+        List<BlobStore.StoredBlob> old = new ArrayList<>();
+        try {
+            store.listBlobs(b -> {
+                if (b.lastModified().isBefore(graceStart)) {
+                    old.add(b);
+                }
+            });
+        } catch (UnsupportedOperationException e) {
+            LOG.debug("not sweeping unrecorded blob files: {}", e.getMessage());
+            return List.of();
+        } catch (IOException e) {
+            LOG.warn("could not list the blob store for unrecorded files: {}", e.toString());
+            return List.of();
+        }
+        List<BlobStore.StoredBlob> unrecorded = new ArrayList<>();
+        for (int i = 0; i < old.size(); i += BATCH) {
+            List<BlobStore.StoredBlob> batch = old.subList(i, Math.min(old.size(), i + BATCH));
+            Set<String> recorded = db.read(h -> GcDao.recordedAmong(h,
+                    batch.stream().map(b -> b.digest().toString()).toList()));
+            batch.stream().filter(b -> !recorded.contains(b.digest().toString())).forEach(unrecorded::add);
+        }
+        return unrecorded;
     }
 
     private void markUnreferencedBlobs(Instant graceStart, Runnable heartbeat) {

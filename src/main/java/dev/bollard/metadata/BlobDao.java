@@ -19,15 +19,29 @@ public final class BlobDao {
     }
 
     /**
-     * Before the bytes of an upload are committed to the store: when the blob is recorded, makes it live and
-     * touched now, under its row lock. A blob the collector had marked {@code deleting} (unreferenced, bytes about
-     * to go) is taken back before the collector deletes its bytes, since the collector deletes bytes only while it
-     * holds the row locked and still finds it {@code deleting}; and a touched blob is not marked again for the grace
-     * period, so the bytes the store keeps for this upload (it drops a staged copy when the blob file exists) stay.
+     * Before the bytes of an upload are committed to the store: claims the blob's row for the upload, live and
+     * touched now, under its row lock (inserting it, for {@code size} bytes, when the blob is new). A blob the
+     * collector had marked {@code deleting} (unreferenced, bytes about to go) is taken back before the collector
+     * deletes its bytes, since the collector deletes bytes only while it holds the row locked and still finds it
+     * {@code deleting}; a touched blob is not marked again for the grace period, so the bytes the store keeps for
+     * this upload (it drops a staged copy when the blob file exists) stay; and the row of a new blob keeps the
+     * collector's sweep of unrecorded files away from the file this upload is about to commit. Until the upload
+     * links it, nothing reaches the row; an upload that fails leaves it unlinked, for the collector.
      */
-    public static void reclaimForUpload(Handle h, String digest) {
-        h.createUpdate("UPDATE blob SET state = 'live', touched_at = :now WHERE digest = :d")
-                .bind("d", digest).bind("now", Instant.now()).execute();
+    public static void reclaimForUpload(Handle h, String digest, long size) {
+        while (true) {
+            Instant now = Instant.now();
+            if (h.createUpdate("UPDATE blob SET state = 'live', touched_at = :now WHERE digest = :d")
+                    .bind("d", digest).bind("now", now).execute() > 0) {
+                return;
+            }
+            if (h.createUpdate("""
+                            INSERT INTO blob (digest, size, created_at, touched_at, state) VALUES (:d, :size, :now, :now, 'live')
+                            ON CONFLICT DO NOTHING""")
+                    .bind("d", digest).bind("size", size).bind("now", now).execute() > 0) {
+                return;
+            }
+        }
     }
 
     /**

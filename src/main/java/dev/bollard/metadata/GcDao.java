@@ -213,6 +213,30 @@ public final class GcDao {
                 .bind("d", digest).mapTo(Long.class).findOne();
     }
 
+    /** Of {@code digests}, those recorded as blobs (in any state). */
+    public static Set<String> recordedAmong(Handle h, java.util.Collection<String> digests) {
+        if (digests.isEmpty()) {
+            return Set.of();
+        }
+        return new HashSet<>(h.createQuery("SELECT digest FROM blob WHERE digest IN (<digests>)")
+                .bindList("digests", digests).mapTo(String.class).list());
+    }
+
+    /**
+     * Records stored bytes that no row records (left by a crash between a commit and its transaction) as a blob
+     * marked {@code deleting}, for the collector to delete like any other. An upload of the same content claims the
+     * row first ({@link BlobDao#reclaimForUpload}, before it commits its bytes), so this inserts nothing then; or
+     * claims it after, making it live before the bytes are deleted. True when recorded.
+     */
+    public static boolean markUnrecorded(Handle h, String digest, long size) {
+        Instant now = Instant.now();
+        return h.createUpdate("""
+                        INSERT INTO blob (digest, size, created_at, touched_at, state)
+                        VALUES (:d, :size, :now, :now, 'deleting')
+                        ON CONFLICT DO NOTHING""")
+                .bind("d", digest).bind("size", size).bind("now", now).execute() > 0;
+    }
+
     public static void deleteBlobRow(Handle h, String digest) {
         h.createUpdate("DELETE FROM blob WHERE digest = :d AND state = 'deleting'").bind("d", digest).execute();
     }

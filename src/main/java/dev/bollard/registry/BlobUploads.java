@@ -138,7 +138,7 @@ public final class BlobUploads {
             // Take the blob back from the collector first (see BlobDao.reclaimForUpload): the store drops the staged
             // copy when the blob's file exists, so that file must not be deleted under this upload.
             db.inTransaction(h -> {
-                BlobDao.reclaimForUpload(h, expected.toString());
+                BlobDao.reclaimForUpload(h, expected.toString(), size);
                 return null;
             });
             try {

@@ -57,4 +57,17 @@ public interface BlobStore {
     /** An upload's staging area as the store sees it. */
     record StagedUpload(String uploadId, Instant lastModified) {
     }
+
+    /**
+     * Calls {@code each} with every stored blob and when it was written, for the garbage collector to find bytes that
+     * no metadata records (a crash between a commit and its database transaction leaves them). A store that cannot
+     * list its blobs throws {@link UnsupportedOperationException}; the collector then skips that sweep.
+     */
+    default void listBlobs(java.util.function.Consumer<StoredBlob> each) throws IOException {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot list its blobs");
+    }
+
+    /** A stored blob as the store sees it. */
+    record StoredBlob(Digest digest, long size, Instant lastModified) {
+    }
 }

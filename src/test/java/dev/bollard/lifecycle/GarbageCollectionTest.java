@@ -201,4 +201,32 @@ class GarbageCollectionTest {
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.MANIFEST_BLOB_UNKNOWN));
         assertThat(manifestStored("gc/app", Digest.sha256(manifest))).isFalse();
     }
+
+    @Test
+    void bytesNoRowRecordsLeftByACrashBetweenCommitAndTransactionAreReclaimedAfterTheGracePeriod() throws Exception {
+        byte[] content = LifecycleFixture.bytes("orphan", 777);
+        Digest orphan = Digest.sha256(content);
+        java.nio.file.Path file = f.store.pathOf(orphan);
+        java.nio.file.Files.createDirectories(file.getParent());
+        java.nio.file.Files.write(file, content);
+        Digest kept = f.blob("gc/app", LifecycleFixture.bytes("kept", 100));
+
+        assertThat(f.collector(Duration.ofMinutes(5), NONE).collect(true).blobs()).as("written just now").isZero();
+        java.nio.file.Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(Instant.now().minusSeconds(600)));
+        GarbageCollector.Report dry = f.collector(Duration.ofMinutes(5), NONE).collect(true);
+        assertThat(dry.listed()).containsExactly("blob " + orphan + " (777 bytes)");
+        assertThat(f.stored(orphan)).isTrue();
+
+        GarbageCollector.Report run = f.collector(Duration.ofMinutes(5), NONE).collect(false);
+        assertThat(List.of(run.blobs(), (int) run.bytes())).containsExactly(1, 777);
+        assertThat(f.stored(orphan)).isFalse();
+        assertThat(f.stored(kept)).isTrue();
+
+        java.nio.file.Files.createDirectories(file.getParent());
+        java.nio.file.Files.write(file, content);
+        java.nio.file.Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(Instant.now().minusSeconds(600)));
+        f.blob("gc/app", content); // the same content pushed again over the old file: recorded, kept
+        assertThat(f.collector(Duration.ofMinutes(5), NONE).collect(false).blobs()).isZero();
+        assertThat(f.registry.blobs().stat(repo("gc/app"), orphan).size()).isEqualTo(777);
+    }
 }

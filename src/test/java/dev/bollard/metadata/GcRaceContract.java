@@ -137,7 +137,7 @@ abstract class GcRaceContract extends DatabaseContract {
 
         // An upload of the same content takes it back before the collector gets to its bytes.
         push.inTransaction(h -> {
-            BlobDao.reclaimForUpload(h, layer);
+            BlobDao.reclaimForUpload(h, layer, 1234);
             return null;
         });
         assertThat(collector.<java.util.Optional<Long>>inTransaction(h -> GcDao.lockDeleting(h, layer))).as("live again").isEmpty();
@@ -161,18 +161,18 @@ abstract class GcRaceContract extends DatabaseContract {
         assertThat(locked.await(10, TimeUnit.SECONDS)).isTrue();
 
         Future<Object> uploading = threads.submit(() -> push.inTransaction(h -> {
-            BlobDao.reclaimForUpload(h, layer);
+            BlobDao.reclaimForUpload(h, layer, 1234);
             return null;
         }));
         assertBlocked(uploading);
         release.countDown();
         deleting.get(10, TimeUnit.SECONDS);
         uploading.get(10, TimeUnit.SECONDS);
-        assertThat(count(push, "SELECT COUNT(*) FROM blob WHERE digest = ?", layer))
-                .as("the collector finished first: the upload records the blob anew").isZero();
+        assertThat(count(push, "SELECT COUNT(*) FROM blob WHERE digest = ? AND state = 'live'", layer))
+                .as("the collector finished first: the upload claims the blob anew").isEqualTo(1);
         push.inTransaction(h -> {
-            assertThat(BlobDao.lock(h, layer)).isEmpty();
-            BlobDao.recordLive(h, layer, 1234, false);
+            assertThat(BlobDao.lock(h, layer)).contains("live");
+            BlobDao.recordLive(h, layer, 1234, true);
             BlobDao.link(h, r, layer);
             return null;
         });
