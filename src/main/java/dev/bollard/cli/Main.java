@@ -109,6 +109,10 @@ public final class Main implements Runnable {
                 System.out.println("  uploads         staged in " + config.uploads().stagingPath() + ", expire after "
                         + config.uploads().expiry());
                 System.out.println("  delete-enabled  " + config.registry().deleteEnabled());
+                BollardConfig.Lifecycle lifecycle = config.lifecycle();
+                System.out.println("  gc              " + (lifecycle.gcEnabled() ? "every " + lifecycle.gcInterval()
+                        + ", grace period " + lifecycle.gcGracePeriod() : "DISABLED (bollard gc reclaims by hand)")
+                        + "; history window " + lifecycle.historyWindow());
                 System.out.println("  auth            " + (config.auth().enabled() ? "enabled, anonymous pull of public "
                         + "repositories " + (config.auth().anonymousPull() ? "allowed" : "refused") + ", tokens live "
                         + config.auth().tokenExpiry() : "DISABLED: anyone may push"));
