@@ -10,6 +10,11 @@ public interface Audit {
     /** Records the event durably before returning (one short transaction). */
     void record(AuditEvent event);
 
+    /** Records events that happened together (a push and the tag it set) in one write, in order. */
+    default void recordAll(java.util.List<AuditEvent> events) {
+        events.forEach(this::record);
+    }
+
     /**
      * Queues the event for a batched write off the caller's thread, for frequent events on hot paths (pulls). When the
      * queue is full the event is dropped and counted ({@code bollard_audit_dropped_total}).

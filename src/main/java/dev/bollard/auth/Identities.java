@@ -94,6 +94,16 @@ public final class Identities {
         recordOn(name, AuditActions.USER_PASSWORD, Map.of("user", name));
     }
 
+    /** True when {@code password} is the user's password (not a token). */
+    public boolean passwordMatches(String name, String password) {
+        Optional<AccountDao.Account> user = db.read(h -> AccountDao.find(h, name)).filter(AccountDao.Account::isUser);
+        if (user.isEmpty() || user.get().passwordHash() == null || password == null) {
+            Passwords.verifyDummy(password == null ? "" : password);
+            return false;
+        }
+        return Passwords.verify(password, user.get().passwordHash());
+    }
+
     public void setSuperuser(String name, boolean superuser) {
         db.inTransaction(h -> {
             AccountDao.setSuperuser(h, requireUser(h, name).id(), superuser);
@@ -505,10 +515,10 @@ public final class Identities {
         return db.read(h -> RepositoryDao.describe(h, name).map(Identities::info));
     }
 
-    /** Repositories the principal may see, optionally of one namespace, after {@code after}, at most {@code limit}. */
-    public List<RepositoryInfo> repositories(Principal who, boolean anonymousPull, String namespace, String after,
-                                             int limit) {
-        return db.read(h -> RepositoryDao.list(h, after, limit, who.visible(anonymousPull), namespace).stream()
+    /** Repositories {@code visible} lets through, optionally of one namespace, after {@code after}, at most {@code limit}. */
+    public List<RepositoryInfo> repositories(dev.bollard.metadata.RepositoryFilter visible, String namespace,
+                                             String after, int limit) {
+        return db.read(h -> RepositoryDao.list(h, after, limit, visible, namespace).stream()
                 .map(Identities::info).toList());
     }
 

@@ -12,7 +12,8 @@ import dev.bollard.registry.Registry;
 import dev.bollard.registry.Retention;
 import dev.bollard.registry.TagHistory;
 import dev.bollard.registry.TagPattern;
-import dev.bollard.storage.FilesystemBlobStore;
+import dev.bollard.http.BollardServer;
+import dev.bollard.storage.BlobStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Instant;
 import java.util.List;
@@ -50,15 +51,17 @@ final class LifecycleCommands {
 
     /** A command that works through the registry's use cases. */
     abstract static class RegistryCommand extends AdminCommands.DbCommand {
-        FilesystemBlobStore store;
+        BlobStore store;
 
         abstract void run(Registry registry, Database db) throws Exception;
 
         @Override
         void run(Database db) throws Exception {
-            store = new FilesystemBlobStore(config.storage().path(), config.uploads().stagingPath());
-            run(new Registry(db, store, config.registry(), config.lifecycle(), audit(db),
-                    new SimpleMeterRegistry()), db);
+            try (BlobStore opened = BollardServer.openStore(config)) {
+                store = opened;
+                run(new Registry(db, store, config.registry(), config.lifecycle(), audit(db),
+                        new SimpleMeterRegistry()), db);
+            }
         }
     }
 

@@ -70,6 +70,9 @@ public final class Main implements Runnable {
                 System.err.println("bollard: " + e.getMessage());
                 return 2;
             }
+            if (config.telemetry().logFormat().equals("json")) {
+                JsonLogs.switchOn();
+            }
             BollardServer server = BollardServer.start(config);
             Runtime.getRuntime().addShutdownHook(new Thread(server::close, "bollard-shutdown"));
             server.join();
@@ -104,11 +107,20 @@ public final class Main implements Runnable {
                 System.out.println("configuration is valid:");
                 System.out.println("  data-dir        " + config.dataDir());
                 System.out.println("  server          " + config.server().host() + ":" + config.server().port());
-                System.out.println("  storage         " + config.storage().type() + " at " + config.storage().path());
+                BollardConfig.S3 s3 = config.storage().s3();
+                System.out.println("  storage         " + (config.storage().isS3()
+                        ? "s3 bucket " + s3.bucket() + (s3.prefix().isEmpty() ? "" : " under " + s3.prefix()) + " at "
+                        + (s3.endpoint().isEmpty() ? "AWS " + s3.region() : s3.endpoint())
+                        + (s3.accessKey().isEmpty() ? ", SDK credential chain" : ", static keys")
+                        + (s3.redirect() ? ", blob GETs redirect to presigned URLs" : "")
+                        : "filesystem at " + config.storage().path()));
                 System.out.println("  database        " + config.database().url());
                 System.out.println("  uploads         staged in " + config.uploads().stagingPath() + ", expire after "
                         + config.uploads().expiry());
                 System.out.println("  delete-enabled  " + config.registry().deleteEnabled());
+                System.out.println("  logs            " + config.telemetry().logFormat() + ", tracing "
+                        + (config.telemetry().tracingEnabled() ? "to " + config.telemetry().tracingEndpoint()
+                        + " sampling " + config.telemetry().sampleRatio() : "off"));
                 BollardConfig.Lifecycle lifecycle = config.lifecycle();
                 System.out.println("  gc              " + (lifecycle.gcEnabled() ? "every " + lifecycle.gcInterval()
                         + ", grace period " + lifecycle.gcGracePeriod() : "DISABLED (bollard gc reclaims by hand)")

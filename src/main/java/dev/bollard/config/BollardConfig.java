@@ -8,7 +8,8 @@ import java.time.Duration;
  * YAML file, {@code BOLLARD_*} environment variables and command-line flags, in that order of precedence.
  */
 public record BollardConfig(Path dataDir, Server server, Storage storage, Database database, Uploads uploads,
-                            Registry registry, Auth auth, Audit audit, Lifecycle lifecycle) {
+                            Registry registry, Auth auth, Audit audit, Telemetry telemetry,
+                            Lifecycle lifecycle) {
 
     /** Where the HTTP server listens. */
     public record Server(String host, int port) {
@@ -17,8 +18,26 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
         }
     }
 
-    /** The blob store: only {@code filesystem} for now. */
-    public record Storage(String type, Path path) {
+    /** The blob store: {@code filesystem} (under {@code path}) or {@code s3}. */
+    public record Storage(String type, Path path, S3 s3) {
+        public boolean isS3() {
+            return type.equals("s3");
+        }
+    }
+
+    /**
+     * An S3-compatible blob store. {@code endpoint} empty: AWS's endpoint of {@code region}; {@code accessKey} empty:
+     * the AWS SDK's default credential chain. {@code prefix} is empty or ends with {@code /}.
+     */
+    public record S3(String bucket, String prefix, String region, String endpoint, boolean pathStyle, String accessKey,
+                     String secretKey, long partSize, int maxConnections, boolean redirect, Duration redirectExpiry) {
+        @Override
+        public String toString() { // never print the secret key
+            return "S3[bucket=" + bucket + ", prefix=" + prefix + ", region=" + region + ", endpoint=" + endpoint
+                    + ", pathStyle=" + pathStyle + ", accessKey=" + accessKey + ", partSize=" + partSize
+                    + ", maxConnections=" + maxConnections + ", redirect=" + redirect + ", redirectExpiry="
+                    + redirectExpiry + "]";
+        }
     }
 
     /** The metadata database (H2 embedded by default). */
@@ -55,6 +74,13 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
     }
 
     /**
+     * Logs and traces: {@code logFormat} {@code text} or {@code json}; traces exported over OTLP/HTTP to
+     * {@code tracingEndpoint} when {@code tracingEnabled}, a {@code sampleRatio} share of them.
+     */
+    public record Telemetry(String logFormat, boolean tracingEnabled, String tracingEndpoint, double sampleRatio) {
+    }
+
+    /**
      * The image life cycle: the online garbage collector ({@code gcEnabled}, every {@code gcInterval}, leaving
      * unreferenced manifests, links and blobs alone for {@code gcGracePeriod}), the time machine's default window,
      * and how often retention policies are applied.
@@ -65,12 +91,14 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
 
     /** This configuration with other auth settings. */
     public BollardConfig withAuth(Auth other) {
-        return new BollardConfig(dataDir, server, storage, database, uploads, registry, other, audit, lifecycle);
+        return new BollardConfig(dataDir, server, storage, database, uploads, registry, other, audit, telemetry,
+                lifecycle);
     }
 
     /** This configuration with other audit settings. */
     public BollardConfig withAudit(Audit other) {
-        return new BollardConfig(dataDir, server, storage, database, uploads, registry, auth, other, lifecycle);
+        return new BollardConfig(dataDir, server, storage, database, uploads, registry, auth, other, telemetry,
+                lifecycle);
     }
 
     /** The embedded defaults with all data under {@code dataDir}, listening on {@code host:port}. */

@@ -30,8 +30,19 @@ public final class ConfigLoader {
         Map<String, String[]> k = new LinkedHashMap<>();
         k.put("data-dir", new String[] {"./data", "directory for all data of the embedded defaults"});
         k.put("server.listen", new String[] {"127.0.0.1:5000", "host:port the HTTP server binds"});
-        k.put("storage.type", new String[] {"filesystem", "blob store backend (filesystem)"});
-        k.put("storage.path", new String[] {"", "blob directory; default <data-dir>/blobs"});
+        k.put("storage.type", new String[] {"filesystem", "blob store backend: filesystem or s3"});
+        k.put("storage.path", new String[] {"", "blob directory (filesystem); default <data-dir>/blobs"});
+        k.put("storage.s3.bucket", new String[] {"", "S3 bucket of the blobs (required with storage.type s3)"});
+        k.put("storage.s3.prefix", new String[] {"", "key prefix of everything Bollard keeps in the bucket"});
+        k.put("storage.s3.region", new String[] {"us-east-1", "S3 region (signing region for other S3 servers)"});
+        k.put("storage.s3.endpoint", new String[] {"", "S3 endpoint URL; default AWS's endpoint of the region"});
+        k.put("storage.s3.path-style", new String[] {"false", "path-style addressing (bucket in the path, not the host name)"});
+        k.put("storage.s3.access-key", new String[] {"", "static access key; default the AWS SDK's credential chain"});
+        k.put("storage.s3.secret-key", new String[] {"", "static secret key (with storage.s3.access-key)"});
+        k.put("storage.s3.part-size", new String[] {"16777216", "bytes per multipart upload part (5 MiB to 5 GiB)"});
+        k.put("storage.s3.max-connections", new String[] {"64", "largest number of pooled HTTP connections to S3"});
+        k.put("storage.s3.redirect", new String[] {"false", "answer blob GETs with a 307 to a presigned S3 URL"});
+        k.put("storage.s3.redirect-expiry", new String[] {"15m", "how long a presigned blob URL stays valid"});
         k.put("database.url", new String[] {"", "JDBC URL; default an embedded H2 file under <data-dir>/db"});
         k.put("database.username", new String[] {"", "database user"});
         k.put("database.password", new String[] {"", "database password"});
@@ -52,6 +63,10 @@ public final class ConfigLoader {
         k.put("auth.create-on-push", new String[] {"true", "a push may create a repository where the caller may create one"});
         k.put("audit.retention", new String[] {"365d", "audit log entries older than this are pruned (the chain stays verifiable)"});
         k.put("audit.queue-size", new String[] {"10000", "pull events waiting for their batched write; beyond, they are dropped and counted"});
+        k.put("logging.format", new String[] {"text", "log lines as text or as JSON objects, one per line (json)"});
+        k.put("tracing.enabled", new String[] {"false", "export OpenTelemetry traces of requests, database and storage calls"});
+        k.put("tracing.endpoint", new String[] {"http://localhost:4318/v1/traces", "OTLP/HTTP traces endpoint"});
+        k.put("tracing.sample-ratio", new String[] {"1.0", "share of new traces recorded, 0.0 to 1.0"});
         k.put("gc.enabled", new String[] {"true", "run the online garbage collector in the background"});
         k.put("gc.interval", new String[] {"1h", "how often the garbage collector runs"});
         k.put("gc.grace-period", new String[] {"24h", "unreferenced blobs, links and untagged manifests are kept this long"});
@@ -159,10 +174,11 @@ public final class ConfigLoader {
             }
 
             String storageType = text("storage.type", problems, true);
-            if (!storageType.equals("filesystem")) {
-                problems.add(describe("storage.type") + " '" + storageType + "' is not supported (filesystem)");
+            if (!storageType.equals("filesystem") && !storageType.equals("s3")) {
+                problems.add(describe("storage.type") + " '" + storageType + "' is not supported (filesystem, s3)");
             }
             Path storagePath = pathOr("storage.path", dataDir.resolve("blobs"));
+            BollardConfig.S3 s3 = s3(storageType.equals("s3"), problems);
 
             String dbUrl = values.get("database.url");
             if (dbUrl.isEmpty()) {
@@ -198,6 +214,26 @@ public final class ConfigLoader {
             Duration retention = duration("audit.retention", problems);
             int queueSize = integer("audit.queue-size", values.get("audit.queue-size"), 1, 10_000_000, problems);
 
+            String logFormat = text("logging.format", problems, true);
+            if (!logFormat.equals("text") && !logFormat.equals("json")) {
+                problems.add(describe("logging.format") + " must be text or json, not '" + logFormat + "'");
+            }
+            boolean tracing = bool("tracing.enabled", problems);
+            String tracingEndpoint = text("tracing.endpoint", tracing ? problems : new ArrayList<>(), true);
+            if (tracing && !tracingEndpoint.matches("https?://\\S+")) {
+                problems.add(describe("tracing.endpoint") + " must be an http:// or https:// URL, not '"
+                        + tracingEndpoint + "'");
+            }
+            double sampleRatio = 1.0;
+            try {
+                sampleRatio = Double.parseDouble(values.get("tracing.sample-ratio").trim());
+            } catch (NumberFormatException e) {
+                sampleRatio = Double.NaN;
+            }
+            if (!(sampleRatio >= 0 && sampleRatio <= 1)) {
+                problems.add(describe("tracing.sample-ratio") + " must be a number from 0.0 to 1.0, not '"
+                        + values.get("tracing.sample-ratio") + "'");
+            }
             boolean gcEnabled = bool("gc.enabled", problems);
             Duration gcInterval = duration("gc.interval", problems);
             Duration grace = duration("gc.grace-period", problems);
@@ -209,14 +245,51 @@ public final class ConfigLoader {
             }
             return new BollardConfig(dataDir,
                     new BollardConfig.Server(host, port),
-                    new BollardConfig.Storage(storageType, storagePath),
+                    new BollardConfig.Storage(storageType, storagePath, s3),
                     new BollardConfig.Database(dbUrl, values.get("database.username"), values.get("database.password"), pool),
                     new BollardConfig.Uploads(staging, expiry, cleanup),
                     new BollardConfig.Registry(deleteEnabled, maxManifest),
                     new BollardConfig.Auth(authEnabled, anonymousPull, service, issuer, realm, tokenExpiry, maxFailures,
                             lockout, createOnPush),
                     new BollardConfig.Audit(retention, queueSize),
+                    new BollardConfig.Telemetry(logFormat, tracing, tracingEndpoint, sampleRatio),
                     new BollardConfig.Lifecycle(gcEnabled, gcInterval, grace, window, retentionInterval));
+        }
+
+        /** The S3 settings; checked only when S3 is the store ({@code required}). */
+        private BollardConfig.S3 s3(boolean required, List<String> problems) {
+            List<String> found = required ? problems : new ArrayList<>();
+            String bucket = text("storage.s3.bucket", found, false);
+            if (bucket.isEmpty()) {
+                found.add(describe("storage.s3.bucket") + " must name the bucket when storage.type is s3");
+            }
+            String prefix = text("storage.s3.prefix", found, false);
+            if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+                prefix += "/";
+            }
+            String region = text("storage.s3.region", found, true);
+            String endpoint = text("storage.s3.endpoint", found, false);
+            if (!endpoint.isEmpty() && !endpoint.matches("https?://[^/\\s]+/?")) {
+                found.add(describe("storage.s3.endpoint") + " must be an http:// or https:// URL without a path, not '"
+                        + endpoint + "'");
+            }
+            String accessKey = text("storage.s3.access-key", found, false);
+            String secretKey = text("storage.s3.secret-key", found, false);
+            if (accessKey.isEmpty() != secretKey.isEmpty()) {
+                found.add("storage.s3.access-key and storage.s3.secret-key must be set together (or neither, for the "
+                        + "AWS SDK's default credential chain)");
+            }
+            long partSize = integer("storage.s3.part-size", values.get("storage.s3.part-size"), 5L << 20, 5L << 30,
+                    found);
+            int maxConnections = integer("storage.s3.max-connections", values.get("storage.s3.max-connections"), 1,
+                    10_000, found);
+            boolean redirect = bool("storage.s3.redirect", found);
+            Duration redirectExpiry = duration("storage.s3.redirect-expiry", found);
+            if (redirectExpiry.compareTo(Duration.ofDays(7)) > 0) {
+                found.add(describe("storage.s3.redirect-expiry") + " must be at most 7d (the limit of S3 presigned URLs)");
+            }
+            return new BollardConfig.S3(bucket, prefix, region, endpoint, bool("storage.s3.path-style", found),
+                    accessKey, secretKey, partSize, maxConnections, redirect, redirectExpiry);
         }
 
         /**
@@ -256,17 +329,21 @@ public final class ConfigLoader {
             return v.isEmpty() ? fallback : Path.of(v).toAbsolutePath().normalize();
         }
 
-        private int integer(String key, String text, long min, long max, List<String> problems) {
+        private int integer(String key, String text, int min, int max, List<String> problems) {
+            return (int) integer(key, text, (long) min, (long) max, problems);
+        }
+
+        private long integer(String key, String text, long min, long max, List<String> problems) {
             try {
                 long v = Long.parseLong(text.trim());
                 if (v < min || v > max) {
                     problems.add(describe(key) + " must be between " + min + " and " + max + ", not " + v);
-                    return (int) min;
+                    return min;
                 }
-                return (int) v;
+                return v;
             } catch (NumberFormatException e) {
                 problems.add(describe(key) + " must be a whole number, not '" + text + "'");
-                return (int) min;
+                return min;
             }
         }
 

@@ -17,7 +17,11 @@ import dev.bollard.jobs.GarbageCollector;
 import dev.bollard.jobs.LeasedJob;
 import dev.bollard.oci.DigestAlgorithm;
 import dev.bollard.registry.Registry;
+import dev.bollard.storage.BlobStore;
 import dev.bollard.storage.FilesystemBlobStore;
+import dev.bollard.storage.S3BlobStore;
+import dev.bollard.storage.TracedBlobStore;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.security.MessageDigest;
@@ -53,15 +57,19 @@ public final class BollardServer implements AutoCloseable {
     private final Database database;
     private final AuditLog audit;
     private final ManagementApi api;
+    private final BlobStore store;
+    private final Tracing tracing;
     private final ScheduledExecutorService background;
     private final URI baseUri;
 
-    private BollardServer(Server jetty, Database database, AuditLog audit, ManagementApi api,
-                          ScheduledExecutorService background, URI baseUri) {
+    private BollardServer(Server jetty, Database database, AuditLog audit, ManagementApi api, BlobStore store,
+                          Tracing tracing, ScheduledExecutorService background, URI baseUri) {
         this.jetty = jetty;
         this.database = database;
         this.audit = audit;
         this.api = api;
+        this.store = store;
+        this.tracing = tracing;
         this.background = background;
         this.baseUri = baseUri;
     }
@@ -74,7 +82,8 @@ public final class BollardServer implements AutoCloseable {
     /** Starts a registry whose management API also accepts the UI sessions {@code sessions} resolves. */
     public static BollardServer start(BollardConfig config, SessionAuthenticator sessions) throws Exception {
         Files.createDirectories(config.dataDir());
-        Observability observability = new Observability();
+        Tracing tracing = Tracing.of(config.telemetry());
+        Observability observability = new Observability(tracing);
         Database database = Database.open(config.database(), observability.registry());
         AuditLog audit = new AuditLog(database, config.audit().queueSize());
         FunctionCounter.builder("bollard.audit.dropped", audit, AuditLog::dropped)
@@ -83,8 +92,15 @@ public final class BollardServer implements AutoCloseable {
                 .description("audit events the database did not take").register(observability.registry());
         Gauge.builder("bollard.audit.queued", audit, AuditLog::queued)
                 .description("audit events waiting for their batched write").register(observability.registry());
+        BlobStore store = null;
         try {
-            FilesystemBlobStore store = new FilesystemBlobStore(config.storage().path(), config.uploads().stagingPath());
+            store = openStore(config);
+            if (tracing.enabled()) {
+                database.traceStatements(tracing.tracer());
+                store = new TracedBlobStore(store, tracing.tracer());
+                LOG.info("tracing: exporting spans to {}, sampling {}", config.telemetry().tracingEndpoint(),
+                        config.telemetry().sampleRatio());
+            }
             Registry registry = new Registry(database, store, config.registry(), config.lifecycle(), audit,
                     observability.registry());
 
@@ -123,7 +139,8 @@ public final class BollardServer implements AutoCloseable {
                     config.registry().maxManifestBytes(), observability, audit);
             ManagementApi api = new ManagementApi(ManagementApi.standardEndpoints(
                     new ApiServices(config, new Identities(database, audit), registry, audit)), policy, sessions);
-            RootHandler.Readiness readiness = () -> database.isReachable() && store.isReachable();
+            BlobStore blobs = store;
+            RootHandler.Readiness readiness = () -> database.isReachable() && blobs.isReachable();
             jetty.setHandler(new GracefulHandler(new RootHandler(distribution, tokens, api, observability, readiness)));
             jetty.setStopTimeout(Duration.ofSeconds(30).toMillis());
             jetty.start();
@@ -144,12 +161,28 @@ public final class BollardServer implements AutoCloseable {
                         + "and images unencrypted. Put TLS in front of Bollard.", config.server().host());
             }
             LOG.info("Bollard listening on {} (data in {})", uri, config.dataDir());
-            return new BollardServer(jetty, database, audit, api, background, uri);
+            return new BollardServer(jetty, database, audit, api, store, tracing, background, uri);
         } catch (Exception | Error e) {
             audit.close();
+            if (store != null) {
+                store.close();
+            }
             database.close();
+            tracing.close();
             throw e;
         }
+    }
+
+    /** The configured blob store; S3 buffers its parts in the uploads directory. */
+    public static BlobStore openStore(BollardConfig config) throws IOException {
+        if (config.storage().isS3()) {
+            BollardConfig.S3 s3 = config.storage().s3();
+            S3BlobStore store = S3BlobStore.open(s3, config.uploads().stagingPath());
+            LOG.info("blobs in S3 bucket {}{} ({})", s3.bucket(), s3.prefix().isEmpty() ? "" : " under " + s3.prefix(),
+                    s3.endpoint().isEmpty() ? "AWS, region " + s3.region() : s3.endpoint());
+            return store;
+        }
+        return new FilesystemBlobStore(config.storage().path(), config.uploads().stagingPath());
     }
 
     /**
@@ -157,7 +190,7 @@ public final class BollardServer implements AutoCloseable {
      * retention followed by a refresh of the quota metrics.
      */
     private static void scheduleLifecycleJobs(ScheduledExecutorService background, Database database,
-                                              FilesystemBlobStore store, Registry registry,
+                                              BlobStore store, Registry registry,
                                               BollardConfig.Lifecycle lifecycle, Observability observability) {
         if (lifecycle.gcEnabled()) {
             GarbageCollector collector = new GarbageCollector(database, store,
@@ -263,6 +296,8 @@ public final class BollardServer implements AutoCloseable {
             LOG.warn("stopping the HTTP server failed: {}", e.toString());
         }
         audit.close();
+        store.close();
         database.close();
+        tracing.close();
     }
 }

@@ -28,6 +28,7 @@ import dev.bollard.registry.UploadStatus;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
@@ -306,6 +307,15 @@ final class DistributionHandler extends Handler.Abstract {
             ex.sendEmpty(304);
             return;
         }
+        if (!ex.isHead()) {
+            Optional<URI> direct = registry.blobs().directUrl(blob);
+            if (direct.isPresent()) {
+                // The client fetches the bytes from the store itself (and sends its Range header there).
+                ex.setHeader("Location", direct.get().toString());
+                ex.sendEmpty(307);
+                return;
+            }
+        }
         long size = blob.size();
         long start = 0;
         long end = size - 1;
@@ -494,19 +504,21 @@ final class DistributionHandler extends Handler.Abstract {
     private void putManifest(Exchange ex, RepositoryName repository, Reference reference) throws IOException {
         byte[] body = readLimited(ex, maxManifestBytes);
         PushedManifest pushed = registry.manifests().put(repository, reference, ex.header("Content-Type"), body);
-        audit.record(AuditEvent.onRepository(ex.actor, AuditActions.PUSH, repository.value(),
+        List<AuditEvent> events = new java.util.ArrayList<>(2);
+        events.add(AuditEvent.onRepository(ex.actor, AuditActions.PUSH, repository.value(),
                 Map.of("reference", reference.toString(), "digest", pushed.digest().toString())));
         if (reference instanceof Reference.ByTag t) {
             String target = pushed.digest().toString();
             Optional<String> before = pushed.previousTagTarget();
             if (before.isEmpty()) {
-                audit.record(AuditEvent.onRepository(ex.actor, AuditActions.TAG_CREATE, repository.value(),
+                events.add(AuditEvent.onRepository(ex.actor, AuditActions.TAG_CREATE, repository.value(),
                         Map.of("tag", t.tag().value(), "to", target)));
             } else if (!before.get().equals(target)) {
-                audit.record(AuditEvent.onRepository(ex.actor, AuditActions.TAG_MOVE, repository.value(),
+                events.add(AuditEvent.onRepository(ex.actor, AuditActions.TAG_MOVE, repository.value(),
                         Map.of("tag", t.tag().value(), "from", before.get(), "to", target)));
             }
         }
+        audit.recordAll(events);
         ex.setHeader("Location", "/v2/" + repository + "/manifests/" + pushed.digest());
         ex.setHeader("Docker-Content-Digest", pushed.digest().toString());
         pushed.subject().ifPresent(s -> ex.setHeader("OCI-Subject", s.toString()));

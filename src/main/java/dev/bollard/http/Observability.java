@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.opentelemetry.api.trace.Span;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Set;
@@ -32,6 +33,8 @@ final class Observability {
     /** Request attribute holding the route label, set by the handler that resolved the route. */
     static final String ROUTE = "bollard.route";
     static final String REQUEST_ID_HEADER = "X-Request-Id";
+    /** Request attribute holding the request's trace span. */
+    static final String SPAN = "bollard.span";
 
     private static final Logger ACCESS = LoggerFactory.getLogger("bollard.access");
     private static final Set<String> METHODS = Set.of("GET", "HEAD", "PUT", "POST", "PATCH", "DELETE", "OPTIONS");
@@ -41,8 +44,14 @@ final class Observability {
     private final Counter bytesPushed;
     private final Counter bytesPulled;
     private final AtomicInteger uploadsInFlight = new AtomicInteger();
+    private final Tracing tracing;
 
     Observability() {
+        this(Tracing.of(new dev.bollard.config.BollardConfig.Telemetry("text", false, "", 1.0)));
+    }
+
+    Observability(Tracing tracing) {
+        this.tracing = tracing;
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -96,22 +105,25 @@ final class Observability {
         String id = given != null && SANE_ID.matcher(given).matches() ? given
                 : HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
         response.getHeaders().put(REQUEST_ID_HEADER, id);
+        Span span = tracing.startRequest(request);
+        span.setAttribute("bollard.request.id", id);
+        request.setAttribute(SPAN, span);
         return new Callback.Nested(callback) {
             @Override
             public void succeeded() {
-                record(request, response, start, id, null);
+                record(request, response, start, id, span, null);
                 super.succeeded();
             }
 
             @Override
             public void failed(Throwable x) {
-                record(request, response, start, id, x);
+                record(request, response, start, id, span, x);
                 super.failed(x);
             }
         };
     }
 
-    private void record(Request request, Response response, long start, String id, Throwable failure) {
+    private void record(Request request, Response response, long start, String id, Span span, Throwable failure) {
         long nanos = System.nanoTime() - start;
         Object route = request.getAttribute(ROUTE);
         String method = METHODS.contains(request.getMethod()) ? request.getMethod() : "OTHER";
@@ -125,10 +137,15 @@ final class Observability {
                 .maximumExpectedValue(Duration.ofMinutes(10))
                 .register(registry)
                 .record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        Tracing.endRequest(span, method, route == null ? "other" : route.toString(), status, failure);
         if (ACCESS.isInfoEnabled()) {
-            ACCESS.info("{} {} {} {} {}ms id={} from={}{}", request.getMethod(), request.getHttpURI().getPathQuery(),
-                    request.getConnectionMetaData().getProtocol(), status, nanos / 1_000_000, id,
-                    Request.getRemoteAddr(request), failure == null ? "" : " aborted=" + failure.getClass().getSimpleName());
+            // The same facts as fields, for JSON logs (logging.format: json); text logs show the message.
+            ACCESS.atInfo().addKeyValue("request_id", id).addKeyValue("method", request.getMethod())
+                    .addKeyValue("status", status).addKeyValue("duration_ms", nanos / 1_000_000)
+                    .log("{} {} {} {} {}ms id={} from={}{}", request.getMethod(), request.getHttpURI().getPathQuery(),
+                            request.getConnectionMetaData().getProtocol(), status, nanos / 1_000_000, id,
+                            Request.getRemoteAddr(request),
+                            failure == null ? "" : " aborted=" + failure.getClass().getSimpleName());
         }
     }
 }

@@ -2,6 +2,8 @@ package dev.bollard.http;
 
 import dev.bollard.http.api.ManagementApi;
 import dev.bollard.oci.ErrorCode;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 import java.io.IOException;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -9,6 +11,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The front of the server: gives every request an id, measures it, and routes {@code /v2} to the distribution
@@ -41,6 +44,17 @@ final class RootHandler extends Handler.Wrapper {
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         Callback tracked = observability.track(request, response, callback);
+        // Log lines written while this thread handles the request carry its id (in JSON logs: "mdc"); database and
+        // storage spans become children of the request's span.
+        Span span = (Span) request.getAttribute(Observability.SPAN);
+        try (MDC.MDCCloseable ignored = MDC.putCloseable("request_id",
+                response.getHeaders().get(Observability.REQUEST_ID_HEADER));
+             Scope scope = span.makeCurrent()) {
+            return route(request, response, tracked);
+        }
+    }
+
+    private boolean route(Request request, Response response, Callback tracked) throws Exception {
         String path = request.getHttpURI().getPath();
         if (tokens != null && TokenHandler.handles(path)) {
             request.setAttribute(Observability.ROUTE, "token");

@@ -3,13 +3,20 @@ package dev.bollard.metadata;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.bollard.config.BollardConfig;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.SqlLogger;
+import org.jdbi.v3.core.statement.StatementContext;
 import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 
 /**
@@ -27,6 +34,37 @@ public final class Database implements AutoCloseable {
     private Database(HikariDataSource dataSource) {
         this.dataSource = dataSource;
         this.jdbi = Jdbi.create(dataSource);
+    }
+
+    /**
+     * Records a span per SQL statement (OpenTelemetry {@code CLIENT} spans, children of the current span): the
+     * statement's text with its placeholders — never bound values — and when it ran.
+     */
+    public void traceStatements(Tracer tracer) {
+        jdbi.setSqlLogger(new SqlLogger() {
+            @Override
+            public void logAfterExecution(StatementContext ctx) {
+                span(ctx, null);
+            }
+
+            @Override
+            public void logException(StatementContext ctx, SQLException e) {
+                span(ctx, e);
+            }
+
+            private void span(StatementContext ctx, SQLException failure) {
+                String sql = ctx.getRenderedSql() == null ? ctx.getRawSql() : ctx.getRenderedSql();
+                String verb = sql == null ? "SQL" : sql.strip().split("\\s+", 2)[0].toUpperCase(java.util.Locale.ROOT);
+                Instant start = ctx.getExecutionMoment() == null ? Instant.now() : ctx.getExecutionMoment();
+                Instant end = failure != null ? ctx.getExceptionMoment() : ctx.getCompletionMoment();
+                Span span = tracer.spanBuilder("db " + verb).setSpanKind(SpanKind.CLIENT).setStartTimestamp(start)
+                        .setAttribute("db.query.text", sql == null ? "" : sql).startSpan();
+                if (failure != null) {
+                    span.setStatus(StatusCode.ERROR, failure.getSQLState() == null ? "SQL error" : failure.getSQLState());
+                }
+                span.end(end == null ? Instant.now() : end);
+            }
+        });
     }
 
     /** Migrates the schema to the newest version, connects, and returns the ready database. */

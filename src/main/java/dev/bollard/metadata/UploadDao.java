@@ -13,14 +13,15 @@ public final class UploadDao {
 
     private static final RowMapper<UploadRow> ROW = (rs, ctx) -> new UploadRow(rs.getString("id"),
             rs.getLong("repository_id"), rs.getLong("committed_size"),
-            rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant());
+            rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant(),
+            rs.getString("store_state"), rs.getString("hash_state"));
 
-    public static void insert(Handle h, String id, long repositoryId) {
+    public static void insert(Handle h, String id, long repositoryId, String storeState) {
         Instant now = Instant.now();
         h.createUpdate("""
-                        INSERT INTO upload (id, repository_id, committed_size, created_at, updated_at)
-                        VALUES (:id, :r, 0, :now, :now)""")
-                .bind("id", id).bind("r", repositoryId).bind("now", now).execute();
+                        INSERT INTO upload (id, repository_id, committed_size, created_at, updated_at, store_state)
+                        VALUES (:id, :r, 0, :now, :now, :state)""")
+                .bind("id", id).bind("r", repositoryId).bind("now", now).bind("state", storeState).execute();
     }
 
     /** The session, if it exists and belongs to the named repository. */
@@ -31,9 +32,16 @@ public final class UploadDao {
                 .bind("id", id).bind("name", repository).map(ROW).findOne();
     }
 
-    public static void updateSize(Handle h, String id, long committedSize) {
-        h.createUpdate("UPDATE upload SET committed_size = :s, updated_at = :now WHERE id = :id")
-                .bind("id", id).bind("s", committedSize).bind("now", Instant.now()).execute();
+    /**
+     * Moves a session from {@code fromSize} to {@code toSize} bytes with the states that describe them; false when the
+     * session is gone or another request (on any node) moved it first.
+     */
+    public static boolean advance(Handle h, String id, long fromSize, long toSize, String storeState, String hashState) {
+        return h.createUpdate("""
+                        UPDATE upload SET committed_size = :to, store_state = :state, hash_state = :hash, updated_at = :now
+                        WHERE id = :id AND committed_size = :from""")
+                .bind("id", id).bind("from", fromSize).bind("to", toSize).bind("state", storeState)
+                .bind("hash", hashState).bind("now", Instant.now()).execute() > 0;
     }
 
     public static boolean delete(Handle h, String id) {

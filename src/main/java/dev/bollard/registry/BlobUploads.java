@@ -23,14 +23,17 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Blob upload sessions: bytes are hashed as they stream into the staging area, and a blob becomes visible
- * only when the digest the client names matches what arrived. The metadata row's committed size is the
- * truth about a session, so it survives restarts; the running hash is kept in memory and rebuilt from the
- * staged bytes when it is missing (after a restart, or on another node).
+ * only when the digest the client names matches what arrived. The metadata row is the truth about a session —
+ * its committed size, the store's state of the staged bytes and, where the store's staged bytes are not cheaply
+ * readable (S3), the running hash's state — so a session survives restarts and continues on any node. With a store
+ * that stages to local files the running hash is kept in memory and rebuilt from the staged bytes when it is
+ * missing (after a restart). See {@link RunningHash}.
  */
 public final class BlobUploads {
 
@@ -41,14 +44,9 @@ public final class BlobUploads {
     private final Database db;
     private final BlobStore store;
     private final Quotas quota;
+    /** Running hashes of a store that stages locally, by upload id; unused otherwise. */
     private final Map<String, RunningHash> hashes = new ConcurrentHashMap<>();
     private final ReentrantLock[] locks = new ReentrantLock[256];
-
-    /** The sha256 state of a session after {@code size} bytes. */
-    private static final class RunningHash {
-        final MessageDigest sha256 = DigestAlgorithm.SHA256.newMessageDigest();
-        long size;
-    }
 
     BlobUploads(Database db, BlobStore store, Quotas quota) {
         this.db = db;
@@ -59,6 +57,7 @@ public final class BlobUploads {
         }
     }
 
+    /** Serializes requests of one session within this node; across nodes the committed size decides (see advance). */
     private ReentrantLock lockOf(String uploadId) {
         return locks[Math.floorMod(uploadId.hashCode(), locks.length)];
     }
@@ -66,16 +65,19 @@ public final class BlobUploads {
     /** Opens a session, creating the repository when it is new. */
     public UploadStatus start(RepositoryName repository) {
         String id = UUID.randomUUID().toString();
+        String state;
         try {
-            store.createUpload(id);
+            state = store.createUpload(id);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         db.inTransaction(h -> {
-            UploadDao.insert(h, id, RepositoryDao.findOrCreate(h, repository.value()));
+            UploadDao.insert(h, id, RepositoryDao.findOrCreate(h, repository.value()), state);
             return null;
         });
-        hashes.put(id, new RunningHash());
+        if (store.readsUploadsCheaply()) {
+            hashes.put(id, RunningHash.local());
+        }
         return new UploadStatus(repository.value(), id, 0);
     }
 
@@ -100,8 +102,8 @@ public final class BlobUploads {
             if (length != null) {
                 quota.check(repository, null, row.committedSize() + length);
             }
-            long size = appendLocked(row, body, length, true);
-            return new UploadStatus(repository.value(), uploadId, size);
+            UploadRow after = appendLocked(repository, row, body, length, true);
+            return new UploadStatus(repository.value(), uploadId, after.committedSize());
         } finally {
             lock.unlock();
         }
@@ -116,13 +118,14 @@ public final class BlobUploads {
         ReentrantLock lock = lockOf(uploadId);
         lock.lock();
         try {
-            UploadRow row = find(repository, uploadId);
+            UploadRow before = find(repository, uploadId);
             if (length != null) {
-                quota.check(repository, expected, row.committedSize() + length);
+                quota.check(repository, expected, before.committedSize() + length);
             }
             // The final chunk's size is not recorded: the session ends in this call, as a blob or discarded.
-            long size = appendLocked(row, body, length, false);
-            Digest actual = digestOf(uploadId, size, expected.algorithm());
+            UploadRow row = appendLocked(repository, before, body, length, false);
+            long size = row.committedSize();
+            Digest actual = digestOf(row, expected.algorithm());
             if (!actual.equals(expected)) {
                 discard(uploadId);
                 throw new RegistryException(ErrorCode.DIGEST_INVALID, "the uploaded content has digest " + actual
@@ -142,7 +145,7 @@ public final class BlobUploads {
                 return null;
             });
             try {
-                store.commitUpload(uploadId, expected, size);
+                store.commitUpload(uploadId, row.storeState(), expected, size);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -260,16 +263,20 @@ public final class BlobUploads {
     }
 
     /**
-     * Streams {@code body} into the staging area after the committed bytes; returns the new size, which becomes the
-     * session's committed size when {@code record} is set.
+     * Streams {@code body} into the staging area after the committed bytes; returns the session as it is afterwards.
+     * With {@code record} the new size is committed with the states that describe it; without, only the returned row
+     * holds them (the final chunk, whose session ends in the same call).
      */
-    private long appendLocked(UploadRow row, InputStream body, Long length, boolean record) {
+    private UploadRow appendLocked(RepositoryName repository, UploadRow row, InputStream body, Long length,
+                                   boolean record) {
         String id = row.id();
         long offset = row.committedSize();
-        RunningHash hash = runningHash(id, offset);
+        RunningHash hash = runningHash(row);
         long written;
-        try (WritableByteChannel out = store.appendUpload(id, offset)) {
-            written = copyHashing(body, out, hash.sha256);
+        BlobStore.Append out = null;
+        try (BlobStore.Append append = store.appendUpload(id, offset, row.storeState())) {
+            out = append;
+            written = copyHashing(body, append, hash);
         } catch (IOException e) {
             hashes.remove(id); // the hash has seen bytes that will not be committed
             throw new UncheckedIOException(e);
@@ -283,19 +290,28 @@ public final class BlobUploads {
                     "received " + written + " bytes but the request announced " + length);
         }
         if (written == 0) {
-            hashes.put(id, hash); // an empty PATCH or final PUT (docker's way) must not cost a re-hash
-            return offset;
+            if (store.readsUploadsCheaply()) {
+                hashes.put(id, hash); // an empty PATCH or final PUT (docker's way) must not cost a re-hash
+            }
+            return row;
         }
         long size = offset + written;
-        if (record) {
-            db.inTransaction(h -> {
-                UploadDao.updateSize(h, id, size);
-                return null;
-            });
-        }
         hash.size = size;
-        hashes.put(id, hash);
-        return size;
+        String storeState = out.state();
+        String hashState = hash.state();
+        boolean advanced = !record
+                || db.inTransaction(h -> UploadDao.advance(h, id, offset, size, storeState, hashState));
+        if (!advanced) {
+            // Another request of this session (on another node) committed bytes first: ours are discarded.
+            hashes.remove(id);
+            UploadRow now = find(repository, id);
+            throw new RegistryException.OutOfOrderChunk(
+                    new UploadStatus(repository.value(), id, now.committedSize()), offset);
+        }
+        if (store.readsUploadsCheaply()) {
+            hashes.put(id, hash);
+        }
+        return new UploadRow(id, row.repositoryId(), size, row.createdAt(), Instant.now(), storeState, hashState);
     }
 
     /**
@@ -303,7 +319,7 @@ public final class BlobUploads {
      * in place; a longer one is hashed on a second thread while this one reads and writes the next pieces, because
      * hashing alone takes about as long as receiving and writing (docs/benchmarks.md, finding 3).
      */
-    private static long copyHashing(InputStream body, WritableByteChannel out, MessageDigest sha256)
+    private static long copyHashing(InputStream body, WritableByteChannel out, RunningHash sha256)
             throws IOException {
         byte[] first = new byte[CHUNK];
         int n = readBody(body, first);
@@ -349,46 +365,59 @@ public final class BlobUploads {
         }
     }
 
-    /** The running sha256 at {@code size} bytes: the cached one, or one rebuilt from the staged bytes. */
-    private RunningHash runningHash(String uploadId, long size) {
-        RunningHash cached = hashes.remove(uploadId);
+    /**
+     * The running sha256 of a session as its row describes it: the saved state where the store is remote, otherwise
+     * the one cached in memory or one rebuilt from the staged bytes.
+     */
+    private RunningHash runningHash(UploadRow row) {
+        long size = row.committedSize();
+        if (!store.readsUploadsCheaply()) {
+            if (size == 0) {
+                return RunningHash.resumable();
+            }
+            if (row.hashState() == null) {
+                throw new IllegalStateException("upload " + row.id() + " has " + size
+                        + " bytes but no saved hash state");
+            }
+            return RunningHash.resume(row.hashState(), size);
+        }
+        RunningHash cached = hashes.remove(row.id());
         if (cached != null && cached.size == size) {
             return cached;
         }
-        RunningHash rebuilt = new RunningHash();
-        hashStaged(uploadId, size, rebuilt.sha256);
+        RunningHash rebuilt = RunningHash.local();
+        hashStaged(row, b -> rebuilt.update(b.array(), b.arrayOffset() + b.position(), b.remaining()));
         rebuilt.size = size;
         return rebuilt;
     }
 
-    private Digest digestOf(String uploadId, long size, DigestAlgorithm algorithm) {
+    private Digest digestOf(UploadRow row, DigestAlgorithm algorithm) {
         if (algorithm == DigestAlgorithm.SHA256) {
-            RunningHash hash = runningHash(uploadId, size);
-            try {
-                return Digest.of(algorithm, ((MessageDigest) hash.sha256.clone()).digest());
-            } catch (CloneNotSupportedException e) {
-                throw new IllegalStateException(e);
-            } finally {
-                hashes.put(uploadId, hash);
+            RunningHash hash = runningHash(row);
+            if (store.readsUploadsCheaply()) {
+                hashes.put(row.id(), hash);
             }
+            return hash.digest();
         }
         MessageDigest md = algorithm.newMessageDigest();
-        hashStaged(uploadId, size, md);
+        hashStaged(row, md::update);
         return Digest.of(algorithm, md.digest());
     }
 
-    private void hashStaged(String uploadId, long size, MessageDigest md) {
-        try (SeekableByteChannel in = store.readUpload(uploadId)) {
+    /** Feeds the session's committed bytes, read back from the store, to {@code sink}. */
+    private void hashStaged(UploadRow row, Consumer<ByteBuffer> sink) {
+        long size = row.committedSize();
+        try (SeekableByteChannel in = store.readUpload(row.id(), row.storeState(), size)) {
             ByteBuffer buffer = ByteBuffer.allocate(CHUNK);
             long remaining = size;
             while (remaining > 0) {
                 buffer.clear().limit((int) Math.min(CHUNK, remaining));
                 int n = in.read(buffer);
                 if (n < 0) {
-                    throw new IOException("upload " + uploadId + " holds fewer bytes than the " + size + " recorded");
+                    throw new IOException("upload " + row.id() + " holds fewer bytes than the " + size + " recorded");
                 }
                 buffer.flip();
-                md.update(buffer);
+                sink.accept(buffer);
                 remaining -= n;
             }
         } catch (IOException e) {

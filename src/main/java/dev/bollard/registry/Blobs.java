@@ -8,10 +8,12 @@ import dev.bollard.oci.RepositoryName;
 import dev.bollard.storage.BlobStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.channels.SeekableByteChannel;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 
 /** Reading and unlinking blobs of a repository. A blob not linked to the repository does not exist for it. */
 public final class Blobs {
@@ -60,6 +62,11 @@ public final class Blobs {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Where a client may fetch the blob directly (a presigned S3 URL) instead of through the registry, if anywhere. */
+    public Optional<URI> directUrl(BlobInfo blob) {
+        return store.directUrl(blob.digest());
     }
 
     /** Unlinks the blob from the repository; garbage collection reclaims bytes no repository links. */

@@ -1,11 +1,10 @@
 package dev.bollard.registry;
 
-import java.security.MessageDigest;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
 /**
- * Feeds pieces of a stream to a {@link MessageDigest} on a second (virtual) thread, so that hashing one piece
+ * Feeds pieces of a stream to a {@link RunningHash} on a second (virtual) thread, so that hashing one piece
  * overlaps with reading and writing the next. The caller hands over a piece with {@link #hash} and may keep reading
  * it (to write it out) but must not change it; {@link #freePiece} returns a piece whose hashing is done, for the next
  * read. {@link #finish} waits until every piece handed over is hashed; only then is the digest's state complete.
@@ -19,14 +18,14 @@ final class PipelinedHash implements AutoCloseable {
     private record Piece(byte[] bytes, int length) {
     }
 
-    private final MessageDigest digest;
+    private final RunningHash digest;
     private final BlockingQueue<Piece> toHash = new ArrayBlockingQueue<>(DEPTH + 1);
     private final BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(DEPTH);
     private final Thread hasher;
     private volatile Throwable failure;
     private boolean ended;
 
-    PipelinedHash(MessageDigest digest, byte[] firstPiece) {
+    PipelinedHash(RunningHash digest, byte[] firstPiece) {
         this.digest = digest;
         for (int i = 1; i < DEPTH; i++) {
             free.add(new byte[firstPiece.length]);

@@ -4,7 +4,6 @@ import dev.bollard.oci.Digest;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -67,17 +66,19 @@ public final class FilesystemBlobStore implements BlobStore {
         return Files.deleteIfExists(pathOf(digest));
     }
 
+    /** The staged file is the whole state of an upload: the state text is always empty. */
     @Override
-    public void createUpload(String uploadId) throws IOException {
+    public String createUpload(String uploadId) throws IOException {
         try {
             Files.createFile(uploadPath(uploadId));
         } catch (FileAlreadyExistsException e) {
             throw new IOException("upload " + uploadId + " exists already", e);
         }
+        return "";
     }
 
     @Override
-    public WritableByteChannel appendUpload(String uploadId, long offset) throws IOException {
+    public Append appendUpload(String uploadId, long offset, String state) throws IOException {
         FileChannel channel = FileChannel.open(uploadPath(uploadId), StandardOpenOption.WRITE, StandardOpenOption.CREATE);
         try {
             if (channel.size() < offset) {
@@ -99,7 +100,7 @@ public final class FilesystemBlobStore implements BlobStore {
      * crosses a multiple of {@link #SYNC_EVERY} bytes (counted from the start of the file, so that a series of
      * chunked PATCHes syncs as one stream does), a sync starts on another thread; the commit then syncs only the tail.
      */
-    private static final class SyncingChannel implements WritableByteChannel {
+    private static final class SyncingChannel implements Append {
         static final long SYNC_EVERY = 32L * 1024 * 1024;
 
         private final FileChannel channel;
@@ -148,6 +149,12 @@ public final class FilesystemBlobStore implements BlobStore {
             });
         }
 
+        /** The file is the whole state of the upload. */
+        @Override
+        public String state() {
+            return "";
+        }
+
         @Override
         public synchronized boolean isOpen() {
             return !closed;
@@ -182,12 +189,17 @@ public final class FilesystemBlobStore implements BlobStore {
     }
 
     @Override
-    public SeekableByteChannel readUpload(String uploadId) throws IOException {
+    public SeekableByteChannel readUpload(String uploadId, String state, long size) throws IOException {
         return FileChannel.open(uploadPath(uploadId), StandardOpenOption.READ);
     }
 
     @Override
-    public void commitUpload(String uploadId, Digest digest, long size) throws IOException {
+    public boolean readsUploadsCheaply() {
+        return true;
+    }
+
+    @Override
+    public void commitUpload(String uploadId, String state, Digest digest, long size) throws IOException {
         Path source = uploadPath(uploadId);
         Path target = pathOf(digest);
         if (Files.exists(target)) {

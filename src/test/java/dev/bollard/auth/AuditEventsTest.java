@@ -34,11 +34,9 @@ class AuditEventsTest {
     private AuthHttp http;
 
     private HttpResponse<byte[]> api(String method, String path, String auth, String json, int expected) throws Exception {
-        HttpResponse<byte[]> r = json == null ? http.send(method, path, auth, null, "User-Agent", UA)
+        return AuthHttp.expect(json == null ? http.send(method, path, auth, null, "User-Agent", UA)
                 : http.send(method, path, auth, json.getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json",
-                "User-Agent", UA);
-        AuthHttp.expect(r, expected);
-        return r;
+                "User-Agent", UA), expected);
     }
 
     @Test

@@ -178,6 +178,28 @@ class AuthClientsTest {
             ok(run("skopeo", "inspect", "--tls-verify=false", "--creds", "alice:alice-password",
                     "docker://" + host + "/alice/pushed:v1"));
             ok(run(null, podman("logout", "--authfile", authfile, host)));
+
+            // An application token instead of the password: podman login stores the token, never the password.
+            String app = ids.createAppToken("alice", "podman");
+            ok(run(app, podman("login", "--tls-verify=false", "--authfile", authfile, "-u", "alice",
+                    "--password-stdin", host)));
+            assertThat(java.nio.file.Files.readString(Path.of(authfile))).doesNotContain("alice-password");
+            ok(run(null, podman("tag", host + "/alice/seed:v1", host + "/alice/by-app-token:v1")));
+            ok(run(null, podman("push", "--tls-verify=false", "--authfile", authfile, host + "/alice/by-app-token:v1")));
+            ok(run(null, podman("pull", "--tls-verify=false", "--authfile", authfile, host + "/alice/by-app-token:v1")));
+            ok(run(null, podman("logout", "--authfile", authfile, host)));
+
+            // A robot token, with write on one repository.
+            String robot = ids.createRobot("alice", "podman");
+            ids.grant("alice/by-robot", "alice+podman", "write");
+            ok(run(robot, podman("login", "--tls-verify=false", "--authfile", authfile, "-u", "alice+podman",
+                    "--password-stdin", host)));
+            ok(run(null, podman("tag", host + "/alice/seed:v1", host + "/alice/by-robot:v1")));
+            ok(run(null, podman("push", "--tls-verify=false", "--authfile", authfile, host + "/alice/by-robot:v1")));
+            Run elsewhere = run(null, podman("push", "--tls-verify=false", "--authfile", authfile,
+                    host + "/alice/pushed:v1"));
+            assertThat(elsewhere.ok()).as(elsewhere.output()).isFalse();
+            ok(run(null, podman("logout", "--authfile", authfile, host)));
         }
     }
 }

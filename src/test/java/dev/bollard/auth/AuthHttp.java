@@ -127,11 +127,13 @@ final class AuthHttp implements AutoCloseable {
         return r.headers().firstValue("Location").orElseThrow();
     }
 
-    static void expect(HttpResponse<byte[]> r, int status) {
+    /** Insists on the status; returns the response. */
+    static HttpResponse<byte[]> expect(HttpResponse<byte[]> r, int status) {
         if (r.statusCode() != status) {
             throw new AssertionError(r.request().method() + " " + r.uri() + ": expected " + status + ", got "
                     + r.statusCode() + " " + new String(r.body(), StandardCharsets.UTF_8));
         }
+        return r;
     }
 
     static List<String> strings(JsonNode array) {

@@ -302,7 +302,10 @@ class TokenFlowTest {
         http.get("/v2/auth?service=bollard", basic("bob", app + "x"));
         String token = http.token(basic("bob", app), "repository:bob/x:pull");
         http.get("/v2/", bearer(token + "x"));
-        List<String> lines = logs.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        List<String> lines;
+        synchronized (logs) { // the access log appends from the server's threads (AppenderBase locks itself)
+            lines = logs.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        }
         assertThat(lines).anySatisfy(l -> assertThat(l).contains("failed login for 'bob'"));
         for (String line : lines) {
             assertThat(line).doesNotContain("secret-wrong-password", robot, app, token, "bob-password");

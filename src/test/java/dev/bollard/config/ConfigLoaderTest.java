@@ -658,7 +658,42 @@ class ConfigLoaderTest {
 
         @Test
         void unsupportedStorageType() {
-            ConfigLoaderTest.invalid("storage.type", "s3").hasMessageContaining("'s3' is not supported");
+            ConfigLoaderTest.invalid("storage.type", "gcs").hasMessageContaining("'gcs' is not supported (filesystem, s3)");
+        }
+
+        @Test
+        void s3NeedsABucketAndBothStaticKeysOrNeither() {
+            ConfigLoaderTest.invalid("storage.type", "s3").hasMessageContaining("storage.s3.bucket")
+                    .hasMessageContaining("must name the bucket");
+            assertThatThrownBy(() -> ConfigLoader.builder().set("storage.type", "s3").set("storage.s3.bucket", "b")
+                    .set("storage.s3.access-key", "AKIA").load())
+                    .hasMessageContaining("storage.s3.access-key and storage.s3.secret-key must be set together");
+            assertThatThrownBy(() -> ConfigLoader.builder().set("storage.type", "s3").set("storage.s3.bucket", "b")
+                    .set("storage.s3.part-size", "1000").load())
+                    .hasMessageContaining("storage.s3.part-size (from command line) must be between 5242880");
+            assertThatThrownBy(() -> ConfigLoader.builder().set("storage.type", "s3").set("storage.s3.bucket", "b")
+                    .set("storage.s3.endpoint", "minio:9000").load())
+                    .hasMessageContaining("storage.s3.endpoint (from command line) must be an http:// or https:// URL");
+        }
+
+        @Test
+        void s3SettingsAreIgnoredUnlessS3IsTheStore() {
+            assertThat(ConfigLoader.builder().set("storage.s3.part-size", "1").load().storage().isS3()).isFalse();
+        }
+
+        @Test
+        void s3Settings() {
+            var s3 = ConfigLoader.builder().set("storage.type", "s3").set("storage.s3.bucket", "blobs")
+                    .set("storage.s3.prefix", "bollard").set("storage.s3.endpoint", "http://127.0.0.1:9000")
+                    .set("storage.s3.path-style", "true").set("storage.s3.access-key", "minio")
+                    .set("storage.s3.secret-key", "very-secret").set("storage.s3.redirect", "true").load().storage().s3();
+            assertThat(s3.bucket()).isEqualTo("blobs");
+            assertThat(s3.prefix()).as("a prefix names a folder").isEqualTo("bollard/");
+            assertThat(s3.pathStyle()).isTrue();
+            assertThat(s3.redirect()).isTrue();
+            assertThat(s3.redirectExpiry()).isEqualTo(java.time.Duration.ofMinutes(15));
+            assertThat(s3.partSize()).isEqualTo(16L << 20);
+            assertThat(s3.toString()).doesNotContain("very-secret");
         }
 
         @Test

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.config.ConfigLoader;
+import dev.bollard.testing.S3Server;
 import dev.bollard.testing.TestRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -74,6 +75,21 @@ abstract class ConformanceSupport {
             b.set(overrides[i], overrides[i + 1]);
         }
         return b.load();
+    }
+
+    /**
+     * The embedded defaults with blobs in a fresh bucket of the shared S3 server (s3proxy), 5 MiB parts, and
+     * {@code overrides}.
+     */
+    static BollardConfig s3ConfigWith(Path dataDir, String... overrides) {
+        java.util.List<String> all = new ArrayList<>();
+        S3Server s3 = S3Server.shared();
+        s3.settings(s3.createBucket()).forEach((k, v) -> {
+            all.add(k);
+            all.add(v);
+        });
+        all.addAll(List.of(overrides));
+        return configWith(dataDir, all.toArray(String[]::new));
     }
 
     /** A fresh, valid repository name, e.g. {@code conformance/manifest-12}. */

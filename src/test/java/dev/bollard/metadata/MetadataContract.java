@@ -3,7 +3,12 @@ package dev.bollard.metadata;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -64,7 +69,20 @@ abstract class MetadataContract extends DatabaseContract {
                         """
                         SELECT version FROM flyway_schema_history
                         WHERE success AND version IS NOT NULL ORDER BY installed_rank""")
-                .mapTo(String.class).list())).containsExactly("1", "2", "3", "4", "5");
+                .mapTo(String.class).list())).containsExactlyElementsOf(migrationVersions());
+    }
+
+    /** The versions of the migrations Bollard ships, in order: every one must have been applied, once. */
+    private static List<String> migrationVersions() {
+        try (var files = Files.list(Path.of(MetadataContract.class.getResource("/db/migration").toURI()))) {
+            return files.map(f -> f.getFileName().toString())
+                    .filter(name -> name.matches("V\\d+__.+\\.sql"))
+                    .map(name -> name.substring(1, name.indexOf("__")))
+                    .sorted(Comparator.comparingInt(Integer::parseInt))
+                    .toList();
+        } catch (IOException | URISyntaxException e) {
+            throw new IllegalStateException("cannot list the migrations", e);
+        }
     }
 
     @Test
@@ -706,7 +724,7 @@ abstract class MetadataContract extends DatabaseContract {
         repository(db, "team/other");
         Instant before = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         db.inTransaction((Handle h) -> {
-            UploadDao.insert(h, "upload-1", r);
+            UploadDao.insert(h, "upload-1", r, "");
             return null;
         });
 
@@ -722,22 +740,25 @@ abstract class MetadataContract extends DatabaseContract {
     }
 
     @Test
-    void anUploadSessionRecordsItsCommittedSize() throws Exception {
+    void anUploadSessionRecordsItsCommittedSizeWithTheStatesThatDescribeIt() throws Exception {
         long r = repository(db, "team/app");
         db.inTransaction((Handle h) -> {
-            UploadDao.insert(h, "upload-1", r);
+            UploadDao.insert(h, "upload-1", r, "");
             return null;
         });
         UploadRow created = db.read((Handle h) -> UploadDao.find(h, "team/app", "upload-1")).orElseThrow();
         Thread.sleep(5);
 
-        db.inTransaction((Handle h) -> {
-            UploadDao.updateSize(h, "upload-1", 5_000_000_000L);
-            return null;
-        });
+        String storeState = "{\"parts\":[" + "{\"number\":1,\"size\":5242880,\"eTag\":\"x\"},".repeat(2000) + "]}";
+        assertThat(db.inTransaction((Handle h) -> UploadDao.advance(h, "upload-1", 0, 5_000_000_000L, storeState,
+                "hash-state"))).isTrue();
+        assertThat(db.inTransaction((Handle h) -> UploadDao.advance(h, "upload-1", 0, 7, "other", "other")))
+                .as("a request that started from a size another request moved on from loses").isFalse();
 
         UploadRow updated = db.read((Handle h) -> UploadDao.find(h, "team/app", "upload-1")).orElseThrow();
         assertThat(updated.committedSize()).isEqualTo(5_000_000_000L);
+        assertThat(updated.storeState()).as("a long state (thousands of parts) is kept whole").isEqualTo(storeState);
+        assertThat(updated.hashState()).isEqualTo("hash-state");
         assertThat(updated.createdAt()).isEqualTo(created.createdAt());
         assertThat(updated.updatedAt()).isAfter(created.updatedAt());
     }
@@ -746,14 +767,14 @@ abstract class MetadataContract extends DatabaseContract {
     void idleUploadSessionsAreFoundAndDeleted() throws Exception {
         long r = repository(db, "team/app");
         db.inTransaction((Handle h) -> {
-            UploadDao.insert(h, "idle", r);
+            UploadDao.insert(h, "idle", r, "");
             return null;
         });
         Thread.sleep(20);
         Instant cutoff = Instant.now();
         Thread.sleep(20);
         db.inTransaction((Handle h) -> {
-            UploadDao.insert(h, "active", r);
+            UploadDao.insert(h, "active", r, "");
             return null;
         });
 
@@ -766,7 +787,7 @@ abstract class MetadataContract extends DatabaseContract {
     @Test
     void anUploadSessionNeedsAnExistingRepository() {
         assertThatThrownBy(() -> db.read((Handle h) -> {
-            UploadDao.insert(h, "upload-1", 987_654L);
+            UploadDao.insert(h, "upload-1", 987_654L, "");
             return null;
         })).satisfies(e -> assertThat(sqlState(e)).isIn("23503", "23506"));
     }

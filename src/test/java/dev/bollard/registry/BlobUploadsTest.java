@@ -9,6 +9,7 @@ import dev.bollard.oci.Digest;
 import dev.bollard.oci.DigestAlgorithm;
 import dev.bollard.oci.ErrorCode;
 import dev.bollard.oci.RepositoryName;
+import dev.bollard.storage.BlobStore;
 import dev.bollard.storage.FilesystemBlobStore;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -35,16 +36,25 @@ class BlobUploadsTest {
 
     @TempDir
     Path dir;
-    private Database db;
-    private Registry registry;
+    Database db;
+    Registry registry;
 
     @BeforeEach
     void open() throws IOException {
         db = Database.open(new BollardConfig.Database("jdbc:h2:file:" + dir.resolve("db/bollard"), "", "", 4));
-        registry = new Registry(db, new FilesystemBlobStore(dir.resolve("blobs"), dir.resolve("uploads")),
-                new BollardConfig.Registry(true, 4 * 1024 * 1024),
+        registry = registryOn(store("node-a"));
+    }
+
+    /** The registry's use cases on this test's database and {@code store}, without quotas or audit. */
+    Registry registryOn(BlobStore store) {
+        return new Registry(db, store, new BollardConfig.Registry(true, 4 * 1024 * 1024),
                 dev.bollard.config.ConfigLoader.builder().load().lifecycle(), dev.bollard.audit.Audit.NONE,
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+    }
+
+    /** The blob store of the registry under test (as one node would open it). */
+    BlobStore store(String node) throws IOException {
+        return new FilesystemBlobStore(dir.resolve("blobs"), dir.resolve("uploads"));
     }
 
     @AfterEach

@@ -21,11 +21,7 @@ class FilesystemBlobStoreTest extends BlobStoreContract {
     @Test
     void blobsLiveUnderAlgorithmAndHexPrefix() throws Exception {
         Digest d = Digest.sha256(new byte[] {1, 2, 3});
-        store.createUpload("u1");
-        try (var out = store.appendUpload("u1", 0)) {
-            out.write(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3}));
-        }
-        store.commitUpload("u1", d, 3);
+        store.commitUpload("u1", stage("u1", new byte[] {1, 2, 3}), d, 3);
         Path expected = dir.resolve("blobs/sha256").resolve(d.hex().substring(0, 2)).resolve(d.hex());
         assertThat(expected).exists().hasBinaryContent(new byte[] {1, 2, 3});
         assertThat(Files.list(dir.resolve("uploads"))).isEmpty();
@@ -34,6 +30,13 @@ class FilesystemBlobStoreTest extends BlobStoreContract {
     @Test
     void uploadIdsCannotEscapeTheStagingDirectory() {
         assertThatThrownBy(() -> store.createUpload("../evil")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> store.appendUpload("a/b", 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.appendUpload("a/b", 0, "")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void commitTakesOnlyTheGivenSize() throws Exception {
+        Digest d = Digest.sha256("01234".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        store.commitUpload("u2", stage("u2", "0123456789".getBytes(java.nio.charset.StandardCharsets.UTF_8)), d, 5);
+        assertThat(readAll(store.open(d))).asString(java.nio.charset.StandardCharsets.UTF_8).isEqualTo("01234");
     }
 }

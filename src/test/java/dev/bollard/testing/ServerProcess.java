@@ -161,7 +161,7 @@ public final class ServerProcess implements AutoCloseable {
                 try {
                     HttpResponse<String> r = http.send(HttpRequest.newBuilder(baseUri.resolve("/v2/"))
                             .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
-                    if (r.statusCode() == 200) {
+                    if (r.statusCode() == 200 || r.statusCode() == 401) { // 401: serving, with access control on
                         return;
                     }
                     lastProblem = "GET /v2/ answered " + r.statusCode() + " " + r.body();

@@ -32,7 +32,8 @@ final class AccountEndpoints implements ApiEndpoints {
                 ApiRoute.get(PREFIX + "/users/{user}", SELF, "Describe a user", this::describeUser),
                 ApiRoute.patch(PREFIX + "/users/{user}", SUPERUSER, "Change a user: {superuser}", this::updateUser),
                 ApiRoute.delete(PREFIX + "/users/{user}", SUPERUSER, "Delete a user", this::deleteUser),
-                ApiRoute.put(PREFIX + "/users/{user}/password", SELF, "Set a user's password: {password}", this::setPassword),
+                ApiRoute.put(PREFIX + "/users/{user}/password", SELF,
+                        "Set a user's password: {password, current_password}", this::setPassword),
                 ApiRoute.get(PREFIX + "/users/{user}/tokens", SELF, "List a user's application tokens", this::listTokens),
                 ApiRoute.post(PREFIX + "/users/{user}/tokens", SELF,
                         "Create an application token: {name}; the token is in the answer, once", this::createToken),
@@ -118,8 +119,19 @@ final class AccountEndpoints implements ApiEndpoints {
         call.noContent();
     }
 
+    /**
+     * A user changing their own password proves they know the current one: an application token (what scripts hold)
+     * must not be enough to take the account over.
+     */
     private void setPassword(ApiCall call) throws IOException {
-        services.identitiesAs(call).resetPassword(call.param("user"), call.text("password"));
+        String password = call.text("password");
+        if (!call.user().superuser()) {
+            String current = call.text("current_password");
+            if (!services.identities().passwordMatches(call.param("user"), current)) {
+                throw new ApiException(403, "DENIED", "current_password is not the user's password");
+            }
+        }
+        services.identitiesAs(call).resetPassword(call.param("user"), password);
         call.noContent();
     }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bollard.audit.Actor;
 import dev.bollard.auth.Principal;
 import dev.bollard.http.Exchange;
+import dev.bollard.metadata.RepositoryFilter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLEncoder;
@@ -32,13 +33,21 @@ public final class ApiCall {
     private final ApiRoute route;
     private final Map<String, String> parameters;
     private final Principal caller;
+    private final RepositoryFilter visible;
     private JsonNode body;
 
-    ApiCall(Exchange exchange, ApiRoute route, Map<String, String> parameters, Principal caller) {
+    ApiCall(Exchange exchange, ApiRoute route, Map<String, String> parameters, Principal caller,
+            RepositoryFilter visible) {
         this.exchange = exchange;
         this.route = route;
         this.parameters = parameters;
         this.caller = caller;
+        this.visible = visible;
+    }
+
+    /** The repositories the caller may see, as the access decision found (for listings). */
+    public RepositoryFilter visible() {
+        return visible;
     }
 
     /** The underlying exchange, for streaming answers (exports). */

@@ -123,10 +123,9 @@ public final class ManagementApi {
             for (int i = 0; i < c.parameters().size(); i++) {
                 parameters.put(c.parameters().get(i), Exchange.percentDecode(m.group(i + 1)));
             }
-            Principal caller = authorize(ex, c.route(), parameters);
-            if (caller != null) {
-                c.route().handler().handle(new ApiCall(ex, c.route(), parameters, caller));
-            }
+            AccessDecision.Allow allow = authorize(ex, c.route(), parameters);
+            c.route().handler().handle(new ApiCall(ex, c.route(), parameters,
+                    allow.caller() == null ? Principal.ANONYMOUS : allow.caller(), allow.visible()));
             return;
         }
         if (!allowedMethods.isEmpty()) {
@@ -138,8 +137,8 @@ public final class ManagementApi {
                 + " (see " + PREFIX + "/openapi.json)");
     }
 
-    /** The single access decision of the request; null when it was refused (the answer is sent). */
-    private Principal authorize(Exchange ex, ApiRoute route, Map<String, String> parameters) {
+    /** The single access decision of the request; throws the refusal. */
+    private AccessDecision.Allow authorize(Exchange ex, ApiRoute route, Map<String, String> parameters) {
         String target = Optional.ofNullable(ApiRoute.targetParameter(route.permission())).map(parameters::get).orElse(null);
         String authorization = ex.header("Authorization");
         Principal session = null;
@@ -150,7 +149,7 @@ public final class ManagementApi {
                 ex.remoteAddress(), ex.header("User-Agent")));
         switch (decision) {
             case AccessDecision.Allow allow -> {
-                return allow.caller() == null ? Principal.ANONYMOUS : allow.caller();
+                return allow;
             }
             case AccessDecision.Challenge c -> {
                 ex.setHeader("WWW-Authenticate", "Basic realm=\"bollard\", Bearer realm=\"bollard\"");

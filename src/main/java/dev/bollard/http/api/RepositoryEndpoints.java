@@ -67,8 +67,8 @@ final class RepositoryEndpoints implements ApiEndpoints {
     }
 
     private void list(ApiCall call) throws IOException {
-        call.sendPage(services.identities().repositories(call.caller(), services.config().auth().anonymousPull(),
-                call.query("namespace"), call.cursor(), call.limit() + 1), Identities.RepositoryInfo::name,
+        call.sendPage(services.identities().repositories(call.visible(), call.query("namespace"), call.cursor(),
+                call.limit() + 1), Identities.RepositoryInfo::name,
                 RepositoryEndpoints::repository);
     }
 

@@ -73,6 +73,15 @@ class ManagementApiTest {
     }
 
     @Test
+    void docsApiMdListsEveryRoute() throws Exception {
+        String doc = java.nio.file.Files.readString(Path.of("docs/api.md"));
+        for (ApiRoute r : registry.server().apiRoutes()) {
+            assertThat(doc).as("docs/api.md lists %s %s", r.method(), r.path())
+                    .contains("| `" + r.method() + " " + r.path() + "` |");
+        }
+    }
+
+    @Test
     void errorsAreJsonWithAStableCode() throws Exception {
         ApiHttp.Answer unknown = http.expect(404, "GET", "/api/v1/nothing-here", root, null);
         assertThat(unknown.json().get("code").asText()).isEqualTo("NOT_FOUND");

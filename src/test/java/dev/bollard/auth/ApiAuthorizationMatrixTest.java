@@ -1,0 +1,246 @@
+package dev.bollard.auth;
+
+import static dev.bollard.auth.AuthHttp.basic;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.bollard.http.api.ApiRoute;
+import dev.bollard.testing.TestRegistry;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every {@code /api/v1} route, called by every kind of caller, with the exact status each must get: the route's
+ * success status when allowed, 401 for anonymous callers and 403 for known ones when not. The expectations are
+ * written out per route (not derived from the route table), and the table must list every route the server has.
+ * <p>The world: organization {@code acme} owned by {@code boss} (ADMIN); {@code reader} a plain member (READER);
+ * {@code writer} in team {@code writers}, granted write on {@code acme/app} (WRITER); robot {@code acme+ci} granted
+ * read on {@code acme/app} (ROBOT); {@code mallory}, owner of another organization (OTHER_ORG); {@code root}
+ * (SUPERUSER). Destructive calls act on a fresh target per caller, set up like the shared one.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ApiAuthorizationMatrixTest {
+    enum Caller { ANONYMOUS, READER, WRITER, ADMIN, ROBOT, OTHER_ORG, SUPERUSER }
+
+    /** One call: path, JSON body (null: none), and what to prepare first (as the superuser, directly). */
+    private record Call(String path, String body, Runnable prepare) {
+        Call(String path, String body) {
+            this(path, body, () -> { });
+        }
+    }
+
+    private record Case(String method, String template, Set<Caller> allowed, int success, Function<Caller, Call> call) {
+    }
+
+    private static final Set<Caller> EVERYONE = EnumSet.allOf(Caller.class);
+    private static final Set<Caller> AUTHENTICATED = EnumSet.complementOf(EnumSet.of(Caller.ANONYMOUS));
+    private static final Set<Caller> USERS = EnumSet.complementOf(EnumSet.of(Caller.ANONYMOUS, Caller.ROBOT));
+    private static final Set<Caller> SELF = EnumSet.of(Caller.READER, Caller.SUPERUSER);
+    private static final Set<Caller> SUPER = EnumSet.of(Caller.SUPERUSER);
+    private static final Set<Caller> MEMBERS = EnumSet.of(Caller.READER, Caller.WRITER, Caller.ADMIN, Caller.SUPERUSER);
+    private static final Set<Caller> ADMINS = EnumSet.of(Caller.ADMIN, Caller.SUPERUSER);
+    private static final Set<Caller> READERS = EnumSet.of(Caller.READER, Caller.WRITER, Caller.ADMIN, Caller.ROBOT,
+            Caller.SUPERUSER);
+
+    @TempDir
+    static Path dir;
+
+    private TestRegistry registry;
+    private AuthHttp http;
+    private Identities ids;
+    private final Map<Caller, String> auth = new EnumMap<>(Caller.class);
+
+    @BeforeAll
+    void start() throws Exception {
+        registry = TestRegistry.startWithAuth(dir.resolve("data"));
+        http = new AuthHttp(registry.baseUri());
+        ids = new Identities(registry.server().database());
+        ids.createUser("root", "root-password", true);
+        for (String u : List.of("boss", "reader", "writer", "mallory", "extra")) {
+            ids.createUser(u, u + "-password", false);
+        }
+        ids.createOrganization("acme", "boss");
+        ids.setMember("acme", "reader", "member");
+        ids.createTeam("acme", "writers", "member", null);
+        ids.addTeamMember("acme", "writers", "writer");
+        ids.createOrganization("evil", "mallory");
+        String ci = ids.createRobot("acme", "ci");
+        ids.createRobot("acme", "spare");
+        http.pushImage("acme/app", "v1", basic("boss", "boss-password"));
+        ids.grant("acme/app", "team", "writers", "write");
+        ids.grant("acme/app", "robot", "acme+ci", "read");
+        auth.put(Caller.READER, basic("reader", "reader-password"));
+        auth.put(Caller.WRITER, basic("writer", "writer-password"));
+        auth.put(Caller.ADMIN, basic("boss", "boss-password"));
+        auth.put(Caller.ROBOT, basic("acme+ci", ci));
+        auth.put(Caller.OTHER_ORG, basic("mallory", "mallory-password"));
+        auth.put(Caller.SUPERUSER, basic("root", "root-password"));
+    }
+
+    @AfterAll
+    void stop() {
+        http.close();
+        registry.close();
+    }
+
+    private static String id(Caller c) {
+        return c.name().toLowerCase().replace('_', '-');
+    }
+
+    /** Swallows "already there" / "not there" while preparing. */
+    private static void quietly(Runnable r) {
+        try {
+            r.run();
+        } catch (IllegalArgumentException e) {
+            // prepared already
+        }
+    }
+
+    private List<Case> cases() {
+        String acme = "/api/v1/organizations/acme";
+        String repo = "/api/v1/repositories/acme/app";
+        List<Case> c = new ArrayList<>();
+        c.add(new Case("GET", "/api/v1/openapi.json", EVERYONE, 200, x -> new Call("/api/v1/openapi.json", null)));
+        c.add(new Case("GET", "/api/v1/me", AUTHENTICATED, 200, x -> new Call("/api/v1/me", null)));
+        // users
+        c.add(new Case("GET", "/api/v1/users", SUPER, 200, x -> new Call("/api/v1/users", null)));
+        c.add(new Case("POST", "/api/v1/users", SUPER, 201, x -> new Call("/api/v1/users",
+                "{\"name\":\"new-" + id(x) + "\",\"password\":\"new-password\"}")));
+        c.add(new Case("GET", "/api/v1/users/{user}", SELF, 200, x -> new Call("/api/v1/users/reader", null)));
+        c.add(new Case("PATCH", "/api/v1/users/{user}", SUPER, 200, x -> new Call("/api/v1/users/extra",
+                "{\"superuser\":false}")));
+        c.add(new Case("DELETE", "/api/v1/users/{user}", SUPER, 204, x -> new Call("/api/v1/users/doomed-" + id(x), null,
+                () -> quietly(() -> ids.createUser("doomed-" + id(x), "doomed-password", false)))));
+        c.add(new Case("PUT", "/api/v1/users/{user}/password", SELF, 204, x -> new Call("/api/v1/users/reader/password",
+                "{\"password\":\"reader-password\",\"current_password\":\"reader-password\"}")));
+        c.add(new Case("GET", "/api/v1/users/{user}/tokens", SELF, 200, x -> new Call("/api/v1/users/reader/tokens", null)));
+        c.add(new Case("POST", "/api/v1/users/{user}/tokens", SELF, 201, x -> new Call("/api/v1/users/reader/tokens",
+                "{\"name\":\"t-" + id(x) + "\"}")));
+        c.add(new Case("DELETE", "/api/v1/users/{user}/tokens/{token}", SELF, 204, x -> new Call(
+                "/api/v1/users/reader/tokens/doomed-" + id(x), null,
+                () -> quietly(() -> ids.createAppToken("reader", "doomed-" + id(x))))));
+        // organizations and members
+        c.add(new Case("GET", "/api/v1/organizations", USERS, 200, x -> new Call("/api/v1/organizations", null)));
+        c.add(new Case("POST", "/api/v1/organizations", USERS, 201, x -> new Call("/api/v1/organizations",
+                "{\"name\":\"org-" + id(x) + "\"}")));
+        c.add(new Case("GET", "/api/v1/organizations/{org}", MEMBERS, 200, x -> new Call(acme, null)));
+        c.add(new Case("DELETE", "/api/v1/organizations/{org}", ADMINS, 204, x -> new Call(
+                "/api/v1/organizations/doomed-org-" + id(x), null, () -> quietly(() -> {
+                    ids.createOrganization("doomed-org-" + id(x), "boss");
+                    ids.setMember("doomed-org-" + id(x), "reader", "member");
+                    ids.setMember("doomed-org-" + id(x), "writer", "member");
+                }))));
+        c.add(new Case("GET", "/api/v1/organizations/{org}/members", MEMBERS, 200, x -> new Call(acme + "/members", null)));
+        c.add(new Case("PUT", "/api/v1/organizations/{org}/members/{user}", ADMINS, 200, x -> new Call(
+                acme + "/members/extra", "{\"role\":\"member\"}")));
+        c.add(new Case("DELETE", "/api/v1/organizations/{org}/members/{user}", ADMINS, 204, x -> new Call(
+                acme + "/members/extra", null, () -> ids.setMember("acme", "extra", "member"))));
+        // teams and default permissions
+        c.add(new Case("GET", "/api/v1/organizations/{org}/teams", MEMBERS, 200, x -> new Call(acme + "/teams", null)));
+        c.add(new Case("POST", "/api/v1/organizations/{org}/teams", ADMINS, 201, x -> new Call(acme + "/teams",
+                "{\"name\":\"team-" + id(x) + "\",\"role\":\"member\"}")));
+        c.add(new Case("GET", "/api/v1/organizations/{org}/teams/{team}", MEMBERS, 200, x -> new Call(
+                acme + "/teams/writers", null)));
+        c.add(new Case("PATCH", "/api/v1/organizations/{org}/teams/{team}", ADMINS, 200, x -> new Call(
+                acme + "/teams/writers", "{\"description\":\"the writers\"}")));
+        c.add(new Case("DELETE", "/api/v1/organizations/{org}/teams/{team}", ADMINS, 204, x -> new Call(
+                acme + "/teams/doomed-" + id(x), null, () -> quietly(() -> ids.createTeam("acme", "doomed-" + id(x),
+                "member", null)))));
+        c.add(new Case("GET", "/api/v1/organizations/{org}/teams/{team}/members", MEMBERS, 200, x -> new Call(
+                acme + "/teams/writers/members", null)));
+        c.add(new Case("PUT", "/api/v1/organizations/{org}/teams/{team}/members/{user}", ADMINS, 204, x -> new Call(
+                acme + "/teams/writers/members/writer", null)));
+        c.add(new Case("DELETE", "/api/v1/organizations/{org}/teams/{team}/members/{user}", ADMINS, 204, x -> new Call(
+                acme + "/teams/writers/members/extra", null, () -> ids.addTeamMember("acme", "writers", "extra"))));
+        c.add(new Case("GET", "/api/v1/organizations/{org}/default-permissions", ADMINS, 200, x -> new Call(
+                acme + "/default-permissions", null)));
+        c.add(new Case("PUT", "/api/v1/organizations/{org}/default-permissions/{kind}/{grantee}", ADMINS, 200,
+                x -> new Call(acme + "/default-permissions/team/writers", "{\"role\":\"read\"}")));
+        c.add(new Case("DELETE", "/api/v1/organizations/{org}/default-permissions/{kind}/{grantee}", ADMINS, 204,
+                x -> new Call(acme + "/default-permissions/user/extra", null,
+                        () -> ids.setDefaultPermission("acme", "user", "extra", "read"))));
+        c.add(new Case("GET", "/api/v1/organizations/{org}/audit", ADMINS, 200, x -> new Call(acme + "/audit", null)));
+        // robots
+        String robots = "/api/v1/namespaces/acme/robots";
+        c.add(new Case("GET", "/api/v1/namespaces/{namespace}/robots", ADMINS, 200, x -> new Call(robots, null)));
+        c.add(new Case("POST", "/api/v1/namespaces/{namespace}/robots", ADMINS, 201, x -> new Call(robots,
+                "{\"name\":\"bot_" + x.name().toLowerCase() + "\"}")));
+        c.add(new Case("GET", "/api/v1/namespaces/{namespace}/robots/{robot}", ADMINS, 200, x -> new Call(
+                robots + "/ci", null)));
+        c.add(new Case("POST", "/api/v1/namespaces/{namespace}/robots/{robot}/regenerate", ADMINS, 200, x -> new Call(
+                robots + "/spare/regenerate", null)));
+        c.add(new Case("DELETE", "/api/v1/namespaces/{namespace}/robots/{robot}", ADMINS, 204, x -> new Call(
+                robots + "/doomed_" + x.name().toLowerCase(), null,
+                () -> quietly(() -> ids.createRobot("acme", "doomed_" + x.name().toLowerCase())))));
+        // repositories and permissions
+        c.add(new Case("GET", "/api/v1/repositories", EVERYONE, 200, x -> new Call("/api/v1/repositories", null)));
+        c.add(new Case("PUT", "/api/v1/repositories/{repository*}", ADMINS, 201, x -> new Call(
+                "/api/v1/repositories/acme/new-" + id(x), "{\"visibility\":\"private\"}")));
+        c.add(new Case("GET", "/api/v1/repositories/{repository*}", READERS, 200, x -> new Call(repo, null)));
+        c.add(new Case("PATCH", "/api/v1/repositories/{repository*}", ADMINS, 200, x -> new Call(repo,
+                "{\"visibility\":\"private\"}")));
+        c.add(new Case("DELETE", "/api/v1/repositories/{repository*}", ADMINS, 204, x -> new Call(
+                "/api/v1/repositories/acme/doomed-" + id(x), null,
+                () -> quietly(() -> ids.createRepository(new Principal.User(0, "root", true), "acme/doomed-" + id(x),
+                        false)))));
+        c.add(new Case("GET", "/api/v1/repositories/{repository*}/permissions", ADMINS, 200, x -> new Call(
+                repo + "/permissions", null)));
+        c.add(new Case("PUT", "/api/v1/repositories/{repository*}/permissions/{kind}/{grantee}", ADMINS, 200,
+                x -> new Call(repo + "/permissions/robot/acme+ci", "{\"role\":\"read\"}")));
+        c.add(new Case("DELETE", "/api/v1/repositories/{repository*}/permissions/{kind}/{grantee}", ADMINS, 204,
+                x -> new Call(repo + "/permissions/user/extra", null, () -> ids.grant("acme/app", "user", "extra", "read"))));
+        // the audit log
+        c.add(new Case("GET", "/api/v1/audit", SUPER, 200, x -> new Call("/api/v1/audit", null)));
+        c.add(new Case("GET", "/api/v1/audit/export", SUPER, 200, x -> new Call("/api/v1/audit/export", null)));
+        c.add(new Case("GET", "/api/v1/audit/verify", SUPER, 200, x -> new Call("/api/v1/audit/verify", null)));
+        return c;
+    }
+
+    @Test
+    void theMatrixCoversEveryRouteOfTheServer() {
+        Set<String> expected = new TreeSet<>();
+        cases().forEach(c -> expected.add(c.method() + " " + c.template()));
+        Set<String> served = new TreeSet<>();
+        for (ApiRoute r : registry.server().apiRoutes()) {
+            served.add(r.method() + " " + r.path());
+        }
+        assertThat(expected).as("routes with an expectation in this test").isEqualTo(served);
+    }
+
+    @Test
+    void everyRouteForEveryCaller() throws Exception {
+        List<String> failures = new ArrayList<>();
+        Map<String, Integer> checked = new LinkedHashMap<>();
+        for (Case k : cases()) {
+            for (Caller c : Caller.values()) {
+                Call call = k.call().apply(c);
+                call.prepare().run();
+                HttpResponse<byte[]> r = call.body() == null ? http.send(k.method(), call.path(), auth.get(c), null)
+                        : http.send(k.method(), call.path(), auth.get(c), call.body().getBytes(StandardCharsets.UTF_8),
+                        "Content-Type", "application/json");
+                int expected = k.allowed().contains(c) ? k.success() : c == Caller.ANONYMOUS ? 401 : 403;
+                if (r.statusCode() != expected) {
+                    failures.add(k.method() + " " + call.path() + " as " + c + ": expected " + expected + ", got "
+                            + r.statusCode() + " " + new String(r.body(), StandardCharsets.UTF_8));
+                }
+                checked.merge(k.method() + " " + k.template(), 1, Integer::sum);
+            }
+        }
+        assertThat(failures).as("calls answered other than expected").isEmpty();
+        assertThat(checked).hasSize(cases().size()).allSatisfy((route, n) -> assertThat(n).isEqualTo(Caller.values().length));
+    }
+}

@@ -1,0 +1,243 @@
+package dev.bollard.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.bollard.testing.TestRegistry;
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Docker (the Debian engine, dockerd 20.10) and containerd (1.6, through ctr) against a registry with access
+ * control: each logs in or passes credentials the way it does (docker: login, then the 401 → token endpoint → bearer
+ * flow; ctr: --user on each command), pushes and pulls with a password, an application token and a robot token, and
+ * is refused without credentials. The test starts its own containerd and dockerd on sockets in a temporary directory
+ * (no network set-up: no bridge, no iptables; the vfs storage driver), as root; skipped, with the reason, where either
+ * is not installed or cannot start here.
+ */
+class DockerContainerdClientsTest {
+
+    @TempDir
+    static Path daemons;
+    private static Process containerd;
+    private static Process dockerd;
+    private static String containerdSocket;
+    private static String dockerHost;
+
+    @TempDir
+    Path dir;
+
+    record Run(int exit, String output) {
+        boolean ok() {
+            return exit == 0;
+        }
+    }
+
+    @BeforeAll
+    static void startDaemons() throws Exception {
+        Assumptions.assumeTrue(onPath("containerd") && onPath("ctr") && onPath("dockerd"),
+                "containerd, ctr or dockerd not installed (Debian packages containerd and docker.io)");
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "dockerd and containerd need root");
+        containerdSocket = daemons.resolve("containerd.sock").toString();
+        Path config = Files.writeString(daemons.resolve("containerd.toml"), """
+                version = 2
+                root = "%s"
+                state = "%s"
+                [grpc]
+                  address = "%s"
+                """.formatted(daemons.resolve("containerd-root"), daemons.resolve("containerd-state"), containerdSocket));
+        containerd = new ProcessBuilder("containerd", "--config", config.toString())
+                .redirectErrorStream(true).redirectOutput(daemons.resolve("containerd.log").toFile()).start();
+        awaitDaemon(List.of("ctr", "--address", containerdSocket, "version"), daemons.resolve("containerd.log"));
+
+        dockerHost = "unix://" + daemons.resolve("docker.sock");
+        dockerd = new ProcessBuilder("dockerd", "--host", dockerHost,
+                "--data-root", daemons.resolve("docker-root").toString(),
+                "--exec-root", daemons.resolve("docker-exec").toString(),
+                "--pidfile", daemons.resolve("docker.pid").toString(),
+                "--containerd", containerdSocket, "--storage-driver", "vfs",
+                "--iptables=false", "--ip-forward=false", "--bridge=none")
+                .redirectErrorStream(true).redirectOutput(daemons.resolve("dockerd.log").toFile()).start();
+        awaitDaemon(List.of(docker(), "--host", dockerHost, "version"), daemons.resolve("dockerd.log"));
+    }
+
+    @AfterAll
+    static void stopDaemons() throws InterruptedException {
+        for (Process p : new Process[] {dockerd, containerd}) {
+            if (p != null && p.isAlive()) {
+                p.destroy();
+                if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+        }
+    }
+
+    /** Waits until {@code probe} succeeds; skips the tests, with the daemon's log, when it never does. */
+    private static void awaitDaemon(List<String> probe, Path log) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        Run last = null;
+        while (System.nanoTime() < deadline) {
+            last = exec(null, probe, daemons);
+            if (last.ok()) {
+                return;
+            }
+            Thread.sleep(250);
+        }
+        String tail = Files.exists(log) ? Files.readString(log) : "(no log)";
+        Assumptions.abort(probe.get(0) + " could not reach its daemon here:\n" + last.output() + "\n"
+                + tail.substring(Math.max(0, tail.length() - 2000)));
+    }
+
+    /** The Debian engine's own client: the one in /usr/bin speaks its API version. */
+    private static String docker() {
+        return Files.isExecutable(Path.of("/usr/bin/docker")) ? "/usr/bin/docker" : "docker";
+    }
+
+    private static boolean onPath(String tool) {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(d, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Run exec(String stdin, List<String> command, Path workDir) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
+        if (stdin == null) {
+            pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        }
+        Process p = pb.start();
+        if (stdin != null) {
+            try (OutputStream in = p.getOutputStream()) {
+                in.write((stdin + "\n").getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(180, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return new Run(-1, "timed out: " + String.join(" ", command));
+        }
+        return new Run(p.exitValue(), "$ " + String.join(" ", command) + "\n" + new String(out, StandardCharsets.UTF_8));
+    }
+
+    /** docker with this test's daemon and its own client configuration (where docker login stores credentials). */
+    private Run docker(String stdin, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(docker(), "--host", dockerHost, "--config",
+                dir.resolve("docker-config").toString()));
+        cmd.addAll(List.of(args));
+        return exec(stdin, cmd, dir);
+    }
+
+    private Run ctr(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("ctr", "--address", containerdSocket, "--namespace", "bollard-test"));
+        cmd.addAll(List.of(args));
+        return exec(null, cmd, dir);
+    }
+
+    private static void ok(Run r) {
+        assertThat(r.ok()).as(r.output()).isTrue();
+    }
+
+    private static void refused(Run r) {
+        assertThat(r.ok()).as(r.output()).isFalse();
+        assertThat(r.output().toLowerCase()).containsAnyOf("unauthorized", "denied", "authentication required",
+                "insufficient_scope", "403", "401");
+    }
+
+    /** A one-file image in docker's store, made by docker import from a tar of a directory. */
+    private void importImage(String reference) throws Exception {
+        Path rootfs = Files.createDirectories(dir.resolve("rootfs"));
+        Files.writeString(rootfs.resolve("hello.txt"), "hello from docker import, " + reference + "\n");
+        Path tar = dir.resolve("rootfs.tar");
+        ok(exec(null, List.of("tar", "-C", rootfs.toString(), "-cf", tar.toString(), "."), dir));
+        ok(docker(null, "import", "--change", "CMD [\"/hello.txt\"]", tar.toString(), reference));
+    }
+
+    @Test
+    void dockerLogsInPushesAndPullsWithPasswordApplicationTokenAndRobotToken() throws Exception {
+        try (TestRegistry registry = TestRegistry.startWithAuth(dir.resolve("data"))) {
+            Identities ids = new Identities(registry.server().database());
+            ids.createUser("alice", "alice-password", false);
+            String app = ids.createAppToken("alice", "docker-laptop");
+            String robot = ids.createRobot("alice", "builder");
+            ids.grant("alice/robot-app", "alice+builder", "write");
+            String host = registry.hostPort(); // 127.0.0.0/8 is an insecure registry to docker by default: plain HTTP
+            importImage(host + "/alice/app:v1");
+
+            refused(docker(null, "push", host + "/alice/app:v1"));
+
+            Run badLogin = docker("wrong-password", "login", "--username", "alice", "--password-stdin", host);
+            assertThat(badLogin.ok()).as(badLogin.output()).isFalse();
+            ok(docker("alice-password", "login", "--username", "alice", "--password-stdin", host));
+            ok(docker(null, "push", host + "/alice/app:v1"));
+            ok(docker(null, "image", "rm", host + "/alice/app:v1"));
+            ok(docker(null, "pull", host + "/alice/app:v1"));
+            Run inspect = docker(null, "image", "inspect", "--format", "{{json .Config.Cmd}}", host + "/alice/app:v1");
+            ok(inspect);
+            assertThat(inspect.output()).contains("/hello.txt");
+            ok(docker(null, "logout", host));
+            refused(docker(null, "pull", host + "/alice/app:v1"));
+
+            // An application token in place of the password.
+            ok(docker(app, "login", "--username", "alice", "--password-stdin", host));
+            ok(docker(null, "tag", host + "/alice/app:v1", host + "/alice/by-token:v1"));
+            ok(docker(null, "push", host + "/alice/by-token:v1"));
+            ok(docker(null, "logout", host));
+
+            // A robot: writes the repository it was granted, nothing else.
+            ok(docker(robot, "login", "--username", "alice+builder", "--password-stdin", host));
+            ok(docker(null, "tag", host + "/alice/app:v1", host + "/alice/robot-app:v1"));
+            ok(docker(null, "push", host + "/alice/robot-app:v1"));
+            ok(docker(null, "image", "rm", host + "/alice/robot-app:v1"));
+            ok(docker(null, "pull", host + "/alice/robot-app:v1"));
+            ok(docker(null, "tag", host + "/alice/app:v1", host + "/alice/app:robot"));
+            refused(docker(null, "push", host + "/alice/app:robot"));
+        }
+    }
+
+    @Test
+    void containerdPullsAndPushesWithCredentialsAndAnonymouslyWhenPublic() throws Exception {
+        try (TestRegistry registry = TestRegistry.startWithAuth(dir.resolve("data"))) {
+            Identities ids = new Identities(registry.server().database());
+            ids.createUser("alice", "alice-password", false);
+            String robot = ids.createRobot("alice", "deployer");
+            ids.grant("alice/ctr-copy", "alice+deployer", "write");
+            String host = registry.hostPort();
+            importImage(host + "/alice/seed:v1");
+            ok(docker("alice-password", "login", "--username", "alice", "--password-stdin", host));
+            ok(docker(null, "push", host + "/alice/seed:v1"));
+
+            String seed = host + "/alice/seed:v1";
+            refused(ctr("images", "pull", "--plain-http", seed));
+            ok(ctr("images", "pull", "--plain-http", "--user", "alice:alice-password", seed));
+            Run listed = ctr("images", "list", "--quiet");
+            ok(listed);
+            assertThat(listed.output()).contains(seed);
+
+            // The robot pushes a copy to the repository it may write, and may not write elsewhere.
+            String copy = host + "/alice/ctr-copy:v1";
+            ok(ctr("images", "tag", seed, copy));
+            ok(ctr("images", "push", "--plain-http", "--user", "alice+deployer:" + robot, copy));
+            ok(ctr("images", "tag", seed, host + "/alice/seed:robot"));
+            refused(ctr("images", "push", "--plain-http", "--user", "alice+deployer:" + robot, host + "/alice/seed:robot"));
+
+            // Public repository: anonymous pull of what the robot pushed.
+            ids.setVisibility("alice/ctr-copy", true);
+            ok(ctr("images", "remove", copy));
+            ok(ctr("images", "pull", "--plain-http", copy));
+        }
+    }
+}

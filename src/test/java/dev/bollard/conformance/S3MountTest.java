@@ -1,0 +1,12 @@
+package dev.bollard.conformance;
+
+import dev.bollard.config.BollardConfig;
+import java.nio.file.Path;
+
+/** {@link MountTest} against a registry whose blobs are in S3 (a real S3-compatible server, s3proxy). */
+class S3MountTest extends MountTest {
+    @Override
+    BollardConfig config(Path dataDir) {
+        return s3ConfigWith(dataDir);
+    }
+}
