@@ -8,7 +8,8 @@ import java.time.Duration;
  * YAML file, {@code BOLLARD_*} environment variables and command-line flags, in that order of precedence.
  */
 public record BollardConfig(Path dataDir, Server server, Storage storage, Database database, Uploads uploads,
-                            Registry registry, Auth auth, Audit audit, Telemetry telemetry, Ui ui) {
+                            Registry registry, Auth auth, Audit audit, Telemetry telemetry,
+                            Lifecycle lifecycle, Ui ui) {
 
     /** Where the HTTP server listens. */
     public record Server(String host, int port) {
@@ -80,6 +81,15 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
     }
 
     /**
+     * The image life cycle: the online garbage collector ({@code gcEnabled}, every {@code gcInterval}, leaving
+     * unreferenced manifests, links and blobs alone for {@code gcGracePeriod}), the time machine's default window,
+     * and how often retention policies are applied.
+     */
+    public record Lifecycle(boolean gcEnabled, Duration gcInterval, Duration gcGracePeriod, Duration historyWindow,
+                            Duration retentionInterval) {
+    }
+
+    /**
      * The web UI at {@code /}: on or off, and how long a sign-in lasts (idle, and at most). It needs access control
      * ({@code auth.enabled}); without it there is nobody to sign in.
      */
@@ -88,17 +98,20 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
 
     /** This configuration with other auth settings. */
     public BollardConfig withAuth(Auth other) {
-        return new BollardConfig(dataDir, server, storage, database, uploads, registry, other, audit, telemetry, ui);
+        return new BollardConfig(dataDir, server, storage, database, uploads, registry, other, audit, telemetry,
+                lifecycle, ui);
     }
 
     /** This configuration with other audit settings. */
     public BollardConfig withAudit(Audit other) {
-        return new BollardConfig(dataDir, server, storage, database, uploads, registry, auth, other, telemetry, ui);
+        return new BollardConfig(dataDir, server, storage, database, uploads, registry, auth, other, telemetry,
+                lifecycle, ui);
     }
 
     /** This configuration with other web UI settings. */
     public BollardConfig withUi(Ui other) {
-        return new BollardConfig(dataDir, server, storage, database, uploads, registry, auth, audit, telemetry, other);
+        return new BollardConfig(dataDir, server, storage, database, uploads, registry, auth, audit, telemetry,
+                lifecycle, other);
     }
 
     /** The embedded defaults with all data under {@code dataDir}, listening on {@code host:port}. */

@@ -89,7 +89,7 @@ public final class RepositoryBrowser {
         return db.read(h -> {
             long id = Repositories.require(h, repository);
             List<TagSummary> tags = new ArrayList<>();
-            for (TagDao.Current t : TagDao.current(h, id)) {
+            for (TagDao.CurrentTag t : TagDao.currentTags(h, id)) {
                 Optional<ManifestRow> row = ManifestDao.byDigest(h, id, t.digest());
                 if (row.isEmpty()) {
                     continue;
@@ -112,8 +112,8 @@ public final class RepositoryBrowser {
 
     /** Every assignment of the repository's tags, newest first, at most {@code limit}. */
     public List<TagEvent> history(RepositoryName repository, String tag, int limit) {
-        return db.read(h -> TagDao.assignments(h, Repositories.require(h, repository), tag, limit).stream()
-                .map(e -> new TagEvent(e.name(), e.digest(), e.start(), e.end(), e.pushedBy())).toList());
+        return db.read(h -> TagDao.history(h, Repositories.require(h, repository), tag, null, limit).stream()
+                .map(e -> new TagEvent(e.tag(), e.digest(), e.start(), e.end(), e.pushedBy())).toList());
     }
 
     /** The manifest {@code digest} of the repository, with what it says; empty when it is not there. */
