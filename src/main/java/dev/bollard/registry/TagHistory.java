@@ -125,6 +125,9 @@ public final class TagHistory {
             if (!TagDao.set(h, repositoryId, tag.value(), digest.toString(), rule.isPresent())) {
                 throw ImmutableTags.refused(repository, tag.value(), rule.orElseThrow(), "moved");
             }
+            if (actor.kind() == Actor.Kind.USER || actor.kind() == Actor.Kind.ROBOT) {
+                TagDao.recordPusher(h, repositoryId, tag.value(), actor.name()); // the restored assignment is theirs
+            }
             return before;
         });
         Map<String, Object> details = new LinkedHashMap<>();

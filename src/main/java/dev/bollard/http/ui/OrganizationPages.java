@@ -4,6 +4,7 @@ import dev.bollard.auth.Identities;
 import dev.bollard.auth.Permission;
 import dev.bollard.auth.Principal;
 import dev.bollard.metadata.RepositoryDao;
+import dev.bollard.registry.Retention;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,9 +12,11 @@ import java.util.List;
 /** The dashboard and the organization pages: members, teams, default permissions, robots. */
 final class OrganizationPages {
     private final Ui ui;
+    private final LifecycleForms lifecycle;
 
     OrganizationPages(Ui ui) {
         this.ui = ui;
+        this.lifecycle = new LifecycleForms(ui);
     }
 
     void dashboard(Call call) throws IOException {
@@ -95,6 +98,16 @@ final class OrganizationPages {
                         Ui.redirect(call.ex(), "/");
                         return;
                     }
+                    case "set-quota" -> {
+                        if (!ui.permits(call, Permission.SUPERUSER, null)) {
+                            throw new IllegalArgumentException("only superusers set quotas");
+                        }
+                        frame = frame.withNotice(lifecycle.setQuota(call, name));
+                    }
+                    case "set-window" -> frame = frame.withNotice(lifecycle.setWindow(call, name));
+                    case "add-retention" -> frame = frame.withNotice(
+                            lifecycle.addRetention(call, Retention.Scope.NAMESPACE, name));
+                    case "delete-retention" -> frame = frame.withNotice(lifecycle.deleteRetention(call, name));
                     case "create-team" -> {
                         identities.createTeam(name, team, call.field("role"), call.field("description"));
                         frame = frame.withNotice("Team " + team + " was created.");
@@ -129,7 +142,7 @@ final class OrganizationPages {
                         frame = frame.withNotice(change.notice());
                     }
                 }
-            } catch (IllegalArgumentException e) {
+            } catch (IllegalArgumentException | dev.bollard.registry.RegistryException e) {
                 frame = frame.withError(Ui.sentence(e.getMessage(), call.form()));
                 status = 400;
             }
@@ -146,7 +159,8 @@ final class OrganizationPages {
                 .stream().filter(r -> r.name().startsWith(name + "/")).toList();
         ui.render(call, status, "organization.jte", frame, new Pages.Organization(name, role, manages, members, teams,
                 manages ? ui.auth.identities().defaultPermissions(name) : List.of(),
-                manages ? ui.auth.identities().robots(name) : List.of(), repositories, secret, secretFor));
+                manages ? ui.auth.identities().robots(name) : List.of(), repositories,
+                manages ? lifecycle.of(name) : null, secret, secretFor));
     }
 
     /** A robot created, given a new token (shown once) or deleted; {@code token} null when there is none to show. */

@@ -3,7 +3,9 @@ package dev.bollard.http.ui;
 import dev.bollard.auth.Identities;
 import dev.bollard.metadata.AuditDao;
 import dev.bollard.metadata.RepositoryDao;
+import dev.bollard.registry.Quotas;
 import dev.bollard.registry.RepositoryBrowser;
+import java.time.Instant;
 import java.util.List;
 
 /** What each page's template is given, besides its {@link Frame}. */
@@ -27,9 +29,20 @@ public final class Pages {
     public record Repositories(String query, List<RepositoryDao.Summary> repositories, boolean more) {
     }
 
-    /** {@code registry}: host[:port] as clients reach it, for the pull command. */
+    /**
+     * One assignment in a tag's history, with who pushed it; {@code restorable}: the tag can be pointed at it again
+     * (the manifest is stored, the assignment lies within the time machine's window, and it is not the current one).
+     */
+    public record HistoryRow(String tag, String digest, Instant start, Instant end, String pushedBy,
+                             boolean restorable) {
+    }
+
+    /**
+     * {@code registry}: host[:port] as clients reach it, for the pull command; {@code mayRestore}: the user may move
+     * tags (write permission).
+     */
     public record Repository(String name, boolean isPublic, String registry, List<RepositoryBrowser.TagSummary> tags,
-                             List<RepositoryBrowser.TagEvent> history, boolean administers) {
+                             List<HistoryRow> history, boolean administers, boolean mayRestore) {
         /** The tag the pull command names: latest when there is one, else the first; null without tags. */
         public String pullTag() {
             return tags.stream().map(RepositoryBrowser.TagSummary::name).filter("latest"::equals).findFirst()
@@ -41,7 +54,22 @@ public final class Pages {
     public record Image(String repository, String tag, String registry, RepositoryBrowser.Details details) {
     }
 
-    public record RepositorySettings(String name, boolean isPublic, List<Identities.GrantInfo> grants) {
+    public record RepositorySettings(String name, boolean isPublic, List<Identities.GrantInfo> grants,
+                                     RepositoryLifecycle lifecycle) {
+    }
+
+    /** A retention policy as listed; {@code removable}: it belongs to the page's scope (not inherited). */
+    public record RetentionPolicy(long id, String target, String pattern, Integer keepLast, Integer keepDays,
+                                  boolean removable) {
+    }
+
+    /** A repository's immutable-tag patterns and the retention policies that apply to it. */
+    public record RepositoryLifecycle(List<String> immutable, List<RetentionPolicy> retention) {
+    }
+
+    /** A namespace's storage use and quota, time machine window, and retention policies. */
+    public record NamespaceLifecycle(Quotas.Usage usage, String window, boolean windowIsDefault,
+                                     List<RetentionPolicy> retention) {
     }
 
     /** A team with its members. */
@@ -54,7 +82,8 @@ public final class Pages {
      */
     public record Organization(String name, String role, boolean manages, List<Identities.MemberInfo> members,
                                List<Team> teams, List<Identities.GrantInfo> defaults, List<String> robots,
-                               List<RepositoryDao.Summary> repositories, String secret, String secretFor) {
+                               List<RepositoryDao.Summary> repositories, NamespaceLifecycle lifecycle, String secret,
+                               String secretFor) {
     }
 
     /** {@code secret}: an application token or a robot's token just created, shown once, for {@code secretFor}. */

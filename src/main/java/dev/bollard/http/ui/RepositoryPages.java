@@ -9,8 +9,14 @@ import dev.bollard.oci.RepositoryName;
 import dev.bollard.oci.Tag;
 import dev.bollard.registry.RegistryException;
 import dev.bollard.registry.RepositoryBrowser;
+import dev.bollard.registry.Retention;
+import dev.bollard.registry.TagHistory;
+import dev.bollard.registry.TagPattern;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -18,10 +24,14 @@ import java.util.Optional;
  * manifest's details, and a repository's settings.
  */
 final class RepositoryPages {
+    private static final int HISTORY_ROWS = 50;
+
     private final Ui ui;
+    private final LifecycleForms lifecycle;
 
     RepositoryPages(Ui ui) {
         this.ui = ui;
+        this.lifecycle = new LifecycleForms(ui);
     }
 
     void repositories(Call call) throws IOException {
@@ -81,11 +91,51 @@ final class RepositoryPages {
 
     private void repositoryPage(Call call, RepositoryName repository) throws IOException {
         String name = repository.value();
+        boolean mayRestore = ui.permits(call, Permission.REPO_WRITE, name);
+        Frame frame = call.frame().titled(name, "repositories");
+        int status = 200;
+        if (call.isPost()) {
+            if (!mayRestore) {
+                ui.problem(call.ex(), frame, 403, "Only those who may push to " + name + " may restore its tags.");
+                return;
+            }
+            try {
+                if (!call.field("action").equals("restore") || !Tag.isValid(call.field("tag"))) {
+                    throw new IllegalArgumentException("unknown action");
+                }
+                Digest digest = Digest.parse(call.field("digest"));
+                ui.registry.history().restore(call.actor(), repository, new Tag(call.field("tag")), digest);
+                frame = frame.withNotice(call.field("tag") + " points at " + Format.shortDigest(digest.toString())
+                        + " again.");
+            } catch (RegistryException | IllegalArgumentException e) {
+                frame = frame.withError(Ui.sentence(e.getMessage(), call.form()));
+                status = 400;
+            }
+        }
         List<RepositoryBrowser.TagSummary> tags = ui.browser().tags(repository);
-        List<RepositoryBrowser.TagEvent> history = ui.browser().history(repository, null, 50);
-        ui.render(call, 200, "repository.jte", call.frame().titled(name, "repositories"),
-                new Pages.Repository(name, ui.isPublic(name), Ui.registryHost(call.ex()), tags, history,
-                        ui.permits(call, Permission.REPO_ADMIN, name)));
+        ui.render(call, status, "repository.jte", frame, new Pages.Repository(name, ui.isPublic(name),
+                Ui.registryHost(call.ex()), tags, history(repository, tags), ui.permits(call, Permission.REPO_ADMIN, name),
+                mayRestore));
+    }
+
+    /**
+     * The repository's tag history, newest first: each assignment with who pushed it, and whether the time machine
+     * can restore it (and it is not what the tag points at now).
+     */
+    private List<Pages.HistoryRow> history(RepositoryName repository, List<RepositoryBrowser.TagSummary> tags) {
+        Map<String, String> current = new HashMap<>();
+        tags.forEach(t -> current.put(t.name(), t.digest()));
+        Map<String, Boolean> restorable = new HashMap<>();
+        for (TagHistory.Entry e : ui.registry.history().ofRepository(repository, null, HISTORY_ROWS)) {
+            restorable.put(e.tag() + "@" + e.start(), e.restorable());
+        }
+        List<Pages.HistoryRow> rows = new ArrayList<>();
+        for (RepositoryBrowser.TagEvent e : ui.browser().history(repository, null, HISTORY_ROWS)) {
+            boolean canRestore = restorable.getOrDefault(e.tag() + "@" + e.start(), false)
+                    && !e.digest().equals(current.get(e.tag()));
+            rows.add(new Pages.HistoryRow(e.tag(), e.digest(), e.start(), e.end(), e.pushedBy(), canRestore));
+        }
+        return rows;
     }
 
     private void tagPage(Call call, RepositoryName repository, String tag) throws IOException {
@@ -148,6 +198,17 @@ final class RepositoryPages {
                         identities.revoke(name, kind, grantee);
                         yield "The " + kind + " " + grantee + " no longer has a permission of its own on " + name + ".";
                     }
+                    case "add-immutable" -> {
+                        ui.registry.immutableTags().add(call.actor(), repository, new TagPattern(call.field("pattern")));
+                        yield "Tags matching " + call.field("pattern") + " can no longer be moved or deleted.";
+                    }
+                    case "remove-immutable" -> {
+                        ui.registry.immutableTags().remove(call.actor(), repository,
+                                new TagPattern(call.field("pattern")));
+                        yield "Tags matching " + call.field("pattern") + " can be moved and deleted again.";
+                    }
+                    case "add-retention" -> lifecycle.addRetention(call, Retention.Scope.REPOSITORY, name);
+                    case "delete-retention" -> lifecycle.deleteRetention(call, name);
                     case "delete" -> {
                         if (!call.field("confirm").equals(name)) {
                             throw new IllegalArgumentException("type the repository's name, " + name
@@ -162,12 +223,14 @@ final class RepositoryPages {
                     Ui.redirect(call.ex(), "/repositories");
                     return;
                 }
-            } catch (IllegalArgumentException e) {
+            } catch (IllegalArgumentException | RegistryException e) {
                 frame = frame.withError(Ui.sentence(e.getMessage(), call.form()));
                 status = 400;
             }
         }
         ui.render(call, status, "repository_settings.jte", frame,
-                new Pages.RepositorySettings(name, ui.isPublic(name), ui.auth.identities().grants(name)));
+                new Pages.RepositorySettings(name, ui.isPublic(name), ui.auth.identities().grants(name),
+                        new Pages.RepositoryLifecycle(ui.registry.immutableTags().rules(repository).stream()
+                                .map(TagPattern::glob).toList(), lifecycle.retentionOf(name))));
     }
 }

@@ -205,12 +205,23 @@ class UiBrowserTest {
         assertThat(history.get(1).findElement(By.tagName("a")).getAttribute("title")).isEqualTo(firstDigest);
         screenshot("08-tag-moved");
 
+        // One click restores the earlier image from the time machine.
+        browser.findElement(By.cssSelector("#history button.restore")).click();
+        wait.until(d -> d.findElement(By.cssSelector("[role=status]")).getText()
+                .contains("latest points at " + firstDigest.substring(0, "sha256:".length() + 12) + " again."));
+        assertThat(browser.findElement(By.cssSelector("#tags td.mono")).getAttribute("title")).isEqualTo(firstDigest);
+        List<WebElement> restored = browser.findElements(By.cssSelector("#history tbody tr"));
+        assertThat(restored).hasSize(3);
+        assertThat(restored.get(0).getText()).contains("latest", "current", "alice"); // the restore is alice's
+        screenshot("11-tag-restored");
+
         // The organization's audit log names the robot's pushes and the moved tag.
         registry.server().audit().flush(5_000);
         browser.get(base + "/org/acme/audit?repository=acme/app");
         waitForTitle("Audit log of acme");
         String audit = browser.findElement(By.id("audit")).getText();
-        assertThat(audit).contains("acme+ci", "push", "tag.move", "tag.create", "permission.set", "alice");
+        assertThat(audit).contains("acme+ci", "push", "tag.move", "tag.create", "permission.set", "alice",
+                "tag.restore");
         screenshot("10-audit-log");
         accessible("audit log");
         browser.get(base + "/repo/acme/app");

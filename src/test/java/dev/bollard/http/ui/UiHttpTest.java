@@ -337,6 +337,34 @@ class UiHttpTest {
     }
 
     @Test
+    void lifeCycleSettingsImmutableTagsRetentionQuotaAndTimeMachineWindow() throws Exception {
+        UiClient alice = client().signIn("alice", "alice-password");
+        String settings = "/repo/acme/app/-/settings";
+        assertThat(alice.post(settings, "action", "add-immutable", "pattern", "v*").body())
+                .contains("Tags matching v* can no longer be moved or deleted.", "<code>v*</code>");
+        assertThat(alice.post(settings, "action", "add-immutable", "pattern", "bad pattern!").statusCode())
+                .isEqualTo(400);
+        String retention = alice.post(settings, "action", "add-retention", "pattern", "*", "keep_last", "5",
+                "keep_days", "").body();
+        assertThat(retention).contains("are kept among the last 5", "id=\"retention\"");
+        assertThat(alice.post(settings, "action", "add-retention", "pattern", "*", "keep_last", "-1").body())
+                .contains("Keep the last must be a whole number of 0 or more, not '-1'.");
+        String org = alice.post("/org/acme", "action", "add-retention", "pattern", "pr-*", "keep_days", "7").body();
+        assertThat(org).contains("for 7 days", "pr-*", "Storage quota", "Superusers set quotas.");
+        assertThat(alice.post("/org/acme", "action", "set-window", "window", "14d").body())
+                .contains("keeps 14d of tag history now", "<strong id=\"window\">14 days</strong>");
+        assertThat(alice.post("/org/acme", "action", "set-quota", "quota", "1GiB").statusCode()).isEqualTo(400);
+
+        UiClient root = client().signIn("root", "root-password");
+        String quota = root.post("/org/acme", "action", "set-quota", "quota", "1GiB", "warn_percent", "80").body();
+        assertThat(quota).contains("The quota of acme is 1.0 GiB now.", "of 1.0 GiB");
+        UiClient carol = client().signIn("carol", "carol-password");
+        assertThat(carol.get("/org/acme").body()).doesNotContain("Storage quota");
+        assertThat(carol.post("/org/acme", "action", "set-window", "window", "1d").statusCode()).isEqualTo(403);
+        alice.post(settings, "action", "remove-immutable", "pattern", "v*");
+    }
+
+    @Test
     void badInputIsAnsweredInWords() throws Exception {
         UiClient alice = client().signIn("alice", "alice-password");
         HttpResponse<String> robot = alice.post("/org/acme", "action", "create-robot", "robot", "Not Valid!");
