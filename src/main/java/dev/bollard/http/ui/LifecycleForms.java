@@ -84,7 +84,7 @@ final class LifecycleForms {
     Pages.NamespaceLifecycle of(String namespace) {
         Duration window = ui.registry.history().window(namespace);
         return new Pages.NamespaceLifecycle(ui.registry.quotas().usage(namespace), describe(window),
-                window.equals(ui.registry.history().window(null)), retentionOf(namespace));
+                describe(ui.registry.history().window(null)), retentionOf(namespace));
     }
 
     private static Integer count(String text, String what) {

@@ -68,7 +68,7 @@ public final class Pages {
     }
 
     /** A namespace's storage use and quota, time machine window, and retention policies. */
-    public record NamespaceLifecycle(Quotas.Usage usage, String window, boolean windowIsDefault,
+    public record NamespaceLifecycle(Quotas.Usage usage, String window, String registryWindow,
                                      List<RetentionPolicy> retention) {
     }
 

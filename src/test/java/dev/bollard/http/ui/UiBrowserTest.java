@@ -224,6 +224,22 @@ class UiBrowserTest {
                 "tag.restore");
         screenshot("10-audit-log");
         accessible("audit log");
+        // The organization's life cycle: keep a month of tag history, and only the last 10 pull-request tags.
+        browser.get(base + "/org/acme");
+        waitForTitle("acme");
+        browser.findElement(By.id("window-input")).sendKeys("30d");
+        browser.findElement(By.id("set-window")).click();
+        wait.until(d -> d.findElement(By.id("window")).getText().equals("30 days"));
+        browser.findElement(By.id("retention-pattern")).clear();
+        browser.findElement(By.id("retention-pattern")).sendKeys("pr-*");
+        browser.findElement(By.id("retention-last")).sendKeys("10");
+        browser.findElement(By.id("add-retention")).click();
+        wait.until(d -> d.findElement(By.id("retention")).getText().contains("pr-*"));
+        assertThat(browser.findElement(By.id("quota")).getText()).contains("Using", "no quota set");
+        ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView()",
+                browser.findElement(By.xpath("//h2[text()='Storage quota']")));
+        screenshot("12-organization-lifecycle");
+        accessible("organization life cycle");
         browser.get(base + "/repo/acme/app");
         waitForTitle("acme/app");
 
