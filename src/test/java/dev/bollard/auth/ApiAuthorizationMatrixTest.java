@@ -55,6 +55,7 @@ class ApiAuthorizationMatrixTest {
     private static final Set<Caller> ADMINS = EnumSet.of(Caller.ADMIN, Caller.SUPERUSER);
     private static final Set<Caller> READERS = EnumSet.of(Caller.READER, Caller.WRITER, Caller.ADMIN, Caller.ROBOT,
             Caller.SUPERUSER);
+    private static final Set<Caller> WRITERS = EnumSet.of(Caller.WRITER, Caller.ADMIN, Caller.SUPERUSER);
 
     @TempDir
     static Path dir;
@@ -63,6 +64,10 @@ class ApiAuthorizationMatrixTest {
     private AuthHttp http;
     private Identities ids;
     private final Map<Caller, String> auth = new EnumMap<>(Caller.class);
+    /** The digest acme/app:v1 was pushed with (the time machine restores the tag to it). */
+    private String v1;
+    /** A retention policy of acme per caller, for that caller's DELETE. */
+    private final Map<Caller, Long> doomedPolicies = new EnumMap<>(Caller.class);
 
     @BeforeAll
     void start() throws Exception {
@@ -80,7 +85,7 @@ class ApiAuthorizationMatrixTest {
         ids.createOrganization("evil", "mallory");
         String ci = ids.createRobot("acme", "ci");
         ids.createRobot("acme", "spare");
-        http.pushImage("acme/app", "v1", basic("boss", "boss-password"));
+        v1 = AuthHttp.digest(http.pushImage("acme/app", "v1", basic("boss", "boss-password")));
         ids.grant("acme/app", "team", "writers", "write");
         ids.grant("acme/app", "robot", "acme+ci", "read");
         auth.put(Caller.READER, basic("reader", "reader-password"));
@@ -89,6 +94,21 @@ class ApiAuthorizationMatrixTest {
         auth.put(Caller.ROBOT, basic("acme+ci", ci));
         auth.put(Caller.OTHER_ORG, basic("mallory", "mallory-password"));
         auth.put(Caller.SUPERUSER, basic("root", "root-password"));
+        for (Caller c : Caller.values()) {
+            HttpResponse<byte[]> created = AuthHttp.expect(http.send("POST", "/api/v1/namespaces/acme/retention-policies",
+                    auth.get(Caller.SUPERUSER), ("{\"tag_pattern\":\"doomed-" + id(c) + "-*\",\"keep_last\":1}")
+                            .getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json"), 201);
+            doomedPolicies.put(c, AuthHttp.json(created).get("id").asLong());
+        }
+    }
+
+    /** Prepares as the superuser, through the API. */
+    private void asSuperuser(String method, String path) {
+        try {
+            http.send(method, path, auth.get(Caller.SUPERUSER), null);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @AfterAll
@@ -203,6 +223,36 @@ class ApiAuthorizationMatrixTest {
                 x -> new Call(repo + "/permissions/robot/acme+ci", "{\"role\":\"read\"}")));
         c.add(new Case("DELETE", "/api/v1/repositories/{repository*}/permissions/{kind}/{grantee}", ADMINS, 204,
                 x -> new Call(repo + "/permissions/user/extra", null, () -> ids.grant("acme/app", "user", "extra", "read"))));
+        // the life cycle: time machine, immutable tags, retention, quotas, time-machine windows
+        String ns = "/api/v1/namespaces/acme";
+        c.add(new Case("GET", "/api/v1/repositories/{repository*}/history", READERS, 200, x -> new Call(
+                repo + "/history", null)));
+        c.add(new Case("POST", "/api/v1/repositories/{repository*}/tags/{tag}/restore", WRITERS, 200, x -> new Call(
+                repo + "/tags/v1/restore", "{\"digest\":\"" + v1 + "\"}")));
+        c.add(new Case("GET", "/api/v1/repositories/{repository*}/immutable-tags", READERS, 200, x -> new Call(
+                repo + "/immutable-tags", null)));
+        c.add(new Case("PUT", "/api/v1/repositories/{repository*}/immutable-tags/{pattern}", ADMINS, 201, x -> new Call(
+                repo + "/immutable-tags/frozen-" + id(x) + "-*", null)));
+        c.add(new Case("DELETE", "/api/v1/repositories/{repository*}/immutable-tags/{pattern}", ADMINS, 204,
+                x -> new Call(repo + "/immutable-tags/doomed-" + id(x) + "-*", null,
+                        () -> asSuperuser("PUT", repo + "/immutable-tags/doomed-" + id(x) + "-*"))));
+        c.add(new Case("POST", "/api/v1/repositories/{repository*}/retention-policies", ADMINS, 201, x -> new Call(
+                repo + "/retention-policies", "{\"tag_pattern\":\"tmp-" + id(x) + "-*\",\"keep_last\":5}")));
+        c.add(new Case("GET", "/api/v1/namespaces/{namespace}/retention-policies", ADMINS, 200, x -> new Call(
+                ns + "/retention-policies", null)));
+        c.add(new Case("POST", "/api/v1/namespaces/{namespace}/retention-policies", ADMINS, 201, x -> new Call(
+                ns + "/retention-policies", "{\"tag_pattern\":\"tmp-" + id(x) + "-*\",\"keep_days\":30}")));
+        c.add(new Case("DELETE", "/api/v1/namespaces/{namespace}/retention-policies/{id}", ADMINS, 204, x -> new Call(
+                ns + "/retention-policies/" + doomedPolicies.get(x), null)));
+        c.add(new Case("GET", "/api/v1/namespaces/{namespace}/retention-preview", ADMINS, 200, x -> new Call(
+                ns + "/retention-preview", null)));
+        c.add(new Case("GET", "/api/v1/namespaces/{namespace}/quota", ADMINS, 200, x -> new Call(ns + "/quota", null)));
+        c.add(new Case("PUT", "/api/v1/namespaces/{namespace}/quota", SUPER, 200, x -> new Call(ns + "/quota",
+                "{\"quota_bytes\":null}")));
+        c.add(new Case("GET", "/api/v1/namespaces/{namespace}/history-window", ADMINS, 200, x -> new Call(
+                ns + "/history-window", null)));
+        c.add(new Case("PUT", "/api/v1/namespaces/{namespace}/history-window", ADMINS, 200, x -> new Call(
+                ns + "/history-window", "{\"window\":\"30d\"}")));
         // the audit log
         c.add(new Case("GET", "/api/v1/audit", SUPER, 200, x -> new Call("/api/v1/audit", null)));
         c.add(new Case("GET", "/api/v1/audit/export", SUPER, 200, x -> new Call("/api/v1/audit/export", null)));
