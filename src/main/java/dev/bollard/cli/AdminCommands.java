@@ -34,6 +34,9 @@ final class AdminCommands {
         @CommandLine.Mixin
         Main.ConfigOptionsMixin options;
 
+        /** The configuration loaded, for commands that need more than the database. */
+        BollardConfig config;
+
         abstract void run(Database db) throws Exception;
 
         private AuditLog audit;
@@ -53,7 +56,6 @@ final class AdminCommands {
 
         @Override
         public Integer call() {
-            BollardConfig config;
             try {
                 config = options.options.load();
             } catch (ConfigException e) {
