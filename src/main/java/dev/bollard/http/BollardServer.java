@@ -125,8 +125,9 @@ public final class BollardServer implements AutoCloseable {
             jetty.addConnector(connector);
             AccessPolicy policy = AccessPolicy.OPEN;
             TokenHandler tokens = null;
+            Auth auth = null;
             if (config.auth().enabled()) {
-                Auth auth = new Auth(database, config.auth(), audit);
+                auth = new Auth(database, config.auth(), audit);
                 policy = auth.policy();
                 tokens = new TokenHandler(auth);
             } else {
@@ -138,7 +139,7 @@ public final class BollardServer implements AutoCloseable {
             DistributionHandler distribution = new DistributionHandler(registry, policy,
                     config.registry().maxManifestBytes(), observability, audit);
             ManagementApi api = new ManagementApi(ManagementApi.standardEndpoints(
-                    new ApiServices(config, new Identities(database, audit), registry, audit)), policy, sessions);
+                    new ApiServices(config, new Identities(database, audit), auth, registry, audit)), policy, sessions);
             BlobStore blobs = store;
             RootHandler.Readiness readiness = () -> database.isReachable() && blobs.isReachable();
             jetty.setHandler(new GracefulHandler(new RootHandler(distribution, tokens, api, observability, readiness)));
