@@ -63,6 +63,8 @@ public final class S3BlobStore implements BlobStore {
 
     /** S3's smallest part but the last. */
     static final long MIN_PART = 5L << 20;
+    /** S3's largest part. */
+    static final long MAX_PART = 5L << 30;
     /** S3's largest single-request copy. */
     static final long MAX_COPY = 5L << 30;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -135,6 +137,15 @@ public final class S3BlobStore implements BlobStore {
                 }
             }
         }
+    }
+
+    /**
+     * The size of the next part after {@code parts} parts: the configured size for the first 1,000 parts, then one
+     * more configured size every 1,000 parts, so that S3's 10,000 parts hold 55 × 1,000 configured sizes (880 GiB at
+     * 16 MiB) instead of 10 × 1,000, while small blobs keep small parts.
+     */
+    long partSizeAfter(int parts) {
+        return Math.min(MAX_PART, partSize * (1 + parts / 1000));
     }
 
     // ---- keys ----
@@ -312,7 +323,7 @@ public final class S3BlobStore implements BlobStore {
                 n += buffer.write(src);
             }
             written |= n > 0;
-            if (buffer.size() >= partSize) {
+            if (buffer.size() >= partSizeAfter(parts.size() + (inFlight == null ? 0 : 1))) {
                 sendBufferAsPart();
             }
             return n;

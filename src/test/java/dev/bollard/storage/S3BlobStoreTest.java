@@ -209,6 +209,20 @@ class S3BlobStoreTest extends BlobStoreContract {
         }
     }
 
+    @Test
+    void partsGrowEveryThousandSoTenThousandHoldLargeBlobs() {
+        S3BlobStore s3 = (S3BlobStore) store;
+        assertThat(s3.partSizeAfter(0)).isEqualTo(PART);
+        assertThat(s3.partSizeAfter(999)).isEqualTo(PART);
+        assertThat(s3.partSizeAfter(1000)).isEqualTo(2 * PART);
+        assertThat(s3.partSizeAfter(9999)).isEqualTo(10 * PART);
+        long capacity = 0;
+        for (int i = 0; i < 10_000; i++) {
+            capacity += s3.partSizeAfter(i);
+        }
+        assertThat(capacity).isEqualTo(55_000 * PART);
+    }
+
     private static byte[] concat(byte[] a, byte[] b) {
         byte[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
