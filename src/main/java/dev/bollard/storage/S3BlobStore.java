@@ -611,9 +611,9 @@ public final class S3BlobStore implements BlobStore {
     // ---- reading objects ----
 
     /**
-     * An object read through ranged GETs: the first read streams from the position, and moving the position elsewhere
-     * starts a new request. The size comes from a HEAD at opening, which also reports a missing blob as
-     * {@link NoSuchFileException}.
+     * An object read through GETs: opening starts streaming the whole object (one round trip for the common whole-blob
+     * pull, which also gives the size and reports a missing blob as {@link NoSuchFileException}); moving the position
+     * elsewhere abandons that stream and the next read starts a ranged GET there.
      */
     private final class ObjectChannel implements SeekableByteChannel {
         private final String key;
@@ -626,7 +626,18 @@ public final class S3BlobStore implements BlobStore {
 
         ObjectChannel(String key) throws IOException {
             this.key = key;
-            this.size = objectSize(key).orElseThrow(() -> new NoSuchFileException(key));
+            try {
+                ResponseInputStream<GetObjectResponse> whole = s3.getObject(b -> b.bucket(bucket).key(key));
+                this.in = whole;
+                this.size = whole.response().contentLength();
+            } catch (S3Exception e) {
+                if (e.statusCode() == 404) {
+                    throw new NoSuchFileException(key);
+                }
+                throw io("GET " + key, e);
+            } catch (SdkException e) {
+                throw io("GET " + key, e);
+            }
         }
 
         @Override
