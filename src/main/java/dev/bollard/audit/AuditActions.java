@@ -52,4 +52,13 @@ public final class AuditActions {
     public static final String DEFAULT_PERMISSION_REMOVE = "default-permission.remove";
 
     public static final String AUDIT_PRUNE = "audit.prune";
+
+    // the image life cycle (docs/lifecycle.md)
+    public static final String TAG_RESTORE = "tag.restore";
+    public static final String IMMUTABLE_RULE_ADD = "immutable-tag-rule.add";
+    public static final String IMMUTABLE_RULE_REMOVE = "immutable-tag-rule.remove";
+    public static final String RETENTION_POLICY_SET = "retention-policy.set";
+    public static final String RETENTION_POLICY_DELETE = "retention-policy.delete";
+    public static final String QUOTA_SET = "quota.set";
+    public static final String HISTORY_WINDOW_SET = "history-window.set";
 }

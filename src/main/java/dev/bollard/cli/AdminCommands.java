@@ -1,6 +1,7 @@
 package dev.bollard.cli;
 
 import dev.bollard.audit.Actor;
+import dev.bollard.audit.AuditExport;
 import dev.bollard.audit.AuditLog;
 import dev.bollard.auth.Identities;
 import dev.bollard.auth.SigningKeys;
@@ -33,6 +34,9 @@ final class AdminCommands {
         @CommandLine.Mixin
         Main.ConfigOptionsMixin options;
 
+        /** The configuration loaded, for commands that need more than the database. */
+        BollardConfig config;
+
         abstract void run(Database db) throws Exception;
 
         private AuditLog audit;
@@ -52,7 +56,6 @@ final class AdminCommands {
 
         @Override
         public Integer call() {
-            BollardConfig config;
             try {
                 config = options.options.load();
             } catch (ConfigException e) {
@@ -363,7 +366,8 @@ final class AdminCommands {
         }
     }
 
-    @Command(name = "audit", description = "The audit log.", subcommands = {AuditVerify.class, AuditPrune.class})
+    @Command(name = "audit", description = "The audit log.",
+            subcommands = {AuditVerify.class, AuditExportCommand.class, AuditPrune.class})
     static final class AuditCommand extends CommandGroup {
     }
 
@@ -381,6 +385,27 @@ final class AdminCommands {
             v.problems().forEach(p -> System.out.println("TAMPERED: " + p));
             throw new IllegalArgumentException("the audit log was tampered with: " + v.problems().size()
                     + " problem(s) in entries " + v.firstSeq() + " to " + v.lastSeq());
+        }
+    }
+
+    @Command(name = "export", mixinStandardHelpOptions = true, description = "Write the audit log, oldest first, "
+            + "to standard output as JSON lines or CSV.")
+    static final class AuditExportCommand extends DbCommand {
+        @Option(names = "--format", defaultValue = "jsonl", description = "jsonl (default) or csv")
+        String format;
+
+        @Override
+        void run(Database db) throws java.io.IOException {
+            if (!format.equals("jsonl") && !format.equals("csv")) {
+                throw new IllegalArgumentException("--format is jsonl or csv, not '" + format + "'");
+            }
+            java.io.PrintStream out = System.out;
+            if (format.equals("csv")) {
+                out.print(AuditExport.CSV_HEADER);
+            }
+            audit(db).forEachPage(dev.bollard.metadata.AuditDao.Filter.ALL, page -> page.forEach(
+                    e -> out.print(format.equals("csv") ? AuditExport.csvRow(e) : AuditExport.jsonLine(e))));
+            out.flush();
         }
     }
 

@@ -15,7 +15,9 @@ import picocli.CommandLine.Option;
         description = "Bollard, an OCI container image registry.",
         subcommands = {Main.Serve.class, Main.ConfigCommand.class, AdminCommands.UserCommand.class,
                 AdminCommands.OrgCommand.class, AdminCommands.RobotCommand.class, AdminCommands.RepoCommand.class,
-                AdminCommands.KeysCommand.class, AdminCommands.AuditCommand.class})
+                AdminCommands.KeysCommand.class, AdminCommands.AuditCommand.class, LifecycleCommands.Gc.class,
+                LifecycleCommands.HistoryCommand.class, LifecycleCommands.ImmutableCommand.class,
+                LifecycleCommands.RetentionCommand.class, LifecycleCommands.QuotaCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
@@ -119,6 +121,10 @@ public final class Main implements Runnable {
                 System.out.println("  logs            " + config.telemetry().logFormat() + ", tracing "
                         + (config.telemetry().tracingEnabled() ? "to " + config.telemetry().tracingEndpoint()
                         + " sampling " + config.telemetry().sampleRatio() : "off"));
+                BollardConfig.Lifecycle lifecycle = config.lifecycle();
+                System.out.println("  gc              " + (lifecycle.gcEnabled() ? "every " + lifecycle.gcInterval()
+                        + ", grace period " + lifecycle.gcGracePeriod() : "DISABLED (bollard gc reclaims by hand)")
+                        + "; history window " + lifecycle.historyWindow());
                 System.out.println("  auth            " + (config.auth().enabled() ? "enabled, anonymous pull of public "
                         + "repositories " + (config.auth().anonymousPull() ? "allowed" : "refused") + ", tokens live "
                         + config.auth().tokenExpiry() : "DISABLED: anyone may push"));

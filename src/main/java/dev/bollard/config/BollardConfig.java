@@ -8,7 +8,8 @@ import java.time.Duration;
  * YAML file, {@code BOLLARD_*} environment variables and command-line flags, in that order of precedence.
  */
 public record BollardConfig(Path dataDir, Server server, Storage storage, Database database, Uploads uploads,
-                            Registry registry, Auth auth, Audit audit, Telemetry telemetry) {
+                            Registry registry, Auth auth, Audit audit, Telemetry telemetry,
+                            Lifecycle lifecycle) {
 
     /** Where the HTTP server listens. */
     public record Server(String host, int port) {
@@ -79,14 +80,25 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
     public record Telemetry(String logFormat, boolean tracingEnabled, String tracingEndpoint, double sampleRatio) {
     }
 
+    /**
+     * The image life cycle: the online garbage collector ({@code gcEnabled}, every {@code gcInterval}, leaving
+     * unreferenced manifests, links and blobs alone for {@code gcGracePeriod}), the time machine's default window,
+     * and how often retention policies are applied.
+     */
+    public record Lifecycle(boolean gcEnabled, Duration gcInterval, Duration gcGracePeriod, Duration historyWindow,
+                            Duration retentionInterval) {
+    }
+
     /** This configuration with other auth settings. */
     public BollardConfig withAuth(Auth other) {
-        return new BollardConfig(dataDir, server, storage, database, uploads, registry, other, audit, telemetry);
+        return new BollardConfig(dataDir, server, storage, database, uploads, registry, other, audit, telemetry,
+                lifecycle);
     }
 
     /** This configuration with other audit settings. */
     public BollardConfig withAudit(Audit other) {
-        return new BollardConfig(dataDir, server, storage, database, uploads, registry, auth, other, telemetry);
+        return new BollardConfig(dataDir, server, storage, database, uploads, registry, auth, other, telemetry,
+                lifecycle);
     }
 
     /** The embedded defaults with all data under {@code dataDir}, listening on {@code host:port}. */

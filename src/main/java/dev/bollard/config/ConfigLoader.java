@@ -67,6 +67,11 @@ public final class ConfigLoader {
         k.put("tracing.enabled", new String[] {"false", "export OpenTelemetry traces of requests, database and storage calls"});
         k.put("tracing.endpoint", new String[] {"http://localhost:4318/v1/traces", "OTLP/HTTP traces endpoint"});
         k.put("tracing.sample-ratio", new String[] {"1.0", "share of new traces recorded, 0.0 to 1.0"});
+        k.put("gc.enabled", new String[] {"true", "run the online garbage collector in the background"});
+        k.put("gc.interval", new String[] {"1h", "how often the garbage collector runs"});
+        k.put("gc.grace-period", new String[] {"24h", "unreferenced blobs, links and untagged manifests are kept this long"});
+        k.put("history.window", new String[] {"14d", "default time-machine window: tag history restorable and protected from GC"});
+        k.put("retention.interval", new String[] {"1h", "how often retention policies are applied"});
         KEYS = Collections.unmodifiableMap(k);
     }
 
@@ -229,6 +234,11 @@ public final class ConfigLoader {
                 problems.add(describe("tracing.sample-ratio") + " must be a number from 0.0 to 1.0, not '"
                         + values.get("tracing.sample-ratio") + "'");
             }
+            boolean gcEnabled = bool("gc.enabled", problems);
+            Duration gcInterval = duration("gc.interval", problems);
+            Duration grace = duration("gc.grace-period", problems);
+            Duration window = duration("history.window", problems);
+            Duration retentionInterval = duration("retention.interval", problems);
 
             if (!problems.isEmpty()) {
                 throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", problems));
@@ -242,7 +252,8 @@ public final class ConfigLoader {
                     new BollardConfig.Auth(authEnabled, anonymousPull, service, issuer, realm, tokenExpiry, maxFailures,
                             lockout, createOnPush),
                     new BollardConfig.Audit(retention, queueSize),
-                    new BollardConfig.Telemetry(logFormat, tracing, tracingEndpoint, sampleRatio));
+                    new BollardConfig.Telemetry(logFormat, tracing, tracingEndpoint, sampleRatio),
+                    new BollardConfig.Lifecycle(gcEnabled, gcInterval, grace, window, retentionInterval));
         }
 
         /** The S3 settings; checked only when S3 is the store ({@code required}). */
@@ -353,18 +364,36 @@ public final class ConfigLoader {
                 return Duration.ofHours(1);
             }
             try {
-                long n = Long.parseLong(m.group(1));
-                return switch (m.group(2)) {
-                    case "ms" -> Duration.ofMillis(n);
-                    case "s" -> Duration.ofSeconds(n);
-                    case "m" -> Duration.ofMinutes(n);
-                    case "h" -> Duration.ofHours(n);
-                    default -> Duration.ofDays(n);
-                };
-            } catch (NumberFormatException | ArithmeticException e) {
+                return parseDuration(v);
+            } catch (IllegalArgumentException e) {
                 problems.add(describe(key) + " is too long a duration: '" + v + "'");
                 return Duration.ofHours(1);
             }
+        }
+    }
+
+    /**
+     * A duration as configuration writes it: {@code 500ms}, {@code 90s}, {@code 10m}, {@code 24h}, {@code 7d} (zero
+     * allowed here; configuration keys want positive ones).
+     *
+     * @throws IllegalArgumentException when {@code text} is not such a duration
+     */
+    public static Duration parseDuration(String text) {
+        Matcher m = DURATION.matcher(text.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("a duration such as 90s, 10m, 24h or 7d, not '" + text + "'");
+        }
+        try {
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            };
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("too long a duration: '" + text + "'", e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.bollard.http;
 
+import dev.bollard.audit.Actor;
 import dev.bollard.audit.AuditLog;
 import dev.bollard.auth.AccessPolicy;
 import dev.bollard.auth.Identities;
@@ -12,6 +13,8 @@ import io.micrometer.core.instrument.Gauge;
 import dev.bollard.auth.Auth;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.metadata.Database;
+import dev.bollard.jobs.GarbageCollector;
+import dev.bollard.jobs.LeasedJob;
 import dev.bollard.oci.DigestAlgorithm;
 import dev.bollard.registry.Registry;
 import dev.bollard.storage.BlobStore;
@@ -98,7 +101,8 @@ public final class BollardServer implements AutoCloseable {
                 LOG.info("tracing: exporting spans to {}, sampling {}", config.telemetry().tracingEndpoint(),
                         config.telemetry().sampleRatio());
             }
-            Registry registry = new Registry(database, store, config.registry());
+            Registry registry = new Registry(database, store, config.registry(), config.lifecycle(), audit,
+                    observability.registry());
 
             // The pool must hold the largest buffers we ask for (request buffers, blob pieces): Jetty's default
             // pools only up to 64 KiB and allocates anything larger afresh, so direct memory churned until a
@@ -148,6 +152,7 @@ public final class BollardServer implements AutoCloseable {
             background.scheduleWithFixedDelay(() -> sweep(registry, config.uploads().expiry()), every, every,
                     TimeUnit.MILLISECONDS);
             background.scheduleWithFixedDelay(() -> prune(audit, config.audit().retention()), 1, 60, TimeUnit.MINUTES);
+            scheduleLifecycleJobs(background, database, store, registry, config.lifecycle(), observability);
 
             String host = config.server().host().contains(":") ? "[" + config.server().host() + "]" : config.server().host();
             URI uri = URI.create("http://" + host + ":" + connector.getLocalPort());
@@ -169,7 +174,7 @@ public final class BollardServer implements AutoCloseable {
     }
 
     /** The configured blob store; S3 buffers its parts in the uploads directory. */
-    private static BlobStore openStore(BollardConfig config) throws IOException {
+    public static BlobStore openStore(BollardConfig config) throws IOException {
         if (config.storage().isS3()) {
             BollardConfig.S3 s3 = config.storage().s3();
             S3BlobStore store = S3BlobStore.open(s3, config.uploads().stagingPath());
@@ -182,6 +187,40 @@ public final class BollardServer implements AutoCloseable {
             return store;
         }
         return new FilesystemBlobStore(config.storage().path(), config.uploads().stagingPath());
+    }
+
+    /**
+     * The life-cycle jobs, each run by one node at a time (a lease in the database): the garbage collector, and
+     * retention followed by a refresh of the quota metrics.
+     */
+    private static void scheduleLifecycleJobs(ScheduledExecutorService background, Database database,
+                                              BlobStore store, Registry registry,
+                                              BollardConfig.Lifecycle lifecycle, Observability observability) {
+        if (lifecycle.gcEnabled()) {
+            GarbageCollector collector = new GarbageCollector(database, store,
+                    new GarbageCollector.Settings(lifecycle.gcGracePeriod(), lifecycle.historyWindow()),
+                    observability.registry());
+            LeasedJob gc = new LeasedJob(database, "gc", leaseFor(lifecycle.gcInterval()),
+                    heartbeat -> collector.collect(false, heartbeat));
+            long every = lifecycle.gcInterval().toMillis();
+            background.scheduleWithFixedDelay(gc, every, every, TimeUnit.MILLISECONDS);
+        } else {
+            LOG.warn("gc.enabled is false: unreferenced blobs are not reclaimed (run `bollard gc` to reclaim them)");
+        }
+        LeasedJob retention = new LeasedJob(database, "retention", leaseFor(lifecycle.retentionInterval()),
+                heartbeat -> {
+                    registry.retention().apply(Actor.system("retention"), false);
+                    registry.quotas().all();
+                });
+        long every = lifecycle.retentionInterval().toMillis();
+        background.scheduleWithFixedDelay(retention, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** A job's lease: long enough for a run between heartbeats, short enough that a dead node's lapses soon. */
+    private static Duration leaseFor(Duration interval) {
+        Duration min = Duration.ofMinutes(1);
+        Duration max = Duration.ofMinutes(10);
+        return interval.compareTo(min) < 0 ? min : interval.compareTo(max) > 0 ? max : interval;
     }
 
     /**

@@ -295,7 +295,9 @@ final class DistributionHandler extends Handler.Abstract {
     // ---- blobs ----
 
     private void getBlob(Exchange ex, RepositoryName repository, Digest digest) throws IOException {
-        BlobInfo blob = registry.blobs().stat(repository, digest);
+        // HEAD is how a pushing client checks whether to upload: such a check renews an old link (see statForPush).
+        BlobInfo blob = ex.isHead() ? registry.blobs().statForPush(repository, digest)
+                : registry.blobs().stat(repository, digest);
         String etag = "\"" + digest + "\"";
         ex.setHeader("Docker-Content-Digest", digest.toString());
         ex.setHeader("ETag", etag);

@@ -51,12 +51,16 @@ public final class ManifestDao {
                             "SELECT id FROM manifest WHERE repository_id = :r AND digest = :d FOR UPDATE")
                     .bind("r", repositoryId).bind("d", digest).mapTo(Long.class).findOne();
             if (existing.isPresent()) {
+                // Pushed again: the collector leaves it alone for another grace period (a client may be about to
+                // push the index or the referrer that needs it).
+                h.createUpdate("UPDATE manifest SET pushed_at = :now WHERE id = :id")
+                        .bind("id", existing.get()).bind("now", Instant.now()).execute();
                 return existing.get();
             }
             Optional<Long> inserted = h.createUpdate("""
                             INSERT INTO manifest (repository_id, digest, media_type, artifact_type, subject_digest, size,
-                                                  content, created_at)
-                            VALUES (:r, :d, :mediaType, :artifactType, :subject, :size, :content, :now)
+                                                  content, created_at, pushed_at)
+                            VALUES (:r, :d, :mediaType, :artifactType, :subject, :size, :content, :now, :now)
                             ON CONFLICT DO NOTHING""")
                     .bind("r", repositoryId).bind("d", digest).bind("mediaType", mediaType)
                     .bind("artifactType", artifactType).bind("subject", subjectDigest)
@@ -99,6 +103,21 @@ public final class ManifestDao {
                         "SELECT digest FROM manifest WHERE repository_id = :r AND digest IN (<digests>)"
                                 + " ORDER BY digest FOR UPDATE")
                 .bind("r", repositoryId).bindList("digests", digests).mapTo(String.class).list());
+    }
+
+    /** Of {@code digests}, those stored as manifests in the repository (without locking them). */
+    public static Set<String> storedAmong(Handle h, long repositoryId, Collection<String> digests) {
+        if (digests.isEmpty()) {
+            return Set.of();
+        }
+        return new HashSet<>(h.createQuery("SELECT digest FROM manifest WHERE repository_id = :r AND digest IN (<digests>)")
+                .bind("r", repositoryId).bindList("digests", digests).mapTo(String.class).list());
+    }
+
+    /** The tags of the repository that point at {@code digest}. */
+    public static List<String> tagsOn(Handle h, long repositoryId, String digest) {
+        return h.createQuery("SELECT name FROM tag WHERE repository_id = :r AND manifest_digest = :d ORDER BY name")
+                .bind("r", repositoryId).bind("d", digest).mapTo(String.class).list();
     }
 
     /**

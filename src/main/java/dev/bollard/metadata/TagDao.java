@@ -2,6 +2,7 @@ package dev.bollard.metadata;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 
@@ -20,41 +21,62 @@ public final class TagDao {
      * <p>Concurrent changes of one tag, from this node or another sharing the database, take turns: each first
      * takes the tag's row (see {@link #takeRow}) and holds it until commit, and only then reads and writes the tag's
      * history. So the row lock and the primary key serialize every change of a tag, on H2 and on PostgreSQL alike;
-     * no advisory lock is needed.
+     * no advisory lock is needed. The tag's row keeps the id of its open history row, which is closed by primary
+     * key: constant time however long the history grows.
      */
     public static void set(Handle h, long repositoryId, String tag, String digest) {
-        Optional<String> current = takeRow(h, repositoryId, tag, digest);
-        if (current.isPresent() && current.get().equals(digest)) {
-            return;
-        }
-        if (current.isPresent()) {
-            h.createUpdate("UPDATE tag SET manifest_digest = :d, updated_at = :now WHERE repository_id = :r AND name = :t")
-                    .bind("r", repositoryId).bind("t", tag).bind("d", digest).bind("now", Instant.now()).execute();
-        }
-        Instant now = nowAfterHistory(h, repositoryId, tag);
-        endHistory(h, repositoryId, tag, now);
-        h.createUpdate("""
-                        INSERT INTO tag_history (repository_id, name, manifest_digest, lifetime_start)
-                        VALUES (:r, :t, :d, :now)""")
-                .bind("r", repositoryId).bind("t", tag).bind("d", digest).bind("now", now).execute();
+        set(h, repositoryId, tag, digest, false);
     }
 
     /**
-     * Takes the tag's row for this transaction: locks it ({@code FOR UPDATE}) and returns the digest it points at,
-     * or, when the tag does not exist, inserts it pointing at {@code digest} and returns empty. Either way no other
-     * transaction can change the tag until this one ends; one that waited for the lock then reads what this one
-     * wrote (READ COMMITTED re-reads a row it waited for).
+     * As {@link #set(Handle, long, String, String)}; with {@code refuseMove}, a tag that exists and points at another
+     * manifest is left as it is (decided under the tag's row lock) and false is returned.
+     */
+    public static boolean set(Handle h, long repositoryId, String tag, String digest, boolean refuseMove) {
+        Optional<Current> current = takeRow(h, repositoryId, tag, digest);
+        if (current.isPresent() && current.get().digest().equals(digest)) {
+            return true;
+        }
+        if (current.isPresent() && refuseMove) {
+            return false;
+        }
+        Instant now = nowAfterHistory(h, repositoryId, tag, current.map(Current::historyId).orElse(null));
+        current.ifPresent(c -> endHistory(h, repositoryId, tag, c.historyId(), now));
+        long historyId = h.createUpdate("""
+                        INSERT INTO tag_history (repository_id, name, manifest_digest, lifetime_start)
+                        VALUES (:r, :t, :d, :now)""")
+                .bind("r", repositoryId).bind("t", tag).bind("d", digest).bind("now", now)
+                .executeAndReturnGeneratedKeys("id").mapTo(Long.class).one();
+        h.createUpdate("""
+                        UPDATE tag SET manifest_digest = :d, updated_at = :now, history_id = :hid
+                        WHERE repository_id = :r AND name = :t""")
+                .bind("r", repositoryId).bind("t", tag).bind("d", digest).bind("now", now).bind("hid", historyId)
+                .execute();
+        return true;
+    }
+
+    /** A tag's row as {@link #takeRow} found it: the digest it points at and its open history row. */
+    private record Current(String digest, Long historyId) {
+    }
+
+    /**
+     * Takes the tag's row for this transaction: locks it ({@code FOR UPDATE}) and returns what it points at, or,
+     * when the tag does not exist, inserts it pointing at {@code digest} (without history yet) and returns empty.
+     * Either way no other transaction can change the tag until this one ends; one that waited for the lock then
+     * reads what this one wrote (READ COMMITTED re-reads a row it waited for).
      * <p>When a concurrent transaction inserts the same new tag first, {@code ON CONFLICT DO NOTHING} inserts
      * nothing (on PostgreSQL after waiting for that transaction to commit) and the row is locked like any other.
      * This transaction is not aborted, so a whole push is not repeated for it; each turn of the loop waits for
      * another transaction to commit, so it cannot spin. (Where the database reports the conflict as an error
      * instead, {@link Database#inTransaction} retries the transaction.)
      */
-    private static Optional<String> takeRow(Handle h, long repositoryId, String tag, String digest) {
+    private static Optional<Current> takeRow(Handle h, long repositoryId, String tag, String digest) {
         while (true) {
-            Optional<String> current = h.createQuery(
-                            "SELECT manifest_digest FROM tag WHERE repository_id = :r AND name = :t FOR UPDATE")
-                    .bind("r", repositoryId).bind("t", tag).mapTo(String.class).findOne();
+            Optional<Current> current = h.createQuery("""
+                            SELECT manifest_digest, history_id FROM tag WHERE repository_id = :r AND name = :t
+                            FOR UPDATE""")
+                    .bind("r", repositoryId).bind("t", tag)
+                    .map((rs, ctx) -> new Current(rs.getString(1), (Long) rs.getObject(2, Long.class))).findOne();
             if (current.isPresent()) {
                 return current;
             }
@@ -70,10 +92,26 @@ public final class TagDao {
 
     /** Deletes a tag; returns false when there was none. */
     public static boolean delete(Handle h, long repositoryId, String tag) {
+        return deleteIfPointsAt(h, repositoryId, tag, null);
+    }
+
+    /**
+     * Deletes a tag when it points at {@code digest} (any manifest when null), decided under the tag's row lock;
+     * returns false when it did not.
+     */
+    public static boolean deleteIfPointsAt(Handle h, long repositoryId, String tag, String digest) {
+        Optional<Current> current = h.createQuery("""
+                        SELECT manifest_digest, history_id FROM tag WHERE repository_id = :r AND name = :t FOR UPDATE""")
+                .bind("r", repositoryId).bind("t", tag)
+                .map((rs, ctx) -> new Current(rs.getString(1), (Long) rs.getObject(2, Long.class))).findOne();
+        if (current.isEmpty() || (digest != null && !current.get().digest().equals(digest))) {
+            return false;
+        }
         boolean deleted = h.createUpdate("DELETE FROM tag WHERE repository_id = :r AND name = :t")
                 .bind("r", repositoryId).bind("t", tag).execute() > 0;
         if (deleted) {
-            endHistory(h, repositoryId, tag, nowAfterHistory(h, repositoryId, tag));
+            Long historyId = current.get().historyId();
+            endHistory(h, repositoryId, tag, historyId, nowAfterHistory(h, repositoryId, tag, historyId));
         }
         return deleted;
     }
@@ -89,11 +127,15 @@ public final class TagDao {
     public static void endHistoryOfTagsOn(Handle h, long repositoryId, String digest) {
         h.createQuery("SELECT id FROM manifest WHERE repository_id = :r AND digest = :d FOR UPDATE")
                 .bind("r", repositoryId).bind("d", digest).mapTo(Long.class).findOne();
-        List<String> tags = h.createQuery(
-                        "SELECT name FROM tag WHERE repository_id = :r AND manifest_digest = :d FOR UPDATE")
-                .bind("r", repositoryId).bind("d", digest).mapTo(String.class).list();
-        for (String tag : tags) {
-            endHistory(h, repositoryId, tag, nowAfterHistory(h, repositoryId, tag));
+        List<Map.Entry<String, Long>> tags = h.createQuery(
+                        "SELECT name, history_id FROM tag WHERE repository_id = :r AND manifest_digest = :d FOR UPDATE")
+                .bind("r", repositoryId).bind("d", digest)
+                .map((rs, ctx) -> Map.entry(rs.getString(1), Optional.ofNullable((Long) rs.getObject(2, Long.class))
+                        .orElse(-1L))).list();
+        for (Map.Entry<String, Long> tag : tags) {
+            Long historyId = tag.getValue() < 0 ? null : tag.getValue();
+            endHistory(h, repositoryId, tag.getKey(), historyId,
+                    nowAfterHistory(h, repositoryId, tag.getKey(), historyId));
         }
     }
 
@@ -101,25 +143,86 @@ public final class TagDao {
      * The time of a change to the tag's history: now, or the latest moment already in its history when that is
      * later (another node's clock running ahead of ours, or ours stepped back), so that lifetimes never overlap nor
      * end before they start. Called with the tag's row locked, or deleted or inserted by this transaction, so that
-     * no other change to the tag's history is under way until this transaction ends.
+     * no other change to the tag's history is under way until this transaction ends. With the open history row
+     * known, its start is the latest moment (read by primary key); otherwise the last row by the index.
      */
-    private static Instant nowAfterHistory(Handle h, long repositoryId, String tag) {
-        // The last assignment (by the index on lifetime_start) ends, if it has, after all others.
-        Optional<Instant> latest = h.createQuery("""
+    private static Instant nowAfterHistory(Handle h, long repositoryId, String tag, Long openHistoryId) {
+        Optional<Instant> latest = openHistoryId != null
+                ? h.createQuery("SELECT lifetime_start FROM tag_history WHERE id = :id")
+                        .bind("id", openHistoryId).mapTo(Instant.class).findOne()
+                : h.createQuery("""
                         SELECT COALESCE(lifetime_end, lifetime_start) FROM tag_history
                         WHERE repository_id = :r AND name = :t
                         ORDER BY lifetime_start DESC, id DESC
                         LIMIT 1""")
-                .bind("r", repositoryId).bind("t", tag).mapTo(Instant.class).findOne();
+                        .bind("r", repositoryId).bind("t", tag).mapTo(Instant.class).findOne();
         Instant now = Instant.now();
         return latest.isPresent() && latest.get().isAfter(now) ? latest.get() : now;
     }
 
-    private static void endHistory(Handle h, long repositoryId, String tag, Instant now) {
+    /**
+     * Closes the open history row: by its id when the tag's row knows it, else (rows written before the tag knew
+     * its history row) by searching the tag's history.
+     */
+    private static void endHistory(Handle h, long repositoryId, String tag, Long historyId, Instant now) {
+        if (historyId != null) {
+            h.createUpdate("UPDATE tag_history SET lifetime_end = :now WHERE id = :id AND lifetime_end IS NULL")
+                    .bind("id", historyId).bind("now", now).execute();
+            return;
+        }
         h.createUpdate("""
                         UPDATE tag_history SET lifetime_end = :now
                         WHERE repository_id = :r AND name = :t AND lifetime_end IS NULL""")
                 .bind("r", repositoryId).bind("t", tag).bind("now", now).execute();
+    }
+
+    /** One assignment of a tag: the manifest it pointed at, from {@code start} until {@code end} (null: still). */
+    public record HistoryEntry(long id, String tag, String digest, Instant start, Instant end) {
+    }
+
+    private static final org.jdbi.v3.core.mapper.RowMapper<HistoryEntry> HISTORY = (rs, ctx) -> new HistoryEntry(
+            rs.getLong("id"), rs.getString("name"), rs.getString("manifest_digest"),
+            rs.getObject("lifetime_start", java.time.OffsetDateTime.class).toInstant(),
+            Optional.ofNullable(rs.getObject("lifetime_end", java.time.OffsetDateTime.class))
+                    .map(java.time.OffsetDateTime::toInstant).orElse(null));
+
+    /**
+     * The history of one tag ({@code tag} non-null) or of the whole repository, newest first, at most {@code limit}
+     * entries that started before {@code before} (null: any).
+     */
+    public static List<HistoryEntry> history(Handle h, long repositoryId, String tag, Instant before, int limit) {
+        return h.createQuery("""
+                        SELECT id, name, manifest_digest, lifetime_start, lifetime_end FROM tag_history
+                        WHERE repository_id = :r AND (:anyTag OR name = :t) AND (:anyTime OR lifetime_start < :before)
+                        ORDER BY lifetime_start DESC, id DESC
+                        LIMIT :limit""")
+                .bind("r", repositoryId).bind("t", tag == null ? "" : tag).bind("anyTag", tag == null)
+                .bind("before", before == null ? Instant.EPOCH : before).bind("anyTime", before == null)
+                .bind("limit", limit).map(HISTORY).list();
+    }
+
+    /** True when {@code tag} pointed at {@code digest} at some moment at or after {@code since} (or points now). */
+    public static boolean pointedAtSince(Handle h, long repositoryId, String tag, String digest, Instant since) {
+        return h.createQuery("""
+                        SELECT 1 FROM tag_history
+                        WHERE repository_id = :r AND name = :t AND manifest_digest = :d
+                          AND (lifetime_end IS NULL OR lifetime_end >= :since)
+                        LIMIT 1""")
+                .bind("r", repositoryId).bind("t", tag).bind("d", digest).bind("since", since)
+                .mapTo(Integer.class).findOne().isPresent();
+    }
+
+    /** The current tags with the manifest each points at and when it was set, in byte order of the names. */
+    public static List<TagRow> all(Handle h, long repositoryId) {
+        return h.createQuery("""
+                        SELECT name, manifest_digest, updated_at FROM tag WHERE repository_id = :r ORDER BY name""")
+                .bind("r", repositoryId)
+                .map((rs, ctx) -> new TagRow(rs.getString(1), rs.getString(2),
+                        rs.getObject(3, java.time.OffsetDateTime.class).toInstant())).list();
+    }
+
+    /** A current tag. */
+    public record TagRow(String name, String digest, Instant updatedAt) {
     }
 
     /** Tag names after {@code last} in byte order, at most {@code limit}. */

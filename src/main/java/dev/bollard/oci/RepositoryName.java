@@ -44,6 +44,15 @@ public record RepositoryName(String value) implements Comparable<RepositoryName>
         return problemWith(value) == null;
     }
 
+    /**
+     * The namespace (organization or user) the repository lives in: its first component, or null for a
+     * single-component name, which has none.
+     */
+    public static String namespaceOf(String repository) {
+        int slash = repository.indexOf('/');
+        return slash < 0 ? null : repository.substring(0, slash);
+    }
+
     @Override
     public String toString() {
         return value;

@@ -44,13 +44,15 @@ public final class BlobUploads {
 
     private final Database db;
     private final BlobStore store;
+    private final Quotas quota;
     /** Running hashes of a store that stages locally, by upload id; unused otherwise. */
     private final Map<String, RunningHash> hashes = new ConcurrentHashMap<>();
     private final ReentrantLock[] locks = new ReentrantLock[256];
 
-    BlobUploads(Database db, BlobStore store) {
+    BlobUploads(Database db, BlobStore store, Quotas quota) {
         this.db = db;
         this.store = store;
+        this.quota = quota;
         for (int i = 0; i < locks.length; i++) {
             locks[i] = new ReentrantLock();
         }
@@ -98,6 +100,9 @@ public final class BlobUploads {
                 throw new RegistryException.OutOfOrderChunk(
                         new UploadStatus(repository.value(), uploadId, row.committedSize()), start);
             }
+            if (length != null) {
+                quota.check(repository, null, row.committedSize() + length);
+            }
             UploadRow after = appendLocked(repository, row, body, length, true);
             return new UploadStatus(repository.value(), uploadId, after.committedSize());
         } finally {
@@ -114,8 +119,12 @@ public final class BlobUploads {
         ReentrantLock lock = lockOf(uploadId);
         lock.lock();
         try {
+            UploadRow before = find(repository, uploadId);
+            if (length != null) {
+                quota.check(repository, expected, before.committedSize() + length);
+            }
             // The final chunk's size is not recorded: the session ends in this call, as a blob or discarded.
-            UploadRow row = appendLocked(repository, find(repository, uploadId), body, length, false);
+            UploadRow row = appendLocked(repository, before, body, length, false);
             long size = row.committedSize();
             Digest actual;
             try {
@@ -130,12 +139,30 @@ public final class BlobUploads {
                         Map.of("expected", expected.toString(), "actual", actual.toString(), "size", size));
             }
             try {
+                quota.check(repository, expected, size);
+            } catch (RegistryException e) {
+                discard(uploadId);
+                throw e;
+            }
+            // Take the blob back from the collector first (see BlobDao.reclaimForUpload): the store drops the staged
+            // copy when the blob's file exists, so that file must not be deleted under this upload.
+            db.inTransaction(h -> {
+                BlobDao.reclaimForUpload(h, expected.toString(), size);
+                return null;
+            });
+            try {
                 store.commitUpload(uploadId, row.storeState(), expected, size);
             } catch (IOException e) {
                 throw lostOrFailed(uploadId, e);
             }
             db.inTransaction(h -> {
-                BlobDao.recordBlob(h, expected.toString(), size);
+                Optional<String> state = BlobDao.lock(h, expected.toString());
+                if (!state.equals(Optional.of("live"))) {
+                    // Not recorded, or marked again by the collector (a commit slower than the grace period): with
+                    // the row locked (or absent) no collector deletes these bytes now; record them only if stored.
+                    requireStored(expected, size);
+                }
+                BlobDao.recordLive(h, expected.toString(), size, state.isPresent());
                 BlobDao.link(h, row.repositoryId(), expected.toString());
                 UploadDao.delete(h, uploadId);
                 return null;
@@ -162,6 +189,9 @@ public final class BlobUploads {
 
     /** A whole blob in one request: a session opened and closed at once. */
     public BlobInfo uploadWhole(RepositoryName repository, Digest expected, InputStream body, Long length) {
+        if (length != null) {
+            quota.check(repository, expected, length);
+        }
         UploadStatus session = start(repository);
         try {
             return complete(repository, session.uploadId(), expected, body, length);
@@ -176,7 +206,16 @@ public final class BlobUploads {
      * not hold it (the caller then opens a session instead).
      */
     public Optional<BlobInfo> mount(RepositoryName repository, Digest digest, RepositoryName from) {
+        var known = db.read(h -> BlobDao.linkedSize(h, from.value(), digest.toString()));
+        if (known.isEmpty()) {
+            return Optional.empty();
+        }
+        quota.check(repository, digest, known.getAsLong());
         return db.inTransaction(h -> {
+            // The blob's row first (as every path that links a blob): a blob the collector is deleting is not mounted.
+            if (!BlobDao.lockLive(h, digest.toString())) {
+                return Optional.empty();
+            }
             var size = BlobDao.linkedSize(h, from.value(), digest.toString());
             if (size.isEmpty()) {
                 return Optional.empty();
@@ -223,6 +262,17 @@ public final class BlobUploads {
             LOG.warn("could not sweep staged uploads: {}", e.toString());
         }
         return expired;
+    }
+
+    private void requireStored(Digest digest, long size) {
+        try {
+            if (store.size(digest).orElse(-1) != size) {
+                throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "blob " + digest + " was reclaimed by garbage "
+                        + "collection while this upload was being committed; upload it again");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private UploadRow find(RepositoryName repository, String uploadId) {

@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.channels.SeekableByteChannel;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 
@@ -18,17 +20,37 @@ public final class Blobs {
     private final Database db;
     private final BlobStore store;
     private final boolean deleteEnabled;
+    private final Duration gracePeriod;
 
-    Blobs(Database db, BlobStore store, boolean deleteEnabled) {
+    Blobs(Database db, BlobStore store, boolean deleteEnabled, Duration gracePeriod) {
         this.db = db;
         this.store = store;
         this.deleteEnabled = deleteEnabled;
+        this.gracePeriod = gracePeriod;
     }
 
     public BlobInfo stat(RepositoryName repository, Digest digest) {
-        long size = db.read(h -> BlobDao.linkedSize(h, repository.value(), digest.toString()))
+        BlobDao.Link link = db.read(h -> BlobDao.link(h, repository.value(), digest.toString()))
                 .orElseThrow(() -> unknown(repository, digest));
-        return new BlobInfo(digest, size);
+        return new BlobInfo(digest, link.size());
+    }
+
+    /**
+     * As {@link #stat}, for a client that checks whether it must push the blob ({@code HEAD}): a link older than
+     * half the grace period is renewed, so that the garbage collector does not remove it while the client, having
+     * skipped the upload, pushes the manifest that references it.
+     */
+    public BlobInfo statForPush(RepositoryName repository, Digest digest) {
+        BlobDao.Link link = db.read(h -> BlobDao.link(h, repository.value(), digest.toString()))
+                .orElseThrow(() -> unknown(repository, digest));
+        Instant renewBefore = Instant.now().minus(gracePeriod.dividedBy(2));
+        if (link.linkedAt().isBefore(renewBefore)) {
+            db.inTransaction(h -> {
+                BlobDao.renewLinkOlderThan(h, repository.value(), digest.toString(), renewBefore);
+                return null;
+            });
+        }
+        return new BlobInfo(digest, link.size());
     }
 
     /** Opens the bytes of a blob that {@link #stat} found. */

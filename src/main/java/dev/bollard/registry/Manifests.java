@@ -88,7 +88,10 @@ public final class Manifests {
             Optional<String> before = Optional.empty();
             if (reference instanceof Reference.ByTag t) {
                 before = TagDao.digestOf(h, repositoryId, t.tag().value());
-                TagDao.set(h, repositoryId, t.tag().value(), digest.toString());
+                Optional<TagPattern> rule = ImmutableTags.ruleFor(h, repositoryId, t.tag().value());
+                if (!TagDao.set(h, repositoryId, t.tag().value(), digest.toString(), rule.isPresent())) {
+                    throw ImmutableTags.refused(repository, t.tag().value(), rule.orElseThrow(), "moved");
+                }
             }
             return before;
         });
@@ -112,8 +115,21 @@ public final class Manifests {
         boolean deleted = db.inTransaction(h -> {
             long repositoryId = Repositories.require(h, repository);
             return switch (reference) {
-                case Reference.ByTag t -> TagDao.delete(h, repositoryId, t.tag().value());
-                case Reference.ByDigest d -> ManifestDao.delete(h, repositoryId, d.digest().toString());
+                case Reference.ByTag t -> {
+                    if (TagDao.digestOf(h, repositoryId, t.tag().value()).isPresent()) {
+                        ImmutableTags.requireDeletable(h, repositoryId, repository, t.tag().value());
+                    }
+                    yield TagDao.delete(h, repositoryId, t.tag().value());
+                }
+                case Reference.ByDigest d -> {
+                    // The manifest's row first: no tag can be set on it until this transaction ends.
+                    if (!ManifestDao.presentAmong(h, repositoryId, List.of(d.digest().toString())).isEmpty()) {
+                        for (String tag : ManifestDao.tagsOn(h, repositoryId, d.digest().toString())) {
+                            ImmutableTags.requireDeletable(h, repositoryId, repository, tag);
+                        }
+                    }
+                    yield ManifestDao.delete(h, repositoryId, d.digest().toString());
+                }
             };
         });
         if (!deleted) {

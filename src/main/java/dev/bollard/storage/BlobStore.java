@@ -89,6 +89,19 @@ public interface BlobStore extends AutoCloseable {
     record StagedUpload(String uploadId, Instant lastModified) {
     }
 
+    /**
+     * Calls {@code each} with every stored blob and when it was written, for the garbage collector to find bytes that
+     * no metadata records (a crash between a commit and its database transaction leaves them). A store that cannot
+     * list its blobs throws {@link UnsupportedOperationException}; the collector then skips that sweep.
+     */
+    default void listBlobs(java.util.function.Consumer<StoredBlob> each) throws IOException {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot list its blobs");
+    }
+
+    /** A stored blob as the store sees it. */
+    record StoredBlob(Digest digest, long size, Instant lastModified) {
+    }
+
     /** Bytes being appended to an upload. */
     interface Append extends WritableByteChannel {
         /** The upload's state after this append; valid once {@link #close()} returned without an exception. */

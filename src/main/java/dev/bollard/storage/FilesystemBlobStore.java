@@ -252,4 +252,30 @@ public final class FilesystemBlobStore implements BlobStore {
         }
         return uploads;
     }
+
+    /** Every file at {@code <root>/<algorithm>/<xx>/<hex>} whose name is a digest; anything else is passed over. */
+    @Override
+    public void listBlobs(java.util.function.Consumer<StoredBlob> each) throws IOException {
+        try (java.util.stream.Stream<Path> files = Files.walk(root, 3)) {
+            for (Path file : (Iterable<Path>) files.filter(p -> root.relativize(p).getNameCount() == 3)::iterator) {
+                String text = root.relativize(file).getName(0) + ":" + file.getFileName();
+                Digest digest;
+                try {
+                    digest = Digest.parse(text);
+                } catch (IllegalArgumentException e) {
+                    continue;
+                }
+                if (!pathOf(digest).equals(file)) {
+                    continue;
+                }
+                try {
+                    each.accept(new StoredBlob(digest, Files.size(file), Files.getLastModifiedTime(file).toInstant()));
+                } catch (NoSuchFileException e) {
+                    // deleted while we listed
+                }
+            }
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
 }

@@ -193,6 +193,11 @@ public final class TracedBlobStore implements BlobStore {
     }
 
     @Override
+    public void listBlobs(java.util.function.Consumer<StoredBlob> each) throws IOException {
+        store.listBlobs(each);
+    }
+
+    @Override
     public List<StagedUpload> listUploads() throws IOException {
         return traced("listUploads", null, null, store::listUploads);
     }

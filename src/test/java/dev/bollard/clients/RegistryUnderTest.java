@@ -40,6 +40,11 @@ final class RegistryUnderTest implements AutoCloseable {
         return new RegistryUnderTest(r, r.hostPort(), "");
     }
 
+    /** The registry in this JVM, or null when the tests run against an external one. */
+    TestRegistry embedded() {
+        return embedded;
+    }
+
     /** {@code 127.0.0.1:PORT} */
     String hostPort() {
         return hostPort;

@@ -3,11 +3,16 @@ package dev.bollard.clients;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.bollard.config.BollardConfig;
+import dev.bollard.jobs.GarbageCollector;
+import dev.bollard.storage.FilesystemBlobStore;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -225,6 +230,38 @@ class SkopeoTest {
         JsonNode other = OciLayout.parse(ok(skopeo.cmd("inspect", registry.docker("other/app", ":v1"))).stdout());
         assertThat(other.path("Digest").asText()).isEqualTo(sourceManifest.digest());
         pullAndCompare(registry.docker("other/app", ":v1"), "pulled-from-other-after-delete");
+    }
+
+    /**
+     * Garbage collection with skopeo's images: a layer shared by a copy in another repository stays while that copy
+     * is tagged (and pulls back intact after a collection), and goes with the last reference.
+     */
+    @Test
+    void garbageCollectionKeepsWhatATagStillReferencesAndReclaimsTheRest() throws Exception {
+        Assumptions.assumeTrue(registry.embedded() != null, "collects through the registry's database: embedded only");
+        push("ns/app", "v1");
+        ok(skopeo.copy(registry.docker("ns/app", ":v1"), registry.docker("other/app", ":v1")));
+        ok(skopeo.cmd("delete", registry.docker("ns/app", ":v1")));
+        BollardConfig config = BollardConfig.defaults(registry.embedded().dataDir(), "127.0.0.1", 0);
+        GarbageCollector collector = new GarbageCollector(registry.embedded().server().database(),
+                new FilesystemBlobStore(config.storage().path(), config.uploads().stagingPath()),
+                new GarbageCollector.Settings(Duration.ZERO, Duration.ZERO), new SimpleMeterRegistry());
+
+        GarbageCollector.Report first = collector.collect(false);
+        assertThat(first.blobs()).as("every blob is still referenced by other/app:v1: %s", first.listed()).isZero();
+        assertThat(first.links()).as("ns/app's links to the deleted image's blobs").isEqualTo(sourceBlobs.size() - 1);
+        pullAndCompare(registry.docker("other/app", ":v1"), "pulled-after-gc");
+
+        ok(skopeo.cmd("delete", registry.docker("other/app", ":v1")));
+        GarbageCollector.Report second = collector.collect(false);
+        assertThat(second.blobs()).as("layers and config").isEqualTo(sourceBlobs.size() - 1);
+        for (String layer : sourceLayers) {
+            assertThat(Files.exists(config.storage().path().resolve("sha256").resolve(layer.substring(7, 9))
+                    .resolve(layer.substring(7)))).as("file of layer %s", layer).isFalse();
+        }
+        Exec.Result pull = skopeo.copy(registry.docker("other/app", "@" + sourceManifest.digest()),
+                "oci:" + dir.resolve("gone") + ":" + TAG);
+        assertThat(pull.ok()).as("pull of the collected image\n%s", pull.describe()).isFalse();
     }
 
     /**

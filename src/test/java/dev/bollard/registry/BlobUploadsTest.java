@@ -42,7 +42,14 @@ class BlobUploadsTest {
     @BeforeEach
     void open() throws IOException {
         db = Database.open(new BollardConfig.Database("jdbc:h2:file:" + dir.resolve("db/bollard"), "", "", 4));
-        registry = new Registry(db, store("node-a"), new BollardConfig.Registry(true, 4 * 1024 * 1024));
+        registry = registryOn(store("node-a"));
+    }
+
+    /** The registry's use cases on this test's database and {@code store}, without quotas or audit. */
+    Registry registryOn(BlobStore store) {
+        return new Registry(db, store, new BollardConfig.Registry(true, 4 * 1024 * 1024),
+                dev.bollard.config.ConfigLoader.builder().load().lifecycle(), dev.bollard.audit.Audit.NONE,
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     }
 
     /** The blob store of the registry under test (as one node would open it). */

@@ -44,7 +44,7 @@ class S3BlobUploadsTest extends BlobUploadsTest {
     @Test
     void twoNodesTakeTurnsInOneSessionWithoutReadingBack() throws IOException {
         RepositoryName repo = RepositoryName.parse("test/two-nodes");
-        Registry other = new Registry(db, store("node-b"), new BollardConfig.Registry(true, 4 * 1024 * 1024));
+        Registry other = registryOn(store("node-b"));
         byte[] content = new byte[13 * 1024 * 1024 + 5];
         new Random(3).nextBytes(content);
         Digest digest = Digest.of(DigestAlgorithm.SHA256, DigestAlgorithm.SHA256.newMessageDigest().digest(content));

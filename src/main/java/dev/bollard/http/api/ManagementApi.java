@@ -63,7 +63,7 @@ public final class ManagementApi {
      */
     public static List<ApiEndpoints> standardEndpoints(ApiServices services) {
         return List.of(new AccountEndpoints(services), new TeamEndpoints(services), new RobotEndpoints(services),
-                new RepositoryEndpoints(services), new AuditEndpoints(services));
+                new RepositoryEndpoints(services), new AuditEndpoints(services), new LifecycleEndpoints(services));
     }
 
     /** The route table, in registration order. */
@@ -85,6 +85,16 @@ public final class ManagementApi {
             sendError(ex, 404, "NOT_FOUND", e.getMessage());
         } catch (dev.bollard.auth.ConflictException e) {
             sendError(ex, 409, "CONFLICT", e.getMessage());
+        } catch (dev.bollard.registry.RegistryException e) {
+            // The registry's use cases speak the distribution spec's codes; here they become this API's.
+            String code = e.code().name();
+            if (code.endsWith("_UNKNOWN")) {
+                sendError(ex, 404, "NOT_FOUND", e.getMessage());
+            } else if (code.equals("DENIED")) {
+                sendError(ex, 409, "CONFLICT", e.getMessage()); // a policy forbids the change (an immutable tag)
+            } else {
+                sendError(ex, 400, "INVALID_REQUEST", e.getMessage());
+            }
         } catch (IllegalArgumentException e) {
             sendError(ex, 400, "INVALID_REQUEST", e.getMessage());
         } catch (IOException | java.io.UncheckedIOException e) {

@@ -1,0 +1,330 @@
+package dev.bollard.cli;
+
+import dev.bollard.audit.Actor;
+import dev.bollard.config.ConfigLoader;
+import dev.bollard.jobs.GarbageCollector;
+import dev.bollard.metadata.Database;
+import dev.bollard.oci.Digest;
+import dev.bollard.oci.RepositoryName;
+import dev.bollard.oci.Tag;
+import dev.bollard.registry.Quotas;
+import dev.bollard.registry.Registry;
+import dev.bollard.registry.Retention;
+import dev.bollard.registry.TagHistory;
+import dev.bollard.registry.TagPattern;
+import dev.bollard.http.BollardServer;
+import dev.bollard.storage.BlobStore;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Instant;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The image life cycle from the command line, straight on the metadata database and blob store (with the embedded
+ * H2 database, while the registry is stopped): garbage collection, tag history and restores, immutable tags,
+ * retention policies and quotas. Changes are audit-logged with the actor {@code cli:<user>}.
+ */
+final class LifecycleCommands {
+    private LifecycleCommands() {
+    }
+
+    /** Changes from these commands are audit-logged as the registry's own, run from the command line by this user. */
+    private static Actor actor() {
+        return Actor.system("cli:" + System.getProperty("user.name", ""));
+    }
+
+    /** The repository of {@code REPOSITORY:TAG}. */
+    private static RepositoryName repositoryOf(String target) {
+        int colon = target.lastIndexOf(':');
+        if (colon < 0) {
+            throw new IllegalArgumentException("give the tag as REPOSITORY:TAG, not '" + target + "'");
+        }
+        return new RepositoryName(target.substring(0, colon));
+    }
+
+    /** The tag of {@code REPOSITORY:TAG}. */
+    private static Tag tagOf(String target) {
+        return new Tag(target.substring(target.lastIndexOf(':') + 1));
+    }
+
+    /** A command that works through the registry's use cases. */
+    abstract static class RegistryCommand extends AdminCommands.DbCommand {
+        BlobStore store;
+
+        abstract void run(Registry registry, Database db) throws Exception;
+
+        @Override
+        void run(Database db) throws Exception {
+            try (BlobStore opened = BollardServer.openStore(config)) {
+                store = opened;
+                run(new Registry(db, store, config.registry(), config.lifecycle(), audit(db),
+                        new SimpleMeterRegistry()), db);
+            }
+        }
+    }
+
+    @Command(name = "gc", mixinStandardHelpOptions = true, description = "Collect garbage once: delete unreferenced "
+            + "manifests, blob links and blobs past the grace period, and expired upload sessions; --dry-run only "
+            + "reports what would be freed.")
+    static final class Gc extends RegistryCommand {
+        @Option(names = "--dry-run", description = "change nothing; report what a run would free")
+        boolean dryRun;
+
+        @Option(names = "--list", description = "also name what is (or would be) freed, up to 200 items")
+        boolean list;
+
+        @Override
+        void run(Registry registry, Database db) {
+            int uploads = 0;
+            if (!dryRun) {
+                uploads = registry.uploads().expireIdle(Instant.now().minus(config.uploads().expiry()));
+            }
+            GarbageCollector collector = new GarbageCollector(db, store, new GarbageCollector.Settings(
+                    config.lifecycle().gcGracePeriod(), config.lifecycle().historyWindow()), new SimpleMeterRegistry());
+            GarbageCollector.Report report = collector.collect(dryRun);
+            System.out.println(report.summary() + (dryRun ? "" : "; expired " + uploads + " upload session(s)"));
+            System.out.println("manifests " + report.manifests());
+            System.out.println("links     " + report.links());
+            System.out.println("blobs     " + report.blobs());
+            System.out.println("bytes     " + report.bytes());
+            if (list) {
+                report.listed().forEach(item -> System.out.println("  " + item));
+            }
+        }
+    }
+
+    @Command(name = "history", description = "The time machine: tag history and restores.",
+            subcommands = {HistoryList.class, HistoryRestore.class, HistoryWindow.class})
+    static final class HistoryCommand extends CommandGroup {
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "List the history of a repository, or of one tag (REPOSITORY:TAG), newest first.")
+    static final class HistoryList extends RegistryCommand {
+        @Parameters(index = "0", paramLabel = "REPOSITORY[:TAG]")
+        String target;
+
+        @Option(names = "--limit", defaultValue = "50", description = "at most this many entries (default 50)")
+        int limit;
+
+        @Override
+        void run(Registry registry, Database db) {
+            int colon = target.lastIndexOf(':');
+            List<TagHistory.Entry> entries = colon < 0
+                    ? registry.history().ofRepository(new RepositoryName(target), null, limit)
+                    : registry.history().ofTag(repositoryOf(target), tagOf(target), null, limit);
+            for (TagHistory.Entry e : entries) {
+                System.out.printf("%-30s %s  %s .. %s%s%n", e.tag(), e.digest(), e.start(),
+                        e.end() == null ? "now" : e.end(), e.restorable() ? "  (restorable)" : "");
+            }
+        }
+    }
+
+    @Command(name = "restore", mixinStandardHelpOptions = true,
+            description = "Point REPOSITORY:TAG at DIGEST again, which it pointed at within the window.")
+    static final class HistoryRestore extends RegistryCommand {
+        @Parameters(index = "0", paramLabel = "REPOSITORY:TAG")
+        String target;
+
+        @Parameters(index = "1", paramLabel = "DIGEST")
+        String digest;
+
+        @Override
+        void run(Registry registry, Database db) {
+            registry.history().restore(actor(), repositoryOf(target), tagOf(target), Digest.parse(digest));
+            System.out.println("restored " + target + " to " + digest);
+        }
+    }
+
+    @Command(name = "window", mixinStandardHelpOptions = true,
+            description = "Show or set a namespace's time-machine window (e.g. 30d; 'default' for the registry's).")
+    static final class HistoryWindow extends RegistryCommand {
+        @Parameters(index = "0", paramLabel = "NAMESPACE")
+        String namespace;
+
+        @Parameters(index = "1", arity = "0..1", paramLabel = "DURATION")
+        String window;
+
+        @Override
+        void run(Registry registry, Database db) {
+            if (window != null) {
+                registry.history().setWindow(actor(), namespace, window.equals("default") ? null : ConfigLoader.parseDuration(window));
+            }
+            System.out.println(namespace + ": " + registry.history().window(namespace));
+        }
+    }
+
+    @Command(name = "immutable", description = "Immutable tag rules of a repository.",
+            subcommands = {ImmutableList.class, ImmutableAdd.class, ImmutableRemove.class})
+    static final class ImmutableCommand extends CommandGroup {
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List a repository's rules.")
+    static final class ImmutableList extends RegistryCommand {
+        @Parameters(index = "0", paramLabel = "REPOSITORY")
+        String repository;
+
+        @Override
+        void run(Registry registry, Database db) {
+            registry.immutableTags().rules(new RepositoryName(repository)).forEach(System.out::println);
+        }
+    }
+
+    @Command(name = "add", mixinStandardHelpOptions = true,
+            description = "Make the repository's tags matching PATTERN (e.g. 'v*') immutable once pushed.")
+    static final class ImmutableAdd extends RegistryCommand {
+        @Parameters(index = "0", paramLabel = "REPOSITORY")
+        String repository;
+
+        @Parameters(index = "1", paramLabel = "PATTERN")
+        String pattern;
+
+        @Override
+        void run(Registry registry, Database db) {
+            boolean added = registry.immutableTags().add(actor(), new RepositoryName(repository), new TagPattern(pattern));
+            System.out.println((added ? "added" : "already there:") + " rule " + pattern + " on " + repository);
+        }
+    }
+
+    @Command(name = "remove", mixinStandardHelpOptions = true, description = "Remove a rule.")
+    static final class ImmutableRemove extends RegistryCommand {
+        @Parameters(index = "0", paramLabel = "REPOSITORY")
+        String repository;
+
+        @Parameters(index = "1", paramLabel = "PATTERN")
+        String pattern;
+
+        @Override
+        void run(Registry registry, Database db) {
+            if (!registry.immutableTags().remove(actor(), new RepositoryName(repository), new TagPattern(pattern))) {
+                throw new IllegalArgumentException("no rule " + pattern + " on " + repository);
+            }
+            System.out.println("removed rule " + pattern + " from " + repository);
+        }
+    }
+
+    @Command(name = "retention", description = "Retention policies (auto-prune of tags).",
+            subcommands = {RetentionList.class, RetentionSet.class, RetentionDelete.class, RetentionApply.class})
+    static final class RetentionCommand extends CommandGroup {
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the policies.")
+    static final class RetentionList extends RegistryCommand {
+        @Override
+        void run(Registry registry, Database db) {
+            for (Retention.Policy p : registry.retention().policies()) {
+                System.out.println(p.id() + "  " + p.describe());
+            }
+        }
+    }
+
+    @Command(name = "set", mixinStandardHelpOptions = true, description = "Add a policy for a namespace "
+            + "(--namespace) or a repository (--repository), or change the limits of the one with the same pattern.")
+    static final class RetentionSet extends RegistryCommand {
+        @Option(names = "--namespace", paramLabel = "NAMESPACE")
+        String namespace;
+
+        @Option(names = "--repository", paramLabel = "REPOSITORY")
+        String repository;
+
+        @Option(names = "--tags", defaultValue = "*", paramLabel = "PATTERN", description = "tag pattern (default *)")
+        String pattern;
+
+        @Option(names = "--keep-last", paramLabel = "N", description = "keep the N most recently pushed tags")
+        Integer keepLast;
+
+        @Option(names = "--keep-days", paramLabel = "D", description = "keep tags pushed in the last D days")
+        Integer keepDays;
+
+        @Override
+        void run(Registry registry, Database db) {
+            if ((namespace == null) == (repository == null)) {
+                throw new IllegalArgumentException("give --namespace or --repository");
+            }
+            Retention.Policy p = registry.retention().put(actor(),
+                    namespace != null ? Retention.Scope.NAMESPACE : Retention.Scope.REPOSITORY,
+                    namespace != null ? namespace : repository, new TagPattern(pattern), keepLast, keepDays);
+            System.out.println(p.id() + "  " + p.describe());
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a policy by its id.")
+    static final class RetentionDelete extends RegistryCommand {
+        @Parameters(index = "0", paramLabel = "ID")
+        long id;
+
+        @Override
+        void run(Registry registry, Database db) {
+            if (!registry.retention().delete(actor(), id)) {
+                throw new IllegalArgumentException("no retention policy " + id);
+            }
+            System.out.println("deleted retention policy " + id);
+        }
+    }
+
+    @Command(name = "apply", mixinStandardHelpOptions = true,
+            description = "Apply the policies now; --dry-run lists the tags that would be deleted.")
+    static final class RetentionApply extends RegistryCommand {
+        @Option(names = "--dry-run", description = "change nothing")
+        boolean dryRun;
+
+        @Override
+        void run(Registry registry, Database db) {
+            List<Retention.Pruned> pruned = registry.retention().apply(actor(), dryRun);
+            for (Retention.Pruned p : pruned) {
+                System.out.println((dryRun ? "would delete " : "deleted ") + p.repository() + ":" + p.tag() + " ("
+                        + p.digest() + ")");
+            }
+            System.out.println((dryRun ? "would delete " : "deleted ") + pruned.size() + " tag(s)");
+        }
+    }
+
+    @Command(name = "quota", description = "Storage quotas of namespaces.", subcommands = {QuotaShow.class, QuotaSet.class})
+    static final class QuotaCommand extends CommandGroup {
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true,
+            description = "Show a namespace's usage and quota (every namespace with a quota when none is given).")
+    static final class QuotaShow extends RegistryCommand {
+        @Parameters(index = "0", arity = "0..1", paramLabel = "NAMESPACE")
+        String namespace;
+
+        @Override
+        void run(Registry registry, Database db) {
+            List<Quotas.Usage> all = namespace == null ? registry.quotas().all() : List.of(registry.quotas().usage(namespace));
+            for (Quotas.Usage u : all) {
+                System.out.println(u.namespace() + ": " + u.usedBytes() + " bytes used, quota "
+                        + (u.quotaBytes() == null ? "none" : u.quotaBytes() + " bytes (warning at " + u.warnPercent()
+                        + "%)") + ", " + u.state());
+            }
+        }
+    }
+
+    @Command(name = "set", mixinStandardHelpOptions = true, description = "Set (or with --none remove) a quota.")
+    static final class QuotaSet extends RegistryCommand {
+        @Parameters(index = "0", paramLabel = "NAMESPACE")
+        String namespace;
+
+        @Option(names = "--bytes", paramLabel = "N", description = "the quota in bytes")
+        Long bytes;
+
+        @Option(names = "--warn-percent", paramLabel = "P", description = "warning threshold in percent (default 80)")
+        Integer warnPercent;
+
+        @Option(names = "--none", description = "remove the quota")
+        boolean none;
+
+        @Override
+        void run(Registry registry, Database db) {
+            if (none == (bytes != null)) {
+                throw new IllegalArgumentException("give --bytes N or --none");
+            }
+            registry.quotas().set(actor(), namespace, none ? null : bytes, warnPercent);
+            Quotas.Usage u = registry.quotas().usage(namespace);
+            System.out.println(namespace + ": quota " + (u.quotaBytes() == null ? "none" : u.quotaBytes() + " bytes")
+                    + ", " + u.usedBytes() + " bytes used");
+        }
+    }
+}

@@ -1,0 +1,359 @@
+package dev.bollard.jobs;
+
+import dev.bollard.metadata.Database;
+import dev.bollard.metadata.GcDao;
+import dev.bollard.metadata.NamespaceSettingsDao;
+import dev.bollard.oci.Digest;
+import dev.bollard.oci.RepositoryName;
+import dev.bollard.storage.BlobStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.jdbi.v3.core.Handle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The online garbage collector: pushes and pulls go on while it runs. Each run marks, per repository, the manifests
+ * something keeps (tags, tag lifetimes in the time machine's window, pushes within the grace period, and from those
+ * the children of indexes and the referrers of live subjects), then deletes the other manifests, the blob links no
+ * live manifest needs that are older than the grace period, and finally the blobs nothing links or references.
+ * <p>The mark is only a plan read without locks: every deletion locks the row it removes and re-checks in the same
+ * transaction that nothing references it, and the paths that add references lock the same rows, so a push racing
+ * the collector either wins (its reference is found, the row kept) or loses (it finds the row gone and fails with
+ * MANIFEST_BLOB_UNKNOWN, or stores the manifest anew). Blob bytes go only after the blob's row was marked
+ * {@code deleting} and while that row is locked. docs/lifecycle.md has the whole argument.
+ */
+public final class GarbageCollector {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GarbageCollector.class);
+    private static final int BATCH = 500;
+    /** How many freed items a report lists by name (the counts are complete). */
+    private static final int LISTED = 200;
+    private static final int MAX_PASSES = 16;
+
+    /** Grace period for unreferenced things, and the time machine's window where a namespace sets none. */
+    public record Settings(Duration gracePeriod, Duration defaultHistoryWindow) {
+    }
+
+    /**
+     * What a run freed (or, dry, would free): manifests, blob links and blobs with their bytes; {@code listed}
+     * names the first of them ({@code repo@digest} for manifests and links, the digest for blobs).
+     */
+    public record Report(boolean dryRun, Instant started, Duration took, int manifests, int links, int blobs,
+                         long bytes, List<String> listed) {
+        public String summary() {
+            return (dryRun ? "would free " : "freed ") + manifests + " manifest(s), " + links + " blob link(s), "
+                    + blobs + " blob(s) of " + bytes + " bytes" + " in " + took.toMillis() + " ms";
+        }
+    }
+
+    private final Database db;
+    private final BlobStore store;
+    private final Settings settings;
+    private final Counter manifestsDeleted;
+    private final Counter linksDeleted;
+    private final Counter blobsDeleted;
+    private final Counter bytesReclaimed;
+    private final Timer runs;
+
+    public GarbageCollector(Database db, BlobStore store, Settings settings, MeterRegistry meters) {
+        this.db = db;
+        this.store = store;
+        this.settings = settings;
+        this.manifestsDeleted = Counter.builder("bollard.gc.manifests.deleted")
+                .description("manifests deleted by the garbage collector").register(meters);
+        this.linksDeleted = Counter.builder("bollard.gc.links.deleted")
+                .description("unreferenced blob links removed from repositories by the garbage collector").register(meters);
+        this.blobsDeleted = Counter.builder("bollard.gc.blobs.deleted")
+                .description("blobs deleted by the garbage collector").register(meters);
+        this.bytesReclaimed = Counter.builder("bollard.gc.reclaimed").baseUnit("bytes")
+                .description("blob bytes reclaimed by the garbage collector").register(meters);
+        this.runs = Timer.builder("bollard.gc.runs").description("garbage collection runs").register(meters);
+    }
+
+    /** One run; {@code dryRun} changes nothing and reports what a run now would free. */
+    public Report collect(boolean dryRun) {
+        return collect(dryRun, () -> { });
+    }
+
+    /** One run, calling {@code heartbeat} between steps (to renew a lease). */
+    public Report collect(boolean dryRun, Runnable heartbeat) {
+        Instant started = Instant.now();
+        Instant graceStart = started.minus(settings.gracePeriod());
+        Tally tally = new Tally();
+        Set<String> keptBlobs = new HashSet<>();
+        Map<String, Instant> windows = new HashMap<>();
+        for (GcDao.RepositoryRef repository : db.read(GcDao::repositories)) {
+            String namespace = RepositoryName.namespaceOf(repository.name());
+            Instant windowStart = namespace == null ? started.minus(settings.defaultHistoryWindow())
+                    : windows.computeIfAbsent(namespace, ns -> started.minus(historyWindow(ns)));
+            Plan plan = db.read(h -> plan(h, repository, graceStart, windowStart));
+            if (dryRun) {
+                plan.deadManifests.forEach((id, digest) -> tally.manifest(repository.name() + "@" + digest));
+                plan.deadLinks.forEach(d -> tally.link(repository.name() + "@" + d));
+                keptBlobs.addAll(plan.keptBlobs);
+            } else {
+                deleteManifests(repository, plan, graceStart, windowStart, tally);
+                for (String digest : plan.deadLinks) {
+                    if (db.inTransaction(h -> GcDao.deleteLinkIfUnreferenced(h, repository.id(), digest, graceStart))) {
+                        tally.link(repository.name() + "@" + digest);
+                        linksDeleted.increment();
+                    }
+                }
+            }
+            heartbeat.run();
+        }
+        List<BlobStore.StoredBlob> unrecorded = unrecordedFiles(graceStart);
+        if (dryRun) {
+            for (GcDao.BlobRow blob : db.read(GcDao::blobs)) {
+                if (blob.state().equals("deleting")
+                        || (blob.touchedAt().isBefore(graceStart) && !keptBlobs.contains(blob.digest()))) {
+                    tally.blob(blob.digest(), blob.size());
+                }
+            }
+            unrecorded.forEach(b -> tally.blob(b.digest().toString(), b.size()));
+        } else {
+            markUnreferencedBlobs(graceStart, heartbeat);
+            for (BlobStore.StoredBlob b : unrecorded) {
+                db.inTransaction(h -> GcDao.markUnrecorded(h, b.digest().toString(), b.size()));
+            }
+            deleteMarkedBlobs(tally, heartbeat);
+        }
+        Duration took = Duration.between(started, Instant.now());
+        if (!dryRun) {
+            runs.record(took);
+        }
+        Report report = new Report(dryRun, started, took, tally.manifests, tally.links, tally.blobs, tally.bytes,
+                List.copyOf(tally.listed));
+        if (report.manifests() + report.links() + report.blobs() > 0 || dryRun) {
+            LOG.info("garbage collection: {}", report.summary());
+        } else {
+            LOG.debug("garbage collection: {}", report.summary());
+        }
+        return report;
+    }
+
+    private Duration historyWindow(String namespace) {
+        return db.read(h -> NamespaceSettingsDao.find(h, namespace))
+                .map(NamespaceSettingsDao.Settings::historyWindowSeconds)
+                .map(Duration::ofSeconds)
+                .orElse(settings.defaultHistoryWindow());
+    }
+
+    /** One repository's mark: what is live, and what the collector may try to delete. */
+    private static final class Plan {
+        final Map<Long, String> deadManifests = new HashMap<>();
+        final List<String> deadLinks = new ArrayList<>();
+        final Set<String> keptBlobs = new HashSet<>();
+    }
+
+    private static Plan plan(Handle h, GcDao.RepositoryRef repository, Instant graceStart, Instant windowStart) {
+        List<GcDao.ManifestNode> nodes = GcDao.manifestsOf(h, repository.id());
+        Set<String> stored = new HashSet<>();
+        Map<String, List<String>> referrers = new HashMap<>();
+        Deque<String> queue = new ArrayDeque<>();
+        Set<String> live = new HashSet<>();
+        Set<String> tagged = GcDao.taggedSince(h, repository.id(), windowStart);
+        for (GcDao.ManifestNode node : nodes) {
+            stored.add(node.digest());
+            if (node.subjectDigest() != null) {
+                referrers.computeIfAbsent(node.subjectDigest(), k -> new ArrayList<>()).add(node.digest());
+            }
+            if (tagged.contains(node.digest()) || !node.pushedAt().isBefore(graceStart)) {
+                if (live.add(node.digest())) {
+                    queue.add(node.digest());
+                }
+            }
+        }
+        Map<String, List<String>> children = GcDao.childrenOf(h, repository.id());
+        while (!queue.isEmpty()) {
+            String digest = queue.poll();
+            for (String next : concat(children.get(digest), referrers.get(digest))) {
+                if (stored.contains(next) && live.add(next)) {
+                    queue.add(next);
+                }
+            }
+        }
+        Plan plan = new Plan();
+        for (GcDao.ManifestNode node : nodes) {
+            if (!live.contains(node.digest())) {
+                plan.deadManifests.put(node.id(), node.digest());
+            }
+        }
+        Map<String, List<String>> blobs = GcDao.blobsOf(h, repository.id());
+        for (String digest : live) {
+            plan.keptBlobs.addAll(blobs.getOrDefault(digest, List.of()));
+        }
+        GcDao.linksOf(h, repository.id()).forEach((digest, linkedAt) -> {
+            if (linkedAt.isBefore(graceStart) && !plan.keptBlobs.contains(digest)) {
+                plan.deadLinks.add(digest);
+            }
+        });
+        Set<String> deadLinks = new HashSet<>(plan.deadLinks);
+        GcDao.linksOf(h, repository.id()).keySet().stream().filter(d -> !deadLinks.contains(d))
+                .forEach(plan.keptBlobs::add);
+        plan.deadLinks.sort(null);
+        return plan;
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a == null ? List.of() : a);
+        if (b != null) {
+            all.addAll(b);
+        }
+        return all;
+    }
+
+    /**
+     * Deletes the repository's dead manifests; an index goes before its children (a child is kept while any index
+     * lists it), so this repeats while a pass deletes something.
+     */
+    private void deleteManifests(GcDao.RepositoryRef repository, Plan plan, Instant graceStart, Instant windowStart,
+                                 Tally tally) {
+        Map<Long, String> remaining = new HashMap<>(plan.deadManifests);
+        for (int pass = 0; pass < MAX_PASSES && !remaining.isEmpty(); pass++) {
+            boolean progress = false;
+            for (Map.Entry<Long, String> m : List.copyOf(remaining.entrySet())) {
+                if (db.inTransaction(h -> GcDao.deleteManifestIfUnreferenced(h, repository.id(), m.getKey(),
+                        graceStart, windowStart))) {
+                    remaining.remove(m.getKey());
+                    tally.manifest(repository.name() + "@" + m.getValue());
+                    manifestsDeleted.increment();
+                    progress = true;
+                }
+            }
+            if (!progress) {
+                break;
+            }
+        }
+    }
+
+    /**
+     * Blob files written before {@code graceStart} that no row records: bytes left by a crash between an upload's
+     * commit and its transaction. Empty when the store cannot list its blobs.
+     */
+    private List<BlobStore.StoredBlob> unrecordedFiles(Instant graceStart) {
+        List<BlobStore.StoredBlob> old = new ArrayList<>();
+        try {
+            store.listBlobs(b -> {
+                if (b.lastModified().isBefore(graceStart)) {
+                    old.add(b);
+                }
+            });
+        } catch (UnsupportedOperationException e) {
+            LOG.debug("not sweeping unrecorded blob files: {}", e.getMessage());
+            return List.of();
+        } catch (IOException e) {
+            LOG.warn("could not list the blob store for unrecorded files: {}", e.toString());
+            return List.of();
+        }
+        List<BlobStore.StoredBlob> unrecorded = new ArrayList<>();
+        for (int i = 0; i < old.size(); i += BATCH) {
+            List<BlobStore.StoredBlob> batch = old.subList(i, Math.min(old.size(), i + BATCH));
+            Set<String> recorded = db.read(h -> GcDao.recordedAmong(h,
+                    batch.stream().map(b -> b.digest().toString()).toList()));
+            batch.stream().filter(b -> !recorded.contains(b.digest().toString())).forEach(unrecorded::add);
+        }
+        return unrecorded;
+    }
+
+    private void markUnreferencedBlobs(Instant graceStart, Runnable heartbeat) {
+        String after = "";
+        while (true) {
+            String from = after;
+            List<String> batch = db.read(h -> GcDao.unreferencedBlobs(h, graceStart, from, BATCH));
+            for (String digest : batch) {
+                db.inTransaction(h -> GcDao.markDeletingIfUnreferenced(h, digest, graceStart));
+            }
+            heartbeat.run();
+            if (batch.size() < BATCH) {
+                return;
+            }
+            after = batch.get(batch.size() - 1);
+        }
+    }
+
+    /**
+     * Deletes the bytes and then the row of every blob marked {@code deleting}, each in one transaction holding the
+     * row's lock (an upload of the same content waits meanwhile, or took the blob back first). Rows left marked by a
+     * run that stopped half-way are finished here by the next one.
+     */
+    private void deleteMarkedBlobs(Tally tally, Runnable heartbeat) {
+        String after = "";
+        while (true) {
+            String from = after;
+            List<String> batch = db.read(h -> GcDao.deletingBlobs(h, from, BATCH));
+            for (String digest : batch) {
+                try {
+                    Optional<Long> freed = db.inTransaction(h -> {
+                        Optional<Long> size = GcDao.lockDeleting(h, digest);
+                        if (size.isPresent()) {
+                            try {
+                                store.delete(Digest.parse(digest));
+                            } catch (IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                            GcDao.deleteBlobRow(h, digest);
+                        }
+                        return size;
+                    });
+                    if (freed.isPresent()) {
+                        tally.blob(digest, freed.get());
+                        blobsDeleted.increment();
+                        bytesReclaimed.increment(freed.get());
+                    }
+                } catch (RuntimeException e) {
+                    LOG.warn("could not delete blob {} (kept marked; the next run tries again): {}", digest, e.toString());
+                }
+            }
+            heartbeat.run();
+            if (batch.size() < BATCH) {
+                return;
+            }
+            after = batch.get(batch.size() - 1);
+        }
+    }
+
+    private static final class Tally {
+        int manifests;
+        int links;
+        int blobs;
+        long bytes;
+        final List<String> listed = new ArrayList<>();
+
+        void manifest(String name) {
+            manifests++;
+            list("manifest " + name);
+        }
+
+        void link(String name) {
+            links++;
+            list("link " + name);
+        }
+
+        void blob(String digest, long size) {
+            blobs++;
+            bytes += size;
+            list("blob " + digest + " (" + size + " bytes)");
+        }
+
+        private void list(String item) {
+            if (listed.size() < LISTED) {
+                listed.add(item);
+            }
+        }
+    }
+}

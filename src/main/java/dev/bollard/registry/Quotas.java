@@ -1,0 +1,142 @@
+package dev.bollard.registry;
+
+import dev.bollard.audit.Actor;
+import dev.bollard.audit.Audit;
+import dev.bollard.audit.AuditActions;
+import dev.bollard.audit.AuditEvent;
+import dev.bollard.metadata.Database;
+import dev.bollard.metadata.NamespaceSettingsDao;
+import dev.bollard.oci.Digest;
+import dev.bollard.oci.ErrorCode;
+import dev.bollard.oci.RepositoryName;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Storage quotas per namespace (organization or user): the bytes of the distinct blobs its repositories link, a
+ * blob shared by several of them counted once. Past the warning threshold pushes go on and a warning is logged;
+ * a push that would take the usage past the quota is refused with {@code DENIED} (403) naming the namespace,
+ * its usage and its quota: before any byte is accepted when the request announces its size, else once the blob's
+ * size is known, before it becomes visible. Concurrent pushes are each checked against the usage they saw, so
+ * together they can pass the quota by what they pushed at the same moment.
+ */
+public final class Quotas {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Quotas.class);
+    static final int DEFAULT_WARN_PERCENT = 80;
+
+    private final Database db;
+    private final Audit audit;
+    private final MeterRegistry meters;
+    private final Map<String, AtomicLong[]> gauges = new ConcurrentHashMap<>();
+
+    Quotas(Database db, Audit audit, MeterRegistry meters) {
+        this.db = db;
+        this.audit = audit;
+        this.meters = meters;
+    }
+
+    /** A namespace's quota (null: none) and usage. */
+    public record Usage(String namespace, long usedBytes, Long quotaBytes, int warnPercent) {
+        /** {@code ok}, {@code warning} (at or past the warning threshold) or {@code exceeded}. */
+        public String state() {
+            if (quotaBytes == null) {
+                return "ok";
+            }
+            if (usedBytes > quotaBytes) {
+                return "exceeded";
+            }
+            return usedBytes * 100 >= (long) warnPercent * quotaBytes ? "warning" : "ok";
+        }
+    }
+
+    public Usage usage(String namespace) {
+        Usage usage = db.read(h -> {
+            NamespaceSettingsDao.Settings s = NamespaceSettingsDao.find(h, namespace)
+                    .orElse(new NamespaceSettingsDao.Settings(namespace, null, null, null));
+            return new Usage(namespace, NamespaceSettingsDao.usage(h, namespace), s.quotaBytes(),
+                    s.quotaWarnPercent() == null ? DEFAULT_WARN_PERCENT : s.quotaWarnPercent());
+        });
+        publish(usage);
+        return usage;
+    }
+
+    /** Sets (or, with null, removes) the namespace's quota and warning threshold in percent of it. */
+    public void set(Actor actor, String namespace, Long quotaBytes, Integer warnPercent) {
+        if (quotaBytes != null && quotaBytes < 0) {
+            throw new IllegalArgumentException("a quota must not be negative");
+        }
+        if (warnPercent != null && (warnPercent < 1 || warnPercent > 100)) {
+            throw new IllegalArgumentException("the warning threshold is a percentage from 1 to 100");
+        }
+        db.inTransaction(h -> {
+            NamespaceSettingsDao.Settings s = NamespaceSettingsDao.find(h, namespace)
+                    .orElse(new NamespaceSettingsDao.Settings(namespace, null, null, null));
+            NamespaceSettingsDao.put(h, new NamespaceSettingsDao.Settings(namespace, s.historyWindowSeconds(),
+                    quotaBytes, warnPercent));
+            return null;
+        });
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("quotaBytes", quotaBytes);
+        details.put("warnPercent", warnPercent == null ? DEFAULT_WARN_PERCENT : warnPercent);
+        audit.record(AuditEvent.onNamespace(actor, AuditActions.QUOTA_SET, namespace, details));
+    }
+
+    /** Every namespace with a quota, with its usage (and refreshes the usage metrics). */
+    public List<Usage> all() {
+        return db.read(NamespaceSettingsDao::withQuota).stream().map(s -> usage(s.namespace())).toList();
+    }
+
+    /**
+     * Refuses a push of {@code bytes} more into {@code repository}'s namespace when it would pass the quota;
+     * {@code digest}, when known, is free if the namespace links that blob already.
+     */
+    void check(RepositoryName repository, Digest digest, long bytes) {
+        String namespace = RepositoryName.namespaceOf(repository.value());
+        if (namespace == null) {
+            return;
+        }
+        var settings = db.read(h -> NamespaceSettingsDao.find(h, namespace));
+        if (settings.isEmpty() || settings.get().quotaBytes() == null) {
+            return;
+        }
+        if (digest != null && db.read(h -> NamespaceSettingsDao.linksBlob(h, namespace, digest.toString()))) {
+            return;
+        }
+        Usage usage = usage(namespace);
+        long after = usage.usedBytes() + bytes;
+        if (after > usage.quotaBytes()) {
+            throw new RegistryException(ErrorCode.DENIED, "storage quota of namespace " + namespace + " exceeded: "
+                    + usage.usedBytes() + " bytes used + " + bytes + " pushed > quota of " + usage.quotaBytes()
+                    + " bytes; delete images or ask for a larger quota",
+                    Map.of("namespace", namespace, "usedBytes", usage.usedBytes(), "quotaBytes", usage.quotaBytes()));
+        }
+        if (after * 100 >= (long) usage.warnPercent() * usage.quotaBytes()) {
+            LOG.warn("namespace {} uses {} of its {} bytes quota ({}% warning threshold)", namespace, after,
+                    usage.quotaBytes(), usage.warnPercent());
+        }
+    }
+
+    private void publish(Usage usage) {
+        if (usage.quotaBytes() == null) {
+            return;
+        }
+        AtomicLong[] values = gauges.computeIfAbsent(usage.namespace(), ns -> {
+            AtomicLong[] v = {new AtomicLong(), new AtomicLong()};
+            Gauge.builder("bollard.quota.used", v[0], AtomicLong::get).baseUnit("bytes").tag("namespace", ns)
+                    .description("bytes of distinct blobs the namespace's repositories link").register(meters);
+            Gauge.builder("bollard.quota.limit", v[1], AtomicLong::get).baseUnit("bytes").tag("namespace", ns)
+                    .description("the namespace's storage quota").register(meters);
+            return v;
+        });
+        values[0].set(usage.usedBytes());
+        values[1].set(usage.quotaBytes());
+    }
+}

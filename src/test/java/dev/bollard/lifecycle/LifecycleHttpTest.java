@@ -1,0 +1,115 @@
+package dev.bollard.lifecycle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bollard.audit.Actor;
+import dev.bollard.config.BollardConfig;
+import dev.bollard.oci.Digest;
+import dev.bollard.oci.RepositoryName;
+import dev.bollard.registry.TagPattern;
+import dev.bollard.testing.Cli;
+import dev.bollard.testing.TestRegistry;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What clients see of the life-cycle policies over the distribution API (the spec's error JSON, refused before the
+ * body when the size is announced), and {@code bollard gc --dry-run} / {@code bollard gc} on a stopped registry.
+ */
+class LifecycleHttpTest {
+    private static final Actor ADMIN = new Actor(Actor.Kind.USER, "admin", "127.0.0.1", "test");
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    private HttpResponse<String> send(TestRegistry r, String method, String path, String type, byte[] body)
+            throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(r.uri(path)).method(method,
+                body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (type != null) {
+            b.header("Content-Type", type);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode error(HttpResponse<String> r) throws Exception {
+        return JSON.readTree(r.body()).path("errors").path(0);
+    }
+
+    @Test
+    void anImmutableTagIsRefusedWithDeniedNamingTheRule() throws Exception {
+        BollardConfig config = LifecycleFixture.config(dir.resolve("data"));
+        try (TestRegistry r = TestRegistry.start(config);
+             LifecycleFixture f = new LifecycleFixture(config, r.server().database())) {
+            f.registry.immutableTags().add(ADMIN, new RepositoryName("acme/app"), new TagPattern("v*"));
+            f.image("acme/app", "v1", LifecycleFixture.bytes("1", 100));
+            LifecycleFixture.Image other = f.image("acme/app", "latest", LifecycleFixture.bytes("2", 100));
+
+            HttpResponse<String> move = send(r, "PUT", "/v2/acme/app/manifests/v1", LifecycleFixture.OCI_MANIFEST,
+                    other.manifest());
+            assertThat(move.statusCode()).isEqualTo(403);
+            assertThat(error(move).path("code").asText()).isEqualTo("DENIED");
+            assertThat(error(move).path("message").asText()).contains("immutable (rule 'v*')");
+            assertThat(error(move).path("detail").path("rule").asText()).isEqualTo("v*");
+
+            HttpResponse<String> delete = send(r, "DELETE", "/v2/acme/app/manifests/v1", null, null);
+            assertThat(delete.statusCode()).isEqualTo(403);
+            assertThat(error(delete).path("message").asText()).contains("cannot be deleted");
+        }
+    }
+
+    @Test
+    void aPushPastTheQuotaIsRefusedBeforeItsBodyWhenItsSizeIsAnnounced() throws Exception {
+        BollardConfig config = LifecycleFixture.config(dir.resolve("data"));
+        try (TestRegistry r = TestRegistry.start(config);
+             LifecycleFixture f = new LifecycleFixture(config, r.server().database())) {
+            f.registry.quotas().set(ADMIN, "acme", 1000L, null);
+            byte[] blob = LifecycleFixture.bytes("big", 1500);
+            HttpResponse<String> post = send(r, "POST", "/v2/acme/app/blobs/uploads/?digest=" + Digest.sha256(blob),
+                    "application/octet-stream", blob);
+            assertThat(post.statusCode()).isEqualTo(403);
+            assertThat(error(post).path("code").asText()).isEqualTo("DENIED");
+            assertThat(error(post).path("message").asText()).contains("storage quota of namespace acme exceeded");
+            assertThat(f.registry.quotas().usage("acme").usedBytes()).isZero();
+
+            byte[] small = LifecycleFixture.bytes("small", 500);
+            assertThat(send(r, "POST", "/v2/acme/app/blobs/uploads/?digest=" + Digest.sha256(small),
+                    "application/octet-stream", small).statusCode()).isEqualTo(201);
+            assertThat(f.registry.quotas().usage("acme").usedBytes()).isEqualTo(500);
+        }
+    }
+
+    @Test
+    void bollardGcDryRunReportsWhatWouldBeFreedAndBollardGcFreesIt() throws Exception {
+        Path data = dir.resolve("data");
+        Digest unique;
+        try (LifecycleFixture f = new LifecycleFixture(data)) {
+            unique = f.blob("acme/app", LifecycleFixture.bytes("unreferenced", 4321));
+        }
+        // BOLLARD_* is not set in tests; the grace period comes from a file.
+        Path file = java.nio.file.Files.writeString(dir.resolve("bollard.yml"), "gc:\n  grace-period: 1ms\n");
+        Thread.sleep(5);
+
+        Cli.Result dry = Cli.run("gc", "--dry-run", "--list", "--data", data.toString(), "--config", file.toString());
+        assertThat(dry.exit()).as(dry.err()).isZero();
+        assertThat(dry.out()).contains("would free 0 manifest(s), 1 blob link(s), 1 blob(s) of 4321 bytes")
+                .contains("blob " + unique);
+        Cli.Result run = Cli.run("gc", "--data", data.toString(), "--config", file.toString());
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).contains("freed 0 manifest(s), 1 blob link(s), 1 blob(s) of 4321 bytes");
+        assertThat(Cli.run("gc", "--dry-run", "--data", data.toString(), "--config", file.toString()).out())
+                .contains("would free 0 manifest(s), 0 blob link(s), 0 blob(s) of 0 bytes");
+    }
+}

@@ -1,0 +1,11 @@
+package dev.bollard.metadata;
+
+import java.nio.file.Path;
+
+/** {@link GcRaceContract} on embedded H2. */
+class H2GcRaceTest extends GcRaceContract {
+    @Override
+    protected TestDatabase newTestDatabase(Path dir) {
+        return TestDatabase.h2(dir);
+    }
+}

@@ -1,0 +1,11 @@
+package dev.bollard.metadata;
+
+import java.nio.file.Path;
+
+/** {@link GcRaceContract} on a real PostgreSQL server (skipped when it is not installed). */
+class PostgresGcRaceTest extends GcRaceContract {
+    @Override
+    protected TestDatabase newTestDatabase(Path dir) {
+        return TestDatabase.postgres();
+    }
+}

@@ -1,0 +1,290 @@
+package dev.bollard.robustness;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.bollard.config.BollardConfig;
+import dev.bollard.config.ConfigLoader;
+import dev.bollard.jobs.GarbageCollector;
+import dev.bollard.metadata.Database;
+import dev.bollard.storage.FilesystemBlobStore;
+import dev.bollard.testing.PostgresServer;
+import dev.bollard.testing.TestRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.jdbi.v3.core.Handle;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The online garbage collector under fire: pushers re-push images that share layers (some slowly, the
+ * grace period passing between their uploads and their manifest) (single images and indexes
+ * over two images, checking with {@code HEAD} first and skipping blobs the registry has, as clients do), deleters
+ * delete tags and manifests, and two collectors run at once (the server's own every 250 ms, and one more driven by
+ * the test, which also proves that overlapping runs are safe), with a grace period of 2 s and no time-machine
+ * window, for a bounded time ({@code -Dbollard.stress.seconds}, default 45 per database), on H2 and on PostgreSQL.
+ * <p>A push may lose a race with the collector only as the contract allows: its manifest {@code PUT} fails with
+ * {@code MANIFEST_BLOB_UNKNOWN} (the pusher then uploads everything again). Afterwards every tagged manifest and all
+ * of its blobs pull and verify ({@link StoreVerifier}); once the grace period has passed and the collector ran
+ * again, nothing unreferenced is left: no untagged manifest outside a tagged index, no blob row, link or file that
+ * no manifest references, no upload session or staged file.
+ */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class GcStressTest {
+
+    private static final int SECONDS = Integer.getInteger("bollard.stress.seconds", 45);
+    private static final Duration GRACE = Duration.ofSeconds(2);
+    private static final int REPOSITORIES = 3;
+    private static final int TAGS = 6;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void onH2() throws Exception {
+        stress(new String[0]);
+    }
+
+    @Test
+    void onPostgres() throws Exception {
+        PostgresServer.Db db = PostgresServer.shared().createDatabase();
+        try {
+            stress(new String[] {"database.url", db.url(), "database.username", db.username(),
+                    "database.password", db.password()});
+        } finally {
+            db.drop();
+        }
+    }
+
+    private final AtomicInteger pushes = new AtomicInteger();
+    private final AtomicInteger lostRaces = new AtomicInteger();
+    private final AtomicInteger deletes = new AtomicInteger();
+    private final AtomicLong freedBlobs = new AtomicLong();
+    private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
+
+    private void stress(String[] database) throws Exception {
+        Path data = tmp.resolve("data");
+        ConfigLoader.Builder builder = ConfigLoader.builder().set("data-dir", data.toString())
+                .set("server.listen", "127.0.0.1:0").set("gc.interval", "250ms").set("gc.grace-period", "2s")
+                .set("history.window", "1ms");
+        for (int i = 0; i < database.length; i += 2) {
+            builder.set(database[i], database[i + 1]);
+        }
+        BollardConfig config = builder.load();
+        List<byte[]> shared = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            shared.add(UploadResumeTest.bytes(7000 + i, 16_384 + i * 5_000));
+        }
+        try (TestRegistry registry = TestRegistry.start(config);
+             RegistryClient client = new RegistryClient(registry.baseUri())) {
+            Database db = registry.server().database();
+            FilesystemBlobStore store = new FilesystemBlobStore(config.storage().path(), config.uploads().stagingPath());
+            GarbageCollector collector = new GarbageCollector(db, store,
+                    new GarbageCollector.Settings(GRACE, Duration.ZERO), new SimpleMeterRegistry());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS);
+            ExecutorService pool = Executors.newFixedThreadPool(6);
+            List<Future<?>> workers = new ArrayList<>();
+            try {
+                for (int p = 0; p < 3; p++) {
+                    int seed = p;
+                    workers.add(pool.submit(() -> push(client, shared, new Random(seed), deadline)));
+                }
+                for (int d = 0; d < 2; d++) {
+                    int seed = 100 + d;
+                    workers.add(pool.submit(() -> delete(client, new Random(seed), deadline)));
+                }
+                workers.add(pool.submit(() -> {
+                    while (System.nanoTime() < deadline) {
+                        freedBlobs.addAndGet(collector.collect(false).blobs());
+                        sleep(100);
+                    }
+                    return null;
+                }));
+                for (Future<?> w : workers) {
+                    w.get(SECONDS + 300, TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(failures).as("requests answered outside the contract").isEmpty();
+            assertThat(pushes.get()).as("pushes").isGreaterThan(20);
+            assertThat(deletes.get()).as("deletes").isGreaterThan(10);
+
+            StoreVerifier during = new StoreVerifier(client).verifyApi();
+            assertThat(during.violations()).as("right after the storm (%s)", during.summary()).isEmpty();
+
+            Thread.sleep(GRACE.toMillis() + 500);
+            collector.collect(false);
+            freedBlobs.addAndGet(collector.collect(false).blobs());
+            assertThat(freedBlobs.get()).as("blobs the test's collector freed").isPositive();
+
+            StoreVerifier after = new StoreVerifier(client).verifyApi().verifyBlobFiles(config.storage().path());
+            assertThat(after.violations()).as("after the last collection (%s)", after.summary()).isEmpty();
+            assertNothingUnreferenced(db, config.storage().path());
+            assertThat(StoreVerifier.regularFiles(config.uploads().stagingPath())).as("staged uploads left").isEmpty();
+            System.out.printf("GcStressTest %s: %d pushes (%d lost a race with the collector and were repeated), "
+                            + "%d deletes, %d blobs freed by the test's collector; at the end %s%n",
+                    database.length == 0 ? "H2" : "PostgreSQL", pushes.get(), lostRaces.get(), deletes.get(),
+                    freedBlobs.get(), after.summary());
+        }
+    }
+
+    private void assertNothingUnreferenced(Database db, Path blobs) throws Exception {
+        assertThat(count(db, """
+                SELECT COUNT(*) FROM manifest m
+                WHERE NOT EXISTS (SELECT 1 FROM tag t WHERE t.repository_id = m.repository_id AND t.manifest_digest = m.digest)
+                  AND NOT EXISTS (SELECT 1 FROM manifest_child c JOIN manifest p ON p.id = c.manifest_id
+                                  JOIN tag t ON t.repository_id = p.repository_id AND t.manifest_digest = p.digest
+                                  WHERE p.repository_id = m.repository_id AND c.child_digest = m.digest)"""))
+                .as("manifests neither tagged nor listed by a tagged index").isZero();
+        assertThat(count(db, "SELECT COUNT(*) FROM blob b WHERE NOT EXISTS "
+                + "(SELECT 1 FROM manifest_blob mb WHERE mb.digest = b.digest)")).as("blobs no manifest references").isZero();
+        assertThat(count(db, """
+                SELECT COUNT(*) FROM repository_blob rb WHERE NOT EXISTS (
+                    SELECT 1 FROM manifest_blob mb JOIN manifest m ON m.id = mb.manifest_id
+                    WHERE m.repository_id = rb.repository_id AND mb.digest = rb.digest)"""))
+                .as("links no manifest of their repository needs").isZero();
+        assertThat(count(db, "SELECT COUNT(*) FROM upload")).as("upload sessions").isZero();
+        Set<String> rows = new HashSet<>(db.read((Handle h) -> h.createQuery("SELECT digest FROM blob")
+                .mapTo(String.class).list()));
+        Set<String> files = StoreVerifier.regularFiles(blobs).stream()
+                .map(p -> p.getParent().getParent().getFileName() + ":" + p.getFileName()).collect(Collectors.toSet());
+        assertThat(files).as("blob files are exactly the recorded blobs").isEqualTo(rows);
+    }
+
+    private static long count(Database db, String sql) {
+        return db.read((Handle h) -> h.createQuery(sql).mapTo(Long.class).one());
+    }
+
+    // ---- pushers ----
+
+    private Void push(RegistryClient client, List<byte[]> shared, Random random, long deadline) throws Exception {
+        while (System.nanoTime() < deadline) {
+            String repo = "stress/r" + random.nextInt(REPOSITORIES);
+            String tag = "t" + random.nextInt(TAGS);
+            boolean index = random.nextInt(4) == 0;
+            for (int attempt = 0; ; attempt++) {
+                boolean skipKnown = attempt == 0;
+                try {
+                    if (index) {
+                        String a = pushImage(client, repo, null, shared, random, skipKnown);
+                        String b = pushImage(client, repo, null, shared, random, skipKnown);
+                        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + RegistryClient.OCI_INDEX
+                                + "\",\"manifests\":[" + child(client, repo, a) + "," + child(client, repo, b) + "]}")
+                                .getBytes(StandardCharsets.UTF_8);
+                        client.putManifest(repo, tag, RegistryClient.OCI_INDEX, manifest);
+                    } else {
+                        pushImage(client, repo, tag, shared, random, skipKnown);
+                    }
+                    pushes.incrementAndGet();
+                    break;
+                } catch (RegistryClient.UnexpectedResponse e) {
+                    // The contract allows exactly this loss: the collector removed a blob link (or a child) that the
+                    // pusher had found, or pushed, before its manifest referenced it. Push everything again.
+                    boolean lost = e.status == 400 && "MANIFEST_BLOB_UNKNOWN".equals(RegistryClient.errorCode(
+                            e.body.getBytes(StandardCharsets.UTF_8)));
+                    if (!lost || attempt >= 5) {
+                        failures.add("push " + repo + ":" + tag + " attempt " + attempt + ": " + e.getMessage());
+                        break;
+                    }
+                    lostRaces.incrementAndGet();
+                }
+            }
+        }
+        return null;
+    }
+
+    /** An index entry for a manifest of the repository, by its size as the registry serves it. */
+    private static String child(RegistryClient client, String repo, String digest) throws Exception {
+        HttpResponse<byte[]> r = RegistryClient.expect(client.getManifest(repo, digest), 200);
+        return "{\"mediaType\":\"" + RegistryClient.OCI_MANIFEST + "\",\"digest\":\"" + digest + "\",\"size\":"
+                + r.body().length + "}";
+    }
+
+    /** Pushes an image of a shared layer, a unique layer and a unique config; returns its digest. */
+    private static String pushImage(RegistryClient client, String repo, String tag, List<byte[]> shared, Random random,
+                                    boolean skipKnown) throws Exception {
+        byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"n\":" + random.nextLong() + "}")
+                .getBytes(StandardCharsets.UTF_8);
+        List<byte[]> layers = List.of(shared.get(random.nextInt(shared.size())), UploadResumeTest.bytes(random.nextInt(), 4096));
+        StringBuilder json = new StringBuilder("{\"schemaVersion\":2,\"mediaType\":\"" + RegistryClient.OCI_MANIFEST
+                + "\",\"config\":{\"mediaType\":\"" + RegistryClient.OCI_CONFIG + "\",\"digest\":\""
+                + pushBlob(client, repo, config, skipKnown) + "\",\"size\":" + config.length + "},\"layers\":[");
+        for (int i = 0; i < layers.size(); i++) {
+            json.append(i == 0 ? "" : ",").append("{\"mediaType\":\"").append(RegistryClient.OCI_LAYER)
+                    .append("\",\"digest\":\"").append(pushBlob(client, repo, layers.get(i), skipKnown))
+                    .append("\",\"size\":").append(layers.get(i).length).append('}');
+        }
+        byte[] manifest = json.append("]}").toString().getBytes(StandardCharsets.UTF_8);
+        if (random.nextInt(5) == 0) {
+            // A slow client: the grace period may pass between its uploads and its manifest.
+            sleep(random.nextLong(GRACE.toMillis() * 3 / 2));
+        }
+        return client.putManifest(repo, tag == null ? RegistryClient.sha256(manifest) : tag, RegistryClient.OCI_MANIFEST,
+                manifest);
+    }
+
+    private static String pushBlob(RegistryClient client, String repo, byte[] blob, boolean skipKnown)
+            throws Exception {
+        String digest = RegistryClient.sha256(blob);
+        if (skipKnown && client.head("/v2/" + repo + "/blobs/" + digest).statusCode() == 200) {
+            return digest;
+        }
+        return client.pushBlobMonolithic(repo, blob);
+    }
+
+    // ---- deleters ----
+
+    private Void delete(RegistryClient client, Random random, long deadline) throws Exception {
+        while (System.nanoTime() < deadline) {
+            String repo = "stress/r" + random.nextInt(REPOSITORIES);
+            String tag = "t" + random.nextInt(TAGS);
+            String target = tag;
+            if (random.nextBoolean()) {
+                HttpResponse<byte[]> head = client.send(client.request("/v2/" + repo + "/manifests/" + tag)
+                        .header("Accept", RegistryClient.ACCEPT_MANIFESTS)
+                        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
+                if (head.statusCode() != 200) {
+                    sleep(20);
+                    continue;
+                }
+                target = RegistryClient.header(head, "Docker-Content-Digest");
+            }
+            HttpResponse<byte[]> r = client.send(client.request("/v2/" + repo + "/manifests/" + target)
+                    .DELETE().build());
+            if (r.statusCode() == 202) {
+                deletes.incrementAndGet();
+            } else if (r.statusCode() != 404) {
+                failures.add("DELETE " + repo + "/manifests/" + target + " → " + r.statusCode() + " "
+                        + RegistryClient.text(r.body()));
+            }
+            sleep(30);
+        }
+        return null;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
