@@ -232,6 +232,31 @@ public final class S3BlobStore implements BlobStore {
         }
     }
 
+    /** Lists {@code <prefix>blobs/}: every object whose key is a blob's key, with its size and when it was written. */
+    @Override
+    public void listBlobs(java.util.function.Consumer<StoredBlob> each) throws IOException {
+        String blobs = prefix + "blobs/";
+        try {
+            for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(blobs)).contents()) {
+                String[] parts = o.key().substring(blobs.length()).split("/");
+                if (parts.length != 3) {
+                    continue;
+                }
+                Digest digest;
+                try {
+                    digest = Digest.parse(parts[0] + ":" + parts[2]);
+                } catch (IllegalArgumentException e) {
+                    continue;
+                }
+                if (blobKey(digest).equals(o.key())) {
+                    each.accept(new StoredBlob(digest, o.size(), o.lastModified()));
+                }
+            }
+        } catch (SdkException e) {
+            throw io("listing blobs", e);
+        }
+    }
+
     // ---- uploads ----
 
     /** Nothing is written to S3 until bytes arrive: a multipart upload is started with the first full part. */
