@@ -181,6 +181,10 @@ public final class BollardServer implements AutoCloseable {
             S3BlobStore store = S3BlobStore.open(s3, config.uploads().stagingPath());
             LOG.info("blobs in S3 bucket {}{} ({})", s3.bucket(), s3.prefix().isEmpty() ? "" : " under " + s3.prefix(),
                     s3.endpoint().isEmpty() ? "AWS, region " + s3.region() : s3.endpoint());
+            if (!store.isReachable()) {
+                LOG.warn("S3 bucket {} does not answer (does it exist? endpoint, region, path-style and credentials "
+                        + "right?); /readyz answers 503 until it does", s3.bucket());
+            }
             return store;
         }
         return new FilesystemBlobStore(config.storage().path(), config.uploads().stagingPath());
