@@ -4,6 +4,9 @@ import static dev.bollard.auth.AuthHttp.basic;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.bollard.http.api.ApiRoute;
+import dev.bollard.metadata.ImmutableTagDao;
+import dev.bollard.metadata.RepositoryDao;
+import dev.bollard.metadata.RetentionPolicyDao;
 import dev.bollard.testing.TestRegistry;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -53,6 +56,7 @@ class ApiAuthorizationMatrixTest {
     private static final Set<Caller> SUPER = EnumSet.of(Caller.SUPERUSER);
     private static final Set<Caller> MEMBERS = EnumSet.of(Caller.READER, Caller.WRITER, Caller.ADMIN, Caller.SUPERUSER);
     private static final Set<Caller> ADMINS = EnumSet.of(Caller.ADMIN, Caller.SUPERUSER);
+    private static final Set<Caller> WRITERS = EnumSet.of(Caller.WRITER, Caller.ADMIN, Caller.SUPERUSER);
     private static final Set<Caller> READERS = EnumSet.of(Caller.READER, Caller.WRITER, Caller.ADMIN, Caller.ROBOT,
             Caller.SUPERUSER);
 
@@ -63,6 +67,7 @@ class ApiAuthorizationMatrixTest {
     private AuthHttp http;
     private Identities ids;
     private final Map<Caller, String> auth = new EnumMap<>(Caller.class);
+    private String v1;
 
     @BeforeAll
     void start() throws Exception {
@@ -80,7 +85,7 @@ class ApiAuthorizationMatrixTest {
         ids.createOrganization("evil", "mallory");
         String ci = ids.createRobot("acme", "ci");
         ids.createRobot("acme", "spare");
-        http.pushImage("acme/app", "v1", basic("boss", "boss-password"));
+        v1 = AuthHttp.digest(http.pushImage("acme/app", "v1", basic("boss", "boss-password")));
         ids.grant("acme/app", "team", "writers", "write");
         ids.grant("acme/app", "robot", "acme+ci", "read");
         auth.put(Caller.READER, basic("reader", "reader-password"));
@@ -203,6 +208,39 @@ class ApiAuthorizationMatrixTest {
                 x -> new Call(repo + "/permissions/robot/acme+ci", "{\"role\":\"read\"}")));
         c.add(new Case("DELETE", "/api/v1/repositories/{repository*}/permissions/{kind}/{grantee}", ADMINS, 204,
                 x -> new Call(repo + "/permissions/user/extra", null, () -> ids.grant("acme/app", "user", "extra", "read"))));
+        // the image life cycle
+        c.add(new Case("GET", "/api/v1/repositories/{repository*}/history", READERS, 200, x -> new Call(
+                repo + "/history", null)));
+        c.add(new Case("POST", "/api/v1/repositories/{repository*}/tags/{tag}/restore", WRITERS, 200, x -> new Call(
+                repo + "/tags/v1/restore", "{\"digest\":\"" + v1 + "\"}")));
+        c.add(new Case("GET", "/api/v1/repositories/{repository*}/immutable-tags", READERS, 200, x -> new Call(
+                repo + "/immutable-tags", null)));
+        c.add(new Case("PUT", "/api/v1/repositories/{repository*}/immutable-tags/{pattern}", ADMINS, 201, x -> new Call(
+                repo + "/immutable-tags/new-" + id(x) + "-*", null)));
+        c.add(new Case("DELETE", "/api/v1/repositories/{repository*}/immutable-tags/{pattern}", ADMINS, 204,
+                x -> new Call(repo + "/immutable-tags/doomed-" + id(x), null, () -> registry.server().database()
+                        .inTransaction(h -> ImmutableTagDao.add(h, RepositoryDao.findId(h, "acme/app").orElseThrow(),
+                                "doomed-" + id(x))))));
+        c.add(new Case("POST", "/api/v1/repositories/{repository*}/retention-policies", ADMINS, 201, x -> new Call(
+                repo + "/retention-policies", "{\"tag_pattern\":\"repo-" + id(x) + "-*\",\"keep_last\":3}")));
+        String namespace = "/api/v1/namespaces/acme";
+        c.add(new Case("GET", "/api/v1/namespaces/{namespace}/retention-policies", ADMINS, 200, x -> new Call(
+                namespace + "/retention-policies", null)));
+        c.add(new Case("POST", "/api/v1/namespaces/{namespace}/retention-policies", ADMINS, 201, x -> new Call(
+                namespace + "/retention-policies", "{\"tag_pattern\":\"ns-" + id(x) + "-*\",\"keep_days\":30}")));
+        c.add(new Case("DELETE", "/api/v1/namespaces/{namespace}/retention-policies/{id}", ADMINS, 204, x -> new Call(
+                namespace + "/retention-policies/" + registry.server().database().inTransaction(h ->
+                        RetentionPolicyDao.put(h, "namespace", "acme", "doomed-" + id(x), 1, null)), null)));
+        c.add(new Case("GET", "/api/v1/namespaces/{namespace}/retention-preview", ADMINS, 200, x -> new Call(
+                namespace + "/retention-preview", null)));
+        c.add(new Case("GET", "/api/v1/namespaces/{namespace}/quota", ADMINS, 200, x -> new Call(
+                namespace + "/quota", null)));
+        c.add(new Case("PUT", "/api/v1/namespaces/{namespace}/quota", SUPER, 200, x -> new Call(
+                namespace + "/quota", "{\"quota_bytes\":null}")));
+        c.add(new Case("GET", "/api/v1/namespaces/{namespace}/history-window", ADMINS, 200, x -> new Call(
+                namespace + "/history-window", null)));
+        c.add(new Case("PUT", "/api/v1/namespaces/{namespace}/history-window", ADMINS, 200, x -> new Call(
+                namespace + "/history-window", "{\"window\":\"14d\"}")));
         // the audit log
         c.add(new Case("GET", "/api/v1/audit", SUPER, 200, x -> new Call("/api/v1/audit", null)));
         c.add(new Case("GET", "/api/v1/audit/export", SUPER, 200, x -> new Call("/api/v1/audit/export", null)));
