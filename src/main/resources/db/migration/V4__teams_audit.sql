@@ -22,6 +22,14 @@ CREATE TABLE team_member (
 );
 CREATE INDEX team_member_user_idx ON team_member (user_id);
 
+-- Robots of the organization in its teams: they get what is granted to the team (and an admin team's reach).
+CREATE TABLE team_robot (
+    team_id   BIGINT NOT NULL REFERENCES team (id) ON DELETE CASCADE,
+    robot_id  BIGINT NOT NULL REFERENCES robot (id) ON DELETE CASCADE,
+    PRIMARY KEY (team_id, robot_id)
+);
+CREATE INDEX team_robot_robot_idx ON team_robot (robot_id);
+
 -- Grants copied onto every repository created in the organization's namespace afterwards.
 CREATE TABLE org_default_permission (
     org_id        BIGINT NOT NULL REFERENCES account (id) ON DELETE CASCADE,

@@ -257,6 +257,29 @@ public final class AuditLog implements Audit, AutoCloseable {
         return db.read(h -> AuditDao.ascending(h, filter, after, upTo, limit));
     }
 
+    /** Something that takes a page of entries and may fail writing it. */
+    @FunctionalInterface
+    public interface PageConsumer {
+        void accept(List<AuditDao.Entry> page) throws java.io.IOException;
+    }
+
+    /**
+     * Hands every entry matching {@code filter}, oldest first, to {@code consumer} a page at a time, up to the head as
+     * it was when the walk began (exports: never the whole log in memory).
+     */
+    public void forEachPage(AuditDao.Filter filter, PageConsumer consumer) throws java.io.IOException {
+        Verification bounds = bounds();
+        long after = bounds.firstSeq() - 1;
+        while (true) {
+            List<AuditDao.Entry> page = ascending(filter, after, bounds.lastSeq(), 1000);
+            if (page.isEmpty()) {
+                return;
+            }
+            consumer.accept(page);
+            after = page.getLast().seq();
+        }
+    }
+
     /** The range of entries kept now: {@code firstSeq} (after the anchor) to {@code lastSeq}, nothing checked. */
     public Verification bounds() {
         AuditDao.Head head = db.read(AuditDao::head);

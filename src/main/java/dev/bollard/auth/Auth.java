@@ -124,6 +124,35 @@ public final class Auth {
                 Map.of("username", printable(username), "reason", reason)));
     }
 
+    /** The outcome of {@link #logIn}: who logged in, or why not. */
+    public sealed interface LoginResult {
+        record Ok(Principal principal) implements LoginResult {
+        }
+
+        record Failed(String message) implements LoginResult {
+        }
+
+        record Locked(String message, long retryAfterSeconds) implements LoginResult {
+        }
+    }
+
+    /**
+     * An interactive login (the web UI's sign-in form): the credentials checked as everywhere else (password,
+     * application token or robot token), throttled per user and address, and audited as {@code login.success} or
+     * {@code login.failure}.
+     */
+    public LoginResult logIn(String username, String secret, String remoteAddress, String userAgent) {
+        return switch (login(username, secret, remoteAddress, userAgent)) {
+            case Login.Ok ok -> {
+                audit.record(AuditEvent.onNamespace(ok.who().principal().actor(remoteAddress, userAgent),
+                        AuditActions.LOGIN_SUCCESS, null, Map.of("method", method(ok.who()), "via", "session")));
+                yield new LoginResult.Ok(ok.who().principal());
+            }
+            case Login.Failed f -> new LoginResult.Failed(f.message());
+            case Login.Locked l -> new LoginResult.Locked(l.message(), l.retryAfterSeconds());
+        };
+    }
+
     /** How the caller logged in, for the audit log. */
     static String method(Identities.Authenticated who) {
         return who.principal() instanceof Principal.Robot ? "robot-token"

@@ -243,9 +243,23 @@ public final class Identities {
      * The repository is created (empty) when it does not exist yet, so that a robot can push it first.
      */
     public void grant(String repository, String grantee, String role) {
-        checkRepository(repository);
-        db.inTransaction(h -> RepositoryDao.findOrCreate(h, repository));
+        ensureRepository(repository);
         grant(repository, grantee.contains("+") ? "robot" : "user", grantee, role);
+    }
+
+    /** Creates the repository (empty, private) when it does not exist, and records that. */
+    private void ensureRepository(String repository) {
+        checkRepository(repository);
+        boolean created = db.inTransaction(h -> {
+            if (RepositoryDao.findId(h, repository).isPresent()) {
+                return false;
+            }
+            RepositoryDao.create(h, repository);
+            return true;
+        });
+        if (created) {
+            recordOnRepository(repository, AuditActions.REPO_CREATE, Map.of("visibility", "private"));
+        }
     }
 
     /**
@@ -292,12 +306,8 @@ public final class Identities {
 
     /** Makes a repository public or private; creates it (empty) when it does not exist yet. */
     public void setVisibility(String repository, boolean isPublic) {
-        checkRepository(repository);
-        db.inTransaction(h -> {
-            GrantDao.setVisibility(h, RepositoryDao.findOrCreate(h, repository), isPublic);
-            return null;
-        });
-        recordOnRepository(repository, AuditActions.REPO_VISIBILITY, Map.of("visibility", isPublic ? "public" : "private"));
+        ensureRepository(repository);
+        changeVisibility(repository, isPublic);
     }
 
     // ---- organization default permissions ----
@@ -473,28 +483,46 @@ public final class Identities {
         recordOn(organization, AuditActions.TEAM_DELETE, Map.of("team", name));
     }
 
-    /** Adds a user to a team, and to the team's organization as a member when not yet in it. */
-    public void addTeamMember(String organization, String team, String user) {
+    /**
+     * Adds a user to a team, and to the team's organization as a member when not yet in it; or a robot
+     * ({@code owner+name}) of the team's organization.
+     */
+    public void addTeamMember(String organization, String team, String member) {
         boolean added = db.inTransaction(h -> {
             TeamDao.Team t = requireTeam(h, organization, team);
-            long userId = requireUser(h, user).id();
+            if (member.contains("+")) {
+                return TeamDao.addRobot(h, t.id(), requireOwnRobot(h, organization, member).id());
+            }
+            long userId = requireUser(h, member).id();
             if (AccountDao.memberRole(h, t.orgId(), userId).isEmpty()) {
                 AccountDao.putMember(h, t.orgId(), userId, "member");
             }
             return TeamDao.addMember(h, t.id(), userId);
         });
         if (added) {
-            recordOn(organization, AuditActions.TEAM_MEMBER_ADD, Map.of("team", team, "user", user));
+            recordOn(organization, AuditActions.TEAM_MEMBER_ADD, Map.of("team", team, "member", member));
         }
     }
 
-    public boolean removeTeamMember(String organization, String team, String user) {
-        boolean removed = db.inTransaction(h -> TeamDao.removeMember(h, requireTeam(h, organization, team).id(),
-                requireUser(h, user).id()));
+    public boolean removeTeamMember(String organization, String team, String member) {
+        boolean removed = db.inTransaction(h -> {
+            TeamDao.Team t = requireTeam(h, organization, team);
+            return member.contains("+") ? TeamDao.removeRobot(h, t.id(), requireOwnRobot(h, organization, member).id())
+                    : TeamDao.removeMember(h, t.id(), requireUser(h, member).id());
+        });
         if (removed) {
-            recordOn(organization, AuditActions.TEAM_MEMBER_REMOVE, Map.of("team", team, "user", user));
+            recordOn(organization, AuditActions.TEAM_MEMBER_REMOVE, Map.of("team", team, "member", member));
         }
         return removed;
+    }
+
+    /** A robot of the organization itself: teams take only their organization's robots. */
+    private static RobotDao.Robot requireOwnRobot(org.jdbi.v3.core.Handle h, String organization, String robot) {
+        if (!robot.startsWith(organization + "+")) {
+            throw new IllegalArgumentException("only robots of " + organization + " (" + organization
+                    + "+name) can be in its teams, not " + robot);
+        }
+        return requireRobot(h, robot);
     }
 
     public List<String> teamMembers(String organization, String team, String after, int limit) {
@@ -651,8 +679,11 @@ public final class Identities {
                 .map(a -> new Principal.User(a.id(), a.name(), a.superuser())));
     }
 
-    /** The principal a token's subject names, as it is now; anonymous when empty or gone. */
-    Principal resolve(String subject) {
+    /**
+     * The principal a token's subject (or a UI session) names, as it is now: a user ({@code name}) or a robot
+     * ({@code owner+name}); anonymous when empty or gone.
+     */
+    public Principal resolve(String subject) {
         if (subject == null || subject.isEmpty()) {
             return Principal.ANONYMOUS;
         }

@@ -115,9 +115,19 @@ final class Permissions {
                 return level;
             }
             case Principal.Robot r -> {
+                String ns = namespaceOf(repository);
+                Optional<AccountDao.Account> org = ns == null ? Optional.empty()
+                        : AccountDao.find(h, ns).filter(acc -> !acc.isUser());
+                if (org.isPresent() && TeamDao.robotRolesInOrg(h, org.get().id(), r.id()).contains("admin")
+                        && repo.isPresent()) {
+                    return Level.ADMIN; // robots never create repositories, even in an admin team
+                }
                 if (repo.isPresent()) {
                     level = level.max(GrantDao.role(h, repo.get().id(), "robot", r.id()).map(Level::ofRole)
                             .orElse(Level.NONE));
+                    for (String teamGrant : TeamDao.robotGrantedRoles(h, repo.get().id(), r.id())) {
+                        level = level.max(Level.ofRole(teamGrant));
+                    }
                 }
                 return level;
             }

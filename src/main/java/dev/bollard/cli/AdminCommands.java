@@ -1,6 +1,7 @@
 package dev.bollard.cli;
 
 import dev.bollard.audit.Actor;
+import dev.bollard.audit.AuditExport;
 import dev.bollard.audit.AuditLog;
 import dev.bollard.auth.Identities;
 import dev.bollard.auth.SigningKeys;
@@ -365,7 +366,8 @@ final class AdminCommands {
         }
     }
 
-    @Command(name = "audit", description = "The audit log.", subcommands = {AuditVerify.class, AuditPrune.class})
+    @Command(name = "audit", description = "The audit log.",
+            subcommands = {AuditVerify.class, AuditExportCommand.class, AuditPrune.class})
     static final class AuditCommand extends CommandGroup {
     }
 
@@ -383,6 +385,27 @@ final class AdminCommands {
             v.problems().forEach(p -> System.out.println("TAMPERED: " + p));
             throw new IllegalArgumentException("the audit log was tampered with: " + v.problems().size()
                     + " problem(s) in entries " + v.firstSeq() + " to " + v.lastSeq());
+        }
+    }
+
+    @Command(name = "export", mixinStandardHelpOptions = true, description = "Write the audit log, oldest first, "
+            + "to standard output as JSON lines or CSV.")
+    static final class AuditExportCommand extends DbCommand {
+        @Option(names = "--format", defaultValue = "jsonl", description = "jsonl (default) or csv")
+        String format;
+
+        @Override
+        void run(Database db) throws java.io.IOException {
+            if (!format.equals("jsonl") && !format.equals("csv")) {
+                throw new IllegalArgumentException("--format is jsonl or csv, not '" + format + "'");
+            }
+            java.io.PrintStream out = System.out;
+            if (format.equals("csv")) {
+                out.print(AuditExport.CSV_HEADER);
+            }
+            audit(db).forEachPage(dev.bollard.metadata.AuditDao.Filter.ALL, page -> page.forEach(
+                    e -> out.print(format.equals("csv") ? AuditExport.csvRow(e) : AuditExport.jsonLine(e))));
+            out.flush();
         }
     }
 

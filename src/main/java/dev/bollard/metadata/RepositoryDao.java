@@ -81,8 +81,9 @@ public final class RepositoryDao {
 
     /**
      * The visibility condition of a repository {@code r} for the filter's binds {@code :all}, {@code :public},
-     * {@code :user} and {@code :robot}: public ones, the user's namespace, organizations the user belongs to, and
-     * explicit grants to the user, the user's teams or the robot.
+     * {@code :user} and {@code :robot}: public ones, the user's namespace, organizations the user belongs to, the
+     * organizations whose admin team the user or robot is in, and explicit grants to the user, the robot or their
+     * teams.
      */
     private static final String VISIBLE = """
             (:all
@@ -93,11 +94,15 @@ public final class RepositoryDao {
                          WHERE om.user_id = :user AND LEFT(r.name, LENGTH(o.name) + 1) = o.name || '/')
               OR EXISTS (SELECT 1 FROM team t JOIN team_member tm ON tm.team_id = t.id JOIN account o ON o.id = t.org_id
                          WHERE tm.user_id = :user AND t.role = 'admin' AND LEFT(r.name, LENGTH(o.name) + 1) = o.name || '/')
+              OR EXISTS (SELECT 1 FROM team t JOIN team_robot tr ON tr.team_id = t.id JOIN account o ON o.id = t.org_id
+                         WHERE tr.robot_id = :robot AND t.role = 'admin' AND LEFT(r.name, LENGTH(o.name) + 1) = o.name || '/')
               OR EXISTS (SELECT 1 FROM repository_grant g WHERE g.repository_id = r.id
                          AND ((g.grantee_type = 'user' AND g.grantee_id = :user)
                            OR (g.grantee_type = 'robot' AND g.grantee_id = :robot)
                            OR (g.grantee_type = 'team' AND g.grantee_id IN
-                               (SELECT tm.team_id FROM team_member tm WHERE tm.user_id = :user)))))""";
+                               (SELECT tm.team_id FROM team_member tm WHERE tm.user_id = :user))
+                           OR (g.grantee_type = 'team' AND g.grantee_id IN
+                               (SELECT tr.team_id FROM team_robot tr WHERE tr.robot_id = :robot)))))""";
 
     /**
      * Names of repositories holding at least one manifest, after {@code last} in byte order, at most {@code limit}.

@@ -70,13 +70,52 @@ public final class TeamDao {
                 .bind("team", teamId).bind("user", userId).mapTo(Integer.class).one() > 0;
     }
 
-    /** Names of the team's members after {@code after}, in order, at most {@code limit}. */
+    public static boolean addRobot(Handle h, long teamId, long robotId) {
+        if (h.createQuery("SELECT COUNT(*) FROM team_robot WHERE team_id = :team AND robot_id = :robot")
+                .bind("team", teamId).bind("robot", robotId).mapTo(Integer.class).one() > 0) {
+            return false;
+        }
+        h.createUpdate("INSERT INTO team_robot (team_id, robot_id) VALUES (:team, :robot)")
+                .bind("team", teamId).bind("robot", robotId).execute();
+        return true;
+    }
+
+    public static boolean removeRobot(Handle h, long teamId, long robotId) {
+        return h.createUpdate("DELETE FROM team_robot WHERE team_id = :team AND robot_id = :robot")
+                .bind("team", teamId).bind("robot", robotId).execute() > 0;
+    }
+
+    /**
+     * Names of the team's members — users, and robots as {@code owner+name} — after {@code after}, in order, at most
+     * {@code limit}.
+     */
     public static List<String> members(Handle h, long teamId, String after, int limit) {
         return h.createQuery("""
-                        SELECT a.name FROM team_member tm JOIN account a ON a.id = tm.user_id
-                        WHERE tm.team_id = :team AND a.name > :after ORDER BY a.name LIMIT :limit""")
+                        SELECT name FROM (
+                            SELECT a.name AS name FROM team_member tm JOIN account a ON a.id = tm.user_id
+                            WHERE tm.team_id = :team
+                            UNION ALL
+                            SELECT o.name || '+' || r.name AS name FROM team_robot tr JOIN robot r ON r.id = tr.robot_id
+                            JOIN account o ON o.id = r.owner_id WHERE tr.team_id = :team) m
+                        WHERE name > :after ORDER BY name LIMIT :limit""")
                 .bind("team", teamId).bind("after", after == null ? "" : after).bind("limit", limit)
                 .mapTo(String.class).list();
+    }
+
+    /** Roles of the teams of {@code orgId} the robot belongs to. */
+    public static List<String> robotRolesInOrg(Handle h, long orgId, long robotId) {
+        return h.createQuery("""
+                        SELECT t.role FROM team t JOIN team_robot tr ON tr.team_id = t.id
+                        WHERE t.org_id = :org AND tr.robot_id = :robot""")
+                .bind("org", orgId).bind("robot", robotId).mapTo(String.class).list();
+    }
+
+    /** Roles granted on the repository to teams the robot belongs to. */
+    public static List<String> robotGrantedRoles(Handle h, long repositoryId, long robotId) {
+        return h.createQuery("""
+                        SELECT g.role FROM repository_grant g JOIN team_robot tr ON tr.team_id = g.grantee_id
+                        WHERE g.grantee_type = 'team' AND g.repository_id = :repo AND tr.robot_id = :robot""")
+                .bind("repo", repositoryId).bind("robot", robotId).mapTo(String.class).list();
     }
 
     /** Roles of the teams of {@code orgId} the user belongs to. */

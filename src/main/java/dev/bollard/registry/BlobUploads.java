@@ -10,6 +10,7 @@ import dev.bollard.oci.DigestAlgorithm;
 import dev.bollard.oci.ErrorCode;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.storage.BlobStore;
+import dev.bollard.storage.StagedBytesLostException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -125,7 +126,12 @@ public final class BlobUploads {
             // The final chunk's size is not recorded: the session ends in this call, as a blob or discarded.
             UploadRow row = appendLocked(repository, before, body, length, false);
             long size = row.committedSize();
-            Digest actual = digestOf(row, expected.algorithm());
+            Digest actual;
+            try {
+                actual = digestOf(row, expected.algorithm());
+            } catch (UncheckedIOException e) {
+                throw lostOrFailed(uploadId, e.getCause());
+            }
             if (!actual.equals(expected)) {
                 discard(uploadId);
                 throw new RegistryException(ErrorCode.DIGEST_INVALID, "the uploaded content has digest " + actual
@@ -147,7 +153,7 @@ public final class BlobUploads {
             try {
                 store.commitUpload(uploadId, row.storeState(), expected, size);
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                throw lostOrFailed(uploadId, e);
             }
             db.inTransaction(h -> {
                 Optional<String> state = BlobDao.lock(h, expected.toString());
@@ -166,6 +172,19 @@ public final class BlobUploads {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * The exception for a store failure while completing: a session whose staged bytes a racing request of its own
+     * replaced is the client's error and is dropped; anything else is the store's.
+     */
+    private RuntimeException lostOrFailed(String uploadId, IOException e) {
+        if (e instanceof StagedBytesLostException) {
+            discard(uploadId);
+            return new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "the upload's bytes were replaced by another "
+                    + "request of the same session, sent while this one ran; upload the blob again");
+        }
+        return new UncheckedIOException(e);
     }
 
     /** A whole blob in one request: a session opened and closed at once. */

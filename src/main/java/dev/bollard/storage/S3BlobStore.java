@@ -23,6 +23,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -65,6 +67,8 @@ public final class S3BlobStore implements BlobStore {
     static final long MAX_COPY = 5L << 30;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int READ_CHUNK = 128 * 1024;
+    /** Part uploads run on virtual threads: blocking I/O, one per append at a time. */
+    private static final Executor PART_SENDERS = task -> Thread.ofVirtual().name("bollard-s3-part").start(task);
 
     private final S3Client s3;
     private final S3Presigner presigner;
@@ -83,6 +87,7 @@ public final class S3BlobStore implements BlobStore {
         this.bucket = bucket;
         this.prefix = prefix;
         this.buffers = Files.createDirectories(buffers);
+        removeAbandonedBuffers(this.buffers);
         this.partSize = partSize;
         this.copyLimit = copyLimit;
         this.copyPartSize = copyPartSize;
@@ -114,6 +119,22 @@ public final class S3BlobStore implements BlobStore {
         }
         return new S3BlobStore(clientBuilder.build(), presigner, config.bucket(), config.prefix(), buffers,
                 config.partSize(), MAX_COPY, 1L << 30, config.redirectExpiry());
+    }
+
+    /** Part buffers of appends that a crash cut off: an hour old, none of them is still being written. */
+    private static void removeAbandonedBuffers(Path buffers) throws IOException {
+        Instant cutoff = Instant.now().minus(Duration.ofHours(1));
+        try (var files = Files.newDirectoryStream(buffers, "*.part")) {
+            for (Path file : files) {
+                try {
+                    if (Files.getLastModifiedTime(file).toInstant().isBefore(cutoff)) {
+                        Files.deleteIfExists(file);
+                    }
+                } catch (NoSuchFileException e) {
+                    // gone meanwhile
+                }
+            }
+        }
     }
 
     // ---- keys ----
@@ -257,15 +278,21 @@ public final class S3BlobStore implements BlobStore {
         }
     }
 
-    /** One append: bytes collect in a local file; each full part goes to the multipart upload. */
+    /**
+     * One append: bytes collect in a local file; each full part goes to the multipart upload from a second thread
+     * while the next part collects in a new file, so that receiving from the client and sending to S3 overlap (at most
+     * one part in flight, so at most two part files per append on disk).
+     */
     private final class S3Append implements Append {
         private final String uploadId;
         private final UploadState start;
-        private final Path file;
-        private final FileChannel buffer;
+        private final List<UploadState.Part> parts;
+        private Path file;
+        private FileChannel buffer;
         private boolean written;
         private String multipartId;
-        private final List<UploadState.Part> parts;
+        private CompletableFuture<UploadState.Part> inFlight;
+        private Path inFlightFile;
         private String newState;
         private boolean closed;
 
@@ -286,27 +313,60 @@ public final class S3BlobStore implements BlobStore {
             }
             written |= n > 0;
             if (buffer.size() >= partSize) {
-                uploadBufferAsPart();
+                sendBufferAsPart();
             }
             return n;
         }
 
-        private void uploadBufferAsPart() throws IOException {
+        /** Hands the full buffer to a part upload on another thread and starts a new buffer. */
+        private void sendBufferAsPart() throws IOException {
+            awaitPartInFlight();
             String key = dataKey(uploadId);
-            long length = buffer.size();
-            int number = parts.size() + 1; // replaces a part an interrupted append may have left under this number
-            try {
-                if (multipartId == null) {
+            if (multipartId == null) {
+                try {
                     multipartId = s3.createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
+                } catch (SdkException e) {
+                    throw io("starting the multipart upload " + key, e);
                 }
-                String eTag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(multipartId).partNumber(number)
-                        .contentLength(length), RequestBody.fromFile(file)).eTag();
-                parts.add(new UploadState.Part(number, length, eTag));
-            } catch (SdkException e) {
-                throw io("uploading part " + number + " of " + key, e);
             }
-            buffer.truncate(0);
-            buffer.position(0);
+            int number = parts.size() + 1; // replaces a part an interrupted append may have left under this number
+            long length = buffer.size();
+            Path sending = file;
+            String target = multipartId;
+            buffer.close();
+            inFlightFile = sending;
+            inFlight = CompletableFuture.supplyAsync(() -> uploadPart(key, target, number, sending, length),
+                    PART_SENDERS);
+            file = Files.createTempFile(buffers, uploadId + "-", ".part");
+            buffer = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        }
+
+        private UploadState.Part uploadPart(String key, String target, int number, Path from, long length) {
+            try {
+                String eTag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(target).partNumber(number)
+                        .contentLength(length), RequestBody.fromFile(from)).eTag();
+                return new UploadState.Part(number, length, eTag);
+            } catch (SdkException e) {
+                throw new java.io.UncheckedIOException(io("uploading part " + number + " of " + key, e));
+            }
+        }
+
+        /** Waits for the part in flight, if any, and adds it to the parts; reports its failure. */
+        private void awaitPartInFlight() throws IOException {
+            if (inFlight == null) {
+                return;
+            }
+            try {
+                parts.add(inFlight.join());
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof java.io.UncheckedIOException u) {
+                    throw u.getCause();
+                }
+                throw new IOException("uploading a part of upload " + uploadId + " failed", e.getCause());
+            } finally {
+                inFlight = null;
+                Files.deleteIfExists(inFlightFile);
+            }
         }
 
         @Override
@@ -322,6 +382,7 @@ public final class S3BlobStore implements BlobStore {
             }
             closed = true;
             try {
+                awaitPartInFlight();
                 if (!written && buffer.size() == start.tailSize()) {
                     newState = start.encode(); // an empty append: S3 already holds all of it
                     return;
@@ -329,7 +390,8 @@ public final class S3BlobStore implements BlobStore {
                 String tailKey = null;
                 long tailSize = buffer.size();
                 if (tailSize >= MIN_PART) {
-                    uploadBufferAsPart();
+                    sendBufferAsPart();
+                    awaitPartInFlight();
                     tailSize = 0;
                 } else if (tailSize > 0) {
                     // A fresh name per append: the committed state's tail stays intact until the metadata moves on.
@@ -343,6 +405,10 @@ public final class S3BlobStore implements BlobStore {
                 }
                 newState = new UploadState(multipartId, List.copyOf(parts), tailKey, tailSize).encode();
             } finally {
+                if (inFlight != null) { // failed before waiting for it: let it finish, then drop its file
+                    inFlight.handle((part, failure) -> null).join();
+                    Files.deleteIfExists(inFlightFile);
+                }
                 buffer.close();
                 Files.deleteIfExists(file);
             }
@@ -408,6 +474,13 @@ public final class S3BlobStore implements BlobStore {
                     .map(p -> CompletedPart.builder().partNumber(p.number()).eTag(p.eTag()).build()).toList();
             s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(state.multipartId())
                     .multipartUpload(m -> m.parts(completed)));
+        } catch (S3Exception e) {
+            if ("InvalidPart".equals(e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode())) {
+                // A part's ETag no longer matches: a racing request of this session overwrote it.
+                throw new StagedBytesLostException("upload " + uploadId + ": a part was overwritten by another "
+                        + "request of the same session", e);
+            }
+            throw io("completing the multipart upload " + key, e);
         } catch (SdkException e) {
             throw io("completing the multipart upload " + key, e);
         }

@@ -17,7 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -39,9 +40,11 @@ class AuditEventsTest {
                 "User-Agent", UA), expected);
     }
 
-    @Test
-    void everyActionIsRecordedWithActorAddressAndUserAgent() throws Exception {
-        try (TestRegistry registry = TestRegistry.startWithAuth(dir.resolve("data"))) {
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void everyActionIsRecordedWithActorAddressAndUserAgent(String kind) throws Exception {
+        try (DatabaseKind database = DatabaseKind.of(kind, dir.resolve("data"));
+             TestRegistry registry = TestRegistry.startWithAuth(database.config().load())) {
             http = new AuthHttp(registry.baseUri());
             new Identities(registry.server().database()).createUser("root", "root-password", true);
             String root = basic("root", "root-password");

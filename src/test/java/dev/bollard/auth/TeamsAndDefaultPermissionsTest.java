@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -37,9 +39,11 @@ class TeamsAndDefaultPermissionsTest {
         return http.send("GET", "/v2/" + repo + "/manifests/v1", auth, null, "Accept", AuthHttp.OCI_MANIFEST).statusCode();
     }
 
-    @Test
-    void teamsGrantsAndDefaultPermissionsDecideOnV2() throws Exception {
-        try (TestRegistry registry = TestRegistry.startWithAuth(dir.resolve("data"));
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void teamsGrantsAndDefaultPermissionsDecideOnV2(String kind) throws Exception {
+        try (DatabaseKind database = DatabaseKind.of(kind, dir.resolve("data"));
+             TestRegistry registry = TestRegistry.startWithAuth(database.config().load());
              AuthHttp http = new AuthHttp(registry.baseUri())) {
             Identities ids = new Identities(registry.server().database());
             for (String u : List.of("owner", "dev", "builder", "boss", "outsider")) {
@@ -96,9 +100,26 @@ class TeamsAndDefaultPermissionsTest {
             assertThat(push(http, "acme/other", "v1", outsider)).isEqualTo(403);
             assertThat(pull(http, "acme/app", outsider)).isEqualTo(403);
 
+            // the organization's robots can be team members: they get the team's grants
+            String deployer = basic("acme+deployer", ids.createRobot("acme", "deployer"));
+            assertThat(push(http, "acme/app", "v7", deployer)).isEqualTo(403);
+            ids.addTeamMember("acme", "devs", "acme+deployer");
+            assertThat(push(http, "acme/app", "v7", deployer)).isEqualTo(201);
+            assertThat(catalogOf(http, deployer)).contains("acme/app");
+            assertThat(ids.teamMembers("acme", "devs", null, 10)).containsExactly("acme+deployer", "dev");
+            ids.removeTeamMember("acme", "devs", "acme+deployer");
+            assertThat(push(http, "acme/app", "v8", deployer)).isEqualTo(403);
+            ids.createRobot("outsider", "bot");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> ids.addTeamMember("acme", "devs", "outsider+bot"))
+                    .hasMessageContaining("only robots of acme");
+            // in an admin team, a robot administers the organization's repositories
+            ids.addTeamMember("acme", "admins", "acme+deployer");
+            assertThat(http.send("DELETE", "/v2/acme/app/manifests/v7", deployer, null).statusCode()).isEqualTo(202);
+            assertThat(push(http, "acme/robot-made", "v1", deployer)).isEqualTo(403);
+
             // the catalog follows the same rules
-            assertThat(catalog(http, dev)).containsExactly("acme/app", "acme/new");
-            assertThat(catalog(http, outsider)).isEmpty();
+            assertThat(catalogOf(http, dev)).containsExactly("acme/app", "acme/new");
+            assertThat(catalogOf(http, outsider)).isEmpty();
 
             // the token endpoint grants push on a new repository to a creator, and creates it
             String token = http.token(builder, "repository:acme/tokened:pull,push");
@@ -110,7 +131,7 @@ class TeamsAndDefaultPermissionsTest {
         }
     }
 
-    private static List<String> catalog(AuthHttp http, String auth) throws Exception {
+    private static List<String> catalogOf(AuthHttp http, String auth) throws Exception {
         HttpResponse<byte[]> r = http.get("/v2/_catalog", auth);
         AuthHttp.expect(r, 200);
         return AuthHttp.strings(AuthHttp.json(r).get("repositories"));

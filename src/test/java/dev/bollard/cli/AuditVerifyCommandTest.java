@@ -67,6 +67,11 @@ class AuditVerifyCommandTest {
         Result ok = run("audit", "verify", "--data", data);
         assertThat(ok.exit()).as(ok.err()).isZero();
         assertThat(ok.out()).contains("audit log intact: 12 entries");
+        Result jsonl = run("audit", "export", "--data", data);
+        assertThat(jsonl.exit()).as(jsonl.err()).isZero();
+        assertThat(jsonl.out().lines()).hasSize(12).allMatch(l -> l.contains("\"action\":\"pull\""));
+        Result csv = run("audit", "export", "--format", "csv", "--data", data);
+        assertThat(csv.out().lines()).hasSize(13).first().asString().startsWith("seq,time,");
 
         withDatabase(db -> {
             sql(db, "UPDATE audit_log SET ip = '192.0.2.66' WHERE seq = 3");

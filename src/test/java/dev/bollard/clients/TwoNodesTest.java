@@ -227,6 +227,54 @@ class TwoNodesTest {
     }
 
     @Test
+    void racingChunksOfOneSessionOnBothNodesNeverMakeAWrongBlob() throws Exception {
+        for (int round = 0; round < 3; round++) {
+            String repo = "team/racing-" + round;
+            String location = location(expect(send(a, "POST", "/v2/" + repo + "/blobs/uploads/", null, basic()), 202));
+            byte[][] chunks = new byte[2][6 * MIB + round];
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            List<Future<HttpResponse<byte[]>>> results = new ArrayList<>();
+            try {
+                for (int i = 0; i < 2; i++) {
+                    ThreadLocalRandom.current().nextBytes(chunks[i]);
+                    ServerProcess node = i == 0 ? a : b;
+                    byte[] chunk = chunks[i];
+                    String at = location;
+                    results.add(pool.submit(() -> send(node, "PATCH", at, chunk, basic(),
+                            "Content-Type", "application/octet-stream", "Content-Range", "0-" + (chunk.length - 1))));
+                }
+                List<Integer> statuses = new ArrayList<>();
+                for (Future<HttpResponse<byte[]>> f : results) {
+                    statuses.add(f.get().statusCode());
+                }
+                assertThat(statuses).as("one chunk counts, a loser is told where the session stands")
+                        .contains(202).allMatch(s -> s == 202 || s == 416);
+                for (int i = 0; i < 2; i++) {
+                    if (statuses.get(i) != 202) {
+                        continue;
+                    }
+                    String digest = sha256(chunks[i]);
+                    String sep = location.contains("?") ? "&" : "?";
+                    HttpResponse<byte[]> done = send(a, "PUT", location + sep + "digest=" + digest, new byte[0], basic());
+                    if (done.statusCode() == 201) {
+                        assertThat(expect(send(b, "GET", "/v2/" + repo + "/blobs/" + digest, null, basic()), 200)
+                                .body()).as("the blob is exactly the chunk that counted").isEqualTo(chunks[i]);
+                    } else {
+                        // The loser overwrote the winner's part after the winner counted: the session is dropped.
+                        assertThat(done.statusCode()).as(new String(done.body(), StandardCharsets.UTF_8))
+                                .isEqualTo(400);
+                        assertThat(new String(done.body(), StandardCharsets.UTF_8)).contains("BLOB_UPLOAD_INVALID");
+                        expect(send(b, "GET", "/v2/" + repo + "/blobs/" + digest, null, basic()), 404);
+                    }
+                    break;
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
     void concurrentPushesOfOneTagThroughBothNodesEndConsistent() throws Exception {
         String repo = "team/contended";
         String config = pushBlob(a, repo, "{}".getBytes(StandardCharsets.UTF_8));

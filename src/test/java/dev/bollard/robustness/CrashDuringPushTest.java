@@ -37,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the kill is still there. The rounds run once ({@code @BeforeAll}); three tests judge what they found: corruption
  * or half-visibility, loss of acknowledged writes, and unexpected answers while the server was up. Rounds continue
  * until {@code bollard.crash.rounds} (10) or the time budget {@code bollard.crash.budget-seconds} (60 s, at least 3
- * rounds) is spent. {@code bollard.crash.seed} replays a seed.
+ * rounds, and until some tag push was acknowledged) is spent; a round in which no tag push completed doubles the
+ * kill delays of the next (on a loaded machine pushes take longer). {@code bollard.crash.seed} replays a seed.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CrashDuringPushTest {
@@ -80,11 +81,14 @@ class CrashDuringPushTest {
         ServerProcess server = ServerProcess.builder(data).jvmArgs("-Xmx256m").start();
         try {
             int round = 1;
+            // On a loaded machine a push may not complete within the first delays; each round that saw none
+            // complete doubles them (up to 16x), so that kills land after acknowledged writes too.
+            long slowdown = 1;
             for (; round <= ROUNDS; round++) {
-                if (round > MIN_ROUNDS && System.nanoTime() - start > BUDGET.toNanos()) {
+                if (round > MIN_ROUNDS && System.nanoTime() - start > BUDGET.toNanos() && !ackedTags.isEmpty()) {
                     break;
                 }
-                long delay = 50 + random.nextInt(751);
+                long delay = (50 + random.nextInt(751)) * slowdown;
                 int ackedBefore = ackedTags.size();
                 int blobsBefore = ackedBlobs.size();
                 AtomicBoolean stop = new AtomicBoolean();
@@ -124,6 +128,9 @@ class CrashDuringPushTest {
                         (System.nanoTime() - verifyAt) / 1_000_000, verifier.summary(), corruption.size(), lost.size());
                 roundLog.add(line);
                 System.out.println(line);
+                if (ackedTags.size() == ackedBefore && slowdown < 16) {
+                    slowdown *= 2;
+                }
             }
             System.out.printf("CrashDuringPushTest: %d rounds in %d ms; %d tags and %d blobs acknowledged, %d blobs and"
                             + " %d manifests attempted; %d corrupt, %d lost%n", round - 1,

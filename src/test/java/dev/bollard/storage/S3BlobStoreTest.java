@@ -1,6 +1,7 @@
 package dev.bollard.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.bollard.oci.Digest;
 import dev.bollard.testing.S3Server;
@@ -119,6 +120,20 @@ class S3BlobStoreTest extends BlobStoreContract {
     }
 
     @Test
+    void aPartThatARacingAppendReplacedIsNeverCommitted() throws Exception {
+        byte[] first = random((int) PART + 10, 1);
+        String id = UUID.randomUUID().toString();
+        String committed = stage(id, first);
+        // Two requests of one session from the same committed state, on two nodes: both write part 2.
+        String winner = append(id, first.length, committed, random((int) PART + 20, 2));
+        append(id, first.length, committed, random((int) PART + 30, 3));
+        byte[] expected = concat(first, random((int) PART + 20, 2));
+        assertThatThrownBy(() -> store.commitUpload(id, winner, Digest.sha256(expected), expected.length))
+                .isInstanceOf(StagedBytesLostException.class);
+        assertThat(store.size(Digest.sha256(expected))).isEmpty();
+    }
+
+    @Test
     void readingAnUploadBackSealsItAndItStillCommits() throws Exception {
         byte[] content = random((int) PART + 12_345, 8);
         String id = UUID.randomUUID().toString();
@@ -169,6 +184,28 @@ class S3BlobStoreTest extends BlobStoreContract {
                     HttpResponse.BodyHandlers.ofByteArray());
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(r.body()).isEqualTo(content);
+        }
+    }
+
+    @Test
+    void addressingIsPathStyleOrVirtualHostAsConfigured() throws Exception {
+        Digest d = Digest.sha256(new byte[] {1});
+        for (boolean pathStyle : new boolean[] {true, false}) {
+            var config = dev.bollard.config.ConfigLoader.builder().set("storage.type", "s3")
+                    .set("storage.s3.bucket", "blobs").set("storage.s3.endpoint", "https://s3.example.internal:9000")
+                    .set("storage.s3.path-style", Boolean.toString(pathStyle)).set("storage.s3.access-key", "a")
+                    .set("storage.s3.secret-key", "b").set("storage.s3.redirect", "true").load().storage().s3();
+            try (S3BlobStore s = S3BlobStore.open(config, dir.resolve("addressing"))) {
+                java.net.URI url = s.directUrl(d).orElseThrow();
+                String key = "blobs/sha256/" + d.hex().substring(0, 2) + "/" + d.hex();
+                if (pathStyle) {
+                    assertThat(url.getHost()).isEqualTo("s3.example.internal");
+                    assertThat(url.getPath()).isEqualTo("/blobs/" + key);
+                } else {
+                    assertThat(url.getHost()).isEqualTo("blobs.s3.example.internal");
+                    assertThat(url.getPath()).isEqualTo("/" + key);
+                }
+            }
         }
     }
 

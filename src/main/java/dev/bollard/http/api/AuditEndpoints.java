@@ -21,8 +21,6 @@ import java.util.Map;
  * verification. Superusers see everything; an organization's administrators see its namespace.
  */
 final class AuditEndpoints implements ApiEndpoints {
-    private static final int EXPORT_PAGE = 1000;
-
     private final ApiServices services;
 
     AuditEndpoints(ApiServices services) {
@@ -99,22 +97,13 @@ final class AuditEndpoints implements ApiEndpoints {
         if (csv) {
             ex.writeBlocking(ByteBuffer.wrap(AuditExport.CSV_HEADER.getBytes(StandardCharsets.UTF_8)));
         }
-        // The query pages newest first; an export reads oldest first, so it walks the matching seq numbers upwards
-        // from the oldest kept, one page at a time, up to the head as it was when the export began.
-        AuditLog.Verification bounds = services.audit().bounds();
-        long after = bounds.firstSeq() - 1;
-        while (true) {
-            List<AuditDao.Entry> page = services.audit().ascending(filter, after, bounds.lastSeq(), EXPORT_PAGE);
-            if (page.isEmpty()) {
-                break;
-            }
+        services.audit().forEachPage(filter, page -> {
             StringBuilder chunk = new StringBuilder();
             for (AuditDao.Entry e : page) {
                 chunk.append(csv ? AuditExport.csvRow(e) : AuditExport.jsonLine(e));
-                after = e.seq();
             }
             ex.writeBlocking(ByteBuffer.wrap(chunk.toString().getBytes(StandardCharsets.UTF_8)));
-        }
+        });
         ex.finish();
     }
 
