@@ -68,7 +68,7 @@ CREATE TABLE retention_policy (
 
 -- Leases of background jobs: one node at a time runs a job (the collector, retention), by holding its row's lease.
 CREATE TABLE job_lease (
-    job        VARCHAR(64) PRIMARY KEY,
+    name       VARCHAR(64) PRIMARY KEY,
     holder     VARCHAR(128),
     expires_at TIMESTAMP WITH TIME ZONE NOT NULL
 );

@@ -16,17 +16,17 @@ public final class JobLeaseDao {
      * update is atomic (one statement under its row lock), so two nodes never both succeed for an unexpired lease.
      */
     public static boolean acquire(Handle h, String job, String holder, Instant now, Instant until) {
-        h.createUpdate("INSERT INTO job_lease (job, holder, expires_at) VALUES (:j, NULL, :epoch) ON CONFLICT DO NOTHING")
+        h.createUpdate("INSERT INTO job_lease (name, holder, expires_at) VALUES (:j, NULL, :epoch) ON CONFLICT DO NOTHING")
                 .bind("j", job).bind("epoch", Instant.EPOCH).execute();
         return h.createUpdate("""
                         UPDATE job_lease SET holder = :holder, expires_at = :until
-                        WHERE job = :j AND (holder IS NULL OR holder = :holder OR expires_at < :now)""")
+                        WHERE name = :j AND (holder IS NULL OR holder = :holder OR expires_at < :now)""")
                 .bind("j", job).bind("holder", holder).bind("until", until).bind("now", now).execute() > 0;
     }
 
     /** Gives the lease up when {@code holder} has it. */
     public static void release(Handle h, String job, String holder) {
-        h.createUpdate("UPDATE job_lease SET holder = NULL, expires_at = :epoch WHERE job = :j AND holder = :holder")
+        h.createUpdate("UPDATE job_lease SET holder = NULL, expires_at = :epoch WHERE name = :j AND holder = :holder")
                 .bind("j", job).bind("holder", holder).bind("epoch", Instant.EPOCH).execute();
     }
 }

@@ -53,7 +53,7 @@ class LeasedJobTest {
             assertThat(runsB.get()).isEqualTo(1);
 
             nodeA.inTransaction(h -> h.createUpdate(
-                    "UPDATE job_lease SET holder = 'a node that died', expires_at = :t WHERE job = 'gc'")
+                    "UPDATE job_lease SET holder = 'a node that died', expires_at = :t WHERE name = 'gc'")
                     .bind("t", java.time.Instant.now().minusSeconds(1)).execute());
             assertThat(b.runOnce()).as("a lapsed lease is taken over").isTrue();
         } finally {

@@ -34,7 +34,8 @@ class PostgresMetadataTest extends MetadataContract {
                         FROM information_schema.columns
                         WHERE table_schema = 'public' AND column_name = 'name' ORDER BY table_name""")
                 .mapTo(String.class).list()))
-                .containsExactly("account.name C", "repository.name C", "robot.name C", "tag.name C", "tag_history.name C", "team.name C",
+                // job_lease.name names a background job, never listed or paged: the database's collation is fine.
+                .containsExactly("account.name C", "job_lease.name default", "repository.name C", "robot.name C", "tag.name C", "tag_history.name C", "team.name C",
                         "user_token.name C");
     }
 }
