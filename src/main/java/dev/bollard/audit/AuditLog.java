@@ -202,9 +202,12 @@ public final class AuditLog implements Audit, AutoCloseable {
         }
     }
 
-    /** Checks the whole chain from the anchor to the head: links, hashes, and that no entry is missing. */
+    /**
+     * Checks the whole chain from the anchor to the head: links, hashes, and that no entry is missing. It reads one
+     * snapshot, so appends and pruning going on meanwhile cannot look like deletions.
+     */
     public Verification verify() {
-        return db.read(h -> {
+        return db.readSnapshot(h -> {
             AuditDao.Head head = AuditDao.head(h);
             List<String> problems = new ArrayList<>();
             long expectedSeq = head.anchorSeq() + 1;

@@ -101,6 +101,12 @@ public final class Auth {
      * successes are audited by the caller where they are a login rather than one request of many.
      */
     Login login(String username, String secret, String remoteAddress, String userAgent) {
+        return throttled(username, remoteAddress, userAgent, () -> identities.authenticate(username, secret));
+    }
+
+    /** The throttled, audited frame of every credential check; {@code check} says who the credentials prove. */
+    private Login throttled(String username, String remoteAddress, String userAgent,
+                            java.util.function.Supplier<Optional<Identities.Authenticated>> check) {
         String address = remoteAddress == null ? "" : remoteAddress;
         long locked = throttle.lockedFor(username, address);
         if (locked > 0) {
@@ -108,7 +114,7 @@ public final class Auth {
             return new Login.Locked("too many failed logins for '" + username + "' from " + address
                     + "; try again in " + locked + " s", locked);
         }
-        Optional<Identities.Authenticated> who = identities.authenticate(username, secret);
+        Optional<Identities.Authenticated> who = check.get();
         if (who.isEmpty()) {
             throttle.failed(username, address);
             LOG.warn("failed login for '{}' from {}", printable(username), address);
@@ -149,6 +155,19 @@ public final class Auth {
                 yield new LoginResult.Ok(ok.who().principal());
             }
             case Login.Failed f -> new LoginResult.Failed(f.message());
+            case Login.Locked l -> new LoginResult.Locked(l.message(), l.retryAfterSeconds());
+        };
+    }
+
+    /**
+     * Confirms that {@code password} is the user's password — a password, not a token, so that holding an application
+     * token is not enough for what needs the password (changing it). Throttled and audited like a login.
+     */
+    public LoginResult confirmPassword(String username, String password, String remoteAddress, String userAgent) {
+        return switch (throttled(username, remoteAddress, userAgent, () -> identities.passwordMatches(username, password)
+                ? Optional.of(new Identities.Authenticated(identities.resolve(username), null)) : Optional.empty())) {
+            case Login.Ok ok -> new LoginResult.Ok(ok.who().principal());
+            case Login.Failed f -> new LoginResult.Failed("the current password is wrong");
             case Login.Locked l -> new LoginResult.Locked(l.message(), l.retryAfterSeconds());
         };
     }

@@ -18,9 +18,11 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * Users, organizations, robot accounts, application tokens, grants and repository visibility: the administration
- * that the CLI (and later the management API) drives, and the checking of credentials. Secrets are returned once,
- * when created, and stored only as hashes.
+ * Users, organizations, teams, robot accounts, application tokens, repositories, grants, default permissions and
+ * visibility: the administration that the CLI and the management API drive, and the checking of credentials. Every
+ * change is recorded in the audit log as made by the actor {@link #as} names. Secrets are returned once, when
+ * created, and stored only as hashes. Failures are {@link NotFoundException}, {@link ConflictException} or, for
+ * invalid input, {@link IllegalArgumentException}.
  */
 public final class Identities {
     /** A namespace name: one component of a repository name, so that {@code name/app} is valid. */

@@ -39,7 +39,7 @@ public final class ConfigLoader {
         k.put("storage.s3.path-style", new String[] {"false", "path-style addressing (bucket in the path, not the host name)"});
         k.put("storage.s3.access-key", new String[] {"", "static access key; default the AWS SDK's credential chain"});
         k.put("storage.s3.secret-key", new String[] {"", "static secret key (with storage.s3.access-key)"});
-        k.put("storage.s3.part-size", new String[] {"16777216", "bytes per multipart upload part (5 MiB to 5 GiB)"});
+        k.put("storage.s3.part-size", new String[] {"16777216", "bytes per multipart upload part (5 MiB to 5 GiB); grows every 1,000 parts"});
         k.put("storage.s3.max-connections", new String[] {"64", "largest number of pooled HTTP connections to S3"});
         k.put("storage.s3.redirect", new String[] {"false", "answer blob GETs with a 307 to a presigned S3 URL"});
         k.put("storage.s3.redirect-expiry", new String[] {"15m", "how long a presigned blob URL stays valid"});

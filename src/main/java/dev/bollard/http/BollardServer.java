@@ -127,9 +127,10 @@ public final class BollardServer implements AutoCloseable {
             jetty.addConnector(connector);
             AccessPolicy policy = AccessPolicy.OPEN;
             TokenHandler tokens = null;
+            Auth auth = null;
             UiHandler ui = null;
             if (config.auth().enabled()) {
-                Auth auth = new Auth(database, config.auth(), audit);
+                auth = new Auth(database, config.auth(), audit);
                 policy = auth.policy();
                 tokens = new TokenHandler(auth);
                 if (config.ui().enabled()) {
@@ -148,7 +149,7 @@ public final class BollardServer implements AutoCloseable {
             DistributionHandler distribution = new DistributionHandler(registry, policy,
                     config.registry().maxManifestBytes(), observability, audit);
             ManagementApi api = new ManagementApi(ManagementApi.standardEndpoints(
-                    new ApiServices(config, new Identities(database, audit), registry, audit)), policy, sessions);
+                    new ApiServices(config, new Identities(database, audit), auth, registry, audit)), policy, sessions);
             BlobStore blobs = store;
             RootHandler.Readiness readiness = () -> database.isReachable() && blobs.isReachable();
             jetty.setHandler(new GracefulHandler(new RootHandler(distribution, tokens, api, observability, readiness,
@@ -191,6 +192,10 @@ public final class BollardServer implements AutoCloseable {
             S3BlobStore store = S3BlobStore.open(s3, config.uploads().stagingPath());
             LOG.info("blobs in S3 bucket {}{} ({})", s3.bucket(), s3.prefix().isEmpty() ? "" : " under " + s3.prefix(),
                     s3.endpoint().isEmpty() ? "AWS, region " + s3.region() : s3.endpoint());
+            if (!store.isReachable()) {
+                LOG.warn("S3 bucket {} does not answer (does it exist? endpoint, region, path-style and credentials "
+                        + "right?); /readyz answers 503 until it does", s3.bucket());
+            }
             return store;
         }
         return new FilesystemBlobStore(config.storage().path(), config.uploads().stagingPath());

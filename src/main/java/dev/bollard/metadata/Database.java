@@ -30,8 +30,10 @@ public final class Database implements AutoCloseable {
 
     private final HikariDataSource dataSource;
     private final Jdbi jdbi;
+    private final boolean h2;
 
-    private Database(HikariDataSource dataSource) {
+    private Database(HikariDataSource dataSource, boolean h2) {
+        this.h2 = h2;
         this.dataSource = dataSource;
         this.jdbi = Jdbi.create(dataSource);
     }
@@ -93,7 +95,7 @@ public final class Database implements AutoCloseable {
             hikari.setMetricRegistry(meters);
         }
         hikari.setAutoCommit(true);
-        return new Database(new HikariDataSource(hikari));
+        return new Database(new HikariDataSource(hikari), url.startsWith("jdbc:h2:"));
     }
 
     /**
@@ -150,6 +152,30 @@ public final class Database implements AutoCloseable {
     /** Runs a read on one connection without an explicit transaction. */
     public <R> R read(HandleCallback<R, RuntimeException> work) {
         return jdbi.withHandle(work);
+    }
+
+    /** H2's JDBC isolation level SNAPSHOT (its REPEATABLE READ still lets rows deleted meanwhile disappear). */
+    private static final int H2_SNAPSHOT = 6;
+
+    /**
+     * Runs several reads that must see the database as of one moment, whatever commits meanwhile (a snapshot:
+     * REPEATABLE READ on PostgreSQL, SNAPSHOT on H2); for checks that read a lot while writers go on.
+     */
+    public <R> R readSnapshot(HandleCallback<R, RuntimeException> work) {
+        return jdbi.withHandle(h -> {
+            int before;
+            try {
+                before = h.getConnection().getTransactionIsolation();
+            } catch (SQLException e) {
+                throw new IllegalStateException("cannot read the connection's isolation level", e);
+            }
+            h.setTransactionIsolationLevel(h2 ? H2_SNAPSHOT : java.sql.Connection.TRANSACTION_REPEATABLE_READ);
+            try {
+                return h.inTransaction(work);
+            } finally {
+                h.setTransactionIsolationLevel(before);
+            }
+        });
     }
 
     /** True when the failure is a lost race that a retry of the whole transaction resolves. */

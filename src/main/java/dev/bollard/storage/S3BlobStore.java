@@ -63,6 +63,8 @@ public final class S3BlobStore implements BlobStore {
 
     /** S3's smallest part but the last. */
     static final long MIN_PART = 5L << 20;
+    /** S3's largest part. */
+    static final long MAX_PART = 5L << 30;
     /** S3's largest single-request copy. */
     static final long MAX_COPY = 5L << 30;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -135,6 +137,15 @@ public final class S3BlobStore implements BlobStore {
                 }
             }
         }
+    }
+
+    /**
+     * The size of the next part after {@code parts} parts: the configured size for the first 1,000 parts, then one
+     * more configured size every 1,000 parts, so that S3's 10,000 parts hold 55 × 1,000 configured sizes (880 GiB at
+     * 16 MiB) instead of 10 × 1,000, while small blobs keep small parts.
+     */
+    long partSizeAfter(int parts) {
+        return Math.min(MAX_PART, partSize * (1 + parts / 1000));
     }
 
     // ---- keys ----
@@ -218,6 +229,31 @@ public final class S3BlobStore implements BlobStore {
             return true;
         } catch (SdkException e) {
             throw io("DELETE " + key, e);
+        }
+    }
+
+    /** Lists {@code <prefix>blobs/}: every object whose key is a blob's key, with its size and when it was written. */
+    @Override
+    public void listBlobs(java.util.function.Consumer<StoredBlob> each) throws IOException {
+        String blobs = prefix + "blobs/";
+        try {
+            for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(blobs)).contents()) {
+                String[] parts = o.key().substring(blobs.length()).split("/");
+                if (parts.length != 3) {
+                    continue;
+                }
+                Digest digest;
+                try {
+                    digest = Digest.parse(parts[0] + ":" + parts[2]);
+                } catch (IllegalArgumentException e) {
+                    continue;
+                }
+                if (blobKey(digest).equals(o.key())) {
+                    each.accept(new StoredBlob(digest, o.size(), o.lastModified()));
+                }
+            }
+        } catch (SdkException e) {
+            throw io("listing blobs", e);
         }
     }
 
@@ -312,7 +348,7 @@ public final class S3BlobStore implements BlobStore {
                 n += buffer.write(src);
             }
             written |= n > 0;
-            if (buffer.size() >= partSize) {
+            if (buffer.size() >= partSizeAfter(parts.size() + (inFlight == null ? 0 : 1))) {
                 sendBufferAsPart();
             }
             return n;
@@ -600,9 +636,9 @@ public final class S3BlobStore implements BlobStore {
     // ---- reading objects ----
 
     /**
-     * An object read through ranged GETs: the first read streams from the position, and moving the position elsewhere
-     * starts a new request. The size comes from a HEAD at opening, which also reports a missing blob as
-     * {@link NoSuchFileException}.
+     * An object read through GETs: opening starts streaming the whole object (one round trip for the common whole-blob
+     * pull, which also gives the size and reports a missing blob as {@link NoSuchFileException}); moving the position
+     * elsewhere abandons that stream and the next read starts a ranged GET there.
      */
     private final class ObjectChannel implements SeekableByteChannel {
         private final String key;
@@ -615,7 +651,18 @@ public final class S3BlobStore implements BlobStore {
 
         ObjectChannel(String key) throws IOException {
             this.key = key;
-            this.size = objectSize(key).orElseThrow(() -> new NoSuchFileException(key));
+            try {
+                ResponseInputStream<GetObjectResponse> whole = s3.getObject(b -> b.bucket(bucket).key(key));
+                this.in = whole;
+                this.size = whole.response().contentLength();
+            } catch (S3Exception e) {
+                if (e.statusCode() == 404) {
+                    throw new NoSuchFileException(key);
+                }
+                throw io("GET " + key, e);
+            } catch (SdkException e) {
+                throw io("GET " + key, e);
+            }
         }
 
         @Override

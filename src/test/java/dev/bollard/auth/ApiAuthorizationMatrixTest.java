@@ -53,6 +53,7 @@ class ApiAuthorizationMatrixTest {
     private static final Set<Caller> SUPER = EnumSet.of(Caller.SUPERUSER);
     private static final Set<Caller> MEMBERS = EnumSet.of(Caller.READER, Caller.WRITER, Caller.ADMIN, Caller.SUPERUSER);
     private static final Set<Caller> ADMINS = EnumSet.of(Caller.ADMIN, Caller.SUPERUSER);
+    private static final Set<Caller> WRITERS = EnumSet.of(Caller.WRITER, Caller.ADMIN, Caller.SUPERUSER);
     private static final Set<Caller> READERS = EnumSet.of(Caller.READER, Caller.WRITER, Caller.ADMIN, Caller.ROBOT,
             Caller.SUPERUSER);
 
@@ -63,6 +64,7 @@ class ApiAuthorizationMatrixTest {
     private AuthHttp http;
     private Identities ids;
     private final Map<Caller, String> auth = new EnumMap<>(Caller.class);
+    private String restorable;
 
     @BeforeAll
     void start() throws Exception {
@@ -81,6 +83,9 @@ class ApiAuthorizationMatrixTest {
         String ci = ids.createRobot("acme", "ci");
         ids.createRobot("acme", "spare");
         http.pushImage("acme/app", "v1", basic("boss", "boss-password"));
+        // a tag with history, for restores: "rt" pointed at an earlier manifest, which each restore brings back
+        restorable = AuthHttp.digest(http.pushImage("acme/app", "rt", basic("boss", "boss-password")));
+        http.pushImage("acme/app", "rt", basic("boss", "boss-password"));
         ids.grant("acme/app", "team", "writers", "write");
         ids.grant("acme/app", "robot", "acme+ci", "read");
         auth.put(Caller.READER, basic("reader", "reader-password"));
@@ -203,11 +208,57 @@ class ApiAuthorizationMatrixTest {
                 x -> new Call(repo + "/permissions/robot/acme+ci", "{\"role\":\"read\"}")));
         c.add(new Case("DELETE", "/api/v1/repositories/{repository*}/permissions/{kind}/{grantee}", ADMINS, 204,
                 x -> new Call(repo + "/permissions/user/extra", null, () -> ids.grant("acme/app", "user", "extra", "read"))));
+        // the image life cycle (docs/lifecycle.md)
+        String ns = "/api/v1/namespaces/acme";
+        c.add(new Case("GET", "/api/v1/repositories/{repository*}/history", READERS, 200, x -> new Call(
+                repo + "/history", null)));
+        c.add(new Case("POST", "/api/v1/repositories/{repository*}/tags/{tag}/restore", WRITERS, 200, x -> new Call(
+                repo + "/tags/rt/restore", "{\"digest\":\"" + restorable + "\"}")));
+        c.add(new Case("GET", "/api/v1/repositories/{repository*}/immutable-tags", READERS, 200, x -> new Call(
+                repo + "/immutable-tags", null)));
+        c.add(new Case("PUT", "/api/v1/repositories/{repository*}/immutable-tags/{pattern}", ADMINS, 201, x -> new Call(
+                repo + "/immutable-tags/imm-" + id(x) + "-*", null)));
+        c.add(new Case("DELETE", "/api/v1/repositories/{repository*}/immutable-tags/{pattern}", ADMINS, 204, x -> new Call(
+                repo + "/immutable-tags/gone-" + id(x) + "-*", null, () -> asRoot("PUT",
+                        repo + "/immutable-tags/gone-" + id(x) + "-*", null))));
+        c.add(new Case("POST", "/api/v1/repositories/{repository*}/retention-policies", ADMINS, 201, x -> new Call(
+                repo + "/retention-policies", "{\"tag_pattern\":\"x-" + id(x) + "-*\",\"keep_last\":3}")));
+        c.add(new Case("GET", "/api/v1/namespaces/{namespace}/retention-policies", ADMINS, 200, x -> new Call(
+                ns + "/retention-policies", null)));
+        c.add(new Case("POST", "/api/v1/namespaces/{namespace}/retention-policies", ADMINS, 201, x -> new Call(
+                ns + "/retention-policies", "{\"tag_pattern\":\"y-" + id(x) + "-*\",\"keep_days\":30}")));
+        c.add(new Case("DELETE", "/api/v1/namespaces/{namespace}/retention-policies/{id}", ADMINS, 204, x -> new Call(
+                ns + "/retention-policies/" + asRoot("POST", ns + "/retention-policies",
+                        "{\"tag_pattern\":\"z-" + id(x) + "-*\",\"keep_last\":1}").get("id").asLong(), null)));
+        c.add(new Case("GET", "/api/v1/namespaces/{namespace}/retention-preview", ADMINS, 200, x -> new Call(
+                ns + "/retention-preview", null)));
+        c.add(new Case("GET", "/api/v1/namespaces/{namespace}/quota", ADMINS, 200, x -> new Call(ns + "/quota", null)));
+        c.add(new Case("PUT", "/api/v1/namespaces/{namespace}/quota", SUPER, 200, x -> new Call(ns + "/quota",
+                "{\"quota_bytes\":null}")));
+        c.add(new Case("GET", "/api/v1/namespaces/{namespace}/history-window", ADMINS, 200, x -> new Call(
+                ns + "/history-window", null)));
+        c.add(new Case("PUT", "/api/v1/namespaces/{namespace}/history-window", ADMINS, 200, x -> new Call(
+                ns + "/history-window", "{\"window\":null}")));
         // the audit log
         c.add(new Case("GET", "/api/v1/audit", SUPER, 200, x -> new Call("/api/v1/audit", null)));
         c.add(new Case("GET", "/api/v1/audit/export", SUPER, 200, x -> new Call("/api/v1/audit/export", null)));
         c.add(new Case("GET", "/api/v1/audit/verify", SUPER, 200, x -> new Call("/api/v1/audit/verify", null)));
         return c;
+    }
+
+    /** A call as the superuser that must succeed; its JSON answer (null when empty). */
+    private com.fasterxml.jackson.databind.JsonNode asRoot(String method, String path, String json) {
+        try {
+            HttpResponse<byte[]> r = http.send(method, path, auth.get(Caller.SUPERUSER),
+                    json == null ? null : json.getBytes(StandardCharsets.UTF_8), "Content-Type", "application/json");
+            if (r.statusCode() / 100 != 2) {
+                throw new AssertionError("preparing " + method + " " + path + ": " + r.statusCode() + " "
+                        + new String(r.body(), StandardCharsets.UTF_8));
+            }
+            return r.body().length == 0 ? null : AuthHttp.json(r);
+        } catch (java.io.IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

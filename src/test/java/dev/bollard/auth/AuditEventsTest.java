@@ -84,6 +84,17 @@ class AuditEventsTest {
             byte[] second = pushImage("alice/web", "v1", alice); // moves the tag
             AuthHttp.expect(http.send("GET", "/v2/alice/web/manifests/v1", alice, null, "Accept", AuthHttp.OCI_MANIFEST,
                     "User-Agent", UA), 200);
+
+            // the image life cycle
+            api("POST", "/api/v1/repositories/alice/web/tags/v1/restore", alice,
+                    "{\"digest\":\"" + AuthHttp.digest(first) + "\"}", 200);
+            api("PUT", "/api/v1/repositories/alice/web/immutable-tags/rel-*", alice, null, 201);
+            api("DELETE", "/api/v1/repositories/alice/web/immutable-tags/rel-*", alice, null, 204);
+            long policy = AuthHttp.json(api("POST", "/api/v1/repositories/alice/web/retention-policies", alice,
+                    "{\"tag_pattern\":\"tmp-*\",\"keep_last\":1}", 201)).get("id").asLong();
+            api("DELETE", "/api/v1/namespaces/alice/retention-policies/" + policy, alice, null, 204);
+            api("PUT", "/api/v1/namespaces/alice/quota", root, "{\"quota_bytes\":1000000000}", 200);
+            api("PUT", "/api/v1/namespaces/alice/history-window", alice, "{\"window\":\"30d\"}", 200);
             AuthHttp.expect(http.send("DELETE", "/v2/alice/web/manifests/v1", alice, null, "User-Agent", UA), 202);
             AuthHttp.expect(http.send("DELETE", "/v2/alice/web/manifests/" + AuthHttp.digest(first), alice, null,
                     "User-Agent", UA), 202);
@@ -147,7 +158,8 @@ class AuditEventsTest {
                     v1.add(n.get("action").asText());
                 }
             });
-            assertThat(v1).containsExactly(AuditActions.TAG_DELETE, AuditActions.TAG_MOVE, AuditActions.TAG_CREATE);
+            assertThat(v1).containsExactly(AuditActions.TAG_DELETE, AuditActions.TAG_RESTORE, AuditActions.TAG_MOVE,
+                    AuditActions.TAG_CREATE);
             String jsonl = new String(api("GET", "/api/v1/audit/export", root, null, 200).body(), StandardCharsets.UTF_8);
             assertThat(jsonl.lines().count()).isEqualTo(entries.size()); // reading the log is not itself audited
             String csv = new String(api("GET", "/api/v1/audit/export?format=csv&actor=alice", root, null, 200).body(),

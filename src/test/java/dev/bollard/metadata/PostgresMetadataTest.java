@@ -34,7 +34,9 @@ class PostgresMetadataTest extends MetadataContract {
                         FROM information_schema.columns
                         WHERE table_schema = 'public' AND column_name = 'name' ORDER BY table_name""")
                 .mapTo(String.class).list()))
-                .containsExactly("account.name C", "repository.name C", "robot.name C", "tag.name C", "tag_history.name C", "team.name C",
-                        "user_token.name C");
+                // Every name a client sees in a listing compares in byte order; job_lease names internal jobs only.
+                .contains("account.name C", "repository.name C", "robot.name C", "tag.name C", "tag_history.name C",
+                        "team.name C", "user_token.name C")
+                .allMatch(column -> column.endsWith(" C") || column.startsWith("job_lease."));
     }
 }

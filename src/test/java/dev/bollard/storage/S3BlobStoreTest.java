@@ -209,6 +209,38 @@ class S3BlobStoreTest extends BlobStoreContract {
         }
     }
 
+    @Test
+    void partsGrowEveryThousandSoTenThousandHoldLargeBlobs() {
+        S3BlobStore s3 = (S3BlobStore) store;
+        assertThat(s3.partSizeAfter(0)).isEqualTo(PART);
+        assertThat(s3.partSizeAfter(999)).isEqualTo(PART);
+        assertThat(s3.partSizeAfter(1000)).isEqualTo(2 * PART);
+        assertThat(s3.partSizeAfter(9999)).isEqualTo(10 * PART);
+        long capacity = 0;
+        for (int i = 0; i < 10_000; i++) {
+            capacity += s3.partSizeAfter(i);
+        }
+        assertThat(capacity).isEqualTo(55_000 * PART);
+    }
+
+    @Test
+    void storedBlobsAreListedForTheCollector() throws Exception {
+        byte[] a = random(10, 1);
+        byte[] b = random((int) PART + 1, 2);
+        store.commitUpload("u1", stage("u1", a), Digest.sha256(a), a.length);
+        store.commitUpload("u2", stage("u2", b), Digest.sha256(b), b.length);
+        stage("u3", random(5, 3)); // staging objects are not blobs
+        server.client().putObject(r -> r.bucket(bucket).key("registry/blobs/sha256/zz/not-a-digest"),
+                software.amazon.awssdk.core.sync.RequestBody.fromString("x"));
+        List<BlobStore.StoredBlob> listed = new java.util.ArrayList<>();
+        store.listBlobs(listed::add);
+        assertThat(listed).extracting(BlobStore.StoredBlob::digest, BlobStore.StoredBlob::size)
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple(Digest.sha256(a), (long) a.length),
+                        org.assertj.core.groups.Tuple.tuple(Digest.sha256(b), (long) b.length));
+        assertThat(listed).allSatisfy(blob -> assertThat(blob.lastModified())
+                .isAfter(java.time.Instant.now().minusSeconds(600)));
+    }
+
     private static byte[] concat(byte[] a, byte[] b) {
         byte[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

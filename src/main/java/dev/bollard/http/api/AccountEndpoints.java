@@ -8,6 +8,7 @@ import static dev.bollard.auth.Permission.SUPERUSER;
 import static dev.bollard.auth.Permission.USER;
 import static dev.bollard.http.api.ManagementApi.PREFIX;
 
+import dev.bollard.auth.Auth;
 import dev.bollard.auth.Identities;
 import dev.bollard.auth.Principal;
 import java.io.IOException;
@@ -125,10 +126,16 @@ final class AccountEndpoints implements ApiEndpoints {
      */
     private void setPassword(ApiCall call) throws IOException {
         String password = call.text("password");
-        if (!call.user().superuser()) {
+        if (!call.user().superuser() && services.auth() != null) {
             String current = call.text("current_password");
-            if (!services.identities().passwordMatches(call.param("user"), current)) {
-                throw new ApiException(403, "DENIED", "current_password is not the user's password");
+            switch (services.auth().confirmPassword(call.param("user"), current, call.exchange().remoteAddress(),
+                    call.exchange().header("User-Agent"))) {
+                case Auth.LoginResult.Ok ok -> { }
+                case Auth.LoginResult.Failed f -> throw new ApiException(403, "DENIED", f.message());
+                case Auth.LoginResult.Locked l -> {
+                    call.exchange().setHeader("Retry-After", Long.toString(l.retryAfterSeconds()));
+                    throw new ApiException(429, "TOO_MANY_REQUESTS", l.message());
+                }
             }
         }
         services.identitiesAs(call).resetPassword(call.param("user"), password);

@@ -161,6 +161,12 @@ class ManagementApiTest {
         assertThat(me.get("name").asText()).isEqualTo("carol");
         assertThat(http.expect(200, "GET", "/api/v1/users/carol/tokens", "Bearer " + token, null).json()
                 .get("items").get(0).get("name").asText()).isEqualTo("ci");
+        // The token is not the password: it cannot change the password.
+        ApiHttp.Answer refused = http.expect(403, "PUT", "/api/v1/users/carol/password", "Bearer " + token,
+                "{\"password\":\"taken-over-1\",\"current_password\":\"" + token + "\"}");
+        assertThat(refused.json().get("code").asText()).isEqualTo("DENIED");
+        http.expect(204, "PUT", "/api/v1/users/carol/password", "Bearer " + token,
+                "{\"password\":\"carol-password\",\"current_password\":\"carol-password\"}");
         http.expect(204, "DELETE", "/api/v1/users/carol/tokens/ci", carol, null);
         http.expect(401, "GET", "/api/v1/me", "Bearer " + token, null);
         http.expect(401, "GET", "/api/v1/me", "Bearer not-a-token", null);
