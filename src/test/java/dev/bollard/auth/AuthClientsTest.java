@@ -2,16 +2,14 @@ package dev.bollard.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.bollard.clients.Exec;
 import dev.bollard.testing.TestRegistry;
-import java.io.File;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,49 +23,20 @@ class AuthClientsTest {
     @TempDir
     Path dir;
 
-    record Run(int exit, String output) {
-        boolean ok() {
-            return exit == 0;
-        }
+    private Exec exec() {
+        return new Exec(dir, Map.of("REGISTRY_AUTH_FILE", dir.resolve("no-default-auth.json").toString()));
     }
 
-    private Run run(String stdin, List<String> command) throws IOException, InterruptedException {
-        Path tmp = Files.createDirectories(dir.resolve(".tmp"));
-        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
-        pb.environment().put("TMPDIR", tmp.toString());
-        pb.environment().put("REGISTRY_AUTH_FILE", dir.resolve("no-default-auth.json").toString());
-        if (stdin == null) {
-            pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        }
-        Process p = pb.start();
-        if (stdin != null) {
-            try (OutputStream in = p.getOutputStream()) {
-                in.write((stdin + "\n").getBytes(StandardCharsets.UTF_8));
-            }
-        }
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return new Run(-1, "timed out: " + String.join(" ", command));
-        }
-        return new Run(p.exitValue(), "$ " + String.join(" ", command) + "\n" + new String(out, StandardCharsets.UTF_8));
+    private Exec.Result run(String stdin, List<String> command) {
+        return exec().run(Duration.ofSeconds(120), stdin, command);
     }
 
-    private Run run(String... command) throws IOException, InterruptedException {
+    private Exec.Result run(String... command) {
         return run(null, List.of(command));
     }
 
-    private static boolean onPath(String tool) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(d, tool))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static void ok(Run r) {
-        assertThat(r.ok()).as(r.output()).isTrue();
+    private static void ok(Exec.Result r) {
+        assertThat(r.ok()).as(r.describe()).isTrue();
     }
 
     /** An OCI layout with image {@code :v1} holding one file, made by umoci. */
@@ -82,7 +51,7 @@ class AuthClientsTest {
 
     @Test
     void skopeoWithPasswordApplicationTokenAndRobotToken() throws Exception {
-        Assumptions.assumeTrue(onPath("skopeo") && onPath("umoci"), "skopeo or umoci not installed");
+        Assumptions.assumeTrue(Exec.onPath("skopeo") && Exec.onPath("umoci"), "skopeo or umoci not installed");
         Path layout = layout();
         try (TestRegistry registry = TestRegistry.startWithAuth(dir.resolve("data"))) {
             Identities ids = new Identities(registry.server().database());
@@ -96,13 +65,13 @@ class AuthClientsTest {
             String src = "oci:" + layout + ":v1";
 
             // Without credentials: refused, and the error says why.
-            Run anonymous = run("skopeo", "copy", "--dest-tls-verify=false", src, "docker://" + host + "/alice/app:v1");
+            Exec.Result anonymous = run("skopeo", "copy", "--dest-tls-verify=false", src, "docker://" + host + "/alice/app:v1");
             assertThat(anonymous.ok()).as(anonymous.output()).isFalse();
             // c/image words a 401 to HEAD (no body) as "denied: requested access to the resource is denied".
             assertThat(anonymous.output().toLowerCase()).containsAnyOf("unauthorized", "authentication required", "denied");
 
             // skopeo login, then push and pull with the stored credentials.
-            Run badLogin = run("wrong-password", List.of("skopeo", "login", "--tls-verify=false", "--authfile", authfile,
+            Exec.Result badLogin = run("wrong-password", List.of("skopeo", "login", "--tls-verify=false", "--authfile", authfile,
                     "-u", "alice", "--password-stdin", host));
             assertThat(badLogin.ok()).as(badLogin.output()).isFalse();
             ok(run("alice-password", List.of("skopeo", "login", "--tls-verify=false", "--authfile", authfile,
@@ -124,12 +93,12 @@ class AuthClientsTest {
                     "docker://" + host + "/alice/robot-app:v1"));
             ok(run("skopeo", "copy", "--src-tls-verify=false", "--src-creds", "alice+ci:" + robot,
                     "docker://" + host + "/alice/robot-app:v1", "oci:" + dir.resolve("pulled-robot") + ":v1"));
-            Run robotElsewhere = run("skopeo", "copy", "--dest-tls-verify=false", "--dest-creds", "alice+ci:" + robot,
+            Exec.Result robotElsewhere = run("skopeo", "copy", "--dest-tls-verify=false", "--dest-creds", "alice+ci:" + robot,
                     src, "docker://" + host + "/alice/app:v2");
             assertThat(robotElsewhere.ok()).as(robotElsewhere.output()).isFalse();
 
             // Another user: may not read alice's private repository.
-            Run bob = run("skopeo", "inspect", "--tls-verify=false", "--creds", "bob:bob-password",
+            Exec.Result bob = run("skopeo", "inspect", "--tls-verify=false", "--creds", "bob:bob-password",
                     "docker://" + host + "/alice/app:v1");
             assertThat(bob.ok()).as(bob.output()).isFalse();
             assertThat(bob.output().toLowerCase()).containsAnyOf("denied", "unauthorized");
@@ -137,7 +106,7 @@ class AuthClientsTest {
             // Public: anonymous pull works, anonymous push does not.
             ids.setVisibility("alice/app", true);
             ok(run("skopeo", "inspect", "--tls-verify=false", "--no-creds", "docker://" + host + "/alice/app:v1"));
-            Run anonymousPush = run("skopeo", "copy", "--dest-tls-verify=false", "--dest-no-creds", src,
+            Exec.Result anonymousPush = run("skopeo", "copy", "--dest-tls-verify=false", "--dest-no-creds", src,
                     "docker://" + host + "/alice/app:v3");
             assertThat(anonymousPush.ok()).as(anonymousPush.output()).isFalse();
         }
@@ -154,9 +123,9 @@ class AuthClientsTest {
 
     @Test
     void podmanLogsInPushesAndPulls() throws Exception {
-        Assumptions.assumeTrue(onPath("podman") && onPath("skopeo") && onPath("umoci"), "podman, skopeo or umoci not installed");
-        Run works = run(null, podman("images"));
-        Assumptions.assumeTrue(works.ok(), () -> "podman cannot run here (before any registry is involved):\n" + works.output());
+        Assumptions.assumeTrue(Exec.onPath("podman") && Exec.onPath("skopeo") && Exec.onPath("umoci"), "podman, skopeo or umoci not installed");
+        Exec.Result works = run(null, podman("images"));
+        Assumptions.assumeTrue(works.ok(), () -> "podman cannot run here (before any registry is involved):\n" + works.describe());
         Path layout = layout();
         try (TestRegistry registry = TestRegistry.startWithAuth(dir.resolve("data"))) {
             Identities ids = new Identities(registry.server().database());
@@ -166,7 +135,7 @@ class AuthClientsTest {
             ok(run("skopeo", "copy", "--dest-tls-verify=false", "--dest-creds", "alice:alice-password",
                     "oci:" + layout + ":v1", "docker://" + host + "/alice/seed:v1"));
 
-            Run anonymousPull = run(null, podman("pull", "--tls-verify=false", "--authfile", authfile,
+            Exec.Result anonymousPull = run(null, podman("pull", "--tls-verify=false", "--authfile", authfile,
                     host + "/alice/seed:v1"));
             assertThat(anonymousPull.ok()).as(anonymousPull.output()).isFalse();
 
@@ -196,7 +165,7 @@ class AuthClientsTest {
                     "--password-stdin", host)));
             ok(run(null, podman("tag", host + "/alice/seed:v1", host + "/alice/by-robot:v1")));
             ok(run(null, podman("push", "--tls-verify=false", "--authfile", authfile, host + "/alice/by-robot:v1")));
-            Run elsewhere = run(null, podman("push", "--tls-verify=false", "--authfile", authfile,
+            Exec.Result elsewhere = run(null, podman("push", "--tls-verify=false", "--authfile", authfile,
                     host + "/alice/pushed:v1"));
             assertThat(elsewhere.ok()).as(elsewhere.output()).isFalse();
             ok(run(null, podman("logout", "--authfile", authfile, host)));

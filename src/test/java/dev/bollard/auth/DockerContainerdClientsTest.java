@@ -2,13 +2,11 @@ package dev.bollard.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.bollard.clients.Exec;
 import dev.bollard.testing.TestRegistry;
-import java.io.File;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DockerContainerdClientsTest {
 
+    private static final Duration TIMEOUT = Duration.ofSeconds(180);
+
     @TempDir
     static Path daemons;
     private static Process containerd;
@@ -38,15 +38,9 @@ class DockerContainerdClientsTest {
     @TempDir
     Path dir;
 
-    record Run(int exit, String output) {
-        boolean ok() {
-            return exit == 0;
-        }
-    }
-
     @BeforeAll
     static void startDaemons() throws Exception {
-        Assumptions.assumeTrue(onPath("containerd") && onPath("ctr") && onPath("dockerd"),
+        Assumptions.assumeTrue(Exec.onPath("containerd") && Exec.onPath("ctr") && Exec.onPath("dockerd"),
                 "containerd, ctr or dockerd not installed (Debian packages containerd and docker.io)");
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "dockerd and containerd need root");
         containerdSocket = daemons.resolve("containerd.sock").toString();
@@ -87,16 +81,16 @@ class DockerContainerdClientsTest {
     /** Waits until {@code probe} succeeds; skips the tests, with the daemon's log, when it never does. */
     private static void awaitDaemon(List<String> probe, Path log) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        Run last = null;
+        Exec.Result last = null;
         while (System.nanoTime() < deadline) {
-            last = exec(null, probe, daemons);
+            last = new Exec(daemons).run(probe);
             if (last.ok()) {
                 return;
             }
             Thread.sleep(250);
         }
         String tail = Files.exists(log) ? Files.readString(log) : "(no log)";
-        Assumptions.abort(probe.get(0) + " could not reach its daemon here:\n" + last.output() + "\n"
+        Assumptions.abort(probe.get(0) + " could not reach its daemon here:\n" + last.describe() + "\n"
                 + tail.substring(Math.max(0, tail.length() - 2000)));
     }
 
@@ -105,54 +99,26 @@ class DockerContainerdClientsTest {
         return Files.isExecutable(Path.of("/usr/bin/docker")) ? "/usr/bin/docker" : "docker";
     }
 
-    private static boolean onPath(String tool) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(d, tool))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static Run exec(String stdin, List<String> command, Path workDir) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true);
-        if (stdin == null) {
-            pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-        }
-        Process p = pb.start();
-        if (stdin != null) {
-            try (OutputStream in = p.getOutputStream()) {
-                in.write((stdin + "\n").getBytes(StandardCharsets.UTF_8));
-            }
-        }
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(180, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return new Run(-1, "timed out: " + String.join(" ", command));
-        }
-        return new Run(p.exitValue(), "$ " + String.join(" ", command) + "\n" + new String(out, StandardCharsets.UTF_8));
-    }
-
     /** docker with this test's daemon and its own client configuration (where docker login stores credentials). */
-    private Run docker(String stdin, String... args) throws IOException, InterruptedException {
+    private Exec.Result docker(String stdin, String... args) {
         List<String> cmd = new ArrayList<>(List.of(docker(), "--host", dockerHost, "--config",
                 dir.resolve("docker-config").toString()));
         cmd.addAll(List.of(args));
-        return exec(stdin, cmd, dir);
+        return new Exec(dir).run(TIMEOUT, stdin, cmd);
     }
 
-    private Run ctr(String... args) throws IOException, InterruptedException {
+    private Exec.Result ctr(String... args) {
         List<String> cmd = new ArrayList<>(List.of("ctr", "--address", containerdSocket, "--namespace", "bollard-test"));
         cmd.addAll(List.of(args));
-        return exec(null, cmd, dir);
+        return new Exec(dir).run(TIMEOUT, null, cmd);
     }
 
-    private static void ok(Run r) {
-        assertThat(r.ok()).as(r.output()).isTrue();
+    private static void ok(Exec.Result r) {
+        assertThat(r.ok()).as(r.describe()).isTrue();
     }
 
-    private static void refused(Run r) {
-        assertThat(r.ok()).as(r.output()).isFalse();
+    private static void refused(Exec.Result r) {
+        assertThat(r.ok()).as(r.describe()).isFalse();
         assertThat(r.output().toLowerCase()).containsAnyOf("unauthorized", "denied", "authentication required",
                 "insufficient_scope", "403", "401");
     }
@@ -162,7 +128,7 @@ class DockerContainerdClientsTest {
         Path rootfs = Files.createDirectories(dir.resolve("rootfs"));
         Files.writeString(rootfs.resolve("hello.txt"), "hello from docker import, " + reference + "\n");
         Path tar = dir.resolve("rootfs.tar");
-        ok(exec(null, List.of("tar", "-C", rootfs.toString(), "-cf", tar.toString(), "."), dir));
+        ok(new Exec(dir).run("tar", "-C", rootfs.toString(), "-cf", tar.toString(), "."));
         ok(docker(null, "import", "--change", "CMD [\"/hello.txt\"]", tar.toString(), reference));
     }
 
@@ -179,13 +145,13 @@ class DockerContainerdClientsTest {
 
             refused(docker(null, "push", host + "/alice/app:v1"));
 
-            Run badLogin = docker("wrong-password", "login", "--username", "alice", "--password-stdin", host);
+            Exec.Result badLogin = docker("wrong-password", "login", "--username", "alice", "--password-stdin", host);
             assertThat(badLogin.ok()).as(badLogin.output()).isFalse();
             ok(docker("alice-password", "login", "--username", "alice", "--password-stdin", host));
             ok(docker(null, "push", host + "/alice/app:v1"));
             ok(docker(null, "image", "rm", host + "/alice/app:v1"));
             ok(docker(null, "pull", host + "/alice/app:v1"));
-            Run inspect = docker(null, "image", "inspect", "--format", "{{json .Config.Cmd}}", host + "/alice/app:v1");
+            Exec.Result inspect = docker(null, "image", "inspect", "--format", "{{json .Config.Cmd}}", host + "/alice/app:v1");
             ok(inspect);
             assertThat(inspect.output()).contains("/hello.txt");
             ok(docker(null, "logout", host));
@@ -223,7 +189,7 @@ class DockerContainerdClientsTest {
             String seed = host + "/alice/seed:v1";
             refused(ctr("images", "pull", "--plain-http", seed));
             ok(ctr("images", "pull", "--plain-http", "--user", "alice:alice-password", seed));
-            Run listed = ctr("images", "list", "--quiet");
+            Exec.Result listed = ctr("images", "list", "--quiet");
             ok(listed);
             assertThat(listed.output()).contains(seed);
 

@@ -8,39 +8,17 @@ import dev.bollard.audit.AuditEvent;
 import dev.bollard.audit.AuditLog;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.metadata.Database;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import dev.bollard.testing.Cli;
 import java.nio.file.Path;
 import java.util.Map;
 import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code bollard audit verify}: exit 0 on an intact log; 1, naming the entries, after edits and deletions in SQL. */
 class AuditVerifyCommandTest {
     @TempDir
     Path dir;
-
-    private record Result(int exit, String out, String err) {
-    }
-
-    private Result run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int exit = new CommandLine(new Main()).execute(args);
-            return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     private void withDatabase(java.util.function.Consumer<Database> work) {
         BollardConfig config = BollardConfig.defaults(dir.resolve("data"), "127.0.0.1", 0);
@@ -64,20 +42,20 @@ class AuditVerifyCommandTest {
             }
         });
         String data = dir.resolve("data").toString();
-        Result ok = run("audit", "verify", "--data", data);
+        Cli.Result ok = Cli.run("audit", "verify", "--data", data);
         assertThat(ok.exit()).as(ok.err()).isZero();
         assertThat(ok.out()).contains("audit log intact: 12 entries");
-        Result jsonl = run("audit", "export", "--data", data);
+        Cli.Result jsonl = Cli.run("audit", "export", "--data", data);
         assertThat(jsonl.exit()).as(jsonl.err()).isZero();
         assertThat(jsonl.out().lines()).hasSize(12).allMatch(l -> l.contains("\"action\":\"pull\""));
-        Result csv = run("audit", "export", "--format", "csv", "--data", data);
+        Cli.Result csv = Cli.run("audit", "export", "--format", "csv", "--data", data);
         assertThat(csv.out().lines()).hasSize(13).first().asString().startsWith("seq,time,");
 
         withDatabase(db -> {
             sql(db, "UPDATE audit_log SET ip = '192.0.2.66' WHERE seq = 3");
             sql(db, "DELETE FROM audit_log WHERE seq = 8");
         });
-        Result tampered = run("audit", "verify", "--data", data);
+        Cli.Result tampered = Cli.run("audit", "verify", "--data", data);
         assertThat(tampered.exit()).isEqualTo(1);
         assertThat(tampered.out()).contains("TAMPERED: entry 3 was altered").contains("TAMPERED: entry 8 is missing");
         assertThat(tampered.err()).contains("the audit log was tampered with");
@@ -86,13 +64,13 @@ class AuditVerifyCommandTest {
     @Test
     void administrationFromTheCommandLineIsAudited() {
         String data = dir.resolve("data").toString();
-        Result created = run("user", "create", "admin", "--superuser", "--generate-password", "--data", data);
+        Cli.Result created = Cli.run("user", "create", "admin", "--superuser", "--generate-password", "--data", data);
         assertThat(created.exit()).as(created.err()).isZero();
         withDatabase(db -> {
             String actor = db.read((Handle h) -> h.createQuery(
                     "SELECT actor_kind || ' ' || actor || ' ' || action FROM audit_log ORDER BY seq").mapTo(String.class).one());
             assertThat(actor).startsWith("system cli:").endsWith(" " + AuditActions.USER_CREATE);
         });
-        assertThat(run("audit", "verify", "--data", data).exit()).isZero();
+        assertThat(Cli.run("audit", "verify", "--data", data).exit()).isZero();
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -73,8 +74,14 @@ public final class Exec {
     }
 
     public Result run(Duration timeout, List<String> command) {
+        return run(timeout, null, command);
+    }
+
+    /** Runs the command with {@code stdin} (and a newline) as its standard input; none when null. */
+    public Result run(Duration timeout, String stdin, List<String> command) {
         ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+                .redirectInput(stdin == null ? ProcessBuilder.Redirect.from(new File("/dev/null"))
+                        : ProcessBuilder.Redirect.PIPE);
         Path tmp = workDir.resolve(".tmp");
         try {
             Files.createDirectories(tmp);
@@ -92,6 +99,13 @@ public final class Exec {
         }
         CompletableFuture<String> out = drain(p.getInputStream());
         CompletableFuture<String> err = drain(p.getErrorStream());
+        if (stdin != null) {
+            try (OutputStream in = p.getOutputStream()) {
+                in.write((stdin + "\n").getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                // the command exited without reading its input; its exit code tells the rest
+            }
+        }
         boolean finished;
         try {
             finished = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
