@@ -42,8 +42,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CyclicBarrier;
@@ -158,6 +161,8 @@ public class Bench {
         String distribution = "docker-registry";
         String bollardOpts = "";
         Path jfr;
+        Path perf;
+        boolean aot = true;
         boolean verify = true;
 
         static Options parse(String[] a) {
@@ -206,6 +211,12 @@ public class Bench {
                     case "--distribution" -> o.distribution = v;
                     case "--bollard-opts" -> o.bollardOpts = v;
                     case "--jfr" -> o.jfr = Path.of(v);
+                    case "--perf" -> o.perf = Path.of(v);
+                    case "--aot" -> o.aot = switch (v) {
+                        case "on" -> true;
+                        case "off" -> false;
+                        default -> throw new IllegalArgumentException("--aot takes on or off, not " + v);
+                    };
                     case "--verify" -> o.verify = Boolean.parseBoolean(v);
                     default -> throw new IllegalArgumentException("unknown option " + k);
                 }
@@ -1086,6 +1097,7 @@ public class Bench {
                 cmd.add(O.java);
                 cmd.add("-Xmx512m");
                 cmd.add("-XX:+ExitOnOutOfMemoryError");
+                aotCache().ifPresent(cache -> cmd.add("-XX:AOTCache=" + cache));
                 for (String opt : O.bollardOpts.trim().split("\\s+")) {
                     if (!opt.isEmpty()) {
                         cmd.add(opt);
@@ -1441,6 +1453,90 @@ public class Bench {
             put(MACHINE, "bound.loopback.parallel", loopback(O.loopbackBytes, O.pullers));
             put(MACHINE, "bound.disk", disk(O.diskBytes));
             put(MACHINE, "bound.fsync.ms", fsyncLatency());
+            put(MACHINE, "bound.store", storePipeline(O.diskBytes));
+        }
+
+        /**
+         * The least a registry must do to take a blob, and nothing else: a client thread sends {@code bytes} over
+         * loopback TCP (1 MiB writes, as this client pushes); a receiving thread reads 1 MiB direct buffers, a second
+         * thread feeds them to SHA-256, a third writes them to a file; at the end the file is fdatasynced. No HTTP, no
+         * copies beyond the kernel's and the digest's, no metadata. Of the ways to split that work between threads, this
+         * one measured fastest here (bench/experiments/StorePipelineVariants.java). MB/s: what a push can reach once the
+         * client, the receiver and the hasher share the machine's cores.
+         */
+        double storePipeline(long bytes) throws Exception {
+            int depth = 4;
+            ByteBuffer end = ByteBuffer.allocate(0);
+            BlockingQueue<ByteBuffer> free = new ArrayBlockingQueue<>(depth);
+            BlockingQueue<ByteBuffer> toHash = new ArrayBlockingQueue<>(depth + 1);
+            BlockingQueue<ByteBuffer> toWrite = new ArrayBlockingQueue<>(depth + 1);
+            for (int i = 0; i < depth; i++) {
+                free.add(ByteBuffer.allocateDirect(BLOCK));
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(3, r -> {
+                Thread t = new Thread(r);
+                t.setDaemon(true);
+                return t;
+            });
+            Path f = dir.resolve("store-probe");
+            try (ServerSocketChannel ss = ServerSocketChannel.open();
+                 FileChannel out = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                         StandardOpenOption.TRUNCATE_EXISTING)) {
+                ss.bind(new InetSocketAddress("127.0.0.1", 0));
+                Future<byte[]> hasher = pool.submit(() -> {
+                    MessageDigest md = sha256();
+                    for (ByteBuffer b = toHash.take(); b != end; b = toHash.take()) {
+                        md.update(b.duplicate());
+                        toWrite.put(b);
+                    }
+                    toWrite.put(end);
+                    return md.digest();
+                });
+                Future<Void> writer = pool.submit(() -> {
+                    for (ByteBuffer b = toWrite.take(); b != end; b = toWrite.take()) {
+                        while (b.hasRemaining()) {
+                            out.write(b);
+                        }
+                        free.put(b);
+                    }
+                    return null;
+                });
+                long t0 = System.nanoTime();
+                Future<Void> sender = pool.submit(() -> {
+                    try (SocketChannel c = SocketChannel.open(ss.getLocalAddress())) {
+                        new GenBlob(4, bytes).write(c, 0, bytes);
+                    }
+                    return null;
+                });
+                long got = 0;
+                try (SocketChannel c = ss.accept()) {
+                    boolean eof = false;
+                    while (!eof) {
+                        ByteBuffer b = free.take().clear();
+                        while (b.hasRemaining()) {
+                            if (c.read(b) < 0) {
+                                eof = true;
+                                break;
+                            }
+                        }
+                        got += b.flip().remaining();
+                        toHash.put(b);
+                    }
+                    toHash.put(end);
+                    hasher.get();
+                    writer.get();
+                    out.force(false);
+                }
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                sender.get();
+                if (got != bytes) {
+                    throw new BenchException("store pipeline lost bytes");
+                }
+                return bytes / MB / seconds;
+            } finally {
+                pool.shutdownNow();
+                Files.deleteIfExists(f);
+            }
         }
 
         double opensslSha256() throws Exception {
@@ -1940,6 +2036,7 @@ public class Bench {
             if (on) {
                 jcmd(s, "JFR.start", "name=bench", "settings=profile");
             }
+            Process perf = O.perf == null ? null : startPerf(s, name);
             try {
                 step.run();
             } finally {
@@ -1947,7 +2044,48 @@ public class Bench {
                     Files.createDirectories(O.jfr);
                     jcmd(s, "JFR.stop", "name=bench", "filename=" + O.jfr.resolve("run" + number + "-" + name + ".jfr"));
                 }
+                if (perf != null) {
+                    stopPerf(s, perf);
+                }
             }
+        }
+
+        /**
+         * perf record of one server during one workload, user and kernel stacks (what JFR does not see: the copies,
+         * the page cache, fsync). For Bollard the JIT's symbols are written to /tmp/perf-PID.map for perf report.
+         */
+        Process startPerf(Server s, String name) throws Exception {
+            Files.createDirectories(O.perf);
+            Path file = O.perf.resolve("run" + number + "-" + s.kind + "-" + name + ".perf.data");
+            Process p = new ProcessBuilder("perf", "record", "-q", "-g", "-F", "997", "-p", String.valueOf(s.pid),
+                    "-o", file.toString()).redirectErrorStream(true).redirectOutput(O.perf.resolve("perf.log").toFile())
+                    .start();
+            Thread.sleep(300); // perf attaches asynchronously
+            return p;
+        }
+
+        void stopPerf(Server s, Process perf) throws Exception {
+            if (s.kind.equals(BOLLARD)) {
+                jcmd(s, "Compiler.perfmap");
+            }
+            new ProcessBuilder("kill", "-INT", String.valueOf(perf.pid())).start().waitFor();
+            perf.waitFor();
+        }
+    }
+
+    /**
+     * The AOT cache `./bollard build` trains beside the jar (JDK 25+), when it is newer than the jar: Bollard runs as
+     * `./bollard serve` runs it. `--aot off` measures without it.
+     */
+    static Optional<Path> aotCache() {
+        String name = O.jar.getFileName().toString().replaceFirst("\\.jar$", "") + ".aot";
+        Path cache = O.jar.resolveSibling(name);
+        try {
+            boolean fresh = Files.isRegularFile(cache)
+                    && Files.getLastModifiedTime(cache).compareTo(Files.getLastModifiedTime(O.jar)) > 0;
+            return O.aot && fresh && Runtime.version().feature() >= 25 ? Optional.of(cache) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
         }
     }
 
@@ -2351,7 +2489,9 @@ public class Bench {
                     .append(" run(s)\n\n");
             sb.append("- Machine: ").append(env.cpu).append(", ").append(env.cores).append(" cores, ").append(env.memory)
                     .append(" RAM, ").append(env.kernel).append("; work dir on ").append(env.disk).append('\n');
-            sb.append("- Bollard: last change to src/ ").append(env.commit).append(", ").append(env.serverJava).append(", -Xmx512m\n");
+            sb.append("- Bollard: last change to src/ ").append(env.commit).append(", ").append(env.serverJava).append(", -Xmx512m, ")
+                    .append(aotCache().map(c -> "AOT cache " + c.getFileName() + " (trained by `bollard aot-train`)")
+                            .orElse("no AOT cache")).append('\n');
             sb.append("- Distribution: ").append(env.distribution).append('\n');
             sb.append("- Client: bench/Bench.java (").append(env.benchCommit).append(") on ").append(env.clientJava).append("; ").append(env.openssl)
                     .append("; ").append(env.wrk).append('\n');
@@ -2385,6 +2525,7 @@ public class Bench {
             bound(sb, "bound.loopback", "Loopback TCP copy, 1 stream (1 writer + 1 reader thread, 1 MiB buffers)");
             bound(sb, "bound.loopback.parallel", "Loopback TCP copy, " + O.pullers + " streams at once (aggregate)");
             bound(sb, "bound.disk", "File write + fsync of " + size(O.diskBytes) + " in the work dir");
+            bound(sb, "bound.store", "Receive " + size(O.diskBytes) + " over loopback, SHA-256 and file write on two more threads, fdatasync (no HTTP)");
             List<Double> fs = series(MACHINE, "bound.fsync.ms");
             if (!fs.isEmpty()) {
                 sb.append("| Write + fsync of a new 1 MiB file and its directory (median of 20; latency) | ")
@@ -2396,8 +2537,10 @@ public class Bench {
             double lop = med(MACHINE, "bound.loopback.parallel");
             if (!Double.isNaN(sha) || !Double.isNaN(lo)) {
                 sb.append("\n| against the bounds | Bollard | Distribution |\n|---|---:|---:|\n");
+                double store = med(MACHINE, "bound.store");
                 for (String k : List.of("push.big.mono", "push.big.chunked")) {
                     against(sb, k, "of SHA-256", sha);
+                    against(sb, k, "of receive + hash + store", store);
                 }
                 against(sb, "pull.big", "of loopback (1 stream)", lo);
                 against(sb, "pull.parallel", "of loopback (" + O.pullers + " streams)", lop);

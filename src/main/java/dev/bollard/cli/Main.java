@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
                 AdminCommands.OrgCommand.class, AdminCommands.RobotCommand.class, AdminCommands.RepoCommand.class,
                 AdminCommands.KeysCommand.class, AdminCommands.AuditCommand.class, LifecycleCommands.Gc.class,
                 LifecycleCommands.HistoryCommand.class, LifecycleCommands.ImmutableCommand.class,
-                LifecycleCommands.RetentionCommand.class, LifecycleCommands.QuotaCommand.class})
+                LifecycleCommands.RetentionCommand.class, LifecycleCommands.QuotaCommand.class, AotTraining.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
