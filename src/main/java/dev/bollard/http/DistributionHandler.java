@@ -37,6 +37,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.server.Handler;
@@ -53,6 +56,9 @@ import org.slf4j.LoggerFactory;
 final class DistributionHandler extends Handler.Abstract {
 
     private static final Logger LOG = LoggerFactory.getLogger(DistributionHandler.class);
+    /** Blob downloads in progress, and how many of them may read ahead on a second thread (see streamBlob). */
+    private static final AtomicInteger DOWNLOADS = new AtomicInteger();
+    private static final int READ_AHEAD_MAX_DOWNLOADS = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
     static final int READ_CHUNK = 1024 * 1024;
 
     private final Registry registry;
@@ -356,26 +362,99 @@ final class DistributionHandler extends Handler.Abstract {
         ex.finish();
     }
 
-    /** Copies {@code length} bytes from the channel to the response through one pooled direct buffer. */
+    /**
+     * Copies {@code length} bytes from the channel to the response through pooled direct buffers. While there are
+     * fewer downloads than cores to serve them, a blob of more than one piece is read ahead on a second (virtual)
+     * thread: piece n+1 comes from the file while piece n goes to the socket, so a lone download uses two cores instead
+     * of one (docs/benchmarks.md, finding 5). With more downloads the cores are busy anyway, and handing pieces between
+     * threads would only add work.
+     */
     private void streamBlob(Exchange ex, SeekableByteChannel channel, long length) throws IOException {
-        RetainableByteBuffer pooled = ex.request.getComponents().getByteBufferPool().acquire(READ_CHUNK, true);
+        var pool = ex.request.getComponents().getByteBufferPool();
+        int downloads = DOWNLOADS.incrementAndGet();
+        RetainableByteBuffer first = pool.acquire(READ_CHUNK, true);
         try {
-            ByteBuffer buffer = pooled.getByteBuffer();
-            long remaining = length;
-            while (remaining > 0) {
-                buffer.clear();
-                buffer.limit((int) Math.min(buffer.capacity(), remaining));
-                int n = channel.read(buffer);
-                if (n < 0) {
-                    throw new IOException("blob ended " + remaining + " bytes early");
+            if (length > READ_CHUNK && downloads <= READ_AHEAD_MAX_DOWNLOADS) {
+                RetainableByteBuffer second = pool.acquire(READ_CHUNK, true);
+                try {
+                    copyReadingAhead(ex, channel, length, first.getByteBuffer(), second.getByteBuffer());
+                } finally {
+                    second.release();
                 }
-                buffer.flip();
-                ex.writeBlocking(buffer);
-                observability.pulled(n);
-                remaining -= n;
+            } else {
+                for (long remaining = length; remaining > 0; ) {
+                    int n = readPiece(channel, first.getByteBuffer(), remaining);
+                    ex.writeBlocking(first.getByteBuffer());
+                    observability.pulled(n);
+                    remaining -= n;
+                }
             }
         } finally {
-            pooled.release();
+            first.release();
+            DOWNLOADS.decrementAndGet();
+        }
+    }
+
+    /** Writes piece n from one buffer while a second thread reads piece n+1 into the other. */
+    private void copyReadingAhead(Exchange ex, SeekableByteChannel channel, long length, ByteBuffer a, ByteBuffer b)
+            throws IOException {
+        CompletableFuture<Integer> next = CompletableFuture.completedFuture(readPiece(channel, a, length));
+        try {
+            long remaining = length;
+            for (int i = 0; remaining > 0; i++) {
+                ByteBuffer piece = i % 2 == 0 ? a : b;
+                int n = awaitPiece(next);
+                remaining -= n;
+                next = null;
+                if (remaining > 0) {
+                    ByteBuffer following = i % 2 == 0 ? b : a;
+                    long left = remaining;
+                    CompletableFuture<Integer> reading = new CompletableFuture<>();
+                    Thread.ofVirtual().name("bollard-read-ahead").start(() -> {
+                        try {
+                            reading.complete(readPiece(channel, following, left));
+                        } catch (Throwable t) {
+                            reading.completeExceptionally(t);
+                        }
+                    });
+                    next = reading;
+                }
+                ex.writeBlocking(piece);
+                observability.pulled(n);
+            }
+        } finally {
+            if (next != null) {
+                // The buffer being read into goes back to the pool only once that read has ended.
+                try {
+                    awaitPiece(next);
+                } catch (IOException | RuntimeException ignored) {
+                    // the download failed already; this read's outcome no longer matters
+                }
+            }
+        }
+    }
+
+    /** Fills {@code buffer} with the channel's next bytes, at most {@code remaining}; flipped, ready to write. */
+    private static int readPiece(SeekableByteChannel channel, ByteBuffer buffer, long remaining) throws IOException {
+        buffer.clear();
+        buffer.limit((int) Math.min(buffer.capacity(), remaining));
+        while (buffer.hasRemaining()) {
+            if (channel.read(buffer) < 0) {
+                throw new IOException("blob ended " + (remaining - buffer.position()) + " bytes early");
+            }
+        }
+        buffer.flip();
+        return buffer.remaining();
+    }
+
+    private static int awaitPiece(CompletableFuture<Integer> piece) throws IOException {
+        try {
+            return piece.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw e.getCause() instanceof RuntimeException r ? r : e;
         }
     }
 

@@ -104,6 +104,23 @@ class BlobPullTest extends ConformanceSupport {
         assertError(get(blobPath(never, digest)), 404, "BLOB_UNKNOWN");
     }
 
+    /** Blobs of several 1 MiB pieces go out while the next piece is read ahead: every byte in order, any range. */
+    @Test
+    void blobsAndRangesOfSeveralPiecesComeBackExactly() {
+        String repo = repo("blob-pull");
+        byte[] content = Oci.randomBytes(5 * 1024 * 1024 + 3);
+        String digest = pushBlob(repo, content);
+
+        Resp whole = get(blobPath(repo, digest));
+        assertStatus(whole, 200);
+        assertThat(Oci.sha256(whole.body())).isEqualTo(digest);
+
+        Resp part = get(blobPath(repo, digest), "Range", "bytes=1000000-4500000");
+        assertStatus(part, 206);
+        assertHeader(part, "Content-Range", "bytes 1000000-4500000/" + content.length);
+        assertThat(part.body()).isEqualTo(Arrays.copyOfRange(content, 1_000_000, 4_500_001));
+    }
+
     @Test
     void closedRangeIs206WithContentRange() {
         String repo = repo("blob-range");
