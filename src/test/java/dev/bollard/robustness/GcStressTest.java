@@ -41,7 +41,9 @@ import org.junit.jupiter.api.io.TempDir;
  * the test, which also proves that overlapping runs are safe), with a grace period of 2 s and no time-machine
  * window, for a bounded time ({@code -Dbollard.stress.seconds}, default 45 per database), on H2 and on PostgreSQL.
  * <p>A push may lose a race with the collector only as the contract allows: its manifest {@code PUT} fails with
- * {@code MANIFEST_BLOB_UNKNOWN} (the pusher then uploads everything again). Afterwards every tagged manifest and all
+ * {@code MANIFEST_BLOB_UNKNOWN}, or, for an index, a child manifest pushed untagged is gone ({@code MANIFEST_UNKNOWN})
+ * when the pusher comes back to it after a slow sibling took longer than the grace period (the pusher then uploads
+ * everything again). Afterwards every tagged manifest and all
  * of its blobs pull and verify ({@link StoreVerifier}); once the grace period has passed and the collector ran
  * again, nothing unreferenced is left: no untagged manifest outside a tagged index, no blob row, link or file that
  * no manifest references, no upload session or staged file.
@@ -196,10 +198,13 @@ class GcStressTest {
                     pushes.incrementAndGet();
                     break;
                 } catch (RegistryClient.UnexpectedResponse e) {
-                    // The contract allows exactly this loss: the collector removed a blob link (or a child) that the
-                    // pusher had found, or pushed, before its manifest referenced it. Push everything again.
-                    boolean lost = e.status == 400 && "MANIFEST_BLOB_UNKNOWN".equals(RegistryClient.errorCode(
-                            e.body.getBytes(StandardCharsets.UTF_8)));
+                    // The contract allows exactly these losses: the collector removed a blob link (or a child) that
+                    // the pusher had found, or pushed, before its manifest referenced it; or an untagged child
+                    // manifest, pushed more than the grace period before the index that names it, was collected
+                    // before the pusher read it back. Push everything again.
+                    String code = RegistryClient.errorCode(e.body.getBytes(StandardCharsets.UTF_8));
+                    boolean lost = (e.status == 400 && "MANIFEST_BLOB_UNKNOWN".equals(code))
+                            || (index && e.status == 404 && "MANIFEST_UNKNOWN".equals(code));
                     if (!lost || attempt >= 5) {
                         failures.add("push " + repo + ":" + tag + " attempt " + attempt + ": " + e.getMessage());
                         break;
