@@ -26,6 +26,7 @@ public final class Auth {
     private static final Logger LOG = LoggerFactory.getLogger(Auth.class);
 
     private final BollardConfig.Auth config;
+    private final Clock clock;
     private final Identities identities;
     private final SigningKeys keys;
     private final Tokens tokens;
@@ -48,6 +49,7 @@ public final class Auth {
 
     Auth(Database db, BollardConfig.Auth config, Audit audit, Clock clock) {
         this.config = config;
+        this.clock = clock;
         this.audit = audit;
         this.identities = new Identities(db, audit);
         this.keys = new SigningKeys(db, clock);
@@ -324,9 +326,11 @@ public final class Auth {
             }
         } else if (request.grantType().equals("refresh_token")) {
             wantRefresh = false;
-            Optional<Principal.User> user = identities.refresh(request.refreshToken());
+            Optional<Principal.User> user = identities.refresh(request.refreshToken(),
+                    clock.instant().minus(config.refreshTokenIdleTimeout()));
             if (user.isEmpty()) {
-                return new TokenResponse.Error(401, "UNAUTHORIZED", "invalid or revoked refresh token", 0);
+                return new TokenResponse.Error(401, "UNAUTHORIZED", "invalid, revoked or expired refresh token; log in "
+                        + "again", 0);
             }
             principal = user.get();
             refreshToken = request.refreshToken();

@@ -12,6 +12,7 @@ import dev.bollard.metadata.RobotDao;
 import dev.bollard.metadata.TeamDao;
 import dev.bollard.metadata.UserTokenDao;
 import dev.bollard.oci.RepositoryName;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -670,15 +671,24 @@ public final class Identities {
         return token;
     }
 
-    /** The user a refresh token belongs to. */
-    Optional<Principal.User> refresh(String refreshToken) {
+    /**
+     * The user a refresh token belongs to, when the token was used (or, never used, created) since {@code idleCutoff};
+     * a token idle for longer is deleted, and each use restarts its idle time.
+     */
+    Optional<Principal.User> refresh(String refreshToken, Instant idleCutoff) {
         if (refreshToken == null || !refreshToken.startsWith(Secrets.REFRESH_TOKEN_PREFIX)) {
             return Optional.empty();
         }
-        return db.read(h -> UserTokenDao.findByHash(h, Secrets.sha256(refreshToken))
-                .filter(t -> t.kind().equals("refresh"))
-                .flatMap(t -> AccountDao.findById(h, t.userId()))
-                .map(a -> new Principal.User(a.id(), a.name(), a.superuser())));
+        String hash = Secrets.sha256(refreshToken);
+        return db.inTransaction(h -> {
+            if (UserTokenDao.deleteIfIdle(h, hash, idleCutoff)) {
+                return Optional.empty();
+            }
+            Optional<UserTokenDao.UserToken> token = UserTokenDao.findByHash(h, hash).filter(t -> t.kind().equals("refresh"));
+            token.ifPresent(t -> UserTokenDao.touch(h, t.id()));
+            return token.flatMap(t -> AccountDao.findById(h, t.userId()))
+                    .map(a -> new Principal.User(a.id(), a.name(), a.superuser()));
+        });
     }
 
     /**

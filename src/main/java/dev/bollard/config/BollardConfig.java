@@ -61,11 +61,12 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
      * {@code enabled=false} opens the registry to anyone who can reach it.
      */
     public record Auth(boolean enabled, boolean anonymousPull, String service, String issuer, String realm,
-                       Duration tokenExpiry, int maxLoginFailures, Duration lockout, boolean createOnPush) {
+                       Duration tokenExpiry, int maxLoginFailures, Duration lockout, boolean createOnPush,
+                       Duration refreshTokenIdleTimeout) {
         /** The same settings with access control switched on or off. */
         public Auth withEnabled(boolean on) {
             return new Auth(on, anonymousPull, service, issuer, realm, tokenExpiry, maxLoginFailures, lockout,
-                    createOnPush);
+                    createOnPush, refreshTokenIdleTimeout);
         }
     }
 

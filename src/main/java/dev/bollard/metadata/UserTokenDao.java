@@ -47,6 +47,14 @@ public final class UserTokenDao {
                 .bind("user", userId).bind("name", name).execute();
     }
 
+    /** Deletes the refresh token with this hash when it was last used (never used: created) before {@code cutoff}. */
+    public static boolean deleteIfIdle(Handle h, String tokenHash, Instant cutoff) {
+        return h.createUpdate("""
+                        DELETE FROM user_token
+                        WHERE token_hash = :hash AND kind = 'refresh' AND COALESCE(last_used_at, created_at) < :cutoff""")
+                .bind("hash", tokenHash).bind("cutoff", cutoff).execute() > 0;
+    }
+
     /** Revokes every refresh token of the user (after a password change). */
     public static int deleteRefreshTokens(Handle h, long userId) {
         return h.createUpdate("DELETE FROM user_token WHERE user_id = :user AND kind = 'refresh'")

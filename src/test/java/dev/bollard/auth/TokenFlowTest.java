@@ -192,6 +192,47 @@ class TokenFlowTest {
                 .statusCode()).as("mount from a repository the caller reads").isEqualTo(201);
     }
 
+    /** A refresh token unused for auth.refresh-token-idle-timeout (30 days by default) is refused and deleted. */
+    @Test
+    void refreshTokensExpireWhenIdle() throws Exception {
+        ids.createUser("idler", "idler-password", false);
+        String used = refreshTokenOf("idler", "idler-password");
+        String idle = refreshTokenOf("idler", "idler-password");
+        Database db = registry.server().database();
+        // 29 days without use: still good, and the use restarts the clock.
+        ageRefreshToken(db, used, java.time.Duration.ofDays(29));
+        assertThat(refreshGrant(used).statusCode()).isEqualTo(200);
+        ageRefreshToken(db, idle, java.time.Duration.ofDays(31));
+
+        HttpResponse<byte[]> refused = refreshGrant(idle);
+        assertThat(refused.statusCode()).isEqualTo(401);
+        assertThat(new String(refused.body(), StandardCharsets.UTF_8)).contains("expired");
+        long left = db.read((org.jdbi.v3.core.Handle h) -> h.createQuery(
+                "SELECT COUNT(*) FROM user_token WHERE token_hash = :hash")
+                .bind("hash", Secrets.sha256(idle)).mapTo(Long.class).one());
+        assertThat(left).as("the idle token is deleted").isZero();
+        assertThat(refreshGrant(used).statusCode()).as("used a moment ago").isEqualTo(200);
+    }
+
+    private String refreshTokenOf(String user, String password) throws Exception {
+        HttpResponse<byte[]> r = http.postForm("/v2/auth", "grant_type", "password", "username", user,
+                "password", password, "service", "bollard", "access_type", "offline");
+        assertThat(r.statusCode()).isEqualTo(200);
+        return AuthHttp.json(r).get("refresh_token").asText();
+    }
+
+    private HttpResponse<byte[]> refreshGrant(String refreshToken) throws Exception {
+        return http.postForm("/v2/auth", "grant_type", "refresh_token", "refresh_token", refreshToken,
+                "service", "bollard");
+    }
+
+    private static void ageRefreshToken(Database db, String token, java.time.Duration age) {
+        java.time.Instant then = java.time.Instant.now().minus(age);
+        db.inTransaction((org.jdbi.v3.core.Handle h) -> h.createUpdate("UPDATE user_token SET created_at = :then, last_used_at = :then "
+                        + "WHERE token_hash = :hash").bind("then", then)
+                .bind("hash", Secrets.sha256(token)).execute());
+    }
+
     @Test
     void oauth2PasswordAndRefreshGrants() throws Exception {
         HttpResponse<byte[]> r = http.postForm("/v2/auth", "grant_type", "password", "username", "carol",
