@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,9 +19,12 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
@@ -47,6 +51,9 @@ final class AotTraining implements Callable<Integer> {
     private static final String MANIFEST_TYPE = "application/vnd.oci.image.manifest.v1+json";
     private static final String ACCEPT = MANIFEST_TYPE + ", application/vnd.oci.image.index.v1+json, "
             + "application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json";
+    private static final String OCTET_STREAM = "application/octet-stream";
+    private static final HttpRequest.BodyPublisher NO_BODY = BodyPublishers.noBody();
+    private static final HttpRequest.BodyPublisher EMPTY = BodyPublishers.ofByteArray(new byte[0]);
     private static final Pattern TOKEN = Pattern.compile("\"token\"\\s*:\\s*\"([^\"]+)\"");
 
     @Option(names = "--rounds", paramLabel = "N", defaultValue = "120",
@@ -89,9 +96,9 @@ final class AotTraining implements Callable<Integer> {
                         .createUser("trainer", password, true);
                 String basic = "Basic " + Base64.getEncoder().encodeToString(
                         ("trainer:" + password).getBytes(StandardCharsets.UTF_8));
-                s.expect(s.send("GET", "/v2/", null, null), 401);
+                s.expect(s.send("GET", "/v2/"), 401);
                 s = new Session(server.baseUri(), basic);
-                s.expect(s.send("GET", "/api/v1/repositories", basic, null), 200);
+                s.expect(s.send("GET", "/api/v1/repositories", NO_BODY, "Authorization", basic), 200);
             }
             for (int i = 0; i < 3; i++) {
                 if (auth) {
@@ -111,9 +118,9 @@ final class AotTraining implements Callable<Integer> {
             if (auth) {
                 s.login("registry:catalog:*");
             }
-            s.expect(s.send("GET", "/v2/_catalog?n=3", null, null), 200);
-            s.expect(s.send("GET", "/metrics", null, null), 200);
-            s.expect(s.send("GET", "/readyz", null, null), 200);
+            s.expect(s.send("GET", "/v2/_catalog?n=3"), 200);
+            s.expect(s.send("GET", "/metrics"), 200);
+            s.expect(s.send("GET", "/readyz"), 200);
         }
     }
 
@@ -122,55 +129,52 @@ final class AotTraining implements Callable<Integer> {
         String base = "/v2/" + repository;
         byte[] layer = bytes(round % 10 == 0 ? 1024 * 1024 : 16 * 1024 + round);
         String layerDigest = sha256(layer);
-        s.expect(s.send("HEAD", base + "/blobs/" + layerDigest, null, null), 404);
-        String location = s.header(s.expect(s.send("POST", base + "/blobs/uploads/", null, new byte[0]), 202), "Location");
-        s.expect(s.send("PUT", location + (location.contains("?") ? "&" : "?") + "digest=" + layerDigest, null, layer), 201);
+        s.expect(s.send("HEAD", base + "/blobs/" + layerDigest), 404);
+        uploadWhole(s, base, layerDigest, BodyPublishers.ofByteArray(layer));
 
         byte[] chunked = bytes(8 * 1024 + round);
         String chunkedDigest = sha256(chunked);
-        location = s.header(s.expect(s.send("POST", base + "/blobs/uploads/", null, new byte[0]), 202), "Location");
+        String location = startUpload(s, base);
         int half = chunked.length / 2;
-        location = s.header(s.expect(s.send("PATCH", location, "0-" + (half - 1),
-                java.util.Arrays.copyOfRange(chunked, 0, half)), 202), "Location");
-        location = s.header(s.expect(s.send("PATCH", location, half + "-" + (chunked.length - 1),
-                java.util.Arrays.copyOfRange(chunked, half, chunked.length)), 202), "Location");
-        s.expect(s.send("PUT", location + (location.contains("?") ? "&" : "?") + "digest=" + chunkedDigest, null,
-                new byte[0]), 201);
+        location = s.header(s.expect(s.send("PATCH", location, BodyPublishers.ofByteArray(chunked, 0, half),
+                "Content-Range", "0-" + (half - 1), "Content-Type", OCTET_STREAM), 202), "Location");
+        location = s.header(s.expect(s.send("PATCH", location, BodyPublishers.ofByteArray(chunked, half,
+                chunked.length - half), "Content-Range", half + "-" + (chunked.length - 1), "Content-Type",
+                OCTET_STREAM), 202), "Location");
+        s.expect(s.send("PUT", withDigest(location, chunkedDigest), EMPTY), 201);
 
         List<String> layers = new ArrayList<>(List.of(descriptor("application/vnd.oci.image.layer.v1.tar+gzip",
                 layerDigest, layer.length), descriptor("application/vnd.oci.image.layer.v1.tar+gzip", chunkedDigest,
                 chunked.length)));
         if (mountable != null) {
             String[] from = mountable.split(" ");
-            s.expect(s.send("POST", base + "/blobs/uploads/?mount=" + from[1] + "&from=" + from[0], null,
-                    new byte[0]), 201, 202);
+            s.expect(s.send("POST", base + "/blobs/uploads/?mount=" + from[1] + "&from=" + from[0], EMPTY), 201, 202);
         }
         byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]},"
                 + "\"config\":{\"Cmd\":[\"/bin/sh\",\"-c\",\"echo " + round + "\"]}}").getBytes(StandardCharsets.UTF_8);
         String configDigest = sha256(config);
-        location = s.header(s.expect(s.send("POST", base + "/blobs/uploads/", null, new byte[0]), 202), "Location");
-        s.expect(s.send("PUT", location + (location.contains("?") ? "&" : "?") + "digest=" + configDigest, null,
-                config), 201);
+        uploadWhole(s, base, configDigest, BodyPublishers.ofByteArray(config));
         byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + MANIFEST_TYPE + "\",\"config\":"
                 + descriptor("application/vnd.oci.image.config.v1+json", configDigest, config.length)
                 + ",\"layers\":[" + String.join(",", layers) + "]}").getBytes(StandardCharsets.UTF_8);
         String tag = "v" + round;
-        s.expect(s.sendTyped("PUT", base + "/manifests/" + tag, manifest), 201);
+        s.expect(s.send("PUT", base + "/manifests/" + tag, BodyPublishers.ofByteArray(manifest),
+                "Content-Type", MANIFEST_TYPE), 201);
         String manifestDigest = sha256(manifest);
 
         for (int i = 0; i < 10; i++) {
-            s.expect(s.send("HEAD", base + "/manifests/" + tag, null, null), 200);
-            s.expect(s.send("GET", base + "/manifests/" + tag, null, null), 200);
-            s.expect(s.send("GET", base + "/manifests/" + manifestDigest, null, null), 200);
+            s.expect(s.send("HEAD", base + "/manifests/" + tag), 200);
+            s.expect(s.send("GET", base + "/manifests/" + tag), 200);
+            s.expect(s.send("GET", base + "/manifests/" + manifestDigest), 200);
         }
-        s.expect(s.send("HEAD", base + "/blobs/" + layerDigest, null, null), 200);
-        s.expect(s.send("GET", base + "/blobs/" + configDigest, null, null), 200);
-        s.expect(s.send("GET", base + "/blobs/" + layerDigest, null, null), 200);
-        s.expect(s.send("GET", base + "/blobs/" + chunkedDigest, "bytes=0-99", null), 206);
-        s.expect(s.send("GET", base + "/tags/list?n=10", null, null), 200);
-        s.expect(s.send("GET", base + "/blobs/sha256:" + "0".repeat(64), null, null), 404);
+        s.expect(s.send("HEAD", base + "/blobs/" + layerDigest), 200);
+        s.expect(s.send("GET", base + "/blobs/" + configDigest), 200);
+        s.expect(s.send("GET", base + "/blobs/" + layerDigest), 200);
+        s.expect(s.send("GET", base + "/blobs/" + chunkedDigest, NO_BODY, "Range", "bytes=0-99"), 206);
+        s.expect(s.send("GET", base + "/tags/list?n=10"), 200);
+        s.expect(s.send("GET", base + "/blobs/sha256:" + "0".repeat(64)), 404);
         if (round % 5 == 4) {
-            s.expect(s.send("DELETE", base + "/manifests/" + tag, null, null), 202);
+            s.expect(s.send("DELETE", base + "/manifests/" + tag), 202);
         }
         return repository + " " + layerDigest;
     }
@@ -189,22 +193,40 @@ final class AotTraining implements Callable<Integer> {
             md.update(block);
         }
         String digest = "sha256:" + HexFormat.of().formatHex(md.digest());
-        String location = s.header(s.expect(s.send("POST", base + "/blobs/uploads/", null, new byte[0]), 202), "Location");
         if (chunked) {
+            String location = startUpload(s, base);
             int per = 8;
             for (int i = 0; i < blocks; i += per) {
                 long from = (long) i * block.length;
                 long to = from + (long) per * block.length - 1;
-                location = s.header(s.expect(s.sendBlocks("PATCH", location, from + "-" + to, block, per), 202),
-                        "Location");
+                location = s.header(s.expect(s.send("PATCH", location, repeated(block, per), "Content-Range",
+                        from + "-" + to, "Content-Type", OCTET_STREAM), 202), "Location");
             }
-            s.expect(s.send("PUT", location + (location.contains("?") ? "&" : "?") + "digest=" + digest, null,
-                    new byte[0]), 201);
+            s.expect(s.send("PUT", withDigest(location, digest), EMPTY), 201);
         } else {
-            s.expect(s.sendBlocks("PUT", location + (location.contains("?") ? "&" : "?") + "digest=" + digest, null,
-                    block, blocks), 201);
+            uploadWhole(s, base, digest, repeated(block, blocks));
         }
-        s.expect(s.send("GET", base + "/blobs/" + digest, null, null), 200);
+        s.expect(s.send("GET", base + "/blobs/" + digest), 200);
+    }
+
+    /** Opens an upload session; returns its location. */
+    private static String startUpload(Session s, String base) throws Exception {
+        return s.header(s.expect(s.send("POST", base + "/blobs/uploads/", EMPTY), 202), "Location");
+    }
+
+    /** A monolithic upload: a session opened, then closed with the whole blob. */
+    private static void uploadWhole(Session s, String base, String digest, HttpRequest.BodyPublisher blob)
+            throws Exception {
+        s.expect(s.send("PUT", withDigest(startUpload(s, base), digest), blob, "Content-Type", OCTET_STREAM), 201);
+    }
+
+    private static String withDigest(String location, String digest) {
+        return location + (location.contains("?") ? "&" : "?") + "digest=" + digest;
+    }
+
+    /** A body of {@code count} times {@code block}, streamed. */
+    private static HttpRequest.BodyPublisher repeated(byte[] block, int count) {
+        return BodyPublishers.ofByteArrays(Collections.nCopies(count, block));
     }
 
     private static String descriptor(String mediaType, String digest, long size) {
@@ -237,7 +259,7 @@ final class AotTraining implements Callable<Integer> {
     private final class Session {
         private final URI base;
         private final String basic;
-        private final java.util.Map<String, String> tokens = new java.util.HashMap<>();
+        private final Map<String, String> tokens = new HashMap<>();
         private String bearer;
 
         Session(URI base, String basic) {
@@ -252,7 +274,8 @@ final class AotTraining implements Callable<Integer> {
                 bearer = cached;
                 return;
             }
-            HttpResponse<byte[]> r = expect(send("GET", "/v2/auth?service=bollard&scope=" + scope, basic, null), 200);
+            HttpResponse<byte[]> r = expect(send("GET", "/v2/auth?service=bollard&scope=" + scope, NO_BODY,
+                    "Authorization", basic), 200);
             Matcher m = TOKEN.matcher(new String(r.body(), StandardCharsets.UTF_8));
             if (!m.find()) {
                 throw new TrainingFailed("the token endpoint answered without a token");
@@ -261,54 +284,27 @@ final class AotTraining implements Callable<Integer> {
             tokens.put(scope, bearer);
         }
 
-        /** {@code extra} is the Authorization header for paths outside /v2, and the Range or Content-Range inside. */
-        HttpResponse<byte[]> send(String method, String path, String extra, byte[] body) throws Exception {
-            HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path))
-                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                            : HttpRequest.BodyPublishers.ofByteArray(body));
-            boolean distribution = path.startsWith("/v2/") && !path.startsWith("/v2/auth");
-            if (distribution && bearer != null) {
+        /**
+         * Sends a request with {@code headers} (name, value, ...); inside the distribution API also with the bearer
+         * token of the last login, and for manifests with the Accept header clients send.
+         */
+        HttpResponse<byte[]> send(String method, String path, HttpRequest.BodyPublisher body, String... headers)
+                throws Exception {
+            HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).method(method, body);
+            if (bearer != null && path.startsWith("/v2/") && !path.startsWith("/v2/auth")) {
                 b.header("Authorization", bearer);
-            }
-            if (extra != null) {
-                if (!distribution) {
-                    b.header("Authorization", extra);
-                } else if (method.equals("PATCH")) {
-                    b.header("Content-Range", extra);
-                    b.header("Content-Type", "application/octet-stream");
-                } else {
-                    b.header("Range", extra);
-                }
             }
             if (path.contains("/manifests/")) {
                 b.header("Accept", ACCEPT);
             }
-            return client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
-        }
-
-        /** A body of {@code count} times {@code block}, streamed. */
-        HttpResponse<byte[]> sendBlocks(String method, String path, String contentRange, byte[] block, int count)
-                throws Exception {
-            HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path))
-                    .method(method, HttpRequest.BodyPublishers.ofByteArrays(java.util.Collections.nCopies(count, block)))
-                    .header("Content-Type", "application/octet-stream");
-            if (contentRange != null) {
-                b.header("Content-Range", contentRange);
-            }
-            if (bearer != null) {
-                b.header("Authorization", bearer);
+            for (int i = 0; i < headers.length; i += 2) {
+                b.header(headers[i], headers[i + 1]);
             }
             return client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
         }
 
-        HttpResponse<byte[]> sendTyped(String method, String path, byte[] body) throws Exception {
-            HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path))
-                    .method(method, HttpRequest.BodyPublishers.ofByteArray(body))
-                    .header("Content-Type", MANIFEST_TYPE);
-            if (bearer != null) {
-                b.header("Authorization", bearer);
-            }
-            return client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> send(String method, String path) throws Exception {
+            return send(method, path, NO_BODY);
         }
 
         HttpResponse<byte[]> expect(HttpResponse<byte[]> r, int... statuses) {

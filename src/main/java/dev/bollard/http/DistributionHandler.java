@@ -395,32 +395,28 @@ final class DistributionHandler extends Handler.Abstract {
         }
     }
 
-    /** Writes piece n from one buffer while a second thread reads piece n+1 into the other. */
-    private void copyReadingAhead(Exchange ex, SeekableByteChannel channel, long length, ByteBuffer a, ByteBuffer b)
-            throws IOException {
-        CompletableFuture<Integer> next = CompletableFuture.completedFuture(readPiece(channel, a, length));
+    /** Writes piece n from one buffer while a second thread reads piece n+1 into the other; then they swap. */
+    private void copyReadingAhead(Exchange ex, SeekableByteChannel channel, long length, ByteBuffer piece,
+                                  ByteBuffer spare) throws IOException {
+        int n = readPiece(channel, piece, length);
+        long remaining = length - n;
+        CompletableFuture<Integer> next = null;
         try {
-            long remaining = length;
-            for (int i = 0; remaining > 0; i++) {
-                ByteBuffer piece = i % 2 == 0 ? a : b;
-                int n = awaitPiece(next);
-                remaining -= n;
-                next = null;
+            while (true) {
                 if (remaining > 0) {
-                    ByteBuffer following = i % 2 == 0 ? b : a;
-                    long left = remaining;
-                    CompletableFuture<Integer> reading = new CompletableFuture<>();
-                    Thread.ofVirtual().name("bollard-read-ahead").start(() -> {
-                        try {
-                            reading.complete(readPiece(channel, following, left));
-                        } catch (Throwable t) {
-                            reading.completeExceptionally(t);
-                        }
-                    });
-                    next = reading;
+                    next = readAhead(channel, spare, remaining);
                 }
                 ex.writeBlocking(piece);
                 observability.pulled(n);
+                if (next == null) {
+                    return;
+                }
+                n = awaitPiece(next);
+                next = null;
+                remaining -= n;
+                ByteBuffer written = piece;
+                piece = spare;
+                spare = written;
             }
         } finally {
             if (next != null) {
@@ -432,6 +428,19 @@ final class DistributionHandler extends Handler.Abstract {
                 }
             }
         }
+    }
+
+    /** {@link #readPiece} on a new virtual thread. */
+    private static CompletableFuture<Integer> readAhead(SeekableByteChannel channel, ByteBuffer into, long remaining) {
+        CompletableFuture<Integer> reading = new CompletableFuture<>();
+        Thread.ofVirtual().name("bollard-read-ahead").start(() -> {
+            try {
+                reading.complete(readPiece(channel, into, remaining));
+            } catch (Throwable t) {
+                reading.completeExceptionally(t);
+            }
+        });
+        return reading;
     }
 
     /** Fills {@code buffer} with the channel's next bytes, at most {@code remaining}; flipped, ready to write. */
