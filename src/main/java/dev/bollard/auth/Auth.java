@@ -5,6 +5,8 @@ import dev.bollard.audit.Audit;
 import dev.bollard.audit.AuditActions;
 import dev.bollard.audit.AuditEvent;
 import dev.bollard.config.BollardConfig;
+import dev.bollard.error.BollardException;
+import dev.bollard.error.ErrorCode;
 import dev.bollard.metadata.Database;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -254,24 +256,22 @@ public final class Auth {
         }
     }
 
-    /** The token endpoint's answer: a JSON body with 200, or an error. */
-    public sealed interface TokenResponse {
-        record Issued(Map<String, Object> body) implements TokenResponse {
-            @Override
-            public String toString() {
-                return "Issued[...]";
-            }
-        }
-
-        /** status 400 (bad request), 401 (bad credentials) or 429 (locked out). */
-        record Error(int status, String code, String message, long retryAfterSeconds) implements TokenResponse {
+    /** The token endpoint's answer: its JSON body. */
+    public record TokenResponse(Map<String, Object> body) {
+        @Override
+        public String toString() {
+            return "TokenResponse[...]";
         }
     }
 
+    /**
+     * Issues a token, or throws the refusal: UNAUTHORIZED for bad credentials, TOOMANYREQUESTS when locked out, and
+     * UNSUPPORTED for a request it cannot serve.
+     */
     public TokenResponse token(TokenRequest request) {
         if (request.service() != null && !request.service().isEmpty() && !request.service().equals(config.service())) {
-            return new TokenResponse.Error(400, "UNSUPPORTED", "unknown service '" + request.service()
-                    + "'; this registry's service is '" + config.service() + "'", 0);
+            throw badTokenRequest("unknown service '" + request.service()
+                    + "'; this registry's service is '" + config.service() + "'");
         }
         Principal principal;
         Long appTokenId = null;
@@ -286,7 +286,7 @@ public final class Auth {
             } else if (hasScheme(authorization, "Basic")) {
                 String[] userSecret = basic(authorization);
                 if (userSecret == null) {
-                    return new TokenResponse.Error(401, "UNAUTHORIZED", "malformed Basic credentials", 0);
+                    throw new BollardException(ErrorCode.UNAUTHORIZED, "malformed Basic credentials");
                 }
                 Login login = login(userSecret[0], userSecret[1], request.remoteAddress(), request.userAgent());
                 switch (login) {
@@ -296,19 +296,19 @@ public final class Auth {
                         method = method(ok.who());
                     }
                     case Login.Failed f -> {
-                        return new TokenResponse.Error(401, "UNAUTHORIZED", f.message(), 0);
+                        throw new BollardException(ErrorCode.UNAUTHORIZED, f.message());
                     }
                     case Login.Locked l -> {
-                        return new TokenResponse.Error(429, "TOOMANYREQUESTS", l.message(), l.retryAfterSeconds());
+                        throw BollardException.throttled(ErrorCode.TOOMANYREQUESTS, l.message(), l.retryAfterSeconds());
                     }
                 }
             } else {
-                return new TokenResponse.Error(401, "UNAUTHORIZED", "the token endpoint takes Basic credentials", 0);
+                throw new BollardException(ErrorCode.UNAUTHORIZED, "the token endpoint takes Basic credentials");
             }
         } else if (request.grantType().equals("password")) {
             wantRefresh = true;
             if (request.username() == null || request.password() == null) {
-                return new TokenResponse.Error(400, "UNSUPPORTED", "grant_type=password needs username and password", 0);
+                throw badTokenRequest("grant_type=password needs username and password");
             }
             Login login = login(request.username(), request.password(), request.remoteAddress(), request.userAgent());
             switch (login) {
@@ -318,10 +318,10 @@ public final class Auth {
                     method = method(ok.who());
                 }
                 case Login.Failed f -> {
-                    return new TokenResponse.Error(401, "UNAUTHORIZED", f.message(), 0);
+                    throw new BollardException(ErrorCode.UNAUTHORIZED, f.message());
                 }
                 case Login.Locked l -> {
-                    return new TokenResponse.Error(429, "TOOMANYREQUESTS", l.message(), l.retryAfterSeconds());
+                    throw BollardException.throttled(ErrorCode.TOOMANYREQUESTS, l.message(), l.retryAfterSeconds());
                 }
             }
         } else if (request.grantType().equals("refresh_token")) {
@@ -329,15 +329,15 @@ public final class Auth {
             Optional<Principal.User> user = identities.refresh(request.refreshToken(),
                     clock.instant().minus(config.refreshTokenIdleTimeout()));
             if (user.isEmpty()) {
-                return new TokenResponse.Error(401, "UNAUTHORIZED", "invalid, revoked or expired refresh token; log in "
-                        + "again", 0);
+                throw new BollardException(ErrorCode.UNAUTHORIZED, "invalid, revoked or expired refresh token; log in "
+                        + "again");
             }
             principal = user.get();
             refreshToken = request.refreshToken();
             method = "refresh-token";
         } else {
-            return new TokenResponse.Error(400, "UNSUPPORTED", "unsupported grant_type '" + request.grantType()
-                    + "' (password or refresh_token)", 0);
+            throw badTokenRequest("unsupported grant_type '" + request.grantType()
+                    + "' (password or refresh_token)");
         }
 
         Actor actor = principal.actor(request.remoteAddress(), request.userAgent());
@@ -364,6 +364,15 @@ public final class Auth {
         if (request.grantType() != null) {
             body.put("scope", String.join(" ", scopeTexts));
         }
-        return new TokenResponse.Issued(body);
+        return new TokenResponse(body);
+    }
+
+    /**
+     * A token request the endpoint cannot serve (an unknown service or grant type, missing fields): the token
+     * endpoint has always answered it with the spec's UNSUPPORTED, but as a bad request (400), not a disabled
+     * operation (405).
+     */
+    private static BollardException badTokenRequest(String message) {
+        return new BollardException(ErrorCode.UNSUPPORTED, ErrorCode.Kind.INVALID, message, null);
     }
 }

@@ -4,6 +4,7 @@ import dev.bollard.audit.Actor;
 import dev.bollard.audit.Audit;
 import dev.bollard.audit.AuditActions;
 import dev.bollard.audit.AuditEvent;
+import dev.bollard.error.BollardException;
 import dev.bollard.metadata.AccountDao;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.GrantDao;
@@ -22,8 +23,8 @@ import java.util.regex.Pattern;
  * Users, organizations, teams, robot accounts, application tokens, repositories, grants, default permissions and
  * visibility: the administration that the CLI and the management API drive, and the checking of credentials. Every
  * change is recorded in the audit log as made by the actor {@link #as} names. Secrets are returned once, when
- * created, and stored only as hashes. Failures are {@link NotFoundException}, {@link ConflictException} or, for
- * invalid input, {@link IllegalArgumentException}.
+ * created, and stored only as hashes. Failures are {@link BollardException}s: NOT_FOUND, CONFLICT or, for invalid
+ * input, INVALID_REQUEST.
  */
 public final class Identities {
     /** A namespace name: one component of a repository name, so that {@code name/app} is valid. */
@@ -77,7 +78,7 @@ public final class Identities {
         String hash = Passwords.hash(password);
         db.inTransaction(h -> {
             if (AccountDao.find(h, name).isPresent()) {
-                throw new ConflictException("the name '" + name + "' is taken by a user or an organization");
+                throw BollardException.conflict("the name '" + name + "' is taken by a user or an organization");
             }
             return AccountDao.insert(h, name, "user", hash, superuser);
         });
@@ -125,7 +126,7 @@ public final class Identities {
         db.inTransaction(h -> {
             AccountDao.Account user = requireUser(h, owner);
             if (AccountDao.find(h, name).isPresent()) {
-                throw new ConflictException("the name '" + name + "' is taken by a user or an organization");
+                throw BollardException.conflict("the name '" + name + "' is taken by a user or an organization");
             }
             long org = AccountDao.insert(h, name, "org", null, false);
             AccountDao.putMember(h, org, user.id(), "owner");
@@ -137,14 +138,14 @@ public final class Identities {
     /** Adds a user to an organization as {@code owner}, {@code admin} or {@code member} (or changes the role). */
     public void setMember(String organization, String user, String role) {
         if (!List.of("owner", "admin", "member").contains(role)) {
-            throw new IllegalArgumentException("role must be owner, admin or member, not '" + role + "'");
+            throw BollardException.invalid("role must be owner, admin or member, not '" + role + "'");
         }
         db.inTransaction(h -> {
             AccountDao.Account org = requireOrganization(h, organization);
             long userId = requireUser(h, user).id();
             if (!role.equals("owner") && AccountDao.memberRole(h, org.id(), userId).filter("owner"::equals).isPresent()
                     && AccountDao.countRole(h, org.id(), "owner") == 1) {
-                throw new ConflictException(user + " is the last owner of " + organization + "; make another owner first");
+                throw BollardException.conflict(user + " is the last owner of " + organization + "; make another owner first");
             }
             AccountDao.putMember(h, org.id(), userId, role);
             return null;
@@ -155,14 +156,14 @@ public final class Identities {
     /** Creates robot {@code owner+name}; returns its token, which is not stored and cannot be shown again. */
     public String createRobot(String owner, String name) {
         if (!ROBOT_NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("a robot name is 1 to 64 of a-z, 0-9 and _, starting with a letter or digit");
+            throw BollardException.invalid("a robot name is 1 to 64 of a-z, 0-9 and _, starting with a letter or digit");
         }
         String token = Secrets.newToken(Secrets.ROBOT_TOKEN_PREFIX);
         db.inTransaction(h -> {
             AccountDao.Account account = AccountDao.find(h, owner)
-                    .orElseThrow(() -> new NotFoundException("no user or organization '" + owner + "'"));
+                    .orElseThrow(() -> BollardException.notFound("no user or organization '" + owner + "'"));
             if (RobotDao.find(h, account.id(), name).isPresent()) {
-                throw new ConflictException("robot " + owner + "+" + name + " exists already");
+                throw BollardException.conflict("robot " + owner + "+" + name + " exists already");
             }
             return RobotDao.insert(h, account.id(), name, Secrets.sha256(token));
         });
@@ -190,7 +191,7 @@ public final class Identities {
     public List<String> robots(String owner) {
         return db.read(h -> {
             AccountDao.Account account = AccountDao.find(h, owner)
-                    .orElseThrow(() -> new NotFoundException("no user or organization '" + owner + "'"));
+                    .orElseThrow(() -> BollardException.notFound("no user or organization '" + owner + "'"));
             return RobotDao.names(h, account.id()).stream().map(n -> owner + "+" + n).toList();
         });
     }
@@ -201,7 +202,7 @@ public final class Identities {
             try {
                 requireRobot(h, robot);
                 return true;
-            } catch (IllegalArgumentException e) {
+            } catch (BollardException e) {
                 return false;
             }
         });
@@ -215,13 +216,13 @@ public final class Identities {
     /** Creates an application token for the user; returns it (shown once). */
     public String createAppToken(String user, String tokenName) {
         if (tokenName == null || tokenName.isBlank() || tokenName.length() > 255) {
-            throw new IllegalArgumentException("a token needs a name (up to 255 characters)");
+            throw BollardException.invalid("a token needs a name (up to 255 characters)");
         }
         String token = Secrets.newToken(Secrets.APP_TOKEN_PREFIX);
         db.inTransaction(h -> {
             long userId = requireUser(h, user).id();
             if (UserTokenDao.appTokenNames(h, userId).contains(tokenName)) {
-                throw new ConflictException(user + " has an application token named '" + tokenName + "' already");
+                throw BollardException.conflict(user + " has an application token named '" + tokenName + "' already");
             }
             return UserTokenDao.insert(h, userId, "app", tokenName, Secrets.sha256(token), null);
         });
@@ -366,12 +367,12 @@ public final class Identities {
         db.inTransaction(h -> {
             AccountDao.Account user = requireUser(h, name);
             if (RepositoryDao.anyIn(h, name)) {
-                throw new ConflictException("repositories exist in the namespace " + name + "; delete them first");
+                throw BollardException.conflict("repositories exist in the namespace " + name + "; delete them first");
             }
             for (AccountDao.Account org : AccountDao.organizationsOf(h, user.id(), "", Integer.MAX_VALUE)) {
                 if (AccountDao.memberRole(h, org.id(), user.id()).filter("owner"::equals).isPresent()
                         && AccountDao.countRole(h, org.id(), "owner") == 1) {
-                    throw new ConflictException(name + " is the last owner of " + org.name() + "; make another owner first");
+                    throw BollardException.conflict(name + " is the last owner of " + org.name() + "; make another owner first");
                 }
             }
             return AccountDao.delete(h, user.id());
@@ -399,7 +400,7 @@ public final class Identities {
         db.inTransaction(h -> {
             AccountDao.Account org = requireOrganization(h, name);
             if (RepositoryDao.anyIn(h, name)) {
-                throw new ConflictException("repositories exist in the namespace " + name + "; delete them first");
+                throw BollardException.conflict("repositories exist in the namespace " + name + "; delete them first");
             }
             return AccountDao.delete(h, org.id());
         });
@@ -422,7 +423,7 @@ public final class Identities {
             long userId = requireUser(h, user).id();
             if (AccountDao.memberRole(h, org.id(), userId).filter("owner"::equals).isPresent()
                     && AccountDao.countRole(h, org.id(), "owner") == 1) {
-                throw new ConflictException(user + " is the last owner of " + organization + "; make another owner first");
+                throw BollardException.conflict(user + " is the last owner of " + organization + "; make another owner first");
             }
             return AccountDao.removeMember(h, org.id(), userId);
         });
@@ -444,7 +445,7 @@ public final class Identities {
         db.inTransaction(h -> {
             AccountDao.Account org = requireOrganization(h, organization);
             if (TeamDao.find(h, org.id(), name).isPresent()) {
-                throw new ConflictException("team " + organization + "/" + name + " exists already");
+                throw BollardException.conflict("team " + organization + "/" + name + " exists already");
             }
             return TeamDao.insert(h, org.id(), name, role, description == null ? "" : description);
         });
@@ -522,7 +523,7 @@ public final class Identities {
     /** A robot of the organization itself: teams take only their organization's robots. */
     private static RobotDao.Robot requireOwnRobot(org.jdbi.v3.core.Handle h, String organization, String robot) {
         if (!robot.startsWith(organization + "+")) {
-            throw new IllegalArgumentException("only robots of " + organization + " (" + organization
+            throw BollardException.invalid("only robots of " + organization + " (" + organization
                     + "+name) can be in its teams, not " + robot);
         }
         return requireRobot(h, robot);
@@ -561,7 +562,7 @@ public final class Identities {
         checkRepository(repository);
         db.inTransaction(h -> {
             if (RepositoryDao.findId(h, repository).isPresent()) {
-                throw new ConflictException("repository " + repository + " exists already");
+                throw BollardException.conflict("repository " + repository + " exists already");
             }
             long id = RepositoryDao.create(h, repository);
             GrantDao.setVisibility(h, id, isPublic);
@@ -728,53 +729,53 @@ public final class Identities {
 
     private static void checkName(String name) {
         if (name == null || name.length() > 64 || !NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("'" + name + "' is not a valid name: use lower-case letters, digits and "
+            throw BollardException.invalid("'" + name + "' is not a valid name: use lower-case letters, digits and "
                     + "single separators (. _ -) between them, up to 64 characters");
         }
     }
 
     private static void checkPassword(String password) {
         if (password == null || password.length() < MIN_PASSWORD_LENGTH) {
-            throw new IllegalArgumentException("a password needs at least " + MIN_PASSWORD_LENGTH + " characters");
+            throw BollardException.invalid("a password needs at least " + MIN_PASSWORD_LENGTH + " characters");
         }
     }
 
     private static void checkRepository(String repository) {
         if (!RepositoryName.isValid(repository)) {
-            throw new IllegalArgumentException("'" + repository + "' is not a valid repository name");
+            throw BollardException.invalid("'" + repository + "' is not a valid repository name");
         }
     }
 
     private static void checkRole(String role) {
         if (!List.of("read", "write", "admin").contains(role)) {
-            throw new IllegalArgumentException("role must be read, write or admin, not '" + role + "'");
+            throw BollardException.invalid("role must be read, write or admin, not '" + role + "'");
         }
     }
 
     private static void checkTeamRole(String role) {
         if (!List.of("member", "creator", "admin").contains(role)) {
-            throw new IllegalArgumentException("a team's role must be member, creator or admin, not '" + role + "'");
+            throw BollardException.invalid("a team's role must be member, creator or admin, not '" + role + "'");
         }
     }
 
     private static AccountDao.Account requireUser(org.jdbi.v3.core.Handle h, String name) {
         return AccountDao.find(h, name).filter(AccountDao.Account::isUser)
-                .orElseThrow(() -> new NotFoundException("no user '" + name + "'"));
+                .orElseThrow(() -> BollardException.notFound("no user '" + name + "'"));
     }
 
     private static AccountDao.Account requireOrganization(org.jdbi.v3.core.Handle h, String name) {
         return AccountDao.find(h, name).filter(a -> !a.isUser())
-                .orElseThrow(() -> new NotFoundException("no organization '" + name + "'"));
+                .orElseThrow(() -> BollardException.notFound("no organization '" + name + "'"));
     }
 
     private static TeamDao.Team requireTeam(org.jdbi.v3.core.Handle h, String organization, String team) {
         return TeamDao.find(h, requireOrganization(h, organization).id(), team)
-                .orElseThrow(() -> new NotFoundException("no team '" + team + "' in " + organization));
+                .orElseThrow(() -> BollardException.notFound("no team '" + team + "' in " + organization));
     }
 
     private static long requireRepository(org.jdbi.v3.core.Handle h, String repository) {
         return RepositoryDao.findId(h, repository)
-                .orElseThrow(() -> new NotFoundException("no repository '" + repository + "'"));
+                .orElseThrow(() -> BollardException.notFound("no repository '" + repository + "'"));
     }
 
     /** The id of a grantee: a user, a robot ({@code owner+name}), or a team of {@code organization}. */
@@ -784,12 +785,12 @@ public final class Identities {
             case "robot" -> requireRobot(h, name).id();
             case "team" -> {
                 if (organization == null || AccountDao.find(h, organization).filter(a -> !a.isUser()).isEmpty()) {
-                    throw new IllegalArgumentException("teams exist only in organizations; "
+                    throw BollardException.invalid("teams exist only in organizations; "
                             + (organization == null ? "this repository has no namespace" : organization + " is not one"));
                 }
                 yield requireTeam(h, organization, name).id();
             }
-            default -> throw new IllegalArgumentException("a grantee is a user, robot or team, not '" + kind + "'");
+            default -> throw BollardException.invalid("a grantee is a user, robot or team, not '" + kind + "'");
         };
     }
 
@@ -805,10 +806,10 @@ public final class Identities {
     private static RobotDao.Robot requireRobot(org.jdbi.v3.core.Handle h, String fullName) {
         int plus = fullName.indexOf('+');
         if (plus <= 0) {
-            throw new IllegalArgumentException("a robot is named owner+name, not '" + fullName + "'");
+            throw BollardException.invalid("a robot is named owner+name, not '" + fullName + "'");
         }
         return AccountDao.find(h, fullName.substring(0, plus))
                 .flatMap(owner -> RobotDao.find(h, owner.id(), fullName.substring(plus + 1)))
-                .orElseThrow(() -> new NotFoundException("no robot '" + fullName + "'"));
+                .orElseThrow(() -> BollardException.notFound("no robot '" + fullName + "'"));
     }
 }

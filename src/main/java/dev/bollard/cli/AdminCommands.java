@@ -7,6 +7,8 @@ import dev.bollard.auth.Identities;
 import dev.bollard.auth.SigningKeys;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.config.ConfigException;
+import dev.bollard.error.BollardException;
+import dev.bollard.error.ErrorCode;
 import dev.bollard.metadata.Database;
 import java.io.BufferedReader;
 import java.io.Console;
@@ -16,10 +18,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /**
  * Administration of identities, grants and signing keys, straight on the metadata database. With the embedded H2
@@ -59,19 +61,17 @@ final class AdminCommands {
             try {
                 config = options.options.load();
             } catch (ConfigException e) {
-                System.err.println("bollard: " + e.getMessage());
-                return 2;
+                return CliErrors.failed(e, 2);
             }
             Database db;
             try {
                 db = Database.open(config.database());
             } catch (RuntimeException e) {
                 String why = String.valueOf(e.getMessage());
-                System.err.println("bollard: cannot open the database " + config.database().url() + ": "
+                return CliErrors.failed("cannot open the database " + config.database().url() + ": "
                         + why.lines().findFirst().orElse(why)
                         + (why.contains("already in use") || why.contains("locked")
-                        ? "\n  (is the registry running? Stop it first: the embedded database admits one process)" : ""));
-                return 1;
+                        ? "\n  (is the registry running? Stop it first: the embedded database admits one process)" : ""), 1);
             }
             try (db) {
                 try {
@@ -82,12 +82,8 @@ final class AdminCommands {
                     }
                 }
                 return 0;
-            } catch (IllegalArgumentException e) {
-                System.err.println("bollard: " + e.getMessage());
-                return 1;
             } catch (Exception e) {
-                System.err.println("bollard: " + e);
-                return 1;
+                return CliErrors.failed(e, 1);
             }
         }
     }
@@ -103,7 +99,7 @@ final class AdminCommands {
         /** The password, and whether it was generated (and must be printed). */
         String read() throws IOException {
             if (stdin && generate) {
-                throw new IllegalArgumentException("choose --password-stdin or --generate-password, not both");
+                throw BollardException.invalid("choose --password-stdin or --generate-password, not both");
             }
             if (generate) {
                 return null;
@@ -112,14 +108,14 @@ final class AdminCommands {
             if (stdin || console == null) {
                 String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
                 if (line == null || line.isEmpty()) {
-                    throw new IllegalArgumentException("no password on standard input (or use --generate-password)");
+                    throw BollardException.invalid("no password on standard input (or use --generate-password)");
                 }
                 return line;
             }
             char[] first = console.readPassword("Password: ");
             char[] second = console.readPassword("Repeat password: ");
             if (first == null || second == null || !Arrays.equals(first, second)) {
-                throw new IllegalArgumentException("the passwords differ");
+                throw BollardException.invalid("the passwords differ");
             }
             return new String(first);
         }
@@ -217,7 +213,7 @@ final class AdminCommands {
         @Override
         void run(Database db) {
             if (!identities(db).revokeAppToken(user, tokenName)) {
-                throw new IllegalArgumentException(user + " has no application token '" + tokenName + "'");
+                throw BollardException.notFound(user + " has no application token '" + tokenName + "'");
             }
             System.out.println("revoked");
         }
@@ -359,7 +355,7 @@ final class AdminCommands {
         @Override
         void run(Database db) {
             if (!visibility.equals("public") && !visibility.equals("private")) {
-                throw new IllegalArgumentException("visibility is public or private, not '" + visibility + "'");
+                throw BollardException.invalid("visibility is public or private, not '" + visibility + "'");
             }
             identities(db).setVisibility(repository, visibility.equals("public"));
             System.out.println(repository + " is " + visibility);
@@ -383,7 +379,8 @@ final class AdminCommands {
                 return;
             }
             v.problems().forEach(p -> System.out.println("TAMPERED: " + p));
-            throw new IllegalArgumentException("the audit log was tampered with: " + v.problems().size()
+            // The log's integrity is broken: a failure of what the registry stores, not of the command.
+            throw new BollardException(ErrorCode.INTERNAL, "the audit log was tampered with: " + v.problems().size()
                     + " problem(s) in entries " + v.firstSeq() + " to " + v.lastSeq());
         }
     }
@@ -397,7 +394,7 @@ final class AdminCommands {
         @Override
         void run(Database db) throws java.io.IOException {
             if (!format.equals("jsonl") && !format.equals("csv")) {
-                throw new IllegalArgumentException("--format is jsonl or csv, not '" + format + "'");
+                throw BollardException.invalid("--format is jsonl or csv, not '" + format + "'");
             }
             java.io.PrintStream out = System.out;
             if (format.equals("csv")) {
@@ -418,7 +415,7 @@ final class AdminCommands {
         @Override
         void run(Database db) {
             if (days < 0) {
-                throw new IllegalArgumentException("--older-than must not be negative");
+                throw BollardException.invalid("--older-than must not be negative");
             }
             int pruned = audit(db).prune(java.time.Instant.now().minus(java.time.Duration.ofDays(days)));
             System.out.println("pruned " + pruned + " audit log entries");

@@ -2,6 +2,8 @@ package dev.bollard.cli;
 
 import dev.bollard.audit.Actor;
 import dev.bollard.config.ConfigLoader;
+import dev.bollard.error.BollardException;
+import dev.bollard.http.BollardServer;
 import dev.bollard.jobs.GarbageCollector;
 import dev.bollard.metadata.Database;
 import dev.bollard.oci.Digest;
@@ -12,7 +14,6 @@ import dev.bollard.registry.Registry;
 import dev.bollard.registry.Retention;
 import dev.bollard.registry.TagHistory;
 import dev.bollard.registry.TagPattern;
-import dev.bollard.http.BollardServer;
 import dev.bollard.storage.BlobStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Instant;
@@ -39,14 +40,18 @@ final class LifecycleCommands {
     private static RepositoryName repositoryOf(String target) {
         int colon = target.lastIndexOf(':');
         if (colon < 0) {
-            throw new IllegalArgumentException("give the tag as REPOSITORY:TAG, not '" + target + "'");
+            throw BollardException.invalid("give the tag as REPOSITORY:TAG, not '" + target + "'");
         }
-        return new RepositoryName(target.substring(0, colon));
+        return repository(target.substring(0, colon));
+    }
+
+    private static RepositoryName repository(String name) {
+        return BollardException.parsed(() -> new RepositoryName(name));
     }
 
     /** The tag of {@code REPOSITORY:TAG}. */
     private static Tag tagOf(String target) {
-        return new Tag(target.substring(target.lastIndexOf(':') + 1));
+        return BollardException.parsed(() -> new Tag(target.substring(target.lastIndexOf(':') + 1)));
     }
 
     /** A command that works through the registry's use cases. */
@@ -113,7 +118,7 @@ final class LifecycleCommands {
         void run(Registry registry, Database db) {
             int colon = target.lastIndexOf(':');
             List<TagHistory.Entry> entries = colon < 0
-                    ? registry.history().ofRepository(new RepositoryName(target), null, limit)
+                    ? registry.history().ofRepository(repository(target), null, limit)
                     : registry.history().ofTag(repositoryOf(target), tagOf(target), null, limit);
             for (TagHistory.Entry e : entries) {
                 System.out.printf("%-30s %s  %s .. %s%s%n", e.tag(), e.digest(), e.start(),
@@ -133,7 +138,7 @@ final class LifecycleCommands {
 
         @Override
         void run(Registry registry, Database db) {
-            registry.history().restore(actor(), repositoryOf(target), tagOf(target), Digest.parse(digest));
+            registry.history().restore(actor(), repositoryOf(target), tagOf(target), BollardException.parsed(() -> Digest.parse(digest)));
             System.out.println("restored " + target + " to " + digest);
         }
     }
@@ -150,7 +155,8 @@ final class LifecycleCommands {
         @Override
         void run(Registry registry, Database db) {
             if (window != null) {
-                registry.history().setWindow(actor(), namespace, window.equals("default") ? null : ConfigLoader.parseDuration(window));
+                registry.history().setWindow(actor(), namespace, window.equals("default") ? null
+                        : BollardException.parsed(() -> ConfigLoader.parseDuration(window)));
             }
             System.out.println(namespace + ": " + registry.history().window(namespace));
         }
@@ -168,7 +174,7 @@ final class LifecycleCommands {
 
         @Override
         void run(Registry registry, Database db) {
-            registry.immutableTags().rules(new RepositoryName(repository)).forEach(System.out::println);
+            registry.immutableTags().rules(repository(repository)).forEach(System.out::println);
         }
     }
 
@@ -183,7 +189,7 @@ final class LifecycleCommands {
 
         @Override
         void run(Registry registry, Database db) {
-            boolean added = registry.immutableTags().add(actor(), new RepositoryName(repository), new TagPattern(pattern));
+            boolean added = registry.immutableTags().add(actor(), repository(repository), new TagPattern(pattern));
             System.out.println((added ? "added" : "already there:") + " rule " + pattern + " on " + repository);
         }
     }
@@ -198,8 +204,8 @@ final class LifecycleCommands {
 
         @Override
         void run(Registry registry, Database db) {
-            if (!registry.immutableTags().remove(actor(), new RepositoryName(repository), new TagPattern(pattern))) {
-                throw new IllegalArgumentException("no rule " + pattern + " on " + repository);
+            if (!registry.immutableTags().remove(actor(), repository(repository), new TagPattern(pattern))) {
+                throw BollardException.notFound("no rule " + pattern + " on " + repository);
             }
             System.out.println("removed rule " + pattern + " from " + repository);
         }
@@ -241,7 +247,7 @@ final class LifecycleCommands {
         @Override
         void run(Registry registry, Database db) {
             if ((namespace == null) == (repository == null)) {
-                throw new IllegalArgumentException("give --namespace or --repository");
+                throw BollardException.invalid("give --namespace or --repository");
             }
             Retention.Policy p = registry.retention().put(actor(),
                     namespace != null ? Retention.Scope.NAMESPACE : Retention.Scope.REPOSITORY,
@@ -258,7 +264,7 @@ final class LifecycleCommands {
         @Override
         void run(Registry registry, Database db) {
             if (!registry.retention().delete(actor(), id)) {
-                throw new IllegalArgumentException("no retention policy " + id);
+                throw BollardException.notFound("no retention policy " + id);
             }
             System.out.println("deleted retention policy " + id);
         }
@@ -319,7 +325,7 @@ final class LifecycleCommands {
         @Override
         void run(Registry registry, Database db) {
             if (none == (bytes != null)) {
-                throw new IllegalArgumentException("give --bytes N or --none");
+                throw BollardException.invalid("give --bytes N or --none");
             }
             registry.quotas().set(actor(), namespace, none ? null : bytes, warnPercent);
             Quotas.Usage u = registry.quotas().usage(namespace);

@@ -6,9 +6,9 @@ import dev.bollard.config.ConfigLoader;
 import dev.bollard.http.BollardServer;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** The {@code bollard} command. */
 @Command(name = "bollard", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
@@ -67,8 +67,7 @@ public final class Main implements Runnable {
             try {
                 config = options.options.load();
             } catch (ConfigException e) {
-                System.err.println("bollard: " + e.getMessage());
-                return 2;
+                return CliErrors.failed(e, 2);
             }
             if (config.telemetry().logFormat().equals("json")) {
                 JsonLogs.switchOn();
@@ -98,8 +97,7 @@ public final class Main implements Runnable {
             try {
                 if (file != null) {
                     if (options.options.config != null && !options.options.config.equals(file)) {
-                        System.err.println("bollard: give the configuration file once, as FILE or with --config");
-                        return 2;
+                        return CliErrors.failed("give the configuration file once, as FILE or with --config", 2);
                     }
                     options.options.config = file;
                 }
@@ -130,8 +128,7 @@ public final class Main implements Runnable {
                         + config.auth().tokenExpiry() : "DISABLED: anyone may push"));
                 return 0;
             } catch (ConfigException e) {
-                System.err.println("bollard: " + e.getMessage());
-                return 2;
+                return CliErrors.failed(e, 2);
             }
         }
     }

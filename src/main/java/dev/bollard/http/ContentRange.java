@@ -1,7 +1,7 @@
 package dev.bollard.http;
 
-import dev.bollard.oci.ErrorCode;
-import dev.bollard.registry.RegistryException;
+import dev.bollard.error.BollardException;
+import dev.bollard.error.ErrorCode;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -31,11 +31,11 @@ record ContentRange(long start, long end) {
             }
         }
         if (range == null || range.end < range.start) {
-            throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID,
+            throw new BollardException(ErrorCode.BLOB_UPLOAD_INVALID,
                     "Content-Range must be <start>-<end> with end >= start, not '" + header + "'");
         }
         if (contentLength != null && contentLength != range.length()) {
-            throw new RegistryException(ErrorCode.SIZE_INVALID, "Content-Range " + header + " covers "
+            throw new BollardException(ErrorCode.SIZE_INVALID, "Content-Range " + header + " covers "
                     + range.length() + " bytes but Content-Length is " + contentLength);
         }
         return range;

@@ -10,19 +10,20 @@ import dev.bollard.auth.AccessDecision;
 import dev.bollard.auth.AccessPolicy;
 import dev.bollard.auth.AccessRequest;
 import dev.bollard.auth.Action;
+import dev.bollard.error.BollardException;
+import dev.bollard.error.ErrorCode;
 import dev.bollard.oci.Descriptor;
 import dev.bollard.oci.Digest;
-import dev.bollard.oci.ErrorCode;
 import dev.bollard.oci.InvalidDigestException;
 import dev.bollard.oci.MediaTypes;
 import dev.bollard.oci.Reference;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.registry.BlobInfo;
 import dev.bollard.registry.BodyReading;
+import dev.bollard.registry.OutOfOrderChunk;
 import dev.bollard.registry.Page;
 import dev.bollard.registry.PushedManifest;
 import dev.bollard.registry.Registry;
-import dev.bollard.registry.RegistryException;
 import dev.bollard.registry.StoredManifest;
 import dev.bollard.registry.UploadStatus;
 import java.io.IOException;
@@ -86,17 +87,24 @@ final class DistributionHandler extends Handler.Abstract {
             Route route = Route.parse(request.getHttpURI().getPath());
             request.setAttribute(Observability.ROUTE, route.kind().name().toLowerCase(java.util.Locale.ROOT));
             if (route.kind() == Route.Kind.NOT_FOUND) {
-                throw new RegistryException(ErrorCode.UNSUPPORTED, "no such endpoint: " + request.getMethod() + " "
-                        + request.getHttpURI().getPath());
+                // The spec's UNSUPPORTED, as Distribution answers an unknown endpoint, but 404: nothing is here to
+                // be switched off (a disabled operation, or a method not allowed, is 405).
+                throw new BollardException(ErrorCode.UNSUPPORTED, ErrorCode.Kind.NOT_FOUND, "no such endpoint: "
+                        + request.getMethod() + " " + request.getHttpURI().getPath(), null);
             }
             if (!authorize(ex, route)) {
                 return true;
             }
             dispatch(ex, route);
-        } catch (RegistryException e) {
-            sendError(ex, e);
+        } catch (BollardException e) {
+            if (e instanceof OutOfOrderChunk o) {
+                // The spec answers an out-of-order chunk with where the upload stands, so that the client continues.
+                setUploadHeaders(ex, o.status());
+            }
+            DistributionErrors.send(ex, e);
         } catch (InvalidDigestException e) {
-            sendError(ex, new RegistryException(ErrorCode.DIGEST_INVALID, e.getMessage()));
+            // A digest in the path or query that the oci model cannot parse.
+            DistributionErrors.send(ex, new BollardException(ErrorCode.DIGEST_INVALID, e.getMessage()));
         } catch (UncheckedIOException e) {
             failIo(ex, e.getCause());
         } catch (IOException e) {
@@ -104,7 +112,7 @@ final class DistributionHandler extends Handler.Abstract {
         } catch (RuntimeException e) {
             LOG.error("{} {} failed", request.getMethod(), request.getHttpURI().getPath(), e);
             if (!response.isCommitted()) {
-                sendError(ex, 500, ErrorCode.UNKNOWN, "internal error; see the registry's log", null);
+                DistributionErrors.sendInternal(ex);
             } else {
                 callback.failed(e);
             }
@@ -163,16 +171,16 @@ final class DistributionHandler extends Handler.Abstract {
             }
             case AccessDecision.Challenge c -> {
                 ex.setHeader("WWW-Authenticate", c.wwwAuthenticate());
-                sendError(ex, 401, ErrorCode.UNAUTHORIZED, c.message(), null);
+                DistributionErrors.send(ex, new BollardException(ErrorCode.UNAUTHORIZED, c.message()));
                 yield false;
             }
             case AccessDecision.Deny d -> {
-                sendError(ex, 403, ErrorCode.DENIED, d.message(), null);
+                DistributionErrors.send(ex, new BollardException(ErrorCode.DENIED, d.message()));
                 yield false;
             }
             case AccessDecision.Throttled t -> {
-                ex.setHeader("Retry-After", Long.toString(t.retryAfterSeconds()));
-                sendError(ex, 429, ErrorCode.TOOMANYREQUESTS, t.message(), null);
+                DistributionErrors.send(ex, BollardException.throttled(ErrorCode.TOOMANYREQUESTS, t.message(),
+                        t.retryAfterSeconds()));
                 yield false;
             }
         };
@@ -289,17 +297,17 @@ final class DistributionHandler extends Handler.Abstract {
         throw notAllowed(method);
     }
 
-    private static RegistryException notAllowed(String method) {
-        return new RegistryException.Disabled("method " + method + " is not allowed on this endpoint");
+    private static BollardException notAllowed(String method) {
+        return new BollardException(ErrorCode.UNSUPPORTED, "method " + method + " is not allowed on this endpoint");
     }
 
     private static Reference reference(String text) {
         try {
             return Reference.parse(text);
         } catch (InvalidDigestException e) {
-            throw new RegistryException(ErrorCode.DIGEST_INVALID, e.getMessage());
+            throw new BollardException(ErrorCode.DIGEST_INVALID, e.getMessage());
         } catch (IllegalArgumentException e) {
-            throw new RegistryException(ErrorCode.TAG_INVALID, e.getMessage(), Map.of("tag", text));
+            throw new BollardException(ErrorCode.TAG_INVALID, e.getMessage(), Map.of("tag", text));
         }
     }
 
@@ -336,9 +344,9 @@ final class DistributionHandler extends Handler.Abstract {
             case ByteRange.Result.Whole w -> { }
             case ByteRange.Result.Unsatisfiable u -> {
                 ex.setHeader("Content-Range", "bytes */" + size);
-                sendError(ex, 416, ErrorCode.SIZE_INVALID, "range " + ex.header("Range")
-                        + " is not satisfiable: the blob has " + size + " bytes", null);
-                return;
+                // The spec's SIZE_INVALID, but 416 as HTTP answers a range outside the resource.
+                throw new BollardException(ErrorCode.SIZE_INVALID, ErrorCode.Kind.OUT_OF_RANGE, "range "
+                        + ex.header("Range") + " is not satisfiable: the blob has " + size + " bytes", null);
             }
             case ByteRange.Result.Part p -> {
                 start = p.first();
@@ -524,7 +532,7 @@ final class DistributionHandler extends Handler.Abstract {
             // A final chunk with a range must continue where the upload stands.
             UploadStatus status = registry.uploads().status(repository, uploadId);
             if (range.start() != status.size()) {
-                throw new RegistryException.OutOfOrderChunk(status, range.start());
+                throw new OutOfOrderChunk(status, range.start());
             }
         }
         registry.uploads().complete(repository, uploadId, digest, uploadBody(ex),
@@ -579,7 +587,7 @@ final class DistributionHandler extends Handler.Abstract {
         List<String> accept = ex.headerValues("Accept").stream().map(MediaTypes::essence).toList();
         if (!accept.isEmpty() && !accept.contains(manifest.mediaType()) && !accept.contains("*/*")
                 && !accept.contains("application/*")) {
-            throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + reference + " is a "
+            throw new BollardException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + reference + " is a "
                     + manifest.mediaType() + ", which the request's Accept header does not list",
                     Map.of("mediaType", manifest.mediaType()));
         }
@@ -623,7 +631,7 @@ final class DistributionHandler extends Handler.Abstract {
         Long declared = ex.contentLength();
         try (InputStream in = ex.body()) {
             if (declared != null && declared > limit) {
-                throw tooLarge(limit); // sendError drains or closes
+                throw tooLarge(limit); // the error encoder drains or closes
             }
             byte[] body;
             try {
@@ -643,15 +651,10 @@ final class DistributionHandler extends Handler.Abstract {
 
 
 
-    private static RegistryException tooLarge(long limit) {
-        return new PayloadTooLarge("manifest is larger than the limit of " + limit + " bytes");
-    }
-
-    /** The manifest size limit was exceeded: 413. */
-    static final class PayloadTooLarge extends RegistryException {
-        PayloadTooLarge(String message) {
-            super(ErrorCode.SIZE_INVALID, message);
-        }
+    /** The spec's SIZE_INVALID, but 413: the manifest exceeds the limit, whatever length it declares. */
+    private static BollardException tooLarge(long limit) {
+        return new BollardException(ErrorCode.SIZE_INVALID, ErrorCode.Kind.TOO_LARGE,
+                "manifest is larger than the limit of " + limit + " bytes", null);
     }
 
     // ---- listings ----
@@ -693,7 +696,7 @@ final class DistributionHandler extends Handler.Abstract {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new RegistryException(ErrorCode.PAGINATION_NUMBER_INVALID,
+        throw new BollardException(ErrorCode.PAGINATION_NUMBER_INVALID,
                 "n must be a whole number from 0 to " + Integer.MAX_VALUE + ", not '" + n + "'", Map.of("n", n));
     }
 
@@ -721,50 +724,5 @@ final class DistributionHandler extends Handler.Abstract {
             ex.setHeader("OCI-Filters-Applied", "artifactType");
         }
         ex.sendBytes(200, MediaTypes.OCI_INDEX, Exchange.JSON.writeValueAsBytes(index));
-    }
-
-    // ---- errors ----
-
-    static int statusOf(RegistryException e) {
-        if (e instanceof RegistryException.OutOfOrderChunk) {
-            return 416;
-        }
-        if (e instanceof PayloadTooLarge) {
-            return 413;
-        }
-        return switch (e.code()) {
-            case BLOB_UNKNOWN, BLOB_UPLOAD_UNKNOWN, MANIFEST_UNKNOWN, NAME_UNKNOWN -> 404;
-            case UNAUTHORIZED -> 401;
-            case DENIED -> 403;
-            case UNSUPPORTED -> e instanceof RegistryException.Disabled ? 405 : 404;
-            case TOOMANYREQUESTS -> 429;
-            default -> 400;
-        };
-    }
-
-    private static void sendError(Exchange ex, RegistryException e) {
-        if (e instanceof RegistryException.OutOfOrderChunk o) {
-            setUploadHeaders(ex, o.status());
-        }
-        sendError(ex, statusOf(e), e.code(), e.getMessage(), e.detail());
-    }
-
-    static void sendError(Exchange ex, int status, ErrorCode code, String message, Object detail) {
-        if (ex.response.isCommitted()) {
-            ex.callback.failed(new IOException(code + ": " + message));
-            return;
-        }
-        ex.discardUnreadBody();
-        Map<String, Object> error = new LinkedHashMap<>();
-        error.put("code", code.name());
-        error.put("message", message == null ? code.message() : message);
-        if (detail != null) {
-            error.put("detail", detail);
-        }
-        try {
-            ex.sendJson(status, Map.of("errors", List.of(error)));
-        } catch (IOException e) {
-            ex.callback.failed(e);
-        }
     }
 }

@@ -2,7 +2,6 @@ package dev.bollard.http;
 
 import dev.bollard.http.api.ManagementApi;
 import dev.bollard.http.ui.UiHandler;
-import dev.bollard.oci.ErrorCode;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Scope;
 import java.io.IOException;
@@ -67,7 +66,7 @@ final class RootHandler extends Handler.Wrapper {
             } catch (RuntimeException | IOException e) {
                 LOG.error("{} {} failed", request.getMethod(), path, e);
                 if (!response.isCommitted()) {
-                    DistributionHandler.sendError(ex, 500, ErrorCode.UNKNOWN, "internal error; see the registry's log", null);
+                    DistributionErrors.sendInternal(ex);
                 } else {
                     tracked.failed(e);
                 }

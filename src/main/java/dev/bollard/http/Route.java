@@ -1,8 +1,8 @@
 package dev.bollard.http;
 
-import dev.bollard.oci.ErrorCode;
+import dev.bollard.error.BollardException;
+import dev.bollard.error.ErrorCode;
 import dev.bollard.oci.RepositoryName;
-import dev.bollard.registry.RegistryException;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -64,7 +64,7 @@ record Route(Kind kind, RepositoryName repository, String param) {
     private static RepositoryName name(String value) {
         String problem = RepositoryName.problemWith(value);
         if (problem != null) {
-            throw new RegistryException(ErrorCode.NAME_INVALID, problem, Map.of("name", value));
+            throw new BollardException(ErrorCode.NAME_INVALID, problem, Map.of("name", value));
         }
         return new RepositoryName(value);
     }

@@ -1,7 +1,8 @@
 package dev.bollard.http;
 
 import dev.bollard.auth.Auth;
-import dev.bollard.oci.ErrorCode;
+import dev.bollard.error.BollardException;
+import dev.bollard.error.ErrorCode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLDecoder;
@@ -35,11 +36,18 @@ final class TokenHandler {
 
     void handle(Exchange ex) throws IOException {
         ex.setHeader("Cache-Control", "no-store");
+        try {
+            issue(ex);
+        } catch (BollardException e) {
+            DistributionErrors.send(ex, e);
+        }
+    }
+
+    private void issue(Exchange ex) throws IOException {
         String path = ex.request.getHttpURI().getPath();
         if (path.equals(JWKS_PATH)) {
             if (!ex.method().equals("GET") && !ex.method().equals("HEAD")) {
-                DistributionHandler.sendError(ex, 405, ErrorCode.UNSUPPORTED, "GET the key set", null);
-                return;
+                throw new BollardException(ErrorCode.UNSUPPORTED, "GET the key set");
             }
             ex.sendBytes(200, "application/jwk-set+json", auth.jwks().getBytes(StandardCharsets.UTF_8));
             return;
@@ -56,28 +64,17 @@ final class TokenHandler {
             case "POST" -> {
                 Map<String, List<String>> form = ex.form(MAX_FORM_BYTES);
                 if (form == null) {
-                    DistributionHandler.sendError(ex, 400, ErrorCode.UNSUPPORTED,
+                    // UNSUPPORTED as for the token endpoint's other bad requests (see Auth.token), but 400.
+                    throw new BollardException(ErrorCode.UNSUPPORTED, ErrorCode.Kind.INVALID,
                             "expected an application/x-www-form-urlencoded body of at most " + MAX_FORM_BYTES + " bytes", null);
-                    return;
                 }
                 request = new Auth.TokenRequest(first(form, "grant_type"), null, first(form, "username"),
                         first(form, "password"), first(form, "refresh_token"), form.getOrDefault("scope", List.of()),
                         first(form, "service"), "offline".equals(first(form, "access_type")), remote, ex.header("User-Agent"));
             }
-            default -> {
-                DistributionHandler.sendError(ex, 405, ErrorCode.UNSUPPORTED, "use GET or POST", null);
-                return;
-            }
+            default -> throw new BollardException(ErrorCode.UNSUPPORTED, "use GET or POST");
         }
-        switch (auth.token(request)) {
-            case Auth.TokenResponse.Issued issued -> ex.sendJson(200, issued.body());
-            case Auth.TokenResponse.Error e -> {
-                if (e.retryAfterSeconds() > 0) {
-                    ex.setHeader("Retry-After", Long.toString(e.retryAfterSeconds()));
-                }
-                DistributionHandler.sendError(ex, e.status(), ErrorCode.valueOf(e.code()), e.message(), null);
-            }
-        }
+        ex.sendJson(200, auth.token(request).body());
     }
 
     private static String first(Map<String, List<String>> form, String key) {

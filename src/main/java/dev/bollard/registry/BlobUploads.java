@@ -1,5 +1,7 @@
 package dev.bollard.registry;
 
+import dev.bollard.error.BollardException;
+import dev.bollard.error.ErrorCode;
 import dev.bollard.metadata.BlobDao;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.RepositoryDao;
@@ -7,7 +9,6 @@ import dev.bollard.metadata.UploadDao;
 import dev.bollard.metadata.UploadRow;
 import dev.bollard.oci.Digest;
 import dev.bollard.oci.DigestAlgorithm;
-import dev.bollard.oci.ErrorCode;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.storage.BlobStore;
 import dev.bollard.storage.StagedBytesLostException;
@@ -97,7 +98,7 @@ public final class BlobUploads {
         try {
             UploadRow row = find(repository, uploadId);
             if (start != null && start != row.committedSize()) {
-                throw new RegistryException.OutOfOrderChunk(
+                throw new OutOfOrderChunk(
                         new UploadStatus(repository.value(), uploadId, row.committedSize()), start);
             }
             if (length != null) {
@@ -134,13 +135,13 @@ public final class BlobUploads {
             }
             if (!actual.equals(expected)) {
                 discard(uploadId);
-                throw new RegistryException(ErrorCode.DIGEST_INVALID, "the uploaded content has digest " + actual
+                throw new BollardException(ErrorCode.DIGEST_INVALID, "the uploaded content has digest " + actual
                         + ", not " + expected + " (" + size + " bytes received)",
                         Map.of("expected", expected.toString(), "actual", actual.toString(), "size", size));
             }
             try {
                 quota.check(repository, expected, size);
-            } catch (RegistryException e) {
+            } catch (BollardException e) {
                 discard(uploadId);
                 throw e;
             }
@@ -181,7 +182,7 @@ public final class BlobUploads {
     private RuntimeException lostOrFailed(String uploadId, IOException e) {
         if (e instanceof StagedBytesLostException) {
             discard(uploadId);
-            return new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "the upload's bytes were replaced by another "
+            return new BollardException(ErrorCode.BLOB_UPLOAD_INVALID, "the upload's bytes were replaced by another "
                     + "request of the same session, sent while this one ran; upload the blob again");
         }
         return new UncheckedIOException(e);
@@ -267,7 +268,7 @@ public final class BlobUploads {
     private void requireStored(Digest digest, long size) {
         try {
             if (store.size(digest).orElse(-1) != size) {
-                throw new RegistryException(ErrorCode.BLOB_UPLOAD_INVALID, "blob " + digest + " was reclaimed by garbage "
+                throw new BollardException(ErrorCode.BLOB_UPLOAD_INVALID, "blob " + digest + " was reclaimed by garbage "
                         + "collection while this upload was being committed; upload it again");
             }
         } catch (IOException e) {
@@ -276,7 +277,7 @@ public final class BlobUploads {
     }
 
     private UploadRow find(RepositoryName repository, String uploadId) {
-        return db.read(h -> UploadDao.find(h, repository.value(), uploadId)).orElseThrow(() -> new RegistryException(
+        return db.read(h -> UploadDao.find(h, repository.value(), uploadId)).orElseThrow(() -> new BollardException(
                 ErrorCode.BLOB_UPLOAD_UNKNOWN, "upload " + uploadId + " is not known in " + repository
                 + " (never started, finished, cancelled or expired)"));
     }
@@ -305,7 +306,7 @@ public final class BlobUploads {
         }
         if (length != null && written != length) {
             hashes.remove(id);
-            throw new RegistryException(ErrorCode.SIZE_INVALID,
+            throw new BollardException(ErrorCode.SIZE_INVALID,
                     "received " + written + " bytes but the request announced " + length);
         }
         if (written == 0) {
@@ -324,7 +325,7 @@ public final class BlobUploads {
             // Another request of this session (on another node) committed bytes first: ours are discarded.
             hashes.remove(id);
             UploadRow now = find(repository, id);
-            throw new RegistryException.OutOfOrderChunk(
+            throw new OutOfOrderChunk(
                     new UploadStatus(repository.value(), id, now.committedSize()), offset);
         }
         if (store.readsUploadsCheaply()) {

@@ -1,9 +1,10 @@
 package dev.bollard.registry;
 
+import dev.bollard.error.BollardException;
+import dev.bollard.error.ErrorCode;
 import dev.bollard.metadata.BlobDao;
 import dev.bollard.metadata.Database;
 import dev.bollard.oci.Digest;
-import dev.bollard.oci.ErrorCode;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.storage.BlobStore;
 import java.io.IOException;
@@ -72,7 +73,7 @@ public final class Blobs {
     /** Unlinks the blob from the repository; garbage collection reclaims bytes no repository links. */
     public void delete(RepositoryName repository, Digest digest) {
         if (!deleteEnabled) {
-            throw new RegistryException.Disabled("deleting blobs is disabled on this registry");
+            throw new BollardException(ErrorCode.UNSUPPORTED, "deleting blobs is disabled on this registry");
         }
         boolean deleted = db.inTransaction(h -> BlobDao.unlink(h, Repositories.require(h, repository), digest.toString()));
         if (!deleted) {
@@ -80,8 +81,8 @@ public final class Blobs {
         }
     }
 
-    private static RegistryException unknown(RepositoryName repository, Digest digest) {
-        return new RegistryException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is not known in " + repository,
+    private static BollardException unknown(RepositoryName repository, Digest digest) {
+        return new BollardException(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is not known in " + repository,
                 Map.of("digest", digest.toString()));
     }
 }

@@ -1,6 +1,7 @@
 package dev.bollard.registry;
 
-import dev.bollard.oci.ErrorCode;
+import dev.bollard.error.BollardException;
+import dev.bollard.error.ErrorCode;
 
 /** Failures of reading a request body, which the client caused: 400 SIZE_INVALID rather than an internal error. */
 public final class BodyReading {
@@ -8,9 +9,9 @@ public final class BodyReading {
     }
 
     /** The body ended before the announced length, or the connection broke while it was read. */
-    public static RegistryException incomplete(Throwable cause) {
+    public static BollardException incomplete(Throwable cause) {
         String why = cause == null || cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")";
-        return new RegistryException(ErrorCode.SIZE_INVALID,
+        return new BollardException(ErrorCode.SIZE_INVALID,
                 "the request body ended before the announced length" + why);
     }
 }

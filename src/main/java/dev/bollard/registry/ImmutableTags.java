@@ -4,10 +4,11 @@ import dev.bollard.audit.Actor;
 import dev.bollard.audit.Audit;
 import dev.bollard.audit.AuditActions;
 import dev.bollard.audit.AuditEvent;
+import dev.bollard.error.BollardException;
+import dev.bollard.error.ErrorCode;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.ImmutableTagDao;
 import dev.bollard.metadata.RepositoryDao;
-import dev.bollard.oci.ErrorCode;
 import dev.bollard.oci.RepositoryName;
 import java.util.List;
 import java.util.Map;
@@ -63,9 +64,12 @@ public final class ImmutableTags {
                 .filter(p -> p.matches(tag)).findFirst();
     }
 
-    /** The error for a refused change of {@code tag}, naming the rule. */
-    static RegistryException refused(RepositoryName repository, String tag, TagPattern rule, String change) {
-        return new RegistryException(ErrorCode.DENIED, "tag " + tag + " of " + repository + " is immutable (rule '"
+    /**
+     * The error for a refused change of {@code tag}, naming the rule: the spec's DENIED, of the kind CONFLICT
+     * because it is the tag's state, not the caller's rights, that forbids the change.
+     */
+    static BollardException refused(RepositoryName repository, String tag, TagPattern rule, String change) {
+        return new BollardException(ErrorCode.DENIED, ErrorCode.Kind.CONFLICT, "tag " + tag + " of " + repository + " is immutable (rule '"
                 + rule.glob() + "'): it cannot be " + change + " once pushed",
                 Map.of("tag", tag, "rule", rule.glob()));
     }

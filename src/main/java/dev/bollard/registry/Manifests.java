@@ -2,6 +2,8 @@ package dev.bollard.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bollard.error.BollardException;
+import dev.bollard.error.ErrorCode;
 import dev.bollard.metadata.BlobDao;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.ManifestDao;
@@ -10,12 +12,11 @@ import dev.bollard.metadata.RepositoryDao;
 import dev.bollard.metadata.TagDao;
 import dev.bollard.oci.Descriptor;
 import dev.bollard.oci.Digest;
-import dev.bollard.oci.ErrorCode;
 import dev.bollard.oci.Manifest;
 import dev.bollard.oci.ManifestInvalidException;
 import dev.bollard.oci.ManifestParser;
-import dev.bollard.oci.RepositoryName;
 import dev.bollard.oci.Reference;
+import dev.bollard.oci.RepositoryName;
 import dev.bollard.oci.Tag;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -66,13 +67,13 @@ public final class Manifests {
         try {
             manifest = ManifestParser.parse(body, contentType);
         } catch (ManifestInvalidException e) {
-            throw new RegistryException(ErrorCode.MANIFEST_INVALID, e.getMessage());
+            throw new BollardException(ErrorCode.MANIFEST_INVALID, e.getMessage());
         }
         Digest digest;
         if (reference instanceof Reference.ByDigest byDigest) {
             digest = Digest.compute(byDigest.digest().algorithm(), body);
             if (!digest.equals(byDigest.digest())) {
-                throw new RegistryException(ErrorCode.DIGEST_INVALID, "the manifest's digest is " + digest
+                throw new BollardException(ErrorCode.DIGEST_INVALID, "the manifest's digest is " + digest
                         + ", not " + byDigest.digest() + " as the URL says");
             }
         } else {
@@ -110,7 +111,7 @@ public final class Manifests {
     private static void requireAll(List<String> wanted, Set<String> present, RepositoryName repository, String kind) {
         for (String d : wanted) {
             if (!present.contains(d)) {
-                throw new RegistryException(ErrorCode.MANIFEST_BLOB_UNKNOWN, "the manifest references " + kind + " "
+                throw new BollardException(ErrorCode.MANIFEST_BLOB_UNKNOWN, "the manifest references " + kind + " "
                         + d + ", which is not known in " + repository + "; push it first", Map.of("digest", d));
             }
         }
@@ -119,7 +120,7 @@ public final class Manifests {
     /** Deletes a manifest with every tag on it (by digest), or just the tag (by tag). */
     public void delete(RepositoryName repository, Reference reference) {
         if (!deleteEnabled) {
-            throw new RegistryException.Disabled("deleting manifests and tags is disabled on this registry");
+            throw new BollardException(ErrorCode.UNSUPPORTED, "deleting manifests and tags is disabled on this registry");
         }
         boolean deleted = db.inTransaction(h -> {
             long repositoryId = Repositories.require(h, repository);
@@ -203,8 +204,8 @@ public final class Manifests {
         }
     }
 
-    private static RegistryException unknown(RepositoryName repository, Reference reference) {
-        return new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + reference + " is not known in "
+    private static BollardException unknown(RepositoryName repository, Reference reference) {
+        return new BollardException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + reference + " is not known in "
                 + repository, Map.of("reference", reference.toString()));
     }
 }

@@ -4,10 +4,11 @@ import dev.bollard.audit.Actor;
 import dev.bollard.audit.Audit;
 import dev.bollard.audit.AuditActions;
 import dev.bollard.audit.AuditEvent;
+import dev.bollard.error.BollardException;
+import dev.bollard.error.ErrorCode;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.NamespaceSettingsDao;
 import dev.bollard.oci.Digest;
-import dev.bollard.oci.ErrorCode;
 import dev.bollard.oci.RepositoryName;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -71,10 +72,10 @@ public final class Quotas {
     /** Sets (or, with null, removes) the namespace's quota and warning threshold in percent of it. */
     public void set(Actor actor, String namespace, Long quotaBytes, Integer warnPercent) {
         if (quotaBytes != null && quotaBytes < 0) {
-            throw new IllegalArgumentException("a quota must not be negative");
+            throw BollardException.invalid("a quota must not be negative");
         }
         if (warnPercent != null && (warnPercent < 1 || warnPercent > 100)) {
-            throw new IllegalArgumentException("the warning threshold is a percentage from 1 to 100");
+            throw BollardException.invalid("the warning threshold is a percentage from 1 to 100");
         }
         db.inTransaction(h -> {
             NamespaceSettingsDao.Settings s = NamespaceSettingsDao.find(h, namespace)
@@ -113,7 +114,8 @@ public final class Quotas {
         Usage usage = usage(namespace);
         long after = usage.usedBytes() + bytes;
         if (after > usage.quotaBytes()) {
-            throw new RegistryException(ErrorCode.DENIED, "storage quota of namespace " + namespace + " exceeded: "
+            // The namespace's state, not the caller's rights, refuses the push: a conflict (see ImmutableTags.refused).
+            throw new BollardException(ErrorCode.DENIED, ErrorCode.Kind.CONFLICT, "storage quota of namespace " + namespace + " exceeded: "
                     + usage.usedBytes() + " bytes used + " + bytes + " pushed > quota of " + usage.quotaBytes()
                     + " bytes; delete images or ask for a larger quota",
                     Map.of("namespace", namespace, "usedBytes", usage.usedBytes(), "quotaBytes", usage.quotaBytes()));

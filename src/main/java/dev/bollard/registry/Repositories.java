@@ -1,7 +1,8 @@
 package dev.bollard.registry;
 
+import dev.bollard.error.BollardException;
+import dev.bollard.error.ErrorCode;
 import dev.bollard.metadata.RepositoryDao;
-import dev.bollard.oci.ErrorCode;
 import dev.bollard.oci.RepositoryName;
 import org.jdbi.v3.core.Handle;
 
@@ -11,7 +12,7 @@ final class Repositories {
     }
 
     static long require(Handle h, RepositoryName name) {
-        return RepositoryDao.findId(h, name.value()).orElseThrow(() -> new RegistryException(ErrorCode.NAME_UNKNOWN,
+        return RepositoryDao.findId(h, name.value()).orElseThrow(() -> new BollardException(ErrorCode.NAME_UNKNOWN,
                 "repository " + name + " not known to registry", java.util.Map.of("name", name.value())));
     }
 }

@@ -4,6 +4,7 @@ import dev.bollard.audit.Actor;
 import dev.bollard.audit.Audit;
 import dev.bollard.audit.AuditActions;
 import dev.bollard.audit.AuditEvent;
+import dev.bollard.error.BollardException;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.GcDao;
 import dev.bollard.metadata.RepositoryDao;
@@ -79,16 +80,16 @@ public final class Retention {
     /** Adds a policy, or changes the limits of the one with the same scope and pattern; returns it. */
     public Policy put(Actor actor, Scope scope, String target, TagPattern pattern, Integer keepLast, Integer keepDays) {
         if (keepLast == null && keepDays == null) {
-            throw new IllegalArgumentException("a retention policy needs keep-last, keep-days or both");
+            throw BollardException.invalid("a retention policy needs keep-last, keep-days or both");
         }
         if ((keepLast != null && keepLast < 0) || (keepDays != null && keepDays < 0)) {
-            throw new IllegalArgumentException("keep-last and keep-days must not be negative");
+            throw BollardException.invalid("keep-last and keep-days must not be negative");
         }
         String problem = scope == Scope.REPOSITORY ? RepositoryName.problemWith(target)
                 : (target.contains("/") ? "a namespace is one name component, not '" + target + "'"
                 : RepositoryName.problemWith(target));
         if (problem != null) {
-            throw new IllegalArgumentException(problem);
+            throw BollardException.invalid(problem);
         }
         long id = db.inTransaction(h -> RetentionPolicyDao.put(h, scope.column(), target, pattern.glob(), keepLast,
                 keepDays));

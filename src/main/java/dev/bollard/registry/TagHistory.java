@@ -4,12 +4,13 @@ import dev.bollard.audit.Actor;
 import dev.bollard.audit.Audit;
 import dev.bollard.audit.AuditActions;
 import dev.bollard.audit.AuditEvent;
+import dev.bollard.error.BollardException;
+import dev.bollard.error.ErrorCode;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.ManifestDao;
 import dev.bollard.metadata.NamespaceSettingsDao;
 import dev.bollard.metadata.TagDao;
 import dev.bollard.oci.Digest;
-import dev.bollard.oci.ErrorCode;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.oci.Tag;
 import java.time.Duration;
@@ -86,7 +87,7 @@ public final class TagHistory {
     /** Sets the namespace's window (null: back to the registry's default). */
     public void setWindow(Actor actor, String namespace, Duration window) {
         if (window != null && window.isNegative()) {
-            throw new IllegalArgumentException("the history window must not be negative");
+            throw BollardException.invalid("the history window must not be negative");
         }
         db.inTransaction(h -> {
             NamespaceSettingsDao.Settings s = NamespaceSettingsDao.find(h, namespace)
@@ -111,13 +112,13 @@ public final class TagHistory {
             long repositoryId = Repositories.require(h, repository);
             Instant windowStart = Instant.now().minus(window);
             if (!TagDao.pointedAtSince(h, repositoryId, tag.value(), digest.toString(), windowStart)) {
-                throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "tag " + tag + " of " + repository
+                throw new BollardException(ErrorCode.MANIFEST_UNKNOWN, "tag " + tag + " of " + repository
                         + " did not point at " + digest + " within the time machine's window of " + describe(window),
                         Map.of("tag", tag.value(), "digest", digest.toString()));
             }
             // Locked like a push locks what it tags, so the collector cannot delete it under the restored tag.
             if (ManifestDao.presentAmong(h, repositoryId, List.of(digest.toString())).isEmpty()) {
-                throw new RegistryException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + digest + " is no longer stored in "
+                throw new BollardException(ErrorCode.MANIFEST_UNKNOWN, "manifest " + digest + " is no longer stored in "
                         + repository + " (it was deleted by digest)", Map.of("digest", digest.toString()));
             }
             Optional<String> before = TagDao.digestOf(h, repositoryId, tag.value());

@@ -1,5 +1,6 @@
 package dev.bollard.registry;
 
+import dev.bollard.error.BollardException;
 import java.util.regex.Pattern;
 
 /**
@@ -12,7 +13,7 @@ public record TagPattern(String glob) {
 
     public TagPattern {
         if (glob == null || !GRAMMAR.matcher(glob).matches()) {
-            throw new IllegalArgumentException("invalid tag pattern '" + glob + "': up to 128 characters of letters, "
+            throw BollardException.invalid("invalid tag pattern '" + glob + "': up to 128 characters of letters, "
                     + "digits, '_', '.', '-' and the wildcards '*' (any run of characters) and '?' (one character)");
         }
     }

@@ -3,8 +3,8 @@ package dev.bollard.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.bollard.oci.ErrorCode;
-import dev.bollard.registry.RegistryException;
+import dev.bollard.error.BollardException;
+import dev.bollard.error.ErrorCode;
 import org.junit.jupiter.api.Test;
 
 /** Routes, Range and Content-Range headers as the HTTP layer reads them. */
@@ -34,11 +34,11 @@ class RequestParsingTest {
     void percentEscapesAreDecodedBeforeValidation() {
         assertThat(Route.parse("/v2/ns/app/blobs/sha256%3Aab").param()).isEqualTo("sha256:ab");
         assertThatThrownBy(() -> Route.parse("/v2/%2e%2e/x/manifests/latest"))
-                .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NAME_INVALID));
+                .isInstanceOfSatisfying(BollardException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NAME_INVALID));
         assertThatThrownBy(() -> Route.parse("/v2/../x/manifests/latest"))
-                .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NAME_INVALID));
+                .isInstanceOfSatisfying(BollardException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NAME_INVALID));
         assertThatThrownBy(() -> Route.parse("/v2/Upper/manifests/latest"))
-                .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NAME_INVALID));
+                .isInstanceOfSatisfying(BollardException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NAME_INVALID));
         assertThat(Exchange.percentDecode("a%zzb%")).isEqualTo("a%zzb%");
     }
 
@@ -66,10 +66,10 @@ class RequestParsingTest {
         assertThat(ContentRange.of("bytes 10-19/*", null).length()).isEqualTo(10);
         assertThat(ContentRange.of("bytes=10-19", 10L).start()).isEqualTo(10);
         assertThatThrownBy(() -> ContentRange.of("4-2", null))
-                .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.BLOB_UPLOAD_INVALID));
+                .isInstanceOfSatisfying(BollardException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.BLOB_UPLOAD_INVALID));
         assertThatThrownBy(() -> ContentRange.of("abc", null))
-                .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.BLOB_UPLOAD_INVALID));
+                .isInstanceOfSatisfying(BollardException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.BLOB_UPLOAD_INVALID));
         assertThatThrownBy(() -> ContentRange.of("0-4", 3L))
-                .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.SIZE_INVALID));
+                .isInstanceOfSatisfying(BollardException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.SIZE_INVALID));
     }
 }

@@ -4,14 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.bollard.audit.Actor;
+import dev.bollard.error.BollardException;
+import dev.bollard.error.ErrorCode;
 import dev.bollard.jobs.GarbageCollector;
 import dev.bollard.metadata.GcDao;
 import dev.bollard.oci.Digest;
-import dev.bollard.oci.ErrorCode;
 import dev.bollard.oci.Reference;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.oci.Tag;
-import dev.bollard.registry.RegistryException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,7 +55,7 @@ class GarbageCollectionTest {
         try {
             f.registry.manifests().get(repo(repository), new Reference.ByDigest(digest));
             return true;
-        } catch (RegistryException e) {
+        } catch (BollardException e) {
             assertThat(e.code()).isEqualTo(ErrorCode.MANIFEST_UNKNOWN);
             return false;
         }
@@ -97,7 +97,7 @@ class GarbageCollectionTest {
         }
         assertThat(f.registry.blobs().stat(repo("gc/a"), a.blobs().get(0)).size()).isEqualTo(shared.length);
         assertThatThrownBy(() -> f.registry.blobs().stat(repo("gc/a"), onlyADigest))
-                .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.BLOB_UNKNOWN));
+                .isInstanceOfSatisfying(BollardException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.BLOB_UNKNOWN));
         assertThat(f.meters.counter("bollard.gc.blobs.deleted").count()).isEqualTo(2);
         assertThat(f.meters.counter("bollard.gc.reclaimed").count()).isEqualTo(freedBytes);
         assertThat(f.meters.counter("bollard.gc.manifests.deleted").count()).isEqualTo(1);
@@ -197,7 +197,7 @@ class GarbageCollectionTest {
                 List.of((long) layer.length), null, 0);
 
         assertThatThrownBy(() -> f.put("gc/app", "v1", LifecycleFixture.OCI_MANIFEST, manifest))
-                .isInstanceOfSatisfying(RegistryException.class,
+                .isInstanceOfSatisfying(BollardException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.MANIFEST_BLOB_UNKNOWN));
         assertThat(manifestStored("gc/app", Digest.sha256(manifest))).isFalse();
     }

@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.bollard.audit.Actor;
 import dev.bollard.audit.AuditEvent;
+import dev.bollard.error.BollardException;
+import dev.bollard.error.ErrorCode;
 import dev.bollard.oci.Digest;
-import dev.bollard.oci.ErrorCode;
 import dev.bollard.oci.Reference;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.oci.Tag;
 import dev.bollard.registry.Quotas;
-import dev.bollard.registry.RegistryException;
 import dev.bollard.registry.Retention;
 import dev.bollard.registry.TagHistory;
 import dev.bollard.registry.TagPattern;
@@ -53,7 +53,7 @@ class PoliciesTest {
     }
 
     private static void assertRefused(ErrorCode code, String message, ThrowableAssert.ThrowingCallable call) {
-        assertThatThrownBy(call).isInstanceOfSatisfying(RegistryException.class, e -> {
+        assertThatThrownBy(call).isInstanceOfSatisfying(BollardException.class, e -> {
             assertThat(e.code()).isEqualTo(code);
             assertThat(e.getMessage()).contains(message);
         });

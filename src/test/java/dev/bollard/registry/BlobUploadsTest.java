@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.bollard.config.BollardConfig;
+import dev.bollard.error.BollardException;
+import dev.bollard.error.ErrorCode;
 import dev.bollard.metadata.Database;
 import dev.bollard.oci.Digest;
 import dev.bollard.oci.DigestAlgorithm;
-import dev.bollard.oci.ErrorCode;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.storage.BlobStore;
 import dev.bollard.storage.FilesystemBlobStore;
@@ -97,10 +98,10 @@ class BlobUploadsTest {
         Digest wrong = sha256(new byte[] {1});
         assertThatThrownBy(() -> registry.uploads().uploadWhole(REPO, wrong, new ByteArrayInputStream(content),
                 (long) content.length))
-                .isInstanceOfSatisfying(RegistryException.class,
+                .isInstanceOfSatisfying(BollardException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.DIGEST_INVALID))
                 .hasMessageContaining(sha256(content).toString());
-        assertThatThrownBy(() -> registry.blobs().stat(REPO, wrong)).isInstanceOf(RegistryException.class);
+        assertThatThrownBy(() -> registry.blobs().stat(REPO, wrong)).isInstanceOf(BollardException.class);
     }
 
     private byte[] readBack(BlobInfo blob) throws IOException {

@@ -11,6 +11,8 @@ import static dev.bollard.http.api.ManagementApi.PREFIX;
 import dev.bollard.auth.Auth;
 import dev.bollard.auth.Identities;
 import dev.bollard.auth.Principal;
+import dev.bollard.error.BollardException;
+import dev.bollard.error.ErrorCode;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -94,7 +96,7 @@ final class AccountEndpoints implements ApiEndpoints {
     }
 
     private Identities.AccountInfo requireUser(String name) {
-        return services.identities().user(name).orElseThrow(() -> ApiException.notFound("no user '" + name + "'"));
+        return services.identities().user(name).orElseThrow(() -> BollardException.notFound("no user '" + name + "'"));
     }
 
     private void describeUser(ApiCall call) throws IOException {
@@ -114,7 +116,7 @@ final class AccountEndpoints implements ApiEndpoints {
     private void deleteUser(ApiCall call) {
         String name = call.param("user");
         if (call.caller() instanceof Principal.User u && u.name().equals(name)) {
-            throw ApiException.conflict("a superuser cannot delete their own account");
+            throw BollardException.conflict("a superuser cannot delete their own account");
         }
         services.identitiesAs(call).deleteUser(name);
         call.noContent();
@@ -131,11 +133,9 @@ final class AccountEndpoints implements ApiEndpoints {
             switch (services.auth().confirmPassword(call.param("user"), current, call.exchange().remoteAddress(),
                     call.exchange().header("User-Agent"))) {
                 case Auth.LoginResult.Ok ok -> { }
-                case Auth.LoginResult.Failed f -> throw new ApiException(403, "DENIED", f.message());
-                case Auth.LoginResult.Locked l -> {
-                    call.exchange().setHeader("Retry-After", Long.toString(l.retryAfterSeconds()));
-                    throw new ApiException(429, "TOO_MANY_REQUESTS", l.message());
-                }
+                case Auth.LoginResult.Failed f -> throw new BollardException(ErrorCode.DENIED, f.message());
+                case Auth.LoginResult.Locked l -> throw BollardException.throttled(ErrorCode.TOO_MANY_REQUESTS,
+                        l.message(), l.retryAfterSeconds());
             }
         }
         services.identitiesAs(call).resetPassword(call.param("user"), password);
@@ -154,7 +154,7 @@ final class AccountEndpoints implements ApiEndpoints {
 
     private void revokeToken(ApiCall call) {
         if (!services.identitiesAs(call).revokeAppToken(call.param("user"), call.param("token"))) {
-            throw ApiException.notFound("no application token '" + call.param("token") + "'");
+            throw BollardException.notFound("no application token '" + call.param("token") + "'");
         }
         call.noContent();
     }
@@ -174,7 +174,7 @@ final class AccountEndpoints implements ApiEndpoints {
     private String requireOrganization(ApiCall call) {
         String org = call.param("org");
         if (!services.identities().organizationExists(org)) {
-            throw ApiException.notFound("no organization '" + org + "'");
+            throw BollardException.notFound("no organization '" + org + "'");
         }
         return org;
     }
@@ -201,7 +201,7 @@ final class AccountEndpoints implements ApiEndpoints {
 
     private void removeMember(ApiCall call) {
         if (!services.identitiesAs(call).removeMember(call.param("org"), call.param("user"))) {
-            throw ApiException.notFound(call.param("user") + " is not a member of " + call.param("org"));
+            throw BollardException.notFound(call.param("user") + " is not a member of " + call.param("org"));
         }
         call.noContent();
     }

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bollard.audit.Actor;
 import dev.bollard.auth.Principal;
+import dev.bollard.error.BollardException;
+import dev.bollard.error.ErrorCode;
 import dev.bollard.http.Exchange;
 import dev.bollard.metadata.RepositoryFilter;
 import java.io.IOException;
@@ -88,7 +90,7 @@ public final class ApiCall {
         if (caller instanceof Principal.User u) {
             return u;
         }
-        throw new ApiException(403, "DENIED", "only a user may do this");
+        throw new BollardException(ErrorCode.DENIED, "only a user may do this");
     }
 
     // ---- the request body ----
@@ -104,25 +106,25 @@ public final class ApiCall {
             bytes = in.readNBytes(MAX_BODY_BYTES + 1);
         }
         if (bytes.length > MAX_BODY_BYTES) {
-            throw new ApiException(413, "TOO_LARGE", "the request body is larger than " + MAX_BODY_BYTES + " bytes");
+            throw new BollardException(ErrorCode.TOO_LARGE, "the request body is larger than " + MAX_BODY_BYTES + " bytes");
         }
         if (bytes.length == 0) {
             body = JSON.createObjectNode();
             return body;
         }
         if (type != null && !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
-            throw new ApiException(415, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json, not " + type);
+            throw new BollardException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "send the body as application/json, not " + type);
         }
         JsonNode parsed;
         try {
             parsed = JSON.readTree(bytes);
         } catch (JsonProcessingException e) {
-            throw new ApiException(400, "INVALID_JSON", "the body is not valid JSON: "
+            throw new BollardException(ErrorCode.INVALID_JSON, "the body is not valid JSON: "
                     + e.getOriginalMessage() + " (line " + e.getLocation().getLineNr() + ", column "
                     + e.getLocation().getColumnNr() + ")");
         }
         if (parsed == null || !parsed.isObject()) {
-            throw new ApiException(400, "INVALID_JSON", "the body must be a JSON object");
+            throw new BollardException(ErrorCode.INVALID_JSON, "the body must be a JSON object");
         }
         body = parsed;
         return body;
@@ -132,7 +134,7 @@ public final class ApiCall {
     public String text(String field) throws IOException {
         String v = optionalText(field);
         if (v == null) {
-            throw ApiException.badRequest("the body needs the string field \"" + field + "\"");
+            throw BollardException.invalid("the body needs the string field \"" + field + "\"");
         }
         return v;
     }
@@ -144,7 +146,7 @@ public final class ApiCall {
             return null;
         }
         if (!n.isTextual()) {
-            throw ApiException.badRequest("the field \"" + field + "\" must be a string");
+            throw BollardException.invalid("the field \"" + field + "\" must be a string");
         }
         return n.asText();
     }
@@ -156,7 +158,7 @@ public final class ApiCall {
             return null;
         }
         if (!n.isBoolean()) {
-            throw ApiException.badRequest("the field \"" + field + "\" must be true or false");
+            throw BollardException.invalid("the field \"" + field + "\" must be true or false");
         }
         return n.asBoolean();
     }
@@ -165,7 +167,7 @@ public final class ApiCall {
     public String oneOf(String field, List<String> allowed) throws IOException {
         String v = text(field);
         if (!allowed.contains(v)) {
-            throw ApiException.badRequest("the field \"" + field + "\" must be one of " + allowed + ", not \"" + v + "\"");
+            throw BollardException.invalid("the field \"" + field + "\" must be one of " + allowed + ", not \"" + v + "\"");
         }
         return v;
     }
@@ -186,7 +188,7 @@ public final class ApiCall {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new ApiException(400, "INVALID_PAGINATION", "limit must be a whole number from 1 to " + MAX_LIMIT
+        throw new BollardException(ErrorCode.INVALID_PAGINATION, "limit must be a whole number from 1 to " + MAX_LIMIT
                 + ", not '" + v + "'");
     }
 
@@ -199,7 +201,7 @@ public final class ApiCall {
         try {
             return new String(Base64.getUrlDecoder().decode(v), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
-            throw new ApiException(400, "INVALID_PAGINATION", "cursor is not one this API handed out");
+            throw new BollardException(ErrorCode.INVALID_PAGINATION, "cursor is not one this API handed out");
         }
     }
 

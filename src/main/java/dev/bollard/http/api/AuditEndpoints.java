@@ -6,6 +6,8 @@ import static dev.bollard.http.api.ManagementApi.PREFIX;
 
 import dev.bollard.audit.AuditExport;
 import dev.bollard.audit.AuditLog;
+import dev.bollard.error.BollardException;
+import dev.bollard.error.ErrorCode;
 import dev.bollard.metadata.AuditDao;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -56,7 +58,7 @@ final class AuditEndpoints implements ApiEndpoints {
         try {
             return Instant.parse(v).toEpochMilli();
         } catch (DateTimeParseException e) {
-            throw ApiException.badRequest(name + " must be an ISO-8601 instant such as 2026-01-31T12:00:00Z, not '" + v + "'");
+            throw BollardException.invalid(name + " must be an ISO-8601 instant such as 2026-01-31T12:00:00Z, not '" + v + "'");
         }
     }
 
@@ -75,7 +77,7 @@ final class AuditEndpoints implements ApiEndpoints {
             try {
                 before = Long.parseLong(cursor);
             } catch (NumberFormatException e) {
-                throw new ApiException(400, "INVALID_PAGINATION", "cursor is not one this API handed out");
+                throw new BollardException(ErrorCode.INVALID_PAGINATION, "cursor is not one this API handed out");
             }
         }
         call.sendPage(services.audit().query(filter, before, call.limit() + 1), e -> Long.toString(e.seq()),
@@ -86,7 +88,7 @@ final class AuditEndpoints implements ApiEndpoints {
     private void export(ApiCall call) throws IOException {
         String format = call.query("format") == null ? "jsonl" : call.query("format");
         if (!format.equals("jsonl") && !format.equals("csv")) {
-            throw ApiException.badRequest("format must be jsonl or csv, not '" + format + "'");
+            throw BollardException.invalid("format must be jsonl or csv, not '" + format + "'");
         }
         AuditDao.Filter filter = filter(call, null);
         boolean csv = format.equals("csv");

@@ -9,6 +9,8 @@ import static dev.bollard.http.api.ManagementApi.PREFIX;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.bollard.config.ConfigLoader;
+import dev.bollard.error.BollardException;
+import dev.bollard.error.ErrorCode;
 import dev.bollard.oci.Digest;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.oci.Tag;
@@ -76,13 +78,13 @@ final class LifecycleEndpoints implements ApiEndpoints {
     // ---- history ----
 
     private void history(ApiCall call) throws IOException {
-        RepositoryName repository = new RepositoryName(call.param("repository"));
+        RepositoryName repository = repository(call);
         Instant before = null;
         if (call.cursor() != null) {
             try {
                 before = Instant.parse(call.cursor());
             } catch (DateTimeParseException e) {
-                throw new ApiException(400, "INVALID_PAGINATION", "cursor is not one this API handed out");
+                throw new BollardException(ErrorCode.INVALID_PAGINATION, "cursor is not one this API handed out");
             }
         }
         String tag = call.query("tag");
@@ -103,16 +105,21 @@ final class LifecycleEndpoints implements ApiEndpoints {
     }
 
     private void restore(ApiCall call) throws IOException {
-        RepositoryName repository = new RepositoryName(call.param("repository"));
+        RepositoryName repository = repository(call);
         Tag tag = tag(call.param("tag"));
-        Digest digest = Digest.parse(call.text("digest"));
+        String digestText = call.text("digest");
+        Digest digest = BollardException.parsed(() -> Digest.parse(digestText));
         services.registry().history().restore(call.actor(), repository, tag, digest);
         call.send(200, Map.of("repository", repository.value(), "tag", tag.value(), "digest", digest.toString()));
     }
 
+    private static RepositoryName repository(ApiCall call) {
+        return BollardException.parsed(() -> new RepositoryName(call.param("repository")));
+    }
+
     private static Tag tag(String text) {
         if (!Tag.isValid(text)) {
-            throw ApiException.badRequest("invalid tag '" + text + "'");
+            throw BollardException.invalid("invalid tag '" + text + "'");
         }
         return new Tag(text);
     }
@@ -120,21 +127,21 @@ final class LifecycleEndpoints implements ApiEndpoints {
     // ---- immutable tags ----
 
     private void immutableRules(ApiCall call) throws IOException {
-        call.sendAll(services.registry().immutableTags().rules(new RepositoryName(call.param("repository"))),
+        call.sendAll(services.registry().immutableTags().rules(repository(call)),
                 TagPattern::glob, p -> Map.of("pattern", p.glob()));
     }
 
     private void addImmutable(ApiCall call) throws IOException {
         TagPattern pattern = new TagPattern(call.param("pattern"));
         boolean added = services.registry().immutableTags().add(call.actor(),
-                new RepositoryName(call.param("repository")), pattern);
+                repository(call), pattern);
         call.send(added ? 201 : 200, Map.of("pattern", pattern.glob()));
     }
 
     private void removeImmutable(ApiCall call) {
-        if (!services.registry().immutableTags().remove(call.actor(), new RepositoryName(call.param("repository")),
+        if (!services.registry().immutableTags().remove(call.actor(), repository(call),
                 new TagPattern(call.param("pattern")))) {
-            throw ApiException.notFound("no immutable-tag pattern '" + call.param("pattern") + "'");
+            throw BollardException.notFound("no immutable-tag pattern '" + call.param("pattern") + "'");
         }
         call.noContent();
     }
@@ -158,7 +165,7 @@ final class LifecycleEndpoints implements ApiEndpoints {
             return null;
         }
         if (!n.canConvertToInt() || !n.isIntegralNumber() || n.asInt() < 0) {
-            throw ApiException.badRequest("the field \"" + field + "\" must be a whole number of 0 or more");
+            throw BollardException.invalid("the field \"" + field + "\" must be a whole number of 0 or more");
         }
         return n.asInt();
     }
@@ -187,11 +194,11 @@ final class LifecycleEndpoints implements ApiEndpoints {
         try {
             id = Long.parseLong(call.param("id"));
         } catch (NumberFormatException e) {
-            throw ApiException.badRequest("a policy id is a number, not '" + call.param("id") + "'");
+            throw BollardException.invalid("a policy id is a number, not '" + call.param("id") + "'");
         }
         boolean ours = policiesOf(call.param("namespace")).stream().anyMatch(p -> p.id() == id);
         if (!ours || !services.registry().retention().delete(call.actor(), id)) {
-            throw ApiException.notFound("no retention policy " + id + " in " + call.param("namespace"));
+            throw BollardException.notFound("no retention policy " + id + " in " + call.param("namespace"));
         }
         call.noContent();
     }
@@ -224,7 +231,7 @@ final class LifecycleEndpoints implements ApiEndpoints {
     private void setQuota(ApiCall call) throws IOException {
         JsonNode bytes = call.body().get("quota_bytes");
         if (bytes == null || !(bytes.isNull() || bytes.isIntegralNumber() && bytes.canConvertToLong())) {
-            throw ApiException.badRequest("the body needs \"quota_bytes\": a whole number of bytes, or null for none");
+            throw BollardException.invalid("the body needs \"quota_bytes\": a whole number of bytes, or null for none");
         }
         services.registry().quotas().set(call.actor(), call.param("namespace"),
                 bytes.isNull() ? null : bytes.asLong(), optionalCount(call, "warn_percent"));
@@ -239,10 +246,10 @@ final class LifecycleEndpoints implements ApiEndpoints {
     private void setWindow(ApiCall call) throws IOException {
         String text = call.optionalText("window");
         if (text == null && !call.body().has("window")) {
-            throw ApiException.badRequest("the body needs \"window\": a duration such as \"30d\", or null for the default");
+            throw BollardException.invalid("the body needs \"window\": a duration such as \"30d\", or null for the default");
         }
         services.registry().history().setWindow(call.actor(), call.param("namespace"),
-                text == null ? null : ConfigLoader.parseDuration(text));
+                text == null ? null : BollardException.parsed(() -> ConfigLoader.parseDuration(text)));
         window(call);
     }
 }

@@ -4,8 +4,11 @@ import dev.bollard.auth.AccessDecision;
 import dev.bollard.auth.AccessPolicy;
 import dev.bollard.auth.ApiAccessRequest;
 import dev.bollard.auth.Principal;
+import dev.bollard.error.BollardException;
+import dev.bollard.error.ErrorCode;
 import dev.bollard.http.Exchange;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -79,30 +82,14 @@ public final class ManagementApi {
     public void handle(Exchange ex) {
         try {
             serve(ex);
-        } catch (ApiException e) {
-            sendError(ex, e.status(), e.code(), e.getMessage());
-        } catch (dev.bollard.auth.NotFoundException e) {
-            sendError(ex, 404, "NOT_FOUND", e.getMessage());
-        } catch (dev.bollard.auth.ConflictException e) {
-            sendError(ex, 409, "CONFLICT", e.getMessage());
-        } catch (dev.bollard.registry.RegistryException e) {
-            // The registry's use cases speak the distribution spec's codes; here they become this API's.
-            String code = e.code().name();
-            if (code.endsWith("_UNKNOWN")) {
-                sendError(ex, 404, "NOT_FOUND", e.getMessage());
-            } else if (code.equals("DENIED")) {
-                sendError(ex, 409, "CONFLICT", e.getMessage()); // a policy forbids the change (an immutable tag)
-            } else {
-                sendError(ex, 400, "INVALID_REQUEST", e.getMessage());
-            }
-        } catch (IllegalArgumentException e) {
-            sendError(ex, 400, "INVALID_REQUEST", e.getMessage());
-        } catch (IOException | java.io.UncheckedIOException e) {
+        } catch (BollardException e) {
+            ApiErrors.send(ex, e);
+        } catch (IOException | UncheckedIOException e) {
             LOG.debug("{} {}: {}", ex.method(), ex.path(), e.toString());
             ex.fail(e);
         } catch (RuntimeException e) {
             LOG.error("{} {} failed", ex.method(), ex.path(), e);
-            sendError(ex, 500, "INTERNAL", "internal error; see the registry's log");
+            ApiErrors.send(ex, new BollardException(ErrorCode.INTERNAL, "internal error; see the registry's log"));
         }
     }
 
@@ -130,10 +117,10 @@ public final class ManagementApi {
         }
         if (!allowedMethods.isEmpty()) {
             ex.setHeader("Allow", String.join(", ", new LinkedHashSet<>(allowedMethods)));
-            throw new ApiException(405, "METHOD_NOT_ALLOWED", ex.method() + " is not allowed on " + path
+            throw new BollardException(ErrorCode.METHOD_NOT_ALLOWED, ex.method() + " is not allowed on " + path
                     + "; allowed: " + String.join(", ", new LinkedHashSet<>(allowedMethods)));
         }
-        throw new ApiException(404, "NOT_FOUND", "no such endpoint: " + ex.method() + " " + path
+        throw BollardException.notFound("no such endpoint: " + ex.method() + " " + path
                 + " (see " + PREFIX + "/openapi.json)");
     }
 
@@ -153,36 +140,16 @@ public final class ManagementApi {
             }
             case AccessDecision.Challenge c -> {
                 ex.setHeader("WWW-Authenticate", "Basic realm=\"bollard\", Bearer realm=\"bollard\"");
-                throw new ApiException(401, "UNAUTHORIZED", c.message());
+                throw new BollardException(ErrorCode.UNAUTHORIZED, c.message());
             }
-            case AccessDecision.Deny d -> throw new ApiException(403, "DENIED", d.message());
-            case AccessDecision.Throttled t -> {
-                ex.setHeader("Retry-After", Long.toString(t.retryAfterSeconds()));
-                throw new ApiException(429, "TOO_MANY_REQUESTS", t.message());
-            }
+            case AccessDecision.Deny d -> throw new BollardException(ErrorCode.DENIED, d.message());
+            case AccessDecision.Throttled t -> throw BollardException.throttled(ErrorCode.TOO_MANY_REQUESTS, t.message(),
+                    t.retryAfterSeconds());
         }
     }
 
     private void sendOpenApi(ApiCall call) {
         call.exchange().setHeader("Cache-Control", "no-cache");
         call.exchange().sendBytes(200, "application/json", openApi);
-    }
-
-    /** Sends {@code {"code": …, "message": …}}, or ends a response that already began. */
-    static void sendError(Exchange ex, int status, String code, String message) {
-        if (ex.isCommitted()) {
-            ex.fail(new IOException(code + ": " + message));
-            return;
-        }
-        ex.discardUnreadBody();
-        Map<String, Object> error = new LinkedHashMap<>();
-        error.put("code", code);
-        error.put("message", message == null ? code : message);
-        try {
-            ex.setHeader("Cache-Control", "no-store");
-            ex.sendJson(status, error);
-        } catch (IOException e) {
-            ex.fail(e);
-        }
     }
 }

@@ -7,6 +7,7 @@ import static dev.bollard.auth.Permission.REPO_READ;
 import static dev.bollard.http.api.ManagementApi.PREFIX;
 
 import dev.bollard.auth.Identities;
+import dev.bollard.error.BollardException;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,7 +53,7 @@ final class RepositoryEndpoints implements ApiEndpoints {
     private Identities.RepositoryInfo require(ApiCall call) {
         String name = call.param("repository");
         return services.identities().repository(name)
-                .orElseThrow(() -> ApiException.notFound("no repository '" + name + "'"));
+                .orElseThrow(() -> BollardException.notFound("no repository '" + name + "'"));
     }
 
     private static boolean visibility(ApiCall call, boolean required) throws IOException {
@@ -61,7 +62,7 @@ final class RepositoryEndpoints implements ApiEndpoints {
             return false;
         }
         if (!v.equals("private") && !v.equals("public")) {
-            throw ApiException.badRequest("visibility must be private or public, not \"" + v + "\"");
+            throw BollardException.invalid("visibility must be private or public, not \"" + v + "\"");
         }
         return v.equals("public");
     }
@@ -108,7 +109,7 @@ final class RepositoryEndpoints implements ApiEndpoints {
 
     private void revoke(ApiCall call) {
         if (!services.identitiesAs(call).revoke(call.param("repository"), TeamEndpoints.kind(call), call.param("grantee"))) {
-            throw ApiException.notFound("no grant to " + call.param("kind") + " " + call.param("grantee"));
+            throw BollardException.notFound("no grant to " + call.param("kind") + " " + call.param("grantee"));
         }
         call.noContent();
     }

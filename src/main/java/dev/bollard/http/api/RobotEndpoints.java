@@ -3,6 +3,7 @@ package dev.bollard.http.api;
 import static dev.bollard.auth.Permission.NAMESPACE_ADMIN;
 import static dev.bollard.http.api.ManagementApi.PREFIX;
 
+import dev.bollard.error.BollardException;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +33,7 @@ final class RobotEndpoints implements ApiEndpoints {
     private String robot(ApiCall call) {
         String full = call.param("namespace") + "+" + call.param("robot");
         if (!services.identities().robotExists(full)) {
-            throw ApiException.notFound("no robot '" + full + "'");
+            throw BollardException.notFound("no robot '" + full + "'");
         }
         return full;
     }

@@ -5,6 +5,7 @@ import static dev.bollard.auth.Permission.ORG_MEMBER;
 import static dev.bollard.http.api.ManagementApi.PREFIX;
 
 import dev.bollard.auth.Identities;
+import dev.bollard.error.BollardException;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,7 +67,7 @@ final class TeamEndpoints implements ApiEndpoints {
     static String kind(ApiCall call) {
         String kind = call.param("kind");
         if (!GRANTEE_KINDS.contains(kind)) {
-            throw ApiException.badRequest("a grantee kind is user, robot or team, not '" + kind + "'");
+            throw BollardException.invalid("a grantee kind is user, robot or team, not '" + kind + "'");
         }
         return kind;
     }
@@ -112,7 +113,7 @@ final class TeamEndpoints implements ApiEndpoints {
 
     private void removeMember(ApiCall call) {
         if (!services.identitiesAs(call).removeTeamMember(call.param("org"), call.param("team"), call.param("user"))) {
-            throw ApiException.notFound(call.param("user") + " is not in team " + call.param("team"));
+            throw BollardException.notFound(call.param("user") + " is not in team " + call.param("team"));
         }
         call.noContent();
     }
@@ -130,7 +131,7 @@ final class TeamEndpoints implements ApiEndpoints {
 
     private void removeDefault(ApiCall call) {
         if (!services.identitiesAs(call).removeDefaultPermission(call.param("org"), kind(call), call.param("grantee"))) {
-            throw ApiException.notFound("no default permission for " + kind(call) + " " + call.param("grantee"));
+            throw BollardException.notFound("no default permission for " + kind(call) + " " + call.param("grantee"));
         }
         call.noContent();
     }

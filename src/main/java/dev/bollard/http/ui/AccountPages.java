@@ -3,6 +3,7 @@ package dev.bollard.http.ui;
 import dev.bollard.auth.Auth;
 import dev.bollard.auth.Identities;
 import dev.bollard.auth.Permission;
+import dev.bollard.error.BollardException;
 import dev.bollard.http.Exchange;
 import dev.bollard.metadata.AuditDao;
 import java.io.IOException;
@@ -47,15 +48,15 @@ final class AccountPages {
                     case "password" -> {
                         if (!(ui.auth.signIn(user, call.field("current"), call.ex().remoteAddress(), call.userAgent())
                                 instanceof Auth.SignIn.Ok)) {
-                            throw new IllegalArgumentException("the current password is not right");
+                            throw BollardException.invalid("the current password is not right");
                         }
                         identities.resetPassword(user, call.field("password"));
                         frame = frame.withNotice("Your password was changed.");
                     }
-                    default -> throw new IllegalArgumentException("unknown action");
+                    default -> throw BollardException.invalid("unknown action");
                 }
-            } catch (IllegalArgumentException e) {
-                frame = frame.withError(Ui.sentence(e.getMessage(), call.form()));
+            } catch (BollardException e) {
+                frame = Ui.refused(frame, e, call.form());
                 status = 400;
             }
         }
@@ -84,7 +85,7 @@ final class AccountPages {
                     case "superuser" -> {
                         boolean on = call.field("superuser").equals("true");
                         if (!on && user.equals(call.user().name())) {
-                            throw new IllegalArgumentException("you cannot take away your own superuser role; "
+                            throw BollardException.invalid("you cannot take away your own superuser role; "
                                     + "ask another superuser");
                         }
                         identities.setSuperuser(user, on);
@@ -92,7 +93,7 @@ final class AccountPages {
                     }
                     case "delete-user" -> {
                         if (user.equals(call.user().name())) {
-                            throw new IllegalArgumentException("you cannot delete yourself; ask another superuser");
+                            throw BollardException.invalid("you cannot delete yourself; ask another superuser");
                         }
                         identities.deleteUser(user);
                         frame = frame.withNotice("User " + user + " was deleted.");
@@ -102,10 +103,10 @@ final class AccountPages {
                         frame = frame.withNotice("The password of " + user + " was reset; their refresh tokens "
                                 + "were revoked.");
                     }
-                    default -> throw new IllegalArgumentException("unknown action");
+                    default -> throw BollardException.invalid("unknown action");
                 }
-            } catch (IllegalArgumentException e) {
-                frame = frame.withError(Ui.sentence(e.getMessage(), call.form()));
+            } catch (BollardException e) {
+                frame = Ui.refused(frame, e, call.form());
                 status = 400;
             }
         }

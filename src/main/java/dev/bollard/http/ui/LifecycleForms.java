@@ -1,6 +1,7 @@
 package dev.bollard.http.ui;
 
 import dev.bollard.config.ConfigLoader;
+import dev.bollard.error.BollardException;
 import dev.bollard.registry.Retention;
 import dev.bollard.registry.TagPattern;
 import java.time.Duration;
@@ -53,11 +54,11 @@ final class LifecycleForms {
         try {
             id = Long.parseLong(call.field("id"));
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("no such retention policy");
+            throw BollardException.invalid("no such retention policy");
         }
         boolean ours = retentionOf(target).stream().anyMatch(p -> p.id() == id && p.removable());
         if (!ours || !ui.registry.retention().delete(call.actor(), id)) {
-            throw new IllegalArgumentException("no such retention policy of " + target);
+            throw BollardException.invalid("no such retention policy of " + target);
         }
         return "The retention policy was deleted.";
     }
@@ -75,7 +76,8 @@ final class LifecycleForms {
     /** Sets the namespace's time machine window from the form (empty: the registry's default). */
     String setWindow(Call call, String namespace) {
         String text = call.field("window");
-        ui.registry.history().setWindow(call.actor(), namespace, text.isEmpty() ? null : ConfigLoader.parseDuration(text));
+        ui.registry.history().setWindow(call.actor(), namespace, text.isEmpty() ? null
+                : BollardException.parsed(() -> ConfigLoader.parseDuration(text)));
         return "The time machine of " + namespace + " keeps " + (text.isEmpty() ? "the registry's default" : text)
                 + " of tag history now.";
     }
@@ -96,14 +98,14 @@ final class LifecycleForms {
         } catch (NumberFormatException e) {
             // said below
         }
-        throw new IllegalArgumentException(what + " must be a whole number of 0 or more, not '" + text + "'");
+        throw BollardException.invalid(what + " must be a whole number of 0 or more, not '" + text + "'");
     }
 
     /** "500MiB", "20 GiB", "1.5GiB", "1048576" as bytes. */
     static long bytes(String text) {
         Matcher m = SIZE.matcher(text.trim());
         if (!m.matches()) {
-            throw new IllegalArgumentException("a quota is a size such as 500MiB or 20GiB, not '" + text + "'");
+            throw BollardException.invalid("a quota is a size such as 500MiB or 20GiB, not '" + text + "'");
         }
         String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
         return (long) (Double.parseDouble(m.group(1)) * Math.pow(1024, "BKMGTP".indexOf(unit.charAt(0))));

@@ -3,11 +3,13 @@ package dev.bollard.http.ui;
 import dev.bollard.auth.Identities;
 import dev.bollard.auth.Permission;
 import dev.bollard.auth.Principal;
+import dev.bollard.error.BollardException;
 import dev.bollard.metadata.RepositoryDao;
 import dev.bollard.registry.Retention;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** The dashboard and the organization pages: members, teams, default permissions, robots. */
 final class OrganizationPages {
@@ -40,8 +42,8 @@ final class OrganizationPages {
         String name = call.field("name");
         try {
             ui.identities(call).createOrganization(name, call.user().name());
-        } catch (IllegalArgumentException e) {
-            Frame failed = call.frame().withError(Ui.sentence(e.getMessage()));
+        } catch (BollardException e) {
+            Frame failed = Ui.refused(call.frame(), e, Map.of());
             dashboard(new Call(call.ex(), call.path(), call.session(), call.form(), failed));
             return;
         }
@@ -91,7 +93,7 @@ final class OrganizationPages {
                     }
                     case "delete-organization" -> {
                         if (!call.field("confirm").equals(name)) {
-                            throw new IllegalArgumentException("type the organization's name, " + name
+                            throw BollardException.invalid("type the organization's name, " + name
                                     + ", to confirm its deletion");
                         }
                         identities.deleteOrganization(name);
@@ -100,7 +102,7 @@ final class OrganizationPages {
                     }
                     case "set-quota" -> {
                         if (!ui.permits(call, Permission.SUPERUSER, null)) {
-                            throw new IllegalArgumentException("only superusers set quotas");
+                            throw BollardException.invalid("only superusers set quotas");
                         }
                         frame = frame.withNotice(lifecycle.setQuota(call, name));
                     }
@@ -142,8 +144,8 @@ final class OrganizationPages {
                         frame = frame.withNotice(change.notice());
                     }
                 }
-            } catch (IllegalArgumentException | dev.bollard.registry.RegistryException e) {
-                frame = frame.withError(Ui.sentence(e.getMessage(), call.form()));
+            } catch (BollardException e) {
+                frame = Ui.refused(frame, e, call.form());
                 status = 400;
             }
         }
@@ -179,7 +181,7 @@ final class OrganizationPages {
                 identities.deleteRobot(robot);
                 yield new RobotChange(null, null, "Robot " + robot + " was deleted.");
             }
-            default -> throw new IllegalArgumentException("unknown action");
+            default -> throw BollardException.invalid("unknown action");
         };
     }
 }

@@ -2,12 +2,12 @@ package dev.bollard.http.ui;
 
 import dev.bollard.auth.Identities;
 import dev.bollard.auth.Permission;
+import dev.bollard.error.BollardException;
 import dev.bollard.metadata.RepositoryDao;
 import dev.bollard.oci.Digest;
 import dev.bollard.oci.InvalidDigestException;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.oci.Tag;
-import dev.bollard.registry.RegistryException;
 import dev.bollard.registry.RepositoryBrowser;
 import dev.bollard.registry.Retention;
 import dev.bollard.registry.TagHistory;
@@ -48,8 +48,8 @@ final class RepositoryPages {
                     ui.identities(call).createRepository(call.user(), name, call.field("visibility").equals("public"));
                     Ui.redirect(call.ex(), Format.repoPath(name));
                     return;
-                } catch (IllegalArgumentException e) {
-                    frame = frame.withError(Ui.sentence(e.getMessage(), call.form()));
+                } catch (BollardException e) {
+                    frame = Ui.refused(frame, e, call.form());
                     status = 400;
                 }
             }
@@ -83,7 +83,7 @@ final class RepositoryPages {
             } else {
                 ui.problem(call.ex(), call.frame(), 404, "There is no page at " + call.path() + ".");
             }
-        } catch (RegistryException e) {
+        } catch (BollardException e) {
             // The repository went away (or never held anything) between the check and the read.
             ui.problem(call.ex(), call.frame(), 404, Ui.sentence(e.getMessage()));
         }
@@ -101,14 +101,14 @@ final class RepositoryPages {
             }
             try {
                 if (!call.field("action").equals("restore") || !Tag.isValid(call.field("tag"))) {
-                    throw new IllegalArgumentException("unknown action");
+                    throw BollardException.invalid("unknown action");
                 }
-                Digest digest = Digest.parse(call.field("digest"));
+                Digest digest = BollardException.parsed(() -> Digest.parse(call.field("digest")));
                 ui.registry.history().restore(call.actor(), repository, new Tag(call.field("tag")), digest);
                 frame = frame.withNotice(call.field("tag") + " points at " + Format.shortDigest(digest.toString())
                         + " again.");
-            } catch (RegistryException | IllegalArgumentException e) {
-                frame = frame.withError(Ui.sentence(e.getMessage(), call.form()));
+            } catch (BollardException e) {
+                frame = Ui.refused(frame, e, call.form());
                 status = 400;
             }
         }
@@ -211,20 +211,20 @@ final class RepositoryPages {
                     case "delete-retention" -> lifecycle.deleteRetention(call, name);
                     case "delete" -> {
                         if (!call.field("confirm").equals(name)) {
-                            throw new IllegalArgumentException("type the repository's name, " + name
+                            throw BollardException.invalid("type the repository's name, " + name
                                     + ", to confirm its deletion");
                         }
                         identities.deleteRepository(name);
                         yield null;
                     }
-                    default -> throw new IllegalArgumentException("unknown action");
+                    default -> throw BollardException.invalid("unknown action");
                 });
                 if (frame.notice() == null) { // deleted: nothing left to show here
                     Ui.redirect(call.ex(), "/repositories");
                     return;
                 }
-            } catch (IllegalArgumentException | RegistryException e) {
-                frame = frame.withError(Ui.sentence(e.getMessage(), call.form()));
+            } catch (BollardException e) {
+                frame = Ui.refused(frame, e, call.form());
                 status = 400;
             }
         }

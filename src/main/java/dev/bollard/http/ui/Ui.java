@@ -7,6 +7,7 @@ import dev.bollard.auth.Auth;
 import dev.bollard.auth.Identities;
 import dev.bollard.auth.Permission;
 import dev.bollard.auth.Principal;
+import dev.bollard.error.BollardException;
 import dev.bollard.http.Exchange;
 import dev.bollard.metadata.RepositoryDao;
 import dev.bollard.metadata.RepositoryFilter;
@@ -81,6 +82,11 @@ final class Ui {
     }
 
     /** A domain message ("no user 'x'") as a sentence: capital first letter, a full stop at the end. */
+    /** The UI's answer to a refusal: the page again, the message as a sentence in its error box. */
+    static Frame refused(Frame frame, BollardException e, Map<String, List<String>> form) {
+        return frame.withError(sentence(e.getMessage(), form));
+    }
+
     static String sentence(String message) {
         return sentence(message, Map.of());
     }

@@ -1,4 +1,4 @@
-package dev.bollard.oci;
+package dev.bollard.error;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
