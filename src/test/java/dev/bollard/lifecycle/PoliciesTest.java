@@ -154,7 +154,7 @@ class PoliciesTest {
         assertThat(new TagPattern("1.?").matches("1.2")).isTrue();
         assertThat(new TagPattern("1.?").matches("1.22")).isFalse();
         assertThat(new TagPattern("*").matches("anything")).isTrue();
-        assertThatThrownBy(() -> new TagPattern("v[0-9]")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new TagPattern("v[0-9]")).isInstanceOf(BollardException.class);
     }
 
     // ---- retention ----
@@ -190,7 +190,7 @@ class PoliciesTest {
         assertThat(f.registry.retention().apply(ADMIN, true)).as("young tags are kept by the age policy").isEmpty();
         assertThat(f.registry.retention().delete(ADMIN, byAge.id())).isTrue();
         assertThatThrownBy(() -> f.registry.retention().put(ADMIN, Retention.Scope.NAMESPACE, "acme",
-                new TagPattern("*"), null, null)).isInstanceOf(IllegalArgumentException.class);
+                new TagPattern("*"), null, null)).isInstanceOf(BollardException.class);
     }
 
     // ---- quotas ----
