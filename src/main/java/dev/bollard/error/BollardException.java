@@ -27,7 +27,7 @@ public class BollardException extends RuntimeException {
     }
 
     private BollardException(ErrorCode code, ErrorCode.Kind kind, String message, Object detail,
-                               long retryAfterSeconds) {
+                             long retryAfterSeconds) {
         super(message, null, false, false);
         this.code = code;
         this.kind = kind;
