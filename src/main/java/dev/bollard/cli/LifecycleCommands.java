@@ -1,5 +1,6 @@
 package dev.bollard.cli;
 
+import dev.bollard.app.Bollard;
 import dev.bollard.audit.Actor;
 import dev.bollard.config.ConfigLoader;
 import dev.bollard.jobs.GarbageCollector;
@@ -12,7 +13,6 @@ import dev.bollard.registry.Registry;
 import dev.bollard.registry.Retention;
 import dev.bollard.registry.TagHistory;
 import dev.bollard.registry.TagPattern;
-import dev.bollard.http.BollardServer;
 import dev.bollard.storage.BlobStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Instant;
@@ -57,7 +57,7 @@ final class LifecycleCommands {
 
         @Override
         void run(Database db) throws Exception {
-            try (BlobStore opened = BollardServer.openStore(config)) {
+            try (BlobStore opened = Bollard.openStore(config)) {
                 store = opened;
                 run(new Registry(db, store, config.registry(), config.lifecycle(), audit(db),
                         new SimpleMeterRegistry()), db);
