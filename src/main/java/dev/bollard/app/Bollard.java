@@ -191,7 +191,7 @@ public final class Bollard implements AutoCloseable {
 
     /** Stops the workers and the HTTP server, then closes the audit log, the blob store, the database and tracing. */
     @Override
-    public void close() {
+    public synchronized void close() {
         closeAll(opened);
     }
 

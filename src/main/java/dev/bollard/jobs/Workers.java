@@ -97,7 +97,7 @@ public final class Workers implements AutoCloseable {
             duration = Timer.builder("bollard.worker.duration").tag("worker", name)
                     .description("how long a background worker's turns took").register(meters);
             Gauge.builder("bollard.worker.last.success", lastSuccess, AtomicLong::get).tag("worker", name)
-                    .baseUnit("seconds").description("when a background worker's last turn succeeded (epoch)")
+                    .strongReference(true).baseUnit("seconds").description("when a background worker's last turn succeeded (epoch)")
                     .register(meters);
         }
 
