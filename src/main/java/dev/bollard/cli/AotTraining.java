@@ -1,10 +1,10 @@
 package dev.bollard.cli;
 
+import dev.bollard.app.Bollard;
 import dev.bollard.audit.Actor;
 import dev.bollard.auth.Identities;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.config.ConfigLoader;
-import dev.bollard.http.BollardServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -88,7 +88,7 @@ final class AotTraining implements Callable<Integer> {
                 .set("auth.enabled", String.valueOf(auth))
                 .set("gc.enabled", "false")
                 .load();
-        try (BollardServer server = BollardServer.start(config)) {
+        try (Bollard server = Bollard.start(config)) {
             Session s = new Session(server.baseUri(), null);
             if (auth) {
                 String password = Identities.generatePassword();

@@ -1,5 +1,6 @@
 package dev.bollard.cli;
 
+import dev.bollard.app.Bollard;
 import dev.bollard.audit.Actor;
 import dev.bollard.config.ConfigLoader;
 import dev.bollard.error.BollardException;
@@ -62,7 +63,7 @@ final class LifecycleCommands {
 
         @Override
         void run(Database db) throws Exception {
-            try (BlobStore opened = BollardServer.openStore(config)) {
+            try (BlobStore opened = Bollard.openStore(config)) {
                 store = opened;
                 run(new Registry(db, store, config.registry(), config.lifecycle(), audit(db),
                         new SimpleMeterRegistry()), db);

@@ -1,9 +1,9 @@
 package dev.bollard.cli;
 
+import dev.bollard.app.Bollard;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.config.ConfigException;
 import dev.bollard.config.ConfigLoader;
-import dev.bollard.http.BollardServer;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -72,7 +72,7 @@ public final class Main implements Runnable {
             if (config.telemetry().logFormat().equals("json")) {
                 JsonLogs.switchOn();
             }
-            BollardServer server = BollardServer.start(config);
+            Bollard server = Bollard.start(config);
             Runtime.getRuntime().addShutdownHook(new Thread(server::close, "bollard-shutdown"));
             server.join();
             return 0;

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * Metrics (Prometheus exposition at {@code /metrics}), request ids and the access log. Labels are bounded:
  * the route kind, never a repository name, so a busy registry cannot blow up the number of series.
  */
-final class Observability {
+public final class Observability {
 
     /** Request attribute holding the route label, set by the handler that resolved the route. */
     static final String ROUTE = "bollard.route";
@@ -50,7 +50,7 @@ final class Observability {
         this(Tracing.of(new dev.bollard.config.BollardConfig.Telemetry("text", false, "", 1.0)));
     }
 
-    Observability(Tracing tracing) {
+    public Observability(Tracing tracing) {
         this.tracing = tracing;
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry);
@@ -66,7 +66,7 @@ final class Observability {
                 .description("upload requests streaming a body right now").register(registry);
     }
 
-    PrometheusMeterRegistry registry() {
+    public PrometheusMeterRegistry registry() {
         return registry;
     }
 

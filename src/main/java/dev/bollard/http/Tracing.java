@@ -25,7 +25,7 @@ import org.eclipse.jetty.server.Request;
  * {@code tracing.endpoint}, a {@code tracing.sample-ratio} share of new traces (a request that arrives with a W3C
  * {@code traceparent} follows its caller's decision). Off, the tracer is a no-op that costs next to nothing.
  */
-final class Tracing implements AutoCloseable {
+public final class Tracing implements AutoCloseable {
 
     private static final TextMapGetter<Request> HEADERS = new TextMapGetter<>() {
         @Override
@@ -47,7 +47,7 @@ final class Tracing implements AutoCloseable {
         this.tracer = tracer;
     }
 
-    static Tracing of(BollardConfig.Telemetry config) {
+    public static Tracing of(BollardConfig.Telemetry config) {
         if (!config.tracingEnabled()) {
             return new Tracing(null, OpenTelemetry.noop().getTracer("bollard"));
         }
@@ -62,11 +62,11 @@ final class Tracing implements AutoCloseable {
         return new Tracing(sdk, sdk.getTracer("bollard"));
     }
 
-    Tracer tracer() {
+    public Tracer tracer() {
         return tracer;
     }
 
-    boolean enabled() {
+    public boolean enabled() {
         return sdk != null;
     }
 

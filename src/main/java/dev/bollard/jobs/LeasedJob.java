@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
  * job's lease row ({@link JobLeaseDao}), runs the work (which renews the lease through the heartbeat it is given),
  * and gives the lease up. A node that cannot take the lease skips its turn. The lease is an economy, not a safety
  * measure: the collector's deletions are safe when two runs overlap (each deletion re-checks under a row lock).
+ * {@link Workers} runs an exclusive {@link Worker}'s turns through one.
  */
-public final class LeasedJob implements Runnable {
+public final class LeasedJob {
 
     private static final Logger LOG = LoggerFactory.getLogger(LeasedJob.class);
 
@@ -61,15 +62,5 @@ public final class LeasedJob implements Runnable {
     private boolean renew() {
         Instant now = Instant.now();
         return db.inTransaction(h -> JobLeaseDao.acquire(h, name, holder, now, now.plus(lease)));
-    }
-
-    /** For a scheduler: runs a turn and logs (never throws) a failure, so later turns still run. */
-    @Override
-    public void run() {
-        try {
-            runOnce();
-        } catch (RuntimeException e) {
-            LOG.warn("job {} failed: {}", name, e.toString(), e);
-        }
     }
 }

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bollard.app.Bollard;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.config.ConfigLoader;
-import dev.bollard.http.BollardServer;
 import dev.bollard.oci.Digest;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -34,7 +34,7 @@ abstract class RegistryOnDatabaseContract {
     Path dataDir;
 
     private TestDatabase database;
-    private final List<BollardServer> servers = new ArrayList<>();
+    private final List<Bollard> servers = new ArrayList<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     protected abstract TestDatabase newTestDatabase(Path dir);
@@ -46,7 +46,7 @@ abstract class RegistryOnDatabaseContract {
 
     @AfterEach
     void stop() {
-        servers.forEach(BollardServer::close);
+        servers.forEach(Bollard::close);
         if (database != null) {
             database.close();
         }
@@ -61,7 +61,7 @@ abstract class RegistryOnDatabaseContract {
         if (!db.username().isEmpty()) {
             config.set("database.username", db.username()).set("database.password", db.password());
         }
-        BollardServer server = BollardServer.start(config.load());
+        Bollard server = Bollard.start(config.load());
         servers.add(server);
         return server.baseUri();
     }

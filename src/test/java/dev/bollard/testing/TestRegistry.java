@@ -1,7 +1,7 @@
 package dev.bollard.testing;
 
+import dev.bollard.app.Bollard;
 import dev.bollard.config.BollardConfig;
-import dev.bollard.http.BollardServer;
 import java.net.URI;
 import java.nio.file.Path;
 
@@ -12,10 +12,10 @@ import java.nio.file.Path;
  * </pre>
  */
 public final class TestRegistry implements AutoCloseable {
-    private final BollardServer server;
+    private final Bollard server;
     private final Path dataDir;
 
-    private TestRegistry(BollardServer server, Path dataDir) {
+    private TestRegistry(Bollard server, Path dataDir) {
         this.server = server;
         this.dataDir = dataDir;
     }
@@ -37,7 +37,7 @@ public final class TestRegistry implements AutoCloseable {
 
     /** {@code config} as it is (auth.enabled=true by default). */
     public static TestRegistry startWithAuth(BollardConfig config) throws Exception {
-        return new TestRegistry(BollardServer.start(config), config.dataDir());
+        return new TestRegistry(Bollard.start(config), config.dataDir());
     }
 
     /** {@code http://127.0.0.1:PORT} */
@@ -58,7 +58,7 @@ public final class TestRegistry implements AutoCloseable {
         return dataDir;
     }
 
-    public BollardServer server() {
+    public Bollard server() {
         return server;
     }
 

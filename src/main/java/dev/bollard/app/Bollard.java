@@ -1,0 +1,208 @@
+package dev.bollard.app;
+
+import dev.bollard.audit.AuditLog;
+import dev.bollard.audit.AuditPruneWorker;
+import dev.bollard.auth.AccessPolicy;
+import dev.bollard.auth.Auth;
+import dev.bollard.auth.Identities;
+import dev.bollard.auth.WebSessions;
+import dev.bollard.config.BollardConfig;
+import dev.bollard.http.BollardServer;
+import dev.bollard.http.Observability;
+import dev.bollard.http.Tracing;
+import dev.bollard.http.api.ApiRoute;
+import dev.bollard.http.api.ApiServices;
+import dev.bollard.http.api.ManagementApi;
+import dev.bollard.http.api.SessionAuthenticator;
+import dev.bollard.http.ui.UiHandler;
+import dev.bollard.jobs.GarbageCollector;
+import dev.bollard.jobs.GcWorker;
+import dev.bollard.jobs.Workers;
+import dev.bollard.metadata.Database;
+import dev.bollard.registry.Registry;
+import dev.bollard.registry.RetentionWorker;
+import dev.bollard.registry.UploadSweepWorker;
+import dev.bollard.storage.BlobStore;
+import dev.bollard.storage.FilesystemBlobStore;
+import dev.bollard.storage.S3BlobStore;
+import dev.bollard.storage.TracedBlobStore;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Bollard, the composition root: opens the metadata database, the blob store, the audit log, the
+ * registry's use cases, access control and the UI, the background workers and the HTTP server, in that order, and
+ * {@link #close()} closes them in the reverse one. {@code cli} starts it; tests start it in their JVM.
+ */
+public final class Bollard implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Bollard.class);
+
+    private final Deque<AutoCloseable> opened;
+    private final Database database;
+    private final AuditLog audit;
+    private final ManagementApi api;
+    private final BollardServer http;
+
+    private Bollard(Deque<AutoCloseable> opened, Database database, AuditLog audit, ManagementApi api,
+                    BollardServer http) {
+        this.opened = opened;
+        this.database = database;
+        this.audit = audit;
+        this.api = api;
+        this.http = http;
+    }
+
+    /** Starts a registry with {@code config}; port 0 picks a free port. */
+    public static Bollard start(BollardConfig config) throws Exception {
+        Files.createDirectories(config.dataDir());
+        Deque<AutoCloseable> opened = new ArrayDeque<>();
+        try {
+            Tracing tracing = open(opened, Tracing.of(config.telemetry()));
+            Observability observability = new Observability(tracing);
+            MeterRegistry meters = observability.registry();
+            Database database = open(opened, Database.open(config.database(), meters));
+            BlobStore store = open(opened, openStore(config));
+            AuditLog audit = open(opened, new AuditLog(database, config.audit().queueSize()));
+            registerAuditMeters(audit, meters);
+            if (tracing.enabled()) {
+                database.traceStatements(tracing.tracer());
+                store = new TracedBlobStore(store, tracing.tracer());
+                LOG.info("tracing: exporting spans to {}, sampling {}", config.telemetry().tracingEndpoint(),
+                        config.telemetry().sampleRatio());
+            }
+            Registry registry = new Registry(database, store, config.registry(), config.lifecycle(), audit, meters);
+
+            AccessPolicy policy = AccessPolicy.OPEN;
+            Auth auth = null;
+            UiHandler ui = null;
+            SessionAuthenticator sessions = SessionAuthenticator.NONE;
+            if (config.auth().enabled()) {
+                auth = new Auth(database, config.auth(), audit);
+                policy = auth.policy();
+                if (config.ui().enabled()) {
+                    ui = new UiHandler(registry, auth, new WebSessions(database, auth, config.ui().sessionIdleTimeout(),
+                            config.ui().sessionMaxAge()), audit);
+                    sessions = ui.sessionAuthenticator(); // the management API accepts the UI's sessions
+                }
+            } else {
+                LOG.warn("auth.enabled is false: anyone who can reach {}:{} may push, pull and delete",
+                        config.server().host(), config.server().port());
+            }
+            ManagementApi api = new ManagementApi(ManagementApi.standardEndpoints(
+                    new ApiServices(config, new Identities(database, audit), auth, registry, audit)), policy, sessions);
+            BlobStore blobs = store;
+            BollardServer http = open(opened, BollardServer.start(config, observability, new BollardServer.Handlers(
+                    registry, policy, auth, api, ui, audit, () -> database.isReachable() && blobs.isReachable())));
+
+            Workers workers = open(opened, new Workers(database, meters));
+            startWorkers(workers, config, database, store, registry, audit, meters);
+            return new Bollard(opened, database, audit, api, http);
+        } catch (Exception | Error e) {
+            closeAll(opened);
+            throw e;
+        }
+    }
+
+    /** Remembers {@code resource} to close, after everything opened later. */
+    private static <T extends AutoCloseable> T open(Deque<AutoCloseable> opened, T resource) {
+        opened.push(resource);
+        return resource;
+    }
+
+    private static void registerAuditMeters(AuditLog audit, MeterRegistry meters) {
+        FunctionCounter.builder("bollard.audit.dropped", audit, AuditLog::dropped)
+                .description("audit events dropped because the write queue was full").register(meters);
+        FunctionCounter.builder("bollard.audit.failed", audit, AuditLog::failed)
+                .description("audit events the database did not take").register(meters);
+        Gauge.builder("bollard.audit.queued", audit, AuditLog::queued)
+                .description("audit events waiting for their batched write").register(meters);
+    }
+
+    /**
+     * The background work: the upload sweep, the audit prune, and the life-cycle jobs, each of these run by one node
+     * at a time: the garbage collector, and retention followed by a refresh of the quota metrics.
+     */
+    private static void startWorkers(Workers workers, BollardConfig config, Database database, BlobStore store,
+                                     Registry registry, AuditLog audit, MeterRegistry meters) {
+        workers.start(new UploadSweepWorker(registry.uploads(), config.uploads().cleanupInterval(),
+                config.uploads().expiry()));
+        workers.start(new AuditPruneWorker(audit, config.audit().retention()));
+        BollardConfig.Lifecycle lifecycle = config.lifecycle();
+        if (lifecycle.gcEnabled()) {
+            workers.start(new GcWorker(new GarbageCollector(database, store,
+                    new GarbageCollector.Settings(lifecycle.gcGracePeriod(), lifecycle.historyWindow()), meters),
+                    lifecycle.gcInterval()));
+        } else {
+            LOG.warn("gc.enabled is false: unreferenced blobs are not reclaimed (run `bollard gc` to reclaim them)");
+        }
+        workers.start(new RetentionWorker(registry, lifecycle.retentionInterval()));
+    }
+
+    /** The configured blob store; S3 buffers its parts in the uploads directory. */
+    public static BlobStore openStore(BollardConfig config) throws IOException {
+        if (config.storage().isS3()) {
+            BollardConfig.S3 s3 = config.storage().s3();
+            S3BlobStore store = S3BlobStore.open(s3, config.uploads().stagingPath());
+            LOG.info("blobs in S3 bucket {}{} ({})", s3.bucket(), s3.prefix().isEmpty() ? "" : " under " + s3.prefix(),
+                    s3.endpoint().isEmpty() ? "AWS, region " + s3.region() : s3.endpoint());
+            if (!store.isReachable()) {
+                LOG.warn("S3 bucket {} does not answer (does it exist? endpoint, region, path-style and credentials "
+                        + "right?); /readyz answers 503 until it does", s3.bucket());
+            }
+            return store;
+        }
+        return new FilesystemBlobStore(config.storage().path(), config.uploads().stagingPath());
+    }
+
+    /** The audit log (for tests and administration in the same process). */
+    public AuditLog audit() {
+        return audit;
+    }
+
+    /** The management API's route table. */
+    public List<ApiRoute> apiRoutes() {
+        return api.routes();
+    }
+
+    /** {@code http://host:port} of the running server. */
+    public URI baseUri() {
+        return http.baseUri();
+    }
+
+    /** The metadata database this registry uses (for administration in the same process, e.g. tests). */
+    public Database database() {
+        return database;
+    }
+
+    /** Blocks until the HTTP server stops. */
+    public void join() throws InterruptedException {
+        http.join();
+    }
+
+    /** Stops the workers and the HTTP server, then closes the audit log, the blob store, the database and tracing. */
+    @Override
+    public synchronized void close() {
+        closeAll(opened);
+    }
+
+    private static void closeAll(Deque<AutoCloseable> opened) {
+        while (!opened.isEmpty()) {
+            AutoCloseable resource = opened.pop();
+            try {
+                resource.close();
+            } catch (Exception e) {
+                LOG.warn("closing {} failed: {}", resource.getClass().getSimpleName(), e.toString());
+            }
+        }
+    }
+}

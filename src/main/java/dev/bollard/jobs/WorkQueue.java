@@ -1,0 +1,119 @@
+package dev.bollard.jobs;
+
+import dev.bollard.metadata.Database;
+import dev.bollard.metadata.WorkItemDao;
+import dev.bollard.metadata.WorkItemDao.Item;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A durable queue of per-item work in the database, shared by every node: enqueue an item by key (idempotent while
+ * it waits), claim a few under a lease, then complete or fail each. A failed item waits longer after each attempt
+ * and, after {@link Settings#maxAttempts()}, is kept dead with its last error. An item whose holder's lease lapsed
+ * (the node died or hung) goes back to wait, {@link #reclaimLapsed()}, and another node retries it. A
+ * {@link QueueWorker} drains one.
+ */
+public final class WorkQueue {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WorkQueue.class);
+
+    /**
+     * How a queue treats its items: a claim holds an item for {@code lease}; a failed item waits {@code retry}'s
+     * back-off before its next attempt; after {@code maxAttempts} it is dead.
+     */
+    public record Settings(Duration lease, int maxAttempts, Duration firstRetry, Duration maxRetry) {
+        public Settings {
+            if (maxAttempts < 1 || lease.isNegative() || lease.isZero()) {
+                throw new IllegalArgumentException("a work queue needs a lease and at least one attempt");
+            }
+        }
+    }
+
+    private final Database db;
+    private final String name;
+    private final Settings settings;
+    private final BackOff backOff;
+    private final String holder = UUID.randomUUID().toString();
+
+    public WorkQueue(Database db, String name, Settings settings) {
+        this.db = db;
+        this.name = name;
+        this.settings = settings;
+        this.backOff = new BackOff(settings.firstRetry(), settings.maxRetry());
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Adds an item; nothing when one with {@code key} waits already. True when added. */
+    public boolean enqueue(String key, String payload) {
+        return db.inTransaction(h -> WorkItemDao.enqueue(h, name, key, payload, Instant.now()));
+    }
+
+    /** Claims up to {@code limit} items that are due, for this node, for one lease. */
+    public List<Item> claim(int limit) {
+        Instant now = Instant.now();
+        return db.inTransaction(h -> WorkItemDao.claim(h, name, holder, limit, now, now.plus(settings.lease())));
+    }
+
+    /** Extends this node's lease on {@code item} (for long work); false when the item is no longer this node's. */
+    public boolean renew(Item item) {
+        return db.inTransaction(h -> WorkItemDao.renew(h, item.id(), holder, Instant.now().plus(settings.lease())));
+    }
+
+    /** Removes the done {@code item}; false when it was no longer this node's (its lease lapsed and it was retaken). */
+    public boolean complete(Item item) {
+        return db.inTransaction(h -> WorkItemDao.complete(h, item.id(), holder));
+    }
+
+    /** Records that {@code item} failed: it waits and is retried, or after its last attempt is kept dead. */
+    public void fail(Item item, String error) {
+        boolean mine;
+        if (item.attempt() >= settings.maxAttempts()) {
+            mine = db.inTransaction(h -> WorkItemDao.bury(h, item.id(), holder, error));
+            if (mine) {
+                LOG.warn("work queue {}: {} failed its last attempt ({}), kept as dead: {}", name, item.key(),
+                        item.attempt(), error);
+            }
+        } else {
+            Instant next = Instant.now().plus(backOff.after(item.attempt()));
+            mine = db.inTransaction(h -> WorkItemDao.retry(h, item.id(), holder, next, error));
+        }
+        if (!mine) {
+            LOG.debug("work queue {}: {} was no longer this node's when it failed", name, item.key());
+        }
+    }
+
+    /**
+     * Puts back the items whose holder's lease lapsed, to be retried now (or keeps them dead if that was their last
+     * attempt). Returns how many.
+     */
+    public int reclaimLapsed() {
+        Instant now = Instant.now();
+        return db.inTransaction(h -> {
+            List<WorkItemDao.Lapsed> lapsed = WorkItemDao.lapsed(h, name, now);
+            for (WorkItemDao.Lapsed item : lapsed) {
+                String error = "the lease of " + item.claimedBy() + " lapsed";
+                if (item.attempts() >= settings.maxAttempts()) {
+                    WorkItemDao.bury(h, item.id(), item.claimedBy(), error);
+                } else {
+                    WorkItemDao.retry(h, item.id(), item.claimedBy(), now, error);
+                }
+            }
+            if (!lapsed.isEmpty()) {
+                LOG.info("work queue {}: took back {} item(s) whose lease lapsed", name, lapsed.size());
+            }
+            return lapsed.size();
+        });
+    }
+
+    /** The items kept dead after their last attempt, with their last error, oldest first. */
+    public List<WorkItemDao.Row> dead() {
+        return db.read(h -> WorkItemDao.inState(h, name, "dead"));
+    }
+}

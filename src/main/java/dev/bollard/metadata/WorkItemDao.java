@@ -1,0 +1,141 @@
+package dev.bollard.metadata;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * The work queue's items ({@code work_item}, {@code V10__work_queue.sql}): enqueued per (queue, key), claimed by a
+ * node under a lease, then deleted when done, put back to wait after a failure, or kept dead. Every change to a
+ * claimed item names its holder, so a node whose lease lapsed (and whose item another node took) changes nothing.
+ */
+public final class WorkItemDao {
+    private WorkItemDao() {
+    }
+
+    /** An item a node claimed: its {@code attempt}-th (counting this one). */
+    public record Item(long id, String queue, String key, String payload, int attempt) {
+    }
+
+    /** An item as stored, whatever its state. */
+    public record Row(long id, String queue, String key, String payload, String state, int attempts,
+                      Instant availableAt, String claimedBy, Instant leaseUntil, String lastError) {
+    }
+
+    /** An item whose holder's lease lapsed. */
+    public record Lapsed(long id, String key, int attempts, String claimedBy) {
+    }
+
+    /** Adds an item unless one with this key is pending already; true when added. */
+    public static boolean enqueue(Handle h, String queue, String key, String payload, Instant now) {
+        return h.createUpdate("""
+                        INSERT INTO work_item (queue, item_key, pending_key, payload, state, attempts, available_at,
+                                               created_at)
+                        VALUES (:q, :k, :k, :p, 'pending', 0, :now, :now) ON CONFLICT DO NOTHING""")
+                .bind("q", queue).bind("k", key).bind("p", payload).bind("now", now).execute() > 0;
+    }
+
+    /**
+     * Claims up to {@code limit} items due by {@code now}, oldest first, for {@code holder} until {@code leaseUntil}.
+     * {@code SKIP LOCKED} lets nodes claiming at once take different items instead of waiting for each other; the
+     * update's condition on the state makes a claim exclusive even so.
+     */
+    public static List<Item> claim(Handle h, String queue, String holder, int limit, Instant now, Instant leaseUntil) {
+        List<Long> due = h.createQuery("""
+                        SELECT id FROM work_item WHERE queue = :q AND state = 'pending' AND available_at <= :now
+                        ORDER BY available_at, id LIMIT :n FOR UPDATE SKIP LOCKED""")
+                .bind("q", queue).bind("now", now).bind("n", limit).mapTo(Long.class).list();
+        List<Item> claimed = new ArrayList<>();
+        for (long id : due) {
+            boolean mine = h.createUpdate("""
+                            UPDATE work_item SET state = 'running', pending_key = NULL, attempts = attempts + 1,
+                                                 claimed_by = :holder, lease_until = :until
+                            WHERE id = :id AND state = 'pending'""")
+                    .bind("id", id).bind("holder", holder).bind("until", leaseUntil).execute() > 0;
+            if (mine) {
+                claimed.add(h.createQuery("SELECT id, queue, item_key, payload, attempts FROM work_item WHERE id = :id")
+                        .bind("id", id)
+                        .map((rs, ctx) -> new Item(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                                rs.getInt(5)))
+                        .one());
+            }
+        }
+        return claimed;
+    }
+
+    /** Extends {@code holder}'s lease on the item; false when it is no longer theirs. */
+    public static boolean renew(Handle h, long id, String holder, Instant leaseUntil) {
+        return h.createUpdate("""
+                        UPDATE work_item SET lease_until = :until
+                        WHERE id = :id AND state = 'running' AND claimed_by = :holder""")
+                .bind("id", id).bind("holder", holder).bind("until", leaseUntil).execute() > 0;
+    }
+
+    /** Deletes the item {@code holder} finished; false when it is no longer theirs. */
+    public static boolean complete(Handle h, long id, String holder) {
+        return h.createUpdate("DELETE FROM work_item WHERE id = :id AND state = 'running' AND claimed_by = :holder")
+                .bind("id", id).bind("holder", holder).execute() > 0;
+    }
+
+    /**
+     * Puts {@code holder}'s item back to wait until {@code availableAt}, or deletes it when an item with its key is
+     * pending already (enqueued while this one ran; that one does the work). False when it is no longer theirs.
+     */
+    public static boolean retry(Handle h, long id, String holder, Instant availableAt, String error) {
+        if (pendingTwinExists(h, id)) {
+            return complete(h, id, holder);
+        }
+        return h.createUpdate("""
+                        UPDATE work_item SET state = 'pending', pending_key = item_key, available_at = :at,
+                                             claimed_by = NULL, lease_until = NULL, last_error = :error
+                        WHERE id = :id AND state = 'running' AND claimed_by = :holder""")
+                .bind("id", id).bind("holder", holder).bind("at", availableAt).bind("error", error).execute() > 0;
+    }
+
+    /** Keeps {@code holder}'s item as dead with its last error; false when it is no longer theirs. */
+    public static boolean bury(Handle h, long id, String holder, String error) {
+        return h.createUpdate("""
+                        UPDATE work_item SET state = 'dead', claimed_by = NULL, lease_until = NULL, last_error = :error
+                        WHERE id = :id AND state = 'running' AND claimed_by = :holder""")
+                .bind("id", id).bind("holder", holder).bind("error", error).execute() > 0;
+    }
+
+    /** Locks and returns the running items of {@code queue} whose lease lapsed before {@code now}. */
+    public static List<Lapsed> lapsed(Handle h, String queue, Instant now) {
+        return h.createQuery("""
+                        SELECT id, item_key, attempts, claimed_by FROM work_item
+                        WHERE queue = :q AND state = 'running' AND lease_until < :now
+                        ORDER BY id FOR UPDATE SKIP LOCKED""")
+                .bind("q", queue).bind("now", now)
+                .map((rs, ctx) -> new Lapsed(rs.getLong(1), rs.getString(2), rs.getInt(3), rs.getString(4)))
+                .list();
+    }
+
+    /** True when another item with the key of item {@code id} is pending in its queue. */
+    private static boolean pendingTwinExists(Handle h, long id) {
+        return h.createQuery("""
+                        SELECT 1 FROM work_item t JOIN work_item w ON t.queue = w.queue AND t.pending_key = w.item_key
+                        WHERE w.id = :id AND t.id <> :id""")
+                .bind("id", id).mapTo(Integer.class).findOne().isPresent();
+    }
+
+    /** The items of {@code queue} in {@code state}, oldest first. */
+    public static List<Row> inState(Handle h, String queue, String state) {
+        return h.createQuery("""
+                        SELECT id, queue, item_key, payload, state, attempts, available_at, claimed_by, lease_until,
+                               last_error
+                        FROM work_item WHERE queue = :q AND state = :s ORDER BY id""")
+                .bind("q", queue).bind("s", state).map((rs, ctx) -> row(rs)).list();
+    }
+
+    private static Row row(ResultSet rs) throws SQLException {
+        return new Row(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                rs.getInt(6), rs.getTimestamp(7).toInstant(), rs.getString(8),
+                Optional.ofNullable(rs.getTimestamp(9)).map(Timestamp::toInstant).orElse(null), rs.getString(10));
+    }
+}

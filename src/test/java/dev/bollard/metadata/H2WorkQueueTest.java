@@ -1,0 +1,11 @@
+package dev.bollard.metadata;
+
+import java.nio.file.Path;
+
+/** {@link WorkQueueContract} on embedded H2 (a file, in PostgreSQL mode), Bollard's default database. */
+class H2WorkQueueTest extends WorkQueueContract {
+    @Override
+    protected TestDatabase newTestDatabase(Path dir) {
+        return TestDatabase.h2(dir);
+    }
+}

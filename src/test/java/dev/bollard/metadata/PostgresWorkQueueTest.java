@@ -1,0 +1,14 @@
+package dev.bollard.metadata;
+
+import java.nio.file.Path;
+
+/**
+ * {@link WorkQueueContract} on a real PostgreSQL server (Debian's package, started by
+ * {@link dev.bollard.testing.PostgresServer}); skipped when PostgreSQL is not installed.
+ */
+class PostgresWorkQueueTest extends WorkQueueContract {
+    @Override
+    protected TestDatabase newTestDatabase(Path dir) {
+        return TestDatabase.postgres();
+    }
+}
