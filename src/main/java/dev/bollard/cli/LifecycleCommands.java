@@ -1,6 +1,7 @@
 package dev.bollard.cli;
 
 import dev.bollard.audit.Actor;
+import dev.bollard.events.Outbox;
 import dev.bollard.config.ConfigLoader;
 import dev.bollard.jobs.GarbageCollector;
 import dev.bollard.metadata.Database;
@@ -59,7 +60,7 @@ final class LifecycleCommands {
         void run(Database db) throws Exception {
             try (BlobStore opened = BollardServer.openStore(config)) {
                 store = opened;
-                run(new Registry(db, store, config.registry(), config.lifecycle(), audit(db),
+                run(new Registry(db, store, config.registry(), config.lifecycle(), new Outbox(audit(db)::catchUp),
                         new SimpleMeterRegistry()), db);
             }
         }

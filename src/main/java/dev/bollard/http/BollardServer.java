@@ -3,6 +3,7 @@ package dev.bollard.http;
 import dev.bollard.audit.Actor;
 import dev.bollard.audit.AuditLog;
 import dev.bollard.auth.AccessPolicy;
+import dev.bollard.events.Outbox;
 import dev.bollard.auth.Identities;
 import dev.bollard.http.api.ApiRoute;
 import dev.bollard.http.api.ApiServices;
@@ -103,7 +104,8 @@ public final class BollardServer implements AutoCloseable {
                 LOG.info("tracing: exporting spans to {}, sampling {}", config.telemetry().tracingEndpoint(),
                         config.telemetry().sampleRatio());
             }
-            Registry registry = new Registry(database, store, config.registry(), config.lifecycle(), audit,
+            Registry registry = new Registry(database, store, config.registry(), config.lifecycle(),
+                    new Outbox(audit::catchUp),
                     observability.registry());
 
             // The pool must hold the largest buffers we ask for (request buffers, blob pieces): Jetty's default
