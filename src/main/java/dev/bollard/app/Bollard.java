@@ -7,6 +7,7 @@ import dev.bollard.auth.Auth;
 import dev.bollard.auth.Identities;
 import dev.bollard.auth.WebSessions;
 import dev.bollard.config.BollardConfig;
+import dev.bollard.events.Outbox;
 import dev.bollard.http.BollardServer;
 import dev.bollard.http.Observability;
 import dev.bollard.http.Tracing;
@@ -80,7 +81,8 @@ public final class Bollard implements AutoCloseable {
                 LOG.info("tracing: exporting spans to {}, sampling {}", config.telemetry().tracingEndpoint(),
                         config.telemetry().sampleRatio());
             }
-            Registry registry = new Registry(database, store, config.registry(), config.lifecycle(), audit, meters);
+            Registry registry = new Registry(database, store, config.registry(), config.lifecycle(),
+                    new Outbox(audit::catchUp), meters);
 
             AccessPolicy policy = AccessPolicy.OPEN;
             Auth auth = null;

@@ -1,5 +1,7 @@
 package dev.bollard.audit;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -11,6 +13,7 @@ import java.util.Map;
  */
 public record AuditEvent(Instant time, Actor actor, String action, String namespace, String repository,
                          Map<String, Object> details) {
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     public AuditEvent {
         details = details == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(details));
@@ -28,6 +31,15 @@ public record AuditEvent(Instant time, Actor actor, String action, String namesp
 
     private static Map<String, Object> copy(Map<String, ?> details) {
         return details == null ? Map.of() : new LinkedHashMap<>(details);
+    }
+
+    /** The details as the JSON text that the audit log and the outbox store. */
+    public String detailsJson() {
+        try {
+            return JSON.writeValueAsString(details);
+        } catch (JsonProcessingException e) {
+            return "{\"unprintable\":true}";
+        }
     }
 
     static String namespaceOf(String repository) {

@@ -1,21 +1,23 @@
 package dev.bollard.audit;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bollard.metadata.AuditDao;
 import dev.bollard.metadata.Database;
+import dev.bollard.metadata.OutboxDao;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +32,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class AuditLog implements Audit, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** How often the writer thread appends changes that no committing thread did (a node stopped in between). */
+    private static final Duration CATCH_UP_EVERY = Duration.ofSeconds(5);
+    /** How long audited changes stay in the outbox. */
+    private static final Duration OUTBOX_KEPT = Duration.ofDays(1);
     static final String ZERO_HASH = "0".repeat(64);
     private static final int BATCH = 500;
 
@@ -113,8 +118,13 @@ public final class AuditLog implements Audit, AutoCloseable {
 
     private void writeQueued() {
         List<AuditEvent> batch = new ArrayList<>(BATCH);
+        long nextCatchUp = 0; // at once: changes a stopped process left in the outbox
         while (true) {
             try {
+                if (System.nanoTime() - nextCatchUp >= 0) {
+                    catchUp();
+                    nextCatchUp = System.nanoTime() + CATCH_UP_EVERY.toNanos();
+                }
                 AuditEvent first = queue.poll(200, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     if (closing) {
@@ -142,31 +152,61 @@ public final class AuditLog implements Audit, AutoCloseable {
     void append(List<AuditEvent> events) {
         List<AuditDao.Entry> rows = new ArrayList<>(events.size());
         for (AuditEvent e : events) {
-            rows.add(new AuditDao.Entry(0, e.time().toEpochMilli(), e.actor().kind().name().toLowerCase(java.util.Locale.ROOT),
+            rows.add(new AuditDao.Entry(0, e.time().toEpochMilli(), e.actor().kind().name().toLowerCase(Locale.ROOT),
                     e.actor().name(), e.actor().ip(), e.actor().userAgent(), e.action(), e.namespace(), e.repository(),
-                    json(e.details()), null, null));
+                    e.detailsJson(), null, null));
         }
         db.inTransaction(h -> {
-            AuditDao.Head head = AuditDao.lockHead(h);
-            long seq = head.lastSeq();
-            String prev = head.lastHash();
-            for (AuditDao.Entry r : rows) {
-                seq++;
-                String hash = hash(prev, seq, r);
-                AuditDao.insert(h, new AuditDao.Entry(seq, r.occurredAt(), r.actorKind(), r.actor(), r.ip(),
-                        r.userAgent(), r.action(), r.namespace(), r.repository(), r.details(), prev, hash));
-                prev = hash;
-            }
-            AuditDao.setHead(h, seq, prev);
+            appendLocked(h, AuditDao.lockHead(h), rows);
             return null;
         });
     }
 
-    private static String json(Map<String, Object> details) {
+    /** Links {@code rows} (their seq and hashes unset) to the chain after {@code head}, which this transaction locked. */
+    private static void appendLocked(Handle h, AuditDao.Head head, List<AuditDao.Entry> rows) {
+        long seq = head.lastSeq();
+        String prev = head.lastHash();
+        for (AuditDao.Entry r : rows) {
+            seq++;
+            String hash = hash(prev, seq, r);
+            AuditDao.insert(h, new AuditDao.Entry(seq, r.occurredAt(), r.actorKind(), r.actor(), r.ip(),
+                    r.userAgent(), r.action(), r.namespace(), r.repository(), r.details(), prev, hash));
+            prev = hash;
+        }
+        AuditDao.setHead(h, seq, prev);
+    }
+
+    /**
+     * Appends the changes committed to the outbox ({@link OutboxDao}) that are not in the chain yet, oldest first,
+     * each batch in the transaction that marks them audited: a change is audited exactly once, whichever node or
+     * thread catches up. Runs after every transaction that recorded a change, and every few seconds for changes whose
+     * process stopped before it caught up. Never throws: a failure is logged and counted, and the changes wait for the
+     * next catch-up.
+     */
+    public void catchUp() {
         try {
-            return JSON.writeValueAsString(details);
-        } catch (JsonProcessingException e) {
-            return "{\"unprintable\":true}";
+            int appended;
+            do {
+                appended = db.inTransaction(h -> {
+                    AuditDao.Head head = AuditDao.lockHead(h);
+                    List<OutboxDao.Row> changes = OutboxDao.pendingAudit(h, BATCH);
+                    if (changes.isEmpty()) {
+                        return 0;
+                    }
+                    List<AuditDao.Entry> rows = new ArrayList<>(changes.size());
+                    for (OutboxDao.Row c : changes) {
+                        rows.add(new AuditDao.Entry(0, c.occurredAt(), c.actorKind(), c.actor(), c.ip(), c.userAgent(),
+                                c.type(), c.namespace(), c.repository(), c.details(), null, null));
+                    }
+                    appendLocked(h, head, rows);
+                    OutboxDao.markAudited(h, changes.stream().map(OutboxDao.Row::id).toList());
+                    return changes.size();
+                });
+            } while (appended == BATCH);
+        } catch (RuntimeException e) {
+            failed.incrementAndGet();
+            LOG.error("could not append the recorded changes to the audit log (retried within {} s): {}",
+                    CATCH_UP_EVERY.toSeconds(), e.toString());
         }
     }
 
@@ -293,9 +333,11 @@ public final class AuditLog implements Audit, AutoCloseable {
 
     /**
      * Deletes the entries that happened before {@code before}, keeping the chain verifiable: the hash of the last
-     * deleted entry becomes the anchor the rest links to. The pruning itself is recorded. Returns how many went.
+     * deleted entry becomes the anchor the rest links to. The pruning itself is recorded. Returns how many went. Changes
+     * in the outbox are deleted a day after they were audited.
      */
     public int prune(Instant before) {
+        db.inTransaction(h -> OutboxDao.deleteAuditedBefore(h, Instant.now().minus(OUTBOX_KEPT).toEpochMilli()));
         int deleted = db.inTransaction(h -> {
             AuditDao.Head head = AuditDao.lockHead(h);
             var last = AuditDao.lastBefore(h, before.toEpochMilli());

@@ -2,6 +2,7 @@ package dev.bollard.cli;
 
 import dev.bollard.app.Bollard;
 import dev.bollard.audit.Actor;
+import dev.bollard.events.Outbox;
 import dev.bollard.config.ConfigLoader;
 import dev.bollard.error.BollardException;
 import dev.bollard.http.BollardServer;
@@ -65,7 +66,7 @@ final class LifecycleCommands {
         void run(Database db) throws Exception {
             try (BlobStore opened = Bollard.openStore(config)) {
                 store = opened;
-                run(new Registry(db, store, config.registry(), config.lifecycle(), audit(db),
+                run(new Registry(db, store, config.registry(), config.lifecycle(), new Outbox(audit(db)::catchUp),
                         new SimpleMeterRegistry()), db);
             }
         }

@@ -190,11 +190,6 @@ final class DistributionHandler extends Handler.Abstract {
      * The audit actor of an allowed request. A bearer token names its subject only (resolving it would cost a
      * database read per request): {@code owner+name} is a robot, an empty subject anonymous, any other a user.
      */
-    /** Who a push is recorded as made by in the tag's history: a user or a robot, else nobody. */
-    private static String pusher(Actor actor) {
-        return actor != null && (actor.kind() == Actor.Kind.USER || actor.kind() == Actor.Kind.ROBOT) ? actor.name() : null;
-    }
-
     private static Actor actorOf(AccessDecision.Allow allow, Exchange ex) {
         String ip = Request.getRemoteAddr(ex.request);
         String ua = ex.header("User-Agent");
@@ -232,9 +227,7 @@ final class DistributionHandler extends Handler.Abstract {
                 switch (method) {
                     case "GET", "HEAD" -> getBlob(ex, route.repository(), digest);
                     case "DELETE" -> {
-                        registry.blobs().delete(route.repository(), digest);
-                        audit.record(AuditEvent.onRepository(ex.actor, AuditActions.BLOB_DELETE,
-                                route.repository().value(), Map.of("digest", digest.toString())));
+                        registry.blobs().delete(route.repository(), digest, ex.actor);
                         ex.sendEmpty(202);
                     }
                     default -> throw notAllowed(method);
@@ -272,13 +265,7 @@ final class DistributionHandler extends Handler.Abstract {
                     case "GET", "HEAD" -> getManifest(ex, route.repository(), reference);
                     case "PUT" -> putManifest(ex, route.repository(), reference);
                     case "DELETE" -> {
-                        registry.manifests().delete(route.repository(), reference);
-                        audit.record(switch (reference) {
-                            case Reference.ByTag t -> AuditEvent.onRepository(ex.actor, AuditActions.TAG_DELETE,
-                                    route.repository().value(), Map.of("tag", t.tag().value()));
-                            case Reference.ByDigest d -> AuditEvent.onRepository(ex.actor, AuditActions.MANIFEST_DELETE,
-                                    route.repository().value(), Map.of("digest", d.digest().toString()));
-                        });
+                        registry.manifests().delete(route.repository(), reference, ex.actor);
                         ex.sendEmpty(202);
                     }
                     default -> throw notAllowed(method);
@@ -595,7 +582,9 @@ final class DistributionHandler extends Handler.Abstract {
         ex.setHeader("ETag", "\"" + manifest.digest() + "\"");
         ex.sendBytes(200, manifest.mediaType(), manifest.content());
         if (!ex.isHead()) {
-            // One event per manifest fetched (an image pull fetches one or, through an index, a few), written
+            // A pull changes nothing, so it is not a change for the outbox (docs/architecture.md, "Changes, audit and
+            // events"): it is recorded here, where the response was sent, since only a GET that was answered is a
+            // pull. One event per manifest fetched (an image pull fetches one or, through an index, a few), written
             // asynchronously in batches so that pulls do not wait for the audit log.
             audit.recordAsync(AuditEvent.onRepository(ex.actor, AuditActions.PULL, repository.value(),
                     Map.of("reference", reference.toString(), "digest", manifest.digest().toString())));
@@ -605,22 +594,7 @@ final class DistributionHandler extends Handler.Abstract {
     private void putManifest(Exchange ex, RepositoryName repository, Reference reference) throws IOException {
         byte[] body = readLimited(ex, maxManifestBytes);
         PushedManifest pushed = registry.manifests().put(repository, reference, ex.header("Content-Type"), body,
-                pusher(ex.actor));
-        List<AuditEvent> events = new java.util.ArrayList<>(2);
-        events.add(AuditEvent.onRepository(ex.actor, AuditActions.PUSH, repository.value(),
-                Map.of("reference", reference.toString(), "digest", pushed.digest().toString())));
-        if (reference instanceof Reference.ByTag t) {
-            String target = pushed.digest().toString();
-            Optional<String> before = pushed.previousTagTarget();
-            if (before.isEmpty()) {
-                events.add(AuditEvent.onRepository(ex.actor, AuditActions.TAG_CREATE, repository.value(),
-                        Map.of("tag", t.tag().value(), "to", target)));
-            } else if (!before.get().equals(target)) {
-                events.add(AuditEvent.onRepository(ex.actor, AuditActions.TAG_MOVE, repository.value(),
-                        Map.of("tag", t.tag().value(), "from", before.get(), "to", target)));
-            }
-        }
-        audit.recordAll(events);
+                ex.actor);
         ex.setHeader("Location", "/v2/" + repository + "/manifests/" + pushed.digest());
         ex.setHeader("Docker-Content-Digest", pushed.digest().toString());
         pushed.subject().ifPresent(s -> ex.setHeader("OCI-Subject", s.toString()));

@@ -9,7 +9,9 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Handle;
@@ -18,6 +20,8 @@ import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.SqlLogger;
 import org.jdbi.v3.core.statement.StatementContext;
 import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The metadata database: a connection pool, migrations applied at start, and transactions that are retried
@@ -26,6 +30,7 @@ import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
  */
 public final class Database implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Database.class);
     private static final int ATTEMPTS = 8;
 
     private final HikariDataSource dataSource;
@@ -135,17 +140,58 @@ public final class Database implements AutoCloseable {
         return full.toString();
     }
 
-    /** Runs {@code work} in one READ COMMITTED transaction, retried from the start when it loses a race. */
+    /**
+     * Runs {@code work} in one READ COMMITTED transaction, retried from the start when it loses a race. Tasks given
+     * to {@link #afterCommit} during the attempt that commits run when this returns.
+     */
     public <R> R inTransaction(HandleCallback<R, RuntimeException> work) {
         for (int attempt = 1; ; attempt++) {
+            Set<Runnable> committed = new LinkedHashSet<>();
+            AfterCommit outer = AFTER_COMMIT.get();
+            AFTER_COMMIT.set(new AfterCommit(committed));
+            R result;
             try {
-                return jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, work);
+                result = jdbi.inTransaction(TransactionIsolationLevel.READ_COMMITTED, work);
             } catch (RuntimeException e) {
                 if (attempt >= ATTEMPTS || !isConflict(e)) {
                     throw e;
                 }
                 backOff(attempt);
+                continue;
+            } finally {
+                AFTER_COMMIT.set(outer);
             }
+            committed.forEach(Database::runAfterCommit);
+            return result;
+        }
+    }
+
+    /** The tasks of the transaction this thread runs in {@link #inTransaction}, once it committed. */
+    private record AfterCommit(Set<Runnable> tasks) {
+    }
+
+    private static final ThreadLocal<AfterCommit> AFTER_COMMIT = new ThreadLocal<>();
+
+    /**
+     * Runs {@code task} once the transaction of {@code h} committed (not when it rolls back), on this thread, after the
+     * transaction's connection went back to the pool, so that the task may run transactions of its own without
+     * holding two connections. A task given several times in one transaction runs once. A task that fails is logged:
+     * the change it follows is committed and stays so.
+     */
+    public static void afterCommit(Handle h, Runnable task) {
+        AfterCommit current = AFTER_COMMIT.get();
+        if (current != null) {
+            h.afterCommit(() -> current.tasks().add(task));
+        } else {
+            h.afterCommit(() -> runAfterCommit(task)); // a transaction not begun by inTransaction
+        }
+    }
+
+    private static void runAfterCommit(Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            LOG.error("a task after a commit failed: {}", e.toString(), e);
         }
     }
 

@@ -1,7 +1,11 @@
 package dev.bollard.registry;
 
+import dev.bollard.audit.Actor;
+import dev.bollard.audit.AuditActions;
+import dev.bollard.audit.AuditEvent;
 import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
+import dev.bollard.events.Outbox;
 import dev.bollard.metadata.BlobDao;
 import dev.bollard.metadata.Database;
 import dev.bollard.oci.Digest;
@@ -22,8 +26,10 @@ public final class Blobs {
     private final BlobStore store;
     private final boolean deleteEnabled;
     private final Duration gracePeriod;
+    private final Outbox outbox;
 
-    Blobs(Database db, BlobStore store, boolean deleteEnabled, Duration gracePeriod) {
+    Blobs(Database db, BlobStore store, boolean deleteEnabled, Duration gracePeriod, Outbox outbox) {
+        this.outbox = outbox;
         this.db = db;
         this.store = store;
         this.deleteEnabled = deleteEnabled;
@@ -71,11 +77,19 @@ public final class Blobs {
     }
 
     /** Unlinks the blob from the repository; garbage collection reclaims bytes no repository links. */
-    public void delete(RepositoryName repository, Digest digest) {
+    /** Unlinks the blob from the repository, as {@code actor} (the collector reclaims the bytes later). */
+    public void delete(RepositoryName repository, Digest digest, Actor actor) {
         if (!deleteEnabled) {
             throw new BollardException(ErrorCode.UNSUPPORTED, "deleting blobs is disabled on this registry");
         }
-        boolean deleted = db.inTransaction(h -> BlobDao.unlink(h, Repositories.require(h, repository), digest.toString()));
+        boolean deleted = db.inTransaction(h -> {
+            boolean gone = BlobDao.unlink(h, Repositories.require(h, repository), digest.toString());
+            if (gone) {
+                outbox.record(h, AuditEvent.onRepository(actor, AuditActions.BLOB_DELETE, repository.value(),
+                        Map.of("digest", digest.toString())));
+            }
+            return gone;
+        });
         if (!deleted) {
             throw unknown(repository, digest);
         }

@@ -1,11 +1,11 @@
 package dev.bollard.registry;
 
 import dev.bollard.audit.Actor;
-import dev.bollard.audit.Audit;
 import dev.bollard.audit.AuditActions;
 import dev.bollard.audit.AuditEvent;
 import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
+import dev.bollard.events.Outbox;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.ImmutableTagDao;
 import dev.bollard.metadata.RepositoryDao;
@@ -23,11 +23,11 @@ import org.jdbi.v3.core.Handle;
  */
 public final class ImmutableTags {
     private final Database db;
-    private final Audit audit;
+    private final Outbox outbox;
 
-    ImmutableTags(Database db, Audit audit) {
+    ImmutableTags(Database db, Outbox outbox) {
         this.db = db;
-        this.audit = audit;
+        this.outbox = outbox;
     }
 
     /** The repository's rules (none when the repository does not exist). */
@@ -38,24 +38,27 @@ public final class ImmutableTags {
 
     /** Adds a rule (creating the repository when it is new); false when it existed. */
     public boolean add(Actor actor, RepositoryName repository, TagPattern pattern) {
-        boolean added = db.inTransaction(h -> ImmutableTagDao.add(h, RepositoryDao.findOrCreate(h, repository.value()),
-                pattern.glob()));
-        if (added) {
-            audit.record(AuditEvent.onRepository(actor, AuditActions.IMMUTABLE_RULE_ADD, repository.value(),
-                    Map.of("pattern", pattern.glob())));
-        }
-        return added;
+        return db.inTransaction(h -> {
+            boolean added = ImmutableTagDao.add(h, RepositoryDao.findOrCreate(h, repository.value()), pattern.glob());
+            if (added) {
+                outbox.record(h, AuditEvent.onRepository(actor, AuditActions.IMMUTABLE_RULE_ADD, repository.value(),
+                        Map.of("pattern", pattern.glob())));
+            }
+            return added;
+        });
     }
 
     /** Removes a rule; false when there was none. */
     public boolean remove(Actor actor, RepositoryName repository, TagPattern pattern) {
-        boolean removed = db.inTransaction(h -> RepositoryDao.findId(h, repository.value())
-                .map(id -> ImmutableTagDao.remove(h, id, pattern.glob())).orElse(false));
-        if (removed) {
-            audit.record(AuditEvent.onRepository(actor, AuditActions.IMMUTABLE_RULE_REMOVE, repository.value(),
-                    Map.of("pattern", pattern.glob())));
-        }
-        return removed;
+        return db.inTransaction(h -> {
+            boolean removed = RepositoryDao.findId(h, repository.value())
+                    .map(id -> ImmutableTagDao.remove(h, id, pattern.glob())).orElse(false);
+            if (removed) {
+                outbox.record(h, AuditEvent.onRepository(actor, AuditActions.IMMUTABLE_RULE_REMOVE, repository.value(),
+                        Map.of("pattern", pattern.glob())));
+            }
+            return removed;
+        });
     }
 
     /** The first of the repository's rules that {@code tag} matches. */

@@ -2,8 +2,12 @@ package dev.bollard.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bollard.audit.Actor;
+import dev.bollard.audit.AuditActions;
+import dev.bollard.audit.AuditEvent;
 import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
+import dev.bollard.events.Outbox;
 import dev.bollard.metadata.BlobDao;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.ManifestDao;
@@ -34,10 +38,12 @@ public final class Manifests {
 
     private final Database db;
     private final boolean deleteEnabled;
+    private final Outbox outbox;
 
-    Manifests(Database db, boolean deleteEnabled) {
+    Manifests(Database db, boolean deleteEnabled, Outbox outbox) {
         this.db = db;
         this.deleteEnabled = deleteEnabled;
+        this.outbox = outbox;
     }
 
     public StoredManifest get(RepositoryName repository, Reference reference) {
@@ -53,16 +59,12 @@ public final class Manifests {
     }
 
     /**
-     * Validates and stores a manifest, and points the tag at it when the reference is a tag. In one transaction:
-     * either the manifest, its references and the tag are all stored, or nothing is.
+     * Validates and stores a manifest pushed by {@code actor}, and points the tag at it when the reference is a tag.
+     * In one transaction: either the manifest, its references, the tag and the changes recorded (the push, and the
+     * tag created or moved) are all stored, or nothing is. A user or robot is recorded as the tag's pusher.
      */
-    public PushedManifest put(RepositoryName repository, Reference reference, String contentType, byte[] body) {
-        return put(repository, reference, contentType, body, null);
-    }
-
-    /** As {@link #put(RepositoryName, Reference, String, byte[])}, recording {@code pushedBy} in the tag's history. */
     public PushedManifest put(RepositoryName repository, Reference reference, String contentType, byte[] body,
-                              String pushedBy) {
+                              Actor actor) {
         Manifest manifest;
         try {
             manifest = ManifestParser.parse(body, contentType);
@@ -86,26 +88,35 @@ public final class Manifests {
             case Manifest.Index index -> index.manifests().forEach(d -> children.add(d.digest().toString()));
         }
         Optional<Digest> subject = manifest.subject().map(Descriptor::digest);
-        Optional<String> previous = db.inTransaction(h -> {
+        db.inTransaction(h -> {
             long repositoryId = RepositoryDao.findOrCreate(h, repository.value());
             requireAll(blobs, BlobDao.linkedAmong(h, repositoryId, blobs), repository, "blob");
             requireAll(children, ManifestDao.presentAmong(h, repositoryId, children), repository, "manifest");
             ManifestDao.insertIfAbsent(h, repositoryId, digest.toString(), manifest.mediaType(),
                     manifest.effectiveArtifactType(), subject.map(Digest::toString).orElse(null), body, blobs, children);
-            Optional<String> before = Optional.empty();
+            outbox.record(h, AuditEvent.onRepository(actor, AuditActions.PUSH, repository.value(),
+                    Map.of("reference", reference.toString(), "digest", digest.toString())));
             if (reference instanceof Reference.ByTag t) {
-                before = TagDao.digestOf(h, repositoryId, t.tag().value());
-                Optional<TagPattern> rule = ImmutableTags.ruleFor(h, repositoryId, t.tag().value());
-                if (!TagDao.set(h, repositoryId, t.tag().value(), digest.toString(), rule.isPresent())) {
-                    throw ImmutableTags.refused(repository, t.tag().value(), rule.orElseThrow(), "moved");
+                String tag = t.tag().value();
+                Optional<String> before = TagDao.digestOf(h, repositoryId, tag);
+                Optional<TagPattern> rule = ImmutableTags.ruleFor(h, repositoryId, tag);
+                if (!TagDao.set(h, repositoryId, tag, digest.toString(), rule.isPresent())) {
+                    throw ImmutableTags.refused(repository, tag, rule.orElseThrow(), "moved");
                 }
-                if (pushedBy != null) {
-                    TagDao.recordPusher(h, repositoryId, t.tag().value(), pushedBy);
+                if (actor.kind() == Actor.Kind.USER || actor.kind() == Actor.Kind.ROBOT) {
+                    TagDao.recordPusher(h, repositoryId, tag, actor.name());
+                }
+                if (before.isEmpty()) {
+                    outbox.record(h, AuditEvent.onRepository(actor, AuditActions.TAG_CREATE, repository.value(),
+                            Map.of("tag", tag, "to", digest.toString())));
+                } else if (!before.get().equals(digest.toString())) {
+                    outbox.record(h, AuditEvent.onRepository(actor, AuditActions.TAG_MOVE, repository.value(),
+                            Map.of("tag", tag, "from", before.get(), "to", digest.toString())));
                 }
             }
-            return before;
+            return null;
         });
-        return new PushedManifest(digest, subject, previous);
+        return new PushedManifest(digest, subject);
     }
 
     private static void requireAll(List<String> wanted, Set<String> present, RepositoryName repository, String kind) {
@@ -117,8 +128,8 @@ public final class Manifests {
         }
     }
 
-    /** Deletes a manifest with every tag on it (by digest), or just the tag (by tag). */
-    public void delete(RepositoryName repository, Reference reference) {
+    /** Deletes a manifest with every tag on it (by digest), or just the tag (by tag), as {@code actor}. */
+    public void delete(RepositoryName repository, Reference reference, Actor actor) {
         if (!deleteEnabled) {
             throw new BollardException(ErrorCode.UNSUPPORTED, "deleting manifests and tags is disabled on this registry");
         }
@@ -129,7 +140,12 @@ public final class Manifests {
                     if (TagDao.digestOf(h, repositoryId, t.tag().value()).isPresent()) {
                         ImmutableTags.requireDeletable(h, repositoryId, repository, t.tag().value());
                     }
-                    yield TagDao.delete(h, repositoryId, t.tag().value());
+                    boolean gone = TagDao.delete(h, repositoryId, t.tag().value());
+                    if (gone) {
+                        outbox.record(h, AuditEvent.onRepository(actor, AuditActions.TAG_DELETE, repository.value(),
+                                Map.of("tag", t.tag().value())));
+                    }
+                    yield gone;
                 }
                 case Reference.ByDigest d -> {
                     // The manifest's row first: no tag can be set on it until this transaction ends.
@@ -138,7 +154,12 @@ public final class Manifests {
                             ImmutableTags.requireDeletable(h, repositoryId, repository, tag);
                         }
                     }
-                    yield ManifestDao.delete(h, repositoryId, d.digest().toString());
+                    boolean gone = ManifestDao.delete(h, repositoryId, d.digest().toString());
+                    if (gone) {
+                        outbox.record(h, AuditEvent.onRepository(actor, AuditActions.MANIFEST_DELETE, repository.value(),
+                                Map.of("digest", d.digest().toString())));
+                    }
+                    yield gone;
                 }
             };
         });

@@ -1,11 +1,11 @@
 package dev.bollard.registry;
 
 import dev.bollard.audit.Actor;
-import dev.bollard.audit.Audit;
 import dev.bollard.audit.AuditActions;
 import dev.bollard.audit.AuditEvent;
 import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
+import dev.bollard.events.Outbox;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.NamespaceSettingsDao;
 import dev.bollard.oci.Digest;
@@ -34,13 +34,13 @@ public final class Quotas {
     static final int DEFAULT_WARN_PERCENT = 80;
 
     private final Database db;
-    private final Audit audit;
+    private final Outbox outbox;
     private final MeterRegistry meters;
     private final Map<String, AtomicLong[]> gauges = new ConcurrentHashMap<>();
 
-    Quotas(Database db, Audit audit, MeterRegistry meters) {
+    Quotas(Database db, Outbox outbox, MeterRegistry meters) {
         this.db = db;
-        this.audit = audit;
+        this.outbox = outbox;
         this.meters = meters;
     }
 
@@ -82,12 +82,12 @@ public final class Quotas {
                     .orElse(new NamespaceSettingsDao.Settings(namespace, null, null, null));
             NamespaceSettingsDao.put(h, new NamespaceSettingsDao.Settings(namespace, s.historyWindowSeconds(),
                     quotaBytes, warnPercent));
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("quotaBytes", quotaBytes);
+            details.put("warnPercent", warnPercent == null ? DEFAULT_WARN_PERCENT : warnPercent);
+            outbox.record(h, AuditEvent.onNamespace(actor, AuditActions.QUOTA_SET, namespace, details));
             return null;
         });
-        Map<String, Object> details = new LinkedHashMap<>();
-        details.put("quotaBytes", quotaBytes);
-        details.put("warnPercent", warnPercent == null ? DEFAULT_WARN_PERCENT : warnPercent);
-        audit.record(AuditEvent.onNamespace(actor, AuditActions.QUOTA_SET, namespace, details));
     }
 
     /** Every namespace with a quota, with its usage (and refreshes the usage metrics). */

@@ -1,6 +1,6 @@
 package dev.bollard.registry;
 
-import dev.bollard.audit.Audit;
+import dev.bollard.events.Outbox;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.metadata.Database;
 import dev.bollard.storage.BlobStore;
@@ -19,20 +19,20 @@ public final class Registry {
     private final Quotas quotas;
 
     /**
-     * {@code audit} records what the life-cycle use cases change; {@code meters} receives their metrics (quota
-     * usage).
+     * {@code outbox} records every change the use cases make, in the transaction that makes it (docs/architecture.md,
+     * "Changes, audit and events"); {@code meters} receives their metrics (quota usage).
      */
     public Registry(Database db, BlobStore store, BollardConfig.Registry config, BollardConfig.Lifecycle lifecycle,
-                    Audit audit, MeterRegistry meters) {
-        this.quotas = new Quotas(db, audit, meters);
+                    Outbox outbox, MeterRegistry meters) {
+        this.quotas = new Quotas(db, outbox, meters);
         this.uploads = new BlobUploads(db, store, quotas);
-        this.blobs = new Blobs(db, store, config.deleteEnabled(), lifecycle.gcGracePeriod());
-        this.manifests = new Manifests(db, config.deleteEnabled());
+        this.blobs = new Blobs(db, store, config.deleteEnabled(), lifecycle.gcGracePeriod(), outbox);
+        this.manifests = new Manifests(db, config.deleteEnabled(), outbox);
         this.listings = new Listings(db);
         this.browser = new RepositoryBrowser(db, store);
-        this.history = new TagHistory(db, lifecycle.historyWindow(), audit);
-        this.immutableTags = new ImmutableTags(db, audit);
-        this.retention = new Retention(db, audit);
+        this.history = new TagHistory(db, lifecycle.historyWindow(), outbox);
+        this.immutableTags = new ImmutableTags(db, outbox);
+        this.retention = new Retention(db, outbox);
     }
 
     public BlobUploads uploads() {

@@ -1,10 +1,10 @@
 package dev.bollard.registry;
 
 import dev.bollard.audit.Actor;
-import dev.bollard.audit.Audit;
 import dev.bollard.audit.AuditActions;
 import dev.bollard.audit.AuditEvent;
 import dev.bollard.error.BollardException;
+import dev.bollard.events.Outbox;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.GcDao;
 import dev.bollard.metadata.RepositoryDao;
@@ -30,11 +30,11 @@ import java.util.Optional;
 public final class Retention {
 
     private final Database db;
-    private final Audit audit;
+    private final Outbox outbox;
 
-    Retention(Database db, Audit audit) {
+    Retention(Database db, Outbox outbox) {
         this.db = db;
-        this.audit = audit;
+        this.outbox = outbox;
     }
 
     /** Where a policy applies. */
@@ -91,30 +91,33 @@ public final class Retention {
         if (problem != null) {
             throw BollardException.invalid(problem);
         }
-        long id = db.inTransaction(h -> RetentionPolicyDao.put(h, scope.column(), target, pattern.glob(), keepLast,
-                keepDays));
-        Policy policy = new Policy(id, scope, target, pattern, keepLast, keepDays);
-        Map<String, Object> details = new LinkedHashMap<>();
-        details.put("id", id);
-        details.put("tagPattern", pattern.glob());
-        details.put("keepLast", keepLast);
-        details.put("keepDays", keepDays);
-        audit.record(scope == Scope.REPOSITORY
-                ? AuditEvent.onRepository(actor, AuditActions.RETENTION_POLICY_SET, target, details)
-                : AuditEvent.onNamespace(actor, AuditActions.RETENTION_POLICY_SET, target, details));
-        return policy;
+        long id = db.inTransaction(h -> {
+            long stored = RetentionPolicyDao.put(h, scope.column(), target, pattern.glob(), keepLast, keepDays);
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("id", stored);
+            details.put("tagPattern", pattern.glob());
+            details.put("keepLast", keepLast);
+            details.put("keepDays", keepDays);
+            outbox.record(h, scope == Scope.REPOSITORY
+                    ? AuditEvent.onRepository(actor, AuditActions.RETENTION_POLICY_SET, target, details)
+                    : AuditEvent.onNamespace(actor, AuditActions.RETENTION_POLICY_SET, target, details));
+            return stored;
+        });
+        return new Policy(id, scope, target, pattern, keepLast, keepDays);
     }
 
     public boolean delete(Actor actor, long id) {
-        Optional<RetentionPolicyDao.Policy> existing = db.read(h -> RetentionPolicyDao.find(h, id));
-        boolean deleted = existing.isPresent() && db.inTransaction(h -> RetentionPolicyDao.delete(h, id));
-        if (deleted) {
+        return db.inTransaction(h -> {
+            Optional<RetentionPolicyDao.Policy> existing = RetentionPolicyDao.find(h, id);
+            if (existing.isEmpty() || !RetentionPolicyDao.delete(h, id)) {
+                return false;
+            }
             RetentionPolicyDao.Policy p = existing.get();
-            audit.record(p.scopeKind().equals("repository")
+            outbox.record(h, p.scopeKind().equals("repository")
                     ? AuditEvent.onRepository(actor, AuditActions.RETENTION_POLICY_DELETE, p.scope(), Map.of("id", id))
                     : AuditEvent.onNamespace(actor, AuditActions.RETENTION_POLICY_DELETE, p.scope(), Map.of("id", id)));
-        }
-        return deleted;
+            return true;
+        });
     }
 
     /**
@@ -135,7 +138,7 @@ public final class Retention {
             }
             List<TagDao.TagRow> tags = new ArrayList<>(db.read(h -> TagDao.all(h, repository.id())));
             tags.sort(Comparator.comparing(TagDao.TagRow::updatedAt).reversed().thenComparing(TagDao.TagRow::name));
-            List<TagPattern> immutable = new ImmutableTags(db, audit).rules(new RepositoryName(repository.name()));
+            List<TagPattern> immutable = new ImmutableTags(db, outbox).rules(new RepositoryName(repository.name()));
             Map<Policy, Integer> ranks = new LinkedHashMap<>();
             for (TagDao.TagRow tag : tags) {
                 boolean matched = false;
@@ -150,16 +153,19 @@ public final class Retention {
                 if (!matched || kept || immutable.stream().anyMatch(r -> r.matches(tag.name()))) {
                     continue;
                 }
-                boolean deleted = dryRun || db.inTransaction(h -> RepositoryDao.findId(h, repository.name())
-                        .map(id -> ImmutableTags.ruleFor(h, id, tag.name()).isEmpty()
-                                && TagDao.deleteIfPointsAt(h, id, tag.name(), tag.digest()))
-                        .orElse(false));
-                if (deleted) {
-                    pruned.add(new Pruned(repository.name(), tag.name(), tag.digest()));
-                    if (!dryRun) {
-                        audit.record(AuditEvent.onRepository(actor, AuditActions.TAG_DELETE, repository.name(),
+                boolean deleted = dryRun || db.inTransaction(h -> {
+                    boolean gone = RepositoryDao.findId(h, repository.name())
+                            .map(id -> ImmutableTags.ruleFor(h, id, tag.name()).isEmpty()
+                                    && TagDao.deleteIfPointsAt(h, id, tag.name(), tag.digest()))
+                            .orElse(false);
+                    if (gone) {
+                        outbox.record(h, AuditEvent.onRepository(actor, AuditActions.TAG_DELETE, repository.name(),
                                 Map.of("tag", tag.name(), "digest", tag.digest(), "reason", "retention policy")));
                     }
+                    return gone;
+                });
+                if (deleted) {
+                    pruned.add(new Pruned(repository.name(), tag.name(), tag.digest()));
                 }
             }
         }

@@ -1,11 +1,11 @@
 package dev.bollard.registry;
 
 import dev.bollard.audit.Actor;
-import dev.bollard.audit.Audit;
 import dev.bollard.audit.AuditActions;
 import dev.bollard.audit.AuditEvent;
 import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
+import dev.bollard.events.Outbox;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.ManifestDao;
 import dev.bollard.metadata.NamespaceSettingsDao;
@@ -32,12 +32,12 @@ public final class TagHistory {
 
     private final Database db;
     private final Duration defaultWindow;
-    private final Audit audit;
+    private final Outbox outbox;
 
-    TagHistory(Database db, Duration defaultWindow, Audit audit) {
+    TagHistory(Database db, Duration defaultWindow, Outbox outbox) {
         this.db = db;
         this.defaultWindow = defaultWindow;
-        this.audit = audit;
+        this.outbox = outbox;
     }
 
     /**
@@ -94,11 +94,11 @@ public final class TagHistory {
                     .orElse(new NamespaceSettingsDao.Settings(namespace, null, null, null));
             NamespaceSettingsDao.put(h, new NamespaceSettingsDao.Settings(namespace,
                     window == null ? null : window.toSeconds(), s.quotaBytes(), s.quotaWarnPercent()));
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("window", window == null ? "default" : window.toString());
+            outbox.record(h, AuditEvent.onNamespace(actor, AuditActions.HISTORY_WINDOW_SET, namespace, details));
             return null;
         });
-        Map<String, Object> details = new LinkedHashMap<>();
-        details.put("window", window == null ? "default" : window.toString());
-        audit.record(AuditEvent.onNamespace(actor, AuditActions.HISTORY_WINDOW_SET, namespace, details));
     }
 
     /**
@@ -108,7 +108,7 @@ public final class TagHistory {
      */
     public void restore(Actor actor, RepositoryName repository, Tag tag, Digest digest) {
         Duration window = window(RepositoryName.namespaceOf(repository.value()));
-        Optional<String> previous = db.inTransaction(h -> {
+        db.inTransaction(h -> {
             long repositoryId = Repositories.require(h, repository);
             Instant windowStart = Instant.now().minus(window);
             if (!TagDao.pointedAtSince(h, repositoryId, tag.value(), digest.toString(), windowStart)) {
@@ -129,13 +129,13 @@ public final class TagHistory {
             if (actor.kind() == Actor.Kind.USER || actor.kind() == Actor.Kind.ROBOT) {
                 TagDao.recordPusher(h, repositoryId, tag.value(), actor.name()); // the restored assignment is theirs
             }
-            return before;
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("tag", tag.value());
+            details.put("digest", digest.toString());
+            details.put("previous", before.orElse(null));
+            outbox.record(h, AuditEvent.onRepository(actor, AuditActions.TAG_RESTORE, repository.value(), details));
+            return null;
         });
-        Map<String, Object> details = new LinkedHashMap<>();
-        details.put("tag", tag.value());
-        details.put("digest", digest.toString());
-        details.put("previous", previous.orElse(null));
-        audit.record(AuditEvent.onRepository(actor, AuditActions.TAG_RESTORE, repository.value(), details));
     }
 
     static String describe(Duration d) {

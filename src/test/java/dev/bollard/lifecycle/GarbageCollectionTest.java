@@ -68,7 +68,7 @@ class GarbageCollectionTest {
         LifecycleFixture.Image a = f.image("gc/a", "v1", shared, onlyA);
         LifecycleFixture.Image keep = f.image("gc/a", "keep", shared);
         LifecycleFixture.Image b = f.image("gc/b", "v1", shared, LifecycleFixture.bytes("b", 20_000));
-        f.registry.manifests().delete(repo("gc/a"), new Reference.ByTag(new Tag("v1")));
+        f.registry.manifests().delete(repo("gc/a"), new Reference.ByTag(new Tag("v1")), LifecycleFixture.TESTER);
         Digest onlyADigest = a.blobs().get(1);
         Digest configA = a.blobs().get(2);
         long freedBytes = onlyA.length + f.store.size(configA).orElseThrow();
@@ -147,7 +147,7 @@ class GarbageCollectionTest {
             assertThat(manifestStored("gc/multi", d)).as("manifest %s", d).isTrue();
         }
 
-        f.registry.manifests().delete(repo("gc/multi"), new Reference.ByTag(new Tag("latest")));
+        f.registry.manifests().delete(repo("gc/multi"), new Reference.ByTag(new Tag("latest")), LifecycleFixture.TESTER);
         GarbageCollector.Report dry = f.collector(NONE, NONE).collect(true);
         GarbageCollector.Report run = f.collector(NONE, NONE).collect(false);
         assertThat(run.manifests()).as("index, two children, the referrer").isEqualTo(4).isEqualTo(dry.manifests());
@@ -173,7 +173,7 @@ class GarbageCollectionTest {
     void anUploadTakesBackABlobTheCollectorHadMarkedAndTheCollectorThenLeavesItAlone() throws Exception {
         byte[] content = LifecycleFixture.bytes("again", 3000);
         Digest digest = f.blob("gc/app", content);
-        f.registry.blobs().delete(repo("gc/app"), digest);
+        f.registry.blobs().delete(repo("gc/app"), digest, LifecycleFixture.TESTER);
         Instant later = Instant.now().plusSeconds(60);
         assertThat((boolean) f.db.<Boolean>inTransaction(h -> GcDao.markDeletingIfUnreferenced(h, digest.toString(), later)))
                 .isTrue();

@@ -8,8 +8,13 @@ import dev.bollard.oci.Digest;
 import dev.bollard.oci.Reference;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.oci.Tag;
-import dev.bollard.audit.Audit;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bollard.audit.Actor;
 import dev.bollard.audit.AuditEvent;
+import dev.bollard.events.Outbox;
+import dev.bollard.metadata.OutboxDao;
 import dev.bollard.registry.Registry;
 import dev.bollard.storage.FilesystemBlobStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -18,20 +23,26 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The registry's use cases in this JVM on embedded defaults under a temporary directory, without HTTP: an audit
- * trail that remembers what it was told, the metrics the collector reports, and helpers that push blobs and
+ * The registry's use cases in this JVM on embedded defaults under a temporary directory, without HTTP: the changes
+ * they record, taken from the outbox as the audit log takes them, the metrics the collector reports, and helpers that push blobs and
  * images the way the distribution API does.
  */
 public final class LifecycleFixture implements AutoCloseable {
     public static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
     public static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
     private static final AtomicInteger UNIQUE = new AtomicInteger();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Who the fixture's own pushes and the tests' direct deletions are recorded as made by. */
+    public static final Actor TESTER = Actor.system("test");
 
     public final BollardConfig config;
     public final Database db;
@@ -53,18 +64,30 @@ public final class LifecycleFixture implements AutoCloseable {
         this.ownsDatabase = db == null;
         this.db = db == null ? Database.open(config.database()) : db;
         store = new FilesystemBlobStore(config.storage().path(), config.uploads().stagingPath());
-        Audit trail = new Audit() {
-            @Override
-            public void record(AuditEvent event) {
-                audit.add(event);
-            }
+        registry = new Registry(this.db, store, config.registry(), config.lifecycle(), new Outbox(this::collectChanges),
+                meters);
+    }
 
-            @Override
-            public void recordAsync(AuditEvent event) {
-                audit.add(event);
+    /** Takes the changes committed to the outbox into {@link #audit}, as the audit log takes them into its chain. */
+    private void collectChanges() {
+        db.inTransaction(h -> {
+            List<OutboxDao.Row> rows = OutboxDao.pendingAudit(h, 1000);
+            for (OutboxDao.Row r : rows) {
+                Map<String, Object> details;
+                try {
+                    details = JSON.readValue(r.details(), new TypeReference<>() { });
+                } catch (JsonProcessingException e) {
+                    throw new IllegalStateException(e);
+                }
+                audit.add(new AuditEvent(Instant.ofEpochMilli(r.occurredAt()),
+                        new Actor(Actor.Kind.valueOf(r.actorKind().toUpperCase(Locale.ROOT)), r.actor(), r.ip(),
+                                r.userAgent()), r.type(), r.namespace(), r.repository(), details));
             }
-        };
-        registry = new Registry(this.db, store, config.registry(), config.lifecycle(), trail, meters);
+            if (!rows.isEmpty()) {
+                OutboxDao.markAudited(h, rows.stream().map(OutboxDao.Row::id).toList());
+            }
+            return null;
+        });
     }
 
     /** Embedded defaults under {@code dataDir}, without access control, with {@code key, value} overrides. */
@@ -136,7 +159,7 @@ public final class LifecycleFixture implements AutoCloseable {
     public Digest put(String repository, String tag, String mediaType, byte[] manifest) {
         Reference reference = tag == null ? new Reference.ByDigest(Digest.sha256(manifest))
                 : new Reference.ByTag(new Tag(tag));
-        return registry.manifests().put(new RepositoryName(repository), reference, mediaType, manifest).digest();
+        return registry.manifests().put(new RepositoryName(repository), reference, mediaType, manifest, TESTER).digest();
     }
 
     /** A pushed image: its manifest's digest and bytes, and its blobs (layers and config). */

@@ -105,7 +105,7 @@ class PoliciesTest {
     @Test
     void closingHistoryRowsByTheirIdKeepsLifetimesConsistentWhenATagGoesAndComesBack() {
         Digest one = f.image("acme/app", "v", LifecycleFixture.bytes("1", 10)).digest();
-        f.registry.manifests().delete(app, new Reference.ByTag(new Tag("v")));
+        f.registry.manifests().delete(app, new Reference.ByTag(new Tag("v")), LifecycleFixture.TESTER);
         f.put("acme/app", "v", LifecycleFixture.OCI_MANIFEST,
                 f.registry.manifests().get(app, new Reference.ByDigest(one)).content());
         List<TagHistory.Entry> h = f.registry.history().ofTag(app, new Tag("v"), null, 10);
@@ -130,17 +130,17 @@ class PoliciesTest {
         assertRefused(ErrorCode.DENIED, "tag v1 of acme/app is immutable (rule 'v*')", () ->
                 f.image("acme/app", "v1", LifecycleFixture.bytes("2", 10)));
         assertRefused(ErrorCode.DENIED, "cannot be deleted", () ->
-                f.registry.manifests().delete(app, new Reference.ByTag(new Tag("v1"))));
+                f.registry.manifests().delete(app, new Reference.ByTag(new Tag("v1")), LifecycleFixture.TESTER));
         assertRefused(ErrorCode.DENIED, "rule 'v*'", () ->
-                f.registry.manifests().delete(app, new Reference.ByDigest(v1.digest())));
+                f.registry.manifests().delete(app, new Reference.ByDigest(v1.digest()), LifecycleFixture.TESTER));
         assertThat(tagged("v1")).isEqualTo(v1.digest());
 
         f.image("acme/app", "latest", LifecycleFixture.bytes("3", 10));
         f.image("acme/app", "latest", LifecycleFixture.bytes("4", 10)); // other tags move freely
-        f.registry.manifests().delete(app, new Reference.ByTag(new Tag("latest")));
+        f.registry.manifests().delete(app, new Reference.ByTag(new Tag("latest")), LifecycleFixture.TESTER);
 
         assertThat(f.registry.immutableTags().remove(ADMIN, app, new TagPattern("v*"))).isTrue();
-        f.registry.manifests().delete(app, new Reference.ByTag(new Tag("v1")));
+        f.registry.manifests().delete(app, new Reference.ByTag(new Tag("v1")), LifecycleFixture.TESTER);
         assertThat(f.audit).extracting(AuditEvent::action)
                 .contains("immutable-tag-rule.add", "immutable-tag-rule.remove");
     }
