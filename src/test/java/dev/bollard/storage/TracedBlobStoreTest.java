@@ -13,37 +13,23 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-/** The blob store contract through the tracing decorator (on a filesystem store), and the spans it records. */
-class TracedBlobStoreTest extends BlobStoreContract {
-    @TempDir
-    Path dir;
-
+/**
+ * The blob store contract, and the filesystem store's own tests, through the tracing decorator; and the spans it
+ * records.
+ */
+class TracedBlobStoreTest extends FilesystemBlobStoreTest {
     private final Spans spans = new Spans();
     private final SdkTracerProvider tracing = SdkTracerProvider.builder().addSpanProcessor(spans).build();
 
     @Override
     protected BlobStore newStore() throws Exception {
-        return new TracedBlobStore(new FilesystemBlobStore(dir.resolve("blobs"), dir.resolve("uploads")),
-                tracing.get("test"));
-    }
-
-    @Override
-    protected BlobStore openAgain() throws Exception {
-        return newStore();
-    }
-
-    @Override
-    protected List<String> leftovers() throws Exception {
-        return filesUnder(dir);
+        return new TracedBlobStore(super.newStore(), tracing.get("test"));
     }
 
     /** A span left open (a channel whose close does not end it) would be lost to the exporter. */
