@@ -1,6 +1,7 @@
 package dev.bollard.error;
 
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A request Bollard refuses: the one error type of the domain. It carries a stable {@link ErrorCode}, the
@@ -10,23 +11,23 @@ import java.util.function.Supplier;
 public class BollardException extends RuntimeException {
     private final ErrorCode code;
     private final ErrorCode.Kind kind;
-    private final transient Object detail;
+    private final transient @Nullable Object detail;
     private final long retryAfterSeconds;
 
-    public BollardException(ErrorCode code, String message) {
+    public BollardException(ErrorCode code, @Nullable String message) {
         this(code, code.kind(), message, null, 0);
     }
 
-    public BollardException(ErrorCode code, String message, Object detail) {
+    public BollardException(ErrorCode code, String message, @Nullable Object detail) {
         this(code, code.kind(), message, detail, 0);
     }
 
     /** A code answered as another kind than its own; say at the throw site why. */
-    public BollardException(ErrorCode code, ErrorCode.Kind kind, String message, Object detail) {
+    public BollardException(ErrorCode code, ErrorCode.Kind kind, String message, @Nullable Object detail) {
         this(code, kind, message, detail, 0);
     }
 
-    private BollardException(ErrorCode code, ErrorCode.Kind kind, String message, Object detail,
+    private BollardException(ErrorCode code, ErrorCode.Kind kind, @Nullable String message, @Nullable Object detail,
                              long retryAfterSeconds) {
         super(message, null, false, false);
         this.code = code;
@@ -35,7 +36,7 @@ public class BollardException extends RuntimeException {
         this.retryAfterSeconds = retryAfterSeconds;
     }
 
-    public static BollardException invalid(String message) {
+    public static BollardException invalid(@Nullable String message) {
         return new BollardException(ErrorCode.INVALID_REQUEST, message);
     }
 
@@ -73,7 +74,7 @@ public class BollardException extends RuntimeException {
     }
 
     /** Structured detail for the error body (may be null). */
-    public Object detail() {
+    public @Nullable Object detail() {
         return detail;
     }
 

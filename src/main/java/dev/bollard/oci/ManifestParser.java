@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Parses and validates manifest bodies as a registry receives them. Validation covers the JSON and the
@@ -32,7 +33,7 @@ public final class ManifestParser {
      *
      * @throws ManifestInvalidException with a message for the client when the body is not a valid manifest
      */
-    public static Manifest parse(byte[] body, String contentType) throws ManifestInvalidException {
+    public static Manifest parse(byte[] body, @Nullable String contentType) throws ManifestInvalidException {
         JsonNode root = readTree(body);
         if (!root.isObject()) {
             throw new ManifestInvalidException("manifest must be a JSON object");
@@ -96,12 +97,12 @@ public final class ManifestParser {
      * Content-Type (as some tools send) defers to the body's field; any other Content-Type that is not a
      * manifest media type is an error.
      */
-    private static String effectiveMediaType(JsonNode root, String contentType) throws ManifestInvalidException {
+    private static String effectiveMediaType(JsonNode root, @Nullable String contentType) throws ManifestInvalidException {
         String inBody = optionalText(root, "mediaType", "mediaType");
         if (inBody != null && !MediaTypes.isManifest(inBody)) {
             throw new ManifestInvalidException("unsupported manifest mediaType '" + inBody + "'");
         }
-        if (MediaTypes.isManifest(contentType)) {
+        if (contentType != null && MediaTypes.isManifest(contentType)) {
             if (inBody != null && !inBody.equals(contentType)) {
                 throw new ManifestInvalidException("mediaType '" + inBody
                         + "' in the manifest does not match the Content-Type '" + contentType + "'");
@@ -112,7 +113,7 @@ public final class ManifestParser {
             return contentType;
         }
         boolean absent = contentType == null || contentType.isEmpty();
-        boolean generic = absent || contentType.equals("application/json") || contentType.equals("application/octet-stream");
+        boolean generic = absent || "application/json".equals(contentType) || "application/octet-stream".equals(contentType);
         if (!generic) {
             throw new ManifestInvalidException("unsupported manifest Content-Type '" + contentType
                     + "': send the manifest's media type");
@@ -134,7 +135,7 @@ public final class ManifestParser {
         return list;
     }
 
-    static Descriptor descriptor(JsonNode node, String where) throws ManifestInvalidException {
+    static Descriptor descriptor(@Nullable JsonNode node, String where) throws ManifestInvalidException {
         if (node == null || !node.isObject()) {
             throw new ManifestInvalidException(where + " must be a descriptor object");
         }
@@ -175,7 +176,7 @@ public final class ManifestParser {
         return new Descriptor(mediaType, digest, size.asLong(), artifactType, annotations, urls, platform);
     }
 
-    private static Platform platform(JsonNode node, String where) throws ManifestInvalidException {
+    private static @Nullable Platform platform(@Nullable JsonNode node, String where) throws ManifestInvalidException {
         if (node == null || node.isNull()) {
             return null;
         }
@@ -204,7 +205,7 @@ public final class ManifestParser {
                 optionalText(node, "os.version", where + ".os.version"), features);
     }
 
-    private static Map<String, String> annotations(JsonNode node, String where) throws ManifestInvalidException {
+    private static Map<String, String> annotations(@Nullable JsonNode node, String where) throws ManifestInvalidException {
         if (node == null || node.isNull()) {
             return Map.of();
         }
@@ -221,7 +222,7 @@ public final class ManifestParser {
         return map;
     }
 
-    private static String optionalText(JsonNode node, String field, String where) throws ManifestInvalidException {
+    private static @Nullable String optionalText(JsonNode node, String field, String where) throws ManifestInvalidException {
         JsonNode value = node.get(field);
         if (value == null || value.isNull()) {
             return null;

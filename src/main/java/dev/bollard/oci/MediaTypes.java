@@ -1,6 +1,7 @@
 package dev.bollard.oci;
 
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /** Media types of the OCI image spec and of Docker's image manifest v2. */
 public final class MediaTypes {
@@ -22,16 +23,16 @@ public final class MediaTypes {
     private MediaTypes() {
     }
 
-    public static boolean isManifest(String mediaType) {
+    public static boolean isManifest(@Nullable String mediaType) {
         return mediaType != null && MANIFESTS.contains(mediaType);
     }
 
-    public static boolean isIndex(String mediaType) {
+    public static boolean isIndex(@Nullable String mediaType) {
         return mediaType != null && INDEXES.contains(mediaType);
     }
 
     /** A media type without parameters and surrounding blanks, lower-cased ({@code a/b; charset=x} → {@code a/b}). */
-    public static String essence(String contentType) {
+    public static @Nullable String essence(@Nullable String contentType) {
         if (contentType == null) {
             return null;
         }

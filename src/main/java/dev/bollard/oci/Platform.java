@@ -1,11 +1,20 @@
 package dev.bollard.oci;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** The platform an index entry is built for. */
-public record Platform(String architecture, String os, String variant, String osVersion, List<String> osFeatures) {
-    public Platform {
-        osFeatures = osFeatures == null ? List.of() : List.copyOf(osFeatures);
+public record Platform(String architecture, String os, @Nullable String variant, @Nullable String osVersion,
+                       List<String> osFeatures) {
+
+    /** Null features stand for none. */
+    public Platform(String architecture, String os, @Nullable String variant, @Nullable String osVersion,
+                    @Nullable List<String> osFeatures) {
+        this.architecture = architecture;
+        this.os = os;
+        this.variant = variant;
+        this.osVersion = osVersion;
+        this.osFeatures = osFeatures == null ? List.of() : List.copyOf(osFeatures);
     }
 
     /** {@code os/architecture[/variant]}, as docker and podman print it. */

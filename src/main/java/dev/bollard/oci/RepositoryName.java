@@ -1,6 +1,7 @@
 package dev.bollard.oci;
 
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A repository name as the distribution spec defines it: path components of lower-case alphanumerics,
@@ -26,7 +27,7 @@ public record RepositoryName(String value) implements Comparable<RepositoryName>
     }
 
     /** Why {@code value} is not a valid repository name, or null when it is. */
-    public static String problemWith(String value) {
+    public static @Nullable String problemWith(@Nullable String value) {
         if (value == null || value.isEmpty()) {
             return "repository name is empty";
         }
@@ -40,7 +41,7 @@ public record RepositoryName(String value) implements Comparable<RepositoryName>
         return null;
     }
 
-    public static boolean isValid(String value) {
+    public static boolean isValid(@Nullable String value) {
         return problemWith(value) == null;
     }
 
@@ -48,7 +49,7 @@ public record RepositoryName(String value) implements Comparable<RepositoryName>
      * The namespace (organization or user) the repository lives in: its first component, or null for a
      * single-component name, which has none.
      */
-    public static String namespaceOf(String repository) {
+    public static @Nullable String namespaceOf(String repository) {
         int slash = repository.indexOf('/');
         return slash < 0 ? null : repository.substring(0, slash);
     }
