@@ -13,8 +13,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Builds a {@link BollardConfig}. Every key is listed in {@link #KEYS} with its default; a YAML file uses the
@@ -122,7 +124,6 @@ public final class ConfigLoader {
                     flatten(key + ".", e.getValue(), source);
                 } else if (e.getValue().isNull() && isSection(key)) {
                     // "database:" with every entry below it commented out: an empty section, not a key
-                    continue;
                 } else if (e.getValue().isContainerNode()) {
                     throw new ConfigException(source + ": " + key + " must be a single value");
                 } else {
@@ -184,20 +185,20 @@ public final class ConfigLoader {
             Path storagePath = pathOr("storage.path", dataDir.resolve("blobs"));
             BollardConfig.S3 s3 = s3(storageType.equals("s3"), problems);
 
-            String dbUrl = values.get("database.url");
+            String dbUrl = value("database.url");
             if (dbUrl.isEmpty()) {
                 dbUrl = "jdbc:h2:file:" + dataDir.resolve("db").resolve("bollard");
             } else if (!dbUrl.startsWith("jdbc:h2:") && !dbUrl.startsWith("jdbc:postgresql:")) {
                 problems.add(describe("database.url") + " must be a jdbc:h2: or jdbc:postgresql: URL");
             }
-            int pool = integer("database.max-pool-size", values.get("database.max-pool-size"), 1, 1000, problems);
+            int pool = integer("database.max-pool-size", value("database.max-pool-size"), 1, 1000, problems);
 
             Path staging = pathOr("uploads.path", dataDir.resolve("uploads"));
             Duration expiry = duration("uploads.expiry", problems);
             Duration cleanup = duration("uploads.cleanup-interval", problems);
 
             boolean deleteEnabled = bool("registry.delete-enabled", problems);
-            long maxManifest = integer("registry.max-manifest-bytes", values.get("registry.max-manifest-bytes"),
+            long maxManifest = integer("registry.max-manifest-bytes", value("registry.max-manifest-bytes"),
                     1024, 64 * 1024 * 1024, problems);
 
             boolean authEnabled = bool("auth.enabled", problems);
@@ -210,14 +211,14 @@ public final class ConfigLoader {
             }
             Duration tokenExpiry = duration("auth.token-expiry", problems);
             if (tokenExpiry.compareTo(Duration.ofHours(1)) > 0) {
-                problems.add(describe("auth.token-expiry") + " must be at most 1h, not " + values.get("auth.token-expiry"));
+                problems.add(describe("auth.token-expiry") + " must be at most 1h, not " + value("auth.token-expiry"));
             }
-            int maxFailures = integer("auth.max-login-failures", values.get("auth.max-login-failures"), 1, 1_000_000, problems);
+            int maxFailures = integer("auth.max-login-failures", value("auth.max-login-failures"), 1, 1_000_000, problems);
             Duration lockout = duration("auth.lockout", problems);
             boolean createOnPush = bool("auth.create-on-push", problems);
             Duration refreshIdle = duration("auth.refresh-token-idle-timeout", problems);
             Duration retention = duration("audit.retention", problems);
-            int queueSize = integer("audit.queue-size", values.get("audit.queue-size"), 1, 10_000_000, problems);
+            int queueSize = integer("audit.queue-size", value("audit.queue-size"), 1, 10_000_000, problems);
 
             String logFormat = text("logging.format", problems, true);
             if (!logFormat.equals("text") && !logFormat.equals("json")) {
@@ -231,13 +232,13 @@ public final class ConfigLoader {
             }
             double sampleRatio = 1.0;
             try {
-                sampleRatio = Double.parseDouble(values.get("tracing.sample-ratio").trim());
+                sampleRatio = Double.parseDouble(value("tracing.sample-ratio").trim());
             } catch (NumberFormatException e) {
                 sampleRatio = Double.NaN;
             }
             if (!(sampleRatio >= 0 && sampleRatio <= 1)) {
                 problems.add(describe("tracing.sample-ratio") + " must be a number from 0.0 to 1.0, not '"
-                        + values.get("tracing.sample-ratio") + "'");
+                        + value("tracing.sample-ratio") + "'");
             }
             boolean gcEnabled = bool("gc.enabled", problems);
             Duration gcInterval = duration("gc.interval", problems);
@@ -254,7 +255,7 @@ public final class ConfigLoader {
             return new BollardConfig(dataDir,
                     new BollardConfig.Server(host, port),
                     new BollardConfig.Storage(storageType, storagePath, s3),
-                    new BollardConfig.Database(dbUrl, values.get("database.username"), values.get("database.password"), pool),
+                    new BollardConfig.Database(dbUrl, value("database.username"), value("database.password"), pool),
                     new BollardConfig.Uploads(staging, expiry, cleanup),
                     new BollardConfig.Registry(deleteEnabled, maxManifest),
                     new BollardConfig.Auth(authEnabled, anonymousPull, service, issuer, realm, tokenExpiry, maxFailures,
@@ -288,9 +289,9 @@ public final class ConfigLoader {
                 found.add("storage.s3.access-key and storage.s3.secret-key must be set together (or neither, for the "
                         + "AWS SDK's default credential chain)");
             }
-            long partSize = integer("storage.s3.part-size", values.get("storage.s3.part-size"), 5L << 20, 5L << 30,
+            long partSize = integer("storage.s3.part-size", value("storage.s3.part-size"), 5L << 20, 5L << 30,
                     found);
-            int maxConnections = integer("storage.s3.max-connections", values.get("storage.s3.max-connections"), 1,
+            int maxConnections = integer("storage.s3.max-connections", value("storage.s3.max-connections"), 1,
                     10_000, found);
             boolean redirect = bool("storage.s3.redirect", found);
             Duration redirectExpiry = duration("storage.s3.redirect-expiry", found);
@@ -305,7 +306,7 @@ public final class ConfigLoader {
          * Splits {@code host:port} or {@code [ipv6]:port} into host and port text; null when there is no port
          * separator, the host is empty, or an IPv6 address lacks brackets ({@code ::1} is not host {@code ::}, port 1).
          */
-        private static String[] splitHostPort(String listen) {
+        private static String @Nullable [] splitHostPort(String listen) {
             if (listen.startsWith("[")) {
                 int close = listen.indexOf(']');
                 if (close <= 1 || close + 1 >= listen.length() || listen.charAt(close + 1) != ':') {
@@ -320,21 +321,30 @@ public final class ConfigLoader {
             return new String[] {listen.substring(0, colon), listen.substring(colon + 1)};
         }
 
+        /** The value of a known key: every key of {@link #KEYS} has one from the start. */
+        private String value(String key) {
+            return Objects.requireNonNull(values.get(key), key);
+        }
+
+        private static String defaultOf(String key) {
+            return Objects.requireNonNull(KEYS.get(key), key)[0];
+        }
+
         private String describe(String key) {
             return key + (sources.containsKey(key) ? " (from " + sources.get(key) + ")" : "");
         }
 
         private String text(String key, List<String> problems, boolean required) {
-            String v = values.get(key).trim();
+            String v = value(key).trim();
             if (required && v.isEmpty()) {
                 problems.add(describe(key) + " must not be empty");
-                return KEYS.get(key)[0];
+                return defaultOf(key);
             }
             return v;
         }
 
         private Path pathOr(String key, Path fallback) {
-            String v = values.get(key).trim();
+            String v = value(key).trim();
             return v.isEmpty() ? fallback : Path.of(v).toAbsolutePath().normalize();
         }
 
@@ -357,7 +367,7 @@ public final class ConfigLoader {
         }
 
         private boolean bool(String key, List<String> problems) {
-            String v = values.get(key).trim().toLowerCase(Locale.ROOT);
+            String v = value(key).trim().toLowerCase(Locale.ROOT);
             if (v.equals("true") || v.equals("false")) {
                 return Boolean.parseBoolean(v);
             }
@@ -366,7 +376,7 @@ public final class ConfigLoader {
         }
 
         private Duration duration(String key, List<String> problems) {
-            String v = values.get(key).trim();
+            String v = value(key).trim();
             Matcher m = DURATION.matcher(v);
             if (!m.matches() || m.group(1).chars().allMatch(c -> c == '0')) {
                 problems.add(describe(key) + " must be a positive duration such as 90s, 10m, 24h or 7d, not '" + v + "'");
