@@ -14,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.OptionalLong;
 
 /**
@@ -212,7 +213,8 @@ public final class FilesystemBlobStore implements BlobStore {
             }
             channel.force(false); // data and size (fdatasync); timestamps need not be durable
         }
-        Files.createDirectories(target.getParent());
+        Path directory = Objects.requireNonNull(target.getParent(), "a blob's path is in a directory");
+        Files.createDirectories(directory);
         try {
             // Atomic: readers see no file or the whole, verified file; a concurrent commit of the same content
             // replaces identical bytes.
@@ -221,7 +223,7 @@ public final class FilesystemBlobStore implements BlobStore {
             throw new IOException("blob directory " + root + " and upload directory " + staging
                     + " must be on one file system", e);
         }
-        forceDirectory(target.getParent());
+        forceDirectory(directory);
     }
 
     private static void forceDirectory(Path dir) {

@@ -20,11 +20,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -73,7 +75,7 @@ public final class S3BlobStore implements BlobStore {
     private static final Executor PART_SENDERS = task -> Thread.ofVirtual().name("bollard-s3-part").start(task);
 
     private final S3Client s3;
-    private final S3Presigner presigner;
+    private final @Nullable S3Presigner presigner;
     private final String bucket;
     private final String prefix;
     private final Path buffers;
@@ -82,7 +84,7 @@ public final class S3BlobStore implements BlobStore {
     private final long copyPartSize;
     private final Duration redirectExpiry;
 
-    S3BlobStore(S3Client s3, S3Presigner presigner, String bucket, String prefix, Path buffers, long partSize,
+    S3BlobStore(S3Client s3, @Nullable S3Presigner presigner, String bucket, String prefix, Path buffers, long partSize,
                 long copyLimit, long copyPartSize, Duration redirectExpiry) throws IOException {
         this.s3 = s3;
         this.presigner = presigner;
@@ -238,7 +240,7 @@ public final class S3BlobStore implements BlobStore {
         String blobs = prefix + "blobs/";
         try {
             for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(blobs)).contents()) {
-                String[] parts = o.key().substring(blobs.length()).split("/");
+                String[] parts = o.key().substring(blobs.length()).split("/", -1);
                 if (parts.length != 3) {
                     continue;
                 }
@@ -283,7 +285,8 @@ public final class S3BlobStore implements BlobStore {
         try {
             long tailBytes = offset - inParts;
             if (tailBytes > 0) {
-                copyObjectToFile(current.tailKey(), tailBytes, buffer);
+                copyObjectToFile(Objects.requireNonNull(current.tailKey(), "an upload with tail bytes has a tail"),
+                        tailBytes, buffer);
             }
         } catch (IOException | RuntimeException e) {
             buffer.close();
@@ -326,10 +329,10 @@ public final class S3BlobStore implements BlobStore {
         private Path file;
         private FileChannel buffer;
         private boolean written;
-        private String multipartId;
-        private CompletableFuture<UploadState.Part> inFlight;
-        private Path inFlightFile;
-        private String newState;
+        private @Nullable String multipartId;
+        private @Nullable CompletableFuture<UploadState.Part> inFlight;
+        private @Nullable Path inFlightFile;
+        private @Nullable String newState;
         private boolean closed;
 
         S3Append(String uploadId, UploadState start, Path file, FileChannel buffer) {
@@ -487,19 +490,20 @@ public final class S3BlobStore implements BlobStore {
             return key;
         }
         if (state.parts().isEmpty()) {
-            return state.tailKey();
+            return Objects.requireNonNull(state.tailKey(), "a non-empty upload without parts has a tail");
         }
         if (objectSize(key).equals(OptionalLong.of(size))) {
             return key; // sealed already (read back before the commit, or a commit that was interrupted)
         }
         List<UploadState.Part> parts = new ArrayList<>(state.parts());
         try {
-            if (state.tailKey() != null) {
+            String tailKey = state.tailKey();
+            if (tailKey != null) {
                 // The tail is under 5 MiB: allowed as the last part only. Through this node: at most 5 MiB.
                 int number = parts.size() + 1;
                 long tailSize = state.tailSize();
                 try (ResponseInputStream<GetObjectResponse> tail = s3.getObject(b -> b.bucket(bucket)
-                        .key(state.tailKey()))) {
+                        .key(tailKey))) {
                     String eTag = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(state.multipartId())
                             .partNumber(number).contentLength(tailSize), RequestBody.fromInputStream(tail, tailSize))
                             .eTag();
@@ -645,7 +649,7 @@ public final class S3BlobStore implements BlobStore {
         private final long size;
         private final byte[] chunk = new byte[READ_CHUNK];
         private long position;
-        private InputStream in;
+        private @Nullable InputStream in;
         private long streamPosition;
         private boolean open = true;
 
@@ -744,7 +748,7 @@ public final class S3BlobStore implements BlobStore {
     // ---- the state of an upload ----
 
     /** What S3 holds of an upload: its multipart upload (if started), the parts in order, and the tail object. */
-    record UploadState(String multipartId, List<Part> parts, String tailKey, long tailSize) {
+    record UploadState(@Nullable String multipartId, List<Part> parts, @Nullable String tailKey, long tailSize) {
         static final UploadState EMPTY = new UploadState(null, List.of(), null, 0);
 
         record Part(int number, long size, String eTag) {
@@ -766,7 +770,7 @@ public final class S3BlobStore implements BlobStore {
             }
         }
 
-        static UploadState decode(String text) throws IOException {
+        static UploadState decode(@Nullable String text) throws IOException {
             if (text == null || text.isEmpty()) {
                 return EMPTY;
             }

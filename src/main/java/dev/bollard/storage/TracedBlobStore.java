@@ -13,6 +13,7 @@ import java.nio.channels.SeekableByteChannel;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A blob store whose calls are OpenTelemetry spans ({@code storage <call>}, children of the current span), for
@@ -33,7 +34,12 @@ public final class TracedBlobStore implements BlobStore {
         T run() throws IOException;
     }
 
-    private <T> T traced(String name, String uploadId, Digest digest, Call<T> call) throws IOException {
+    private interface VoidCall {
+        void run() throws IOException;
+    }
+
+    private <T> T traced(String name, @Nullable String uploadId, @Nullable Digest digest, Call<T> call)
+            throws IOException {
         Span span = start(name, uploadId, digest);
         try (Scope ignored = span.makeCurrent()) {
             return call.run();
@@ -45,7 +51,20 @@ public final class TracedBlobStore implements BlobStore {
         }
     }
 
-    private Span start(String name, String uploadId, Digest digest) {
+    private void tracedRun(String name, @Nullable String uploadId, @Nullable Digest digest, VoidCall call)
+            throws IOException {
+        Span span = start(name, uploadId, digest);
+        try (Scope ignored = span.makeCurrent()) {
+            call.run();
+        } catch (IOException | RuntimeException e) {
+            failed(span, e);
+            throw e;
+        } finally {
+            span.end();
+        }
+    }
+
+    private Span start(String name, @Nullable String uploadId, @Nullable Digest digest) {
         var builder = tracer.spanBuilder("storage " + name).setSpanKind(SpanKind.CLIENT)
                 .setAttribute("bollard.storage", store.getClass().getSimpleName());
         if (uploadId != null) {
@@ -178,18 +197,12 @@ public final class TracedBlobStore implements BlobStore {
 
     @Override
     public void commitUpload(String uploadId, String state, Digest digest, long size) throws IOException {
-        traced("commitUpload", uploadId, digest, () -> {
-            store.commitUpload(uploadId, state, digest, size);
-            return null;
-        });
+        tracedRun("commitUpload", uploadId, digest, () -> store.commitUpload(uploadId, state, digest, size));
     }
 
     @Override
     public void deleteUpload(String uploadId) throws IOException {
-        traced("deleteUpload", uploadId, null, () -> {
-            store.deleteUpload(uploadId);
-            return null;
-        });
+        tracedRun("deleteUpload", uploadId, null, () -> store.deleteUpload(uploadId));
     }
 
     @Override
