@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 
 /** Users and organizations (one table: their names share the namespace space) and organization membership. */
 public final class AccountDao {
@@ -11,7 +12,7 @@ public final class AccountDao {
     }
 
     /** A user ({@code kind = "user"}) or an organization ({@code "org"}); passwordHash is null for organizations. */
-    public record Account(long id, String name, String kind, String passwordHash, boolean superuser) {
+    public record Account(long id, String name, String kind, @Nullable String passwordHash, boolean superuser) {
         public boolean isUser() {
             return kind.equals("user");
         }
@@ -24,7 +25,7 @@ public final class AccountDao {
 
     private static final String COLUMNS = "id, name, kind, password_hash, superuser";
 
-    public static long insert(Handle h, String name, String kind, String passwordHash, boolean superuser) {
+    public static long insert(Handle h, String name, String kind, @Nullable String passwordHash, boolean superuser) {
         return h.createUpdate("""
                         INSERT INTO account (name, kind, password_hash, superuser, created_at)
                         VALUES (:name, :kind, :hash, :superuser, :now)""")

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.Query;
+import org.jspecify.annotations.Nullable;
 
 /** The audit log's rows and the head of its hash chain. */
 public final class AuditDao {
@@ -12,7 +13,8 @@ public final class AuditDao {
 
     /** One stored entry; {@code occurredAt} in epoch milliseconds; namespace and repository may be null. */
     public record Entry(long seq, long occurredAt, String actorKind, String actor, String ip, String userAgent,
-                        String action, String namespace, String repository, String details, String prevHash,
+                        String action, @Nullable String namespace, @Nullable String repository, String details,
+                        String prevHash,
                         String hash) {
     }
 
@@ -21,8 +23,8 @@ public final class AuditDao {
     }
 
     /** Which entries a query returns; null fields do not filter. {@code action} ending in {@code .} is a prefix. */
-    public record Filter(String actor, String action, String namespace, String repository, Long sinceMillis,
-                         Long untilMillis) {
+    public record Filter(@Nullable String actor, @Nullable String action, @Nullable String namespace,
+                         @Nullable String repository, @Nullable Long sinceMillis, @Nullable Long untilMillis) {
         public static final Filter ALL = new Filter(null, null, null, null, null, null);
     }
 
@@ -73,7 +75,7 @@ public final class AuditDao {
     }
 
     /** Entries matching the filter with {@code seq < before} (null: newest), newest first, at most {@code limit}. */
-    public static List<Entry> query(Handle h, Filter f, Long before, int limit) {
+    public static List<Entry> query(Handle h, Filter f, @Nullable Long before, int limit) {
         return select(h, f, "seq < :before ORDER BY seq DESC", limit).bind("before", before == null ? Long.MAX_VALUE : before)
                 .map((rs, ctx) -> map(rs)).list();
     }

@@ -20,6 +20,7 @@ import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.SqlLogger;
 import org.jdbi.v3.core.statement.StatementContext;
 import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,7 +60,7 @@ public final class Database implements AutoCloseable {
                 span(ctx, e);
             }
 
-            private void span(StatementContext ctx, SQLException failure) {
+            private void span(StatementContext ctx, @Nullable SQLException failure) {
                 String sql = ctx.getRenderedSql() == null ? ctx.getRawSql() : ctx.getRenderedSql();
                 String verb = sql == null ? "SQL" : sql.strip().split("\\s+", 2)[0].toUpperCase(java.util.Locale.ROOT);
                 Instant start = ctx.getExecutionMoment() == null ? Instant.now() : ctx.getExecutionMoment();
@@ -80,7 +81,8 @@ public final class Database implements AutoCloseable {
     }
 
     /** As {@link #open(BollardConfig.Database)}, reporting the pool's metrics to {@code meters} when given. */
-    public static Database open(BollardConfig.Database config, io.micrometer.core.instrument.MeterRegistry meters) {
+    public static Database open(BollardConfig.Database config,
+                                io.micrometer.core.instrument.@Nullable MeterRegistry meters) {
         String url = jdbcUrl(config.url());
         String username = config.username().isEmpty() ? null : config.username();
         String password = config.password().isEmpty() ? null : config.password();
@@ -233,19 +235,20 @@ public final class Database implements AutoCloseable {
                     // A row this transaction found missing was inserted by a concurrent one first: on PostgreSQL
                     // the insert waits for the other transaction and then fails, aborting this one (so the retry
                     // must, and does, start the whole transaction again).
-                    case "23505": // unique violation
+                    case "23505", // unique violation
                     // A row this transaction found present, and now references, was deleted by a concurrent one
                     // (a tag set on a manifest that a concurrent delete removed). The DAOs check what they reference
                     // before inserting, so this is a race, which the retry resolves (a push stores the manifest
                     // again). Pushes lock the manifest they tag (ManifestDao.insertIfAbsent), so it is rare.
-                    case "23503": // foreign key violation (PostgreSQL; H2 when a child row exists)
-                    case "23506": // foreign key violation, parent missing (H2)
-                    case "40001": // serialization failure; H2's deadlock
-                    case "40P01": // deadlock (PostgreSQL)
-                    case "HYT00": // lock timeout (H2)
+                            "23503", // foreign key violation (PostgreSQL; H2 when a child row exists)
+                            "23506", // foreign key violation, parent missing (H2)
+                            "40001", // serialization failure; H2's deadlock
+                            "40P01", // deadlock (PostgreSQL)
+                            "HYT00" -> { // lock timeout (H2)
                         return true;
-                    default:
-                        break;
+                    }
+                    default -> {
+                    }
                 }
             }
         }

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.jdbi.v3.core.Handle;
@@ -33,8 +34,8 @@ public final class GcDao {
     }
 
     private static Instant instant(java.sql.ResultSet rs, String column) throws java.sql.SQLException {
-        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
-        return t == null ? null : t.toInstant();
+        // Every column read here is NOT NULL.
+        return Objects.requireNonNull(rs.getObject(column, OffsetDateTime.class), column).toInstant();
     }
 
     public static List<RepositoryRef> repositories(Handle h) {

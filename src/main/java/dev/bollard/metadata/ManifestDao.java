@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
+import org.jspecify.annotations.Nullable;
 
 /** Manifests and what they reference. */
 public final class ManifestDao {
@@ -43,8 +44,8 @@ public final class ManifestDao {
      * push to commit) and that row is locked instead; each turn of the loop waits for another transaction to end,
      * so it cannot spin.
      */
-    public static long insertIfAbsent(Handle h, long repositoryId, String digest, String mediaType, String artifactType,
-                                      String subjectDigest, byte[] content, Collection<String> blobDigests,
+    public static long insertIfAbsent(Handle h, long repositoryId, String digest, String mediaType,
+                                      @Nullable String artifactType, @Nullable String subjectDigest, byte[] content, Collection<String> blobDigests,
                                       Collection<String> childDigests) {
         while (true) {
             Optional<Long> existing = h.createQuery(

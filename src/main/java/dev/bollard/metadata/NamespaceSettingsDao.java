@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 
 /** Per-namespace life-cycle settings: the time machine's window and the storage quota (null: not set). */
 public final class NamespaceSettingsDao {
@@ -11,12 +12,13 @@ public final class NamespaceSettingsDao {
     }
 
     /** A namespace's settings; a null field falls back to the registry's default (window) or means none (quota). */
-    public record Settings(String namespace, Long historyWindowSeconds, Long quotaBytes, Integer quotaWarnPercent) {
+    public record Settings(String namespace, @Nullable Long historyWindowSeconds, @Nullable Long quotaBytes,
+                           @Nullable Integer quotaWarnPercent) {
     }
 
     private static final org.jdbi.v3.core.mapper.RowMapper<Settings> ROW = (rs, ctx) -> new Settings(
-            rs.getString("namespace"), (Long) rs.getObject("history_window_seconds", Long.class),
-            (Long) rs.getObject("quota_bytes", Long.class), (Integer) rs.getObject("quota_warn_percent", Integer.class));
+            rs.getString("namespace"), rs.getObject("history_window_seconds", Long.class),
+            rs.getObject("quota_bytes", Long.class), rs.getObject("quota_warn_percent", Integer.class));
 
     public static Optional<Settings> find(Handle h, String namespace) {
         return h.createQuery("SELECT * FROM namespace_settings WHERE namespace = :n")

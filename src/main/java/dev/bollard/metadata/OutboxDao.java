@@ -4,6 +4,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The outbox: the changes recorded in the transactions that made them, oldest first. The audit log appends them to
@@ -15,7 +16,7 @@ public final class OutboxDao {
 
     /** One recorded change; {@code occurredAt} in epoch milliseconds; namespace and repository may be null. */
     public record Row(long id, long occurredAt, String type, String actorKind, String actor, String ip, String userAgent,
-                      String namespace, String repository, String details) {
+                      @Nullable String namespace, @Nullable String repository, String details) {
     }
 
     private static final String COLUMNS = "id, occurred_at, type, actor_kind, actor, ip, user_agent, namespace, "

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.Query;
+import org.jspecify.annotations.Nullable;
 
 /** Repositories: created on first push, listed by the catalog. */
 public final class RepositoryDao {
@@ -118,7 +119,7 @@ public final class RepositoryDao {
                         SELECT r.name FROM repository r
                         WHERE r.name > :last
                           AND EXISTS (SELECT 1 FROM manifest m WHERE m.repository_id = r.id)
-                          AND """ + VISIBLE + """
+                          AND""" + VISIBLE + """
                         ORDER BY r.name
                         LIMIT :limit"""), filter)
                 .bind("last", last == null ? "" : last).bind("limit", limit)
@@ -151,7 +152,8 @@ public final class RepositoryDao {
         return summaries(h, RepositoryFilter.ALL, "", name, 1).stream().findFirst();
     }
 
-    private static List<Summary> summaries(Handle h, RepositoryFilter filter, String search, String exact, int limit) {
+    private static List<Summary> summaries(Handle h, RepositoryFilter filter, String search, @Nullable String exact,
+                                           int limit) {
         return bindVisible(h.createQuery("""
                         SELECT r.name, r.visibility,
                           (SELECT COUNT(*) FROM tag t WHERE t.repository_id = r.id) AS tags,
@@ -162,7 +164,7 @@ public final class RepositoryDao {
                                    r.created_at) AS last_push
                         FROM repository r
                         WHERE POSITION(:search IN r.name) > 0 AND (:any OR r.name = :exact)
-                          AND """ + VISIBLE + """
+                          AND""" + VISIBLE + """
                         ORDER BY r.name
                         LIMIT :limit"""), filter)
                 .bind("search", search == null ? "" : search).bind("limit", limit)

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
+import org.jspecify.annotations.Nullable;
 
 /** Retention policies of namespaces and repositories. */
 public final class RetentionPolicyDao {
@@ -16,12 +17,13 @@ public final class RetentionPolicyDao {
      * {@code repository}), tags matching {@code tagPattern} are kept while among the newest {@code keepLast} or
      * younger than {@code keepDays} (a null limit is not applied).
      */
-    public record Policy(long id, String scopeKind, String scope, String tagPattern, Integer keepLast, Integer keepDays) {
+    public record Policy(long id, String scopeKind, String scope, String tagPattern, @Nullable Integer keepLast,
+                         @Nullable Integer keepDays) {
     }
 
     private static final RowMapper<Policy> ROW = (rs, ctx) -> new Policy(rs.getLong("id"), rs.getString("scope_kind"),
-            rs.getString("scope"), rs.getString("tag_pattern"), (Integer) rs.getObject("keep_last", Integer.class),
-            (Integer) rs.getObject("keep_days", Integer.class));
+            rs.getString("scope"), rs.getString("tag_pattern"), rs.getObject("keep_last", Integer.class),
+            rs.getObject("keep_days", Integer.class));
 
     public static List<Policy> all(Handle h) {
         return h.createQuery("SELECT * FROM retention_policy ORDER BY scope_kind, scope, tag_pattern").map(ROW).list();

@@ -3,13 +3,14 @@ package dev.bollard.metadata;
 import java.time.Instant;
 import java.util.List;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 
 /** The keys that sign bearer tokens, as JWK JSON (private part included). */
 public final class SigningKeyDao {
     private SigningKeyDao() {
     }
 
-    public record SigningKey(String kid, String algorithm, String jwk, Instant createdAt, Instant retiredAt) {
+    public record SigningKey(String kid, String algorithm, String jwk, Instant createdAt, @Nullable Instant retiredAt) {
         @Override
         public String toString() { // never print the private key
             return "SigningKey[" + kid + " " + algorithm + ", created " + createdAt

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 
 /** Tags and their history: every assignment is a history row whose lifetime ends when the tag moves or goes. */
 public final class TagDao {
@@ -56,7 +57,7 @@ public final class TagDao {
     }
 
     /** A tag's row as {@link #takeRow} found it: the digest it points at and its open history row. */
-    private record Current(String digest, Long historyId) {
+    private record Current(String digest, @Nullable Long historyId) {
     }
 
     /**
@@ -76,7 +77,7 @@ public final class TagDao {
                             SELECT manifest_digest, history_id FROM tag WHERE repository_id = :r AND name = :t
                             FOR UPDATE""")
                     .bind("r", repositoryId).bind("t", tag)
-                    .map((rs, ctx) -> new Current(rs.getString(1), (Long) rs.getObject(2, Long.class))).findOne();
+                    .map((rs, ctx) -> new Current(rs.getString(1), rs.getObject(2, Long.class))).findOne();
             if (current.isPresent()) {
                 return current;
             }
@@ -99,11 +100,11 @@ public final class TagDao {
      * Deletes a tag when it points at {@code digest} (any manifest when null), decided under the tag's row lock;
      * returns false when it did not.
      */
-    public static boolean deleteIfPointsAt(Handle h, long repositoryId, String tag, String digest) {
+    public static boolean deleteIfPointsAt(Handle h, long repositoryId, String tag, @Nullable String digest) {
         Optional<Current> current = h.createQuery("""
                         SELECT manifest_digest, history_id FROM tag WHERE repository_id = :r AND name = :t FOR UPDATE""")
                 .bind("r", repositoryId).bind("t", tag)
-                .map((rs, ctx) -> new Current(rs.getString(1), (Long) rs.getObject(2, Long.class))).findOne();
+                .map((rs, ctx) -> new Current(rs.getString(1), rs.getObject(2, Long.class))).findOne();
         if (current.isEmpty() || (digest != null && !current.get().digest().equals(digest))) {
             return false;
         }
@@ -130,7 +131,7 @@ public final class TagDao {
         List<Map.Entry<String, Long>> tags = h.createQuery(
                         "SELECT name, history_id FROM tag WHERE repository_id = :r AND manifest_digest = :d FOR UPDATE")
                 .bind("r", repositoryId).bind("d", digest)
-                .map((rs, ctx) -> Map.entry(rs.getString(1), Optional.ofNullable((Long) rs.getObject(2, Long.class))
+                .map((rs, ctx) -> Map.entry(rs.getString(1), Optional.ofNullable(rs.getObject(2, Long.class))
                         .orElse(-1L))).list();
         for (Map.Entry<String, Long> tag : tags) {
             Long historyId = tag.getValue() < 0 ? null : tag.getValue();
@@ -146,7 +147,7 @@ public final class TagDao {
      * no other change to the tag's history is under way until this transaction ends. With the open history row
      * known, its start is the latest moment (read by primary key); otherwise the last row by the index.
      */
-    private static Instant nowAfterHistory(Handle h, long repositoryId, String tag, Long openHistoryId) {
+    private static Instant nowAfterHistory(Handle h, long repositoryId, String tag, @Nullable Long openHistoryId) {
         Optional<Instant> latest = openHistoryId != null
                 ? h.createQuery("SELECT lifetime_start FROM tag_history WHERE id = :id")
                         .bind("id", openHistoryId).mapTo(Instant.class).findOne()
@@ -164,7 +165,8 @@ public final class TagDao {
      * Closes the open history row: by its id when the tag's row knows it, else (rows written before the tag knew
      * its history row) by searching the tag's history.
      */
-    private static void endHistory(Handle h, long repositoryId, String tag, Long historyId, Instant now) {
+    private static void endHistory(Handle h, long repositoryId, String tag, @Nullable Long historyId,
+                                   Instant now) {
         if (historyId != null) {
             h.createUpdate("UPDATE tag_history SET lifetime_end = :now WHERE id = :id AND lifetime_end IS NULL")
                     .bind("id", historyId).bind("now", now).execute();
@@ -180,7 +182,8 @@ public final class TagDao {
      * One assignment of a tag: the manifest it pointed at, from {@code start} until {@code end} (null: still), and
      * the user or robot whose push made it ({@code pushedBy}, null when not recorded).
      */
-    public record HistoryEntry(long id, String tag, String digest, Instant start, Instant end, String pushedBy) {
+    public record HistoryEntry(long id, String tag, String digest, Instant start, @Nullable Instant end,
+                               @Nullable String pushedBy) {
     }
 
     private static final org.jdbi.v3.core.mapper.RowMapper<HistoryEntry> HISTORY = (rs, ctx) -> new HistoryEntry(
@@ -193,7 +196,8 @@ public final class TagDao {
      * The history of one tag ({@code tag} non-null) or of the whole repository, newest first, at most {@code limit}
      * entries that started before {@code before} (null: any).
      */
-    public static List<HistoryEntry> history(Handle h, long repositoryId, String tag, Instant before, int limit) {
+    public static List<HistoryEntry> history(Handle h, long repositoryId, @Nullable String tag, @Nullable Instant before,
+                                             int limit) {
         return h.createQuery("""
                         SELECT id, name, manifest_digest, lifetime_start, lifetime_end, pushed_by FROM tag_history
                         WHERE repository_id = :r AND (:anyTag OR name = :t) AND (:anyTime OR lifetime_start < :before)
@@ -236,7 +240,7 @@ public final class TagDao {
     }
 
     /** A current tag: the manifest it points at, since when, and who pushed that (null: not recorded). */
-    public record CurrentTag(String name, String digest, Instant since, String pushedBy) {
+    public record CurrentTag(String name, String digest, Instant since, @Nullable String pushedBy) {
     }
 
     /** The repository's tags by name, each with the history row of its current assignment. */

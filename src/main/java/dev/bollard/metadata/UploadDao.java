@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
+import org.jspecify.annotations.Nullable;
 
 /** Upload sessions. */
 public final class UploadDao {
@@ -36,7 +37,8 @@ public final class UploadDao {
      * Moves a session from {@code fromSize} to {@code toSize} bytes with the states that describe them; false when the
      * session is gone or another request (on any node) moved it first.
      */
-    public static boolean advance(Handle h, String id, long fromSize, long toSize, String storeState, String hashState) {
+    public static boolean advance(Handle h, String id, long fromSize, long toSize, String storeState,
+                                  @Nullable String hashState) {
         return h.createUpdate("""
                         UPDATE upload SET committed_size = :to, store_state = :state, hash_state = :hash, updated_at = :now
                         WHERE id = :id AND committed_size = :from""")

@@ -1,6 +1,7 @@
 package dev.bollard.metadata;
 
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An upload session: how many bytes are durably staged, and when it was last written. {@code storeState} is the blob
@@ -8,5 +9,5 @@ import java.time.Instant;
  * the store's staged bytes cannot be read back cheaply (null otherwise).
  */
 public record UploadRow(String id, long repositoryId, long committedSize, Instant createdAt, Instant updatedAt,
-                        String storeState, String hashState) {
+                        String storeState, @Nullable String hashState) {
 }

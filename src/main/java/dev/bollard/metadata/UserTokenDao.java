@@ -4,16 +4,18 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 
 /** A user's application tokens and refresh tokens, stored as hashes and found by them. */
 public final class UserTokenDao {
     private UserTokenDao() {
     }
 
-    public record UserToken(long id, long userId, String kind, String name, Long parentId) {
+    public record UserToken(long id, long userId, String kind, String name, @Nullable Long parentId) {
     }
 
-    public static long insert(Handle h, long userId, String kind, String name, String tokenHash, Long parentId) {
+    public static long insert(Handle h, long userId, String kind, String name, String tokenHash,
+                              @Nullable Long parentId) {
         return h.createUpdate("""
                         INSERT INTO user_token (user_id, kind, name, token_hash, parent_id, created_at)
                         VALUES (:user, :kind, :name, :hash, :parent, :now)""")
@@ -26,7 +28,7 @@ public final class UserTokenDao {
         return h.createQuery("SELECT id, user_id, kind, name, parent_id FROM user_token WHERE token_hash = :hash")
                 .bind("hash", tokenHash)
                 .map((rs, ctx) -> new UserToken(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
-                        (Long) rs.getObject(5, Long.class)))
+                        rs.getObject(5, Long.class)))
                 .findOne();
     }
 

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The work queue's items ({@code work_item}, {@code V10__work_queue.sql}): enqueued per (queue, key), claimed by a
@@ -24,7 +25,8 @@ public final class WorkItemDao {
 
     /** An item as stored, whatever its state. */
     public record Row(long id, String queue, String key, String payload, String state, int attempts,
-                      Instant availableAt, String claimedBy, Instant leaseUntil, String lastError) {
+                      Instant availableAt, @Nullable String claimedBy, @Nullable Instant leaseUntil,
+                      @Nullable String lastError) {
     }
 
     /** An item whose holder's lease lapsed. */
