@@ -1,5 +1,7 @@
 package dev.bollard.audit;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Who did something, and from where: a user, a robot account ({@code owner+name}), an anonymous client, or the
  * registry itself (background work, administration commands). {@code ip} and {@code userAgent} are empty when there
@@ -8,10 +10,12 @@ package dev.bollard.audit;
 public record Actor(Kind kind, String name, String ip, String userAgent) {
     public enum Kind { USER, ROBOT, ANONYMOUS, SYSTEM }
 
-    public Actor {
-        name = name == null ? "" : name;
-        ip = ip == null ? "" : ip;
-        userAgent = userAgent == null ? "" : userAgent.length() > 512 ? userAgent.substring(0, 512) : userAgent;
+    /** A null name, address or User-Agent is empty. */
+    public Actor(Kind kind, @Nullable String name, @Nullable String ip, @Nullable String userAgent) {
+        this.kind = kind;
+        this.name = name == null ? "" : name;
+        this.ip = ip == null ? "" : ip;
+        this.userAgent = userAgent == null ? "" : userAgent.length() > 512 ? userAgent.substring(0, 512) : userAgent;
     }
 
     /** The registry acting on its own, e.g. pruning or an administration command run as {@code command}. */
@@ -19,7 +23,7 @@ public record Actor(Kind kind, String name, String ip, String userAgent) {
         return new Actor(Kind.SYSTEM, command, "", "");
     }
 
-    public static Actor anonymous(String ip, String userAgent) {
+    public static Actor anonymous(@Nullable String ip, @Nullable String userAgent) {
         return new Actor(Kind.ANONYMOUS, "", ip, userAgent);
     }
 }

@@ -18,6 +18,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -150,11 +151,11 @@ public final class AuditLog implements Audit, AutoCloseable {
 
     /** Appends the events to the chain in one transaction, taking the head's lock. */
     void append(List<AuditEvent> events) {
-        List<AuditDao.Entry> rows = new ArrayList<>(events.size());
+        List<Unlinked> rows = new ArrayList<>(events.size());
         for (AuditEvent e : events) {
-            rows.add(new AuditDao.Entry(0, e.time().toEpochMilli(), e.actor().kind().name().toLowerCase(Locale.ROOT),
+            rows.add(new Unlinked(e.time().toEpochMilli(), e.actor().kind().name().toLowerCase(Locale.ROOT),
                     e.actor().name(), e.actor().ip(), e.actor().userAgent(), e.action(), e.namespace(), e.repository(),
-                    e.detailsJson(), null, null));
+                    e.detailsJson()));
         }
         db.inTransaction(h -> {
             appendLocked(h, AuditDao.lockHead(h), rows);
@@ -162,13 +163,19 @@ public final class AuditLog implements Audit, AutoCloseable {
         });
     }
 
-    /** Links {@code rows} (their seq and hashes unset) to the chain after {@code head}, which this transaction locked. */
-    private static void appendLocked(Handle h, AuditDao.Head head, List<AuditDao.Entry> rows) {
+    /** An entry to append: its fields before it is numbered and linked into the chain. */
+    private record Unlinked(long occurredAt, String actorKind, String actor, String ip, String userAgent,
+                            String action, @Nullable String namespace, @Nullable String repository, String details) {
+    }
+
+    /** Links {@code rows} to the chain after {@code head}, which this transaction locked. */
+    private static void appendLocked(Handle h, AuditDao.Head head, List<Unlinked> rows) {
         long seq = head.lastSeq();
         String prev = head.lastHash();
-        for (AuditDao.Entry r : rows) {
+        for (Unlinked r : rows) {
             seq++;
-            String hash = hash(prev, seq, r);
+            String hash = hash(prev, seq, r.occurredAt(), r.actorKind(), r.actor(), r.ip(), r.userAgent(), r.action(),
+                    r.namespace(), r.repository(), r.details());
             AuditDao.insert(h, new AuditDao.Entry(seq, r.occurredAt(), r.actorKind(), r.actor(), r.ip(),
                     r.userAgent(), r.action(), r.namespace(), r.repository(), r.details(), prev, hash));
             prev = hash;
@@ -193,10 +200,10 @@ public final class AuditLog implements Audit, AutoCloseable {
                     if (changes.isEmpty()) {
                         return 0;
                     }
-                    List<AuditDao.Entry> rows = new ArrayList<>(changes.size());
+                    List<Unlinked> rows = new ArrayList<>(changes.size());
                     for (OutboxDao.Row c : changes) {
-                        rows.add(new AuditDao.Entry(0, c.occurredAt(), c.actorKind(), c.actor(), c.ip(), c.userAgent(),
-                                c.type(), c.namespace(), c.repository(), c.details(), null, null));
+                        rows.add(new Unlinked(c.occurredAt(), c.actorKind(), c.actor(), c.ip(), c.userAgent(),
+                                c.type(), c.namespace(), c.repository(), c.details()));
                     }
                     appendLocked(h, head, rows);
                     OutboxDao.markAudited(h, changes.stream().map(OutboxDao.Row::id).toList());
@@ -215,9 +222,16 @@ public final class AuditLog implements Audit, AutoCloseable {
      * text, so that no two different entries (a field moved into its neighbour) hash alike.
      */
     static String hash(String prevHash, long seq, AuditDao.Entry e) {
+        return hash(prevHash, seq, e.occurredAt(), e.actorKind(), e.actor(), e.ip(), e.userAgent(), e.action(),
+                e.namespace(), e.repository(), e.details());
+    }
+
+    private static String hash(String prevHash, long seq, long occurredAt, String actorKind, String actor, String ip,
+                               String userAgent, String action, @Nullable String namespace,
+                               @Nullable String repository, String details) {
         StringBuilder s = new StringBuilder();
-        for (String field : new String[] {prevHash, Long.toString(seq), Long.toString(e.occurredAt()), e.actorKind(),
-                e.actor(), e.ip(), e.userAgent(), e.action(), e.namespace(), e.repository(), e.details()}) {
+        for (String field : new String[] {prevHash, Long.toString(seq), Long.toString(occurredAt), actorKind,
+                actor, ip, userAgent, action, namespace, repository, details}) {
             if (field == null) {
                 s.append("-1:");
             } else {
