@@ -1,6 +1,7 @@
 package dev.bollard.auth;
 
 import dev.bollard.metadata.RepositoryFilter;
+import org.jspecify.annotations.Nullable;
 
 /** The answer of an {@link AccessPolicy}. */
 public sealed interface AccessDecision {
@@ -9,7 +10,7 @@ public sealed interface AccessDecision {
      * Go ahead, as {@code principal} ("anonymous" when none), who may see the repositories {@code visible} lets
      * through (the catalog's filter); {@code caller} is who that is, when the policy resolved it (null otherwise).
      */
-    record Allow(String principal, RepositoryFilter visible, Principal caller) implements AccessDecision {
+    record Allow(String principal, RepositoryFilter visible, @Nullable Principal caller) implements AccessDecision {
         public Allow(String principal) {
             this(principal, RepositoryFilter.ALL);
         }
@@ -20,7 +21,7 @@ public sealed interface AccessDecision {
     }
 
     /** Credentials needed or not valid: 401 with this {@code WWW-Authenticate} challenge. */
-    record Challenge(String wwwAuthenticate, String message) implements AccessDecision {
+    record Challenge(String wwwAuthenticate, @Nullable String message) implements AccessDecision {
     }
 
     /** Known caller, not allowed: 403. */

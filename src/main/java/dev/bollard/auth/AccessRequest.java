@@ -1,14 +1,17 @@
 package dev.bollard.auth;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * One request's need for access: the repository (null for registry-wide actions), the action, the credentials it
  * brought (the raw Authorization header, or null), where it came from, the base URL it was sent to
  * ({@code scheme://host[:port]}, for the token realm of a challenge) and the client's User-Agent (for the audit log).
  */
-public record AccessRequest(String repository, Action action, String authorization, String remoteAddress,
-                            String baseUrl, String userAgent) {
+public record AccessRequest(@Nullable String repository, Action action, @Nullable String authorization,
+                            String remoteAddress, String baseUrl, @Nullable String userAgent) {
 
-    public AccessRequest(String repository, Action action, String authorization, String remoteAddress) {
+    public AccessRequest(@Nullable String repository, Action action, @Nullable String authorization,
+                         String remoteAddress) {
         this(repository, action, authorization, remoteAddress, "http://localhost", null);
     }
 

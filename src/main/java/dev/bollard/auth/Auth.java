@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,12 +105,12 @@ public final class Auth {
      * Checks a user name and secret, throttled per user and address. Failures are audited ({@code login.failure});
      * successes are audited by the caller where they are a login rather than one request of many.
      */
-    Login login(String username, String secret, String remoteAddress, String userAgent) {
+    Login login(String username, String secret, String remoteAddress, @Nullable String userAgent) {
         return throttled(username, remoteAddress, userAgent, () -> identities.authenticate(username, secret));
     }
 
     /** The throttled, audited frame of every credential check; {@code check} says who the credentials prove. */
-    private Login throttled(String username, String remoteAddress, String userAgent,
+    private Login throttled(String username, @Nullable String remoteAddress, @Nullable String userAgent,
                             java.util.function.Supplier<Optional<Identities.Authenticated>> check) {
         String address = remoteAddress == null ? "" : remoteAddress;
         long locked = throttle.lockedFor(username, address);
@@ -129,7 +130,7 @@ public final class Auth {
         return new Login.Ok(who.get());
     }
 
-    private void loginFailed(String username, String address, String userAgent, String reason) {
+    private void loginFailed(String username, String address, @Nullable String userAgent, String reason) {
         audit.record(AuditEvent.onNamespace(Actor.anonymous(address, userAgent), AuditActions.LOGIN_FAILURE, null,
                 Map.of("username", printable(username), "reason", reason)));
     }
@@ -219,7 +220,7 @@ public final class Auth {
     }
 
     /** Decodes {@code Basic base64(user:secret)}; null when malformed. */
-    static String[] basic(String authorization) {
+    static String @Nullable [] basic(String authorization) {
         try {
             String decoded = new String(Base64.getDecoder().decode(authorization.substring(6).trim()),
                     StandardCharsets.UTF_8);

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Users, organizations, teams, robot accounts, application tokens, repositories, grants, default permissions and
@@ -57,7 +58,7 @@ public final class Identities {
         return new Identities(db, audit, who);
     }
 
-    private void recordOn(String namespace, String action, Map<String, ?> details) {
+    private void recordOn(@Nullable String namespace, String action, Map<String, ?> details) {
         audit.record(AuditEvent.onNamespace(actor, action, namespace, details));
     }
 
@@ -66,7 +67,7 @@ public final class Identities {
     }
 
     /** A caller whose credentials checked out; {@code appTokenId} when they were an application token. */
-    record Authenticated(Principal principal, Long appTokenId) {
+    record Authenticated(Principal principal, @Nullable Long appTokenId) {
     }
 
     // ---- administration ----
@@ -208,7 +209,7 @@ public final class Identities {
         });
     }
 
-    private static String ownerOf(String robot) {
+    private static @Nullable String ownerOf(String robot) {
         int plus = robot.indexOf('+');
         return plus < 0 ? null : robot.substring(0, plus);
     }
@@ -666,7 +667,7 @@ public final class Identities {
     }
 
     /** Creates a refresh token for the user (tied to the application token used, when one was). */
-    String createRefreshToken(Principal.User user, Long appTokenId) {
+    String createRefreshToken(Principal.User user, @Nullable Long appTokenId) {
         String token = Secrets.newToken(Secrets.REFRESH_TOKEN_PREFIX);
         db.inTransaction(h -> UserTokenDao.insert(h, user.id(), "refresh", "refresh", Secrets.sha256(token), appTokenId));
         return token;
@@ -779,7 +780,7 @@ public final class Identities {
     }
 
     /** The id of a grantee: a user, a robot ({@code owner+name}), or a team of {@code organization}. */
-    private static long granteeId(org.jdbi.v3.core.Handle h, String kind, String name, String organization) {
+    private static long granteeId(org.jdbi.v3.core.Handle h, String kind, String name, @Nullable String organization) {
         return switch (kind) {
             case "user" -> requireUser(h, name).id();
             case "robot" -> requireRobot(h, name).id();

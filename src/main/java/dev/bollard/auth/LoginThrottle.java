@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Counts failed logins per user name and client address; after {@code maxFailures} the pair is locked out for
@@ -19,7 +20,7 @@ final class LoginThrottle {
     private final Clock clock;
     private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
 
-    private record Entry(int failures, Instant lastFailure, Instant lockedUntil) {
+    private record Entry(int failures, Instant lastFailure, @Nullable Instant lockedUntil) {
     }
 
     LoginThrottle(int maxFailures, Duration lockout, Clock clock) {

@@ -5,6 +5,7 @@ import dev.bollard.metadata.GrantDao;
 import dev.bollard.metadata.TeamDao;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a principal may do with one repository. A user administers the repositories of their own namespace (the
@@ -19,7 +20,7 @@ final class Permissions {
     private Permissions() {
     }
 
-    static String namespaceOf(String repository) {
+    static @Nullable String namespaceOf(String repository) {
         int slash = repository.indexOf('/');
         return slash < 0 ? null : repository.substring(0, slash);
     }
@@ -80,15 +81,13 @@ final class Permissions {
         if (repo.isPresent() && repo.get().isPublic() && (anonymousPull || !(principal instanceof Principal.Anonymous))) {
             level = Level.READ;
         }
-        switch (principal) {
-            case Principal.Anonymous a -> {
-                return level;
-            }
+        return switch (principal) {
+            case Principal.Anonymous a -> level;
             case Principal.User u -> {
                 String ns = namespaceOf(repository);
                 if (ns != null) {
                     if (ns.equals(u.name())) {
-                        return Level.ADMIN;
+                        yield Level.ADMIN;
                     }
                     Optional<AccountDao.Account> org = AccountDao.find(h, ns).filter(acc -> !acc.isUser());
                     if (org.isPresent()) {
@@ -112,7 +111,7 @@ final class Permissions {
                         level = level.max(Level.ofRole(teamGrant));
                     }
                 }
-                return level;
+                yield level;
             }
             case Principal.Robot r -> {
                 String ns = namespaceOf(repository);
@@ -120,7 +119,7 @@ final class Permissions {
                         : AccountDao.find(h, ns).filter(acc -> !acc.isUser());
                 if (org.isPresent() && TeamDao.robotRolesInOrg(h, org.get().id(), r.id()).contains("admin")
                         && repo.isPresent()) {
-                    return Level.ADMIN; // robots never create repositories, even in an admin team
+                    yield Level.ADMIN; // robots never create repositories, even in an admin team
                 }
                 if (repo.isPresent()) {
                     level = level.max(GrantDao.role(h, repo.get().id(), "robot", r.id()).map(Level::ofRole)
@@ -129,8 +128,8 @@ final class Permissions {
                         level = level.max(Level.ofRole(teamGrant));
                     }
                 }
-                return level;
+                yield level;
             }
-        }
+        };
     }
 }

@@ -2,6 +2,7 @@ package dev.bollard.auth;
 
 import dev.bollard.audit.Actor;
 import dev.bollard.metadata.RepositoryFilter;
+import org.jspecify.annotations.Nullable;
 
 /** Who is asking: nobody, a user, or a robot account ({@code owner+name}). */
 public sealed interface Principal {
@@ -40,7 +41,7 @@ public sealed interface Principal {
     Principal ANONYMOUS = new Anonymous();
 
     /** This principal as the actor of an audit event, calling from {@code ip} with {@code userAgent}. */
-    default Actor actor(String ip, String userAgent) {
+    default Actor actor(@Nullable String ip, @Nullable String userAgent) {
         return switch (this) {
             case Anonymous a -> Actor.anonymous(ip, userAgent);
             case User u -> new Actor(Actor.Kind.USER, u.name(), ip, userAgent);

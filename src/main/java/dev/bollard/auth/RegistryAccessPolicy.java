@@ -8,8 +8,10 @@ import dev.bollard.metadata.Database;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The access policy of a registry with identities. Credentials come as HTTP Basic (password, application token or
@@ -58,7 +60,7 @@ final class RegistryAccessPolicy implements AccessPolicy {
             case CATALOG -> config.anonymousPull()
                     ? new AccessDecision.Allow("anonymous", Principal.ANONYMOUS.visible(true))
                     : challenge(request, null, "authentication required");
-            case PULL -> level(Principal.ANONYMOUS, request.repository()).allows(Action.PULL)
+            case PULL -> level(Principal.ANONYMOUS, repositoryOf(request)).allows(Action.PULL)
                     ? new AccessDecision.Allow("anonymous", Principal.ANONYMOUS.visible(config.anonymousPull()))
                     : challenge(request, null, "authentication required");
             case PUSH, DELETE -> challenge(request, null, "authentication required");
@@ -69,15 +71,16 @@ final class RegistryAccessPolicy implements AccessPolicy {
     private AccessDecision decideFor(Principal principal, AccessRequest request) {
         AccessDecision.Allow allow = new AccessDecision.Allow(principal.name(), principal.visible(config.anonymousPull()),
                 principal);
-        if (request.repository() == null) {
+        String repository = request.repository();
+        if (repository == null) {
             return allow;
         }
-        if (level(principal, request.repository()).allows(request.action())) {
-            if (request.action() == Action.PUSH && !createIfAllowed(principal, request.repository(),
+        if (level(principal, repository).allows(request.action())) {
+            if (request.action() == Action.PUSH && !createIfAllowed(principal, repository,
                     principal.actor(request.remoteAddress(), request.userAgent()))) {
-                return new AccessDecision.Deny("repository " + request.repository() + " does not exist and "
+                return new AccessDecision.Deny("repository " + repository + " does not exist and "
                         + "auth.create-on-push is false: create it first (PUT /api/v1/repositories/"
-                        + request.repository() + ")");
+                        + repository + ")");
             }
             return allow;
         }
@@ -110,31 +113,29 @@ final class RegistryAccessPolicy implements AccessPolicy {
         }
         String subject = verified.subject();
         String name = subject.isEmpty() ? "anonymous" : subject;
-        switch (request.action()) {
-            case PING -> {
-                return new AccessDecision.Allow(name, Principal.ANONYMOUS.visible(false));
-            }
+        return switch (request.action()) {
+            case PING -> new AccessDecision.Allow(name, Principal.ANONYMOUS.visible(false));
             case CATALOG -> {
                 if (verified.allows(Scope.REGISTRY, Scope.CATALOG, "*")) {
                     Principal principal = auth.identities().resolve(subject);
-                    return new AccessDecision.Allow(name, principal.visible(config.anonymousPull()));
+                    yield new AccessDecision.Allow(name, principal.visible(config.anonymousPull()));
                 }
-                return challenge(request, "insufficient_scope", "the token does not cover the catalog");
+                yield challenge(request, "insufficient_scope", "the token does not cover the catalog");
             }
             default -> {
-                if (verified.allows(Scope.REPOSITORY, request.repository(), Scope.tokenAction(request.action()))) {
-                    return new AccessDecision.Allow(name, Principal.ANONYMOUS.visible(false));
+                if (verified.allows(Scope.REPOSITORY, repositoryOf(request), Scope.tokenAction(request.action()))) {
+                    yield new AccessDecision.Allow(name, Principal.ANONYMOUS.visible(false));
                 }
                 // Not in the token: ask for a better token when the caller could get one, refuse otherwise.
                 Principal principal = auth.identities().resolve(subject);
                 if (principal instanceof Principal.Anonymous
-                        || level(principal, request.repository()).allows(request.action())) {
-                    return challenge(request, "insufficient_scope", "the token does not allow "
+                        || level(principal, repositoryOf(request)).allows(request.action())) {
+                    yield challenge(request, "insufficient_scope", "the token does not allow "
                             + Scope.tokenAction(request.action()) + " on repository " + request.repository());
                 }
-                return deny(principal, request);
+                yield deny(principal, request);
             }
-        }
+        };
     }
 
     // ---- the management API ----
@@ -211,6 +212,11 @@ final class RegistryAccessPolicy implements AccessPolicy {
         };
     }
 
+    /** The repository of a repository action (pull, push, delete): only registry-wide actions have none. */
+    private static String repositoryOf(AccessRequest request) {
+        return Objects.requireNonNull(request.repository(), "a repository action names its repository");
+    }
+
     private Level level(Principal principal, String repository) {
         return db.read(h -> Permissions.of(h, principal, repository, config.anonymousPull()));
     }
@@ -245,7 +251,7 @@ final class RegistryAccessPolicy implements AccessPolicy {
         return granted;
     }
 
-    private AccessDecision challenge(AccessRequest request, String error, String message) {
+    private AccessDecision challenge(AccessRequest request, @Nullable String error, @Nullable String message) {
         String realm = config.realm().isEmpty() ? request.baseUrl() + "/v2/auth" : config.realm();
         StringBuilder h = new StringBuilder("Bearer realm=\"").append(realm).append("\",service=\"")
                 .append(config.service()).append('"');

@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One entry of a token request's {@code scope} and of a token's {@code access} claim (Docker token spec):
@@ -21,7 +22,7 @@ record Scope(String type, String name, Set<String> actions) {
     }
 
     /** Parses one scope; null when malformed. The name may not hold ':' (repository names cannot). */
-    static Scope parse(String text) {
+    static @Nullable Scope parse(String text) {
         int first = text.indexOf(':');
         int last = text.lastIndexOf(':');
         if (first <= 0 || last == first || last == text.length() - 1) {
@@ -33,7 +34,7 @@ record Scope(String type, String name, Set<String> actions) {
         }
         String name = text.substring(first + 1, last);
         Set<String> actions = new LinkedHashSet<>();
-        for (String a : text.substring(last + 1).split(",")) {
+        for (String a : text.substring(last + 1).split(",", -1)) {
             if (!a.isBlank()) {
                 actions.add(a.trim());
             }
@@ -45,13 +46,13 @@ record Scope(String type, String name, Set<String> actions) {
      * Parses every scope of a request: each {@code scope} parameter may itself hold several, separated by spaces
      * (the OAuth2 form). Malformed ones are dropped; the same resource asked twice is merged.
      */
-    static List<Scope> parseAll(List<String> params) {
+    static List<Scope> parseAll(@Nullable List<String> params) {
         Map<String, Scope> merged = new LinkedHashMap<>();
         for (String p : params == null ? List.<String>of() : params) {
             if (p == null) {
                 continue;
             }
-            for (String one : p.trim().split("\\s+")) {
+            for (String one : p.trim().split("\\s+", -1)) {
                 Scope s = one.isEmpty() ? null : parse(one);
                 if (s != null) {
                     merged.merge(s.type + ":" + s.name, s, (a, b) -> {

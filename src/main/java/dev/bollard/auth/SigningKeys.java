@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The token signing keys, kept in the metadata database so that every node signs and verifies with the same ones.
@@ -30,7 +31,7 @@ public final class SigningKeys implements KeySource {
 
     private final Database db;
     private final Clock clock;
-    private volatile Snapshot snapshot;
+    private volatile @Nullable Snapshot snapshot;
 
     private record Snapshot(Instant loadedAt, List<ECKey> keys) {
     }
