@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -209,7 +210,7 @@ public final class GarbageCollector {
         return plan;
     }
 
-    private static List<String> concat(List<String> a, List<String> b) {
+    private static List<String> concat(@Nullable List<String> a, @Nullable List<String> b) {
         List<String> all = new ArrayList<>(a == null ? List.of() : a);
         if (b != null) {
             all.addAll(b);

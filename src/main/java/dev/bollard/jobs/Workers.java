@@ -8,9 +8,11 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +58,8 @@ public final class Workers implements AutoCloseable {
 
     private void schedule(Running running, Duration delay) {
         try {
-            executor.schedule(running, delay.toMillis(), TimeUnit.MILLISECONDS);
+            // A turn reports its own failures (Running.run), so its future holds nothing to look at.
+            ScheduledFuture<?> unused = executor.schedule(running, delay.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             LOG.debug("worker {}: not scheduled, the workers are stopping", running.worker.name());
         }
@@ -74,7 +77,7 @@ public final class Workers implements AutoCloseable {
     /** One worker's turns, metrics and back-off; runs on the executor, scheduling its next turn when done. */
     private final class Running implements Runnable {
         private final Worker worker;
-        private final LeasedJob lease;
+        private final @Nullable LeasedJob lease;
         private final Counter runs;
         private final Counter failures;
         private final Counter skipped;

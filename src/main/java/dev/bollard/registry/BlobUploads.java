@@ -21,6 +21,7 @@ import java.nio.channels.WritableByteChannel;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -131,7 +132,8 @@ public final class BlobUploads {
             try {
                 actual = digestOf(row, expected.algorithm());
             } catch (UncheckedIOException e) {
-                throw lostOrFailed(uploadId, e.getCause());
+                // An UncheckedIOException always has its cause (its constructor requires one).
+                throw lostOrFailed(uploadId, Objects.requireNonNull(e.getCause()));
             }
             if (!actual.equals(expected)) {
                 discard(uploadId);

@@ -76,7 +76,6 @@ public final class Blobs {
         return store.directUrl(blob.digest());
     }
 
-    /** Unlinks the blob from the repository; garbage collection reclaims bytes no repository links. */
     /** Unlinks the blob from the repository, as {@code actor} (the collector reclaims the bytes later). */
     public void delete(RepositoryName repository, Digest digest, Actor actor) {
         if (!deleteEnabled) {

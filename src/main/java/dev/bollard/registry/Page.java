@@ -1,6 +1,7 @@
 package dev.bollard.registry;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** One page of a listing; {@code more} is true when items remain after the last one. */
 public record Page(List<String> items, boolean more) {
@@ -8,7 +9,7 @@ public record Page(List<String> items, boolean more) {
         items = List.copyOf(items);
     }
 
-    public String last() {
+    public @Nullable String last() {
         return items.isEmpty() ? null : items.get(items.size() - 1);
     }
 }

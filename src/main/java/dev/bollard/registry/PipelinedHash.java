@@ -2,6 +2,7 @@ package dev.bollard.registry;
 
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Feeds pieces of a stream to a {@link RunningHash} on a second (virtual) thread, so that hashing one piece
@@ -22,7 +23,7 @@ final class PipelinedHash implements AutoCloseable {
     private final BlockingQueue<Piece> toHash = new ArrayBlockingQueue<>(DEPTH + 1);
     private final BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(DEPTH);
     private final Thread hasher;
-    private volatile Throwable failure;
+    private volatile @Nullable Throwable failure;
     private boolean ended;
 
     PipelinedHash(RunningHash digest, byte[] firstPiece) {

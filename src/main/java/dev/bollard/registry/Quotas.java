@@ -15,8 +15,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +47,7 @@ public final class Quotas {
     }
 
     /** A namespace's quota (null: none) and usage. */
-    public record Usage(String namespace, long usedBytes, Long quotaBytes, int warnPercent) {
+    public record Usage(String namespace, long usedBytes, @Nullable Long quotaBytes, int warnPercent) {
         /** {@code ok}, {@code warning} (at or past the warning threshold) or {@code exceeded}. */
         public String state() {
             if (quotaBytes == null) {
@@ -99,7 +101,7 @@ public final class Quotas {
      * Refuses a push of {@code bytes} more into {@code repository}'s namespace when it would pass the quota;
      * {@code digest}, when known, is free if the namespace links that blob already.
      */
-    void check(RepositoryName repository, Digest digest, long bytes) {
+    void check(RepositoryName repository, @Nullable Digest digest, long bytes) {
         String namespace = RepositoryName.namespaceOf(repository.value());
         if (namespace == null) {
             return;
@@ -112,17 +114,19 @@ public final class Quotas {
             return;
         }
         Usage usage = usage(namespace);
+        // Read again: a quota removed since the check above fails here, as it always has (an unboxed null).
+        long quota = Objects.requireNonNull(usage.quotaBytes(), "the namespace's quota was removed meanwhile");
         long after = usage.usedBytes() + bytes;
-        if (after > usage.quotaBytes()) {
+        if (after > quota) {
             // The namespace's state, not the caller's rights, refuses the push: a conflict (see ImmutableTags.refused).
             throw new BollardException(ErrorCode.DENIED, ErrorCode.Kind.CONFLICT, "storage quota of namespace " + namespace + " exceeded: "
-                    + usage.usedBytes() + " bytes used + " + bytes + " pushed > quota of " + usage.quotaBytes()
+                    + usage.usedBytes() + " bytes used + " + bytes + " pushed > quota of " + quota
                     + " bytes; delete images or ask for a larger quota",
-                    Map.of("namespace", namespace, "usedBytes", usage.usedBytes(), "quotaBytes", usage.quotaBytes()));
+                    Map.of("namespace", namespace, "usedBytes", usage.usedBytes(), "quotaBytes", quota));
         }
-        if (after * 100 >= (long) usage.warnPercent() * usage.quotaBytes()) {
+        if (after * 100 >= (long) usage.warnPercent() * quota) {
             LOG.warn("namespace {} uses {} of its {} bytes quota ({}% warning threshold)", namespace, after,
-                    usage.quotaBytes(), usage.warnPercent());
+                    quota, usage.warnPercent());
         }
     }
 

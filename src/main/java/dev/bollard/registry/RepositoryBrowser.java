@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What people browse: repositories with their size and last push, tags with what they point at and who pushed them,
@@ -47,11 +48,12 @@ public final class RepositoryBrowser {
 
     /** A tag and the manifest it points at. {@code platforms} lists an index's entries; empty for an image. */
     public record TagSummary(String name, String digest, String mediaType, long size, List<String> platforms,
-                             Instant pushedAt, String pushedBy) {
+                             Instant pushedAt, @Nullable String pushedBy) {
     }
 
     /** One assignment in a tag's history; {@code end} null while it is the tag's current one. */
-    public record TagEvent(String tag, String digest, Instant start, Instant end, String pushedBy) {
+    public record TagEvent(String tag, String digest, Instant start, @Nullable Instant end,
+                           @Nullable String pushedBy) {
     }
 
     /** A layer (or the config) of an image. */
@@ -71,7 +73,7 @@ public final class RepositoryBrowser {
      * {@code size} is the manifest's bytes plus those of the config and layers (of every entry, for an index).
      */
     public record Details(String digest, String mediaType, String manifestJson, long size, String platform,
-                          Blob config, String configJson, List<Blob> layers, List<HistoryStep> history,
+                          @Nullable Blob config, String configJson, List<Blob> layers, List<HistoryStep> history,
                           List<Entry> entries, List<Entry> referrers) {
     }
 
@@ -203,7 +205,7 @@ public final class RepositoryBrowser {
     }
 
     /** The image configuration as JSON; null when it is missing, too large or not JSON. */
-    private JsonNode readConfig(Descriptor config) {
+    private @Nullable JsonNode readConfig(Descriptor config) {
         if (config.size() > MAX_CONFIG_BYTES) {
             return null;
         }

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Retention policies (auto-prune): for a namespace or a repository, tags matching a pattern are kept while among
@@ -47,7 +48,8 @@ public final class Retention {
     }
 
     /** A policy; at least one of {@code keepLast} and {@code keepDays} is set. */
-    public record Policy(long id, Scope scope, String target, TagPattern tagPattern, Integer keepLast, Integer keepDays) {
+    public record Policy(long id, Scope scope, String target, TagPattern tagPattern, @Nullable Integer keepLast,
+                         @Nullable Integer keepDays) {
         boolean keeps(int newestRank, Instant pushed, Instant now) {
             return (keepLast != null && newestRank < keepLast)
                     || (keepDays != null && pushed.isAfter(now.minus(Duration.ofDays(keepDays))));

@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.util.Base64;
 import org.bouncycastle.crypto.SavableDigest;
 import org.bouncycastle.crypto.digests.SHA256Digest;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The SHA-256 of an upload session's bytes so far, in one of two forms:
@@ -44,7 +45,7 @@ abstract sealed class RunningHash {
     abstract Digest digest();
 
     /** The state to save with the session, or null for a hash that cannot be saved. */
-    abstract String state();
+    abstract @Nullable String state();
 
     private static final class Local extends RunningHash {
         private final MessageDigest sha256 = DigestAlgorithm.SHA256.newMessageDigest();
@@ -64,7 +65,7 @@ abstract sealed class RunningHash {
         }
 
         @Override
-        String state() {
+        @Nullable String state() {
             return null;
         }
     }

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The time machine: every assignment of a tag is kept with its lifetime; within the namespace's window (the
@@ -44,20 +45,21 @@ public final class TagHistory {
      * One assignment: {@code tag} pointed at {@code digest} from {@code start} until {@code end} (null: still does).
      * {@code restorable}: the manifest is stored and the assignment lies within the window.
      */
-    public record Entry(String tag, Digest digest, Instant start, Instant end, boolean restorable) {
+    public record Entry(String tag, Digest digest, Instant start, @Nullable Instant end, boolean restorable) {
     }
 
     /** A tag's history, newest first: at most {@code limit} entries that started before {@code before} (null: any). */
-    public List<Entry> ofTag(RepositoryName repository, Tag tag, Instant before, int limit) {
+    public List<Entry> ofTag(RepositoryName repository, Tag tag, @Nullable Instant before, int limit) {
         return entries(repository, tag.value(), before, limit);
     }
 
     /** Every tag's history in the repository, newest first. */
-    public List<Entry> ofRepository(RepositoryName repository, Instant before, int limit) {
+    public List<Entry> ofRepository(RepositoryName repository, @Nullable Instant before, int limit) {
         return entries(repository, null, before, limit);
     }
 
-    private List<Entry> entries(RepositoryName repository, String tag, Instant before, int limit) {
+    private List<Entry> entries(RepositoryName repository, @Nullable String tag, @Nullable Instant before,
+                                int limit) {
         Instant windowStart = Instant.now().minus(window(RepositoryName.namespaceOf(repository.value())));
         return db.read(h -> {
             long repositoryId = Repositories.require(h, repository);
@@ -76,7 +78,7 @@ public final class TagHistory {
     }
 
     /** The window of {@code namespace} (null: a repository outside any namespace). */
-    public Duration window(String namespace) {
+    public Duration window(@Nullable String namespace) {
         if (namespace == null) {
             return defaultWindow;
         }
@@ -85,7 +87,7 @@ public final class TagHistory {
     }
 
     /** Sets the namespace's window (null: back to the registry's default). */
-    public void setWindow(Actor actor, String namespace, Duration window) {
+    public void setWindow(Actor actor, String namespace, @Nullable Duration window) {
         if (window != null && window.isNegative()) {
             throw BollardException.invalid("the history window must not be negative");
         }
