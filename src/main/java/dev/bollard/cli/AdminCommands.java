@@ -17,7 +17,9 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Arrays;
+import java.util.Objects;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -36,12 +38,16 @@ final class AdminCommands {
         @CommandLine.Mixin
         Main.ConfigOptionsMixin options;
 
-        /** The configuration loaded, for commands that need more than the database. */
-        BollardConfig config;
+        private @Nullable BollardConfig config;
 
         abstract void run(Database db) throws Exception;
 
-        private AuditLog audit;
+        private @Nullable AuditLog audit;
+
+        /** The configuration loaded, for commands that need more than the database; loaded before {@link #run}. */
+        BollardConfig config() {
+            return Objects.requireNonNull(config, "call() loads the configuration before run()");
+        }
 
         /** The audit log of the database, for commands that change or read it. */
         AuditLog audit(Database db) {
@@ -58,17 +64,19 @@ final class AdminCommands {
 
         @Override
         public Integer call() {
+            BollardConfig loaded;
             try {
-                config = options.options.load();
+                loaded = options.options.load();
             } catch (ConfigException e) {
                 return CliErrors.failed(e, 2);
             }
+            config = loaded;
             Database db;
             try {
-                db = Database.open(config.database());
+                db = Database.open(loaded.database());
             } catch (RuntimeException e) {
                 String why = String.valueOf(e.getMessage());
-                return CliErrors.failed("cannot open the database " + config.database().url() + ": "
+                return CliErrors.failed("cannot open the database " + loaded.database().url() + ": "
                         + why.lines().findFirst().orElse(why)
                         + (why.contains("already in use") || why.contains("locked")
                         ? "\n  (is the registry running? Stop it first: the embedded database admits one process)" : ""), 1);
@@ -96,8 +104,8 @@ final class AdminCommands {
         @Option(names = "--generate-password", description = "generate a random password and print it once")
         boolean generate;
 
-        /** The password, and whether it was generated (and must be printed). */
-        String read() throws IOException {
+        /** The password; null when one is to be generated (and printed). */
+        @Nullable String read() throws IOException {
             if (stdin && generate) {
                 throw BollardException.invalid("choose --password-stdin or --generate-password, not both");
             }
@@ -140,11 +148,9 @@ final class AdminCommands {
 
         @Override
         void run(Database db) throws Exception {
-            String pw = password.read();
-            boolean generated = pw == null;
-            if (generated) {
-                pw = Identities.generatePassword();
-            }
+            String given = password.read();
+            boolean generated = given == null;
+            String pw = given != null ? given : Identities.generatePassword();
             identities(db).createUser(name, pw, superuser);
             System.out.println("created " + (superuser ? "superuser " : "user ") + name);
             if (generated) {
@@ -164,11 +170,9 @@ final class AdminCommands {
 
         @Override
         void run(Database db) throws Exception {
-            String pw = password.read();
-            boolean generated = pw == null;
-            if (generated) {
-                pw = Identities.generatePassword();
-            }
+            String given = password.read();
+            boolean generated = given == null;
+            String pw = given != null ? given : Identities.generatePassword();
             identities(db).resetPassword(name, pw);
             System.out.println("password of " + name + " changed");
             if (generated) {

@@ -25,11 +25,13 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -125,7 +127,7 @@ final class AotTraining implements Callable<Integer> {
     }
 
     /** One image: two layers (one monolithic, one chunked, one of them mounted when possible), a config, a tag. */
-    private String pushAndPull(Session s, String repository, int round, String mountable) throws Exception {
+    private String pushAndPull(Session s, String repository, int round, @Nullable String mountable) throws Exception {
         String base = "/v2/" + repository;
         byte[] layer = bytes(round % 10 == 0 ? 1024 * 1024 : 16 * 1024 + round);
         String layerDigest = sha256(layer);
@@ -147,7 +149,7 @@ final class AotTraining implements Callable<Integer> {
                 layerDigest, layer.length), descriptor("application/vnd.oci.image.layer.v1.tar+gzip", chunkedDigest,
                 chunked.length)));
         if (mountable != null) {
-            String[] from = mountable.split(" ");
+            String[] from = mountable.split(" ", -1);
             s.expect(s.send("POST", base + "/blobs/uploads/?mount=" + from[1] + "&from=" + from[0], EMPTY), 201, 202);
         }
         byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]},"
@@ -258,11 +260,11 @@ final class AotTraining implements Callable<Integer> {
     /** A client of one registry; with credentials it logs in per repository through the token endpoint. */
     private final class Session {
         private final URI base;
-        private final String basic;
+        private final @Nullable String basic;
         private final Map<String, String> tokens = new HashMap<>();
-        private String bearer;
+        private @Nullable String bearer;
 
-        Session(URI base, String basic) {
+        Session(URI base, @Nullable String basic) {
             this.base = base;
             this.basic = basic;
         }
@@ -274,8 +276,9 @@ final class AotTraining implements Callable<Integer> {
                 bearer = cached;
                 return;
             }
+            String credentials = Objects.requireNonNull(basic, "logging in needs the session's credentials");
             HttpResponse<byte[]> r = expect(send("GET", "/v2/auth?service=bollard&scope=" + scope, NO_BODY,
-                    "Authorization", basic), 200);
+                    "Authorization", credentials), 200);
             Matcher m = TOKEN.matcher(new String(r.body(), StandardCharsets.UTF_8));
             if (!m.find()) {
                 throw new TrainingFailed("the token endpoint answered without a token");

@@ -3,6 +3,7 @@ package dev.bollard.cli;
 import dev.bollard.app.Bollard;
 import dev.bollard.audit.Actor;
 import dev.bollard.events.Outbox;
+import dev.bollard.config.BollardConfig;
 import dev.bollard.config.ConfigLoader;
 import dev.bollard.error.BollardException;
 import dev.bollard.http.BollardServer;
@@ -20,6 +21,8 @@ import dev.bollard.storage.BlobStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -58,15 +61,21 @@ final class LifecycleCommands {
 
     /** A command that works through the registry's use cases. */
     abstract static class RegistryCommand extends AdminCommands.DbCommand {
-        BlobStore store;
+        private @Nullable BlobStore store;
 
         abstract void run(Registry registry, Database db) throws Exception;
 
+        /** The blob store of the configuration, open while {@link #run(Registry, Database)} runs. */
+        BlobStore store() {
+            return Objects.requireNonNull(store, "run(Database) opens the blob store before run(Registry, Database)");
+        }
+
         @Override
         void run(Database db) throws Exception {
+            BollardConfig config = config();
             try (BlobStore opened = Bollard.openStore(config)) {
                 store = opened;
-                run(new Registry(db, store, config.registry(), config.lifecycle(), new Outbox(audit(db)::catchUp),
+                run(new Registry(db, opened, config.registry(), config.lifecycle(), new Outbox(audit(db)::catchUp),
                         new SimpleMeterRegistry()), db);
             }
         }
@@ -86,10 +95,10 @@ final class LifecycleCommands {
         void run(Registry registry, Database db) {
             int uploads = 0;
             if (!dryRun) {
-                uploads = registry.uploads().expireIdle(Instant.now().minus(config.uploads().expiry()));
+                uploads = registry.uploads().expireIdle(Instant.now().minus(config().uploads().expiry()));
             }
-            GarbageCollector collector = new GarbageCollector(db, store, new GarbageCollector.Settings(
-                    config.lifecycle().gcGracePeriod(), config.lifecycle().historyWindow()), new SimpleMeterRegistry());
+            GarbageCollector collector = new GarbageCollector(db, store(), new GarbageCollector.Settings(
+                    config().lifecycle().gcGracePeriod(), config().lifecycle().historyWindow()), new SimpleMeterRegistry());
             GarbageCollector.Report report = collector.collect(dryRun);
             System.out.println(report.summary() + (dryRun ? "" : "; expired " + uploads + " upload session(s)"));
             System.out.println("manifests " + report.manifests());
@@ -152,13 +161,14 @@ final class LifecycleCommands {
         String namespace;
 
         @Parameters(index = "1", arity = "0..1", paramLabel = "DURATION")
-        String window;
+        @Nullable String window;
 
         @Override
         void run(Registry registry, Database db) {
-            if (window != null) {
-                registry.history().setWindow(actor(), namespace, window.equals("default") ? null
-                        : BollardException.parsed(() -> ConfigLoader.parseDuration(window)));
+            String given = window;
+            if (given != null) {
+                registry.history().setWindow(actor(), namespace, given.equals("default") ? null
+                        : BollardException.parsed(() -> ConfigLoader.parseDuration(given)));
             }
             System.out.println(namespace + ": " + registry.history().window(namespace));
         }
@@ -232,28 +242,29 @@ final class LifecycleCommands {
             + "(--namespace) or a repository (--repository), or change the limits of the one with the same pattern.")
     static final class RetentionSet extends RegistryCommand {
         @Option(names = "--namespace", paramLabel = "NAMESPACE")
-        String namespace;
+        @Nullable String namespace;
 
         @Option(names = "--repository", paramLabel = "REPOSITORY")
-        String repository;
+        @Nullable String repository;
 
         @Option(names = "--tags", defaultValue = "*", paramLabel = "PATTERN", description = "tag pattern (default *)")
         String pattern;
 
         @Option(names = "--keep-last", paramLabel = "N", description = "keep the N most recently pushed tags")
-        Integer keepLast;
+        @Nullable Integer keepLast;
 
         @Option(names = "--keep-days", paramLabel = "D", description = "keep tags pushed in the last D days")
-        Integer keepDays;
+        @Nullable Integer keepDays;
 
         @Override
         void run(Registry registry, Database db) {
-            if ((namespace == null) == (repository == null)) {
+            String target = namespace != null ? namespace : repository;
+            if (target == null || (namespace != null && repository != null)) { // neither, or both
                 throw BollardException.invalid("give --namespace or --repository");
             }
             Retention.Policy p = registry.retention().put(actor(),
                     namespace != null ? Retention.Scope.NAMESPACE : Retention.Scope.REPOSITORY,
-                    namespace != null ? namespace : repository, new TagPattern(pattern), keepLast, keepDays);
+                    target, new TagPattern(pattern), keepLast, keepDays);
             System.out.println(p.id() + "  " + p.describe());
         }
     }
@@ -297,7 +308,7 @@ final class LifecycleCommands {
             description = "Show a namespace's usage and quota (every namespace with a quota when none is given).")
     static final class QuotaShow extends RegistryCommand {
         @Parameters(index = "0", arity = "0..1", paramLabel = "NAMESPACE")
-        String namespace;
+        @Nullable String namespace;
 
         @Override
         void run(Registry registry, Database db) {
@@ -316,10 +327,10 @@ final class LifecycleCommands {
         String namespace;
 
         @Option(names = "--bytes", paramLabel = "N", description = "the quota in bytes")
-        Long bytes;
+        @Nullable Long bytes;
 
         @Option(names = "--warn-percent", paramLabel = "P", description = "warning threshold in percent (default 80)")
-        Integer warnPercent;
+        @Nullable Integer warnPercent;
 
         @Option(names = "--none", description = "remove the quota")
         boolean none;

@@ -6,6 +6,7 @@ import dev.bollard.config.ConfigException;
 import dev.bollard.config.ConfigLoader;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine;
@@ -32,13 +33,13 @@ public final class Main implements Runnable {
     /** Options shared by commands that read the configuration. */
     static final class ConfigOptions {
         @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file")
-        Path config;
+        @Nullable Path config;
 
         @Option(names = "--listen", paramLabel = "HOST:PORT", description = "address to listen on (default 127.0.0.1:5000)")
-        String listen;
+        @Nullable String listen;
 
         @Option(names = "--data", paramLabel = "DIR", description = "data directory (default ./data)")
-        Path data;
+        @Nullable Path data;
 
         BollardConfig load() {
             ConfigLoader.Builder builder = ConfigLoader.builder();
@@ -90,7 +91,7 @@ public final class Main implements Runnable {
         ConfigOptionsMixin options;
 
         @CommandLine.Parameters(arity = "0..1", paramLabel = "FILE", description = "YAML configuration file (same as --config)")
-        java.nio.file.Path file;
+        java.nio.file.@Nullable Path file;
 
         @Override
         public Integer call() {

@@ -21,6 +21,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +39,8 @@ public final class BollardServer implements AutoCloseable {
      * and the UI's services ({@code auth} and {@code ui} null when switched off), the management API, the audit log
      * and the readiness check behind {@code /readyz}.
      */
-    public record Handlers(Registry registry, AccessPolicy policy, Auth auth, ManagementApi api, UiHandler ui,
+    public record Handlers(Registry registry, AccessPolicy policy, @Nullable Auth auth, ManagementApi api,
+                           @Nullable UiHandler ui,
                            AuditLog audit, BooleanSupplier ready) {
     }
 
@@ -72,7 +74,8 @@ public final class BollardServer implements AutoCloseable {
         connector.setPort(config.server().port());
         connector.setIdleTimeout(Duration.ofMinutes(5).toMillis());
         jetty.addConnector(connector);
-        TokenHandler tokens = handlers.auth() == null ? null : new TokenHandler(handlers.auth());
+        Auth auth = handlers.auth();
+        TokenHandler tokens = auth == null ? null : new TokenHandler(auth);
         // GracefulHandler: on stop, connectors stop accepting and requests in flight may finish (within
         // the stop timeout) before the database closes under them.
         DistributionHandler distribution = new DistributionHandler(handlers.registry(), handlers.policy(),

@@ -2,6 +2,7 @@ package dev.bollard.http;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /** A single {@code Range: bytes=...} request header, resolved against a blob's size (RFC 9110, section 14). */
 final class ByteRange {
@@ -25,7 +26,7 @@ final class ByteRange {
     }
 
     /** Malformed and multi-range headers are ignored, as RFC 9110 allows, and the whole blob is sent. */
-    static Result parse(String header, long size) {
+    static Result parse(@Nullable String header, long size) {
         if (header == null) {
             return new Result.Whole();
         }

@@ -4,6 +4,7 @@ import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code Content-Range} of an upload chunk: {@code <start>-<end>}, inclusive, as the distribution spec
@@ -17,7 +18,7 @@ record ContentRange(long start, long end) {
     }
 
     /** The parsed header, or null when there is none; checks it against the Content-Length when one was sent. */
-    static ContentRange of(String header, Long contentLength) {
+    static @Nullable ContentRange of(@Nullable String header, @Nullable Long contentLength) {
         if (header == null || header.isBlank()) {
             return null;
         }

@@ -37,6 +37,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -47,6 +48,7 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -106,7 +108,8 @@ final class DistributionHandler extends Handler.Abstract {
             // A digest in the path or query that the oci model cannot parse.
             DistributionErrors.send(ex, new BollardException(ErrorCode.DIGEST_INVALID, e.getMessage()));
         } catch (UncheckedIOException e) {
-            failIo(ex, e.getCause());
+            // An UncheckedIOException always has its IOException cause (its constructors require one).
+            failIo(ex, Objects.requireNonNull(e.getCause()));
         } catch (IOException e) {
             failIo(ex, e);
         } catch (RuntimeException e) {
@@ -216,18 +219,18 @@ final class DistributionHandler extends Handler.Abstract {
             }
             case TAGS -> {
                 only(method, "GET");
-                tags(ex, route.repository());
+                tags(ex, route.requireRepository());
             }
             case REFERRERS -> {
                 only(method, "GET");
-                referrers(ex, route.repository(), Digest.parse(route.param()));
+                referrers(ex, route.requireRepository(), Digest.parse(route.requireParam()));
             }
             case BLOB -> {
-                Digest digest = Digest.parse(route.param());
+                Digest digest = Digest.parse(route.requireParam());
                 switch (method) {
-                    case "GET", "HEAD" -> getBlob(ex, route.repository(), digest);
+                    case "GET", "HEAD" -> getBlob(ex, route.requireRepository(), digest);
                     case "DELETE" -> {
-                        registry.blobs().delete(route.repository(), digest, ex.actor);
+                        registry.blobs().delete(route.requireRepository(), digest, ex.actor());
                         ex.sendEmpty(202);
                     }
                     default -> throw notAllowed(method);
@@ -236,36 +239,36 @@ final class DistributionHandler extends Handler.Abstract {
             case UPLOADS -> {
                 only(method, "POST");
                 try (Observability.InFlight ignored = observability.uploadInFlight()) {
-                    startUpload(ex, route.repository());
+                    startUpload(ex, route.requireRepository());
                 }
             }
             case UPLOAD -> {
                 switch (method) {
-                    case "GET" -> sendUploadStatus(ex, registry.uploads().status(route.repository(), route.param()), 204);
+                    case "GET" -> sendUploadStatus(ex, registry.uploads().status(route.requireRepository(), route.requireParam()), 204);
                     case "PATCH" -> {
                         try (Observability.InFlight ignored = observability.uploadInFlight()) {
-                            patchUpload(ex, route.repository(), route.param());
+                            patchUpload(ex, route.requireRepository(), route.requireParam());
                         }
                     }
                     case "PUT" -> {
                         try (Observability.InFlight ignored = observability.uploadInFlight()) {
-                            putUpload(ex, route.repository(), route.param());
+                            putUpload(ex, route.requireRepository(), route.requireParam());
                         }
                     }
                     case "DELETE" -> {
-                        registry.uploads().cancel(route.repository(), route.param());
+                        registry.uploads().cancel(route.requireRepository(), route.requireParam());
                         ex.sendEmpty(204);
                     }
                     default -> throw notAllowed(method);
                 }
             }
             case MANIFEST -> {
-                Reference reference = reference(route.param());
+                Reference reference = reference(route.requireParam());
                 switch (method) {
-                    case "GET", "HEAD" -> getManifest(ex, route.repository(), reference);
-                    case "PUT" -> putManifest(ex, route.repository(), reference);
+                    case "GET", "HEAD" -> getManifest(ex, route.requireRepository(), reference);
+                    case "PUT" -> putManifest(ex, route.requireRepository(), reference);
                     case "DELETE" -> {
-                        registry.manifests().delete(route.repository(), reference, ex.actor);
+                        registry.manifests().delete(route.requireRepository(), reference, ex.actor());
                         ex.sendEmpty(202);
                     }
                     default -> throw notAllowed(method);
@@ -586,7 +589,7 @@ final class DistributionHandler extends Handler.Abstract {
             // events"): it is recorded here, where the response was sent, since only a GET that was answered is a
             // pull. One event per manifest fetched (an image pull fetches one or, through an index, a few), written
             // asynchronously in batches so that pulls do not wait for the audit log.
-            audit.recordAsync(AuditEvent.onRepository(ex.actor, AuditActions.PULL, repository.value(),
+            audit.recordAsync(AuditEvent.onRepository(ex.actor(), AuditActions.PULL, repository.value(),
                     Map.of("reference", reference.toString(), "digest", manifest.digest().toString())));
         }
     }
@@ -594,7 +597,7 @@ final class DistributionHandler extends Handler.Abstract {
     private void putManifest(Exchange ex, RepositoryName repository, Reference reference) throws IOException {
         byte[] body = readLimited(ex, maxManifestBytes);
         PushedManifest pushed = registry.manifests().put(repository, reference, ex.header("Content-Type"), body,
-                ex.actor);
+                ex.actor());
         ex.setHeader("Location", "/v2/" + repository + "/manifests/" + pushed.digest());
         ex.setHeader("Docker-Content-Digest", pushed.digest().toString());
         pushed.subject().ifPresent(s -> ex.setHeader("OCI-Subject", s.toString()));
@@ -649,7 +652,7 @@ final class DistributionHandler extends Handler.Abstract {
         sendPage(ex, "/v2/_catalog", page, n, Map.of("repositories", page.items()));
     }
 
-    private static void sendPage(Exchange ex, String path, Page page, Integer n, Object body) throws IOException {
+    private static void sendPage(Exchange ex, String path, Page page, @Nullable Integer n, Object body) throws IOException {
         if (page.more() && page.last() != null) {
             ex.setHeader("Link", "<" + path + "?n=" + n + "&last="
                     + URLEncoder.encode(page.last(), StandardCharsets.UTF_8) + ">; rel=\"next\"");
@@ -657,7 +660,7 @@ final class DistributionHandler extends Handler.Abstract {
         ex.sendJson(200, body);
     }
 
-    private static Integer pageSize(Exchange ex) {
+    private static @Nullable Integer pageSize(Exchange ex) {
         String n = ex.query("n");
         if (n == null) {
             return null;

@@ -14,6 +14,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Blocker;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One HTTP request and its response, with the blocking helpers the endpoints use. Handlers run on virtual
@@ -26,16 +27,21 @@ public final class Exchange {
     final Request request;
     final Response response;
     final Callback callback;
-    private Fields query;
+    private @Nullable Fields query;
     /** The repositories the caller may see, as the access decision found (the catalog's filter). */
     dev.bollard.metadata.RepositoryFilter visible = dev.bollard.metadata.RepositoryFilter.ALL;
     /** Who the access decision let through, as the audit log names them. */
-    dev.bollard.audit.Actor actor;
+    dev.bollard.audit.@Nullable Actor actor;
 
     Exchange(Request request, Response response, Callback callback) {
         this.request = request;
         this.response = response;
         this.callback = callback;
+    }
+
+    /** The actor the access decision let through; set before a request is dispatched. */
+    dev.bollard.audit.Actor actor() {
+        return java.util.Objects.requireNonNull(actor, "the access decision sets the actor before dispatch");
     }
 
     /** The request path, still percent-encoded. */
@@ -44,7 +50,7 @@ public final class Exchange {
     }
 
     /** The raw query string, or null. */
-    public String rawQuery() {
+    public @Nullable String rawQuery() {
         return request.getHttpURI().getQuery();
     }
 
@@ -71,7 +77,7 @@ public final class Exchange {
         return "HEAD".equals(request.getMethod());
     }
 
-    public String header(String name) {
+    public @Nullable String header(String name) {
         return request.getHeaders().get(name);
     }
 
@@ -79,7 +85,7 @@ public final class Exchange {
     public List<String> headerValues(String name) {
         List<String> values = new ArrayList<>();
         for (String v : request.getHeaders().getValuesList(name)) {
-            for (String part : v.split(",")) {
+            for (String part : v.split(",", -1)) {
                 if (!part.isBlank()) {
                     values.add(part.trim());
                 }
@@ -88,7 +94,7 @@ public final class Exchange {
         return values;
     }
 
-    public String query(String name) {
+    public @Nullable String query(String name) {
         if (query == null) {
             query = Request.extractQueryParameters(request);
         }
@@ -96,7 +102,7 @@ public final class Exchange {
     }
 
     /** The declared Content-Length, or null when the body is chunked or absent. */
-    public Long contentLength() {
+    public @Nullable Long contentLength() {
         long length = request.getLength();
         return length >= 0 ? length : null;
     }
@@ -168,7 +174,7 @@ public final class Exchange {
     }
 
     /** The value of a cookie the request sent, or null. */
-    public String cookie(String name) {
+    public @Nullable String cookie(String name) {
         for (org.eclipse.jetty.http.HttpCookie c : Request.getCookies(request)) {
             if (c.getName().equals(name)) {
                 return c.getValue();
@@ -186,7 +192,7 @@ public final class Exchange {
      * The url-encoded form of a POST, each name with its values in order; null when the body is larger than
      * {@code maxBytes}, not a form, or malformed.
      */
-    public java.util.Map<String, List<String>> form(int maxBytes) throws IOException {
+    public java.util.@Nullable Map<String, List<String>> form(int maxBytes) throws IOException {
         String type = header("Content-Type");
         if (type != null && !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
             return null;
@@ -199,7 +205,7 @@ public final class Exchange {
             return null;
         }
         java.util.Map<String, List<String>> form = new java.util.LinkedHashMap<>();
-        for (String pair : new String(body, StandardCharsets.UTF_8).split("&")) {
+        for (String pair : new String(body, StandardCharsets.UTF_8).split("&", -1)) {
             if (pair.isEmpty()) {
                 continue;
             }

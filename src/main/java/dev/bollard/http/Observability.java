@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,11 +76,11 @@ public final class Observability {
     }
 
     void pushed(long bytes) {
-        bytesPushed.increment(bytes);
+        bytesPushed.increment((double) bytes);
     }
 
     void pulled(long bytes) {
-        bytesPulled.increment(bytes);
+        bytesPulled.increment((double) bytes);
     }
 
     /** Counts an upload request while it streams; close the returned handle when it ends. */
@@ -123,7 +124,8 @@ public final class Observability {
         };
     }
 
-    private void record(Request request, Response response, long start, String id, Span span, Throwable failure) {
+    private void record(Request request, Response response, long start, String id, Span span,
+                        @Nullable Throwable failure) {
         long nanos = System.nanoTime() - start;
         Object route = request.getAttribute(ROUTE);
         String method = METHODS.contains(request.getMethod()) ? request.getMethod() : "OTHER";

@@ -9,6 +9,7 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -27,14 +28,14 @@ final class RootHandler extends Handler.Wrapper {
 
     private static final Logger LOG = LoggerFactory.getLogger(RootHandler.class);
 
-    private final TokenHandler tokens;
+    private final @Nullable TokenHandler tokens;
     private final ManagementApi api;
     private final Observability observability;
     private final Readiness readiness;
-    private final UiHandler ui;
+    private final @Nullable UiHandler ui;
 
-    RootHandler(Handler distribution, TokenHandler tokens, ManagementApi api, Observability observability,
-                Readiness readiness, UiHandler ui) {
+    RootHandler(Handler distribution, @Nullable TokenHandler tokens, ManagementApi api, Observability observability,
+                Readiness readiness, @Nullable UiHandler ui) {
         super(distribution);
         this.tokens = tokens;
         this.api = api;

@@ -4,14 +4,16 @@ import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
 import dev.bollard.oci.RepositoryName;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A request path under {@code /v2/}, resolved to what it addresses. The repository name may itself contain
  * {@code /}, so the fixed suffix ({@code /manifests/<ref>}, {@code /blobs/<digest>}, ...) is matched at the end.
  */
-record Route(Kind kind, RepositoryName repository, String param) {
+record Route(Kind kind, @Nullable RepositoryName repository, @Nullable String param) {
 
     enum Kind { BASE, CATALOG, TAGS, MANIFEST, BLOB, UPLOADS, UPLOAD, REFERRERS, NOT_FOUND }
 
@@ -35,26 +37,41 @@ record Route(Kind kind, RepositoryName repository, String param) {
         if (path.equals("_catalog")) {
             return new Route(Kind.CATALOG, null, null);
         }
-        Matcher m;
-        if ((m = UPLOADS.matcher(path)).matches()) {
+        Matcher m = UPLOADS.matcher(path);
+        if (m.matches()) {
             return new Route(Kind.UPLOADS, name(m.group(1)), null);
         }
-        if ((m = UPLOAD.matcher(path)).matches()) {
+        m = UPLOAD.matcher(path);
+        if (m.matches()) {
             return new Route(Kind.UPLOAD, name(m.group(1)), m.group(2));
         }
-        if ((m = BLOB.matcher(path)).matches()) {
+        m = BLOB.matcher(path);
+        if (m.matches()) {
             return new Route(Kind.BLOB, name(m.group(1)), m.group(2));
         }
-        if ((m = MANIFEST.matcher(path)).matches()) {
+        m = MANIFEST.matcher(path);
+        if (m.matches()) {
             return new Route(Kind.MANIFEST, name(m.group(1)), m.group(2));
         }
-        if ((m = TAGS.matcher(path)).matches()) {
+        m = TAGS.matcher(path);
+        if (m.matches()) {
             return new Route(Kind.TAGS, name(m.group(1)), null);
         }
-        if ((m = REFERRERS.matcher(path)).matches()) {
+        m = REFERRERS.matcher(path);
+        if (m.matches()) {
             return new Route(Kind.REFERRERS, name(m.group(1)), m.group(2));
         }
         return notFound();
+    }
+
+    /** The repository of a route that names one (all but BASE, CATALOG and NOT_FOUND). */
+    RepositoryName requireRepository() {
+        return Objects.requireNonNull(repository, () -> kind + " has no repository");
+    }
+
+    /** The reference, digest or upload id of a route that has one (BLOB, UPLOAD, MANIFEST, REFERRERS). */
+    String requireParam() {
+        return Objects.requireNonNull(param, () -> kind + " has no parameter");
     }
 
     private static Route notFound() {

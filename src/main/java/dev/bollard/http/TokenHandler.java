@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.Fields;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The token endpoint of the Docker token flow: {@code GET /v2/auth} (Basic credentials or none, {@code scope},
@@ -77,7 +78,7 @@ final class TokenHandler {
         ex.sendJson(200, auth.token(request).body());
     }
 
-    private static String first(Map<String, List<String>> form, String key) {
+    private static @Nullable String first(Map<String, List<String>> form, String key) {
         List<String> v = form.get(key);
         return v == null || v.isEmpty() ? null : v.getFirst();
     }

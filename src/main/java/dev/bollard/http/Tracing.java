@@ -19,6 +19,7 @@ import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.server.Request;
+import org.jspecify.annotations.Nullable;
 
 /**
  * OpenTelemetry tracing ({@code tracing.enabled}, off by default): spans batched and exported over OTLP/HTTP to
@@ -27,22 +28,18 @@ import org.eclipse.jetty.server.Request;
  */
 public final class Tracing implements AutoCloseable {
 
+    // Only get: the W3C propagator reads the headers it knows by name, and keys (deprecated) has a default.
     private static final TextMapGetter<Request> HEADERS = new TextMapGetter<>() {
         @Override
-        public Iterable<String> keys(Request request) {
-            return request.getHeaders().getFieldNamesCollection();
-        }
-
-        @Override
-        public String get(Request request, String key) {
+        public @Nullable String get(@Nullable Request request, String key) {
             return request == null ? null : request.getHeaders().get(key);
         }
     };
 
-    private final OpenTelemetrySdk sdk;
+    private final @Nullable OpenTelemetrySdk sdk;
     private final Tracer tracer;
 
-    private Tracing(OpenTelemetrySdk sdk, Tracer tracer) {
+    private Tracing(@Nullable OpenTelemetrySdk sdk, Tracer tracer) {
         this.sdk = sdk;
         this.tracer = tracer;
     }
@@ -80,7 +77,7 @@ public final class Tracing implements AutoCloseable {
     }
 
     /** Names the span by its route (never by repository: bounded names) and ends it with the status. */
-    static void endRequest(Span span, String method, String route, int status, Throwable failure) {
+    static void endRequest(Span span, String method, String route, int status, @Nullable Throwable failure) {
         span.updateName(method + " " + route);
         span.setAttribute("http.route", route);
         span.setAttribute("http.response.status_code", status);

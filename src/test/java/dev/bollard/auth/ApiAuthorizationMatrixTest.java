@@ -14,6 +14,7 @@ import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -104,7 +105,7 @@ class ApiAuthorizationMatrixTest {
     }
 
     private static String id(Caller c) {
-        return c.name().toLowerCase().replace('_', '-');
+        return c.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     /** Swallows "already there" / "not there" while preparing. */
@@ -184,14 +185,14 @@ class ApiAuthorizationMatrixTest {
         String robots = "/api/v1/namespaces/acme/robots";
         c.add(new Case("GET", "/api/v1/namespaces/{namespace}/robots", ADMINS, 200, x -> new Call(robots, null)));
         c.add(new Case("POST", "/api/v1/namespaces/{namespace}/robots", ADMINS, 201, x -> new Call(robots,
-                "{\"name\":\"bot_" + x.name().toLowerCase() + "\"}")));
+                "{\"name\":\"bot_" + x.name().toLowerCase(Locale.ROOT) + "\"}")));
         c.add(new Case("GET", "/api/v1/namespaces/{namespace}/robots/{robot}", ADMINS, 200, x -> new Call(
                 robots + "/ci", null)));
         c.add(new Case("POST", "/api/v1/namespaces/{namespace}/robots/{robot}/regenerate", ADMINS, 200, x -> new Call(
                 robots + "/spare/regenerate", null)));
         c.add(new Case("DELETE", "/api/v1/namespaces/{namespace}/robots/{robot}", ADMINS, 204, x -> new Call(
-                robots + "/doomed_" + x.name().toLowerCase(), null,
-                () -> quietly(() -> ids.createRobot("acme", "doomed_" + x.name().toLowerCase())))));
+                robots + "/doomed_" + x.name().toLowerCase(Locale.ROOT), null,
+                () -> quietly(() -> ids.createRobot("acme", "doomed_" + x.name().toLowerCase(Locale.ROOT))))));
         // repositories and permissions
         c.add(new Case("GET", "/api/v1/repositories", EVERYONE, 200, x -> new Call("/api/v1/repositories", null)));
         c.add(new Case("PUT", "/api/v1/repositories/{repository*}", ADMINS, 201, x -> new Call(

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,7 @@ class AuthClientsTest {
     }
 
     private Exec.Result run(String stdin, List<String> command) {
-        return exec().run(Duration.ofSeconds(120), stdin, command);
+        return exec().run(Duration.ofMinutes(2), stdin, command);
     }
 
     private Exec.Result run(String... command) {
@@ -68,7 +69,7 @@ class AuthClientsTest {
             Exec.Result anonymous = run("skopeo", "copy", "--dest-tls-verify=false", src, "docker://" + host + "/alice/app:v1");
             assertThat(anonymous.ok()).as(anonymous.output()).isFalse();
             // c/image words a 401 to HEAD (no body) as "denied: requested access to the resource is denied".
-            assertThat(anonymous.output().toLowerCase()).containsAnyOf("unauthorized", "authentication required", "denied");
+            assertThat(anonymous.output().toLowerCase(Locale.ROOT)).containsAnyOf("unauthorized", "authentication required", "denied");
 
             // skopeo login, then push and pull with the stored credentials.
             Exec.Result badLogin = run("wrong-password", List.of("skopeo", "login", "--tls-verify=false", "--authfile", authfile,
@@ -101,7 +102,7 @@ class AuthClientsTest {
             Exec.Result bob = run("skopeo", "inspect", "--tls-verify=false", "--creds", "bob:bob-password",
                     "docker://" + host + "/alice/app:v1");
             assertThat(bob.ok()).as(bob.output()).isFalse();
-            assertThat(bob.output().toLowerCase()).containsAnyOf("denied", "unauthorized");
+            assertThat(bob.output().toLowerCase(Locale.ROOT)).containsAnyOf("denied", "unauthorized");
 
             // Public: anonymous pull works, anonymous push does not.
             ids.setVisibility("alice/app", true);

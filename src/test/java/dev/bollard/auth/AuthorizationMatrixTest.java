@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -75,11 +76,11 @@ class AuthorizationMatrixTest {
     }
 
     private static boolean mayRead(Caller c, String repo) {
-        return repo.equals(PUBLIC) || c != Caller.ANONYMOUS && c != Caller.OTHER_USER;
+        return repo.equals(PUBLIC) || (c != Caller.ANONYMOUS && c != Caller.OTHER_USER);
     }
 
     private static boolean mayWrite(Caller c, String repo) {
-        return c == Caller.OWNER || c == Caller.SUPERUSER || c == Caller.ROBOT_WRITE && repo.equals(PRIVATE);
+        return c == Caller.OWNER || c == Caller.SUPERUSER || (c == Caller.ROBOT_WRITE && repo.equals(PRIVATE));
     }
 
     private static int expected(Caller c, boolean allowed, int success) {
@@ -129,7 +130,7 @@ class AuthorizationMatrixTest {
         boolean read = mayRead(c, repo);
         boolean write = mayWrite(c, repo);
         String v2 = "/v2/" + repo;
-        String tag = "t-" + c.name().toLowerCase().replace('_', '-') + "-" + mode.name().toLowerCase();
+        String tag = "t-" + c.name().toLowerCase(Locale.ROOT).replace('_', '-') + "-" + mode.name().toLowerCase(Locale.ROOT);
 
         // Material prepared by the superuser: a manifest, a blob to delete, upload sessions.
         byte[] manifest = http.send("GET", v2 + "/manifests/v1", root, null, "Accept", AuthHttp.OCI_MANIFEST).body();

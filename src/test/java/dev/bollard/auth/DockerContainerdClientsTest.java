@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DockerContainerdClientsTest {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(180);
+    private static final Duration TIMEOUT = Duration.ofMinutes(3);
 
     @TempDir
     static Path daemons;
@@ -119,7 +120,7 @@ class DockerContainerdClientsTest {
 
     private static void refused(Exec.Result r) {
         assertThat(r.ok()).as(r.describe()).isFalse();
-        assertThat(r.output().toLowerCase()).containsAnyOf("unauthorized", "denied", "authentication required",
+        assertThat(r.output().toLowerCase(Locale.ROOT)).containsAnyOf("unauthorized", "denied", "authentication required",
                 "insufficient_scope", "403", "401");
     }
 

@@ -87,7 +87,7 @@ class TokensTest {
     @Test
     void tamperedPayloadOrForeignKeyIsRefused() throws Exception {
         String token = tokens.issue("alice", PULL_A).token();
-        String[] parts = token.split("\\.");
+        String[] parts = token.split("\\.", -1);
         String escalated = b64(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8)
                 .replace("\"pull\"", "\"push\""));
         assertThatThrownBy(() -> tokens.verify(parts[0] + "." + escalated + "." + parts[2]))

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -27,7 +28,7 @@ class BadInputTest extends ConformanceSupport {
     private static void assertRawError(RawHttp.Response r, int status, String code) {
         assertThat(r.status()).as("status of %s", r).isEqualTo(status);
         assertThat(r.header("Content-Type")).as("Content-Type of %s", r)
-                .hasValueSatisfying(ct -> assertThat(ct.toLowerCase()).startsWith("application/json"));
+                .hasValueSatisfying(ct -> assertThat(ct.toLowerCase(Locale.ROOT)).startsWith("application/json"));
         List<String> codes = new ArrayList<>();
         try {
             JSON.readTree(r.body()).path("errors").forEach(e -> codes.add(e.path("code").asText()));
@@ -124,7 +125,7 @@ class BadInputTest extends ConformanceSupport {
         String repo = repo("bad-digest");
         Image image = pushImage(repo, "v1");
         String hex = Oci.hexOf(image.digest());
-        for (String ref : List.of("sha256:zzz", "sha256:" + hex.toUpperCase(), "sha256:" + hex + "0",
+        for (String ref : List.of("sha256:zzz", "sha256:" + hex.toUpperCase(Locale.ROOT), "sha256:" + hex + "0",
                 "md5:0123456789abcdef0123456789abcdef", "sha512:" + hex)) {
             Resp put = putManifest(repo, ref, Oci.OCI_MANIFEST, image.json());
             assertThat(put.status()).as("PUT %s: %s", ref, put).isEqualTo(400);

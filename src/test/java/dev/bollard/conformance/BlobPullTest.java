@@ -3,6 +3,7 @@ package dev.bollard.conformance;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -262,7 +263,7 @@ class BlobPullTest extends ConformanceSupport {
         String hex = Oci.hexOf(Oci.sha256(new byte[] {1, 2}));
         for (String bad : new String[] {
                 "md5:0123456789abcdef0123456789abcdef",
-                "sha256:" + hex.toUpperCase(),
+                "sha256:" + hex.toUpperCase(Locale.ROOT),
                 "sha256:" + hex.substring(1),
                 "sha256:" + hex.substring(1) + "g",
                 "sha512:" + hex}) {

@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -370,7 +371,7 @@ class BlobUploadTest extends ConformanceSupport {
         String repo = repo("upload");
         byte[] content = Oci.randomBytes(100);
         for (String bad : new String[] {"md5:0123456789abcdef0123456789abcdef", "sha256:xyz",
-                "sha256:" + Oci.hexOf(Oci.sha256(content)).toUpperCase()}) {
+                "sha256:" + Oci.hexOf(Oci.sha256(content)).toUpperCase(Locale.ROOT)}) {
             String location = startUpload(repo);
             Resp r = put(withQuery(location, "digest=" + bad), content);
             assertThat(r.status()).as("digest %s: %s", bad, r).isEqualTo(400);

@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -215,7 +216,7 @@ abstract class ConformanceSupport {
     static void assertError(Resp r, int status, String code) {
         assertStatus(r, status);
         assertThat(r.header("Content-Type")).as("Content-Type of %s", r).hasValueSatisfying(
-                ct -> assertThat(ct.toLowerCase()).startsWith("application/json"));
+                ct -> assertThat(ct.toLowerCase(Locale.ROOT)).startsWith("application/json"));
         assertThat(r.errorCodes()).as("error codes of %s", r).contains(code);
     }
 

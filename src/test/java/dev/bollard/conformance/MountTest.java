@@ -2,6 +2,7 @@ package dev.bollard.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 
 /** Cross-repository blob mount: 201 when mounted, 202 (a new session) when it falls back. */
@@ -119,7 +120,7 @@ class MountTest extends ConformanceSupport {
         byte[] content = Oci.randomBytes(10);
         pushBlob(a, content);
         for (String bad : new String[] {"sha256:xyz", "md5:0123456789abcdef0123456789abcdef",
-                "sha256:" + Oci.hexOf(Oci.sha256(content)).toUpperCase()}) {
+                "sha256:" + Oci.hexOf(Oci.sha256(content)).toUpperCase(Locale.ROOT)}) {
             Resp r = mount(b, bad, a);
             assertThat(r.status()).as("mount=%s: %s", bad, r).isEqualTo(400);
             assertThat(r.errorCodes()).as("mount=%s: %s", bad, r).contains("DIGEST_INVALID");

@@ -8,6 +8,7 @@ import dev.bollard.oci.Digest;
 import dev.bollard.testing.TestRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,7 +31,7 @@ class TracingTest {
     @Test
     void requestsDatabaseAndStorageCallsAreExportedInTheCallersTrace(@TempDir Path dir) throws Exception {
         List<byte[]> exports = new CopyOnWriteArrayList<>();
-        HttpServer collector = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        HttpServer collector = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         collector.createContext("/v1/traces", exchange -> {
             try (InputStream in = exchange.getRequestBody()) {
                 byte[] body = in.readAllBytes();

@@ -99,7 +99,7 @@ class GarbageCollectionTest {
         assertThatThrownBy(() -> f.registry.blobs().stat(repo("gc/a"), onlyADigest))
                 .isInstanceOfSatisfying(BollardException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.BLOB_UNKNOWN));
         assertThat(f.meters.counter("bollard.gc.blobs.deleted").count()).isEqualTo(2);
-        assertThat(f.meters.counter("bollard.gc.reclaimed").count()).isEqualTo(freedBytes);
+        assertThat(f.meters.counter("bollard.gc.reclaimed").count()).isEqualTo((double) freedBytes);
         assertThat(f.meters.counter("bollard.gc.manifests.deleted").count()).isEqualTo(1);
 
         GarbageCollector.Report again = f.collector(NONE, NONE).collect(false);

@@ -2,6 +2,7 @@ package dev.bollard.metadata;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
@@ -39,7 +40,8 @@ abstract class GcRaceContract extends DatabaseContract {
         threads.shutdownNow();
     }
 
-    private static final Instant LATER = Instant.now().plusSeconds(3600);
+    /** An hour after the test starts: every link and blob of the test is older than the grace period then. */
+    private final Instant later = Instant.now().plusSeconds(3600);
 
     /** Makes a link (and its blob) older than any grace period. */
     private static void age(Database db, long repositoryId, String digest) {
@@ -86,18 +88,18 @@ abstract class GcRaceContract extends DatabaseContract {
         Future<Long> pushing = holdingTransaction(push, locked, release, h -> {
             assertThat(BlobDao.linkedAmong(h, r, List.of(layer))).containsExactly(layer);
             return ManifestDao.insertIfAbsent(h, r, uniqueDigest(), "application/vnd.oci.image.manifest.v1+json",
-                    null, null, "{}".getBytes(), List.of(layer), List.of());
+                    null, null, "{}".getBytes(StandardCharsets.UTF_8), List.of(layer), List.of());
         });
         assertThat(locked.await(10, TimeUnit.SECONDS)).isTrue();
 
         Future<Boolean> collecting = threads.submit(() -> collector.inTransaction(h ->
-                GcDao.deleteLinkIfUnreferenced(h, r, layer, LATER)));
+                GcDao.deleteLinkIfUnreferenced(h, r, layer, later)));
         assertBlocked(collecting);
         release.countDown();
         pushing.get(10, TimeUnit.SECONDS);
 
         assertThat(collecting.get(10, TimeUnit.SECONDS)).as("the collector found the new reference").isFalse();
-        assertThat((boolean) collector.<Boolean>inTransaction(h -> GcDao.markDeletingIfUnreferenced(h, layer, LATER))).isFalse();
+        assertThat((boolean) collector.<Boolean>inTransaction(h -> GcDao.markDeletingIfUnreferenced(h, layer, later))).isFalse();
         assertThat(push.read((Handle h) -> BlobDao.linkedSize(h, "gc/app", layer))).isPresent();
     }
 
@@ -109,7 +111,7 @@ abstract class GcRaceContract extends DatabaseContract {
         CountDownLatch locked = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         Future<Boolean> collecting = holdingTransaction(collector, locked, release,
-                h -> GcDao.deleteLinkIfUnreferenced(h, r, layer, LATER));
+                h -> GcDao.deleteLinkIfUnreferenced(h, r, layer, later));
         assertThat(locked.await(10, TimeUnit.SECONDS)).isTrue();
 
         Future<Set<String>> pushing = threads.submit(() -> push.inTransaction(h -> BlobDao.linkedAmong(h, r,
@@ -126,14 +128,14 @@ abstract class GcRaceContract extends DatabaseContract {
         long r = repository(push, "gc/app");
         String layer = blob(push, r);
         age(push, r, layer);
-        assertThat((boolean) collector.<Boolean>inTransaction(h -> GcDao.markDeletingIfUnreferenced(h, layer, LATER)))
+        assertThat((boolean) collector.<Boolean>inTransaction(h -> GcDao.markDeletingIfUnreferenced(h, layer, later)))
                 .as("linked").isFalse();
         assertThat((boolean) collector.<Boolean>inTransaction(h -> GcDao.deleteLinkIfUnreferenced(h, r, layer, Instant.EPOCH)))
                 .as("linked within the grace period").isFalse();
-        assertThat((boolean) collector.<Boolean>inTransaction(h -> GcDao.deleteLinkIfUnreferenced(h, r, layer, LATER))).isTrue();
+        assertThat((boolean) collector.<Boolean>inTransaction(h -> GcDao.deleteLinkIfUnreferenced(h, r, layer, later))).isTrue();
         assertThat((boolean) collector.<Boolean>inTransaction(h -> GcDao.markDeletingIfUnreferenced(h, layer, Instant.EPOCH)))
                 .as("touched within the grace period").isFalse();
-        assertThat((boolean) collector.<Boolean>inTransaction(h -> GcDao.markDeletingIfUnreferenced(h, layer, LATER))).isTrue();
+        assertThat((boolean) collector.<Boolean>inTransaction(h -> GcDao.markDeletingIfUnreferenced(h, layer, later))).isTrue();
 
         // An upload of the same content takes it back before the collector gets to its bytes.
         push.inTransaction(h -> {
@@ -149,8 +151,8 @@ abstract class GcRaceContract extends DatabaseContract {
         long r = repository(push, "gc/app");
         String layer = blob(push, r);
         age(push, r, layer);
-        collector.inTransaction(h -> GcDao.deleteLinkIfUnreferenced(h, r, layer, LATER));
-        assertThat((boolean) collector.<Boolean>inTransaction(h -> GcDao.markDeletingIfUnreferenced(h, layer, LATER))).isTrue();
+        collector.inTransaction(h -> GcDao.deleteLinkIfUnreferenced(h, r, layer, later));
+        assertThat((boolean) collector.<Boolean>inTransaction(h -> GcDao.markDeletingIfUnreferenced(h, layer, later))).isTrue();
         CountDownLatch locked = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         Future<Object> deleting = holdingTransaction(collector, locked, release, h -> {
@@ -191,11 +193,11 @@ abstract class GcRaceContract extends DatabaseContract {
         Future<Long> pushing = holdingTransaction(push, locked, release, h -> {
             assertThat(ManifestDao.presentAmong(h, r, List.of(child))).containsExactly(child);
             return ManifestDao.insertIfAbsent(h, r, uniqueDigest(), "application/vnd.oci.image.index.v1+json",
-                    null, null, "{}".getBytes(), List.of(), List.of(child));
+                    null, null, "{}".getBytes(StandardCharsets.UTF_8), List.of(), List.of(child));
         });
         assertThat(locked.await(10, TimeUnit.SECONDS)).isTrue();
         Future<Boolean> collecting = threads.submit(() -> collector.inTransaction(h ->
-                GcDao.deleteManifestIfUnreferenced(h, r, childId, LATER, LATER)));
+                GcDao.deleteManifestIfUnreferenced(h, r, childId, later, later)));
         assertBlocked(collecting);
         release.countDown();
         pushing.get(10, TimeUnit.SECONDS);
@@ -214,9 +216,9 @@ abstract class GcRaceContract extends DatabaseContract {
                     .bind("t", Instant.EPOCH).bind("d", digest).execute();
         });
         long id = count(push, "SELECT id FROM manifest WHERE digest = ?", digest);
-        assertThat((boolean) collector.<Boolean>inTransaction(h -> GcDao.deleteManifestIfUnreferenced(h, r, id, LATER,
+        assertThat((boolean) collector.<Boolean>inTransaction(h -> GcDao.deleteManifestIfUnreferenced(h, r, id, later,
                 Instant.now().minusSeconds(60)))).as("its tag ended within the window").isFalse();
-        assertThat((boolean) collector.<Boolean>inTransaction(h -> GcDao.deleteManifestIfUnreferenced(h, r, id, LATER, LATER)))
+        assertThat((boolean) collector.<Boolean>inTransaction(h -> GcDao.deleteManifestIfUnreferenced(h, r, id, later, later)))
                 .as("the window has passed").isTrue();
     }
 }

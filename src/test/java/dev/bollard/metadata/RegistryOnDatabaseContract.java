@@ -135,11 +135,11 @@ abstract class RegistryOnDatabaseContract {
     }
 
     private static byte[] imageManifest(String configDigest, long configSize, String layerDigest, long layerSize) {
-        return ("""
+        return """
                 {"schemaVersion":2,"mediaType":"%s",\
                 "config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%d},\
                 "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"%s","size":%d}]}"""
-                .formatted(OCI_MANIFEST, configDigest, configSize, layerDigest, layerSize))
+                .formatted(OCI_MANIFEST, configDigest, configSize, layerDigest, layerSize)
                 .getBytes(StandardCharsets.UTF_8);
     }
 

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -95,7 +96,7 @@ class DigestTest {
         void isDigestAgreesWithParse() {
             assertThat(Digest.isDigest("sha256:" + SHA256_ABC)).isTrue();
             assertThat(Digest.isDigest("sha512:" + SHA512_ABC)).isTrue();
-            assertThat(Digest.isDigest("sha256:" + SHA256_ABC.toUpperCase())).isFalse();
+            assertThat(Digest.isDigest("sha256:" + SHA256_ABC.toUpperCase(Locale.ROOT))).isFalse();
             assertThat(Digest.isDigest("md5:d41d8cd98f00b204e9800998ecf8427e")).isFalse();
             assertThat(Digest.isDigest(null)).isFalse();
             assertThat(Digest.isDigest("")).isFalse();
@@ -112,7 +113,7 @@ class DigestTest {
 
         @Test
         void upperCaseHexIsRejected() {
-            assertThatThrownBy(() -> Digest.parse("sha256:" + SHA256_ABC.toUpperCase()))
+            assertThatThrownBy(() -> Digest.parse("sha256:" + SHA256_ABC.toUpperCase(Locale.ROOT)))
                     .isInstanceOf(InvalidDigestException.class)
                     .hasMessageContaining("sha256")
                     .hasMessageContaining("64")

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,7 +38,9 @@ class FilesystemBlobStoreTest extends BlobStoreContract {
         store.commitUpload("u1", stage("u1", new byte[] {1, 2, 3}), d, 3);
         Path expected = dir.resolve("blobs/sha256").resolve(d.hex().substring(0, 2)).resolve(d.hex());
         assertThat(expected).exists().hasBinaryContent(new byte[] {1, 2, 3});
-        assertThat(Files.list(dir.resolve("uploads"))).isEmpty();
+        try (Stream<Path> uploads = Files.list(dir.resolve("uploads"))) {
+            assertThat(uploads).isEmpty();
+        }
     }
 
     @Test

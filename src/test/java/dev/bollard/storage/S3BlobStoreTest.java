@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -276,9 +277,13 @@ class S3BlobStoreTest extends BlobStoreContract {
         for (int i = 0; i < 1_001; i++) {
             keys.add(s3.blobKey(Digest.sha256(Integer.toString(i).getBytes(StandardCharsets.UTF_8))));
         }
+        List<Future<?>> puts = new ArrayList<>();
         try (ExecutorService pool = Executors.newFixedThreadPool(8)) {
-            keys.forEach(key -> pool.submit(() -> server.client().putObject(r -> r.bucket(bucket).key(key),
-                    RequestBody.empty())));
+            keys.forEach(key -> puts.add(pool.submit(() -> server.client().putObject(r -> r.bucket(bucket).key(key),
+                    RequestBody.empty()))));
+        }
+        for (Future<?> put : puts) {
+            put.get();
         }
         assertThat(server.client().listObjectsV2(r -> r.bucket(bucket)).isTruncated()).as("two pages").isTrue();
         List<String> listed = new ArrayList<>();

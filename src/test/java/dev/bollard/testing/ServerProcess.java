@@ -262,7 +262,7 @@ public final class ServerProcess implements AutoCloseable {
             for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
                 for (String field : List.of("VmHWM", "VmRSS", "RssAnon", "RssFile", "RssShmem")) {
                     if (line.startsWith(field + ":")) {
-                        String[] parts = line.substring(field.length() + 1).trim().split("\\s+");
+                        String[] parts = line.substring(field.length() + 1).trim().split("\\s+", -1);
                         out.put(field, Long.parseLong(parts[0]) * 1024);
                     }
                 }

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One management API request as its handler sees it: the path parameters, the query, the JSON body, who is calling
@@ -36,7 +37,7 @@ public final class ApiCall {
     private final Map<String, String> parameters;
     private final Principal caller;
     private final RepositoryFilter visible;
-    private JsonNode body;
+    private @Nullable JsonNode body;
 
     ApiCall(Exchange exchange, ApiRoute route, Map<String, String> parameters, Principal caller,
             RepositoryFilter visible) {
@@ -71,7 +72,7 @@ public final class ApiCall {
     }
 
     /** A query parameter, or null. */
-    public String query(String name) {
+    public @Nullable String query(String name) {
         return exchange.query(name);
     }
 
@@ -140,7 +141,7 @@ public final class ApiCall {
     }
 
     /** An optional string field of the body; null when absent or null. */
-    public String optionalText(String field) throws IOException {
+    public @Nullable String optionalText(String field) throws IOException {
         JsonNode n = body().get(field);
         if (n == null || n.isNull()) {
             return null;
@@ -152,7 +153,7 @@ public final class ApiCall {
     }
 
     /** An optional boolean field of the body; null when absent. */
-    public Boolean optionalBoolean(String field) throws IOException {
+    public @Nullable Boolean optionalBoolean(String field) throws IOException {
         JsonNode n = body().get(field);
         if (n == null || n.isNull()) {
             return null;
@@ -193,7 +194,7 @@ public final class ApiCall {
     }
 
     /** The key after which the page starts, decoded from the opaque {@code cursor}; null for the first page. */
-    public String cursor() {
+    public @Nullable String cursor() {
         String v = query("cursor");
         if (v == null || v.isEmpty()) {
             return null;
@@ -238,7 +239,7 @@ public final class ApiCall {
                 .append("&cursor=").append(cursor);
         String raw = exchange.rawQuery();
         if (raw != null) {
-            for (String pair : raw.split("&")) {
+            for (String pair : raw.split("&", -1)) {
                 if (!pair.isEmpty() && !pair.startsWith("limit=") && !pair.startsWith("cursor=")) {
                     url.append('&').append(pair);
                 }

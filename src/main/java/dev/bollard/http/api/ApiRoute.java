@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One route of the management API: method, path template, the permission it requires, a one-line summary (for the
@@ -49,7 +50,7 @@ public record ApiRoute(String method, String path, Permission permission, String
     }
 
     /** The path parameter that names what the permission is about; null when it is about nothing in particular. */
-    public static String targetParameter(Permission permission) {
+    public static @Nullable String targetParameter(Permission permission) {
         return switch (permission) {
             case PUBLIC, AUTHENTICATED, USER, SUPERUSER -> null;
             case SELF -> "user";

@@ -5,12 +5,13 @@ import dev.bollard.auth.Auth;
 import dev.bollard.auth.Identities;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.registry.Registry;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the endpoint classes work with: the domain's services, handed to each class's constructor. An endpoint class
  * that needs another service adds it here. {@code auth} is null when access control is off.
  */
-public record ApiServices(BollardConfig config, Identities identities, Auth auth, Registry registry, AuditLog audit) {
+public record ApiServices(BollardConfig config, Identities identities, @Nullable Auth auth, Registry registry, AuditLog audit) {
 
     /** The identities administration, its changes recorded as made by the caller of {@code call}. */
     public Identities identitiesAs(ApiCall call) {

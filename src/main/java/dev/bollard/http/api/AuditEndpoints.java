@@ -17,6 +17,7 @@ import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The audit log: queries with filters and pagination (newest first), exports as JSON lines or CSV, and the chain's
@@ -44,13 +45,13 @@ final class AuditEndpoints implements ApiEndpoints {
                         this::queryOrganization));
     }
 
-    private static AuditDao.Filter filter(ApiCall call, String forcedNamespace) {
+    private static AuditDao.Filter filter(ApiCall call, @Nullable String forcedNamespace) {
         return new AuditDao.Filter(call.query("actor"), call.query("action"),
                 forcedNamespace != null ? forcedNamespace : call.query("namespace"), call.query("repository"),
                 millis(call, "since"), millis(call, "until"));
     }
 
-    private static Long millis(ApiCall call, String name) {
+    private static @Nullable Long millis(ApiCall call, String name) {
         String v = call.query(name);
         if (v == null || v.isEmpty()) {
             return null;
@@ -86,7 +87,8 @@ final class AuditEndpoints implements ApiEndpoints {
 
     /** Streams every matching entry, oldest first, page by page (never the whole log in memory). */
     private void export(ApiCall call) throws IOException {
-        String format = call.query("format") == null ? "jsonl" : call.query("format");
+        String given = call.query("format");
+        String format = given == null ? "jsonl" : given;
         if (!format.equals("jsonl") && !format.equals("csv")) {
             throw BollardException.invalid("format must be jsonl or csv, not '" + format + "'");
         }

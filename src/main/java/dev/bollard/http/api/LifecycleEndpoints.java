@@ -25,6 +25,7 @@ import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The image life cycle (docs/lifecycle.md): tag history and restores, immutable-tag rules, retention policies,
@@ -80,9 +81,10 @@ final class LifecycleEndpoints implements ApiEndpoints {
     private void history(ApiCall call) throws IOException {
         RepositoryName repository = repository(call);
         Instant before = null;
-        if (call.cursor() != null) {
+        String cursor = call.cursor();
+        if (cursor != null) {
             try {
-                before = Instant.parse(call.cursor());
+                before = Instant.parse(cursor);
             } catch (DateTimeParseException e) {
                 throw new BollardException(ErrorCode.INVALID_PAGINATION, "cursor is not one this API handed out");
             }
@@ -159,7 +161,7 @@ final class LifecycleEndpoints implements ApiEndpoints {
         return m;
     }
 
-    private static Integer optionalCount(ApiCall call, String field) throws IOException {
+    private static @Nullable Integer optionalCount(ApiCall call, String field) throws IOException {
         JsonNode n = call.body().get(field);
         if (n == null || n.isNull()) {
             return null;
@@ -230,7 +232,7 @@ final class LifecycleEndpoints implements ApiEndpoints {
 
     private void setQuota(ApiCall call) throws IOException {
         JsonNode bytes = call.body().get("quota_bytes");
-        if (bytes == null || !(bytes.isNull() || bytes.isIntegralNumber() && bytes.canConvertToLong())) {
+        if (bytes == null || !(bytes.isNull() || (bytes.isIntegralNumber() && bytes.canConvertToLong()))) {
             throw BollardException.invalid("the body needs \"quota_bytes\": a whole number of bytes, or null for none");
         }
         services.registry().quotas().set(call.actor(), call.param("namespace"),

@@ -134,10 +134,8 @@ public final class ManagementApi {
         }
         AccessDecision decision = policy.decide(new ApiAccessRequest(route.permission(), target, authorization, session,
                 ex.remoteAddress(), ex.header("User-Agent")));
-        switch (decision) {
-            case AccessDecision.Allow allow -> {
-                return allow;
-            }
+        return switch (decision) {
+            case AccessDecision.Allow allow -> allow;
             case AccessDecision.Challenge c -> {
                 ex.setHeader("WWW-Authenticate", "Basic realm=\"bollard\", Bearer realm=\"bollard\"");
                 throw new BollardException(ErrorCode.UNAUTHORIZED, c.message());
@@ -145,7 +143,7 @@ public final class ManagementApi {
             case AccessDecision.Deny d -> throw new BollardException(ErrorCode.DENIED, d.message());
             case AccessDecision.Throttled t -> throw BollardException.throttled(ErrorCode.TOO_MANY_REQUESTS, t.message(),
                     t.retryAfterSeconds());
-        }
+        };
     }
 
     private void sendOpenApi(ApiCall call) {

@@ -92,7 +92,7 @@ final class OpenApiDocument {
 
     private static String operationId(ApiRoute r) {
         StringBuilder id = new StringBuilder(r.method().toLowerCase(Locale.ROOT));
-        for (String part : r.path().substring(ManagementApi.PREFIX.length()).split("[/{}*.-]+")) {
+        for (String part : r.path().substring(ManagementApi.PREFIX.length()).split("[/{}*.-]+", -1)) {
             if (!part.isEmpty()) {
                 id.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
             }

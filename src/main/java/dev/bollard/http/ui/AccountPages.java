@@ -8,6 +8,7 @@ import dev.bollard.http.Exchange;
 import dev.bollard.metadata.AuditDao;
 import java.io.IOException;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** A user's own settings, the administration of users (superusers), and the audit log. */
 final class AccountPages {
@@ -115,7 +116,7 @@ final class AccountPages {
     }
 
     /** The audit log with filters, newest first: the registry's (superusers) or one organization's ({@code org}). */
-    void auditLog(Call call, String org) throws IOException {
+    void auditLog(Call call, @Nullable String org) throws IOException {
         if (org == null && !ui.permits(call, Permission.SUPERUSER, null)) {
             ui.problem(call.ex(), call.frame(), 403, "Only superusers may read the registry's audit log; owners and "
                     + "administrators of an organization read its own on the organization's page.");
@@ -152,7 +153,7 @@ final class AccountPages {
         return java.time.LocalDate.parse(date).atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
     }
 
-    private static String blankToNull(String s) {
+    private static @Nullable String blankToNull(@Nullable String s) {
         return s == null || s.isBlank() ? null : s.trim();
     }
 }

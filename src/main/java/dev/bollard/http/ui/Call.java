@@ -5,9 +5,10 @@ import dev.bollard.auth.WebSessions;
 import dev.bollard.http.Exchange;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** One request as the pages see it: who is signed in, the form of a POST, the frame pages render into. */
-record Call(Exchange ex, String path, WebSessions.Active session, Map<String, List<String>> form,
+record Call(Exchange ex, String path, WebSessions.Active session, @Nullable Map<String, List<String>> form,
                     Frame frame) {
     Principal.User user() {
         return session.user();
@@ -17,7 +18,7 @@ record Call(Exchange ex, String path, WebSessions.Active session, Map<String, Li
         return ex.method().equals("POST");
     }
 
-    String userAgent() {
+    @Nullable String userAgent() {
         return ex.header("User-Agent");
     }
 

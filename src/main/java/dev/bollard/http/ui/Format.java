@@ -117,7 +117,7 @@ public final class Format {
     /** A repository name in a URL path: its components encoded, the slashes kept. */
     public static String repoPath(String repository) {
         StringBuilder b = new StringBuilder("/repo");
-        for (String part : repository.split("/")) {
+        for (String part : repository.split("/", -1)) {
             b.append('/').append(url(part));
         }
         return b.toString();

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** The dashboard and the organization pages: members, teams, default permissions, robots. */
 final class OrganizationPages {
@@ -166,7 +167,7 @@ final class OrganizationPages {
     }
 
     /** A robot created, given a new token (shown once) or deleted; {@code token} null when there is none to show. */
-    record RobotChange(String robot, String token, String notice) {
+    record RobotChange(@Nullable String robot, @Nullable String token, String notice) {
     }
 
     /** Creates, regenerates or deletes robot {@code owner+<robot field>}, as the form's action says. */

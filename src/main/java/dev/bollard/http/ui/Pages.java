@@ -7,6 +7,7 @@ import dev.bollard.registry.Quotas;
 import dev.bollard.registry.RepositoryBrowser;
 import java.time.Instant;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** What each page's template is given, besides its {@link Frame}. */
 public final class Pages {
@@ -33,7 +34,7 @@ public final class Pages {
      * One assignment in a tag's history, with who pushed it; {@code restorable}: the tag can be pointed at it again
      * (the manifest is stored, the assignment lies within the time machine's window, and it is not the current one).
      */
-    public record HistoryRow(String tag, String digest, Instant start, Instant end, String pushedBy,
+    public record HistoryRow(String tag, String digest, Instant start, @Nullable Instant end, @Nullable String pushedBy,
                              boolean restorable) {
     }
 
@@ -44,14 +45,14 @@ public final class Pages {
     public record Repository(String name, boolean isPublic, String registry, List<RepositoryBrowser.TagSummary> tags,
                              List<HistoryRow> history, boolean administers, boolean mayRestore) {
         /** The tag the pull command names: latest when there is one, else the first; null without tags. */
-        public String pullTag() {
+        public @Nullable String pullTag() {
             return tags.stream().map(RepositoryBrowser.TagSummary::name).filter("latest"::equals).findFirst()
                     .orElse(tags.isEmpty() ? null : tags.getFirst().name());
         }
     }
 
     /** A tag's (or a manifest's, {@code tag} null) details. */
-    public record Image(String repository, String tag, String registry, RepositoryBrowser.Details details) {
+    public record Image(String repository, @Nullable String tag, String registry, RepositoryBrowser.Details details) {
     }
 
     public record RepositorySettings(String name, boolean isPublic, List<Identities.GrantInfo> grants,
@@ -59,7 +60,8 @@ public final class Pages {
     }
 
     /** A retention policy as listed; {@code removable}: it belongs to the page's scope (not inherited). */
-    public record RetentionPolicy(long id, String target, String pattern, Integer keepLast, Integer keepDays,
+    public record RetentionPolicy(long id, String target, String pattern, @Nullable Integer keepLast,
+                                  @Nullable Integer keepDays,
                                   boolean removable) {
     }
 
@@ -82,20 +84,21 @@ public final class Pages {
      */
     public record Organization(String name, String role, boolean manages, List<Identities.MemberInfo> members,
                                List<Team> teams, List<Identities.GrantInfo> defaults, List<String> robots,
-                               List<RepositoryDao.Summary> repositories, NamespaceLifecycle lifecycle, String secret,
-                               String secretFor) {
+                               List<RepositoryDao.Summary> repositories, @Nullable NamespaceLifecycle lifecycle,
+                               @Nullable String secret, @Nullable String secretFor) {
     }
 
     /** {@code secret}: an application token or a robot's token just created, shown once, for {@code secretFor}. */
     public record Settings(String user, List<String> tokens, List<String> robots, List<String> organizations,
-                           String secret, String secretFor) {
+                           @Nullable String secret, @Nullable String secretFor) {
     }
 
     public record Admin(List<Identities.AccountInfo> users, List<String> organizations) {
     }
 
     /** The audit log, filtered: {@code scope} is the organization it is limited to (null: the whole registry). */
-    public record Audit(String scope, String actor, String action, String repository, String since, String until,
-                        List<AuditDao.Entry> entries, Long nextBefore) {
+    public record Audit(@Nullable String scope, @Nullable String actor, @Nullable String action,
+                        @Nullable String repository, @Nullable String since, @Nullable String until,
+                        List<AuditDao.Entry> entries, @Nullable Long nextBefore) {
     }
 }

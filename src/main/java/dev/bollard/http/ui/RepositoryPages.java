@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The repository pages: the list with search and creation, a repository with its tags and history, a tag's or a
@@ -151,7 +152,7 @@ final class RepositoryPages {
         manifestPage(call, repository, digest.get().toString(), tag);
     }
 
-    private void manifestPage(Call call, RepositoryName repository, String digestText, String tag) throws IOException {
+    private void manifestPage(Call call, RepositoryName repository, String digestText, @Nullable String tag) throws IOException {
         Digest digest;
         try {
             digest = Digest.parse(digestText);

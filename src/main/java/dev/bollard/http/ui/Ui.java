@@ -19,6 +19,7 @@ import gg.jte.output.Utf8ByteOutput;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What every page of the UI works with: the domain's services, the templates, the access policy's answer for the
@@ -81,18 +82,18 @@ final class Ui {
         return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
     }
 
-    /** A domain message ("no user 'x'") as a sentence: capital first letter, a full stop at the end. */
     /** The UI's answer to a refusal: the page again, the message as a sentence in its error box. */
-    static Frame refused(Frame frame, BollardException e, Map<String, List<String>> form) {
+    static Frame refused(Frame frame, BollardException e, @Nullable Map<String, List<String>> form) {
         return frame.withError(sentence(e.getMessage(), form));
     }
 
-    static String sentence(String message) {
+    /** A domain message ("no user 'x'") as a sentence: capital first letter, a full stop at the end. */
+    static String sentence(@Nullable String message) {
         return sentence(message, Map.of());
     }
 
     /** As {@link #sentence(String)}, but a name the form sent that starts the message keeps its case ("bob is…"). */
-    static String sentence(String message, Map<String, List<String>> form) {
+    static String sentence(@Nullable String message, @Nullable Map<String, List<String>> form) {
         if (message == null || message.isBlank()) {
             return "That did not work.";
         }
@@ -111,7 +112,7 @@ final class Ui {
     }
 
     /** The registry's access policy, asked the management API's question about the session's user. */
-    boolean permits(Call call, Permission permission, String target) {
+    boolean permits(Call call, Permission permission, @Nullable String target) {
         return auth.policy().decide(new ApiAccessRequest(permission, target, null, call.user(),
                 call.ex().remoteAddress(), call.userAgent())) instanceof AccessDecision.Allow;
     }

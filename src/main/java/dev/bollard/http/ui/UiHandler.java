@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.jetty.util.URIUtil;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -232,7 +233,7 @@ public final class UiHandler {
 
     // ---- rendering ----
 
-    private Frame baseFrame(WebSessions.Active session) {
+    private Frame baseFrame(WebSessions.@Nullable Active session) {
         return session == null ? new Frame("Bollard", null, false, "", "", null, null)
                 : new Frame("Bollard", session.user().name(), session.user().superuser(), session.csrfToken(), "",
                         null, null);
@@ -244,7 +245,7 @@ public final class UiHandler {
     private void serveStatic(Exchange ex, String path) {
         String[] file = STATIC.get(path);
         byte[] body = file == null ? null : staticFiles.computeIfAbsent(path, p -> load(file[0]));
-        if (body == null) {
+        if (file == null || body == null) {
             ex.sendText(404, "not found: " + path + "\n");
             return;
         }
@@ -300,7 +301,7 @@ public final class UiHandler {
 
 
     /** A local path to go to after signing in; anything else (another site, a scheme) becomes the dashboard. */
-    private static String safeNext(String next) {
+    private static String safeNext(@Nullable String next) {
         if (next == null || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")
                 || next.chars().anyMatch(c -> c < 0x20) || next.startsWith("/signin")) {
             return "/";
@@ -309,7 +310,7 @@ public final class UiHandler {
     }
 
 
-    private static String first(Map<String, List<String>> form, String name) {
+    private static String first(@Nullable Map<String, List<String>> form, String name) {
         List<String> v = form == null ? null : form.get(name);
         return v == null || v.isEmpty() ? "" : v.getFirst();
     }

@@ -8,6 +8,7 @@ import dev.bollard.testing.TestRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
@@ -50,7 +51,7 @@ class ManagementApiTest {
         assertThat(doc.get("openapi").asText()).startsWith("3.");
         Set<String> documented = new TreeSet<>();
         doc.get("paths").properties().forEach(p -> p.getValue().properties()
-                .forEach(op -> documented.add(op.getKey().toUpperCase() + " " + p.getKey())));
+                .forEach(op -> documented.add(op.getKey().toUpperCase(Locale.ROOT) + " " + p.getKey())));
         Set<String> table = new TreeSet<>();
         for (ApiRoute r : registry.server().apiRoutes()) {
             table.add(r.method() + " " + r.openApiPath());
@@ -65,7 +66,7 @@ class ManagementApiTest {
             String path = op.substring(op.indexOf(' ') + 1).replaceAll("\\{repository}", "nobody/sample/repo")
                     .replaceAll("\\{kind}", "user").replaceAll("\\{[a-z]+}", "sample");
             ApiHttp.Answer r = http.call(method, path, root, List.of("POST", "PUT", "PATCH").contains(method) ? "{}" : null);
-            if (r.status() == 405 || r.status() == 404 && r.body().contains("no such endpoint")) {
+            if (r.status() == 405 || (r.status() == 404 && r.body().contains("no such endpoint"))) {
                 unrouted.add(op + " -> " + r);
             }
         }

@@ -62,7 +62,7 @@ class UiHttpTest {
             String location = r.headers().firstValue("Location").orElseThrow();
             assertThat(location).as(page).startsWith("/signin");
             if (!page.equals("/")) {
-                assertThat(location).contains("next=" + java.net.URLEncoder.encode(page, "UTF-8").replace("+", "%20"));
+                assertThat(location).contains("next=" + java.net.URLEncoder.encode(page, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"));
             }
         }
         HttpResponse<String> post = anonymous.postRaw("/org/acme", Map.of("action", "create-robot", "robot", "x"),
