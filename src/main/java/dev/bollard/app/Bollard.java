@@ -81,15 +81,16 @@ public final class Bollard implements AutoCloseable {
                 LOG.info("tracing: exporting spans to {}, sampling {}", config.telemetry().tracingEndpoint(),
                         config.telemetry().sampleRatio());
             }
-            Registry registry = new Registry(database, store, config.registry(), config.lifecycle(),
-                    new Outbox(audit::catchUp), meters);
+            // Changes are recorded in the transactions that make them; the audit log appends them after each commit.
+            Outbox changes = new Outbox(audit::catchUp);
+            Registry registry = new Registry(database, store, config.registry(), config.lifecycle(), changes, meters);
 
             AccessPolicy policy = AccessPolicy.OPEN;
             Auth auth = null;
             UiHandler ui = null;
             SessionAuthenticator sessions = SessionAuthenticator.NONE;
             if (config.auth().enabled()) {
-                auth = new Auth(database, config.auth(), audit);
+                auth = new Auth(database, config.auth(), audit, changes);
                 policy = auth.policy();
                 if (config.ui().enabled()) {
                     ui = new UiHandler(registry, auth, new WebSessions(database, auth, config.ui().sessionIdleTimeout(),
@@ -101,7 +102,7 @@ public final class Bollard implements AutoCloseable {
                         config.server().host(), config.server().port());
             }
             ManagementApi api = new ManagementApi(ManagementApi.standardEndpoints(
-                    new ApiServices(config, new Identities(database, audit), auth, registry, audit)), policy, sessions);
+                    new ApiServices(config, new Identities(database, changes), auth, registry, audit)), policy, sessions);
             BlobStore blobs = store;
             BollardServer http = open(opened, BollardServer.start(config, observability, new BollardServer.Handlers(
                     registry, policy, auth, api, ui, audit, () -> database.isReachable() && blobs.isReachable())));

@@ -7,6 +7,7 @@ import dev.bollard.audit.AuditEvent;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
+import dev.bollard.events.Outbox;
 import dev.bollard.metadata.Database;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -38,23 +39,28 @@ public final class Auth {
 
     private final Audit audit;
 
+    /** Access control that records nothing (tests). */
     public Auth(Database db, BollardConfig.Auth config) {
-        this(db, config, Audit.NONE, Clock.systemUTC());
+        this(db, config, Audit.NONE, Outbox.NONE, Clock.systemUTC());
     }
 
-    public Auth(Database db, BollardConfig.Auth config, Audit audit) {
-        this(db, config, audit, Clock.systemUTC());
+    /**
+     * Access control that reports sign-ins, failures and tokens to {@code audit} and records the changes it makes
+     * (a repository created by its first push) in {@code changes}.
+     */
+    public Auth(Database db, BollardConfig.Auth config, Audit audit, Outbox changes) {
+        this(db, config, audit, changes, Clock.systemUTC());
     }
 
     Auth(Database db, BollardConfig.Auth config, Clock clock) {
-        this(db, config, Audit.NONE, clock);
+        this(db, config, Audit.NONE, Outbox.NONE, clock);
     }
 
-    Auth(Database db, BollardConfig.Auth config, Audit audit, Clock clock) {
+    Auth(Database db, BollardConfig.Auth config, Audit audit, Outbox changes, Clock clock) {
         this.config = config;
         this.clock = clock;
         this.audit = audit;
-        this.identities = new Identities(db, audit);
+        this.identities = new Identities(db, changes);
         this.keys = new SigningKeys(db, clock);
         this.tokens = new Tokens(keys, config.issuer(), config.service(), config.tokenExpiry(), clock);
         this.throttle = new LoginThrottle(config.maxLoginFailures(), config.lockout(), clock);

@@ -1,10 +1,10 @@
 package dev.bollard.auth;
 
 import dev.bollard.audit.Actor;
-import dev.bollard.audit.Audit;
 import dev.bollard.audit.AuditActions;
 import dev.bollard.audit.AuditEvent;
 import dev.bollard.error.BollardException;
+import dev.bollard.events.Outbox;
 import dev.bollard.metadata.AccountDao;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.GrantDao;
@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.jdbi.v3.core.Handle;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -34,36 +35,38 @@ public final class Identities {
     static final int MIN_PASSWORD_LENGTH = 8;
 
     private final Database db;
-    private final Audit audit;
+    private final Outbox outbox;
     private final Actor actor;
 
-    /** Administration without an audit log (tools and tests). */
+    /** Administration whose changes are not recorded (set-up in tests). */
     public Identities(Database db) {
-        this(db, Audit.NONE, Actor.system("cli"));
+        this(db, Outbox.NONE, Actor.system("cli"));
     }
 
-    /** Administration recorded in {@code audit}, as the registry itself until {@link #as} names someone. */
-    public Identities(Database db, Audit audit) {
-        this(db, audit, Actor.system("cli"));
+    /** Administration whose changes are recorded in {@code outbox}, as the registry itself until {@link #as} names someone. */
+    public Identities(Database db, Outbox outbox) {
+        this(db, outbox, Actor.system("cli"));
     }
 
-    private Identities(Database db, Audit audit, Actor actor) {
+    private Identities(Database db, Outbox outbox, Actor actor) {
         this.db = db;
-        this.audit = audit;
+        this.outbox = outbox;
         this.actor = actor;
     }
 
     /** The same administration, with the changes recorded as made by {@code who}. */
     public Identities as(Actor who) {
-        return new Identities(db, audit, who);
+        return new Identities(db, outbox, who);
     }
 
-    private void recordOn(@Nullable String namespace, String action, Map<String, ?> details) {
-        audit.record(AuditEvent.onNamespace(actor, action, namespace, details));
+    /** Records a change to a namespace (or to the registry, when null) in the transaction of {@code h}. */
+    private void recordOn(Handle h, @Nullable String namespace, String action, Map<String, ?> details) {
+        outbox.record(h, AuditEvent.onNamespace(actor, action, namespace, details));
     }
 
-    private void recordOnRepository(String repository, String action, Map<String, ?> details) {
-        audit.record(AuditEvent.onRepository(actor, action, repository, details));
+    /** Records a change to a repository in the transaction of {@code h}. */
+    private void recordOnRepository(Handle h, String repository, String action, Map<String, ?> details) {
+        outbox.record(h, AuditEvent.onRepository(actor, action, repository, details));
     }
 
     /** A caller whose credentials checked out; {@code appTokenId} when they were an application token. */
@@ -81,9 +84,10 @@ public final class Identities {
             if (AccountDao.find(h, name).isPresent()) {
                 throw BollardException.conflict("the name '" + name + "' is taken by a user or an organization");
             }
-            return AccountDao.insert(h, name, "user", hash, superuser);
+            AccountDao.insert(h, name, "user", hash, superuser);
+            recordOn(h, name, AuditActions.USER_CREATE, Map.of("user", name, "superuser", superuser));
+            return null;
         });
-        recordOn(name, AuditActions.USER_CREATE, Map.of("user", name, "superuser", superuser));
     }
 
     /** Sets a new password and revokes the user's refresh tokens (application tokens stay). */
@@ -94,9 +98,9 @@ public final class Identities {
             AccountDao.Account user = requireUser(h, name);
             AccountDao.setPassword(h, user.id(), hash);
             UserTokenDao.deleteRefreshTokens(h, user.id());
+            recordOn(h, name, AuditActions.USER_PASSWORD, Map.of("user", name));
             return null;
         });
-        recordOn(name, AuditActions.USER_PASSWORD, Map.of("user", name));
     }
 
     /** True when {@code password} is the user's password (not a token). */
@@ -112,9 +116,9 @@ public final class Identities {
     public void setSuperuser(String name, boolean superuser) {
         db.inTransaction(h -> {
             AccountDao.setSuperuser(h, requireUser(h, name).id(), superuser);
+            recordOn(h, name, AuditActions.USER_UPDATE, Map.of("user", name, "superuser", superuser));
             return null;
         });
-        recordOn(name, AuditActions.USER_UPDATE, Map.of("user", name, "superuser", superuser));
     }
 
     public List<String> users() {
@@ -131,9 +135,9 @@ public final class Identities {
             }
             long org = AccountDao.insert(h, name, "org", null, false);
             AccountDao.putMember(h, org, user.id(), "owner");
+            recordOn(h, name, AuditActions.ORG_CREATE, Map.of("organization", name, "owner", owner));
             return null;
         });
-        recordOn(name, AuditActions.ORG_CREATE, Map.of("organization", name, "owner", owner));
     }
 
     /** Adds a user to an organization as {@code owner}, {@code admin} or {@code member} (or changes the role). */
@@ -149,9 +153,9 @@ public final class Identities {
                 throw BollardException.conflict(user + " is the last owner of " + organization + "; make another owner first");
             }
             AccountDao.putMember(h, org.id(), userId, role);
+            recordOn(h, organization, AuditActions.ORG_MEMBER_SET, Map.of("user", user, "role", role));
             return null;
         });
-        recordOn(organization, AuditActions.ORG_MEMBER_SET, Map.of("user", user, "role", role));
     }
 
     /** Creates robot {@code owner+name}; returns its token, which is not stored and cannot be shown again. */
@@ -166,9 +170,10 @@ public final class Identities {
             if (RobotDao.find(h, account.id(), name).isPresent()) {
                 throw BollardException.conflict("robot " + owner + "+" + name + " exists already");
             }
-            return RobotDao.insert(h, account.id(), name, Secrets.sha256(token));
+            RobotDao.insert(h, account.id(), name, Secrets.sha256(token));
+            recordOn(h, owner, AuditActions.ROBOT_CREATE, Map.of("robot", owner + "+" + name));
+            return null;
         });
-        recordOn(owner, AuditActions.ROBOT_CREATE, Map.of("robot", owner + "+" + name));
         return token;
     }
 
@@ -177,15 +182,18 @@ public final class Identities {
         String token = Secrets.newToken(Secrets.ROBOT_TOKEN_PREFIX);
         db.inTransaction(h -> {
             RobotDao.setTokenHash(h, requireRobot(h, robot).id(), Secrets.sha256(token));
+            recordOn(h, ownerOf(robot), AuditActions.ROBOT_REGENERATE, Map.of("robot", robot));
             return null;
         });
-        recordOn(ownerOf(robot), AuditActions.ROBOT_REGENERATE, Map.of("robot", robot));
         return token;
     }
 
     public void deleteRobot(String robot) {
-        db.inTransaction(h -> RobotDao.delete(h, requireRobot(h, robot).id()));
-        recordOn(ownerOf(robot), AuditActions.ROBOT_DELETE, Map.of("robot", robot));
+        db.inTransaction(h -> {
+            RobotDao.delete(h, requireRobot(h, robot).id());
+            recordOn(h, ownerOf(robot), AuditActions.ROBOT_DELETE, Map.of("robot", robot));
+            return null;
+        });
     }
 
     /** Names ({@code owner+name}) of the robots of a user or an organization. */
@@ -225,18 +233,21 @@ public final class Identities {
             if (UserTokenDao.appTokenNames(h, userId).contains(tokenName)) {
                 throw BollardException.conflict(user + " has an application token named '" + tokenName + "' already");
             }
-            return UserTokenDao.insert(h, userId, "app", tokenName, Secrets.sha256(token), null);
+            UserTokenDao.insert(h, userId, "app", tokenName, Secrets.sha256(token), null);
+            recordOn(h, user, AuditActions.APP_TOKEN_CREATE, Map.of("user", user, "token", tokenName));
+            return null;
         });
-        recordOn(user, AuditActions.APP_TOKEN_CREATE, Map.of("user", user, "token", tokenName));
         return token;
     }
 
     public boolean revokeAppToken(String user, String tokenName) {
-        boolean revoked = db.inTransaction(h -> UserTokenDao.deleteApp(h, requireUser(h, user).id(), tokenName) > 0);
-        if (revoked) {
-            recordOn(user, AuditActions.APP_TOKEN_REVOKE, Map.of("user", user, "token", tokenName));
-        }
-        return revoked;
+        return db.inTransaction(h -> {
+            boolean revoked = UserTokenDao.deleteApp(h, requireUser(h, user).id(), tokenName) > 0;
+            if (revoked) {
+                recordOn(h, user, AuditActions.APP_TOKEN_REVOKE, Map.of("user", user, "token", tokenName));
+            }
+            return revoked;
+        });
     }
 
     public List<String> appTokens(String user) {
@@ -255,16 +266,13 @@ public final class Identities {
     /** Creates the repository (empty, private) when it does not exist, and records that. */
     private void ensureRepository(String repository) {
         checkRepository(repository);
-        boolean created = db.inTransaction(h -> {
-            if (RepositoryDao.findId(h, repository).isPresent()) {
-                return false;
+        db.inTransaction(h -> {
+            if (RepositoryDao.findId(h, repository).isEmpty()) {
+                RepositoryDao.create(h, repository);
+                recordOnRepository(h, repository, AuditActions.REPO_CREATE, Map.of("visibility", "private"));
             }
-            RepositoryDao.create(h, repository);
-            return true;
+            return null;
         });
-        if (created) {
-            recordOnRepository(repository, AuditActions.REPO_CREATE, Map.of("visibility", "private"));
-        }
     }
 
     /**
@@ -276,9 +284,10 @@ public final class Identities {
         db.inTransaction(h -> {
             long repo = requireRepository(h, repository);
             GrantDao.put(h, repo, kind, granteeId(h, kind, grantee, Permissions.namespaceOf(repository)), role);
+            recordOnRepository(h, repository, AuditActions.PERMISSION_SET,
+                    Map.of("kind", kind, "grantee", grantee, "role", role));
             return null;
         });
-        recordOnRepository(repository, AuditActions.PERMISSION_SET, Map.of("kind", kind, "grantee", grantee, "role", role));
     }
 
     public boolean revoke(String repository, String grantee) {
@@ -290,12 +299,14 @@ public final class Identities {
 
     /** Removes a grantee's grant on the repository; false when there was none. */
     public boolean revoke(String repository, String kind, String grantee) {
-        boolean removed = db.inTransaction(h -> GrantDao.remove(h, requireRepository(h, repository), kind,
-                granteeId(h, kind, grantee, Permissions.namespaceOf(repository))));
-        if (removed) {
-            recordOnRepository(repository, AuditActions.PERMISSION_REMOVE, Map.of("kind", kind, "grantee", grantee));
-        }
-        return removed;
+        return db.inTransaction(h -> {
+            boolean removed = GrantDao.remove(h, requireRepository(h, repository), kind,
+                    granteeId(h, kind, grantee, Permissions.namespaceOf(repository)));
+            if (removed) {
+                recordOnRepository(h, repository, AuditActions.PERMISSION_REMOVE, Map.of("kind", kind, "grantee", grantee));
+            }
+            return removed;
+        });
     }
 
     /** A grant as listed: grantee kind ({@code user}, {@code robot}, {@code team}), name and role. */
@@ -323,18 +334,21 @@ public final class Identities {
         db.inTransaction(h -> {
             AccountDao.Account org = requireOrganization(h, organization);
             GrantDao.putDefault(h, org.id(), kind, granteeId(h, kind, grantee, organization), role);
+            recordOn(h, organization, AuditActions.DEFAULT_PERMISSION_SET,
+                    Map.of("kind", kind, "grantee", grantee, "role", role));
             return null;
         });
-        recordOn(organization, AuditActions.DEFAULT_PERMISSION_SET, Map.of("kind", kind, "grantee", grantee, "role", role));
     }
 
     public boolean removeDefaultPermission(String organization, String kind, String grantee) {
-        boolean removed = db.inTransaction(h -> GrantDao.removeDefault(h, requireOrganization(h, organization).id(), kind,
-                granteeId(h, kind, grantee, organization)));
-        if (removed) {
-            recordOn(organization, AuditActions.DEFAULT_PERMISSION_REMOVE, Map.of("kind", kind, "grantee", grantee));
-        }
-        return removed;
+        return db.inTransaction(h -> {
+            boolean removed = GrantDao.removeDefault(h, requireOrganization(h, organization).id(), kind,
+                    granteeId(h, kind, grantee, organization));
+            if (removed) {
+                recordOn(h, organization, AuditActions.DEFAULT_PERMISSION_REMOVE, Map.of("kind", kind, "grantee", grantee));
+            }
+            return removed;
+        });
     }
 
     public List<GrantInfo> defaultPermissions(String organization) {
@@ -376,9 +390,10 @@ public final class Identities {
                     throw BollardException.conflict(name + " is the last owner of " + org.name() + "; make another owner first");
                 }
             }
-            return AccountDao.delete(h, user.id());
+            AccountDao.delete(h, user.id());
+            recordOn(h, name, AuditActions.USER_DELETE, Map.of("user", name));
+            return null;
         });
-        recordOn(name, AuditActions.USER_DELETE, Map.of("user", name));
     }
 
     public boolean organizationExists(String name) {
@@ -403,9 +418,10 @@ public final class Identities {
             if (RepositoryDao.anyIn(h, name)) {
                 throw BollardException.conflict("repositories exist in the namespace " + name + "; delete them first");
             }
-            return AccountDao.delete(h, org.id());
+            AccountDao.delete(h, org.id());
+            recordOn(h, name, AuditActions.ORG_DELETE, Map.of("organization", name));
+            return null;
         });
-        recordOn(name, AuditActions.ORG_DELETE, Map.of("organization", name));
     }
 
     /** A member of an organization with their role. */
@@ -419,19 +435,19 @@ public final class Identities {
 
     /** Removes a user from an organization and its teams; the last owner cannot go. */
     public boolean removeMember(String organization, String user) {
-        boolean removed = db.inTransaction(h -> {
+        return db.inTransaction(h -> {
             AccountDao.Account org = requireOrganization(h, organization);
             long userId = requireUser(h, user).id();
             if (AccountDao.memberRole(h, org.id(), userId).filter("owner"::equals).isPresent()
                     && AccountDao.countRole(h, org.id(), "owner") == 1) {
                 throw BollardException.conflict(user + " is the last owner of " + organization + "; make another owner first");
             }
-            return AccountDao.removeMember(h, org.id(), userId);
+            boolean removed = AccountDao.removeMember(h, org.id(), userId);
+            if (removed) {
+                recordOn(h, organization, AuditActions.ORG_MEMBER_REMOVE, Map.of("user", user));
+            }
+            return removed;
         });
-        if (removed) {
-            recordOn(organization, AuditActions.ORG_MEMBER_REMOVE, Map.of("user", user));
-        }
-        return removed;
     }
 
     // ---- teams ----
@@ -448,9 +464,10 @@ public final class Identities {
             if (TeamDao.find(h, org.id(), name).isPresent()) {
                 throw BollardException.conflict("team " + organization + "/" + name + " exists already");
             }
-            return TeamDao.insert(h, org.id(), name, role, description == null ? "" : description);
+            TeamDao.insert(h, org.id(), name, role, description == null ? "" : description);
+            recordOn(h, organization, AuditActions.TEAM_CREATE, Map.of("team", name, "role", role));
+            return null;
         });
-        recordOn(organization, AuditActions.TEAM_CREATE, Map.of("team", name, "role", role));
     }
 
     public TeamInfo team(String organization, String name) {
@@ -473,19 +490,22 @@ public final class Identities {
         db.inTransaction(h -> {
             TeamDao.Team t = requireTeam(h, organization, name);
             TeamDao.update(h, t.id(), role == null ? t.role() : role, description == null ? t.description() : description);
+            Map<String, Object> details = new java.util.LinkedHashMap<>();
+            details.put("team", name);
+            if (role != null) {
+                details.put("role", role);
+            }
+            recordOn(h, organization, AuditActions.TEAM_UPDATE, details);
             return null;
         });
-        Map<String, Object> details = new java.util.LinkedHashMap<>();
-        details.put("team", name);
-        if (role != null) {
-            details.put("role", role);
-        }
-        recordOn(organization, AuditActions.TEAM_UPDATE, details);
     }
 
     public void deleteTeam(String organization, String name) {
-        db.inTransaction(h -> TeamDao.delete(h, requireTeam(h, organization, name).id()));
-        recordOn(organization, AuditActions.TEAM_DELETE, Map.of("team", name));
+        db.inTransaction(h -> {
+            TeamDao.delete(h, requireTeam(h, organization, name).id());
+            recordOn(h, organization, AuditActions.TEAM_DELETE, Map.of("team", name));
+            return null;
+        });
     }
 
     /**
@@ -493,36 +513,40 @@ public final class Identities {
      * ({@code owner+name}) of the team's organization.
      */
     public void addTeamMember(String organization, String team, String member) {
-        boolean added = db.inTransaction(h -> {
+        db.inTransaction(h -> {
             TeamDao.Team t = requireTeam(h, organization, team);
+            boolean added;
             if (member.contains("+")) {
-                return TeamDao.addRobot(h, t.id(), requireOwnRobot(h, organization, member).id());
+                added = TeamDao.addRobot(h, t.id(), requireOwnRobot(h, organization, member).id());
+            } else {
+                long userId = requireUser(h, member).id();
+                if (AccountDao.memberRole(h, t.orgId(), userId).isEmpty()) {
+                    AccountDao.putMember(h, t.orgId(), userId, "member");
+                }
+                added = TeamDao.addMember(h, t.id(), userId);
             }
-            long userId = requireUser(h, member).id();
-            if (AccountDao.memberRole(h, t.orgId(), userId).isEmpty()) {
-                AccountDao.putMember(h, t.orgId(), userId, "member");
+            if (added) {
+                recordOn(h, organization, AuditActions.TEAM_MEMBER_ADD, Map.of("team", team, "member", member));
             }
-            return TeamDao.addMember(h, t.id(), userId);
+            return null;
         });
-        if (added) {
-            recordOn(organization, AuditActions.TEAM_MEMBER_ADD, Map.of("team", team, "member", member));
-        }
     }
 
     public boolean removeTeamMember(String organization, String team, String member) {
-        boolean removed = db.inTransaction(h -> {
+        return db.inTransaction(h -> {
             TeamDao.Team t = requireTeam(h, organization, team);
-            return member.contains("+") ? TeamDao.removeRobot(h, t.id(), requireOwnRobot(h, organization, member).id())
+            boolean removed = member.contains("+")
+                    ? TeamDao.removeRobot(h, t.id(), requireOwnRobot(h, organization, member).id())
                     : TeamDao.removeMember(h, t.id(), requireUser(h, member).id());
+            if (removed) {
+                recordOn(h, organization, AuditActions.TEAM_MEMBER_REMOVE, Map.of("team", team, "member", member));
+            }
+            return removed;
         });
-        if (removed) {
-            recordOn(organization, AuditActions.TEAM_MEMBER_REMOVE, Map.of("team", team, "member", member));
-        }
-        return removed;
     }
 
     /** A robot of the organization itself: teams take only their organization's robots. */
-    private static RobotDao.Robot requireOwnRobot(org.jdbi.v3.core.Handle h, String organization, String robot) {
+    private static RobotDao.Robot requireOwnRobot(Handle h, String organization, String robot) {
         if (!robot.startsWith(organization + "+")) {
             throw BollardException.invalid("only robots of " + organization + " (" + organization
                     + "+name) can be in its teams, not " + robot);
@@ -568,28 +592,26 @@ public final class Identities {
             long id = RepositoryDao.create(h, repository);
             GrantDao.setVisibility(h, id, isPublic);
             grantCreator(h, creator, id, repository);
+            recordOnRepository(h, repository, AuditActions.REPO_CREATE,
+                    Map.of("visibility", isPublic ? "public" : "private"));
             return null;
         });
-        recordOnRepository(repository, AuditActions.REPO_CREATE, Map.of("visibility", isPublic ? "public" : "private"));
         return repository(repository).orElseThrow();
     }
 
     /** Creation on first push (see {@link RegistryAccessPolicy}): as {@link #createRepository}, if still missing. */
     void createRepositoryFor(Principal creator, String repository, Actor who) {
-        boolean created = db.inTransaction(h -> {
-            if (RepositoryDao.findId(h, repository).isPresent()) {
-                return false;
+        db.inTransaction(h -> {
+            if (RepositoryDao.findId(h, repository).isEmpty()) {
+                grantCreator(h, creator, RepositoryDao.create(h, repository), repository);
+                outbox.record(h, AuditEvent.onRepository(who, AuditActions.REPO_CREATE, repository,
+                        Map.of("visibility", "private", "by", "push")));
             }
-            grantCreator(h, creator, RepositoryDao.create(h, repository), repository);
-            return true;
+            return null;
         });
-        if (created) {
-            audit.record(AuditEvent.onRepository(who, AuditActions.REPO_CREATE, repository,
-                    Map.of("visibility", "private", "by", "push")));
-        }
     }
 
-    private static void grantCreator(org.jdbi.v3.core.Handle h, Principal creator, long repositoryId, String repository) {
+    private static void grantCreator(Handle h, Principal creator, long repositoryId, String repository) {
         if (creator instanceof Principal.User u && !u.superuser()
                 && Permissions.of(h, u, repository, false) != Level.ADMIN) {
             GrantDao.put(h, repositoryId, "user", u.id(), "admin");
@@ -598,17 +620,21 @@ public final class Identities {
 
     /** Deletes a repository with all its manifests, tags and grants (blobs no repository links are collected later). */
     public void deleteRepository(String repository) {
-        db.inTransaction(h -> RepositoryDao.delete(h, requireRepository(h, repository)));
-        recordOnRepository(repository, AuditActions.REPO_DELETE, Map.of());
+        db.inTransaction(h -> {
+            RepositoryDao.delete(h, requireRepository(h, repository));
+            recordOnRepository(h, repository, AuditActions.REPO_DELETE, Map.of());
+            return null;
+        });
     }
 
     /** Sets the visibility of an existing repository. */
     public void changeVisibility(String repository, boolean isPublic) {
         db.inTransaction(h -> {
             GrantDao.setVisibility(h, requireRepository(h, repository), isPublic);
+            recordOnRepository(h, repository, AuditActions.REPO_VISIBILITY,
+                    Map.of("visibility", isPublic ? "public" : "private"));
             return null;
         });
-        recordOnRepository(repository, AuditActions.REPO_VISIBILITY, Map.of("visibility", isPublic ? "public" : "private"));
     }
 
     // ---- authentication ----
@@ -759,28 +785,28 @@ public final class Identities {
         }
     }
 
-    private static AccountDao.Account requireUser(org.jdbi.v3.core.Handle h, String name) {
+    private static AccountDao.Account requireUser(Handle h, String name) {
         return AccountDao.find(h, name).filter(AccountDao.Account::isUser)
                 .orElseThrow(() -> BollardException.notFound("no user '" + name + "'"));
     }
 
-    private static AccountDao.Account requireOrganization(org.jdbi.v3.core.Handle h, String name) {
+    private static AccountDao.Account requireOrganization(Handle h, String name) {
         return AccountDao.find(h, name).filter(a -> !a.isUser())
                 .orElseThrow(() -> BollardException.notFound("no organization '" + name + "'"));
     }
 
-    private static TeamDao.Team requireTeam(org.jdbi.v3.core.Handle h, String organization, String team) {
+    private static TeamDao.Team requireTeam(Handle h, String organization, String team) {
         return TeamDao.find(h, requireOrganization(h, organization).id(), team)
                 .orElseThrow(() -> BollardException.notFound("no team '" + team + "' in " + organization));
     }
 
-    private static long requireRepository(org.jdbi.v3.core.Handle h, String repository) {
+    private static long requireRepository(Handle h, String repository) {
         return RepositoryDao.findId(h, repository)
                 .orElseThrow(() -> BollardException.notFound("no repository '" + repository + "'"));
     }
 
     /** The id of a grantee: a user, a robot ({@code owner+name}), or a team of {@code organization}. */
-    private static long granteeId(org.jdbi.v3.core.Handle h, String kind, String name, @Nullable String organization) {
+    private static long granteeId(Handle h, String kind, String name, @Nullable String organization) {
         return switch (kind) {
             case "user" -> requireUser(h, name).id();
             case "robot" -> requireRobot(h, name).id();
@@ -795,7 +821,7 @@ public final class Identities {
         };
     }
 
-    private static String granteeName(org.jdbi.v3.core.Handle h, String kind, long id) {
+    private static String granteeName(Handle h, String kind, long id) {
         return switch (kind) {
             case "user" -> AccountDao.findById(h, id).map(AccountDao.Account::name).orElse("#" + id);
             case "robot" -> RobotDao.fullName(h, id).orElse("#" + id);
@@ -804,7 +830,7 @@ public final class Identities {
         };
     }
 
-    private static RobotDao.Robot requireRobot(org.jdbi.v3.core.Handle h, String fullName) {
+    private static RobotDao.Robot requireRobot(Handle h, String fullName) {
         int plus = fullName.indexOf('+');
         if (plus <= 0) {
             throw BollardException.invalid("a robot is named owner+name, not '" + fullName + "'");

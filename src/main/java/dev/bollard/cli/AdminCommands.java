@@ -9,6 +9,7 @@ import dev.bollard.config.BollardConfig;
 import dev.bollard.config.ConfigException;
 import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
+import dev.bollard.events.Outbox;
 import dev.bollard.metadata.Database;
 import java.io.BufferedReader;
 import java.io.Console;
@@ -59,7 +60,7 @@ final class AdminCommands {
 
         /** Identities administration, recorded in the audit log as done from the command line by this OS user. */
         Identities identities(Database db) {
-            return new Identities(db, audit(db)).as(Actor.system("cli:" + System.getProperty("user.name", "")));
+            return new Identities(db, new Outbox(audit(db)::catchUp)).as(Actor.system("cli:" + System.getProperty("user.name", "")));
         }
 
         @Override

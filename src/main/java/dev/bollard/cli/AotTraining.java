@@ -5,6 +5,7 @@ import dev.bollard.audit.Actor;
 import dev.bollard.auth.Identities;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.config.ConfigLoader;
+import dev.bollard.events.Outbox;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -94,7 +95,7 @@ final class AotTraining implements Callable<Integer> {
             Session s = new Session(server.baseUri(), null);
             if (auth) {
                 String password = Identities.generatePassword();
-                new Identities(server.database(), server.audit()).as(Actor.system("aot-train"))
+                new Identities(server.database(), new Outbox(server.audit()::catchUp)).as(Actor.system("aot-train"))
                         .createUser("trainer", password, true);
                 String basic = "Basic " + Base64.getEncoder().encodeToString(
                         ("trainer:" + password).getBytes(StandardCharsets.UTF_8));

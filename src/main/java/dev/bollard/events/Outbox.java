@@ -16,9 +16,19 @@ import org.jdbi.v3.core.Handle;
  * <p>Security events that are not changes (logins, tokens issued, pulls) go to {@link dev.bollard.audit.Audit}
  * directly: they have no transaction to join.
  */
-public final class Outbox {
+public class Outbox {
     /** An outbox that only records (tools and tests): the rows are audited by the next registry that catches up. */
     public static final Outbox RECORD_ONLY = new Outbox(() -> { });
+
+    /**
+     * An outbox that records nothing: for setting up a test's accounts and repositories, whose creation the test
+     * does not observe. Nothing that serves clients or runs an operator's command uses it.
+     */
+    public static final Outbox NONE = new Outbox(() -> { }) {
+        @Override
+        public void record(Handle h, AuditEvent change) {
+        }
+    };
 
     private final Runnable afterCommit;
 

@@ -6,6 +6,7 @@ import dev.bollard.audit.AuditActions;
 import dev.bollard.audit.AuditLog;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.config.ConfigLoader;
+import dev.bollard.events.Outbox;
 import dev.bollard.metadata.AuditDao;
 import dev.bollard.metadata.Database;
 import java.nio.file.Path;
@@ -23,7 +24,7 @@ class InteractiveLoginTest {
         BollardConfig config = ConfigLoader.builder().set("data-dir", dir.toString()).set("auth.max-login-failures", "2")
                 .load();
         try (Database db = Database.open(config.database()); AuditLog audit = new AuditLog(db, 100)) {
-            Auth auth = new Auth(db, config.auth(), audit);
+            Auth auth = new Auth(db, config.auth(), audit, new Outbox(audit::catchUp));
             auth.identities().createUser("alice", "alice-password", false);
             assertThat(auth.logIn("alice", "alice-password", "10.0.0.1", "browser/1"))
                     .isEqualTo(new Auth.LoginResult.Ok(new Principal.User(1, "alice", false)));

@@ -1,0 +1,88 @@
+package dev.bollard.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.bollard.audit.Actor;
+import dev.bollard.audit.AuditActions;
+import dev.bollard.audit.AuditLog;
+import dev.bollard.config.BollardConfig;
+import dev.bollard.error.BollardException;
+import dev.bollard.events.Outbox;
+import dev.bollard.metadata.AuditDao;
+import dev.bollard.metadata.Database;
+import dev.bollard.metadata.OutboxDao;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Administration records its changes in the transaction that makes them: a change is in the audit log by the time
+ * the call returns, a refused change leaves nothing behind, and a call that changes nothing records nothing.
+ */
+class IdentitiesChangesTest {
+    @TempDir
+    Path dir;
+
+    private Database db;
+    private AuditLog audit;
+    private Identities identities;
+
+    @BeforeEach
+    void open() {
+        db = Database.open(new BollardConfig.Database("jdbc:h2:file:" + dir.resolve("bollard"), "", "", 4));
+        audit = new AuditLog(db, 64);
+        identities = new Identities(db, new Outbox(audit::catchUp)).as(Actor.system("test"));
+    }
+
+    @AfterEach
+    void close() {
+        audit.close();
+        db.close();
+    }
+
+    private List<String> actions() {
+        return db.read(h -> AuditDao.ascending(h, AuditDao.Filter.ALL, 0, Long.MAX_VALUE, 1000)).stream()
+                .map(AuditDao.Entry::action).toList();
+    }
+
+    private int pending() {
+        return db.read(h -> OutboxDao.pendingAudit(h, 1000)).size();
+    }
+
+    @Test
+    void aChangeIsAuditedWhenTheCallReturns() {
+        identities.createUser("alice", "alice-password", false);
+        identities.createOrganization("acme", "alice");
+
+        assertThat(actions()).containsExactly(AuditActions.USER_CREATE, AuditActions.ORG_CREATE);
+        assertThat(pending()).isZero();
+    }
+
+    @Test
+    void aRefusedChangeLeavesNoRecord() {
+        identities.createUser("alice", "alice-password", false);
+
+        assertThatThrownBy(() -> identities.createOrganization("alice", "alice")).isInstanceOf(BollardException.class);
+        assertThatThrownBy(() -> identities.deleteTeam("nowhere", "team")).isInstanceOf(BollardException.class);
+
+        assertThat(actions()).containsExactly(AuditActions.USER_CREATE);
+        assertThat(pending()).isZero();
+    }
+
+    @Test
+    void aCallThatChangesNothingRecordsNothing() {
+        identities.createUser("alice", "alice-password", false);
+        identities.createOrganization("acme", "alice");
+        identities.createTeam("acme", "devs", "member", null);
+        identities.addTeamMember("acme", "devs", "alice");
+        identities.addTeamMember("acme", "devs", "alice");
+        assertThat(identities.revokeAppToken("alice", "never-made")).isFalse();
+
+        assertThat(actions()).containsExactly(AuditActions.USER_CREATE, AuditActions.ORG_CREATE,
+                AuditActions.TEAM_CREATE, AuditActions.TEAM_MEMBER_ADD);
+    }
+}
