@@ -305,7 +305,7 @@ public final class AuditLog implements Audit, AutoCloseable {
     // ---- queries ----
 
     /** Entries matching {@code filter} older than {@code beforeSeq} (null: the newest), newest first. */
-    public List<AuditDao.Entry> query(AuditDao.Filter filter, Long beforeSeq, int limit) {
+    public List<AuditDao.Entry> query(AuditDao.Filter filter, @Nullable Long beforeSeq, int limit) {
         return db.read(h -> AuditDao.query(h, filter, beforeSeq, limit));
     }
 

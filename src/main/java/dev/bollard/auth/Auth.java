@@ -158,7 +158,7 @@ public final class Auth {
      * application token or robot token), throttled per user and address, and audited as {@code login.success} or
      * {@code login.failure}.
      */
-    public LoginResult logIn(String username, String secret, String remoteAddress, String userAgent) {
+    public LoginResult logIn(String username, String secret, String remoteAddress, @Nullable String userAgent) {
         return switch (login(username, secret, remoteAddress, userAgent)) {
             case Login.Ok ok -> {
                 audit.record(AuditEvent.onNamespace(ok.who().principal().actor(remoteAddress, userAgent),
@@ -174,7 +174,8 @@ public final class Auth {
      * Confirms that {@code password} is the user's password — a password, not a token, so that holding an application
      * token is not enough for what needs the password (changing it). Throttled and audited like a login.
      */
-    public LoginResult confirmPassword(String username, String password, String remoteAddress, String userAgent) {
+    public LoginResult confirmPassword(String username, String password, String remoteAddress,
+                                       @Nullable String userAgent) {
         return switch (throttled(username, remoteAddress, userAgent, () -> identities.passwordMatches(username, password)
                 ? Optional.of(new Identities.Authenticated(identities.resolve(username), null)) : Optional.empty())) {
             case Login.Ok ok -> new LoginResult.Ok(ok.who().principal());
@@ -202,7 +203,7 @@ public final class Auth {
      * Signs a person in with their user name and password (the web UI), through the same checks, throttle and audit
      * as every other login. Robot tokens and application tokens are for clients: they do not sign in to the UI.
      */
-    public SignIn signIn(String username, String password, String remoteAddress, String userAgent) {
+    public SignIn signIn(String username, String password, String remoteAddress, @Nullable String userAgent) {
         if (username == null || password == null || username.isBlank() || password.isEmpty()) {
             return new SignIn.Refused("Enter your user name and password.");
         }
@@ -254,9 +255,10 @@ public final class Auth {
      * A request to the token endpoint: {@code GET} (credentials in {@code authorization}, Basic or none) or the OAuth2
      * form of {@code POST} ({@code grantType} password or refresh_token).
      */
-    public record TokenRequest(String grantType, String authorization, String username, String password,
-                               String refreshToken, List<String> scopes, String service, boolean offline,
-                               String remoteAddress, String userAgent) {
+    public record TokenRequest(@Nullable String grantType, @Nullable String authorization, @Nullable String username,
+                               @Nullable String password, @Nullable String refreshToken, List<String> scopes,
+                               @Nullable String service, boolean offline, String remoteAddress,
+                               @Nullable String userAgent) {
         @Override
         public String toString() { // never print credentials
             return "TokenRequest[" + (grantType == null ? "GET" : grantType) + ", scopes=" + scopes + "]";

@@ -369,7 +369,7 @@ public final class Identities {
     }
 
     /** Users after {@code after} in name order, at most {@code limit}. */
-    public List<AccountInfo> users(String after, int limit) {
+    public List<AccountInfo> users(@Nullable String after, int limit) {
         return db.read(h -> AccountDao.list(h, "user", after, limit).stream()
                 .map(a -> new AccountInfo(a.name(), a.superuser())).toList());
     }
@@ -401,7 +401,7 @@ public final class Identities {
     }
 
     /** Organizations after {@code after} in name order, at most {@code limit}: all of them, or those of one user. */
-    public List<String> organizations(String memberOrNullForAll, String after, int limit) {
+    public List<String> organizations(@Nullable String memberOrNullForAll, @Nullable String after, int limit) {
         return db.read(h -> {
             if (memberOrNullForAll == null) {
                 return AccountDao.list(h, "org", after, limit).stream().map(AccountDao.Account::name).toList();
@@ -428,7 +428,7 @@ public final class Identities {
     public record MemberInfo(String name, String role) {
     }
 
-    public List<MemberInfo> members(String organization, String after, int limit) {
+    public List<MemberInfo> members(String organization, @Nullable String after, int limit) {
         return db.read(h -> AccountDao.members(h, requireOrganization(h, organization).id(), after, limit).stream()
                 .map(m -> new MemberInfo(m.name(), m.role())).toList());
     }
@@ -456,7 +456,7 @@ public final class Identities {
     public record TeamInfo(String name, String role, String description) {
     }
 
-    public void createTeam(String organization, String name, String role, String description) {
+    public void createTeam(String organization, String name, String role, @Nullable String description) {
         checkName(name);
         checkTeamRole(role);
         db.inTransaction(h -> {
@@ -477,13 +477,13 @@ public final class Identities {
         });
     }
 
-    public List<TeamInfo> teams(String organization, String after, int limit) {
+    public List<TeamInfo> teams(String organization, @Nullable String after, int limit) {
         return db.read(h -> TeamDao.list(h, requireOrganization(h, organization).id(), after, limit).stream()
                 .map(t -> new TeamInfo(t.name(), t.role(), t.description())).toList());
     }
 
     /** Changes a team's role and/or description (null: unchanged). */
-    public void updateTeam(String organization, String name, String role, String description) {
+    public void updateTeam(String organization, String name, @Nullable String role, @Nullable String description) {
         if (role != null) {
             checkTeamRole(role);
         }
@@ -554,7 +554,7 @@ public final class Identities {
         return requireRobot(h, robot);
     }
 
-    public List<String> teamMembers(String organization, String team, String after, int limit) {
+    public List<String> teamMembers(String organization, String team, @Nullable String after, int limit) {
         return db.read(h -> TeamDao.members(h, requireTeam(h, organization, team).id(), after, limit));
     }
 
@@ -573,8 +573,8 @@ public final class Identities {
     }
 
     /** Repositories {@code visible} lets through, optionally of one namespace, after {@code after}, at most {@code limit}. */
-    public List<RepositoryInfo> repositories(dev.bollard.metadata.RepositoryFilter visible, String namespace,
-                                             String after, int limit) {
+    public List<RepositoryInfo> repositories(dev.bollard.metadata.RepositoryFilter visible, @Nullable String namespace,
+                                             @Nullable String after, int limit) {
         return db.read(h -> RepositoryDao.list(h, after, limit, visible, namespace).stream()
                 .map(Identities::info).toList());
     }
@@ -703,7 +703,7 @@ public final class Identities {
      * The user a refresh token belongs to, when the token was used (or, never used, created) since {@code idleCutoff};
      * a token idle for longer is deleted, and each use restarts its idle time.
      */
-    Optional<Principal.User> refresh(String refreshToken, Instant idleCutoff) {
+    Optional<Principal.User> refresh(@Nullable String refreshToken, Instant idleCutoff) {
         if (refreshToken == null || !refreshToken.startsWith(Secrets.REFRESH_TOKEN_PREFIX)) {
             return Optional.empty();
         }

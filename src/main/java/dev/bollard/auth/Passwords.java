@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.regex.Pattern;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
 import org.bouncycastle.crypto.params.Argon2Parameters;
 
@@ -20,6 +21,9 @@ final class Passwords {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Base64.Encoder B64 = Base64.getEncoder().withoutPadding();
     private static final Base64.Decoder B64D = Base64.getDecoder();
+    /** Separators of the PHC string; split with limit 0 (trailing empty parts dropped, as String.split does). */
+    private static final Pattern DOLLAR = Pattern.compile("\\$");
+    private static final Pattern COMMA = Pattern.compile(",");
     /**
      * Each derivation takes 19 MiB and a core for tens of milliseconds: bound how many run at once, so that a flood
      * of logins queues instead of exhausting the heap.
@@ -45,7 +49,7 @@ final class Passwords {
         if (password == null || phc == null) {
             return false;
         }
-        String[] parts = phc.split("\\$");
+        String[] parts = DOLLAR.split(phc, 0);
         // "", "argon2id", "v=19", "m=..,t=..,p=..", salt, hash
         if (parts.length != 6 || !parts[1].equals("argon2id") || !parts[2].equals("v=19")) {
             return false;
@@ -54,7 +58,7 @@ final class Passwords {
             int m = 0;
             int t = 0;
             int p = 0;
-            for (String kv : parts[3].split(",")) {
+            for (String kv : COMMA.split(parts[3], 0)) {
                 String[] pair = kv.split("=", 2);
                 int v = Integer.parseInt(pair[1]);
                 switch (pair[0]) {

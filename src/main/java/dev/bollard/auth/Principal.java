@@ -38,6 +38,9 @@ public sealed interface Principal {
         }
     }
 
+    // Safe: Anonymous has no static state and is constructed only here, so it is only ever initialized from within
+    // Principal's own initialization (instanceof and pattern matches do not initialize a class).
+    @SuppressWarnings("ClassInitializationDeadlock")
     Principal ANONYMOUS = new Anonymous();
 
     /** This principal as the actor of an audit event, calling from {@code ip} with {@code userAgent}. */

@@ -185,7 +185,7 @@ final class RegistryAccessPolicy implements AccessPolicy {
                 + (request.target() == null ? "" : " on " + request.target()));
     }
 
-    private boolean permits(Principal principal, Permission permission, String target) {
+    private boolean permits(Principal principal, Permission permission, @Nullable String target) {
         if (permission == Permission.PUBLIC) {
             return true;
         }
@@ -199,17 +199,25 @@ final class RegistryAccessPolicy implements AccessPolicy {
             case SELF -> principal instanceof Principal.User u && u.name().equals(target);
             case SUPERUSER -> false;
             case ORG_MEMBER -> principal instanceof Principal.User u
-                    && db.read(h -> Permissions.organizationRole(h, u, target)) != Level.NONE;
+                    && db.read(h -> Permissions.organizationRole(h, u, targetOf(permission, target))) != Level.NONE;
             case ORG_ADMIN -> principal instanceof Principal.User u
-                    && db.read(h -> Permissions.organizationRole(h, u, target)) == Level.ADMIN;
+                    && db.read(h -> Permissions.organizationRole(h, u, targetOf(permission, target))) == Level.ADMIN;
             case NAMESPACE_ADMIN -> principal instanceof Principal.User u && (u.name().equals(target)
-                    || db.read(h -> Permissions.organizationRole(h, u, target)) == Level.ADMIN);
+                    || db.read(h -> Permissions.organizationRole(h, u, targetOf(permission, target))) == Level.ADMIN);
             case REPO_CREATE -> dev.bollard.oci.RepositoryName.isValid(target) && !(principal instanceof Principal.Robot)
-                    && db.read(h -> Permissions.mayCreate(h, principal, target));
-            case REPO_READ -> level(principal, target).allows(Action.PULL);
-            case REPO_WRITE -> level(principal, target).allows(Action.PUSH);
-            case REPO_ADMIN -> level(principal, target) == Level.ADMIN;
+                    && db.read(h -> Permissions.mayCreate(h, principal, targetOf(permission, target)));
+            case REPO_READ -> level(principal, targetOf(permission, target)).allows(Action.PULL);
+            case REPO_WRITE -> level(principal, targetOf(permission, target)).allows(Action.PUSH);
+            case REPO_ADMIN -> level(principal, targetOf(permission, target)) == Level.ADMIN;
         };
+    }
+
+    /**
+     * The target of a permission that has one: every route declaring such a permission names it by a path
+     * parameter (ApiRoute checks this), and the UI passes it; only PUBLIC, AUTHENTICATED, USER and SUPERUSER have none.
+     */
+    private static String targetOf(Permission permission, @Nullable String target) {
+        return Objects.requireNonNull(target, () -> "the permission " + permission + " names its target");
     }
 
     /** The repository of a repository action (pull, push, delete): only registry-wide actions have none. */

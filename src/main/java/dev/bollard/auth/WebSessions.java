@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Sign-in sessions of the web UI, kept in the database so that any node serves any request. A session is a long
@@ -70,7 +71,7 @@ public final class WebSessions {
     }
 
     /** The session a cookie names, when it exists and has not ended; an ended one is deleted. */
-    public Optional<Active> find(String cookieValue) {
+    public Optional<Active> find(@Nullable String cookieValue) {
         if (cookieValue == null || !cookieValue.startsWith(SESSION_PREFIX) || cookieValue.length() > 128) {
             return Optional.empty();
         }
@@ -101,7 +102,7 @@ public final class WebSessions {
     }
 
     /** Ends the session (sign-out). */
-    public void end(String cookieValue) {
+    public void end(@Nullable String cookieValue) {
         if (cookieValue == null) {
             return;
         }
@@ -117,7 +118,7 @@ public final class WebSessions {
     }
 
     /** Compares two secrets in constant time; false when either is missing. */
-    public static boolean same(String a, String b) {
+    public static boolean same(@Nullable String a, @Nullable String b) {
         return a != null && b != null && !a.isEmpty()
                 && MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
     }

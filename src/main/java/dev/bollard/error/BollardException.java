@@ -18,12 +18,13 @@ public class BollardException extends RuntimeException {
         this(code, code.kind(), message, null, 0);
     }
 
-    public BollardException(ErrorCode code, String message, @Nullable Object detail) {
+    public BollardException(ErrorCode code, @Nullable String message, @Nullable Object detail) {
         this(code, code.kind(), message, detail, 0);
     }
 
     /** A code answered as another kind than its own; say at the throw site why. */
-    public BollardException(ErrorCode code, ErrorCode.Kind kind, String message, @Nullable Object detail) {
+    public BollardException(ErrorCode code, ErrorCode.Kind kind, @Nullable String message,
+                            @Nullable Object detail) {
         this(code, kind, message, detail, 0);
     }
 

@@ -77,7 +77,7 @@ public final class AccountDao {
     }
 
     /** Accounts of {@code kind} after {@code after} in name order, at most {@code limit}. */
-    public static List<Account> list(Handle h, String kind, String after, int limit) {
+    public static List<Account> list(Handle h, String kind, @Nullable String after, int limit) {
         return h.createQuery("SELECT " + COLUMNS + " FROM account WHERE kind = :kind AND name > :after ORDER BY name LIMIT :limit")
                 .bind("kind", kind).bind("after", after == null ? "" : after).bind("limit", limit)
                 .map((rs, ctx) -> new Account(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
@@ -86,7 +86,7 @@ public final class AccountDao {
     }
 
     /** Organizations the user is a member of, after {@code after} in name order, at most {@code limit}. */
-    public static List<Account> organizationsOf(Handle h, long userId, String after, int limit) {
+    public static List<Account> organizationsOf(Handle h, long userId, @Nullable String after, int limit) {
         return h.createQuery("SELECT a.id, a.name, a.kind, a.password_hash, a.superuser FROM account a "
                         + "JOIN org_member om ON om.org_id = a.id WHERE om.user_id = :user AND a.name > :after "
                         + "ORDER BY a.name LIMIT :limit")
@@ -100,7 +100,7 @@ public final class AccountDao {
     public record Member(String name, String role) {
     }
 
-    public static List<Member> members(Handle h, long orgId, String after, int limit) {
+    public static List<Member> members(Handle h, long orgId, @Nullable String after, int limit) {
         return h.createQuery("""
                         SELECT a.name, om.role FROM org_member om JOIN account a ON a.id = om.user_id
                         WHERE om.org_id = :org AND a.name > :after ORDER BY a.name LIMIT :limit""")

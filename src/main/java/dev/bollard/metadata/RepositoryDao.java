@@ -58,7 +58,8 @@ public final class RepositoryDao {
      * Repositories (empty ones too) the filter lets the caller see, after {@code after} in byte order, at most
      * {@code limit}, optionally only those of one namespace.
      */
-    public static List<Described> list(Handle h, String after, int limit, RepositoryFilter filter, String namespace) {
+    public static List<Described> list(Handle h, @Nullable String after, int limit, RepositoryFilter filter,
+                                      @Nullable String namespace) {
         return bindVisible(h.createQuery(DESCRIBE + " WHERE r.name > :last AND (:ns = '' OR LEFT(r.name, LENGTH(:ns) + 1) = :ns || '/') AND "
                         + VISIBLE + " ORDER BY r.name LIMIT :limit"), filter)
                 .bind("last", after == null ? "" : after).bind("limit", limit)
@@ -106,7 +107,7 @@ public final class RepositoryDao {
     /**
      * Names of repositories holding at least one manifest, after {@code last} in byte order, at most {@code limit}.
      */
-    public static List<String> listWithContent(Handle h, String last, int limit) {
+    public static List<String> listWithContent(Handle h, @Nullable String last, int limit) {
         return listWithContent(h, last, limit, RepositoryFilter.ALL);
     }
 
@@ -114,7 +115,8 @@ public final class RepositoryDao {
      * As {@link #listWithContent(Handle, String, int)}, only the repositories {@code filter} lets the caller see; the
      * filter applies before the limit, so pages stay full and continue correctly.
      */
-    public static List<String> listWithContent(Handle h, String last, int limit, RepositoryFilter filter) {
+    public static List<String> listWithContent(Handle h, @Nullable String last, int limit,
+                                               RepositoryFilter filter) {
         return bindVisible(h.createQuery("""
                         SELECT r.name FROM repository r
                         WHERE r.name > :last

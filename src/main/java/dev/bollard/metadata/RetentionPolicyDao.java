@@ -34,8 +34,8 @@ public final class RetentionPolicyDao {
     }
 
     /** Adds a policy, or replaces the limits of the one with the same scope and pattern; returns its id. */
-    public static long put(Handle h, String scopeKind, String scope, String tagPattern, Integer keepLast,
-                           Integer keepDays) {
+    public static long put(Handle h, String scopeKind, String scope, String tagPattern,
+                           @Nullable Integer keepLast, @Nullable Integer keepDays) {
         Optional<Long> existing = h.createQuery("""
                         SELECT id FROM retention_policy WHERE scope_kind = :k AND scope = :s AND tag_pattern = :p
                         FOR UPDATE""")

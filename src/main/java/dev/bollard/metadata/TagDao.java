@@ -233,7 +233,7 @@ public final class TagDao {
     }
 
     /** Tag names after {@code last} in byte order, at most {@code limit}. */
-    public static List<String> list(Handle h, long repositoryId, String last, int limit) {
+    public static List<String> list(Handle h, long repositoryId, @Nullable String last, int limit) {
         return h.createQuery("SELECT name FROM tag WHERE repository_id = :r AND name > :last ORDER BY name LIMIT :limit")
                 .bind("r", repositoryId).bind("last", last == null ? "" : last).bind("limit", limit)
                 .mapTo(String.class).list();

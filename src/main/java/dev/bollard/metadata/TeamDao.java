@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 
 /** Teams of an organization, their members, and what teams are granted. */
 public final class TeamDao {
@@ -34,7 +35,7 @@ public final class TeamDao {
     }
 
     /** The organization's teams after {@code after} in name order, at most {@code limit}. */
-    public static List<Team> list(Handle h, long orgId, String after, int limit) {
+    public static List<Team> list(Handle h, long orgId, @Nullable String after, int limit) {
         return h.createQuery("SELECT " + COLUMNS + " FROM team WHERE org_id = :org AND name > :after ORDER BY name LIMIT :limit")
                 .bind("org", orgId).bind("after", after == null ? "" : after).bind("limit", limit)
                 .map((rs, ctx) -> map(rs)).list();
@@ -89,7 +90,7 @@ public final class TeamDao {
      * Names of the team's members — users, and robots as {@code owner+name} — after {@code after}, in order, at most
      * {@code limit}.
      */
-    public static List<String> members(Handle h, long teamId, String after, int limit) {
+    public static List<String> members(Handle h, long teamId, @Nullable String after, int limit) {
         return h.createQuery("""
                         SELECT name FROM (
                             SELECT a.name AS name FROM team_member tm JOIN account a ON a.id = tm.user_id

@@ -27,6 +27,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,7 +94,8 @@ public final class BlobUploads {
      * Appends a chunk. {@code start}, when given (from Content-Range), must equal the bytes received so far;
      * {@code length}, when given (Content-Length), must equal the bytes the body holds.
      */
-    public UploadStatus append(RepositoryName repository, String uploadId, InputStream body, Long start, Long length) {
+    public UploadStatus append(RepositoryName repository, String uploadId, InputStream body, @Nullable Long start,
+                               @Nullable Long length) {
         ReentrantLock lock = lockOf(uploadId);
         lock.lock();
         try {
@@ -117,7 +119,7 @@ public final class BlobUploads {
      * when {@code expected} matches the bytes received; otherwise the session is dropped with DIGEST_INVALID.
      */
     public BlobInfo complete(RepositoryName repository, String uploadId, Digest expected, InputStream body,
-                             Long length) {
+                             @Nullable Long length) {
         ReentrantLock lock = lockOf(uploadId);
         lock.lock();
         try {
@@ -191,7 +193,8 @@ public final class BlobUploads {
     }
 
     /** A whole blob in one request: a session opened and closed at once. */
-    public BlobInfo uploadWhole(RepositoryName repository, Digest expected, InputStream body, Long length) {
+    public BlobInfo uploadWhole(RepositoryName repository, Digest expected, InputStream body,
+                                @Nullable Long length) {
         if (length != null) {
             quota.check(repository, expected, length);
         }
@@ -289,7 +292,7 @@ public final class BlobUploads {
      * With {@code record} the new size is committed with the states that describe it; without, only the returned row
      * holds them (the final chunk, whose session ends in the same call).
      */
-    private UploadRow appendLocked(RepositoryName repository, UploadRow row, InputStream body, Long length,
+    private UploadRow appendLocked(RepositoryName repository, UploadRow row, InputStream body, @Nullable Long length,
                                    boolean record) {
         String id = row.id();
         long offset = row.committedSize();

@@ -6,6 +6,7 @@ import dev.bollard.metadata.RepositoryFilter;
 import dev.bollard.metadata.TagDao;
 import dev.bollard.oci.RepositoryName;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** Tag lists and the catalog, in byte order, paginated by {@code last} and {@code n}. */
 public final class Listings {
@@ -16,7 +17,7 @@ public final class Listings {
     }
 
     /** Tags after {@code last}; at most {@code n} (null: all). */
-    public Page tags(RepositoryName repository, Integer n, String last) {
+    public Page tags(RepositoryName repository, @Nullable Integer n, @Nullable String last) {
         return db.read(h -> {
             long repositoryId = Repositories.require(h, repository);
             return page(TagDao.list(h, repositoryId, last, limitFor(n)), n);
@@ -24,21 +25,21 @@ public final class Listings {
     }
 
     /** Repositories holding content, after {@code last}; at most {@code n} (null: all). */
-    public Page catalog(Integer n, String last) {
+    public Page catalog(@Nullable Integer n, @Nullable String last) {
         return catalog(n, last, RepositoryFilter.ALL);
     }
 
     /** As {@link #catalog(Integer, String)}, only the repositories the caller may see. */
-    public Page catalog(Integer n, String last, RepositoryFilter visible) {
+    public Page catalog(@Nullable Integer n, @Nullable String last, RepositoryFilter visible) {
         return db.read(h -> page(RepositoryDao.listWithContent(h, last, limitFor(n), visible), n));
     }
 
     /** One row more than asked tells whether another page follows. */
-    private static int limitFor(Integer n) {
+    private static int limitFor(@Nullable Integer n) {
         return n == null ? Integer.MAX_VALUE : n + 1;
     }
 
-    private static Page page(List<String> rows, Integer n) {
+    private static Page page(List<String> rows, @Nullable Integer n) {
         if (n != null && rows.size() > n) {
             return new Page(rows.subList(0, n), true);
         }

@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 
 /** Pushing, pulling and deleting manifests and tags; the referrers of a manifest. */
 public final class Manifests {
@@ -63,8 +64,8 @@ public final class Manifests {
      * In one transaction: either the manifest, its references, the tag and the changes recorded (the push, and the
      * tag created or moved) are all stored, or nothing is. A user or robot is recorded as the tag's pusher.
      */
-    public PushedManifest put(RepositoryName repository, Reference reference, String contentType, byte[] body,
-                              Actor actor) {
+    public PushedManifest put(RepositoryName repository, Reference reference, @Nullable String contentType,
+                              byte[] body, Actor actor) {
         Manifest manifest;
         try {
             manifest = ManifestParser.parse(body, contentType);
@@ -173,7 +174,7 @@ public final class Manifests {
      * {@code artifactType}. Entries of an index under the referrers tag schema ({@code sha256-<hex>}),
      * maintained by clients that predate the referrers API, are merged in.
      */
-    public List<Descriptor> referrers(RepositoryName repository, Digest subject, String artifactType) {
+    public List<Descriptor> referrers(RepositoryName repository, Digest subject, @Nullable String artifactType) {
         Map<Digest, Descriptor> found = new LinkedHashMap<>();
         db.read(h -> {
             long repositoryId = Repositories.require(h, repository);

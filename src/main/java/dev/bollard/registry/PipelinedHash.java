@@ -34,6 +34,7 @@ final class PipelinedHash implements AutoCloseable {
         this.hasher = Thread.ofVirtual().name("bollard-hash").start(this::run);
     }
 
+    @SuppressWarnings("ReferenceEquality") // END is a sentinel: the very object, not any equal piece, ends the stream
     private void run() {
         try {
             for (Piece piece = toHash.take(); piece != END; piece = toHash.take()) {

@@ -72,7 +72,7 @@ public final class Quotas {
     }
 
     /** Sets (or, with null, removes) the namespace's quota and warning threshold in percent of it. */
-    public void set(Actor actor, String namespace, Long quotaBytes, Integer warnPercent) {
+    public void set(Actor actor, String namespace, @Nullable Long quotaBytes, @Nullable Integer warnPercent) {
         if (quotaBytes != null && quotaBytes < 0) {
             throw BollardException.invalid("a quota must not be negative");
         }

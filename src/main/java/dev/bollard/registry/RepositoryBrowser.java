@@ -113,7 +113,7 @@ public final class RepositoryBrowser {
     }
 
     /** Every assignment of the repository's tags, newest first, at most {@code limit}. */
-    public List<TagEvent> history(RepositoryName repository, String tag, int limit) {
+    public List<TagEvent> history(RepositoryName repository, @Nullable String tag, int limit) {
         return db.read(h -> TagDao.history(h, Repositories.require(h, repository), tag, null, limit).stream()
                 .map(e -> new TagEvent(e.tag(), e.digest(), e.start(), e.end(), e.pushedBy())).toList());
     }

@@ -80,7 +80,8 @@ public final class Retention {
     }
 
     /** Adds a policy, or changes the limits of the one with the same scope and pattern; returns it. */
-    public Policy put(Actor actor, Scope scope, String target, TagPattern pattern, Integer keepLast, Integer keepDays) {
+    public Policy put(Actor actor, Scope scope, String target, TagPattern pattern, @Nullable Integer keepLast,
+                      @Nullable Integer keepDays) {
         if (keepLast == null && keepDays == null) {
             throw BollardException.invalid("a retention policy needs keep-last, keep-days or both");
         }
