@@ -146,7 +146,16 @@ final class AccountPages {
                 untilMillis), before, AccountPages.AUDIT_PAGE + 1);
         Long next = entries.size() > AccountPages.AUDIT_PAGE ? entries.get(AccountPages.AUDIT_PAGE - 1).seq() : null;
         ui.render(call, 200, "audit.jte", frame, new Pages.Audit(org, actor, action, repository, since, until,
-                entries.subList(0, Math.min(AccountPages.AUDIT_PAGE, entries.size())), next));
+                entries.subList(0, Math.min(AccountPages.AUDIT_PAGE, entries.size())).stream()
+                        .map(AccountPages::entry).toList(), next));
+    }
+
+    // The audit log answers with the database's rows; the template gets the UI's own record.
+    private static Pages.AuditEntry entry(AuditDao.Entry e) {
+        String on = e.repository() != null ? e.repository() : e.namespace() != null ? e.namespace() : "—";
+        return new Pages.AuditEntry(java.time.Instant.ofEpochMilli(e.occurredAt()),
+                e.actor().isEmpty() ? e.actorKind().toLowerCase(java.util.Locale.ROOT) : e.actor(), e.action(), on,
+                e.details(), e.ip());
     }
 
     private static java.time.Instant day(String date) {

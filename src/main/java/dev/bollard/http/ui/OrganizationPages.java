@@ -4,7 +4,6 @@ import dev.bollard.auth.Identities;
 import dev.bollard.auth.Permission;
 import dev.bollard.auth.Principal;
 import dev.bollard.error.BollardException;
-import dev.bollard.metadata.RepositoryDao;
 import dev.bollard.registry.Retention;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -28,8 +27,7 @@ final class OrganizationPages {
         namespaces.add(new Pages.Namespace(user.name(), false));
         ui.auth.identities().organizations(user.superuser() ? null : user.name(), null, Ui.LIST_LIMIT)
                 .forEach(o -> namespaces.add(new Pages.Namespace(o, true)));
-        List<RepositoryDao.Summary> recent = new ArrayList<>(ui.browser().repositories(ui.visible(user), "",
-                Ui.LIST_LIMIT));
+        List<Pages.RepositoryRow> recent = new ArrayList<>(ui.repositories(user, "", Ui.LIST_LIMIT));
         recent.sort((a, b) -> b.lastPush().compareTo(a.lastPush()));
         ui.render(call, 200, "dashboard.jte", call.frame().titled("Dashboard", "dashboard"),
                 new Pages.Dashboard(namespaces, recent.subList(0, Math.min(10, recent.size()))));
@@ -157,9 +155,8 @@ final class OrganizationPages {
         for (Identities.TeamInfo t : ui.auth.identities().teams(name, null, Ui.LIST_LIMIT)) {
             teams.add(new Pages.Team(t, ui.auth.identities().teamMembers(name, t.name(), null, Ui.LIST_LIMIT)));
         }
-        List<RepositoryDao.Summary> repositories = ui.browser()
-                .repositories(ui.visible(call.user()), name + "/", Ui.LIST_LIMIT)
-                .stream().filter(r -> r.name().startsWith(name + "/")).toList();
+        List<Pages.RepositoryRow> repositories = ui.repositories(call.user(), name + "/", Ui.LIST_LIMIT).stream()
+                .filter(r -> r.name().startsWith(name + "/")).toList();
         ui.render(call, status, "organization.jte", frame, new Pages.Organization(name, role, manages, members, teams,
                 manages ? ui.auth.identities().defaultPermissions(name) : List.of(),
                 manages ? ui.auth.identities().robots(name) : List.of(), repositories,

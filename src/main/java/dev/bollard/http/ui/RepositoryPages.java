@@ -3,7 +3,6 @@ package dev.bollard.http.ui;
 import dev.bollard.auth.Identities;
 import dev.bollard.auth.Permission;
 import dev.bollard.error.BollardException;
-import dev.bollard.metadata.RepositoryDao;
 import dev.bollard.oci.Digest;
 import dev.bollard.oci.InvalidDigestException;
 import dev.bollard.oci.RepositoryName;
@@ -56,8 +55,7 @@ final class RepositoryPages {
             }
         }
         String query = Optional.ofNullable(call.ex().query("q")).orElse("").trim();
-        List<RepositoryDao.Summary> found = ui.browser().repositories(ui.visible(call.user()), query,
-                Ui.LIST_LIMIT + 1);
+        List<Pages.RepositoryRow> found = ui.repositories(call.user(), query, Ui.LIST_LIMIT + 1);
         boolean more = found.size() > Ui.LIST_LIMIT;
         ui.render(call, status, "repositories.jte", frame,
                 new Pages.Repositories(query, more ? found.subList(0, Ui.LIST_LIMIT) : found, more));

@@ -10,7 +10,6 @@ import dev.bollard.auth.Principal;
 import dev.bollard.error.BollardException;
 import dev.bollard.http.Exchange;
 import dev.bollard.metadata.RepositoryDao;
-import dev.bollard.metadata.RepositoryFilter;
 import dev.bollard.registry.Registry;
 import dev.bollard.registry.RepositoryBrowser;
 import gg.jte.ContentType;
@@ -122,8 +121,9 @@ final class Ui {
         return auth.identities().as(call.actor());
     }
 
-    RepositoryFilter visible(Principal.User user) {
-        return user.visible(false);
+    /** The repositories {@code user} may see whose name contains {@code search}, by name, at most {@code limit}. */
+    List<Pages.RepositoryRow> repositories(Principal.User user, String search, int limit) {
+        return browser().repositories(user.visible(false), search, limit).stream().map(Ui::row).toList();
     }
 
     boolean registryKnows(String repository) {
@@ -132,5 +132,10 @@ final class Ui {
 
     boolean isPublic(String repository) {
         return browser().repository(repository).map(RepositoryDao.Summary::isPublic).orElse(false);
+    }
+
+    // The browser answers with the database's rows; the templates get the UI's own records.
+    private static Pages.RepositoryRow row(RepositoryDao.Summary s) {
+        return new Pages.RepositoryRow(s.name(), s.isPublic(), s.tags(), s.size(), s.lastPush());
     }
 }
