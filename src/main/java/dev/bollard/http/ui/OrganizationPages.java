@@ -9,16 +9,17 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.jspecify.annotations.Nullable;
 
 /** The dashboard and the organization pages: members, teams, default permissions, robots. */
 final class OrganizationPages {
     private final Ui ui;
     private final LifecycleForms lifecycle;
+    private final AuditPages audit;
 
-    OrganizationPages(Ui ui) {
+    OrganizationPages(Ui ui, LifecycleForms lifecycle, AuditPages audit) {
         this.ui = ui;
-        this.lifecycle = new LifecycleForms(ui);
+        this.lifecycle = lifecycle;
+        this.audit = audit;
     }
 
     void dashboard(Call call) throws IOException {
@@ -64,7 +65,7 @@ final class OrganizationPages {
                         + " may read its audit log.");
                 return;
             }
-            new AccountPages(ui).auditLog(call, name);
+            audit.auditLog(call, name);
             return;
         }
         Frame frame = call.frame().titled(name, "dashboard");
@@ -137,7 +138,7 @@ final class OrganizationPages {
                                 + call.field("grantee") + " was removed.");
                     }
                     default -> {
-                        RobotChange change = changeRobot(identities, name, call);
+                        RobotChange change = RobotChange.apply(identities, name, call);
                         secret = change.token();
                         secretFor = change.robot();
                         frame = frame.withNotice(change.notice());
@@ -161,25 +162,5 @@ final class OrganizationPages {
                 manages ? ui.auth.identities().defaultPermissions(name) : List.of(),
                 manages ? ui.auth.identities().robots(name) : List.of(), repositories,
                 manages ? lifecycle.of(name) : null, secret, secretFor));
-    }
-
-    /** A robot created, given a new token (shown once) or deleted; {@code token} null when there is none to show. */
-    record RobotChange(@Nullable String robot, @Nullable String token, String notice) {
-    }
-
-    /** Creates, regenerates or deletes robot {@code owner+<robot field>}, as the form's action says. */
-    static RobotChange changeRobot(Identities identities, String owner, Call call) {
-        String robot = owner + "+" + call.field("robot");
-        return switch (call.field("action")) {
-            case "create-robot" -> new RobotChange(robot, identities.createRobot(owner, call.field("robot")),
-                    "Robot " + robot + " was created.");
-            case "regenerate-robot" -> new RobotChange(robot, identities.regenerateRobotToken(robot),
-                    "Robot " + robot + " has a new token; the old one no longer works.");
-            case "delete-robot" -> {
-                identities.deleteRobot(robot);
-                yield new RobotChange(null, null, "Robot " + robot + " was deleted.");
-            }
-            default -> throw BollardException.invalid("unknown action");
-        };
     }
 }

@@ -29,9 +29,9 @@ final class RepositoryPages {
     private final Ui ui;
     private final LifecycleForms lifecycle;
 
-    RepositoryPages(Ui ui) {
+    RepositoryPages(Ui ui, LifecycleForms lifecycle) {
         this.ui = ui;
-        this.lifecycle = new LifecycleForms(ui);
+        this.lifecycle = lifecycle;
     }
 
     void repositories(Call call) throws IOException {

@@ -49,14 +49,18 @@ public final class UiHandler {
     private final RepositoryPages repositories;
     private final OrganizationPages organizations;
     private final AccountPages accounts;
+    private final AuditPages audits;
     private final Map<String, byte[]> staticFiles = new ConcurrentHashMap<>();
 
     public UiHandler(Registry registry, Auth auth, WebSessions sessions, AuditLog audit) {
         this.ui = new Ui(registry, auth, audit);
         this.auth = auth;
         this.sessions = sessions;
-        this.repositories = new RepositoryPages(ui);
-        this.organizations = new OrganizationPages(ui);
+        // Every page class is made once, here, and given the collaborators it shares with others.
+        LifecycleForms lifecycle = new LifecycleForms(ui);
+        this.audits = new AuditPages(ui);
+        this.repositories = new RepositoryPages(ui, lifecycle);
+        this.organizations = new OrganizationPages(ui, lifecycle, audits);
         this.accounts = new AccountPages(ui);
     }
 
@@ -150,7 +154,7 @@ public final class UiHandler {
             case "/settings" -> accounts.settings(call);
             case "/admin" -> accounts.admin(call);
             case "/orgs" -> organizations.createOrganization(call);
-            case "/audit" -> accounts.auditLog(call, null);
+            case "/audit" -> audits.auditLog(call, null);
             default -> {
                 if (path.startsWith("/repo/")) {
                     repositories.repository(call, path.substring("/repo/".length()));
