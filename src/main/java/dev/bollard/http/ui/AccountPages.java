@@ -63,7 +63,7 @@ final class AccountPages {
 
     void admin(Call call) throws IOException {
         if (!ui.permits(call, Permission.SUPERUSER, null)) {
-            ui.problem(call.ex(), call.frame(), 403, "Only superusers may administer users.");
+            ui.problem(call, 403, "Only superusers may administer users.");
             return;
         }
         Frame frame = call.frame().titled("Administration", "admin");

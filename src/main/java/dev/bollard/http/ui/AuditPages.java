@@ -29,7 +29,7 @@ final class AuditPages {
      */
     void auditLog(Call call, @Nullable String org) throws IOException {
         if (org == null && !ui.permits(call, Permission.SUPERUSER, null)) {
-            ui.problem(call.ex(), call.frame(), 403, "Only superusers may read the registry's audit log; owners and "
+            ui.problem(call, 403, "Only superusers may read the registry's audit log; owners and "
                     + "administrators of an organization read its own on the organization's page.");
             return;
         }

@@ -43,8 +43,7 @@ final class OrganizationPages {
         try {
             ui.identities(call).createOrganization(name, call.user().name());
         } catch (BollardException e) {
-            Frame failed = Ui.refused(call.frame(), e, Map.of());
-            dashboard(new Call(call.ex(), call.path(), call.session(), call.form(), failed));
+            dashboard(call.withFrame(Ui.refused(call.frame(), e, Map.of())));
             return;
         }
         Ui.redirect(call.ex(), "/org/" + Format.url(name));
@@ -55,13 +54,13 @@ final class OrganizationPages {
         boolean auditPage = path.endsWith("/audit");
         String name = auditPage ? path.substring(0, path.length() - "/audit".length()) : path;
         if (!ui.auth.identities().organizationExists(name) || !ui.permits(call, Permission.ORG_MEMBER, name)) {
-            ui.problem(call.ex(), call.frame(), 404, "There is no organization " + name + ", or you are not a member.");
+            ui.problem(call, 404, "There is no organization " + name + ", or you are not a member.");
             return;
         }
         boolean manages = ui.permits(call, Permission.ORG_ADMIN, name);
         if (auditPage) {
             if (!manages) {
-                ui.problem(call.ex(), call.frame(), 403, "Only owners and administrators of " + name
+                ui.problem(call, 403, "Only owners and administrators of " + name
                         + " may read its audit log.");
                 return;
             }
@@ -74,7 +73,7 @@ final class OrganizationPages {
         int status = 200;
         if (call.isPost()) {
             if (!manages) {
-                ui.problem(call.ex(), frame, 403, "Only owners and administrators of " + name + " may change it.");
+                ui.problem(call, 403, "Only owners and administrators of " + name + " may change it.");
                 return;
             }
             Identities identities = ui.identities(call);
@@ -84,7 +83,7 @@ final class OrganizationPages {
                 switch (call.field("action")) {
                     case "add-member" -> {
                         identities.setMember(name, user, call.field("role"));
-                        frame = frame.withNotice(user + " is now " + Ui.article(call.field("role")) + " of " + name
+                        frame = frame.withNotice(user + " is now " + article(call.field("role")) + " of " + name
                                 + ".");
                     }
                     case "remove-member" -> {
@@ -162,5 +161,10 @@ final class OrganizationPages {
                 manages ? ui.auth.identities().defaultPermissions(name) : List.of(),
                 manages ? ui.auth.identities().robots(name) : List.of(), repositories,
                 manages ? lifecycle.of(name) : null, secret, secretFor));
+    }
+
+    /** "an owner", "an admin", "a member". */
+    private static String article(String role) {
+        return (role.startsWith("a") || role.startsWith("o") ? "an " : "a ") + role;
     }
 }

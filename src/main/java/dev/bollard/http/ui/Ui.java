@@ -15,7 +15,9 @@ import dev.bollard.registry.RepositoryBrowser;
 import gg.jte.ContentType;
 import gg.jte.TemplateEngine;
 import gg.jte.output.Utf8ByteOutput;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -45,14 +47,19 @@ final class Ui {
     void render(Exchange ex, int status, String template, Frame frame, Object page) {
         Utf8ByteOutput out = new Utf8ByteOutput();
         templates.render(template, Map.of("frame", frame, "page", page), out);
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(out.getContentLength());
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(out.getContentLength());
         try {
             out.writeTo(bytes);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
         ex.setHeader("Cache-Control", "no-store");
         ex.sendBytes(status, "text/html; charset=utf-8", bytes.toByteArray());
+    }
+
+    /** A problem page for the request, in words; the page's own title gives way to the problem's. */
+    void problem(Call call, int status, String message) {
+        problem(call.ex(), call.frame(), status, message);
     }
 
     void problem(Exchange ex, Frame frame, int status, String message) {
@@ -100,10 +107,6 @@ final class Ui {
                 .anyMatch(v -> !v.isBlank() && message.startsWith(v.trim() + " "));
         String s = startsWithName ? message : Character.toUpperCase(message.charAt(0)) + message.substring(1);
         return s.endsWith(".") ? s : s + ".";
-    }
-
-    static String article(String role) {
-        return (role.startsWith("a") || role.startsWith("o") ? "an " : "a ") + role;
     }
 
     RepositoryBrowser browser() {
