@@ -1,5 +1,6 @@
 package dev.bollard.http.ui;
 
+import dev.bollard.audit.Actor;
 import dev.bollard.auth.Principal;
 import dev.bollard.auth.WebSessions;
 import dev.bollard.http.Exchange;
@@ -23,12 +24,23 @@ record Call(Exchange ex, String path, WebSessions.Active session, @Nullable Map<
     }
 
     /** The signed-in user as the audit log names them, with this request's address and client. */
-    dev.bollard.audit.Actor actor() {
+    Actor actor() {
         return user().actor(ex.remoteAddress(), userAgent());
     }
 
+    /** The same request, shown in another frame (with a notice or an error, say). */
+    Call withFrame(Frame other) {
+        return new Call(ex, path, session, form, other);
+    }
+
+    /** The form's field {@code name}, trimmed; empty when the form lacks it. */
     String field(String name) {
+        return first(form, name).trim();
+    }
+
+    /** The first value of a form's field as it was sent (passwords keep their spaces); empty when there is none. */
+    static String first(@Nullable Map<String, List<String>> form, String name) {
         List<String> v = form == null ? null : form.get(name);
-        return v == null || v.isEmpty() ? "" : v.getFirst().trim();
+        return v == null || v.isEmpty() ? "" : v.getFirst();
     }
 }

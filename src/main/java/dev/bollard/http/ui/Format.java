@@ -1,12 +1,17 @@
 package dev.bollard.http.ui;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 
 /** How the templates write sizes, times, digests and links. */
 public final class Format {
@@ -28,7 +33,7 @@ public final class Format {
             v /= 1024;
             unit++;
         }
-        return String.format(java.util.Locale.ROOT, v < 10 ? "%.1f %s" : "%.0f %s", v, units[unit]);
+        return String.format(Locale.ROOT, v < 10 ? "%.1f %s" : "%.0f %s", v, units[unit]);
     }
 
     /** An absolute time in UTC, to the minute. */
@@ -94,17 +99,17 @@ public final class Format {
             return "";
         }
         try {
-            com.fasterxml.jackson.databind.JsonNode node = JSON.readTree(json);
+            JsonNode node = JSON.readTree(json);
             if (!node.isObject()) {
                 return json;
             }
-            java.util.List<String> parts = new java.util.ArrayList<>();
+            List<String> parts = new ArrayList<>();
             node.properties().forEach(e -> {
                 String v = e.getValue().isTextual() ? e.getValue().asText() : e.getValue().toString();
                 parts.add(e.getKey() + ": " + (v.startsWith("sha256:") ? shortDigest(v) : v));
             });
             return String.join(", ", parts);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return json;
         }
     }

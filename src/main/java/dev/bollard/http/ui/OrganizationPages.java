@@ -4,22 +4,22 @@ import dev.bollard.auth.Identities;
 import dev.bollard.auth.Permission;
 import dev.bollard.auth.Principal;
 import dev.bollard.error.BollardException;
-import dev.bollard.metadata.RepositoryDao;
 import dev.bollard.registry.Retention;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.jspecify.annotations.Nullable;
 
 /** The dashboard and the organization pages: members, teams, default permissions, robots. */
 final class OrganizationPages {
     private final Ui ui;
     private final LifecycleForms lifecycle;
+    private final AuditPages audit;
 
-    OrganizationPages(Ui ui) {
+    OrganizationPages(Ui ui, LifecycleForms lifecycle, AuditPages audit) {
         this.ui = ui;
-        this.lifecycle = new LifecycleForms(ui);
+        this.lifecycle = lifecycle;
+        this.audit = audit;
     }
 
     void dashboard(Call call) throws IOException {
@@ -28,8 +28,7 @@ final class OrganizationPages {
         namespaces.add(new Pages.Namespace(user.name(), false));
         ui.auth.identities().organizations(user.superuser() ? null : user.name(), null, Ui.LIST_LIMIT)
                 .forEach(o -> namespaces.add(new Pages.Namespace(o, true)));
-        List<RepositoryDao.Summary> recent = new ArrayList<>(ui.browser().repositories(ui.visible(user), "",
-                Ui.LIST_LIMIT));
+        List<Pages.RepositoryRow> recent = new ArrayList<>(ui.repositories(user, "", Ui.LIST_LIMIT));
         recent.sort((a, b) -> b.lastPush().compareTo(a.lastPush()));
         ui.render(call, 200, "dashboard.jte", call.frame().titled("Dashboard", "dashboard"),
                 new Pages.Dashboard(namespaces, recent.subList(0, Math.min(10, recent.size()))));
@@ -44,8 +43,7 @@ final class OrganizationPages {
         try {
             ui.identities(call).createOrganization(name, call.user().name());
         } catch (BollardException e) {
-            Frame failed = Ui.refused(call.frame(), e, Map.of());
-            dashboard(new Call(call.ex(), call.path(), call.session(), call.form(), failed));
+            dashboard(call.withFrame(Ui.refused(call.frame(), e, Map.of())));
             return;
         }
         Ui.redirect(call.ex(), "/org/" + Format.url(name));
@@ -56,17 +54,17 @@ final class OrganizationPages {
         boolean auditPage = path.endsWith("/audit");
         String name = auditPage ? path.substring(0, path.length() - "/audit".length()) : path;
         if (!ui.auth.identities().organizationExists(name) || !ui.permits(call, Permission.ORG_MEMBER, name)) {
-            ui.problem(call.ex(), call.frame(), 404, "There is no organization " + name + ", or you are not a member.");
+            ui.problem(call, 404, "There is no organization " + name + ", or you are not a member.");
             return;
         }
         boolean manages = ui.permits(call, Permission.ORG_ADMIN, name);
         if (auditPage) {
             if (!manages) {
-                ui.problem(call.ex(), call.frame(), 403, "Only owners and administrators of " + name
+                ui.problem(call, 403, "Only owners and administrators of " + name
                         + " may read its audit log.");
                 return;
             }
-            new AccountPages(ui).auditLog(call, name);
+            audit.auditLog(call, name);
             return;
         }
         Frame frame = call.frame().titled(name, "dashboard");
@@ -75,7 +73,7 @@ final class OrganizationPages {
         int status = 200;
         if (call.isPost()) {
             if (!manages) {
-                ui.problem(call.ex(), frame, 403, "Only owners and administrators of " + name + " may change it.");
+                ui.problem(call, 403, "Only owners and administrators of " + name + " may change it.");
                 return;
             }
             Identities identities = ui.identities(call);
@@ -85,7 +83,7 @@ final class OrganizationPages {
                 switch (call.field("action")) {
                     case "add-member" -> {
                         identities.setMember(name, user, call.field("role"));
-                        frame = frame.withNotice(user + " is now " + Ui.article(call.field("role")) + " of " + name
+                        frame = frame.withNotice(user + " is now " + article(call.field("role")) + " of " + name
                                 + ".");
                     }
                     case "remove-member" -> {
@@ -139,7 +137,7 @@ final class OrganizationPages {
                                 + call.field("grantee") + " was removed.");
                     }
                     default -> {
-                        RobotChange change = changeRobot(identities, name, call);
+                        RobotChange change = RobotChange.apply(identities, name, call);
                         secret = change.token();
                         secretFor = change.robot();
                         frame = frame.withNotice(change.notice());
@@ -157,32 +155,16 @@ final class OrganizationPages {
         for (Identities.TeamInfo t : ui.auth.identities().teams(name, null, Ui.LIST_LIMIT)) {
             teams.add(new Pages.Team(t, ui.auth.identities().teamMembers(name, t.name(), null, Ui.LIST_LIMIT)));
         }
-        List<RepositoryDao.Summary> repositories = ui.browser()
-                .repositories(ui.visible(call.user()), name + "/", Ui.LIST_LIMIT)
-                .stream().filter(r -> r.name().startsWith(name + "/")).toList();
+        List<Pages.RepositoryRow> repositories = ui.repositories(call.user(), name + "/", Ui.LIST_LIMIT).stream()
+                .filter(r -> r.name().startsWith(name + "/")).toList();
         ui.render(call, status, "organization.jte", frame, new Pages.Organization(name, role, manages, members, teams,
                 manages ? ui.auth.identities().defaultPermissions(name) : List.of(),
                 manages ? ui.auth.identities().robots(name) : List.of(), repositories,
                 manages ? lifecycle.of(name) : null, secret, secretFor));
     }
 
-    /** A robot created, given a new token (shown once) or deleted; {@code token} null when there is none to show. */
-    record RobotChange(@Nullable String robot, @Nullable String token, String notice) {
-    }
-
-    /** Creates, regenerates or deletes robot {@code owner+<robot field>}, as the form's action says. */
-    static RobotChange changeRobot(Identities identities, String owner, Call call) {
-        String robot = owner + "+" + call.field("robot");
-        return switch (call.field("action")) {
-            case "create-robot" -> new RobotChange(robot, identities.createRobot(owner, call.field("robot")),
-                    "Robot " + robot + " was created.");
-            case "regenerate-robot" -> new RobotChange(robot, identities.regenerateRobotToken(robot),
-                    "Robot " + robot + " has a new token; the old one no longer works.");
-            case "delete-robot" -> {
-                identities.deleteRobot(robot);
-                yield new RobotChange(null, null, "Robot " + robot + " was deleted.");
-            }
-            default -> throw BollardException.invalid("unknown action");
-        };
+    /** "an owner", "an admin", "a member". */
+    private static String article(String role) {
+        return (role.startsWith("a") || role.startsWith("o") ? "an " : "a ") + role;
     }
 }

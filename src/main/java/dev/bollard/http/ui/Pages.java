@@ -1,8 +1,6 @@
 package dev.bollard.http.ui;
 
 import dev.bollard.auth.Identities;
-import dev.bollard.metadata.AuditDao;
-import dev.bollard.metadata.RepositoryDao;
 import dev.bollard.registry.Quotas;
 import dev.bollard.registry.RepositoryBrowser;
 import java.time.Instant;
@@ -24,10 +22,14 @@ public final class Pages {
     public record Namespace(String name, boolean organization) {
     }
 
-    public record Dashboard(List<Namespace> namespaces, List<RepositoryDao.Summary> recent) {
+    /** A repository as the lists show it: its visibility, number of tags, total size and last push. */
+    public record RepositoryRow(String name, boolean isPublic, int tags, long size, Instant lastPush) {
     }
 
-    public record Repositories(String query, List<RepositoryDao.Summary> repositories, boolean more) {
+    public record Dashboard(List<Namespace> namespaces, List<RepositoryRow> recent) {
+    }
+
+    public record Repositories(String query, List<RepositoryRow> repositories, boolean more) {
     }
 
     /**
@@ -84,7 +86,7 @@ public final class Pages {
      */
     public record Organization(String name, String role, boolean manages, List<Identities.MemberInfo> members,
                                List<Team> teams, List<Identities.GrantInfo> defaults, List<String> robots,
-                               List<RepositoryDao.Summary> repositories, @Nullable NamespaceLifecycle lifecycle,
+                               List<RepositoryRow> repositories, @Nullable NamespaceLifecycle lifecycle,
                                @Nullable String secret, @Nullable String secretFor) {
     }
 
@@ -96,9 +98,17 @@ public final class Pages {
     public record Admin(List<Identities.AccountInfo> users, List<String> organizations) {
     }
 
+    /**
+     * An audit entry as the log lists it: {@code who} is the actor's name (or, for the registry itself, the kind of
+     * actor), {@code on} the repository or else the namespace ("—" for neither), {@code details} the entry's JSON and
+     * {@code from} the caller's address.
+     */
+    public record AuditEntry(Instant at, String who, String action, String on, String details, String from) {
+    }
+
     /** The audit log, filtered: {@code scope} is the organization it is limited to (null: the whole registry). */
     public record Audit(@Nullable String scope, @Nullable String actor, @Nullable String action,
                         @Nullable String repository, @Nullable String since, @Nullable String until,
-                        List<AuditDao.Entry> entries, @Nullable Long nextBefore) {
+                        List<AuditEntry> entries, @Nullable Long nextBefore) {
     }
 }

@@ -3,7 +3,6 @@ package dev.bollard.http.ui;
 import dev.bollard.auth.Identities;
 import dev.bollard.auth.Permission;
 import dev.bollard.error.BollardException;
-import dev.bollard.metadata.RepositoryDao;
 import dev.bollard.oci.Digest;
 import dev.bollard.oci.InvalidDigestException;
 import dev.bollard.oci.RepositoryName;
@@ -30,9 +29,9 @@ final class RepositoryPages {
     private final Ui ui;
     private final LifecycleForms lifecycle;
 
-    RepositoryPages(Ui ui) {
+    RepositoryPages(Ui ui, LifecycleForms lifecycle) {
         this.ui = ui;
-        this.lifecycle = new LifecycleForms(ui);
+        this.lifecycle = lifecycle;
     }
 
     void repositories(Call call) throws IOException {
@@ -56,8 +55,7 @@ final class RepositoryPages {
             }
         }
         String query = Optional.ofNullable(call.ex().query("q")).orElse("").trim();
-        List<RepositoryDao.Summary> found = ui.browser().repositories(ui.visible(call.user()), query,
-                Ui.LIST_LIMIT + 1);
+        List<Pages.RepositoryRow> found = ui.repositories(call.user(), query, Ui.LIST_LIMIT + 1);
         boolean more = found.size() > Ui.LIST_LIMIT;
         ui.render(call, status, "repositories.jte", frame,
                 new Pages.Repositories(query, more ? found.subList(0, Ui.LIST_LIMIT) : found, more));
@@ -68,7 +66,7 @@ final class RepositoryPages {
         String name = split < 0 ? Ui.stripSlash(rest) : rest.substring(0, split);
         String sub = split < 0 ? "" : rest.substring(split + 3);
         if (!RepositoryName.isValid(name) || !ui.registryKnows(name) || !ui.permits(call, Permission.REPO_READ, name)) {
-            ui.problem(call.ex(), call.frame(), 404, "There is no repository " + name + ", or you may not see it.");
+            ui.problem(call, 404, "There is no repository " + name + ", or you may not see it.");
             return;
         }
         RepositoryName repository = new RepositoryName(name);
@@ -82,11 +80,11 @@ final class RepositoryPages {
             } else if (sub.equals("settings")) {
                 repositorySettings(call, repository);
             } else {
-                ui.problem(call.ex(), call.frame(), 404, "There is no page at " + call.path() + ".");
+                ui.problem(call, 404, "There is no page at " + call.path() + ".");
             }
         } catch (BollardException e) {
             // The repository went away (or never held anything) between the check and the read.
-            ui.problem(call.ex(), call.frame(), 404, Ui.sentence(e.getMessage()));
+            ui.problem(call, 404, Ui.sentence(e.getMessage()));
         }
     }
 
@@ -97,7 +95,7 @@ final class RepositoryPages {
         int status = 200;
         if (call.isPost()) {
             if (!mayRestore) {
-                ui.problem(call.ex(), frame, 403, "Only those who may push to " + name + " may restore its tags.");
+                ui.problem(call, 403, "Only those who may push to " + name + " may restore its tags.");
                 return;
             }
             try {
@@ -141,12 +139,12 @@ final class RepositoryPages {
 
     private void tagPage(Call call, RepositoryName repository, String tag) throws IOException {
         if (!Tag.isValid(tag)) {
-            ui.problem(call.ex(), call.frame(), 404, "'" + tag + "' is not a tag name.");
+            ui.problem(call, 404, "'" + tag + "' is not a tag name.");
             return;
         }
         Optional<Digest> digest = ui.browser().resolve(repository, tag);
         if (digest.isEmpty()) {
-            ui.problem(call.ex(), call.frame(), 404, "There is no tag " + tag + " in " + repository + ".");
+            ui.problem(call, 404, "There is no tag " + tag + " in " + repository + ".");
             return;
         }
         manifestPage(call, repository, digest.get().toString(), tag);
@@ -157,13 +155,13 @@ final class RepositoryPages {
         try {
             digest = Digest.parse(digestText);
         } catch (InvalidDigestException e) {
-            ui.problem(call.ex(), call.frame(), 404, "'" + digestText + "' is not a digest.");
+            ui.problem(call, 404, "'" + digestText + "' is not a digest.");
             return;
         }
         Optional<RepositoryBrowser.Details> details = ui.browser().details(repository, digest,
                 ui.registry.manifests().referrers(repository, digest, null));
         if (details.isEmpty()) {
-            ui.problem(call.ex(), call.frame(), 404, "There is no manifest " + digest + " in " + repository + ".");
+            ui.problem(call, 404, "There is no manifest " + digest + " in " + repository + ".");
             return;
         }
         String title = repository + (tag != null ? ":" + tag : "@" + Format.shortDigest(digest.toString()));
@@ -174,7 +172,7 @@ final class RepositoryPages {
     private void repositorySettings(Call call, RepositoryName repository) throws IOException {
         String name = repository.value();
         if (!ui.permits(call, Permission.REPO_ADMIN, name)) {
-            ui.problem(call.ex(), call.frame(), 403, "Only administrators of " + name + " may change its settings.");
+            ui.problem(call, 403, "Only administrators of " + name + " may change its settings.");
             return;
         }
         Frame frame = call.frame().titled("Settings of " + name, "repositories");

@@ -10,13 +10,14 @@ import dev.bollard.auth.Principal;
 import dev.bollard.error.BollardException;
 import dev.bollard.http.Exchange;
 import dev.bollard.metadata.RepositoryDao;
-import dev.bollard.metadata.RepositoryFilter;
 import dev.bollard.registry.Registry;
 import dev.bollard.registry.RepositoryBrowser;
 import gg.jte.ContentType;
 import gg.jte.TemplateEngine;
 import gg.jte.output.Utf8ByteOutput;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -46,14 +47,19 @@ final class Ui {
     void render(Exchange ex, int status, String template, Frame frame, Object page) {
         Utf8ByteOutput out = new Utf8ByteOutput();
         templates.render(template, Map.of("frame", frame, "page", page), out);
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(out.getContentLength());
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(out.getContentLength());
         try {
             out.writeTo(bytes);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
         ex.setHeader("Cache-Control", "no-store");
         ex.sendBytes(status, "text/html; charset=utf-8", bytes.toByteArray());
+    }
+
+    /** A problem page for the request, in words; the page's own title gives way to the problem's. */
+    void problem(Call call, int status, String message) {
+        problem(call.ex(), call.frame(), status, message);
     }
 
     void problem(Exchange ex, Frame frame, int status, String message) {
@@ -103,10 +109,6 @@ final class Ui {
         return s.endsWith(".") ? s : s + ".";
     }
 
-    static String article(String role) {
-        return (role.startsWith("a") || role.startsWith("o") ? "an " : "a ") + role;
-    }
-
     RepositoryBrowser browser() {
         return registry.browser();
     }
@@ -122,8 +124,9 @@ final class Ui {
         return auth.identities().as(call.actor());
     }
 
-    RepositoryFilter visible(Principal.User user) {
-        return user.visible(false);
+    /** The repositories {@code user} may see whose name contains {@code search}, by name, at most {@code limit}. */
+    List<Pages.RepositoryRow> repositories(Principal.User user, String search, int limit) {
+        return browser().repositories(user.visible(false), search, limit).stream().map(Ui::row).toList();
     }
 
     boolean registryKnows(String repository) {
@@ -132,5 +135,10 @@ final class Ui {
 
     boolean isPublic(String repository) {
         return browser().repository(repository).map(RepositoryDao.Summary::isPublic).orElse(false);
+    }
+
+    // The browser answers with the database's rows; the templates get the UI's own records.
+    private static Pages.RepositoryRow row(RepositoryDao.Summary s) {
+        return new Pages.RepositoryRow(s.name(), s.isPublic(), s.tags(), s.size(), s.lastPush());
     }
 }

@@ -10,6 +10,7 @@ import dev.bollard.http.api.SessionAuthenticator;
 import dev.bollard.registry.Registry;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -49,14 +50,18 @@ public final class UiHandler {
     private final RepositoryPages repositories;
     private final OrganizationPages organizations;
     private final AccountPages accounts;
+    private final AuditPages audits;
     private final Map<String, byte[]> staticFiles = new ConcurrentHashMap<>();
 
     public UiHandler(Registry registry, Auth auth, WebSessions sessions, AuditLog audit) {
         this.ui = new Ui(registry, auth, audit);
         this.auth = auth;
         this.sessions = sessions;
-        this.repositories = new RepositoryPages(ui);
-        this.organizations = new OrganizationPages(ui);
+        // Every page class is made once, here, and given the collaborators it shares with others.
+        LifecycleForms lifecycle = new LifecycleForms(ui);
+        this.audits = new AuditPages(ui);
+        this.repositories = new RepositoryPages(ui, lifecycle);
+        this.organizations = new OrganizationPages(ui, lifecycle, audits);
         this.accounts = new AccountPages(ui);
     }
 
@@ -150,14 +155,14 @@ public final class UiHandler {
             case "/settings" -> accounts.settings(call);
             case "/admin" -> accounts.admin(call);
             case "/orgs" -> organizations.createOrganization(call);
-            case "/audit" -> accounts.auditLog(call, null);
+            case "/audit" -> audits.auditLog(call, null);
             default -> {
                 if (path.startsWith("/repo/")) {
                     repositories.repository(call, path.substring("/repo/".length()));
                 } else if (path.startsWith("/org/")) {
                     organizations.organization(call, path.substring("/org/".length()));
                 } else {
-                    ui.problem(ex, frame, 404, "There is no page at " + path + ".");
+                    ui.problem(call, 404, "There is no page at " + path + ".");
                 }
             }
         }
@@ -177,15 +182,15 @@ public final class UiHandler {
             return;
         }
         Map<String, List<String>> form = ex.form(MAX_FORM_BYTES);
-        String username = first(form, "username");
-        String next = safeNext(first(form, "next"));
+        String username = Call.first(form, "username");
+        String next = safeNext(Call.first(form, "next"));
         Pages.SignIn page = new Pages.SignIn(username, next, formToken);
         // Login CSRF: the form's token must be the one in this browser's cookie (double submit), from this site.
-        if (form == null || !sameOrigin(ex) || !WebSessions.same(first(form, CSRF_FIELD), ex.cookie(SIGNIN_COOKIE))) {
+        if (form == null || !sameOrigin(ex) || !WebSessions.same(Call.first(form, CSRF_FIELD), ex.cookie(SIGNIN_COOKIE))) {
             ui.render(ex, 403, "signin.jte", frame.withError("The sign-in form expired. Please try again."), page);
             return;
         }
-        switch (auth.signIn(username, first(form, "password"), ex.remoteAddress(), ex.header("User-Agent"))) {
+        switch (auth.signIn(username, Call.first(form, "password"), ex.remoteAddress(), ex.header("User-Agent"))) {
             case Auth.SignIn.Ok ok -> {
                 WebSessions.Started started = sessions.start(ok.user());
                 ex.addHeader("Set-Cookie", cookie(ex, SESSION_COOKIE, started.cookieValue(), "/",
@@ -199,37 +204,13 @@ public final class UiHandler {
 
     private void signOut(Call call) {
         if (!call.isPost()) {
-            ui.problem(call.ex(), call.frame(), 405, "Sign out with the button at the top of each page.");
+            ui.problem(call, 405, "Sign out with the button at the top of each page.");
             return;
         }
         sessions.end(call.ex().cookie(SESSION_COOKIE));
         expireCookie(call.ex(), SESSION_COOKIE);
         Ui.redirect(call.ex(), "/signin");
     }
-
-    // ---- dashboard and repository lists ----
-
-
-
-
-    // ---- a repository ----
-
-
-
-
-
-
-    // ---- organizations ----
-
-
-
-
-    // ---- the user's own settings, and administration ----
-
-
-
-
-
 
     // ---- rendering ----
 
@@ -238,9 +219,6 @@ public final class UiHandler {
                 : new Frame("Bollard", session.user().name(), session.user().superuser(), session.csrfToken(), "",
                         null, null);
     }
-
-
-
 
     private void serveStatic(Exchange ex, String path) {
         String[] file = STATIC.get(path);
@@ -260,7 +238,7 @@ public final class UiHandler {
             }
             return in.readAllBytes();
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -299,7 +277,6 @@ public final class UiHandler {
         ex.addHeader("Set-Cookie", cookie(ex, name, "", "/", 0));
     }
 
-
     /** A local path to go to after signing in; anything else (another site, a scheme) becomes the dashboard. */
     private static String safeNext(@Nullable String next) {
         if (next == null || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")
@@ -308,22 +285,4 @@ public final class UiHandler {
         }
         return next;
     }
-
-
-    private static String first(@Nullable Map<String, List<String>> form, String name) {
-        List<String> v = form == null ? null : form.get(name);
-        return v == null || v.isEmpty() ? "" : v.getFirst();
-    }
-
-
-
-
-
-    // ---- domain shortcuts ----
-
-
-
-
-
-
 }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,8 +20,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -130,7 +134,7 @@ class UiBrowserTest {
         wait.until(d -> d.findElement(By.cssSelector("[role=status]")).getText().contains("bob is now in team developers."));
         WebElement team = browser.findElement(By.cssSelector(".team"));
         assertThat(team.getText()).contains("developers", "creator", "bob");
-        ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView()",
+        ((JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView()",
                 browser.findElement(By.xpath("//h2[text()='Teams']")));
         screenshot("02b-organization-team");
         accessible("organization");
@@ -239,7 +243,7 @@ class UiBrowserTest {
         browser.findElement(By.id("add-retention")).click();
         wait.until(d -> d.findElement(By.id("retention")).getText().contains("pr-*"));
         assertThat(browser.findElement(By.id("quota")).getText()).contains("Using", "no quota set");
-        ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView()",
+        ((JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView()",
                 browser.findElement(By.xpath("//h2[text()='Storage quota']")));
         screenshot("12-organization-lifecycle");
         accessible("organization life cycle");
@@ -250,7 +254,7 @@ class UiBrowserTest {
         browser.manage().window().setSize(new Dimension(390, 844));
         browser.navigate().refresh();
         waitForTitle("acme/app");
-        Long overflow = (Long) ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
+        Long overflow = (Long) ((JavascriptExecutor) browser).executeScript(
                 "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
         assertThat(overflow).isLessThanOrEqualTo(0L);
         screenshot("09-narrow-screen");
@@ -258,7 +262,7 @@ class UiBrowserTest {
         browser.manage().window().setSize(new Dimension(1280, 1000));
 
         // Keyboard: the first Tab reaches the skip link, which is then visible.
-        browser.findElement(By.tagName("body")).sendKeys(org.openqa.selenium.Keys.TAB);
+        browser.findElement(By.tagName("body")).sendKeys(Keys.TAB);
         assertThat(browser.switchTo().activeElement().getText()).isEqualTo("Skip to content");
 
         // Signing out ends the session.
@@ -275,7 +279,7 @@ class UiBrowserTest {
         Path hello = Files.writeString(dir.resolve("hello.txt"), "hello from the web UI test\n");
         Path data = dir.resolve("data.bin");
         byte[] bytes = new byte[300_000];
-        new java.util.Random(7).nextBytes(bytes);
+        new Random(7).nextBytes(bytes);
         Files.write(data, bytes);
         umoci.ok("umoci", "init", "--layout", layout.toString());
         umoci.ok("umoci", "new", "--image", layout + ":v1");
@@ -309,7 +313,7 @@ class UiBrowserTest {
     }
 
     private void screenshot(String name) throws IOException {
-        Path shot = ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
+        Path shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
         Files.copy(shot, SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
     }
 }

@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,7 +28,7 @@ final class UiClient {
             .followRedirects(HttpClient.Redirect.NEVER).build();
     final Map<String, String> cookies = new LinkedHashMap<>();
     /** The Set-Cookie headers of the last response. */
-    java.util.List<String> lastSetCookies = java.util.List.of();
+    List<String> lastSetCookies = List.of();
     String csrf;
 
     UiClient(URI base) {

@@ -5,12 +5,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.bollard.auth.Identities;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.testing.TestRegistry;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,7 +69,7 @@ class UiHttpTest {
             String location = r.headers().firstValue("Location").orElseThrow();
             assertThat(location).as(page).startsWith("/signin");
             if (!page.equals("/")) {
-                assertThat(location).contains("next=" + java.net.URLEncoder.encode(page, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"));
+                assertThat(location).contains("next=" + URLEncoder.encode(page, StandardCharsets.UTF_8).replace("+", "%20"));
             }
         }
         HttpResponse<String> post = anonymous.postRaw("/org/acme", Map.of("action", "create-robot", "robot", "x"),
@@ -288,15 +295,15 @@ class UiHttpTest {
     void uiSessionsAuthenticateTheManagementApiAndChangesNeedTheCsrfHeader() throws Exception {
         UiClient alice = client().signIn("alice", "alice-password");
         String cookie = UiHandler.SESSION_COOKIE + "=" + alice.cookies.get(UiHandler.SESSION_COOKIE);
-        java.net.http.HttpClient api = java.net.http.HttpClient.newHttpClient();
-        HttpResponse<String> me = api.send(java.net.http.HttpRequest.newBuilder(registry.uri("/api/v1/me"))
+        HttpClient api = HttpClient.newHttpClient();
+        HttpResponse<String> me = api.send(HttpRequest.newBuilder(registry.uri("/api/v1/me"))
                 .header("Cookie", cookie).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(me.statusCode()).isEqualTo(200);
         assertThat(me.body()).contains("alice");
-        java.net.http.HttpRequest.Builder put = java.net.http.HttpRequest.newBuilder(
+        HttpRequest.Builder put = HttpRequest.newBuilder(
                         registry.uri("/api/v1/organizations/acme/members/bob")).header("Cookie", cookie)
                 .header("Content-Type", "application/json")
-                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"role\":\"member\"}"));
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"role\":\"member\"}"));
         HttpResponse<String> forged = api.send(put.build(), HttpResponse.BodyHandlers.ofString());
         assertThat(forged.statusCode()).isEqualTo(401); // a cookie alone does not change anything
         assertThat(identities.members("acme", null, 100)).noneMatch(m -> m.name().equals("bob"));
@@ -425,14 +432,14 @@ class UiHttpTest {
 
     private static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
     private static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
-    private final java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    private final HttpClient http = HttpClient.newHttpClient();
 
     private static String descriptor(String mediaType, String digest, long size) {
         return "{\"mediaType\":\"" + mediaType + "\",\"digest\":\"" + digest + "\",\"size\":" + size + "}";
     }
 
     /** The size of each manifest pushed, by digest, for the index's entries. */
-    private static final Map<String, Integer> sizes = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<String, Integer> sizes = new ConcurrentHashMap<>();
 
     private static String entry(String digest, String architecture, String variant) {
         return "{\"mediaType\":\"" + OCI_MANIFEST + "\",\"digest\":\"" + digest + "\",\"size\":" + sizes.get(digest)
@@ -441,20 +448,20 @@ class UiHttpTest {
     }
 
     private static String sha256(byte[] bytes) throws Exception {
-        return "sha256:" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 
     private static String aliceBasic() {
-        return "Basic " + java.util.Base64.getEncoder().encodeToString("alice:alice-password".getBytes(StandardCharsets.UTF_8));
+        return "Basic " + Base64.getEncoder().encodeToString("alice:alice-password".getBytes(StandardCharsets.UTF_8));
     }
 
     /** Pushes a blob as alice (monolithic POST); returns its digest. */
     private String push(String repo, byte[] bytes) throws Exception {
         String digest = sha256(bytes);
-        HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(registry.uri("/v2/" + repo
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(registry.uri("/v2/" + repo
                         + "/blobs/uploads/?digest=" + digest)).header("Authorization", aliceBasic())
                 .header("Content-Type", "application/octet-stream")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(bytes)).build(),
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
         return digest;
@@ -465,9 +472,9 @@ class UiHttpTest {
         byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
         String digest = sha256(bytes);
         sizes.put(digest, bytes.length);
-        HttpResponse<String> r = http.send(java.net.http.HttpRequest.newBuilder(registry.uri("/v2/" + repo
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(registry.uri("/v2/" + repo
                         + "/manifests/" + (tag == null ? digest : tag))).header("Authorization", aliceBasic())
-                .header("Content-Type", mediaType).PUT(java.net.http.HttpRequest.BodyPublishers.ofByteArray(bytes))
+                .header("Content-Type", mediaType).PUT(HttpRequest.BodyPublishers.ofByteArray(bytes))
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
         return digest;
