@@ -1,6 +1,9 @@
 package dev.bollard.http.ui;
 
-import dev.bollard.auth.Identities;
+import dev.bollard.auth.Organizations;
+import dev.bollard.auth.RepositoryAccess;
+import dev.bollard.auth.Teams;
+import dev.bollard.auth.Users;
 import dev.bollard.metadata.AuditDao;
 import dev.bollard.metadata.RepositoryDao;
 import dev.bollard.registry.Quotas;
@@ -55,7 +58,7 @@ public final class Pages {
     public record Image(String repository, @Nullable String tag, String registry, RepositoryBrowser.Details details) {
     }
 
-    public record RepositorySettings(String name, boolean isPublic, List<Identities.GrantInfo> grants,
+    public record RepositorySettings(String name, boolean isPublic, List<RepositoryAccess.GrantInfo> grants,
                                      RepositoryLifecycle lifecycle) {
     }
 
@@ -75,15 +78,15 @@ public final class Pages {
     }
 
     /** A team with its members. */
-    public record Team(Identities.TeamInfo team, List<String> members) {
+    public record Team(Teams.TeamInfo team, List<String> members) {
     }
 
     /**
      * An organization as its member {@code role} sees it ({@code manages}: owners and admins). {@code secret}: a robot
      * token just created or regenerated, shown once, for robot {@code secretFor}.
      */
-    public record Organization(String name, String role, boolean manages, List<Identities.MemberInfo> members,
-                               List<Team> teams, List<Identities.GrantInfo> defaults, List<String> robots,
+    public record Organization(String name, String role, boolean manages, List<Organizations.MemberInfo> members,
+                               List<Team> teams, List<RepositoryAccess.GrantInfo> defaults, List<String> robots,
                                List<RepositoryDao.Summary> repositories, @Nullable NamespaceLifecycle lifecycle,
                                @Nullable String secret, @Nullable String secretFor) {
     }
@@ -93,7 +96,7 @@ public final class Pages {
                            @Nullable String secret, @Nullable String secretFor) {
     }
 
-    public record Admin(List<Identities.AccountInfo> users, List<String> organizations) {
+    public record Admin(List<Users.AccountInfo> users, List<String> organizations) {
     }
 
     /** The audit log, filtered: {@code scope} is the organization it is limited to (null: the whole registry). */
