@@ -4,37 +4,33 @@ import dev.bollard.audit.Actor;
 import dev.bollard.audit.Audit;
 import dev.bollard.audit.AuditActions;
 import dev.bollard.audit.AuditEvent;
+import dev.bollard.auth.Credentials.Login;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
 import dev.bollard.events.Outbox;
 import dev.bollard.metadata.Database;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * Identities and access control of a running registry: the {@link AccessPolicy} the distribution API asks, and the
- * token endpoint ({@code /v2/auth}) clients get bearer tokens from. Credentials are checked here and nowhere else,
- * and failed logins are throttled per user and address. No secret reaches a log line.
+ * Identities and access control of a running registry: the {@link AccessPolicy} the distribution API asks, the
+ * token endpoint ({@code /v2/auth}) clients get bearer tokens from, and the interactive logins of the management API
+ * and the web UI. Credentials are checked by {@link Credentials}, throttled per user and address; no secret reaches
+ * a log line.
  */
 public final class Auth {
-    private static final Logger LOG = LoggerFactory.getLogger(Auth.class);
-
     private final BollardConfig.Auth config;
     private final Clock clock;
     private final Identities identities;
     private final SigningKeys keys;
     private final Tokens tokens;
-    private final LoginThrottle throttle;
+    private final Credentials credentials;
     private final RegistryAccessPolicy policy;
 
     private final Audit audit;
@@ -63,8 +59,9 @@ public final class Auth {
         this.identities = new Identities(db, changes);
         this.keys = new SigningKeys(db, clock);
         this.tokens = new Tokens(keys, config.issuer(), config.service(), config.tokenExpiry(), clock);
-        this.throttle = new LoginThrottle(config.maxLoginFailures(), config.lockout(), clock);
-        this.policy = new RegistryAccessPolicy(this, db);
+        this.credentials = new Credentials(db,
+                new LoginThrottle(config.maxLoginFailures(), config.lockout(), clock), audit);
+        this.policy = new RegistryAccessPolicy(config, db, credentials, tokens, identities.repositories());
         keys.signingKey(); // creates the first key on a new database
     }
 
@@ -81,65 +78,11 @@ public final class Auth {
         return keys.jwks();
     }
 
-    BollardConfig.Auth config() {
-        return config;
-    }
-
     Tokens tokens() {
         return tokens;
     }
 
     // ---- logging in ----
-
-    /** The outcome of checking credentials. */
-    sealed interface Login {
-        record Ok(Identities.Authenticated who) implements Login {
-        }
-
-        record Failed(String message) implements Login {
-        }
-
-        record Locked(String message, long retryAfterSeconds) implements Login {
-        }
-    }
-
-    Audit audit() {
-        return audit;
-    }
-
-    /**
-     * Checks a user name and secret, throttled per user and address. Failures are audited ({@code login.failure});
-     * successes are audited by the caller where they are a login rather than one request of many.
-     */
-    Login login(String username, String secret, String remoteAddress, @Nullable String userAgent) {
-        return throttled(username, remoteAddress, userAgent, () -> identities.authenticate(username, secret));
-    }
-
-    /** The throttled, audited frame of every credential check; {@code check} says who the credentials prove. */
-    private Login throttled(String username, @Nullable String remoteAddress, @Nullable String userAgent,
-                            java.util.function.Supplier<Optional<Identities.Authenticated>> check) {
-        String address = remoteAddress == null ? "" : remoteAddress;
-        long locked = throttle.lockedFor(username, address);
-        if (locked > 0) {
-            loginFailed(username, address, userAgent, "locked out");
-            return new Login.Locked("too many failed logins for '" + username + "' from " + address
-                    + "; try again in " + locked + " s", locked);
-        }
-        Optional<Identities.Authenticated> who = check.get();
-        if (who.isEmpty()) {
-            throttle.failed(username, address);
-            LOG.warn("failed login for '{}' from {}", printable(username), address);
-            loginFailed(username, address, userAgent, "invalid credentials");
-            return new Login.Failed("invalid username or password");
-        }
-        throttle.succeeded(username, address);
-        return new Login.Ok(who.get());
-    }
-
-    private void loginFailed(String username, String address, @Nullable String userAgent, String reason) {
-        audit.record(AuditEvent.onNamespace(Actor.anonymous(address, userAgent), AuditActions.LOGIN_FAILURE, null,
-                Map.of("username", printable(username), "reason", reason)));
-    }
 
     /** The outcome of {@link #logIn}: who logged in, or why not. */
     public sealed interface LoginResult {
@@ -159,10 +102,10 @@ public final class Auth {
      * {@code login.failure}.
      */
     public LoginResult logIn(String username, String secret, String remoteAddress, @Nullable String userAgent) {
-        return switch (login(username, secret, remoteAddress, userAgent)) {
+        return switch (credentials.login(username, secret, remoteAddress, userAgent)) {
             case Login.Ok ok -> {
                 audit.record(AuditEvent.onNamespace(ok.who().principal().actor(remoteAddress, userAgent),
-                        AuditActions.LOGIN_SUCCESS, null, Map.of("method", method(ok.who()), "via", "session")));
+                        AuditActions.LOGIN_SUCCESS, null, Map.of("method", ok.who().method(), "via", "session")));
                 yield new LoginResult.Ok(ok.who().principal());
             }
             case Login.Failed f -> new LoginResult.Failed(f.message());
@@ -176,18 +119,11 @@ public final class Auth {
      */
     public LoginResult confirmPassword(String username, String password, String remoteAddress,
                                        @Nullable String userAgent) {
-        return switch (throttled(username, remoteAddress, userAgent, () -> identities.passwordMatches(username, password)
-                ? Optional.of(new Identities.Authenticated(identities.resolve(username), null)) : Optional.empty())) {
+        return switch (credentials.confirmPassword(username, password, remoteAddress, userAgent)) {
             case Login.Ok ok -> new LoginResult.Ok(ok.who().principal());
             case Login.Failed f -> new LoginResult.Failed("the current password is wrong");
             case Login.Locked l -> new LoginResult.Locked(l.message(), l.retryAfterSeconds());
         };
-    }
-
-    /** How the caller logged in, for the audit log. */
-    static String method(Identities.Authenticated who) {
-        return who.principal() instanceof Principal.Robot ? "robot-token"
-                : who.appTokenId() != null ? "app-token" : "password";
     }
 
     /** The outcome of a web sign-in: a user, or why not, in words a person reads. */
@@ -207,7 +143,7 @@ public final class Auth {
         if (username == null || password == null || username.isBlank() || password.isEmpty()) {
             return new SignIn.Refused("Enter your user name and password.");
         }
-        return switch (login(username.trim(), password, remoteAddress, userAgent)) {
+        return switch (credentials.login(username.trim(), password, remoteAddress, userAgent)) {
             case Login.Ok ok when ok.who().principal() instanceof Principal.User user && ok.who().appTokenId() == null -> {
                 audit.recordAsync(AuditEvent.onNamespace(user.actor(remoteAddress, userAgent), AuditActions.LOGIN_SUCCESS,
                         null, Map.of("method", "web-ui")));
@@ -223,45 +159,67 @@ public final class Auth {
 
     /** The user with this id as they are now (their superuser flag may have changed); empty when deleted. */
     public Optional<Principal.User> user(long id) {
-        return identities.user(id);
-    }
-
-    /** Decodes {@code Basic base64(user:secret)}; null when malformed. */
-    static String @Nullable [] basic(String authorization) {
-        try {
-            String decoded = new String(Base64.getDecoder().decode(authorization.substring(6).trim()),
-                    StandardCharsets.UTF_8);
-            int colon = decoded.indexOf(':');
-            return colon < 0 ? null : new String[] {decoded.substring(0, colon), decoded.substring(colon + 1)};
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
-
-    static boolean hasScheme(String authorization, String scheme) {
-        return authorization.length() > scheme.length()
-                && authorization.regionMatches(true, 0, scheme + " ", 0, scheme.length() + 1);
-    }
-
-    /** A user name as it may appear in a log line: bounded, without control characters. */
-    static String printable(String username) {
-        String s = username.length() > 64 ? username.substring(0, 64) + "…" : username;
-        return s.replaceAll("\\p{Cntrl}", "?");
+        return credentials.user(id);
     }
 
     // ---- the token endpoint ----
 
     /**
-     * A request to the token endpoint: {@code GET} (credentials in {@code authorization}, Basic or none) or the OAuth2
-     * form of {@code POST} ({@code grantType} password or refresh_token).
+     * A request to the token endpoint: how the caller proves who they are ({@code grant}), the scopes asked for, the
+     * service named (when one is), and where the request came from.
      */
-    public record TokenRequest(@Nullable String grantType, @Nullable String authorization, @Nullable String username,
-                               @Nullable String password, @Nullable String refreshToken, List<String> scopes,
-                               @Nullable String service, boolean offline, String remoteAddress,
+    public record TokenRequest(Grant grant, List<String> scopes, @Nullable String service, String remoteAddress,
                                @Nullable String userAgent) {
         @Override
         public String toString() { // never print credentials
-            return "TokenRequest[" + (grantType == null ? "GET" : grantType) + ", scopes=" + scopes + "]";
+            return "TokenRequest[" + grant + ", scopes=" + scopes + "]";
+        }
+    }
+
+    /**
+     * How a token request proves who it is for: one record per form of the request, each holding what that form
+     * sends (as sent: fields the client left out are null, and refused here). Their {@code toString} names the form,
+     * never a secret.
+     */
+    public sealed interface Grant {
+        /** {@code GET}: the {@code Authorization} header (Basic, or none: anonymous) and {@code offline_token}. */
+        record Header(@Nullable String authorization, boolean offline) implements Grant {
+            @Override
+            public String toString() {
+                return "GET";
+            }
+        }
+
+        /** A {@code POST} without a grant type: an anonymous token. */
+        record Anonymous() implements Grant {
+            @Override
+            public String toString() {
+                return "GET";
+            }
+        }
+
+        /** {@code grant_type=password}: a user name with a password, an application token or a robot token. */
+        record Password(@Nullable String username, @Nullable String password) implements Grant {
+            @Override
+            public String toString() {
+                return "password";
+            }
+        }
+
+        /** {@code grant_type=refresh_token}. */
+        record RefreshToken(@Nullable String refreshToken) implements Grant {
+            @Override
+            public String toString() {
+                return "refresh_token";
+            }
+        }
+
+        /** Any other {@code grant_type}: refused. */
+        record Unsupported(String grantType) implements Grant {
+            @Override
+            public String toString() {
+                return grantType;
+            }
         }
     }
 
@@ -282,83 +240,20 @@ public final class Auth {
             throw badTokenRequest("unknown service '" + request.service()
                     + "'; this registry's service is '" + config.service() + "'");
         }
-        Principal principal;
-        Long appTokenId = null;
-        String method = "anonymous";
-        String refreshToken = null;
-        boolean wantRefresh;
-        if (request.grantType() == null) {
-            wantRefresh = request.offline();
-            String authorization = request.authorization();
-            if (authorization == null || authorization.isBlank()) {
-                principal = Principal.ANONYMOUS;
-            } else if (hasScheme(authorization, "Basic")) {
-                String[] userSecret = basic(authorization);
-                if (userSecret == null) {
-                    throw new BollardException(ErrorCode.UNAUTHORIZED, "malformed Basic credentials");
-                }
-                Login login = login(userSecret[0], userSecret[1], request.remoteAddress(), request.userAgent());
-                switch (login) {
-                    case Login.Ok ok -> {
-                        principal = ok.who().principal();
-                        appTokenId = ok.who().appTokenId();
-                        method = method(ok.who());
-                    }
-                    case Login.Failed f -> {
-                        throw new BollardException(ErrorCode.UNAUTHORIZED, f.message());
-                    }
-                    case Login.Locked l -> {
-                        throw BollardException.throttled(ErrorCode.TOOMANYREQUESTS, l.message(), l.retryAfterSeconds());
-                    }
-                }
-            } else {
-                throw new BollardException(ErrorCode.UNAUTHORIZED, "the token endpoint takes Basic credentials");
-            }
-        } else if (request.grantType().equals("password")) {
-            wantRefresh = true;
-            if (request.username() == null || request.password() == null) {
-                throw badTokenRequest("grant_type=password needs username and password");
-            }
-            Login login = login(request.username(), request.password(), request.remoteAddress(), request.userAgent());
-            switch (login) {
-                case Login.Ok ok -> {
-                    principal = ok.who().principal();
-                    appTokenId = ok.who().appTokenId();
-                    method = method(ok.who());
-                }
-                case Login.Failed f -> {
-                    throw new BollardException(ErrorCode.UNAUTHORIZED, f.message());
-                }
-                case Login.Locked l -> {
-                    throw BollardException.throttled(ErrorCode.TOOMANYREQUESTS, l.message(), l.retryAfterSeconds());
-                }
-            }
-        } else if (request.grantType().equals("refresh_token")) {
-            wantRefresh = false;
-            Optional<Principal.User> user = identities.refresh(request.refreshToken(),
-                    clock.instant().minus(config.refreshTokenIdleTimeout()));
-            if (user.isEmpty()) {
-                throw new BollardException(ErrorCode.UNAUTHORIZED, "invalid, revoked or expired refresh token; log in "
-                        + "again");
-            }
-            principal = user.get();
-            refreshToken = request.refreshToken();
-            method = "refresh-token";
-        } else {
-            throw badTokenRequest("unsupported grant_type '" + request.grantType()
-                    + "' (password or refresh_token)");
-        }
-
+        Caller caller = caller(request);
+        Principal principal = caller.principal();
         Actor actor = principal.actor(request.remoteAddress(), request.userAgent());
         if (!(principal instanceof Principal.Anonymous)) {
-            audit.recordAsync(AuditEvent.onNamespace(actor, AuditActions.LOGIN_SUCCESS, null, Map.of("method", method)));
+            audit.recordAsync(AuditEvent.onNamespace(actor, AuditActions.LOGIN_SUCCESS, null,
+                    Map.of("method", caller.method())));
         }
         List<Scope> granted = policy.grant(principal, Scope.parseAll(request.scopes()), actor);
         Tokens.Issued issued = tokens.issue(principal.name(), granted);
         audit.recordAsync(AuditEvent.onNamespace(actor, AuditActions.TOKEN_ISSUED, null,
                 Map.of("scopes", granted.stream().map(Scope::toString).toList(), "expires_in", issued.expiresIn())));
-        if (wantRefresh && principal instanceof Principal.User user) {
-            refreshToken = identities.createRefreshToken(user, appTokenId);
+        String refreshToken = caller.refreshToken();
+        if (caller.wantsRefreshToken() && principal instanceof Principal.User user) {
+            refreshToken = credentials.createRefreshToken(user, caller.appTokenId());
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("token", issued.token());
@@ -370,10 +265,67 @@ public final class Auth {
         }
         List<String> scopeTexts = new ArrayList<>();
         granted.forEach(s -> scopeTexts.add(s.toString()));
-        if (request.grantType() != null) {
-            body.put("scope", String.join(" ", scopeTexts));
+        if (!(request.grant() instanceof Grant.Header || request.grant() instanceof Grant.Anonymous)) {
+            body.put("scope", String.join(" ", scopeTexts)); // the OAuth2 form's answer names the scopes
         }
         return new TokenResponse(body);
+    }
+
+    /**
+     * Whom a token request is for and how they proved it ({@code method}, for the audit log); a refresh token to
+     * hand back: the one they sent ({@code refreshToken}), or a new one ({@code wantsRefreshToken}).
+     */
+    private record Caller(Principal principal, String method, @Nullable Long appTokenId, boolean wantsRefreshToken,
+                          @Nullable String refreshToken) {
+        static final Caller ANONYMOUS = new Caller(Principal.ANONYMOUS, "anonymous", null, false, null);
+    }
+
+    private Caller caller(TokenRequest request) {
+        return switch (request.grant()) {
+            case Grant.Anonymous a -> Caller.ANONYMOUS;
+            case Grant.Header h -> {
+                String authorization = h.authorization();
+                if (authorization == null || authorization.isBlank()) {
+                    yield Caller.ANONYMOUS;
+                }
+                if (!Credentials.hasScheme(authorization, "Basic")) {
+                    throw new BollardException(ErrorCode.UNAUTHORIZED, "the token endpoint takes Basic credentials");
+                }
+                yield loggedIn(credentials.loginBasic(authorization, request.remoteAddress(), request.userAgent()),
+                        h.offline());
+            }
+            case Grant.Password p -> {
+                String username = p.username();
+                String password = p.password();
+                if (username == null || password == null) {
+                    throw badTokenRequest("grant_type=password needs username and password");
+                }
+                yield loggedIn(credentials.login(username, password, request.remoteAddress(), request.userAgent()),
+                        true);
+            }
+            case Grant.RefreshToken r -> {
+                Optional<Principal.User> user = credentials.refresh(r.refreshToken(),
+                        clock.instant().minus(config.refreshTokenIdleTimeout()));
+                if (user.isEmpty()) {
+                    throw new BollardException(ErrorCode.UNAUTHORIZED,
+                            "invalid, revoked or expired refresh token; log in again");
+                }
+                yield new Caller(user.get(), "refresh-token", null, false, r.refreshToken());
+            }
+            case Grant.Unsupported u -> throw badTokenRequest("unsupported grant_type '" + u.grantType()
+                    + "' (password or refresh_token)");
+        };
+    }
+
+    /** A login's outcome as the token endpoint answers it: the caller, or the refusal thrown. */
+    private static Caller loggedIn(Login login, boolean wantsRefreshToken) {
+        return switch (login) {
+            case Login.Ok ok -> new Caller(ok.who().principal(), ok.who().method(), ok.who().appTokenId(),
+                    wantsRefreshToken, null);
+            case Login.Failed f -> throw new BollardException(ErrorCode.UNAUTHORIZED, f.message());
+            case Login.Locked l -> throw BollardException.throttled(ErrorCode.TOOMANYREQUESTS, l.message(),
+                    l.retryAfterSeconds());
+        };
     }
 
     /**

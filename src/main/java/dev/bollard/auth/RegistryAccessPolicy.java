@@ -1,13 +1,11 @@
 package dev.bollard.auth;
 
 import dev.bollard.audit.Actor;
-import dev.bollard.audit.AuditActions;
-import dev.bollard.audit.AuditEvent;
+import dev.bollard.auth.Credentials.Login;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.metadata.Database;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -21,14 +19,19 @@ import org.jspecify.annotations.Nullable;
  * without the permission → 403.
  */
 final class RegistryAccessPolicy implements AccessPolicy {
-    private final Auth auth;
-    private final Database db;
     private final BollardConfig.Auth config;
+    private final Database db;
+    private final Credentials credentials;
+    private final Tokens tokens;
+    private final RepositoryAccess repositories;
 
-    RegistryAccessPolicy(Auth auth, Database db) {
-        this.auth = auth;
+    RegistryAccessPolicy(BollardConfig.Auth config, Database db, Credentials credentials, Tokens tokens,
+                         RepositoryAccess repositories) {
+        this.config = config;
         this.db = db;
-        this.config = auth.config();
+        this.credentials = credentials;
+        this.tokens = tokens;
+        this.repositories = repositories;
     }
 
     @Override
@@ -37,18 +40,14 @@ final class RegistryAccessPolicy implements AccessPolicy {
         if (authorization == null || authorization.isBlank()) {
             return anonymous(request);
         }
-        if (Auth.hasScheme(authorization, "Basic")) {
-            String[] userSecret = Auth.basic(authorization);
-            if (userSecret == null) {
-                return challenge(request, null, "malformed Basic credentials");
-            }
-            return switch (auth.login(userSecret[0], userSecret[1], request.remoteAddress(), request.userAgent())) {
-                case Auth.Login.Ok ok -> decideFor(ok.who().principal(), request);
-                case Auth.Login.Failed f -> challenge(request, null, f.message());
-                case Auth.Login.Locked l -> new AccessDecision.Throttled(l.message(), l.retryAfterSeconds());
+        if (Credentials.hasScheme(authorization, "Basic")) {
+            return switch (credentials.loginBasic(authorization, request.remoteAddress(), request.userAgent())) {
+                case Login.Ok ok -> decideFor(ok.who().principal(), request);
+                case Login.Failed f -> challenge(request, null, f.message());
+                case Login.Locked l -> new AccessDecision.Throttled(l.message(), l.retryAfterSeconds());
             };
         }
-        if (Auth.hasScheme(authorization, "Bearer")) {
+        if (Credentials.hasScheme(authorization, "Bearer")) {
             return bearer(request, authorization.substring(7).trim());
         }
         return challenge(request, null, "unsupported authorization scheme; use Bearer or Basic");
@@ -100,14 +99,14 @@ final class RegistryAccessPolicy implements AccessPolicy {
         if (!config.createOnPush()) {
             return false;
         }
-        auth.identities().createRepositoryFor(principal, repository, actor);
+        repositories.as(actor).createIfMissing(repository, false, principal, "push");
         return true;
     }
 
     private AccessDecision bearer(AccessRequest request, String token) {
         Tokens.Verified verified;
         try {
-            verified = auth.tokens().verify(token);
+            verified = tokens.verify(token);
         } catch (Tokens.InvalidTokenException e) {
             return challenge(request, "invalid_token", e.getMessage());
         }
@@ -117,7 +116,7 @@ final class RegistryAccessPolicy implements AccessPolicy {
             case PING -> new AccessDecision.Allow(name, Principal.ANONYMOUS.visible(false));
             case CATALOG -> {
                 if (verified.allows(Scope.REGISTRY, Scope.CATALOG, "*")) {
-                    Principal principal = auth.identities().resolve(subject);
+                    Principal principal = credentials.resolve(subject);
                     yield new AccessDecision.Allow(name, principal.visible(config.anonymousPull()));
                 }
                 yield challenge(request, "insufficient_scope", "the token does not cover the catalog");
@@ -127,7 +126,7 @@ final class RegistryAccessPolicy implements AccessPolicy {
                     yield new AccessDecision.Allow(name, Principal.ANONYMOUS.visible(false));
                 }
                 // Not in the token: ask for a better token when the caller could get one, refuse otherwise.
-                Principal principal = auth.identities().resolve(subject);
+                Principal principal = credentials.resolve(subject);
                 if (principal instanceof Principal.Anonymous
                         || level(principal, repositoryOf(request)).allows(request.action())) {
                     yield challenge(request, "insufficient_scope", "the token does not allow "
@@ -148,25 +147,20 @@ final class RegistryAccessPolicy implements AccessPolicy {
             principal = request.session();
         } else if (authorization == null || authorization.isBlank()) {
             principal = Principal.ANONYMOUS;
-        } else if (Auth.hasScheme(authorization, "Basic")) {
-            String[] userSecret = Auth.basic(authorization);
-            if (userSecret == null) {
-                return new AccessDecision.Challenge("Basic", "malformed Basic credentials");
-            }
-            switch (auth.login(userSecret[0], userSecret[1], request.remoteAddress(), request.userAgent())) {
-                case Auth.Login.Ok ok -> principal = ok.who().principal();
-                case Auth.Login.Failed f -> {
+        } else if (Credentials.hasScheme(authorization, "Basic")) {
+            switch (credentials.loginBasic(authorization, request.remoteAddress(), request.userAgent())) {
+                case Login.Ok ok -> principal = ok.who().principal();
+                case Login.Failed f -> {
                     return new AccessDecision.Challenge("Basic", f.message());
                 }
-                case Auth.Login.Locked l -> {
+                case Login.Locked l -> {
                     return new AccessDecision.Throttled(l.message(), l.retryAfterSeconds());
                 }
             }
-        } else if (Auth.hasScheme(authorization, "Bearer")) {
-            Optional<Principal.User> user = auth.identities().authenticateAppToken(authorization.substring(7).trim());
+        } else if (Credentials.hasScheme(authorization, "Bearer")) {
+            Optional<Principal.User> user = credentials.appToken(authorization.substring(7).trim(),
+                    request.remoteAddress(), request.userAgent());
             if (user.isEmpty()) {
-                auth.audit().record(AuditEvent.onNamespace(Actor.anonymous(request.remoteAddress(), request.userAgent()),
-                        AuditActions.LOGIN_FAILURE, null, Map.of("reason", "invalid application token")));
                 return new AccessDecision.Challenge("Bearer", "invalid or revoked application token");
             }
             principal = user.get();

@@ -5,6 +5,7 @@ import dev.bollard.audit.AuditExport;
 import dev.bollard.audit.AuditLog;
 import dev.bollard.auth.Identities;
 import dev.bollard.auth.SigningKeys;
+import dev.bollard.auth.Users;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.config.ConfigException;
 import dev.bollard.error.BollardException;
@@ -151,8 +152,8 @@ final class AdminCommands {
         void run(Database db) throws Exception {
             String given = password.read();
             boolean generated = given == null;
-            String pw = given != null ? given : Identities.generatePassword();
-            identities(db).createUser(name, pw, superuser);
+            String pw = given != null ? given : Users.generatePassword();
+            identities(db).users().create(name, pw, superuser);
             System.out.println("created " + (superuser ? "superuser " : "user ") + name);
             if (generated) {
                 System.out.println("password (shown once): " + pw);
@@ -173,8 +174,8 @@ final class AdminCommands {
         void run(Database db) throws Exception {
             String given = password.read();
             boolean generated = given == null;
-            String pw = given != null ? given : Identities.generatePassword();
-            identities(db).resetPassword(name, pw);
+            String pw = given != null ? given : Users.generatePassword();
+            identities(db).users().resetPassword(name, pw);
             System.out.println("password of " + name + " changed");
             if (generated) {
                 System.out.println("password (shown once): " + pw);
@@ -186,7 +187,7 @@ final class AdminCommands {
     static final class UserList extends DbCommand {
         @Override
         void run(Database db) {
-            identities(db).users().forEach(System.out::println);
+            identities(db).users().names().forEach(System.out::println);
         }
     }
 
@@ -201,7 +202,7 @@ final class AdminCommands {
 
         @Override
         void run(Database db) {
-            String token = identities(db).createAppToken(user, tokenName);
+            String token = identities(db).appTokens().create(user, tokenName);
             System.out.println("application token '" + tokenName + "' of " + user + " (shown once):");
             System.out.println(token);
         }
@@ -217,7 +218,7 @@ final class AdminCommands {
 
         @Override
         void run(Database db) {
-            if (!identities(db).revokeAppToken(user, tokenName)) {
+            if (!identities(db).appTokens().revoke(user, tokenName)) {
                 throw BollardException.notFound(user + " has no application token '" + tokenName + "'");
             }
             System.out.println("revoked");
@@ -238,7 +239,7 @@ final class AdminCommands {
 
         @Override
         void run(Database db) {
-            identities(db).createOrganization(name, owner);
+            identities(db).organizations().create(name, owner);
             System.out.println("created organization " + name + " owned by " + owner);
         }
     }
@@ -257,7 +258,7 @@ final class AdminCommands {
 
         @Override
         void run(Database db) {
-            identities(db).setMember(org, user, role);
+            identities(db).organizations().setMember(org, user, role);
             System.out.println(user + " is " + role + " of " + org);
         }
     }
@@ -278,7 +279,7 @@ final class AdminCommands {
 
         @Override
         void run(Database db) {
-            String token = identities(db).createRobot(owner, name);
+            String token = identities(db).robots().create(owner, name);
             System.out.println("robot " + owner + "+" + name + ", token (shown once):");
             System.out.println(token);
         }
@@ -292,7 +293,7 @@ final class AdminCommands {
 
         @Override
         void run(Database db) {
-            String token = identities(db).regenerateRobotToken(robot);
+            String token = identities(db).robots().regenerateToken(robot);
             System.out.println("new token of " + robot + " (shown once):");
             System.out.println(token);
         }
@@ -305,7 +306,7 @@ final class AdminCommands {
 
         @Override
         void run(Database db) {
-            identities(db).deleteRobot(robot);
+            identities(db).robots().delete(robot);
             System.out.println("deleted " + robot);
         }
     }
@@ -329,7 +330,7 @@ final class AdminCommands {
 
         @Override
         void run(Database db) {
-            identities(db).grant(repository, grantee, role);
+            identities(db).repositories().grant(repository, grantee, role);
             System.out.println(grantee + " may " + role + " " + repository);
         }
     }
@@ -344,7 +345,8 @@ final class AdminCommands {
 
         @Override
         void run(Database db) {
-            System.out.println(identities(db).revoke(repository, grantee) ? "revoked" : "there was no such grant");
+            System.out.println(identities(db).repositories().revoke(repository, grantee)
+                    ? "revoked" : "there was no such grant");
         }
     }
 
@@ -362,7 +364,7 @@ final class AdminCommands {
             if (!visibility.equals("public") && !visibility.equals("private")) {
                 throw BollardException.invalid("visibility is public or private, not '" + visibility + "'");
             }
-            identities(db).setVisibility(repository, visibility.equals("public"));
+            identities(db).repositories().setVisibility(repository, visibility.equals("public"));
             System.out.println(repository + " is " + visibility);
         }
     }

@@ -3,6 +3,7 @@ package dev.bollard.cli;
 import dev.bollard.app.Bollard;
 import dev.bollard.audit.Actor;
 import dev.bollard.auth.Identities;
+import dev.bollard.auth.Users;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.config.ConfigLoader;
 import dev.bollard.events.Outbox;
@@ -10,8 +11,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -94,9 +95,9 @@ final class AotTraining implements Callable<Integer> {
         try (Bollard server = Bollard.start(config)) {
             Session s = new Session(server.baseUri(), null);
             if (auth) {
-                String password = Identities.generatePassword();
+                String password = Users.generatePassword();
                 new Identities(server.database(), new Outbox(server.audit()::catchUp)).as(Actor.system("aot-train"))
-                        .createUser("trainer", password, true);
+                        .users().create("trainer", password, true);
                 String basic = "Basic " + Base64.getEncoder().encodeToString(
                         ("trainer:" + password).getBytes(StandardCharsets.UTF_8));
                 s.expect(s.send("GET", "/v2/"), 401);

@@ -58,9 +58,10 @@ final class TokenHandler {
         switch (ex.method()) {
             case "GET" -> {
                 Fields query = Request.extractQueryParameters(ex.request);
-                request = new Auth.TokenRequest(null, ex.header("Authorization"), null, null, null,
+                request = new Auth.TokenRequest(new Auth.Grant.Header(ex.header("Authorization"),
+                        "true".equalsIgnoreCase(query.getValue("offline_token"))),
                         query.getValues("scope") == null ? List.of() : query.getValues("scope"), query.getValue("service"),
-                        "true".equalsIgnoreCase(query.getValue("offline_token")), remote, ex.header("User-Agent"));
+                        remote, ex.header("User-Agent"));
             }
             case "POST" -> {
                 Map<String, List<String>> form = ex.form(MAX_FORM_BYTES);
@@ -69,13 +70,25 @@ final class TokenHandler {
                     throw new BollardException(ErrorCode.UNSUPPORTED, ErrorCode.Kind.INVALID,
                             "expected an application/x-www-form-urlencoded body of at most " + MAX_FORM_BYTES + " bytes", null);
                 }
-                request = new Auth.TokenRequest(first(form, "grant_type"), null, first(form, "username"),
-                        first(form, "password"), first(form, "refresh_token"), form.getOrDefault("scope", List.of()),
-                        first(form, "service"), "offline".equals(first(form, "access_type")), remote, ex.header("User-Agent"));
+                request = new Auth.TokenRequest(grant(form), form.getOrDefault("scope", List.of()),
+                        first(form, "service"), remote, ex.header("User-Agent"));
             }
             default -> throw new BollardException(ErrorCode.UNSUPPORTED, "use GET or POST");
         }
         ex.sendJson(200, auth.token(request).body());
+    }
+
+    /** The OAuth2 form's {@code grant_type} with what it sends; without one, as a GET without credentials. */
+    private static Auth.Grant grant(Map<String, List<String>> form) {
+        String grantType = first(form, "grant_type");
+        if (grantType == null) {
+            return new Auth.Grant.Anonymous();
+        }
+        return switch (grantType) {
+            case "password" -> new Auth.Grant.Password(first(form, "username"), first(form, "password"));
+            case "refresh_token" -> new Auth.Grant.RefreshToken(first(form, "refresh_token"));
+            default -> new Auth.Grant.Unsupported(grantType);
+        };
     }
 
     private static @Nullable String first(Map<String, List<String>> form, String key) {

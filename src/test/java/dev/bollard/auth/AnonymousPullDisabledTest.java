@@ -23,10 +23,10 @@ class AnonymousPullDisabledTest {
                 .set("auth.anonymous-pull", "false").load());
              AuthHttp http = new AuthHttp(registry.baseUri())) {
             Identities ids = new Identities(registry.server().database());
-            ids.createUser("alice", "alice-password", false);
-            ids.createUser("bob", "bob-password", false);
+            ids.users().create("alice", "alice-password", false);
+            ids.users().create("bob", "bob-password", false);
             http.pushImage("alice/pub", "v1", basic("alice", "alice-password"));
-            ids.setVisibility("alice/pub", true);
+            ids.repositories().setVisibility("alice/pub", true);
 
             assertThat(http.get("/v2/alice/pub/tags/list", null).statusCode()).isEqualTo(401);
             assertThat(http.get("/v2/_catalog", null).statusCode()).isEqualTo(401);

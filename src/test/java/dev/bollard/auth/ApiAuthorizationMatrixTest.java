@@ -73,23 +73,23 @@ class ApiAuthorizationMatrixTest {
         registry = TestRegistry.startWithAuth(dir.resolve("data"));
         http = new AuthHttp(registry.baseUri());
         ids = new Identities(registry.server().database());
-        ids.createUser("root", "root-password", true);
+        ids.users().create("root", "root-password", true);
         for (String u : List.of("boss", "reader", "writer", "mallory", "extra")) {
-            ids.createUser(u, u + "-password", false);
+            ids.users().create(u, u + "-password", false);
         }
-        ids.createOrganization("acme", "boss");
-        ids.setMember("acme", "reader", "member");
-        ids.createTeam("acme", "writers", "member", null);
-        ids.addTeamMember("acme", "writers", "writer");
-        ids.createOrganization("evil", "mallory");
-        String ci = ids.createRobot("acme", "ci");
-        ids.createRobot("acme", "spare");
+        ids.organizations().create("acme", "boss");
+        ids.organizations().setMember("acme", "reader", "member");
+        ids.teams().create("acme", "writers", "member", null);
+        ids.teams().addMember("acme", "writers", "writer");
+        ids.organizations().create("evil", "mallory");
+        String ci = ids.robots().create("acme", "ci");
+        ids.robots().create("acme", "spare");
         http.pushImage("acme/app", "v1", basic("boss", "boss-password"));
         // a tag with history, for restores: "rt" pointed at an earlier manifest, which each restore brings back
         restorable = AuthHttp.digest(http.pushImage("acme/app", "rt", basic("boss", "boss-password")));
         http.pushImage("acme/app", "rt", basic("boss", "boss-password"));
-        ids.grant("acme/app", "team", "writers", "write");
-        ids.grant("acme/app", "robot", "acme+ci", "read");
+        ids.repositories().grant("acme/app", "team", "writers", "write");
+        ids.repositories().grant("acme/app", "robot", "acme+ci", "read");
         auth.put(Caller.READER, basic("reader", "reader-password"));
         auth.put(Caller.WRITER, basic("writer", "writer-password"));
         auth.put(Caller.ADMIN, basic("boss", "boss-password"));
@@ -131,7 +131,7 @@ class ApiAuthorizationMatrixTest {
         c.add(new Case("PATCH", "/api/v1/users/{user}", SUPER, 200, x -> new Call("/api/v1/users/extra",
                 "{\"superuser\":false}")));
         c.add(new Case("DELETE", "/api/v1/users/{user}", SUPER, 204, x -> new Call("/api/v1/users/doomed-" + id(x), null,
-                () -> quietly(() -> ids.createUser("doomed-" + id(x), "doomed-password", false)))));
+                () -> quietly(() -> ids.users().create("doomed-" + id(x), "doomed-password", false)))));
         c.add(new Case("PUT", "/api/v1/users/{user}/password", SELF, 204, x -> new Call("/api/v1/users/reader/password",
                 "{\"password\":\"reader-password\",\"current_password\":\"reader-password\"}")));
         c.add(new Case("GET", "/api/v1/users/{user}/tokens", SELF, 200, x -> new Call("/api/v1/users/reader/tokens", null)));
@@ -139,7 +139,7 @@ class ApiAuthorizationMatrixTest {
                 "{\"name\":\"t-" + id(x) + "\"}")));
         c.add(new Case("DELETE", "/api/v1/users/{user}/tokens/{token}", SELF, 204, x -> new Call(
                 "/api/v1/users/reader/tokens/doomed-" + id(x), null,
-                () -> quietly(() -> ids.createAppToken("reader", "doomed-" + id(x))))));
+                () -> quietly(() -> ids.appTokens().create("reader", "doomed-" + id(x))))));
         // organizations and members
         c.add(new Case("GET", "/api/v1/organizations", USERS, 200, x -> new Call("/api/v1/organizations", null)));
         c.add(new Case("POST", "/api/v1/organizations", USERS, 201, x -> new Call("/api/v1/organizations",
@@ -147,15 +147,15 @@ class ApiAuthorizationMatrixTest {
         c.add(new Case("GET", "/api/v1/organizations/{org}", MEMBERS, 200, x -> new Call(acme, null)));
         c.add(new Case("DELETE", "/api/v1/organizations/{org}", ADMINS, 204, x -> new Call(
                 "/api/v1/organizations/doomed-org-" + id(x), null, () -> quietly(() -> {
-                    ids.createOrganization("doomed-org-" + id(x), "boss");
-                    ids.setMember("doomed-org-" + id(x), "reader", "member");
-                    ids.setMember("doomed-org-" + id(x), "writer", "member");
+                    ids.organizations().create("doomed-org-" + id(x), "boss");
+                    ids.organizations().setMember("doomed-org-" + id(x), "reader", "member");
+                    ids.organizations().setMember("doomed-org-" + id(x), "writer", "member");
                 }))));
         c.add(new Case("GET", "/api/v1/organizations/{org}/members", MEMBERS, 200, x -> new Call(acme + "/members", null)));
         c.add(new Case("PUT", "/api/v1/organizations/{org}/members/{user}", ADMINS, 200, x -> new Call(
                 acme + "/members/extra", "{\"role\":\"member\"}")));
         c.add(new Case("DELETE", "/api/v1/organizations/{org}/members/{user}", ADMINS, 204, x -> new Call(
-                acme + "/members/extra", null, () -> ids.setMember("acme", "extra", "member"))));
+                acme + "/members/extra", null, () -> ids.organizations().setMember("acme", "extra", "member"))));
         // teams and default permissions
         c.add(new Case("GET", "/api/v1/organizations/{org}/teams", MEMBERS, 200, x -> new Call(acme + "/teams", null)));
         c.add(new Case("POST", "/api/v1/organizations/{org}/teams", ADMINS, 201, x -> new Call(acme + "/teams",
@@ -165,21 +165,21 @@ class ApiAuthorizationMatrixTest {
         c.add(new Case("PATCH", "/api/v1/organizations/{org}/teams/{team}", ADMINS, 200, x -> new Call(
                 acme + "/teams/writers", "{\"description\":\"the writers\"}")));
         c.add(new Case("DELETE", "/api/v1/organizations/{org}/teams/{team}", ADMINS, 204, x -> new Call(
-                acme + "/teams/doomed-" + id(x), null, () -> quietly(() -> ids.createTeam("acme", "doomed-" + id(x),
+                acme + "/teams/doomed-" + id(x), null, () -> quietly(() -> ids.teams().create("acme", "doomed-" + id(x),
                 "member", null)))));
         c.add(new Case("GET", "/api/v1/organizations/{org}/teams/{team}/members", MEMBERS, 200, x -> new Call(
                 acme + "/teams/writers/members", null)));
         c.add(new Case("PUT", "/api/v1/organizations/{org}/teams/{team}/members/{user}", ADMINS, 204, x -> new Call(
                 acme + "/teams/writers/members/writer", null)));
         c.add(new Case("DELETE", "/api/v1/organizations/{org}/teams/{team}/members/{user}", ADMINS, 204, x -> new Call(
-                acme + "/teams/writers/members/extra", null, () -> ids.addTeamMember("acme", "writers", "extra"))));
+                acme + "/teams/writers/members/extra", null, () -> ids.teams().addMember("acme", "writers", "extra"))));
         c.add(new Case("GET", "/api/v1/organizations/{org}/default-permissions", ADMINS, 200, x -> new Call(
                 acme + "/default-permissions", null)));
         c.add(new Case("PUT", "/api/v1/organizations/{org}/default-permissions/{kind}/{grantee}", ADMINS, 200,
                 x -> new Call(acme + "/default-permissions/team/writers", "{\"role\":\"read\"}")));
         c.add(new Case("DELETE", "/api/v1/organizations/{org}/default-permissions/{kind}/{grantee}", ADMINS, 204,
                 x -> new Call(acme + "/default-permissions/user/extra", null,
-                        () -> ids.setDefaultPermission("acme", "user", "extra", "read"))));
+                        () -> ids.repositories().setDefaultPermission("acme", "user", "extra", "read"))));
         c.add(new Case("GET", "/api/v1/organizations/{org}/audit", ADMINS, 200, x -> new Call(acme + "/audit", null)));
         // robots
         String robots = "/api/v1/namespaces/acme/robots";
@@ -192,7 +192,7 @@ class ApiAuthorizationMatrixTest {
                 robots + "/spare/regenerate", null)));
         c.add(new Case("DELETE", "/api/v1/namespaces/{namespace}/robots/{robot}", ADMINS, 204, x -> new Call(
                 robots + "/doomed_" + x.name().toLowerCase(Locale.ROOT), null,
-                () -> quietly(() -> ids.createRobot("acme", "doomed_" + x.name().toLowerCase(Locale.ROOT))))));
+                () -> quietly(() -> ids.robots().create("acme", "doomed_" + x.name().toLowerCase(Locale.ROOT))))));
         // repositories and permissions
         c.add(new Case("GET", "/api/v1/repositories", EVERYONE, 200, x -> new Call("/api/v1/repositories", null)));
         c.add(new Case("PUT", "/api/v1/repositories/{repository*}", ADMINS, 201, x -> new Call(
@@ -202,14 +202,14 @@ class ApiAuthorizationMatrixTest {
                 "{\"visibility\":\"private\"}")));
         c.add(new Case("DELETE", "/api/v1/repositories/{repository*}", ADMINS, 204, x -> new Call(
                 "/api/v1/repositories/acme/doomed-" + id(x), null,
-                () -> quietly(() -> ids.createRepository(new Principal.User(0, "root", true), "acme/doomed-" + id(x),
+                () -> quietly(() -> ids.repositories().create(new Principal.User(0, "root", true), "acme/doomed-" + id(x),
                         false)))));
         c.add(new Case("GET", "/api/v1/repositories/{repository*}/permissions", ADMINS, 200, x -> new Call(
                 repo + "/permissions", null)));
         c.add(new Case("PUT", "/api/v1/repositories/{repository*}/permissions/{kind}/{grantee}", ADMINS, 200,
                 x -> new Call(repo + "/permissions/robot/acme+ci", "{\"role\":\"read\"}")));
         c.add(new Case("DELETE", "/api/v1/repositories/{repository*}/permissions/{kind}/{grantee}", ADMINS, 204,
-                x -> new Call(repo + "/permissions/user/extra", null, () -> ids.grant("acme/app", "user", "extra", "read"))));
+                x -> new Call(repo + "/permissions/user/extra", null, () -> ids.repositories().grant("acme/app", "user", "extra", "read"))));
         // the image life cycle (docs/lifecycle.md)
         String ns = "/api/v1/namespaces/acme";
         c.add(new Case("GET", "/api/v1/repositories/{repository*}/history", READERS, 200, x -> new Call(

@@ -46,7 +46,7 @@ class AuditEventsTest {
         try (DatabaseKind database = DatabaseKind.of(kind, dir.resolve("data"));
              TestRegistry registry = TestRegistry.startWithAuth(database.config().load())) {
             http = new AuthHttp(registry.baseUri());
-            new Identities(registry.server().database()).createUser("root", "root-password", true);
+            new Identities(registry.server().database()).users().create("root", "root-password", true);
             String root = basic("root", "root-password");
 
             // accounts, organizations, teams, robots, tokens, permissions

@@ -56,11 +56,11 @@ class AuthClientsTest {
         Path layout = layout();
         try (TestRegistry registry = TestRegistry.startWithAuth(dir.resolve("data"))) {
             Identities ids = new Identities(registry.server().database());
-            ids.createUser("alice", "alice-password", false);
-            ids.createUser("bob", "bob-password", false);
-            String app = ids.createAppToken("alice", "laptop");
-            String robot = ids.createRobot("alice", "ci");
-            ids.grant("alice/robot-app", "alice+ci", "write");
+            ids.users().create("alice", "alice-password", false);
+            ids.users().create("bob", "bob-password", false);
+            String app = ids.appTokens().create("alice", "laptop");
+            String robot = ids.robots().create("alice", "ci");
+            ids.repositories().grant("alice/robot-app", "alice+ci", "write");
             String host = registry.hostPort();
             String authfile = dir.resolve("auth.json").toString();
             String src = "oci:" + layout + ":v1";
@@ -105,7 +105,7 @@ class AuthClientsTest {
             assertThat(bob.output().toLowerCase(Locale.ROOT)).containsAnyOf("denied", "unauthorized");
 
             // Public: anonymous pull works, anonymous push does not.
-            ids.setVisibility("alice/app", true);
+            ids.repositories().setVisibility("alice/app", true);
             ok(run("skopeo", "inspect", "--tls-verify=false", "--no-creds", "docker://" + host + "/alice/app:v1"));
             Exec.Result anonymousPush = run("skopeo", "copy", "--dest-tls-verify=false", "--dest-no-creds", src,
                     "docker://" + host + "/alice/app:v3");
@@ -130,7 +130,7 @@ class AuthClientsTest {
         Path layout = layout();
         try (TestRegistry registry = TestRegistry.startWithAuth(dir.resolve("data"))) {
             Identities ids = new Identities(registry.server().database());
-            ids.createUser("alice", "alice-password", false);
+            ids.users().create("alice", "alice-password", false);
             String host = registry.hostPort();
             String authfile = dir.resolve("podman-auth.json").toString();
             ok(run("skopeo", "copy", "--dest-tls-verify=false", "--dest-creds", "alice:alice-password",
@@ -150,7 +150,7 @@ class AuthClientsTest {
             ok(run(null, podman("logout", "--authfile", authfile, host)));
 
             // An application token instead of the password: podman login stores the token, never the password.
-            String app = ids.createAppToken("alice", "podman");
+            String app = ids.appTokens().create("alice", "podman");
             ok(run(app, podman("login", "--tls-verify=false", "--authfile", authfile, "-u", "alice",
                     "--password-stdin", host)));
             assertThat(java.nio.file.Files.readString(Path.of(authfile))).doesNotContain("alice-password");
@@ -160,8 +160,8 @@ class AuthClientsTest {
             ok(run(null, podman("logout", "--authfile", authfile, host)));
 
             // A robot token, with write on one repository.
-            String robot = ids.createRobot("alice", "podman");
-            ids.grant("alice/by-robot", "alice+podman", "write");
+            String robot = ids.robots().create("alice", "podman");
+            ids.repositories().grant("alice/by-robot", "alice+podman", "write");
             ok(run(robot, podman("login", "--tls-verify=false", "--authfile", authfile, "-u", "alice+podman",
                     "--password-stdin", host)));
             ok(run(null, podman("tag", host + "/alice/seed:v1", host + "/alice/by-robot:v1")));

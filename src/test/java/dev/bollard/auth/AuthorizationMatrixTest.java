@@ -47,11 +47,11 @@ class AuthorizationMatrixTest {
         registry = TestRegistry.startWithAuth(dir.resolve("data"));
         http = new AuthHttp(registry.baseUri());
         Identities ids = new Identities(registry.server().database());
-        ids.createUser("alice", "alice-password", false);
-        ids.createUser("bob", "bob-password-1", false);
-        ids.createUser("root", "root-password", true);
-        String reader = ids.createRobot("alice", "reader");
-        String writer = ids.createRobot("alice", "writer");
+        ids.users().create("alice", "alice-password", false);
+        ids.users().create("bob", "bob-password-1", false);
+        ids.users().create("root", "root-password", true);
+        String reader = ids.robots().create("alice", "reader");
+        String writer = ids.robots().create("alice", "writer");
         basic.put(Caller.OWNER, basic("alice", "alice-password"));
         basic.put(Caller.OTHER_USER, basic("bob", "bob-password-1"));
         basic.put(Caller.SUPERUSER, basic("root", "root-password"));
@@ -61,10 +61,10 @@ class AuthorizationMatrixTest {
 
         http.pushImage(PRIVATE, "v1", basic.get(Caller.OWNER));
         http.pushImage(PUBLIC, "v1", basic.get(Caller.OWNER));
-        ids.setVisibility(PUBLIC, true);
+        ids.repositories().setVisibility(PUBLIC, true);
         // Robots are granted the private repository only; on the public one they read as everybody does.
-        ids.grant(PRIVATE, "alice+reader", "read");
-        ids.grant(PRIVATE, "alice+writer", "write");
+        ids.repositories().grant(PRIVATE, "alice+reader", "read");
+        ids.repositories().grant(PRIVATE, "alice+writer", "write");
         // Someone else's private repository, for the catalog.
         http.pushImage("bob/secret", "v1", basic.get(Caller.OTHER_USER));
     }

@@ -137,10 +137,10 @@ class DockerContainerdClientsTest {
     void dockerLogsInPushesAndPullsWithPasswordApplicationTokenAndRobotToken() throws Exception {
         try (TestRegistry registry = TestRegistry.startWithAuth(dir.resolve("data"))) {
             Identities ids = new Identities(registry.server().database());
-            ids.createUser("alice", "alice-password", false);
-            String app = ids.createAppToken("alice", "docker-laptop");
-            String robot = ids.createRobot("alice", "builder");
-            ids.grant("alice/robot-app", "alice+builder", "write");
+            ids.users().create("alice", "alice-password", false);
+            String app = ids.appTokens().create("alice", "docker-laptop");
+            String robot = ids.robots().create("alice", "builder");
+            ids.repositories().grant("alice/robot-app", "alice+builder", "write");
             String host = registry.hostPort(); // 127.0.0.0/8 is an insecure registry to docker by default: plain HTTP
             importImage(host + "/alice/app:v1");
 
@@ -179,9 +179,9 @@ class DockerContainerdClientsTest {
     void containerdPullsAndPushesWithCredentialsAndAnonymouslyWhenPublic() throws Exception {
         try (TestRegistry registry = TestRegistry.startWithAuth(dir.resolve("data"))) {
             Identities ids = new Identities(registry.server().database());
-            ids.createUser("alice", "alice-password", false);
-            String robot = ids.createRobot("alice", "deployer");
-            ids.grant("alice/ctr-copy", "alice+deployer", "write");
+            ids.users().create("alice", "alice-password", false);
+            String robot = ids.robots().create("alice", "deployer");
+            ids.repositories().grant("alice/ctr-copy", "alice+deployer", "write");
             String host = registry.hostPort();
             importImage(host + "/alice/seed:v1");
             ok(docker("alice-password", "login", "--username", "alice", "--password-stdin", host));
@@ -202,7 +202,7 @@ class DockerContainerdClientsTest {
             refused(ctr("images", "push", "--plain-http", "--user", "alice+deployer:" + robot, host + "/alice/seed:robot"));
 
             // Public repository: anonymous pull of what the robot pushed.
-            ids.setVisibility("alice/ctr-copy", true);
+            ids.repositories().setVisibility("alice/ctr-copy", true);
             ok(ctr("images", "remove", copy));
             ok(ctr("images", "pull", "--plain-http", copy));
         }

@@ -55,8 +55,8 @@ class IdentitiesChangesTest {
 
     @Test
     void aChangeIsAuditedWhenTheCallReturns() {
-        identities.createUser("alice", "alice-password", false);
-        identities.createOrganization("acme", "alice");
+        identities.users().create("alice", "alice-password", false);
+        identities.organizations().create("acme", "alice");
 
         assertThat(actions()).containsExactly(AuditActions.USER_CREATE, AuditActions.ORG_CREATE);
         assertThat(pending()).isZero();
@@ -64,10 +64,10 @@ class IdentitiesChangesTest {
 
     @Test
     void aRefusedChangeLeavesNoRecord() {
-        identities.createUser("alice", "alice-password", false);
+        identities.users().create("alice", "alice-password", false);
 
-        assertThatThrownBy(() -> identities.createOrganization("alice", "alice")).isInstanceOf(BollardException.class);
-        assertThatThrownBy(() -> identities.deleteTeam("nowhere", "team")).isInstanceOf(BollardException.class);
+        assertThatThrownBy(() -> identities.organizations().create("alice", "alice")).isInstanceOf(BollardException.class);
+        assertThatThrownBy(() -> identities.teams().delete("nowhere", "team")).isInstanceOf(BollardException.class);
 
         assertThat(actions()).containsExactly(AuditActions.USER_CREATE);
         assertThat(pending()).isZero();
@@ -75,12 +75,12 @@ class IdentitiesChangesTest {
 
     @Test
     void aCallThatChangesNothingRecordsNothing() {
-        identities.createUser("alice", "alice-password", false);
-        identities.createOrganization("acme", "alice");
-        identities.createTeam("acme", "devs", "member", null);
-        identities.addTeamMember("acme", "devs", "alice");
-        identities.addTeamMember("acme", "devs", "alice");
-        assertThat(identities.revokeAppToken("alice", "never-made")).isFalse();
+        identities.users().create("alice", "alice-password", false);
+        identities.organizations().create("acme", "alice");
+        identities.teams().create("acme", "devs", "member", null);
+        identities.teams().addMember("acme", "devs", "alice");
+        identities.teams().addMember("acme", "devs", "alice");
+        assertThat(identities.appTokens().revoke("alice", "never-made")).isFalse();
 
         assertThat(actions()).containsExactly(AuditActions.USER_CREATE, AuditActions.ORG_CREATE,
                 AuditActions.TEAM_CREATE, AuditActions.TEAM_MEMBER_ADD);

@@ -25,7 +25,7 @@ class InteractiveLoginTest {
                 .load();
         try (Database db = Database.open(config.database()); AuditLog audit = new AuditLog(db, 100)) {
             Auth auth = new Auth(db, config.auth(), audit, new Outbox(audit::catchUp));
-            auth.identities().createUser("alice", "alice-password", false);
+            auth.identities().users().create("alice", "alice-password", false);
             assertThat(auth.logIn("alice", "alice-password", "10.0.0.1", "browser/1"))
                     .isEqualTo(new Auth.LoginResult.Ok(new Principal.User(1, "alice", false)));
             assertThat(auth.logIn("alice", "nope-nope", "10.0.0.1", "browser/1")).isInstanceOf(Auth.LoginResult.Failed.class);
@@ -34,7 +34,7 @@ class InteractiveLoginTest {
                     .isInstanceOf(Auth.LoginResult.Locked.class);
             assertThat(auth.logIn("alice", "alice-password", "10.0.0.2", "browser/1"))
                     .isInstanceOf(Auth.LoginResult.Ok.class);
-            assertThat(auth.identities().resolve("alice")).isInstanceOf(Principal.User.class);
+            assertThat(auth.user(1)).isPresent(); // locked out from one address, not disabled
 
             List<String> actions = audit.query(new AuditDao.Filter(null, "login.", null, null, null, null), null, 100).stream()
                     .map(e -> e.action() + " " + e.ip() + " " + e.userAgent()).toList();

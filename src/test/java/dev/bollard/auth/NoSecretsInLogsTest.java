@@ -53,7 +53,7 @@ class NoSecretsInLogsTest {
             String alicePassword = "alice-Secret-0815";
             String wrongPassword = "wrong-Secret-1234";
             secrets.addAll(List.of(rootPassword, alicePassword, wrongPassword));
-            new Identities(registry.server().database()).createUser("root", rootPassword, true);
+            new Identities(registry.server().database()).users().create("root", rootPassword, true);
             String rootAuth = basic("root", rootPassword);
 
             AuthHttp.expect(json(http, "POST", "/api/v1/users", rootAuth,

@@ -32,7 +32,7 @@ class PullAuditUnderLoadTest {
                 .set("server.listen", "127.0.0.1:0").set("audit.queue-size", "2").load();
         try (TestRegistry registry = TestRegistry.startWithAuth(config);
              AuthHttp http = new AuthHttp(registry.baseUri())) {
-            new Identities(registry.server().database()).createUser("alice", "alice-password", false);
+            new Identities(registry.server().database()).users().create("alice", "alice-password", false);
             String alice = basic("alice", "alice-password");
             http.pushImage("alice/app", "v1", alice);
             String token = AuthHttp.bearer(http.token(alice, "repository:alice/app:pull"));

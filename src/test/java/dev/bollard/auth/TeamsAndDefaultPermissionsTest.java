@@ -47,32 +47,32 @@ class TeamsAndDefaultPermissionsTest {
              AuthHttp http = new AuthHttp(registry.baseUri())) {
             Identities ids = new Identities(registry.server().database());
             for (String u : List.of("owner", "dev", "builder", "boss", "outsider")) {
-                ids.createUser(u, u + "-password", false);
+                ids.users().create(u, u + "-password", false);
             }
             String owner = basic("owner", "owner-password");
             String dev = basic("dev", "dev-password");
             String builder = basic("builder", "builder-password");
             String boss = basic("boss", "boss-password");
             String outsider = basic("outsider", "outsider-password");
-            ids.createOrganization("acme", "owner");
-            ids.createTeam("acme", "devs", "member", "developers");
-            ids.createTeam("acme", "builders", "creator", null);
-            ids.createTeam("acme", "admins", "admin", null);
-            ids.addTeamMember("acme", "devs", "dev");
-            ids.addTeamMember("acme", "builders", "builder");
-            ids.addTeamMember("acme", "admins", "boss");
-            String ci = ids.createRobot("acme", "ci");
+            ids.organizations().create("acme", "owner");
+            ids.teams().create("acme", "devs", "member", "developers");
+            ids.teams().create("acme", "builders", "creator", null);
+            ids.teams().create("acme", "admins", "admin", null);
+            ids.teams().addMember("acme", "devs", "dev");
+            ids.teams().addMember("acme", "builders", "builder");
+            ids.teams().addMember("acme", "admins", "boss");
+            String ci = ids.robots().create("acme", "ci");
             String robot = basic("acme+ci", ci);
 
             assertThat(push(http, "acme/app", "v1", owner)).isEqualTo(201);
             // a team member reads the organization's repositories but writes only what the team is granted
             assertThat(pull(http, "acme/app", dev)).isEqualTo(200);
             assertThat(push(http, "acme/app", "v2", dev)).isEqualTo(403);
-            ids.grant("acme/app", "team", "devs", "write");
+            ids.repositories().grant("acme/app", "team", "devs", "write");
             assertThat(push(http, "acme/app", "v2", dev)).isEqualTo(201);
-            ids.removeTeamMember("acme", "devs", "dev");
+            ids.teams().removeMember("acme", "devs", "dev");
             assertThat(push(http, "acme/app", "v3", dev)).isEqualTo(403);
-            ids.addTeamMember("acme", "devs", "dev");
+            ids.teams().addMember("acme", "devs", "dev");
 
             // an admin team administers everything in the organization
             assertThat(push(http, "acme/app", "v4", boss)).isEqualTo(201);
@@ -80,14 +80,14 @@ class TeamsAndDefaultPermissionsTest {
 
             // a creator creates repositories by pushing, and administers what it created, not the others
             assertThat(push(http, "acme/app", "v5", builder)).isEqualTo(403);
-            ids.setDefaultPermission("acme", "robot", "acme+ci", "write");
-            ids.setDefaultPermission("acme", "team", "devs", "read");
+            ids.repositories().setDefaultPermission("acme", "robot", "acme+ci", "write");
+            ids.repositories().setDefaultPermission("acme", "team", "devs", "read");
             assertThat(push(http, "acme/new", "v1", builder)).isEqualTo(201);
             assertThat(push(http, "acme/new", "v2", builder)).isEqualTo(201);
-            assertThat(ids.grants("acme/new")).containsExactlyInAnyOrder(
-                    new Identities.GrantInfo("robot", "acme+ci", "write"),
-                    new Identities.GrantInfo("team", "devs", "read"),
-                    new Identities.GrantInfo("user", "builder", "admin"));
+            assertThat(ids.repositories().grants("acme/new")).containsExactlyInAnyOrder(
+                    new RepositoryAccess.GrantInfo("robot", "acme+ci", "write"),
+                    new RepositoryAccess.GrantInfo("team", "devs", "read"),
+                    new RepositoryAccess.GrantInfo("user", "builder", "admin"));
             // the defaults apply: the robot pushes, the devs team reads
             assertThat(push(http, "acme/new", "v3", robot)).isEqualTo(201);
             assertThat(pull(http, "acme/new", dev)).isEqualTo(200);
@@ -101,19 +101,19 @@ class TeamsAndDefaultPermissionsTest {
             assertThat(pull(http, "acme/app", outsider)).isEqualTo(403);
 
             // the organization's robots can be team members: they get the team's grants
-            String deployer = basic("acme+deployer", ids.createRobot("acme", "deployer"));
+            String deployer = basic("acme+deployer", ids.robots().create("acme", "deployer"));
             assertThat(push(http, "acme/app", "v7", deployer)).isEqualTo(403);
-            ids.addTeamMember("acme", "devs", "acme+deployer");
+            ids.teams().addMember("acme", "devs", "acme+deployer");
             assertThat(push(http, "acme/app", "v7", deployer)).isEqualTo(201);
             assertThat(catalogOf(http, deployer)).contains("acme/app");
-            assertThat(ids.teamMembers("acme", "devs", null, 10)).containsExactly("acme+deployer", "dev");
-            ids.removeTeamMember("acme", "devs", "acme+deployer");
+            assertThat(ids.teams().members("acme", "devs", null, 10)).containsExactly("acme+deployer", "dev");
+            ids.teams().removeMember("acme", "devs", "acme+deployer");
             assertThat(push(http, "acme/app", "v8", deployer)).isEqualTo(403);
-            ids.createRobot("outsider", "bot");
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> ids.addTeamMember("acme", "devs", "outsider+bot"))
+            ids.robots().create("outsider", "bot");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> ids.teams().addMember("acme", "devs", "outsider+bot"))
                     .hasMessageContaining("only robots of acme");
             // in an admin team, a robot administers the organization's repositories
-            ids.addTeamMember("acme", "admins", "acme+deployer");
+            ids.teams().addMember("acme", "admins", "acme+deployer");
             assertThat(http.send("DELETE", "/v2/acme/app/manifests/v7", deployer, null).statusCode()).isEqualTo(202);
             assertThat(push(http, "acme/robot-made", "v1", deployer)).isEqualTo(403);
 
@@ -124,10 +124,10 @@ class TeamsAndDefaultPermissionsTest {
             // the token endpoint grants push on a new repository to a creator, and creates it
             String token = http.token(builder, "repository:acme/tokened:pull,push");
             assertThat(push(http, "acme/tokened", "v1", bearer(token))).isEqualTo(201);
-            assertThat(ids.grants("acme/tokened")).contains(new Identities.GrantInfo("user", "builder", "admin"));
+            assertThat(ids.repositories().grants("acme/tokened")).contains(new RepositoryAccess.GrantInfo("user", "builder", "admin"));
             String devToken = http.token(dev, "repository:acme/nope:pull,push");
             assertThat(push(http, "acme/nope", "v1", bearer(devToken))).isIn(401, 403);
-            assertThat(ids.repository("acme/nope")).isEmpty();
+            assertThat(ids.repositories().find("acme/nope")).isEmpty();
         }
     }
 
@@ -143,7 +143,7 @@ class TeamsAndDefaultPermissionsTest {
                 .set("server.listen", "127.0.0.1:0").set("auth.create-on-push", "false").load();
         try (TestRegistry registry = TestRegistry.startWithAuth(config);
              AuthHttp http = new AuthHttp(registry.baseUri())) {
-            new Identities(registry.server().database()).createUser("alice", "alice-password", false);
+            new Identities(registry.server().database()).users().create("alice", "alice-password", false);
             String alice = basic("alice", "alice-password");
             HttpResponse<byte[]> refused = http.send("POST", "/v2/alice/app/blobs/uploads/", alice, null);
             assertThat(refused.statusCode()).isEqualTo(403);

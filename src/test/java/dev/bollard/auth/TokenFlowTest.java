@@ -47,10 +47,10 @@ class TokenFlowTest {
         registry = TestRegistry.startWithAuth(dir.resolve("data"));
         http = new AuthHttp(registry.baseUri());
         ids = new Identities(registry.server().database());
-        ids.createUser("alice", "alice-password", false);
-        ids.createUser("bob", "bob-password", false);
-        ids.createUser("carol", "carol-password", false);
-        ids.createUser("root", "root-password", true);
+        ids.users().create("alice", "alice-password", false);
+        ids.users().create("bob", "bob-password", false);
+        ids.users().create("carol", "carol-password", false);
+        ids.users().create("root", "root-password", true);
         http.pushImage("alice/app", "v1", ALICE);
         http.pushImage("alice/other", "v1", ALICE);
     }
@@ -147,9 +147,9 @@ class TokenFlowTest {
         assertThat(http.send("POST", "/v2/alice/x/blobs/uploads/", null, null).statusCode()).isEqualTo(401);
         http.pushImage("anywhere/at/all", "v1", basic("root", "root-password"));
 
-        ids.createOrganization("team", "alice");
-        ids.setMember("team", "bob", "member");
-        ids.setMember("team", "carol", "admin");
+        ids.organizations().create("team", "alice");
+        ids.organizations().setMember("team", "bob", "member");
+        ids.organizations().setMember("team", "carol", "admin");
         http.pushImage("team/app", "v1", ALICE);
         http.pushImage("team/app", "v2", basic("carol", "carol-password"));
         assertThat(http.get("/v2/team/app/tags/list", BOB).statusCode()).isEqualTo(200);
@@ -161,7 +161,7 @@ class TokenFlowTest {
     @Test
     void catalogPaginationCountsOnlyVisibleRepositories() throws Exception {
         String dave = basic("dave", "dave-password");
-        ids.createUser("dave", "dave-password", false);
+        ids.users().create("dave", "dave-password", false);
         for (String r : List.of("dave/a", "dave/b", "dave/c")) {
             http.pushImage(r, "v1", dave);
         }
@@ -195,7 +195,7 @@ class TokenFlowTest {
     /** A refresh token unused for auth.refresh-token-idle-timeout (30 days by default) is refused and deleted. */
     @Test
     void refreshTokensExpireWhenIdle() throws Exception {
-        ids.createUser("idler", "idler-password", false);
+        ids.users().create("idler", "idler-password", false);
         String used = refreshTokenOf("idler", "idler-password");
         String idle = refreshTokenOf("idler", "idler-password");
         Database db = registry.server().database();
@@ -266,7 +266,7 @@ class TokenFlowTest {
         assertThat(http.get("/v2/auth?service=elsewhere", null).statusCode()).isEqualTo(400);
 
         // A new password revokes refresh tokens.
-        ids.resetPassword("carol", "carol-password-2");
+        ids.users().resetPassword("carol", "carol-password-2");
         assertThat(http.postForm("/v2/auth", "grant_type", "refresh_token", "refresh_token", refresh).statusCode())
                 .isEqualTo(401);
         assertThat(http.get("/v2/carol/app/tags/list", basic("carol", "carol-password")).statusCode()).isEqualTo(401);
@@ -275,26 +275,26 @@ class TokenFlowTest {
 
     @Test
     void appTokensAndRobotTokensWorkUntilRevokedOrRegenerated() throws Exception {
-        String app = ids.createAppToken("alice", "ci");
+        String app = ids.appTokens().create("alice", "ci");
         assertThat(http.get("/v2/alice/app/tags/list", basic("alice", app)).statusCode()).isEqualTo(200);
         assertThat(http.token(basic("alice", app), "repository:alice/app:pull")).isNotEmpty();
         assertThat(http.get("/v2/alice/app/tags/list", basic("bob", app)).statusCode())
                 .as("an application token is only good with its own user").isEqualTo(401);
-        ids.revokeAppToken("alice", "ci");
+        ids.appTokens().revoke("alice", "ci");
         assertThat(http.get("/v2/alice/app/tags/list", basic("alice", app)).statusCode()).isEqualTo(401);
 
-        String robot = ids.createRobot("alice", "deployer");
-        ids.grant("alice/app", "alice+deployer", "read");
+        String robot = ids.robots().create("alice", "deployer");
+        ids.repositories().grant("alice/app", "alice+deployer", "read");
         assertThat(http.get("/v2/alice/app/tags/list", basic("alice+deployer", robot)).statusCode()).isEqualTo(200);
         assertThat(http.get("/v2/alice/other/tags/list", basic("alice+deployer", robot)).statusCode()).isEqualTo(403);
-        String regenerated = ids.regenerateRobotToken("alice+deployer");
+        String regenerated = ids.robots().regenerateToken("alice+deployer");
         assertThat(http.get("/v2/alice/app/tags/list", basic("alice+deployer", robot)).statusCode()).isEqualTo(401);
         assertThat(http.get("/v2/alice/app/tags/list", basic("alice+deployer", regenerated)).statusCode()).isEqualTo(200);
     }
 
     @Test
     void repeatedFailedLoginsLockTheUserOutFromThatAddress() throws Exception {
-        ids.createUser("erin", "erin-password", false);
+        ids.users().create("erin", "erin-password", false);
         for (int i = 0; i < 10; i++) {
             assertThat(http.get("/v2/auth?service=bollard", basic("erin", "guess-" + i)).statusCode()).isEqualTo(401);
         }
@@ -311,7 +311,7 @@ class TokenFlowTest {
     void anonymousPullsPublicRepositoriesOnly() throws Exception {
         http.pushImage("alice/pub", "v1", ALICE);
         assertThat(http.get("/v2/alice/pub/tags/list", null).statusCode()).isEqualTo(401);
-        ids.setVisibility("alice/pub", true);
+        ids.repositories().setVisibility("alice/pub", true);
         assertThat(http.get("/v2/alice/pub/tags/list", null).statusCode()).isEqualTo(200);
         String anon = http.token(null, "repository:alice/pub:pull,push", "repository:alice/app:pull");
         assertThat(SignedJWT.parse(anon).getJWTClaimsSet().getSubject()).as("anonymous: empty subject").isEmpty();
@@ -336,8 +336,8 @@ class TokenFlowTest {
 
     @Test
     void noSecretReachesTheLog() throws Exception {
-        String robot = ids.createRobot("bob", "logger");
-        String app = ids.createAppToken("bob", "log-test");
+        String robot = ids.robots().create("bob", "logger");
+        String app = ids.appTokens().create("bob", "log-test");
         http.get("/v2/", basic("bob", "secret-wrong-password"));
         http.get("/v2/auth?service=bollard", basic("bob+logger", robot + "x"));
         http.get("/v2/auth?service=bollard", basic("bob", app + "x"));

@@ -72,7 +72,7 @@ class TwoNodesTest {
         // run against it would.
         BollardConfig.Database dbConfig = new BollardConfig.Database(db.url(), db.username(), db.password(), 2);
         try (Database database = Database.open(dbConfig)) {
-            new Identities(database).createUser(USER, PASSWORD, true);
+            new Identities(database).users().create(USER, PASSWORD, true);
         }
 
         a = node("node-a", bucket, s3);

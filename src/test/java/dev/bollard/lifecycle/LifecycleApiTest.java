@@ -68,11 +68,11 @@ class LifecycleApiTest {
         registry = TestRegistry.startWithAuth(config);
         try (LifecycleFixture f = new LifecycleFixture(config, registry.server().database())) {
             Identities identities = new Identities(registry.server().database());
-            identities.createUser("root", "root-password", true);
-            identities.createUser("owner", "owner-password", false);
-            identities.createUser("dev", "dev-password", false);
-            identities.createOrganization("acme", "owner");
-            identities.setMember("acme", "dev", "member");
+            identities.users().create("root", "root-password", true);
+            identities.users().create("owner", "owner-password", false);
+            identities.users().create("dev", "dev-password", false);
+            identities.organizations().create("acme", "owner");
+            identities.organizations().setMember("acme", "dev", "member");
             Digest first = f.image("acme/app", "latest", LifecycleFixture.bytes("1", 100)).digest();
             Digest second = f.image("acme/app", "latest", LifecycleFixture.bytes("2", 100)).digest();
 

@@ -9,8 +9,9 @@ import static dev.bollard.auth.Permission.USER;
 import static dev.bollard.http.api.ManagementApi.PREFIX;
 
 import dev.bollard.auth.Auth;
-import dev.bollard.auth.Identities;
+import dev.bollard.auth.Organizations;
 import dev.bollard.auth.Principal;
+import dev.bollard.auth.Users;
 import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
 import java.io.IOException;
@@ -75,7 +76,7 @@ final class AccountEndpoints implements ApiEndpoints {
         call.send(200, me);
     }
 
-    static Map<String, Object> user(Identities.AccountInfo u) {
+    static Map<String, Object> user(Users.AccountInfo u) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", u.name());
         m.put("superuser", u.superuser());
@@ -83,7 +84,7 @@ final class AccountEndpoints implements ApiEndpoints {
     }
 
     private void listUsers(ApiCall call) throws IOException {
-        call.sendPage(services.identities().users(call.cursor(), call.limit() + 1), Identities.AccountInfo::name,
+        call.sendPage(services.identities().users().list(call.cursor(), call.limit() + 1), Users.AccountInfo::name,
                 AccountEndpoints::user);
     }
 
@@ -91,12 +92,13 @@ final class AccountEndpoints implements ApiEndpoints {
         String name = call.text("name");
         String password = call.text("password");
         boolean superuser = Boolean.TRUE.equals(call.optionalBoolean("superuser"));
-        services.identitiesAs(call).createUser(name, password, superuser);
-        call.send(201, user(new Identities.AccountInfo(name, superuser)));
+        services.identitiesAs(call).users().create(name, password, superuser);
+        call.send(201, user(new Users.AccountInfo(name, superuser)));
     }
 
-    private Identities.AccountInfo requireUser(String name) {
-        return services.identities().user(name).orElseThrow(() -> BollardException.notFound("no user '" + name + "'"));
+    private Users.AccountInfo requireUser(String name) {
+        return services.identities().users().find(name)
+                .orElseThrow(() -> BollardException.notFound("no user '" + name + "'"));
     }
 
     private void describeUser(ApiCall call) throws IOException {
@@ -108,7 +110,7 @@ final class AccountEndpoints implements ApiEndpoints {
         Boolean superuser = call.optionalBoolean("superuser");
         requireUser(name);
         if (superuser != null) {
-            services.identitiesAs(call).setSuperuser(name, superuser);
+            services.identitiesAs(call).users().setSuperuser(name, superuser);
         }
         call.send(200, user(requireUser(name)));
     }
@@ -118,7 +120,7 @@ final class AccountEndpoints implements ApiEndpoints {
         if (call.caller() instanceof Principal.User u && u.name().equals(name)) {
             throw BollardException.conflict("a superuser cannot delete their own account");
         }
-        services.identitiesAs(call).deleteUser(name);
+        services.identitiesAs(call).users().delete(name);
         call.noContent();
     }
 
@@ -138,22 +140,22 @@ final class AccountEndpoints implements ApiEndpoints {
                         l.message(), l.retryAfterSeconds());
             }
         }
-        services.identitiesAs(call).resetPassword(call.param("user"), password);
+        services.identitiesAs(call).users().resetPassword(call.param("user"), password);
         call.noContent();
     }
 
     private void listTokens(ApiCall call) throws IOException {
-        call.sendAll(services.identities().appTokens(call.param("user")), t -> t, t -> Map.of("name", t));
+        call.sendAll(services.identities().appTokens().list(call.param("user")), t -> t, t -> Map.of("name", t));
     }
 
     private void createToken(ApiCall call) throws IOException {
         String name = call.text("name");
-        String token = services.identitiesAs(call).createAppToken(call.param("user"), name);
+        String token = services.identitiesAs(call).appTokens().create(call.param("user"), name);
         call.send(201, Map.of("name", name, "token", token));
     }
 
     private void revokeToken(ApiCall call) {
-        if (!services.identitiesAs(call).revokeAppToken(call.param("user"), call.param("token"))) {
+        if (!services.identitiesAs(call).appTokens().revoke(call.param("user"), call.param("token"))) {
             throw BollardException.notFound("no application token '" + call.param("token") + "'");
         }
         call.noContent();
@@ -161,19 +163,19 @@ final class AccountEndpoints implements ApiEndpoints {
 
     private void listOrganizations(ApiCall call) throws IOException {
         Principal.User u = call.user();
-        call.sendPage(services.identities().organizations(u.superuser() ? null : u.name(), call.cursor(), call.limit() + 1),
-                o -> o, o -> Map.of("name", o));
+        call.sendPage(services.identities().organizations().list(u.superuser() ? null : u.name(), call.cursor(),
+                call.limit() + 1), o -> o, o -> Map.of("name", o));
     }
 
     private void createOrganization(ApiCall call) throws IOException {
         String name = call.text("name");
-        services.identitiesAs(call).createOrganization(name, call.user().name());
+        services.identitiesAs(call).organizations().create(name, call.user().name());
         call.send(201, Map.of("name", name));
     }
 
     private String requireOrganization(ApiCall call) {
         String org = call.param("org");
-        if (!services.identities().organizationExists(org)) {
+        if (!services.identities().organizations().exists(org)) {
             throw BollardException.notFound("no organization '" + org + "'");
         }
         return org;
@@ -184,23 +186,23 @@ final class AccountEndpoints implements ApiEndpoints {
     }
 
     private void deleteOrganization(ApiCall call) {
-        services.identitiesAs(call).deleteOrganization(requireOrganization(call));
+        services.identitiesAs(call).organizations().delete(requireOrganization(call));
         call.noContent();
     }
 
     private void listMembers(ApiCall call) throws IOException {
-        call.sendPage(services.identities().members(call.param("org"), call.cursor(), call.limit() + 1),
-                Identities.MemberInfo::name, m -> Map.of("name", m.name(), "role", m.role()));
+        call.sendPage(services.identities().organizations().members(call.param("org"), call.cursor(), call.limit() + 1),
+                Organizations.MemberInfo::name, m -> Map.of("name", m.name(), "role", m.role()));
     }
 
     private void setMember(ApiCall call) throws IOException {
         String role = call.oneOf("role", List.of("owner", "admin", "member"));
-        services.identitiesAs(call).setMember(call.param("org"), call.param("user"), role);
+        services.identitiesAs(call).organizations().setMember(call.param("org"), call.param("user"), role);
         call.send(200, Map.of("name", call.param("user"), "role", role));
     }
 
     private void removeMember(ApiCall call) {
-        if (!services.identitiesAs(call).removeMember(call.param("org"), call.param("user"))) {
+        if (!services.identitiesAs(call).organizations().removeMember(call.param("org"), call.param("user"))) {
             throw BollardException.notFound(call.param("user") + " is not a member of " + call.param("org"));
         }
         call.noContent();

@@ -6,7 +6,7 @@ import static dev.bollard.auth.Permission.REPO_CREATE;
 import static dev.bollard.auth.Permission.REPO_READ;
 import static dev.bollard.http.api.ManagementApi.PREFIX;
 
-import dev.bollard.auth.Identities;
+import dev.bollard.auth.RepositoryAccess;
 import dev.bollard.error.BollardException;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -40,7 +40,7 @@ final class RepositoryEndpoints implements ApiEndpoints {
                 ApiRoute.delete(repo + "/permissions/{kind}/{grantee}", REPO_ADMIN, "Revoke a grant", this::revoke));
     }
 
-    static Map<String, Object> repository(Identities.RepositoryInfo r) {
+    static Map<String, Object> repository(RepositoryAccess.RepositoryInfo r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", r.name());
         m.put("visibility", r.visibility());
@@ -50,9 +50,9 @@ final class RepositoryEndpoints implements ApiEndpoints {
         return m;
     }
 
-    private Identities.RepositoryInfo require(ApiCall call) {
+    private RepositoryAccess.RepositoryInfo require(ApiCall call) {
         String name = call.param("repository");
-        return services.identities().repository(name)
+        return services.identities().repositories().find(name)
                 .orElseThrow(() -> BollardException.notFound("no repository '" + name + "'"));
     }
 
@@ -68,15 +68,15 @@ final class RepositoryEndpoints implements ApiEndpoints {
     }
 
     private void list(ApiCall call) throws IOException {
-        call.sendPage(services.identities().repositories(call.visible(), call.query("namespace"), call.cursor(),
-                call.limit() + 1), Identities.RepositoryInfo::name,
+        call.sendPage(services.identities().repositories().list(call.visible(), call.query("namespace"), call.cursor(),
+                call.limit() + 1), RepositoryAccess.RepositoryInfo::name,
                 RepositoryEndpoints::repository);
     }
 
     private void create(ApiCall call) throws IOException {
         boolean isPublic = visibility(call, false);
-        call.send(201, repository(services.identitiesAs(call).createRepository(call.caller(), call.param("repository"),
-                isPublic)));
+        call.send(201, repository(services.identitiesAs(call).repositories().create(call.caller(),
+                call.param("repository"), isPublic)));
     }
 
     private void describe(ApiCall call) throws IOException {
@@ -86,29 +86,30 @@ final class RepositoryEndpoints implements ApiEndpoints {
     private void update(ApiCall call) throws IOException {
         require(call);
         boolean isPublic = visibility(call, true);
-        services.identitiesAs(call).changeVisibility(call.param("repository"), isPublic);
+        services.identitiesAs(call).repositories().changeVisibility(call.param("repository"), isPublic);
         call.send(200, repository(require(call)));
     }
 
     private void delete(ApiCall call) {
-        services.identitiesAs(call).deleteRepository(call.param("repository"));
+        services.identitiesAs(call).repositories().delete(call.param("repository"));
         call.noContent();
     }
 
     private void listPermissions(ApiCall call) throws IOException {
-        call.sendAll(services.identities().grants(call.param("repository")), g -> g.kind() + "/" + g.name(),
-                TeamEndpoints::grant);
+        call.sendAll(services.identities().repositories().grants(call.param("repository")),
+                g -> g.kind() + "/" + g.name(), TeamEndpoints::grant);
     }
 
     private void grant(ApiCall call) throws IOException {
         String role = call.oneOf("role", TeamEndpoints.ROLES);
         String kind = TeamEndpoints.kind(call);
-        services.identitiesAs(call).grant(call.param("repository"), kind, call.param("grantee"), role);
-        call.send(200, TeamEndpoints.grant(new Identities.GrantInfo(kind, call.param("grantee"), role)));
+        services.identitiesAs(call).repositories().grant(call.param("repository"), kind, call.param("grantee"), role);
+        call.send(200, TeamEndpoints.grant(new RepositoryAccess.GrantInfo(kind, call.param("grantee"), role)));
     }
 
     private void revoke(ApiCall call) {
-        if (!services.identitiesAs(call).revoke(call.param("repository"), TeamEndpoints.kind(call), call.param("grantee"))) {
+        if (!services.identitiesAs(call).repositories().revoke(call.param("repository"), TeamEndpoints.kind(call),
+                call.param("grantee"))) {
             throw BollardException.notFound("no grant to " + call.param("kind") + " " + call.param("grantee"));
         }
         call.noContent();

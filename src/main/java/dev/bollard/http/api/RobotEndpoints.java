@@ -32,19 +32,19 @@ final class RobotEndpoints implements ApiEndpoints {
     /** The full name of the robot the path names: {@code <namespace>+<robot>}, which must exist. */
     private String robot(ApiCall call) {
         String full = call.param("namespace") + "+" + call.param("robot");
-        if (!services.identities().robotExists(full)) {
+        if (!services.identities().robots().exists(full)) {
             throw BollardException.notFound("no robot '" + full + "'");
         }
         return full;
     }
 
     private void list(ApiCall call) throws IOException {
-        call.sendAll(services.identities().robots(call.param("namespace")), r -> r, r -> Map.of("name", r));
+        call.sendAll(services.identities().robots().list(call.param("namespace")), r -> r, r -> Map.of("name", r));
     }
 
     private void create(ApiCall call) throws IOException {
         String name = call.text("name");
-        String token = services.identitiesAs(call).createRobot(call.param("namespace"), name);
+        String token = services.identitiesAs(call).robots().create(call.param("namespace"), name);
         call.send(201, Map.of("name", call.param("namespace") + "+" + name, "token", token));
     }
 
@@ -54,11 +54,11 @@ final class RobotEndpoints implements ApiEndpoints {
 
     private void regenerate(ApiCall call) throws IOException {
         String full = robot(call);
-        call.send(200, Map.of("name", full, "token", services.identitiesAs(call).regenerateRobotToken(full)));
+        call.send(200, Map.of("name", full, "token", services.identitiesAs(call).robots().regenerateToken(full)));
     }
 
     private void delete(ApiCall call) {
-        services.identitiesAs(call).deleteRobot(robot(call));
+        services.identitiesAs(call).robots().delete(robot(call));
         call.noContent();
     }
 }

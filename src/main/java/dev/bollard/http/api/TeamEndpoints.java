@@ -4,7 +4,8 @@ import static dev.bollard.auth.Permission.ORG_ADMIN;
 import static dev.bollard.auth.Permission.ORG_MEMBER;
 import static dev.bollard.http.api.ManagementApi.PREFIX;
 
-import dev.bollard.auth.Identities;
+import dev.bollard.auth.RepositoryAccess;
+import dev.bollard.auth.Teams;
 import dev.bollard.error.BollardException;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -47,7 +48,7 @@ final class TeamEndpoints implements ApiEndpoints {
                         this::removeDefault));
     }
 
-    static Map<String, Object> team(Identities.TeamInfo t) {
+    static Map<String, Object> team(Teams.TeamInfo t) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", t.name());
         m.put("role", t.role());
@@ -55,7 +56,7 @@ final class TeamEndpoints implements ApiEndpoints {
         return m;
     }
 
-    static Map<String, Object> grant(Identities.GrantInfo g) {
+    static Map<String, Object> grant(RepositoryAccess.GrantInfo g) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("kind", g.kind());
         m.put("name", g.name());
@@ -73,64 +74,67 @@ final class TeamEndpoints implements ApiEndpoints {
     }
 
     private void list(ApiCall call) throws IOException {
-        call.sendPage(services.identities().teams(call.param("org"), call.cursor(), call.limit() + 1),
-                Identities.TeamInfo::name, TeamEndpoints::team);
+        call.sendPage(services.identities().teams().list(call.param("org"), call.cursor(), call.limit() + 1),
+                Teams.TeamInfo::name, TeamEndpoints::team);
     }
 
     private void create(ApiCall call) throws IOException {
         String name = call.text("name");
         String role = call.oneOf("role", List.of("member", "creator", "admin"));
         String description = call.optionalText("description");
-        services.identitiesAs(call).createTeam(call.param("org"), name, role, description);
-        call.send(201, team(services.identities().team(call.param("org"), name)));
+        services.identitiesAs(call).teams().create(call.param("org"), name, role, description);
+        call.send(201, team(services.identities().teams().get(call.param("org"), name)));
     }
 
     private void describe(ApiCall call) throws IOException {
-        call.send(200, team(services.identities().team(call.param("org"), call.param("team"))));
+        call.send(200, team(services.identities().teams().get(call.param("org"), call.param("team"))));
     }
 
     private void update(ApiCall call) throws IOException {
         String role = call.optionalText("role");
-        services.identitiesAs(call).updateTeam(call.param("org"), call.param("team"), role,
+        services.identitiesAs(call).teams().update(call.param("org"), call.param("team"), role,
                 call.optionalText("description"));
-        call.send(200, team(services.identities().team(call.param("org"), call.param("team"))));
+        call.send(200, team(services.identities().teams().get(call.param("org"), call.param("team"))));
     }
 
     private void delete(ApiCall call) {
-        services.identitiesAs(call).deleteTeam(call.param("org"), call.param("team"));
+        services.identitiesAs(call).teams().delete(call.param("org"), call.param("team"));
         call.noContent();
     }
 
     private void listMembers(ApiCall call) throws IOException {
-        call.sendPage(services.identities().teamMembers(call.param("org"), call.param("team"), call.cursor(),
+        call.sendPage(services.identities().teams().members(call.param("org"), call.param("team"), call.cursor(),
                 call.limit() + 1), m -> m, m -> Map.of("name", m));
     }
 
     private void addMember(ApiCall call) {
-        services.identitiesAs(call).addTeamMember(call.param("org"), call.param("team"), call.param("user"));
+        services.identitiesAs(call).teams().addMember(call.param("org"), call.param("team"), call.param("user"));
         call.noContent();
     }
 
     private void removeMember(ApiCall call) {
-        if (!services.identitiesAs(call).removeTeamMember(call.param("org"), call.param("team"), call.param("user"))) {
+        if (!services.identitiesAs(call).teams().removeMember(call.param("org"), call.param("team"),
+                call.param("user"))) {
             throw BollardException.notFound(call.param("user") + " is not in team " + call.param("team"));
         }
         call.noContent();
     }
 
     private void listDefaults(ApiCall call) throws IOException {
-        call.sendAll(services.identities().defaultPermissions(call.param("org")), g -> g.kind() + "/" + g.name(),
-                TeamEndpoints::grant);
+        call.sendAll(services.identities().repositories().defaultPermissions(call.param("org")),
+                g -> g.kind() + "/" + g.name(), TeamEndpoints::grant);
     }
 
     private void setDefault(ApiCall call) throws IOException {
         String role = call.oneOf("role", ROLES);
-        services.identitiesAs(call).setDefaultPermission(call.param("org"), kind(call), call.param("grantee"), role);
-        call.send(200, grant(new Identities.GrantInfo(kind(call), call.param("grantee"), role)));
+        services.identitiesAs(call).repositories().setDefaultPermission(call.param("org"), kind(call),
+                call.param("grantee"), role);
+        call.send(200, grant(new RepositoryAccess.GrantInfo(kind(call), call.param("grantee"), role)));
     }
 
     private void removeDefault(ApiCall call) {
-        if (!services.identitiesAs(call).removeDefaultPermission(call.param("org"), kind(call), call.param("grantee"))) {
+        if (!services.identitiesAs(call).repositories().removeDefaultPermission(call.param("org"), kind(call),
+                call.param("grantee"))) {
             throw BollardException.notFound("no default permission for " + kind(call) + " " + call.param("grantee"));
         }
         call.noContent();

@@ -26,12 +26,12 @@ final class AccountPages {
             try {
                 switch (call.field("action")) {
                     case "create-token" -> {
-                        secret = identities.createAppToken(user, tokenName);
+                        secret = identities.appTokens().create(user, tokenName);
                         secretFor = tokenName;
                         frame = frame.withNotice("Application token " + tokenName + " was created.");
                     }
                     case "revoke-token" -> {
-                        identities.revokeAppToken(user, tokenName);
+                        identities.appTokens().revoke(user, tokenName);
                         frame = frame.withNotice("Application token " + tokenName + " was revoked.");
                     }
                     case "create-robot", "regenerate-robot", "delete-robot" -> {
@@ -45,7 +45,7 @@ final class AccountPages {
                                 instanceof Auth.SignIn.Ok)) {
                             throw BollardException.invalid("the current password is not right");
                         }
-                        identities.resetPassword(user, call.field("password"));
+                        identities.users().resetPassword(user, call.field("password"));
                         frame = frame.withNotice("Your password was changed.");
                     }
                     default -> throw BollardException.invalid("unknown action");
@@ -55,8 +55,8 @@ final class AccountPages {
                 status = 400;
             }
         }
-        ui.render(call, status, "settings.jte", frame, new Pages.Settings(user, ui.auth.identities().appTokens(user),
-                ui.auth.identities().robots(user), ui.auth.identities().organizations(user, null, Ui.LIST_LIMIT),
+        ui.render(call, status, "settings.jte", frame, new Pages.Settings(user, ui.auth.identities().appTokens().list(user),
+                ui.auth.identities().robots().list(user), ui.auth.identities().organizations().list(user, null, Ui.LIST_LIMIT),
                 secret,
                 secretFor));
     }
@@ -74,7 +74,7 @@ final class AccountPages {
             try {
                 switch (call.field("action")) {
                     case "create-user" -> {
-                        identities.createUser(user, call.field("password"), call.field("superuser").equals("on"));
+                        identities.users().create(user, call.field("password"), call.field("superuser").equals("on"));
                         frame = frame.withNotice("User " + user + " was created.");
                     }
                     case "superuser" -> {
@@ -83,18 +83,18 @@ final class AccountPages {
                             throw BollardException.invalid("you cannot take away your own superuser role; "
                                     + "ask another superuser");
                         }
-                        identities.setSuperuser(user, on);
+                        identities.users().setSuperuser(user, on);
                         frame = frame.withNotice(user + (on ? " is now a superuser." : " is no longer a superuser."));
                     }
                     case "delete-user" -> {
                         if (user.equals(call.user().name())) {
                             throw BollardException.invalid("you cannot delete yourself; ask another superuser");
                         }
-                        identities.deleteUser(user);
+                        identities.users().delete(user);
                         frame = frame.withNotice("User " + user + " was deleted.");
                     }
                     case "password" -> {
-                        identities.resetPassword(user, call.field("password"));
+                        identities.users().resetPassword(user, call.field("password"));
                         frame = frame.withNotice("The password of " + user + " was reset; their refresh tokens "
                                 + "were revoked.");
                     }
@@ -105,7 +105,7 @@ final class AccountPages {
                 status = 400;
             }
         }
-        ui.render(call, status, "admin.jte", frame, new Pages.Admin(ui.auth.identities().users(null, Ui.LIST_LIMIT),
-                ui.auth.identities().organizations(null, null, Ui.LIST_LIMIT)));
+        ui.render(call, status, "admin.jte", frame, new Pages.Admin(ui.auth.identities().users().list(null, Ui.LIST_LIMIT),
+                ui.auth.identities().organizations().list(null, null, Ui.LIST_LIMIT)));
     }
 }

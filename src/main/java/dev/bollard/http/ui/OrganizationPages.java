@@ -1,8 +1,10 @@
 package dev.bollard.http.ui;
 
 import dev.bollard.auth.Identities;
+import dev.bollard.auth.Organizations;
 import dev.bollard.auth.Permission;
 import dev.bollard.auth.Principal;
+import dev.bollard.auth.Teams;
 import dev.bollard.error.BollardException;
 import dev.bollard.registry.Retention;
 import java.io.IOException;
@@ -26,7 +28,7 @@ final class OrganizationPages {
         Principal.User user = call.user();
         List<Pages.Namespace> namespaces = new ArrayList<>();
         namespaces.add(new Pages.Namespace(user.name(), false));
-        ui.auth.identities().organizations(user.superuser() ? null : user.name(), null, Ui.LIST_LIMIT)
+        ui.auth.identities().organizations().list(user.superuser() ? null : user.name(), null, Ui.LIST_LIMIT)
                 .forEach(o -> namespaces.add(new Pages.Namespace(o, true)));
         List<Pages.RepositoryRow> recent = new ArrayList<>(ui.repositories(user, "", Ui.LIST_LIMIT));
         recent.sort((a, b) -> b.lastPush().compareTo(a.lastPush()));
@@ -41,7 +43,7 @@ final class OrganizationPages {
         }
         String name = call.field("name");
         try {
-            ui.identities(call).createOrganization(name, call.user().name());
+            ui.identities(call).organizations().create(name, call.user().name());
         } catch (BollardException e) {
             dashboard(call.withFrame(Ui.refused(call.frame(), e, Map.of())));
             return;
@@ -53,7 +55,7 @@ final class OrganizationPages {
         String path = Ui.stripSlash(rest);
         boolean auditPage = path.endsWith("/audit");
         String name = auditPage ? path.substring(0, path.length() - "/audit".length()) : path;
-        if (!ui.auth.identities().organizationExists(name) || !ui.permits(call, Permission.ORG_MEMBER, name)) {
+        if (!ui.auth.identities().organizations().exists(name) || !ui.permits(call, Permission.ORG_MEMBER, name)) {
             ui.problem(call, 404, "There is no organization " + name + ", or you are not a member.");
             return;
         }
@@ -82,12 +84,12 @@ final class OrganizationPages {
             try {
                 switch (call.field("action")) {
                     case "add-member" -> {
-                        identities.setMember(name, user, call.field("role"));
+                        identities.organizations().setMember(name, user, call.field("role"));
                         frame = frame.withNotice(user + " is now " + article(call.field("role")) + " of " + name
                                 + ".");
                     }
                     case "remove-member" -> {
-                        identities.removeMember(name, user);
+                        identities.organizations().removeMember(name, user);
                         frame = frame.withNotice(user + " is no longer a member of " + name + ".");
                     }
                     case "delete-organization" -> {
@@ -95,7 +97,7 @@ final class OrganizationPages {
                             throw BollardException.invalid("type the organization's name, " + name
                                     + ", to confirm its deletion");
                         }
-                        identities.deleteOrganization(name);
+                        identities.organizations().delete(name);
                         Ui.redirect(call.ex(), "/");
                         return;
                     }
@@ -110,29 +112,29 @@ final class OrganizationPages {
                             lifecycle.addRetention(call, Retention.Scope.NAMESPACE, name));
                     case "delete-retention" -> frame = frame.withNotice(lifecycle.deleteRetention(call, name));
                     case "create-team" -> {
-                        identities.createTeam(name, team, call.field("role"), call.field("description"));
+                        identities.teams().create(name, team, call.field("role"), call.field("description"));
                         frame = frame.withNotice("Team " + team + " was created.");
                     }
                     case "delete-team" -> {
-                        identities.deleteTeam(name, team);
+                        identities.teams().delete(name, team);
                         frame = frame.withNotice("Team " + team + " was deleted.");
                     }
                     case "add-team-member" -> {
-                        identities.addTeamMember(name, team, user);
+                        identities.teams().addMember(name, team, user);
                         frame = frame.withNotice(user + " is now in team " + team + ".");
                     }
                     case "remove-team-member" -> {
-                        identities.removeTeamMember(name, team, user);
+                        identities.teams().removeMember(name, team, user);
                         frame = frame.withNotice(user + " is no longer in team " + team + ".");
                     }
                     case "set-default" -> {
-                        identities.setDefaultPermission(name, call.field("kind"), call.field("grantee"),
+                        identities.repositories().setDefaultPermission(name, call.field("kind"), call.field("grantee"),
                                 call.field("role"));
                         frame = frame.withNotice("New repositories of " + name + " will grant " + call.field("role")
                                 + " to the " + call.field("kind") + " " + call.field("grantee") + ".");
                     }
                     case "remove-default" -> {
-                        identities.removeDefaultPermission(name, call.field("kind"), call.field("grantee"));
+                        identities.repositories().removeDefaultPermission(name, call.field("kind"), call.field("grantee"));
                         frame = frame.withNotice("The default permission of the " + call.field("kind") + " "
                                 + call.field("grantee") + " was removed.");
                     }
@@ -148,18 +150,18 @@ final class OrganizationPages {
                 status = 400;
             }
         }
-        List<Identities.MemberInfo> members = ui.auth.identities().members(name, null, Ui.LIST_LIMIT);
-        String role = members.stream().filter(m -> m.name().equals(call.user().name())).map(Identities.MemberInfo::role)
+        List<Organizations.MemberInfo> members = ui.auth.identities().organizations().members(name, null, Ui.LIST_LIMIT);
+        String role = members.stream().filter(m -> m.name().equals(call.user().name())).map(Organizations.MemberInfo::role)
                 .findFirst().orElse(call.user().superuser() ? "superuser" : "member through a team");
         List<Pages.Team> teams = new ArrayList<>();
-        for (Identities.TeamInfo t : ui.auth.identities().teams(name, null, Ui.LIST_LIMIT)) {
-            teams.add(new Pages.Team(t, ui.auth.identities().teamMembers(name, t.name(), null, Ui.LIST_LIMIT)));
+        for (Teams.TeamInfo t : ui.auth.identities().teams().list(name, null, Ui.LIST_LIMIT)) {
+            teams.add(new Pages.Team(t, ui.auth.identities().teams().members(name, t.name(), null, Ui.LIST_LIMIT)));
         }
         List<Pages.RepositoryRow> repositories = ui.repositories(call.user(), name + "/", Ui.LIST_LIMIT).stream()
                 .filter(r -> r.name().startsWith(name + "/")).toList();
         ui.render(call, status, "organization.jte", frame, new Pages.Organization(name, role, manages, members, teams,
-                manages ? ui.auth.identities().defaultPermissions(name) : List.of(),
-                manages ? ui.auth.identities().robots(name) : List.of(), repositories,
+                manages ? ui.auth.identities().repositories().defaultPermissions(name) : List.of(),
+                manages ? ui.auth.identities().robots().list(name) : List.of(), repositories,
                 manages ? lifecycle.of(name) : null, secret, secretFor));
     }
 

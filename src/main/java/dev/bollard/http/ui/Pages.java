@@ -1,6 +1,9 @@
 package dev.bollard.http.ui;
 
-import dev.bollard.auth.Identities;
+import dev.bollard.auth.Organizations;
+import dev.bollard.auth.RepositoryAccess;
+import dev.bollard.auth.Teams;
+import dev.bollard.auth.Users;
 import dev.bollard.registry.Quotas;
 import dev.bollard.registry.RepositoryBrowser;
 import java.time.Instant;
@@ -57,7 +60,7 @@ public final class Pages {
     public record Image(String repository, @Nullable String tag, String registry, RepositoryBrowser.Details details) {
     }
 
-    public record RepositorySettings(String name, boolean isPublic, List<Identities.GrantInfo> grants,
+    public record RepositorySettings(String name, boolean isPublic, List<RepositoryAccess.GrantInfo> grants,
                                      RepositoryLifecycle lifecycle) {
     }
 
@@ -77,15 +80,15 @@ public final class Pages {
     }
 
     /** A team with its members. */
-    public record Team(Identities.TeamInfo team, List<String> members) {
+    public record Team(Teams.TeamInfo team, List<String> members) {
     }
 
     /**
      * An organization as its member {@code role} sees it ({@code manages}: owners and admins). {@code secret}: a robot
      * token just created or regenerated, shown once, for robot {@code secretFor}.
      */
-    public record Organization(String name, String role, boolean manages, List<Identities.MemberInfo> members,
-                               List<Team> teams, List<Identities.GrantInfo> defaults, List<String> robots,
+    public record Organization(String name, String role, boolean manages, List<Organizations.MemberInfo> members,
+                               List<Team> teams, List<RepositoryAccess.GrantInfo> defaults, List<String> robots,
                                List<RepositoryRow> repositories, @Nullable NamespaceLifecycle lifecycle,
                                @Nullable String secret, @Nullable String secretFor) {
     }
@@ -95,7 +98,7 @@ public final class Pages {
                            @Nullable String secret, @Nullable String secretFor) {
     }
 
-    public record Admin(List<Identities.AccountInfo> users, List<String> organizations) {
+    public record Admin(List<Users.AccountInfo> users, List<String> organizations) {
     }
 
     /**

@@ -45,7 +45,7 @@ final class RepositoryPages {
                 status = 400;
             } else {
                 try {
-                    ui.identities(call).createRepository(call.user(), name, call.field("visibility").equals("public"));
+                    ui.identities(call).repositories().create(call.user(), name, call.field("visibility").equals("public"));
                     Ui.redirect(call.ex(), Format.repoPath(name));
                     return;
                 } catch (BollardException e) {
@@ -185,16 +185,16 @@ final class RepositoryPages {
                 frame = frame.withNotice(switch (call.field("action")) {
                     case "visibility" -> {
                         boolean isPublic = call.field("visibility").equals("public");
-                        identities.setVisibility(name, isPublic);
+                        identities.repositories().setVisibility(name, isPublic);
                         yield name + " is now " + (isPublic ? "public: anyone may pull it." : "private.");
                     }
                     case "grant" -> {
-                        identities.grant(name, kind, grantee, call.field("role"));
+                        identities.repositories().grant(name, kind, grantee, call.field("role"));
                         yield "The " + kind + " " + grantee + " now has " + call.field("role") + " permission on "
                                 + name + ".";
                     }
                     case "revoke" -> {
-                        identities.revoke(name, kind, grantee);
+                        identities.repositories().revoke(name, kind, grantee);
                         yield "The " + kind + " " + grantee + " no longer has a permission of its own on " + name + ".";
                     }
                     case "add-immutable" -> {
@@ -213,7 +213,7 @@ final class RepositoryPages {
                             throw BollardException.invalid("type the repository's name, " + name
                                     + ", to confirm its deletion");
                         }
-                        identities.deleteRepository(name);
+                        identities.repositories().delete(name);
                         yield null;
                     }
                     default -> throw BollardException.invalid("unknown action");
@@ -228,7 +228,7 @@ final class RepositoryPages {
             }
         }
         ui.render(call, status, "repository_settings.jte", frame,
-                new Pages.RepositorySettings(name, ui.isPublic(name), ui.auth.identities().grants(name),
+                new Pages.RepositorySettings(name, ui.isPublic(name), ui.auth.identities().repositories().grants(name),
                         new Pages.RepositoryLifecycle(ui.registry.immutableTags().rules(repository).stream()
                                 .map(TagPattern::glob).toList(), lifecycle.retentionOf(name))));
     }

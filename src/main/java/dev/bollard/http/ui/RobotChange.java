@@ -14,12 +14,12 @@ record RobotChange(@Nullable String robot, @Nullable String token, String notice
     static RobotChange apply(Identities identities, String owner, Call call) {
         String robot = owner + "+" + call.field("robot");
         return switch (call.field("action")) {
-            case "create-robot" -> new RobotChange(robot, identities.createRobot(owner, call.field("robot")),
+            case "create-robot" -> new RobotChange(robot, identities.robots().create(owner, call.field("robot")),
                     "Robot " + robot + " was created.");
-            case "regenerate-robot" -> new RobotChange(robot, identities.regenerateRobotToken(robot),
+            case "regenerate-robot" -> new RobotChange(robot, identities.robots().regenerateToken(robot),
                     "Robot " + robot + " has a new token; the old one no longer works.");
             case "delete-robot" -> {
-                identities.deleteRobot(robot);
+                identities.robots().delete(robot);
                 yield new RobotChange(null, null, "Robot " + robot + " was deleted.");
             }
             default -> throw BollardException.invalid("unknown action");

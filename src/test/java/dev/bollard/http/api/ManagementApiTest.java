@@ -34,7 +34,7 @@ class ManagementApiTest {
     void start() throws Exception {
         registry = TestRegistry.startWithAuth(dir.resolve("data"));
         http = new ApiHttp(registry.baseUri());
-        new Identities(registry.server().database()).createUser("root", "root-password", true);
+        new Identities(registry.server().database()).users().create("root", "root-password", true);
         root = ApiHttp.basic("root", "root-password");
     }
 

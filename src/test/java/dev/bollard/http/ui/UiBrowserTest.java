@@ -64,8 +64,8 @@ class UiBrowserTest {
         Assumptions.assumeTrue(Exec.onPath("umoci"), "umoci not installed; .ci/run installs it");
         registry = TestRegistry.startWithAuth(dir.resolve("data"));
         Identities identities = new Identities(registry.server().database());
-        identities.createUser("alice", "alice-password", false);
-        identities.createUser("bob", "bob-password", false);
+        identities.users().create("alice", "alice-password", false);
+        identities.users().create("bob", "bob-password", false);
         browser = chromium(dir.resolve("chromium-profile"));
         wait = new WebDriverWait(browser, Duration.ofSeconds(20));
         wait.ignoring(StaleElementReferenceException.class);

@@ -31,9 +31,9 @@ class UiClusterTest {
         PostgresServer.Db db = PostgresServer.shared().createDatabase();
         try (TestRegistry a = node(dir.resolve("a"), db); TestRegistry b = node(dir.resolve("b"), db)) {
             Identities identities = new Identities(a.server().database());
-            identities.createUser("alice", "alice-password", false);
-            identities.createOrganization("acme", "alice");
-            identities.setVisibility("acme/app", true);
+            identities.users().create("alice", "alice-password", false);
+            identities.organizations().create("acme", "alice");
+            identities.repositories().setVisibility("acme/app", true);
 
             UiClient onA = new UiClient(a.baseUri()).signIn("alice", "alice-password");
             UiClient onB = new UiClient(b.baseUri());
@@ -46,7 +46,7 @@ class UiClusterTest {
             assertThat(onB.get("/org/acme").body()).contains("your role: owner");
             HttpResponse<String> token = onB.post("/settings", "action", "create-token", "name", "from-node-b");
             assertThat(token.statusCode()).isEqualTo(200);
-            assertThat(identities.appTokens("alice")).contains("from-node-b");
+            assertThat(identities.appTokens().list("alice")).contains("from-node-b");
 
             assertThat(onB.post("/signout").statusCode()).isEqualTo(303);
             HttpResponse<String> afterSignOut = onA.get("/settings");

@@ -3,6 +3,7 @@ package dev.bollard.http.ui;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.bollard.auth.Identities;
+import dev.bollard.auth.RepositoryAccess;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.testing.TestRegistry;
 import java.net.URLEncoder;
@@ -41,13 +42,13 @@ class UiHttpTest {
         registry = TestRegistry.startWithAuth(config.withUi(new BollardConfig.Ui(true, Duration.ofSeconds(3),
                 Duration.ofHours(1))));
         identities = new Identities(registry.server().database());
-        identities.createUser("root", "root-password", true);
-        identities.createUser("alice", "alice-password", false);
-        identities.createUser("bob", "bob-password", false);
-        identities.createUser("carol", "carol-password", false);
-        identities.createOrganization("acme", "alice");
-        identities.setMember("acme", "carol", "member");
-        identities.setVisibility("acme/app", false); // an empty private repository
+        identities.users().create("root", "root-password", true);
+        identities.users().create("alice", "alice-password", false);
+        identities.users().create("bob", "bob-password", false);
+        identities.users().create("carol", "carol-password", false);
+        identities.organizations().create("acme", "alice");
+        identities.organizations().setMember("acme", "carol", "member");
+        identities.repositories().setVisibility("acme/app", false); // an empty private repository
     }
 
     @AfterAll
@@ -75,7 +76,7 @@ class UiHttpTest {
         HttpResponse<String> post = anonymous.postRaw("/org/acme", Map.of("action", "create-robot", "robot", "x"),
                 registry.baseUri().toString().replaceAll("/$", ""));
         assertThat(post.statusCode()).isEqualTo(303);
-        assertThat(identities.robots("acme")).isEmpty();
+        assertThat(identities.robots().list("acme")).isEmpty();
 
         HttpResponse<String> signin = anonymous.get("/signin?next=/org/acme");
         assertThat(signin.statusCode()).isEqualTo(200);
@@ -114,8 +115,8 @@ class UiHttpTest {
 
     @Test
     void robotsAndApplicationTokensDoNotSignIn() throws Exception {
-        String robotToken = identities.createRobot("acme", "signin");
-        String appToken = identities.createAppToken("bob", "signin-test");
+        String robotToken = identities.robots().create("acme", "signin");
+        String appToken = identities.appTokens().create("bob", "signin-test");
         for (String[] credentials : List.of(new String[] {"acme+signin", robotToken}, new String[] {"bob", appToken})) {
             UiClient c = client();
             c.get("/signin");
@@ -124,7 +125,7 @@ class UiHttpTest {
             assertThat(r.body()).contains("are for registry clients");
             assertThat(c.cookies).doesNotContainKey(UiHandler.SESSION_COOKIE);
         }
-        identities.deleteRobot("acme+signin");
+        identities.robots().delete("acme+signin");
     }
 
     @Test
@@ -145,14 +146,14 @@ class UiHttpTest {
                 "robot", "forged"), "https://evil.example");
         assertThat(foreign.statusCode()).isEqualTo(403);
         assertThat(foreign.body()).contains("sent from another site");
-        assertThat(identities.robots("acme")).doesNotContain("acme+forged");
+        assertThat(identities.robots().list("acme")).doesNotContain("acme+forged");
 
         // Another user's token does not do either.
         UiClient carol = client().signIn("carol", "carol-password");
         HttpResponse<String> crossed = alice.postRaw("/settings", Map.of("_csrf", carol.csrf, "action", "create-token",
                 "name", "forged"), origin);
         assertThat(crossed.statusCode()).isEqualTo(403);
-        assertThat(identities.appTokens("alice")).doesNotContain("forged");
+        assertThat(identities.appTokens().list("alice")).doesNotContain("forged");
 
         // The sign-in form is protected too (login CSRF): its token must match this browser's cookie.
         UiClient fresh = client();
@@ -165,7 +166,7 @@ class UiHttpTest {
         HttpResponse<String> good = alice.post("/org/acme", "action", "create-robot", "robot", "real");
         assertThat(good.statusCode()).isEqualTo(200);
         assertThat(good.body()).contains("acme+real", "shown only once", "bollard_robot_");
-        identities.deleteRobot("acme+real");
+        identities.robots().delete("acme+real");
     }
 
     @Test
@@ -216,7 +217,7 @@ class UiHttpTest {
         assertThat(settings.body()).contains("Only administrators of acme/app may change its settings.");
         HttpResponse<String> robot = carol.post("/org/acme", "action", "create-robot", "robot", "sneaky");
         assertThat(robot.statusCode()).isEqualTo(403);
-        assertThat(identities.robots("acme")).doesNotContain("acme+sneaky");
+        assertThat(identities.robots().list("acme")).doesNotContain("acme+sneaky");
 
         UiClient alice = client().signIn("alice", "alice-password"); // owner
         assertThat(alice.get("/repo/acme/app/-/settings").statusCode()).isEqualTo(200);
@@ -231,17 +232,17 @@ class UiHttpTest {
         UiClient bob = client().signIn("bob", "bob-password");
         HttpResponse<String> token = bob.post("/settings", "action", "create-token", "name", "laptop");
         assertThat(token.body()).contains("Application token laptop was created.", "bollard_app_", "shown only once");
-        assertThat(identities.appTokens("bob")).contains("laptop");
+        assertThat(identities.appTokens().list("bob")).contains("laptop");
         assertThat(bob.get("/settings").body()).doesNotContain("bollard_app_"); // shown once only
         bob.post("/settings", "action", "revoke-token", "name", "laptop");
-        assertThat(identities.appTokens("bob")).doesNotContain("laptop");
+        assertThat(identities.appTokens().list("bob")).doesNotContain("laptop");
 
         HttpResponse<String> robot = bob.post("/settings", "action", "create-robot", "robot", "deploy");
         assertThat(robot.body()).contains("Robot bob+deploy was created.", "bollard_robot_", "as bob+deploy");
         String regenerated = bob.post("/settings", "action", "regenerate-robot", "robot", "deploy").body();
         assertThat(regenerated).contains("has a new token; the old one no longer works.");
         bob.post("/settings", "action", "delete-robot", "robot", "deploy");
-        assertThat(identities.robots("bob")).isEmpty();
+        assertThat(identities.robots().list("bob")).isEmpty();
 
         HttpResponse<String> wrongPassword = bob.post("/settings", "action", "password", "current", "nope-nope",
                 "password", "new-password-1");
@@ -251,7 +252,7 @@ class UiHttpTest {
 
     @Test
     void organizationAdminsManageTeamsDefaultPermissionsAndRepositoriesAndReadTheirAuditLog() throws Exception {
-        identities.createRobot("acme", "deploy");
+        identities.robots().create("acme", "deploy");
         UiClient alice = client().signIn("alice", "alice-password");
         assertThat(alice.post("/org/acme", "action", "create-team", "team", "ops", "role", "member",
                 "description", "Runs things").body()).contains("Team ops was created.");
@@ -266,7 +267,7 @@ class UiHttpTest {
         HttpResponse<String> created = alice.post("/repositories", "name", "acme/fresh", "visibility", "private");
         assertThat(created.statusCode()).isEqualTo(303);
         assertThat(created.headers().firstValue("Location")).hasValue("/repo/acme/fresh");
-        assertThat(identities.grants("acme/fresh")).contains(new Identities.GrantInfo("robot", "acme+deploy", "read"));
+        assertThat(identities.repositories().grants("acme/fresh")).contains(new RepositoryAccess.GrantInfo("robot", "acme+deploy", "read"));
         HttpResponse<String> notHers = alice.post("/repositories", "name", "bob/app", "visibility", "private");
         assertThat(notHers.statusCode()).isEqualTo(400);
         assertThat(notHers.body()).contains("You may not create bob/app");
@@ -288,7 +289,7 @@ class UiHttpTest {
         registry.server().audit().flush(5_000);
         String all = root.get("/audit?action=login.success&actor=carol").body();
         assertThat(all).contains("login.success", "web-ui", "carol").doesNotContain("team.create");
-        identities.deleteRobot("acme+deploy");
+        identities.robots().delete("acme+deploy");
     }
 
     @Test
@@ -306,39 +307,39 @@ class UiHttpTest {
                 .PUT(HttpRequest.BodyPublishers.ofString("{\"role\":\"member\"}"));
         HttpResponse<String> forged = api.send(put.build(), HttpResponse.BodyHandlers.ofString());
         assertThat(forged.statusCode()).isEqualTo(401); // a cookie alone does not change anything
-        assertThat(identities.members("acme", null, 100)).noneMatch(m -> m.name().equals("bob"));
+        assertThat(identities.organizations().members("acme", null, 100)).noneMatch(m -> m.name().equals("bob"));
         HttpResponse<String> withToken = api.send(put.header(UiHandler.CSRF_HEADER, alice.csrf).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(withToken.statusCode()).as(withToken.body()).isBetween(200, 204);
-        identities.removeMember("acme", "bob");
+        identities.organizations().removeMember("acme", "bob");
     }
 
     @Test
     void repositoriesOrganizationsAndUsersAreDeletedOnlyWhenConfirmedAndAllowed() throws Exception {
-        identities.createUser("dave", "dave-password", false);
-        identities.createOrganization("shortlived", "dave");
-        identities.setVisibility("shortlived/tmp", false);
+        identities.users().create("dave", "dave-password", false);
+        identities.organizations().create("shortlived", "dave");
+        identities.repositories().setVisibility("shortlived/tmp", false);
         UiClient dave = client().signIn("dave", "dave-password");
         HttpResponse<String> unconfirmed = dave.post("/repo/shortlived/tmp/-/settings", "action", "delete", "confirm", "x");
         assertThat(unconfirmed.body()).contains("Type the repository's name, shortlived/tmp, to confirm");
-        assertThat(identities.repository("shortlived/tmp")).isPresent();
+        assertThat(identities.repositories().find("shortlived/tmp")).isPresent();
         HttpResponse<String> notEmpty = dave.post("/org/shortlived", "action", "delete-organization", "confirm",
                 "shortlived");
         assertThat(notEmpty.statusCode()).isEqualTo(400);
         HttpResponse<String> deleted = dave.post("/repo/shortlived/tmp/-/settings", "action", "delete", "confirm",
                 "shortlived/tmp");
         assertThat(deleted.statusCode()).isEqualTo(303);
-        assertThat(identities.repository("shortlived/tmp")).isEmpty();
+        assertThat(identities.repositories().find("shortlived/tmp")).isEmpty();
         assertThat(dave.post("/org/shortlived", "action", "delete-organization", "confirm", "shortlived").statusCode())
                 .isEqualTo(303);
-        assertThat(identities.organizationExists("shortlived")).isFalse();
+        assertThat(identities.organizations().exists("shortlived")).isFalse();
 
         UiClient carol = client().signIn("carol", "carol-password");
         assertThat(carol.post("/admin", "action", "delete-user", "user", "dave").statusCode()).isEqualTo(403);
         UiClient root = client().signIn("root", "root-password");
         assertThat(root.post("/admin", "action", "delete-user", "user", "dave").body())
                 .contains("User dave was deleted.");
-        assertThat(identities.user("dave")).isEmpty();
+        assertThat(identities.users().find("dave")).isEmpty();
         assertThat(root.post("/admin", "action", "delete-user", "user", "root").body())
                 .contains("You cannot delete yourself");
     }

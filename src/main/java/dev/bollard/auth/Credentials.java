@@ -1,0 +1,270 @@
+package dev.bollard.auth;
+
+import dev.bollard.audit.Actor;
+import dev.bollard.audit.Audit;
+import dev.bollard.audit.AuditActions;
+import dev.bollard.audit.AuditEvent;
+import dev.bollard.metadata.AccountDao;
+import dev.bollard.metadata.Database;
+import dev.bollard.metadata.RobotDao;
+import dev.bollard.metadata.UserTokenDao;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The checking of credentials, here and nowhere else: passwords, application tokens, robot tokens and refresh
+ * tokens, and the subjects of bearer tokens resolved to the principals they name now. Logins are throttled per user
+ * and address, and failures audited; no secret reaches a log line. {@link Auth} (the token endpoint, interactive
+ * logins) and {@link RegistryAccessPolicy} (each request) both ask it.
+ */
+final class Credentials {
+    // Failed logins are logged under Auth's name, as they were before the checks moved here: operators filter on it.
+    private static final Logger LOG = LoggerFactory.getLogger(Auth.class);
+
+    private final Database db;
+    private final LoginThrottle throttle;
+    private final Audit audit;
+
+    Credentials(Database db, LoginThrottle throttle, Audit audit) {
+        this.db = db;
+        this.throttle = throttle;
+        this.audit = audit;
+    }
+
+    /** A caller whose credentials checked out; {@code appTokenId} when they were an application token. */
+    record Authenticated(Principal principal, @Nullable Long appTokenId) {
+        /** How the caller logged in, for the audit log. */
+        String method() {
+            return principal instanceof Principal.Robot ? "robot-token" : appTokenId != null ? "app-token" : "password";
+        }
+    }
+
+    /** The outcome of checking credentials. */
+    sealed interface Login {
+        record Ok(Authenticated who) implements Login {
+        }
+
+        record Failed(String message) implements Login {
+        }
+
+        record Locked(String message, long retryAfterSeconds) implements Login {
+        }
+    }
+
+    // ---- logging in ----
+
+    /**
+     * Checks a user name and secret, throttled per user and address. Failures are audited ({@code login.failure});
+     * successes are audited by the caller where they are a login rather than one request of many.
+     */
+    Login login(String username, String secret, String remoteAddress, @Nullable String userAgent) {
+        return throttled(username, remoteAddress, userAgent, () -> authenticate(username, secret));
+    }
+
+    /**
+     * Checks the credentials of an {@code Authorization: Basic base64(user:secret)} header as {@link #login} does;
+     * malformed ones fail at once (not throttled: there is no user name to count them against).
+     */
+    Login loginBasic(String authorization, String remoteAddress, @Nullable String userAgent) {
+        String[] userSecret = basic(authorization);
+        if (userSecret == null) {
+            return new Login.Failed("malformed Basic credentials");
+        }
+        return login(userSecret[0], userSecret[1], remoteAddress, userAgent);
+    }
+
+    /**
+     * Checks that {@code password} is the user's password — a password, not a token, so that holding an application
+     * token is not enough for what needs the password (changing it). Throttled and audited like a login.
+     */
+    Login confirmPassword(String username, String password, String remoteAddress, @Nullable String userAgent) {
+        return throttled(username, remoteAddress, userAgent, () -> passwordMatches(username, password)
+                ? Optional.of(new Authenticated(resolve(username), null)) : Optional.empty());
+    }
+
+    /** The throttled, audited frame of every credential check; {@code check} says who the credentials prove. */
+    private Login throttled(String username, @Nullable String remoteAddress, @Nullable String userAgent,
+                            Supplier<Optional<Authenticated>> check) {
+        String address = remoteAddress == null ? "" : remoteAddress;
+        long locked = throttle.lockedFor(username, address);
+        if (locked > 0) {
+            loginFailed(username, address, userAgent, "locked out");
+            return new Login.Locked("too many failed logins for '" + username + "' from " + address
+                    + "; try again in " + locked + " s", locked);
+        }
+        Optional<Authenticated> who = check.get();
+        if (who.isEmpty()) {
+            throttle.failed(username, address);
+            LOG.warn("failed login for '{}' from {}", printable(username), address);
+            loginFailed(username, address, userAgent, "invalid credentials");
+            return new Login.Failed("invalid username or password");
+        }
+        throttle.succeeded(username, address);
+        return new Login.Ok(who.get());
+    }
+
+    private void loginFailed(String username, String address, @Nullable String userAgent, String reason) {
+        audit.record(AuditEvent.onNamespace(Actor.anonymous(address, userAgent), AuditActions.LOGIN_FAILURE, null,
+                Map.of("username", printable(username), "reason", reason)));
+    }
+
+    /**
+     * Checks a user name and a secret: a robot's token ({@code owner+name}), a user's application token, or a
+     * user's password. Empty when they do not match (without saying which part was wrong).
+     */
+    private Optional<Authenticated> authenticate(String username, String secret) {
+        if (username == null || secret == null || username.isEmpty() || secret.isEmpty()) {
+            return Optional.empty();
+        }
+        int plus = username.indexOf('+');
+        if (plus > 0) {
+            return db.read(h -> AccountDao.find(h, username.substring(0, plus))
+                    .flatMap(owner -> RobotDao.find(h, owner.id(), username.substring(plus + 1)))
+                    .filter(robot -> Secrets.matches(secret, robot.tokenHash()))
+                    .map(robot -> new Authenticated(new Principal.Robot(robot.id(), robot.ownerId(), username), null)));
+        }
+        Optional<AccountDao.Account> account = db.read(h -> AccountDao.find(h, username)).filter(AccountDao.Account::isUser);
+        if (account.isEmpty()) {
+            Passwords.verifyDummy(secret);
+            return Optional.empty();
+        }
+        AccountDao.Account user = account.get();
+        Principal.User principal = new Principal.User(user.id(), user.name(), user.superuser());
+        if (secret.startsWith(Secrets.APP_TOKEN_PREFIX)) {
+            Optional<UserTokenDao.UserToken> token = db.read(h -> UserTokenDao.findByHash(h, Secrets.sha256(secret)))
+                    .filter(t -> t.kind().equals("app") && t.userId() == user.id());
+            if (token.isPresent()) {
+                db.inTransaction(h -> {
+                    UserTokenDao.touch(h, token.get().id());
+                    return null;
+                });
+                return Optional.of(new Authenticated(principal, token.get().id()));
+            }
+        }
+        if (user.passwordHash() != null && Passwords.verify(secret, user.passwordHash())) {
+            return Optional.of(new Authenticated(principal, null));
+        }
+        return Optional.empty();
+    }
+
+    /** True when {@code password} is the user's password (not a token). */
+    private boolean passwordMatches(String name, String password) {
+        Optional<AccountDao.Account> user = db.read(h -> AccountDao.find(h, name)).filter(AccountDao.Account::isUser);
+        if (user.isEmpty() || user.get().passwordHash() == null || password == null) {
+            Passwords.verifyDummy(password == null ? "" : password);
+            return false;
+        }
+        return Passwords.verify(password, user.get().passwordHash());
+    }
+
+    /**
+     * The user an application token (sent as a bearer token to the management API) belongs to; an unknown or revoked
+     * token is audited as a failed login.
+     */
+    Optional<Principal.User> appToken(String token, @Nullable String remoteAddress, @Nullable String userAgent) {
+        Optional<Principal.User> user = token == null || !token.startsWith(Secrets.APP_TOKEN_PREFIX) ? Optional.empty()
+                : db.inTransaction(h -> {
+                    Optional<UserTokenDao.UserToken> found = UserTokenDao.findByHash(h, Secrets.sha256(token))
+                            .filter(t -> t.kind().equals("app"));
+                    found.ifPresent(t -> UserTokenDao.touch(h, t.id()));
+                    return found.flatMap(t -> AccountDao.findById(h, t.userId()))
+                            .map(a -> new Principal.User(a.id(), a.name(), a.superuser()));
+                });
+        if (user.isEmpty()) {
+            audit.record(AuditEvent.onNamespace(Actor.anonymous(remoteAddress, userAgent), AuditActions.LOGIN_FAILURE,
+                    null, Map.of("reason", "invalid application token")));
+        }
+        return user;
+    }
+
+    // ---- refresh tokens ----
+
+    /** Creates a refresh token for the user (tied to the application token used, when one was). */
+    String createRefreshToken(Principal.User user, @Nullable Long appTokenId) {
+        String token = Secrets.newToken(Secrets.REFRESH_TOKEN_PREFIX);
+        db.inTransaction(h -> UserTokenDao.insert(h, user.id(), "refresh", "refresh", Secrets.sha256(token), appTokenId));
+        return token;
+    }
+
+    /**
+     * The user a refresh token belongs to, when the token was used (or, never used, created) since {@code idleCutoff};
+     * a token idle for longer is deleted, and each use restarts its idle time.
+     */
+    Optional<Principal.User> refresh(@Nullable String refreshToken, Instant idleCutoff) {
+        if (refreshToken == null || !refreshToken.startsWith(Secrets.REFRESH_TOKEN_PREFIX)) {
+            return Optional.empty();
+        }
+        String hash = Secrets.sha256(refreshToken);
+        return db.inTransaction(h -> {
+            if (UserTokenDao.deleteIfIdle(h, hash, idleCutoff)) {
+                return Optional.empty();
+            }
+            Optional<UserTokenDao.UserToken> token = UserTokenDao.findByHash(h, hash).filter(t -> t.kind().equals("refresh"));
+            token.ifPresent(t -> UserTokenDao.touch(h, t.id()));
+            return token.flatMap(t -> AccountDao.findById(h, t.userId()))
+                    .map(a -> new Principal.User(a.id(), a.name(), a.superuser()));
+        });
+    }
+
+    // ---- who a token or a session names ----
+
+    /**
+     * The principal a token's subject names, as it is now: a user ({@code name}) or a robot ({@code owner+name});
+     * anonymous when empty or gone.
+     */
+    Principal resolve(String subject) {
+        if (subject == null || subject.isEmpty()) {
+            return Principal.ANONYMOUS;
+        }
+        int plus = subject.indexOf('+');
+        return db.read(h -> {
+            if (plus > 0) {
+                return AccountDao.find(h, subject.substring(0, plus))
+                        .flatMap(owner -> RobotDao.find(h, owner.id(), subject.substring(plus + 1)))
+                        .<Principal>map(r -> new Principal.Robot(r.id(), r.ownerId(), subject))
+                        .orElse(Principal.ANONYMOUS);
+            }
+            return AccountDao.find(h, subject).filter(AccountDao.Account::isUser)
+                    .<Principal>map(a -> new Principal.User(a.id(), a.name(), a.superuser()))
+                    .orElse(Principal.ANONYMOUS);
+        });
+    }
+
+    /** A user as they are now, by id (a web session's user); empty when deleted. */
+    Optional<Principal.User> user(long id) {
+        return db.read(h -> AccountDao.findById(h, id)).filter(AccountDao.Account::isUser)
+                .map(a -> new Principal.User(a.id(), a.name(), a.superuser()));
+    }
+
+    // ---- the Authorization header ----
+
+    static boolean hasScheme(String authorization, String scheme) {
+        return authorization.length() > scheme.length()
+                && authorization.regionMatches(true, 0, scheme + " ", 0, scheme.length() + 1);
+    }
+
+    /** Decodes {@code Basic base64(user:secret)}; null when malformed. */
+    private static String @Nullable [] basic(String authorization) {
+        try {
+            String decoded = new String(Base64.getDecoder().decode(authorization.substring(6).trim()),
+                    StandardCharsets.UTF_8);
+            int colon = decoded.indexOf(':');
+            return colon < 0 ? null : new String[] {decoded.substring(0, colon), decoded.substring(colon + 1)};
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** A user name as it may appear in a log line: bounded, without control characters. */
+    private static String printable(String username) {
+        String s = username.length() > 64 ? username.substring(0, 64) + "…" : username;
+        return s.replaceAll("\\p{Cntrl}", "?");
+    }
+}
