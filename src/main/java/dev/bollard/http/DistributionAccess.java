@@ -88,8 +88,8 @@ final class DistributionAccess {
 
     /** {@code scheme://host[:port]} the request was sent to, for the realm of a challenge. */
     private static String baseUrl(Exchange ex) {
-        String host = ex.header("Host");
-        if (host == null || host.isBlank() || !host.matches("[A-Za-z0-9.:\\[\\]_-]+")) {
+        String host = ex.plainHost();
+        if (host == null) {
             host = Request.getServerName(ex.request) + ":" + Request.getServerPort(ex.request);
         }
         return ex.request.getHttpURI().getScheme() + "://" + host;
