@@ -58,7 +58,7 @@ public final class BollardServer implements AutoCloseable {
         // The pool must hold the largest buffers we ask for (request buffers, blob pieces): Jetty's default
         // pools only up to 64 KiB and allocates anything larger afresh, so direct memory churned until a
         // GC freed it (RSS near 1 GiB and 100 ms pauses under load; docs/benchmarks.md, finding 1).
-        Server jetty = new Server(threadPool(), null, new ArrayByteBufferPool(0, -1, DistributionHandler.READ_CHUNK));
+        Server jetty = new Server(threadPool(), null, new ArrayByteBufferPool(0, -1, BlobDownload.READ_CHUNK));
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);

@@ -7,6 +7,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
@@ -23,6 +25,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Exchange {
     static final ObjectMapper JSON = new ObjectMapper();
+    /** A host name, IPv4 or bracketed IPv6 address, with an optional port: nothing that could break out of a URL. */
+    private static final Pattern PLAIN_HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]_-]+");
 
     final Request request;
     final Response response;
@@ -79,6 +83,15 @@ public final class Exchange {
 
     public @Nullable String header(String name) {
         return request.getHeaders().get(name);
+    }
+
+    /**
+     * The Host header when it is a plain {@code host[:port]}, safe to put into a URL or a page; null when it is absent
+     * or holds anything else (the client chose it, so it is not trusted as written).
+     */
+    public @Nullable String plainHost() {
+        String host = header("Host");
+        return host != null && PLAIN_HOST.matcher(host).matches() ? host : null;
     }
 
     /** All values of a header that may repeat or hold a comma-separated list. */
@@ -219,6 +232,12 @@ public final class Exchange {
             }
         }
         return form;
+    }
+
+    /** The first value of a field of a {@link #form}; null when the form or the field is absent or has no value. */
+    public static @Nullable String first(@Nullable Map<String, List<String>> form, String name) {
+        List<String> values = form == null ? null : form.get(name);
+        return values == null || values.isEmpty() ? null : values.getFirst();
     }
 
     /** Writes a part of the body and waits until it is written; the buffer may be reused afterwards. */

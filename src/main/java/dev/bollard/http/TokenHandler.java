@@ -1,19 +1,16 @@
 package dev.bollard.http;
 
+import static dev.bollard.http.Exchange.first;
+
 import dev.bollard.auth.Auth;
 import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.Fields;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The token endpoint of the Docker token flow: {@code GET /v2/auth} (Basic credentials or none, {@code scope},
@@ -89,10 +86,5 @@ final class TokenHandler {
             case "refresh_token" -> new Auth.Grant.RefreshToken(first(form, "refresh_token"));
             default -> new Auth.Grant.Unsupported(grantType);
         };
-    }
-
-    private static @Nullable String first(Map<String, List<String>> form, String key) {
-        List<String> v = form.get(key);
-        return v == null || v.isEmpty() ? null : v.getFirst();
     }
 }

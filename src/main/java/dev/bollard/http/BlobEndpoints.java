@@ -1,0 +1,88 @@
+package dev.bollard.http;
+
+import dev.bollard.error.BollardException;
+import dev.bollard.error.ErrorCode;
+import dev.bollard.oci.Digest;
+import dev.bollard.oci.RepositoryName;
+import dev.bollard.registry.BlobInfo;
+import dev.bollard.registry.Blobs;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.channels.SeekableByteChannel;
+import java.util.Optional;
+
+/**
+ * The blob endpoints of the distribution API: {@code GET}, {@code HEAD} and {@code DELETE /v2/<name>/blobs/<digest>}.
+ * Decides what a read answers (conditional requests, direct URLs, ranges); {@link BlobDownload} sends the bytes.
+ */
+final class BlobEndpoints {
+    private final Blobs blobs;
+    private final BlobDownload download;
+
+    BlobEndpoints(Blobs blobs, BlobDownload download) {
+        this.blobs = blobs;
+        this.download = download;
+    }
+
+    /** {@code GET} and {@code HEAD}. */
+    void get(Exchange ex, RepositoryName repository, Digest digest) throws IOException {
+        // HEAD is how a pushing client checks whether to upload: such a check renews an old link (see statForPush).
+        BlobInfo blob = ex.isHead() ? blobs.statForPush(repository, digest) : blobs.stat(repository, digest);
+        String etag = "\"" + digest + "\"";
+        ex.setHeader("Docker-Content-Digest", digest.toString());
+        ex.setHeader("ETag", etag);
+        ex.setHeader("Accept-Ranges", "bytes");
+        ex.setHeader("Cache-Control", "max-age=31536000, immutable");
+        if (etag.equals(ex.header("If-None-Match"))) {
+            ex.sendEmpty(304);
+            return;
+        }
+        if (!ex.isHead()) {
+            Optional<URI> direct = blobs.directUrl(blob);
+            if (direct.isPresent()) {
+                // The client fetches the bytes from the store itself (and sends its Range header there).
+                ex.setHeader("Location", direct.get().toString());
+                ex.sendEmpty(307);
+                return;
+            }
+        }
+        long size = blob.size();
+        long start = 0;
+        long end = size - 1;
+        int status = 200;
+        ByteRange.Result range = ByteRange.parse(ex.header("Range"), size);
+        switch (range) {
+            case ByteRange.Result.Whole w -> { }
+            case ByteRange.Result.Unsatisfiable u -> {
+                ex.setHeader("Content-Range", "bytes */" + size);
+                // The spec's SIZE_INVALID, but 416 as HTTP answers a range outside the resource.
+                throw new BollardException(ErrorCode.SIZE_INVALID, ErrorCode.Kind.OUT_OF_RANGE, "range "
+                        + ex.header("Range") + " is not satisfiable: the blob has " + size + " bytes", null);
+            }
+            case ByteRange.Result.Part p -> {
+                start = p.first();
+                end = p.last();
+                status = 206;
+                ex.setHeader("Content-Range", "bytes " + start + "-" + end + "/" + size);
+            }
+        }
+        long length = end - start + 1;
+        ex.response.setStatus(status);
+        ex.setHeader("Content-Type", "application/octet-stream");
+        ex.response.getHeaders().put("Content-Length", length);
+        if (ex.isHead() || length == 0) {
+            ex.finish();
+            return;
+        }
+        try (SeekableByteChannel channel = blobs.open(repository, blob)) {
+            channel.position(start);
+            download.stream(ex, channel, length);
+        }
+        ex.finish();
+    }
+
+    void delete(Exchange ex, RepositoryName repository, Digest digest) {
+        blobs.delete(repository, digest, ex.actor());
+        ex.sendEmpty(202);
+    }
+}
