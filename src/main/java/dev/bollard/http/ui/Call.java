@@ -6,6 +6,7 @@ import dev.bollard.auth.WebSessions;
 import dev.bollard.http.Exchange;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /** One request as the pages see it: who is signed in, the form of a POST, the frame pages render into. */
@@ -40,7 +41,6 @@ record Call(Exchange ex, String path, WebSessions.Active session, @Nullable Map<
 
     /** The first value of a form's field as it was sent (passwords keep their spaces); empty when there is none. */
     static String first(@Nullable Map<String, List<String>> form, String name) {
-        List<String> v = form == null ? null : form.get(name);
-        return v == null || v.isEmpty() ? "" : v.getFirst();
+        return Objects.requireNonNullElse(Exchange.first(form, name), "");
     }
 }

@@ -80,8 +80,8 @@ final class Ui {
 
     /** host[:port] as the browser reached the registry: what clients pull from. */
     static String registryHost(Exchange ex) {
-        String host = ex.header("Host");
-        return host == null || !host.matches("[A-Za-z0-9.:\\[\\]_-]+") ? "registry.example" : host;
+        String host = ex.plainHost();
+        return host == null ? "registry.example" : host;
     }
 
     static String stripSlash(String s) {
