@@ -1,5 +1,7 @@
 package dev.bollard.audit;
 
+import java.util.List;
+
 /**
  * Where the registry reports what happened. The domain calls it; {@link AuditLog} stores it as a tamper-evident
  * chain. Recording never throws to the caller: an action that succeeded is not undone because its audit entry
@@ -11,7 +13,7 @@ public interface Audit {
     void record(AuditEvent event);
 
     /** Records events that happened together (a push and the tag it set) in one write, in order. */
-    default void recordAll(java.util.List<AuditEvent> events) {
+    default void recordAll(List<AuditEvent> events) {
         events.forEach(this::record);
     }
 

@@ -3,6 +3,7 @@ package dev.bollard.audit;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -25,7 +26,7 @@ public record AuditEvent(Instant time, Actor actor, String action, @Nullable Str
         this.namespace = namespace;
         this.repository = repository;
         this.details = details == null ? Map.of()
-                : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(details));
+                : Collections.unmodifiableMap(new LinkedHashMap<>(details));
     }
 
     /** An event on a repository (its namespace is the repository's first path component). */

@@ -3,6 +3,7 @@ package dev.bollard.audit;
 import dev.bollard.metadata.AuditDao;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.OutboxDao;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -317,14 +318,14 @@ public final class AuditLog implements Audit, AutoCloseable {
     /** Something that takes a page of entries and may fail writing it. */
     @FunctionalInterface
     public interface PageConsumer {
-        void accept(List<AuditDao.Entry> page) throws java.io.IOException;
+        void accept(List<AuditDao.Entry> page) throws IOException;
     }
 
     /**
      * Hands every entry matching {@code filter}, oldest first, to {@code consumer} a page at a time, up to the head as
      * it was when the walk began (exports: never the whole log in memory).
      */
-    public void forEachPage(AuditDao.Filter filter, PageConsumer consumer) throws java.io.IOException {
+    public void forEachPage(AuditDao.Filter filter, PageConsumer consumer) throws IOException {
         Verification bounds = bounds();
         long after = bounds.firstSeq() - 1;
         while (true) {

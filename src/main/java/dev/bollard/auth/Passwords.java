@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.concurrent.Semaphore;
 import java.util.regex.Pattern;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
 import org.bouncycastle.crypto.params.Argon2Parameters;
@@ -28,8 +29,8 @@ final class Passwords {
      * Each derivation takes 19 MiB and a core for tens of milliseconds: bound how many run at once, so that a flood
      * of logins queues instead of exhausting the heap.
      */
-    private static final java.util.concurrent.Semaphore SLOTS =
-            new java.util.concurrent.Semaphore(Math.max(2, Runtime.getRuntime().availableProcessors()), true);
+    private static final Semaphore SLOTS =
+            new Semaphore(Math.max(2, Runtime.getRuntime().availableProcessors()), true);
     /** Verified against when the user does not exist, so that unknown and known names take the same time. */
     private static final String DUMMY = hash("not a password of anyone");
 

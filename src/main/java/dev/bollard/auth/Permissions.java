@@ -1,6 +1,7 @@
 package dev.bollard.auth;
 
 import dev.bollard.metadata.AccountDao;
+import dev.bollard.metadata.Database;
 import dev.bollard.metadata.GrantDao;
 import dev.bollard.metadata.TeamDao;
 import java.util.Optional;
@@ -26,7 +27,7 @@ final class Permissions {
     }
 
     /** True when the repository exists. */
-    static boolean exists(dev.bollard.metadata.Database db, String repository) {
+    static boolean exists(Database db, String repository) {
         return db.read(h -> GrantDao.repository(h, repository).isPresent());
     }
 

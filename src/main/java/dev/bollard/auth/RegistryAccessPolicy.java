@@ -4,7 +4,9 @@ import dev.bollard.audit.Actor;
 import dev.bollard.auth.Credentials.Login;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.metadata.Database;
+import dev.bollard.oci.RepositoryName;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -198,7 +200,7 @@ final class RegistryAccessPolicy implements AccessPolicy {
                     && db.read(h -> Permissions.organizationRole(h, u, targetOf(permission, target))) == Level.ADMIN;
             case NAMESPACE_ADMIN -> principal instanceof Principal.User u && (u.name().equals(target)
                     || db.read(h -> Permissions.organizationRole(h, u, targetOf(permission, target))) == Level.ADMIN);
-            case REPO_CREATE -> dev.bollard.oci.RepositoryName.isValid(target) && !(principal instanceof Principal.Robot)
+            case REPO_CREATE -> RepositoryName.isValid(target) && !(principal instanceof Principal.Robot)
                     && db.read(h -> Permissions.mayCreate(h, principal, targetOf(permission, target)));
             case REPO_READ -> level(principal, targetOf(permission, target)).allows(Action.PULL);
             case REPO_WRITE -> level(principal, targetOf(permission, target)).allows(Action.PUSH);
@@ -236,10 +238,10 @@ final class RegistryAccessPolicy implements AccessPolicy {
         List<Scope> granted = new ArrayList<>();
         for (Scope s : requested) {
             Set<String> actions = Set.of();
-            if (s.type().equals(Scope.REPOSITORY) && dev.bollard.oci.RepositoryName.isValid(s.name())) {
+            if (s.type().equals(Scope.REPOSITORY) && RepositoryName.isValid(s.name())) {
                 actions = s.grantedBy(level(principal, s.name()));
                 if (actions.contains("push") && !createIfAllowed(principal, s.name(), actor)) {
-                    actions = new java.util.LinkedHashSet<>(actions);
+                    actions = new LinkedHashSet<>(actions);
                     actions.removeAll(Set.of("push", "delete", "*"));
                 }
             } else if (s.type().equals(Scope.REGISTRY) && s.name().equals(Scope.CATALOG) && s.actions().contains("*")

@@ -1,6 +1,7 @@
 package dev.bollard.auth;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -18,7 +19,7 @@ record Scope(String type, String name, Set<String> actions) {
     static final String CATALOG = "catalog";
 
     Scope {
-        actions = java.util.Collections.unmodifiableSet(new LinkedHashSet<>(actions)); // keeps the order asked
+        actions = Collections.unmodifiableSet(new LinkedHashSet<>(actions)); // keeps the order asked
     }
 
     /** Parses one scope; null when malformed. The name may not hold ':' (repository names cannot). */

@@ -1,8 +1,10 @@
 package dev.bollard.auth;
 
 import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
@@ -86,7 +88,7 @@ public final class SigningKeys implements KeySource {
 
     /** The public keys as a JWK Set document. */
     public String jwks() {
-        List<com.nimbusds.jose.jwk.JWK> pub = new ArrayList<>();
+        List<JWK> pub = new ArrayList<>();
         for (ECKey k : load(false)) {
             pub.add(k.toPublicJWK());
         }
@@ -122,7 +124,7 @@ public final class SigningKeys implements KeySource {
 
     static ECKey generate() {
         try {
-            return new ECKeyGenerator(Curve.P_256).keyUse(KeyUse.SIGNATURE).algorithm(com.nimbusds.jose.JWSAlgorithm.ES256)
+            return new ECKeyGenerator(Curve.P_256).keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.ES256)
                     .keyIDFromThumbprint(true).generate();
         } catch (JOSEException e) {
             throw new IllegalStateException("cannot generate a signing key: " + e.getMessage(), e);

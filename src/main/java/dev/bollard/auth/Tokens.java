@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -147,7 +148,7 @@ final class Tokens {
                     a.add(s);
                 }
             }
-            scopes.add(new Scope(type, name, new java.util.LinkedHashSet<>(a)));
+            scopes.add(new Scope(type, name, new LinkedHashSet<>(a)));
         }
         return scopes;
     }

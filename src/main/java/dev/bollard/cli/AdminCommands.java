@@ -11,13 +11,17 @@ import dev.bollard.config.ConfigException;
 import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
 import dev.bollard.events.Outbox;
+import dev.bollard.metadata.AuditDao;
 import dev.bollard.metadata.Database;
 import java.io.BufferedReader;
 import java.io.Console;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.Callable;
@@ -399,15 +403,15 @@ final class AdminCommands {
         String format;
 
         @Override
-        void run(Database db) throws java.io.IOException {
+        void run(Database db) throws IOException {
             if (!format.equals("jsonl") && !format.equals("csv")) {
                 throw BollardException.invalid("--format is jsonl or csv, not '" + format + "'");
             }
-            java.io.PrintStream out = System.out;
+            PrintStream out = System.out;
             if (format.equals("csv")) {
                 out.print(AuditExport.CSV_HEADER);
             }
-            audit(db).forEachPage(dev.bollard.metadata.AuditDao.Filter.ALL, page -> page.forEach(
+            audit(db).forEachPage(AuditDao.Filter.ALL, page -> page.forEach(
                     e -> out.print(format.equals("csv") ? AuditExport.csvRow(e) : AuditExport.jsonLine(e))));
             out.flush();
         }
@@ -424,7 +428,7 @@ final class AdminCommands {
             if (days < 0) {
                 throw BollardException.invalid("--older-than must not be negative");
             }
-            int pruned = audit(db).prune(java.time.Instant.now().minus(java.time.Duration.ofDays(days)));
+            int pruned = audit(db).prune(Instant.now().minus(Duration.ofDays(days)));
             System.out.println("pruned " + pruned + " audit log entries");
         }
     }

@@ -11,7 +11,9 @@ import dev.bollard.registry.OutOfOrderChunk;
 import dev.bollard.registry.Registry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import org.eclipse.jetty.io.EofException;
@@ -54,7 +56,7 @@ final class DistributionHandler extends Handler.Abstract {
         try {
             request.setAttribute(Observability.ROUTE, "invalid");
             Route route = Route.parse(request.getHttpURI().getPath());
-            request.setAttribute(Observability.ROUTE, route.kind().name().toLowerCase(java.util.Locale.ROOT));
+            request.setAttribute(Observability.ROUTE, route.kind().name().toLowerCase(Locale.ROOT));
             if (route.kind() == Route.Kind.NOT_FOUND) {
                 // The spec's UNSUPPORTED, as Distribution answers an unknown endpoint, but 404: nothing is here to
                 // be switched off (a disabled operation, or a method not allowed, is 405).
@@ -101,7 +103,7 @@ final class DistributionHandler extends Handler.Abstract {
 
     private static boolean isClientGone(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof EofException || t instanceof java.nio.channels.ClosedChannelException) {
+            if (t instanceof EofException || t instanceof ClosedChannelException) {
                 return true;
             }
         }

@@ -1,14 +1,22 @@
 package dev.bollard.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bollard.audit.Actor;
+import dev.bollard.metadata.RepositoryFilter;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpCookie;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
@@ -33,7 +41,7 @@ public final class Exchange {
     final Callback callback;
     private @Nullable Fields query;
     /** The repositories the caller may see, as the access decision found (the catalog's filter). */
-    dev.bollard.metadata.RepositoryFilter visible = dev.bollard.metadata.RepositoryFilter.ALL;
+    RepositoryFilter visible = RepositoryFilter.ALL;
     /** Who the access decision let through, as the audit log names them. */
     dev.bollard.audit.@Nullable Actor actor;
 
@@ -44,8 +52,8 @@ public final class Exchange {
     }
 
     /** The actor the access decision let through; set before a request is dispatched. */
-    dev.bollard.audit.Actor actor() {
-        return java.util.Objects.requireNonNull(actor, "the access decision sets the actor before dispatch");
+    Actor actor() {
+        return Objects.requireNonNull(actor, "the access decision sets the actor before dispatch");
     }
 
     /** The request path, still percent-encoded. */
@@ -138,7 +146,7 @@ public final class Exchange {
             return;
         }
         String expect = request.getHeaders().get(HttpHeader.EXPECT);
-        boolean waitingForContinue = expect != null && expect.toLowerCase(java.util.Locale.ROOT).contains("100-continue");
+        boolean waitingForContinue = expect != null && expect.toLowerCase(Locale.ROOT).contains("100-continue");
         if (announced > DRAIN_LIMIT || waitingForContinue) {
             // Reading would invite the client to send a body nobody wants.
             response.getHeaders().put(HttpHeader.CONNECTION, "close");
@@ -188,7 +196,7 @@ public final class Exchange {
 
     /** The value of a cookie the request sent, or null. */
     public @Nullable String cookie(String name) {
-        for (org.eclipse.jetty.http.HttpCookie c : Request.getCookies(request)) {
+        for (HttpCookie c : Request.getCookies(request)) {
             if (c.getName().equals(name)) {
                 return c.getValue();
             }
@@ -207,7 +215,7 @@ public final class Exchange {
      */
     public java.util.@Nullable Map<String, List<String>> form(int maxBytes) throws IOException {
         String type = header("Content-Type");
-        if (type != null && !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
+        if (type != null && !type.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
             return null;
         }
         byte[] body;
@@ -217,15 +225,15 @@ public final class Exchange {
         if (body.length > maxBytes) {
             return null;
         }
-        java.util.Map<String, List<String>> form = new java.util.LinkedHashMap<>();
+        Map<String, List<String>> form = new LinkedHashMap<>();
         for (String pair : new String(body, StandardCharsets.UTF_8).split("&", -1)) {
             if (pair.isEmpty()) {
                 continue;
             }
             int eq = pair.indexOf('=');
             try {
-                String k = java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-                String v = eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                String k = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                String v = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
                 form.computeIfAbsent(k, x -> new ArrayList<>()).add(v);
             } catch (IllegalArgumentException e) {
                 return null;
@@ -258,7 +266,7 @@ public final class Exchange {
         if (s.indexOf('%') < 0) {
             return s;
         }
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(s.length());
+        ByteArrayOutputStream out = new ByteArrayOutputStream(s.length());
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == '%' && i + 2 < s.length() && Character.digit(s.charAt(i + 1), 16) >= 0

@@ -1,5 +1,6 @@
 package dev.bollard.http;
 
+import dev.bollard.config.BollardConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.server.Request;
@@ -48,7 +50,7 @@ public final class Observability {
     private final Tracing tracing;
 
     Observability() {
-        this(Tracing.of(new dev.bollard.config.BollardConfig.Telemetry("text", false, "", 1.0)));
+        this(Tracing.of(new BollardConfig.Telemetry("text", false, "", 1.0)));
     }
 
     public Observability(Tracing tracing) {
@@ -138,7 +140,7 @@ public final class Observability {
                 .minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofMinutes(10))
                 .register(registry)
-                .record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+                .record(nanos, TimeUnit.NANOSECONDS);
         Tracing.endRequest(span, method, route == null ? "other" : route.toString(), status, failure);
         if (ACCESS.isInfoEnabled()) {
             // The same facts as fields, for JSON logs (logging.format: json); text logs show the message.

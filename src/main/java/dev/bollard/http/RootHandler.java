@@ -5,6 +5,7 @@ import dev.bollard.http.ui.UiHandler;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Scope;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -96,7 +97,7 @@ final class RootHandler extends Handler.Wrapper {
             case "/metrics" -> {
                 request.setAttribute(Observability.ROUTE, "metrics");
                 ex.sendBytes(200, "text/plain; version=0.0.4; charset=utf-8",
-                        observability.scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                        observability.scrape().getBytes(StandardCharsets.UTF_8));
             }
             default -> {
                 if (ui != null && UiHandler.handles(path)) {

@@ -7,6 +7,7 @@ import dev.bollard.registry.BlobInfo;
 import dev.bollard.registry.BlobUploads;
 import dev.bollard.registry.OutOfOrderChunk;
 import dev.bollard.registry.UploadStatus;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;
@@ -106,7 +107,7 @@ final class UploadEndpoints {
 
     /** The request body of an upload, counted into the pushed-bytes metric as it is read. */
     private InputStream uploadBody(Exchange ex) {
-        return new java.io.FilterInputStream(ex.body()) {
+        return new FilterInputStream(ex.body()) {
             @Override
             public int read() throws IOException {
                 int b = super.read();

@@ -1,5 +1,7 @@
 package dev.bollard.metadata;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
@@ -31,13 +33,13 @@ public final class AuditDao {
     private static final String COLUMNS = "seq, occurred_at, actor_kind, actor, ip, user_agent, action, namespace, "
             + "repository, details, prev_hash, hash";
 
-    private static Entry map(java.sql.ResultSet rs) throws java.sql.SQLException {
+    private static Entry map(ResultSet rs) throws SQLException {
         return new Entry(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5),
                 rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getString(10),
                 rs.getString(11), rs.getString(12));
     }
 
-    private static Head mapHead(java.sql.ResultSet rs) throws java.sql.SQLException {
+    private static Head mapHead(ResultSet rs) throws SQLException {
         return new Head(rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getString(4));
     }
 

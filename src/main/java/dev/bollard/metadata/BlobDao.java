@@ -1,6 +1,7 @@
 package dev.bollard.metadata;
 
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Optional;
@@ -129,7 +130,7 @@ public final class BlobDao {
                         JOIN blob b ON b.digest = rb.digest
                         WHERE r.name = :name AND rb.digest = :d""")
                 .bind("name", repository).bind("d", digest)
-                .map((rs, ctx) -> new Link(rs.getLong(1), rs.getObject(2, java.time.OffsetDateTime.class).toInstant()))
+                .map((rs, ctx) -> new Link(rs.getLong(1), rs.getObject(2, OffsetDateTime.class).toInstant()))
                 .findOne();
     }
 

@@ -7,9 +7,11 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.LinkedHashSet;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -62,7 +64,7 @@ public final class Database implements AutoCloseable {
 
             private void span(StatementContext ctx, @Nullable SQLException failure) {
                 String sql = ctx.getRenderedSql() == null ? ctx.getRawSql() : ctx.getRenderedSql();
-                String verb = sql == null ? "SQL" : sql.strip().split("\\s+", 2)[0].toUpperCase(java.util.Locale.ROOT);
+                String verb = sql == null ? "SQL" : sql.strip().split("\\s+", 2)[0].toUpperCase(Locale.ROOT);
                 Instant start = ctx.getExecutionMoment() == null ? Instant.now() : ctx.getExecutionMoment();
                 Instant end = failure != null ? ctx.getExceptionMoment() : ctx.getCompletionMoment();
                 Span span = tracer.spanBuilder("db " + verb).setSpanKind(SpanKind.CLIENT).setStartTimestamp(start)
@@ -131,7 +133,7 @@ public final class Database implements AutoCloseable {
         if (!url.startsWith("jdbc:h2:")) {
             return url;
         }
-        String upper = url.toUpperCase(java.util.Locale.ROOT);
+        String upper = url.toUpperCase(Locale.ROOT);
         StringBuilder full = new StringBuilder(url);
         if (!upper.contains(";MODE=")) {
             full.append(";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH");
@@ -217,7 +219,7 @@ public final class Database implements AutoCloseable {
             } catch (SQLException e) {
                 throw new IllegalStateException("cannot read the connection's isolation level", e);
             }
-            h.setTransactionIsolationLevel(h2 ? H2_SNAPSHOT : java.sql.Connection.TRANSACTION_REPEATABLE_READ);
+            h.setTransactionIsolationLevel(h2 ? H2_SNAPSHOT : Connection.TRANSACTION_REPEATABLE_READ);
             try {
                 return h.inTransaction(work);
             } finally {

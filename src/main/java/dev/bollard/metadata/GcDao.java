@@ -1,8 +1,11 @@
 package dev.bollard.metadata;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -33,7 +36,7 @@ public final class GcDao {
     public record BlobRow(String digest, long size, String state, Instant touchedAt) {
     }
 
-    private static Instant instant(java.sql.ResultSet rs, String column) throws java.sql.SQLException {
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
         // Every column read here is NOT NULL.
         return Objects.requireNonNull(rs.getObject(column, OffsetDateTime.class), column).toInstant();
     }
@@ -215,7 +218,7 @@ public final class GcDao {
     }
 
     /** Of {@code digests}, those recorded as blobs (in any state). */
-    public static Set<String> recordedAmong(Handle h, java.util.Collection<String> digests) {
+    public static Set<String> recordedAmong(Handle h, Collection<String> digests) {
         if (digests.isEmpty()) {
             return Set.of();
         }

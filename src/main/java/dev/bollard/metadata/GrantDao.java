@@ -1,5 +1,6 @@
 package dev.bollard.metadata;
 
+import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 
@@ -53,7 +54,7 @@ public final class GrantDao {
     }
 
     /** Every grant on the repository. */
-    public static java.util.List<Grant> list(Handle h, long repositoryId) {
+    public static List<Grant> list(Handle h, long repositoryId) {
         return h.createQuery("""
                         SELECT grantee_type, grantee_id, role FROM repository_grant WHERE repository_id = :repo
                         ORDER BY grantee_type, grantee_id""")
@@ -87,7 +88,7 @@ public final class GrantDao {
                 .bind("org", orgId).bind("type", granteeType).bind("grantee", granteeId).execute() > 0;
     }
 
-    public static java.util.List<Grant> defaults(Handle h, long orgId) {
+    public static List<Grant> defaults(Handle h, long orgId) {
         return h.createQuery("""
                         SELECT grantee_type, grantee_id, role FROM org_default_permission WHERE org_id = :org
                         ORDER BY grantee_type, grantee_id""")

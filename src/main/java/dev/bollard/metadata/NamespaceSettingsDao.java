@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
 import org.jspecify.annotations.Nullable;
 
 /** Per-namespace life-cycle settings: the time machine's window and the storage quota (null: not set). */
@@ -16,7 +17,7 @@ public final class NamespaceSettingsDao {
                            @Nullable Integer quotaWarnPercent) {
     }
 
-    private static final org.jdbi.v3.core.mapper.RowMapper<Settings> ROW = (rs, ctx) -> new Settings(
+    private static final RowMapper<Settings> ROW = (rs, ctx) -> new Settings(
             rs.getString("namespace"), rs.getObject("history_window_seconds", Long.class),
             rs.getObject("quota_bytes", Long.class), rs.getObject("quota_warn_percent", Integer.class));
 

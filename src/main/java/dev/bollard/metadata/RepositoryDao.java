@@ -1,6 +1,9 @@
 package dev.bollard.metadata;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
@@ -44,9 +47,9 @@ public final class RepositoryDao {
                    (SELECT COUNT(*) FROM manifest m WHERE m.repository_id = r.id)
             FROM repository r""";
 
-    private static Described described(java.sql.ResultSet rs) throws java.sql.SQLException {
+    private static Described described(ResultSet rs) throws SQLException {
         return new Described(rs.getLong(1), rs.getString(2), rs.getString(3),
-                rs.getObject(4, java.time.OffsetDateTime.class).toInstant(), rs.getInt(5), rs.getInt(6));
+                rs.getObject(4, OffsetDateTime.class).toInstant(), rs.getInt(5), rs.getInt(6));
     }
 
     public static Optional<Described> describe(Handle h, String name) {
@@ -150,7 +153,7 @@ public final class RepositoryDao {
     }
 
     /** The repository named {@code name}, when it exists (whoever may see it). */
-    public static java.util.Optional<Summary> summary(Handle h, String name) {
+    public static Optional<Summary> summary(Handle h, String name) {
         return summaries(h, RepositoryFilter.ALL, "", name, 1).stream().findFirst();
     }
 
@@ -172,7 +175,7 @@ public final class RepositoryDao {
                 .bind("search", search == null ? "" : search).bind("limit", limit)
                 .bind("any", exact == null).bind("exact", exact == null ? "" : exact)
                 .map((rs, ctx) -> new Summary(rs.getString(1), "public".equals(rs.getString(2)), rs.getInt(3),
-                        rs.getLong(4), rs.getObject(5, java.time.OffsetDateTime.class).toInstant()))
+                        rs.getLong(4), rs.getObject(5, OffsetDateTime.class).toInstant()))
                 .list();
     }
 }

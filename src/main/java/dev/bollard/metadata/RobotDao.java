@@ -1,6 +1,7 @@
 package dev.bollard.metadata;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 
@@ -42,7 +43,7 @@ public final class RobotDao {
     }
 
     /** Names (without the owner) of the owner's robots, in order. */
-    public static java.util.List<String> names(Handle h, long ownerId) {
+    public static List<String> names(Handle h, long ownerId) {
         return h.createQuery("SELECT name FROM robot WHERE owner_id = :owner ORDER BY name").bind("owner", ownerId)
                 .mapTo(String.class).list();
     }

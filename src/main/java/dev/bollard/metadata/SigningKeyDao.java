@@ -1,6 +1,7 @@
 package dev.bollard.metadata;
 
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.List;
 import org.jdbi.v3.core.Handle;
 import org.jspecify.annotations.Nullable;
@@ -32,9 +33,9 @@ public final class SigningKeyDao {
                         ORDER BY created_at DESC, kid""")
                 .bind("after", retiredAfter)
                 .map((rs, ctx) -> new SigningKey(rs.getString(1), rs.getString(2), rs.getString(3),
-                        rs.getObject(4, java.time.OffsetDateTime.class).toInstant(),
-                        rs.getObject(5, java.time.OffsetDateTime.class) == null ? null
-                                : rs.getObject(5, java.time.OffsetDateTime.class).toInstant()))
+                        rs.getObject(4, OffsetDateTime.class).toInstant(),
+                        rs.getObject(5, OffsetDateTime.class) == null ? null
+                                : rs.getObject(5, OffsetDateTime.class).toInstant()))
                 .list();
     }
 

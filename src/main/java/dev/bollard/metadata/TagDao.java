@@ -1,10 +1,12 @@
 package dev.bollard.metadata;
 
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
 import org.jspecify.annotations.Nullable;
 
 /** Tags and their history: every assignment is a history row whose lifetime ends when the tag moves or goes. */
@@ -186,11 +188,11 @@ public final class TagDao {
                                @Nullable String pushedBy) {
     }
 
-    private static final org.jdbi.v3.core.mapper.RowMapper<HistoryEntry> HISTORY = (rs, ctx) -> new HistoryEntry(
+    private static final RowMapper<HistoryEntry> HISTORY = (rs, ctx) -> new HistoryEntry(
             rs.getLong("id"), rs.getString("name"), rs.getString("manifest_digest"),
-            rs.getObject("lifetime_start", java.time.OffsetDateTime.class).toInstant(),
-            Optional.ofNullable(rs.getObject("lifetime_end", java.time.OffsetDateTime.class))
-                    .map(java.time.OffsetDateTime::toInstant).orElse(null), rs.getString("pushed_by"));
+            rs.getObject("lifetime_start", OffsetDateTime.class).toInstant(),
+            Optional.ofNullable(rs.getObject("lifetime_end", OffsetDateTime.class))
+                    .map(OffsetDateTime::toInstant).orElse(null), rs.getString("pushed_by"));
 
     /**
      * The history of one tag ({@code tag} non-null) or of the whole repository, newest first, at most {@code limit}
@@ -225,7 +227,7 @@ public final class TagDao {
                         SELECT name, manifest_digest, updated_at FROM tag WHERE repository_id = :r ORDER BY name""")
                 .bind("r", repositoryId)
                 .map((rs, ctx) -> new TagRow(rs.getString(1), rs.getString(2),
-                        rs.getObject(3, java.time.OffsetDateTime.class).toInstant())).list();
+                        rs.getObject(3, OffsetDateTime.class).toInstant())).list();
     }
 
     /** A current tag. */
@@ -252,7 +254,7 @@ public final class TagDao {
                         ORDER BY t.name""")
                 .bind("r", repositoryId)
                 .map((rs, ctx) -> new CurrentTag(rs.getString(1), rs.getString(2),
-                        rs.getObject(3, java.time.OffsetDateTime.class).toInstant(), rs.getString(4)))
+                        rs.getObject(3, OffsetDateTime.class).toInstant(), rs.getString(4)))
                 .list();
     }
 

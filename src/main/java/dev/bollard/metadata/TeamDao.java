@@ -1,5 +1,7 @@
 package dev.bollard.metadata;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -16,7 +18,7 @@ public final class TeamDao {
 
     private static final String COLUMNS = "id, org_id, name, role, description";
 
-    private static Team map(java.sql.ResultSet rs) throws java.sql.SQLException {
+    private static Team map(ResultSet rs) throws SQLException {
         return new Team(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5));
     }
 

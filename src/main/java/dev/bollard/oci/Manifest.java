@@ -1,5 +1,6 @@
 package dev.bollard.oci;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,7 +40,7 @@ public sealed interface Manifest permits Manifest.Image, Manifest.Index {
 
         /** The blobs the registry must hold for this manifest: the config and every distributable layer. */
         public List<Descriptor> requiredBlobs() {
-            List<Descriptor> blobs = new java.util.ArrayList<>(layers.size() + 1);
+            List<Descriptor> blobs = new ArrayList<>(layers.size() + 1);
             blobs.add(config);
             layers.stream().filter(l -> !l.isExternal()).forEach(blobs::add);
             return blobs;

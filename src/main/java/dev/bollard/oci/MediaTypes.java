@@ -1,5 +1,6 @@
 package dev.bollard.oci;
 
+import java.util.Locale;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -38,6 +39,6 @@ public final class MediaTypes {
         }
         int semicolon = contentType.indexOf(';');
         String base = semicolon >= 0 ? contentType.substring(0, semicolon) : contentType;
-        return base.trim().toLowerCase(java.util.Locale.ROOT);
+        return base.trim().toLowerCase(Locale.ROOT);
     }
 }

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.file.NoSuchFileException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -64,7 +65,7 @@ public final class Blobs {
     public SeekableByteChannel open(RepositoryName repository, BlobInfo blob) {
         try {
             return store.open(blob.digest());
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             throw unknown(repository, blob.digest());
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -230,7 +231,7 @@ public final class RepositoryBrowser {
         try {
             return prettyJson(JSON.readTree(content));
         } catch (IOException e) {
-            return new String(content, java.nio.charset.StandardCharsets.UTF_8);
+            return new String(content, StandardCharsets.UTF_8);
         }
     }
 

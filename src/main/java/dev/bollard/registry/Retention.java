@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -43,7 +44,7 @@ public final class Retention {
         NAMESPACE, REPOSITORY;
 
         String column() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -75,7 +76,7 @@ public final class Retention {
     }
 
     private static Policy policy(RetentionPolicyDao.Policy p) {
-        return new Policy(p.id(), Scope.valueOf(p.scopeKind().toUpperCase(java.util.Locale.ROOT)), p.scope(),
+        return new Policy(p.id(), Scope.valueOf(p.scopeKind().toUpperCase(Locale.ROOT)), p.scope(),
                 new TagPattern(p.tagPattern()), p.keepLast(), p.keepDays());
     }
 

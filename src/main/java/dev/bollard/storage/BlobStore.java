@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Consumer;
 
 /**
  * Where blob bytes live: content-addressed, written once, never modified. Uploads are staged under an
@@ -94,7 +95,7 @@ public interface BlobStore extends AutoCloseable {
      * no metadata records (a crash between a commit and its database transaction leaves them). A store that cannot
      * list its blobs throws {@link UnsupportedOperationException}; the collector then skips that sweep.
      */
-    default void listBlobs(java.util.function.Consumer<StoredBlob> each) throws IOException {
+    default void listBlobs(Consumer<StoredBlob> each) throws IOException {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot list its blobs");
     }
 

@@ -2,6 +2,8 @@ package dev.bollard.storage;
 
 import dev.bollard.oci.Digest;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -16,6 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
  * Blobs as files: {@code <root>/<algorithm>/<first two hex>/<hex>}; uploads staged as
@@ -115,7 +119,7 @@ public final class FilesystemBlobStore implements BlobStore {
         }
 
         @Override
-        public int write(java.nio.ByteBuffer src) throws IOException {
+        public int write(ByteBuffer src) throws IOException {
             int n = channel.write(src);
             long before = position;
             position += n;
@@ -257,8 +261,8 @@ public final class FilesystemBlobStore implements BlobStore {
 
     /** Every file at {@code <root>/<algorithm>/<xx>/<hex>} whose name is a digest; anything else is passed over. */
     @Override
-    public void listBlobs(java.util.function.Consumer<StoredBlob> each) throws IOException {
-        try (java.util.stream.Stream<Path> files = Files.walk(root, 3)) {
+    public void listBlobs(Consumer<StoredBlob> each) throws IOException {
+        try (Stream<Path> files = Files.walk(root, 3)) {
             for (Path file : (Iterable<Path>) files.filter(p -> root.relativize(p).getNameCount() == 3)::iterator) {
                 String text = root.relativize(file).getName(0) + ":" + file.getFileName();
                 Digest digest;
@@ -276,7 +280,7 @@ public final class FilesystemBlobStore implements BlobStore {
                     // deleted while we listed
                 }
             }
-        } catch (java.io.UncheckedIOException e) {
+        } catch (UncheckedIOException e) {
             throw e.getCause();
         }
     }

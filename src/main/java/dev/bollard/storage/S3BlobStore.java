@@ -6,9 +6,13 @@ import dev.bollard.config.BollardConfig;
 import dev.bollard.oci.Digest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
+import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -25,7 +29,9 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -215,7 +221,7 @@ public final class S3BlobStore implements BlobStore {
         try {
             return Optional.of(presigner.presignGetObject(p -> p.signatureDuration(redirectExpiry)
                     .getObjectRequest(g -> g.bucket(bucket).key(key))).url().toURI());
-        } catch (java.net.URISyntaxException | SdkException e) {
+        } catch (URISyntaxException | SdkException e) {
             return Optional.empty(); // the registry streams the blob itself
         }
     }
@@ -236,7 +242,7 @@ public final class S3BlobStore implements BlobStore {
 
     /** Lists {@code <prefix>blobs/}: every object whose key is a blob's key, with its size and when it was written. */
     @Override
-    public void listBlobs(java.util.function.Consumer<StoredBlob> each) throws IOException {
+    public void listBlobs(Consumer<StoredBlob> each) throws IOException {
         String blobs = prefix + "blobs/";
         try {
             for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(blobs)).contents()) {
@@ -386,7 +392,7 @@ public final class S3BlobStore implements BlobStore {
                         .contentLength(length), RequestBody.fromFile(from)).eTag();
                 return new UploadState.Part(number, length, eTag);
             } catch (SdkException e) {
-                throw new java.io.UncheckedIOException(io("uploading part " + number + " of " + key, e));
+                throw new UncheckedIOException(io("uploading part " + number + " of " + key, e));
             }
         }
 
@@ -397,8 +403,8 @@ public final class S3BlobStore implements BlobStore {
             }
             try {
                 parts.add(inFlight.join());
-            } catch (java.util.concurrent.CompletionException e) {
-                if (e.getCause() instanceof java.io.UncheckedIOException u) {
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof UncheckedIOException u) {
                     throw u.getCause();
                 }
                 throw new IOException("uploading a part of upload " + uploadId + " failed", e.getCause());
@@ -672,7 +678,7 @@ public final class S3BlobStore implements BlobStore {
         @Override
         public int read(ByteBuffer dst) throws IOException {
             if (!open) {
-                throw new java.nio.channels.ClosedChannelException();
+                throw new ClosedChannelException();
             }
             if (position >= size) {
                 return -1;
@@ -715,12 +721,12 @@ public final class S3BlobStore implements BlobStore {
 
         @Override
         public int write(ByteBuffer src) {
-            throw new java.nio.channels.NonWritableChannelException();
+            throw new NonWritableChannelException();
         }
 
         @Override
         public SeekableByteChannel truncate(long newSize) {
-            throw new java.nio.channels.NonWritableChannelException();
+            throw new NonWritableChannelException();
         }
 
         @Override

@@ -13,6 +13,7 @@ import java.nio.channels.SeekableByteChannel;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -206,7 +207,7 @@ public final class TracedBlobStore implements BlobStore {
     }
 
     @Override
-    public void listBlobs(java.util.function.Consumer<StoredBlob> each) throws IOException {
+    public void listBlobs(Consumer<StoredBlob> each) throws IOException {
         store.listBlobs(each);
     }
 

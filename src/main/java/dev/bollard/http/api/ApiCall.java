@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -113,7 +114,7 @@ public final class ApiCall {
             body = JSON.createObjectNode();
             return body;
         }
-        if (type != null && !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+        if (type != null && !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
             throw new BollardException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "send the body as application/json, not " + type);
         }
         JsonNode parsed;

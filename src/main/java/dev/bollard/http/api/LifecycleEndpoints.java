@@ -22,8 +22,10 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
@@ -153,7 +155,7 @@ final class LifecycleEndpoints implements ApiEndpoints {
     private static Map<String, Object> policy(Retention.Policy p) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", p.id());
-        m.put("scope", p.scope().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("scope", p.scope().name().toLowerCase(Locale.ROOT));
         m.put("target", p.target());
         m.put("tag_pattern", p.tagPattern().glob());
         m.put("keep_last", p.keepLast());
@@ -187,7 +189,7 @@ final class LifecycleEndpoints implements ApiEndpoints {
 
     private void policies(ApiCall call) throws IOException {
         call.sendAll(policiesOf(call.param("namespace")).stream()
-                .sorted(java.util.Comparator.comparingLong(Retention.Policy::id)).toList(),
+                .sorted(Comparator.comparingLong(Retention.Policy::id)).toList(),
                 p -> String.format("%020d", p.id()), LifecycleEndpoints::policy);
     }
 
@@ -209,7 +211,7 @@ final class LifecycleEndpoints implements ApiEndpoints {
         String namespace = call.param("namespace");
         List<Retention.Pruned> pruned = services.registry().retention().apply(call.actor(), true).stream()
                 .filter(p -> p.repository().startsWith(namespace + "/"))
-                .sorted(java.util.Comparator.comparing(p -> p.repository() + ":" + p.tag())).toList();
+                .sorted(Comparator.comparing(p -> p.repository() + ":" + p.tag())).toList();
         call.sendAll(pruned, p -> p.repository() + ":" + p.tag(),
                 p -> Map.of("repository", p.repository(), "tag", p.tag(), "digest", p.digest()));
     }

@@ -3,6 +3,7 @@ package dev.bollard.http.api;
 import dev.bollard.auth.AccessDecision;
 import dev.bollard.auth.AccessPolicy;
 import dev.bollard.auth.ApiAccessRequest;
+import dev.bollard.auth.Permission;
 import dev.bollard.auth.Principal;
 import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
@@ -43,7 +44,7 @@ public final class ManagementApi {
 
     public ManagementApi(List<ApiEndpoints> endpoints, AccessPolicy policy, SessionAuthenticator sessions) {
         List<ApiRoute> all = new ArrayList<>();
-        all.add(ApiRoute.get(PREFIX + "/openapi.json", dev.bollard.auth.Permission.PUBLIC,
+        all.add(ApiRoute.get(PREFIX + "/openapi.json", Permission.PUBLIC,
                 "This document: the OpenAPI 3 description of the management API", this::sendOpenApi));
         endpoints.forEach(e -> all.addAll(e.routes()));
         Set<String> seen = new LinkedHashSet<>();
