@@ -2,6 +2,7 @@ package dev.bollard.audit;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bollard.json.Json;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -15,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  */
 public record AuditEvent(Instant time, Actor actor, String action, @Nullable String namespace,
                          @Nullable String repository, Map<String, Object> details) {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     /** Null details stand for none. */
     public AuditEvent(Instant time, Actor actor, String action, @Nullable String namespace,

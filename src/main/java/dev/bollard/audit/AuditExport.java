@@ -3,6 +3,7 @@ package dev.bollard.audit;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bollard.json.Json;
 import dev.bollard.metadata.AuditDao;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -10,7 +11,7 @@ import java.util.Map;
 
 /** Audit entries as the API shows them and as exports write them: JSON objects, JSON lines, CSV rows. */
 public final class AuditExport {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     /** The CSV columns, in order; {@code details} is the entry's JSON. */
     public static final String CSV_HEADER = "seq,time,actor_kind,actor,ip,user_agent,action,namespace,repository,"

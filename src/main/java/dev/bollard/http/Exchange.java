@@ -1,7 +1,7 @@
 package dev.bollard.http;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bollard.audit.Actor;
+import dev.bollard.json.Json;
 import dev.bollard.metadata.RepositoryFilter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -32,7 +32,6 @@ import org.jspecify.annotations.Nullable;
  * and the UI in sub-packages.
  */
 public final class Exchange {
-    static final ObjectMapper JSON = new ObjectMapper();
     /** A host name, IPv4 or bracketed IPv6 address, with an optional port: nothing that could break out of a URL. */
     private static final Pattern PLAIN_HOST = Pattern.compile("[A-Za-z0-9.:\\[\\]_-]+");
 
@@ -174,7 +173,7 @@ public final class Exchange {
     }
 
     public void sendJson(int status, Object body) throws IOException {
-        sendBytes(status, "application/json", JSON.writeValueAsBytes(body));
+        sendBytes(status, "application/json", Json.MAPPER.writeValueAsBytes(body));
     }
 
     /** Sends {@code body}, or only its headers for HEAD. */

@@ -7,6 +7,7 @@ import dev.bollard.audit.AuditActions;
 import dev.bollard.audit.AuditEvent;
 import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
+import dev.bollard.json.Json;
 import dev.bollard.oci.Descriptor;
 import dev.bollard.oci.Digest;
 import dev.bollard.oci.MediaTypes;
@@ -78,7 +79,7 @@ final class ManifestEndpoints {
     void referrers(Exchange ex, RepositoryName repository, Digest subject) throws IOException {
         String artifactType = ex.query("artifactType");
         List<Descriptor> found = manifests.referrers(repository, subject, artifactType);
-        ObjectNode index = Exchange.JSON.createObjectNode();
+        ObjectNode index = Json.MAPPER.createObjectNode();
         index.put("schemaVersion", 2);
         index.put("mediaType", MediaTypes.OCI_INDEX);
         ArrayNode entries = index.putArray("manifests");
@@ -98,7 +99,7 @@ final class ManifestEndpoints {
         if (artifactType != null) {
             ex.setHeader("OCI-Filters-Applied", "artifactType");
         }
-        ex.sendBytes(200, MediaTypes.OCI_INDEX, Exchange.JSON.writeValueAsBytes(index));
+        ex.sendBytes(200, MediaTypes.OCI_INDEX, Json.MAPPER.writeValueAsBytes(index));
     }
 
     private static byte[] readLimited(Exchange ex, long limit) throws IOException {

@@ -8,6 +8,7 @@ import dev.bollard.audit.AuditEvent;
 import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
 import dev.bollard.events.Outbox;
+import dev.bollard.json.Json;
 import dev.bollard.metadata.BlobDao;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.ManifestDao;
@@ -35,7 +36,7 @@ import org.jspecify.annotations.Nullable;
 
 /** Pushing, pulling and deleting manifests and tags; the referrers of a manifest. */
 public final class Manifests {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     private final Database db;
     private final boolean deleteEnabled;

@@ -1,8 +1,7 @@
 package dev.bollard.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.bollard.json.Json;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.ManifestDao;
 import dev.bollard.metadata.ManifestRow;
@@ -35,7 +34,6 @@ import org.jspecify.annotations.Nullable;
  * that the principal may read what it asks for.
  */
 public final class RepositoryBrowser {
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     /** An image configuration larger than this is not shown (they are a few KiB; a huge one is not a config). */
     private static final int MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
@@ -212,7 +210,7 @@ public final class RepositoryBrowser {
         }
         try (SeekableByteChannel channel = store.open(config.digest());
              InputStream in = Channels.newInputStream(channel)) {
-            JsonNode node = JSON.readTree(in.readNBytes(MAX_CONFIG_BYTES));
+            JsonNode node = Json.MAPPER.readTree(in.readNBytes(MAX_CONFIG_BYTES));
             return node != null && node.isObject() ? node : null;
         } catch (IOException | RuntimeException e) {
             return null;
@@ -229,7 +227,7 @@ public final class RepositoryBrowser {
 
     private static String prettyJson(byte[] content) {
         try {
-            return prettyJson(JSON.readTree(content));
+            return prettyJson(Json.MAPPER.readTree(content));
         } catch (IOException e) {
             return new String(content, StandardCharsets.UTF_8);
         }
@@ -237,7 +235,7 @@ public final class RepositoryBrowser {
 
     private static String prettyJson(JsonNode node) {
         try {
-            return JSON.writeValueAsString(node);
+            return Json.PRETTY.writeValueAsString(node);
         } catch (IOException e) {
             return node.toString();
         }

@@ -3,6 +3,7 @@ package dev.bollard.storage;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bollard.config.BollardConfig;
+import dev.bollard.json.Json;
 import dev.bollard.oci.Digest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -75,7 +76,7 @@ public final class S3BlobStore implements BlobStore {
     static final long MAX_PART = 5L << 30;
     /** S3's largest single-request copy. */
     static final long MAX_COPY = 5L << 30;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final int READ_CHUNK = 128 * 1024;
     /** Part uploads run on virtual threads: blocking I/O, one per append at a time. */
     private static final Executor PART_SENDERS = task -> Thread.ofVirtual().name("bollard-s3-part").start(task);

@@ -2,12 +2,12 @@ package dev.bollard.http.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bollard.audit.Actor;
 import dev.bollard.auth.Principal;
 import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
 import dev.bollard.http.Exchange;
+import dev.bollard.json.Json;
 import dev.bollard.metadata.RepositoryFilter;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,7 +28,6 @@ import org.jspecify.annotations.Nullable;
  * header.
  */
 public final class ApiCall {
-    public static final ObjectMapper JSON = new ObjectMapper();
     public static final int DEFAULT_LIMIT = 50;
     public static final int MAX_LIMIT = 500;
     static final int MAX_BODY_BYTES = 1024 * 1024;
@@ -111,7 +110,7 @@ public final class ApiCall {
             throw new BollardException(ErrorCode.TOO_LARGE, "the request body is larger than " + MAX_BODY_BYTES + " bytes");
         }
         if (bytes.length == 0) {
-            body = JSON.createObjectNode();
+            body = Json.MAPPER.createObjectNode();
             return body;
         }
         if (type != null && !type.toLowerCase(Locale.ROOT).startsWith("application/json")) {
@@ -119,7 +118,7 @@ public final class ApiCall {
         }
         JsonNode parsed;
         try {
-            parsed = JSON.readTree(bytes);
+            parsed = Json.MAPPER.readTree(bytes);
         } catch (JsonProcessingException e) {
             throw new BollardException(ErrorCode.INVALID_JSON, "the body is not valid JSON: "
                     + e.getOriginalMessage() + " (line " + e.getLocation().getLineNr() + ", column "

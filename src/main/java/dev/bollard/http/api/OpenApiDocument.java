@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bollard.auth.Permission;
+import dev.bollard.json.Json;
 import java.util.List;
 import java.util.Locale;
 
@@ -17,7 +18,7 @@ final class OpenApiDocument {
     }
 
     static byte[] of(List<ApiRoute> routes) {
-        ObjectNode doc = ApiCall.JSON.createObjectNode();
+        ObjectNode doc = Json.MAPPER.createObjectNode();
         doc.put("openapi", "3.0.3");
         ObjectNode info = doc.putObject("info");
         info.put("title", "Bollard management API");
@@ -84,7 +85,7 @@ final class OpenApiDocument {
                     .putObject("application/json").putObject("schema").put("$ref", "#/components/schemas/Error");
         }
         try {
-            return ApiCall.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc);
+            return Json.PRETTY.writeValueAsBytes(doc);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }

@@ -2,6 +2,7 @@ package dev.bollard.http.ui;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bollard.json.Json;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -91,7 +92,7 @@ public final class Format {
         };
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     /** An audit entry's details (a JSON object) as people read them: "tag: v1, to: sha256:0123456789ab". */
     public static String details(String json) {
