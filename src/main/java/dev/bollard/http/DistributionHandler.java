@@ -151,11 +151,11 @@ final class DistributionHandler extends Handler.Abstract {
                 }
             }
             case MANIFEST -> {
-                Reference reference = reference(route.requireParam());
+                String reference = route.requireParam();
                 switch (method) {
-                    case "GET", "HEAD" -> manifests.get(ex, route.requireRepository(), reference);
-                    case "PUT" -> manifests.put(ex, route.requireRepository(), reference);
-                    case "DELETE" -> manifests.delete(ex, route.requireRepository(), reference);
+                    case "GET", "HEAD" -> manifests.get(ex, route.requireRepository(), storedReference(reference));
+                    case "PUT" -> manifests.put(ex, route.requireRepository(), reference(reference));
+                    case "DELETE" -> manifests.delete(ex, route.requireRepository(), storedReference(reference));
                     default -> throw notAllowed(method);
                 }
             }
@@ -176,6 +176,24 @@ final class DistributionHandler extends Handler.Abstract {
         return new BollardException(ErrorCode.UNSUPPORTED, "method " + method + " is not allowed on this endpoint");
     }
 
+    /**
+     * A reference to something stored (a read or a delete). A name that is neither a tag nor a digest can name nothing
+     * stored, so it is unknown, as the spec's conformance suite and Distribution answer, rather than a bad request; a
+     * digest that is malformed or of an unsupported algorithm is still DIGEST_INVALID, which tells the client more.
+     */
+    private static Reference storedReference(String text) {
+        try {
+            return reference(text);
+        } catch (BollardException e) {
+            if (e.code() != ErrorCode.TAG_INVALID) {
+                throw e;
+            }
+            throw new BollardException(ErrorCode.MANIFEST_UNKNOWN,
+                    "manifest unknown: '" + text + "' is neither a valid tag nor a digest");
+        }
+    }
+
+    /** A reference to push to: an invalid tag is the client's mistake to fix, TAG_INVALID. */
     private static Reference reference(String text) {
         try {
             return Reference.parse(text);

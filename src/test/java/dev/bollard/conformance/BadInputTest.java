@@ -105,17 +105,27 @@ class BadInputTest extends ConformanceSupport {
 
     // ------------------------------------------------------------------ references
 
+    /**
+     * A push to an invalid tag is refused with TAG_INVALID; reading or deleting one finds nothing (404
+     * MANIFEST_UNKNOWN), as the spec's conformance suite expects of {@code .INVALID_MANIFEST_NAME} and Distribution
+     * answers.
+     */
     @Test
-    void invalidTagsAre400TagInvalidAndNothingStored() {
+    void invalidTagsAre400TagInvalidOnPushAnd404UnknownOtherwise() {
         String repo = repo("bad-tag");
         Image image = pushImage(repo, "v1");
-        for (String tag : List.of(".hidden", "-dash", "t".repeat(129), "bad!tag", "sp%20ace")) {
+        for (String tag : List.of(".INVALID_MANIFEST_NAME", ".hidden", "-dash", "t".repeat(129), "bad!tag",
+                "sp%20ace")) {
             Resp put = putManifest(repo, tag, Oci.OCI_MANIFEST, image.json());
             assertThat(put.status()).as("PUT tag %s: %s", tag, put).isEqualTo(400);
             assertThat(put.errorCodes()).as("PUT tag %s: %s", tag, put).contains("TAG_INVALID");
             Resp g = get("/v2/" + repo + "/manifests/" + tag);
-            assertThat(g.status()).as("GET tag %s: %s", tag, g).isEqualTo(400);
-            assertThat(g.errorCodes()).as("GET tag %s: %s", tag, g).contains("TAG_INVALID");
+            assertThat(g.status()).as("GET tag %s: %s", tag, g).isEqualTo(404);
+            assertThat(g.errorCodes()).as("GET tag %s: %s", tag, g).contains("MANIFEST_UNKNOWN");
+            assertThat(head("/v2/" + repo + "/manifests/" + tag).status()).as("HEAD tag %s", tag).isEqualTo(404);
+            Resp d = delete("/v2/" + repo + "/manifests/" + tag);
+            assertThat(d.status()).as("DELETE tag %s: %s", tag, d).isEqualTo(404);
+            assertThat(d.errorCodes()).as("DELETE tag %s: %s", tag, d).contains("MANIFEST_UNKNOWN");
         }
         assertThat(tags(repo)).containsExactly("v1");
     }
