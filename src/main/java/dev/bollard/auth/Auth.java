@@ -190,11 +190,11 @@ public final class Auth {
             }
         }
 
-        /** A {@code POST} without a grant type: an anonymous token. */
-        record Anonymous() implements Grant {
+        /** A {@code POST} without a grant type: refused, as the OAuth2 form requires one (docs/api.md). */
+        record Missing() implements Grant {
             @Override
             public String toString() {
-                return "GET";
+                return "none";
             }
         }
 
@@ -265,7 +265,7 @@ public final class Auth {
         }
         List<String> scopeTexts = new ArrayList<>();
         granted.forEach(s -> scopeTexts.add(s.toString()));
-        if (!(request.grant() instanceof Grant.Header || request.grant() instanceof Grant.Anonymous)) {
+        if (!(request.grant() instanceof Grant.Header)) {
             body.put("scope", String.join(" ", scopeTexts)); // the OAuth2 form's answer names the scopes
         }
         return new TokenResponse(body);
@@ -282,7 +282,7 @@ public final class Auth {
 
     private Caller caller(TokenRequest request) {
         return switch (request.grant()) {
-            case Grant.Anonymous a -> Caller.ANONYMOUS;
+            case Grant.Missing m -> throw badTokenRequest("grant_type is required (password or refresh_token)");
             case Grant.Header h -> {
                 String authorization = h.authorization();
                 if (authorization == null || authorization.isBlank()) {

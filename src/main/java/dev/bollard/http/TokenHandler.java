@@ -75,11 +75,11 @@ final class TokenHandler {
         ex.sendJson(200, auth.token(request).body());
     }
 
-    /** The OAuth2 form's {@code grant_type} with what it sends; without one, as a GET without credentials. */
+    /** The OAuth2 form's {@code grant_type} with what it sends; none is refused by {@link Auth#token}. */
     private static Auth.Grant grant(Map<String, List<String>> form) {
         String grantType = first(form, "grant_type");
         if (grantType == null) {
-            return new Auth.Grant.Anonymous();
+            return new Auth.Grant.Missing();
         }
         return switch (grantType) {
             case "password" -> new Auth.Grant.Password(first(form, "username"), first(form, "password"));

@@ -263,6 +263,10 @@ class TokenFlowTest {
         assertThat(http.postForm("/v2/auth", "grant_type", "password", "username", "carol", "password", "nope")
                 .statusCode()).isEqualTo(401);
         assertThat(http.postForm("/v2/auth", "grant_type", "client_credentials").statusCode()).isEqualTo(400);
+        // The OAuth2 form requires a grant type; without one, no token (not even an anonymous one).
+        HttpResponse<byte[]> noGrant = http.postForm("/v2/auth", "service", "bollard", "scope", "repository:x/y:pull");
+        assertThat(noGrant.statusCode()).isEqualTo(400);
+        assertThat(new String(noGrant.body(), StandardCharsets.UTF_8)).contains("grant_type is required");
         assertThat(http.get("/v2/auth?service=elsewhere", null).statusCode()).isEqualTo(400);
 
         // A new password revokes refresh tokens.
