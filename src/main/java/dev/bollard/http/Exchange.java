@@ -127,6 +127,15 @@ public final class Exchange {
         return length >= 0 ? length : null;
     }
 
+    /**
+     * Whether the request announces a body longer than {@code maxBytes}: such a request is refused with 413 before a
+     * byte of it is read, rather than after reading up to the limit.
+     */
+    public boolean announcesMoreThan(long maxBytes) {
+        Long length = contentLength();
+        return length != null && length > maxBytes;
+    }
+
     public InputStream body() {
         return Content.Source.asInputStream(request);
     }
@@ -212,7 +221,7 @@ public final class Exchange {
      * The url-encoded form of a POST, each name with its values in order; null when the body is larger than
      * {@code maxBytes}, not a form, or malformed.
      */
-    public java.util.@Nullable Map<String, List<String>> form(int maxBytes) throws IOException {
+    public @Nullable Map<String, List<String>> form(int maxBytes) throws IOException {
         String type = header("Content-Type");
         if (type != null && !type.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
             return null;

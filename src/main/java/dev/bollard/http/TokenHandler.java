@@ -61,6 +61,10 @@ final class TokenHandler {
                         remote, ex.header("User-Agent"));
             }
             case "POST" -> {
+                if (ex.announcesMoreThan(MAX_FORM_BYTES)) {
+                    throw new BollardException(ErrorCode.TOO_LARGE, "the form is larger than " + MAX_FORM_BYTES
+                            + " bytes");
+                }
                 Map<String, List<String>> form = ex.form(MAX_FORM_BYTES);
                 if (form == null) {
                     // UNSUPPORTED as for the token endpoint's other bad requests (see Auth.token), but 400.

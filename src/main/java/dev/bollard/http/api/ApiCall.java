@@ -1,5 +1,6 @@
 package dev.bollard.http.api;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.bollard.audit.Actor;
@@ -102,6 +103,9 @@ public final class ApiCall {
             return body;
         }
         String type = exchange.header("Content-Type");
+        if (exchange.announcesMoreThan(MAX_BODY_BYTES)) {
+            throw new BollardException(ErrorCode.TOO_LARGE, "the request body is larger than " + MAX_BODY_BYTES + " bytes");
+        }
         byte[] bytes;
         try (InputStream in = exchange.body()) {
             bytes = in.readNBytes(MAX_BODY_BYTES + 1);
@@ -120,9 +124,10 @@ public final class ApiCall {
         try {
             parsed = Json.MAPPER.readTree(bytes);
         } catch (JsonProcessingException e) {
-            throw new BollardException(ErrorCode.INVALID_JSON, "the body is not valid JSON: "
-                    + e.getOriginalMessage() + " (line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr() + ")");
+            // Jackson's limits (nesting depth, number and string length) fail without a location.
+            JsonLocation at = e.getLocation();
+            throw new BollardException(ErrorCode.INVALID_JSON, "the body is not valid JSON: " + e.getOriginalMessage()
+                    + (at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
         }
         if (parsed == null || !parsed.isObject()) {
             throw new BollardException(ErrorCode.INVALID_JSON, "the body must be a JSON object");

@@ -135,6 +135,10 @@ public final class UiHandler {
                         + "own pages.");
                 return;
             }
+            if (ex.announcesMoreThan(MAX_FORM_BYTES)) {
+                ui.problem(ex, frame, 413, "The form is too large.");
+                return;
+            }
             form = ex.form(MAX_FORM_BYTES);
             if (form == null) {
                 ui.problem(ex, frame, 400, "The form could not be read: it is not a form, or it is too large.");
@@ -179,6 +183,11 @@ public final class UiHandler {
         }
         if (ex.method().equals("GET") || ex.method().equals("HEAD")) {
             ui.render(ex, 200, "signin.jte", frame, new Pages.SignIn("", safeNext(ex.query("next")), formToken));
+            return;
+        }
+        if (ex.announcesMoreThan(MAX_FORM_BYTES)) {
+            ui.render(ex, 413, "signin.jte", frame.withError("The sign-in form is too large."),
+                    new Pages.SignIn("", safeNext(ex.query("next")), formToken));
             return;
         }
         Map<String, List<String>> form = ex.form(MAX_FORM_BYTES);

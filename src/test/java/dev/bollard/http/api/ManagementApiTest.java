@@ -103,6 +103,12 @@ class ManagementApiTest {
         assertThat(badJson.json().get("code").asText()).isEqualTo("INVALID_JSON");
         assertThat(badJson.json().get("message").asText()).contains("line 1");
 
+        // Beyond Jackson's nesting limit, the parser fails without a location (was a 500).
+        String deep = "{\"a\": " + "[".repeat(5_000) + "]".repeat(5_000) + "}";
+        ApiHttp.Answer tooDeep = http.expect(400, "POST", "/api/v1/users", root, deep);
+        assertThat(tooDeep.json().get("code").asText()).isEqualTo("INVALID_JSON");
+        assertThat(tooDeep.json().get("message").asText()).contains("nesting depth");
+
         ApiHttp.Answer notObject = http.expect(400, "POST", "/api/v1/users", root, "[1, 2]");
         assertThat(notObject.json().get("code").asText()).isEqualTo("INVALID_JSON");
 
