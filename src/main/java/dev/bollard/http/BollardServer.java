@@ -82,6 +82,7 @@ public final class BollardServer implements AutoCloseable {
                 config.registry().maxManifestBytes(), observability, handlers.audit());
         jetty.setHandler(new GracefulHandler(new RootHandler(distribution, tokens, handlers.api(), observability,
                 handlers.ready()::getAsBoolean, handlers.ui())));
+        jetty.setErrorHandler(new ContainerErrors());
         jetty.setStopTimeout(Duration.ofSeconds(30).toMillis());
         jetty.start();
         Thread.ofVirtual().name("bollard-warm-up").start(BollardServer::warmUpHashing);
