@@ -11,12 +11,10 @@ import dev.bollard.registry.OutOfOrderChunk;
 import dev.bollard.registry.Registry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -93,7 +91,7 @@ final class DistributionHandler extends Handler.Abstract {
     }
 
     private void failIo(Exchange ex, IOException e) {
-        if (e instanceof EofException || isClientGone(e)) {
+        if (Exchange.isClientGone(e)) {
             LOG.debug("client went away during {} {}: {}", ex.method(), ex.request.getHttpURI().getPath(), e.toString());
         } else {
             LOG.error("{} {} failed", ex.method(), ex.request.getHttpURI().getPath(), e);
@@ -101,14 +99,6 @@ final class DistributionHandler extends Handler.Abstract {
         ex.callback.failed(e);
     }
 
-    private static boolean isClientGone(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof EofException || t instanceof ClosedChannelException) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     private void dispatch(Exchange ex, Route route) throws IOException {
         String method = ex.method();

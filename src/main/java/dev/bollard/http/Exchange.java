@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,6 +20,7 @@ import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpCookie;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Blocker;
@@ -73,6 +75,19 @@ public final class Exchange {
     /** True once the status and headers were sent. */
     public boolean isCommitted() {
         return response.isCommitted();
+    }
+
+    /**
+     * Whether a failure is the client going away mid-request (the connection ended or was reset while its body was
+     * read or the answer written): the client's doing, logged at debug and counted as 499, not the registry's error.
+     */
+    public static boolean isClientGone(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof EofException || t instanceof ClosedChannelException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Ends the exchange with a failure (the connection is closed; for errors after the response began). */

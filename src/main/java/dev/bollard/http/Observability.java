@@ -131,7 +131,10 @@ public final class Observability {
         long nanos = System.nanoTime() - start;
         Object route = request.getAttribute(ROUTE);
         String method = METHODS.contains(request.getMethod()) ? request.getMethod() : "OTHER";
-        int status = failure != null && !response.isCommitted() ? 500 : response.getStatus();
+        // A request that failed before its answer began: 499 (nginx's "client closed request") when the client went
+        // away, so that the 500s counted are the registry's own.
+        int status = failure != null && !response.isCommitted() ? (Exchange.isClientGone(failure) ? 499 : 500)
+                : response.getStatus();
         Timer.builder("http.server.requests")
                 .description("HTTP requests by route and status")
                 .tags("method", method, "route", route == null ? "other" : route.toString(),

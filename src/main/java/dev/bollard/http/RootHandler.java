@@ -66,6 +66,11 @@ final class RootHandler extends Handler.Wrapper {
             try {
                 tokens.handle(ex);
             } catch (RuntimeException | IOException e) {
+                if (Exchange.isClientGone(e)) {
+                    LOG.debug("client went away during {} {}: {}", request.getMethod(), path, e.toString());
+                    tracked.failed(e);
+                    return true;
+                }
                 LOG.error("{} {} failed", request.getMethod(), path, e);
                 if (!response.isCommitted()) {
                     DistributionErrors.sendInternal(ex);

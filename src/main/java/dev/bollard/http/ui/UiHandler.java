@@ -94,6 +94,11 @@ public final class UiHandler {
         try {
             route(ex);
         } catch (RuntimeException | IOException e) {
+            if (Exchange.isClientGone(e)) {
+                LOG.debug("client went away during {} {}: {}", ex.method(), ex.path(), e.toString());
+                ex.fail(e);
+                return;
+            }
             LOG.error("{} {} failed", ex.method(), ex.path(), e);
             ui.problem(ex, baseFrame(null), 500, "Something went wrong on the registry's side. The error is in its "
                     + "log; try again, and tell the registry's administrators if it persists.");
