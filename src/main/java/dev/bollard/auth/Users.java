@@ -10,6 +10,7 @@ import dev.bollard.events.Outbox;
 import dev.bollard.metadata.AccountDao;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.RepositoryDao;
+import dev.bollard.metadata.UiSessionDao;
 import dev.bollard.metadata.UserTokenDao;
 import java.util.List;
 import java.util.Map;
@@ -61,14 +62,31 @@ public final class Users {
         });
     }
 
-    /** Sets a new password and revokes the user's refresh tokens (application tokens stay). */
+    /**
+     * Sets a new password (an administrator's reset, or a change through the API or the command line): ends the
+     * user's web sessions and revokes their refresh tokens, so that whoever knew the old password is signed out
+     * everywhere. Application tokens stay: they are revoked one by one.
+     */
     public void resetPassword(String name, String password) {
+        setPassword(name, password, null);
+    }
+
+    /**
+     * A user's change of their own password in the web UI: as {@link #resetPassword}, except that the session it was
+     * made in (the value of its cookie) stays signed in.
+     */
+    public void changeOwnPassword(String name, String password, @Nullable String currentSessionCookie) {
+        setPassword(name, password, currentSessionCookie == null ? null : Secrets.sha256(currentSessionCookie));
+    }
+
+    private void setPassword(String name, String password, @Nullable String keptSessionHash) {
         checkPassword(password);
         String hash = Passwords.hash(password);
         db.inTransaction(h -> {
             AccountDao.Account user = requireUser(h, name);
             AccountDao.setPassword(h, user.id(), hash);
             UserTokenDao.deleteRefreshTokens(h, user.id());
+            UiSessionDao.deleteOfUser(h, user.id(), keptSessionHash);
             record(h, name, AuditActions.USER_PASSWORD, Map.of("user", name));
             return null;
         });

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 
 /** The web UI's sign-in sessions, found by the SHA-256 of the cookie's value. */
 public final class UiSessionDao {
@@ -40,6 +41,12 @@ public final class UiSessionDao {
 
     public static void delete(Handle h, String idHash) {
         h.createUpdate("DELETE FROM ui_session WHERE id_hash = :id").bind("id", idHash).execute();
+    }
+
+    /** Ends every session of a user except the one {@code keptIdHash} names (none when null); returns how many. */
+    public static int deleteOfUser(Handle h, long userId, @Nullable String keptIdHash) {
+        return h.createUpdate("DELETE FROM ui_session WHERE user_id = :user AND id_hash <> :kept")
+                .bind("user", userId).bind("kept", keptIdHash == null ? "" : keptIdHash).execute();
     }
 
     /** Deletes sessions past their end (absolute) or idle since before {@code idleSince}; returns how many. */

@@ -45,8 +45,9 @@ final class AccountPages {
                                 instanceof Auth.SignIn.Ok)) {
                             throw BollardException.invalid("the current password is not right");
                         }
-                        identities.users().resetPassword(user, call.field("password"));
-                        frame = frame.withNotice("Your password was changed.");
+                        identities.users().changeOwnPassword(user, call.field("password"),
+                                call.ex().cookie(UiHandler.SESSION_COOKIE));
+                        frame = frame.withNotice("Your password was changed; you were signed out everywhere else.");
                     }
                     default -> throw BollardException.invalid("unknown action");
                 }
@@ -95,8 +96,8 @@ final class AccountPages {
                     }
                     case "password" -> {
                         identities.users().resetPassword(user, call.field("password"));
-                        frame = frame.withNotice("The password of " + user + " was reset; their refresh tokens "
-                                + "were revoked.");
+                        frame = frame.withNotice("The password of " + user + " was reset; they were signed out "
+                                + "everywhere and their refresh tokens were revoked.");
                     }
                     default -> throw BollardException.invalid("unknown action");
                 }

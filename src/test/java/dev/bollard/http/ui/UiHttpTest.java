@@ -495,4 +495,31 @@ class UiHttpTest {
         assertThat(c.get("/static/bollard.css").statusCode()).isEqualTo(200);
         assertThat(c.get("/static/nothing.js").statusCode()).isEqualTo(404);
     }
+
+    /**
+     * A password change signs the old password's sessions out everywhere (web sessions, which also work on /api/v1,
+     * and refresh tokens): a user's own change keeps the session it was made in; an administrator's reset keeps none.
+     */
+    @Test
+    void aPasswordChangeEndsTheOtherSessions() throws Exception {
+        identities.users().create("erin", "erin-password", false);
+        UiClient here = client().signIn("erin", "erin-password");
+        UiClient elsewhere = client().signIn("erin", "erin-password");
+        assertThat(elsewhere.get("/settings").statusCode()).isEqualTo(200);
+
+        HttpResponse<String> changed = here.post("/settings", "action", "password", "current", "erin-password",
+                "password", "erin-password-2");
+        assertThat(changed.body()).contains("Your password was changed; you were signed out everywhere else.");
+        assertThat(here.get("/settings").statusCode()).isEqualTo(200);
+        HttpResponse<String> signedOut = elsewhere.get("/settings");
+        assertThat(signedOut.statusCode()).isEqualTo(303);
+        assertThat(signedOut.headers().firstValue("Location")).hasValueSatisfying(l -> assertThat(l).startsWith("/signin"));
+
+        UiClient root = client().signIn("root", "root-password");
+        HttpResponse<String> reset = root.post("/admin", "action", "password", "user", "erin", "password",
+                "erin-password-3");
+        assertThat(reset.body()).contains("they were signed out everywhere");
+        assertThat(here.get("/settings").statusCode()).isEqualTo(303);
+        assertThat(client().signIn("erin", "erin-password-3").get("/settings").statusCode()).isEqualTo(200);
+    }
 }
