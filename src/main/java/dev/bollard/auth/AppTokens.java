@@ -2,36 +2,25 @@ package dev.bollard.auth;
 
 import static dev.bollard.auth.Lookups.requireUser;
 
-import dev.bollard.audit.Actor;
 import dev.bollard.audit.AuditActions;
-import dev.bollard.audit.AuditEvent;
 import dev.bollard.error.BollardException;
-import dev.bollard.events.Outbox;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.UserTokenDao;
 import java.util.List;
 import java.util.Map;
-import org.jdbi.v3.core.Handle;
 
 /**
  * Users' named application tokens, for clients that should not hold the password: returned once, when made, and
- * stored only as hashes. Each change is recorded in the outbox, in its transaction, as made by the actor {@link #as}
+ * stored only as hashes. Each change is recorded in the outbox, in its transaction, as made by the actor {@link Identities#as}
  * names. (Refresh tokens, which the token endpoint hands out, are {@link Credentials}' business.)
  */
 public final class AppTokens {
     private final Database db;
-    private final Outbox outbox;
-    private final Actor actor;
+    private final Changes changes;
 
-    AppTokens(Database db, Outbox outbox, Actor actor) {
+    AppTokens(Database db, Changes changes) {
         this.db = db;
-        this.outbox = outbox;
-        this.actor = actor;
-    }
-
-    /** The same administration, with the changes recorded as made by {@code who}. */
-    public AppTokens as(Actor who) {
-        return new AppTokens(db, outbox, who);
+        this.changes = changes;
     }
 
     /** Creates an application token for the user; returns it (shown once). */
@@ -46,7 +35,7 @@ public final class AppTokens {
                 throw BollardException.conflict(user + " has an application token named '" + tokenName + "' already");
             }
             UserTokenDao.insert(h, userId, "app", tokenName, Secrets.sha256(token), null);
-            record(h, user, AuditActions.APP_TOKEN_CREATE, Map.of("user", user, "token", tokenName));
+            changes.onNamespace(h, user, AuditActions.APP_TOKEN_CREATE, Map.of("user", user, "token", tokenName));
             return null;
         });
         return token;
@@ -56,7 +45,7 @@ public final class AppTokens {
         return db.inTransaction(h -> {
             boolean revoked = UserTokenDao.deleteApp(h, requireUser(h, user).id(), tokenName) > 0;
             if (revoked) {
-                record(h, user, AuditActions.APP_TOKEN_REVOKE, Map.of("user", user, "token", tokenName));
+                changes.onNamespace(h, user, AuditActions.APP_TOKEN_REVOKE, Map.of("user", user, "token", tokenName));
             }
             return revoked;
         });
@@ -67,7 +56,4 @@ public final class AppTokens {
         return db.read(h -> UserTokenDao.appTokenNames(h, requireUser(h, user).id()));
     }
 
-    private void record(Handle h, String user, String action, Map<String, ?> details) {
-        outbox.record(h, AuditEvent.onNamespace(actor, action, user, details));
-    }
 }

@@ -15,51 +15,49 @@ import dev.bollard.metadata.Database;
  */
 public final class Identities {
     private final Database db;
-    private final Outbox outbox;
-    private final Actor actor;
+    private final Changes changes;
 
     /** Administration whose changes are not recorded (set-up in tests). */
     public Identities(Database db) {
-        this(db, Outbox.NONE, Actor.system("cli"));
+        this(db, Outbox.NONE);
     }
 
     /** Administration whose changes are recorded in {@code outbox}, as the registry itself until {@link #as} names someone. */
     public Identities(Database db, Outbox outbox) {
-        this(db, outbox, Actor.system("cli"));
+        this(db, new Changes(outbox, Actor.system("cli")));
     }
 
-    private Identities(Database db, Outbox outbox, Actor actor) {
+    private Identities(Database db, Changes changes) {
         this.db = db;
-        this.outbox = outbox;
-        this.actor = actor;
+        this.changes = changes;
     }
 
     /** The same administration, with the changes recorded as made by {@code who}. */
     public Identities as(Actor who) {
-        return new Identities(db, outbox, who);
+        return new Identities(db, changes.as(who));
     }
 
     public Users users() {
-        return new Users(db, outbox, actor);
+        return new Users(db, changes);
     }
 
     public Organizations organizations() {
-        return new Organizations(db, outbox, actor);
+        return new Organizations(db, changes);
     }
 
     public Teams teams() {
-        return new Teams(db, outbox, actor);
+        return new Teams(db, changes);
     }
 
     public Robots robots() {
-        return new Robots(db, outbox, actor);
+        return new Robots(db, changes);
     }
 
     public AppTokens appTokens() {
-        return new AppTokens(db, outbox, actor);
+        return new AppTokens(db, changes);
     }
 
     public RepositoryAccess repositories() {
-        return new RepositoryAccess(db, outbox, actor);
+        return new RepositoryAccess(db, changes);
     }
 }

@@ -3,11 +3,8 @@ package dev.bollard.auth;
 import static dev.bollard.auth.Lookups.requireOrganization;
 import static dev.bollard.auth.Lookups.requireUser;
 
-import dev.bollard.audit.Actor;
 import dev.bollard.audit.AuditActions;
-import dev.bollard.audit.AuditEvent;
 import dev.bollard.error.BollardException;
-import dev.bollard.events.Outbox;
 import dev.bollard.metadata.AccountDao;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.RepositoryDao;
@@ -18,22 +15,15 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Organizations and their members ({@code owner}, {@code admin} or {@code member}); an organization always keeps an
- * owner. Each change is recorded in the outbox, in its transaction, as made by the actor {@link #as} names.
+ * owner. Each change is recorded in the outbox, in its transaction, as made by the actor {@link Identities#as} names.
  */
 public final class Organizations {
     private final Database db;
-    private final Outbox outbox;
-    private final Actor actor;
+    private final Changes changes;
 
-    Organizations(Database db, Outbox outbox, Actor actor) {
+    Organizations(Database db, Changes changes) {
         this.db = db;
-        this.outbox = outbox;
-        this.actor = actor;
-    }
-
-    /** The same administration, with the changes recorded as made by {@code who}. */
-    public Organizations as(Actor who) {
-        return new Organizations(db, outbox, who);
+        this.changes = changes;
     }
 
     /** A member of an organization with their role. */
@@ -48,7 +38,7 @@ public final class Organizations {
             Lookups.checkNameFree(h, name);
             long org = AccountDao.insert(h, name, "org", null, false);
             AccountDao.putMember(h, org, user.id(), "owner");
-            record(h, name, AuditActions.ORG_CREATE, Map.of("organization", name, "owner", owner));
+            changes.onNamespace(h, name, AuditActions.ORG_CREATE, Map.of("organization", name, "owner", owner));
             return null;
         });
     }
@@ -76,7 +66,7 @@ public final class Organizations {
                 throw BollardException.conflict("repositories exist in the namespace " + name + "; delete them first");
             }
             AccountDao.delete(h, org.id());
-            record(h, name, AuditActions.ORG_DELETE, Map.of("organization", name));
+            changes.onNamespace(h, name, AuditActions.ORG_DELETE, Map.of("organization", name));
             return null;
         });
     }
@@ -93,7 +83,7 @@ public final class Organizations {
                 checkNotLastOwner(h, org.id(), userId, user, organization);
             }
             AccountDao.putMember(h, org.id(), userId, role);
-            record(h, organization, AuditActions.ORG_MEMBER_SET, Map.of("user", user, "role", role));
+            changes.onNamespace(h, organization, AuditActions.ORG_MEMBER_SET, Map.of("user", user, "role", role));
             return null;
         });
     }
@@ -106,7 +96,7 @@ public final class Organizations {
             checkNotLastOwner(h, org.id(), userId, user, organization);
             boolean removed = AccountDao.removeMember(h, org.id(), userId);
             if (removed) {
-                record(h, organization, AuditActions.ORG_MEMBER_REMOVE, Map.of("user", user));
+                changes.onNamespace(h, organization, AuditActions.ORG_MEMBER_REMOVE, Map.of("user", user));
             }
             return removed;
         });
@@ -123,7 +113,4 @@ public final class Organizations {
         }
     }
 
-    private void record(Handle h, String organization, String action, Map<String, ?> details) {
-        outbox.record(h, AuditEvent.onNamespace(actor, action, organization, details));
-    }
 }

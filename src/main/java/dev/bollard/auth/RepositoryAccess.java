@@ -4,9 +4,7 @@ import static dev.bollard.auth.Lookups.requireOrganization;
 
 import dev.bollard.audit.Actor;
 import dev.bollard.audit.AuditActions;
-import dev.bollard.audit.AuditEvent;
 import dev.bollard.error.BollardException;
-import dev.bollard.events.Outbox;
 import dev.bollard.metadata.AccountDao;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.GrantDao;
@@ -29,18 +27,16 @@ import org.jspecify.annotations.Nullable;
  */
 public final class RepositoryAccess {
     private final Database db;
-    private final Outbox outbox;
-    private final Actor actor;
+    private final Changes changes;
 
-    RepositoryAccess(Database db, Outbox outbox, Actor actor) {
+    RepositoryAccess(Database db, Changes changes) {
         this.db = db;
-        this.outbox = outbox;
-        this.actor = actor;
+        this.changes = changes;
     }
 
     /** The same administration, with the changes recorded as made by {@code who}. */
     public RepositoryAccess as(Actor who) {
-        return new RepositoryAccess(db, outbox, who);
+        return new RepositoryAccess(db, changes.as(who));
     }
 
     /** A repository as described: name, visibility, when it was created, how many tags and manifests it holds. */
@@ -96,7 +92,7 @@ public final class RepositoryAccess {
                 GrantDao.put(h, id, "user", u.id(), "admin");
             }
             String visibility = isPublic ? "public" : "private";
-            recordOnRepository(h, repository, AuditActions.REPO_CREATE,
+            changes.onRepository(h, repository, AuditActions.REPO_CREATE,
                     by == null ? Map.of("visibility", visibility) : Map.of("visibility", visibility, "by", by));
             return true;
         });
@@ -112,7 +108,7 @@ public final class RepositoryAccess {
     public void delete(String repository) {
         db.inTransaction(h -> {
             RepositoryDao.delete(h, requireRepository(h, repository));
-            recordOnRepository(h, repository, AuditActions.REPO_DELETE, Map.of());
+            changes.onRepository(h, repository, AuditActions.REPO_DELETE, Map.of());
             return null;
         });
     }
@@ -127,7 +123,7 @@ public final class RepositoryAccess {
     public void changeVisibility(String repository, boolean isPublic) {
         db.inTransaction(h -> {
             GrantDao.setVisibility(h, requireRepository(h, repository), isPublic);
-            recordOnRepository(h, repository, AuditActions.REPO_VISIBILITY,
+            changes.onRepository(h, repository, AuditActions.REPO_VISIBILITY,
                     Map.of("visibility", isPublic ? "public" : "private"));
             return null;
         });
@@ -153,7 +149,7 @@ public final class RepositoryAccess {
         db.inTransaction(h -> {
             long repo = requireRepository(h, repository);
             GrantDao.put(h, repo, kind, granteeId(h, kind, grantee, Permissions.namespaceOf(repository)), role);
-            recordOnRepository(h, repository, AuditActions.PERMISSION_SET,
+            changes.onRepository(h, repository, AuditActions.PERMISSION_SET,
                     Map.of("kind", kind, "grantee", grantee, "role", role));
             return null;
         });
@@ -173,7 +169,7 @@ public final class RepositoryAccess {
             boolean removed = GrantDao.remove(h, requireRepository(h, repository), kind,
                     granteeId(h, kind, grantee, Permissions.namespaceOf(repository)));
             if (removed) {
-                recordOnRepository(h, repository, AuditActions.PERMISSION_REMOVE, Map.of("kind", kind, "grantee", grantee));
+                changes.onRepository(h, repository, AuditActions.PERMISSION_REMOVE, Map.of("kind", kind, "grantee", grantee));
             }
             return removed;
         });
@@ -194,7 +190,7 @@ public final class RepositoryAccess {
         db.inTransaction(h -> {
             AccountDao.Account org = requireOrganization(h, organization);
             GrantDao.putDefault(h, org.id(), kind, granteeId(h, kind, grantee, organization), role);
-            recordOnNamespace(h, organization, AuditActions.DEFAULT_PERMISSION_SET,
+            changes.onNamespace(h, organization, AuditActions.DEFAULT_PERMISSION_SET,
                     Map.of("kind", kind, "grantee", grantee, "role", role));
             return null;
         });
@@ -205,7 +201,7 @@ public final class RepositoryAccess {
             boolean removed = GrantDao.removeDefault(h, requireOrganization(h, organization).id(), kind,
                     granteeId(h, kind, grantee, organization));
             if (removed) {
-                recordOnNamespace(h, organization, AuditActions.DEFAULT_PERMISSION_REMOVE,
+                changes.onNamespace(h, organization, AuditActions.DEFAULT_PERMISSION_REMOVE,
                         Map.of("kind", kind, "grantee", grantee));
             }
             return removed;
@@ -220,13 +216,7 @@ public final class RepositoryAccess {
 
     // ---- helpers ----
 
-    private void recordOnRepository(Handle h, String repository, String action, Map<String, ?> details) {
-        outbox.record(h, AuditEvent.onRepository(actor, action, repository, details));
-    }
 
-    private void recordOnNamespace(Handle h, String organization, String action, Map<String, ?> details) {
-        outbox.record(h, AuditEvent.onNamespace(actor, action, organization, details));
-    }
 
     private static RepositoryInfo info(RepositoryDao.Described d) {
         return new RepositoryInfo(d.name(), d.visibility(), d.createdAt(), d.tags(), d.manifests());

@@ -2,41 +2,30 @@ package dev.bollard.auth;
 
 import static dev.bollard.auth.Lookups.requireRobot;
 
-import dev.bollard.audit.Actor;
 import dev.bollard.audit.AuditActions;
-import dev.bollard.audit.AuditEvent;
 import dev.bollard.error.BollardException;
-import dev.bollard.events.Outbox;
 import dev.bollard.metadata.AccountDao;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.RobotDao;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import org.jdbi.v3.core.Handle;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Robot accounts ({@code owner+name}) of users and organizations, each with a token that is returned once, when made,
  * and stored only as a hash. Each change is recorded in the outbox, in its transaction, as made by the actor
- * {@link #as} names.
+ * {@link Identities#as} names.
  */
 public final class Robots {
     private static final Pattern ROBOT_NAME = Pattern.compile("[a-z0-9][a-z0-9_]{0,63}");
 
     private final Database db;
-    private final Outbox outbox;
-    private final Actor actor;
+    private final Changes changes;
 
-    Robots(Database db, Outbox outbox, Actor actor) {
+    Robots(Database db, Changes changes) {
         this.db = db;
-        this.outbox = outbox;
-        this.actor = actor;
-    }
-
-    /** The same administration, with the changes recorded as made by {@code who}. */
-    public Robots as(Actor who) {
-        return new Robots(db, outbox, who);
+        this.changes = changes;
     }
 
     /** Creates robot {@code owner+name}; returns its token, which is not stored and cannot be shown again. */
@@ -51,7 +40,7 @@ public final class Robots {
                 throw BollardException.conflict("robot " + owner + "+" + name + " exists already");
             }
             RobotDao.insert(h, account.id(), name, Secrets.sha256(token));
-            record(h, owner, AuditActions.ROBOT_CREATE, Map.of("robot", owner + "+" + name));
+            changes.onNamespace(h, owner, AuditActions.ROBOT_CREATE, Map.of("robot", owner + "+" + name));
             return null;
         });
         return token;
@@ -62,7 +51,7 @@ public final class Robots {
         String token = Secrets.newToken(Secrets.ROBOT_TOKEN_PREFIX);
         db.inTransaction(h -> {
             RobotDao.setTokenHash(h, requireRobot(h, robot).id(), Secrets.sha256(token));
-            record(h, ownerOf(robot), AuditActions.ROBOT_REGENERATE, Map.of("robot", robot));
+            changes.onNamespace(h, ownerOf(robot), AuditActions.ROBOT_REGENERATE, Map.of("robot", robot));
             return null;
         });
         return token;
@@ -71,7 +60,7 @@ public final class Robots {
     public void delete(String robot) {
         db.inTransaction(h -> {
             RobotDao.delete(h, requireRobot(h, robot).id());
-            record(h, ownerOf(robot), AuditActions.ROBOT_DELETE, Map.of("robot", robot));
+            changes.onNamespace(h, ownerOf(robot), AuditActions.ROBOT_DELETE, Map.of("robot", robot));
             return null;
         });
     }
@@ -99,7 +88,4 @@ public final class Robots {
         return plus < 0 ? null : robot.substring(0, plus);
     }
 
-    private void record(Handle h, @Nullable String owner, String action, Map<String, ?> details) {
-        outbox.record(h, AuditEvent.onNamespace(actor, action, owner, details));
-    }
 }

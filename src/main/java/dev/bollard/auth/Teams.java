@@ -4,11 +4,8 @@ import static dev.bollard.auth.Lookups.requireOrganization;
 import static dev.bollard.auth.Lookups.requireTeam;
 import static dev.bollard.auth.Lookups.requireUser;
 
-import dev.bollard.audit.Actor;
 import dev.bollard.audit.AuditActions;
-import dev.bollard.audit.AuditEvent;
 import dev.bollard.error.BollardException;
-import dev.bollard.events.Outbox;
 import dev.bollard.metadata.AccountDao;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.RobotDao;
@@ -22,22 +19,15 @@ import org.jspecify.annotations.Nullable;
 /**
  * The teams of organizations and their members (users, and robots of the same organization); a team's role
  * ({@code member}, {@code creator}, {@code admin}) applies in its organization. Each change is recorded in the outbox,
- * in its transaction, as made by the actor {@link #as} names.
+ * in its transaction, as made by the actor {@link Identities#as} names.
  */
 public final class Teams {
     private final Database db;
-    private final Outbox outbox;
-    private final Actor actor;
+    private final Changes changes;
 
-    Teams(Database db, Outbox outbox, Actor actor) {
+    Teams(Database db, Changes changes) {
         this.db = db;
-        this.outbox = outbox;
-        this.actor = actor;
-    }
-
-    /** The same administration, with the changes recorded as made by {@code who}. */
-    public Teams as(Actor who) {
-        return new Teams(db, outbox, who);
+        this.changes = changes;
     }
 
     /** A team as listed: its name, role ({@code member}, {@code creator}, {@code admin}) and description. */
@@ -53,7 +43,7 @@ public final class Teams {
                 throw BollardException.conflict("team " + organization + "/" + name + " exists already");
             }
             TeamDao.insert(h, org.id(), name, role, description == null ? "" : description);
-            record(h, organization, AuditActions.TEAM_CREATE, Map.of("team", name, "role", role));
+            changes.onNamespace(h, organization, AuditActions.TEAM_CREATE, Map.of("team", name, "role", role));
             return null;
         });
     }
@@ -83,7 +73,7 @@ public final class Teams {
             if (role != null) {
                 details.put("role", role);
             }
-            record(h, organization, AuditActions.TEAM_UPDATE, details);
+            changes.onNamespace(h, organization, AuditActions.TEAM_UPDATE, details);
             return null;
         });
     }
@@ -91,7 +81,7 @@ public final class Teams {
     public void delete(String organization, String name) {
         db.inTransaction(h -> {
             TeamDao.delete(h, requireTeam(h, organization, name).id());
-            record(h, organization, AuditActions.TEAM_DELETE, Map.of("team", name));
+            changes.onNamespace(h, organization, AuditActions.TEAM_DELETE, Map.of("team", name));
             return null;
         });
     }
@@ -114,7 +104,7 @@ public final class Teams {
                 added = TeamDao.addMember(h, t.id(), userId);
             }
             if (added) {
-                record(h, organization, AuditActions.TEAM_MEMBER_ADD, Map.of("team", team, "member", member));
+                changes.onNamespace(h, organization, AuditActions.TEAM_MEMBER_ADD, Map.of("team", team, "member", member));
             }
             return null;
         });
@@ -127,7 +117,7 @@ public final class Teams {
                     ? TeamDao.removeRobot(h, t.id(), requireOwnRobot(h, organization, member).id())
                     : TeamDao.removeMember(h, t.id(), requireUser(h, member).id());
             if (removed) {
-                record(h, organization, AuditActions.TEAM_MEMBER_REMOVE, Map.of("team", team, "member", member));
+                changes.onNamespace(h, organization, AuditActions.TEAM_MEMBER_REMOVE, Map.of("team", team, "member", member));
             }
             return removed;
         });
@@ -152,7 +142,4 @@ public final class Teams {
         }
     }
 
-    private void record(Handle h, String organization, String action, Map<String, ?> details) {
-        outbox.record(h, AuditEvent.onNamespace(actor, action, organization, details));
-    }
 }

@@ -2,11 +2,8 @@ package dev.bollard.auth;
 
 import static dev.bollard.auth.Lookups.requireUser;
 
-import dev.bollard.audit.Actor;
 import dev.bollard.audit.AuditActions;
-import dev.bollard.audit.AuditEvent;
 import dev.bollard.error.BollardException;
-import dev.bollard.events.Outbox;
 import dev.bollard.metadata.AccountDao;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.RepositoryDao;
@@ -15,29 +12,21 @@ import dev.bollard.metadata.UserTokenDao;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.jdbi.v3.core.Handle;
 import org.jspecify.annotations.Nullable;
 
 /**
  * User accounts: created with a password (stored only as a hash), made superusers or not, given a new password, and
- * deleted. Each change is recorded in the outbox, in its transaction, as made by the actor {@link #as} names.
+ * deleted. Each change is recorded in the outbox, in its transaction, as made by the actor {@link Identities#as} names.
  */
 public final class Users {
     private static final int MIN_PASSWORD_LENGTH = 8;
 
     private final Database db;
-    private final Outbox outbox;
-    private final Actor actor;
+    private final Changes changes;
 
-    Users(Database db, Outbox outbox, Actor actor) {
+    Users(Database db, Changes changes) {
         this.db = db;
-        this.outbox = outbox;
-        this.actor = actor;
-    }
-
-    /** The same administration, with the changes recorded as made by {@code who}. */
-    public Users as(Actor who) {
-        return new Users(db, outbox, who);
+        this.changes = changes;
     }
 
     /** A user as listed. */
@@ -57,7 +46,7 @@ public final class Users {
         db.inTransaction(h -> {
             Lookups.checkNameFree(h, name);
             AccountDao.insert(h, name, "user", hash, superuser);
-            record(h, name, AuditActions.USER_CREATE, Map.of("user", name, "superuser", superuser));
+            changes.onNamespace(h, name, AuditActions.USER_CREATE, Map.of("user", name, "superuser", superuser));
             return null;
         });
     }
@@ -87,7 +76,7 @@ public final class Users {
             AccountDao.setPassword(h, user.id(), hash);
             UserTokenDao.deleteRefreshTokens(h, user.id());
             UiSessionDao.deleteOfUser(h, user.id(), keptSessionHash);
-            record(h, name, AuditActions.USER_PASSWORD, Map.of("user", name));
+            changes.onNamespace(h, name, AuditActions.USER_PASSWORD, Map.of("user", name));
             return null;
         });
     }
@@ -95,7 +84,7 @@ public final class Users {
     public void setSuperuser(String name, boolean superuser) {
         db.inTransaction(h -> {
             AccountDao.setSuperuser(h, requireUser(h, name).id(), superuser);
-            record(h, name, AuditActions.USER_UPDATE, Map.of("user", name, "superuser", superuser));
+            changes.onNamespace(h, name, AuditActions.USER_UPDATE, Map.of("user", name, "superuser", superuser));
             return null;
         });
     }
@@ -116,7 +105,7 @@ public final class Users {
                 }
             }
             AccountDao.delete(h, user.id());
-            record(h, name, AuditActions.USER_DELETE, Map.of("user", name));
+            changes.onNamespace(h, name, AuditActions.USER_DELETE, Map.of("user", name));
             return null;
         });
     }
@@ -137,9 +126,6 @@ public final class Users {
                 .map(a -> new AccountInfo(a.name(), a.superuser())).toList());
     }
 
-    private void record(Handle h, String user, String action, Map<String, ?> details) {
-        outbox.record(h, AuditEvent.onNamespace(actor, action, user, details));
-    }
 
     private static void checkPassword(String password) {
         if (password == null || password.length() < MIN_PASSWORD_LENGTH) {
