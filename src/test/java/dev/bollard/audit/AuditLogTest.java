@@ -1,12 +1,11 @@
 package dev.bollard.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.bollard.config.BollardConfig;
 import dev.bollard.metadata.AuditDao;
 import dev.bollard.metadata.Database;
-import dev.bollard.testing.PostgresServer;
+import dev.bollard.testing.TestDatabase;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,28 +32,24 @@ class AuditLogTest {
     @TempDir
     Path dir;
 
+    /** What a test opened, closed in reverse order after it (the database itself last). */
     private final List<AutoCloseable> open = new ArrayList<>();
-    private PostgresServer.Db postgres;
+    private TestDatabase database;
 
     @AfterEach
     void close() throws Exception {
         for (AutoCloseable c : open.reversed()) {
             c.close();
         }
-        if (postgres != null) {
-            postgres.drop();
-        }
     }
 
+    /** The test's database (one, however many nodes open pools on it). */
     private BollardConfig.Database config(String kind) {
-        if (kind.equals("postgres")) {
-            assumeTrue(PostgresServer.isAvailable(), "PostgreSQL is not installed");
-            if (postgres == null) {
-                postgres = PostgresServer.shared().createDatabase();
-            }
-            return new BollardConfig.Database(postgres.url(), postgres.username(), postgres.password(), 8);
+        if (database == null) {
+            database = TestDatabase.of(kind, dir);
+            open.add(database);
         }
-        return new BollardConfig.Database("jdbc:h2:file:" + dir.resolve("db").resolve("bollard"), "", "", 8);
+        return database.config(8);
     }
 
     /** One node: a pool on the database and an audit log over it. */

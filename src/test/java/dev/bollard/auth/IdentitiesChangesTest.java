@@ -6,12 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.bollard.audit.Actor;
 import dev.bollard.audit.AuditActions;
 import dev.bollard.audit.AuditLog;
-import dev.bollard.config.BollardConfig;
 import dev.bollard.error.BollardException;
 import dev.bollard.events.Outbox;
 import dev.bollard.metadata.AuditDao;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.OutboxDao;
+import dev.bollard.testing.TestDatabase;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -33,7 +33,7 @@ class IdentitiesChangesTest {
 
     @BeforeEach
     void open() {
-        db = Database.open(new BollardConfig.Database("jdbc:h2:file:" + dir.resolve("bollard"), "", "", 4));
+        db = Database.open(TestDatabase.h2(dir).config(4));
         audit = new AuditLog(db, 64);
         identities = new Identities(db, new Outbox(audit::catchUp)).as(Actor.system("test"));
     }

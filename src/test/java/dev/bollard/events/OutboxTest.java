@@ -2,17 +2,15 @@ package dev.bollard.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.bollard.audit.Actor;
 import dev.bollard.audit.AuditActions;
 import dev.bollard.audit.AuditEvent;
 import dev.bollard.audit.AuditLog;
-import dev.bollard.config.BollardConfig;
 import dev.bollard.metadata.AuditDao;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.OutboxDao;
-import dev.bollard.testing.PostgresServer;
+import dev.bollard.testing.TestDatabase;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,29 +34,20 @@ class OutboxTest {
     @TempDir
     Path dir;
 
+    /** What a test opened, closed in reverse order after it (the database itself last). */
     private final List<AutoCloseable> open = new ArrayList<>();
-    private PostgresServer.Db postgres;
 
     @AfterEach
     void close() throws Exception {
         for (AutoCloseable c : open.reversed()) {
             c.close();
         }
-        if (postgres != null) {
-            postgres.drop();
-        }
     }
 
     private Database database(String kind) {
-        BollardConfig.Database config;
-        if (kind.equals("postgres")) {
-            assumeTrue(PostgresServer.isAvailable(), "PostgreSQL is not installed");
-            postgres = PostgresServer.shared().createDatabase();
-            config = new BollardConfig.Database(postgres.url(), postgres.username(), postgres.password(), 8);
-        } else {
-            config = new BollardConfig.Database("jdbc:h2:file:" + dir.resolve("db").resolve("bollard"), "", "", 8);
-        }
-        Database db = Database.open(config);
+        TestDatabase database = TestDatabase.of(kind, dir);
+        open.add(database);
+        Database db = Database.open(database.config(8));
         open.add(db);
         return db;
     }
@@ -144,9 +133,7 @@ class OutboxTest {
 
     @Test
     void tasksAfterACommitRunOncePerTransactionAfterTheConnectionIsFreedAndNotAfterARollback() {
-        BollardConfig.Database oneConnection = new BollardConfig.Database(
-                "jdbc:h2:file:" + dir.resolve("one").resolve("bollard"), "", "", 1);
-        Database db = Database.open(oneConnection);
+        Database db = Database.open(TestDatabase.h2(dir).config(1));
         open.add(db);
         AtomicInteger runs = new AtomicInteger();
         // With one connection in the pool, a task that runs a transaction of its own would wait for ever if it ran

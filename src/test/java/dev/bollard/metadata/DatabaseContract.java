@@ -3,6 +3,7 @@ package dev.bollard.metadata;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.bollard.oci.Digest;
+import dev.bollard.testing.TestDatabase;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;

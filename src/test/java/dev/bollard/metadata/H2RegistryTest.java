@@ -1,5 +1,6 @@
 package dev.bollard.metadata;
 
+import dev.bollard.testing.TestDatabase;
 import java.nio.file.Path;
 
 /** {@link RegistryOnDatabaseContract} on embedded H2 (a file, in PostgreSQL mode), Bollard's default database. */

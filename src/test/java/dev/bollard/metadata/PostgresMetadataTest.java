@@ -2,6 +2,7 @@ package dev.bollard.metadata;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.bollard.testing.TestDatabase;
 import java.nio.file.Path;
 import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package dev.bollard.metadata;
 
+import dev.bollard.testing.TestDatabase;
 import java.nio.file.Path;
 
 /**

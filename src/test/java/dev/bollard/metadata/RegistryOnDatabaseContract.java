@@ -8,6 +8,7 @@ import dev.bollard.app.Bollard;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.config.ConfigLoader;
 import dev.bollard.oci.Digest;
+import dev.bollard.testing.TestDatabase;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -1,14 +1,13 @@
-package dev.bollard.metadata;
+package dev.bollard.testing;
 
 import dev.bollard.config.BollardConfig;
-import dev.bollard.testing.PostgresServer;
 import java.nio.file.Path;
 
 /**
- * A fresh, empty metadata database for one test, on one of the two databases Bollard supports. The only part of
- * the metadata tests that differs between H2 and PostgreSQL.
+ * A fresh, empty metadata database for one test, on one of the two databases Bollard supports: in a test that runs on
+ * both, the only part that differs between H2 and PostgreSQL.
  */
-interface TestDatabase extends AutoCloseable {
+public interface TestDatabase extends AutoCloseable {
 
     /** How Bollard would be configured to use this database, with a pool of at most {@code maxPoolSize}. */
     BollardConfig.Database config(int maxPoolSize);
@@ -16,6 +15,11 @@ interface TestDatabase extends AutoCloseable {
     /** Removes the database (after every pool on it is closed). */
     @Override
     void close();
+
+    /** {@code kind} "postgres" (a new database on the shared server) or anything else (H2 under {@code dir}). */
+    static TestDatabase of(String kind, Path dir) {
+        return kind.equals("postgres") ? postgres() : h2(dir);
+    }
 
     /** An embedded H2 file database under {@code dir}, as Bollard's default configuration has it. */
     static TestDatabase h2(Path dir) {
