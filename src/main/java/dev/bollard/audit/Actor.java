@@ -1,5 +1,6 @@
 package dev.bollard.audit;
 
+import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -25,5 +26,10 @@ public record Actor(Kind kind, String name, String ip, String userAgent) {
 
     public static Actor anonymous(@Nullable String ip, @Nullable String userAgent) {
         return new Actor(Kind.ANONYMOUS, "", ip, userAgent);
+    }
+
+    /** The kind as stored in the audit log and the outbox ({@code user}, {@code robot}, …): hashed into the chain. */
+    public String kindName() {
+        return kind.name().toLowerCase(Locale.ROOT);
     }
 }

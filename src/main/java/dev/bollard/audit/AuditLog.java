@@ -12,7 +12,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -154,7 +153,7 @@ public final class AuditLog implements Audit, AutoCloseable {
     void append(List<AuditEvent> events) {
         List<Unlinked> rows = new ArrayList<>(events.size());
         for (AuditEvent e : events) {
-            rows.add(new Unlinked(e.time().toEpochMilli(), e.actor().kind().name().toLowerCase(Locale.ROOT),
+            rows.add(new Unlinked(e.time().toEpochMilli(), e.actor().kindName(),
                     e.actor().name(), e.actor().ip(), e.actor().userAgent(), e.action(), e.namespace(), e.repository(),
                     e.detailsJson()));
         }

@@ -3,7 +3,6 @@ package dev.bollard.events;
 import dev.bollard.audit.AuditEvent;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.OutboxDao;
-import java.util.Locale;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -40,7 +39,7 @@ public class Outbox {
     /** Records {@code change} as part of the transaction of {@code h}. */
     public void record(Handle h, AuditEvent change) {
         OutboxDao.insert(h, new OutboxDao.Row(0, change.time().toEpochMilli(), change.action(),
-                change.actor().kind().name().toLowerCase(Locale.ROOT), change.actor().name(), change.actor().ip(),
+                change.actor().kindName(), change.actor().name(), change.actor().ip(),
                 change.actor().userAgent(), change.namespace(), change.repository(), change.detailsJson()));
         Database.afterCommit(h, afterCommit);
     }
