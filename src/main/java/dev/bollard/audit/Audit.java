@@ -1,21 +1,15 @@
 package dev.bollard.audit;
 
-import java.util.List;
-
 /**
- * Where the registry reports what happened. The domain calls it; {@link AuditLog} stores it as a tamper-evident
- * chain. Recording never throws to the caller: an action that succeeded is not undone because its audit entry
- * could not be written (that failure is logged and counted instead).
+ * Where the registry reports what happened that is not a change: sign-ins, tokens issued, pulls (changes are recorded
+ * in the outbox, with their transaction, by {@code events.Outbox}). {@link AuditLog} stores both in one
+ * tamper-evident chain. Recording never throws to the caller: an action that succeeded is not undone because its
+ * audit entry could not be written (that failure is logged and counted instead).
  */
 public interface Audit {
 
     /** Records the event durably before returning (one short transaction). */
     void record(AuditEvent event);
-
-    /** Records events that happened together (a push and the tag it set) in one write, in order. */
-    default void recordAll(List<AuditEvent> events) {
-        events.forEach(this::record);
-    }
 
     /**
      * Queues the event for a batched write off the caller's thread, for frequent events on hot paths (pulls). When the

@@ -67,16 +67,6 @@ public final class AuditLog implements Audit, AutoCloseable {
     }
 
     @Override
-    public void recordAll(List<AuditEvent> events) {
-        try {
-            append(events);
-        } catch (RuntimeException e) {
-            failed.addAndGet(events.size());
-            LOG.error("could not write {} audit entries: {}", events.size(), e.toString());
-        }
-    }
-
-    @Override
     public void recordAsync(AuditEvent event) {
         pending.incrementAndGet();
         if (closing || !queue.offer(event)) {
