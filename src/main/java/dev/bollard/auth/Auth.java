@@ -57,11 +57,12 @@ public final class Auth {
         this.clock = clock;
         this.audit = audit;
         this.identities = new Identities(db, changes);
-        this.keys = new SigningKeys(db, clock);
+        this.keys = new SigningKeys(db, config.keyEncryption(), clock);
         this.tokens = new Tokens(keys, config.issuer(), config.service(), config.tokenExpiry(), clock);
         this.credentials = new Credentials(db,
                 new LoginThrottle(config.maxLoginFailures(), config.lockout(), clock), audit);
         this.policy = new RegistryAccessPolicy(config, db, credentials, tokens, identities.repositories());
+        keys.sealAtRest();
         keys.signingKey(); // creates the first key on a new database
     }
 

@@ -23,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
@@ -440,9 +441,19 @@ final class AdminCommands {
     @Command(name = "rotate", mixinStandardHelpOptions = true, description = "Create a new signing key; the old one "
             + "keeps verifying tokens for 2 hours.")
     static final class KeysRotate extends DbCommand {
+        @Option(names = "--forget-unreadable", description = "First delete the signing keys that no configured "
+                + "key-encryption key decrypts (after losing it); tokens they signed are refused, clients log in again.")
+        boolean forgetUnreadable;
+
         @Override
         void run(Database db) {
-            System.out.println("new signing key " + new SigningKeys(db, Clock.systemUTC()).rotate());
+            SigningKeys keys = new SigningKeys(db, config().auth().keyEncryption(), Clock.systemUTC());
+            if (forgetUnreadable) {
+                List<String> forgotten = keys.forgetUnreadable();
+                System.out.println("deleted " + forgotten.size() + " signing key(s) that could not be decrypted"
+                        + (forgotten.isEmpty() ? "" : ": " + String.join(", ", forgotten)));
+            }
+            System.out.println("new signing key " + keys.rotate());
         }
     }
 
@@ -450,7 +461,7 @@ final class AdminCommands {
     static final class KeysList extends DbCommand {
         @Override
         void run(Database db) {
-            new SigningKeys(db, Clock.systemUTC()).describe().forEach(System.out::println);
+            new SigningKeys(db, config().auth().keyEncryption(), Clock.systemUTC()).describe().forEach(System.out::println);
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.bollard.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Bollard's whole configuration, typed and validated. Built by {@link ConfigLoader} from defaults, an optional
@@ -62,11 +63,28 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
      */
     public record Auth(boolean enabled, boolean anonymousPull, String service, String issuer, String realm,
                        Duration tokenExpiry, int maxLoginFailures, Duration lockout, boolean createOnPush,
-                       Duration refreshTokenIdleTimeout) {
+                       Duration refreshTokenIdleTimeout, KeyEncryption keyEncryption) {
         /** The same settings with access control switched on or off. */
         public Auth withEnabled(boolean on) {
             return new Auth(on, anonymousPull, service, issuer, realm, tokenExpiry, maxLoginFailures, lockout,
-                    createOnPush, refreshTokenIdleTimeout);
+                    createOnPush, refreshTokenIdleTimeout, keyEncryption);
+        }
+    }
+
+    /**
+     * Where the key-encryption key that seals the token signing keys in the database comes from: {@code key} (base64
+     * of 32 bytes) when set, else the file, which is created when it is the default one and absent.
+     * {@code previousFiles} hold keys that may still have sealed some rows (a rotation in progress).
+     */
+    public record KeyEncryption(String key, Path file, boolean createFile, List<Path> previousFiles) {
+        public KeyEncryption {
+            previousFiles = List.copyOf(previousFiles);
+        }
+
+        @Override
+        public String toString() { // never print the key
+            return "KeyEncryption[" + (key.isEmpty() ? "file " + file : "key from configuration")
+                    + ", previous " + previousFiles + "]";
         }
     }
 

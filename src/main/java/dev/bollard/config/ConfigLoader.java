@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,6 +65,9 @@ public final class ConfigLoader {
         k.put("auth.lockout", new String[] {"15m", "how long a user is locked out from an address after too many failures"});
         k.put("auth.create-on-push", new String[] {"true", "a push may create a repository where the caller may create one"});
         k.put("auth.refresh-token-idle-timeout", new String[] {"30d", "a refresh token (docker login's identity token) unused this long is refused and deleted"});
+        k.put("auth.key-encryption-key", new String[] {"", "base64 of 32 random bytes that encrypt the token signing keys at rest; overrides the file"});
+        k.put("auth.key-encryption-key-file", new String[] {"", "file holding the key-encryption key; default <data-dir>/secrets/key-encryption-key, created when absent"});
+        k.put("auth.previous-key-encryption-key-files", new String[] {"", "comma-separated files of earlier key-encryption keys, while rotating"});
         k.put("audit.retention", new String[] {"365d", "audit log entries older than this are pruned (the chain stays verifiable)"});
         k.put("audit.queue-size", new String[] {"10000", "pull events waiting for their batched write; beyond, they are dropped and counted"});
         k.put("logging.format", new String[] {"text", "log lines as text or as JSON objects, one per line (json)"});
@@ -217,6 +221,7 @@ public final class ConfigLoader {
             Duration lockout = duration("auth.lockout", problems);
             boolean createOnPush = bool("auth.create-on-push", problems);
             Duration refreshIdle = duration("auth.refresh-token-idle-timeout", problems);
+            BollardConfig.KeyEncryption keyEncryption = keyEncryption(dataDir, problems);
             Duration retention = duration("audit.retention", problems);
             int queueSize = integer("audit.queue-size", value("audit.queue-size"), 1, 10_000_000, problems);
 
@@ -259,11 +264,36 @@ public final class ConfigLoader {
                     new BollardConfig.Uploads(staging, expiry, cleanup),
                     new BollardConfig.Registry(deleteEnabled, maxManifest),
                     new BollardConfig.Auth(authEnabled, anonymousPull, service, issuer, realm, tokenExpiry, maxFailures,
-                            lockout, createOnPush, refreshIdle),
+                            lockout, createOnPush, refreshIdle, keyEncryption),
                     new BollardConfig.Audit(retention, queueSize),
                     new BollardConfig.Telemetry(logFormat, tracing, tracingEndpoint, sampleRatio),
                     new BollardConfig.Lifecycle(gcEnabled, gcInterval, grace, window, retentionInterval),
                     new BollardConfig.Ui(uiEnabled, sessionIdle, sessionMax));
+        }
+
+        private BollardConfig.KeyEncryption keyEncryption(Path dataDir, List<String> problems) {
+            String key = value("auth.key-encryption-key").trim();
+            if (!key.isEmpty()) {
+                byte[] bytes = null;
+                try {
+                    bytes = Base64.getDecoder().decode(key);
+                } catch (IllegalArgumentException e) {
+                    // reported below
+                }
+                if (bytes == null || bytes.length != 32) { // the value is secret: never echo it
+                    problems.add(describe("auth.key-encryption-key")
+                            + " must be the base64 form of 32 random bytes (openssl rand -base64 32)");
+                }
+            }
+            boolean defaultFile = value("auth.key-encryption-key-file").isBlank();
+            Path file = pathOr("auth.key-encryption-key-file", dataDir.resolve("secrets").resolve("key-encryption-key"));
+            List<Path> previous = new ArrayList<>();
+            for (String name : value("auth.previous-key-encryption-key-files").split(",", -1)) {
+                if (!name.isBlank()) {
+                    previous.add(Path.of(name.trim()));
+                }
+            }
+            return new BollardConfig.KeyEncryption(key, file, defaultFile, previous);
         }
 
         /** The S3 settings; checked only when S3 is the store ({@code required}). */

@@ -6,7 +6,10 @@ import java.util.List;
 import org.jdbi.v3.core.Handle;
 import org.jspecify.annotations.Nullable;
 
-/** The keys that sign bearer tokens, as JWK JSON (private part included). */
+/**
+ * The keys that sign bearer tokens: JWK JSON with the private part, sealed by {@code dev.bollard.auth.KeyEncryption}
+ * (rows from before encryption at rest hold the JSON itself until the next start seals them).
+ */
 public final class SigningKeyDao {
     private SigningKeyDao() {
     }
@@ -37,6 +40,24 @@ public final class SigningKeyDao {
                         rs.getObject(5, OffsetDateTime.class) == null ? null
                                 : rs.getObject(5, OffsetDateTime.class).toInstant()))
                 .list();
+    }
+
+    /** Every key, also long retired ones. */
+    public static List<SigningKey> all(Handle h) {
+        return usable(h, Instant.EPOCH);
+    }
+
+    /**
+     * Replaces a key's stored form (sealed under another key-encryption key) if it is still {@code expected}: two
+     * nodes re-sealing at once both succeed, one of them changing nothing.
+     */
+    public static boolean replaceStoredForm(Handle h, String kid, String expected, String replacement) {
+        return h.createUpdate("UPDATE signing_key SET jwk = :replacement WHERE kid = :kid AND jwk = :expected")
+                .bind("kid", kid).bind("expected", expected).bind("replacement", replacement).execute() == 1;
+    }
+
+    public static void delete(Handle h, String kid) {
+        h.createUpdate("DELETE FROM signing_key WHERE kid = :kid").bind("kid", kid).execute();
     }
 
     /** Retires every key still signing. */

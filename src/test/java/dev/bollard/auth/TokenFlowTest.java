@@ -360,10 +360,10 @@ class TokenFlowTest {
     @Test
     void rotatedKeysKeepVerifyingEarlierTokens() throws Exception {
         Database db = registry.server().database();
-        BollardConfig.Auth config = ConfigLoader.builder().load().auth();
+        BollardConfig.Auth config = BollardConfig.defaults(registry.dataDir(), "127.0.0.1", 0).auth();
         Auth before = new Auth(db, config);
         Tokens.Issued old = before.tokens().issue("alice", List.of());
-        String kid = new SigningKeys(db, Clock.systemUTC()).rotate();
+        String kid = new SigningKeys(db, config.keyEncryption(), Clock.systemUTC()).rotate();
         Auth after = new Auth(db, config);
         Tokens.Issued fresh = after.tokens().issue("alice", List.of());
         assertThat(SignedJWT.parse(fresh.token()).getHeader().getKeyID()).isEqualTo(kid)

@@ -58,6 +58,7 @@ class TwoNodesTest {
     private PostgresServer.Db db;
     private ServerProcess a;
     private ServerProcess b;
+    private static final String KEY_ENCRYPTION_KEY = Base64.getEncoder().encodeToString(new byte[32]);
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(10)).build();
 
@@ -85,7 +86,9 @@ class TwoNodesTest {
                 .env("BOLLARD_DATABASE_URL", db.url())
                 .env("BOLLARD_DATABASE_USERNAME", db.username())
                 .env("BOLLARD_DATABASE_PASSWORD", db.password())
-                .env("BOLLARD_DATABASE_MAX_POOL_SIZE", "8");
+                .env("BOLLARD_DATABASE_MAX_POOL_SIZE", "8")
+                // One key-encryption key on every node: each can open the signing keys the other created.
+                .env("BOLLARD_AUTH_KEY_ENCRYPTION_KEY", KEY_ENCRYPTION_KEY);
         for (Map.Entry<String, String> e : s3.settings(bucket).entrySet()) {
             builder.env(ConfigLoader.environmentName(e.getKey()), e.getValue());
         }

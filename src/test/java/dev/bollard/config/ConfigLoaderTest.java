@@ -747,6 +747,15 @@ class ConfigLoaderTest {
         }
 
         @Test
+        void keyEncryptionKeyIsNotInToString() {
+            String key = java.util.Base64.getEncoder().encodeToString("0123456789abcdef0123456789ABCDEF".getBytes(
+                    java.nio.charset.StandardCharsets.US_ASCII));
+            BollardConfig c = with("auth.key-encryption-key", key);
+            assertThat(c.auth().keyEncryption().key()).isEqualTo(key);
+            assertThat(c.toString()).doesNotContain(key);
+        }
+
+        @Test
         void passwordIsKeptVerbatim() {
             assertThat(with("database.password", "  spaced  ").database().password()).isEqualTo("  spaced  ");
         }

@@ -8,6 +8,7 @@ import dev.bollard.testing.PostgresServer;
 import dev.bollard.testing.TestRegistry;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.Base64;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,7 +24,9 @@ class UiClusterTest {
     private static TestRegistry node(Path dataDir, PostgresServer.Db db) throws Exception {
         return TestRegistry.startWithAuth(ConfigLoader.builder().set("data-dir", dataDir.toString())
                 .set("server.listen", "127.0.0.1:0").set("database.url", db.url())
-                .set("database.username", db.username()).set("database.password", db.password()).load());
+                .set("database.username", db.username()).set("database.password", db.password())
+                // the nodes share one key-encryption key, as every node of a cluster must
+                .set("auth.key-encryption-key", Base64.getEncoder().encodeToString(new byte[32])).load());
     }
 
     @Test
