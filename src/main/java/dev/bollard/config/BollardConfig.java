@@ -12,8 +12,8 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
                             Registry registry, Auth auth, Audit audit, Telemetry telemetry,
                             Lifecycle lifecycle, Ui ui) {
 
-    /** Where the HTTP server listens. */
-    public record Server(String host, int port) {
+    /** Where the HTTP server listens; a request unanswered after {@code requestWarningAfter} is logged. */
+    public record Server(String host, int port, Duration requestWarningAfter) {
         public boolean isLoopback() {
             return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
         }

@@ -33,6 +33,7 @@ public final class ConfigLoader {
         Map<String, String[]> k = new LinkedHashMap<>();
         k.put("data-dir", new String[] {"./data", "directory for all data of the embedded defaults"});
         k.put("server.listen", new String[] {"127.0.0.1:5000", "host:port the HTTP server binds"});
+        k.put("server.request-warning-after", new String[] {"1m", "a request still unanswered after this long is logged with what it is doing"});
         k.put("storage.type", new String[] {"filesystem", "blob store backend: filesystem or s3"});
         k.put("storage.path", new String[] {"", "blob directory (filesystem); default <data-dir>/blobs"});
         k.put("storage.s3.bucket", new String[] {"", "S3 bucket of the blobs (required with storage.type s3)"});
@@ -258,7 +259,7 @@ public final class ConfigLoader {
                 throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", problems));
             }
             return new BollardConfig(dataDir,
-                    new BollardConfig.Server(host, port),
+                    new BollardConfig.Server(host, port, duration("server.request-warning-after", problems)),
                     new BollardConfig.Storage(storageType, storagePath, s3),
                     new BollardConfig.Database(dbUrl, value("database.username"), value("database.password"), pool),
                     new BollardConfig.Uploads(staging, expiry, cleanup),

@@ -46,10 +46,12 @@ public final class BollardServer implements AutoCloseable {
 
     private final Server jetty;
     private final URI baseUri;
+    private final RequestWatchdog watchdog;
 
-    private BollardServer(Server jetty, URI baseUri) {
+    private BollardServer(Server jetty, URI baseUri, RequestWatchdog watchdog) {
         this.jetty = jetty;
         this.baseUri = baseUri;
+        this.watchdog = watchdog;
     }
 
     /** Starts serving {@code handlers} on {@code config}'s address; port 0 picks a free port. */
@@ -80,8 +82,9 @@ public final class BollardServer implements AutoCloseable {
         // the stop timeout) before the database closes under them.
         DistributionHandler distribution = new DistributionHandler(handlers.registry(), handlers.policy(),
                 config.registry().maxManifestBytes(), observability, handlers.audit());
+        RequestWatchdog watchdog = new RequestWatchdog(config.server().requestWarningAfter(), observability.registry());
         jetty.setHandler(new GracefulHandler(new RootHandler(distribution, tokens, handlers.api(), observability,
-                handlers.ready()::getAsBoolean, handlers.ui())));
+                handlers.ready()::getAsBoolean, handlers.ui(), watchdog)));
         jetty.setErrorHandler(new ContainerErrors());
         jetty.setStopTimeout(Duration.ofSeconds(30).toMillis());
         jetty.start();
@@ -94,7 +97,7 @@ public final class BollardServer implements AutoCloseable {
                     + "and images unencrypted. Put TLS in front of Bollard.", config.server().host());
         }
         LOG.info("Bollard listening on {} (data in {})", uri, config.dataDir());
-        return new BollardServer(jetty, uri);
+        return new BollardServer(jetty, uri, watchdog);
     }
 
     /**
@@ -136,5 +139,6 @@ public final class BollardServer implements AutoCloseable {
         } catch (Exception e) {
             LOG.warn("stopping the HTTP server failed: {}", e.toString());
         }
+        watchdog.close();
     }
 }

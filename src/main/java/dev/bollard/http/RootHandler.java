@@ -34,10 +34,12 @@ final class RootHandler extends Handler.Wrapper {
     private final Observability observability;
     private final Readiness readiness;
     private final @Nullable UiHandler ui;
+    private final RequestWatchdog watchdog;
 
     RootHandler(Handler distribution, @Nullable TokenHandler tokens, ManagementApi api, Observability observability,
-                Readiness readiness, @Nullable UiHandler ui) {
+                Readiness readiness, @Nullable UiHandler ui, RequestWatchdog watchdog) {
         super(distribution);
+        this.watchdog = watchdog;
         this.tokens = tokens;
         this.api = api;
         this.observability = observability;
@@ -48,13 +50,19 @@ final class RootHandler extends Handler.Wrapper {
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         Callback tracked = observability.track(request, response, callback);
+        RequestWatchdog.Watched watched = watchdog.watch(request, response, tracked);
         // Log lines written while this thread handles the request carry its id (in JSON logs: "mdc"); database and
         // storage spans become children of the request's span.
         Span span = (Span) request.getAttribute(Observability.SPAN);
         try (MDC.MDCCloseable ignored = MDC.putCloseable("request_id",
                 response.getHeaders().get(Observability.REQUEST_ID_HEADER));
              Scope scope = span.makeCurrent()) {
-            return route(request, response, tracked);
+            boolean handled = route(request, response, watched.callback());
+            watched.handlerReturned(handled);
+            return handled;
+        } catch (Throwable t) {
+            watched.handlerReturned(false); // Jetty answers and completes the request itself
+            throw t;
         }
     }
 

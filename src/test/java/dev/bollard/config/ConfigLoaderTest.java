@@ -548,7 +548,7 @@ class ConfigLoaderTest {
         @CsvSource({"localhost, true", "127.0.0.1, true", "127.1.2.3, true", "::1, true", "[::1], true",
                 "0.0.0.0, false", "::, false", "192.168.1.10, false", "example.com, false", "localhost.example.com, false"})
         void isLoopback(String host, boolean loopback) {
-            assertThat(new BollardConfig.Server(host, 5000).isLoopback()).isEqualTo(loopback);
+            assertThat(new BollardConfig.Server(host, 5000, Duration.ofMinutes(1)).isLoopback()).isEqualTo(loopback);
         }
     }
 
