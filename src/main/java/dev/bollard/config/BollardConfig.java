@@ -94,9 +94,14 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
 
     /**
      * Logs and traces: {@code logFormat} {@code text} or {@code json}; traces exported over OTLP/HTTP to
-     * {@code tracingEndpoint} when {@code tracingEnabled}, a {@code sampleRatio} share of them.
+     * {@code tracingEndpoint} when {@code tracingEnabled}, a {@code sampleRatio} share of them. {@code metricsPort}
+     * of -1: no separate metrics listener ({@code /metrics} on the main port, for superusers only).
      */
-    public record Telemetry(String logFormat, boolean tracingEnabled, String tracingEndpoint, double sampleRatio) {
+    public record Telemetry(String logFormat, boolean tracingEnabled, String tracingEndpoint, double sampleRatio,
+                            String metricsHost, int metricsPort) {
+        public boolean hasMetricsListener() {
+            return metricsPort >= 0;
+        }
     }
 
     /**

@@ -72,6 +72,7 @@ public final class ConfigLoader {
         k.put("audit.retention", new String[] {"365d", "audit log entries older than this are pruned (the chain stays verifiable)"});
         k.put("audit.queue-size", new String[] {"10000", "pull events waiting for their batched write; beyond, they are dropped and counted"});
         k.put("logging.format", new String[] {"text", "log lines as text or as JSON objects, one per line (json)"});
+        k.put("metrics.listen", new String[] {"", "host:port of a separate listener serving /metrics, /healthz and /readyz without credentials; default none"});
         k.put("tracing.enabled", new String[] {"false", "export OpenTelemetry traces of requests, database and storage calls"});
         k.put("tracing.endpoint", new String[] {"http://localhost:4318/v1/traces", "OTLP/HTTP traces endpoint"});
         k.put("tracing.sample-ratio", new String[] {"1.0", "share of new traces recorded, 0.0 to 1.0"});
@@ -230,6 +231,19 @@ public final class ConfigLoader {
             if (!logFormat.equals("text") && !logFormat.equals("json")) {
                 problems.add(describe("logging.format") + " must be text or json, not '" + logFormat + "'");
             }
+            String metricsHost = "";
+            int metricsPort = -1;
+            String metricsListen = value("metrics.listen").trim();
+            if (!metricsListen.isEmpty()) {
+                String[] hp = splitHostPort(metricsListen);
+                if (hp == null) {
+                    problems.add(describe("metrics.listen") + " must be host:port, e.g. 0.0.0.0:9091, not '"
+                            + metricsListen + "'");
+                } else {
+                    metricsHost = hp[0];
+                    metricsPort = integer("metrics.listen", hp[1], 0, 65535, problems);
+                }
+            }
             boolean tracing = bool("tracing.enabled", problems);
             String tracingEndpoint = text("tracing.endpoint", tracing ? problems : new ArrayList<>(), true);
             if (tracing && !tracingEndpoint.matches("https?://\\S+")) {
@@ -267,7 +281,8 @@ public final class ConfigLoader {
                     new BollardConfig.Auth(authEnabled, anonymousPull, service, issuer, realm, tokenExpiry, maxFailures,
                             lockout, createOnPush, refreshIdle, keyEncryption),
                     new BollardConfig.Audit(retention, queueSize),
-                    new BollardConfig.Telemetry(logFormat, tracing, tracingEndpoint, sampleRatio),
+                    new BollardConfig.Telemetry(logFormat, tracing, tracingEndpoint, sampleRatio, metricsHost,
+                            metricsPort),
                     new BollardConfig.Lifecycle(gcEnabled, gcInterval, grace, window, retentionInterval),
                     new BollardConfig.Ui(uiEnabled, sessionIdle, sessionMax));
         }

@@ -76,6 +76,14 @@ public final class BollardServer implements AutoCloseable {
         connector.setPort(config.server().port());
         connector.setIdleTimeout(Duration.ofMinutes(5).toMillis());
         jetty.addConnector(connector);
+        ServerConnector metricsConnector = null;
+        if (config.telemetry().hasMetricsListener()) {
+            metricsConnector = new ServerConnector(jetty, 1, 1, new HttpConnectionFactory(http));
+            metricsConnector.setName(RootHandler.METRICS_CONNECTOR);
+            metricsConnector.setHost(config.telemetry().metricsHost());
+            metricsConnector.setPort(config.telemetry().metricsPort());
+            jetty.addConnector(metricsConnector);
+        }
         Auth auth = handlers.auth();
         TokenHandler tokens = auth == null ? null : new TokenHandler(auth);
         // GracefulHandler: on stop, connectors stop accepting and requests in flight may finish (within
@@ -84,7 +92,7 @@ public final class BollardServer implements AutoCloseable {
                 config.registry().maxManifestBytes(), observability, handlers.audit());
         RequestWatchdog watchdog = new RequestWatchdog(config.server().requestWarningAfter(), observability.registry());
         jetty.setHandler(new GracefulHandler(new RootHandler(distribution, tokens, handlers.api(), observability,
-                handlers.ready()::getAsBoolean, handlers.ui(), watchdog)));
+                handlers.ready()::getAsBoolean, handlers.ui(), watchdog, handlers.policy())));
         jetty.setErrorHandler(new ContainerErrors());
         jetty.setStopTimeout(Duration.ofSeconds(30).toMillis());
         jetty.start();
@@ -97,6 +105,10 @@ public final class BollardServer implements AutoCloseable {
                     + "and images unencrypted. Put TLS in front of Bollard.", config.server().host());
         }
         LOG.info("Bollard listening on {} (data in {})", uri, config.dataDir());
+        if (metricsConnector != null) {
+            LOG.info("metrics, health and readiness without credentials on http://{}:{}/metrics",
+                    config.telemetry().metricsHost(), metricsConnector.getLocalPort());
+        }
         return new BollardServer(jetty, uri, watchdog);
     }
 

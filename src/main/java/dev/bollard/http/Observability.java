@@ -48,9 +48,17 @@ public final class Observability {
     private final Counter bytesPulled;
     private final AtomicInteger uploadsInFlight = new AtomicInteger();
     private final Tracing tracing;
+    /**
+     * The latency histogram's buckets: fixed and few, since every route × method × status series carries them all
+     * (Micrometer's percentile histogram had ~70 each and made a scrape ~1 MB).
+     */
+    private static final Duration[] LATENCY_BUCKETS = {Duration.ofMillis(5), Duration.ofMillis(10),
+        Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+        Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
+        Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofMinutes(5)};
 
     Observability() {
-        this(Tracing.of(new BollardConfig.Telemetry("text", false, "", 1.0)));
+        this(Tracing.of(new BollardConfig.Telemetry("text", false, "", 1.0, "", -1)));
     }
 
     public Observability(Tracing tracing) {
@@ -139,9 +147,7 @@ public final class Observability {
                 .description("HTTP requests by route and status")
                 .tags("method", method, "route", route == null ? "other" : route.toString(),
                         "status", Integer.toString(status), "outcome", failure == null ? "complete" : "aborted")
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofMinutes(10))
+                .serviceLevelObjectives(LATENCY_BUCKETS)
                 .register(registry)
                 .record(nanos, TimeUnit.NANOSECONDS);
         Tracing.endRequest(span, method, route == null ? "other" : route.toString(), status, failure);

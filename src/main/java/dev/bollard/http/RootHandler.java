@@ -1,5 +1,9 @@
 package dev.bollard.http;
 
+import dev.bollard.auth.AccessDecision;
+import dev.bollard.auth.AccessPolicy;
+import dev.bollard.auth.ApiAccessRequest;
+import dev.bollard.auth.Permission;
 import dev.bollard.http.api.ManagementApi;
 import dev.bollard.http.ui.UiHandler;
 import io.opentelemetry.api.trace.Span;
@@ -36,9 +40,15 @@ final class RootHandler extends Handler.Wrapper {
     private final @Nullable UiHandler ui;
     private final RequestWatchdog watchdog;
 
+    /** The name of the connector of {@code metrics.listen}, which serves metrics and health checks only. */
+    static final String METRICS_CONNECTOR = "metrics";
+
+    private final AccessPolicy policy;
+
     RootHandler(Handler distribution, @Nullable TokenHandler tokens, ManagementApi api, Observability observability,
-                Readiness readiness, @Nullable UiHandler ui, RequestWatchdog watchdog) {
+                Readiness readiness, @Nullable UiHandler ui, RequestWatchdog watchdog, AccessPolicy policy) {
         super(distribution);
+        this.policy = policy;
         this.watchdog = watchdog;
         this.tokens = tokens;
         this.api = api;
@@ -68,6 +78,9 @@ final class RootHandler extends Handler.Wrapper {
 
     private boolean route(Request request, Response response, Callback tracked) throws Exception {
         String path = request.getHttpURI().getPath();
+        if (METRICS_CONNECTOR.equals(request.getConnectionMetaData().getConnector().getName())) {
+            return routeOnMetricsListener(request, path, new Exchange(request, response, tracked));
+        }
         if (tokens != null && TokenHandler.handles(path)) {
             request.setAttribute(Observability.ROUTE, "token");
             Exchange ex = new Exchange(request, response, tracked);
@@ -98,19 +111,13 @@ final class RootHandler extends Handler.Wrapper {
         }
         Exchange ex = new Exchange(request, response, tracked);
         switch (path) {
-            case "/healthz" -> {
-                request.setAttribute(Observability.ROUTE, "healthz");
-                ex.sendText(200, "ok\n");
-            }
-            case "/readyz" -> {
-                request.setAttribute(Observability.ROUTE, "readyz");
-                boolean ready = readiness.ready();
-                ex.sendText(ready ? 200 : 503, ready ? "ready\n" : "not ready: database or blob store unreachable\n");
-            }
+            case "/healthz" -> sendHealth(request, ex);
+            case "/readyz" -> sendReadiness(request, ex);
             case "/metrics" -> {
                 request.setAttribute(Observability.ROUTE, "metrics");
-                ex.sendBytes(200, "text/plain; version=0.0.4; charset=utf-8",
-                        observability.scrape().getBytes(StandardCharsets.UTF_8));
+                if (mayScrape(ex)) {
+                    sendMetrics(ex);
+                }
             }
             default -> {
                 if (ui != null && UiHandler.handles(path)) {
@@ -122,5 +129,61 @@ final class RootHandler extends Handler.Wrapper {
             }
         }
         return true;
+    }
+
+    /** {@code metrics.listen}: metrics and health checks without credentials (a port only the scraper reaches). */
+    private boolean routeOnMetricsListener(Request request, String path, Exchange ex) {
+        switch (path) {
+            case "/metrics" -> {
+                request.setAttribute(Observability.ROUTE, "metrics");
+                sendMetrics(ex);
+            }
+            case "/healthz" -> sendHealth(request, ex);
+            case "/readyz" -> sendReadiness(request, ex);
+            default -> ex.sendText(404, "not found: " + path + " (this listener serves /metrics, /healthz and /readyz)\n");
+        }
+        return true;
+    }
+
+    private static void sendHealth(Request request, Exchange ex) {
+        request.setAttribute(Observability.ROUTE, "healthz");
+        ex.sendText(200, "ok\n");
+    }
+
+    private void sendReadiness(Request request, Exchange ex) {
+        request.setAttribute(Observability.ROUTE, "readyz");
+        boolean ready = readiness.ready();
+        ex.sendText(ready ? 200 : 503, ready ? "ready\n" : "not ready: database or blob store unreachable\n");
+    }
+
+    private void sendMetrics(Exchange ex) {
+        ex.sendBytes(200, "text/plain; version=0.0.4; charset=utf-8",
+                observability.scrape().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * {@code /metrics} on the main port is for superusers (Prometheus sends a superuser's application token, as Basic
+     * or Bearer): the series name namespaces and show the registry's activity. Answers the refusal itself.
+     */
+    private boolean mayScrape(Exchange ex) {
+        AccessDecision decision = policy.decide(new ApiAccessRequest(Permission.SUPERUSER, null,
+                ex.header("Authorization"), null, ex.remoteAddress(), ex.header("User-Agent")));
+        String how = "/metrics needs a superuser's credentials (Basic with a password or an application token, or "
+                + "Bearer with an application token), or scrape the listener of metrics.listen";
+        switch (decision) {
+            case AccessDecision.Allow allow -> {
+                return true;
+            }
+            case AccessDecision.Challenge c -> {
+                ex.setHeader("WWW-Authenticate", "Basic realm=\"bollard\"");
+                ex.sendText(401, how + (c.message() == null ? "" : " (" + c.message() + ")") + "\n");
+            }
+            case AccessDecision.Deny d -> ex.sendText(403, how + " (" + d.message() + ")\n");
+            case AccessDecision.Throttled t -> {
+                ex.setHeader("Retry-After", Long.toString(t.retryAfterSeconds()));
+                ex.sendText(429, t.message() + "\n");
+            }
+        }
+        return false;
     }
 }

@@ -33,6 +33,7 @@ class PullAuditUnderLoadTest {
         try (TestRegistry registry = TestRegistry.startWithAuth(config);
              AuthHttp http = new AuthHttp(registry.baseUri())) {
             new Identities(registry.server().database()).users().create("alice", "alice-password", false);
+            new Identities(registry.server().database()).users().create("root", "root-password", true);
             String alice = basic("alice", "alice-password");
             http.pushImage("alice/app", "v1", alice);
             String token = AuthHttp.bearer(http.token(alice, "repository:alice/app:pull"));
@@ -63,7 +64,7 @@ class PullAuditUnderLoadTest {
 
             long dropped = registry.server().audit().dropped();
             System.out.println("pulls " + pulled + ", audit events dropped " + dropped);
-            String metrics = new String(http.get("/metrics", null).body(), StandardCharsets.UTF_8);
+            String metrics = new String(http.get("/metrics", basic("root", "root-password")).body(), StandardCharsets.UTF_8);
             Matcher m = Pattern.compile("(?m)^bollard_audit_dropped_total(?:\\{[^}]*})? ([0-9.E]+)$").matcher(metrics);
             assertThat(m.find()).as("bollard_audit_dropped_total on /metrics").isTrue();
             assertThat((long) Double.parseDouble(m.group(1))).isEqualTo(dropped);

@@ -486,7 +486,7 @@ class UiHttpTest {
         UiClient c = client();
         assertThat(c.get("/v2/").statusCode()).isEqualTo(401);
         assertThat(c.get("/healthz").statusCode()).isEqualTo(200);
-        assertThat(c.get("/metrics").statusCode()).isEqualTo(200);
+        assertThat(c.get("/metrics").statusCode()).isEqualTo(401); // for superusers' credentials (MetricsAccessTest)
         assertThat(c.get("/no-such-thing").statusCode()).isEqualTo(404);
         HttpResponse<String> htmx = c.get("/static/htmx.min.js");
         assertThat(htmx.statusCode()).isEqualTo(200);
