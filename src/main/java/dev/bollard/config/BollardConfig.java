@@ -54,7 +54,7 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
     }
 
     /** Behaviour of the distribution API. */
-    public record Registry(boolean deleteEnabled, long maxManifestBytes) {
+    public record Registry(boolean deleteEnabled, long maxManifestBytes, int maxOpenUploadsPerRepository) {
     }
 
     /**

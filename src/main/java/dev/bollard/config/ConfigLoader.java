@@ -56,6 +56,7 @@ public final class ConfigLoader {
         k.put("uploads.cleanup-interval", new String[] {"10m", "how often expired upload sessions are swept"});
         k.put("registry.delete-enabled", new String[] {"true", "allow DELETE of manifests, tags and blobs"});
         k.put("registry.max-manifest-bytes", new String[] {"4194304", "largest manifest accepted on PUT"});
+        k.put("registry.max-open-uploads-per-repository", new String[] {"500", "unfinished upload sessions one repository may have; beyond, new ones get 429"});
         k.put("auth.enabled", new String[] {"true", "require credentials and check permissions (false: anyone may push)"});
         k.put("auth.anonymous-pull", new String[] {"true", "anonymous clients may pull public repositories"});
         k.put("auth.service", new String[] {"bollard", "service name of the token flow: the tokens' audience"});
@@ -277,7 +278,8 @@ public final class ConfigLoader {
                     new BollardConfig.Storage(storageType, storagePath, s3),
                     new BollardConfig.Database(dbUrl, value("database.username"), value("database.password"), pool),
                     new BollardConfig.Uploads(staging, expiry, cleanup),
-                    new BollardConfig.Registry(deleteEnabled, maxManifest),
+                    new BollardConfig.Registry(deleteEnabled, maxManifest, integer("registry.max-open-uploads-per-repository",
+                            value("registry.max-open-uploads-per-repository"), 1, 1_000_000, problems)),
                     new BollardConfig.Auth(authEnabled, anonymousPull, service, issuer, realm, tokenExpiry, maxFailures,
                             lockout, createOnPush, refreshIdle, keyEncryption),
                     new BollardConfig.Audit(retention, queueSize),

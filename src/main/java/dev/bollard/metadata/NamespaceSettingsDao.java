@@ -64,6 +64,19 @@ public final class NamespaceSettingsDao {
                 .bind("n", namespace).bind("prefix", namespace + "/").mapTo(Long.class).one();
     }
 
+    /**
+     * Bytes received by the unfinished upload sessions of the namespace's repositories, but {@code except}'s (the
+     * session being checked, whose bytes the caller counts itself).
+     */
+    public static long stagedBytes(Handle h, String namespace, String except) {
+        return h.createQuery("""
+                        SELECT COALESCE(SUM(u.committed_size), 0) FROM upload u
+                        JOIN repository r ON r.id = u.repository_id
+                        WHERE LEFT(r.name, LENGTH(:n) + 1) = :prefix AND u.id <> :except""")
+                .bind("n", namespace).bind("prefix", namespace + "/").bind("except", except)
+                .mapTo(Long.class).one();
+    }
+
     /** True when a repository of the namespace links the blob already (pushing it again costs no quota). */
     public static boolean linksBlob(Handle h, String namespace, String digest) {
         return h.createQuery("""

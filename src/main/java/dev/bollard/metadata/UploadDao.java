@@ -54,6 +54,21 @@ public final class UploadDao {
         return h.createQuery("SELECT 1 FROM upload WHERE id = :id").bind("id", id).mapTo(Integer.class).findOne().isPresent();
     }
 
+    /** Unfinished sessions of a repository. */
+    public static int countOpen(Handle h, String repository) {
+        return h.createQuery("""
+                        SELECT COUNT(*) FROM upload u JOIN repository r ON r.id = u.repository_id WHERE r.name = :name""")
+                .bind("name", repository).mapTo(Integer.class).one();
+    }
+
+    /** Sessions of a repository not written since {@code before}. */
+    public static List<String> idleInRepository(Handle h, String repository, Instant before) {
+        return h.createQuery("""
+                        SELECT u.id FROM upload u JOIN repository r ON r.id = u.repository_id
+                        WHERE r.name = :name AND u.updated_at < :before""")
+                .bind("name", repository).bind("before", before).mapTo(String.class).list();
+    }
+
     /** Sessions not written since {@code before}. */
     public static List<String> idleSince(Handle h, Instant before) {
         return h.createQuery("SELECT id FROM upload WHERE updated_at < :before")

@@ -19,7 +19,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -44,18 +46,22 @@ public final class BlobUploads {
     private static final Logger LOG = LoggerFactory.getLogger(BlobUploads.class);
     /** Large reads keep per-chunk overhead (hash update, write call) small against the bytes moved. */
     static final int CHUNK = 256 * 1024;
+    /** How long a session may sit idle before it is expired to make room in a repository at its session limit. */
+    static final Duration IDLE_UNDER_PRESSURE = Duration.ofMinutes(15);
 
     private final Database db;
     private final BlobStore store;
     private final Quotas quota;
+    private final int maxOpenPerRepository;
     /** Running hashes of a store that stages locally, by upload id; unused otherwise. */
     private final Map<String, RunningHash> hashes = new ConcurrentHashMap<>();
     private final ReentrantLock[] locks = new ReentrantLock[256];
 
-    BlobUploads(Database db, BlobStore store, Quotas quota) {
+    BlobUploads(Database db, BlobStore store, Quotas quota, int maxOpenPerRepository) {
         this.db = db;
         this.store = store;
         this.quota = quota;
+        this.maxOpenPerRepository = maxOpenPerRepository;
         for (int i = 0; i < locks.length; i++) {
             locks[i] = new ReentrantLock();
         }
@@ -66,8 +72,13 @@ public final class BlobUploads {
         return locks[Math.floorMod(uploadId.hashCode(), locks.length)];
     }
 
-    /** Opens a session, creating the repository when it is new. */
+    /**
+     * Opens a session, creating the repository when it is new. A repository with {@code maxOpenPerRepository}
+     * unfinished sessions gets no more ({@code 429}): first, its sessions idle for {@link #IDLE_UNDER_PRESSURE} are
+     * expired, not after {@code uploads.expiry}. Concurrent starts may pass the limit by the few racing.
+     */
     public UploadStatus start(RepositoryName repository) {
+        makeRoomFor(repository);
         String id = UUID.randomUUID().toString();
         String state;
         try {
@@ -83,6 +94,24 @@ public final class BlobUploads {
             hashes.put(id, RunningHash.local());
         }
         return new UploadStatus(repository.value(), id, 0);
+    }
+
+    private void makeRoomFor(RepositoryName repository) {
+        if (db.read(h -> UploadDao.countOpen(h, repository.value())) < maxOpenPerRepository) {
+            return;
+        }
+        int expired = discardAll(db.read(h -> UploadDao.idleInRepository(h, repository.value(),
+                Instant.now().minus(IDLE_UNDER_PRESSURE))));
+        int open = db.read(h -> UploadDao.countOpen(h, repository.value()));
+        if (expired > 0) {
+            LOG.info("expired {} upload session(s) of {} idle for {} to make room (it had {} open)", expired,
+                    repository, IDLE_UNDER_PRESSURE, open + expired);
+        }
+        if (open >= maxOpenPerRepository) {
+            throw BollardException.throttled(ErrorCode.TOO_MANY_REQUESTS, "repository " + repository + " has " + open
+                    + " unfinished upload sessions, the most registry.max-open-uploads-per-repository allows: finish "
+                    + "or cancel some, or retry once idle ones expired", IDLE_UNDER_PRESSURE.toSeconds());
+        }
     }
 
     public UploadStatus status(RepositoryName repository, String uploadId) {
@@ -105,9 +134,18 @@ public final class BlobUploads {
                         new UploadStatus(repository.value(), uploadId, row.committedSize()), start);
             }
             if (length != null) {
-                quota.check(repository, null, row.committedSize() + length);
+                quota.check(repository, null, row.committedSize() + length, uploadId);
             }
             UploadRow after = appendLocked(repository, row, body, length, true);
+            if (length == null) {
+                // A chunk of unannounced size is checked once received: past the quota, the session goes with it.
+                try {
+                    quota.check(repository, null, after.committedSize(), uploadId);
+                } catch (BollardException e) {
+                    discard(uploadId);
+                    throw e;
+                }
+            }
             return new UploadStatus(repository.value(), uploadId, after.committedSize());
         } finally {
             lock.unlock();
@@ -125,7 +163,7 @@ public final class BlobUploads {
         try {
             UploadRow before = find(repository, uploadId);
             if (length != null) {
-                quota.check(repository, expected, before.committedSize() + length);
+                quota.check(repository, expected, before.committedSize() + length, uploadId);
             }
             // The final chunk's size is not recorded: the session ends in this call, as a blob or discarded.
             UploadRow row = appendLocked(repository, before, body, length, false);
@@ -144,7 +182,7 @@ public final class BlobUploads {
                         Map.of("expected", expected.toString(), "actual", actual.toString(), "size", size));
             }
             try {
-                quota.check(repository, expected, size);
+                quota.check(repository, expected, size, uploadId);
             } catch (BollardException e) {
                 discard(uploadId);
                 throw e;
@@ -196,7 +234,7 @@ public final class BlobUploads {
     public BlobInfo uploadWhole(RepositoryName repository, Digest expected, InputStream body,
                                 @Nullable Long length) {
         if (length != null) {
-            quota.check(repository, expected, length);
+            quota.check(repository, expected, length, "");
         }
         UploadStatus session = start(repository);
         try {
@@ -216,7 +254,7 @@ public final class BlobUploads {
         if (known.isEmpty()) {
             return Optional.empty();
         }
-        quota.check(repository, digest, known.getAsLong());
+        quota.check(repository, digest, known.getAsLong(), "");
         return db.inTransaction(h -> {
             // The blob's row first (as every path that links a blob): a blob the collector is deleting is not mounted.
             if (!BlobDao.lockLive(h, digest.toString())) {
@@ -247,17 +285,7 @@ public final class BlobUploads {
      * since then. Returns the number of sessions deleted.
      */
     public int expireIdle(Instant cutoff) {
-        int expired = 0;
-        for (String id : db.read(h -> UploadDao.idleSince(h, cutoff))) {
-            ReentrantLock lock = lockOf(id);
-            lock.lock();
-            try {
-                discard(id);
-                expired++;
-            } finally {
-                lock.unlock();
-            }
-        }
+        int expired = discardAll(db.read(h -> UploadDao.idleSince(h, cutoff)));
         try {
             for (BlobStore.StagedUpload staged : store.listUploads()) {
                 if (staged.lastModified().isBefore(cutoff) && !db.read(h -> UploadDao.exists(h, staged.uploadId()))) {
@@ -448,6 +476,20 @@ public final class BlobUploads {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Discards the sessions, each under its lock; returns how many. */
+    private int discardAll(List<String> uploadIds) {
+        for (String id : uploadIds) {
+            ReentrantLock lock = lockOf(id);
+            lock.lock();
+            try {
+                discard(id);
+            } finally {
+                lock.unlock();
+            }
+        }
+        return uploadIds.size();
     }
 
     private void discard(String uploadId) {

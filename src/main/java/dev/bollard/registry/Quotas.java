@@ -99,9 +99,11 @@ public final class Quotas {
 
     /**
      * Refuses a push of {@code bytes} more into {@code repository}'s namespace when it would pass the quota;
-     * {@code digest}, when known, is free if the namespace links that blob already.
+     * {@code digest}, when known, is free if the namespace links that blob already. The bytes other unfinished
+     * uploads of the namespace hold count too (else many chunked uploads could each stay under the quota), but not
+     * those of {@code uploadId}, the session {@code bytes} already includes (empty for none).
      */
-    void check(RepositoryName repository, @Nullable Digest digest, long bytes) {
+    void check(RepositoryName repository, @Nullable Digest digest, long bytes, String uploadId) {
         String namespace = RepositoryName.namespaceOf(repository.value());
         if (namespace == null) {
             return;
@@ -116,13 +118,16 @@ public final class Quotas {
         Usage usage = usage(namespace);
         // Read again: a quota removed since the check above fails here, as it always has (an unboxed null).
         long quota = Objects.requireNonNull(usage.quotaBytes(), "the namespace's quota was removed meanwhile");
-        long after = usage.usedBytes() + bytes;
+        long staged = db.read(h -> NamespaceSettingsDao.stagedBytes(h, namespace, uploadId));
+        long after = usage.usedBytes() + staged + bytes;
         if (after > quota) {
             // The namespace's state, not the caller's rights, refuses the push: a conflict (see ImmutableTags.refused).
-            throw new BollardException(ErrorCode.DENIED, ErrorCode.Kind.CONFLICT, "storage quota of namespace " + namespace + " exceeded: "
-                    + usage.usedBytes() + " bytes used + " + bytes + " pushed > quota of " + quota
-                    + " bytes; delete images or ask for a larger quota",
-                    Map.of("namespace", namespace, "usedBytes", usage.usedBytes(), "quotaBytes", quota));
+            throw new BollardException(ErrorCode.DENIED, ErrorCode.Kind.CONFLICT, "storage quota of namespace "
+                    + namespace + " exceeded: " + usage.usedBytes() + " bytes used + "
+                    + (staged == 0 ? "" : staged + " bytes in unfinished uploads + ") + bytes + " pushed > quota of "
+                    + quota + " bytes; delete images, finish or cancel other uploads, or ask for a larger quota",
+                    Map.of("namespace", namespace, "usedBytes", usage.usedBytes(), "stagedBytes", staged,
+                            "quotaBytes", quota));
         }
         if (after * 100 >= (long) usage.warnPercent() * quota) {
             LOG.warn("namespace {} uses {} of its {} bytes quota ({}% warning threshold)", namespace, after,

@@ -25,7 +25,7 @@ public final class Registry {
     public Registry(Database db, BlobStore store, BollardConfig.Registry config, BollardConfig.Lifecycle lifecycle,
                     Outbox outbox, MeterRegistry meters) {
         this.quotas = new Quotas(db, outbox, meters);
-        this.uploads = new BlobUploads(db, store, quotas);
+        this.uploads = new BlobUploads(db, store, quotas, config.maxOpenUploadsPerRepository());
         this.blobs = new Blobs(db, store, config.deleteEnabled(), lifecycle.gcGracePeriod(), outbox);
         this.manifests = new Manifests(db, config.deleteEnabled(), outbox);
         this.listings = new Listings(db);

@@ -48,7 +48,7 @@ class BlobUploadsTest {
 
     /** The registry's use cases on this test's database and {@code store}, without quotas or audit. */
     Registry registryOn(BlobStore store) {
-        return new Registry(db, store, new BollardConfig.Registry(true, 4 * 1024 * 1024),
+        return new Registry(db, store, new BollardConfig.Registry(true, 4 * 1024 * 1024, 500),
                 dev.bollard.config.ConfigLoader.builder().load().lifecycle(), dev.bollard.events.Outbox.RECORD_ONLY,
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     }
