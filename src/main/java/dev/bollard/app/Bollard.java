@@ -9,6 +9,7 @@ import dev.bollard.auth.Identities;
 import dev.bollard.auth.Users;
 import dev.bollard.auth.WebSessions;
 import dev.bollard.config.BollardConfig;
+import dev.bollard.error.BollardException;
 import dev.bollard.events.Outbox;
 import dev.bollard.http.BollardServer;
 import dev.bollard.http.Observability;
@@ -111,6 +112,9 @@ public final class Bollard implements AutoCloseable {
             SessionAuthenticator sessions = SessionAuthenticator.NONE;
             if (config.auth().enabled()) {
                 auth = new Auth(database, config.auth(), audit, changes);
+                // Before the server answers, so that the first administrator exists when the first client comes.
+                firstUser(new Identities(database, changes).as(Actor.system("bootstrap")).users(), adminPassword,
+                        config);
                 policy = auth.policy();
                 if (config.ui().enabled()) {
                     ui = new UiHandler(registry, auth, new WebSessions(database, auth, config.ui().sessionIdleTimeout(),
@@ -127,10 +131,6 @@ public final class Bollard implements AutoCloseable {
             BollardServer http = open(opened, BollardServer.start(config, observability, new BollardServer.Handlers(
                     registry, policy, auth, api, ui, audit, () -> database.isReachable() && blobs.isReachable())));
 
-            if (config.auth().enabled()) { // after the server started, so that a busy port is reported first
-                firstUser(new Identities(database, changes).as(Actor.system("bootstrap")).users(), adminPassword,
-                        config);
-            }
             Workers workers = open(opened, new Workers(database, meters));
             startWorkers(workers, config, database, store, registry, audit, meters);
             return new Bollard(opened, database, audit, api, http);
@@ -153,7 +153,12 @@ public final class Bollard implements AutoCloseable {
             return;
         }
         if (adminPassword != null) {
-            users.create(FIRST_ADMIN, adminPassword, true);
+            try {
+                users.create(FIRST_ADMIN, adminPassword, true);
+            } catch (BollardException e) {
+                throw new BollardException(e.code(), "the admin password (BOLLARD_ADMIN_PASSWORD or "
+                        + "--admin-password-file) cannot be used: " + e.getMessage());
+            }
             LOG.info("created the superuser {} with the password given (BOLLARD_ADMIN_PASSWORD or "
                     + "--admin-password-file): sign in as {}", FIRST_ADMIN, FIRST_ADMIN);
             return;
