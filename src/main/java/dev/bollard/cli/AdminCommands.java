@@ -76,8 +76,9 @@ final class AdminCommands {
             if (!Database.exists(loaded.database())) {
                 // Opening would create an empty database: a user created there could never sign in to the registry.
                 throw new CliErrors.Failure(loaded.dataDir() + " holds no Bollard database (no registry has run with "
-                        + "--data " + loaded.dataDir() + ")\n  give the registry's data directory with --data DIR, or "
-                        + "its configuration with --config FILE", CliErrors.FAILED);
+                        + "--data " + loaded.dataDir() + ")\n  give the registry's data directory with --data DIR or its "
+                        + "--config FILE; a new registry begins with bollard serve (BOLLARD_ADMIN_PASSWORD creates its "
+                        + "first administrator)", CliErrors.FAILED);
             }
             Database db;
             try {

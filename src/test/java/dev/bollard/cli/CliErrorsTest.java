@@ -38,8 +38,9 @@ class CliErrorsTest {
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.out()).isEmpty();
         assertThat(r.err()).isEqualTo("bollard: " + elsewhere + " holds no Bollard database (no registry has run with "
-                + "--data " + elsewhere + ")\n  give the registry's data directory with --data DIR, or its "
-                + "configuration with --config FILE\n");
+                + "--data " + elsewhere + ")\n  give the registry's data directory with --data DIR or its --config "
+                + "FILE; a new registry begins with bollard serve (BOLLARD_ADMIN_PASSWORD creates its first "
+                + "administrator)\n");
         assertThat(elsewhere).doesNotExist();
     }
 
@@ -48,7 +49,7 @@ class CliErrorsTest {
         Cli.Result r = Cli.run("user", "list", "--data", dir.resolve("none").toString(), "--debug");
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).contains("CliErrors$Failure: ").contains("\tat dev.bollard.cli.AdminCommands$DbCommand.call")
-                .endsWith("give the registry's data directory with --data DIR, or its configuration with --config FILE\n");
+                .endsWith("(BOLLARD_ADMIN_PASSWORD creates its first administrator)\n");
     }
 
     @Test
