@@ -10,6 +10,7 @@ import dev.bollard.auth.Users;
 import dev.bollard.auth.WebSessions;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.error.BollardException;
+import dev.bollard.error.ErrorCode;
 import dev.bollard.events.Outbox;
 import dev.bollard.http.BollardServer;
 import dev.bollard.http.Observability;
@@ -156,6 +157,11 @@ public final class Bollard implements AutoCloseable {
             try {
                 users.create(FIRST_ADMIN, adminPassword, true);
             } catch (BollardException e) {
+                if (e.code() == ErrorCode.CONFLICT && !users.isEmpty()) {
+                    // Nodes started together on one database: another one created the first administrator.
+                    LOG.info("another node created the first administrator; the admin password given is not used");
+                    return;
+                }
                 throw new BollardException(e.code(), "the admin password (BOLLARD_ADMIN_PASSWORD or "
                         + "--admin-password-file) cannot be used: " + e.getMessage());
             }
