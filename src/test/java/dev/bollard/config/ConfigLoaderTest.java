@@ -257,7 +257,7 @@ class ConfigLoaderTest {
             Path file = yaml("server:\n  port: 5000\n");
             assertThatThrownBy(() -> ConfigLoader.builder().file(file).load())
                     .isInstanceOf(ConfigException.class)
-                    .hasMessageContaining("unknown configuration key 'server.port' (the keys under server are server.listen)");
+                    .hasMessageContaining("unknown configuration key 'server.port' (the keys under server are server.listen");
         }
 
         @Test
@@ -412,8 +412,8 @@ class ConfigLoaderTest {
         void unknownKeyIsRejectedNamingTheKeyAndTheKnownOnes() {
             assertThatThrownBy(() -> ConfigLoader.builder().set("server.port", "5000").load())
                     .isInstanceOf(ConfigException.class)
-                    .hasMessage("invalid configuration:\n  command line: unknown configuration key 'server.port' (the "
-                            + "keys under server are server.listen)");
+                    .hasMessageStartingWith("invalid configuration:\n  command line: unknown configuration key "
+                            + "'server.port' (the keys under server are server.listen");
         }
 
         @ParameterizedTest
