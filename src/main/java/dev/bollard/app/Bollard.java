@@ -1,12 +1,16 @@
 package dev.bollard.app;
 
+import dev.bollard.audit.Actor;
 import dev.bollard.audit.AuditLog;
 import dev.bollard.audit.AuditPruneWorker;
 import dev.bollard.auth.AccessPolicy;
 import dev.bollard.auth.Auth;
 import dev.bollard.auth.Identities;
+import dev.bollard.auth.Users;
 import dev.bollard.auth.WebSessions;
 import dev.bollard.config.BollardConfig;
+import dev.bollard.error.BollardException;
+import dev.bollard.error.ErrorCode;
 import dev.bollard.events.Outbox;
 import dev.bollard.http.BollardServer;
 import dev.bollard.http.Observability;
@@ -36,6 +40,7 @@ import java.nio.file.Files;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +52,8 @@ import org.slf4j.LoggerFactory;
 public final class Bollard implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Bollard.class);
+    /** The superuser that BOLLARD_ADMIN_PASSWORD or --admin-password-file creates in a registry without users. */
+    public static final String FIRST_ADMIN = "admin";
 
     private final Deque<AutoCloseable> opened;
     private final Database database;
@@ -65,6 +72,14 @@ public final class Bollard implements AutoCloseable {
 
     /** Starts a registry with {@code config}; port 0 picks a free port. */
     public static Bollard start(BollardConfig config) throws Exception {
+        return start(config, null);
+    }
+
+    /**
+     * Starts a registry with {@code config}; port 0 picks a free port. {@code adminPassword}, when given, creates the
+     * superuser {@code admin} with it if the registry has no user yet (and is ignored once one exists).
+     */
+    public static Bollard start(BollardConfig config, @Nullable String adminPassword) throws Exception {
         Files.createDirectories(config.dataDir());
         Deque<AutoCloseable> opened = new ArrayDeque<>();
         try {
@@ -73,6 +88,13 @@ public final class Bollard implements AutoCloseable {
             MeterRegistry meters = observability.registry();
             Database database = open(opened, Database.open(config.database(), meters));
             BlobStore store = open(opened, openStore(config));
+            if (config.storage().isS3()) {
+                LOG.info("blobs in {}", describeStore(config));
+                if (!store.isReachable()) {
+                    LOG.warn("S3 bucket {} does not answer (does it exist? endpoint, region, path-style and credentials "
+                            + "right?); /readyz answers 503 until it does", config.storage().s3().bucket());
+                }
+            }
             AuditLog audit = open(opened, new AuditLog(database, config.audit().queueSize()));
             registerAuditMeters(audit, meters);
             if (tracing.enabled()) {
@@ -91,6 +113,9 @@ public final class Bollard implements AutoCloseable {
             SessionAuthenticator sessions = SessionAuthenticator.NONE;
             if (config.auth().enabled()) {
                 auth = new Auth(database, config.auth(), audit, changes);
+                // Before the server answers, so that the first administrator exists when the first client comes.
+                firstUser(new Identities(database, changes).as(Actor.system("bootstrap")).users(), adminPassword,
+                        config);
                 policy = auth.policy();
                 if (config.ui().enabled()) {
                     ui = new UiHandler(registry, auth, new WebSessions(database, auth, config.ui().sessionIdleTimeout(),
@@ -114,6 +139,39 @@ public final class Bollard implements AutoCloseable {
             closeAll(opened);
             throw e;
         }
+    }
+
+    /**
+     * With no user, nobody can sign in: creates the superuser admin when a password was given, else says (once per
+     * start) how to create the first administrator.
+     */
+    private static void firstUser(Users users, @Nullable String adminPassword, BollardConfig config) {
+        if (!users.isEmpty()) {
+            if (adminPassword != null) {
+                LOG.info("users exist: the admin password given (BOLLARD_ADMIN_PASSWORD or --admin-password-file) is "
+                        + "not used; it only creates the first administrator");
+            }
+            return;
+        }
+        if (adminPassword != null) {
+            try {
+                users.create(FIRST_ADMIN, adminPassword, true);
+            } catch (BollardException e) {
+                if (e.code() == ErrorCode.CONFLICT && !users.isEmpty()) {
+                    // Nodes started together on one database: another one created the first administrator.
+                    LOG.info("another node created the first administrator; the admin password given is not used");
+                    return;
+                }
+                throw new BollardException(e.code(), "the admin password (BOLLARD_ADMIN_PASSWORD or "
+                        + "--admin-password-file) cannot be used: " + e.getMessage());
+            }
+            LOG.info("created the superuser {} with the password given (BOLLARD_ADMIN_PASSWORD or "
+                    + "--admin-password-file): sign in as {}", FIRST_ADMIN, FIRST_ADMIN);
+            return;
+        }
+        LOG.warn("no users yet, so nobody can sign in. To create the first administrator, start Bollard with "
+                + "BOLLARD_ADMIN_PASSWORD set (or --admin-password-file FILE): it creates the superuser {}; or stop "
+                + "it and run: bollard user create {} --superuser --data {}", FIRST_ADMIN, FIRST_ADMIN, config.dataDir());
     }
 
     /** Remembers {@code resource} to close, after everything opened later. */
@@ -154,17 +212,19 @@ public final class Bollard implements AutoCloseable {
     /** The configured blob store; S3 buffers its parts in the uploads directory. */
     public static BlobStore openStore(BollardConfig config) throws IOException {
         if (config.storage().isS3()) {
-            BollardConfig.S3 s3 = config.storage().s3();
-            S3BlobStore store = S3BlobStore.open(s3, config.uploads().stagingPath());
-            LOG.info("blobs in S3 bucket {}{} ({})", s3.bucket(), s3.prefix().isEmpty() ? "" : " under " + s3.prefix(),
-                    s3.endpoint().isEmpty() ? "AWS, region " + s3.region() : s3.endpoint());
-            if (!store.isReachable()) {
-                LOG.warn("S3 bucket {} does not answer (does it exist? endpoint, region, path-style and credentials "
-                        + "right?); /readyz answers 503 until it does", s3.bucket());
-            }
-            return store;
+            return S3BlobStore.open(config.storage().s3(), config.uploads().stagingPath());
         }
         return new FilesystemBlobStore(config.storage().path(), config.uploads().stagingPath());
+    }
+
+    /** Where the blobs are, in words: the S3 bucket and its server, or the directory. */
+    public static String describeStore(BollardConfig config) {
+        if (!config.storage().isS3()) {
+            return "directory " + config.storage().path();
+        }
+        BollardConfig.S3 s3 = config.storage().s3();
+        return "S3 bucket " + s3.bucket() + (s3.prefix().isEmpty() ? "" : " under " + s3.prefix()) + " ("
+                + (s3.endpoint().isEmpty() ? "AWS, region " + s3.region() : s3.endpoint()) + ")";
     }
 
     /** The audit log (for tests and administration in the same process). */
@@ -195,7 +255,12 @@ public final class Bollard implements AutoCloseable {
     /** Stops the workers and the HTTP server, then closes the audit log, the blob store, the database and tracing. */
     @Override
     public synchronized void close() {
+        if (opened.isEmpty()) {
+            return; // closed already
+        }
+        LOG.info("stopping: finishing the requests in flight, then the background work");
         closeAll(opened);
+        LOG.info("Bollard stopped");
     }
 
     private static void closeAll(Deque<AutoCloseable> opened) {

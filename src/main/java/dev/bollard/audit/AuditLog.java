@@ -363,6 +363,13 @@ public final class AuditLog implements Audit, AutoCloseable {
     public void close() {
         closing = true;
         flush(10_000);
+        // The writer ends by itself within its poll once closing; interrupting it mid-transaction would fail the
+        // commit (H2 closes its file on an interrupt), so it is interrupted only if it does not end in time.
+        try {
+            writer.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         writer.interrupt();
     }
 }

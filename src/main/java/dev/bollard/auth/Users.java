@@ -110,6 +110,11 @@ public final class Users {
         });
     }
 
+    /** True when there is no user at all (a new registry: nobody can sign in yet). */
+    public boolean isEmpty() {
+        return list(null, 1).isEmpty();
+    }
+
     /** Every user's name. */
     public List<String> names() {
         return db.read(h -> AccountDao.names(h, "user"));

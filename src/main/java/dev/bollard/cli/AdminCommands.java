@@ -7,12 +7,12 @@ import dev.bollard.auth.Identities;
 import dev.bollard.auth.SigningKeys;
 import dev.bollard.auth.Users;
 import dev.bollard.config.BollardConfig;
-import dev.bollard.config.ConfigException;
 import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
 import dev.bollard.events.Outbox;
 import dev.bollard.metadata.AuditDao;
 import dev.bollard.metadata.Database;
+import dev.bollard.metadata.DatabaseUnavailableException;
 import java.io.BufferedReader;
 import java.io.Console;
 import java.io.IOException;
@@ -34,7 +34,8 @@ import picocli.CommandLine;
 
 /**
  * Administration of identities, grants and signing keys, straight on the metadata database. With the embedded H2
- * database, run them while the registry is stopped (H2 lets one process open its file).
+ * database, run them while the registry is stopped (H2 lets one process open its file). They work on an existing
+ * database only: pointed at a data directory where no registry ran, they say so rather than create an empty one.
  */
 final class AdminCommands {
     private AdminCommands() {
@@ -70,23 +71,22 @@ final class AdminCommands {
         }
 
         @Override
-        public Integer call() {
-            BollardConfig loaded;
-            try {
-                loaded = options.options.load();
-            } catch (ConfigException e) {
-                return CliErrors.failed(e, 2);
-            }
+        public Integer call() throws Exception {
+            BollardConfig loaded = options.options.load();
             config = loaded;
+            if (!Database.exists(loaded.database())) {
+                // Opening would create an empty database: a user created there could never sign in to the registry.
+                throw new CliErrors.Failure(loaded.dataDir() + " holds no Bollard database (no registry has run with "
+                        + "--data " + loaded.dataDir() + ")\n  give the registry's data directory with --data DIR or its "
+                        + "--config FILE; a new registry begins with bollard serve (BOLLARD_ADMIN_PASSWORD creates its "
+                        + "first administrator)", CliErrors.FAILED);
+            }
             Database db;
             try {
                 db = Database.open(loaded.database());
-            } catch (RuntimeException e) {
-                String why = String.valueOf(e.getMessage());
-                return CliErrors.failed("cannot open the database " + loaded.database().url() + ": "
-                        + why.lines().findFirst().orElse(why)
-                        + (why.contains("already in use") || why.contains("locked")
-                        ? "\n  (is the registry running? Stop it first: the embedded database admits one process)" : ""), 1);
+            } catch (DatabaseUnavailableException e) {
+                throw CliErrors.databaseUnavailable(e, "is the registry running on " + loaded.dataDir() + "? Stop it, "
+                        + "run this command, then start it again (its embedded database admits one process at a time)");
             }
             try (db) {
                 try {
@@ -96,10 +96,8 @@ final class AdminCommands {
                         audit.close();
                     }
                 }
-                return 0;
-            } catch (Exception e) {
-                return CliErrors.failed(e, 1);
             }
+            return 0;
         }
     }
 
@@ -141,7 +139,7 @@ final class AdminCommands {
     static final class UserCommand extends CommandGroup {
     }
 
-    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a user (the password is "
+    @Command(name = "create", description = "Create a user (the password is "
             + "prompted for, read from standard input, or generated and printed once).")
     static final class UserCreate extends DbCommand {
         @Parameters(index = "0", paramLabel = "NAME")
@@ -166,8 +164,7 @@ final class AdminCommands {
         }
     }
 
-    @Command(name = "reset-password", mixinStandardHelpOptions = true,
-            description = "Set a new password (prompted, from standard input, or generated); revokes refresh tokens.")
+    @Command(name = "reset-password", description = "Set a new password (prompted, from standard input, or generated); revokes refresh tokens.")
     static final class UserResetPassword extends DbCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
@@ -188,7 +185,7 @@ final class AdminCommands {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List users.")
+    @Command(name = "list", description = "List users.")
     static final class UserList extends DbCommand {
         @Override
         void run(Database db) {
@@ -196,8 +193,7 @@ final class AdminCommands {
         }
     }
 
-    @Command(name = "create-token", mixinStandardHelpOptions = true,
-            description = "Create an application token for a user (a password replacement for clients); printed once.")
+    @Command(name = "create-token", description = "Create an application token for a user (a password replacement for clients); printed once.")
     static final class TokenCreate extends DbCommand {
         @Parameters(index = "0", paramLabel = "USER")
         String user;
@@ -213,7 +209,7 @@ final class AdminCommands {
         }
     }
 
-    @Command(name = "revoke-token", mixinStandardHelpOptions = true, description = "Revoke an application token.")
+    @Command(name = "revoke-token", description = "Revoke an application token.")
     static final class TokenRevoke extends DbCommand {
         @Parameters(index = "0", paramLabel = "USER")
         String user;
@@ -234,7 +230,7 @@ final class AdminCommands {
     static final class OrgCommand extends CommandGroup {
     }
 
-    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create an organization.")
+    @Command(name = "create", description = "Create an organization.")
     static final class OrgCreate extends DbCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
@@ -249,8 +245,7 @@ final class AdminCommands {
         }
     }
 
-    @Command(name = "member", mixinStandardHelpOptions = true,
-            description = "Add a user to an organization, or change their role (owner, admin, member).")
+    @Command(name = "member", description = "Add a user to an organization, or change their role (owner, admin, member).")
     static final class OrgMember extends DbCommand {
         @Parameters(index = "0", paramLabel = "ORG")
         String org;
@@ -273,8 +268,7 @@ final class AdminCommands {
     static final class RobotCommand extends CommandGroup {
     }
 
-    @Command(name = "create", mixinStandardHelpOptions = true,
-            description = "Create robot OWNER+NAME owned by a user or organization; its token is printed once.")
+    @Command(name = "create", description = "Create robot OWNER+NAME owned by a user or organization; its token is printed once.")
     static final class RobotCreate extends DbCommand {
         @Parameters(index = "0", paramLabel = "OWNER")
         String owner;
@@ -290,8 +284,7 @@ final class AdminCommands {
         }
     }
 
-    @Command(name = "regenerate", mixinStandardHelpOptions = true,
-            description = "Replace a robot's token (the old one stops working); the new one is printed once.")
+    @Command(name = "regenerate", description = "Replace a robot's token (the old one stops working); the new one is printed once.")
     static final class RobotRegenerate extends DbCommand {
         @Parameters(index = "0", paramLabel = "OWNER+NAME")
         String robot;
@@ -304,7 +297,7 @@ final class AdminCommands {
         }
     }
 
-    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a robot and its grants.")
+    @Command(name = "delete", description = "Delete a robot and its grants.")
     static final class RobotDelete extends DbCommand {
         @Parameters(index = "0", paramLabel = "OWNER+NAME")
         String robot;
@@ -321,8 +314,7 @@ final class AdminCommands {
     static final class RepoCommand extends CommandGroup {
     }
 
-    @Command(name = "grant", mixinStandardHelpOptions = true,
-            description = "Grant read, write or admin on a repository to a robot (OWNER+NAME) or a user.")
+    @Command(name = "grant", description = "Grant read, write or admin on a repository to a robot (OWNER+NAME) or a user.")
     static final class RepoGrant extends DbCommand {
         @Parameters(index = "0", paramLabel = "REPOSITORY")
         String repository;
@@ -340,7 +332,7 @@ final class AdminCommands {
         }
     }
 
-    @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Remove a grant.")
+    @Command(name = "revoke", description = "Remove a grant.")
     static final class RepoRevoke extends DbCommand {
         @Parameters(index = "0", paramLabel = "REPOSITORY")
         String repository;
@@ -355,8 +347,7 @@ final class AdminCommands {
         }
     }
 
-    @Command(name = "visibility", mixinStandardHelpOptions = true,
-            description = "Make a repository public (anyone may pull) or private (the default).")
+    @Command(name = "visibility", description = "Make a repository public (anyone may pull) or private (the default).")
     static final class RepoVisibility extends DbCommand {
         @Parameters(index = "0", paramLabel = "REPOSITORY")
         String repository;
@@ -379,7 +370,7 @@ final class AdminCommands {
     static final class AuditCommand extends CommandGroup {
     }
 
-    @Command(name = "verify", mixinStandardHelpOptions = true, description = "Check the audit log's hash chain: "
+    @Command(name = "verify", description = "Check the audit log's hash chain: "
             + "exit 0 when intact, 1 naming every entry edited or deleted.")
     static final class AuditVerify extends DbCommand {
         @Override
@@ -397,7 +388,7 @@ final class AdminCommands {
         }
     }
 
-    @Command(name = "export", mixinStandardHelpOptions = true, description = "Write the audit log, oldest first, "
+    @Command(name = "export", description = "Write the audit log, oldest first, "
             + "to standard output as JSON lines or CSV.")
     static final class AuditExportCommand extends DbCommand {
         @Option(names = "--format", defaultValue = "jsonl", description = "jsonl (default) or csv")
@@ -418,7 +409,7 @@ final class AdminCommands {
         }
     }
 
-    @Command(name = "prune", mixinStandardHelpOptions = true, description = "Delete audit log entries older than "
+    @Command(name = "prune", description = "Delete audit log entries older than "
             + "the given age now (the registry does it hourly with audit.retention); the chain stays verifiable.")
     static final class AuditPrune extends DbCommand {
         @Option(names = "--older-than", required = true, paramLabel = "DAYS", description = "age in days")
@@ -438,7 +429,7 @@ final class AdminCommands {
     static final class KeysCommand extends CommandGroup {
     }
 
-    @Command(name = "rotate", mixinStandardHelpOptions = true, description = "Create a new signing key; the old one "
+    @Command(name = "rotate", description = "Create a new signing key; the old one "
             + "keeps verifying tokens for 2 hours.")
     static final class KeysRotate extends DbCommand {
         @Option(names = "--forget-unreadable", description = "First delete the signing keys that no configured "
@@ -457,7 +448,7 @@ final class AdminCommands {
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the signing keys.")
+    @Command(name = "list", description = "List the signing keys.")
     static final class KeysList extends DbCommand {
         @Override
         void run(Database db) {

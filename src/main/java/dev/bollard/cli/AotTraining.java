@@ -47,7 +47,7 @@ import picocli.CommandLine.Option;
  * code instead of paying for the JIT (docs/benchmarks.md, finding 9). Any unexpected answer fails the run, so a
  * cache is never trained on a broken build.
  */
-@Command(name = "aot-train", mixinStandardHelpOptions = true,
+@Command(name = "aot-train",
         description = "Exercise a temporary registry in this process: the training run of an AOT cache "
                 + "(java -XX:AOTCacheOutput=bollard.aot -jar bollard.jar aot-train).")
 final class AotTraining implements Callable<Integer> {

@@ -74,6 +74,12 @@ final class LifecycleCommands {
         void run(Database db) throws Exception {
             BollardConfig config = config();
             try (BlobStore opened = Bollard.openStore(config)) {
+                if (!opened.isReachable()) {
+                    throw new CliErrors.Failure("cannot reach the blob store, the " + Bollard.describeStore(config)
+                            + (config.storage().isS3() ? "\n  check that it runs and that the bucket exists, and "
+                            + "storage.s3.endpoint, region, path-style and the credentials"
+                            : "\n  check that the directory exists and that this user may write to it"), CliErrors.FAILED);
+                }
                 store = opened;
                 run(new Registry(db, opened, config.registry(), config.lifecycle(), new Outbox(audit(db)::catchUp),
                         new SimpleMeterRegistry()), db);
@@ -81,7 +87,7 @@ final class LifecycleCommands {
         }
     }
 
-    @Command(name = "gc", mixinStandardHelpOptions = true, description = "Collect garbage once: delete unreferenced "
+    @Command(name = "gc", description = "Collect garbage once: delete unreferenced "
             + "manifests, blob links and blobs past the grace period, and expired upload sessions; --dry-run only "
             + "reports what would be freed.")
     static final class Gc extends RegistryCommand {
@@ -116,8 +122,7 @@ final class LifecycleCommands {
     static final class HistoryCommand extends CommandGroup {
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "List the history of a repository, or of one tag (REPOSITORY:TAG), newest first.")
+    @Command(name = "list", description = "List the history of a repository, or of one tag (REPOSITORY:TAG), newest first.")
     static final class HistoryList extends RegistryCommand {
         @Parameters(index = "0", paramLabel = "REPOSITORY[:TAG]")
         String target;
@@ -138,8 +143,7 @@ final class LifecycleCommands {
         }
     }
 
-    @Command(name = "restore", mixinStandardHelpOptions = true,
-            description = "Point REPOSITORY:TAG at DIGEST again, which it pointed at within the window.")
+    @Command(name = "restore", description = "Point REPOSITORY:TAG at DIGEST again, which it pointed at within the window.")
     static final class HistoryRestore extends RegistryCommand {
         @Parameters(index = "0", paramLabel = "REPOSITORY:TAG")
         String target;
@@ -154,8 +158,7 @@ final class LifecycleCommands {
         }
     }
 
-    @Command(name = "window", mixinStandardHelpOptions = true,
-            description = "Show or set a namespace's time-machine window (e.g. 30d; 'default' for the registry's).")
+    @Command(name = "window", description = "Show or set a namespace's time-machine window (e.g. 30d; 'default' for the registry's).")
     static final class HistoryWindow extends RegistryCommand {
         @Parameters(index = "0", paramLabel = "NAMESPACE")
         String namespace;
@@ -170,7 +173,7 @@ final class LifecycleCommands {
                 registry.history().setWindow(actor(), namespace, given.equals("default") ? null
                         : BollardException.parsed(() -> ConfigLoader.parseDuration(given)));
             }
-            System.out.println(namespace + ": " + registry.history().window(namespace));
+            System.out.println(namespace + ": " + ConfigLoader.formatDuration(registry.history().window(namespace)));
         }
     }
 
@@ -179,7 +182,7 @@ final class LifecycleCommands {
     static final class ImmutableCommand extends CommandGroup {
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List a repository's rules.")
+    @Command(name = "list", description = "List a repository's rules.")
     static final class ImmutableList extends RegistryCommand {
         @Parameters(index = "0", paramLabel = "REPOSITORY")
         String repository;
@@ -190,8 +193,7 @@ final class LifecycleCommands {
         }
     }
 
-    @Command(name = "add", mixinStandardHelpOptions = true,
-            description = "Make the repository's tags matching PATTERN (e.g. 'v*') immutable once pushed.")
+    @Command(name = "add", description = "Make the repository's tags matching PATTERN (e.g. 'v*') immutable once pushed.")
     static final class ImmutableAdd extends RegistryCommand {
         @Parameters(index = "0", paramLabel = "REPOSITORY")
         String repository;
@@ -206,7 +208,7 @@ final class LifecycleCommands {
         }
     }
 
-    @Command(name = "remove", mixinStandardHelpOptions = true, description = "Remove a rule.")
+    @Command(name = "remove", description = "Remove a rule.")
     static final class ImmutableRemove extends RegistryCommand {
         @Parameters(index = "0", paramLabel = "REPOSITORY")
         String repository;
@@ -228,7 +230,7 @@ final class LifecycleCommands {
     static final class RetentionCommand extends CommandGroup {
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the policies.")
+    @Command(name = "list", description = "List the policies.")
     static final class RetentionList extends RegistryCommand {
         @Override
         void run(Registry registry, Database db) {
@@ -238,7 +240,7 @@ final class LifecycleCommands {
         }
     }
 
-    @Command(name = "set", mixinStandardHelpOptions = true, description = "Add a policy for a namespace "
+    @Command(name = "set", description = "Add a policy for a namespace "
             + "(--namespace) or a repository (--repository), or change the limits of the one with the same pattern.")
     static final class RetentionSet extends RegistryCommand {
         @Option(names = "--namespace", paramLabel = "NAMESPACE")
@@ -269,7 +271,7 @@ final class LifecycleCommands {
         }
     }
 
-    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a policy by its id.")
+    @Command(name = "delete", description = "Delete a policy by its id.")
     static final class RetentionDelete extends RegistryCommand {
         @Parameters(index = "0", paramLabel = "ID")
         long id;
@@ -283,8 +285,7 @@ final class LifecycleCommands {
         }
     }
 
-    @Command(name = "apply", mixinStandardHelpOptions = true,
-            description = "Apply the policies now; --dry-run lists the tags that would be deleted.")
+    @Command(name = "apply", description = "Apply the policies now; --dry-run lists the tags that would be deleted.")
     static final class RetentionApply extends RegistryCommand {
         @Option(names = "--dry-run", description = "change nothing")
         boolean dryRun;
@@ -304,8 +305,7 @@ final class LifecycleCommands {
     static final class QuotaCommand extends CommandGroup {
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true,
-            description = "Show a namespace's usage and quota (every namespace with a quota when none is given).")
+    @Command(name = "show", description = "Show a namespace's usage and quota (every namespace with a quota when none is given).")
     static final class QuotaShow extends RegistryCommand {
         @Parameters(index = "0", arity = "0..1", paramLabel = "NAMESPACE")
         @Nullable String namespace;
@@ -321,7 +321,7 @@ final class LifecycleCommands {
         }
     }
 
-    @Command(name = "set", mixinStandardHelpOptions = true, description = "Set (or with --none remove) a quota.")
+    @Command(name = "set", description = "Set (or with --none remove) a quota.")
     static final class QuotaSet extends RegistryCommand {
         @Parameters(index = "0", paramLabel = "NAMESPACE")
         String namespace;

@@ -2,32 +2,75 @@ package dev.bollard.cli;
 
 import dev.bollard.app.Bollard;
 import dev.bollard.config.BollardConfig;
-import dev.bollard.config.ConfigException;
 import dev.bollard.config.ConfigLoader;
+import dev.bollard.metadata.DatabaseUnavailableException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.net.BindException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine;
 
-/** The {@code bollard} command. */
+/**
+ * The {@code bollard} command. Every command and subcommand takes {@code --help}, {@code --version} and
+ * {@code --debug} (inherited from here); failures are reported by {@link CliErrors}, one or two lines.
+ */
 @Command(name = "bollard", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Bollard, an OCI container image registry.",
+        scope = ScopeType.INHERIT, description = "Bollard, an OCI container image registry.",
         subcommands = {Main.Serve.class, Main.ConfigCommand.class, AdminCommands.UserCommand.class,
                 AdminCommands.OrgCommand.class, AdminCommands.RobotCommand.class, AdminCommands.RepoCommand.class,
                 AdminCommands.KeysCommand.class, AdminCommands.AuditCommand.class, LifecycleCommands.Gc.class,
                 LifecycleCommands.HistoryCommand.class, LifecycleCommands.ImmutableCommand.class,
                 LifecycleCommands.RetentionCommand.class, LifecycleCommands.QuotaCommand.class, AotTraining.class})
-public final class Main implements Runnable {
+public final class Main extends CommandGroup {
+
+    @Option(names = "--debug", scope = ScopeType.INHERIT,
+            description = "when the command fails, also print the stack trace")
+    boolean debug;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(commandLine().execute(args));
     }
 
-    @Override
-    public void run() {
-        new CommandLine(this).usage(System.out);
+    /** The {@code bollard} command line, with its handling of bad arguments and of failures; tests run this one. */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setParameterExceptionHandler(Main::badArguments);
+        cli.setExecutionExceptionHandler((e, command, parsed) -> {
+            boolean debug = false;
+            for (CommandLine.ParseResult r = parsed; r != null; r = r.subcommand()) {
+                debug |= r.hasMatchedOption("--debug");
+            }
+            return CliErrors.report(e, debug, System.err);
+        });
+        return cli;
+    }
+
+    /** Arguments that do not parse: what is wrong, and where the usage is; not the whole usage text. */
+    private static int badArguments(CommandLine.ParameterException e, String[] args) {
+        CommandLine command = e.getCommandLine();
+        PrintWriter err = command.getErr();
+        String name = command.getCommandSpec().qualifiedName();
+        if (e instanceof CommandLine.UnmatchedArgumentException unmatched && !command.getSubcommands().isEmpty()
+                && !unmatched.getUnmatched().isEmpty() && !unmatched.getUnmatched().get(0).startsWith("-")) {
+            err.println("bollard: '" + unmatched.getUnmatched().get(0) + "' is not a command of " + name);
+        } else {
+            err.println("bollard: " + e.getMessage());
+        }
+        if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, err)) {
+            err.println("  see '" + name + " --help'");
+        }
+        err.flush();
+        return command.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     /** Options shared by commands that read the configuration. */
@@ -57,26 +100,69 @@ public final class Main implements Runnable {
         }
     }
 
-    @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the registry.")
+    @Command(name = "serve", description = "Run the registry.")
     static final class Serve implements Callable<Integer> {
         @CommandLine.Mixin
         ConfigOptionsMixin options;
 
+        @Option(names = "--admin-password-file", paramLabel = "FILE", description = "when the registry has no users "
+                + "yet, create the superuser admin with the password on FILE's first line (or set BOLLARD_ADMIN_PASSWORD)")
+        @Nullable Path adminPasswordFile;
+
         @Override
         public Integer call() throws Exception {
-            BollardConfig config;
-            try {
-                config = options.options.load();
-            } catch (ConfigException e) {
-                return CliErrors.failed(e, 2);
-            }
+            BollardConfig config = options.options.load();
             if (config.telemetry().logFormat().equals("json")) {
                 JsonLogs.switchOn();
             }
-            Bollard server = Bollard.start(config);
-            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "bollard-shutdown"));
+            String adminPassword = adminPassword();
+            Bollard server;
+            try {
+                server = Bollard.start(config, adminPassword);
+            } catch (DatabaseUnavailableException e) {
+                throw CliErrors.databaseUnavailable(e, "is Bollard already running on " + config.dataDir()
+                        + "? Stop it first, or give this one a data directory of its own with --data DIR");
+            } catch (Exception e) {
+                for (Throwable t = e; t != null; t = t.getCause()) {
+                    if (t instanceof BindException bind) {
+                        String address = config.server().host() + ":" + config.server().port();
+                        boolean inUse = String.valueOf(bind.getMessage()).contains("in use");
+                        throw new CliErrors.Failure("cannot listen on " + address + ": " + (inUse
+                                ? "the address is in use\n  is Bollard already running? Stop it, or choose another "
+                                + "address with --listen HOST:PORT"
+                                : bind.getMessage() + "\n  is the host an address of this machine? Choose another "
+                                + "with --listen HOST:PORT"), CliErrors.FAILED, e);
+                    }
+                }
+                throw e;
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "bollard-shutdown")); // logs its stop
             server.join();
             return 0;
+        }
+
+        /** The first administrator's password, from --admin-password-file or BOLLARD_ADMIN_PASSWORD; null when neither. */
+        private @Nullable String adminPassword() throws IOException {
+            String fromEnvironment = System.getenv("BOLLARD_ADMIN_PASSWORD");
+            Path file = adminPasswordFile;
+            if (file == null) {
+                return fromEnvironment == null || fromEnvironment.isEmpty() ? null : fromEnvironment;
+            }
+            if (fromEnvironment != null && !fromEnvironment.isEmpty()) {
+                throw new CliErrors.Failure("give the first administrator's password once: with "
+                        + "--admin-password-file or with BOLLARD_ADMIN_PASSWORD, not both", CliErrors.BAD_CONFIG);
+            }
+            String line;
+            try {
+                line = Files.readAllLines(file, StandardCharsets.UTF_8).stream().findFirst().orElse("");
+            } catch (NoSuchFileException e) {
+                throw new CliErrors.Failure("the admin password file " + file + " does not exist", CliErrors.BAD_CONFIG, e);
+            }
+            if (line.isBlank()) {
+                throw new CliErrors.Failure("the admin password file " + file + " is empty: its first line is the "
+                        + "password", CliErrors.BAD_CONFIG);
+            }
+            return line;
         }
     }
 
@@ -84,7 +170,7 @@ public final class Main implements Runnable {
     static final class ConfigCommand extends CommandGroup {
     }
 
-    @Command(name = "check", mixinStandardHelpOptions = true,
+    @Command(name = "check",
             description = "Validate the configuration (file, BOLLARD_* environment, flags) and print the result.")
     static final class ConfigCheck implements Callable<Integer> {
         @CommandLine.Mixin
@@ -95,42 +181,39 @@ public final class Main implements Runnable {
 
         @Override
         public Integer call() {
-            try {
-                if (file != null) {
-                    if (options.options.config != null && !options.options.config.equals(file)) {
-                        return CliErrors.failed("give the configuration file once, as FILE or with --config", 2);
-                    }
-                    options.options.config = file;
+            if (file != null) {
+                if (options.options.config != null && !options.options.config.equals(file)) {
+                    throw new CliErrors.Failure("give the configuration file once, as FILE or with --config",
+                            CliErrors.BAD_CONFIG);
                 }
-                BollardConfig config = options.options.load();
-                System.out.println("configuration is valid:");
-                System.out.println("  data-dir        " + config.dataDir());
-                System.out.println("  server          " + config.server().host() + ":" + config.server().port());
-                BollardConfig.S3 s3 = config.storage().s3();
-                System.out.println("  storage         " + (config.storage().isS3()
-                        ? "s3 bucket " + s3.bucket() + (s3.prefix().isEmpty() ? "" : " under " + s3.prefix()) + " at "
-                        + (s3.endpoint().isEmpty() ? "AWS " + s3.region() : s3.endpoint())
-                        + (s3.accessKey().isEmpty() ? ", SDK credential chain" : ", static keys")
-                        + (s3.redirect() ? ", blob GETs redirect to presigned URLs" : "")
-                        : "filesystem at " + config.storage().path()));
-                System.out.println("  database        " + config.database().url());
-                System.out.println("  uploads         staged in " + config.uploads().stagingPath() + ", expire after "
-                        + config.uploads().expiry());
-                System.out.println("  delete-enabled  " + config.registry().deleteEnabled());
-                System.out.println("  logs            " + config.telemetry().logFormat() + ", tracing "
-                        + (config.telemetry().tracingEnabled() ? "to " + config.telemetry().tracingEndpoint()
-                        + " sampling " + config.telemetry().sampleRatio() : "off"));
-                BollardConfig.Lifecycle lifecycle = config.lifecycle();
-                System.out.println("  gc              " + (lifecycle.gcEnabled() ? "every " + lifecycle.gcInterval()
-                        + ", grace period " + lifecycle.gcGracePeriod() : "DISABLED (bollard gc reclaims by hand)")
-                        + "; history window " + lifecycle.historyWindow());
-                System.out.println("  auth            " + (config.auth().enabled() ? "enabled, anonymous pull of public "
-                        + "repositories " + (config.auth().anonymousPull() ? "allowed" : "refused") + ", tokens live "
-                        + config.auth().tokenExpiry() : "DISABLED: anyone may push"));
-                return 0;
-            } catch (ConfigException e) {
-                return CliErrors.failed(e, 2);
+                options.options.config = file;
             }
+            BollardConfig config = options.options.load();
+            System.out.println("configuration is valid:");
+            System.out.println("  data-dir        " + config.dataDir());
+            System.out.println("  server          " + config.server().host() + ":" + config.server().port());
+            BollardConfig.S3 s3 = config.storage().s3();
+            System.out.println("  storage         " + (config.storage().isS3()
+                    ? "s3 bucket " + s3.bucket() + (s3.prefix().isEmpty() ? "" : " under " + s3.prefix()) + " at "
+                    + (s3.endpoint().isEmpty() ? "AWS " + s3.region() : s3.endpoint())
+                    + (s3.accessKey().isEmpty() ? ", SDK credential chain" : ", static keys")
+                    + (s3.redirect() ? ", blob GETs redirect to presigned URLs" : "")
+                    : "filesystem at " + config.storage().path()));
+            System.out.println("  database        " + config.database().url());
+            System.out.println("  uploads         staged in " + config.uploads().stagingPath() + ", expire after "
+                    + ConfigLoader.formatDuration(config.uploads().expiry()));
+            System.out.println("  delete-enabled  " + config.registry().deleteEnabled());
+            System.out.println("  logs            " + config.telemetry().logFormat() + ", tracing "
+                    + (config.telemetry().tracingEnabled() ? "to " + config.telemetry().tracingEndpoint()
+                    + " sampling " + config.telemetry().sampleRatio() : "off"));
+            BollardConfig.Lifecycle lifecycle = config.lifecycle();
+            System.out.println("  gc              " + (lifecycle.gcEnabled() ? "every " + ConfigLoader.formatDuration(lifecycle.gcInterval())
+                    + ", grace period " + ConfigLoader.formatDuration(lifecycle.gcGracePeriod()) : "DISABLED (bollard gc reclaims by hand)")
+                    + "; history window " + ConfigLoader.formatDuration(lifecycle.historyWindow()));
+            System.out.println("  auth            " + (config.auth().enabled() ? "enabled, anonymous pull of public "
+                    + "repositories " + (config.auth().anonymousPull() ? "allowed" : "refused") + ", tokens live "
+                    + ConfigLoader.formatDuration(config.auth().tokenExpiry()) : "DISABLED: anyone may push"));
+            return 0;
         }
     }
 
@@ -140,11 +223,32 @@ public final class Main implements Runnable {
         ConfigOptions options = new ConfigOptions();
     }
 
+    /**
+     * {@code --version}: the version, commit and build date that the build wrote into {@code version.properties}
+     * (pom.xml); a build without git says the commit is unknown, a run from classes that were never built by Maven
+     * says so too.
+     */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
-        public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[] {"bollard " + (v == null ? "development build" : v)};
+        public String[] getVersion() throws IOException {
+            Properties p = new Properties();
+            try (InputStream in = Main.class.getResourceAsStream("version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            }
+            String version = built(p, "version");
+            String commit = built(p, "commit");
+            String date = built(p, "date");
+            return new String[] {"bollard " + (version == null ? "(version unknown: not built by Maven)" : version)
+                    + " (commit " + (commit == null ? "unknown" : commit) + ", built "
+                    + (date == null ? "at an unknown date" : date) + ")"};
+        }
+
+        /** A property the build filled in; null when it did not (the placeholder is still there, or none at all). */
+        private static @Nullable String built(Properties p, String key) {
+            String value = p.getProperty(key);
+            return value == null || value.isBlank() || value.contains("${") ? null : value;
         }
     }
 }

@@ -1,10 +1,12 @@
 package dev.bollard.config;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -101,24 +103,34 @@ public final class ConfigLoader {
     public static final class Builder {
         private final Map<String, String> values = new LinkedHashMap<>();
         private final Map<String, String> sources = new LinkedHashMap<>();
+        /** Problems found while reading the sources (unknown keys), reported by {@link #load()} with the others. */
+        private final List<String> sourceProblems = new ArrayList<>();
 
         private Builder() {
             KEYS.forEach((key, meta) -> values.put(key, meta[0]));
         }
 
-        /** Reads a YAML file of nested keys. */
+        /** Reads a YAML file of nested keys; what is wrong in it is reported by {@link #load()}, with the rest. */
         public Builder file(Path file) {
             JsonNode root;
             try {
                 root = new ObjectMapper(new YAMLFactory()).readTree(Files.readAllBytes(file));
+            } catch (NoSuchFileException e) {
+                throw new ConfigException("the configuration file " + file + " does not exist", e);
+            } catch (JsonProcessingException e) {
+                // The parser's message quotes the file around the problem over several lines; keep the words.
+                String what = String.join("; ", String.valueOf(e.getOriginalMessage()).lines().map(String::strip)
+                        .filter(l -> !l.isEmpty() && !l.startsWith("in 'reader'") && !l.equals("^")).distinct().toList());
+                throw new ConfigException(file + " is not valid YAML" + (e.getLocation() == null ? "" : " (line "
+                        + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")") + ": " + what, e);
             } catch (IOException e) {
-                throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage(), e);
+                throw new ConfigException("cannot read the configuration file " + file + ": " + e, e);
             }
             if (root == null || root.isMissingNode() || root.isNull()) {
                 return this;
             }
             if (!root.isObject()) {
-                throw new ConfigException(file + ": the configuration must be a YAML mapping");
+                throw new ConfigException(file + ": the configuration must be a YAML mapping of keys to values");
             }
             flatten("", root, file.toString());
             return this;
@@ -132,7 +144,7 @@ public final class ConfigLoader {
                 } else if (e.getValue().isNull() && isSection(key)) {
                     // "database:" with every entry below it commented out: an empty section, not a key
                 } else if (e.getValue().isContainerNode()) {
-                    throw new ConfigException(source + ": " + key + " must be a single value");
+                    sourceProblems.add(source + ": " + key + " must be a single value");
                 } else {
                     put(key, e.getValue().isNull() ? "" : e.getValue().asText(), source);
                 }
@@ -161,8 +173,15 @@ public final class ConfigLoader {
 
         private void put(String key, String value, String source) {
             if (!KEYS.containsKey(key)) {
-                throw new ConfigException(source + ": unknown configuration key '" + key + "' (known keys: "
-                        + String.join(", ", KEYS.keySet()) + ")");
+                String closest = closestKey(key);
+                String section = key.contains(".") ? key.substring(0, key.lastIndexOf('.') + 1) : "";
+                List<String> siblings = KEYS.keySet().stream().filter(k -> !section.isEmpty() && k.startsWith(section))
+                        .toList();
+                sourceProblems.add(source + ": unknown configuration key '" + key + "' (" + (closest != null
+                        ? "did you mean " + closest + "?" : !siblings.isEmpty() ? "the keys under "
+                        + section.substring(0, section.length() - 1) + " are " + String.join(", ", siblings)
+                        : "docs/configuration.md lists the keys") + ")");
+                return;
             }
             values.put(key, value);
             sources.put(key, source);
@@ -170,7 +189,7 @@ public final class ConfigLoader {
 
         /** Validates and returns the configuration; every problem found is reported at once. */
         public BollardConfig load() {
-            List<String> problems = new ArrayList<>();
+            List<String> problems = new ArrayList<>(sourceProblems);
             Path dataDir = Path.of(text("data-dir", problems, true)).toAbsolutePath().normalize();
 
             String listen = text("server.listen", problems, true);
@@ -462,6 +481,67 @@ public final class ConfigLoader {
         } catch (NumberFormatException | ArithmeticException e) {
             throw new IllegalArgumentException("too long a duration: '" + text + "'", e);
         }
+    }
+
+    /**
+     * The known key {@code unknown} was probably meant to be: the one fewest edits away (a typo), or the one whose
+     * last part it is ({@code expiry} for {@code uploads.expiry}); null when none is close.
+     */
+    static @Nullable String closestKey(String unknown) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String key : KEYS.keySet()) {
+            String last = key.substring(key.lastIndexOf('.') + 1);
+            int d = Math.min(editDistance(unknown, key), editDistance(unknown, last) + 1);
+            if (d < bestDistance) {
+                best = key;
+                bestDistance = d;
+            }
+        }
+        return bestDistance <= Math.max(2, unknown.length() / 4) ? best : null;
+    }
+
+    /** Levenshtein's distance: the fewest insertions, deletions and substitutions that turn a into b. */
+    private static int editDistance(String a, String b) {
+        int[] previous = new int[b.length() + 1];
+        int[] current = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            previous[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            current[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+            }
+            int[] swap = previous;
+            previous = current;
+            current = swap;
+        }
+        return previous[b.length()];
+    }
+
+    /**
+     * A duration as people write it and {@link #parseDuration} reads it: in the largest unit that divides it,
+     * {@code 30d}, {@code 36h}, {@code 90m}, {@code 45s}, {@code 500ms}; one day as {@code 24h}.
+     */
+    public static String formatDuration(Duration duration) {
+        if (duration.isZero()) {
+            return "0s";
+        }
+        if (duration.isNegative() || duration.toNanosPart() % 1_000_000 != 0) {
+            return duration.toString(); // never configured so; shown exactly rather than rounded
+        }
+        long millis = duration.toMillis();
+        long[] sizes = {86_400_000L, 3_600_000L, 60_000L, 1000L};
+        String[] units = {"d", "h", "m", "s"};
+        // One day is written 24h (as the defaults are), two or more days in days.
+        for (int i = millis == sizes[0] ? 1 : 0; i < sizes.length; i++) {
+            if (millis % sizes[i] == 0) {
+                return millis / sizes[i] + units[i];
+            }
+        }
+        return millis + "ms";
     }
 
     /** The environment variable that overrides {@code key}. */

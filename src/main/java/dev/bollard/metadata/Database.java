@@ -77,7 +77,12 @@ public final class Database implements AutoCloseable {
         });
     }
 
-    /** Migrates the schema to the newest version, connects, and returns the ready database. */
+    /**
+     * Migrates the schema to the newest version, connects, and returns the ready database.
+     *
+     * @throws DatabaseUnavailableException when the database cannot be reached, refuses the login, or (embedded) is
+     *         open in another process
+     */
     public static Database open(BollardConfig.Database config) {
         return open(config, null);
     }
@@ -91,8 +96,13 @@ public final class Database implements AutoCloseable {
         // Migrations run first, on connections of Flyway's own: on PostgreSQL Flyway holds two at once (one keeps
         // the advisory lock that makes nodes starting together migrate one after the other), which a pool of
         // database.max-pool-size 1 could never give it.
-        Flyway.configure().dataSource(url, username, password).locations("classpath:db/migration")
-                .placeholders(placeholders(config.url())).load().migrate();
+        try {
+            Flyway.configure().dataSource(url, username, password).locations("classpath:db/migration")
+                    .placeholders(placeholders(config.url())).load().migrate();
+        } catch (RuntimeException e) {
+            DatabaseUnavailableException unavailable = DatabaseUnavailableException.of(config.url(), e);
+            throw unavailable != null ? unavailable : e;
+        }
 
         HikariConfig hikari = new HikariConfig();
         hikari.setJdbcUrl(url);
@@ -105,6 +115,22 @@ public final class Database implements AutoCloseable {
         }
         hikari.setAutoCommit(true);
         return new Database(new HikariDataSource(hikari), url.startsWith("jdbc:h2:"));
+    }
+
+    /**
+     * False when {@code config} names an embedded H2 file that does not exist (yet): {@link #open} would create an
+     * empty database there. True for every other database, which its server keeps.
+     */
+    public static boolean exists(BollardConfig.Database config) {
+        String url = config.url();
+        if (!url.startsWith("jdbc:h2:")) {
+            return true;
+        }
+        String name = url.substring("jdbc:h2:".length()).split(";", 2)[0];
+        if (name.startsWith("mem:") || name.startsWith("tcp:") || name.startsWith("ssl:") || name.startsWith("zip:")) {
+            return true;
+        }
+        return java.nio.file.Files.exists(java.nio.file.Path.of(name.replaceFirst("^file:", "") + ".mv.db"));
     }
 
     /**

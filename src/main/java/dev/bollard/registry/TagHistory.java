@@ -3,6 +3,7 @@ package dev.bollard.registry;
 import dev.bollard.audit.Actor;
 import dev.bollard.audit.AuditActions;
 import dev.bollard.audit.AuditEvent;
+import dev.bollard.config.ConfigLoader;
 import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
 import dev.bollard.events.Outbox;
@@ -97,7 +98,7 @@ public final class TagHistory {
             NamespaceSettingsDao.put(h, new NamespaceSettingsDao.Settings(namespace,
                     window == null ? null : window.toSeconds(), s.quotaBytes(), s.quotaWarnPercent()));
             Map<String, Object> details = new LinkedHashMap<>();
-            details.put("window", window == null ? "default" : window.toString());
+            details.put("window", window == null ? "default" : ConfigLoader.formatDuration(window));
             outbox.record(h, AuditEvent.onNamespace(actor, AuditActions.HISTORY_WINDOW_SET, namespace, details));
             return null;
         });
@@ -115,7 +116,7 @@ public final class TagHistory {
             Instant windowStart = Instant.now().minus(window);
             if (!TagDao.pointedAtSince(h, repositoryId, tag.value(), digest.toString(), windowStart)) {
                 throw new BollardException(ErrorCode.MANIFEST_UNKNOWN, "tag " + tag + " of " + repository
-                        + " did not point at " + digest + " within the time machine's window of " + describe(window),
+                        + " did not point at " + digest + " within the time machine's window of " + ConfigLoader.formatDuration(window),
                         Map.of("tag", tag.value(), "digest", digest.toString()));
             }
             // Locked like a push locks what it tags, so the collector cannot delete it under the restored tag.
@@ -140,7 +141,4 @@ public final class TagHistory {
         });
     }
 
-    static String describe(Duration d) {
-        return d.toDays() > 0 && d.equals(Duration.ofDays(d.toDays())) ? d.toDays() + " days" : d.toString();
-    }
 }

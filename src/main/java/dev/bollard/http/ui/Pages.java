@@ -15,7 +15,8 @@ public final class Pages {
     private Pages() {
     }
 
-    public record SignIn(String username, String next, String formToken) {
+    /** The sign-in form; {@code noUsers}: nobody can sign in yet, so the page says how to create the first administrator. */
+    public record SignIn(String username, String next, String formToken, boolean noUsers) {
     }
 
     public record Problem(int status, String message) {

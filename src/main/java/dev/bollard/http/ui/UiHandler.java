@@ -186,19 +186,20 @@ public final class UiHandler {
             formToken = WebSessions.newFormToken();
             ex.addHeader("Set-Cookie", cookie(ex, SIGNIN_COOKIE, formToken, "/signin", -1));
         }
+        boolean noUsers = auth.identities().users().isEmpty();
         if (ex.method().equals("GET") || ex.method().equals("HEAD")) {
-            ui.render(ex, 200, "signin.jte", frame, new Pages.SignIn("", safeNext(ex.query("next")), formToken));
+            ui.render(ex, 200, "signin.jte", frame, new Pages.SignIn("", safeNext(ex.query("next")), formToken, noUsers));
             return;
         }
         if (ex.announcesMoreThan(MAX_FORM_BYTES)) {
             ui.render(ex, 413, "signin.jte", frame.withError("The sign-in form is too large."),
-                    new Pages.SignIn("", safeNext(ex.query("next")), formToken));
+                    new Pages.SignIn("", safeNext(ex.query("next")), formToken, noUsers));
             return;
         }
         Map<String, List<String>> form = ex.form(MAX_FORM_BYTES);
         String username = Call.first(form, "username");
         String next = safeNext(Call.first(form, "next"));
-        Pages.SignIn page = new Pages.SignIn(username, next, formToken);
+        Pages.SignIn page = new Pages.SignIn(username, next, formToken, noUsers);
         // Login CSRF: the form's token must be the one in this browser's cookie (double submit), from this site.
         if (form == null || !sameOrigin(ex) || !WebSessions.same(Call.first(form, CSRF_FIELD), ex.cookie(SIGNIN_COOKIE))) {
             ui.render(ex, 403, "signin.jte", frame.withError("The sign-in form expired. Please try again."), page);
