@@ -37,12 +37,12 @@ final class LifecycleCommands {
     }
 
     /** Changes from these commands are audit-logged as the registry's own, run from the command line by this user. */
-    private static Actor actor() {
+    static Actor actor() {
         return Actor.system("cli:" + System.getProperty("user.name", ""));
     }
 
     /** The repository of {@code REPOSITORY:TAG}. */
-    private static RepositoryName repositoryOf(String target) {
+    static RepositoryName repositoryOf(String target) {
         int colon = target.lastIndexOf(':');
         if (colon < 0) {
             throw BollardException.invalid("give the tag as REPOSITORY:TAG, not '" + target + "'");
@@ -55,7 +55,7 @@ final class LifecycleCommands {
     }
 
     /** The tag of {@code REPOSITORY:TAG}. */
-    private static Tag tagOf(String target) {
+    static Tag tagOf(String target) {
         return BollardException.parsed(() -> new Tag(target.substring(target.lastIndexOf(':') + 1)));
     }
 
