@@ -359,10 +359,19 @@ public final class AuditLog implements Audit, AutoCloseable {
         return deleted;
     }
 
+    /**
+     * Writes what is queued and waits for the writer to finish what it is doing (a catch-up, say), so that it never
+     * works on a database its owner closes next (a command-line run printed its failure after its own output).
+     */
     @Override
     public void close() {
         closing = true;
         flush(10_000);
+        try {
+            writer.join(Duration.ofSeconds(5)); // it returns once closing and idle, within a poll's 200 ms
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         writer.interrupt();
     }
 }
