@@ -7,11 +7,13 @@ import dev.bollard.config.BollardConfig;
 import dev.bollard.config.ConfigLoader;
 import dev.bollard.error.BollardException;
 import dev.bollard.http.BollardServer;
+import dev.bollard.http.ui.Format;
 import dev.bollard.jobs.GarbageCollector;
 import dev.bollard.metadata.Database;
 import dev.bollard.oci.Digest;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.oci.Tag;
+import dev.bollard.registry.BlobUploads;
 import dev.bollard.registry.Quotas;
 import dev.bollard.registry.Registry;
 import dev.bollard.registry.Retention;
@@ -19,6 +21,7 @@ import dev.bollard.registry.TagHistory;
 import dev.bollard.registry.TagPattern;
 import dev.bollard.storage.BlobStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -93,21 +96,54 @@ final class LifecycleCommands {
 
         @Override
         void run(Registry registry, Database db) {
+            Duration expiry = config().uploads().expiry();
             int uploads = 0;
             if (!dryRun) {
-                uploads = registry.uploads().expireIdle(Instant.now().minus(config().uploads().expiry()));
+                uploads = registry.uploads().expireIdle(Instant.now().minus(expiry));
             }
             GarbageCollector collector = new GarbageCollector(db, store(), new GarbageCollector.Settings(
                     config().lifecycle().gcGracePeriod(), config().lifecycle().historyWindow()), new SimpleMeterRegistry());
             GarbageCollector.Report report = collector.collect(dryRun);
-            System.out.println(report.summary() + (dryRun ? "" : "; expired " + uploads + " upload session(s)"));
+            BlobUploads.OpenSessions open = registry.uploads().open(expiry);
+            System.out.println(report.summary() + "; " + (dryRun ? "would expire " + open.expirable()
+                    : "expired " + uploads) + " upload session(s) idle for " + ConfigLoader.formatDuration(expiry));
             System.out.println("manifests " + report.manifests());
             System.out.println("links     " + report.links());
             System.out.println("blobs     " + report.blobs());
             System.out.println("bytes     " + report.bytes());
+            GarbageCollector.GraceKept grace = report.grace();
+            if (grace != null) {
+                System.out.println(describe(grace));
+            }
+            System.out.println(describe(open, expiry));
             if (list) {
                 report.listed().forEach(item -> System.out.println("  " + item));
             }
+        }
+
+        /** What the grace period keeps: why a dry run may free nothing, and when that changes. */
+        static String describe(GarbageCollector.GraceKept grace) {
+            String period = "the grace period of " + ConfigLoader.formatDuration(grace.gracePeriod()) + " (gc.grace-period)";
+            if (grace.isEmpty() || grace.first() == null || grace.last() == null) {
+                return "grace     nothing unreferenced is inside " + period;
+            }
+            return "grace     " + grace.manifests() + " manifest(s), " + grace.links() + " blob link(s) and " + grace.blobs()
+                    + " blob(s) of " + Format.size(grace.bytes()) + " are unreferenced but inside " + period
+                    + "; collectible " + (grace.first().equals(grace.last()) ? "after " + grace.first()
+                    : "from " + grace.first() + " (the first) to " + grace.last() + " (the last)")
+                    + ", unless pushed or referenced again meanwhile";
+        }
+
+        /** The upload sessions still open: why their bytes stay, and until when. */
+        static String describe(BlobUploads.OpenSessions open, Duration expiry) {
+            if (open.sessions() == 0 || open.firstExpiry() == null || open.lastExpiry() == null) {
+                return "uploads   no upload session is open";
+            }
+            return "uploads   " + open.sessions() + " session(s) open (in progress or interrupted), holding "
+                    + Format.size(open.bytes()) + "; a session expires once idle for " + ConfigLoader.formatDuration(expiry)
+                    + " (uploads.expiry): " + (open.firstExpiry().equals(open.lastExpiry()) ? "at " + open.firstExpiry()
+                    : "the first at " + open.firstExpiry() + ", the last at " + open.lastExpiry())
+                    + ", unless resumed";
         }
     }
 

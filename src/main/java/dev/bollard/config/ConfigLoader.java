@@ -416,6 +416,25 @@ public final class ConfigLoader {
         }
     }
 
+    /**
+     * A duration as people write it and {@link #parseDuration} reads it: in the largest unit that divides it
+     * ({@code 30d}, {@code 15m}, {@code 90s}, {@code 1500ms}), not {@code PT720H}; one day is {@code 24h}, as the
+     * defaults write it.
+     */
+    public static String formatDuration(Duration d) {
+        long ms = d.toMillis();
+        if (ms > 86_400_000 && ms % 86_400_000 == 0) {
+            return ms / 86_400_000 + "d";
+        }
+        if (ms != 0 && ms % 3_600_000 == 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms != 0 && ms % 60_000 == 0) {
+            return ms / 60_000 + "m";
+        }
+        return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+    }
+
     /** The environment variable that overrides {@code key}. */
     public static String environmentName(String key) {
         return "BOLLARD_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');

@@ -54,6 +54,11 @@ public final class UploadDao {
         return h.createQuery("SELECT 1 FROM upload WHERE id = :id").bind("id", id).mapTo(Integer.class).findOne().isPresent();
     }
 
+    /** Every session (for an account of the open ones). */
+    public static List<UploadRow> all(Handle h) {
+        return h.createQuery("SELECT * FROM upload ORDER BY updated_at").map(ROW).list();
+    }
+
     /** Sessions not written since {@code before}. */
     public static List<String> idleSince(Handle h, Instant before) {
         return h.createQuery("SELECT id FROM upload WHERE updated_at < :before")
