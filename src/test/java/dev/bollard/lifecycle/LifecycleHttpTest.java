@@ -171,4 +171,42 @@ class LifecycleHttpTest {
                     "grace     nothing unreferenced is inside the grace period of 1ms (gc.grace-period)");
         }
     }
+
+    /**
+     * A push a client broke off (the connection closed in the middle of a PATCH) leaves an open session: the account
+     * of open sessions counts the bytes it holds and says when it expires; a sweep now expires nothing.
+     */
+    @Test
+    void aBrokenOffUploadStaysOpenWithItsBytesUntilItExpires() throws Exception {
+        BollardConfig config = LifecycleFixture.config(dir.resolve("data"));
+        try (TestRegistry r = TestRegistry.start(config);
+             LifecycleFixture f = new LifecycleFixture(config, r.server().database())) {
+            HttpResponse<String> start = send(r, "POST", "/v2/acme/app/blobs/uploads/", null, null);
+            assertThat(start.statusCode()).isEqualTo(202);
+            String location = start.headers().firstValue("Location").orElseThrow();
+            byte[] part = LifecycleFixture.bytes("first part", 300_000);
+            try (java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), r.baseUri().getPort())) {
+                java.io.OutputStream out = socket.getOutputStream();
+                out.write(("PATCH " + location + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream"
+                        + "\r\nContent-Length: 1000000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(part);
+                out.flush();
+                Thread.sleep(500); // the server writes what arrived before the connection goes
+            }
+            Duration expiry = config.uploads().expiry();
+            dev.bollard.registry.BlobUploads.OpenSessions open = null;
+            for (int i = 0; i < 50; i++) {
+                open = f.registry.uploads().open(expiry);
+                if (open.bytes() > 0) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            assertThat(open.sessions()).isEqualTo(1);
+            assertThat(open.bytes()).as("the bytes received before the break").isBetween(1L, 300_000L);
+            assertThat(open.expirable()).isZero();
+            assertThat(open.firstExpiry()).isAfter(Instant.now().plus(expiry).minusSeconds(60));
+            assertThat(f.registry.uploads().expireIdle(Instant.now().minus(expiry))).isZero();
+        }
+    }
 }
