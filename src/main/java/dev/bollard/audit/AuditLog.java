@@ -359,6 +359,10 @@ public final class AuditLog implements Audit, AutoCloseable {
         return deleted;
     }
 
+    /**
+     * Writes what is queued and waits for the writer to finish what it is doing (a catch-up, say), so that it never
+     * works on a database its owner closes next (a command-line run printed its failure after its own output).
+     */
     @Override
     public void close() {
         closing = true;

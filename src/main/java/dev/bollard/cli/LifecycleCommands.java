@@ -7,11 +7,13 @@ import dev.bollard.config.BollardConfig;
 import dev.bollard.config.ConfigLoader;
 import dev.bollard.error.BollardException;
 import dev.bollard.http.BollardServer;
+import dev.bollard.http.ui.Format;
 import dev.bollard.jobs.GarbageCollector;
 import dev.bollard.metadata.Database;
 import dev.bollard.oci.Digest;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.oci.Tag;
+import dev.bollard.registry.BlobUploads;
 import dev.bollard.registry.Quotas;
 import dev.bollard.registry.Registry;
 import dev.bollard.registry.Retention;
@@ -19,6 +21,7 @@ import dev.bollard.registry.TagHistory;
 import dev.bollard.registry.TagPattern;
 import dev.bollard.storage.BlobStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -37,12 +40,12 @@ final class LifecycleCommands {
     }
 
     /** Changes from these commands are audit-logged as the registry's own, run from the command line by this user. */
-    private static Actor actor() {
+    static Actor actor() {
         return Actor.system("cli:" + System.getProperty("user.name", ""));
     }
 
     /** The repository of {@code REPOSITORY:TAG}. */
-    private static RepositoryName repositoryOf(String target) {
+    static RepositoryName repositoryOf(String target) {
         int colon = target.lastIndexOf(':');
         if (colon < 0) {
             throw BollardException.invalid("give the tag as REPOSITORY:TAG, not '" + target + "'");
@@ -55,7 +58,7 @@ final class LifecycleCommands {
     }
 
     /** The tag of {@code REPOSITORY:TAG}. */
-    private static Tag tagOf(String target) {
+    static Tag tagOf(String target) {
         return BollardException.parsed(() -> new Tag(target.substring(target.lastIndexOf(':') + 1)));
     }
 
@@ -99,21 +102,54 @@ final class LifecycleCommands {
 
         @Override
         void run(Registry registry, Database db) {
+            Duration expiry = config().uploads().expiry();
             int uploads = 0;
             if (!dryRun) {
-                uploads = registry.uploads().expireIdle(Instant.now().minus(config().uploads().expiry()));
+                uploads = registry.uploads().expireIdle(Instant.now().minus(expiry));
             }
             GarbageCollector collector = new GarbageCollector(db, store(), new GarbageCollector.Settings(
                     config().lifecycle().gcGracePeriod(), config().lifecycle().historyWindow()), new SimpleMeterRegistry());
             GarbageCollector.Report report = collector.collect(dryRun);
-            System.out.println(report.summary() + (dryRun ? "" : "; expired " + uploads + " upload session(s)"));
+            BlobUploads.OpenSessions open = registry.uploads().open(expiry);
+            System.out.println(report.summary() + "; " + (dryRun ? "would expire " + open.expirable()
+                    : "expired " + uploads) + " upload session(s) idle for " + ConfigLoader.formatDuration(expiry));
             System.out.println("manifests " + report.manifests());
             System.out.println("links     " + report.links());
             System.out.println("blobs     " + report.blobs());
             System.out.println("bytes     " + report.bytes());
+            GarbageCollector.GraceKept grace = report.grace();
+            if (grace != null) {
+                System.out.println(describe(grace));
+            }
+            System.out.println(describe(open, expiry));
             if (list) {
                 report.listed().forEach(item -> System.out.println("  " + item));
             }
+        }
+
+        /** What the grace period keeps: why a dry run may free nothing, and when that changes. */
+        static String describe(GarbageCollector.GraceKept grace) {
+            String period = "the grace period of " + ConfigLoader.formatDuration(grace.gracePeriod()) + " (gc.grace-period)";
+            if (grace.isEmpty() || grace.first() == null || grace.last() == null) {
+                return "grace     nothing unreferenced is inside " + period;
+            }
+            return "grace     " + grace.manifests() + " manifest(s), " + grace.links() + " blob link(s) and " + grace.blobs()
+                    + " blob(s) of " + Format.size(grace.bytes()) + " are unreferenced but inside " + period
+                    + "; collectible " + (grace.first().equals(grace.last()) ? "after " + grace.first()
+                    : "from " + grace.first() + " (the first) to " + grace.last() + " (the last)")
+                    + ", unless pushed or referenced again meanwhile";
+        }
+
+        /** The upload sessions still open: why their bytes stay, and until when. */
+        static String describe(BlobUploads.OpenSessions open, Duration expiry) {
+            if (open.sessions() == 0 || open.firstExpiry() == null || open.lastExpiry() == null) {
+                return "uploads   no upload session is open";
+            }
+            return "uploads   " + open.sessions() + " session(s) open (in progress or interrupted), holding "
+                    + Format.size(open.bytes()) + "; a session expires once idle for " + ConfigLoader.formatDuration(expiry)
+                    + " (uploads.expiry): " + (open.firstExpiry().equals(open.lastExpiry()) ? "at " + open.firstExpiry()
+                    : "the first at " + open.firstExpiry() + ", the last at " + open.lastExpiry())
+                    + ", unless resumed";
         }
     }
 

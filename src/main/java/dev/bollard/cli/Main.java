@@ -30,7 +30,8 @@ import picocli.CommandLine;
                 AdminCommands.OrgCommand.class, AdminCommands.RobotCommand.class, AdminCommands.RepoCommand.class,
                 AdminCommands.KeysCommand.class, AdminCommands.AuditCommand.class, LifecycleCommands.Gc.class,
                 LifecycleCommands.HistoryCommand.class, LifecycleCommands.ImmutableCommand.class,
-                LifecycleCommands.RetentionCommand.class, LifecycleCommands.QuotaCommand.class, AotTraining.class})
+                LifecycleCommands.RetentionCommand.class, LifecycleCommands.QuotaCommand.class,
+                TagCommands.TagCommand.class, AotTraining.class})
 public final class Main extends CommandGroup {
 
     @Option(names = "--debug", scope = ScopeType.INHERIT,

@@ -55,10 +55,22 @@ public final class GarbageCollector {
      * names the first of them ({@code repo@digest} for manifests and links, the digest for blobs).
      */
     public record Report(boolean dryRun, Instant started, Duration took, int manifests, int links, int blobs,
-                         long bytes, List<String> listed) {
+                         long bytes, List<String> listed, @Nullable GraceKept grace) {
         public String summary() {
             return (dryRun ? "would free " : "freed ") + manifests + " manifest(s), " + links + " blob link(s), "
                     + blobs + " blob(s) of " + bytes + " bytes" + " in " + took.toMillis() + " ms";
+        }
+    }
+
+    /**
+     * What only the grace period ({@code gracePeriod}) keeps at the time of a dry run: unreferenced manifests, links
+     * and blobs (with their bytes) that become collectible between {@code first} and {@code last} (null when there
+     * are none), unless something references them meanwhile.
+     */
+    public record GraceKept(Duration gracePeriod, int manifests, int links, int blobs, long bytes,
+                            @Nullable Instant first, @Nullable Instant last) {
+        public boolean isEmpty() {
+            return manifests + links + blobs == 0;
         }
     }
 
@@ -96,6 +108,7 @@ public final class GarbageCollector {
         Instant started = Instant.now();
         Instant graceStart = started.minus(settings.gracePeriod());
         Tally tally = new Tally();
+        GraceOutlook outlook = dryRun ? new GraceOutlook(started, settings.gracePeriod()) : null;
         Set<String> keptBlobs = new HashSet<>();
         Map<String, Instant> windows = new HashMap<>();
         for (GcDao.RepositoryRef repository : db.read(GcDao::repositories)) {
@@ -103,6 +116,12 @@ public final class GarbageCollector {
             Instant windowStart = namespace == null ? started.minus(settings.defaultHistoryWindow())
                     : windows.computeIfAbsent(namespace, ns -> started.minus(historyWindow(ns)));
             Plan plan = db.read(h -> plan(h, repository, graceStart, windowStart));
+            if (outlook != null) {
+                db.read(h -> {
+                    outlook.repository(h, repository, windowStart);
+                    return null;
+                });
+            }
             if (dryRun) {
                 plan.deadManifests.forEach((id, digest) -> tally.manifest(repository.name() + "@" + digest));
                 plan.deadLinks.forEach(d -> tally.link(repository.name() + "@" + d));
@@ -119,13 +138,16 @@ public final class GarbageCollector {
             heartbeat.run();
         }
         List<BlobStore.StoredBlob> unrecorded = unrecordedFiles(graceStart);
-        if (dryRun) {
-            for (GcDao.BlobRow blob : db.read(GcDao::blobs)) {
+        GraceKept grace = null;
+        if (outlook != null) {
+            List<GcDao.BlobRow> blobs = db.read(GcDao::blobs);
+            for (GcDao.BlobRow blob : blobs) {
                 if (blob.state().equals("deleting")
                         || (blob.touchedAt().isBefore(graceStart) && !keptBlobs.contains(blob.digest()))) {
                     tally.blob(blob.digest(), blob.size());
                 }
             }
+            grace = outlook.result(blobs);
             unrecorded.forEach(b -> tally.blob(b.digest().toString(), b.size()));
         } else {
             markUnreferencedBlobs(graceStart, heartbeat);
@@ -139,7 +161,7 @@ public final class GarbageCollector {
             runs.record(took);
         }
         Report report = new Report(dryRun, started, took, tally.manifests, tally.links, tally.blobs, tally.bytes,
-                List.copyOf(tally.listed));
+                List.copyOf(tally.listed), grace);
         if (report.manifests() + report.links() + report.blobs() > 0 || dryRun) {
             LOG.info("garbage collection: {}", report.summary());
         } else {

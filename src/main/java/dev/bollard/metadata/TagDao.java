@@ -93,30 +93,34 @@ public final class TagDao {
         }
     }
 
-    /** Deletes a tag; returns false when there was none. */
-    public static boolean delete(Handle h, long repositoryId, String tag) {
+    /**
+     * Deletes a tag (only the tag: the manifest stays), closing its history row so that the time machine can restore
+     * it; returns the digest it pointed at, empty when there was no such tag.
+     */
+    public static Optional<String> delete(Handle h, long repositoryId, String tag) {
         return deleteIfPointsAt(h, repositoryId, tag, null);
     }
 
     /**
      * Deletes a tag when it points at {@code digest} (any manifest when null), decided under the tag's row lock;
-     * returns false when it did not.
+     * returns the digest it pointed at, empty when it did not delete it.
      */
-    public static boolean deleteIfPointsAt(Handle h, long repositoryId, String tag, @Nullable String digest) {
+    public static Optional<String> deleteIfPointsAt(Handle h, long repositoryId, String tag, @Nullable String digest) {
         Optional<Current> current = h.createQuery("""
                         SELECT manifest_digest, history_id FROM tag WHERE repository_id = :r AND name = :t FOR UPDATE""")
                 .bind("r", repositoryId).bind("t", tag)
                 .map((rs, ctx) -> new Current(rs.getString(1), rs.getObject(2, Long.class))).findOne();
         if (current.isEmpty() || (digest != null && !current.get().digest().equals(digest))) {
-            return false;
+            return Optional.empty();
         }
         boolean deleted = h.createUpdate("DELETE FROM tag WHERE repository_id = :r AND name = :t")
                 .bind("r", repositoryId).bind("t", tag).execute() > 0;
-        if (deleted) {
-            Long historyId = current.get().historyId();
-            endHistory(h, repositoryId, tag, historyId, nowAfterHistory(h, repositoryId, tag, historyId));
+        if (!deleted) {
+            return Optional.empty();
         }
-        return deleted;
+        Long historyId = current.get().historyId();
+        endHistory(h, repositoryId, tag, historyId, nowAfterHistory(h, repositoryId, tag, historyId));
+        return Optional.of(current.get().digest());
     }
 
     /**

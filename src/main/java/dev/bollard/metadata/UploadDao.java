@@ -69,6 +69,11 @@ public final class UploadDao {
                 .bind("name", repository).bind("before", before).mapTo(String.class).list();
     }
 
+    /** Every session (for an account of the open ones). */
+    public static List<UploadRow> all(Handle h) {
+        return h.createQuery("SELECT * FROM upload ORDER BY updated_at").map(ROW).list();
+    }
+
     /** Sessions not written since {@code before}. */
     public static List<String> idleSince(Handle h, Instant before) {
         return h.createQuery("SELECT id FROM upload WHERE updated_at < :before")

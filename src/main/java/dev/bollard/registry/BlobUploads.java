@@ -21,6 +21,7 @@ import java.nio.channels.WritableByteChannel;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -278,6 +279,42 @@ public final class BlobUploads {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * The upload sessions open now (in progress, or interrupted and resumable): how many, the bytes they hold (staged
+     * bytes of an interrupted request count, more than the session's committed size), and when the first and the
+     * last of them expires if nobody resumes it (idle for {@code expiry}); {@code expirable}: those that expired
+     * already and the next sweep deletes.
+     */
+    public record OpenSessions(int sessions, long bytes, int expirable, @Nullable Instant firstExpiry,
+                               @Nullable Instant lastExpiry) {
+    }
+
+    /** The sessions open now, as {@link OpenSessions} describes them, for sessions expiring after {@code expiry}. */
+    public OpenSessions open(Duration expiry) {
+        Map<String, Long> staged = new HashMap<>();
+        try {
+            store.listUploads().forEach(s -> staged.put(s.uploadId(), s.size()));
+        } catch (IOException e) {
+            LOG.warn("could not list staged uploads: {}", e.toString());
+        }
+        Instant now = Instant.now();
+        long bytes = 0;
+        int expirable = 0;
+        Instant first = null;
+        Instant last = null;
+        List<UploadRow> rows = db.read(UploadDao::all);
+        for (UploadRow row : rows) {
+            bytes += Math.max(row.committedSize(), staged.getOrDefault(row.id(), 0L));
+            Instant expires = row.updatedAt().plus(expiry);
+            if (!expires.isAfter(now)) {
+                expirable++;
+            }
+            first = first == null || expires.isBefore(first) ? expires : first;
+            last = last == null || expires.isAfter(last) ? expires : last;
+        }
+        return new OpenSessions(rows.size(), bytes, expirable, first, last);
     }
 
     /**

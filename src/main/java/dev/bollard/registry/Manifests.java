@@ -130,44 +130,72 @@ public final class Manifests {
         }
     }
 
-    /** Deletes a manifest with every tag on it (by digest), or just the tag (by tag), as {@code actor}. */
-    public void delete(RepositoryName repository, Reference reference, Actor actor) {
+    /**
+     * What a deletion took: the manifest's digest (by tag: the manifest the tag pointed at, which stays) and the tags
+     * that went (by tag: that one; by digest: every tag that pointed at the manifest, in byte order).
+     */
+    public record Deleted(Digest digest, List<String> tags) {
+        public Deleted {
+            tags = List.copyOf(tags);
+        }
+    }
+
+    /**
+     * Deletes just the tag (by tag: the manifest stays, and the time machine can point the tag at it again), or the
+     * manifest with every tag on it (by digest: final), as {@code actor}. Refused (DENIED) when an immutable-tag rule
+     * protects the tag, or one of the manifest's tags. The change is recorded in the same transaction.
+     */
+    public Deleted delete(RepositoryName repository, Reference reference, Actor actor) {
         if (!deleteEnabled) {
             throw new BollardException(ErrorCode.UNSUPPORTED, "deleting manifests and tags is disabled on this registry");
         }
-        boolean deleted = db.inTransaction(h -> {
+        Optional<Deleted> deleted = db.inTransaction(h -> {
             long repositoryId = Repositories.require(h, repository);
             return switch (reference) {
                 case Reference.ByTag t -> {
-                    if (TagDao.digestOf(h, repositoryId, t.tag().value()).isPresent()) {
-                        ImmutableTags.requireDeletable(h, repositoryId, repository, t.tag().value());
+                    String tag = t.tag().value();
+                    if (TagDao.digestOf(h, repositoryId, tag).isPresent()) {
+                        ImmutableTags.requireDeletable(h, repositoryId, repository, tag);
                     }
-                    boolean gone = TagDao.delete(h, repositoryId, t.tag().value());
-                    if (gone) {
-                        outbox.record(h, AuditEvent.onRepository(actor, AuditActions.TAG_DELETE, repository.value(),
-                                Map.of("tag", t.tag().value())));
-                    }
-                    yield gone;
+                    Optional<String> pointedAt = TagDao.delete(h, repositoryId, tag);
+                    pointedAt.ifPresent(d -> outbox.record(h, AuditEvent.onRepository(actor, AuditActions.TAG_DELETE,
+                            repository.value(), Map.of("tag", tag, "digest", d))));
+                    yield pointedAt.map(d -> new Deleted(Digest.parse(d), List.of(tag)));
                 }
                 case Reference.ByDigest d -> {
+                    String digest = d.digest().toString();
                     // The manifest's row first: no tag can be set on it until this transaction ends.
-                    if (!ManifestDao.presentAmong(h, repositoryId, List.of(d.digest().toString())).isEmpty()) {
-                        for (String tag : ManifestDao.tagsOn(h, repositoryId, d.digest().toString())) {
+                    List<String> tags = List.of();
+                    if (!ManifestDao.presentAmong(h, repositoryId, List.of(digest)).isEmpty()) {
+                        tags = ManifestDao.tagsOn(h, repositoryId, digest);
+                        for (String tag : tags) {
                             ImmutableTags.requireDeletable(h, repositoryId, repository, tag);
                         }
                     }
-                    boolean gone = ManifestDao.delete(h, repositoryId, d.digest().toString());
-                    if (gone) {
-                        outbox.record(h, AuditEvent.onRepository(actor, AuditActions.MANIFEST_DELETE, repository.value(),
-                                Map.of("digest", d.digest().toString())));
+                    if (!ManifestDao.delete(h, repositoryId, digest)) {
+                        yield Optional.<Deleted>empty();
                     }
-                    yield gone;
+                    outbox.record(h, AuditEvent.onRepository(actor, AuditActions.MANIFEST_DELETE, repository.value(),
+                            Map.of("digest", digest, "tags", tags)));
+                    yield Optional.of(new Deleted(d.digest(), tags));
                 }
             };
         });
-        if (!deleted) {
-            throw unknown(repository, reference);
-        }
+        return deleted.orElseThrow(() -> unknown(repository, reference));
+    }
+
+    /**
+     * The tags that point at the manifest now, in byte order: those a deletion by digest would take with it (what
+     * the UI and the API show before one). MANIFEST_UNKNOWN when the manifest is not stored.
+     */
+    public List<String> tagsOn(RepositoryName repository, Digest digest) {
+        return db.read(h -> {
+            long repositoryId = Repositories.require(h, repository);
+            if (ManifestDao.storedAmong(h, repositoryId, Set.of(digest.toString())).isEmpty()) {
+                throw unknown(repository, new Reference.ByDigest(digest));
+            }
+            return ManifestDao.tagsOn(h, repositoryId, digest.toString());
+        });
     }
 
     /**

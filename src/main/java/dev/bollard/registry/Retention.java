@@ -160,7 +160,7 @@ public final class Retention {
                 boolean deleted = dryRun || db.inTransaction(h -> {
                     boolean gone = RepositoryDao.findId(h, repository.name())
                             .map(id -> ImmutableTags.ruleFor(h, id, tag.name()).isEmpty()
-                                    && TagDao.deleteIfPointsAt(h, id, tag.name(), tag.digest()))
+                                    && TagDao.deleteIfPointsAt(h, id, tag.name(), tag.digest()).isPresent())
                             .orElse(false);
                     if (gone) {
                         outbox.record(h, AuditEvent.onRepository(actor, AuditActions.TAG_DELETE, repository.name(),

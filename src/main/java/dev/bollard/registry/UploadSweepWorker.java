@@ -1,5 +1,6 @@
 package dev.bollard.registry;
 
+import dev.bollard.config.ConfigLoader;
 import dev.bollard.jobs.Worker;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,7 +29,10 @@ public final class UploadSweepWorker extends Worker {
     protected void turn(Runnable heartbeat) {
         int expired = uploads.expireIdle(Instant.now().minus(expiry));
         if (expired > 0) {
-            LOG.info("expired {} idle upload session(s)", expired);
+            BlobUploads.OpenSessions open = uploads.open(expiry);
+            LOG.info("expired {} upload session(s) idle for {} (uploads.expiry); {} open, holding {} bytes{}", expired,
+                    ConfigLoader.formatDuration(expiry), open.sessions(), open.bytes(), open.firstExpiry() == null ? ""
+                            : ", the next expires at " + open.firstExpiry() + " unless resumed");
         }
     }
 }

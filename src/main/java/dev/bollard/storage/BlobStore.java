@@ -78,7 +78,7 @@ public interface BlobStore extends AutoCloseable {
     /** Removes an upload's staging area; nothing happens when there is none. Needs no state: orphans have none. */
     void deleteUpload(String uploadId) throws IOException;
 
-    /** The uploads that have a staging area, with when each was last written, for sweeping orphans. */
+    /** The uploads that have a staging area, with when each was last written and its bytes, for sweeping orphans. */
     List<StagedUpload> listUploads() throws IOException;
 
     /** Releases connections and threads; the default holds none. */
@@ -87,7 +87,7 @@ public interface BlobStore extends AutoCloseable {
     }
 
     /** An upload's staging area as the store sees it. */
-    record StagedUpload(String uploadId, Instant lastModified) {
+    record StagedUpload(String uploadId, Instant lastModified, long size) {
     }
 
     /**

@@ -250,7 +250,7 @@ public final class FilesystemBlobStore implements BlobStore {
             for (Path p : entries) {
                 try {
                     uploads.add(new StagedUpload(p.getFileName().toString(),
-                            Files.getLastModifiedTime(p).toInstant()));
+                            Files.getLastModifiedTime(p).toInstant(), Files.size(p)));
                 } catch (NoSuchFileException e) {
                     // finished while we listed
                 }

@@ -22,6 +22,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -609,6 +610,7 @@ public final class S3BlobStore implements BlobStore {
     @Override
     public List<StagedUpload> listUploads() throws IOException {
         Map<String, Instant> latest = new LinkedHashMap<>();
+        Map<String, Long> sizes = new HashMap<>();
         String uploads = uploadsPrefix();
         try {
             for (MultipartUpload m : s3.listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(uploads))
@@ -617,12 +619,14 @@ public final class S3BlobStore implements BlobStore {
             }
             for (S3Object o : s3.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(uploads)).contents()) {
                 latest.merge(uploadIdOf(o.key()), o.lastModified(), (a, b) -> a.isAfter(b) ? a : b);
+                sizes.merge(uploadIdOf(o.key()), o.size() == null ? 0L : o.size(), Long::sum);
             }
         } catch (SdkException e) {
             throw io("listing uploads", e);
         }
         List<StagedUpload> staged = new ArrayList<>();
-        latest.forEach((id, when) -> staged.add(new StagedUpload(id, when)));
+        // An unfinished multipart upload's parts are not listed here: its size counts the finished objects only.
+        latest.forEach((id, when) -> staged.add(new StagedUpload(id, when, sizes.getOrDefault(id, 0L))));
         return staged;
     }
 

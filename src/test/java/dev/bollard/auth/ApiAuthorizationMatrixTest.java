@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.bollard.error.BollardException;
 import dev.bollard.http.api.ApiRoute;
 import dev.bollard.testing.TestRegistry;
+import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -214,6 +215,10 @@ class ApiAuthorizationMatrixTest {
         String ns = "/api/v1/namespaces/acme";
         c.add(new Case("GET", "/api/v1/repositories/{repository*}/history", READERS, 200, x -> new Call(
                 repo + "/history", null)));
+        c.add(new Case("DELETE", "/api/v1/repositories/{repository*}/tags/{tag}", WRITERS, 200, x -> new Call(
+                repo + "/tags/del-" + id(x), null, () -> pushAsRoot("acme/app", "del-" + id(x)))));
+        c.add(new Case("DELETE", "/api/v1/repositories/{repository*}/manifests/{digest}", WRITERS, 200, x -> new Call(
+                repo + "/manifests/" + AuthHttp.digest(pushAsRoot("acme/app", "img-" + id(x))), null)));
         c.add(new Case("POST", "/api/v1/repositories/{repository*}/tags/{tag}/restore", WRITERS, 200, x -> new Call(
                 repo + "/tags/rt/restore", "{\"digest\":\"" + restorable + "\"}")));
         c.add(new Case("GET", "/api/v1/repositories/{repository*}/immutable-tags", READERS, 200, x -> new Call(
@@ -246,6 +251,15 @@ class ApiAuthorizationMatrixTest {
         c.add(new Case("GET", "/api/v1/audit/export", SUPER, 200, x -> new Call("/api/v1/audit/export", null)));
         c.add(new Case("GET", "/api/v1/audit/verify", SUPER, 200, x -> new Call("/api/v1/audit/verify", null)));
         return c;
+    }
+
+    /** Pushes a new image as the superuser; returns its manifest. */
+    private byte[] pushAsRoot(String repository, String tag) {
+        try {
+            return http.pushImage(repository, tag, auth.get(Caller.SUPERUSER));
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError("preparing a push of " + repository + ":" + tag, e);
+        }
     }
 
     /** A call as the superuser that must succeed; its JSON answer (null when empty). */

@@ -10,6 +10,7 @@ import dev.bollard.oci.Digest;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.registry.TagPattern;
 import dev.bollard.testing.Cli;
+import dev.bollard.testing.TestDatabase;
 import dev.bollard.testing.TestRegistry;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,8 +18,11 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What clients see of the life-cycle policies over the distribution API (the spec's error JSON, refused before the
@@ -111,5 +115,98 @@ class LifecycleHttpTest {
         assertThat(run.out()).contains("freed 0 manifest(s), 1 blob link(s), 1 blob(s) of 4321 bytes");
         assertThat(Cli.run("gc", "--dry-run", "--data", data.toString(), "--config", file.toString()).out())
                 .contains("would free 0 manifest(s), 0 blob link(s), 0 blob(s) of 0 bytes");
+    }
+
+    /**
+     * A dry run that frees nothing says why: what the grace period keeps (an untagged image and a loose blob, not
+     * the tagged image) and when it becomes collectible; and the open upload session, with when it expires. On both
+     * databases, since the account reads the metadata.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void gcDryRunSaysWhatTheGracePeriodKeepsUntilWhenAndWhenOpenUploadsExpire(String kind) throws Exception {
+        Path data = dir.resolve("data");
+        try (TestDatabase database = TestDatabase.of(kind, dir)) {
+            BollardConfig.Database db = database.config(4);
+            Path file = java.nio.file.Files.writeString(dir.resolve("bollard.yml"), "database:\n  url: \"" + db.url()
+                    + "\"\n  username: \"" + db.username() + "\"\n  password: \"" + db.password() + "\"\n");
+            Instant before = Instant.now();
+            try (LifecycleFixture f = new LifecycleFixture(data, "database.url", db.url(), "database.username",
+                    db.username(), "database.password", db.password())) {
+                f.image("acme/app", "v1", LifecycleFixture.bytes("kept by its tag", 5000));
+                f.image("acme/app", null, LifecycleFixture.bytes("untagged", 1000));
+                f.blob("acme/app", LifecycleFixture.bytes("loose", 2000));
+                RepositoryName app = new RepositoryName("acme/app");
+                String upload = f.registry.uploads().start(app).uploadId();
+                f.registry.uploads().append(app, upload, new java.io.ByteArrayInputStream(
+                        LifecycleFixture.bytes("half an upload", 3000)), 0L, 3000L);
+            }
+            Instant after = Instant.now();
+
+            Cli.Result dry = Cli.run("gc", "--dry-run", "--data", data.toString(), "--config", file.toString());
+            assertThat(dry.exit()).as(dry.err()).isZero();
+            assertThat(dry.out()).contains("would free 0 manifest(s), 0 blob link(s), 0 blob(s) of 0 bytes",
+                    "; would expire 0 upload session(s) idle for 24h\n");
+            java.util.regex.Matcher grace = java.util.regex.Pattern.compile("grace     1 manifest\\(s\\), 3 blob link\\(s\\) "
+                    + "and 3 blob\\(s\\) of 3\\.0 KiB are unreferenced but inside the grace period of 24h \\(gc.grace-period\\); "
+                    + "collectible from (\\S+) \\(the first\\) to (\\S+) \\(the last\\), unless pushed or referenced again "
+                    + "meanwhile\n").matcher(dry.out());
+            assertThat(grace.find()).as(dry.out()).isTrue();
+            for (int i = 1; i <= 2; i++) {
+                assertThat(Instant.parse(grace.group(i))).isBetween(before.plus(Duration.ofHours(24)),
+                        after.plus(Duration.ofHours(24)));
+            }
+            java.util.regex.Matcher uploads = java.util.regex.Pattern.compile("uploads   1 session\\(s\\) open \\(in progress "
+                    + "or interrupted\\), holding 2\\.9 KiB; a session expires once idle for 24h \\(uploads.expiry\\): at "
+                    + "(\\S+), unless resumed\n").matcher(dry.out());
+            assertThat(uploads.find()).as(dry.out()).isTrue();
+            assertThat(Instant.parse(uploads.group(1))).isBetween(before.plus(Duration.ofHours(24)),
+                    after.plus(Duration.ofHours(24)));
+
+            // Past the grace period everything it kept is collectible, and the line says nothing is inside it.
+            java.nio.file.Files.writeString(file, "gc:\n  grace-period: 1ms\n", java.nio.file.StandardOpenOption.APPEND);
+            Thread.sleep(5);
+            Cli.Result past = Cli.run("gc", "--dry-run", "--data", data.toString(), "--config", file.toString());
+            assertThat(past.out()).contains("would free 1 manifest(s), 3 blob link(s), 3 blob(s)",
+                    "grace     nothing unreferenced is inside the grace period of 1ms (gc.grace-period)");
+        }
+    }
+
+    /**
+     * A push a client broke off (the connection closed in the middle of a PATCH) leaves an open session: the account
+     * of open sessions counts the bytes it holds and says when it expires; a sweep now expires nothing.
+     */
+    @Test
+    void aBrokenOffUploadStaysOpenWithItsBytesUntilItExpires() throws Exception {
+        BollardConfig config = LifecycleFixture.config(dir.resolve("data"));
+        try (TestRegistry r = TestRegistry.start(config);
+             LifecycleFixture f = new LifecycleFixture(config, r.server().database())) {
+            HttpResponse<String> start = send(r, "POST", "/v2/acme/app/blobs/uploads/", null, null);
+            assertThat(start.statusCode()).isEqualTo(202);
+            String location = start.headers().firstValue("Location").orElseThrow();
+            byte[] part = LifecycleFixture.bytes("first part", 300_000);
+            try (java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), r.baseUri().getPort())) {
+                java.io.OutputStream out = socket.getOutputStream();
+                out.write(("PATCH " + location + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream"
+                        + "\r\nContent-Length: 1000000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(part);
+                out.flush();
+                Thread.sleep(500); // the server writes what arrived before the connection goes
+            }
+            Duration expiry = config.uploads().expiry();
+            dev.bollard.registry.BlobUploads.OpenSessions open = null;
+            for (int i = 0; i < 50; i++) {
+                open = f.registry.uploads().open(expiry);
+                if (open.bytes() > 0) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            assertThat(open.sessions()).isEqualTo(1);
+            assertThat(open.bytes()).as("the bytes received before the break").isBetween(1L, 300_000L);
+            assertThat(open.expirable()).isZero();
+            assertThat(open.firstExpiry()).isAfter(Instant.now().plus(expiry).minusSeconds(60));
+            assertThat(f.registry.uploads().expireIdle(Instant.now().minus(expiry))).isZero();
+        }
     }
 }

@@ -587,9 +587,9 @@ abstract class MetadataContract extends DatabaseContract {
         set(r, "v1", m);
         set(r, "v2", m);
 
-        assertThat(db.inTransaction((Handle h) -> TagDao.delete(h, r, "v1"))).isTrue();
-        assertThat(db.inTransaction((Handle h) -> TagDao.delete(h, r, "v1"))).isFalse();
-        assertThat(db.inTransaction((Handle h) -> TagDao.delete(h, r, "never"))).isFalse();
+        assertThat(db.inTransaction((Handle h) -> TagDao.delete(h, r, "v1"))).contains(m);
+        assertThat(db.inTransaction((Handle h) -> TagDao.delete(h, r, "v1"))).isEmpty();
+        assertThat(db.inTransaction((Handle h) -> TagDao.delete(h, r, "never"))).isEmpty();
 
         assertThat(db.read((Handle h) -> TagDao.digestOf(h, r, "v1"))).isEmpty();
         assertThat(history(db, r, "v1")).singleElement().satisfies(row -> assertThat(row.end()).isNotNull());

@@ -12,8 +12,10 @@ import dev.bollard.config.ConfigLoader;
 import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
 import dev.bollard.oci.Digest;
+import dev.bollard.oci.Reference;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.oci.Tag;
+import dev.bollard.registry.Manifests;
 import dev.bollard.registry.Quotas;
 import dev.bollard.registry.Retention;
 import dev.bollard.registry.TagHistory;
@@ -30,7 +32,7 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The image life cycle (docs/lifecycle.md): tag history and restores, immutable-tag rules, retention policies,
+ * The image life cycle (docs/lifecycle.md): deleting tags and manifests, tag history and restores, immutable-tag rules, retention policies,
  * quotas and the time machine's window per namespace. Every change is recorded in the audit log by the domain.
  */
 final class LifecycleEndpoints implements ApiEndpoints {
@@ -47,6 +49,10 @@ final class LifecycleEndpoints implements ApiEndpoints {
         return List.of(
                 ApiRoute.get(repo + "/history", REPO_READ,
                         "List a repository's tag history, newest first (?tag= for one tag)", this::history),
+                ApiRoute.delete(repo + "/tags/{tag}", REPO_WRITE, "Delete a tag, only the tag: the manifest stays, "
+                        + "and the time machine can restore the tag; answers the digest it pointed at", this::deleteTag),
+                ApiRoute.delete(repo + "/manifests/{digest}", REPO_WRITE, "Delete a manifest with every tag on it "
+                        + "(final); answers the tags that went, ?dry_run=true only lists them", this::deleteManifest),
                 ApiRoute.post(repo + "/tags/{tag}/restore", REPO_WRITE,
                         "Point a tag again at {digest}, which it pointed at within the time machine's window", this::restore),
                 ApiRoute.get(repo + "/immutable-tags", REPO_READ, "List a repository's immutable-tag patterns",
@@ -115,6 +121,38 @@ final class LifecycleEndpoints implements ApiEndpoints {
         Digest digest = BollardException.parsed(() -> Digest.parse(digestText));
         services.registry().history().restore(call.actor(), repository, tag, digest);
         call.send(200, Map.of("repository", repository.value(), "tag", tag.value(), "digest", digest.toString()));
+    }
+
+    private void deleteTag(ApiCall call) throws IOException {
+        RepositoryName repository = repository(call);
+        Tag tag = tag(call.param("tag"));
+        Manifests.Deleted deleted = services.registry().manifests().delete(repository, new Reference.ByTag(tag),
+                call.actor());
+        call.send(200, Map.of("repository", repository.value(), "tag", tag.value(),
+                "digest", deleted.digest().toString()));
+    }
+
+    /**
+     * Deleting a manifest takes every tag on it, and the time machine cannot bring them back: the answer names them
+     * ({@code tags}), and {@code ?dry_run=true} names them without deleting anything (the API's confirmation).
+     */
+    private void deleteManifest(ApiCall call) throws IOException {
+        RepositoryName repository = repository(call);
+        Digest digest = BollardException.parsed(() -> Digest.parse(call.param("digest")));
+        String dryRun = call.query("dry_run");
+        if (dryRun != null && !dryRun.equals("true") && !dryRun.equals("false")) {
+            throw BollardException.invalid("dry_run is true or false, not '" + dryRun + "'");
+        }
+        Manifests manifests = services.registry().manifests();
+        boolean dry = "true".equals(dryRun);
+        List<String> tags = dry ? manifests.tagsOn(repository, digest)
+                : manifests.delete(repository, new Reference.ByDigest(digest), call.actor()).tags();
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("repository", repository.value());
+        answer.put("digest", digest.toString());
+        answer.put("dry_run", dry);
+        answer.put("tags", tags);
+        call.send(200, answer);
     }
 
     private static RepositoryName repository(ApiCall call) {

@@ -2,6 +2,7 @@ package dev.bollard.http.ui;
 
 import dev.bollard.config.ConfigLoader;
 import dev.bollard.error.BollardException;
+import dev.bollard.oci.RepositoryName;
 import dev.bollard.registry.Retention;
 import dev.bollard.registry.TagPattern;
 import java.time.Duration;
@@ -109,6 +110,11 @@ final class LifecycleForms {
         }
         String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
         return (long) (Double.parseDouble(m.group(1)) * Math.pow(1024, "BKMGTP".indexOf(unit.charAt(0))));
+    }
+
+    /** How long the time machine keeps the tags of {@code repository} restorable, in words ("14 days"). */
+    String windowOf(RepositoryName repository) {
+        return describe(ui.registry.history().window(RepositoryName.namespaceOf(repository.value())));
     }
 
     private static String describe(Duration d) {

@@ -8,6 +8,7 @@ import dev.bollard.registry.Quotas;
 import dev.bollard.registry.RepositoryBrowser;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /** What each page's template is given, besides its {@link Frame}. */
@@ -46,10 +47,10 @@ public final class Pages {
 
     /**
      * {@code registry}: host[:port] as clients reach it, for the pull command; {@code mayRestore}: the user may move
-     * tags (write permission).
+     * and delete tags (write permission); {@code immutable}: the tags an immutable-tag rule protects.
      */
     public record Repository(String name, boolean isPublic, String registry, List<RepositoryBrowser.TagSummary> tags,
-                             List<HistoryRow> history, boolean administers, boolean mayRestore) {
+                             List<HistoryRow> history, boolean administers, boolean mayRestore, Set<String> immutable) {
         /** The tag the pull command names: latest when there is one, else the first; null without tags. */
         public @Nullable String pullTag() {
             return tags.stream().map(RepositoryBrowser.TagSummary::name).filter("latest"::equals).findFirst()
@@ -57,8 +58,19 @@ public final class Pages {
         }
     }
 
-    /** A tag's (or a manifest's, {@code tag} null) details. */
-    public record Image(String repository, @Nullable String tag, String registry, RepositoryBrowser.Details details) {
+    /**
+     * The confirmation before deleting a tag ({@code tag} set: only the tag goes, {@code tags} are the manifest's
+     * other tags, which stay) or an image ({@code tag} null: the manifest goes with {@code tags}, and that is final).
+     * {@code refusal}: why it cannot be deleted (an immutable tag), shown instead of the button; {@code window}: how
+     * long the time machine can restore a deleted tag.
+     */
+    public record DeleteConfirmation(String repository, @Nullable String tag, String digest, List<String> tags,
+                                     @Nullable String refusal, String window) {
+    }
+
+    /** A tag's (or a manifest's, {@code tag} null) details; {@code mayDelete}: the user may delete the image. */
+    public record Image(String repository, @Nullable String tag, String registry, RepositoryBrowser.Details details,
+                        boolean mayDelete) {
     }
 
     public record RepositorySettings(String name, boolean isPublic, List<RepositoryAccess.GrantInfo> grants,

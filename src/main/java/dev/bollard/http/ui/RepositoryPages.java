@@ -5,8 +5,10 @@ import dev.bollard.auth.Permission;
 import dev.bollard.error.BollardException;
 import dev.bollard.oci.Digest;
 import dev.bollard.oci.InvalidDigestException;
+import dev.bollard.oci.Reference;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.oci.Tag;
+import dev.bollard.registry.Manifests;
 import dev.bollard.registry.RepositoryBrowser;
 import dev.bollard.registry.Retention;
 import dev.bollard.registry.TagHistory;
@@ -14,9 +16,11 @@ import dev.bollard.registry.TagPattern;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -25,6 +29,8 @@ import org.jspecify.annotations.Nullable;
  */
 final class RepositoryPages {
     private static final int HISTORY_ROWS = 50;
+    /** The end of the path of a deletion's confirmation page, after a tag's or a manifest's. */
+    private static final String DELETE = "/delete";
 
     private final Ui ui;
     private final LifecycleForms lifecycle;
@@ -73,6 +79,10 @@ final class RepositoryPages {
         try {
             if (sub.isEmpty()) {
                 repositoryPage(call, repository);
+            } else if (sub.startsWith("tag/") && sub.endsWith(DELETE)) {
+                confirmTagDeletion(call, repository, sub.substring(4, sub.length() - DELETE.length()));
+            } else if (sub.startsWith("manifest/") && sub.endsWith(DELETE)) {
+                confirmImageDeletion(call, repository, sub.substring(9, sub.length() - DELETE.length()));
             } else if (sub.startsWith("tag/")) {
                 tagPage(call, repository, sub.substring(4));
             } else if (sub.startsWith("manifest/")) {
@@ -95,26 +105,118 @@ final class RepositoryPages {
         int status = 200;
         if (call.isPost()) {
             if (!mayRestore) {
-                ui.problem(call, 403, "Only those who may push to " + name + " may restore its tags.");
+                ui.problem(call, 403, "Only those who may push to " + name + " may restore or delete its tags.");
                 return;
             }
             try {
-                if (!call.field("action").equals("restore") || !Tag.isValid(call.field("tag"))) {
-                    throw BollardException.invalid("unknown action");
-                }
-                Digest digest = BollardException.parsed(() -> Digest.parse(call.field("digest")));
-                ui.registry.history().restore(call.actor(), repository, new Tag(call.field("tag")), digest);
-                frame = frame.withNotice(call.field("tag") + " points at " + Format.shortDigest(digest.toString())
-                        + " again.");
+                frame = frame.withNotice(switch (call.field("action")) {
+                    case "restore" -> {
+                        Digest digest = digestField(call);
+                        ui.registry.history().restore(call.actor(), repository, tagField(call), digest);
+                        yield call.field("tag") + " points at " + Format.shortDigest(digest.toString()) + " again.";
+                    }
+                    case "delete-tag" -> {
+                        Manifests.Deleted deleted = ui.registry.manifests().delete(repository,
+                                new Reference.ByTag(tagField(call)), call.actor());
+                        yield "The tag " + call.field("tag") + " was deleted; the image "
+                                + Format.shortDigest(deleted.digest().toString()) + " stays. Restore it from the tag "
+                                + "history below within " + lifecycle.windowOf(repository) + ".";
+                    }
+                    case "delete-manifest" -> {
+                        Digest digest = digestField(call);
+                        // The confirmation listed the tags that go with the image: refuse when they changed since.
+                        List<String> now = ui.registry.manifests().tagsOn(repository, digest);
+                        if (!String.join(",", now).equals(call.field("tags"))) {
+                            throw BollardException.invalid("the tags of image " + Format.shortDigest(digest.toString())
+                                    + " changed since you confirmed (now: " + (now.isEmpty() ? "none" : String.join(", ", now))
+                                    + "); nothing was deleted, confirm again");
+                        }
+                        Manifests.Deleted deleted = ui.registry.manifests().delete(repository,
+                                new Reference.ByDigest(digest), call.actor());
+                        yield "The image " + Format.shortDigest(digest.toString()) + " was deleted"
+                                + (deleted.tags().isEmpty() ? "." : " with its tags " + String.join(", ", deleted.tags())
+                                + ".");
+                    }
+                    default -> throw BollardException.invalid("unknown action");
+                });
             } catch (BollardException e) {
                 frame = Ui.refused(frame, e, call.form());
                 status = 400;
             }
         }
         List<RepositoryBrowser.TagSummary> tags = ui.browser().tags(repository);
+        List<TagPattern> rules = ui.registry.immutableTags().rules(repository);
+        Set<String> immutable = new HashSet<>();
+        tags.stream().map(RepositoryBrowser.TagSummary::name).filter(t -> rules.stream().anyMatch(r -> r.matches(t)))
+                .forEach(immutable::add);
         ui.render(call, status, "repository.jte", frame, new Pages.Repository(name, ui.isPublic(name),
                 Ui.registryHost(call.ex()), tags, history(repository, tags), ui.permits(call, Permission.REPO_ADMIN, name),
-                mayRestore));
+                mayRestore, immutable));
+    }
+
+    private static Tag tagField(Call call) {
+        if (!Tag.isValid(call.field("tag"))) {
+            throw BollardException.invalid("'" + call.field("tag") + "' is not a tag name");
+        }
+        return new Tag(call.field("tag"));
+    }
+
+    private static Digest digestField(Call call) {
+        return BollardException.parsed(() -> Digest.parse(call.field("digest")));
+    }
+
+    /**
+     * The confirmation before deleting a tag: what it points at and which other tags stay on that image, and that
+     * the time machine can restore it. Deleting goes by a POST to the repository page.
+     */
+    private void confirmTagDeletion(Call call, RepositoryName repository, String tag) throws IOException {
+        if (!mayChangeTags(call, repository)) {
+            return;
+        }
+        Optional<Digest> digest = Tag.isValid(tag) ? ui.browser().resolve(repository, tag) : Optional.empty();
+        if (digest.isEmpty()) {
+            ui.problem(call, 404, "There is no tag " + tag + " in " + repository + ".");
+            return;
+        }
+        List<String> others = new ArrayList<>(ui.registry.manifests().tagsOn(repository, digest.get()));
+        others.remove(tag);
+        String refusal = ui.registry.immutableTags().rules(repository).stream().filter(r -> r.matches(tag)).findFirst()
+                .map(r -> "The tag " + tag + " is immutable (rule '" + r.glob() + "'): it cannot be deleted.")
+                .orElse(null);
+        ui.render(call, 200, "delete_confirmation.jte", call.frame().titled("Delete " + repository + ":" + tag,
+                "repositories"), new Pages.DeleteConfirmation(repository.value(), tag, digest.get().toString(), others,
+                refusal, lifecycle.windowOf(repository)));
+    }
+
+    /** The confirmation before deleting an image: the tags that go with it, and that this is final. */
+    private void confirmImageDeletion(Call call, RepositoryName repository, String digestText) throws IOException {
+        if (!mayChangeTags(call, repository)) {
+            return;
+        }
+        Digest digest;
+        List<String> tags;
+        try {
+            digest = Digest.parse(digestText);
+            tags = ui.registry.manifests().tagsOn(repository, digest);
+        } catch (InvalidDigestException | BollardException e) {
+            ui.problem(call, 404, "There is no manifest " + digestText + " in " + repository + ".");
+            return;
+        }
+        List<TagPattern> rules = ui.registry.immutableTags().rules(repository);
+        String refusal = tags.stream().flatMap(t -> rules.stream().filter(r -> r.matches(t)).findFirst()
+                        .map(r -> "The image cannot be deleted: its tag " + t + " is immutable (rule '" + r.glob() + "').")
+                        .stream()).findFirst().orElse(null);
+        ui.render(call, 200, "delete_confirmation.jte", call.frame().titled("Delete image " + repository + "@"
+                + Format.shortDigest(digest.toString()), "repositories"), new Pages.DeleteConfirmation(
+                repository.value(), null, digest.toString(), tags, refusal, lifecycle.windowOf(repository)));
+    }
+
+    private boolean mayChangeTags(Call call, RepositoryName repository) {
+        if (ui.permits(call, Permission.REPO_WRITE, repository.value())) {
+            return true;
+        }
+        ui.problem(call, 403, "Only those who may push to " + repository + " may delete its tags and images.");
+        return false;
     }
 
     /**
@@ -166,7 +268,8 @@ final class RepositoryPages {
         }
         String title = repository + (tag != null ? ":" + tag : "@" + Format.shortDigest(digest.toString()));
         ui.render(call, 200, "image.jte", call.frame().titled(title, "repositories"),
-                new Pages.Image(repository.value(), tag, Ui.registryHost(call.ex()), details.get()));
+                new Pages.Image(repository.value(), tag, Ui.registryHost(call.ex()), details.get(),
+                        ui.permits(call, Permission.REPO_WRITE, repository.value())));
     }
 
     private void repositorySettings(Call call, RepositoryName repository) throws IOException {

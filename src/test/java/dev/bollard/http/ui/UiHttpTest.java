@@ -431,6 +431,81 @@ class UiHttpTest {
         assertThat(client().signIn("bob", "bob-password").get("/repo/alice/multi").statusCode()).isEqualTo(404);
     }
 
+    @Test
+    void aTagIsDeletedAloneAfterAConfirmationAndAnImageNamesTheTagsThatGoWithIt() throws Exception {
+        String repo = "alice/tags";
+        String layer = push(repo, "layer of the tag deletion test".getBytes(StandardCharsets.UTF_8));
+        String config = "{\"architecture\":\"amd64\",\"os\":\"linux\"}";
+        String configDigest = push(repo, config.getBytes(StandardCharsets.UTF_8));
+        String json = "{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"config\":"
+                + descriptor("application/vnd.oci.image.config.v1+json", configDigest, config.length())
+                + ",\"layers\":[" + descriptor("application/vnd.oci.image.layer.v1.tar+gzip", layer, 30) + "]}";
+        String digest = manifest(repo, "one", OCI_MANIFEST, json);
+        manifest(repo, "two", OCI_MANIFEST, json);
+        manifest(repo, "v1", OCI_MANIFEST, json);
+        identities.repositories().grant(repo, "user", "carol", "read");
+        UiClient alice = client().signIn("alice", "alice-password");
+        assertThat(alice.post("/repo/alice/tags/-/settings", "action", "add-immutable", "pattern", "v*").statusCode())
+                .isEqualTo(200);
+
+        // Each tag has its delete link, but an immutable one shows why it has none.
+        String page = alice.get("/repo/alice/tags").body();
+        assertThat(page).contains("href=\"/repo/alice/tags/-/tag/one/delete\"", "href=\"/repo/alice/tags/-/tag/two/delete\"")
+                .doesNotContain("/-/tag/v1/delete").contains(">immutable</span>");
+        // The confirmation says what stays: the image and its other tags; and that Restore brings the tag back.
+        String confirm = alice.get("/repo/alice/tags/-/tag/one/delete").body();
+        assertThat(confirm).contains("Its other tags stay: two, v1.", "Restore", "within 14 days",
+                "name=\"action\" value=\"delete-tag\"", "name=\"_csrf\"");
+        // Without the session's CSRF token nothing is deleted.
+        HttpResponse<String> forged = alice.postRaw("/repo/alice/tags", Map.of("action", "delete-tag", "tag", "one"),
+                registry.baseUri().toString().replaceAll("/$", ""));
+        assertThat(forged.statusCode()).isEqualTo(403);
+        // A reader may not delete, nor see the confirmation.
+        UiClient carol = client().signIn("carol", "carol-password");
+        assertThat(carol.get("/repo/alice/tags").body()).doesNotContain("/-/tag/one/delete");
+        assertThat(carol.get("/repo/alice/tags/-/tag/one/delete").statusCode()).isEqualTo(403);
+        assertThat(carol.post("/repo/alice/tags", "action", "delete-tag", "tag", "one").statusCode()).isEqualTo(403);
+
+        HttpResponse<String> deleted = alice.post("/repo/alice/tags", "action", "delete-tag", "tag", "one");
+        assertThat(deleted.statusCode()).isEqualTo(200);
+        assertThat(deleted.body()).contains("The tag one was deleted; the image " + Format.shortDigest(digest)
+                + " stays. Restore it from the tag history below within 14 days.");
+        assertThat(alice.get("/repo/alice/tags/-/tag/one").statusCode()).isEqualTo(404);
+        assertThat(alice.get("/repo/alice/tags/-/tag/two").statusCode()).isEqualTo(200);
+        // The history row of the deleted tag offers Restore, which brings it back.
+        assertThat(deleted.body()).contains("name=\"tag\" value=\"one\"");
+        HttpResponse<String> restored = alice.post("/repo/alice/tags", "action", "restore", "tag", "one", "digest", digest);
+        assertThat(restored.body()).contains("one points at " + Format.shortDigest(digest) + " again.");
+        // An immutable tag is refused in words, also when the form is sent by hand.
+        assertThat(alice.get("/repo/alice/tags/-/tag/v1/delete").body())
+                .contains("The tag v1 is immutable (rule 'v*'): it cannot be deleted.")
+                .doesNotContain("value=\"delete-tag\"");
+        HttpResponse<String> immutable = alice.post("/repo/alice/tags", "action", "delete-tag", "tag", "v1");
+        assertThat(immutable.statusCode()).isEqualTo(400);
+        assertThat(immutable.body()).contains("cannot be deleted once pushed");
+
+        // Deleting the image: the confirmation lists every tag that goes with it, and the image's own immutable tag
+        // refuses it before the click.
+        String image = alice.get("/repo/alice/tags/-/manifest/" + digest).body();
+        assertThat(image).contains("href=\"/repo/alice/tags/-/manifest/" + digest + "/delete\"");
+        assertThat(alice.get("/repo/alice/tags/-/manifest/" + digest + "/delete").body())
+                .contains("These tags go with it: <strong>one, two, v1</strong>.", "cannot be deleted: its tag v1 is immutable");
+        alice.post("/repo/alice/tags/-/settings", "action", "remove-immutable", "pattern", "v*");
+        String imageConfirm = alice.get("/repo/alice/tags/-/manifest/" + digest + "/delete").body();
+        assertThat(imageConfirm).contains("These tags go with it: <strong>one, two, v1</strong>.", "is final",
+                "name=\"tags\" value=\"one,two,v1\"");
+        // Tags that changed since the confirmation: nothing is deleted.
+        HttpResponse<String> stale = alice.post("/repo/alice/tags", "action", "delete-manifest", "digest", digest,
+                "tags", "one,two");
+        assertThat(stale.statusCode()).isEqualTo(400);
+        assertThat(stale.body()).contains("changed since you confirmed (now: one, two, v1); nothing was deleted");
+        HttpResponse<String> gone = alice.post("/repo/alice/tags", "action", "delete-manifest", "digest", digest,
+                "tags", "one,two,v1");
+        assertThat(gone.statusCode()).isEqualTo(200);
+        assertThat(gone.body()).contains("The image " + Format.shortDigest(digest) + " was deleted with its tags one, two, v1.");
+        assertThat(alice.get("/repo/alice/tags/-/manifest/" + digest).statusCode()).isEqualTo(404);
+    }
+
     private static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
     private static final String OCI_INDEX = "application/vnd.oci.image.index.v1+json";
     private final HttpClient http = HttpClient.newHttpClient();
