@@ -64,6 +64,7 @@ public final class ConfigLoader {
         k.put("auth.lockout", new String[] {"15m", "how long a user is locked out from an address after too many failures"});
         k.put("auth.create-on-push", new String[] {"true", "a push may create a repository where the caller may create one"});
         k.put("auth.refresh-token-idle-timeout", new String[] {"30d", "a refresh token (docker login's identity token) unused this long is refused and deleted"});
+        k.put("auth.password-cache-ttl", new String[] {"5m", "a password verified with Argon2id is not verified again for this long, unless it changes (at most 1h)"});
         k.put("audit.retention", new String[] {"365d", "audit log entries older than this are pruned (the chain stays verifiable)"});
         k.put("audit.queue-size", new String[] {"10000", "pull events waiting for their batched write; beyond, they are dropped and counted"});
         k.put("logging.format", new String[] {"text", "log lines as text or as JSON objects, one per line (json)"});
@@ -217,6 +218,11 @@ public final class ConfigLoader {
             Duration lockout = duration("auth.lockout", problems);
             boolean createOnPush = bool("auth.create-on-push", problems);
             Duration refreshIdle = duration("auth.refresh-token-idle-timeout", problems);
+            Duration passwordCacheTtl = duration("auth.password-cache-ttl", problems);
+            if (passwordCacheTtl.compareTo(Duration.ofHours(1)) > 0) {
+                problems.add(describe("auth.password-cache-ttl") + " must be at most 1h, not "
+                        + value("auth.password-cache-ttl"));
+            }
             Duration retention = duration("audit.retention", problems);
             int queueSize = integer("audit.queue-size", value("audit.queue-size"), 1, 10_000_000, problems);
 
@@ -259,7 +265,7 @@ public final class ConfigLoader {
                     new BollardConfig.Uploads(staging, expiry, cleanup),
                     new BollardConfig.Registry(deleteEnabled, maxManifest),
                     new BollardConfig.Auth(authEnabled, anonymousPull, service, issuer, realm, tokenExpiry, maxFailures,
-                            lockout, createOnPush, refreshIdle),
+                            lockout, createOnPush, refreshIdle, passwordCacheTtl),
                     new BollardConfig.Audit(retention, queueSize),
                     new BollardConfig.Telemetry(logFormat, tracing, tracingEndpoint, sampleRatio),
                     new BollardConfig.Lifecycle(gcEnabled, gcInterval, grace, window, retentionInterval),
