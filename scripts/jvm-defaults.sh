@@ -4,8 +4,9 @@
 #   - heap: 25% of the memory limit (the container's cgroup limit, else the machine's), at most 256 MiB (the live
 #     data of a registry is small: its metadata lives in the database), starting small (-Xms32m);
 #   - direct buffers (Jetty's pooled I/O buffers) bounded: half the heap, at least 64 MiB;
-#   - G1, with a periodic collection every 30 s when idle and at most 30% of the heap left free after a collection,
-#     so that what a busy hour grew goes back to the system (docs/benchmarks.md has the measurements).
+#   - G1, with a periodic full collection after 30 s without one (i.e. only when idle), which compacts the heap and
+#     gives what a busy hour grew back to the system. (Keeping the heap tight with Min/MaxHeapFreeRatio instead
+#     halved throughput: G1 then ran a marking cycle every few hundred ms; docs/benchmarks.md.)
 # Options of each kind are left out when BOLLARD_JAVA_OPTS, JAVA_OPTS, JAVA_TOOL_OPTIONS or JDK_JAVA_OPTIONS set
 # one (a heap size or RAM percentage, a direct-memory size, a collector). BOLLARD_JVM_DEFAULTS=off prints nothing.
 set -euo pipefail
@@ -51,12 +52,6 @@ case "$given" in
   *)
     echo "-XX:+UseG1GC"
     echo "-XX:G1PeriodicGCInterval=30000"
-    ;;
-esac
-case "$given" in
-  *"HeapFreeRatio="*) ;;
-  *)
-    echo "-XX:MinHeapFreeRatio=10"
-    echo "-XX:MaxHeapFreeRatio=30"
+    echo "-XX:-G1PeriodicGCInvokesConcurrent"
     ;;
 esac
