@@ -156,7 +156,7 @@ public class Bench {
         /** Bollard as users run it (access control, access log, default JVM settings) or as before (all off). */
         boolean bollardAuth = true;
         int farmConns = 32;
-        double idleWait = 40;
+        double idleWait = 60;
         Path work;
         Path out;
         Path root;
