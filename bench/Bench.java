@@ -152,7 +152,11 @@ public class Bench {
         double sha256Seconds = 3;
         long loopbackBytes = 4096 * MIB;
         long diskBytes = 1024 * MIB;
-        List<String> only = List.of("bounds", "startup", "push", "pull", "load", "meta");
+        List<String> only = List.of("bounds", "startup", "push", "pull", "load", "meta", "auth");
+        /** Bollard as users run it (access control, access log, default JVM settings) or as before (all off). */
+        boolean bollardAuth = true;
+        int farmConns = 32;
+        double idleWait = 60;
         Path work;
         Path out;
         Path root;
@@ -210,6 +214,13 @@ public class Bench {
                     case "--java" -> o.java = v;
                     case "--distribution" -> o.distribution = v;
                     case "--bollard-opts" -> o.bollardOpts = v;
+                    case "--bollard-auth" -> o.bollardAuth = switch (v) {
+                        case "on" -> true;
+                        case "off" -> false;
+                        default -> throw new IllegalArgumentException("--bollard-auth on|off, not " + v);
+                    };
+                    case "--farm-conns" -> o.farmConns = Integer.parseInt(v);
+                    case "--idle-wait" -> o.idleWait = Double.parseDouble(v);
                     case "--jfr" -> o.jfr = Path.of(v);
                     case "--perf" -> o.perf = Path.of(v);
                     case "--aot" -> o.aot = switch (v) {
@@ -246,6 +257,8 @@ public class Bench {
             pullers = 4;
             pullReps = 1;
             conns = new int[] {1, 8, 32};
+            farmConns = 8;
+            idleWait = 0;
             loadSeconds = 0.5;
             loadWarmup = 0.2;
             wrkSeconds = 1;
@@ -286,11 +299,11 @@ public class Bench {
             return String.format(Locale.ROOT,
                     "mode=%s runs=%d big=%d MiB probe=%d MiB layers=%dx%d KiB chunks=%d MiB/%d KiB push-conns=%d "
                             + "pullers=%d conns=%s load=%.1fs(+%.1fs warm-up, %d client threads) tags=%d repos=%d "
-                            + "populate-conns=%d meta-samples=%d startup-samples=%d only=%s%s",
+                            + "populate-conns=%d meta-samples=%d startup-samples=%d only=%s bollard-auth=%s farm-conns=%d%s",
                     mode, runs, bigBytes / MIB, probeBytes / MIB, layers, layerBytes / 1024, bigChunk / MIB,
                     layerChunk / 1024, pushConns, pullers, Arrays.toString(conns), loadSeconds, loadWarmup,
                     loadThreads, tags, repos, populateConns, metaSamples, startupSamples, String.join(",", only),
-                    bollardOpts.isBlank() ? "" : " bollard-opts=\"" + bollardOpts + "\"");
+                    bollardAuth ? "on" : "off", farmConns, bollardOpts.isBlank() ? "" : " bollard-opts=\"" + bollardOpts + "\"");
         }
     }
 
@@ -505,6 +518,12 @@ public class Bench {
         }
     }
 
+    /**
+     * The {@code Authorization} header the client sends to a server started with access control (by port): every
+     * request of the push, pull and metadata workloads carries it, as clients logged in with Basic credentials do.
+     */
+    static final Map<Integer, String> CREDENTIALS = new java.util.concurrent.ConcurrentHashMap<>();
+
     static final class Http implements Closeable {
         final int port;
         private SocketChannel ch;
@@ -529,8 +548,14 @@ public class Bench {
             connect();
             StringBuilder sb = new StringBuilder(256).append(method).append(' ').append(target)
                     .append(" HTTP/1.1\r\nHost: 127.0.0.1:").append(port).append("\r\nUser-Agent: bollard-bench\r\n");
+            boolean authorized = false;
             for (int i = 0; i < headers.length; i += 2) {
                 sb.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
+                authorized |= headers[i].equalsIgnoreCase("Authorization");
+            }
+            String credentials = CREDENTIALS.get(port);
+            if (!authorized && credentials != null) {
+                sb.append("Authorization: ").append(credentials).append("\r\n");
             }
             if (body != null) {
                 sb.append("Content-Length: ").append(len).append("\r\n");
@@ -666,6 +691,45 @@ public class Bench {
                 ch = null;
             }
         }
+    }
+
+    /**
+     * What a client logged in to the server sends on a pull: nothing without access control; for Bollard, a bearer
+     * token for {@code scope} fetched now (with the Basic credentials, as docker does); for Distribution's
+     * htpasswd, the Basic credentials themselves.
+     */
+    static String authorization(Server s, String scope) throws IOException {
+        String credentials = CREDENTIALS.get(s.port);
+        if (credentials == null || !s.kind.equals(BOLLARD)) {
+            return credentials;
+        }
+        try (Http h = new Http(s.port)) {
+            Resp r = expect(h.send("GET", "/v2/auth?service=bollard&scope=" + scope), 200, "token request");
+            return "Bearer " + field(new String(r.body, StandardCharsets.UTF_8), "token");
+        }
+    }
+
+    /** A string field of a flat JSON object (the API's answers here), crudely: no escapes in the values. */
+    static String field(String json, String name) {
+        int at = json.indexOf("\"" + name + "\"");
+        if (at < 0) {
+            throw new BenchException("no " + name + " in " + json);
+        }
+        int start = json.indexOf('"', json.indexOf(':', at) + 1) + 1;
+        return json.substring(start, json.indexOf('"', start));
+    }
+
+    static List<String> jvmDefaultsOrEmpty() {
+        try {
+            return Server.jvmDefaults();
+        } catch (Exception e) {
+            return List.of("(" + e.getMessage() + ")");
+        }
+    }
+
+    static String basic(String user, String secret) {
+        return "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":" + secret)
+                .getBytes(StandardCharsets.UTF_8));
     }
 
     static Resp expect(Resp r, int status, String what) {
@@ -842,10 +906,25 @@ public class Bench {
                       double max) {
     }
 
+    /** One request of a load cycle: what is sent ({@code authorization} may be null) and the status expected. */
+    record Ask(String method, String path, String authorization, int expect) {
+        byte[] bytes(int port) {
+            return (method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUser-Agent: bollard-bench\r\n"
+                    + "Accept: " + ACCEPT + "\r\n" + (authorization == null ? "" : "Authorization: " + authorization + "\r\n")
+                    + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        }
+    }
+
     static LoadResult load(int port, String method, String path, int conns, double warmup, double seconds)
             throws Exception {
-        byte[] req = (method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUser-Agent: bollard-bench\r\n"
-                + "Accept: " + ACCEPT + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        return load(port, List.of(new Ask(method, path, CREDENTIALS.get(port), 200)), conns, warmup, seconds);
+    }
+
+    /**
+     * Each connection sends the requests of {@code cycle} in turn, one in flight at a time; a response with another
+     * status than its request expects is an error. Counts and latencies are per request.
+     */
+    static LoadResult load(int port, List<Ask> cycle, int conns, double warmup, double seconds) throws Exception {
         int threads = Math.max(1, Math.min(conns, O.loadThreads));
         long now = System.nanoTime();
         long from = now + (long) (warmup * 1e9);
@@ -855,7 +934,7 @@ public class Bench {
             List<Future<LoadWorker>> fs = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 int mine = conns / threads + (t < conns % threads ? 1 : 0);
-                LoadWorker w = new LoadWorker(port, req, method.equals("HEAD"), mine, from, until);
+                LoadWorker w = new LoadWorker(port, cycle, mine, from, until);
                 fs.add(pool.submit(w));
             }
             long count = 0;
@@ -886,8 +965,9 @@ public class Bench {
 
     static final class LoadWorker implements Callable<LoadWorker> {
         final int port;
-        final byte[] req;
-        final boolean head;
+        final byte[][] reqs;
+        final boolean[] heads;
+        final int[] expects;
         final int conns;
         final long from;
         final long until;
@@ -896,10 +976,15 @@ public class Bench {
         long[] lat = new long[1 << 16];
         int n;
 
-        LoadWorker(int port, byte[] req, boolean head, int conns, long from, long until) {
+        LoadWorker(int port, List<Ask> cycle, int conns, long from, long until) {
             this.port = port;
-            this.req = req;
-            this.head = head;
+            this.reqs = cycle.stream().map(a -> a.bytes(port)).toArray(byte[][]::new);
+            this.heads = new boolean[cycle.size()];
+            this.expects = new int[cycle.size()];
+            for (int i = 0; i < cycle.size(); i++) {
+                heads[i] = cycle.get(i).method().equals("HEAD");
+                expects[i] = cycle.get(i).expect();
+            }
             this.conns = conns;
             this.from = from;
             this.until = until;
@@ -908,7 +993,8 @@ public class Bench {
         final class Conn {
             SocketChannel ch;
             SelectionKey key;
-            final ByteBuffer out = ByteBuffer.wrap(req);
+            ByteBuffer out;
+            int step = -1;
             final ByteBuffer in = ByteBuffer.allocate(64 * 1024);
             long sentAt;
             boolean inBody;
@@ -965,7 +1051,8 @@ public class Bench {
         }
 
         private void send(Conn c) throws IOException {
-            c.out.clear();
+            c.step = (c.step + 1) % reqs.length;
+            c.out = ByteBuffer.wrap(reqs[c.step]);
             c.in.clear();
             c.inBody = false;
             c.sentAt = System.nanoTime();
@@ -984,9 +1071,11 @@ public class Bench {
                 errors++;
                 c.ch.close();
                 open(sel, c);
+                c.step = -1; // a new connection starts its cycle again
                 send(c);
                 return;
             }
+            boolean head = heads[c.step];
             if (!c.inBody) {
                 byte[] a = c.in.array();
                 int end = -1;
@@ -1037,19 +1126,20 @@ public class Bench {
                 long now = System.nanoTime();
                 if (now >= from && now < until) {
                     count++;
-                    if (c.status != 200) {
+                    if (c.status != expects[c.step]) {
                         errors++;
                     }
                     if (n == lat.length) {
                         lat = Arrays.copyOf(lat, n * 2);
                     }
                     lat[n++] = now - c.sentAt;
-                } else if (c.status != 200) {
+                } else if (c.status != expects[c.step]) {
                     errors++;
                 }
                 if (c.close) {
                     c.ch.close();
                     open(sel, c);
+                    c.step = -1;
                 }
                 if (now < until) {
                     send(c);
@@ -1088,14 +1178,40 @@ public class Bench {
             this.startupMs = startupMs;
         }
 
+        /** The run's servers: Bollard with access control when --bollard-auth is on, Distribution without. */
         static Server start(String kind, Path dir) throws Exception {
+            return start(kind, dir, kind.equals(BOLLARD) && O.bollardAuth);
+        }
+
+        /**
+         * {@code auth}: Bollard as users run it (access control, access log, the JVM settings ./bollard serve picks,
+         * a superuser {@link #USER} whose Basic credentials the client sends), Distribution with htpasswd (bcrypt)
+         * for the same user. Otherwise both without authentication or access log, Bollard with -Xmx512m as before.
+         */
+        static Server start(String kind, Path dir, boolean auth) throws Exception {
             Files.createDirectories(dir);
             int port = freePort();
             Path data = dir.resolve("data");
             List<String> cmd = new ArrayList<>();
             if (kind.equals(BOLLARD)) {
                 cmd.add(O.java);
-                cmd.add("-Xmx512m");
+                if (auth) {
+                    cmd.addAll(jvmDefaults());
+                }
+                if (auth && !Files.exists(data)) { // a fresh registry has no account: create the superuser
+                    Process create = new ProcessBuilder(O.java, "-jar", O.jar.toString(), "user", "create", USER,
+                            "--superuser", "--password-stdin", "--data", data.toString()).redirectErrorStream(true)
+                            .redirectOutput(dir.resolve("user-create.log").toFile()).start();
+                    try (OutputStream in = create.getOutputStream()) {
+                        in.write((PASSWORD + "\n").getBytes(StandardCharsets.UTF_8));
+                    }
+                    if (create.waitFor() != 0) {
+                        throw new BenchException("bollard user create failed: " + tail(dir.resolve("user-create.log")));
+                    }
+                }
+                if (!auth) {
+                    cmd.add("-Xmx512m");
+                }
                 cmd.add("-XX:+ExitOnOutOfMemoryError");
                 aotCache().ifPresent(cache -> cmd.add("-XX:AOTCache=" + cache));
                 for (String opt : O.bollardOpts.trim().split("\\s+")) {
@@ -1107,7 +1223,13 @@ public class Bench {
                         data.toString()));
             } else {
                 Path cfg = dir.resolve("config.yml");
-                Files.writeString(cfg, distributionConfig(data, port));
+                String config = distributionConfig(data, port);
+                if (auth) {
+                    Path htpasswd = dir.resolve("htpasswd");
+                    Files.writeString(htpasswd, USER + ":" + bcrypt(PASSWORD) + "\n");
+                    config += "auth:\n  htpasswd:\n    realm: bench\n    path: " + htpasswd + "\n";
+                }
+                Files.writeString(cfg, config);
                 cmd.addAll(List.of(O.distribution, "serve", cfg.toString()));
             }
             Path log = dir.resolve("server.log");
@@ -1115,8 +1237,12 @@ public class Bench {
                 log = dir.resolve("server-" + i + ".log"); // a restart keeps the earlier log
             }
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-            pb.environment().remove("BOLLARD_JAVA_OPTS");
-            if (kind.equals(BOLLARD)) {
+            for (String v : List.of("BOLLARD_JAVA_OPTS", "JAVA_OPTS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS")) {
+                pb.environment().remove(v);
+            }
+            if (kind.equals(BOLLARD) && auth) {
+                pb.environment().put("MALLOC_ARENA_MAX", "2"); // as ./bollard serve sets it
+            } else if (kind.equals(BOLLARD)) {
                 // Like for like: Distribution runs here without authentication and without an access log.
                 pb.environment().put("BOLLARD_AUTH_ENABLED", "false");
                 pb.environment().put("BOLLARD_ACCESS_LOG", "OFF");
@@ -1133,7 +1259,40 @@ public class Bench {
                 throw e;
             }
             LIVE.add(s);
+            if (auth) {
+                CREDENTIALS.put(port, basic(USER, PASSWORD));
+            } else {
+                CREDENTIALS.remove(port);
+            }
             return s;
+        }
+
+        static final String USER = "bench";
+        static final String PASSWORD = "bench-password-not-a-secret";
+
+        /** The JVM options ./bollard serve adds by default (scripts/jvm-defaults.sh), for this machine. */
+        static List<String> jvmDefaults() throws Exception {
+            ProcessBuilder pb = new ProcessBuilder("bash", O.root.resolve("scripts/jvm-defaults.sh").toString());
+            for (String v : List.of("BOLLARD_JAVA_OPTS", "JAVA_OPTS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS")) {
+                pb.environment().remove(v);
+            }
+            Process p = pb.redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new BenchException("scripts/jvm-defaults.sh failed: " + out);
+            }
+            return out.lines().filter(l -> !l.isBlank()).toList();
+        }
+
+        /** A bcrypt hash as `htpasswd -B` makes it (cost 5), by the Bouncy Castle classes inside Bollard's jar. */
+        static String bcrypt(String password) throws Exception {
+            byte[] salt = new byte[16];
+            new java.security.SecureRandom().nextBytes(salt);
+            try (java.net.URLClassLoader cl = new java.net.URLClassLoader(new java.net.URL[] {O.jar.toUri().toURL()})) {
+                Class<?> c = cl.loadClass("org.bouncycastle.crypto.generators.OpenBSDBCrypt");
+                return (String) c.getMethod("generate", String.class, char[].class, byte[].class, int.class)
+                        .invoke(null, "2a", password.toCharArray(), salt, 5);
+            }
         }
 
         static String distributionConfig(Path data, int port) {
@@ -1158,7 +1317,7 @@ public class Bench {
                     """.formatted(data, port);
         }
 
-        /** Polls GET /v2/ every 5 ms until it answers 200. */
+        /** Polls GET /v2/ every 5 ms until it answers 200 (401 with authentication). */
         static void waitReady(Process p, int port, Path log) throws Exception {
             long deadline = System.nanoTime() + 90_000_000_000L;
             byte[] req = ("GET /v2/ HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n\r\n")
@@ -1177,7 +1336,8 @@ public class Bench {
                     InputStream in = s.getInputStream();
                     byte[] b = new byte[12];
                     int n = in.readNBytes(b, 0, 12);
-                    if (n == 12 && new String(b, StandardCharsets.ISO_8859_1).endsWith("200")) {
+                    String status = new String(b, StandardCharsets.ISO_8859_1);
+                    if (n == 12 && (status.endsWith("200") || status.endsWith("401"))) { // 401: ready, with auth
                         return;
                     }
                 } catch (IOException notYet) {
@@ -1433,7 +1593,14 @@ public class Bench {
                 group("pull", this::pulls);
                 group("load", this::loads);
                 group("meta", this::meta);
+                idleRss();
+                for (Server s : servers()) {
+                    s.stop();
+                }
+                bollard = null;
+                distribution = null;
             }
+            group("auth", this::auth);
             loadEnd = Env.loadavg();
         }
 
@@ -1820,7 +1987,9 @@ public class Bench {
                         String name = "load." + k[0] + ".c" + c;
                         jfr(s, name, () -> {
                             PeakRss rss = c == top ? new PeakRss(s) : null;
-                            LoadResult r = load(s.port, k[1], k[2], c, O.loadWarmup, O.loadSeconds);
+                            LoadResult r = load(s.port, List.of(new Ask(k[1], k[2],
+                                    authorization(s, "repository:bench/small:pull"), 200)), c, O.loadWarmup,
+                                    O.loadSeconds);
                             if (rss != null) {
                                 peak.merge(s, rss.peak(), Math::max);
                             }
@@ -1844,9 +2013,124 @@ public class Bench {
             if (wrkAvailable()) {
                 int c = Math.min(32, top);
                 for (Server s : ordered()) {
-                    double rps = wrk(s.port, "/v2/bench/small/manifests/v1", c, O.wrkSeconds);
+                    double rps = wrk(s.port, "/v2/bench/small/manifests/v1", c, O.wrkSeconds,
+                            authorization(s, "repository:bench/small:pull"));
                     put(s.kind, "wrk.get-tag.c" + c + ".rps", rps);
                 }
+            }
+        }
+
+        /**
+         * Resident memory once the workloads are over and the servers idle: after {@code --idle-wait} seconds, longer
+         * than the periodic collection ./bollard serve's defaults ask G1 for (30 s).
+         */
+        void idleRss() throws Exception {
+            if (O.idleWait <= 0) {
+                return;
+            }
+            Thread.sleep((long) (O.idleWait * 1000));
+            for (Server s : servers()) {
+                put(s.kind, "rss.idle", s.kib("VmRSS") / 1024.0);
+            }
+        }
+
+        // --- authenticated workloads ------------------------------------------------------------------------
+
+        /**
+         * Both registries with authentication, each started fresh for this group: Bollard as users run it (access
+         * control, access log, default JVM settings) and Distribution with htpasswd (bcrypt, cost 5 as `htpasswd -B`
+         * makes it); then both without authentication for the manifest GET beside them. The "CI farm" cycle is what
+         * docker and containerd do before a pull, per connection: {@code GET /v2/} without credentials (401), then
+         * the token request with Basic credentials — for Bollard {@code GET /v2/auth} with a user password, an
+         * application token or a robot token; Distribution has no token endpoint, so its equivalent is the ping sent
+         * again with the Basic credentials, which it checks with bcrypt on every request.
+         */
+        void auth() throws Exception {
+            images();
+            String scope = "repository:bench/small:pull";
+            String manifest = "/v2/bench/small/manifests/v1";
+            for (String kind : number % 2 == 1 ? List.of(BOLLARD, DISTRIBUTION) : List.of(DISTRIBUTION, BOLLARD)) {
+                Server s = Server.start(kind, dir.resolve("auth-" + kind), true);
+                try {
+                    push(s, small, "v1", false, 0, 1);
+                    String user = CREDENTIALS.get(s.port);
+                    Map<String, String> logins = new LinkedHashMap<>();
+                    logins.put("farm.password", user);
+                    if (kind.equals(BOLLARD)) {
+                        try (Http h = new Http(s.port)) {
+                            String app = field(expect(h.sendBytes("POST", "/api/v1/users/" + Server.USER + "/tokens",
+                                    new Bytes("{\"name\":\"farm\"}"), "Content-Type", "application/json"), 201,
+                                    "create an application token").text(), "token");
+                            String robot = field(expect(h.sendBytes("POST", "/api/v1/namespaces/" + Server.USER
+                                    + "/robots", new Bytes("{\"name\":\"farm\"}"), "Content-Type",
+                                    "application/json"), 201, "create a robot").text(), "token");
+                            logins.put("farm.app", basic(Server.USER, app));
+                            logins.put("farm.robot", basic(Server.USER + "+farm", robot));
+                        }
+                    } else {
+                        logins.put("farm.app", user);
+                        logins.put("farm.robot", user);
+                    }
+                    // Warm-up, untimed: every cycle once, so that the first one measured does not pay for the JIT.
+                    for (String login : kind.equals(BOLLARD) ? logins.values() : List.of(user)) {
+                        load(s.port, List.of(new Ask("GET", "/v2/", null, 401), kind.equals(BOLLARD)
+                                ? new Ask("GET", "/v2/auth?service=bollard&scope=" + scope, login, 200)
+                                : new Ask("GET", "/v2/", login, 200)), O.farmConns, 0, O.loadWarmup + O.loadSeconds / 2);
+                    }
+                    for (Map.Entry<String, String> login : logins.entrySet()) {
+                        String name = login.getKey();
+                        Ask ask = kind.equals(BOLLARD)
+                                ? new Ask("GET", "/v2/auth?service=bollard&scope=" + scope, login.getValue(), 200)
+                                : new Ask("GET", "/v2/", login.getValue(), 200);
+                        if (kind.equals(DISTRIBUTION) && !name.equals("farm.password")) {
+                            put(kind, name + ".rps", value(kind, "farm.password.rps")); // one kind of credential there
+                            continue;
+                        }
+                        PeakRss rss = new PeakRss(s);
+                        LoadResult r = load(s.port, List.of(new Ask("GET", "/v2/", null, 401), ask), O.farmConns,
+                                O.loadWarmup, O.loadSeconds);
+                        double peak = rss.peak();
+                        check(s, name, r);
+                        put(kind, name + ".rps", r.rps() / 2); // token requests (each after its 401)
+                        put(kind, name + ".p99", r.p99());
+                        put(kind, "rss." + name, peak);
+                        log("run %d: %-12s %-26s %9.0f token req/s  p50 %7.3f ms  p99 %7.3f ms  peak RSS %.0f MiB",
+                                number, kind, name + ".c" + O.farmConns, r.rps() / 2, r.p50(), r.p99(), peak);
+                    }
+                    manifestLoad(s, "auth.get-tag", new Ask("GET", manifest, authorization(s, scope), 200));
+                } finally {
+                    s.stop();
+                }
+                Server open = Server.start(kind, dir.resolve("open-" + kind), false);
+                try {
+                    push(open, small, "v1", false, 0, 1);
+                    manifestLoad(open, "open.get-tag", new Ask("GET", manifest, null, 200));
+                } finally {
+                    open.stop();
+                }
+            }
+        }
+
+        /** The manifest GET of the auth group at --farm-conns connections, after an untimed warm-up. */
+        void manifestLoad(Server s, String name, Ask get) throws Exception {
+            load(s.port, List.of(get), O.farmConns, 0, O.loadWarmup + O.loadSeconds / 2);
+            LoadResult r = load(s.port, List.of(get), O.farmConns, O.loadWarmup, O.loadSeconds);
+            check(s, name, r);
+            put(s.kind, name + ".rps", r.rps());
+            put(s.kind, name + ".p99", r.p99());
+            log("run %d: %-12s %-26s %9.0f req/s  p99 %7.3f ms", number, s.kind, name + ".c" + O.farmConns, r.rps(),
+                    r.p99());
+        }
+
+        double value(String kind, String key) {
+            Double v = values.getOrDefault(kind, Map.of()).get(key);
+            return v == null ? Double.NaN : v;
+        }
+
+        static void check(Server s, String name, LoadResult r) {
+            if (r.errors() > 0 || r.count() == 0) {
+                throw new BenchException(s.kind + " " + name + ": " + r.errors() + " errors in " + r.count()
+                        + " requests");
             }
         }
 
@@ -2157,10 +2441,14 @@ public class Bench {
         }
     }
 
-    static double wrk(int port, String path, int conns, double seconds) throws Exception {
-        Process p = new ProcessBuilder("wrk", "-t", String.valueOf(Math.min(conns, O.loadThreads)), "-c",
-                String.valueOf(conns), "-d", Math.max(1, Math.round(seconds)) + "s", "-H", "Accept: " + ACCEPT,
-                "http://127.0.0.1:" + port + path).redirectErrorStream(true).start();
+    static double wrk(int port, String path, int conns, double seconds, String authorization) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("wrk", "-t", String.valueOf(Math.min(conns, O.loadThreads)), "-c",
+                String.valueOf(conns), "-d", Math.max(1, Math.round(seconds)) + "s", "-H", "Accept: " + ACCEPT));
+        if (authorization != null) {
+            cmd.addAll(List.of("-H", "Authorization: " + authorization));
+        }
+        cmd.add("http://127.0.0.1:" + port + path);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor();
         if (out.contains("Non-2xx")) {
@@ -2355,6 +2643,22 @@ public class Bench {
             m("rss.load.max-conns", "Peak RSS under " + Arrays.stream(O.conns).max().orElse(1)
                     + "-connection manifest load", "MiB", false);
             m("disk.after-push.MiB", "Disk used after the pushes (informative)", "MiB", false);
+            m("rss.idle", "RSS after the workloads, idle for " + Math.round(O.idleWait) + " s", "MiB", false);
+            String fc = O.farmConns + " conns";
+            m("farm.password.rps", "CI farm: token requests with a user password, " + fc
+                    + " (Distribution: htpasswd, bcrypt)", "req/s", true);
+            m("farm.password.p99", "  p99 latency (401 and token requests)", "ms", false);
+            m("farm.app.rps", "CI farm: token requests with an application token, " + fc
+                    + " (Distribution: htpasswd)", "req/s", true);
+            m("farm.robot.rps", "CI farm: token requests with a robot token, " + fc + " (Distribution: htpasswd)",
+                    "req/s", true);
+            m("rss.farm.password", "Peak RSS during the password farm", "MiB", false);
+            m("auth.get-tag.rps", "GET manifest by tag with authentication, " + fc
+                    + " (Bollard: bearer token; Distribution: htpasswd Basic)", "req/s", true);
+            m("auth.get-tag.p99", "  p99 latency", "ms", false);
+            m("open.get-tag.rps", "GET manifest by tag without authentication, " + fc + " (both without access log)",
+                    "req/s", true);
+            m("open.get-tag.p99", "  p99 latency", "ms", false);
         }
 
         void m(String key, String label, String unit, boolean higher) {
@@ -2462,12 +2766,39 @@ public class Bench {
             double big = med(BOLLARD, "rss.push.big.mono");
             double probe = med(BOLLARD, "rss.push.probe");
             if (!Double.isNaN(big)) {
-                t.add(new Target("peak RSS during the " + size(O.bigBytes) + " push ≤ 512 MiB", fmt(big) + " MiB",
-                        big <= 512));
+                t.add(new Target("peak RSS during the " + size(O.bigBytes) + " push ≤ 256 MiB", fmt(big) + " MiB",
+                        big <= 256));
             }
             if (!Double.isNaN(big) && !Double.isNaN(probe)) {
                 t.add(new Target("peak RSS flat in the blob size (" + size(O.probeBytes) + " vs " + size(O.bigBytes)
                         + " push: ≤ 64 MiB more)", fmt(probe) + " → " + fmt(big) + " MiB", big - probe <= 64));
+            }
+            double pw = med(BOLLARD, "farm.password.rps");
+            if (!Double.isNaN(pw)) {
+                double r = ratio("farm.password.rps");
+                t.add(new Target("token requests with a user password ≥ 1,000/s and ≥ 5x Distribution's htpasswd",
+                        fmt(pw) + " req/s, " + x(r), pw >= 1000 && r >= 5));
+            }
+            double bearer = med(BOLLARD, "auth.get-tag.rps");
+            double open = med(BOLLARD, "open.get-tag.rps");
+            double distOpen = med(DISTRIBUTION, "open.get-tag.rps");
+            if (!Double.isNaN(bearer) && !Double.isNaN(open)) {
+                t.add(new Target("manifest GET with a bearer token (access log on) ≥ 80% of the same without "
+                        + "authentication, at " + O.farmConns + " conns", fmt(bearer) + " vs " + fmt(open) + " req/s = "
+                        + Math.round(100 * bearer / open) + "%", bearer >= 0.8 * open));
+            }
+            if (!Double.isNaN(bearer) && !Double.isNaN(distOpen)) {
+                t.add(new Target("manifest GET with a bearer token ≥ 5x Distribution without authentication, at "
+                        + O.farmConns + " conns", x(bearer / distOpen), bearer >= 5 * distOpen));
+            }
+            double idle = med(BOLLARD, "rss.idle");
+            if (!Double.isNaN(idle)) {
+                t.add(new Target("idle RSS after the workloads ≤ 256 MiB", fmt(idle) + " MiB", idle <= 256));
+            }
+            double underLoad = med(BOLLARD, "rss.load.max-conns");
+            if (!Double.isNaN(underLoad)) {
+                t.add(new Target("peak RSS under " + Arrays.stream(O.conns).max().orElse(1) + " connections ≤ 384 MiB",
+                        fmt(underLoad) + " MiB", underLoad <= 384));
             }
             double st = med(BOLLARD, "startup.ms");
             if (!Double.isNaN(st)) {
@@ -2489,7 +2820,11 @@ public class Bench {
                     .append(" run(s)\n\n");
             sb.append("- Machine: ").append(env.cpu).append(", ").append(env.cores).append(" cores, ").append(env.memory)
                     .append(" RAM, ").append(env.kernel).append("; work dir on ").append(env.disk).append('\n');
-            sb.append("- Bollard: last change to src/ ").append(env.commit).append(", ").append(env.serverJava).append(", -Xmx512m, ")
+            sb.append("- Bollard: last change to src/ ").append(env.commit).append(", ").append(env.serverJava).append(", ")
+                    .append(O.bollardAuth ? "as users run it (access control on, access log on, the JVM options of "
+                            + "./bollard serve: " + String.join(" ", jvmDefaultsOrEmpty()) + ")"
+                            : "access control and access log off, -Xmx512m")
+                    .append("; the auth group starts its own servers, ")
                     .append(aotCache().map(c -> "AOT cache " + c.getFileName() + " (trained by `bollard aot-train`)")
                             .orElse("no AOT cache")).append('\n');
             sb.append("- Distribution: ").append(env.distribution).append('\n');

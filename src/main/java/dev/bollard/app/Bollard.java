@@ -84,7 +84,7 @@ public final class Bollard implements AutoCloseable {
         Deque<AutoCloseable> opened = new ArrayDeque<>();
         try {
             Tracing tracing = open(opened, Tracing.of(config.telemetry()));
-            Observability observability = new Observability(tracing);
+            Observability observability = open(opened, new Observability(tracing)); // closed after the server
             MeterRegistry meters = observability.registry();
             Database database = open(opened, Database.open(config.database(), meters));
             BlobStore store = open(opened, openStore(config));

@@ -60,7 +60,8 @@ public final class Auth {
         this.keys = new SigningKeys(db, config.keyEncryption(), clock);
         this.tokens = new Tokens(keys, config.issuer(), config.service(), config.tokenExpiry(), clock);
         this.credentials = new Credentials(db,
-                new LoginThrottle(config.maxLoginFailures(), config.lockout(), clock), audit);
+                new LoginThrottle(config.maxLoginFailures(), config.lockout(), clock), audit, config.passwordCacheTtl(),
+                clock);
         this.policy = new RegistryAccessPolicy(config, db, credentials, tokens, identities.repositories());
         keys.sealAtRest();
         keys.signingKey(); // creates the first key on a new database
@@ -111,6 +112,7 @@ public final class Auth {
             }
             case Login.Failed f -> new LoginResult.Failed(f.message());
             case Login.Locked l -> new LoginResult.Locked(l.message(), l.retryAfterSeconds());
+            case Login.Busy b -> new LoginResult.Locked(b.message(), b.retryAfterSeconds());
         };
     }
 
@@ -124,6 +126,7 @@ public final class Auth {
             case Login.Ok ok -> new LoginResult.Ok(ok.who().principal());
             case Login.Failed f -> new LoginResult.Failed("the current password is wrong");
             case Login.Locked l -> new LoginResult.Locked(l.message(), l.retryAfterSeconds());
+            case Login.Busy b -> new LoginResult.Locked(b.message(), b.retryAfterSeconds());
         };
     }
 
@@ -153,6 +156,7 @@ public final class Auth {
             case Login.Ok ok -> new SignIn.Refused("Robot accounts and application tokens are for registry clients; "
                     + "sign in with a user's password.");
             case Login.Failed f -> new SignIn.Refused("The user name or password is not right.");
+            case Login.Busy b -> new SignIn.Refused("Too many sign-ins at once; try again in a few seconds.");
             case Login.Locked l -> new SignIn.Refused("Too many failed sign-ins for this user from your address. "
                     + "Try again in " + Math.max(1, (l.retryAfterSeconds() + 59) / 60) + " minute(s).");
         };
@@ -326,6 +330,8 @@ public final class Auth {
             case Login.Failed f -> throw new BollardException(ErrorCode.UNAUTHORIZED, f.message());
             case Login.Locked l -> throw BollardException.throttled(ErrorCode.TOOMANYREQUESTS, l.message(),
                     l.retryAfterSeconds());
+            case Login.Busy b -> throw BollardException.throttled(ErrorCode.TOOMANYREQUESTS, b.message(),
+                    b.retryAfterSeconds());
         };
     }
 

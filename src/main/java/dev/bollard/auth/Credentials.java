@@ -9,11 +9,18 @@ import dev.bollard.metadata.Database;
 import dev.bollard.metadata.RobotDao;
 import dev.bollard.metadata.UserTokenDao;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,14 +35,33 @@ final class Credentials {
     // Failed logins are logged under Auth's name, as they were before the checks moved here: operators filter on it.
     private static final Logger LOG = LoggerFactory.getLogger(Auth.class);
 
+    /** Verified passwords remembered at most; beyond, passwords are derived on every use. */
+    static final int MAX_REMEMBERED_PASSWORDS = 10_000;
+
     private final Database db;
     private final LoginThrottle throttle;
     private final Audit audit;
+    private final Clock clock;
+    private final Duration passwordCacheTtl;
+    /**
+     * Passwords that passed Argon2id lately, by HMAC-SHA256 of the user's id and the password under a random key of
+     * this process (so the cache holds nothing an attacker could test guesses against without this process's
+     * memory), each with the stored hash it matched: a hit counts only while that is still the user's stored hash.
+     */
+    private final VerifiedCache<String> verifiedPasswords;
+    private final SecretKeySpec passwordCacheKey;
+    private final AtomicLong passwordDerivations = new AtomicLong();
 
-    Credentials(Database db, LoginThrottle throttle, Audit audit) {
+    Credentials(Database db, LoginThrottle throttle, Audit audit, Duration passwordCacheTtl, Clock clock) {
         this.db = db;
         this.throttle = throttle;
         this.audit = audit;
+        this.clock = clock;
+        this.passwordCacheTtl = passwordCacheTtl;
+        this.verifiedPasswords = new VerifiedCache<>(MAX_REMEMBERED_PASSWORDS, clock);
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        this.passwordCacheKey = new SecretKeySpec(key, "HmacSHA256");
     }
 
     /** A caller whose credentials checked out; {@code appTokenId} when they were an application token. */
@@ -55,6 +81,10 @@ final class Credentials {
         }
 
         record Locked(String message, long retryAfterSeconds) implements Login {
+        }
+
+        /** Too many password checks at once on this node: neither a failure nor a success; try again later. */
+        record Busy(String message, long retryAfterSeconds) implements Login {
         }
     }
 
@@ -99,7 +129,12 @@ final class Credentials {
             return new Login.Locked("too many failed logins for '" + username + "' from " + address
                     + "; try again in " + locked + " s", locked);
         }
-        Optional<Authenticated> who = check.get();
+        Optional<Authenticated> who;
+        try {
+            who = check.get();
+        } catch (Passwords.Busy e) {
+            return new Login.Busy("too many password checks at once; try again in a moment", 1);
+        }
         if (who.isEmpty()) {
             throttle.failed(username, address);
             LOG.warn("failed login for '{}' from {}", printable(username), address);
@@ -148,10 +183,50 @@ final class Credentials {
                 return Optional.of(new Authenticated(principal, token.get().id()));
             }
         }
-        if (user.passwordHash() != null && Passwords.verify(secret, user.passwordHash())) {
+        if (passwordVerified(user, secret)) {
             return Optional.of(new Authenticated(principal, null));
         }
         return Optional.empty();
+    }
+
+    /**
+     * True when {@code password} is the user's password: remembered from an Argon2id check within
+     * {@code auth.password-cache-ttl} against the very hash stored now, or checked (and then remembered). Only
+     * successes are remembered; a changed or reset password (a new hash, on whichever node) is a miss.
+     */
+    private boolean passwordVerified(AccountDao.Account user, String password) {
+        String stored = user.passwordHash();
+        if (stored == null) {
+            return false;
+        }
+        String key = passwordCacheKey(user.id(), password);
+        String matched = verifiedPasswords.get(key);
+        if (matched != null && matched.equals(stored)) {
+            return true;
+        }
+        passwordDerivations.incrementAndGet();
+        if (!Passwords.verify(password, stored)) {
+            return false;
+        }
+        verifiedPasswords.put(key, stored, clock.instant().plus(passwordCacheTtl));
+        return true;
+    }
+
+    /** How many logins derived a password (tests: a remembered one is not derived again). */
+    long passwordDerivations() {
+        return passwordDerivations.get();
+    }
+
+    private String passwordCacheKey(long userId, String password) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(passwordCacheKey);
+            mac.update(Long.toString(userId).getBytes(StandardCharsets.US_ASCII));
+            mac.update((byte) 0);
+            return Base64.getEncoder().encodeToString(mac.doFinal(password.getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available", e);
+        }
     }
 
     /** True when {@code password} is the user's password (not a token). */

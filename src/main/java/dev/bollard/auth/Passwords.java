@@ -3,8 +3,10 @@ package dev.bollard.auth;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.bouncycastle.crypto.generators.Argon2BytesGenerator;
 import org.bouncycastle.crypto.params.Argon2Parameters;
@@ -27,25 +29,38 @@ final class Passwords {
     private static final Pattern COMMA = Pattern.compile(",");
     /**
      * Each derivation takes 19 MiB and a core for tens of milliseconds: bound how many run at once, so that a flood
-     * of logins queues instead of exhausting the heap.
+     * of logins queues instead of exhausting the heap; a verification that would wait longer than {@link #MAX_WAIT}
+     * is refused ({@link Busy}) rather than piling up behind the flood.
      */
-    private static final Semaphore SLOTS =
+    static final Semaphore SLOTS =
             new Semaphore(Math.max(2, Runtime.getRuntime().availableProcessors()), true);
+    static final Duration MAX_WAIT = Duration.ofSeconds(2);
     /** Verified against when the user does not exist, so that unknown and known names take the same time. */
     private static final String DUMMY = hash("not a password of anyone");
 
     private Passwords() {
     }
 
+    /** Every slot for a derivation stayed taken for {@link #MAX_WAIT}: the caller is told to come back later. */
+    static final class Busy extends RuntimeException {
+        Busy() {
+            super("too many password checks at once", null, false, false);
+        }
+    }
+
     static String hash(String password) {
         byte[] salt = new byte[SALT_BYTES];
         RANDOM.nextBytes(salt);
-        byte[] out = derive(password, salt, MEMORY_KIB, ITERATIONS, PARALLELISM, HASH_BYTES);
+        byte[] out = derive(password, salt, MEMORY_KIB, ITERATIONS, PARALLELISM, HASH_BYTES, false);
         return "$argon2id$v=19$m=" + MEMORY_KIB + ",t=" + ITERATIONS + ",p=" + PARALLELISM + "$" + B64.encodeToString(salt)
                 + "$" + B64.encodeToString(out);
     }
 
-    /** True when {@code password} matches the PHC string; false for any malformed or foreign hash. */
+    /**
+     * True when {@code password} matches the PHC string; false for any malformed or foreign hash.
+     *
+     * @throws Busy when no derivation slot came free within {@link #MAX_WAIT}
+     */
     static boolean verify(String password, String phc) {
         if (password == null || phc == null) {
             return false;
@@ -79,8 +94,10 @@ final class Passwords {
             if (expected.length < 16 || expected.length > 64) {
                 return false;
             }
-            byte[] actual = derive(password, salt, m, t, p, expected.length);
+            byte[] actual = derive(password, salt, m, t, p, expected.length, true);
             return MessageDigest.isEqual(expected, actual);
+        } catch (Busy e) {
+            throw e;
         } catch (RuntimeException e) {
             return false;
         }
@@ -91,14 +108,27 @@ final class Passwords {
         verify(password == null ? "" : password, DUMMY);
     }
 
-    private static byte[] derive(String password, byte[] salt, int memoryKib, int iterations, int parallelism, int length) {
+    /** One derivation in a slot; {@code bounded}: give up (Busy) when no slot comes free in time. */
+    private static byte[] derive(String password, byte[] salt, int memoryKib, int iterations, int parallelism, int length,
+                                 boolean bounded) {
         Argon2Parameters params = new Argon2Parameters.Builder(Argon2Parameters.ARGON2_id)
                 .withVersion(Argon2Parameters.ARGON2_VERSION_13).withSalt(salt).withMemoryAsKB(memoryKib)
                 .withIterations(iterations).withParallelism(parallelism).build();
         Argon2BytesGenerator generator = new Argon2BytesGenerator();
         generator.init(params);
         byte[] out = new byte[length];
-        SLOTS.acquireUninterruptibly();
+        if (!bounded) {
+            SLOTS.acquireUninterruptibly();
+        } else {
+            try {
+                if (!SLOTS.tryAcquire(MAX_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                    throw new Busy();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Busy();
+            }
+        }
         try {
             generator.generateBytes(password.getBytes(StandardCharsets.UTF_8), out);
         } finally {

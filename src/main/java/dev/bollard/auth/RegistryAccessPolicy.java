@@ -47,6 +47,7 @@ final class RegistryAccessPolicy implements AccessPolicy {
                 case Login.Ok ok -> decideFor(ok.who().principal(), request);
                 case Login.Failed f -> challenge(request, null, f.message());
                 case Login.Locked l -> new AccessDecision.Throttled(l.message(), l.retryAfterSeconds());
+                case Login.Busy b -> new AccessDecision.Throttled(b.message(), b.retryAfterSeconds());
             };
         }
         if (Credentials.hasScheme(authorization, "Bearer")) {
@@ -157,6 +158,9 @@ final class RegistryAccessPolicy implements AccessPolicy {
                 }
                 case Login.Locked l -> {
                     return new AccessDecision.Throttled(l.message(), l.retryAfterSeconds());
+                }
+                case Login.Busy b -> {
+                    return new AccessDecision.Throttled(b.message(), b.retryAfterSeconds());
                 }
             }
         } else if (Credentials.hasScheme(authorization, "Bearer")) {

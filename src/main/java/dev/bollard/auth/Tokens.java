@@ -22,21 +22,27 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Issues and verifies the registry's bearer tokens: JWTs signed with ES256, whose {@code access} claim lists what the
  * bearer may do (Docker token spec). Verification pins the algorithm (no {@code none}, no HMAC, nothing but ES256),
  * takes the key only from the registry's own key set by {@code kid}, and checks issuer, audience, expiry and
- * not-before.
+ * not-before. A verified token is remembered until it expires (see {@link #verify}).
  */
 final class Tokens {
     static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
+    /** Verified tokens remembered at most (each a few hundred bytes); more are verified on every use. */
+    static final int MAX_REMEMBERED = 10_000;
 
     private final KeySource keys;
     private final String issuer;
     private final String service;
     private final Duration expiry;
     private final Clock clock;
+    private final VerifiedCache<Checked> verified;
+    private final AtomicLong signatureChecks = new AtomicLong();
 
     Tokens(KeySource keys, String issuer, String service, Duration expiry, Clock clock) {
         this.keys = keys;
@@ -44,6 +50,7 @@ final class Tokens {
         this.service = service;
         this.expiry = expiry;
         this.clock = clock;
+        this.verified = new VerifiedCache<>(MAX_REMEMBERED, clock);
     }
 
     record Issued(String token, long expiresIn, Instant issuedAt) {
@@ -82,7 +89,38 @@ final class Tokens {
         return new Issued(jwt.serialize(), expiry.toSeconds(), now);
     }
 
+    /**
+     * The token's subject and access, when it is one of ours and valid now. A token whose signature and claims
+     * checked out is remembered (by its SHA-256) until it expires, so its signature is verified once, not on every
+     * request; what can change meanwhile — whether its key may still verify, expiry and not-before against the
+     * clock — is checked on every use, as on the first.
+     */
     Verified verify(String token) throws InvalidTokenException {
+        String digest = Secrets.sha256(token);
+        Checked checked = verified.get(digest);
+        if (checked == null) {
+            checked = check(token);
+            verified.put(digest, checked, checked.expires().plus(CLOCK_SKEW));
+        }
+        if (keys.verificationKey(checked.kid()).isEmpty()) {
+            throw new InvalidTokenException("token signed with an unknown key");
+        }
+        Instant now = clock.instant();
+        if (!now.isBefore(checked.expires().plus(CLOCK_SKEW))) {
+            throw new InvalidTokenException("token expired");
+        }
+        if (checked.notBefore() != null && now.plus(CLOCK_SKEW).isBefore(checked.notBefore())) {
+            throw new InvalidTokenException("token not valid yet");
+        }
+        return checked.verified();
+    }
+
+    /** A token whose signature, issuer and audience checked out, with what is checked again on each use. */
+    private record Checked(Verified verified, String kid, Instant expires, @Nullable Instant notBefore) {
+    }
+
+    /** The checks that hold for a token's whole life: form, algorithm, key, signature, issuer, audience, claims. */
+    private Checked check(String token) throws InvalidTokenException {
         JWT parsed;
         try {
             parsed = JWTParser.parse(token);
@@ -97,9 +135,10 @@ final class Tokens {
         }
         String kid = jwt.getHeader().getKeyID();
         Optional<ECKey> key = kid == null ? Optional.empty() : keys.verificationKey(kid);
-        if (key.isEmpty()) {
+        if (kid == null || key.isEmpty()) {
             throw new InvalidTokenException("token signed with an unknown key");
         }
+        signatureChecks.incrementAndGet();
         try {
             if (!jwt.verify(new ECDSAVerifier(key.get().toECPublicKey()))) {
                 throw new InvalidTokenException("bad token signature");
@@ -113,20 +152,23 @@ final class Tokens {
         } catch (ParseException e) {
             throw new InvalidTokenException("malformed token claims");
         }
-        Instant now = clock.instant();
         if (!issuer.equals(claims.getIssuer())) {
             throw new InvalidTokenException("token from another issuer");
         }
         if (claims.getAudience() == null || !claims.getAudience().contains(service)) {
             throw new InvalidTokenException("token for another service");
         }
-        if (claims.getExpirationTime() == null || !now.isBefore(claims.getExpirationTime().toInstant().plus(CLOCK_SKEW))) {
+        if (claims.getExpirationTime() == null) {
             throw new InvalidTokenException("token expired");
         }
-        if (claims.getNotBeforeTime() != null && now.plus(CLOCK_SKEW).isBefore(claims.getNotBeforeTime().toInstant())) {
-            throw new InvalidTokenException("token not valid yet");
-        }
-        return new Verified(claims.getSubject() == null ? "" : claims.getSubject(), access(claims.getClaim("access")));
+        Instant notBefore = claims.getNotBeforeTime() == null ? null : claims.getNotBeforeTime().toInstant();
+        return new Checked(new Verified(claims.getSubject() == null ? "" : claims.getSubject(),
+                access(claims.getClaim("access"))), kid, claims.getExpirationTime().toInstant(), notBefore);
+    }
+
+    /** How many signatures were verified (tests: a remembered token is not verified again). */
+    long signatureChecks() {
+        return signatureChecks.get();
     }
 
     private static List<Scope> access(Object claim) throws InvalidTokenException {

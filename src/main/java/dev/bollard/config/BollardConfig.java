@@ -63,11 +63,12 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
      */
     public record Auth(boolean enabled, boolean anonymousPull, String service, String issuer, String realm,
                        Duration tokenExpiry, int maxLoginFailures, Duration lockout, boolean createOnPush,
-                       Duration refreshTokenIdleTimeout, KeyEncryption keyEncryption) {
+                       Duration refreshTokenIdleTimeout, Duration passwordCacheTtl,
+                       KeyEncryption keyEncryption) {
         /** The same settings with access control switched on or off. */
         public Auth withEnabled(boolean on) {
             return new Auth(on, anonymousPull, service, issuer, realm, tokenExpiry, maxLoginFailures, lockout,
-                    createOnPush, refreshTokenIdleTimeout, keyEncryption);
+                    createOnPush, refreshTokenIdleTimeout, passwordCacheTtl, keyEncryption);
         }
     }
 

@@ -69,6 +69,7 @@ public final class ConfigLoader {
         k.put("auth.lockout", new String[] {"15m", "how long a user is locked out from an address after too many failures"});
         k.put("auth.create-on-push", new String[] {"true", "a push may create a repository where the caller may create one"});
         k.put("auth.refresh-token-idle-timeout", new String[] {"30d", "a refresh token (docker login's identity token) unused this long is refused and deleted"});
+        k.put("auth.password-cache-ttl", new String[] {"5m", "a password verified with Argon2id is not verified again for this long, unless it changes (at most 1h)"});
         k.put("auth.key-encryption-key", new String[] {"", "base64 of 32 random bytes that encrypt the token signing keys at rest; overrides the file"});
         k.put("auth.key-encryption-key-file", new String[] {"", "file holding the key-encryption key; default <data-dir>/secrets/key-encryption-key, created when absent"});
         k.put("auth.previous-key-encryption-key-files", new String[] {"", "comma-separated files of earlier key-encryption keys, while rotating"});
@@ -243,6 +244,11 @@ public final class ConfigLoader {
             Duration lockout = duration("auth.lockout", problems);
             boolean createOnPush = bool("auth.create-on-push", problems);
             Duration refreshIdle = duration("auth.refresh-token-idle-timeout", problems);
+            Duration passwordCacheTtl = duration("auth.password-cache-ttl", problems);
+            if (passwordCacheTtl.compareTo(Duration.ofHours(1)) > 0) {
+                problems.add(describe("auth.password-cache-ttl") + " must be at most 1h, not "
+                        + value("auth.password-cache-ttl"));
+            }
             BollardConfig.KeyEncryption keyEncryption = keyEncryption(dataDir, problems);
             Duration retention = duration("audit.retention", problems);
             int queueSize = integer("audit.queue-size", value("audit.queue-size"), 1, 10_000_000, problems);
@@ -300,7 +306,7 @@ public final class ConfigLoader {
                     new BollardConfig.Registry(deleteEnabled, maxManifest, integer("registry.max-open-uploads-per-repository",
                             value("registry.max-open-uploads-per-repository"), 1, 1_000_000, problems)),
                     new BollardConfig.Auth(authEnabled, anonymousPull, service, issuer, realm, tokenExpiry, maxFailures,
-                            lockout, createOnPush, refreshIdle, keyEncryption),
+                            lockout, createOnPush, refreshIdle, passwordCacheTtl, keyEncryption),
                     new BollardConfig.Audit(retention, queueSize),
                     new BollardConfig.Telemetry(logFormat, tracing, tracingEndpoint, sampleRatio, metricsHost,
                             metricsPort),

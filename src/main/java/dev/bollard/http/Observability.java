@@ -2,6 +2,7 @@ package dev.bollard.http;
 
 import dev.bollard.config.BollardConfig;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -24,14 +25,12 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Metrics (Prometheus exposition at {@code /metrics}), request ids and the access log. Labels are bounded:
  * the route kind, never a repository name, so a busy registry cannot blow up the number of series.
  */
-public final class Observability {
+public final class Observability implements AutoCloseable {
 
     /** Request attribute holding the route label, set by the handler that resolved the route. */
     static final String ROUTE = "bollard.route";
@@ -39,7 +38,6 @@ public final class Observability {
     /** Request attribute holding the request's trace span. */
     static final String SPAN = "bollard.span";
 
-    private static final Logger ACCESS = LoggerFactory.getLogger("bollard.access");
     private static final Set<String> METHODS = Set.of("GET", "HEAD", "PUT", "POST", "PATCH", "DELETE", "OPTIONS");
     private static final Pattern SANE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
@@ -56,6 +54,7 @@ public final class Observability {
         Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
         Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5),
         Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofMinutes(5)};
+    private final AccessLog accessLog = new AccessLog();
 
     Observability() {
         this(Tracing.of(new BollardConfig.Telemetry("text", false, "", 1.0, "", -1)));
@@ -75,6 +74,14 @@ public final class Observability {
                 .description("blob bytes sent to clients").register(registry);
         Gauge.builder("bollard.uploads.in.flight", uploadsInFlight, AtomicInteger::get)
                 .description("upload requests streaming a body right now").register(registry);
+        FunctionCounter.builder("bollard.access.log.dropped", accessLog, AccessLog::dropped)
+                .description("access-log lines dropped because the log's queue was full").register(registry);
+    }
+
+    /** Writes the access-log lines still queued. */
+    @Override
+    public void close() {
+        accessLog.close();
     }
 
     public PrometheusMeterRegistry registry() {
@@ -151,14 +158,10 @@ public final class Observability {
                 .register(registry)
                 .record(nanos, TimeUnit.NANOSECONDS);
         Tracing.endRequest(span, method, route == null ? "other" : route.toString(), status, failure);
-        if (ACCESS.isInfoEnabled()) {
-            // The same facts as fields, for JSON logs (logging.format: json); text logs show the message.
-            ACCESS.atInfo().addKeyValue("request_id", id).addKeyValue("method", request.getMethod())
-                    .addKeyValue("status", status).addKeyValue("duration_ms", nanos / 1_000_000)
-                    .log("{} {} {} {} {}ms id={} from={}{}", request.getMethod(), request.getHttpURI().getPathQuery(),
-                            request.getConnectionMetaData().getProtocol(), status, nanos / 1_000_000, id,
-                            Request.getRemoteAddr(request),
-                            failure == null ? "" : " aborted=" + failure.getClass().getSimpleName());
+        if (AccessLog.enabled()) {
+            accessLog.add(new AccessLog.Line(request.getMethod(), request.getHttpURI().getPathQuery(),
+                    request.getConnectionMetaData().getProtocol(), status, nanos / 1_000_000, id,
+                    Request.getRemoteAddr(request), failure == null ? null : failure.getClass().getSimpleName()));
         }
     }
 }

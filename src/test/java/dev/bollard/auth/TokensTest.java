@@ -29,6 +29,8 @@ import org.junit.jupiter.api.Test;
 class TokensTest {
     private static final Instant NOW = Instant.parse("2026-01-01T12:00:00Z");
     private final ECKey key = SigningKeys.generate();
+    /** Whether {@link #key} may still verify (a key the key set no longer holds does not). */
+    private volatile boolean keyUsable = true;
     private final KeySource keys = new KeySource() {
         @Override
         public ECKey signingKey() {
@@ -37,7 +39,7 @@ class TokensTest {
 
         @Override
         public Optional<ECKey> verificationKey(String kid) {
-            return kid.equals(key.getKeyID()) ? Optional.of(key.toPublicJWK()) : Optional.empty();
+            return keyUsable && kid.equals(key.getKeyID()) ? Optional.of(key.toPublicJWK()) : Optional.empty();
         }
     };
     private final Tokens tokens = tokens(NOW, "bollard", "bollard");
@@ -74,6 +76,50 @@ class TokensTest {
                 .hasMessageContaining("expired");
         assertThatThrownBy(() -> tokens(NOW.minus(Duration.ofMinutes(2)), "bollard", "bollard").verify(token))
                 .hasMessageContaining("not valid yet");
+    }
+
+    @Test
+    void aVerifiedTokenIsRememberedButStillRefusedOnceExpiredOrItsKeyIsGone() throws Exception {
+        MutableClock clock = new MutableClock(NOW);
+        Tokens remembering = new Tokens(keys, "bollard", "bollard", Duration.ofMinutes(5), clock);
+        String token = remembering.issue("alice", PULL_A).token();
+        for (int i = 0; i < 5; i++) {
+            assertThat(remembering.verify(token).allows("repository", "team/a", "pull")).isTrue();
+        }
+        assertThat(remembering.signatureChecks()).as("one signature check for five uses").isEqualTo(1);
+
+        // The key leaves the key set: the remembered token is refused as an unverified one is.
+        keyUsable = false;
+        assertThatThrownBy(() -> remembering.verify(token)).hasMessageContaining("unknown key");
+        keyUsable = true;
+        assertThat(remembering.verify(token).subject()).isEqualTo("alice");
+
+        // Expiry (with the same 30 s of skew) ends it, remembered or not.
+        clock.advance(Duration.ofMinutes(5).plus(Tokens.CLOCK_SKEW).minusSeconds(1));
+        assertThat(remembering.verify(token).subject()).isEqualTo("alice");
+        assertThat(remembering.signatureChecks()).isEqualTo(1);
+        clock.advance(Duration.ofSeconds(1));
+        assertThatThrownBy(() -> remembering.verify(token)).hasMessageContaining("expired");
+    }
+
+    @Test
+    void aRememberedTokenIsNotValidBeforeItsTimeAndRefusalsAreNotRemembered() throws Exception {
+        MutableClock clock = new MutableClock(NOW.minus(Duration.ofMinutes(2)));
+        Tokens remembering = new Tokens(keys, "bollard", "bollard", Duration.ofMinutes(5), clock);
+        String early = tokens.issue("alice", PULL_A).token(); // valid from NOW
+        assertThatThrownBy(() -> remembering.verify(early)).hasMessageContaining("not valid yet");
+        assertThatThrownBy(() -> remembering.verify(early)).hasMessageContaining("not valid yet");
+        clock.advance(Duration.ofMinutes(2));
+        assertThat(remembering.verify(early).subject()).isEqualTo("alice");
+
+        String[] parts = early.split("\\.", -1);
+        String tampered = parts[0] + "." + b64(new String(Base64.getUrlDecoder().decode(parts[1]),
+                StandardCharsets.UTF_8).replace("\"pull\"", "\"push\"")) + "." + parts[2];
+        long before = remembering.signatureChecks();
+        for (int i = 0; i < 3; i++) {
+            assertThatThrownBy(() -> remembering.verify(tampered)).hasMessageContaining("signature");
+        }
+        assertThat(remembering.signatureChecks() - before).as("a bad signature is checked every time").isEqualTo(3);
     }
 
     @Test
