@@ -141,6 +141,11 @@ class WebhookSkopeoTest {
             assertThat(redelivered.body()).isEqualTo(got.get(5).body());
             assertThat(redelivered.signatureValid()).isTrue();
 
+            String metrics = http.send(HttpRequest.newBuilder(registry.uri("/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("bollard_events_published_total", "bollard_webhook_queue_depth",
+                    "bollard_webhook_deliveries_total{outcome=\"success\"", "bollard_webhook_delivery_duration_seconds");
+
             assertThat(api(registry, "DELETE", hook, null).statusCode()).isEqualTo(204);
             assertThat(api(registry, "GET", hook, null).statusCode()).isEqualTo(404);
         }

@@ -296,6 +296,20 @@ class WebhookDeliveryTest {
         assertThat(new TargetGuard(true).check("http://127.0.0.1:8080/hook").getPort()).isEqualTo(8080);
     }
 
+    @Test
+    void theSignatureIsTheOneDocsEventsMdComputesWithOpensslAndPython() {
+        // docs/events.md's recipe gives this for secret whsec_abc, timestamp 1700000000 and the body {"a":1}
+        assertThat(Signatures.sign("whsec_abc", 1_700_000_000L, "{\"a\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .isEqualTo("sha256=3b843bacfb18cc5554542fdcc84d815b399c52758e508a6fcecf0a2af4efea2b");
+        assertThat(Signatures.verify("whsec_abc", "1700000000",
+                "sha256=3b843bacfb18cc5554542fdcc84d815b399c52758e508a6fcecf0a2af4efea2b",
+                "{\"a\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8), 1_700_000_100L, 300)).isTrue();
+        assertThat(Signatures.verify("whsec_abc", "1700000000",
+                "sha256=3b843bacfb18cc5554542fdcc84d815b399c52758e508a6fcecf0a2af4efea2b",
+                "{\"a\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8), 1_700_000_400L, 300))
+                .as("a replay after the tolerance").isFalse();
+    }
+
     private static void assertSortedKeys(JsonNode node) {
         if (node.isObject()) {
             List<String> names = new ArrayList<>();
