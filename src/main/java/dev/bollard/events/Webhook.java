@@ -34,7 +34,17 @@ public record Webhook(long id, WebhookScope scope, String method, String url, We
         return tagGlob == null || (tag != null && tagGlob.matches(tag));
     }
 
-    /** What the API shows of the webhook: everything but the secret. */
+    /** What is shown of custom headers (the API, the delivery log): their names, never their values. */
+    public static final String HIDDEN = "(hidden)";
+
+    /** {@code headers} with the values of this webhook's custom headers replaced by {@link #HIDDEN}. */
+    public SortedMap<String, String> hidden(SortedMap<String, String> sent) {
+        SortedMap<String, String> shown = new java.util.TreeMap<>(sent);
+        headers.keySet().forEach(name -> shown.replace(name, HIDDEN));
+        return shown;
+    }
+
+    /** What the API shows of the webhook: everything but the secret and its custom headers' values. */
     public Map<String, Object> describe() {
         Map<String, Object> m = new java.util.LinkedHashMap<>();
         m.put("id", id);
@@ -46,7 +56,7 @@ public record Webhook(long id, WebhookScope scope, String method, String url, We
         m.put("event_types", eventTypes.stream().sorted().toList());
         m.put("repository_glob", repositoryGlob == null ? null : repositoryGlob.glob());
         m.put("tag_glob", tagGlob == null ? null : tagGlob.glob());
-        m.put("headers", headers);
+        m.put("headers", hidden(headers)); // they often carry credentials: names only
         m.put("timeout_seconds", timeout.toMillis() / 1000.0);
         m.put("enabled", enabled);
         m.put("disabled_reason", disabledReason);

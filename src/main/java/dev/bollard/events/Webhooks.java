@@ -277,7 +277,7 @@ public final class Webhooks {
     private static WebhookDao.Delivery logEntry(Webhook hook, RegistryEvent event, int attempt,
                                                 DeliveryMethod.Attempt a) {
         return new WebhookDao.Delivery(0, hook.id(), event.seq(), event.type(), attempt, Instant.now().toEpochMilli(),
-                RegistryEvent.write(a.requestHeaders()), a.requestBody(), a.status(), a.responseBody(),
+                RegistryEvent.write(hook.hidden(a.requestHeaders())), a.requestBody(), a.status(), a.responseBody(),
                 a.error() == null ? null : truncate(a.error(), 1024), a.latencyMillis(), a.success());
     }
 
