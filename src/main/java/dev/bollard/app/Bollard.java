@@ -11,6 +11,7 @@ import dev.bollard.auth.WebSessions;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
+import dev.bollard.events.EventDelivery;
 import dev.bollard.events.Outbox;
 import dev.bollard.http.BollardServer;
 import dev.bollard.http.Observability;
@@ -58,14 +59,16 @@ public final class Bollard implements AutoCloseable {
     private final Deque<AutoCloseable> opened;
     private final Database database;
     private final AuditLog audit;
+    private final EventDelivery events;
     private final ManagementApi api;
     private final BollardServer http;
 
-    private Bollard(Deque<AutoCloseable> opened, Database database, AuditLog audit, ManagementApi api,
-                    BollardServer http) {
+    private Bollard(Deque<AutoCloseable> opened, Database database, AuditLog audit, EventDelivery events,
+                    ManagementApi api, BollardServer http) {
         this.opened = opened;
         this.database = database;
         this.audit = audit;
+        this.events = events;
         this.api = api;
         this.http = http;
     }
@@ -106,6 +109,7 @@ public final class Bollard implements AutoCloseable {
             // Changes are recorded in the transactions that make them; the audit log appends them after each commit.
             Outbox changes = new Outbox(audit::catchUp);
             Registry registry = new Registry(database, store, config.registry(), config.lifecycle(), changes, meters);
+            EventDelivery events = new EventDelivery(database, changes, config.events(), meters);
 
             AccessPolicy policy = AccessPolicy.OPEN;
             Auth auth = null;
@@ -127,14 +131,16 @@ public final class Bollard implements AutoCloseable {
                         config.server().host(), config.server().port());
             }
             ManagementApi api = new ManagementApi(ManagementApi.standardEndpoints(
-                    new ApiServices(config, new Identities(database, changes), auth, registry, audit)), policy, sessions);
+                    new ApiServices(config, new Identities(database, changes), auth, registry, audit,
+                            events.webhooks())), policy, sessions);
             BlobStore blobs = store;
             BollardServer http = open(opened, BollardServer.start(config, observability, new BollardServer.Handlers(
                     registry, policy, auth, api, ui, audit, () -> database.isReachable() && blobs.isReachable())));
 
             Workers workers = open(opened, new Workers(database, meters));
             startWorkers(workers, config, database, store, registry, audit, meters);
-            return new Bollard(opened, database, audit, api, http);
+            events.workers().forEach(workers::start);
+            return new Bollard(opened, database, audit, events, api, http);
         } catch (Exception | Error e) {
             closeAll(opened);
             throw e;
@@ -230,6 +236,11 @@ public final class Bollard implements AutoCloseable {
     /** The audit log (for tests and administration in the same process). */
     public AuditLog audit() {
         return audit;
+    }
+
+    /** Events and webhooks (for tests and administration in the same process). */
+    public EventDelivery events() {
+        return events;
     }
 
     /** The management API's route table. */

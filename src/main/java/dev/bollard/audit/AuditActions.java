@@ -61,4 +61,11 @@ public final class AuditActions {
     public static final String RETENTION_POLICY_DELETE = "retention-policy.delete";
     public static final String QUOTA_SET = "quota.set";
     public static final String HISTORY_WINDOW_SET = "history-window.set";
+
+    // webhooks (docs/events.md)
+    public static final String WEBHOOK_CREATE = "webhook.create";
+    public static final String WEBHOOK_UPDATE = "webhook.update";
+    public static final String WEBHOOK_DELETE = "webhook.delete";
+    public static final String WEBHOOK_REDELIVER = "webhook.redeliver";
+    public static final String WEBHOOK_DISABLE = "webhook.disable";
 }

@@ -338,7 +338,7 @@ public final class AuditLog implements Audit, AutoCloseable {
     /**
      * Deletes the entries that happened before {@code before}, keeping the chain verifiable: the hash of the last
      * deleted entry becomes the anchor the rest links to. The pruning itself is recorded. Returns how many went. Changes
-     * in the outbox are deleted a day after they were audited.
+     * in the outbox are deleted a day after they were audited (and published as events).
      */
     public int prune(Instant before) {
         db.inTransaction(h -> OutboxDao.deleteAuditedBefore(h, Instant.now().minus(OUTBOX_KEPT).toEpochMilli()));

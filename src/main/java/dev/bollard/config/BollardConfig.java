@@ -10,7 +10,7 @@ import java.util.List;
  */
 public record BollardConfig(Path dataDir, Server server, Storage storage, Database database, Uploads uploads,
                             Registry registry, Auth auth, Audit audit, Telemetry telemetry,
-                            Lifecycle lifecycle, Ui ui) {
+                            Lifecycle lifecycle, Ui ui, Events events) {
 
     /** Where the HTTP server listens; a request unanswered after {@code requestWarningAfter} is logged. */
     public record Server(String host, int port, Duration requestWarningAfter) {
@@ -121,22 +121,42 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
     public record Ui(boolean enabled, Duration sessionIdleTimeout, Duration sessionMaxAge) {
     }
 
+    /**
+     * Events and webhooks (docs/events.md): how often new changes are published and deliveries looked for, how long
+     * events and the delivery log are kept, and the webhooks' delivery policy — attempts per event, the back-off
+     * between them, the failed attempts in a row that disable a webhook, and whether targets on loopback, link-local
+     * and private addresses are allowed (the SSRF guard; off by default).
+     */
+    public record Events(Duration pollInterval, Duration retention, int maxAttempts, Duration firstRetry,
+                         Duration maxRetry, int disableAfterFailures, boolean allowPrivateTargets) {
+        /** The same settings with private targets allowed or refused. */
+        public Events withPrivateTargets(boolean allowed) {
+            return new Events(pollInterval, retention, maxAttempts, firstRetry, maxRetry, disableAfterFailures, allowed);
+        }
+    }
+
     /** This configuration with other auth settings. */
     public BollardConfig withAuth(Auth other) {
         return new BollardConfig(dataDir, server, storage, database, uploads, registry, other, audit, telemetry,
-                lifecycle, ui);
+                lifecycle, ui, events);
     }
 
     /** This configuration with other audit settings. */
     public BollardConfig withAudit(Audit other) {
         return new BollardConfig(dataDir, server, storage, database, uploads, registry, auth, other, telemetry,
-                lifecycle, ui);
+                lifecycle, ui, events);
     }
 
     /** This configuration with other web UI settings. */
     public BollardConfig withUi(Ui other) {
         return new BollardConfig(dataDir, server, storage, database, uploads, registry, auth, audit, telemetry,
-                lifecycle, other);
+                lifecycle, other, events);
+    }
+
+    /** This configuration with other event settings. */
+    public BollardConfig withEvents(Events other) {
+        return new BollardConfig(dataDir, server, storage, database, uploads, registry, auth, audit, telemetry,
+                lifecycle, ui, other);
     }
 
     /** The embedded defaults with all data under {@code dataDir}, listening on {@code host:port}. */

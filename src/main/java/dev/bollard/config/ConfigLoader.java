@@ -88,6 +88,13 @@ public final class ConfigLoader {
         k.put("ui.enabled", new String[] {"true", "serve the web UI at / (needs auth.enabled)"});
         k.put("ui.session-idle-timeout", new String[] {"1h", "a web UI sign-in ends after this long without a request"});
         k.put("ui.session-max-age", new String[] {"12h", "a web UI sign-in ends this long after it began, however used"});
+        k.put("events.poll-interval", new String[] {"1s", "how often new changes are published as events and due webhook deliveries sent"});
+        k.put("events.retention", new String[] {"7d", "events and webhook delivery attempts older than this are deleted"});
+        k.put("events.webhooks.max-attempts", new String[] {"8", "attempts to deliver one event to a webhook before giving up on it"});
+        k.put("events.webhooks.first-retry", new String[] {"10s", "wait after a webhook's first failed attempt; doubled after each further one"});
+        k.put("events.webhooks.max-retry", new String[] {"1h", "longest wait between two attempts of one delivery"});
+        k.put("events.webhooks.disable-after-failures", new String[] {"50", "failed attempts in a row after which a webhook is disabled"});
+        k.put("events.webhooks.allow-private-targets", new String[] {"false", "allow webhook URLs on loopback, link-local and private addresses (refused by default: SSRF)"});
         KEYS = Collections.unmodifiableMap(k);
     }
 
@@ -294,6 +301,15 @@ public final class ConfigLoader {
             boolean uiEnabled = bool("ui.enabled", problems);
             Duration sessionIdle = duration("ui.session-idle-timeout", problems);
             Duration sessionMax = duration("ui.session-max-age", problems);
+            Duration eventPoll = duration("events.poll-interval", problems);
+            Duration eventRetention = duration("events.retention", problems);
+            int maxAttempts = integer("events.webhooks.max-attempts", value("events.webhooks.max-attempts"), 1, 100,
+                    problems);
+            Duration firstRetry = duration("events.webhooks.first-retry", problems);
+            Duration maxRetry = duration("events.webhooks.max-retry", problems);
+            int disableAfter = integer("events.webhooks.disable-after-failures",
+                    value("events.webhooks.disable-after-failures"), 1, 1_000_000, problems);
+            boolean allowPrivate = bool("events.webhooks.allow-private-targets", problems);
 
             if (!problems.isEmpty()) {
                 throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", problems));
@@ -311,7 +327,9 @@ public final class ConfigLoader {
                     new BollardConfig.Telemetry(logFormat, tracing, tracingEndpoint, sampleRatio, metricsHost,
                             metricsPort),
                     new BollardConfig.Lifecycle(gcEnabled, gcInterval, grace, window, retentionInterval),
-                    new BollardConfig.Ui(uiEnabled, sessionIdle, sessionMax));
+                    new BollardConfig.Ui(uiEnabled, sessionIdle, sessionMax),
+                    new BollardConfig.Events(eventPoll, eventRetention, maxAttempts, firstRetry, maxRetry, disableAfter,
+                            allowPrivate));
         }
 
         private BollardConfig.KeyEncryption keyEncryption(Path dataDir, List<String> problems) {

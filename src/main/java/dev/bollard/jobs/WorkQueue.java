@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +54,19 @@ public final class WorkQueue {
     /** Adds an item; nothing when one with {@code key} waits already. True when added. */
     public boolean enqueue(String key, String payload) {
         return db.inTransaction(h -> WorkItemDao.enqueue(h, name, key, payload, Instant.now()));
+    }
+
+    /**
+     * Adds an item as part of the transaction of {@code h} (so it is enqueued exactly when what caused it commits);
+     * nothing when one with {@code key} waits already. True when added.
+     */
+    public boolean enqueue(Handle h, String key, String payload) {
+        return WorkItemDao.enqueue(h, name, key, payload, Instant.now());
+    }
+
+    /** How many items wait or run (the queue's depth; dead items are not counted). */
+    public long depth() {
+        return db.read(h -> WorkItemDao.waiting(h, name));
     }
 
     /** Claims up to {@code limit} items that are due, for this node, for one lease. */

@@ -8,7 +8,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The outbox: the changes recorded in the transactions that made them, oldest first. The audit log appends them to
- * its chain ({@link #pendingAudit}, {@link #markAudited}); deliveries of events read them too.
+ * its chain ({@link #pendingAudit}, {@link #markAudited}); the event publisher turns them into events
+ * ({@link #pendingPublication}, {@link #markPublished}).
  */
 public final class OutboxDao {
     private OutboxDao() {
@@ -46,9 +47,22 @@ public final class OutboxDao {
         h.createUpdate("UPDATE outbox SET audited = TRUE WHERE id IN (<ids>)").bindList("ids", ids).execute();
     }
 
-    /** Deletes audited changes recorded before {@code beforeMillis}; returns how many. */
+    /** The committed changes not yet published as events, oldest first. */
+    public static List<Row> pendingPublication(Handle h, int limit) {
+        return h.createQuery("SELECT " + COLUMNS + " FROM outbox WHERE published = FALSE ORDER BY id LIMIT :limit")
+                .bind("limit", limit).map((rs, ctx) -> map(rs)).list();
+    }
+
+    public static void markPublished(Handle h, List<Long> ids) {
+        h.createUpdate("UPDATE outbox SET published = TRUE WHERE id IN (<ids>)").bindList("ids", ids).execute();
+    }
+
+    /**
+     * Deletes changes recorded before {@code beforeMillis} that are both audited and published as events (so neither
+     * reader loses a change to the prune); returns how many.
+     */
     public static int deleteAuditedBefore(Handle h, long beforeMillis) {
-        return h.createUpdate("DELETE FROM outbox WHERE audited = TRUE AND occurred_at < :before")
+        return h.createUpdate("DELETE FROM outbox WHERE audited = TRUE AND published = TRUE AND occurred_at < :before")
                 .bind("before", beforeMillis).execute();
     }
 

@@ -135,6 +135,12 @@ public final class WorkItemDao {
                 .bind("q", queue).bind("s", state).map((rs, ctx) -> row(rs)).list();
     }
 
+    /** How many items of {@code queue} wait or run (the dead ones left out). */
+    public static long waiting(Handle h, String queue) {
+        return h.createQuery("SELECT COUNT(*) FROM work_item WHERE queue = :q AND state <> 'dead'")
+                .bind("q", queue).mapTo(Long.class).one();
+    }
+
     private static Row row(ResultSet rs) throws SQLException {
         return new Row(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                 rs.getInt(6), rs.getTimestamp(7).toInstant(), rs.getString(8),

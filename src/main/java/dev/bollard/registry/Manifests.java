@@ -97,7 +97,8 @@ public final class Manifests {
             ManifestDao.insertIfAbsent(h, repositoryId, digest.toString(), manifest.mediaType(),
                     manifest.effectiveArtifactType(), subject.map(Digest::toString).orElse(null), body, blobs, children);
             outbox.record(h, AuditEvent.onRepository(actor, AuditActions.PUSH, repository.value(),
-                    Map.of("reference", reference.toString(), "digest", digest.toString())));
+                    Map.of("reference", reference.toString(), "digest", digest.toString(),
+                            "mediaType", manifest.mediaType(), "size", body.length)));
             if (reference instanceof Reference.ByTag t) {
                 String tag = t.tag().value();
                 Optional<String> before = TagDao.digestOf(h, repositoryId, tag);

@@ -3,6 +3,7 @@ package dev.bollard.auth;
 import static dev.bollard.auth.AuthHttp.basic;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.bollard.config.BollardConfig;
 import dev.bollard.error.BollardException;
 import dev.bollard.http.api.ApiRoute;
 import dev.bollard.testing.TestRegistry;
@@ -68,10 +69,17 @@ class ApiAuthorizationMatrixTest {
     private Identities ids;
     private final Map<Caller, String> auth = new EnumMap<>(Caller.class);
     private String restorable;
+    private static final String WEBHOOKS = "/api/v1/webhooks";
+    private static final String CLOSED = "http://127.0.0.1:1/hook";
+    /** Per webhook base path: the shared webhook's id, and a delivery in its log. */
+    private final Map<String, Long> hooks = new LinkedHashMap<>();
+    private final Map<String, Long> deliveries = new LinkedHashMap<>();
 
     @BeforeAll
     void start() throws Exception {
-        registry = TestRegistry.startWithAuth(dir.resolve("data"));
+        // webhooks point at a closed port on loopback: private targets allowed
+        BollardConfig config = BollardConfig.defaults(dir.resolve("data"), "127.0.0.1", 0);
+        registry = TestRegistry.startWithAuth(config.withEvents(config.events().withPrivateTargets(true)));
         http = new AuthHttp(registry.baseUri());
         ids = new Identities(registry.server().database());
         ids.users().create("root", "root-password", true);
@@ -97,6 +105,22 @@ class ApiAuthorizationMatrixTest {
         auth.put(Caller.ROBOT, basic("acme+ci", ci));
         auth.put(Caller.OTHER_ORG, basic("mallory", "mallory-password"));
         auth.put(Caller.SUPERUSER, basic("root", "root-password"));
+        // a webhook of each scope, with a delivery of a pushed image's events in its log (failed: nothing listens)
+        for (String base : List.of(WEBHOOKS, "/api/v1/namespaces/acme/webhooks", "/api/v1/repositories/acme/app/webhooks")) {
+            long hook = asRoot("POST", base, "{\"url\":\"" + CLOSED + "\"}").get("id").asLong();
+            hooks.put(base, hook);
+        }
+        http.pushImage("acme/app", "hooked", basic("boss", "boss-password"));
+        for (var e : hooks.entrySet()) {
+            String log = e.getKey() + "/" + e.getValue() + "/deliveries";
+            long end = System.nanoTime() + 30_000_000_000L;
+            com.fasterxml.jackson.databind.JsonNode items = asRoot("GET", log, null).get("items");
+            while (items.isEmpty() && System.nanoTime() < end) {
+                Thread.sleep(50);
+                items = asRoot("GET", log, null).get("items");
+            }
+            deliveries.put(e.getKey(), items.get(0).get("id").asLong());
+        }
     }
 
     @AfterAll
@@ -246,6 +270,11 @@ class ApiAuthorizationMatrixTest {
                 ns + "/history-window", null)));
         c.add(new Case("PUT", "/api/v1/namespaces/{namespace}/history-window", ADMINS, 200, x -> new Call(
                 ns + "/history-window", "{\"window\":null}")));
+        // webhooks, the same routes for each scope (docs/events.md)
+        webhookCases(c, WEBHOOKS, WEBHOOKS, SUPER);
+        webhookCases(c, "/api/v1/namespaces/{namespace}/webhooks", "/api/v1/namespaces/acme/webhooks", ADMINS);
+        webhookCases(c, "/api/v1/repositories/{repository*}/webhooks", "/api/v1/repositories/acme/app/webhooks",
+                ADMINS);
         // the audit log
         c.add(new Case("GET", "/api/v1/audit", SUPER, 200, x -> new Call("/api/v1/audit", null)));
         c.add(new Case("GET", "/api/v1/audit/export", SUPER, 200, x -> new Call("/api/v1/audit/export", null)));
@@ -260,6 +289,23 @@ class ApiAuthorizationMatrixTest {
         } catch (IOException | InterruptedException e) {
             throw new AssertionError("preparing a push of " + repository + ":" + tag, e);
         }
+    }
+
+    private void webhookCases(List<Case> c, String template, String base, Set<Caller> allowed) {
+        String one = base + "/" + hooks.get(base);
+        String delivery = one + "/deliveries/" + deliveries.get(base);
+        String body = "{\"url\":\"" + CLOSED + "\"}";
+        c.add(new Case("GET", template, allowed, 200, x -> new Call(base, null)));
+        c.add(new Case("POST", template, allowed, 201, x -> new Call(base, body)));
+        c.add(new Case("GET", template + "/{id}", allowed, 200, x -> new Call(one, null)));
+        c.add(new Case("PATCH", template + "/{id}", allowed, 200, x -> new Call(one, "{\"tag_glob\":\"v*\"}")));
+        c.add(new Case("DELETE", template + "/{id}", allowed, 204, x -> new Call(
+                base + "/" + asRoot("POST", base, body).get("id").asLong(), null)));
+        c.add(new Case("GET", template + "/{id}/deliveries", allowed, 200, x -> new Call(one + "/deliveries", null)));
+        c.add(new Case("GET", template + "/{id}/deliveries/{delivery}", allowed, 200, x -> new Call(delivery, null)));
+        c.add(new Case("POST", template + "/{id}/deliveries/{delivery}/redeliver", allowed, 202, x -> new Call(
+                delivery + "/redeliver", null)));
+        c.add(new Case("POST", template + "/{id}/ping", allowed, 200, x -> new Call(one + "/ping", null)));
     }
 
     /** A call as the superuser that must succeed; its JSON answer (null when empty). */

@@ -45,11 +45,7 @@ class OutboxTest {
     }
 
     private Database database(String kind) {
-        TestDatabase database = TestDatabase.of(kind, dir);
-        open.add(database);
-        Database db = Database.open(database.config(8));
-        open.add(db);
-        return db;
+        return TestDatabase.open(kind, dir, 8, open);
     }
 
     private AuditLog auditLog(Database db) {

@@ -1,7 +1,9 @@
 package dev.bollard.testing;
 
 import dev.bollard.config.BollardConfig;
+import dev.bollard.metadata.Database;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A fresh, empty metadata database for one test, on one of the two databases Bollard supports: in a test that runs on
@@ -19,6 +21,18 @@ public interface TestDatabase extends AutoCloseable {
     /** {@code kind} "postgres" (a new database on the shared server) or anything else (H2 under {@code dir}). */
     static TestDatabase of(String kind, Path dir) {
         return kind.equals("postgres") ? postgres() : h2(dir);
+    }
+
+    /**
+     * A fresh database of {@code kind} (as {@link #of}) opened by Bollard with a pool of {@code maxPoolSize}; the test
+     * database and the pool are added to {@code open}, for the test to close in reverse order (the pool first).
+     */
+    static Database open(String kind, Path dir, int maxPoolSize, List<AutoCloseable> open) {
+        TestDatabase database = of(kind, dir);
+        open.add(database);
+        Database db = Database.open(database.config(maxPoolSize));
+        open.add(db);
+        return db;
     }
 
     /** An embedded H2 file database under {@code dir}, as Bollard's default configuration has it. */

@@ -4,6 +4,7 @@ import dev.bollard.audit.AuditLog;
 import dev.bollard.auth.Auth;
 import dev.bollard.auth.Identities;
 import dev.bollard.config.BollardConfig;
+import dev.bollard.events.Webhooks;
 import dev.bollard.registry.Registry;
 import org.jspecify.annotations.Nullable;
 
@@ -11,7 +12,8 @@ import org.jspecify.annotations.Nullable;
  * What the endpoint classes work with: the domain's services, handed to each class's constructor. An endpoint class
  * that needs another service adds it here. {@code auth} is null when access control is off.
  */
-public record ApiServices(BollardConfig config, Identities identities, @Nullable Auth auth, Registry registry, AuditLog audit) {
+public record ApiServices(BollardConfig config, Identities identities, @Nullable Auth auth, Registry registry, AuditLog audit,
+                          Webhooks webhooks) {
 
     /** The identities administration, its changes recorded as made by the caller of {@code call}. */
     public Identities identitiesAs(ApiCall call) {

@@ -1,0 +1,50 @@
+package dev.bollard.events;
+
+import dev.bollard.config.BollardConfig;
+import dev.bollard.jobs.WorkQueue;
+import dev.bollard.jobs.Worker;
+import dev.bollard.metadata.Database;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Events and their delivery, assembled: the webhook delivery queue, the delivery methods, {@link Webhooks} (what the
+ * API administers) and the two workers every node runs — the {@link EventPublisher} and the {@link DeliveryWorker}.
+ * The composition root builds one and starts its workers.
+ */
+public final class EventDelivery {
+    /** The work queue of webhook deliveries. */
+    public static final String QUEUE = "webhook";
+
+    private final Webhooks webhooks;
+    private final List<Worker> workers;
+    private final EventPublisher publisher;
+
+    public EventDelivery(Database db, Outbox outbox, BollardConfig.Events config, MeterRegistry meters) {
+        // A lease outlives the longest attempt (a webhook's timeout is at most 30 s) with room to record it.
+        WorkQueue queue = new WorkQueue(db, QUEUE, new WorkQueue.Settings(Duration.ofMinutes(2), config.maxAttempts(),
+                config.firstRetry(), config.maxRetry()));
+        Gauge.builder("bollard.webhook.queue.depth", queue, WorkQueue::depth)
+                .description("webhook deliveries waiting or being attempted").register(meters);
+        this.webhooks = new Webhooks(db, outbox, List.of(new HttpDelivery(new TargetGuard(config.allowPrivateTargets()))),
+                queue, config.disableAfterFailures(), meters);
+        this.publisher = new EventPublisher(db, webhooks, config.pollInterval(), config.retention(), meters);
+        this.workers = List.of(publisher, new DeliveryWorker(webhooks, queue, config.pollInterval()));
+    }
+
+    public Webhooks webhooks() {
+        return webhooks;
+    }
+
+    /** The publisher (tests publish at once instead of waiting for its turn). */
+    public EventPublisher publisher() {
+        return publisher;
+    }
+
+    /** The workers to start on every node. */
+    public List<Worker> workers() {
+        return workers;
+    }
+}

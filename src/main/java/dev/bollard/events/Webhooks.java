@@ -1,0 +1,401 @@
+package dev.bollard.events;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.bollard.audit.Actor;
+import dev.bollard.audit.AuditActions;
+import dev.bollard.audit.AuditEvent;
+import dev.bollard.error.BollardException;
+import dev.bollard.jobs.WorkQueue;
+import dev.bollard.json.Json;
+import dev.bollard.metadata.Database;
+import dev.bollard.metadata.EventDao;
+import dev.bollard.metadata.WebhookDao;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Webhooks, per repository, per namespace and registry-wide: their administration (each change recorded in the
+ * outbox, so audited), their delivery log, redelivery and test pings, and the outcome of every attempt — logged,
+ * counted, and, after {@code disableAfterFailures} failed attempts in a row, the webhook disabled with an audit entry
+ * and a warning in the log. Callers are authorized for the scope they name (the API's routes decide that); a webhook
+ * of another scope is "not found" here.
+ */
+public final class Webhooks {
+    private static final Logger LOG = LoggerFactory.getLogger(Webhooks.class);
+
+    /** Headers a webhook may not set: the ones the delivery sets or the HTTP client owns. */
+    private static final Set<String> RESERVED_HEADERS = Set.of("content-type", "content-length", "host", "user-agent",
+            "connection", "transfer-encoding", "expect", "upgrade", "te", "trailer", "keep-alive", "date");
+    private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}");
+    private static final int MAX_HEADERS = 20;
+    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration MAX_TIMEOUT = Duration.ofSeconds(30);
+
+    /**
+     * What a webhook is to be: the delivery {@code method} and its {@code url}, the payload {@code format}, the
+     * event types it hears (empty for all), its globs (null for any), extra headers and the timeout of an attempt.
+     */
+    public record Spec(String method, String url, String format, List<String> eventTypes,
+                       @Nullable String repositoryGlob, @Nullable String tagGlob, Map<String, String> headers,
+                       Duration timeout) {
+    }
+
+    /** A new webhook and its secret: the only time the secret is shown. */
+    public record Created(Webhook webhook, String secret) {
+    }
+
+    private final Database db;
+    private final Outbox outbox;
+    private final Map<String, DeliveryMethod> methods;
+    private final WorkQueue queue;
+    private final int disableAfterFailures;
+    private final MeterRegistry meters;
+    private final Counter disabled;
+
+    public Webhooks(Database db, Outbox outbox, List<DeliveryMethod> methods, WorkQueue queue,
+                    int disableAfterFailures, MeterRegistry meters) {
+        this.db = db;
+        this.outbox = outbox;
+        Map<String, DeliveryMethod> byName = new LinkedHashMap<>();
+        methods.forEach(m -> byName.put(m.name(), m));
+        this.methods = Map.copyOf(byName);
+        this.queue = queue;
+        this.disableAfterFailures = disableAfterFailures;
+        this.meters = meters;
+        this.disabled = Counter.builder("bollard.webhook.disabled")
+                .description("webhooks disabled after failed deliveries in a row").register(meters);
+    }
+
+    // ---- administration ----
+
+    public Created create(Actor actor, WebhookScope scope, Spec spec) {
+        String secret = Signatures.newSecret();
+        WebhookDao.Row checked = row(0, scope, spec, secret, true, null, 0, actor.name(), Instant.now());
+        long id = db.inTransaction(h -> {
+            long created = WebhookDao.insert(h, checked);
+            record(h, actor, scope, AuditActions.WEBHOOK_CREATE, created, Map.of("url", spec.url()));
+            return created;
+        });
+        return new Created(get(scope, id), secret);
+    }
+
+    /**
+     * Replaces webhook {@code id}'s settings with {@code spec}; {@code enabled} switches it on or off (switching it on
+     * forgets its failures and why it was disabled).
+     */
+    public Webhook update(Actor actor, WebhookScope scope, long id, Spec spec, boolean enabled) {
+        db.inTransaction(h -> {
+            Webhook current = find(h, scope, id);
+            boolean same = current.enabled() == enabled;
+            WebhookDao.update(h, row(id, scope, spec, current.secret(), enabled,
+                    same ? current.disabledReason() : enabled ? null : "disabled by " + actor.name(),
+                    enabled && !current.enabled() ? 0 : current.consecutiveFailures(), current.createdBy(),
+                    current.createdAt()));
+            record(h, actor, scope, AuditActions.WEBHOOK_UPDATE, id, Map.of("url", spec.url(), "enabled", enabled));
+            return null;
+        });
+        return get(scope, id);
+    }
+
+    /** Gives webhook {@code id} a new secret and returns it (the only time it is shown). */
+    public String rotateSecret(Actor actor, WebhookScope scope, long id) {
+        String secret = Signatures.newSecret();
+        db.inTransaction(h -> {
+            Webhook current = find(h, scope, id);
+            WebhookDao.update(h, row(current, current.enabled(), current.disabledReason(),
+                    current.consecutiveFailures(), secret));
+            record(h, actor, scope, AuditActions.WEBHOOK_UPDATE, id, Map.of("secret", "rotated"));
+            return null;
+        });
+        return secret;
+    }
+
+    public void delete(Actor actor, WebhookScope scope, long id) {
+        db.inTransaction(h -> {
+            find(h, scope, id);
+            WebhookDao.delete(h, id);
+            record(h, actor, scope, AuditActions.WEBHOOK_DELETE, id, Map.of());
+            return null;
+        });
+    }
+
+    public List<Webhook> list(WebhookScope scope) {
+        return db.read(h -> WebhookDao.ofScope(h, scope.kindName(), scope.name()).stream().map(Webhooks::webhook)
+                .toList());
+    }
+
+    public Webhook get(WebhookScope scope, long id) {
+        return db.read(h -> find(h, scope, id));
+    }
+
+    /** Webhook {@code id}'s delivery attempts with an id below {@code beforeId}, newest first. */
+    public List<WebhookDao.Delivery> deliveries(WebhookScope scope, long id, long beforeId, int limit) {
+        return db.read(h -> {
+            find(h, scope, id);
+            return WebhookDao.deliveries(h, id, beforeId, limit);
+        });
+    }
+
+    public WebhookDao.Delivery delivery(WebhookScope scope, long id, long deliveryId) {
+        return db.read(h -> {
+            find(h, scope, id);
+            return WebhookDao.delivery(h, deliveryId).filter(d -> d.webhookId() == id)
+                    .orElseThrow(() -> BollardException.notFound("webhook " + id + " has no delivery " + deliveryId));
+        });
+    }
+
+    /**
+     * Sends the event of delivery {@code deliveryId} again, as a new delivery with its own attempts (the event keeps
+     * its id, so a receiver recognizes it). False when a delivery of that event to this webhook waits already.
+     */
+    public boolean redeliver(Actor actor, WebhookScope scope, long id, long deliveryId) {
+        WebhookDao.Delivery d = delivery(scope, id, deliveryId);
+        if (d.eventSeq() == 0) {
+            throw BollardException.invalid("delivery " + deliveryId + " was a test ping; send a new one instead");
+        }
+        return db.inTransaction(h -> {
+            if (EventDao.find(h, d.eventSeq()).isEmpty()) {
+                throw BollardException.notFound("event " + d.eventSeq() + " is older than events.retention and gone");
+            }
+            boolean queued = enqueue(h, id, d.eventSeq());
+            record(h, actor, scope, AuditActions.WEBHOOK_REDELIVER, id, Map.of("event", d.eventSeq(),
+                    "delivery", deliveryId));
+            return queued;
+        });
+    }
+
+    /** Sends a {@value EventTypes#WEBHOOK_PING} event now and returns the attempt (logged; not counted as a failure). */
+    public DeliveryMethod.Attempt ping(Actor actor, WebhookScope scope, long id) {
+        Webhook hook = get(scope, id);
+        SortedMap<String, Object> data = new TreeMap<>();
+        data.put("webhook", id);
+        data.put("message", "a test delivery requested by " + actor.name());
+        RegistryEvent ping = new RegistryEvent(0, EventTypes.WEBHOOK_PING, Instant.now(), actor.kindName(),
+                actor.name(), scope.kind() == WebhookScope.Kind.NAMESPACE ? scope.name() : null,
+                scope.kind() == WebhookScope.Kind.REPOSITORY ? scope.name() : null, data);
+        DeliveryMethod.Attempt attempt = method(hook).deliver(hook, ping, 1);
+        db.inTransaction(h -> WebhookDao.insertDelivery(h, logEntry(hook, ping, 1, attempt)));
+        return attempt;
+    }
+
+    // ---- delivery ----
+
+    /** Queues the delivery of event {@code seq} to webhook {@code webhookId}, in the transaction of {@code h}. */
+    boolean enqueue(Handle h, long webhookId, long seq) {
+        return queue.enqueue(h, webhookId + ":" + seq, webhookId + ":" + seq);
+    }
+
+    /**
+     * Makes the {@code attempt}-th attempt of the delivery queued as {@code payload}. Returns normally when it is done
+     * (delivered, or nothing left to do: the webhook is gone or disabled, the event pruned); throws when the attempt
+     * failed and should be retried.
+     */
+    void deliver(String payload, int attempt) throws DeliveryFailedException {
+        int colon = payload.indexOf(':');
+        long webhookId = Long.parseLong(payload.substring(0, colon));
+        long seq = Long.parseLong(payload.substring(colon + 1));
+        Optional<Webhook> hook = db.read(h -> WebhookDao.find(h, webhookId)).map(Webhooks::webhook);
+        Optional<RegistryEvent> event = db.read(h -> EventDao.find(h, seq)).map(r -> RegistryEvent.fromJson(r.body()));
+        if (hook.isEmpty() || !hook.get().enabled() || event.isEmpty()) {
+            return;
+        }
+        DeliveryMethod.Attempt a = method(hook.get()).deliver(hook.get(), event.get(), attempt);
+        String outcome = a.skipped() ? "skipped" : a.success() ? "success" : "failure";
+        Counter.builder("bollard.webhook.deliveries").tag("outcome", outcome)
+                .description("webhook delivery attempts by outcome").register(meters).increment();
+        Timer.builder("bollard.webhook.delivery.duration").description("time of a webhook delivery attempt")
+                .register(meters).record(a.latencyMillis(), TimeUnit.MILLISECONDS);
+        if (a.skipped()) {
+            return;
+        }
+        boolean nowDisabled = db.inTransaction(h -> {
+            WebhookDao.insertDelivery(h, logEntry(hook.get(), event.get(), attempt, a));
+            Optional<WebhookDao.Row> locked = WebhookDao.lock(h, webhookId);
+            if (locked.isEmpty() || !locked.get().enabled()) {
+                return false;
+            }
+            int failures = WebhookDao.countOutcome(h, webhookId, a.success());
+            if (a.success() || failures < disableAfterFailures) {
+                return false;
+            }
+            String reason = "disabled after " + failures + " failed delivery attempts in a row; last: " + a.error();
+            WebhookDao.disable(h, webhookId, reason);
+            record(h, Actor.system("webhooks"), hook.get().scope(), AuditActions.WEBHOOK_DISABLE, webhookId,
+                    Map.of("failures", failures, "url", hook.get().url()));
+            return true;
+        });
+        if (nowDisabled) {
+            disabled.increment();
+            LOG.warn("webhook {} ({} {}) disabled after {} failed delivery attempts in a row; last: {}", webhookId,
+                    hook.get().scope().kindName(), hook.get().scope().name(), disableAfterFailures, a.error());
+            return;
+        }
+        if (!a.success()) {
+            throw new DeliveryFailedException(a.error() == null ? "delivery failed" : a.error());
+        }
+    }
+
+    /** A failed attempt, to be retried by the work queue. */
+    static final class DeliveryFailedException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        DeliveryFailedException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    // ---- helpers ----
+
+    private DeliveryMethod method(Webhook hook) {
+        DeliveryMethod m = methods.get(hook.method());
+        if (m == null) {
+            throw new IllegalStateException("webhook " + hook.id() + " uses the unknown delivery method " + hook.method());
+        }
+        return m;
+    }
+
+    private static WebhookDao.Delivery logEntry(Webhook hook, RegistryEvent event, int attempt,
+                                                DeliveryMethod.Attempt a) {
+        return new WebhookDao.Delivery(0, hook.id(), event.seq(), event.type(), attempt, Instant.now().toEpochMilli(),
+                RegistryEvent.write(hook.hidden(a.requestHeaders())), a.requestBody(), a.status(), a.responseBody(),
+                a.error() == null ? null : truncate(a.error(), 1024), a.latencyMillis(), a.success());
+    }
+
+    private static String truncate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max);
+    }
+
+    /** The webhook {@code id} of {@code scope}, or "not found" (also when it belongs to another scope). */
+    private static Webhook find(Handle h, WebhookScope scope, long id) {
+        return WebhookDao.find(h, id).map(Webhooks::webhook).filter(w -> w.scope().equals(scope))
+                .orElseThrow(() -> BollardException.notFound("no webhook " + id + " in " + describe(scope)));
+    }
+
+    private static String describe(WebhookScope scope) {
+        return switch (scope.kind()) {
+            case REGISTRY -> "the registry's webhooks";
+            case NAMESPACE -> "namespace " + scope.name();
+            case REPOSITORY -> "repository " + scope.name();
+        };
+    }
+
+    private void record(Handle h, Actor actor, WebhookScope scope, String action, long id, Map<String, ?> details) {
+        Map<String, Object> all = new LinkedHashMap<>();
+        all.put("id", id);
+        all.putAll(details);
+        outbox.record(h, scope.kind() == WebhookScope.Kind.REPOSITORY
+                ? AuditEvent.onRepository(actor, action, scope.name(), all)
+                : AuditEvent.onNamespace(actor, action, scope.name().isEmpty() ? null : scope.name(), all));
+    }
+
+    /** The stored form of a webhook made from {@code spec}, checked: a refusal says what is wrong. */
+    private WebhookDao.Row row(long id, WebhookScope scope, Spec spec, String secret, boolean enabled,
+                               @Nullable String disabledReason, int failures, String createdBy, Instant createdAt) {
+        DeliveryMethod method = methods.get(spec.method());
+        if (method == null) {
+            throw BollardException.invalid("unknown delivery method '" + spec.method() + "'; one of "
+                    + methods.keySet());
+        }
+        if (spec.url().length() > 2048) {
+            throw BollardException.invalid("the webhook URL is longer than 2048 characters");
+        }
+        method.checkTarget(spec.url());
+        WebhookFormat format = WebhookFormat.of(spec.format());
+        Set<String> types = new TreeSet<>();
+        for (String t : spec.eventTypes()) {
+            if (!EventTypes.ALL.contains(t)) {
+                throw BollardException.invalid("unknown event type '" + t + "'; one of " + EventTypes.ALL);
+            }
+            types.add(t);
+        }
+        Glob repositoryGlob = spec.repositoryGlob() == null ? null : Glob.of("repository", spec.repositoryGlob());
+        Glob tagGlob = spec.tagGlob() == null ? null : Glob.of("tag", spec.tagGlob());
+        SortedMap<String, String> headers = checkedHeaders(spec.headers());
+        if (spec.timeout().isNegative() || spec.timeout().isZero() || spec.timeout().compareTo(MAX_TIMEOUT) > 0) {
+            throw BollardException.invalid("a webhook's timeout is more than 0 and at most " + MAX_TIMEOUT.toSeconds()
+                    + " seconds");
+        }
+        return new WebhookDao.Row(id, scope.kindName(), scope.name(), method.name(), spec.url(), format.id(), secret,
+                String.join(",", types), repositoryGlob == null ? null : repositoryGlob.glob(),
+                tagGlob == null ? null : tagGlob.glob(), RegistryEvent.write(headers), (int) spec.timeout().toMillis(),
+                enabled, disabledReason, failures, createdBy, createdAt.toEpochMilli());
+    }
+
+    private WebhookDao.Row row(Webhook w, boolean enabled, @Nullable String reason, int failures, String secret) {
+        return row(w.id(), w.scope(), specOf(w), secret, enabled, reason, failures, w.createdBy(), w.createdAt());
+    }
+
+    /** The spec {@code w} was made from (what an update starts from). */
+    public static Spec specOf(Webhook w) {
+        return new Spec(w.method(), w.url(), w.format().id(), List.copyOf(w.eventTypes()),
+                w.repositoryGlob() == null ? null : w.repositoryGlob().glob(),
+                w.tagGlob() == null ? null : w.tagGlob().glob(), w.headers(), w.timeout());
+    }
+
+    private static SortedMap<String, String> checkedHeaders(Map<String, String> headers) {
+        if (headers.size() > MAX_HEADERS) {
+            throw BollardException.invalid("a webhook has at most " + MAX_HEADERS + " custom headers");
+        }
+        SortedMap<String, String> checked = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        headers.forEach((name, value) -> {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (!HEADER_NAME.matcher(name).matches()) {
+                throw BollardException.invalid("'" + name + "' is not a header name");
+            }
+            if (RESERVED_HEADERS.contains(lower) || lower.startsWith("bollard-")) {
+                throw BollardException.invalid("the header " + name + " is set by the delivery itself");
+            }
+            if (value.length() > 1024 || value.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
+                throw BollardException.invalid("the value of header " + name + " must be one line of at most 1024 "
+                        + "characters");
+            }
+            if (checked.put(name, value) != null) {
+                throw BollardException.invalid("the header " + name + " is given twice");
+            }
+        });
+        return new TreeMap<>(checked);
+    }
+
+    /** A stored webhook as the domain sees it. */
+    static Webhook webhook(WebhookDao.Row r) {
+        Map<String, String> headers;
+        try {
+            headers = Json.MAPPER.readValue(r.headers(), new TypeReference<TreeMap<String, String>>() {
+            });
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("webhook " + r.id() + " has unreadable headers", e);
+        }
+        Set<String> types = new LinkedHashSet<>();
+        for (String t : r.eventTypes().split(",", -1)) {
+            if (!t.isBlank()) {
+                types.add(t);
+            }
+        }
+        return new Webhook(r.id(), WebhookScope.of(r.scopeKind(), r.scope()), r.method(), r.url(),
+                WebhookFormat.of(r.format()), r.secret(), Set.copyOf(types),
+                r.repositoryGlob() == null ? null : Glob.of("repository", r.repositoryGlob()),
+                r.tagGlob() == null ? null : Glob.of("tag", r.tagGlob()), new TreeMap<>(headers),
+                Duration.ofMillis(r.timeoutMillis()), r.enabled(), r.disabledReason(), r.consecutiveFailures(),
+                r.createdBy(), Instant.ofEpochMilli(r.createdAt()));
+    }
+}
