@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,12 +44,15 @@ class DeployExamplesTest {
             if (name.startsWith("BOLLARD_")) {
                 assertThat(ConfigLoader.KEYS.keySet().stream().map(ConfigLoader::environmentName))
                         .as("%s overrides a configuration key", name).contains(name);
-                environment.put(name, "from-a-secret");
+                // The key-encryption key must be what `openssl rand -base64 32` makes; the others are any text.
+                environment.put(name, name.equals("BOLLARD_AUTH_KEY_ENCRYPTION_KEY")
+                        ? Base64.getEncoder().encodeToString(new byte[32]) : "from-a-secret");
             }
         }
         BollardConfig config = ConfigLoader.builder().file(file).environment(environment).load();
         assertThat(config.storage().isS3()).isTrue();
         assertThat(config.storage().s3().secretKey()).isEqualTo("from-a-secret");
         assertThat(config.database().password()).isEqualTo("from-a-secret");
+        assertThat(config.auth().keyEncryption().key()).as("the key-encryption key comes from the Secret").isNotEmpty();
     }
 }
