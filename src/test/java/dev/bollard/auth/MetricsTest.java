@@ -43,7 +43,7 @@ class MetricsTest {
 
             // The collector frees the untagged image, its manifest and its config and layer (unique to it), once it
             // was pushed longer than the grace period ago (5 s: long enough for the pushes above to finish first).
-            String metrics = awaitMetric(http, "bollard_gc_blobs_deleted_total", 2);
+            String metrics = awaitMetric(http, root, "bollard_gc_blobs_deleted_total", 2);
             assertThat(value(metrics, "bollard_gc_manifests_deleted_total")).isGreaterThanOrEqualTo(1);
             assertThat(value(metrics, "bollard_gc_reclaimed_bytes_total")).as("bytes the collector reclaimed")
                     .isPositive();
@@ -52,7 +52,7 @@ class MetricsTest {
             JsonNode usage = AuthHttp.json(AuthHttp.expect(http.get("/api/v1/namespaces/alice/quota", root), 200));
             long used = usage.path("used_bytes").asLong();
             assertThat(used).as("bytes of the kept image's blobs").isPositive();
-            metrics = text(http);
+            metrics = text(http, root);
             assertThat(value(metrics, "bollard_quota_used_bytes{namespace=\"alice\"}")).isEqualTo((double) used);
             assertThat(value(metrics, "bollard_quota_limit_bytes{namespace=\"alice\"}")).isEqualTo(100_000);
             assertThat(value(metrics, "bollard_audit_failed_total")).as("audit entries that could not be written")
@@ -61,10 +61,10 @@ class MetricsTest {
     }
 
     /** /metrics once {@code name} reached {@code atLeast} (within 30 s). */
-    private static String awaitMetric(AuthHttp http, String name, double atLeast) throws Exception {
+    private static String awaitMetric(AuthHttp http, String auth, String name, double atLeast) throws Exception {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (true) {
-            String metrics = text(http);
+            String metrics = text(http, auth);
             if (value(metrics, name) >= atLeast || System.nanoTime() > deadline) {
                 assertThat(value(metrics, name)).as(name).isGreaterThanOrEqualTo(atLeast);
                 return metrics;
@@ -73,8 +73,9 @@ class MetricsTest {
         }
     }
 
-    private static String text(AuthHttp http) throws Exception {
-        return new String(AuthHttp.expect(http.get("/metrics", null), 200).body(), StandardCharsets.UTF_8);
+    /** /metrics, scraped as a superuser (it is not public with access control on). */
+    private static String text(AuthHttp http, String auth) throws Exception {
+        return new String(AuthHttp.expect(http.get("/metrics", auth), 200).body(), StandardCharsets.UTF_8);
     }
 
     /** The value of the sample {@code name} (with its labels, when given), or -1 when there is none. */

@@ -51,12 +51,12 @@ abstract class ConcurrencyContract extends DatabaseContract {
     void openTwoNodes() throws IOException {
         nodeA = open(THREADS);
         nodeB = open(THREADS);
+        BollardConfig defaults = ConfigLoader.builder().load();
         for (Database node : List.of(nodeA, nodeB)) {
             // The blob store is never touched by manifest pushes and deletes.
             manifests.put(node, new Registry(node, new FilesystemBlobStore(tempDir.resolve("blobs"),
-                    tempDir.resolve("uploads")), new BollardConfig.Registry(true, 4 * 1024 * 1024),
-                    ConfigLoader.builder().load().lifecycle(), Outbox.RECORD_ONLY, new SimpleMeterRegistry())
-                    .manifests());
+                    tempDir.resolve("uploads")), defaults.registry(), defaults.lifecycle(), Outbox.RECORD_ONLY,
+                    new SimpleMeterRegistry()).manifests());
         }
     }
 
