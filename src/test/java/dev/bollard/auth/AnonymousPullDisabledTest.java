@@ -18,7 +18,7 @@ class AnonymousPullDisabledTest {
 
     @Test
     void publicRepositoriesNeedCredentials() throws Exception {
-        try (TestRegistry registry = TestRegistry.startWithAuth(ConfigLoader.builder()
+        try (TestRegistry registry = TestRegistry.start(ConfigLoader.builder()
                 .set("data-dir", dir.toString()).set("server.listen", "127.0.0.1:0")
                 .set("auth.anonymous-pull", "false").load());
              AuthHttp http = new AuthHttp(registry.baseUri())) {

@@ -44,7 +44,7 @@ class AuditEventsTest {
     @ValueSource(strings = {"h2", "postgres"})
     void everyActionIsRecordedWithActorAddressAndUserAgent(String kind) throws Exception {
         try (DatabaseKind database = DatabaseKind.of(kind, dir.resolve("data"));
-             TestRegistry registry = TestRegistry.startWithAuth(database.config().load())) {
+             TestRegistry registry = TestRegistry.start(database.config().load())) {
             http = new AuthHttp(registry.baseUri());
             new Identities(registry.server().database()).users().create("root", "root-password", true);
             String root = basic("root", "root-password");

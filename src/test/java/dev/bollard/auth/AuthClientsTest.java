@@ -3,6 +3,7 @@ package dev.bollard.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.bollard.clients.Exec;
+import dev.bollard.testing.Requirements;
 import dev.bollard.testing.TestRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,7 +52,7 @@ class AuthClientsTest {
 
     @Test
     void skopeoWithPasswordApplicationTokenAndRobotToken() throws Exception {
-        Assumptions.assumeTrue(Exec.onPath("skopeo") && Exec.onPath("umoci"), "skopeo or umoci not installed");
+        Requirements.onPath("skopeo", "umoci");
         Path layout = layout();
         try (TestRegistry registry = TestRegistry.startWithAuth(dir.resolve("data"))) {
             Identities ids = new Identities(registry.server().database());
@@ -124,9 +124,10 @@ class AuthClientsTest {
 
     @Test
     void podmanLogsInPushesAndPulls() throws Exception {
-        Assumptions.assumeTrue(Exec.onPath("podman") && Exec.onPath("skopeo") && Exec.onPath("umoci"), "podman, skopeo or umoci not installed");
+        Requirements.onPath("podman", "skopeo", "umoci");
         Exec.Result works = run(null, podman("images"));
-        Assumptions.assumeTrue(works.ok(), () -> "podman cannot run here (before any registry is involved):\n" + works.describe());
+        assertThat(works.ok()).as("podman installed but broken (before any registry is involved):\n%s", works.describe())
+                .isTrue();
         Path layout = layout();
         try (TestRegistry registry = TestRegistry.startWithAuth(dir.resolve("data"))) {
             Identities ids = new Identities(registry.server().database());

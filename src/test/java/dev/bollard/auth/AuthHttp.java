@@ -106,18 +106,37 @@ final class AuthHttp implements AutoCloseable {
 
     /** Pushes a unique image (config + one layer) under {@code tag}; returns the manifest bytes. */
     byte[] pushImage(String repo, String tag, String authorization) throws IOException, InterruptedException {
+        ImagePush push = tryPushImage(repo, tag, authorization);
+        expect(push.last(), 201);
+        return push.manifest();
+    }
+
+    /** How {@link #tryPushImage} ended: its last answer (the first refusal, or the manifest PUT's 201). */
+    record ImagePush(HttpResponse<byte[]> last, byte[] manifest) {
+        int status() {
+            return last.statusCode();
+        }
+    }
+
+    /** Pushes a unique image (config + one layer) under {@code tag}, stopping at the first answer that is not 201. */
+    ImagePush tryPushImage(String repo, String tag, String authorization) throws IOException, InterruptedException {
         byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"id\":\"" + UUID.randomUUID() + "\"}")
                 .getBytes(StandardCharsets.UTF_8);
         byte[] layer = ("layer " + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8);
-        String c = pushBlob(repo, config, authorization);
-        String l = pushBlob(repo, layer, authorization);
         byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\","
-                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + c
+                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + digest(config)
                 + "\",\"size\":" + config.length + "},"
-                + "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"" + l
+                + "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"" + digest(layer)
                 + "\",\"size\":" + layer.length + "}]}").getBytes(StandardCharsets.UTF_8);
-        expect(send("PUT", "/v2/" + repo + "/manifests/" + tag, authorization, manifest, "Content-Type", OCI_MANIFEST), 201);
-        return manifest;
+        for (byte[] blob : List.of(config, layer)) {
+            HttpResponse<byte[]> r = send("POST", "/v2/" + repo + "/blobs/uploads/?digest=" + digest(blob), authorization,
+                    blob, "Content-Type", "application/octet-stream");
+            if (r.statusCode() != 201) {
+                return new ImagePush(r, manifest);
+            }
+        }
+        return new ImagePush(send("PUT", "/v2/" + repo + "/manifests/" + tag, authorization, manifest, "Content-Type",
+                OCI_MANIFEST), manifest);
     }
 
     /** Starts an upload session; returns its Location path. */

@@ -1,7 +1,5 @@
 package dev.bollard.auth;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import dev.bollard.config.ConfigLoader;
 import dev.bollard.testing.PostgresServer;
 import java.nio.file.Path;
@@ -25,7 +23,6 @@ final class DatabaseKind implements AutoCloseable {
         if (!kind.equals("postgres")) {
             return new DatabaseKind(null, b);
         }
-        assumeTrue(PostgresServer.isAvailable(), "PostgreSQL is not installed");
         PostgresServer.Db db = PostgresServer.shared().createDatabase();
         b.set("database.url", db.url()).set("database.username", db.username()).set("database.password", db.password());
         return new DatabaseKind(db, b);

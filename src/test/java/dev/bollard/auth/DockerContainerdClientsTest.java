@@ -3,6 +3,7 @@ package dev.bollard.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.bollard.clients.Exec;
+import dev.bollard.testing.Requirements;
 import dev.bollard.testing.TestRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +13,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,9 +41,8 @@ class DockerContainerdClientsTest {
 
     @BeforeAll
     static void startDaemons() throws Exception {
-        Assumptions.assumeTrue(Exec.onPath("containerd") && Exec.onPath("ctr") && Exec.onPath("dockerd"),
-                "containerd, ctr or dockerd not installed (Debian packages containerd and docker.io)");
-        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "dockerd and containerd need root");
+        Requirements.onPath("containerd", "ctr", "dockerd");
+        Requirements.root("dockerd and containerd run only as root");
         containerdSocket = daemons.resolve("containerd.sock").toString();
         Path config = Files.writeString(daemons.resolve("containerd.toml"), """
                 version = 2
@@ -79,7 +78,10 @@ class DockerContainerdClientsTest {
         }
     }
 
-    /** Waits until {@code probe} succeeds; skips the tests, with the daemon's log, when it never does. */
+    /**
+     * Waits until {@code probe} succeeds; fails the tests, with the daemon's log, when it never does (an installed
+     * daemon that does not start is broken, not absent).
+     */
     private static void awaitDaemon(List<String> probe, Path log) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         Exec.Result last = null;
@@ -91,7 +93,7 @@ class DockerContainerdClientsTest {
             Thread.sleep(250);
         }
         String tail = Files.exists(log) ? Files.readString(log) : "(no log)";
-        Assumptions.abort(probe.get(0) + " could not reach its daemon here:\n" + last.describe() + "\n"
+        throw new AssertionError(probe.get(0) + " installed but could not reach its daemon:\n" + last.describe() + "\n"
                 + tail.substring(Math.max(0, tail.length() - 2000)));
     }
 

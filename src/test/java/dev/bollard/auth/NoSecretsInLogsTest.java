@@ -1,7 +1,5 @@
 package dev.bollard.auth;
 
-import static dev.bollard.auth.AuthHttp.basic;
-import static dev.bollard.auth.AuthHttp.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -16,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,11 +23,29 @@ import org.slf4j.LoggerFactory;
 /**
  * Every kind of secret (passwords, right and wrong; application, robot, refresh and bearer tokens) goes through every
  * way in (/v2 Basic and bearer, the token endpoint's GET and OAuth2 POST, /api/v1 Basic and bearer, creation and
- * regeneration answers), with Bollard's loggers at TRACE; no captured log line, and no audit log entry, contains any.
+ * regeneration answers), with Bollard's loggers at TRACE; no captured log event (its message, exception, arguments,
+ * MDC and key-value fields), and no audit log entry, contains any — nor any {@code Authorization} value the test sent:
+ * the base64 of {@code user:secret} of each Basic header, the token of each Bearer header.
  */
 class NoSecretsInLogsTest {
     @TempDir
     Path dir;
+
+    /** Every secret the test used, in each form it went over the wire. */
+    private final List<String> secrets = new ArrayList<>();
+
+    /** An {@code Authorization: Basic} value, its base64 credential recorded as a secret. */
+    private String basic(String user, String secret) {
+        String header = AuthHttp.basic(user, secret);
+        secrets.add(header.substring("Basic ".length()));
+        return header;
+    }
+
+    /** An {@code Authorization: Bearer} value, its token recorded as a secret. */
+    private String bearer(String token) {
+        secrets.add(token);
+        return AuthHttp.bearer(token);
+    }
 
     private HttpResponse<byte[]> json(AuthHttp http, String method, String path, String auth, String body) throws Exception {
         return http.send(method, path, auth, body == null ? null : body.getBytes(StandardCharsets.UTF_8),
@@ -46,7 +63,6 @@ class NoSecretsInLogsTest {
         captured.start();
         root.addAppender(captured);
         bollard.setLevel(Level.TRACE);
-        List<String> secrets = new ArrayList<>();
         try (TestRegistry registry = TestRegistry.startWithAuth(dir.resolve("data"));
              AuthHttp http = new AuthHttp(registry.baseUri())) {
             String rootPassword = "root-Secret-4711";
@@ -120,10 +136,14 @@ class NoSecretsInLogsTest {
         List<String> lines = new ArrayList<>();
         for (ILoggingEvent e : captured.list) {
             lines.add(e.getLoggerName() + " " + e.getFormattedMessage()
-                    + (e.getThrowableProxy() == null ? "" : ThrowableProxyUtil.asString(e.getThrowableProxy())));
+                    + (e.getThrowableProxy() == null ? "" : ThrowableProxyUtil.asString(e.getThrowableProxy()))
+                    + " args=" + Arrays.deepToString(e.getArgumentArray()) + " mdc=" + e.getMDCPropertyMap()
+                    + " kv=" + e.getKeyValuePairs());
         }
         assertThat(lines).as("captured log lines").anyMatch(l -> l.contains("failed login for 'alice'"));
         assertThat(lines).anyMatch(l -> l.startsWith("bollard.access"));
+        assertThat(lines).as("events with MDC fields (the request id), so those are scanned too")
+                .anyMatch(l -> !l.contains(" mdc={} "));
         for (String line : lines) {
             for (String secret : secrets) {
                 assertThat(line).as("a log line holds a secret").doesNotContain(secret);

@@ -199,10 +199,17 @@ class TokenFlowTest {
         String used = refreshTokenOf("idler", "idler-password");
         String idle = refreshTokenOf("idler", "idler-password");
         Database db = registry.server().database();
-        // 29 days without use: still good, and the use restarts the clock.
-        ageRefreshToken(db, used, java.time.Duration.ofDays(29));
-        assertThat(refreshGrant(used).statusCode()).isEqualTo(200);
-        ageRefreshToken(db, idle, java.time.Duration.ofDays(31));
+        // Created 60 days ago, last used 29 days ago: still good, since the idle time counts from the last use (an
+        // expiry counted from creation would refuse it) ...
+        ageRefreshToken(db, used, java.time.Duration.ofDays(60), java.time.Duration.ofDays(29));
+        java.time.Instant beforeUse = java.time.Instant.now();
+        assertThat(refreshGrant(used).statusCode()).as("created 60 days ago, used 29 days ago").isEqualTo(200);
+        // ... and that use restarts the clock.
+        java.time.Instant lastUsed = db.read((org.jdbi.v3.core.Handle h) -> h.createQuery(
+                "SELECT last_used_at FROM user_token WHERE token_hash = :hash").bind("hash", Secrets.sha256(used))
+                .mapTo(java.time.Instant.class).one());
+        assertThat(lastUsed).as("last use, recorded by the refresh grant").isAfterOrEqualTo(beforeUse.minusSeconds(1));
+        ageRefreshToken(db, idle, java.time.Duration.ofDays(31), java.time.Duration.ofDays(31));
 
         HttpResponse<byte[]> refused = refreshGrant(idle);
         assertThat(refused.statusCode()).isEqualTo(401);
@@ -226,10 +233,12 @@ class TokenFlowTest {
                 "service", "bollard");
     }
 
-    private static void ageRefreshToken(Database db, String token, java.time.Duration age) {
-        java.time.Instant then = java.time.Instant.now().minus(age);
-        db.inTransaction((org.jdbi.v3.core.Handle h) -> h.createUpdate("UPDATE user_token SET created_at = :then, last_used_at = :then "
-                        + "WHERE token_hash = :hash").bind("then", then)
+    /** Moves the token's creation and last use back by {@code age} and {@code idle}. */
+    private static void ageRefreshToken(Database db, String token, java.time.Duration age, java.time.Duration idle) {
+        java.time.Instant now = java.time.Instant.now();
+        db.inTransaction((org.jdbi.v3.core.Handle h) -> h.createUpdate(
+                        "UPDATE user_token SET created_at = :created, last_used_at = :used WHERE token_hash = :hash")
+                .bind("created", now.minus(age)).bind("used", now.minus(idle))
                 .bind("hash", Secrets.sha256(token)).execute());
     }
 

@@ -150,20 +150,6 @@ public final class Exec {
         return all;
     }
 
-    /** Whether {@code tool} is an executable on PATH. */
-    public static boolean onPath(String tool) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return false;
-        }
-        for (String dir : path.split(File.pathSeparator, -1)) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private static CompletableFuture<String> drain(InputStream in) {
         // A thread of its own for each stream: the common pool may have a single worker on a 2-core machine.
         CompletableFuture<String> f = new CompletableFuture<>();

@@ -3,6 +3,7 @@ package dev.bollard.clients;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.bollard.testing.Requirements;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,23 +44,19 @@ class PodmanBuildahTest {
                 "--events-backend", "none");
     }
 
-    private static void assumeOnPath(String tool) {
-        Assumptions.assumeTrue(Exec.onPath(tool),
-                tool + " not installed: no `" + tool + "` on PATH (" + System.getenv("PATH") + "); .ci/run installs it in CI");
-    }
-
-    /** Skips unless podman works with the private vfs root; no registry is involved, so a failure is the machine's. */
-    private void assumePodmanWorks(Exec exec) {
-        assumeOnPath("podman");
+    /**
+     * Fails unless podman works with the private vfs root: no registry is involved, so a failure is the machine's
+     * (podman installed but broken), and reported as such rather than skipped.
+     */
+    private void checkPodmanWorks(Exec exec) {
         Exec.Result podmanWorks = exec.run(Exec.concat(podman(), "images"));
-        Assumptions.assumeTrue(podmanWorks.ok(), () -> "podman cannot run on this machine with a private vfs root "
-                + "(before any registry is involved):\n" + podmanWorks.describe());
+        assertThat(podmanWorks.ok()).as("podman installed but broken: it cannot run on this machine with a private vfs "
+                + "root (before any registry is involved):\n%s", podmanWorks.describe()).isTrue();
     }
 
     @Test
     void buildahBuildsAndPushesThenPodmanPullsAndPushesToAnotherRepository() throws Exception {
-        assumeOnPath("buildah");
-        assumeOnPath("podman");
+        Requirements.onPath("buildah", "podman", "skopeo");
         Exec exec = new Exec(dir);
 
         // The build context: two COPY steps, so two layers with --layers.
@@ -78,9 +74,9 @@ class PodmanBuildahTest {
         // No registry is involved in these two: a failure is the machine's, not Bollard's.
         Exec.Result bud = exec.run(Exec.concat(buildah(), "bud", "--layers", "--isolation", "chroot",
                 "-t", "localhost/bollard-clients/built:latest", "-f", ctx.resolve("Containerfile").toString(), ctx.toString()));
-        Assumptions.assumeTrue(bud.ok(), () -> "buildah cannot build on this machine (before any registry is involved):\n"
-                + bud.describe());
-        assumePodmanWorks(exec);
+        assertThat(bud.ok()).as("buildah installed but broken: it cannot build on this machine (before any registry is "
+                + "involved):\n%s", bud.describe()).isTrue();
+        checkPodmanWorks(exec);
 
         try (RegistryUnderTest registry = RegistryUnderTest.start(dir.resolve("registry"))) {
             // buildah push: layers compressed on the fly, so PATCH bodies of unknown length (chunked).
@@ -103,9 +99,9 @@ class PodmanBuildahTest {
      */
     @Test
     void podmanPullsAndPushesAnImageThatSkopeoPushed() throws Exception {
-        assumeOnPath("skopeo");
+        Requirements.onPath("podman", "skopeo");
         Exec exec = new Exec(dir);
-        assumePodmanWorks(exec);
+        checkPodmanWorks(exec);
 
         byte[] data = new byte[200 * 1024 + 3];
         ThreadLocalRandom.current().nextBytes(data);
@@ -149,11 +145,10 @@ class PodmanBuildahTest {
         assertThat(tags.statusCode()).isEqualTo(200);
         assertThat(OciLayout.parse(tags.body()).path("tags").toString()).isEqualTo("[\"v2\"]");
 
-        if (Exec.onPath("skopeo")) {
-            JsonNode info = OciLayout.parse(ok(new Skopeo(dir).cmd("inspect", registry.docker("other/repushed", ":v2"))).stdout());
-            assertThat(info.path("Digest").asText()).isEqualTo(repushed.digest());
-            assertThat(info.path("Layers")).hasSize(original.layers().size());
-        }
+        // A second client's view of what podman pushed (both tests require skopeo).
+        JsonNode info = OciLayout.parse(ok(new Skopeo(dir).cmd("inspect", registry.docker("other/repushed", ":v2"))).stdout());
+        assertThat(info.path("Digest").asText()).as("digest skopeo inspect reports").isEqualTo(repushed.digest());
+        assertThat(info.path("Layers")).as("layers skopeo inspect reports").hasSize(original.layers().size());
     }
 
     private static Exec.Result ok(Exec.Result r) {

@@ -3,7 +3,6 @@ package dev.bollard.clients;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 
 /** skopeo against a plain-HTTP registry on loopback. */
 public final class Skopeo {
@@ -11,11 +10,6 @@ public final class Skopeo {
 
     public Skopeo(Path workDir) {
         this.exec = new Exec(workDir);
-    }
-
-    public static void assumeInstalled() {
-        Assumptions.assumeTrue(Exec.onPath("skopeo"),
-                "skopeo not installed: no `skopeo` on PATH (" + System.getenv("PATH") + "); .ci/run installs it in CI");
     }
 
     public Exec exec() {

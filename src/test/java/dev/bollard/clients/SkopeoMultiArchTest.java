@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.bollard.testing.Requirements;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,7 +47,7 @@ class SkopeoMultiArchTest {
 
     @BeforeAll
     static void writeMultiArchLayout() {
-        Skopeo.assumeInstalled();
+        Requirements.onPath("skopeo");
         source = OciLayout.create(classDir.resolve("source"));
         Map<String, byte[]> shared = Map.of("usr/share/bollard/README", "shared by every platform\n".getBytes(StandardCharsets.UTF_8));
 

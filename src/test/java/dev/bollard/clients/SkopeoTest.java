@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.jobs.GarbageCollector;
 import dev.bollard.storage.FilesystemBlobStore;
+import dev.bollard.testing.Requirements;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
@@ -48,9 +49,7 @@ class SkopeoTest {
 
     @BeforeAll
     static void buildImageWithUmoci() throws Exception {
-        Skopeo.assumeInstalled();
-        Assumptions.assumeTrue(Exec.onPath("umoci"),
-                "umoci not installed: no `umoci` on PATH (" + System.getenv("PATH") + "); .ci/run installs it in CI");
+        Requirements.onPath("skopeo", "umoci");
         Exec umoci = new Exec(classDir);
         Path layout = classDir.resolve("source");
         String image = layout + ":" + TAG;

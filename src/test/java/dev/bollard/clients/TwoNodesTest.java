@@ -8,6 +8,7 @@ import dev.bollard.config.BollardConfig;
 import dev.bollard.config.ConfigLoader;
 import dev.bollard.metadata.Database;
 import dev.bollard.testing.PostgresServer;
+import dev.bollard.testing.Requirements;
 import dev.bollard.testing.S3Server;
 import dev.bollard.testing.ServerProcess;
 import java.net.URI;
@@ -34,7 +35,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -341,8 +341,7 @@ class TwoNodesTest {
 
     @Test
     void skopeoPushesThroughOneNodeAndPullsThroughTheOther() throws Exception {
-        Skopeo.assumeInstalled();
-        Assumptions.assumeTrue(Exec.onPath("umoci"), "umoci not installed; .ci/run installs it in CI");
+        Requirements.onPath("skopeo", "umoci");
         Path work = Files.createDirectories(dir.resolve("skopeo"));
         Exec exec = new Exec(work);
         Path layout = work.resolve("source");

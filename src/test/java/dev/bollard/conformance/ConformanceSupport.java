@@ -63,15 +63,18 @@ abstract class ConformanceSupport {
         }
     }
 
-    /** The configuration of this class's registry: the embedded defaults unless a class overrides it. */
+    /** The configuration of this class's registry: {@link #configWith} unless a class overrides it. */
     BollardConfig config(Path dataDir) {
-        return BollardConfig.defaults(dataDir, "127.0.0.1", 0);
+        return configWith(dataDir);
     }
 
-    /** The embedded defaults with {@code overrides} (key, value, key, value...). */
+    /**
+     * The embedded defaults without access control (the conformance suite speaks the distribution spec as an
+     * anonymous client), with {@code overrides} (key, value, key, value...).
+     */
     static BollardConfig configWith(Path dataDir, String... overrides) {
         ConfigLoader.Builder b = ConfigLoader.builder().set("data-dir", dataDir.toString())
-                .set("server.listen", "127.0.0.1:0");
+                .set("server.listen", "127.0.0.1:0").set("auth.enabled", "false");
         for (int i = 0; i < overrides.length; i += 2) {
             b.set(overrides[i], overrides[i + 1]);
         }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.testing.TestRegistry;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,10 +15,13 @@ import org.junit.jupiter.api.io.TempDir;
  * registry runs with a 2 s expiry swept every 100 ms; the restart test runs registries of its own.
  */
 class UploadSessionLifecycleTest extends ConformanceSupport {
+    private static final Duration EXPIRY = Duration.ofSeconds(2);
+    private static final Duration SWEEP = Duration.ofMillis(100);
 
     @Override
     BollardConfig config(Path dataDir) {
-        return configWith(dataDir, "uploads.expiry", "2s", "uploads.cleanup-interval", "100ms");
+        return configWith(dataDir, "uploads.expiry", EXPIRY.toMillis() + "ms", "uploads.cleanup-interval",
+                SWEEP.toMillis() + "ms");
     }
 
     @Test
@@ -60,10 +64,14 @@ class UploadSessionLifecycleTest extends ConformanceSupport {
         String repo = repo("expiry");
         byte[] content = Oci.randomBytes(100);
         String location = startUpload(repo);
+        long lastActivity = System.nanoTime();
         Resp p = patch(location, content, "Content-Type", "application/octet-stream");
         assertStatus(p, 202);
-        // no request at all while idle (whether a status GET counts as activity is not the question here)
-        Thread.sleep(3_500); // expiry 2 s + sweep every 100 ms, with margin
+        // No request at all while idle (whether a status GET counts as activity is not the question here): the
+        // session's row is watched in the database until the sweep deletes it, which must not be before the expiry.
+        long gone = awaitNoUploadSession(repo, EXPIRY.plus(SWEEP).plusSeconds(30));
+        assertThat(Duration.ofNanos(gone - lastActivity)).as("idle time at which the session was swept")
+                .isGreaterThanOrEqualTo(EXPIRY);
         Resp last = get(location);
         assertError(last, 404, "BLOB_UPLOAD_UNKNOWN");
         assertError(put(withQuery(location, "digest=" + Oci.sha256(content)), new byte[0]), 404,
@@ -71,18 +79,36 @@ class UploadSessionLifecycleTest extends ConformanceSupport {
         assertError(get("/v2/" + repo + "/blobs/" + Oci.sha256(content)), 404, "BLOB_UNKNOWN");
     }
 
+    /** Waits for the upload sessions of {@code repo} to be gone (up to {@code timeout}); returns when, as nanoTime. */
+    private long awaitNoUploadSession(String repo, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (registry.server().database().read(h -> h.createQuery(
+                        "SELECT COUNT(*) FROM upload u JOIN repository r ON r.id = u.repository_id WHERE r.name = :repo")
+                .bind("repo", repo).mapTo(Long.class).one()) > 0) {
+            assertThat(System.nanoTime()).as("upload session still there %s after its last activity", timeout)
+                    .isLessThan(deadline);
+            Thread.sleep(SWEEP.toMillis());
+        }
+        return System.nanoTime();
+    }
+
     @Test
     void activeSessionDoesNotExpire() throws Exception {
         String repo = repo("expiry");
         byte[] chunk = Oci.randomBytes(10);
         String location = startUpload(repo);
-        // one small chunk every 400 ms for 3.2 s: longer than the expiry, never idle that long
+        // one small chunk every fifth of the expiry, for 1.6 times the expiry: never idle for long
+        long previous = System.nanoTime();
         for (int i = 0; i < 8; i++) {
             Resp p = patch(location, chunk, "Content-Type", "application/octet-stream");
+            long idle = System.nanoTime() - previous;
+            assertThat(Duration.ofNanos(idle)).as("time since the previous request (a stalled test machine, not "
+                    + "the registry, when longer than the expiry)").isLessThan(EXPIRY);
             assertStatus(p, 202);
             assertHeader(p, "Range", "0-" + (10 * (i + 1) - 1));
             location = p.header("Location").orElseThrow();
-            Thread.sleep(400);
+            previous = System.nanoTime();
+            Thread.sleep(EXPIRY.toMillis() / 5);
         }
         byte[] all = new byte[80];
         for (int i = 0; i < 8; i++) {

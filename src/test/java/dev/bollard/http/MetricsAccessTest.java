@@ -48,7 +48,7 @@ class MetricsAccessTest {
     @Test
     void onTheMainPortOnlySuperusersScrapeAndTheSeparateListenerServesOnlyMetricsAndHealth() throws Exception {
         int metricsPort = freePort();
-        try (TestRegistry registry = TestRegistry.startWithAuth(ConfigLoader.builder()
+        try (TestRegistry registry = TestRegistry.start(ConfigLoader.builder()
                 .set("data-dir", dir.resolve("data").toString()).set("server.listen", "127.0.0.1:0")
                 .set("metrics.listen", "127.0.0.1:" + metricsPort).load())) {
             Identities ids = new Identities(registry.server().database());

@@ -19,6 +19,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.zip.GZIPInputStream;
+import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * plain HTTP server here that keeps what it is sent), in the caller's trace when the request names one.
  */
 class TracingTest {
+    private static final String USER_AGENT = "tracing-test-client/7f3c9a";
 
     @Test
     void requestsDatabaseAndStorageCallsAreExportedInTheCallersTrace(@TempDir Path dir) throws Exception {
@@ -47,6 +49,7 @@ class TracingTest {
         String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
         try {
             var config = ConfigLoader.builder().set("data-dir", dir.toString()).set("server.listen", "127.0.0.1:0")
+                    .set("auth.enabled", "false")
                     .set("tracing.enabled", "true")
                     .set("tracing.endpoint", "http://127.0.0.1:" + collector.getAddress().getPort() + "/v1/traces")
                     .load();
@@ -61,6 +64,20 @@ class TracingTest {
                 assertThat(push.statusCode()).isEqualTo(201);
                 assertThat(http.send(HttpRequest.newBuilder(registry.uri("/v2/traced/app/blobs/" + digest)).GET().build(),
                         HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("traced blob");
+                // A manifest push records its change with the client's User-Agent, a bound value of an INSERT that
+                // no span attribute carries: it must not reach the spans.
+                String manifest = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                        + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + digest
+                        + "\",\"size\":" + content.length + "},\"layers\":[]}";
+                assertThat(http.send(HttpRequest.newBuilder(registry.uri("/v2/traced/app/manifests/v1"))
+                        .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+                        .header("User-Agent", USER_AGENT).PUT(HttpRequest.BodyPublishers.ofString(manifest)).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(201);
+                assertThat(registry.server().database().read((Handle h) -> h.createQuery("""
+                        SELECT (SELECT COUNT(*) FROM outbox WHERE user_agent = :ua)
+                             + (SELECT COUNT(*) FROM audit_log WHERE user_agent = :ua)""")
+                        .bind("ua", USER_AGENT).mapTo(Long.class).one()))
+                        .as("the User-Agent went into the database as a bound value").isPositive();
             } // closing flushes the batched spans
         } finally {
             collector.stop(0);
@@ -75,6 +92,7 @@ class TracingTest {
                 .contains("storage commitUpload").contains("storage read");
         assertThat(text).as("the push's spans are in the caller's trace")
                 .contains(new String(HexFormat.of().parseHex(traceId), StandardCharsets.ISO_8859_1));
-        assertThat(text).as("SQL is recorded with placeholders, never bound values").doesNotContain("traced blob");
+        assertThat(text).as("the INSERT that bound the User-Agent is traced").contains("user_agent");
+        assertThat(text).as("SQL is recorded with placeholders, never bound values").doesNotContain(USER_AGENT);
     }
 }

@@ -65,7 +65,7 @@ class LifecycleApiTest {
     @Test
     void lifecyclePoliciesThroughTheManagementApi() throws Exception {
         BollardConfig config = BollardConfig.defaults(dir.resolve("data"), "127.0.0.1", 0);
-        registry = TestRegistry.startWithAuth(config);
+        registry = TestRegistry.start(config);
         try (LifecycleFixture f = new LifecycleFixture(config, registry.server().database())) {
             Identities identities = new Identities(registry.server().database());
             identities.users().create("root", "root-password", true);

@@ -8,6 +8,7 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
 import java.util.Comparator;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,6 +28,7 @@ import java.util.function.Function;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.StatementException;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -172,7 +174,10 @@ abstract class MetadataContract extends DatabaseContract {
         assertThatThrownBy(() -> db.inTransaction((Handle h) -> {
             attempts.incrementAndGet();
             return h.createQuery("SELECT no_such_column FROM repository").mapTo(String.class).list();
-        })).isNotNull();
+        })).isInstanceOf(StatementException.class) // H2 fails preparing it, PostgreSQL executing it
+                .satisfies(e -> assertThat(e.getMessage()).containsIgnoringCase("no_such_column"))
+                .cause().isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState())
+                        .as("SQLSTATE: syntax error or access rule violation").startsWith("42"));
         assertThat(attempts).hasValue(1);
     }
 

@@ -170,9 +170,14 @@ final class StoreVerifier {
         return true;
     }
 
-    /** Every file under {@code blobsDir} must be {@code <alg>/<xx>/<hex>} with content hashing to {@code <hex>}. */
+    /**
+     * Every file under {@code blobsDir} must be {@code <alg>/<xx>/<hex>} with content hashing to {@code <hex>}. The
+     * file system store creates the directory when it opens, so a missing one is a violation (a wrong path would
+     * otherwise check nothing).
+     */
     StoreVerifier verifyBlobFiles(Path blobsDir) throws IOException {
         if (!Files.isDirectory(blobsDir)) {
+            violations.add("no blob directory " + blobsDir + ": the blob files cannot be checked");
             return this;
         }
         List<Path> all;

@@ -81,7 +81,7 @@ class UnansweredRequestSoakTest {
     private int soak(Path dataDir) throws Exception {
         BollardConfig config = ConfigLoader.builder().set("data-dir", dataDir.toString())
                 .set("server.listen", "127.0.0.1:0").set("server.request-warning-after", "5s").load();
-        try (TestRegistry registry = TestRegistry.startWithAuth(config)) {
+        try (TestRegistry registry = TestRegistry.start(config)) {
             Identities ids = new Identities(registry.server().database());
             ids.users().create("alice", "alice-password", false);
             ids.users().create("root", "root-password", true);

@@ -24,7 +24,6 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * A real PostgreSQL server from the installed Debian package ({@code postgresql}), started for the tests of this
@@ -41,8 +40,9 @@ import org.junit.jupiter.api.Assumptions;
  * locale have, so that tests see the ordering a real deployment would.
  * <p>{@code initdb} and {@code postgres} refuse to run as root: when the tests run as root, the server runs as the
  * {@code postgres} system user the package creates, via {@code runuser}.
- * <p>When PostgreSQL is not installed, {@link #shared()} aborts the calling test with the reason (a JUnit
- * assumption), so the suite still passes on a machine with only a JDK; {@code .ci/run} installs the package.
+ * <p>When PostgreSQL is not installed, {@link #shared()} skips the calling test with the reason (a
+ * {@link Requirements requirement}), so the suite still passes on a developer's machine with only a JDK; in CI,
+ * where {@code .ci/run} installs the package, that fails the test instead.
  */
 public final class PostgresServer {
     private static final String PACKAGE_HINT = "install Debian's postgresql package (apt-get install postgresql); "
@@ -90,28 +90,20 @@ public final class PostgresServer {
     }
 
     /**
-     * The server of this JVM, started on first use. Aborts the calling test (skipped, with the reason) when
-     * PostgreSQL is not installed; fails it when PostgreSQL is installed but does not start.
+     * The server of this JVM, started on first use. When PostgreSQL is not installed, skips the calling test with the
+     * reason (fails it in CI: a {@link Requirements requirement}); fails it when PostgreSQL is installed but does not
+     * start.
      */
     public static synchronized PostgresServer shared() {
-        if (unavailable != null) {
-            Assumptions.abort(unavailable);
+        if (unavailable == null && shared == null) {
+            unavailable = whyUnavailable().map(why -> "PostgreSQL: " + why).orElse(null);
         }
+        String why = unavailable;
+        Requirements.require(why == null, () -> why);
         if (shared == null) {
-            Optional<String> missing = whyUnavailable();
-            if (missing.isPresent()) {
-                unavailable = "PostgreSQL tests skipped: " + missing.get();
-                System.out.println(unavailable);
-                Assumptions.abort(unavailable);
-            }
             shared = start();
         }
         return shared;
-    }
-
-    /** True when a server can be started here (PostgreSQL installed, and a postgres user to run it when root). */
-    public static boolean isAvailable() {
-        return whyUnavailable().isEmpty();
     }
 
     /** A new, empty database and the credentials of its owner. */

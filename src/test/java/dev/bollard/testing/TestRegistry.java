@@ -22,22 +22,18 @@ public final class TestRegistry implements AutoCloseable {
 
     /** A registry without access control (auth.enabled=false): anonymous clients may push. */
     public static TestRegistry start(Path dataDir) throws Exception {
-        return start(BollardConfig.defaults(dataDir, "127.0.0.1", 0));
+        BollardConfig defaults = BollardConfig.defaults(dataDir, "127.0.0.1", 0);
+        return start(defaults.withAuth(defaults.auth().withEnabled(false)));
     }
 
-    /** {@code config} with access control switched off (auth.enabled=false), whatever it says. */
+    /** A registry with {@code config} as it is (access control on unless it sets auth.enabled=false). */
     public static TestRegistry start(BollardConfig config) throws Exception {
-        return startWithAuth(config.withAuth(config.auth().withEnabled(false)));
+        return new TestRegistry(Bollard.start(config), config.dataDir());
     }
 
     /** A registry with the product's defaults, access control on. */
     public static TestRegistry startWithAuth(Path dataDir) throws Exception {
-        return startWithAuth(BollardConfig.defaults(dataDir, "127.0.0.1", 0));
-    }
-
-    /** {@code config} as it is (auth.enabled=true by default). */
-    public static TestRegistry startWithAuth(BollardConfig config) throws Exception {
-        return new TestRegistry(Bollard.start(config), config.dataDir());
+        return start(BollardConfig.defaults(dataDir, "127.0.0.1", 0));
     }
 
     /** {@code http://127.0.0.1:PORT} */

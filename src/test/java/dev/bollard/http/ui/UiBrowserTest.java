@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.bollard.auth.Identities;
 import dev.bollard.clients.Exec;
 import dev.bollard.clients.Skopeo;
+import dev.bollard.testing.Requirements;
 import dev.bollard.testing.TestRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,7 +15,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,14 +54,10 @@ class UiBrowserTest {
 
     @BeforeEach
     void start() throws Exception {
-        if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
-            String reason = "UiBrowserTest skipped: chromium or chromedriver not installed (" + CHROMIUM + ", "
-                    + CHROMEDRIVER + "); .ci/run installs Debian's chromium and chromium-driver";
-            System.out.println(reason);
-            Assumptions.abort(reason);
-        }
-        Skopeo.assumeInstalled();
-        Assumptions.assumeTrue(Exec.onPath("umoci"), "umoci not installed; .ci/run installs it");
+        Requirements.require(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER), "chromium or "
+                + "chromedriver not installed (" + CHROMIUM + ", " + CHROMEDRIVER + "); .ci/run installs Debian's "
+                + "chromium and chromium-driver");
+        Requirements.onPath("skopeo", "umoci");
         registry = TestRegistry.startWithAuth(dir.resolve("data"));
         Identities identities = new Identities(registry.server().database());
         identities.users().create("alice", "alice-password", false);

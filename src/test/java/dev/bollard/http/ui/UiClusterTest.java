@@ -22,7 +22,7 @@ class UiClusterTest {
     Path dir;
 
     private static TestRegistry node(Path dataDir, PostgresServer.Db db) throws Exception {
-        return TestRegistry.startWithAuth(ConfigLoader.builder().set("data-dir", dataDir.toString())
+        return TestRegistry.start(ConfigLoader.builder().set("data-dir", dataDir.toString())
                 .set("server.listen", "127.0.0.1:0").set("database.url", db.url())
                 .set("database.username", db.username()).set("database.password", db.password())
                 // the nodes share one key-encryption key, as every node of a cluster must

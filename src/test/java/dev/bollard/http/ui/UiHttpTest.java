@@ -36,11 +36,13 @@ class UiHttpTest {
     static TestRegistry registry;
     static Identities identities;
 
+    private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(3);
+    private static final Duration MAX_AGE = Duration.ofHours(1);
+
     @BeforeAll
     static void start() throws Exception {
         BollardConfig config = BollardConfig.defaults(dir, "127.0.0.1", 0);
-        registry = TestRegistry.startWithAuth(config.withUi(new BollardConfig.Ui(true, Duration.ofSeconds(3),
-                Duration.ofHours(1))));
+        registry = TestRegistry.start(config.withUi(new BollardConfig.Ui(true, IDLE_TIMEOUT, MAX_AGE)));
         identities = new Identities(registry.server().database());
         identities.users().create("root", "root-password", true);
         identities.users().create("alice", "alice-password", false);
@@ -173,7 +175,8 @@ class UiHttpTest {
     void sessionsEndWhenIdleAndAtSignOut() throws Exception {
         UiClient c = client().signIn("bob", "bob-password");
         assertThat(c.get("/settings").statusCode()).isEqualTo(200);
-        Thread.sleep(4_000); // ui.session-idle-timeout is 3s here
+        // Idle for a second longer than ui.session-idle-timeout, as far as the server can tell.
+        moveSessionsBack("bob", "last_seen_at", IDLE_TIMEOUT.plusSeconds(1));
         HttpResponse<String> expired = c.get("/settings");
         assertThat(expired.statusCode()).isEqualTo(303);
         assertThat(expired.headers().firstValue("Location").orElseThrow()).startsWith("/signin");
@@ -191,6 +194,42 @@ class UiHttpTest {
         UiClient replay = client();
         replay.cookies.put(UiHandler.SESSION_COOKIE, cookie);
         assertThat(replay.get("/settings").statusCode()).isEqualTo(303);
+    }
+
+    /** ui.session-max-age is enforced by the server: an active session ends when it is reached. */
+    @Test
+    void sessionsEndAtTheirMaximumAgeHoweverActive() throws Exception {
+        UiClient c = client().signIn("carol", "carol-password");
+        assertThat(c.get("/settings").statusCode()).isEqualTo(200);
+        List<Duration> lifetimes = registry.server().database().read(h -> h.createQuery("""
+                        SELECT s.created_at, s.expires_at FROM ui_session s JOIN account a ON a.id = s.user_id
+                        WHERE a.name = 'carol'""")
+                .map((rs, ctx) -> Duration.between(rs.getObject(1, java.time.OffsetDateTime.class),
+                        rs.getObject(2, java.time.OffsetDateTime.class))).list());
+        assertThat(lifetimes).as("a session's end, fixed when it starts").isNotEmpty().containsOnly(MAX_AGE);
+
+        // Signed in a second more than the maximum age ago, and active all the while (seen just now).
+        moveSessionsBack("carol", "created_at", MAX_AGE.plusSeconds(1));
+        moveSessionsBack("carol", "expires_at", MAX_AGE.plusSeconds(1));
+        HttpResponse<String> ended = c.get("/settings");
+        assertThat(ended.statusCode()).as("GET of an active session past ui.session-max-age").isEqualTo(303);
+        assertThat(ended.headers().firstValue("Location").orElseThrow()).startsWith("/signin");
+    }
+
+    /** Moves {@code column} of every UI session of {@code user} back by {@code by}: time passing, for the server. */
+    private static void moveSessionsBack(String user, String column, Duration by) {
+        List<String> ids = registry.server().database().read(h -> h.createQuery("""
+                        SELECT s.id_hash FROM ui_session s JOIN account a ON a.id = s.user_id WHERE a.name = :user""")
+                .bind("user", user).mapTo(String.class).list());
+        assertThat(ids).as("UI sessions of %s", user).isNotEmpty();
+        for (String id : ids) {
+            java.time.OffsetDateTime at = registry.server().database().read(h -> h.createQuery(
+                    "SELECT " + column + " FROM ui_session WHERE id_hash = :id").bind("id", id)
+                    .mapTo(java.time.OffsetDateTime.class).one());
+            registry.server().database().inTransaction(h -> h.createUpdate(
+                    "UPDATE ui_session SET " + column + " = :at WHERE id_hash = :id")
+                    .bind("at", at.minus(by)).bind("id", id).execute());
+        }
     }
 
     @Test
