@@ -3,6 +3,7 @@ package dev.bollard.auth;
 import static dev.bollard.auth.AuthHttp.basic;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.bollard.testing.Requirements;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.error.BollardException;
 import dev.bollard.http.api.ApiRoute;
@@ -79,7 +80,7 @@ class ApiAuthorizationMatrixTest {
     void start() throws Exception {
         // webhooks point at a closed port on loopback: private targets allowed
         BollardConfig config = BollardConfig.defaults(dir.resolve("data"), "127.0.0.1", 0);
-        registry = TestRegistry.startWithAuth(config.withEvents(config.events().withPrivateTargets(true)));
+        registry = TestRegistry.start(config.withEvents(config.events().withPrivateTargets(true)));
         http = new AuthHttp(registry.baseUri());
         ids = new Identities(registry.server().database());
         ids.users().create("root", "root-password", true);

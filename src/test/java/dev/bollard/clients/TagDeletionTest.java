@@ -3,6 +3,7 @@ package dev.bollard.clients;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.bollard.testing.Requirements;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.config.ConfigLoader;
 import dev.bollard.testing.Cli;
@@ -47,7 +48,7 @@ class TagDeletionTest {
 
     @BeforeAll
     static void writeImage() {
-        Skopeo.assumeInstalled();
+        Requirements.onPath("skopeo");
         source = OciLayout.create(classDir.resolve("source"));
         image = source.writeImage("linux", "amd64", List.of(
                 Map.of("etc/motd", "an image with two tags\n".getBytes(StandardCharsets.UTF_8))));
@@ -91,7 +92,7 @@ class TagDeletionTest {
         BollardConfig.Database db = database.config(8);
         return ConfigLoader.builder().set("data-dir", data.toString()).set("server.listen", "127.0.0.1:0")
                 .set("database.url", db.url()).set("database.username", db.username())
-                .set("database.password", db.password()).load();
+                .set("database.password", db.password()).set("auth.enabled", "false").load();
     }
 
     @ParameterizedTest

@@ -3,6 +3,7 @@ package dev.bollard.clients;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.bollard.testing.Requirements;
 import dev.bollard.testing.ServerProcess;
 import dev.bollard.testing.WebhookReceiver;
 import java.net.http.HttpClient;
@@ -27,7 +28,7 @@ class WebhookAfterKillTest {
 
     @Test
     void eventsCommittedBeforeAKillAreDeliveredByTheNextStart() throws Exception {
-        Skopeo.assumeInstalled();
+        Requirements.onPath("skopeo");
         OciLayout layout = OciLayout.create(dir.resolve("layout"));
         OciLayout.Descriptor image = layout.writeImage("linux", "amd64",
                 List.of(Map.of("app.txt", "kill -9\n".getBytes(StandardCharsets.UTF_8))));

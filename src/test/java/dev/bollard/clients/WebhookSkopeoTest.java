@@ -3,6 +3,7 @@ package dev.bollard.clients;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.bollard.testing.Requirements;
 import dev.bollard.auth.Identities;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.config.ConfigLoader;
@@ -57,7 +58,7 @@ class WebhookSkopeoTest {
 
     @Test
     void pushesWithSkopeoAreDeliveredInOrderSignedAndARefusedPushIsNot() throws Exception {
-        Skopeo.assumeInstalled();
+        Requirements.onPath("skopeo");
         BollardConfig config = ConfigLoader.builder().set("data-dir", dir.resolve("data").toString())
                 .set("server.listen", "127.0.0.1:0").set("events.poll-interval", "100ms")
                 .set("events.webhooks.allow-private-targets", "true").load();
@@ -68,7 +69,7 @@ class WebhookSkopeoTest {
         layout.tag(one, "one");
         layout.tag(two, "two");
         layout.tag(three, "three");
-        try (TestRegistry registry = TestRegistry.startWithAuth(config); WebhookReceiver receiver = WebhookReceiver.start()) {
+        try (TestRegistry registry = TestRegistry.start(config); WebhookReceiver receiver = WebhookReceiver.start()) {
             new Identities(registry.server().database()).users().create("alice", "alice-password", false);
             HttpResponse<String> created = api(registry, "POST", "/api/v1/namespaces/alice/webhooks",
                     "{\"url\":\"" + receiver.url() + "\",\"event_types\":[\"repository.created\",\"manifest.pushed\","
