@@ -28,6 +28,7 @@ import dev.bollard.metadata.Database;
 import dev.bollard.registry.Registry;
 import dev.bollard.registry.RetentionWorker;
 import dev.bollard.registry.UploadSweepWorker;
+import dev.bollard.secrets.KeyEncryption;
 import dev.bollard.storage.BlobStore;
 import dev.bollard.storage.FilesystemBlobStore;
 import dev.bollard.storage.S3BlobStore;
@@ -109,7 +110,8 @@ public final class Bollard implements AutoCloseable {
             // Changes are recorded in the transactions that make them; the audit log appends them after each commit.
             Outbox changes = new Outbox(audit::catchUp);
             Registry registry = new Registry(database, store, config.registry(), config.lifecycle(), changes, meters);
-            EventDelivery events = new EventDelivery(database, changes, config.events(), meters);
+            EventDelivery events = new EventDelivery(database, changes, config.events(), meters,
+                    KeyEncryption.load(config.auth().keyEncryption()));
 
             AccessPolicy policy = AccessPolicy.OPEN;
             Auth auth = null;

@@ -12,6 +12,7 @@ import dev.bollard.config.BollardConfig;
 import dev.bollard.config.ConfigException;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.SigningKeyDao;
+import dev.bollard.secrets.KeyEncryption;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
@@ -73,7 +74,7 @@ public final class SigningKeys implements KeySource {
             }
             String plaintext;
             try {
-                plaintext = encryption.open(row.kid(), row.jwk());
+                plaintext = encryption.open(row.kid(), row.jwk(), "token signing key " + row.kid());
             } catch (ConfigException e) {
                 if (row.retiredAt() != null && row.retiredAt().isBefore(usableAfter)) {
                     LOG.warn("retired signing key {} left as it is: {}", row.kid(), e.getMessage());
@@ -113,7 +114,7 @@ public final class SigningKeys implements KeySource {
         List<String> forgotten = new ArrayList<>();
         for (SigningKeyDao.SigningKey row : db.read(SigningKeyDao::all)) {
             try {
-                encryption.open(row.kid(), row.jwk());
+                encryption.open(row.kid(), row.jwk(), "token signing key " + row.kid());
             } catch (ConfigException unreadable) {
                 db.inTransaction(h -> {
                     SigningKeyDao.delete(h, row.kid());
@@ -199,7 +200,7 @@ public final class SigningKeys implements KeySource {
     private Optional<ECKey> parse(SigningKeyDao.SigningKey row) {
         String json;
         try {
-            json = encryption.open(row.kid(), row.jwk());
+            json = encryption.open(row.kid(), row.jwk(), "token signing key " + row.kid());
         } catch (ConfigException e) {
             LOG.error("cannot use signing key {}: {}", row.kid(), e.getMessage());
             return Optional.empty();

@@ -4,6 +4,7 @@ import dev.bollard.config.BollardConfig;
 import dev.bollard.jobs.WorkQueue;
 import dev.bollard.jobs.Worker;
 import dev.bollard.metadata.Database;
+import dev.bollard.secrets.KeyEncryption;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -22,14 +23,17 @@ public final class EventDelivery {
     private final List<Worker> workers;
     private final EventPublisher publisher;
 
-    public EventDelivery(Database db, Outbox outbox, BollardConfig.Events config, MeterRegistry meters) {
+    /** {@code sealing} encrypts the webhooks' secrets and headers in the database (re-sealed here, at start). */
+    public EventDelivery(Database db, Outbox outbox, BollardConfig.Events config, MeterRegistry meters,
+                         KeyEncryption sealing) {
         // A lease outlives the longest attempt (a webhook's timeout is at most 30 s) with room to record it.
         WorkQueue queue = new WorkQueue(db, QUEUE, new WorkQueue.Settings(Duration.ofMinutes(2), config.maxAttempts(),
                 config.firstRetry(), config.maxRetry()));
         Gauge.builder("bollard.webhook.queue.depth", queue, WorkQueue::depth)
                 .description("webhook deliveries waiting or being attempted").register(meters);
         this.webhooks = new Webhooks(db, outbox, List.of(new HttpDelivery(new TargetGuard(config.allowPrivateTargets()))),
-                queue, config.disableAfterFailures(), meters);
+                queue, config.disableAfterFailures(), meters, sealing);
+        webhooks.sealAtRest();
         this.publisher = new EventPublisher(db, webhooks, config.pollInterval(), config.retention(), meters);
         this.workers = List.of(publisher, new DeliveryWorker(webhooks, queue, config.pollInterval()));
     }

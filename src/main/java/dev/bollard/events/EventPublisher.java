@@ -62,7 +62,7 @@ public final class EventPublisher extends Worker {
             if (changes.isEmpty()) {
                 return 0;
             }
-            List<Webhook> hooks = WebhookDao.enabled(h).stream().map(Webhooks::webhook).toList();
+            List<Webhook> hooks = WebhookDao.enabled(h).stream().map(webhooks::webhook).toList();
             for (OutboxDao.Row change : changes) {
                 Optional<RegistryEvent> event = RegistryEvent.fromChange(change, last + 1);
                 if (event.isEmpty()) {

@@ -11,6 +11,7 @@ import dev.bollard.json.Json;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.EventDao;
 import dev.bollard.metadata.WebhookDao;
+import dev.bollard.secrets.KeyEncryption;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -48,6 +49,9 @@ public final class Webhooks {
             "connection", "transfer-encoding", "expect", "upgrade", "te", "trailer", "keep-alive", "date");
     private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}");
     private static final int MAX_HEADERS = 20;
+    /** The contexts the sealed values are bound to: a secret cannot pass for headers, or the other way round. */
+    private static final String SECRET = "webhook secret";
+    private static final String HEADERS = "webhook headers";
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration MAX_TIMEOUT = Duration.ofSeconds(30);
 
@@ -71,10 +75,16 @@ public final class Webhooks {
     private final int disableAfterFailures;
     private final MeterRegistry meters;
     private final Counter disabled;
+    private final KeyEncryption sealing;
 
+    /**
+     * {@code sealing} keeps each webhook's secret and custom headers (often credentials of the receiver) encrypted in
+     * the database, as the token signing keys are.
+     */
     public Webhooks(Database db, Outbox outbox, List<DeliveryMethod> methods, WorkQueue queue,
-                    int disableAfterFailures, MeterRegistry meters) {
+                    int disableAfterFailures, MeterRegistry meters, KeyEncryption sealing) {
         this.db = db;
+        this.sealing = sealing;
         this.outbox = outbox;
         Map<String, DeliveryMethod> byName = new LinkedHashMap<>();
         methods.forEach(m -> byName.put(m.name(), m));
@@ -140,7 +150,7 @@ public final class Webhooks {
     }
 
     public List<Webhook> list(WebhookScope scope) {
-        return db.read(h -> WebhookDao.ofScope(h, scope.kindName(), scope.name()).stream().map(Webhooks::webhook)
+        return db.read(h -> WebhookDao.ofScope(h, scope.kindName(), scope.name()).stream().map(this::webhook)
                 .toList());
     }
 
@@ -214,7 +224,7 @@ public final class Webhooks {
         int colon = payload.indexOf(':');
         long webhookId = Long.parseLong(payload.substring(0, colon));
         long seq = Long.parseLong(payload.substring(colon + 1));
-        Optional<Webhook> hook = db.read(h -> WebhookDao.find(h, webhookId)).map(Webhooks::webhook);
+        Optional<Webhook> hook = db.read(h -> WebhookDao.find(h, webhookId)).map(this::webhook);
         Optional<RegistryEvent> event = db.read(h -> EventDao.find(h, seq)).map(r -> RegistryEvent.fromJson(r.body()));
         if (hook.isEmpty() || !hook.get().enabled() || event.isEmpty()) {
             return;
@@ -286,8 +296,8 @@ public final class Webhooks {
     }
 
     /** The webhook {@code id} of {@code scope}, or "not found" (also when it belongs to another scope). */
-    private static Webhook find(Handle h, WebhookScope scope, long id) {
-        return WebhookDao.find(h, id).map(Webhooks::webhook).filter(w -> w.scope().equals(scope))
+    private Webhook find(Handle h, WebhookScope scope, long id) {
+        return WebhookDao.find(h, id).map(this::webhook).filter(w -> w.scope().equals(scope))
                 .orElseThrow(() -> BollardException.notFound("no webhook " + id + " in " + describe(scope)));
     }
 
@@ -335,9 +345,11 @@ public final class Webhooks {
             throw BollardException.invalid("a webhook's timeout is more than 0 and at most " + MAX_TIMEOUT.toSeconds()
                     + " seconds");
         }
-        return new WebhookDao.Row(id, scope.kindName(), scope.name(), method.name(), spec.url(), format.id(), secret,
-                String.join(",", types), repositoryGlob == null ? null : repositoryGlob.glob(),
-                tagGlob == null ? null : tagGlob.glob(), RegistryEvent.write(headers), (int) spec.timeout().toMillis(),
+        // Sealed: "kek1:" + key id + base64 of nonce, the 49-character secret and the tag is 122 of the column's 128.
+        return new WebhookDao.Row(id, scope.kindName(), scope.name(), method.name(), spec.url(), format.id(),
+                sealing.seal(SECRET, secret), String.join(",", types),
+                repositoryGlob == null ? null : repositoryGlob.glob(), tagGlob == null ? null : tagGlob.glob(),
+                sealing.seal(HEADERS, RegistryEvent.write(headers)), (int) spec.timeout().toMillis(),
                 enabled, disabledReason, failures, createdBy, createdAt.toEpochMilli());
     }
 
@@ -376,11 +388,25 @@ public final class Webhooks {
         return new TreeMap<>(checked);
     }
 
-    /** A stored webhook as the domain sees it. */
-    static Webhook webhook(WebhookDao.Row r) {
+    /** Seals the secrets and headers of webhooks stored in the clear or under an earlier key-encryption key. */
+    public void sealAtRest() {
+        for (WebhookDao.Row r : db.read(WebhookDao::all)) {
+            if (sealing.isCurrent(r.secret()) && sealing.isCurrent(r.headers())) {
+                continue;
+            }
+            String secret = sealing.seal(SECRET, sealing.open(SECRET, r.secret(), "the secret of webhook " + r.id()));
+            String headers = sealing.seal(HEADERS, sealing.open(HEADERS, r.headers(),
+                    "the headers of webhook " + r.id()));
+            db.inTransaction(h -> WebhookDao.replaceSealed(h, r.id(), r.secret(), secret, r.headers(), headers));
+        }
+    }
+
+    /** A stored webhook as the domain sees it (its secret and headers opened). */
+    Webhook webhook(WebhookDao.Row r) {
         Map<String, String> headers;
         try {
-            headers = Json.MAPPER.readValue(r.headers(), new TypeReference<TreeMap<String, String>>() {
+            headers = Json.MAPPER.readValue(sealing.open(HEADERS, r.headers(), "the headers of webhook " + r.id()),
+                    new TypeReference<TreeMap<String, String>>() {
             });
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("webhook " + r.id() + " has unreadable headers", e);
@@ -392,7 +418,8 @@ public final class Webhooks {
             }
         }
         return new Webhook(r.id(), WebhookScope.of(r.scopeKind(), r.scope()), r.method(), r.url(),
-                WebhookFormat.of(r.format()), r.secret(), Set.copyOf(types),
+                WebhookFormat.of(r.format()), sealing.open(SECRET, r.secret(), "the secret of webhook " + r.id()),
+                Set.copyOf(types),
                 r.repositoryGlob() == null ? null : Glob.of("repository", r.repositoryGlob()),
                 r.tagGlob() == null ? null : Glob.of("tag", r.tagGlob()), new TreeMap<>(headers),
                 Duration.ofMillis(r.timeoutMillis()), r.enabled(), r.disabledReason(), r.consecutiveFailures(),

@@ -71,6 +71,21 @@ public final class WebhookDao {
                 .bind("reason", r.disabledReason()).bind("failures", r.consecutiveFailures()).execute();
     }
 
+    /** Every webhook (to re-seal their secrets). */
+    public static List<Row> all(Handle h) {
+        return h.createQuery("SELECT " + COLUMNS + " FROM webhook ORDER BY id").map(ROW).list();
+    }
+
+    /** Replaces the sealed secret and headers if they are still the {@code expected} ones (nodes re-sealing at once). */
+    public static boolean replaceSealed(Handle h, long id, String expectedSecret, String secret, String expectedHeaders,
+                                        String headers) {
+        return h.createUpdate("""
+                        UPDATE webhook SET secret = :secret, headers = :headers
+                        WHERE id = :id AND secret = :expectedSecret AND headers = :expectedHeaders""")
+                .bind("id", id).bind("secret", secret).bind("headers", headers).bind("expectedSecret", expectedSecret)
+                .bind("expectedHeaders", expectedHeaders).execute() == 1;
+    }
+
     public static boolean delete(Handle h, long id) {
         return h.createUpdate("DELETE FROM webhook WHERE id = :id").bind("id", id).execute() > 0;
     }

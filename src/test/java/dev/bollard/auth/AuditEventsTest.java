@@ -44,7 +44,8 @@ class AuditEventsTest {
     @ValueSource(strings = {"h2", "postgres"})
     void everyActionIsRecordedWithActorAddressAndUserAgent(String kind) throws Exception {
         try (DatabaseKind database = DatabaseKind.of(kind, dir.resolve("data"));
-             TestRegistry registry = TestRegistry.start(database.config().load())) {
+             TestRegistry registry = TestRegistry.start(database.config()
+                     .set("events.webhooks.allow-private-targets", "true").set("events.poll-interval", "100ms").load())) {
             http = new AuthHttp(registry.baseUri());
             new Identities(registry.server().database()).users().create("root", "root-password", true);
             String root = basic("root", "root-password");
@@ -72,6 +73,13 @@ class AuditEventsTest {
             api("DELETE", "/api/v1/namespaces/acme/robots/ci", alice, null, 204);
             api("POST", "/api/v1/users/alice/tokens", alice, "{\"name\":\"laptop\"}", 201);
             api("DELETE", "/api/v1/users/alice/tokens/laptop", alice, null, 204);
+
+            // webhooks (their target never answers; only their administration is audited)
+            String hooks = "/api/v1/namespaces/alice/webhooks";
+            long hook = AuthHttp.json(api("POST", hooks, alice, "{\"url\":\"http://127.0.0.1:9/hook\"}", 201))
+                    .get("id").asLong();
+            api("PATCH", hooks + "/" + hook, alice, "{\"tag_glob\":\"v*\"}", 200);
+            api("POST", hooks + "/" + hook + "/ping", alice, null, 200);
 
             // logins and tokens
             AuthHttp.expect(http.send("GET", "/v2/auth?service=bollard&scope=repository:alice/web:pull,push", alice, null,
@@ -102,6 +110,21 @@ class AuditEventsTest {
             AuthHttp.expect(http.send("DELETE", "/v2/alice/web/blobs/" + blob, alice, null, "User-Agent", UA), 202);
             assertThat(second).isNotEqualTo(first);
 
+            // webhooks: a delivery of the pushes above (it failed: the target never answers) is sent again
+            long delivery = 0;
+            for (int i = 0; i < 150 && delivery == 0; i++) {
+                for (JsonNode d : AuthHttp.json(api("GET", hooks + "/" + hook + "/deliveries", alice, null, 200))
+                        .path("items")) {
+                    if (!d.path("event").isNull()) { // a test ping has no event
+                        delivery = d.path("id").asLong();
+                    }
+                }
+                Thread.sleep(100);
+            }
+            assertThat(delivery).as("a delivery of an event was attempted").isPositive();
+            api("POST", hooks + "/" + hook + "/deliveries/" + delivery + "/redeliver", alice, null, 202);
+            api("DELETE", hooks + "/" + hook, alice, null, 204);
+
             // and the removals
             api("DELETE", "/api/v1/repositories/acme/app", alice, null, 204);
             api("DELETE", "/api/v1/organizations/acme/members/bob", alice, null, 204);
@@ -116,6 +139,7 @@ class AuditEventsTest {
 
             Set<String> missing = new TreeSet<>(allActions());
             missing.remove(AuditActions.AUDIT_PRUNE); // AuditLogTest prunes
+            missing.remove(AuditActions.WEBHOOK_DISABLE); // WebhookDeliveryTest fails a receiver until then
             missing.removeAll(byAction.keySet());
             assertThat(missing).as("actions never recorded").isEmpty();
 

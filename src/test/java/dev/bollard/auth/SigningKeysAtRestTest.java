@@ -9,6 +9,7 @@ import dev.bollard.config.ConfigException;
 import dev.bollard.config.ConfigLoader;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.SigningKeyDao;
+import dev.bollard.secrets.KeyEncryption;
 import dev.bollard.testing.TestDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -146,14 +147,14 @@ class SigningKeysAtRestTest {
     void anAlteredOrMovedSealedKeyDoesNotOpen() {
         KeyEncryption kek = KeyEncryption.of(new byte[32]);
         String sealed = kek.seal("kid-1", "{\"secret\":1}");
-        assertThat(kek.open("kid-1", sealed)).isEqualTo("{\"secret\":1}");
+        assertThat(kek.open("kid-1", sealed, "key kid-1")).isEqualTo("{\"secret\":1}");
         // Sealed for another row: the key id is the associated data.
-        assertThatThrownBy(() -> kek.open("kid-2", sealed)).isInstanceOf(ConfigException.class)
+        assertThatThrownBy(() -> kek.open("kid-2", sealed, "key kid-2")).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("does not decrypt");
         char[] chars = sealed.toCharArray();
         int last = chars.length - 3;
         chars[last] = chars[last] == 'A' ? 'B' : 'A';
-        assertThatThrownBy(() -> kek.open("kid-1", new String(chars))).isInstanceOf(ConfigException.class);
+        assertThatThrownBy(() -> kek.open("kid-1", new String(chars), "key kid-1")).isInstanceOf(ConfigException.class);
     }
 
     @Test

@@ -71,6 +71,7 @@ class WebhookSkopeoTest {
         layout.tag(three, "three");
         try (TestRegistry registry = TestRegistry.start(config); WebhookReceiver receiver = WebhookReceiver.start()) {
             new Identities(registry.server().database()).users().create("alice", "alice-password", false);
+            new Identities(registry.server().database()).users().create("root", "root-password", true);
             HttpResponse<String> created = api(registry, "POST", "/api/v1/namespaces/alice/webhooks",
                     "{\"url\":\"" + receiver.url() + "\",\"event_types\":[\"repository.created\",\"manifest.pushed\","
                             + "\"tag.created\",\"tag.moved\",\"manifest.deleted\"],\"headers\":{\"X-Env\":\"test-value-42\"}}");
@@ -144,7 +145,8 @@ class WebhookSkopeoTest {
             assertThat(redelivered.body()).isEqualTo(got.get(5).body());
             assertThat(redelivered.signatureValid()).isTrue();
 
-            String metrics = http.send(HttpRequest.newBuilder(registry.uri("/metrics")).build(),
+            String metrics = http.send(HttpRequest.newBuilder(registry.uri("/metrics")).header("Authorization",
+                            "Basic " + Base64.getEncoder().encodeToString("root:root-password".getBytes(StandardCharsets.UTF_8))).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             assertThat(metrics).contains("bollard_events_published_total", "bollard_webhook_queue_depth",
                     "bollard_webhook_deliveries_total{outcome=\"success\"", "bollard_webhook_delivery_duration_seconds");

@@ -15,6 +15,7 @@ import dev.bollard.metadata.Database;
 import dev.bollard.metadata.OutboxDao;
 import dev.bollard.metadata.WebhookDao;
 import dev.bollard.metadata.WorkItemDao;
+import dev.bollard.secrets.KeyEncryption;
 import dev.bollard.testing.TestDatabase;
 import dev.bollard.testing.WebhookReceiver;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -42,6 +43,7 @@ class WebhookDeliveryTest {
     private static final String A = "sha256:" + "a".repeat(64);
     private static final String B = "sha256:" + "b".repeat(64);
     private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final KeyEncryption SEALING = KeyEncryption.of(new byte[32]);
 
     @TempDir
     Path dir;
@@ -67,7 +69,7 @@ class WebhookDeliveryTest {
     }
 
     private EventDelivery events(Database db, BollardConfig.Events settings) {
-        return new EventDelivery(db, Outbox.RECORD_ONLY, settings, meters);
+        return new EventDelivery(db, Outbox.RECORD_ONLY, settings, meters, SEALING);
     }
 
     private void run(Database db, EventDelivery events) {
@@ -96,6 +98,40 @@ class WebhookDeliveryTest {
 
     private static List<String> types(List<WebhookReceiver.Delivery> deliveries) {
         return deliveries.stream().map(d -> d.header("Bollard-Event")).toList();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void secretsAndHeadersAreStoredSealedAndOnesStoredInTheClearAreSealedAtStart(String kind) throws Exception {
+        Database db = database(kind);
+        EventDelivery events = events(db, settings(50));
+        WebhookReceiver receiver = receiver();
+        Webhooks.Created created = events.webhooks().create(ALICE, WebhookScope.repository("alice/app"),
+                new Webhooks.Spec("http", receiver.url(), "bollard", List.of(), null, null,
+                        Map.of("Authorization", "Bearer receiver-credential"), Duration.ofSeconds(5)));
+        receiver.secret(created.secret());
+        WebhookDao.Row stored = db.read(h -> WebhookDao.find(h, created.webhook().id())).orElseThrow();
+        assertThat(stored.secret()).startsWith("kek1:").doesNotContain(created.secret());
+        assertThat(stored.headers()).startsWith("kek1:").doesNotContain("receiver-credential");
+
+        // A row in the clear (as an earlier version wrote it) is sealed by the next start, and still signs.
+        db.inTransaction(h -> WebhookDao.replaceSealed(h, stored.id(), stored.secret(), created.secret(),
+                stored.headers(), "{\"Authorization\":\"Bearer receiver-credential\"}"));
+        EventDelivery restarted = events(db, settings(50));
+        WebhookDao.Row resealed = db.read(h -> WebhookDao.find(h, stored.id())).orElseThrow();
+        assertThat(resealed.secret()).startsWith("kek1:");
+        assertThat(resealed.headers()).startsWith("kek1:");
+        run(db, restarted);
+        change(db, AuditActions.REPO_CREATE, "alice/app", Map.of("visibility", "private"));
+        WebhookReceiver.Delivery delivery = receiver.await(1, WAIT).getFirst();
+        assertThat(delivery.signatureValid()).isTrue();
+        assertThat(delivery.header("Authorization")).isEqualTo("Bearer receiver-credential");
+
+        // Another key-encryption key cannot read them: that node refuses to start, saying why.
+        assertThatThrownBy(() -> new EventDelivery(db, Outbox.RECORD_ONLY, settings(50), meters,
+                KeyEncryption.of(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+                        21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32})))
+                .hasMessageContaining("the secret of webhook " + stored.id() + " is encrypted with key-encryption key");
     }
 
     @ParameterizedTest

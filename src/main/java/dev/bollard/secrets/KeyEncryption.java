@@ -1,4 +1,4 @@
-package dev.bollard.auth;
+package dev.bollard.secrets;
 
 import dev.bollard.config.BollardConfig;
 import dev.bollard.config.ConfigException;
@@ -28,15 +28,16 @@ import javax.crypto.spec.SecretKeySpec;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Seals the token signing keys before they are stored, so that a copy of the database alone (a backup, a dump, a
- * replica) cannot sign tokens. AES-256-GCM under a key-encryption key that lives outside the database (a file, or
- * the configuration); the signing key's id is the associated data, so a sealed key cannot be moved to another row.
+ * Seals secrets the registry must be able to read back before they are stored — the token signing keys, webhook
+ * secrets — so that a copy of the database alone (a backup, a dump, a replica) does not reveal them. AES-256-GCM
+ * under a key-encryption key that lives outside the database (a file, or the configuration); a context (the signing
+ * key's id, say) is the associated data, so a sealed value cannot be moved to where another context is expected.
  *
- * <p>Stored form: {@code kek1:<key-encryption key id>:<base64 of nonce and ciphertext>}. Rows written before
- * encryption existed hold the JWK JSON itself; {@link #open} still reads them, and {@link SigningKeys} seals them at
- * start. Earlier key-encryption keys may be configured while rows are re-sealed under the current one.
+ * <p>Stored form: {@code kek1:<key-encryption key id>:<base64 of nonce and ciphertext>}. Values written before
+ * encryption existed hold the plaintext itself; {@link #open} still reads them, and their owners seal them at start.
+ * Earlier key-encryption keys may be configured while values are re-sealed under the current one.
  */
-final class KeyEncryption {
+public final class KeyEncryption {
     private static final String PREFIX = "kek1:";
     private static final int NONCE_BYTES = 12;
     private static final int TAG_BITS = 128;
@@ -58,7 +59,7 @@ final class KeyEncryption {
     }
 
     /** Reads the configured keys, creating the default key file on first start. */
-    static KeyEncryption load(BollardConfig.KeyEncryption config) {
+    public static KeyEncryption load(BollardConfig.KeyEncryption config) {
         List<byte[]> keys = new ArrayList<>();
         String source;
         if (!config.key().isEmpty()) {
@@ -78,27 +79,28 @@ final class KeyEncryption {
     }
 
     /** A fixed key, for tests that need no file. */
-    static KeyEncryption of(byte[] key) {
+    public static KeyEncryption of(byte[] key) {
         return new KeyEncryption(List.of(key.clone()), "a key given in code");
     }
 
     /** The id of the key that seals new rows. */
-    String currentKeyId() {
+    public String currentKeyId() {
         return currentId;
     }
 
     /** Where the current key comes from, for messages. */
-    String source() {
+    public String source() {
         return source;
     }
 
-    String seal(String kid, String plaintext) {
+    /** {@code plaintext} sealed under the current key, bound to {@code context}. */
+    public String seal(String context, String plaintext) {
         byte[] nonce = new byte[NONCE_BYTES];
         RANDOM.nextBytes(nonce);
         try {
             Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
             cipher.init(Cipher.ENCRYPT_MODE, keys.get(currentId), new GCMParameterSpec(TAG_BITS, nonce));
-            cipher.updateAAD(kid.getBytes(StandardCharsets.UTF_8));
+            cipher.updateAAD(context.getBytes(StandardCharsets.UTF_8));
             byte[] sealed = cipher.doFinal(plaintext.getBytes(StandardCharsets.UTF_8));
             byte[] out = new byte[nonce.length + sealed.length];
             System.arraycopy(nonce, 0, out, 0, nonce.length);
@@ -110,12 +112,12 @@ final class KeyEncryption {
     }
 
     /** Whether a stored row is sealed under the current key (nothing to re-seal). */
-    boolean isCurrent(String stored) {
+    public boolean isCurrent(String stored) {
         return stored.startsWith(PREFIX + currentId + ":");
     }
 
     /** The id of the key that sealed a stored row, or null for a row stored in the clear. */
-    static @Nullable String sealedWith(String stored) {
+    public static @Nullable String sealedWith(String stored) {
         if (!stored.startsWith(PREFIX)) {
             return null;
         }
@@ -124,18 +126,19 @@ final class KeyEncryption {
     }
 
     /**
-     * The plaintext of a stored row.
+     * The plaintext of a stored value sealed for {@code context}; {@code what} names it in messages.
      *
-     * @throws ConfigException when the row was sealed under a key this node does not have, or does not open (altered)
+     * @throws ConfigException when it was sealed under a key this node does not have, or does not open (altered,
+     *                         or sealed for another context)
      */
-    String open(String kid, String stored) {
+    public String open(String context, String stored, String what) {
         String keyId = sealedWith(stored);
         if (keyId == null) {
             return stored; // written before encryption at rest
         }
         SecretKey key = keys.get(keyId);
         if (key == null) {
-            throw new ConfigException("token signing key " + kid + " is encrypted with key-encryption key " + keyId
+            throw new ConfigException(what + " is encrypted with key-encryption key " + keyId
                     + ", which this node does not have (its key " + currentId + " comes from " + source + "). Every "
                     + "node must use the same key-encryption key: copy the file from the node that created the key, "
                     + "or list the earlier key in auth.previous-key-encryption-key-files");
@@ -144,11 +147,11 @@ final class KeyEncryption {
             byte[] all = Base64.getDecoder().decode(stored.substring(PREFIX.length() + keyId.length() + 1));
             Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
             cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, all, 0, NONCE_BYTES));
-            cipher.updateAAD(kid.getBytes(StandardCharsets.UTF_8));
+            cipher.updateAAD(context.getBytes(StandardCharsets.UTF_8));
             return new String(cipher.doFinal(all, NONCE_BYTES, all.length - NONCE_BYTES), StandardCharsets.UTF_8);
         } catch (GeneralSecurityException | IllegalArgumentException e) {
-            throw new ConfigException("token signing key " + kid + " in the database does not decrypt with "
-                    + "key-encryption key " + keyId + ": the row was altered or belongs to another row");
+            throw new ConfigException(what + " in the database does not decrypt with key-encryption key " + keyId
+                    + ": it was altered or belongs elsewhere");
         }
     }
 
