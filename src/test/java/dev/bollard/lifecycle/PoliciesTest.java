@@ -212,9 +212,11 @@ class PoliciesTest {
                 f.registry.uploads().uploadWhole(app, moreDigest, body, 5000L));
         assertThat(body.available()).as("refused before the body was read").isEqualTo(5000);
 
+        // A chunk of unannounced size: refused once received, its session dropped (UploadLimitsTest has more).
         String session = f.registry.uploads().start(app).uploadId();
-        f.registry.uploads().append(app, session, new ByteArrayInputStream(more), null, null);
         assertRefused(ErrorCode.DENIED, "quota", () ->
+                f.registry.uploads().append(app, session, new ByteArrayInputStream(more), null, null));
+        assertRefused(ErrorCode.BLOB_UPLOAD_UNKNOWN, session, () ->
                 f.registry.uploads().complete(app, session, moreDigest, new ByteArrayInputStream(new byte[0]), null));
         assertThat(f.registry.quotas().usage("acme").usedBytes()).isEqualTo(6000);
 
