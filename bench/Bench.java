@@ -1198,17 +1198,6 @@ public class Bench {
                 if (auth) {
                     cmd.addAll(jvmDefaults());
                 }
-                if (auth && !Files.exists(data)) { // a fresh registry has no account: create the superuser
-                    Process create = new ProcessBuilder(O.java, "-jar", O.jar.toString(), "user", "create", USER,
-                            "--superuser", "--password-stdin", "--data", data.toString()).redirectErrorStream(true)
-                            .redirectOutput(dir.resolve("user-create.log").toFile()).start();
-                    try (OutputStream in = create.getOutputStream()) {
-                        in.write((PASSWORD + "\n").getBytes(StandardCharsets.UTF_8));
-                    }
-                    if (create.waitFor() != 0) {
-                        throw new BenchException("bollard user create failed: " + tail(dir.resolve("user-create.log")));
-                    }
-                }
                 if (!auth) {
                     cmd.add("-Xmx512m");
                 }
@@ -1242,6 +1231,8 @@ public class Bench {
             }
             if (kind.equals(BOLLARD) && auth) {
                 pb.environment().put("MALLOC_ARENA_MAX", "2"); // as ./bollard serve sets it
+                // A fresh registry has no account: its first start creates the superuser admin (later starts ignore it).
+                pb.environment().put("BOLLARD_ADMIN_PASSWORD", PASSWORD);
             } else if (kind.equals(BOLLARD)) {
                 // Like for like: Distribution runs here without authentication and without an access log.
                 pb.environment().put("BOLLARD_AUTH_ENABLED", "false");
@@ -1267,7 +1258,8 @@ public class Bench {
             return s;
         }
 
-        static final String USER = "bench";
+        /** The superuser BOLLARD_ADMIN_PASSWORD creates (and the same user in Distribution's htpasswd). */
+        static final String USER = "admin";
         static final String PASSWORD = "bench-password-not-a-secret";
 
         /** The JVM options ./bollard serve adds by default (scripts/jvm-defaults.sh), for this machine. */
