@@ -110,15 +110,16 @@ public final class Bollard implements AutoCloseable {
             // Changes are recorded in the transactions that make them; the audit log appends them after each commit.
             Outbox changes = new Outbox(audit::catchUp);
             Registry registry = new Registry(database, store, config.registry(), config.lifecycle(), changes, meters);
-            EventDelivery events = new EventDelivery(database, changes, config.events(), meters,
-                    KeyEncryption.load(config.auth().keyEncryption()));
+            // One key-encryption key seals every secret at rest (signing keys, webhook secrets).
+            KeyEncryption sealing = KeyEncryption.load(config.auth().keyEncryption());
+            EventDelivery events = new EventDelivery(database, changes, config.events(), meters, sealing);
 
             AccessPolicy policy = AccessPolicy.OPEN;
             Auth auth = null;
             UiHandler ui = null;
             SessionAuthenticator sessions = SessionAuthenticator.NONE;
             if (config.auth().enabled()) {
-                auth = new Auth(database, config.auth(), audit, changes);
+                auth = new Auth(database, config.auth(), sealing, audit, changes);
                 // Before the server answers, so that the first administrator exists when the first client comes.
                 firstUser(new Identities(database, changes).as(Actor.system("bootstrap")).users(), adminPassword,
                         config);

@@ -10,6 +10,7 @@ import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
 import dev.bollard.events.Outbox;
 import dev.bollard.metadata.Database;
+import dev.bollard.secrets.KeyEncryption;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,27 +38,28 @@ public final class Auth {
 
     /** Access control that records nothing (tests). */
     public Auth(Database db, BollardConfig.Auth config) {
-        this(db, config, Audit.NONE, Outbox.NONE, Clock.systemUTC());
+        this(db, config, KeyEncryption.load(config.keyEncryption()), Audit.NONE, Outbox.NONE, Clock.systemUTC());
     }
 
     /**
      * Access control that reports sign-ins, failures and tokens to {@code audit} and records the changes it makes
-     * (a repository created by its first push) in {@code changes}.
+     * (a repository created by its first push) in {@code changes}. Signing keys are sealed with {@code sealing}, the
+     * server's one key-encryption key (loaded once, shared with everything else it seals).
      */
-    public Auth(Database db, BollardConfig.Auth config, Audit audit, Outbox changes) {
-        this(db, config, audit, changes, Clock.systemUTC());
+    public Auth(Database db, BollardConfig.Auth config, KeyEncryption sealing, Audit audit, Outbox changes) {
+        this(db, config, sealing, audit, changes, Clock.systemUTC());
     }
 
     Auth(Database db, BollardConfig.Auth config, Clock clock) {
-        this(db, config, Audit.NONE, Outbox.NONE, clock);
+        this(db, config, KeyEncryption.load(config.keyEncryption()), Audit.NONE, Outbox.NONE, clock);
     }
 
-    Auth(Database db, BollardConfig.Auth config, Audit audit, Outbox changes, Clock clock) {
+    Auth(Database db, BollardConfig.Auth config, KeyEncryption sealing, Audit audit, Outbox changes, Clock clock) {
         this.config = config;
         this.clock = clock;
         this.audit = audit;
         this.identities = new Identities(db, changes);
-        this.keys = new SigningKeys(db, config.keyEncryption(), clock);
+        this.keys = new SigningKeys(db, sealing, clock);
         this.tokens = new Tokens(keys, config.issuer(), config.service(), config.tokenExpiry(), clock);
         this.credentials = new Credentials(db,
                 new LoginThrottle(config.maxLoginFailures(), config.lockout(), clock), audit, config.passwordCacheTtl(),

@@ -35,7 +35,6 @@ final class DistributionErrors {
             ex.callback.failed(new IOException(e.code() + ": " + e.getMessage()));
             return;
         }
-        ex.discardUnreadBody();
         if (e.retryAfterSeconds() > 0) {
             ex.setHeader("Retry-After", Long.toString(e.retryAfterSeconds()));
         }

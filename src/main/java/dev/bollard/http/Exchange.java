@@ -152,25 +152,32 @@ public final class Exchange {
     }
 
     public InputStream body() {
+        bodyOpened = true;
         return Content.Source.asInputStream(request);
     }
 
     /** How much of a refused request body is read and dropped to keep the connection usable. */
     static final long DRAIN_LIMIT = 16L * 1024 * 1024;
 
+    /** Whether a route began reading the body (a client that waited for 100 Continue has been told to send it). */
+    private boolean bodyOpened;
+
     /**
-     * Reads and drops what is left of the request body before an early answer (an error sent before the body was
-     * read), so that the client sees the answer and can reuse the connection. A body too large to be worth reading
-     * closes the connection after the answer instead.
+     * Reads and drops what is left of the request body before an answer sent without reading all of it (an early
+     * error, or a route whose path says it all): answered with body bytes still on their way, Jetty closes the
+     * connection after the answer without saying so, and a client reusing it gets no answer to its next request. A
+     * body too large to be worth reading closes the connection after the answer instead, saying so. Every answer of
+     * {@link #sendEmpty} and {@link #sendBytes} passes here, so no route has to remember it.
      */
-    public void discardUnreadBody() {
+    private void discardUnreadBody() {
         long announced = request.getLength();
-        if (announced == 0) {
-            return;
+        if (announced == 0 || (announced < 0 && !request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING)
+                && request.getConnectionMetaData().getHttpVersion().getVersion() < 20)) {
+            return; // HTTP/1.x without a length or chunking has no body (RFC 9112, 6.3)
         }
         String expect = request.getHeaders().get(HttpHeader.EXPECT);
         boolean waitingForContinue = expect != null && expect.toLowerCase(Locale.ROOT).contains("100-continue");
-        if (announced > DRAIN_LIMIT || waitingForContinue) {
+        if (!bodyOpened && (announced > DRAIN_LIMIT || waitingForContinue)) {
             // Reading would invite the client to send a body nobody wants.
             response.getHeaders().put(HttpHeader.CONNECTION, "close");
             return;
@@ -191,6 +198,7 @@ public final class Exchange {
 
     /** Sends a response without a body. */
     public void sendEmpty(int status) {
+        discardUnreadBody();
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0L);
         response.write(true, null, callback);
@@ -202,6 +210,7 @@ public final class Exchange {
 
     /** Sends {@code body}, or only its headers for HEAD. */
     public void sendBytes(int status, String contentType, byte[] body) {
+        discardUnreadBody();
         response.setStatus(status);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, (long) body.length);

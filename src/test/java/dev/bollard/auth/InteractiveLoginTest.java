@@ -9,6 +9,7 @@ import dev.bollard.config.ConfigLoader;
 import dev.bollard.events.Outbox;
 import dev.bollard.metadata.AuditDao;
 import dev.bollard.metadata.Database;
+import dev.bollard.secrets.KeyEncryption;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,8 @@ class InteractiveLoginTest {
         BollardConfig config = ConfigLoader.builder().set("data-dir", dir.toString()).set("auth.max-login-failures", "2")
                 .load();
         try (Database db = Database.open(config.database()); AuditLog audit = new AuditLog(db, 100)) {
-            Auth auth = new Auth(db, config.auth(), audit, new Outbox(audit::catchUp));
+            Auth auth = new Auth(db, config.auth(), KeyEncryption.load(config.auth().keyEncryption()), audit,
+                    new Outbox(audit::catchUp));
             auth.identities().users().create("alice", "alice-password", false);
             assertThat(auth.logIn("alice", "alice-password", "10.0.0.1", "browser/1"))
                     .isEqualTo(new Auth.LoginResult.Ok(new Principal.User(1, "alice", false)));

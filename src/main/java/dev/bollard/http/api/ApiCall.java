@@ -257,15 +257,10 @@ public final class ApiCall {
 
     public void send(int status, Object json) throws IOException {
         exchange.setHeader("Cache-Control", "no-store");
-        // A route that had no use for the body (a PUT whose path says it all) still takes it off the connection:
-        // answered with body bytes still on their way, Jetty would close the connection after the answer without
-        // saying so, and a client reusing it would get no answer to its next request.
-        exchange.discardUnreadBody();
         exchange.sendJson(status, json);
     }
 
     public void noContent() {
-        exchange.discardUnreadBody();
         exchange.sendEmpty(204);
     }
 

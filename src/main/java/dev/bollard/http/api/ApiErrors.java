@@ -42,7 +42,6 @@ final class ApiErrors {
             ex.fail(new IOException(code + ": " + e.getMessage()));
             return;
         }
-        ex.discardUnreadBody();
         if (e.retryAfterSeconds() > 0) {
             ex.setHeader("Retry-After", Long.toString(e.retryAfterSeconds()));
         }
