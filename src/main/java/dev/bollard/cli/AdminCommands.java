@@ -17,7 +17,8 @@ import java.io.BufferedReader;
 import java.io.Console;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,26 +26,37 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine;
 
 /**
- * Administration of identities, grants and signing keys, straight on the metadata database. With the embedded H2
- * database, run them while the registry is stopped (H2 lets one process open its file). They work on an existing
- * database only: pointed at a data directory where no registry ran, they say so rather than create an empty one.
+ * Administration of identities, grants and signing keys, straight on the metadata database, or, while a registry
+ * runs on the data directory, inside it through its {@link ControlSocket} (H2 lets one process open its file).
+ * They work on an existing database only: pointed at a data directory where no registry ran, they say so rather
+ * than create an empty one.
  */
 final class AdminCommands {
     private AdminCommands() {
     }
 
-    /** Opens the database of the configuration, runs the work, reports problems as one line. */
+    /**
+     * Opens the database of the configuration, runs the work, reports problems as one line. When the registry runs
+     * on the data directory and holds its embedded database, the command is sent to it through its
+     * {@link ControlSocket} and runs there; inside the registry, it uses the registry's database.
+     */
     abstract static class DbCommand implements Callable<Integer> {
         @CommandLine.Mixin
         Main.ConfigOptionsMixin options;
+
+        @Spec
+        CommandSpec spec;
 
         private @Nullable BollardConfig config;
 
@@ -57,6 +69,28 @@ final class AdminCommands {
             return Objects.requireNonNull(config, "call() loads the configuration before run()");
         }
 
+        /** Where the command prints its results. */
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+
+        Invocation invocation() {
+            return Main.of(spec);
+        }
+
+        /** Changes are audit-logged as the registry's own, run from the command line by the OS user who ran it. */
+        Actor actor() {
+            return Actor.system("cli:" + invocation().user());
+        }
+
+        /**
+         * What the command will read from its input, read here, where the user is, before the command is sent to
+         * the running registry (which has no terminal to prompt on); nothing by default.
+         */
+        byte[] inputForRegistry() throws IOException {
+            return new byte[0];
+        }
+
         /** The audit log of the database, for commands that change or read it. */
         AuditLog audit(Database db) {
             if (audit == null) {
@@ -67,11 +101,17 @@ final class AdminCommands {
 
         /** Identities administration, recorded in the audit log as done from the command line by this OS user. */
         Identities identities(Database db) {
-            return new Identities(db, new Outbox(audit(db)::catchUp)).as(Actor.system("cli:" + System.getProperty("user.name", "")));
+            return new Identities(db, new Outbox(audit(db)::catchUp)).as(actor());
         }
 
         @Override
         public Integer call() throws Exception {
+            Invocation.Hosted hosted = invocation().hosted();
+            if (hosted != null) {
+                config = hosted.config();
+                runAudited(hosted.database());
+                return 0;
+            }
             BollardConfig loaded = options.options.load();
             config = loaded;
             if (!Database.exists(loaded.database())) {
@@ -81,23 +121,37 @@ final class AdminCommands {
                         + "--config FILE; a new registry begins with bollard serve (BOLLARD_ADMIN_PASSWORD creates its "
                         + "first administrator)", CliErrors.FAILED);
             }
+            // A registry running here takes the command (its embedded database admits no second process).
+            Path socket = ControlSocket.pathIn(loaded.dataDir());
+            OptionalInt sent = ControlSocket.send(socket, spec.root().commandLine().getParseResult().originalArgs(),
+                    this::inputForRegistry, invocation().user(), out(), spec.commandLine().getErr());
+            if (sent.isPresent()) {
+                return sent.getAsInt();
+            }
             Database db;
             try {
                 db = Database.open(loaded.database());
             } catch (DatabaseUnavailableException e) {
-                throw CliErrors.databaseUnavailable(e, "is the registry running on " + loaded.dataDir() + "? Stop it, "
-                        + "run this command, then start it again (its embedded database admits one process at a time)");
+                throw CliErrors.databaseUnavailable(e, "is the registry running on " + loaded.dataDir() + "? A "
+                        + "running registry takes these commands through " + socket + ", but nothing answers there "
+                        + "(an older registry, or another program holding the database): stop it, run this command, "
+                        + "then start it again");
             }
             try (db) {
-                try {
-                    run(db);
-                } finally {
-                    if (audit != null) {
-                        audit.close();
-                    }
-                }
+                runAudited(db);
             }
             return 0;
+        }
+
+        private void runAudited(Database db) throws Exception {
+            try {
+                run(db);
+            } finally {
+                out().flush();
+                if (audit != null) {
+                    audit.close();
+                }
+            }
         }
     }
 
@@ -110,16 +164,16 @@ final class AdminCommands {
         boolean generate;
 
         /** The password; null when one is to be generated (and printed). */
-        @Nullable String read() throws IOException {
+        @Nullable String read(Invocation invocation) throws IOException {
             if (stdin && generate) {
                 throw BollardException.invalid("choose --password-stdin or --generate-password, not both");
             }
             if (generate) {
                 return null;
             }
-            Console console = System.console();
+            Console console = invocation.console();
             if (stdin || console == null) {
-                String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+                String line = new BufferedReader(new InputStreamReader(invocation.in(), StandardCharsets.UTF_8)).readLine();
                 if (line == null || line.isEmpty()) {
                     throw BollardException.invalid("no password on standard input (or use --generate-password)");
                 }
@@ -131,6 +185,15 @@ final class AdminCommands {
                 throw BollardException.invalid("the passwords differ");
             }
             return new String(first);
+        }
+
+        /**
+         * The password, read (or prompted for) here, as the input of the command sent to the running registry;
+         * nothing when it is to be generated there.
+         */
+        byte[] forRegistry(Invocation invocation) throws IOException {
+            String password = read(invocation);
+            return password == null ? new byte[0] : (password + "\n").getBytes(StandardCharsets.UTF_8);
         }
     }
 
@@ -152,14 +215,19 @@ final class AdminCommands {
         PasswordSource password;
 
         @Override
+        byte[] inputForRegistry() throws IOException {
+            return password.forRegistry(invocation());
+        }
+
+        @Override
         void run(Database db) throws Exception {
-            String given = password.read();
+            String given = password.read(invocation());
             boolean generated = given == null;
             String pw = given != null ? given : Users.generatePassword();
             identities(db).users().create(name, pw, superuser);
-            System.out.println("created " + (superuser ? "superuser " : "user ") + name);
+            out().println("created " + (superuser ? "superuser " : "user ") + name);
             if (generated) {
-                System.out.println("password (shown once): " + pw);
+                out().println("password (shown once): " + pw);
             }
         }
     }
@@ -173,14 +241,19 @@ final class AdminCommands {
         PasswordSource password;
 
         @Override
+        byte[] inputForRegistry() throws IOException {
+            return password.forRegistry(invocation());
+        }
+
+        @Override
         void run(Database db) throws Exception {
-            String given = password.read();
+            String given = password.read(invocation());
             boolean generated = given == null;
             String pw = given != null ? given : Users.generatePassword();
             identities(db).users().resetPassword(name, pw);
-            System.out.println("password of " + name + " changed");
+            out().println("password of " + name + " changed");
             if (generated) {
-                System.out.println("password (shown once): " + pw);
+                out().println("password (shown once): " + pw);
             }
         }
     }
@@ -189,7 +262,7 @@ final class AdminCommands {
     static final class UserList extends DbCommand {
         @Override
         void run(Database db) {
-            identities(db).users().names().forEach(System.out::println);
+            identities(db).users().names().forEach(out()::println);
         }
     }
 
@@ -204,8 +277,8 @@ final class AdminCommands {
         @Override
         void run(Database db) {
             String token = identities(db).appTokens().create(user, tokenName);
-            System.out.println("application token '" + tokenName + "' of " + user + " (shown once):");
-            System.out.println(token);
+            out().println("application token '" + tokenName + "' of " + user + " (shown once):");
+            out().println(token);
         }
     }
 
@@ -222,7 +295,7 @@ final class AdminCommands {
             if (!identities(db).appTokens().revoke(user, tokenName)) {
                 throw BollardException.notFound(user + " has no application token '" + tokenName + "'");
             }
-            System.out.println("revoked");
+            out().println("revoked");
         }
     }
 
@@ -241,7 +314,7 @@ final class AdminCommands {
         @Override
         void run(Database db) {
             identities(db).organizations().create(name, owner);
-            System.out.println("created organization " + name + " owned by " + owner);
+            out().println("created organization " + name + " owned by " + owner);
         }
     }
 
@@ -259,7 +332,7 @@ final class AdminCommands {
         @Override
         void run(Database db) {
             identities(db).organizations().setMember(org, user, role);
-            System.out.println(user + " is " + role + " of " + org);
+            out().println(user + " is " + role + " of " + org);
         }
     }
 
@@ -279,8 +352,8 @@ final class AdminCommands {
         @Override
         void run(Database db) {
             String token = identities(db).robots().create(owner, name);
-            System.out.println("robot " + owner + "+" + name + ", token (shown once):");
-            System.out.println(token);
+            out().println("robot " + owner + "+" + name + ", token (shown once):");
+            out().println(token);
         }
     }
 
@@ -292,8 +365,8 @@ final class AdminCommands {
         @Override
         void run(Database db) {
             String token = identities(db).robots().regenerateToken(robot);
-            System.out.println("new token of " + robot + " (shown once):");
-            System.out.println(token);
+            out().println("new token of " + robot + " (shown once):");
+            out().println(token);
         }
     }
 
@@ -305,7 +378,7 @@ final class AdminCommands {
         @Override
         void run(Database db) {
             identities(db).robots().delete(robot);
-            System.out.println("deleted " + robot);
+            out().println("deleted " + robot);
         }
     }
 
@@ -328,7 +401,7 @@ final class AdminCommands {
         @Override
         void run(Database db) {
             identities(db).repositories().grant(repository, grantee, role);
-            System.out.println(grantee + " may " + role + " " + repository);
+            out().println(grantee + " may " + role + " " + repository);
         }
     }
 
@@ -342,7 +415,7 @@ final class AdminCommands {
 
         @Override
         void run(Database db) {
-            System.out.println(identities(db).repositories().revoke(repository, grantee)
+            out().println(identities(db).repositories().revoke(repository, grantee)
                     ? "revoked" : "there was no such grant");
         }
     }
@@ -361,7 +434,7 @@ final class AdminCommands {
                 throw BollardException.invalid("visibility is public or private, not '" + visibility + "'");
             }
             identities(db).repositories().setVisibility(repository, visibility.equals("public"));
-            System.out.println(repository + " is " + visibility);
+            out().println(repository + " is " + visibility);
         }
     }
 
@@ -377,11 +450,11 @@ final class AdminCommands {
         void run(Database db) {
             AuditLog.Verification v = audit(db).verify();
             if (v.intact()) {
-                System.out.println("audit log intact: " + v.checked() + " entries (" + v.firstSeq() + " to "
+                out().println("audit log intact: " + v.checked() + " entries (" + v.firstSeq() + " to "
                         + v.lastSeq() + ")");
                 return;
             }
-            v.problems().forEach(p -> System.out.println("TAMPERED: " + p));
+            v.problems().forEach(p -> out().println("TAMPERED: " + p));
             // The log's integrity is broken: a failure of what the registry stores, not of the command.
             throw new BollardException(ErrorCode.INTERNAL, "the audit log was tampered with: " + v.problems().size()
                     + " problem(s) in entries " + v.firstSeq() + " to " + v.lastSeq());
@@ -399,7 +472,7 @@ final class AdminCommands {
             if (!format.equals("jsonl") && !format.equals("csv")) {
                 throw BollardException.invalid("--format is jsonl or csv, not '" + format + "'");
             }
-            PrintStream out = System.out;
+            PrintWriter out = out();
             if (format.equals("csv")) {
                 out.print(AuditExport.CSV_HEADER);
             }
@@ -421,7 +494,7 @@ final class AdminCommands {
                 throw BollardException.invalid("--older-than must not be negative");
             }
             int pruned = audit(db).prune(Instant.now().minus(Duration.ofDays(days)));
-            System.out.println("pruned " + pruned + " audit log entries");
+            out().println("pruned " + pruned + " audit log entries");
         }
     }
 
@@ -441,10 +514,10 @@ final class AdminCommands {
             SigningKeys keys = new SigningKeys(db, config().auth().keyEncryption(), Clock.systemUTC());
             if (forgetUnreadable) {
                 List<String> forgotten = keys.forgetUnreadable();
-                System.out.println("deleted " + forgotten.size() + " signing key(s) that could not be decrypted"
+                out().println("deleted " + forgotten.size() + " signing key(s) that could not be decrypted"
                         + (forgotten.isEmpty() ? "" : ": " + String.join(", ", forgotten)));
             }
-            System.out.println("new signing key " + keys.rotate());
+            out().println("new signing key " + keys.rotate());
         }
     }
 
@@ -452,7 +525,7 @@ final class AdminCommands {
     static final class KeysList extends DbCommand {
         @Override
         void run(Database db) {
-            new SigningKeys(db, config().auth().keyEncryption(), Clock.systemUTC()).describe().forEach(System.out::println);
+            new SigningKeys(db, config().auth().keyEncryption(), Clock.systemUTC()).describe().forEach(out()::println);
         }
     }
 }

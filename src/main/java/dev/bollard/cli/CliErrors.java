@@ -3,7 +3,7 @@ package dev.bollard.cli;
 import dev.bollard.config.ConfigException;
 import dev.bollard.error.BollardException;
 import dev.bollard.metadata.DatabaseUnavailableException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -46,7 +46,7 @@ final class CliErrors {
     }
 
     /** Prints what went wrong with {@code e} and returns the exit code. */
-    static int report(Throwable e, boolean debug, PrintStream err) {
+    static int report(Throwable e, boolean debug, PrintWriter err) {
         if (debug) {
             e.printStackTrace(err);
         }

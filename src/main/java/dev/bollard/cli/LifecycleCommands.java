@@ -1,7 +1,6 @@
 package dev.bollard.cli;
 
 import dev.bollard.app.Bollard;
-import dev.bollard.audit.Actor;
 import dev.bollard.events.Outbox;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.config.ConfigLoader;
@@ -31,17 +30,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * The image life cycle from the command line, straight on the metadata database and blob store (with the embedded
- * H2 database, while the registry is stopped): garbage collection, tag history and restores, immutable tags,
+ * The image life cycle from the command line, straight on the metadata database and blob store (or inside the
+ * registry running on them, like every {@link AdminCommands.DbCommand}): garbage collection, tag history and restores, immutable tags,
  * retention policies and quotas. Changes are audit-logged with the actor {@code cli:<user>}.
  */
 final class LifecycleCommands {
     private LifecycleCommands() {
-    }
-
-    /** Changes from these commands are audit-logged as the registry's own, run from the command line by this user. */
-    static Actor actor() {
-        return Actor.system("cli:" + System.getProperty("user.name", ""));
     }
 
     /** The repository of {@code REPOSITORY:TAG}. */
@@ -111,19 +105,19 @@ final class LifecycleCommands {
                     config().lifecycle().gcGracePeriod(), config().lifecycle().historyWindow()), new SimpleMeterRegistry());
             GarbageCollector.Report report = collector.collect(dryRun);
             BlobUploads.OpenSessions open = registry.uploads().open(expiry);
-            System.out.println(report.summary() + "; " + (dryRun ? "would expire " + open.expirable()
+            out().println(report.summary() + "; " + (dryRun ? "would expire " + open.expirable()
                     : "expired " + uploads) + " upload session(s) idle for " + ConfigLoader.formatDuration(expiry));
-            System.out.println("manifests " + report.manifests());
-            System.out.println("links     " + report.links());
-            System.out.println("blobs     " + report.blobs());
-            System.out.println("bytes     " + report.bytes());
+            out().println("manifests " + report.manifests());
+            out().println("links     " + report.links());
+            out().println("blobs     " + report.blobs());
+            out().println("bytes     " + report.bytes());
             GarbageCollector.GraceKept grace = report.grace();
             if (grace != null) {
-                System.out.println(describe(grace));
+                out().println(describe(grace));
             }
-            System.out.println(describe(open, expiry));
+            out().println(describe(open, expiry));
             if (list) {
-                report.listed().forEach(item -> System.out.println("  " + item));
+                report.listed().forEach(item -> out().println("  " + item));
             }
         }
 
@@ -173,7 +167,7 @@ final class LifecycleCommands {
                     ? registry.history().ofRepository(repository(target), null, limit)
                     : registry.history().ofTag(repositoryOf(target), tagOf(target), null, limit);
             for (TagHistory.Entry e : entries) {
-                System.out.printf("%-30s %s  %s .. %s%s%n", e.tag(), e.digest(), e.start(),
+                out().printf("%-30s %s  %s .. %s%s%n", e.tag(), e.digest(), e.start(),
                         e.end() == null ? "now" : e.end(), e.restorable() ? "  (restorable)" : "");
             }
         }
@@ -190,7 +184,7 @@ final class LifecycleCommands {
         @Override
         void run(Registry registry, Database db) {
             registry.history().restore(actor(), repositoryOf(target), tagOf(target), BollardException.parsed(() -> Digest.parse(digest)));
-            System.out.println("restored " + target + " to " + digest);
+            out().println("restored " + target + " to " + digest);
         }
     }
 
@@ -209,7 +203,7 @@ final class LifecycleCommands {
                 registry.history().setWindow(actor(), namespace, given.equals("default") ? null
                         : BollardException.parsed(() -> ConfigLoader.parseDuration(given)));
             }
-            System.out.println(namespace + ": " + ConfigLoader.formatDuration(registry.history().window(namespace)));
+            out().println(namespace + ": " + ConfigLoader.formatDuration(registry.history().window(namespace)));
         }
     }
 
@@ -225,7 +219,7 @@ final class LifecycleCommands {
 
         @Override
         void run(Registry registry, Database db) {
-            registry.immutableTags().rules(repository(repository)).forEach(System.out::println);
+            registry.immutableTags().rules(repository(repository)).forEach(out()::println);
         }
     }
 
@@ -240,7 +234,7 @@ final class LifecycleCommands {
         @Override
         void run(Registry registry, Database db) {
             boolean added = registry.immutableTags().add(actor(), repository(repository), new TagPattern(pattern));
-            System.out.println((added ? "added" : "already there:") + " rule " + pattern + " on " + repository);
+            out().println((added ? "added" : "already there:") + " rule " + pattern + " on " + repository);
         }
     }
 
@@ -257,7 +251,7 @@ final class LifecycleCommands {
             if (!registry.immutableTags().remove(actor(), repository(repository), new TagPattern(pattern))) {
                 throw BollardException.notFound("no rule " + pattern + " on " + repository);
             }
-            System.out.println("removed rule " + pattern + " from " + repository);
+            out().println("removed rule " + pattern + " from " + repository);
         }
     }
 
@@ -271,7 +265,7 @@ final class LifecycleCommands {
         @Override
         void run(Registry registry, Database db) {
             for (Retention.Policy p : registry.retention().policies()) {
-                System.out.println(p.id() + "  " + p.describe());
+                out().println(p.id() + "  " + p.describe());
             }
         }
     }
@@ -303,7 +297,7 @@ final class LifecycleCommands {
             Retention.Policy p = registry.retention().put(actor(),
                     namespace != null ? Retention.Scope.NAMESPACE : Retention.Scope.REPOSITORY,
                     target, new TagPattern(pattern), keepLast, keepDays);
-            System.out.println(p.id() + "  " + p.describe());
+            out().println(p.id() + "  " + p.describe());
         }
     }
 
@@ -317,7 +311,7 @@ final class LifecycleCommands {
             if (!registry.retention().delete(actor(), id)) {
                 throw BollardException.notFound("no retention policy " + id);
             }
-            System.out.println("deleted retention policy " + id);
+            out().println("deleted retention policy " + id);
         }
     }
 
@@ -330,10 +324,10 @@ final class LifecycleCommands {
         void run(Registry registry, Database db) {
             List<Retention.Pruned> pruned = registry.retention().apply(actor(), dryRun);
             for (Retention.Pruned p : pruned) {
-                System.out.println((dryRun ? "would delete " : "deleted ") + p.repository() + ":" + p.tag() + " ("
+                out().println((dryRun ? "would delete " : "deleted ") + p.repository() + ":" + p.tag() + " ("
                         + p.digest() + ")");
             }
-            System.out.println((dryRun ? "would delete " : "deleted ") + pruned.size() + " tag(s)");
+            out().println((dryRun ? "would delete " : "deleted ") + pruned.size() + " tag(s)");
         }
     }
 
@@ -350,7 +344,7 @@ final class LifecycleCommands {
         void run(Registry registry, Database db) {
             List<Quotas.Usage> all = namespace == null ? registry.quotas().all() : List.of(registry.quotas().usage(namespace));
             for (Quotas.Usage u : all) {
-                System.out.println(u.namespace() + ": " + u.usedBytes() + " bytes used, quota "
+                out().println(u.namespace() + ": " + u.usedBytes() + " bytes used, quota "
                         + (u.quotaBytes() == null ? "none" : u.quotaBytes() + " bytes (warning at " + u.warnPercent()
                         + "%)") + ", " + u.state());
             }
@@ -378,7 +372,7 @@ final class LifecycleCommands {
             }
             registry.quotas().set(actor(), namespace, none ? null : bytes, warnPercent);
             Quotas.Usage u = registry.quotas().usage(namespace);
-            System.out.println(namespace + ": quota " + (u.quotaBytes() == null ? "none" : u.quotaBytes() + " bytes")
+            out().println(namespace + ": quota " + (u.quotaBytes() == null ? "none" : u.quotaBytes() + " bytes")
                     + ", " + u.usedBytes() + " bytes used");
         }
     }

@@ -38,22 +38,39 @@ public final class Main extends CommandGroup {
             description = "when the command fails, also print the stack trace")
     boolean debug;
 
+    /** Where this command line runs: read by the commands through their root ({@link #of}). */
+    final Invocation invocation;
+
+    private Main(Invocation invocation) {
+        this.invocation = invocation;
+    }
+
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }
 
     /** The {@code bollard} command line, with its handling of bad arguments and of failures; tests run this one. */
     public static CommandLine commandLine() {
-        CommandLine cli = new CommandLine(new Main());
+        return commandLine(Invocation.terminal());
+    }
+
+    /** The command line of one invocation: at this terminal, or sent to the running registry. */
+    static CommandLine commandLine(Invocation invocation) {
+        CommandLine cli = new CommandLine(new Main(invocation));
         cli.setParameterExceptionHandler(Main::badArguments);
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
             boolean debug = false;
             for (CommandLine.ParseResult r = parsed; r != null; r = r.subcommand()) {
                 debug |= r.hasMatchedOption("--debug");
             }
-            return CliErrors.report(e, debug, System.err);
+            return CliErrors.report(e, debug, command.getErr());
         });
         return cli;
+    }
+
+    /** The invocation a command of this command line runs in. */
+    static Invocation of(CommandLine.Model.CommandSpec command) {
+        return ((Main) command.root().userObject()).invocation;
     }
 
     /** Arguments that do not parse: what is wrong, and where the usage is; not the whole usage text. */
@@ -137,7 +154,11 @@ public final class Main extends CommandGroup {
                 }
                 throw e;
             }
-            Runtime.getRuntime().addShutdownHook(new Thread(server::close, "bollard-shutdown")); // logs its stop
+            ControlSocket control = ControlSocket.open(config.dataDir(), new Invocation.Hosted(config, server.database()));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                control.close();
+                server.close(); // logs its stop
+            }, "bollard-shutdown"));
             server.join();
             return 0;
         }

@@ -29,9 +29,9 @@ final class TagCommands {
         @Override
         void run(Registry registry, Database db) {
             Manifests.Deleted deleted = registry.manifests().delete(LifecycleCommands.repositoryOf(target),
-                    new Reference.ByTag(LifecycleCommands.tagOf(target)), LifecycleCommands.actor());
-            System.out.println("deleted tag " + target + "; it pointed at " + deleted.digest());
-            System.out.println("to restore it: bollard history restore " + target + " " + deleted.digest());
+                    new Reference.ByTag(LifecycleCommands.tagOf(target)), actor());
+            out().println("deleted tag " + target + "; it pointed at " + deleted.digest());
+            out().println("to restore it: bollard history restore " + target + " " + deleted.digest());
         }
     }
 }

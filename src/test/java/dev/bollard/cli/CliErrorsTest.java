@@ -9,7 +9,8 @@ import dev.bollard.testing.Cli;
 import dev.bollard.testing.ServerProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -56,11 +57,16 @@ class CliErrorsTest {
     void aRunningRegistryIsNamedInsteadOfTheDatabaseInternals() throws Exception {
         Path data = dir.resolve("data");
         try (ServerProcess server = ServerProcess.builder(data).start()) {
+            // A running registry takes administration commands through its control socket (AdminWhileServingTest);
+            // without it (an older registry, another program holding the database), the command says what to do.
+            Files.delete(ControlSocket.pathIn(data));
             Cli.Result admin = Cli.run("user", "list", "--data", data.toString());
             assertThat(admin.exit()).isEqualTo(1);
             assertThat(admin.err()).isEqualTo("bollard: the embedded database " + data.resolve("db/bollard")
-                    + " is in use by another process\n  is the registry running on " + data + "? Stop it, run this "
-                    + "command, then start it again (its embedded database admits one process at a time)\n");
+                    + " is in use by another process\n  is the registry running on " + data + "? A running registry "
+                    + "takes these commands through " + ControlSocket.pathIn(data) + ", but nothing answers there (an "
+                    + "older registry, or another program holding the database): stop it, run this command, then start "
+                    + "it again\n");
 
             Cli.Result second = Cli.run("serve", "--data", data.toString(), "--listen", "127.0.0.1:0");
             assertThat(second.exit()).isEqualTo(1);
@@ -131,7 +137,7 @@ class CliErrorsTest {
 
     private static String report(Exception e) {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        CliErrors.report(e, false, new PrintStream(err, true, StandardCharsets.UTF_8));
+        CliErrors.report(e, false, new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true));
         return err.toString(StandardCharsets.UTF_8);
     }
 }
