@@ -179,8 +179,8 @@ public final class Bollard implements AutoCloseable {
             return;
         }
         LOG.warn("no users yet, so nobody can sign in. To create the first administrator, start Bollard with "
-                + "BOLLARD_ADMIN_PASSWORD set (or --admin-password-file FILE): it creates the superuser {}; or stop "
-                + "it and run: bollard user create {} --superuser --data {}", FIRST_ADMIN, FIRST_ADMIN, config.dataDir());
+                + "BOLLARD_ADMIN_PASSWORD set (or --admin-password-file FILE): it creates the superuser {}; or, while "
+                + "it runs, run: bollard user create {} --superuser --data {}", FIRST_ADMIN, FIRST_ADMIN, config.dataDir());
     }
 
     /** Remembers {@code resource} to close, after everything opened later. */

@@ -62,7 +62,7 @@ public final class Auth {
         this.keys = new SigningKeys(db, sealing, clock);
         this.tokens = new Tokens(keys, config.issuer(), config.service(), config.tokenExpiry(), clock);
         this.credentials = new Credentials(db,
-                new LoginThrottle(config.maxLoginFailures(), config.lockout(), clock), audit, config.passwordCacheTtl(),
+                new LoginThrottle(config.maxLoginFailures(), config.maxLoginFailuresPerAddress(), config.lockout(), clock), audit, config.passwordCacheTtl(),
                 clock);
         this.policy = new RegistryAccessPolicy(config, db, credentials, tokens, identities.repositories());
         keys.sealAtRest();
@@ -159,7 +159,7 @@ public final class Auth {
                     + "sign in with a user's password.");
             case Login.Failed f -> new SignIn.Refused("The user name or password is not right.");
             case Login.Busy b -> new SignIn.Refused("Too many sign-ins at once; try again in a few seconds.");
-            case Login.Locked l -> new SignIn.Refused("Too many failed sign-ins for this user from your address. "
+            case Login.Locked l -> new SignIn.Refused("Too many failed sign-ins from your address. "
                     + "Try again in " + Math.max(1, (l.retryAfterSeconds() + 59) / 60) + " minute(s).");
         };
     }

@@ -18,7 +18,7 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.jspecify.annotations.Nullable;
@@ -95,7 +95,7 @@ final class Credentials {
      * successes are audited by the caller where they are a login rather than one request of many.
      */
     Login login(String username, String secret, String remoteAddress, @Nullable String userAgent) {
-        return throttled(username, remoteAddress, userAgent, () -> authenticate(username, secret));
+        return throttled(username, remoteAddress, userAgent, address -> authenticate(username, secret, address));
     }
 
     /**
@@ -115,13 +115,13 @@ final class Credentials {
      * token is not enough for what needs the password (changing it). Throttled and audited like a login.
      */
     Login confirmPassword(String username, String password, String remoteAddress, @Nullable String userAgent) {
-        return throttled(username, remoteAddress, userAgent, () -> passwordMatches(username, password)
+        return throttled(username, remoteAddress, userAgent, address -> passwordMatches(username, password, address)
                 ? Optional.of(new Authenticated(resolve(username), null)) : Optional.empty());
     }
 
     /** The throttled, audited frame of every credential check; {@code check} says who the credentials prove. */
     private Login throttled(String username, @Nullable String remoteAddress, @Nullable String userAgent,
-                            Supplier<Optional<Authenticated>> check) {
+                            Function<String, Optional<Authenticated>> check) {
         String address = remoteAddress == null ? "" : remoteAddress;
         long locked = throttle.lockedFor(username, address);
         if (locked > 0) {
@@ -131,12 +131,19 @@ final class Credentials {
         }
         Optional<Authenticated> who;
         try {
-            who = check.get();
+            who = check.apply(address);
         } catch (Passwords.Busy e) {
             return new Login.Busy("too many password checks at once; try again in a moment", 1);
+        } catch (AddressOverBudget e) {
+            // Not audited one by one: the flood it stops would otherwise go on as audit rows.
+            return new Login.Locked("too many failed logins from " + address + "; passwords and unknown users from "
+                    + "it are refused for " + e.seconds + " s (robot and application tokens still work)", e.seconds);
         }
         if (who.isEmpty()) {
-            throttle.failed(username, address);
+            if (throttle.failed(username, address)) {
+                LOG.warn("{} failed to log in too often (auth.max-login-failures-per-address): password checks from "
+                        + "it are refused for auth.lockout", address);
+            }
             LOG.warn("failed login for '{}' from {}", printable(username), address);
             loginFailed(username, address, userAgent, "invalid credentials");
             return new Login.Failed("invalid username or password");
@@ -154,7 +161,7 @@ final class Credentials {
      * Checks a user name and a secret: a robot's token ({@code owner+name}), a user's application token, or a
      * user's password. Empty when they do not match (without saying which part was wrong).
      */
-    private Optional<Authenticated> authenticate(String username, String secret) {
+    private Optional<Authenticated> authenticate(String username, String secret, String address) {
         if (username == null || secret == null || username.isEmpty() || secret.isEmpty()) {
             return Optional.empty();
         }
@@ -167,6 +174,7 @@ final class Credentials {
         }
         Optional<AccountDao.Account> account = db.read(h -> AccountDao.find(h, username)).filter(AccountDao.Account::isUser);
         if (account.isEmpty()) {
+            spendDerivation(address);
             Passwords.verifyDummy(secret);
             return Optional.empty();
         }
@@ -183,7 +191,7 @@ final class Credentials {
                 return Optional.of(new Authenticated(principal, token.get().id()));
             }
         }
-        if (passwordVerified(user, secret)) {
+        if (passwordVerified(user, secret, address)) {
             return Optional.of(new Authenticated(principal, null));
         }
         return Optional.empty();
@@ -194,7 +202,7 @@ final class Credentials {
      * {@code auth.password-cache-ttl} against the very hash stored now, or checked (and then remembered). Only
      * successes are remembered; a changed or reset password (a new hash, on whichever node) is a miss.
      */
-    private boolean passwordVerified(AccountDao.Account user, String password) {
+    private boolean passwordVerified(AccountDao.Account user, String password, String address) {
         String stored = user.passwordHash();
         if (stored == null) {
             return false;
@@ -204,12 +212,34 @@ final class Credentials {
         if (matched != null && matched.equals(stored)) {
             return true;
         }
+        spendDerivation(address);
         passwordDerivations.incrementAndGet();
         if (!Passwords.verify(password, stored)) {
             return false;
         }
         verifiedPasswords.put(key, stored, clock.instant().plus(passwordCacheTtl));
         return true;
+    }
+
+    /**
+     * Refuses a password derivation (a password check, or the dummy check of an unknown user) to an address that
+     * failed too often lately; cheap checks (robot and application tokens, remembered passwords) go on.
+     */
+    private void spendDerivation(String address) {
+        long seconds = throttle.addressLockedFor(address);
+        if (seconds > 0) {
+            throw new AddressOverBudget(seconds);
+        }
+    }
+
+    /** The address failed {@code auth.max-login-failures-per-address} times lately; it may try again in seconds. */
+    private static final class AddressOverBudget extends RuntimeException {
+        final long seconds;
+
+        AddressOverBudget(long seconds) {
+            super(null, null, false, false);
+            this.seconds = seconds;
+        }
     }
 
     /** How many logins derived a password (tests: a remembered one is not derived again). */
@@ -230,8 +260,9 @@ final class Credentials {
     }
 
     /** True when {@code password} is the user's password (not a token). */
-    private boolean passwordMatches(String name, String password) {
+    private boolean passwordMatches(String name, String password, String address) {
         Optional<AccountDao.Account> user = db.read(h -> AccountDao.find(h, name)).filter(AccountDao.Account::isUser);
+        spendDerivation(address);
         if (user.isEmpty() || user.get().passwordHash() == null || password == null) {
             Passwords.verifyDummy(password == null ? "" : password);
             return false;

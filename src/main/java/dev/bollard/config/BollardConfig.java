@@ -62,12 +62,14 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
      * {@code enabled=false} opens the registry to anyone who can reach it.
      */
     public record Auth(boolean enabled, boolean anonymousPull, String service, String issuer, String realm,
-                       Duration tokenExpiry, int maxLoginFailures, Duration lockout, boolean createOnPush,
+                       Duration tokenExpiry, int maxLoginFailures, int maxLoginFailuresPerAddress, Duration lockout,
+                       boolean createOnPush,
                        Duration refreshTokenIdleTimeout, Duration passwordCacheTtl,
                        KeyEncryption keyEncryption) {
         /** The same settings with access control switched on or off. */
         public Auth withEnabled(boolean on) {
-            return new Auth(on, anonymousPull, service, issuer, realm, tokenExpiry, maxLoginFailures, lockout,
+            return new Auth(on, anonymousPull, service, issuer, realm, tokenExpiry, maxLoginFailures,
+                    maxLoginFailuresPerAddress, lockout,
                     createOnPush, refreshTokenIdleTimeout, passwordCacheTtl, keyEncryption);
         }
     }

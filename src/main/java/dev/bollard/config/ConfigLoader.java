@@ -66,6 +66,8 @@ public final class ConfigLoader {
         k.put("auth.realm", new String[] {"", "token endpoint URL in challenges; default <scheme>://<Host>/v2/auth"});
         k.put("auth.token-expiry", new String[] {"5m", "lifetime of the bearer tokens issued"});
         k.put("auth.max-login-failures", new String[] {"10", "failed logins per user and address before a lockout"});
+        k.put("auth.max-login-failures-per-address", new String[] {"100", "failed logins from one address, whatever "
+                + "the user names, before password checks from it are refused for auth.lockout"});
         k.put("auth.lockout", new String[] {"15m", "how long a user is locked out from an address after too many failures"});
         k.put("auth.create-on-push", new String[] {"true", "a push may create a repository where the caller may create one"});
         k.put("auth.refresh-token-idle-timeout", new String[] {"30d", "a refresh token (docker login's identity token) unused this long is refused and deleted"});
@@ -248,6 +250,8 @@ public final class ConfigLoader {
                 problems.add(describe("auth.token-expiry") + " must be at most 1h, not " + value("auth.token-expiry"));
             }
             int maxFailures = integer("auth.max-login-failures", value("auth.max-login-failures"), 1, 1_000_000, problems);
+            int maxFailuresPerAddress = integer("auth.max-login-failures-per-address",
+                    value("auth.max-login-failures-per-address"), 1, 1_000_000, problems);
             Duration lockout = duration("auth.lockout", problems);
             boolean createOnPush = bool("auth.create-on-push", problems);
             Duration refreshIdle = duration("auth.refresh-token-idle-timeout", problems);
@@ -322,7 +326,7 @@ public final class ConfigLoader {
                     new BollardConfig.Registry(deleteEnabled, maxManifest, integer("registry.max-open-uploads-per-repository",
                             value("registry.max-open-uploads-per-repository"), 1, 1_000_000, problems)),
                     new BollardConfig.Auth(authEnabled, anonymousPull, service, issuer, realm, tokenExpiry, maxFailures,
-                            lockout, createOnPush, refreshIdle, passwordCacheTtl, keyEncryption),
+                            maxFailuresPerAddress, lockout, createOnPush, refreshIdle, passwordCacheTtl, keyEncryption),
                     new BollardConfig.Audit(retention, queueSize),
                     new BollardConfig.Telemetry(logFormat, tracing, tracingEndpoint, sampleRatio, metricsHost,
                             metricsPort),

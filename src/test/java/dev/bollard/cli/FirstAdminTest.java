@@ -41,8 +41,8 @@ class FirstAdminTest {
         try (ServerProcess server = ServerProcess.builder(data).env("BOLLARD_AUTH_ENABLED", "true").start()) {
             assertThat(server.log()).contains("WARN  [main] dev.bollard.app.Bollard - no users yet, so nobody can sign "
                     + "in. To create the first administrator, start Bollard with BOLLARD_ADMIN_PASSWORD set (or "
-                    + "--admin-password-file FILE): it creates the superuser admin; or stop it and run: bollard user "
-                    + "create admin --superuser --data " + data.toAbsolutePath());
+                    + "--admin-password-file FILE): it creates the superuser admin; or, while it runs, run: bollard "
+                    + "user create admin --superuser --data " + data.toAbsolutePath());
             assertThat(signInPage(server.baseUri())).contains("id=\"no-users\"")
                     .contains("This registry has no users yet.");
             server.stop();
