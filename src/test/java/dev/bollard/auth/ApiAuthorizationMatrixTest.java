@@ -107,7 +107,7 @@ class ApiAuthorizationMatrixTest {
         auth.put(Caller.OTHER_ORG, basic("mallory", "mallory-password"));
         auth.put(Caller.SUPERUSER, basic("root", "root-password"));
         // a webhook of each scope, with a delivery of a pushed image's events in its log (failed: nothing listens)
-        for (String base : List.of(WEBHOOKS, "/api/v1/namespaces/acme/webhooks", "/api/v1/repositories/acme/app/webhooks")) {
+        for (String base : List.of(WEBHOOKS, "/api/v1/namespaces/acme/webhooks", "/api/v1/repositories/acme/app/-/webhooks")) {
             long hook = asRoot("POST", base, "{\"url\":\"" + CLOSED + "\"}").get("id").asLong();
             hooks.put(base, hook);
         }
@@ -230,31 +230,31 @@ class ApiAuthorizationMatrixTest {
                 "/api/v1/repositories/acme/doomed-" + id(x), null,
                 () -> quietly(() -> ids.repositories().create(new Principal.User(0, "root", true), "acme/doomed-" + id(x),
                         false)))));
-        c.add(new Case("GET", "/api/v1/repositories/{repository*}/permissions", ADMINS, 200, x -> new Call(
-                repo + "/permissions", null)));
-        c.add(new Case("PUT", "/api/v1/repositories/{repository*}/permissions/{kind}/{grantee}", ADMINS, 200,
-                x -> new Call(repo + "/permissions/robot/acme+ci", "{\"role\":\"read\"}")));
-        c.add(new Case("DELETE", "/api/v1/repositories/{repository*}/permissions/{kind}/{grantee}", ADMINS, 204,
-                x -> new Call(repo + "/permissions/user/extra", null, () -> ids.repositories().grant("acme/app", "user", "extra", "read"))));
+        c.add(new Case("GET", "/api/v1/repositories/{repository*}/-/permissions", ADMINS, 200, x -> new Call(
+                repo + "/-/permissions", null)));
+        c.add(new Case("PUT", "/api/v1/repositories/{repository*}/-/permissions/{kind}/{grantee}", ADMINS, 200,
+                x -> new Call(repo + "/-/permissions/robot/acme+ci", "{\"role\":\"read\"}")));
+        c.add(new Case("DELETE", "/api/v1/repositories/{repository*}/-/permissions/{kind}/{grantee}", ADMINS, 204,
+                x -> new Call(repo + "/-/permissions/user/extra", null, () -> ids.repositories().grant("acme/app", "user", "extra", "read"))));
         // the image life cycle (docs/lifecycle.md)
         String ns = "/api/v1/namespaces/acme";
-        c.add(new Case("GET", "/api/v1/repositories/{repository*}/history", READERS, 200, x -> new Call(
-                repo + "/history", null)));
-        c.add(new Case("DELETE", "/api/v1/repositories/{repository*}/tags/{tag}", WRITERS, 200, x -> new Call(
-                repo + "/tags/del-" + id(x), null, () -> pushAsRoot("acme/app", "del-" + id(x)))));
-        c.add(new Case("DELETE", "/api/v1/repositories/{repository*}/manifests/{digest}", WRITERS, 200, x -> new Call(
-                repo + "/manifests/" + AuthHttp.digest(pushAsRoot("acme/app", "img-" + id(x))), null)));
-        c.add(new Case("POST", "/api/v1/repositories/{repository*}/tags/{tag}/restore", WRITERS, 200, x -> new Call(
-                repo + "/tags/rt/restore", "{\"digest\":\"" + restorable + "\"}")));
-        c.add(new Case("GET", "/api/v1/repositories/{repository*}/immutable-tags", READERS, 200, x -> new Call(
-                repo + "/immutable-tags", null)));
-        c.add(new Case("PUT", "/api/v1/repositories/{repository*}/immutable-tags/{pattern}", ADMINS, 201, x -> new Call(
-                repo + "/immutable-tags/imm-" + id(x) + "-*", null)));
-        c.add(new Case("DELETE", "/api/v1/repositories/{repository*}/immutable-tags/{pattern}", ADMINS, 204, x -> new Call(
-                repo + "/immutable-tags/gone-" + id(x) + "-*", null, () -> asRoot("PUT",
-                        repo + "/immutable-tags/gone-" + id(x) + "-*", null))));
-        c.add(new Case("POST", "/api/v1/repositories/{repository*}/retention-policies", ADMINS, 201, x -> new Call(
-                repo + "/retention-policies", "{\"tag_pattern\":\"x-" + id(x) + "-*\",\"keep_last\":3}")));
+        c.add(new Case("GET", "/api/v1/repositories/{repository*}/-/history", READERS, 200, x -> new Call(
+                repo + "/-/history", null)));
+        c.add(new Case("DELETE", "/api/v1/repositories/{repository*}/-/tags/{tag}", WRITERS, 200, x -> new Call(
+                repo + "/-/tags/del-" + id(x), null, () -> pushAsRoot("acme/app", "del-" + id(x)))));
+        c.add(new Case("DELETE", "/api/v1/repositories/{repository*}/-/manifests/{digest}", WRITERS, 200, x -> new Call(
+                repo + "/-/manifests/" + AuthHttp.digest(pushAsRoot("acme/app", "img-" + id(x))), null)));
+        c.add(new Case("POST", "/api/v1/repositories/{repository*}/-/tags/{tag}/restore", WRITERS, 200, x -> new Call(
+                repo + "/-/tags/rt/restore", "{\"digest\":\"" + restorable + "\"}")));
+        c.add(new Case("GET", "/api/v1/repositories/{repository*}/-/immutable-tags", READERS, 200, x -> new Call(
+                repo + "/-/immutable-tags", null)));
+        c.add(new Case("PUT", "/api/v1/repositories/{repository*}/-/immutable-tags/{pattern}", ADMINS, 201, x -> new Call(
+                repo + "/-/immutable-tags/imm-" + id(x) + "-*", null)));
+        c.add(new Case("DELETE", "/api/v1/repositories/{repository*}/-/immutable-tags/{pattern}", ADMINS, 204, x -> new Call(
+                repo + "/-/immutable-tags/gone-" + id(x) + "-*", null, () -> asRoot("PUT",
+                        repo + "/-/immutable-tags/gone-" + id(x) + "-*", null))));
+        c.add(new Case("POST", "/api/v1/repositories/{repository*}/-/retention-policies", ADMINS, 201, x -> new Call(
+                repo + "/-/retention-policies", "{\"tag_pattern\":\"x-" + id(x) + "-*\",\"keep_last\":3}")));
         c.add(new Case("GET", "/api/v1/namespaces/{namespace}/retention-policies", ADMINS, 200, x -> new Call(
                 ns + "/retention-policies", null)));
         c.add(new Case("POST", "/api/v1/namespaces/{namespace}/retention-policies", ADMINS, 201, x -> new Call(
@@ -274,7 +274,7 @@ class ApiAuthorizationMatrixTest {
         // webhooks, the same routes for each scope (docs/events.md)
         webhookCases(c, WEBHOOKS, WEBHOOKS, SUPER);
         webhookCases(c, "/api/v1/namespaces/{namespace}/webhooks", "/api/v1/namespaces/acme/webhooks", ADMINS);
-        webhookCases(c, "/api/v1/repositories/{repository*}/webhooks", "/api/v1/repositories/acme/app/webhooks",
+        webhookCases(c, "/api/v1/repositories/{repository*}/-/webhooks", "/api/v1/repositories/acme/app/-/webhooks",
                 ADMINS);
         // the audit log
         c.add(new Case("GET", "/api/v1/audit", SUPER, 200, x -> new Call("/api/v1/audit", null)));

@@ -68,8 +68,8 @@ class AuditEventsTest {
             api("POST", "/api/v1/namespaces/acme/robots/ci/regenerate", alice, null, 200);
             api("PUT", "/api/v1/repositories/acme/app", alice, "{\"visibility\":\"private\"}", 201);
             api("PATCH", "/api/v1/repositories/acme/app", alice, "{\"visibility\":\"public\"}", 200);
-            api("PUT", "/api/v1/repositories/acme/app/permissions/robot/acme+ci", alice, "{\"role\":\"write\"}", 200);
-            api("DELETE", "/api/v1/repositories/acme/app/permissions/robot/acme+ci", alice, null, 204);
+            api("PUT", "/api/v1/repositories/acme/app/-/permissions/robot/acme+ci", alice, "{\"role\":\"write\"}", 200);
+            api("DELETE", "/api/v1/repositories/acme/app/-/permissions/robot/acme+ci", alice, null, 204);
             api("DELETE", "/api/v1/namespaces/acme/robots/ci", alice, null, 204);
             api("POST", "/api/v1/users/alice/tokens", alice, "{\"name\":\"laptop\"}", 201);
             api("DELETE", "/api/v1/users/alice/tokens/laptop", alice, null, 204);
@@ -94,11 +94,11 @@ class AuditEventsTest {
                     "User-Agent", UA), 200);
 
             // the image life cycle
-            api("POST", "/api/v1/repositories/alice/web/tags/v1/restore", alice,
+            api("POST", "/api/v1/repositories/alice/web/-/tags/v1/restore", alice,
                     "{\"digest\":\"" + AuthHttp.digest(first) + "\"}", 200);
-            api("PUT", "/api/v1/repositories/alice/web/immutable-tags/rel-*", alice, null, 201);
-            api("DELETE", "/api/v1/repositories/alice/web/immutable-tags/rel-*", alice, null, 204);
-            long policy = AuthHttp.json(api("POST", "/api/v1/repositories/alice/web/retention-policies", alice,
+            api("PUT", "/api/v1/repositories/alice/web/-/immutable-tags/rel-*", alice, null, 201);
+            api("DELETE", "/api/v1/repositories/alice/web/-/immutable-tags/rel-*", alice, null, 204);
+            long policy = AuthHttp.json(api("POST", "/api/v1/repositories/alice/web/-/retention-policies", alice,
                     "{\"tag_pattern\":\"tmp-*\",\"keep_last\":1}", 201)).get("id").asLong();
             api("DELETE", "/api/v1/namespaces/alice/retention-policies/" + policy, alice, null, 204);
             api("PUT", "/api/v1/namespaces/alice/quota", root, "{\"quota_bytes\":1000000000}", 200);

@@ -94,7 +94,7 @@ class NoSecretsInLogsTest {
             JsonNode robot = AuthHttp.json(AuthHttp.expect(json(http, "POST", "/api/v1/namespaces/alice/robots", alice,
                     "{\"name\":\"ci\"}"), 201));
             secrets.add(robot.get("token").asText());
-            AuthHttp.expect(json(http, "PUT", "/api/v1/repositories/alice/app/permissions/robot/alice+ci", alice,
+            AuthHttp.expect(json(http, "PUT", "/api/v1/repositories/alice/app/-/permissions/robot/alice+ci", alice,
                     "{\"role\":\"read\"}"), 200);
             AuthHttp.expect(http.send("GET", "/v2/alice/app/manifests/v1", basic("alice+ci", robot.get("token").asText()),
                     null, "Accept", AuthHttp.OCI_MANIFEST), 200);

@@ -118,17 +118,17 @@ class TagDeletionTest {
             assertThat(again.body()).contains("MANIFEST_UNKNOWN");
 
             // The time machine: the deleted tag's lifetime ended, restorable; a restore brings it back.
-            JsonNode history = OciLayout.parse(send(r, "GET", "/api/v1/repositories/acme/app/history?tag=a", null).body());
+            JsonNode history = OciLayout.parse(send(r, "GET", "/api/v1/repositories/acme/app/-/history?tag=a", null).body());
             assertThat(history.path("items")).hasSize(1);
             assertThat(history.path("items").path(0).path("end").isNull()).isFalse();
             assertThat(history.path("items").path(0).path("restorable").asBoolean()).isTrue();
-            HttpResponse<String> restore = send(r, "POST", "/api/v1/repositories/acme/app/tags/a/restore",
+            HttpResponse<String> restore = send(r, "POST", "/api/v1/repositories/acme/app/-/tags/a/restore",
                     "{\"digest\":\"" + digest + "\"}");
             assertThat(restore.statusCode()).as(restore.body()).isEqualTo(200);
             assertThat(inspect(skopeo, r, "acme/app:a")).as("the restored tag").isEqualTo(digest);
 
             // The same through /api/v1, which answers the digest to restore.
-            HttpResponse<String> apiDelete = send(r, "DELETE", "/api/v1/repositories/acme/app/tags/b", null);
+            HttpResponse<String> apiDelete = send(r, "DELETE", "/api/v1/repositories/acme/app/-/tags/b", null);
             assertThat(apiDelete.statusCode()).as(apiDelete.body()).isEqualTo(200);
             assertThat(OciLayout.parse(apiDelete.body()).path("digest").asText()).isEqualTo(digest);
             assertThat(inspect(skopeo, r, "acme/app:b")).isNull();
@@ -141,12 +141,12 @@ class TagDeletionTest {
             assertThat(auditOf(r, "tag.restore", 1)).isNotEmpty();
 
             // An immutable tag refuses, on /v2 (DENIED, which clients print) and on /api/v1 (409).
-            assertThat(send(r, "PUT", "/api/v1/repositories/acme/locked/immutable-tags/v*", null).statusCode()).isEqualTo(201);
+            assertThat(send(r, "PUT", "/api/v1/repositories/acme/locked/-/immutable-tags/v*", null).statusCode()).isEqualTo(201);
             push(skopeo, r, "acme/locked:v1");
             HttpResponse<String> refused = send(r, "DELETE", "/v2/acme/locked/manifests/v1", null);
             assertThat(refused.statusCode()).isEqualTo(403);
             assertThat(refused.body()).contains("DENIED", "tag v1 of acme/locked is immutable (rule 'v*'): it cannot be deleted");
-            HttpResponse<String> apiRefused = send(r, "DELETE", "/api/v1/repositories/acme/locked/tags/v1", null);
+            HttpResponse<String> apiRefused = send(r, "DELETE", "/api/v1/repositories/acme/locked/-/tags/v1", null);
             assertThat(apiRefused.statusCode()).isEqualTo(409);
             assertThat(apiRefused.body()).contains("cannot be deleted once pushed");
             assertThat(inspect(skopeo, r, "acme/locked:v1")).isEqualTo(digest);
@@ -154,14 +154,14 @@ class TagDeletionTest {
             // skopeo delete sends DELETE by digest (it resolves the tag first): the manifest goes with every tag on it,
             // which the API's dry run names beforehand, and the time machine cannot bring them back.
             push(skopeo, r, "acme/app:c");
-            JsonNode dry = OciLayout.parse(send(r, "DELETE", "/api/v1/repositories/acme/app/manifests/" + digest
+            JsonNode dry = OciLayout.parse(send(r, "DELETE", "/api/v1/repositories/acme/app/-/manifests/" + digest
                     + "?dry_run=true", null).body());
             assertThat(dry.path("tags").toString()).isEqualTo("[\"a\",\"c\"]");
             assertThat(inspect(skopeo, r, "acme/app:a")).as("a dry run deletes nothing").isEqualTo(digest);
             Exec.Result skopeoDelete = ok(skopeo.cmd(List.of("--debug"), "delete", docker(r, "acme/app:c")));
             assertThat(skopeoDelete.output()).contains("DELETE").contains("/manifests/" + digest);
             assertThat(inspect(skopeo, r, "acme/app:a")).isNull();
-            assertThat(send(r, "POST", "/api/v1/repositories/acme/app/tags/a/restore",
+            assertThat(send(r, "POST", "/api/v1/repositories/acme/app/-/tags/a/restore",
                     "{\"digest\":\"" + digest + "\"}").statusCode()).isEqualTo(404);
             assertThat(auditOf(r, "manifest.delete", 1).getFirst().path("details").path("tags").toString())
                     .isEqualTo("[\"a\",\"c\"]");

@@ -108,7 +108,7 @@ class WebhookSkopeoTest {
             assertThat(pushed.get("actor").get("name").asText()).isEqualTo("alice");
 
             // v1 made immutable: the next push to it records the push, then fails to move the tag, and rolls back.
-            assertThat(api(registry, "PUT", "/api/v1/repositories/alice/app/immutable-tags/v1", null).statusCode())
+            assertThat(api(registry, "PUT", "/api/v1/repositories/alice/app/-/immutable-tags/v1", null).statusCode())
                     .isEqualTo(201);
             assertThat(skopeo.copy(creds.get(0), creds.get(1), "oci:" + layout.root() + ":three", target).ok()).isFalse();
             // Deleting the first manifest (untagged now) by digest.

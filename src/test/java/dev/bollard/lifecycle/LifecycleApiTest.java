@@ -77,29 +77,29 @@ class LifecycleApiTest {
             Digest second = f.image("acme/app", "latest", LifecycleFixture.bytes("2", 100)).digest();
 
             // history and restore
-            Answer history = expect(200, "owner", "GET", "/api/v1/repositories/acme/app/history?tag=latest&limit=1", null);
+            Answer history = expect(200, "owner", "GET", "/api/v1/repositories/acme/app/-/history?tag=latest&limit=1", null);
             assertThat(texts(history.json().get("items"), "digest")).containsExactly(second.toString());
             String cursor = history.json().get("next_cursor").asText();
-            Answer older = expect(200, "owner", "GET", "/api/v1/repositories/acme/app/history?tag=latest&cursor=" + cursor, null);
+            Answer older = expect(200, "owner", "GET", "/api/v1/repositories/acme/app/-/history?tag=latest&cursor=" + cursor, null);
             assertThat(texts(older.json().get("items"), "digest")).containsExactly(first.toString());
             assertThat(older.json().get("items").get(0).get("restorable").asBoolean()).isTrue();
-            expect(200, "owner", "POST", "/api/v1/repositories/acme/app/tags/latest/restore",
+            expect(200, "owner", "POST", "/api/v1/repositories/acme/app/-/tags/latest/restore",
                     "{\"digest\":\"" + first + "\"}");
             assertThat(f.registry.manifests().get(new dev.bollard.oci.RepositoryName("acme/app"),
                     new dev.bollard.oci.Reference.ByTag(new dev.bollard.oci.Tag("latest"))).digest()).isEqualTo(first);
-            expect(404, "owner", "POST", "/api/v1/repositories/acme/app/tags/other/restore",
+            expect(404, "owner", "POST", "/api/v1/repositories/acme/app/-/tags/other/restore",
                     "{\"digest\":\"" + first + "\"}");
 
             // immutable tags: the org's member may read, only repository admins may change
-            expect(403, "dev", "PUT", "/api/v1/repositories/acme/app/immutable-tags/latest", null);
-            expect(201, "owner", "PUT", "/api/v1/repositories/acme/app/immutable-tags/latest", null);
-            assertThat(texts(expect(200, "dev", "GET", "/api/v1/repositories/acme/app/immutable-tags", null)
+            expect(403, "dev", "PUT", "/api/v1/repositories/acme/app/-/immutable-tags/latest", null);
+            expect(201, "owner", "PUT", "/api/v1/repositories/acme/app/-/immutable-tags/latest", null);
+            assertThat(texts(expect(200, "dev", "GET", "/api/v1/repositories/acme/app/-/immutable-tags", null)
                     .json().get("items"), "pattern")).containsExactly("latest");
-            Answer refused = expect(409, "owner", "POST", "/api/v1/repositories/acme/app/tags/latest/restore",
+            Answer refused = expect(409, "owner", "POST", "/api/v1/repositories/acme/app/-/tags/latest/restore",
                     "{\"digest\":\"" + second + "\"}");
             assertThat(refused.json().get("code").asText()).isEqualTo("CONFLICT");
             assertThat(refused.json().get("message").asText()).contains("immutable (rule 'latest')");
-            expect(204, "owner", "DELETE", "/api/v1/repositories/acme/app/immutable-tags/latest", null);
+            expect(204, "owner", "DELETE", "/api/v1/repositories/acme/app/-/immutable-tags/latest", null);
 
             // retention
             for (int i = 1; i <= 3; i++) {

@@ -11,16 +11,28 @@ import org.jspecify.annotations.Nullable;
  * One route of the management API: method, path template, the permission it requires, a one-line summary (for the
  * OpenAPI document) and its handler.
  * <p>Path templates name parameters in braces: {@code {org}} matches one path segment, {@code {repository*}} one or
- * more (repository names contain slashes). The permission's target is the path parameter {@link #targetParameter}
+ * more (repository names contain slashes); what follows it begins with {@code /-/}. The permission's target is the path parameter {@link #targetParameter}
  * names: {@code {user}} for SELF, {@code {org}} for ORG_*, {@code {namespace}} for NAMESPACE_ADMIN and
  * {@code {repository*}} for REPO_*.
  */
 public record ApiRoute(String method, String path, Permission permission, String summary, ApiHandler handler) {
     private static final Pattern PARAMETER = Pattern.compile("\\{([a-z]+)(\\*?)}");
+    /**
+     * What {@code {repository*}} matches: one or more segments, none of them {@code -}. A repository's sub-resources
+     * follow {@code /-/} ({@code …/repositories/acme/tools/-/permissions}), which no repository name contains (its
+     * components begin with a letter or digit), so a path means one thing whatever the repository is called —
+     * {@code acme/tools/permissions} is a repository, {@code acme/tools/-/permissions} its grants.
+     */
+    private static final String SEGMENTS = "((?:(?!-(?:/|$))[^/]+)(?:/(?!-(?:/|$))[^/]+)*)";
 
     public ApiRoute {
         if (!path.startsWith(ManagementApi.PREFIX + "/")) {
             throw new IllegalArgumentException("an API path starts with " + ManagementApi.PREFIX + "/: " + path);
+        }
+        int many = path.indexOf("*}/");
+        if (many >= 0 && !path.startsWith("-/", many + 3)) {
+            throw new IllegalArgumentException(method + " " + path + ": what follows a {name*} parameter begins with "
+                    + "/-/, so that the path stays unambiguous");
         }
         String target = targetParameter(permission);
         if (target != null && !parameters(path).contains(target)) {
@@ -77,7 +89,7 @@ public record ApiRoute(String method, String path, Permission permission, String
         int at = 0;
         while (m.find()) {
             regex.append(Pattern.quote(path.substring(at, m.start())));
-            regex.append(m.group(2).isEmpty() ? "([^/]+)" : "(.+)");
+            regex.append(m.group(2).isEmpty() ? "([^/]+)" : SEGMENTS);
             at = m.end();
         }
         regex.append(Pattern.quote(path.substring(at)));

@@ -47,21 +47,21 @@ final class LifecycleEndpoints implements ApiEndpoints {
         String repo = PREFIX + "/repositories/{repository*}";
         String ns = PREFIX + "/namespaces/{namespace}";
         return List.of(
-                ApiRoute.get(repo + "/history", REPO_READ,
+                ApiRoute.get(repo + "/-/history", REPO_READ,
                         "List a repository's tag history, newest first (?tag= for one tag)", this::history),
-                ApiRoute.delete(repo + "/tags/{tag}", REPO_WRITE, "Delete a tag, only the tag: the manifest stays, "
+                ApiRoute.delete(repo + "/-/tags/{tag}", REPO_WRITE, "Delete a tag, only the tag: the manifest stays, "
                         + "and the time machine can restore the tag; answers the digest it pointed at", this::deleteTag),
-                ApiRoute.delete(repo + "/manifests/{digest}", REPO_WRITE, "Delete a manifest with every tag on it "
+                ApiRoute.delete(repo + "/-/manifests/{digest}", REPO_WRITE, "Delete a manifest with every tag on it "
                         + "(final); answers the tags that went, ?dry_run=true only lists them", this::deleteManifest),
-                ApiRoute.post(repo + "/tags/{tag}/restore", REPO_WRITE,
+                ApiRoute.post(repo + "/-/tags/{tag}/restore", REPO_WRITE,
                         "Point a tag again at {digest}, which it pointed at within the time machine's window", this::restore),
-                ApiRoute.get(repo + "/immutable-tags", REPO_READ, "List a repository's immutable-tag patterns",
+                ApiRoute.get(repo + "/-/immutable-tags", REPO_READ, "List a repository's immutable-tag patterns",
                         this::immutableRules),
-                ApiRoute.put(repo + "/immutable-tags/{pattern}", REPO_ADMIN,
+                ApiRoute.put(repo + "/-/immutable-tags/{pattern}", REPO_ADMIN,
                         "Make tags matching the glob pattern immutable once pushed; 201 when new", this::addImmutable),
-                ApiRoute.delete(repo + "/immutable-tags/{pattern}", REPO_ADMIN, "Remove an immutable-tag pattern",
+                ApiRoute.delete(repo + "/-/immutable-tags/{pattern}", REPO_ADMIN, "Remove an immutable-tag pattern",
                         this::removeImmutable),
-                ApiRoute.post(repo + "/retention-policies", REPO_ADMIN,
+                ApiRoute.post(repo + "/-/retention-policies", REPO_ADMIN,
                         "Set a retention policy of the repository: {tag_pattern, keep_last?, keep_days?}; 201",
                         call -> putPolicy(call, Retention.Scope.REPOSITORY, call.param("repository"))),
                 ApiRoute.get(ns + "/retention-policies", NAMESPACE_ADMIN,

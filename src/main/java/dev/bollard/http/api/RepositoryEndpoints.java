@@ -32,12 +32,12 @@ final class RepositoryEndpoints implements ApiEndpoints {
                 ApiRoute.get(repo, REPO_READ, "Describe a repository", this::describe),
                 ApiRoute.patch(repo, REPO_ADMIN, "Change a repository: {visibility: private|public}", this::update),
                 ApiRoute.delete(repo, REPO_ADMIN, "Delete a repository with all its tags and manifests", this::delete),
-                ApiRoute.get(repo + "/permissions", REPO_ADMIN, "List who is granted what on a repository",
+                ApiRoute.get(repo + "/-/permissions", REPO_ADMIN, "List who is granted what on a repository",
                         this::listPermissions),
-                ApiRoute.put(repo + "/permissions/{kind}/{grantee}", REPO_ADMIN,
+                ApiRoute.put(repo + "/-/permissions/{kind}/{grantee}", REPO_ADMIN,
                         "Grant {role: read|write|admin} to a user, robot (owner+name) or team of the namespace",
                         this::grant),
-                ApiRoute.delete(repo + "/permissions/{kind}/{grantee}", REPO_ADMIN, "Revoke a grant", this::revoke));
+                ApiRoute.delete(repo + "/-/permissions/{kind}/{grantee}", REPO_ADMIN, "Revoke a grant", this::revoke));
     }
 
     static Map<String, Object> repository(RepositoryAccess.RepositoryInfo r) {

@@ -46,7 +46,7 @@ final class WebhookEndpoints implements ApiEndpoints {
                 call -> WebhookScope.REGISTRY));
         routes.addAll(scopeRoutes(PREFIX + "/namespaces/{namespace}/webhooks", NAMESPACE_ADMIN, "a namespace",
                 call -> WebhookScope.namespace(call.param("namespace"))));
-        routes.addAll(scopeRoutes(PREFIX + "/repositories/{repository*}/webhooks", REPO_ADMIN, "a repository",
+        routes.addAll(scopeRoutes(PREFIX + "/repositories/{repository*}/-/webhooks", REPO_ADMIN, "a repository",
                 call -> WebhookScope.repository(BollardException.parsed(
                         () -> new RepositoryName(call.param("repository"))).value())));
         return routes;

@@ -91,7 +91,7 @@ class ManagementApiTest {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
             String host = registry.hostPort();
-            out.write(("PUT /api/v1/repositories/nobody/keepalive/immutable-tags/v1 HTTP/1.1\r\nHost: " + host
+            out.write(("PUT /api/v1/repositories/nobody/keepalive/-/immutable-tags/v1 HTTP/1.1\r\nHost: " + host
                     + "\r\nAuthorization: " + root + "\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             out.flush();
@@ -105,6 +105,27 @@ class ManagementApiTest {
             out.flush();
             assertThat(readResponse(in)).as("the next request on the same connection").startsWith("HTTP/1.1 200");
         }
+    }
+
+    /**
+     * Every path means one thing whatever a repository is called: a repository named like a sub-resource is a
+     * repository, its sub-resources follow {@code /-/}, and a malformed sub-resource path is refused rather than
+     * read as the name of a repository to create.
+     */
+    @Test
+    void repositoryPathsAreUnambiguous() throws Exception {
+        http.expect(201, "PUT", "/api/v1/repositories/nobody/tools/permissions", root, "{}");
+        assertThat(http.expect(200, "GET", "/api/v1/repositories/nobody/tools/permissions", root, null).json()
+                .get("name").asText()).isEqualTo("nobody/tools/permissions");
+        assertThat(http.expect(200, "GET", "/api/v1/repositories/nobody/tools/permissions/-/permissions", root, null)
+                .json().has("name")).as("the grants of the repository, not the repository").isFalse();
+
+        ApiHttp.Answer malformed = http.call("PUT", "/api/v1/repositories/nobody/tools/-/permissions/team/x/y", root,
+                "{\"role\":\"read\"}");
+        assertThat(malformed.status()).as(malformed.toString()).isEqualTo(404);
+        http.expect(404, "GET", "/api/v1/repositories/nobody/tools/-/permissions/team/x/y", root, null);
+        http.expect(405, "GET", "/api/v1/repositories/nobody/tools/-/permissions/team/x", root, null);
+        http.expect(404, "GET", "/api/v1/repositories/nobody/tools", root, null);
     }
 
     /** The status line of the next response; its headers and body are read past. */
