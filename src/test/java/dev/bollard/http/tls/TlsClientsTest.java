@@ -193,6 +193,25 @@ class TlsClientsTest {
         assertThat(plain.stdout()).isNotEqualTo("401").isNotEqualTo("200");
     }
 
+    @Test
+    void theWebUiSignsInOverHttp2WithSecureCookies() {
+        Requirements.onPath("curl");
+        String base = registry.baseUri().toString();
+        Exec.Result page = curl("--http2", base + "/signin");
+        ok(page);
+        assertThat(page.stdout()).startsWith("HTTP/2 200");
+        String token = page.stdout().replaceAll("(?s).*set-cookie: bollard_signin=([^;\\s]+);.*", "$1");
+        assertThat(page.stdout()).contains("set-cookie: bollard_signin=" + token + "; Path=/signin")
+                .contains("; Secure");
+        // HTTP/2 has no Host header: the same-origin check of the form must compare with :authority.
+        Exec.Result signIn = curl("--http2", "-H", "Origin: " + base, "-b", "bollard_signin=" + token,
+                "--data-urlencode", "username=alice", "--data-urlencode", "password=alice-password",
+                "--data-urlencode", "_csrf=" + token, base + "/signin");
+        ok(signIn);
+        assertThat(signIn.stdout()).startsWith("HTTP/2 303").contains("location: /\r\n")
+                .containsPattern("set-cookie: bollard_session=[^;]+; Path=/; Max-Age=\\d+; HttpOnly; SameSite=Lax; Secure");
+    }
+
     private static Exec.Result sClient(String... args) {
         List<String> cmd = new ArrayList<>(List.of("openssl", "s_client", "-connect", registry.hostPort(),
                 "-servername", "localhost", "-CAfile", ca.certificate().toString(), "-verify_return_error"));
