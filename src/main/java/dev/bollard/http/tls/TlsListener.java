@@ -2,6 +2,7 @@ package dev.bollard.http.tls;
 
 import dev.bollard.config.BollardConfig;
 import dev.bollard.config.ConfigException;
+import dev.bollard.config.ConfigLoader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -118,8 +119,8 @@ public final class TlsListener implements AutoCloseable {
                 LOG.error("checking the TLS files {} for changes failed", config.files(), e);
             }
         }, every, every, TimeUnit.MILLISECONDS);
-        LOG.info("TLS with {}; HTTP/2 and HTTP/1.1; the files are checked for changes every {} ms", current.describe(),
-                every);
+        LOG.info("TLS with {}; HTTP/2 and HTTP/1.1; the files are checked for changes every {}", current.describe(),
+                ConfigLoader.formatDuration(config.reloadInterval()));
     }
 
     /** The key material new connections get. */
