@@ -3,6 +3,7 @@ package dev.bollard.cli;
 import dev.bollard.app.Bollard;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.config.ConfigLoader;
+import dev.bollard.http.tls.KeyMaterial;
 import dev.bollard.metadata.DatabaseUnavailableException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -214,6 +215,14 @@ public final class Main extends CommandGroup {
             System.out.println("configuration is valid:");
             System.out.println("  data-dir        " + config.dataDir());
             System.out.println("  server          " + config.server().host() + ":" + config.server().port());
+            BollardConfig.Tls tls = config.server().tls();
+            // The key material is read here as at start, so that a wrong file shows before the restart does.
+            System.out.println("  tls             " + (tls.enabled() ? KeyMaterial.load(tls).describe()
+                    + "; HTTP/2 and HTTP/1.1, files checked every " + ConfigLoader.formatDuration(tls.reloadInterval())
+                    + ", HSTS " + (tls.hstsMaxAge().isZero() ? "off" : "max-age "
+                    + ConfigLoader.formatDuration(tls.hstsMaxAge()))
+                    : config.server().isLoopback() ? "off (plain HTTP on loopback)"
+                    : "OFF: plain HTTP on a non-loopback address (server.allow-plain-http)"));
             BollardConfig.S3 s3 = config.storage().s3();
             System.out.println("  storage         " + (config.storage().isS3()
                     ? "s3 bucket " + s3.bucket() + (s3.prefix().isEmpty() ? "" : " under " + s3.prefix()) + " at "

@@ -2,7 +2,10 @@ package dev.bollard.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Bollard's whole configuration, typed and validated. Built by {@link ConfigLoader} from defaults, an optional
@@ -12,10 +15,60 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
                             Registry registry, Auth auth, Audit audit, Telemetry telemetry,
                             Lifecycle lifecycle, Ui ui, Events events) {
 
-    /** Where the HTTP server listens; a request unanswered after {@code requestWarningAfter} is logged. */
-    public record Server(String host, int port, Duration requestWarningAfter) {
+    /**
+     * Where the HTTP server listens; a request unanswered after {@code requestWarningAfter} is logged. {@code tls}
+     * switched on: the listener speaks TLS (HTTP/2 or HTTP/1.1); off, plain HTTP, which {@link ConfigLoader} allows
+     * on a non-loopback address only with {@code allowPlainHttp}.
+     */
+    public record Server(String host, int port, Duration requestWarningAfter, Tls tls, boolean allowPlainHttp) {
+        /** Plain HTTP on {@code host:port}, as the embedded defaults and tests want it. */
+        public Server(String host, int port, Duration requestWarningAfter) {
+            this(host, port, requestWarningAfter, Tls.OFF, false);
+        }
+
         public boolean isLoopback() {
+            return isLoopback(host);
+        }
+
+        /** Whether {@code host} names only this machine (clients elsewhere cannot reach a listener on it). */
+        public static boolean isLoopback(String host) {
             return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
+        }
+    }
+
+    /**
+     * Native TLS (docs/tls.md): the server's key and certificate chain from PEM files ({@code certificate} and
+     * {@code privateKey}) or from a PKCS#12 file ({@code pkcs12}, its password as text or on the first line of
+     * {@code pkcs12PasswordFile}); all null: no TLS. The files are checked for changes every {@code reloadInterval}.
+     * {@code hstsMaxAge} zero: no Strict-Transport-Security header.
+     */
+    public record Tls(@Nullable Path certificate, @Nullable Path privateKey, @Nullable Path pkcs12,
+                      String pkcs12Password, @Nullable Path pkcs12PasswordFile, Duration reloadInterval,
+                      Duration hstsMaxAge) {
+        /** No TLS. */
+        public static final Tls OFF = new Tls(null, null, null, "", null, Duration.ofSeconds(10),
+                Duration.ofDays(365));
+
+        public boolean enabled() {
+            return certificate != null || pkcs12 != null;
+        }
+
+        /** The files whose change means new key material: what the reload watches. */
+        public List<Path> files() {
+            List<Path> files = new ArrayList<>();
+            for (Path p : Arrays.asList(certificate, privateKey, pkcs12, pkcs12PasswordFile)) {
+                if (p != null && !files.contains(p)) {
+                    files.add(p);
+                }
+            }
+            return List.copyOf(files);
+        }
+
+        @Override
+        public String toString() { // never print the password
+            return "Tls[" + (pkcs12 != null ? "pkcs12=" + pkcs12 + (pkcs12PasswordFile != null ? ", password file "
+                    + pkcs12PasswordFile : "") : "certificate=" + certificate + ", privateKey=" + privateKey)
+                    + ", reloadInterval=" + reloadInterval + ", hstsMaxAge=" + hstsMaxAge + "]";
         }
     }
 

@@ -35,6 +35,14 @@ public final class ConfigLoader {
         Map<String, String[]> k = new LinkedHashMap<>();
         k.put("data-dir", new String[] {"./data", "directory for all data of the embedded defaults"});
         k.put("server.listen", new String[] {"127.0.0.1:5000", "host:port the HTTP server binds"});
+        k.put("server.allow-plain-http", new String[] {"false", "serve plain HTTP on an address other than loopback (behind a TLS-terminating proxy); logged as a warning"});
+        k.put("server.tls.certificate", new String[] {"", "PEM file of the server certificate followed by its chain; with server.tls.private-key it switches TLS on (docs/tls.md)"});
+        k.put("server.tls.private-key", new String[] {"", "PEM file of the certificate's unencrypted private key: PKCS#8, RSA or EC"});
+        k.put("server.tls.pkcs12", new String[] {"", "PKCS#12 file with the private key and certificate chain, instead of the PEM files"});
+        k.put("server.tls.pkcs12-password", new String[] {"", "password of the PKCS#12 file (better from BOLLARD_SERVER_TLS_PKCS12_PASSWORD or the file); never logged"});
+        k.put("server.tls.pkcs12-password-file", new String[] {"", "file whose first line is the PKCS#12 file's password"});
+        k.put("server.tls.reload-interval", new String[] {"10s", "how often the key and certificate files are checked; changed valid ones serve new connections without a restart"});
+        k.put("server.tls.hsts-max-age", new String[] {"365d", "max-age of the Strict-Transport-Security header on TLS responses; 0s: no header"});
         k.put("server.request-warning-after", new String[] {"1m", "a request still unanswered after this long is logged with what it is doing"});
         k.put("storage.type", new String[] {"filesystem", "blob store backend: filesystem or s3"});
         k.put("storage.path", new String[] {"", "blob directory (filesystem); default <data-dir>/blobs"});
@@ -214,6 +222,16 @@ public final class ConfigLoader {
                 port = integer("server.listen", hostPort[1], 0, 65535, problems);
             }
 
+            boolean allowPlainHttp = bool("server.allow-plain-http", problems);
+            BollardConfig.Tls tls = tls(problems);
+            if (hostPort != null && !tls.enabled() && !allowPlainHttp && !BollardConfig.Server.isLoopback(host)) {
+                problems.add(describe("server.listen") + " " + listen + " is not a loopback address, and plain HTTP "
+                        + "there would carry passwords, tokens and images unencrypted: serve TLS with "
+                        + "server.tls.certificate and server.tls.private-key (or server.tls.pkcs12; docs/tls.md), or, "
+                        + "when a TLS-terminating proxy is in front, set server.allow-plain-http: true "
+                        + "(BOLLARD_SERVER_ALLOW_PLAIN_HTTP=true)");
+            }
+
             String storageType = text("storage.type", problems, true);
             if (!storageType.equals("filesystem") && !storageType.equals("s3")) {
                 problems.add(describe("storage.type") + " '" + storageType + "' is not supported (filesystem, s3)");
@@ -319,7 +337,8 @@ public final class ConfigLoader {
                 throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", problems));
             }
             return new BollardConfig(dataDir,
-                    new BollardConfig.Server(host, port, duration("server.request-warning-after", problems)),
+                    new BollardConfig.Server(host, port, duration("server.request-warning-after", problems), tls,
+                            allowPlainHttp),
                     new BollardConfig.Storage(storageType, storagePath, s3),
                     new BollardConfig.Database(dbUrl, value("database.username"), value("database.password"), pool),
                     new BollardConfig.Uploads(staging, expiry, cleanup),
@@ -359,6 +378,53 @@ public final class ConfigLoader {
                 }
             }
             return new BollardConfig.KeyEncryption(key, file, defaultFile, previous);
+        }
+
+        /**
+         * The TLS settings: PEM files or a PKCS#12 file, not both. Only presence is checked here; the files' content
+         * is read when the server starts (and by {@code bollard config check}).
+         */
+        private BollardConfig.Tls tls(List<String> problems) {
+            Path certificate = optionalPath("server.tls.certificate");
+            Path privateKey = optionalPath("server.tls.private-key");
+            Path pkcs12 = optionalPath("server.tls.pkcs12");
+            String password = value("server.tls.pkcs12-password");
+            Path passwordFile = optionalPath("server.tls.pkcs12-password-file");
+            if (pkcs12 != null && (certificate != null || privateKey != null)) {
+                problems.add("server.tls.pkcs12 and server.tls.certificate/server.tls.private-key are two ways to give "
+                        + "the key and certificate: set one of them");
+            } else if ((certificate == null) != (privateKey == null)) {
+                problems.add("server.tls.certificate and server.tls.private-key must be set together (the PEM "
+                        + "certificate chain and its private key)");
+            }
+            if (!password.isEmpty() && passwordFile != null) {
+                problems.add("give the PKCS#12 password once: server.tls.pkcs12-password or "
+                        + "server.tls.pkcs12-password-file, not both");
+            }
+            if (pkcs12 == null && (!password.isEmpty() || passwordFile != null)) {
+                problems.add("a PKCS#12 password is set but server.tls.pkcs12 is not");
+            }
+            for (String key : List.of("server.tls.certificate", "server.tls.private-key", "server.tls.pkcs12",
+                    "server.tls.pkcs12-password-file")) {
+                Path p = optionalPath(key);
+                if (p != null && !Files.isReadable(p)) {
+                    problems.add(describe(key) + " " + p + (Files.exists(p) ? " is not readable" : " does not exist"));
+                }
+            }
+            Duration reload = duration("server.tls.reload-interval", problems);
+            Duration hsts = Duration.ZERO;
+            try {
+                hsts = parseDuration(value("server.tls.hsts-max-age"));
+            } catch (IllegalArgumentException e) {
+                problems.add(describe("server.tls.hsts-max-age") + " must be a duration such as 180d or 365d, or 0s "
+                        + "for no HSTS header, not '" + value("server.tls.hsts-max-age") + "'");
+            }
+            return new BollardConfig.Tls(certificate, privateKey, pkcs12, password, passwordFile, reload, hsts);
+        }
+
+        private @Nullable Path optionalPath(String key) {
+            String v = value(key).trim();
+            return v.isEmpty() ? null : Path.of(v).toAbsolutePath().normalize();
         }
 
         /** The S3 settings; checked only when S3 is the store ({@code required}). */

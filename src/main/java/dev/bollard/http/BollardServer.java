@@ -5,6 +5,7 @@ import dev.bollard.auth.AccessPolicy;
 import dev.bollard.auth.Auth;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.http.api.ManagementApi;
+import dev.bollard.http.tls.TlsListener;
 import dev.bollard.http.ui.UiHandler;
 import dev.bollard.oci.DigestAlgorithm;
 import dev.bollard.registry.Registry;
@@ -47,11 +48,16 @@ public final class BollardServer implements AutoCloseable {
     private final Server jetty;
     private final URI baseUri;
     private final RequestWatchdog watchdog;
+    private final @Nullable TlsListener tls;
 
-    private BollardServer(Server jetty, URI baseUri, RequestWatchdog watchdog) {
+    /** Large reads from the socket: fewer system calls per byte of a blob pushed. */
+    private static final int INPUT_BUFFER = 128 * 1024;
+
+    private BollardServer(Server jetty, URI baseUri, RequestWatchdog watchdog, @Nullable TlsListener tls) {
         this.jetty = jetty;
         this.baseUri = baseUri;
         this.watchdog = watchdog;
+        this.tls = tls;
     }
 
     /** Starts serving {@code handlers} on {@code config}'s address; port 0 picks a free port. */
@@ -68,10 +74,17 @@ public final class BollardServer implements AutoCloseable {
         // rather than the container's bare 400.
         http.setUriCompliance(UriCompliance.UNSAFE);
         http.setOutputBufferSize(64 * 1024);
-        HttpConnectionFactory http1 = new HttpConnectionFactory(http);
-        // Large reads from the socket: fewer system calls per byte of a blob pushed.
-        http1.setInputBufferSize(128 * 1024);
-        ServerConnector connector = new ServerConnector(jetty, http1);
+        BollardConfig.Server server = config.server();
+        // TLS key material is read before anything listens: files that cannot be used stop the start, saying why.
+        TlsListener tls = server.tls().enabled() ? TlsListener.open(server.tls()) : null;
+        ServerConnector connector;
+        if (tls != null) {
+            connector = new ServerConnector(jetty, tls.connectionFactories(http, INPUT_BUFFER));
+        } else {
+            HttpConnectionFactory http1 = new HttpConnectionFactory(http);
+            http1.setInputBufferSize(INPUT_BUFFER);
+            connector = new ServerConnector(jetty, http1);
+        }
         connector.setHost(config.server().host());
         connector.setPort(config.server().port());
         connector.setIdleTimeout(Duration.ofMinutes(5).toMillis());
@@ -95,21 +108,34 @@ public final class BollardServer implements AutoCloseable {
                 handlers.ready()::getAsBoolean, handlers.ui(), watchdog, handlers.policy())));
         jetty.setErrorHandler(new ContainerErrors());
         jetty.setStopTimeout(Duration.ofSeconds(30).toMillis());
-        jetty.start();
+        try {
+            jetty.start();
+        } catch (Exception e) {
+            if (tls != null) {
+                tls.close();
+            }
+            throw e;
+        }
+        if (tls != null) {
+            tls.watch();
+        }
         Thread.ofVirtual().name("bollard-warm-up").start(BollardServer::warmUpHashing);
 
         String host = config.server().host().contains(":") ? "[" + config.server().host() + "]" : config.server().host();
-        URI uri = URI.create("http://" + host + ":" + connector.getLocalPort());
-        if (!config.server().isLoopback()) {
-            LOG.warn("serving plain HTTP on {}, which is not a loopback address: clients will send credentials "
-                    + "and images unencrypted. Put TLS in front of Bollard.", config.server().host());
+        URI uri = URI.create((tls != null ? "https://" : "http://") + host + ":" + connector.getLocalPort());
+        if (tls == null && !server.isLoopback()) {
+            // ConfigLoader refuses this address without server.allow-plain-http: the operator chose it.
+            LOG.warn("serving plain HTTP on {}, which is not a loopback address (server.allow-plain-http is true): "
+                    + "credentials, tokens and images cross the network unencrypted unless a TLS-terminating proxy is "
+                    + "in front of Bollard. Set server.tls.certificate and server.tls.private-key to serve TLS "
+                    + "(docs/tls.md).", server.host());
         }
         LOG.info("Bollard listening on {} (data in {})", uri, config.dataDir());
         if (metricsConnector != null) {
             LOG.info("metrics, health and readiness without credentials on http://{}:{}/metrics",
                     config.telemetry().metricsHost(), metricsConnector.getLocalPort());
         }
-        return new BollardServer(jetty, uri, watchdog);
+        return new BollardServer(jetty, uri, watchdog, tls);
     }
 
     /**
@@ -133,7 +159,7 @@ public final class BollardServer implements AutoCloseable {
         return pool;
     }
 
-    /** {@code http://host:port} of the running server. */
+    /** {@code http://host:port}, or {@code https://host:port} with TLS, of the running server. */
     public URI baseUri() {
         return baseUri;
     }
@@ -152,5 +178,8 @@ public final class BollardServer implements AutoCloseable {
             LOG.warn("stopping the HTTP server failed: {}", e.toString());
         }
         watchdog.close();
+        if (tls != null) {
+            tls.close();
+        }
     }
 }

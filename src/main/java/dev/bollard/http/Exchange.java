@@ -112,8 +112,20 @@ public final class Exchange {
      * or holds anything else (the client chose it, so it is not trusted as written).
      */
     public @Nullable String plainHost() {
-        String host = header("Host");
+        String host = authority();
         return host != null && PLAIN_HOST.matcher(host).matches() ? host : null;
+    }
+
+    /**
+     * {@code host[:port]} as the client addressed the request, as sent: the Host header of HTTP/1.1, or HTTP/2's
+     * {@code :authority} (HTTP/2 requests carry no Host header); null when there is neither.
+     */
+    public @Nullable String authority() {
+        String host = header("Host");
+        if (host == null && request.getHttpURI().hasAuthority()) {
+            host = request.getHttpURI().getAuthority();
+        }
+        return host;
     }
 
     /** All values of a header that may repeat or hold a comma-separated list. */

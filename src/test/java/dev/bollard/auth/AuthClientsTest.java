@@ -3,12 +3,12 @@ package dev.bollard.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.bollard.clients.Exec;
+import dev.bollard.clients.Podman;
 import dev.bollard.testing.Requirements;
 import dev.bollard.testing.TestRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -114,12 +114,7 @@ class AuthClientsTest {
     }
 
     private List<String> podman(String... args) {
-        List<String> cmd = new ArrayList<>(List.of("podman", "--root", dir.resolve("podman-root").toString(),
-                "--runroot", dir.resolve("podman-runroot").toString(), "--storage-driver", "vfs",
-                "--tmpdir", dir.resolve("podman-tmp").toString(), "--cgroup-manager", "cgroupfs",
-                "--events-backend", "none"));
-        cmd.addAll(List.of(args));
-        return cmd;
+        return Podman.command(dir, args);
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.bollard.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.bollard.testing.Cli;
+import dev.bollard.testing.TestCa;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -49,6 +50,29 @@ class ConfigCheckTest {
                 + "  " + file + ": unknown configuration key 'not-a-key' (docs/configuration.md lists the keys)\n"
                 + "  server.listen (from " + file + ") must be between 0 and 65535, not 99999\n"
                 + "  gc.interval (from " + file + ") must be a positive duration such as 90s, 10m, 24h or 7d, not 'soon'\n");
+    }
+
+    @Test
+    void theTlsFilesAreReadAndDescribedOrTheirProblemNamed() throws Exception {
+        TestCa ca = TestCa.create(dir.resolve("ca"));
+        TestCa.Issued server = ca.issue("registry", "ec");
+        TestCa.Issued other = ca.issue("other", "ec");
+        Path file = Files.writeString(dir.resolve("tls.yml"), "server:\n  listen: 0.0.0.0:443\n  tls:\n"
+                + "    certificate: " + server.chain() + "\n    private-key: " + server.privateKey() + "\n");
+        Cli.Result r = Cli.run("config", "check", file.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("  tls             certificate CN=registry (SHA-256 "
+                + ca.fingerprint(server.certificate()) + "), valid until ")
+                .contains("HTTP/2 and HTTP/1.1, files checked every 10s, HSTS max-age 365d\n");
+
+        Path mismatched = Files.writeString(dir.resolve("mismatched.yml"), "server:\n  tls:\n"
+                + "    certificate: " + server.chain() + "\n    private-key: " + other.privateKey() + "\n");
+        Cli.Result bad = Cli.run("config", "check", mismatched.toString());
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("does not hold the private key of the certificate CN=registry");
+
+        Cli.Result plain = Cli.run("config", "check", "--listen", "127.0.0.1:5000");
+        assertThat(plain.out()).contains("  tls             off (plain HTTP on loopback)\n");
     }
 
     @Test

@@ -134,6 +134,7 @@ class ConfigLoaderTest {
                     data-dir: /srv/bollard
                     server:
                       listen: "0.0.0.0:8080"
+                      allow-plain-http: true
                     storage:
                       type: filesystem
                       path: /mnt/blobs
@@ -155,6 +156,7 @@ class ConfigLoaderTest {
             assertThat(c.server().host()).isEqualTo("0.0.0.0");
             assertThat(c.server().port()).isEqualTo(8080);
             assertThat(c.server().isLoopback()).isFalse();
+            assertThat(c.server().allowPlainHttp()).isTrue();
             assertThat(c.storage().path()).isEqualTo(Path.of("/mnt/blobs"));
             assertThat(c.database().url()).isEqualTo("jdbc:postgresql://db.example.com:5432/bollard");
             assertThat(c.database().username()).isEqualTo("bollard");
@@ -180,7 +182,7 @@ class ConfigLoaderTest {
 
         @Test
         void unquotedHostPort() throws IOException {
-            BollardConfig c = ConfigLoader.builder().file(yaml("server:\n  listen: 0.0.0.0:5001\n")).load();
+            BollardConfig c = ConfigLoader.builder().file(yaml("server:\n  listen: 0.0.0.0:5001\n  allow-plain-http: true\n")).load();
             assertThat(c.server().host()).isEqualTo("0.0.0.0");
             assertThat(c.server().port()).isEqualTo(5001);
         }
@@ -359,6 +361,7 @@ class ConfigLoaderTest {
         void variablesOverrideDefaults() {
             BollardConfig c = ConfigLoader.builder().environment(Map.of(
                     "BOLLARD_SERVER_LISTEN", "0.0.0.0:9000",
+                    "BOLLARD_SERVER_ALLOW_PLAIN_HTTP", "true",
                     "BOLLARD_DATA_DIR", tmp.toString(),
                     "BOLLARD_DATABASE_MAX_POOL_SIZE", "4",
                     "BOLLARD_DATABASE_PASSWORD", "pw",
@@ -497,7 +500,8 @@ class ConfigLoaderTest {
                 "'  127.0.0.1:5000  ', 127.0.0.1, 5000",
         })
         void valid(String listen, String host, int port) {
-            BollardConfig.Server s = with("server.listen", listen).server();
+            BollardConfig.Server s = ConfigLoader.builder().set("server.listen", listen)
+                    .set("server.allow-plain-http", "true").load().server();
             assertThat(s.host()).isEqualTo(host);
             assertThat(s.port()).isEqualTo(port);
         }
@@ -534,7 +538,8 @@ class ConfigLoaderTest {
             assertThat(c.server().port()).isEqualTo(5000);
             assertThat(c.server().isLoopback()).isTrue();
             assertThat(BollardConfig.defaults(tmp, "[::1]", 0).server().host()).isEqualTo("::1");
-            assertThat(BollardConfig.defaults(tmp, "::", 0).server().host()).isEqualTo("::");
+            assertThatThrownBy(() -> BollardConfig.defaults(tmp, "::", 0)).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("[::]:0 is not a loopback address");
         }
 
         @Test
@@ -547,6 +552,61 @@ class ConfigLoaderTest {
                 "0.0.0.0, false", "::, false", "192.168.1.10, false", "example.com, false", "localhost.example.com, false"})
         void isLoopback(String host, boolean loopback) {
             assertThat(new BollardConfig.Server(host, 5000, Duration.ofMinutes(1)).isLoopback()).isEqualTo(loopback);
+        }
+    }
+
+    @Nested
+    class Tls {
+        @ParameterizedTest
+        @ValueSource(strings = {"0.0.0.0:5000", "[::]:5000", "192.168.1.10:443", "registry.example.com:5000"})
+        void plainHttpOffLoopbackIsRefusedNamingTheSettings(String listen) {
+            invalid("server.listen", listen).hasMessageContaining(listen + " is not a loopback address")
+                    .hasMessageContaining("server.tls.certificate and server.tls.private-key")
+                    .hasMessageContaining("server.allow-plain-http: true");
+        }
+
+        @Test
+        void tlsOrTheOptionAllowsANonLoopbackAddress() throws IOException {
+            Path certificate = Files.writeString(tmp.resolve("tls.crt"), "");
+            Path key = Files.writeString(tmp.resolve("tls.key"), "");
+            BollardConfig c = ConfigLoader.builder().set("server.listen", "0.0.0.0:443")
+                    .set("server.tls.certificate", certificate.toString())
+                    .set("server.tls.private-key", key.toString()).load();
+            assertThat(c.server().tls().enabled()).isTrue();
+            assertThat(c.server().tls().files()).containsExactly(certificate, key);
+            assertThat(c.server().tls().hstsMaxAge()).isEqualTo(Duration.ofDays(365));
+            assertThat(c.server().tls().reloadInterval()).isEqualTo(Duration.ofSeconds(10));
+            assertThat(ConfigLoader.builder().set("server.listen", "0.0.0.0:5000")
+                    .set("server.allow-plain-http", "true").load().server().tls().enabled()).isFalse();
+        }
+
+        @Test
+        void pemAndPkcs12AreOneOrTheOther() throws IOException {
+            Path file = Files.writeString(tmp.resolve("any"), "");
+            assertThatThrownBy(() -> ConfigLoader.builder().set("server.tls.certificate", file.toString()).load())
+                    .hasMessageContaining("server.tls.certificate and server.tls.private-key must be set together");
+            assertThatThrownBy(() -> ConfigLoader.builder().set("server.tls.certificate", file.toString())
+                    .set("server.tls.private-key", file.toString()).set("server.tls.pkcs12", file.toString()).load())
+                    .hasMessageContaining("set one of them");
+            assertThatThrownBy(() -> ConfigLoader.builder().set("server.tls.pkcs12-password", "x").load())
+                    .hasMessageContaining("server.tls.pkcs12 is not");
+            assertThatThrownBy(() -> ConfigLoader.builder().set("server.tls.pkcs12", tmp.resolve("absent.p12")
+                    .toString()).load()).hasMessageContaining("absent.p12 does not exist");
+        }
+
+        @Test
+        void thePkcs12PasswordIsNeverPrinted() throws IOException {
+            Path p12 = Files.writeString(tmp.resolve("server.p12"), "");
+            BollardConfig c = ConfigLoader.builder().set("server.tls.pkcs12", p12.toString())
+                    .set("server.tls.pkcs12-password", "p12-s3cret").load();
+            assertThat(c.server().tls().pkcs12Password()).isEqualTo("p12-s3cret");
+            assertThat(c.toString()).doesNotContain("p12-s3cret");
+        }
+
+        @Test
+        void hstsMaxAgeZeroMeansNoHeader() {
+            assertThat(with("server.tls.hsts-max-age", "0s").server().tls().hstsMaxAge()).isZero();
+            invalid("server.tls.hsts-max-age", "forever").hasMessageContaining("0s for no HSTS header");
         }
     }
 

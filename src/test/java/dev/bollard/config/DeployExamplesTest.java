@@ -51,6 +51,7 @@ class DeployExamplesTest {
         }
         BollardConfig config = ConfigLoader.builder().file(file).environment(environment).load();
         assertThat(config.storage().isS3()).isTrue();
+        assertThat(config.server().allowPlainHttp()).as("the pods listen on 0.0.0.0 behind the Ingress's TLS").isTrue();
         assertThat(config.storage().s3().secretKey()).isEqualTo("from-a-secret");
         assertThat(config.database().password()).isEqualTo("from-a-secret");
         assertThat(config.auth().keyEncryption().key()).as("the key-encryption key comes from the Secret").isNotEmpty();

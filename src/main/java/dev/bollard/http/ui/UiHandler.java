@@ -278,7 +278,7 @@ public final class UiHandler {
             }
             origin = referer;
         }
-        String host = ex.header("Host");
+        String host = ex.authority();
         String scheme = ex.isSecure() ? "https://" : "http://";
         return host != null && (origin.equals(scheme + host) || origin.startsWith(scheme + host + "/"));
     }
