@@ -11,6 +11,7 @@ import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -36,6 +37,8 @@ final class BlobFlight {
     private @Nullable Exception failure;
     /** The fetch and each open reader hold the spool open. */
     private int holders = 1;
+    /** When the upstream last sent bytes (System.nanoTime). */
+    private volatile long lastProgress = System.nanoTime();
 
     BlobFlight(Path spoolDir) throws IOException {
         Files.createDirectories(spoolDir);
@@ -67,6 +70,7 @@ final class BlobFlight {
                     while (piece.hasRemaining()) {
                         position += spool.write(piece, position);
                     }
+                    lastProgress = System.nanoTime();
                     published(position);
                 }
                 return n;
@@ -82,6 +86,35 @@ final class BlobFlight {
 
     private void published(long position) {
         change(() -> available = position);
+    }
+
+    /**
+     * Closes the upstream's body when it sent nothing for {@code idle} (a stalled upstream), so that the fetch fails
+     * and its clients are released instead of waiting forever; returns when the fetch ended. Run on its own thread.
+     * Closing, not interrupting: an interrupt would also close the channels the upload path and the database use.
+     */
+    void abortWhenIdle(InputStream body, Duration idle) {
+        try {
+            while (true) {
+                Thread.sleep(Math.min(1000, Math.max(1, idle.toMillis() / 4)));
+                lock.lock();
+                try {
+                    if (done || failure != null) {
+                        return;
+                    }
+                } finally {
+                    lock.unlock();
+                }
+                if (System.nanoTime() - lastProgress > idle.toNanos()) {
+                    body.close();
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            // closing a response body: the fetch fails either way
+        }
     }
 
     void succeeded() {

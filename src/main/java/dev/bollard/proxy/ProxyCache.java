@@ -275,6 +275,8 @@ public final class ProxyCache {
             UpstreamClient.BlobBody body = first(clients, c -> c.getBlob(remote, digest));
             blobFetches.increment();
             flight.started(body.size());
+            Thread.ofVirtual().name("bollard-proxy-idle").start(() -> flight.abortWhenIdle(body.body(),
+                    upstreamTimeout));
             try (InputStream in = flight.tee(body.body())) {
                 registry.uploads().uploadWhole(repository, digest, in, body.size() < 0 ? null : body.size());
             }

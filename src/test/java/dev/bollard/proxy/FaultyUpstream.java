@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * request by path, so a test can tell how often the proxy asked.
  */
 final class FaultyUpstream implements AutoCloseable {
-    enum Mode { OK, RATE_LIMITED, EXHAUSTED, SERVER_ERROR, TRUNCATED, WRONG_CONTENT, SLOW, DOWN }
+    enum Mode { OK, RATE_LIMITED, EXHAUSTED, SERVER_ERROR, TRUNCATED, WRONG_CONTENT, SLOW, STALLED, DOWN }
 
     private record Content(String mediaType, byte[] bytes) {
     }
@@ -145,6 +145,16 @@ final class FaultyUpstream implements AutoCloseable {
                 out.flush();
                 // Ends the exchange without the rest: the client sees the connection close early.
                 throw new IOException("truncating on purpose");
+            }
+            case STALLED -> {
+                out.write(body, 0, body.length / 2);
+                out.flush();
+                try {
+                    Thread.sleep(120_000); // sends nothing more while the connection stays open
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new IOException("stalled on purpose");
             }
             case WRONG_CONTENT -> {
                 byte[] other = body.clone();

@@ -199,6 +199,29 @@ class ProxyFaultsTest {
         assertThat(upstream.requests("GET", "/v2/app/blobs/" + digest)).isEqualTo(3);
     }
 
+    /** An upstream that stops sending mid-body: after the upstream timeout (30 s) the fetch fails, nothing is stored. */
+    @Test
+    void aStalledUpstreamBodyFailsTheFetchAfterTheTimeoutAndNothingIsStored() throws Exception {
+        byte[] layer = random(1024 * 1024, 3);
+        image(layer, "v1");
+        String digest = FaultyUpstream.sha256(layer);
+        upstream.mode = FaultyUpstream.Mode.STALLED;
+        long start = System.nanoTime();
+        HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(proxy.uri("/v2/hub/app/blobs/" + digest)).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        boolean broke = false;
+        byte[] received = new byte[0];
+        try (InputStream in = r.body()) {
+            received = in.readAllBytes();
+        } catch (IOException e) {
+            broke = true;
+        }
+        long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+        assertThat(broke || received.length < layer.length).as("the client never gets the whole body").isTrue();
+        assertThat(seconds).as("released after the upstream timeout, not when the upstream gives up").isBetween(25L, 90L);
+        assertThat(stored("hub/app", digest)).isFalse();
+    }
+
     /**
      * Clients of one uncached 64 MiB blob, sent slowly by the upstream: one upstream fetch, and each client has its first
      * bytes before the upstream sent the last; all get the right content.
