@@ -28,6 +28,8 @@ import dev.bollard.metadata.Database;
 import dev.bollard.registry.Registry;
 import dev.bollard.registry.RetentionWorker;
 import dev.bollard.registry.UploadSweepWorker;
+import dev.bollard.proxy.ProxyCache;
+import dev.bollard.proxy.ProxyOrganizations;
 import dev.bollard.secrets.KeyEncryption;
 import dev.bollard.storage.BlobStore;
 import dev.bollard.storage.FilesystemBlobStore;
@@ -39,6 +41,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -54,6 +57,8 @@ import org.slf4j.LoggerFactory;
 public final class Bollard implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Bollard.class);
+    /** How long a proxy organization's upstream may take to answer a request (until its headers). */
+    private static final Duration UPSTREAM_TIMEOUT = Duration.ofSeconds(30);
     /** The superuser that BOLLARD_ADMIN_PASSWORD or --admin-password-file creates in a registry without users. */
     public static final String FIRST_ADMIN = "admin";
 
@@ -110,9 +115,14 @@ public final class Bollard implements AutoCloseable {
             // Changes are recorded in the transactions that make them; the audit log appends them after each commit.
             Outbox changes = new Outbox(audit::catchUp);
             Registry registry = new Registry(database, store, config.registry(), config.lifecycle(), changes, meters);
-            // One key-encryption key seals every secret at rest (signing keys, webhook secrets).
+            // One key-encryption key seals every secret at rest (signing keys, webhook secrets, upstream passwords).
             KeyEncryption sealing = KeyEncryption.load(config.auth().keyEncryption());
             EventDelivery events = new EventDelivery(database, changes, config.events(), meters, sealing);
+            ProxyOrganizations proxies = new ProxyOrganizations(database, changes, sealing, UPSTREAM_TIMEOUT,
+                    config.registry().maxManifestBytes());
+            proxies.sealAtRest();
+            ProxyCache proxy = new ProxyCache(proxies, registry, database, config.dataDir().resolve("proxy-spool"),
+                    UPSTREAM_TIMEOUT, meters);
 
             AccessPolicy policy = AccessPolicy.OPEN;
             Auth auth = null;
@@ -135,10 +145,10 @@ public final class Bollard implements AutoCloseable {
             }
             ManagementApi api = new ManagementApi(ManagementApi.standardEndpoints(
                     new ApiServices(config, new Identities(database, changes), auth, registry, audit,
-                            events.webhooks())), policy, sessions);
+                            events.webhooks(), proxies)), policy, sessions);
             BlobStore blobs = store;
             BollardServer http = open(opened, BollardServer.start(config, observability, new BollardServer.Handlers(
-                    registry, policy, auth, api, ui, audit, () -> database.isReachable() && blobs.isReachable())));
+                    registry, proxy, policy, auth, api, ui, audit, () -> database.isReachable() && blobs.isReachable())));
 
             Workers workers = open(opened, new Workers(database, meters));
             startWorkers(workers, config, database, store, registry, audit, meters);

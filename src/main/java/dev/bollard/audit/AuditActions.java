@@ -68,4 +68,8 @@ public final class AuditActions {
     public static final String WEBHOOK_DELETE = "webhook.delete";
     public static final String WEBHOOK_REDELIVER = "webhook.redeliver";
     public static final String WEBHOOK_DISABLE = "webhook.disable";
+
+    // proxy organizations (docs/proxy-and-mirroring.md)
+    public static final String PROXY_SET = "proxy.set";
+    public static final String PROXY_DELETE = "proxy.delete";
 }

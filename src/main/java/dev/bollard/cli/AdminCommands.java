@@ -13,13 +13,17 @@ import dev.bollard.events.Outbox;
 import dev.bollard.metadata.AuditDao;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.DatabaseUnavailableException;
+import dev.bollard.proxy.ProxyOrganizations;
+import dev.bollard.proxy.Upstream;
+import dev.bollard.secrets.KeyEncryption;
 import java.io.BufferedReader;
 import java.io.Console;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -104,6 +108,13 @@ final class AdminCommands {
             return new Identities(db, new Outbox(audit(db)::catchUp)).as(actor());
         }
 
+        /** Proxy organizations, their passwords sealed with the registry's key-encryption key. */
+        ProxyOrganizations proxies(Database db) {
+            return new ProxyOrganizations(db, new Outbox(audit(db)::catchUp),
+                    KeyEncryption.load(config().auth().keyEncryption()), Duration.ofSeconds(30),
+                    config().registry().maxManifestBytes());
+        }
+
         @Override
         public Integer call() throws Exception {
             Invocation.Hosted hosted = invocation().hosted();
@@ -124,7 +135,7 @@ final class AdminCommands {
             // A registry running here takes the command (its embedded database admits no second process).
             Path socket = ControlSocket.pathIn(loaded.dataDir());
             OptionalInt sent = ControlSocket.send(socket, spec.root().commandLine().getParseResult().originalArgs(),
-                    this::inputForRegistry, invocation().user(), out(), spec.commandLine().getErr());
+                    this::inputForRegistry, invocation(), out(), spec.commandLine().getErr());
             if (sent.isPresent()) {
                 return sent.getAsInt();
             }
@@ -299,7 +310,8 @@ final class AdminCommands {
         }
     }
 
-    @Command(name = "org", description = "Manage organizations.", subcommands = {OrgCreate.class, OrgMember.class})
+    @Command(name = "org", description = "Manage organizations.",
+            subcommands = {OrgCreate.class, OrgMember.class, OrgProxy.class, OrgProxyRemove.class})
     static final class OrgCommand extends CommandGroup {
     }
 
@@ -333,6 +345,77 @@ final class AdminCommands {
         void run(Database db) {
             identities(db).organizations().setMember(org, user, role);
             out().println(user + " is " + role + " of " + org);
+        }
+    }
+
+    @Command(name = "proxy", description = "Make an organization a proxy (pull-through cache) of an upstream registry, "
+            + "or change its upstream (docs/proxy-and-mirroring.md).")
+    static final class OrgProxy extends DbCommand {
+        @Parameters(index = "0", paramLabel = "ORG")
+        String org;
+
+        @Option(names = "--url", required = true, description = "the upstream, e.g. https://registry-1.docker.io")
+        String url;
+
+        @Option(names = "--prefix", defaultValue = "", description = "the upstream namespace ORG/x stands for (x is "
+                + "PREFIX/x upstream)")
+        String prefix;
+
+        @Option(names = "--library-names", negatable = true, description = "a single name is library/NAME upstream "
+                + "(default: on for Docker Hub)")
+        @Nullable Boolean libraryNames;
+
+        @Option(names = "--username", description = "pull as this user (default: anonymously)")
+        @Nullable String username;
+
+        @Option(names = "--password-stdin", description = "read the upstream password from the first line of standard "
+                + "input (with --username; without, a stored password of the same user is kept)")
+        boolean passwordStdin;
+
+        @Option(names = "--ca-bundle", paramLabel = "FILE", description = "PEM certificates the upstream's TLS "
+                + "certificate must chain to (instead of the JDK's trust store)")
+        @Nullable Path caBundle;
+
+        @Option(names = "--tag-check-seconds", defaultValue = "300", description = "how often a tag is compared with "
+                + "the upstream at most (default 300)")
+        long tagCheckSeconds;
+
+        @Option(names = "--fallback", paramLabel = "URL", description = "a further upstream of the same content, tried "
+                + "in order when the first fails (repeatable)")
+        List<String> fallbacks = List.of();
+
+        @Override
+        byte[] inputForRegistry() throws IOException {
+            return passwordStdin ? invocation().in().readAllBytes() : new byte[0];
+        }
+
+        @Override
+        void run(Database db) throws IOException {
+            String password = null;
+            if (passwordStdin) {
+                password = new BufferedReader(new InputStreamReader(invocation().in(), StandardCharsets.UTF_8)).readLine();
+                if (password == null || password.isEmpty() || username == null) {
+                    throw BollardException.invalid("--password-stdin needs --username and a password on standard input");
+                }
+            }
+            String ca = caBundle == null ? null : Files.readString(invocation().resolve(caBundle));
+            Upstream set = proxies(db).set(actor(), org, new ProxyOrganizations.Spec(url, prefix, libraryNames, username,
+                    password, ca, Duration.ofSeconds(tagCheckSeconds), fallbacks));
+            out().println(org + " is a proxy of " + set.url() + (set.prefix().isEmpty() ? "" : " under "
+                    + set.prefix()) + (set.username() == null ? ", pulling anonymously" : ", pulling as "
+                    + set.username()) + "; tags checked at most every " + set.tagCheckInterval().toSeconds() + " s");
+        }
+    }
+
+    @Command(name = "proxy-remove", description = "Make a proxy organization an ordinary one (what it cached stays).")
+    static final class OrgProxyRemove extends DbCommand {
+        @Parameters(index = "0", paramLabel = "ORG")
+        String org;
+
+        @Override
+        void run(Database db) {
+            proxies(db).delete(actor(), org);
+            out().println(org + " is no proxy organization any more");
         }
     }
 

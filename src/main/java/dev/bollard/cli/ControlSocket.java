@@ -122,8 +122,9 @@ final class ControlSocket implements AutoCloseable {
             request.path("args").forEach(a -> args.add(a.asText()));
             byte[] input = request.path("input").asText("").getBytes(StandardCharsets.UTF_8);
             String user = request.path("user").asText("");
+            Path workingDirectory = Path.of(request.path("cwd").asText("/"));
             DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Channels.newOutputStream(client)));
-            int exit = run(args.toArray(String[]::new), Invocation.hosted(input, user, registry),
+            int exit = run(args.toArray(String[]::new), Invocation.hosted(input, user, workingDirectory, registry),
                     new PrintWriter(new FrameWriter(out, OUT), true), new PrintWriter(new FrameWriter(out, ERR), true));
             synchronized (out) {
                 out.writeByte(EXIT);
@@ -166,7 +167,7 @@ final class ControlSocket implements AutoCloseable {
      * {@code err}; the command's exit code, or empty when no registry listens there. The command's {@code input}
      * is read only once a registry answers (it may prompt for a password).
      */
-    static OptionalInt send(Path socket, List<String> args, Input input, String user, PrintWriter out,
+    static OptionalInt send(Path socket, List<String> args, Input input, Invocation invocation, PrintWriter out,
                             PrintWriter err) throws IOException {
         if (!Files.exists(socket)) {
             return OptionalInt.empty();
@@ -181,7 +182,8 @@ final class ControlSocket implements AutoCloseable {
             Map<String, Object> request = new LinkedHashMap<>();
             request.put("args", args);
             request.put("input", new String(input.read(), StandardCharsets.UTF_8));
-            request.put("user", user);
+            request.put("user", invocation.user());
+            request.put("cwd", invocation.workingDirectory().toString());
             byte[] body = Json.MAPPER.writeValueAsBytes(request);
             DataOutputStream toRegistry = new DataOutputStream(Channels.newOutputStream(channel));
             toRegistry.writeInt(body.length);

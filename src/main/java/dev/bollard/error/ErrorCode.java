@@ -28,6 +28,11 @@ public enum ErrorCode {
     UNKNOWN(Kind.INTERNAL, "unknown error"),
     /** Not in the spec's table; Distribution uses it for a malformed tag. */
     TAG_INVALID(Kind.INVALID, "manifest tag did not match URI"),
+    /**
+     * Not in the spec's table: a proxy organization's upstream failed (unreachable, 5xx, refused the credentials)
+     * and the registry holds no copy of what was asked for (docs/proxy-and-mirroring.md); HTTP 503.
+     */
+    UPSTREAM_UNAVAILABLE(Kind.UNAVAILABLE, "the upstream registry is unavailable"),
 
     // Bollard's own codes, those of the management API.
     INVALID_REQUEST(Kind.INVALID, "invalid request"),
@@ -60,6 +65,8 @@ public enum ErrorCode {
         UNSUPPORTED_MEDIA_TYPE,
         /** A position or range that does not fit the resource. */
         OUT_OF_RANGE,
+        /** Something the registry depends on outside itself failed (a proxy organization's upstream). */
+        UNAVAILABLE,
         /** A failure of the registry itself. */
         INTERNAL
     }

@@ -4,6 +4,7 @@ import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
 import dev.bollard.oci.Digest;
 import dev.bollard.oci.RepositoryName;
+import dev.bollard.proxy.ProxyCache;
 import dev.bollard.registry.BlobInfo;
 import dev.bollard.registry.Blobs;
 import java.io.IOException;
@@ -17,15 +18,21 @@ import java.util.Optional;
  */
 final class BlobEndpoints {
     private final Blobs blobs;
+    private final ProxyCache proxy;
     private final BlobDownload download;
 
-    BlobEndpoints(Blobs blobs, BlobDownload download) {
+    BlobEndpoints(Blobs blobs, ProxyCache proxy, BlobDownload download) {
         this.blobs = blobs;
+        this.proxy = proxy;
         this.download = download;
     }
 
     /** {@code GET} and {@code HEAD}. */
     void get(Exchange ex, RepositoryName repository, Digest digest) throws IOException {
+        if (proxy.fetches(repository, digest)) {
+            proxied(ex, repository, digest);
+            return;
+        }
         // HEAD is how a pushing client checks whether to upload: such a check renews an old link (see statForPush).
         BlobInfo blob = ex.isHead() ? blobs.statForPush(repository, digest) : blobs.stat(repository, digest);
         String etag = "\"" + digest + "\"";
@@ -79,6 +86,39 @@ final class BlobEndpoints {
             download.stream(ex, channel, length);
         }
         ex.finish();
+    }
+
+    /**
+     * A blob of a proxy organization that is not stored: streamed while the one upstream fetch of it stores it (a
+     * range is not offered until it is stored). A fetch that fails midway aborts the connection.
+     */
+    private void proxied(Exchange ex, RepositoryName repository, Digest digest) throws IOException {
+        ProxyCache.BlobSource source = proxy.blob(repository, digest, ex.isHead());
+        switch (source) {
+            case ProxyCache.BlobSource.Stored s -> get(ex, repository, digest);
+            case ProxyCache.BlobSource.Upstream u -> {
+                ex.setHeader("Docker-Content-Digest", digest.toString());
+                ex.response.setStatus(200);
+                ex.setHeader("Content-Type", "application/octet-stream");
+                if (u.size() >= 0) {
+                    ex.response.getHeaders().put("Content-Length", u.size());
+                }
+                ex.finish();
+            }
+            case ProxyCache.BlobSource.Streaming s -> {
+                try (SeekableByteChannel channel = s.channel()) {
+                    ex.setHeader("Docker-Content-Digest", digest.toString());
+                    ex.setHeader("ETag", "\"" + digest + "\"");
+                    ex.response.setStatus(200);
+                    ex.setHeader("Content-Type", "application/octet-stream");
+                    ex.response.getHeaders().put("Content-Length", s.size());
+                    if (s.size() > 0) {
+                        download.stream(ex, channel, s.size());
+                    }
+                }
+                ex.finish();
+            }
+        }
     }
 
     void delete(Exchange ex, RepositoryName repository, Digest digest) {

@@ -7,6 +7,7 @@ import dev.bollard.error.ErrorCode;
 import dev.bollard.oci.Digest;
 import dev.bollard.oci.InvalidDigestException;
 import dev.bollard.oci.Reference;
+import dev.bollard.proxy.ProxyCache;
 import dev.bollard.registry.OutOfOrderChunk;
 import dev.bollard.registry.Registry;
 import java.io.IOException;
@@ -33,17 +34,19 @@ final class DistributionHandler extends Handler.Abstract {
     private static final Logger LOG = LoggerFactory.getLogger(DistributionHandler.class);
 
     private final DistributionAccess access;
+    private final ProxyCache proxy;
     private final UploadEndpoints uploads;
     private final BlobEndpoints blobs;
     private final ManifestEndpoints manifests;
     private final ListingEndpoints listings;
 
-    DistributionHandler(Registry registry, AccessPolicy policy, long maxManifestBytes, Observability observability,
-                        Audit audit) {
+    DistributionHandler(Registry registry, ProxyCache proxy, AccessPolicy policy, long maxManifestBytes,
+                        Observability observability, Audit audit) {
         this.access = new DistributionAccess(policy);
+        this.proxy = proxy;
         this.uploads = new UploadEndpoints(registry.uploads(), access, observability);
-        this.blobs = new BlobEndpoints(registry.blobs(), new BlobDownload(observability));
-        this.manifests = new ManifestEndpoints(registry.manifests(), maxManifestBytes, audit);
+        this.blobs = new BlobEndpoints(registry.blobs(), proxy, new BlobDownload(observability));
+        this.manifests = new ManifestEndpoints(registry.manifests(), proxy, maxManifestBytes, audit);
         this.listings = new ListingEndpoints(registry.listings());
     }
 
@@ -129,6 +132,7 @@ final class DistributionHandler extends Handler.Abstract {
             }
             case UPLOADS -> {
                 only(method, "POST");
+                proxy.requireWritable(route.requireRepository());
                 uploads.start(ex, route.requireRepository());
             }
             case UPLOAD -> {

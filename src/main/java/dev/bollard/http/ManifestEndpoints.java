@@ -13,6 +13,7 @@ import dev.bollard.oci.Digest;
 import dev.bollard.oci.MediaTypes;
 import dev.bollard.oci.Reference;
 import dev.bollard.oci.RepositoryName;
+import dev.bollard.proxy.ProxyCache;
 import dev.bollard.registry.BodyReading;
 import dev.bollard.registry.Manifests;
 import dev.bollard.registry.PushedManifest;
@@ -28,19 +29,27 @@ import java.util.Map;
  * A manifest fetched is a pull, which goes to the audit log from here.
  */
 final class ManifestEndpoints {
+    /** Says that a proxy organization served what it cached without the upstream's confirmation, and why. */
+    static final String STALE = "Bollard-Proxy-Stale";
     private final Manifests manifests;
+    private final ProxyCache proxy;
     private final long maxManifestBytes;
     private final Audit audit;
 
-    ManifestEndpoints(Manifests manifests, long maxManifestBytes, Audit audit) {
+    ManifestEndpoints(Manifests manifests, ProxyCache proxy, long maxManifestBytes, Audit audit) {
         this.manifests = manifests;
+        this.proxy = proxy;
         this.maxManifestBytes = maxManifestBytes;
         this.audit = audit;
     }
 
     /** {@code GET} and {@code HEAD}. */
     void get(Exchange ex, RepositoryName repository, Reference reference) {
-        StoredManifest manifest = manifests.get(repository, reference);
+        ProxyCache.Pulled pulled = proxy.manifest(repository, reference);
+        StoredManifest manifest = pulled.manifest();
+        if (pulled.stale() != null) {
+            ex.setHeader(STALE, pulled.stale());
+        }
         List<String> accept = ex.headerValues("Accept").stream().map(MediaTypes::essence).toList();
         if (!accept.isEmpty() && !accept.contains(manifest.mediaType()) && !accept.contains("*/*")
                 && !accept.contains("application/*")) {
@@ -62,6 +71,7 @@ final class ManifestEndpoints {
     }
 
     void put(Exchange ex, RepositoryName repository, Reference reference) throws IOException {
+        proxy.requireWritable(repository);
         byte[] body = readLimited(ex, maxManifestBytes);
         PushedManifest pushed = manifests.put(repository, reference, ex.header("Content-Type"), body, ex.actor());
         ex.setHeader("Location", "/v2/" + repository + "/manifests/" + pushed.digest());

@@ -37,10 +37,14 @@ public final class Blobs {
         this.gracePeriod = gracePeriod;
     }
 
+    /** The blob when the repository holds it. */
+    public Optional<BlobInfo> find(RepositoryName repository, Digest digest) {
+        return db.read(h -> BlobDao.link(h, repository.value(), digest.toString()))
+                .map(link -> new BlobInfo(digest, link.size()));
+    }
+
     public BlobInfo stat(RepositoryName repository, Digest digest) {
-        BlobDao.Link link = db.read(h -> BlobDao.link(h, repository.value(), digest.toString()))
-                .orElseThrow(() -> unknown(repository, digest));
-        return new BlobInfo(digest, link.size());
+        return find(repository, digest).orElseThrow(() -> unknown(repository, digest));
     }
 
     /**

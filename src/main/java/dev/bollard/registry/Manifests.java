@@ -13,6 +13,7 @@ import dev.bollard.metadata.BlobDao;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.ManifestDao;
 import dev.bollard.metadata.ManifestRow;
+import dev.bollard.metadata.ProxyDao;
 import dev.bollard.metadata.RepositoryDao;
 import dev.bollard.metadata.TagDao;
 import dev.bollard.oci.Descriptor;
@@ -49,15 +50,24 @@ public final class Manifests {
     }
 
     public StoredManifest get(RepositoryName repository, Reference reference) {
+        return db.read(h -> find(h, Repositories.require(h, repository), reference))
+                .orElseThrow(() -> unknown(repository, reference));
+    }
+
+    /** The manifest the reference names, or empty when the repository or the manifest is not stored. */
+    public Optional<StoredManifest> find(RepositoryName repository, Reference reference) {
         return db.read(h -> {
-            long repositoryId = Repositories.require(h, repository);
-            Optional<ManifestRow> row = switch (reference) {
-                case Reference.ByTag t -> ManifestDao.byTag(h, repositoryId, t.tag().value());
-                case Reference.ByDigest d -> ManifestDao.byDigest(h, repositoryId, d.digest().toString());
-            };
-            ManifestRow m = row.orElseThrow(() -> unknown(repository, reference));
-            return new StoredManifest(Digest.parse(m.digest()), m.mediaType(), m.content());
+            Optional<Long> repositoryId = RepositoryDao.findId(h, repository.value());
+            return repositoryId.isEmpty() ? Optional.<StoredManifest>empty() : find(h, repositoryId.get(), reference);
         });
+    }
+
+    private static Optional<StoredManifest> find(Handle h, long repositoryId, Reference reference) {
+        Optional<ManifestRow> row = switch (reference) {
+            case Reference.ByTag t -> ManifestDao.byTag(h, repositoryId, t.tag().value());
+            case Reference.ByDigest d -> ManifestDao.byDigest(h, repositoryId, d.digest().toString());
+        };
+        return row.map(m -> new StoredManifest(Digest.parse(m.digest()), m.mediaType(), m.content()));
     }
 
     /**
@@ -67,6 +77,30 @@ public final class Manifests {
      */
     public PushedManifest put(RepositoryName repository, Reference reference, @Nullable String contentType,
                               byte[] body, Actor actor) {
+        return store(repository, reference, contentType, body, actor, false);
+    }
+
+    /**
+     * As {@link #put}, for a manifest the proxy cache fetched from its upstream (docs/proxy-and-mirroring.md): what it
+     * references need not be stored yet. An index is stored without its children (a "sparse" index: a child is fetched
+     * when a client pulls it); an image's blobs that are not stored are recorded as pending and become references of
+     * the manifest when the proxy stores them ({@link #recordFetchedBlob}).
+     */
+    public PushedManifest putFetched(RepositoryName repository, Reference reference, @Nullable String contentType,
+                                     byte[] body, Actor actor) {
+        return store(repository, reference, contentType, body, actor, true);
+    }
+
+    /** The proxy stored and linked blob {@code digest} in the repository: its manifests that wait for it reference it. */
+    public void recordFetchedBlob(RepositoryName repository, Digest digest) {
+        db.inTransaction(h -> {
+            ProxyDao.resolvePending(h, Repositories.require(h, repository), digest.toString());
+            return null;
+        });
+    }
+
+    private PushedManifest store(RepositoryName repository, Reference reference, @Nullable String contentType,
+                                 byte[] body, Actor actor, boolean fetched) {
         Manifest manifest;
         try {
             manifest = ManifestParser.parse(body, contentType);
@@ -92,10 +126,20 @@ public final class Manifests {
         Optional<Digest> subject = manifest.subject().map(Descriptor::digest);
         db.inTransaction(h -> {
             long repositoryId = RepositoryDao.findOrCreate(h, repository.value());
-            requireAll(blobs, BlobDao.linkedAmong(h, repositoryId, blobs), repository, "blob");
-            requireAll(children, ManifestDao.presentAmong(h, repositoryId, children), repository, "manifest");
-            ManifestDao.insertIfAbsent(h, repositoryId, digest.toString(), manifest.mediaType(),
-                    manifest.effectiveArtifactType(), subject.map(Digest::toString).orElse(null), body, blobs, children);
+            Set<String> linked = BlobDao.linkedAmong(h, repositoryId, blobs);
+            List<String> referenced = blobs;
+            List<String> pending = List.of();
+            if (fetched) {
+                referenced = blobs.stream().filter(linked::contains).toList();
+                pending = blobs.stream().filter(b -> !linked.contains(b)).toList();
+            } else {
+                requireAll(blobs, linked, repository, "blob");
+                requireAll(children, ManifestDao.presentAmong(h, repositoryId, children), repository, "manifest");
+            }
+            long manifestId = ManifestDao.insertIfAbsent(h, repositoryId, digest.toString(), manifest.mediaType(),
+                    manifest.effectiveArtifactType(), subject.map(Digest::toString).orElse(null), body, referenced,
+                    children);
+            ProxyDao.addPending(h, manifestId, pending);
             outbox.record(h, AuditEvent.onRepository(actor, AuditActions.PUSH, repository.value(),
                     Map.of("reference", reference.toString(), "digest", digest.toString(),
                             "mediaType", manifest.mediaType(), "size", body.length)));

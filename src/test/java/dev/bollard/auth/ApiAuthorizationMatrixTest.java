@@ -72,6 +72,8 @@ class ApiAuthorizationMatrixTest {
     private String restorable;
     private static final String WEBHOOKS = "/api/v1/webhooks";
     private static final String CLOSED = "http://127.0.0.1:1/hook";
+    private static final String PROXY = "/api/v1/organizations/mirror/proxy";
+    private static final String UPSTREAM = "{\"url\":\"http://127.0.0.1:1/\"}";
     /** Per webhook base path: the shared webhook's id, and a delivery in its log. */
     private final Map<String, Long> hooks = new LinkedHashMap<>();
     private final Map<String, Long> deliveries = new LinkedHashMap<>();
@@ -92,6 +94,7 @@ class ApiAuthorizationMatrixTest {
         ids.teams().create("acme", "writers", "member", null);
         ids.teams().addMember("acme", "writers", "writer");
         ids.organizations().create("evil", "mallory");
+        ids.organizations().create("mirror", "boss"); // a proxy organization (its upstream: a closed port)
         String ci = ids.robots().create("acme", "ci");
         ids.robots().create("acme", "spare");
         http.pushImage("acme/app", "v1", basic("boss", "boss-password"));
@@ -112,6 +115,7 @@ class ApiAuthorizationMatrixTest {
             hooks.put(base, hook);
         }
         http.pushImage("acme/app", "hooked", basic("boss", "boss-password"));
+        asRoot("PUT", PROXY, UPSTREAM);
         for (var e : hooks.entrySet()) {
             String log = e.getKey() + "/" + e.getValue() + "/deliveries";
             long end = System.nanoTime() + 30_000_000_000L;
@@ -276,6 +280,14 @@ class ApiAuthorizationMatrixTest {
         webhookCases(c, "/api/v1/namespaces/{namespace}/webhooks", "/api/v1/namespaces/acme/webhooks", ADMINS);
         webhookCases(c, "/api/v1/repositories/{repository*}/-/webhooks", "/api/v1/repositories/acme/app/-/webhooks",
                 ADMINS);
+        // proxy organizations (docs/proxy-and-mirroring.md): the upstream is set by superusers only
+        c.add(new Case("GET", "/api/v1/proxies", SUPER, 200, x -> new Call("/api/v1/proxies", null)));
+        c.add(new Case("GET", "/api/v1/organizations/{org}/proxy", ADMINS, 200, x -> new Call(PROXY, null)));
+        c.add(new Case("PUT", "/api/v1/organizations/{org}/proxy", SUPER, 200, x -> new Call(PROXY, UPSTREAM)));
+        c.add(new Case("PATCH", "/api/v1/organizations/{org}/proxy", SUPER, 200, x -> new Call(PROXY,
+                "{\"tag_check_seconds\":60}")));
+        c.add(new Case("DELETE", "/api/v1/organizations/{org}/proxy", SUPER, 204, x -> new Call(PROXY, null,
+                () -> asRoot("PUT", PROXY, UPSTREAM))));
         // the audit log
         c.add(new Case("GET", "/api/v1/audit", SUPER, 200, x -> new Call("/api/v1/audit", null)));
         c.add(new Case("GET", "/api/v1/audit/export", SUPER, 200, x -> new Call("/api/v1/audit/export", null)));

@@ -81,6 +81,10 @@ class AuditEventsTest {
             api("PATCH", hooks + "/" + hook, alice, "{\"tag_glob\":\"v*\"}", 200);
             api("POST", hooks + "/" + hook + "/ping", alice, null, 200);
 
+            // a proxy organization (its upstream never answers; only its administration is audited here)
+            api("PUT", "/api/v1/organizations/acme/proxy", root, "{\"url\":\"http://127.0.0.1:9/\"}", 200);
+            api("DELETE", "/api/v1/organizations/acme/proxy", root, null, 204);
+
             // logins and tokens
             AuthHttp.expect(http.send("GET", "/v2/auth?service=bollard&scope=repository:alice/web:pull,push", alice, null,
                     "User-Agent", UA), 200);

@@ -223,6 +223,23 @@ final class OciLayout {
         }
     }
 
+    /** Writes an OCI image index of linux images, one per architecture (in the map's order), with their platforms. */
+    Descriptor writeLinuxIndex(Map<String, Descriptor> imagesByArchitecture) {
+        ArrayNode entries = JSON.createArrayNode();
+        imagesByArchitecture.forEach((arch, m) -> {
+            ObjectNode entry = m.toJson();
+            ObjectNode platform = entry.putObject("platform");
+            platform.put("architecture", arch);
+            platform.put("os", "linux");
+            entries.add(entry);
+        });
+        ObjectNode index = JSON.createObjectNode();
+        index.put("schemaVersion", 2);
+        index.put("mediaType", OCI_INDEX);
+        index.set("manifests", entries);
+        return writeBlob(OCI_INDEX, json(index));
+    }
+
     /** Layer digests of an image manifest blob, in order. */
     List<String> layerDigests(String manifestDigest) {
         List<String> layers = new ArrayList<>();

@@ -3,8 +3,6 @@ package dev.bollard.clients;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bollard.testing.Requirements;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -51,7 +49,6 @@ class SkopeoMultiArchTest {
         source = OciLayout.create(classDir.resolve("source"));
         Map<String, byte[]> shared = Map.of("usr/share/bollard/README", "shared by every platform\n".getBytes(StandardCharsets.UTF_8));
 
-        ArrayNode indexEntries = OciLayout.JSON.createArrayNode();
         for (String arch : ARCHES) {
             byte[] binary = new byte[256 * 1024 + arch.length()];
             ThreadLocalRandom.current().nextBytes(binary);
@@ -60,18 +57,8 @@ class SkopeoMultiArchTest {
                     Map.of("etc/platform", ("linux/" + arch + "\n").getBytes(StandardCharsets.UTF_8))));
             manifests.put(arch, m);
             layers.put(arch, source.layerDigests(m.digest()));
-
-            ObjectNode entry = m.toJson();
-            ObjectNode platform = entry.putObject("platform");
-            platform.put("architecture", arch);
-            platform.put("os", "linux");
-            indexEntries.add(entry);
         }
-        ObjectNode imageIndex = OciLayout.JSON.createObjectNode();
-        imageIndex.put("schemaVersion", 2);
-        imageIndex.put("mediaType", OciLayout.OCI_INDEX);
-        imageIndex.set("manifests", indexEntries);
-        index = source.writeBlob(OciLayout.OCI_INDEX, OciLayout.json(imageIndex));
+        index = source.writeLinuxIndex(manifests);
         source.tag(index, TAG);
         sourceBlobs = source.reachable(index);
         assertThat(sourceBlobs).as("index, 2 manifests, 2 configs, 5 distinct layers").hasSize(10);

@@ -15,6 +15,7 @@ import java.io.InputStream;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -167,6 +168,25 @@ public final class ApiCall {
             throw BollardException.invalid("the field \"" + field + "\" must be true or false");
         }
         return n.asBoolean();
+    }
+
+    /** An optional field of the body that is a list of strings; empty when absent or null. */
+    public List<String> optionalStrings(String field) throws IOException {
+        JsonNode n = body().get(field);
+        if (n == null || n.isNull()) {
+            return List.of();
+        }
+        List<String> values = new ArrayList<>();
+        if (n.isArray()) {
+            for (JsonNode e : n) {
+                if (!e.isTextual()) {
+                    throw BollardException.invalid("the field \"" + field + "\" must be a list of strings");
+                }
+                values.add(e.asText());
+            }
+            return values;
+        }
+        throw BollardException.invalid("the field \"" + field + "\" must be a list of strings");
     }
 
     /** A required field that must be one of {@code allowed}. */

@@ -87,7 +87,7 @@ final class WebhookEndpoints implements ApiEndpoints {
         JsonNode body = call.body();
         Webhooks.Spec spec = new Webhooks.Spec(
                 textOr(body, "method", HttpDelivery.NAME), call.text("url"), textOr(body, "format", "bollard"),
-                body.has("event_types") ? strings(body, "event_types") : List.of(),
+                call.optionalStrings("event_types"),
                 optionalText(body, "repository_glob"), optionalText(body, "tag_glob"),
                 body.has("headers") ? headers(body) : Map.of(),
                 body.has("timeout_seconds") ? timeout(body) : Duration.ofSeconds(10));
@@ -109,7 +109,7 @@ final class WebhookEndpoints implements ApiEndpoints {
         Webhooks.Spec was = Webhooks.specOf(current);
         Webhooks.Spec spec = new Webhooks.Spec(was.method(), textOr(body, "url", was.url()),
                 textOr(body, "format", was.format()),
-                body.has("event_types") ? strings(body, "event_types") : was.eventTypes(),
+                body.has("event_types") ? call.optionalStrings("event_types") : was.eventTypes(),
                 body.has("repository_glob") ? optionalText(body, "repository_glob") : was.repositoryGlob(),
                 body.has("tag_glob") ? optionalText(body, "tag_glob") : was.tagGlob(),
                 body.has("headers") ? headers(body) : was.headers(),
@@ -211,24 +211,6 @@ final class WebhookEndpoints implements ApiEndpoints {
     private static String textOr(JsonNode body, String field, String otherwise) {
         String v = optionalText(body, field);
         return v == null ? otherwise : v;
-    }
-
-    private static List<String> strings(JsonNode body, String field) {
-        JsonNode n = body.get(field);
-        if (n == null || n.isNull()) {
-            return List.of();
-        }
-        List<String> values = new ArrayList<>();
-        if (n.isArray()) {
-            for (JsonNode e : n) {
-                if (!e.isTextual()) {
-                    throw BollardException.invalid("the field \"" + field + "\" must be a list of strings");
-                }
-                values.add(e.asText());
-            }
-            return values;
-        }
-        throw BollardException.invalid("the field \"" + field + "\" must be a list of strings");
     }
 
     private static Map<String, String> headers(JsonNode body) {

@@ -1,0 +1,277 @@
+package dev.bollard.clients;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.bollard.auth.Identities;
+import dev.bollard.metadata.BlobDao;
+import dev.bollard.metadata.ManifestDao;
+import dev.bollard.metadata.RepositoryDao;
+import dev.bollard.testing.Requirements;
+import dev.bollard.testing.TestRegistry;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real clients pull through a proxy organization from real upstreams on loopback, both with access control: a second
+ * Bollard (the proxy signs in with Bearer tokens) and CNCF Distribution with htpasswd (Basic). A two-platform index is
+ * pulled for one platform only: the index and that platform are stored, the other platform's manifest and layers are
+ * not fetched. Then the upstream is stopped: the same pulls still work, the manifest answers say they are stale, and
+ * what was never cached fails with an error naming the upstream.
+ */
+class ProxyPullThroughTest {
+    private static final List<String> ARCHES = List.of("amd64", "arm64");
+    private static final String ADMIN = "admin";
+    private static final String ADMIN_PASSWORD = "admin-password-1";
+    private static final String PULLER = "puller";
+    private static final String PULLER_PASSWORD = "puller-password-1";
+
+    @TempDir
+    static Path classDir;
+    private static OciLayout source;
+    private static OciLayout.Descriptor index;
+    private static final Map<String, OciLayout.Descriptor> manifests = new LinkedHashMap<>();
+    private static final Map<String, List<String>> layers = new LinkedHashMap<>();
+
+    @TempDir
+    Path dir;
+    private Skopeo skopeo;
+    private TestRegistry proxy;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void writeIndex() {
+        source = OciLayout.create(classDir.resolve("source"));
+        for (String arch : ARCHES) {
+            byte[] binary = new byte[512 * 1024];
+            new Random(arch.hashCode()).nextBytes(binary);
+            OciLayout.Descriptor m = source.writeImage("linux", arch, List.of(Map.of("bin/app-" + arch, binary)));
+            manifests.put(arch, m);
+            layers.put(arch, source.layerDigests(m.digest()));
+        }
+        index = source.writeLinuxIndex(manifests);
+        source.tag(index, "multi");
+    }
+
+    @BeforeEach
+    void startProxy() throws Exception {
+        Requirements.onPath("skopeo");
+        skopeo = new Skopeo(dir);
+        proxy = TestRegistry.startWithAuth(dir.resolve("proxy"));
+        Identities ids = new Identities(proxy.server().database());
+        ids.users().create(ADMIN, ADMIN_PASSWORD, true);
+        ids.organizations().create("mirror", ADMIN);
+    }
+
+    @AfterEach
+    void stopProxy() {
+        if (proxy != null) {
+            proxy.close();
+        }
+    }
+
+    private static Exec.Result ok(Exec.Result r) {
+        assertThat(r.ok()).as("command failed:\n%s", r.describe()).isTrue();
+        return r;
+    }
+
+    private static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private HttpResponse<String> asAdmin(String method, String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(proxy.uri(path)).header("Authorization", basic(ADMIN, ADMIN_PASSWORD))
+                .header("Content-Type", "application/json").header("Accept", OciLayout.OCI_INDEX + ", "
+                        + OciLayout.OCI_MANIFEST)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private void proxyOf(URI upstream, String prefix) throws Exception {
+        HttpResponse<String> r = asAdmin("PUT", "/api/v1/organizations/mirror/proxy", """
+                {"url":"%s","prefix":"%s","username":"%s","password":"%s","tag_check_seconds":0}"""
+                .formatted(upstream, prefix, PULLER, PULLER_PASSWORD));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).doesNotContain(PULLER_PASSWORD);
+    }
+
+    private Exec.Result pull(String arch, String reference, String into) {
+        return skopeo.copy(List.of("--override-arch", arch, "--override-os", "linux"), "--src-creds",
+                ADMIN + ":" + ADMIN_PASSWORD, "docker://" + proxy.hostPort() + "/mirror/app" + reference,
+                "oci:" + dir.resolve(into) + ":v1");
+    }
+
+    private boolean blobStored(String digest) {
+        return proxy.server().database().read(h -> BlobDao.link(h, "mirror/app", digest)).isPresent();
+    }
+
+    private boolean manifestStored(String digest) {
+        return proxy.server().database().read(h -> RepositoryDao.findId(h, "mirror/app")
+                .map(id -> !ManifestDao.storedAmong(h, id, Set.of(digest)).isEmpty()).orElse(false));
+    }
+
+    /** The pull-through, the sparse index, the upstream stopped: the same for every upstream. */
+    private void pullThroughThenWithoutUpstream(Runnable stopUpstream, String upstreamUrl) throws Exception {
+        ok(pull("arm64", ":v1", "pulled-arm64"));
+        assertThat(manifestStored(index.digest())).as("the index").isTrue();
+        assertThat(manifestStored(manifests.get("arm64").digest())).as("the pulled platform's manifest").isTrue();
+        assertThat(manifestStored(manifests.get("amd64").digest())).as("the other platform's manifest").isFalse();
+        for (String layer : layers.get("arm64")) {
+            assertThat(blobStored(layer)).as("arm64 layer %s", layer).isTrue();
+        }
+        for (String layer : layers.get("amd64")) {
+            assertThat(blobStored(layer)).as("amd64 layer %s: never fetched", layer).isFalse();
+        }
+        HttpResponse<String> fresh = asAdmin("GET", "/v2/mirror/app/manifests/v1", null);
+        assertThat(fresh.statusCode()).isEqualTo(200);
+        assertThat(fresh.headers().firstValue("Bollard-Proxy-Stale")).isEmpty();
+        // A push into the proxy organization is refused.
+        Exec.Result push = skopeo.copy("--dest-creds", ADMIN + ":" + ADMIN_PASSWORD, "oci:" + source.root() + ":multi",
+                "docker://" + proxy.hostPort() + "/mirror/pushed:v1");
+        assertThat(push.ok()).as(push.describe()).isFalse();
+        assertThat(push.output()).containsIgnoringCase("denied");
+
+        stopUpstream.run();
+
+        ok(pull("arm64", ":v1", "pulled-arm64-stale"));
+        ok(pull("arm64", "@" + manifests.get("arm64").digest(), "pulled-arm64-by-digest"));
+        HttpResponse<String> stale = asAdmin("GET", "/v2/mirror/app/manifests/v1", null);
+        assertThat(stale.statusCode()).isEqualTo(200);
+        assertThat(stale.headers().firstValue("Bollard-Proxy-Stale")).hasValue("unreachable");
+        assertThat(stale.headers().firstValue("Docker-Content-Digest")).hasValue(index.digest());
+
+        Exec.Result never = pull("amd64", ":v1", "pulled-amd64");
+        assertThat(never.ok()).as(never.describe()).isFalse();
+        HttpResponse<String> refused = asAdmin("GET", "/v2/mirror/app/manifests/" + manifests.get("amd64").digest(),
+                null);
+        assertThat(refused.statusCode()).isEqualTo(503);
+        assertThat(refused.body()).contains("UPSTREAM_UNAVAILABLE").contains(upstreamUrl).contains("unreachable");
+        HttpResponse<String> other = asAdmin("GET", "/v2/mirror/other/manifests/v1", null);
+        assertThat(other.statusCode()).isEqualTo(503);
+        assertThat(other.body()).contains(upstreamUrl);
+    }
+
+    @Test
+    void skopeoPullsThroughFromBollardWithAccessControlAndKeepsPullingWhenItStops() throws Exception {
+        TestRegistry upstream = TestRegistry.startWithAuth(dir.resolve("upstream"));
+        try {
+            Identities ids = new Identities(upstream.server().database());
+            ids.users().create(PULLER, PULLER_PASSWORD, false);
+            ids.organizations().create("vendor", PULLER);
+            ok(skopeo.copy("--all", "--dest-creds", PULLER + ":" + PULLER_PASSWORD, "oci:" + source.root() + ":multi",
+                    "docker://" + upstream.hostPort() + "/vendor/app:v1"));
+            // mirror/app is vendor/app upstream.
+            proxyOf(upstream.baseUri(), "vendor");
+            pullThroughThenWithoutUpstream(upstream::close, upstream.baseUri().toString());
+        } finally {
+            upstream.close();
+        }
+    }
+
+    @Test
+    void skopeoAndPodmanPullThroughFromDistributionWithHtpasswdAndKeepPullingWhenItStops() throws Exception {
+        Requirements.onPath("docker-registry", "podman");
+        Process distribution = startDistribution(dir.resolve("distribution"));
+        try {
+            String host = "127.0.0.1:" + port;
+            ok(skopeo.copy("--all", "--dest-creds", PULLER + ":" + PULLER_PASSWORD, "oci:" + source.root() + ":multi",
+                    "docker://" + host + "/app:v1"));
+            proxyOf(URI.create("http://" + host), "");
+            pullThroughThenWithoutUpstream(() -> stop(distribution), "http://" + host);
+            podmanPullsTheCachedPlatform();
+        } finally {
+            stop(distribution);
+        }
+    }
+
+    /** podman pulls the cached platform by tag from the proxy whose upstream is gone. */
+    private void podmanPullsTheCachedPlatform() {
+        Exec exec = new Exec(dir);
+        List<String> podman = List.of("podman", "--root", dir.resolve("podman-root").toString(), "--runroot",
+                dir.resolve("podman-runroot").toString(), "--storage-driver", "vfs", "--tmpdir",
+                dir.resolve("podman-tmp").toString(), "--cgroup-manager", "cgroupfs", "--events-backend", "none");
+        ok(exec.run(Exec.concat(podman, "pull", "--tls-verify=false", "--creds", ADMIN + ":" + ADMIN_PASSWORD,
+                "--arch", "arm64", proxy.hostPort() + "/mirror/app:v1")));
+    }
+
+    private int port;
+
+    /** Distribution 2.8 with htpasswd authentication ({@link #PULLER}) on a free loopback port. */
+    private Process startDistribution(Path home) throws Exception {
+        Files.createDirectories(home);
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path htpasswd = home.resolve("htpasswd");
+        Files.writeString(htpasswd, PULLER + ":" + bcrypt(PULLER_PASSWORD) + "\n");
+        Path config = home.resolve("config.yml");
+        Files.writeString(config, """
+                version: 0.1
+                log:
+                  level: warn
+                storage:
+                  filesystem:
+                    rootdirectory: %s
+                http:
+                  addr: 127.0.0.1:%d
+                auth:
+                  htpasswd:
+                    realm: test
+                    path: %s
+                """.formatted(home.resolve("data"), port, htpasswd));
+        // Its S3 driver refuses to start with AWS_CA_BUNDLE set (docs: testing notes), even with the filesystem.
+        List<String> cmd = new ArrayList<>(List.of("env", "-u", "AWS_CA_BUNDLE", "docker-registry", "serve",
+                config.toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(home.resolve("distribution.log").toFile()).start();
+        long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < end) {
+            try {
+                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/"))
+                        .build(), HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 401) {
+                    return p;
+                }
+            } catch (IOException e) {
+                Thread.sleep(100);
+            }
+        }
+        p.destroyForcibly();
+        throw new AssertionError("Distribution did not start: " + Files.readString(home.resolve("distribution.log")));
+    }
+
+    private static void stop(Process p) {
+        p.destroy();
+        try {
+            p.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A bcrypt hash as {@code htpasswd -B} writes it (Bouncy Castle, which Bollard depends on). */
+    private static String bcrypt(String password) {
+        byte[] salt = new byte[16];
+        new java.security.SecureRandom().nextBytes(salt);
+        return org.bouncycastle.crypto.generators.OpenBSDBCrypt.generate("2a", password.toCharArray(), salt, 5);
+    }
+}

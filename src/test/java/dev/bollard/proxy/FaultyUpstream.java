@@ -1,0 +1,186 @@
+package dev.bollard.proxy;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A registry upstream for the proxy cache's tests that misbehaves on demand: the JDK's HTTP server answering the
+ * distribution API's manifest and blob reads (anonymously) from what the test put in, in the {@link Mode} the test
+ * sets — rate limits, errors, slow bodies, bodies that break off, bodies of the wrong content. It counts each
+ * request by path, so a test can tell how often the proxy asked.
+ */
+final class FaultyUpstream implements AutoCloseable {
+    enum Mode { OK, RATE_LIMITED, EXHAUSTED, SERVER_ERROR, TRUNCATED, WRONG_CONTENT, SLOW, STALLED, DOWN }
+
+    private record Content(String mediaType, byte[] bytes) {
+    }
+
+    private final HttpServer server;
+    private final Map<String, Content> manifests = new ConcurrentHashMap<>();
+    private final Map<String, Content> blobs = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
+    private final Map<String, Long> finishedAt = new ConcurrentHashMap<>();
+    volatile Mode mode = Mode.OK;
+    /** In SLOW mode: bytes per piece and the pause after each. */
+    volatile int slowPiece = 256 * 1024;
+    volatile long slowPauseMillis = 20;
+
+    FaultyUpstream() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    URI uri() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    static String sha256(byte[] content) {
+        try {
+            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Serves a blob in {@code repository}; returns its digest. */
+    String putBlob(String repository, byte[] content) {
+        String digest = sha256(content);
+        blobs.put("/v2/" + repository + "/blobs/" + digest, new Content("application/octet-stream", content));
+        return digest;
+    }
+
+    /** Serves a manifest under its digest and, when {@code tag} is not null, the tag; returns its digest. */
+    String putManifest(String repository, String tag, String mediaType, String json) {
+        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+        String digest = sha256(bytes);
+        manifests.put("/v2/" + repository + "/manifests/" + digest, new Content(mediaType, bytes));
+        if (tag != null) {
+            manifests.put("/v2/" + repository + "/manifests/" + tag, new Content(mediaType, bytes));
+        }
+        return digest;
+    }
+
+    /** How many requests (any method) reached {@code path}. */
+    int requests(String method, String path) {
+        AtomicInteger n = requests.get(method + " " + path);
+        return n == null ? 0 : n.get();
+    }
+
+    /** When the last body sent for {@code path} was complete (System.nanoTime), if one was. */
+    Long finishedAt(String path) {
+        return finishedAt.get(path);
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        String path = ex.getRequestURI().getPath();
+        requests.computeIfAbsent(ex.getRequestMethod() + " " + path, k -> new AtomicInteger()).incrementAndGet();
+        try (ex) {
+            Mode m = mode;
+            if (m == Mode.DOWN) {
+                return; // closed without an answer: the client sees the connection end
+            }
+            if (path.equals("/v2/")) {
+                send(ex, 200, "application/json", "{}".getBytes(StandardCharsets.UTF_8), Mode.OK, path);
+                return;
+            }
+            if (m == Mode.RATE_LIMITED) {
+                ex.getResponseHeaders().add("ratelimit-limit", "100;w=21600");
+                ex.getResponseHeaders().add("ratelimit-remaining", "0;w=21600");
+                ex.getResponseHeaders().add("Retry-After", "120");
+                send(ex, 429, "application/json", error("TOOMANYREQUESTS"), Mode.OK, path);
+                return;
+            }
+            if (m == Mode.SERVER_ERROR) {
+                send(ex, 500, "text/plain", "boom".getBytes(StandardCharsets.UTF_8), Mode.OK, path);
+                return;
+            }
+            if (m == Mode.EXHAUSTED) {
+                ex.getResponseHeaders().add("ratelimit-limit", "100;w=21600");
+                ex.getResponseHeaders().add("ratelimit-remaining", "0;w=21600");
+            }
+            Content c = path.contains("/manifests/") ? manifests.get(path) : blobs.get(path);
+            if (c == null) {
+                send(ex, 404, "application/json", error(path.contains("/manifests/") ? "MANIFEST_UNKNOWN"
+                        : "BLOB_UNKNOWN"), Mode.OK, path);
+                return;
+            }
+            if (path.contains("/manifests/")) {
+                ex.getResponseHeaders().add("Docker-Content-Digest", sha256(c.bytes()));
+            }
+            send(ex, 200, c.mediaType(), c.bytes(), path.contains("/blobs/") ? m : Mode.OK, path);
+        }
+    }
+
+    private static byte[] error(String code) {
+        return ("{\"errors\":[{\"code\":\"" + code + "\",\"message\":\"" + code + "\"}]}")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    private void send(HttpExchange ex, int status, String type, byte[] body, Mode m, String path) throws IOException {
+        ex.getResponseHeaders().add("Content-Type", type);
+        boolean head = ex.getRequestMethod().equals("HEAD");
+        ex.sendResponseHeaders(status, head ? -1 : body.length == 0 ? -1 : body.length);
+        if (head || body.length == 0) {
+            return;
+        }
+        OutputStream out = ex.getResponseBody();
+        switch (m) {
+            case TRUNCATED -> {
+                out.write(body, 0, body.length / 2);
+                out.flush();
+                // Ends the exchange without the rest: the client sees the connection close early.
+                throw new IOException("truncating on purpose");
+            }
+            case STALLED -> {
+                out.write(body, 0, body.length / 2);
+                out.flush();
+                try {
+                    Thread.sleep(120_000); // sends nothing more while the connection stays open
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new IOException("stalled on purpose");
+            }
+            case WRONG_CONTENT -> {
+                byte[] other = body.clone();
+                other[other.length - 1] ^= 1;
+                out.write(other);
+            }
+            case SLOW -> {
+                for (int off = 0; off < body.length; off += slowPiece) {
+                    out.write(body, off, Math.min(slowPiece, body.length - off));
+                    out.flush();
+                    try {
+                        Thread.sleep(slowPauseMillis);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException(e);
+                    }
+                }
+            }
+            default -> out.write(body);
+        }
+        out.flush();
+        finishedAt.put(path, System.nanoTime());
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
