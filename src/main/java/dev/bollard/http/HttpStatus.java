@@ -19,6 +19,7 @@ public final class HttpStatus {
             case UNSUPPORTED_MEDIA_TYPE -> 415;
             case OUT_OF_RANGE -> 416;
             case THROTTLED -> 429;
+            case UNAVAILABLE -> 503;
             case INTERNAL -> 500;
         };
     }
