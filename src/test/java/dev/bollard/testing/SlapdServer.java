@@ -36,21 +36,49 @@ public final class SlapdServer implements AutoCloseable {
     private final Path dir;
     private final Path conf;
     private final int port;
+    /** The port of {@code ldaps://}, or -1 without TLS. */
+    private final int tlsPort;
     private Process process;
 
-    private SlapdServer(Path dir, Path conf, int port) {
+    private SlapdServer(Path dir, Path conf, int port, int tlsPort) {
         this.dir = dir;
         this.conf = conf;
         this.port = port;
+        this.tlsPort = tlsPort;
     }
 
     /** A directory in {@code dir} (created), loaded with the test LDIF, answering on a free loopback port. */
     public static SlapdServer start(Path dir) throws IOException, InterruptedException {
+        return start(dir, false);
+    }
+
+    /**
+     * A directory as {@link #start(Path)}, and with {@code tls}: a test CA ({@link #caCertificate()}) made with
+     * openssl signs the server's certificate (for 127.0.0.1 and localhost); {@code ldap://} then offers StartTLS, and
+     * {@link #ldapsUrl()} answers TLS from the first byte.
+     */
+    public static SlapdServer start(Path dir, boolean tls) throws IOException, InterruptedException {
         Requirements.require(Files.isExecutable(SLAPD) && Files.isExecutable(SLAPADD),
                 "slapd is not installed: apt-get install slapd ldap-utils (.ci/run installs them in CI)");
         Files.createDirectories(dir.resolve("data"));
         Path conf = dir.resolve("slapd.conf");
-        Files.writeString(conf, String.join("\n",
+        String tlsConf = "";
+        if (tls) {
+            Requirements.onPath("openssl");
+            Path ca = dir.resolve("ca.pem");
+            Path caKey = dir.resolve("ca.key");
+            run(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                    "/CN=Bollard test CA", "-keyout", caKey.toString(), "-out", ca.toString()), dir);
+            run(List.of("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+                    "-keyout", dir.resolve("server.key").toString(), "-out", dir.resolve("server.csr").toString()), dir);
+            Files.writeString(dir.resolve("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+            run(List.of("openssl", "x509", "-req", "-in", dir.resolve("server.csr").toString(), "-CA", ca.toString(),
+                    "-CAkey", caKey.toString(), "-CAcreateserial", "-days", "2", "-extfile",
+                    dir.resolve("san.ext").toString(), "-out", dir.resolve("server.pem").toString()), dir);
+            tlsConf = String.join("\n", "TLSCACertificateFile " + ca, "TLSCertificateFile " + dir.resolve("server.pem"),
+                    "TLSCertificateKeyFile " + dir.resolve("server.key"), "");
+        }
+        Files.writeString(conf, tlsConf + String.join("\n",
                 "include /etc/ldap/schema/core.schema",
                 "include /etc/ldap/schema/cosine.schema",
                 "include /etc/ldap/schema/inetorgperson.schema",
@@ -73,7 +101,7 @@ public final class SlapdServer implements AutoCloseable {
             Files.copy(in, ldif);
         }
         run(List.of(SLAPADD.toString(), "-f", conf.toString(), "-l", ldif.toString()), dir);
-        SlapdServer server = new SlapdServer(dir, conf, freePort());
+        SlapdServer server = new SlapdServer(dir, conf, freePort(), tls ? freePort() : -1);
         server.start();
         return server;
     }
@@ -83,7 +111,8 @@ public final class SlapdServer implements AutoCloseable {
         if (process != null && process.isAlive()) {
             return;
         }
-        ProcessBuilder pb = new ProcessBuilder(SLAPD.toString(), "-f", conf.toString(), "-h", url() + "/", "-d", "0")
+        String listeners = url() + "/" + (tlsPort < 0 ? "" : " " + ldapsUrl() + "/");
+        ProcessBuilder pb = new ProcessBuilder(SLAPD.toString(), "-f", conf.toString(), "-h", listeners, "-d", "0")
                 .directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("slapd.log").toFile()));
         process = pb.start();
@@ -121,6 +150,19 @@ public final class SlapdServer implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** {@code ldaps://127.0.0.1:PORT} of a server started with TLS. */
+    public String ldapsUrl() {
+        if (tlsPort < 0) {
+            throw new IllegalStateException("started without TLS");
+        }
+        return "ldaps://127.0.0.1:" + tlsPort;
+    }
+
+    /** The PEM certificate of the test CA that signed the server's certificate (TLS only). */
+    public Path caCertificate() {
+        return dir.resolve("ca.pem");
     }
 
     @Override
