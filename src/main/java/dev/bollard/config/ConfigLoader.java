@@ -276,6 +276,7 @@ public final class ConfigLoader {
                         + value("auth.password-cache-ttl"));
             }
             BollardConfig.KeyEncryption keyEncryption = keyEncryption(dataDir, problems);
+            BollardConfig.Ldap ldap = ldap(problems);
             Duration retention = duration("audit.retention", problems);
             int queueSize = integer("audit.queue-size", value("audit.queue-size"), 1, 10_000_000, problems);
 
@@ -341,7 +342,7 @@ public final class ConfigLoader {
                     new BollardConfig.Registry(deleteEnabled, maxManifest, integer("registry.max-open-uploads-per-repository",
                             value("registry.max-open-uploads-per-repository"), 1, 1_000_000, problems)),
                     new BollardConfig.Auth(authEnabled, anonymousPull, service, issuer, realm, tokenExpiry, maxFailures,
-                            lockout, createOnPush, refreshIdle, passwordCacheTtl, keyEncryption, ldap(problems)),
+                            lockout, createOnPush, refreshIdle, passwordCacheTtl, keyEncryption, ldap),
                     new BollardConfig.Audit(retention, queueSize),
                     new BollardConfig.Telemetry(logFormat, tracing, tracingEndpoint, sampleRatio, metricsHost,
                             metricsPort),

@@ -141,7 +141,7 @@ class LdapLoginTest {
 
     @Test
     void skopeoPushesAndPullsWithADirectoryPasswordThroughTheTokenFlow() throws Exception {
-        Requirements.onPath("skopeo", "umoci");
+        Requirements.onPath("skopeo", "umoci", "podman");
         Path layout = dir.resolve("layout");
         Path file = Files.writeString(dir.resolve("hello.txt"), "pushed by a directory user\n");
         ok(run("umoci", "init", "--layout", layout.toString()));
@@ -158,6 +158,9 @@ class LdapLoginTest {
         ok(run("alice-directory-pw", List.of("skopeo", "login", "--tls-verify=false", "--authfile", authfile,
                 "-u", "alice", "--password-stdin", host)));
         assertThat(ids.users().find("alice")).as("onboarded on the first login").isPresent();
+        // podman's login takes the directory password as well.
+        ok(run("alice-directory-pw", List.of("podman", "login", "--tls-verify=false", "--authfile",
+                dir.resolve("podman-auth.json").toString(), "-u", "alice", "--password-stdin", host)));
         ok(run("skopeo", "copy", "--dest-tls-verify=false", "--authfile", authfile, "oci:" + layout + ":v1",
                 "docker://" + host + "/alice/app:v1"));
         ok(run("skopeo", "copy", "--src-tls-verify=false", "--authfile", authfile, "docker://" + host + "/alice/app:v1",
