@@ -69,7 +69,12 @@ class LdapLoginTest {
     }
 
     private BollardConfig config(String passwordCacheTtl) {
+        return config(passwordCacheTtl, "15m");
+    }
+
+    private BollardConfig config(String passwordCacheTtl, String syncInterval) {
         return ConfigLoader.builder()
+                .set("auth.ldap.sync-interval", syncInterval)
                 .set("data-dir", dir.resolve("data").toString())
                 .set("server.listen", "127.0.0.1:0")
                 .set("auth.password-cache-ttl", passwordCacheTtl)
@@ -271,6 +276,25 @@ class LdapLoginTest {
     }
 
     @Test
+    void theRunningRegistrysLeasedSyncAppliesAMembershipChangeWithoutALogin() throws Exception {
+        registry.close();
+        registry = TestRegistry.start(config("5m", "1s"));
+        ids = new Identities(registry.server().database());
+        ids.organizations().create("acme", "admin");
+        ids.teams().create("acme", "devs", "admin", null);
+        ids.directoryTeams().bind("acme", "devs", DEVELOPERS, "member");
+        assertThat(granted("bob", "bob-directory-pw", "acme/app")).isEmpty();
+        try (LDAPConnection ldap = directory()) {
+            ldap.modify(DEVELOPERS, new Modification(ModificationType.ADD, "member", "uid=bob," + PEOPLE));
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!ids.teams().members("acme", "devs", null, 10).contains("bob") && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertThat(ids.teams().members("acme", "devs", null, 10)).containsExactly("bob");
+    }
+
+    @Test
     void theAdminGroupMakesSuperusers() throws Exception {
         assertThat(token("dave", "dave-directory-pw", "").statusCode()).isEqualTo(200);
         assertThat(ids.users().find("dave").orElseThrow().superuser()).isTrue();
@@ -295,5 +319,9 @@ class LdapLoginTest {
 
         slapd.start();
         assertThat(token("erin", "erin-directory-pw", "").statusCode()).as("the pool reconnects").isEqualTo(200);
+        HttpResponse<String> signedIn = signIn("bob", "bob-directory-pw");
+        assertThat(signedIn.statusCode()).as("the web UI signs a directory user in: " + signedIn.body())
+                .isBetween(300, 399);
+        assertThat(signIn("bob", "not-bobs-password").body()).contains("The user name or password is not right.");
     }
 }
