@@ -112,7 +112,7 @@ public final class SlapdServer implements AutoCloseable {
             return;
         }
         String listeners = url() + "/" + (tlsPort < 0 ? "" : " " + ldapsUrl() + "/");
-        ProcessBuilder pb = new ProcessBuilder(SLAPD.toString(), "-f", conf.toString(), "-h", listeners, "-d", "0")
+        ProcessBuilder pb = new ProcessBuilder(SLAPD.toString(), "-f", conf.toString(), "-h", listeners, "-d", "256")
                 .directory(dir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("slapd.log").toFile()));
         process = pb.start();
@@ -150,6 +150,15 @@ public final class SlapdServer implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** What slapd logged (connections and operations: {@code -d 256}), for a failing test to show. */
+    public String log() {
+        try {
+            return Files.readString(dir.resolve("slapd.log"));
+        } catch (IOException e) {
+            return e.toString();
+        }
     }
 
     /** {@code ldaps://127.0.0.1:PORT} of a server started with TLS. */

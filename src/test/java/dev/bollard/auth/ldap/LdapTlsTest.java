@@ -44,6 +44,8 @@ class LdapTlsTest {
                 assertThat(startTls.authenticate("alice", "alice-directory-pw")).get()
                         .extracting(IdentitySource.Identity::email).isEqualTo("alice@example.org");
                 assertThat(startTls.authenticate("alice", "wrong")).isEmpty();
+            } catch (IdentitySource.Unavailable e) {
+                throw new AssertionError("StartTLS failed; slapd logged:\n" + slapd.log(), e);
             }
             try (LdapDirectory ldaps = new LdapDirectory(ldap(slapd.ldapsUrl(), false, slapd.caCertificate()), List::of)) {
                 assertThat(ldaps.authenticate("bob", "bob-directory-pw")).isPresent();
