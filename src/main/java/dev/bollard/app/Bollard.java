@@ -5,9 +5,12 @@ import dev.bollard.audit.AuditLog;
 import dev.bollard.audit.AuditPruneWorker;
 import dev.bollard.auth.AccessPolicy;
 import dev.bollard.auth.Auth;
+import dev.bollard.auth.DirectoryTeams;
 import dev.bollard.auth.Identities;
 import dev.bollard.auth.Users;
 import dev.bollard.auth.WebSessions;
+import dev.bollard.auth.ldap.DirectorySyncWorker;
+import dev.bollard.auth.ldap.LdapDirectory;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
@@ -126,10 +129,16 @@ public final class Bollard implements AutoCloseable {
 
             AccessPolicy policy = AccessPolicy.OPEN;
             Auth auth = null;
+            LdapDirectory directory = null;
             UiHandler ui = null;
             SessionAuthenticator sessions = SessionAuthenticator.NONE;
             if (config.auth().enabled()) {
-                auth = new Auth(database, config.auth(), sealing, audit, changes);
+                if (config.auth().ldap().enabled()) {
+                    DirectoryTeams bindings = new Identities(database).directoryTeams();
+                    directory = open(opened, new LdapDirectory(config.auth().ldap(), bindings::groups));
+                }
+                auth = new Auth(database, config.auth(), sealing, audit, changes,
+                        directory == null ? List.of() : List.of(directory));
                 // Before the server answers, so that the first administrator exists when the first client comes.
                 firstUser(new Identities(database, changes).as(Actor.system("bootstrap")).users(), adminPassword,
                         config);
@@ -153,6 +162,10 @@ public final class Bollard implements AutoCloseable {
             Workers workers = open(opened, new Workers(database, meters));
             startWorkers(workers, config, database, store, registry, audit, meters);
             events.workers().forEach(workers::start);
+            if (directory != null) {
+                workers.start(new DirectorySyncWorker(directory,
+                        new Identities(database, changes).as(Actor.system("directory-sync")).directoryTeams()));
+            }
             return new Bollard(opened, database, audit, events, api, http);
         } catch (Exception | Error e) {
             closeAll(opened);

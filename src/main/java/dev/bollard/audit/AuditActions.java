@@ -41,6 +41,8 @@ public final class AuditActions {
     public static final String TEAM_DELETE = "team.delete";
     public static final String TEAM_MEMBER_ADD = "team.member.add";
     public static final String TEAM_MEMBER_REMOVE = "team.member.remove";
+    public static final String TEAM_GROUP_BIND = "team.group.bind";
+    public static final String TEAM_GROUP_UNBIND = "team.group.unbind";
 
     public static final String ROBOT_CREATE = "robot.create";
     public static final String ROBOT_REGENERATE = "robot.regenerate";

@@ -55,6 +55,20 @@ public final class Auth {
     }
 
     Auth(Database db, BollardConfig.Auth config, KeyEncryption sealing, Audit audit, Outbox changes, Clock clock) {
+        this(db, config, sealing, audit, changes, clock, List.of());
+    }
+
+    /**
+     * Access control whose users may also sign in through {@code directories} (LDAP), asked after the local
+     * accounts, in order.
+     */
+    public Auth(Database db, BollardConfig.Auth config, KeyEncryption sealing, Audit audit, Outbox changes,
+                List<IdentitySource> directories) {
+        this(db, config, sealing, audit, changes, Clock.systemUTC(), directories);
+    }
+
+    Auth(Database db, BollardConfig.Auth config, KeyEncryption sealing, Audit audit, Outbox changes, Clock clock,
+         List<IdentitySource> directories) {
         this.config = config;
         this.clock = clock;
         this.audit = audit;
@@ -62,8 +76,9 @@ public final class Auth {
         this.keys = new SigningKeys(db, sealing, clock);
         this.tokens = new Tokens(keys, config.issuer(), config.service(), config.tokenExpiry(), clock);
         this.credentials = new Credentials(db,
-                new LoginThrottle(config.maxLoginFailures(), config.maxLoginFailuresPerAddress(), config.lockout(), clock), audit, config.passwordCacheTtl(),
-                clock);
+                new LoginThrottle(config.maxLoginFailures(), config.maxLoginFailuresPerAddress(), config.lockout(), clock),
+                audit, config.passwordCacheTtl(), clock, directories,
+                identities.as(Actor.system("directory")).directoryTeams());
         this.policy = new RegistryAccessPolicy(config, db, credentials, tokens, identities.repositories());
         keys.sealAtRest();
         keys.signingKey(); // creates the first key on a new database
@@ -109,12 +124,14 @@ public final class Auth {
         return switch (credentials.login(username, secret, remoteAddress, userAgent)) {
             case Login.Ok ok -> {
                 audit.record(AuditEvent.onNamespace(ok.who().principal().actor(remoteAddress, userAgent),
-                        AuditActions.LOGIN_SUCCESS, null, Map.of("method", ok.who().method(), "via", "session")));
+                        AuditActions.LOGIN_SUCCESS, null, Map.of("method", ok.who().method(), "via", "session",
+                                "source", ok.who().source())));
                 yield new LoginResult.Ok(ok.who().principal());
             }
             case Login.Failed f -> new LoginResult.Failed(f.message());
             case Login.Locked l -> new LoginResult.Locked(l.message(), l.retryAfterSeconds());
             case Login.Busy b -> new LoginResult.Locked(b.message(), b.retryAfterSeconds());
+            case Login.Unavailable u -> new LoginResult.Failed(u.message());
         };
     }
 
@@ -129,6 +146,7 @@ public final class Auth {
             case Login.Failed f -> new LoginResult.Failed("the current password is wrong");
             case Login.Locked l -> new LoginResult.Locked(l.message(), l.retryAfterSeconds());
             case Login.Busy b -> new LoginResult.Locked(b.message(), b.retryAfterSeconds());
+            case Login.Unavailable u -> new LoginResult.Failed(u.message());
         };
     }
 
@@ -152,13 +170,15 @@ public final class Auth {
         return switch (credentials.login(username.trim(), password, remoteAddress, userAgent)) {
             case Login.Ok ok when ok.who().principal() instanceof Principal.User user && ok.who().appTokenId() == null -> {
                 audit.recordAsync(AuditEvent.onNamespace(user.actor(remoteAddress, userAgent), AuditActions.LOGIN_SUCCESS,
-                        null, Map.of("method", "web-ui")));
+                        null, Map.of("method", "web-ui", "source", ok.who().source())));
                 yield new SignIn.Ok(user);
             }
             case Login.Ok ok -> new SignIn.Refused("Robot accounts and application tokens are for registry clients; "
                     + "sign in with a user's password.");
             case Login.Failed f -> new SignIn.Refused("The user name or password is not right.");
             case Login.Busy b -> new SignIn.Refused("Too many sign-ins at once; try again in a few seconds.");
+            case Login.Unavailable u -> new SignIn.Refused("The user directory is unavailable, so your password "
+                    + "cannot be checked. Try again later.");
             case Login.Locked l -> new SignIn.Refused("Too many failed sign-ins from your address. "
                     + "Try again in " + Math.max(1, (l.retryAfterSeconds() + 59) / 60) + " minute(s).");
         };
@@ -252,7 +272,7 @@ public final class Auth {
         Actor actor = principal.actor(request.remoteAddress(), request.userAgent());
         if (!(principal instanceof Principal.Anonymous)) {
             audit.recordAsync(AuditEvent.onNamespace(actor, AuditActions.LOGIN_SUCCESS, null,
-                    Map.of("method", caller.method())));
+                    Map.of("method", caller.method(), "source", caller.source())));
         }
         List<Scope> granted = policy.grant(principal, Scope.parseAll(request.scopes()), actor);
         Tokens.Issued issued = tokens.issue(principal.name(), granted);
@@ -282,9 +302,9 @@ public final class Auth {
      * Whom a token request is for and how they proved it ({@code method}, for the audit log); a refresh token to
      * hand back: the one they sent ({@code refreshToken}), or a new one ({@code wantsRefreshToken}).
      */
-    private record Caller(Principal principal, String method, @Nullable Long appTokenId, boolean wantsRefreshToken,
-                          @Nullable String refreshToken) {
-        static final Caller ANONYMOUS = new Caller(Principal.ANONYMOUS, "anonymous", null, false, null);
+    private record Caller(Principal principal, String method, String source, @Nullable Long appTokenId,
+                          boolean wantsRefreshToken, @Nullable String refreshToken) {
+        static final Caller ANONYMOUS = new Caller(Principal.ANONYMOUS, "anonymous", "local", null, false, null);
     }
 
     private Caller caller(TokenRequest request) {
@@ -317,7 +337,7 @@ public final class Auth {
                     throw new BollardException(ErrorCode.UNAUTHORIZED,
                             "invalid, revoked or expired refresh token; log in again");
                 }
-                yield new Caller(user.get(), "refresh-token", null, false, r.refreshToken());
+                yield new Caller(user.get(), "refresh-token", "local", null, false, r.refreshToken());
             }
             case Grant.Unsupported u -> throw badTokenRequest("unsupported grant_type '" + u.grantType()
                     + "' (password or refresh_token)");
@@ -327,13 +347,14 @@ public final class Auth {
     /** A login's outcome as the token endpoint answers it: the caller, or the refusal thrown. */
     private static Caller loggedIn(Login login, boolean wantsRefreshToken) {
         return switch (login) {
-            case Login.Ok ok -> new Caller(ok.who().principal(), ok.who().method(), ok.who().appTokenId(),
-                    wantsRefreshToken, null);
+            case Login.Ok ok -> new Caller(ok.who().principal(), ok.who().method(), ok.who().source(),
+                    ok.who().appTokenId(), wantsRefreshToken, null);
             case Login.Failed f -> throw new BollardException(ErrorCode.UNAUTHORIZED, f.message());
             case Login.Locked l -> throw BollardException.throttled(ErrorCode.TOOMANYREQUESTS, l.message(),
                     l.retryAfterSeconds());
             case Login.Busy b -> throw BollardException.throttled(ErrorCode.TOOMANYREQUESTS, b.message(),
                     b.retryAfterSeconds());
+            case Login.Unavailable u -> throw new BollardException(ErrorCode.UNAVAILABLE, u.message());
         };
     }
 

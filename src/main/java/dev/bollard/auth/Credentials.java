@@ -4,6 +4,7 @@ import dev.bollard.audit.Actor;
 import dev.bollard.audit.Audit;
 import dev.bollard.audit.AuditActions;
 import dev.bollard.audit.AuditEvent;
+import dev.bollard.error.BollardException;
 import dev.bollard.metadata.AccountDao;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.RobotDao;
@@ -14,9 +15,13 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import javax.crypto.Mac;
@@ -51,8 +56,27 @@ final class Credentials {
     private final VerifiedCache<String> verifiedPasswords;
     private final SecretKeySpec passwordCacheKey;
     private final AtomicLong passwordDerivations = new AtomicLong();
+    /**
+     * The identity sources asked in order: the local accounts first (so that a local superuser signs in while a
+     * directory is down), then the directories.
+     */
+    private final List<IdentitySource> sources;
+    /** Where what a directory says about a user is applied (onboarding, superuser flag, bound teams). */
+    private final DirectoryTeams directoryTeams;
+    /**
+     * Directory logins that succeeded lately, under the same kind of key as {@link #verifiedPasswords} (the source and
+     * user name instead of the user's id) and for the same {@code auth.password-cache-ttl}: a client's many token
+     * requests do not each bind to the directory. A changed directory password is a miss (another key).
+     */
+    private final VerifiedCache<String> verifiedDirectoryLogins;
+    private final AtomicLong directoryBinds = new AtomicLong();
 
     Credentials(Database db, LoginThrottle throttle, Audit audit, Duration passwordCacheTtl, Clock clock) {
+        this(db, throttle, audit, passwordCacheTtl, clock, List.of(), new Identities(db).directoryTeams());
+    }
+
+    Credentials(Database db, LoginThrottle throttle, Audit audit, Duration passwordCacheTtl, Clock clock,
+                List<IdentitySource> directories, DirectoryTeams directoryTeams) {
         this.db = db;
         this.throttle = throttle;
         this.audit = audit;
@@ -62,10 +86,23 @@ final class Credentials {
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
         this.passwordCacheKey = new SecretKeySpec(key, "HmacSHA256");
+        this.verifiedDirectoryLogins = new VerifiedCache<>(MAX_REMEMBERED_PASSWORDS, clock);
+        List<IdentitySource> all = new ArrayList<>();
+        all.add(new LocalSource());
+        all.addAll(directories);
+        this.sources = List.copyOf(all);
+        this.directoryTeams = directoryTeams;
     }
 
-    /** A caller whose credentials checked out; {@code appTokenId} when they were an application token. */
-    record Authenticated(Principal principal, @Nullable Long appTokenId) {
+    /**
+     * A caller whose credentials checked out; {@code appTokenId} when they were an application token; {@code source}
+     * the identity source that checked a password ({@code local}, {@code ldap}).
+     */
+    record Authenticated(Principal principal, @Nullable Long appTokenId, String source) {
+        Authenticated(Principal principal, @Nullable Long appTokenId) {
+            this(principal, appTokenId, "local");
+        }
+
         /** How the caller logged in, for the audit log. */
         String method() {
             return principal instanceof Principal.Robot ? "robot-token" : appTokenId != null ? "app-token" : "password";
@@ -85,6 +122,10 @@ final class Credentials {
 
         /** Too many password checks at once on this node: neither a failure nor a success; try again later. */
         record Busy(String message, long retryAfterSeconds) implements Login {
+        }
+
+        /** A directory that had to be asked did not answer: neither a failure nor a success; try again later. */
+        record Unavailable(String message) implements Login {
         }
     }
 
@@ -138,6 +179,12 @@ final class Credentials {
             // Not audited one by one: the flood it stops would otherwise go on as audit rows.
             return new Login.Locked("too many failed logins from " + address + "; passwords and unknown users from "
                     + "it are refused for " + e.seconds + " s (robot and application tokens still work)", e.seconds);
+        } catch (IdentitySource.Unavailable e) {
+            // Not the caller's fault: not counted against them. The log names the directory and the cause.
+            LOG.warn("login for '{}' from {} could not be checked: {}", printable(username), address, e.getMessage());
+            loginFailed(username, address, userAgent, "directory unavailable");
+            return new Login.Unavailable("the user directory is unavailable, so the password cannot be checked; "
+                    + "try again later (local accounts can still sign in)");
         }
         if (who.isEmpty()) {
             if (throttle.failed(username, address)) {
@@ -154,7 +201,12 @@ final class Credentials {
 
     private void loginFailed(String username, String address, @Nullable String userAgent, String reason) {
         audit.record(AuditEvent.onNamespace(Actor.anonymous(address, userAgent), AuditActions.LOGIN_FAILURE, null,
-                Map.of("username", printable(username), "reason", reason)));
+                Map.of("username", printable(username), "reason", reason, "source", sourceNames())));
+    }
+
+    /** The sources a password is checked against, for the audit log: {@code local}, {@code local,ldap}. */
+    String sourceNames() {
+        return String.join(",", sources.stream().map(IdentitySource::name).toList());
     }
 
     /**
@@ -173,14 +225,9 @@ final class Credentials {
                     .map(robot -> new Authenticated(new Principal.Robot(robot.id(), robot.ownerId(), username), null)));
         }
         Optional<AccountDao.Account> account = db.read(h -> AccountDao.find(h, username)).filter(AccountDao.Account::isUser);
-        if (account.isEmpty()) {
-            spendDerivation(address);
-            Passwords.verifyDummy(secret);
-            return Optional.empty();
-        }
-        AccountDao.Account user = account.get();
-        Principal.User principal = new Principal.User(user.id(), user.name(), user.superuser());
-        if (secret.startsWith(Secrets.APP_TOKEN_PREFIX)) {
+        if (account.isPresent() && secret.startsWith(Secrets.APP_TOKEN_PREFIX)) {
+            AccountDao.Account user = account.get();
+            Principal.User principal = new Principal.User(user.id(), user.name(), user.superuser());
             Optional<UserTokenDao.UserToken> token = db.read(h -> UserTokenDao.findByHash(h, Secrets.sha256(secret)))
                     .filter(t -> t.kind().equals("app") && t.userId() == user.id());
             if (token.isPresent()) {
@@ -191,10 +238,104 @@ final class Credentials {
                 return Optional.of(new Authenticated(principal, token.get().id()));
             }
         }
-        if (passwordVerified(user, secret, address)) {
-            return Optional.of(new Authenticated(principal, null));
+        return password(username, secret, address);
+    }
+
+    /**
+     * Asks the identity sources in order whether {@code password} is the user's; the first that says yes wins. A
+     * source that cannot answer is skipped, and its {@link IdentitySource.Unavailable} thrown only when no later source
+     * said yes: a local superuser signs in while the directory is down. An address that failed too often lately
+     * asks no source (each check costs an Argon2id derivation or a directory bind).
+     */
+    private Optional<Authenticated> password(String username, String password, String address) {
+        spendDerivation(address);
+        IdentitySource.Unavailable unavailable = null;
+        for (IdentitySource source : sources) {
+            Optional<Principal.User> user;
+            try {
+                user = source instanceof LocalSource ? source.authenticate(username, password).map(this::localUser)
+                        : directoryLogin(source, username, password);
+            } catch (IdentitySource.Unavailable e) {
+                unavailable = e;
+                continue;
+            }
+            if (user.isPresent()) {
+                return Optional.of(new Authenticated(user.get(), null, source.name()));
+            }
+        }
+        if (unavailable != null) {
+            throw unavailable;
         }
         return Optional.empty();
+    }
+
+    /**
+     * A directory login: a bind to the directory whose identity is applied (the user onboarded, their bound teams
+     * synced), or one remembered for {@code auth.password-cache-ttl} — then the account as it is now, as the last
+     * bind or the periodic sync left it (applying the remembered groups again would undo a sync in between).
+     */
+    private Optional<Principal.User> directoryLogin(IdentitySource source, String username, String password) {
+        String key = passwordCacheKey(source.name() + "\u0000" + username.toLowerCase(Locale.ROOT), password);
+        String remembered = verifiedDirectoryLogins.get(key);
+        if (remembered != null) {
+            Optional<Principal.User> user = db.read(h -> AccountDao.find(h, remembered))
+                    .filter(AccountDao.Account::isUser).map(a -> new Principal.User(a.id(), a.name(), a.superuser()));
+            if (user.isPresent()) {
+                return user;
+            }
+        }
+        directoryBinds.incrementAndGet();
+        Optional<IdentitySource.Identity> identity = source.authenticate(username, password);
+        if (identity.isEmpty()) {
+            return Optional.empty();
+        }
+        Principal.User user;
+        try {
+            user = directoryTeams.apply(identity.get());
+        } catch (BollardException e) {
+            LOG.warn("directory user '{}' cannot sign in: {}", printable(username), e.getMessage());
+            return Optional.empty();
+        }
+        verifiedDirectoryLogins.put(key, user.name(), clock.instant().plus(passwordCacheTtl));
+        return Optional.of(user);
+    }
+
+    /** A local account as stored, by the name its password was checked for. */
+    private Principal.User localUser(IdentitySource.Identity identity) {
+        return db.read(h -> AccountDao.find(h, identity.username())).filter(AccountDao.Account::isUser)
+                .map(a -> new Principal.User(a.id(), a.name(), a.superuser()))
+                .orElseThrow(() -> new IllegalStateException("user " + identity.username() + " vanished"));
+    }
+
+    /** How many logins a directory was asked about (tests: a remembered one is not asked again). */
+    long directoryBinds() {
+        return directoryBinds.get();
+    }
+
+    /** The local accounts as an identity source: a user's password stored as an Argon2id hash. */
+    private final class LocalSource implements IdentitySource {
+        static final String NAME = "local";
+
+        @Override
+        public String name() {
+            return NAME;
+        }
+
+        @Override
+        public Optional<Identity> authenticate(String username, String password) {
+            Optional<AccountDao.Account> account = db.read(h -> AccountDao.find(h, username))
+                    .filter(AccountDao.Account::isUser);
+            if (account.isEmpty()) {
+                if (sources.size() == 1) {
+                    Passwords.verifyDummy(password); // unknown and known names take the same time
+                }
+                return Optional.empty();
+            }
+            AccountDao.Account user = account.get();
+            return passwordVerified(user, password)
+                    ? Optional.of(new Identity(NAME, user.name(), null, Set.of(), null, user.name()))
+                    : Optional.empty();
+        }
     }
 
     /**
@@ -202,17 +343,16 @@ final class Credentials {
      * {@code auth.password-cache-ttl} against the very hash stored now, or checked (and then remembered). Only
      * successes are remembered; a changed or reset password (a new hash, on whichever node) is a miss.
      */
-    private boolean passwordVerified(AccountDao.Account user, String password, String address) {
+    private boolean passwordVerified(AccountDao.Account user, String password) {
         String stored = user.passwordHash();
         if (stored == null) {
             return false;
         }
-        String key = passwordCacheKey(user.id(), password);
+        String key = passwordCacheKey(Long.toString(user.id()), password);
         String matched = verifiedPasswords.get(key);
         if (matched != null && matched.equals(stored)) {
             return true;
         }
-        spendDerivation(address);
         passwordDerivations.incrementAndGet();
         if (!Passwords.verify(password, stored)) {
             return false;
@@ -222,8 +362,8 @@ final class Credentials {
     }
 
     /**
-     * Refuses a password derivation (a password check, or the dummy check of an unknown user) to an address that
-     * failed too often lately; cheap checks (robot and application tokens, remembered passwords) go on.
+     * Refuses the checks that cost a password derivation or a directory bind to an address that failed too often
+     * lately; tokens (cheap to check) go on.
      */
     private void spendDerivation(String address) {
         long seconds = throttle.addressLockedFor(address);
@@ -247,11 +387,11 @@ final class Credentials {
         return passwordDerivations.get();
     }
 
-    private String passwordCacheKey(long userId, String password) {
+    private String passwordCacheKey(String subject, String password) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(passwordCacheKey);
-            mac.update(Long.toString(userId).getBytes(StandardCharsets.US_ASCII));
+            mac.update(subject.getBytes(StandardCharsets.UTF_8));
             mac.update((byte) 0);
             return Base64.getEncoder().encodeToString(mac.doFinal(password.getBytes(StandardCharsets.UTF_8)));
         } catch (GeneralSecurityException e) {

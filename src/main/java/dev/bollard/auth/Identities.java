@@ -57,6 +57,10 @@ public final class Identities {
         return new AppTokens(db, changes);
     }
 
+    public DirectoryTeams directoryTeams() {
+        return new DirectoryTeams(db, changes);
+    }
+
     public RepositoryAccess repositories() {
         return new RepositoryAccess(db, changes);
     }

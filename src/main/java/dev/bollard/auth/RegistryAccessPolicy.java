@@ -3,6 +3,8 @@ package dev.bollard.auth;
 import dev.bollard.audit.Actor;
 import dev.bollard.auth.Credentials.Login;
 import dev.bollard.config.BollardConfig;
+import dev.bollard.error.BollardException;
+import dev.bollard.error.ErrorCode;
 import dev.bollard.metadata.Database;
 import dev.bollard.oci.RepositoryName;
 import java.util.ArrayList;
@@ -48,6 +50,7 @@ final class RegistryAccessPolicy implements AccessPolicy {
                 case Login.Failed f -> challenge(request, null, f.message());
                 case Login.Locked l -> new AccessDecision.Throttled(l.message(), l.retryAfterSeconds());
                 case Login.Busy b -> new AccessDecision.Throttled(b.message(), b.retryAfterSeconds());
+                case Login.Unavailable u -> throw new BollardException(ErrorCode.UNAVAILABLE, u.message());
             };
         }
         if (Credentials.hasScheme(authorization, "Bearer")) {
@@ -162,6 +165,7 @@ final class RegistryAccessPolicy implements AccessPolicy {
                 case Login.Busy b -> {
                     return new AccessDecision.Throttled(b.message(), b.retryAfterSeconds());
                 }
+                case Login.Unavailable u -> throw new BollardException(ErrorCode.UNAVAILABLE, u.message());
             }
         } else if (Credentials.hasScheme(authorization, "Bearer")) {
             Optional<Principal.User> user = credentials.appToken(authorization.substring(7).trim(),

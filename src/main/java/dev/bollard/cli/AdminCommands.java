@@ -3,6 +3,7 @@ package dev.bollard.cli;
 import dev.bollard.audit.Actor;
 import dev.bollard.audit.AuditExport;
 import dev.bollard.audit.AuditLog;
+import dev.bollard.auth.DirectoryTeams;
 import dev.bollard.auth.Identities;
 import dev.bollard.auth.SigningKeys;
 import dev.bollard.auth.Users;
@@ -416,6 +417,62 @@ final class AdminCommands {
         void run(Database db) {
             proxies(db).delete(actor(), org);
             out().println(org + " is no proxy organization any more");
+        }
+    }
+
+    @Command(name = "team", description = "Bind teams to LDAP / Active Directory groups (teams themselves: /api/v1).",
+            subcommands = {TeamBindGroup.class, TeamUnbindGroup.class, TeamListGroups.class})
+    static final class TeamCommand extends CommandGroup {
+    }
+
+    @Command(name = "bind-group", description = "Bind a team to a directory group: its directory users follow the "
+            + "group's members (nested groups included) from each login and the periodic sync.")
+    static final class TeamBindGroup extends DbCommand {
+        @Parameters(index = "0", paramLabel = "ORG")
+        String org;
+
+        @Parameters(index = "1", paramLabel = "TEAM")
+        String team;
+
+        @Parameters(index = "2", paramLabel = "GROUP-DN")
+        String groupDn;
+
+        @Option(names = "--member-attribute", defaultValue = "member",
+                description = "member, uniqueMember or memberUid (default member)")
+        String memberAttribute;
+
+        @Override
+        void run(Database db) {
+            identities(db).directoryTeams().bind(org, team, groupDn, memberAttribute);
+            out().println("team " + org + "/" + team + " follows " + groupDn + " (" + memberAttribute + ")");
+        }
+    }
+
+    @Command(name = "unbind-group", description = "Unbind a team from its directory group; its members stay.")
+    static final class TeamUnbindGroup extends DbCommand {
+        @Parameters(index = "0", paramLabel = "ORG")
+        String org;
+
+        @Parameters(index = "1", paramLabel = "TEAM")
+        String team;
+
+        @Override
+        void run(Database db) {
+            if (!identities(db).directoryTeams().unbind(org, team)) {
+                throw new CliErrors.Failure("team " + org + "/" + team + " is not bound to a directory group",
+                        CliErrors.FAILED);
+            }
+            out().println("team " + org + "/" + team + " follows no directory group");
+        }
+    }
+
+    @Command(name = "list-groups", description = "List the teams bound to directory groups.")
+    static final class TeamListGroups extends DbCommand {
+        @Override
+        void run(Database db) {
+            for (DirectoryTeams.Binding b : identities(db).directoryTeams().bindings()) {
+                out().println(b.organization() + "/" + b.team() + "\t" + b.groupDn() + "\t" + b.memberAttribute());
+            }
         }
     }
 

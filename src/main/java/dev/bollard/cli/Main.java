@@ -28,7 +28,7 @@ import picocli.CommandLine;
 @Command(name = "bollard", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         scope = ScopeType.INHERIT, description = "Bollard, an OCI container image registry.",
         subcommands = {Main.Serve.class, Main.ConfigCommand.class, AdminCommands.UserCommand.class,
-                AdminCommands.OrgCommand.class, AdminCommands.RobotCommand.class, AdminCommands.RepoCommand.class,
+                AdminCommands.OrgCommand.class, AdminCommands.TeamCommand.class, AdminCommands.RobotCommand.class, AdminCommands.RepoCommand.class,
                 AdminCommands.KeysCommand.class, AdminCommands.AuditCommand.class, LifecycleCommands.Gc.class,
                 LifecycleCommands.HistoryCommand.class, LifecycleCommands.ImmutableCommand.class,
                 LifecycleCommands.RetentionCommand.class, LifecycleCommands.QuotaCommand.class,

@@ -118,12 +118,53 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
                        Duration tokenExpiry, int maxLoginFailures, int maxLoginFailuresPerAddress, Duration lockout,
                        boolean createOnPush,
                        Duration refreshTokenIdleTimeout, Duration passwordCacheTtl,
-                       KeyEncryption keyEncryption) {
+                       KeyEncryption keyEncryption, Ldap ldap) {
         /** The same settings with access control switched on or off. */
         public Auth withEnabled(boolean on) {
             return new Auth(on, anonymousPull, service, issuer, realm, tokenExpiry, maxLoginFailures,
-                    maxLoginFailuresPerAddress, lockout,
-                    createOnPush, refreshTokenIdleTimeout, passwordCacheTtl, keyEncryption);
+                    maxLoginFailuresPerAddress, lockout, createOnPush, refreshTokenIdleTimeout, passwordCacheTtl,
+                    keyEncryption, ldap);
+        }
+
+        /** The same settings with this directory. */
+        public Auth withLdap(Ldap directory) {
+            return new Auth(enabled, anonymousPull, service, issuer, realm, tokenExpiry, maxLoginFailures,
+                    maxLoginFailuresPerAddress, lockout, createOnPush, refreshTokenIdleTimeout, passwordCacheTtl,
+                    keyEncryption, directory);
+        }
+    }
+
+    /**
+     * An LDAP / Active Directory directory users sign in through ({@code auth.ldap.*}): its servers ({@code urls},
+     * {@code ldap://} or {@code ldaps://}, tried in order), the account that searches it ({@code bindDn} and
+     * {@code bindPassword}), where and how users are found ({@code userBase}, {@code userFilter} with {@code {0}} for
+     * the user name, the {@code uidAttribute} and {@code mailAttribute}), TLS ({@code startTls}, the {@code caFile}
+     * of PEM certificates to trust, empty: the JDK's), timeouts, the pool size, who is a superuser
+     * ({@code superuserFilter}, {@code adminGroup}), how nested groups are followed ({@code nestedGroups}:
+     * {@code recursive} or Active Directory's {@code in-chain} rule), and how often bound teams are synced.
+     */
+    public record Ldap(boolean enabled, List<String> urls, String bindDn, String bindPassword, String userBase,
+                       String userFilter, String uidAttribute, String mailAttribute, boolean startTls, Path caFile,
+                       Duration connectTimeout, Duration responseTimeout, int poolSize, String superuserFilter,
+                       String adminGroup, String groupMemberAttribute, String nestedGroups, Duration syncInterval) {
+        public Ldap {
+            urls = List.copyOf(urls);
+        }
+
+        /** No directory. */
+        public static final Ldap NONE = new Ldap(false, List.of(), "", "", "", "(uid={0})", "uid", "mail", false,
+                Path.of(""), Duration.ofSeconds(5), Duration.ofSeconds(10), 4, "", "", "member", "recursive",
+                Duration.ofMinutes(15));
+
+        /** True when the directory decides who is a superuser. */
+        public boolean decidesSuperusers() {
+            return !superuserFilter.isEmpty() || !adminGroup.isEmpty();
+        }
+
+        @Override
+        public String toString() { // never print the bind password
+            return "Ldap[enabled=" + enabled + ", urls=" + urls + ", bindDn=" + bindDn + ", userBase=" + userBase
+                    + ", userFilter=" + userFilter + ", startTls=" + startTls + ", caFile=" + caFile + "]";
         }
     }
 

@@ -83,6 +83,25 @@ public final class ConfigLoader {
         k.put("auth.key-encryption-key", new String[] {"", "base64 of 32 random bytes that encrypt the token signing keys at rest; overrides the file"});
         k.put("auth.key-encryption-key-file", new String[] {"", "file holding the key-encryption key; default <data-dir>/secrets/key-encryption-key, created when absent"});
         k.put("auth.previous-key-encryption-key-files", new String[] {"", "comma-separated files of earlier key-encryption keys, while rotating"});
+        k.put("auth.ldap.enabled", new String[] {"false", "users may also sign in with their LDAP / Active Directory password"});
+        k.put("auth.ldap.urls", new String[] {"", "comma-separated ldap:// or ldaps:// URLs of the directory's servers, tried in order"});
+        k.put("auth.ldap.bind-dn", new String[] {"", "DN of the account that searches the directory; empty: anonymous search"});
+        k.put("auth.ldap.bind-password", new String[] {"", "its password (better: BOLLARD_AUTH_LDAP_BIND_PASSWORD or auth.ldap.bind-password-file); never logged"});
+        k.put("auth.ldap.bind-password-file", new String[] {"", "file holding the bind password (trailing newline ignored)"});
+        k.put("auth.ldap.user-base", new String[] {"", "DN under which users are searched (required with auth.ldap.enabled)"});
+        k.put("auth.ldap.user-filter", new String[] {"(uid={0})", "filter finding a user, {0} the user name as typed; Active Directory: (sAMAccountName={0})"});
+        k.put("auth.ldap.uid-attribute", new String[] {"uid", "attribute holding the user name (Active Directory: sAMAccountName)"});
+        k.put("auth.ldap.mail-attribute", new String[] {"mail", "attribute holding the e-mail address"});
+        k.put("auth.ldap.start-tls", new String[] {"false", "upgrade ldap:// connections with StartTLS"});
+        k.put("auth.ldap.ca-file", new String[] {"", "PEM file of the CA certificates that sign the directory's certificate (ldaps:// and StartTLS); default the JDK's trust store"});
+        k.put("auth.ldap.connect-timeout", new String[] {"5s", "how long connecting to a directory server may take"});
+        k.put("auth.ldap.response-timeout", new String[] {"10s", "how long one directory operation may take"});
+        k.put("auth.ldap.pool-size", new String[] {"4", "largest number of pooled directory connections"});
+        k.put("auth.ldap.superuser-filter", new String[] {"", "users matching this filter too are superusers; empty: the directory does not decide (unless auth.ldap.admin-group)"});
+        k.put("auth.ldap.admin-group", new String[] {"", "DN of a group whose members (nested groups followed) are superusers"});
+        k.put("auth.ldap.group-member-attribute", new String[] {"member", "attribute of auth.ldap.admin-group listing its members: member, uniqueMember or memberUid"});
+        k.put("auth.ldap.nested-groups", new String[] {"recursive", "how nested groups are followed: recursive (any server) or in-chain (Active Directory's LDAP_MATCHING_RULE_IN_CHAIN)"});
+        k.put("auth.ldap.sync-interval", new String[] {"15m", "how often directory users' bound teams are synced (besides at each login)"});
         k.put("audit.retention", new String[] {"365d", "audit log entries older than this are pruned (the chain stays verifiable)"});
         k.put("audit.queue-size", new String[] {"10000", "pull events waiting for their batched write; beyond, they are dropped and counted"});
         k.put("logging.format", new String[] {"text", "log lines as text or as JSON objects, one per line (json)"});
@@ -279,6 +298,7 @@ public final class ConfigLoader {
                         + value("auth.password-cache-ttl"));
             }
             BollardConfig.KeyEncryption keyEncryption = keyEncryption(dataDir, problems);
+            BollardConfig.Ldap ldap = ldap(problems);
             Duration retention = duration("audit.retention", problems);
             int queueSize = integer("audit.queue-size", value("audit.queue-size"), 1, 10_000_000, problems);
 
@@ -345,7 +365,8 @@ public final class ConfigLoader {
                     new BollardConfig.Registry(deleteEnabled, maxManifest, integer("registry.max-open-uploads-per-repository",
                             value("registry.max-open-uploads-per-repository"), 1, 1_000_000, problems)),
                     new BollardConfig.Auth(authEnabled, anonymousPull, service, issuer, realm, tokenExpiry, maxFailures,
-                            maxFailuresPerAddress, lockout, createOnPush, refreshIdle, passwordCacheTtl, keyEncryption),
+                            maxFailuresPerAddress, lockout, createOnPush, refreshIdle, passwordCacheTtl, keyEncryption,
+                            ldap),
                     new BollardConfig.Audit(retention, queueSize),
                     new BollardConfig.Telemetry(logFormat, tracing, tracingEndpoint, sampleRatio, metricsHost,
                             metricsPort),
@@ -353,6 +374,69 @@ public final class ConfigLoader {
                     new BollardConfig.Ui(uiEnabled, sessionIdle, sessionMax),
                     new BollardConfig.Events(eventPoll, eventRetention, maxAttempts, firstRetry, maxRetry, disableAfter,
                             allowPrivate));
+        }
+
+        /** The directory's settings; checked only when it is enabled. */
+        private BollardConfig.Ldap ldap(List<String> problems) {
+            boolean enabled = bool("auth.ldap.enabled", problems);
+            List<String> found = enabled ? problems : new ArrayList<>();
+            List<String> urls = new ArrayList<>();
+            for (String url : value("auth.ldap.urls").split(",", -1)) {
+                String u = url.trim();
+                if (u.isEmpty()) {
+                    continue;
+                }
+                if (!u.matches("ldaps?://[^/\\s]+/?")) {
+                    found.add(describe("auth.ldap.urls") + " must hold ldap://host:port or ldaps://host:port URLs, not '"
+                            + u + "'");
+                }
+                urls.add(u);
+            }
+            if (urls.isEmpty()) {
+                found.add(describe("auth.ldap.urls") + " must name at least one server when auth.ldap.enabled is true");
+            }
+            String password = value("auth.ldap.bind-password");
+            String passwordFile = value("auth.ldap.bind-password-file").trim();
+            if (!passwordFile.isEmpty()) {
+                try {
+                    password = Files.readString(Path.of(passwordFile)).strip();
+                } catch (IOException e) {
+                    found.add(describe("auth.ldap.bind-password-file") + " cannot be read: " + e);
+                }
+            }
+            String bindDn = text("auth.ldap.bind-dn", found, false);
+            if (!bindDn.isEmpty() && password.isEmpty()) {
+                found.add("auth.ldap.bind-dn needs a password (auth.ldap.bind-password, BOLLARD_AUTH_LDAP_BIND_PASSWORD "
+                        + "or auth.ldap.bind-password-file)");
+            }
+            String userBase = text("auth.ldap.user-base", found, false);
+            if (userBase.isEmpty()) {
+                found.add(describe("auth.ldap.user-base") + " must name the DN under which users are searched");
+            }
+            String userFilter = text("auth.ldap.user-filter", found, true);
+            if (!userFilter.contains("{0}")) {
+                found.add(describe("auth.ldap.user-filter") + " must contain {0} (the user name), not '" + userFilter
+                        + "'");
+            }
+            String memberAttribute = text("auth.ldap.group-member-attribute", found, true);
+            if (!List.of("member", "uniqueMember", "memberUid").contains(memberAttribute)) {
+                found.add(describe("auth.ldap.group-member-attribute") + " must be member, uniqueMember or memberUid");
+            }
+            String nested = text("auth.ldap.nested-groups", found, true);
+            if (!nested.equals("recursive") && !nested.equals("in-chain")) {
+                found.add(describe("auth.ldap.nested-groups") + " must be recursive or in-chain, not '" + nested + "'");
+            }
+            String caFile = value("auth.ldap.ca-file").trim();
+            if (!caFile.isEmpty() && !Files.isReadable(Path.of(caFile))) {
+                found.add(describe("auth.ldap.ca-file") + " cannot be read: " + caFile);
+            }
+            return new BollardConfig.Ldap(enabled, urls, bindDn, password, userBase, userFilter,
+                    text("auth.ldap.uid-attribute", found, true), text("auth.ldap.mail-attribute", found, true),
+                    bool("auth.ldap.start-tls", found), caFile.isEmpty() ? Path.of("") : Path.of(caFile).toAbsolutePath(),
+                    duration("auth.ldap.connect-timeout", found), duration("auth.ldap.response-timeout", found),
+                    integer("auth.ldap.pool-size", value("auth.ldap.pool-size"), 1, 1000, found),
+                    text("auth.ldap.superuser-filter", found, false), text("auth.ldap.admin-group", found, false),
+                    memberAttribute, nested, duration("auth.ldap.sync-interval", found));
         }
 
         private BollardConfig.KeyEncryption keyEncryption(Path dataDir, List<String> problems) {

@@ -44,6 +44,8 @@ public enum ErrorCode {
     TOO_LARGE(Kind.TOO_LARGE, "the request is too large"),
     UNSUPPORTED_MEDIA_TYPE(Kind.UNSUPPORTED_MEDIA_TYPE, "unsupported media type"),
     TOO_MANY_REQUESTS(Kind.THROTTLED, "too many attempts; wait before trying again"),
+    /** A service the registry depends on for this request (the LDAP directory) does not answer. */
+    UNAVAILABLE(Kind.UNAVAILABLE, "a service the registry depends on is unavailable"),
     INTERNAL(Kind.INTERNAL, "internal error");
 
     /** What kind of refusal an error is; each surface answers a kind in one way (an HTTP status, an exit code). */
@@ -65,7 +67,8 @@ public enum ErrorCode {
         UNSUPPORTED_MEDIA_TYPE,
         /** A position or range that does not fit the resource. */
         OUT_OF_RANGE,
-        /** Something the registry depends on outside itself failed (a proxy organization's upstream). */
+        /** Something the registry depends on outside itself does not answer (a proxy's upstream, the directory): an
+         * outage, not a bug; try again later. */
         UNAVAILABLE,
         /** A failure of the registry itself. */
         INTERNAL

@@ -203,6 +203,15 @@ class ApiAuthorizationMatrixTest {
                 acme + "/teams/writers/members/writer", null)));
         c.add(new Case("DELETE", "/api/v1/organizations/{org}/teams/{team}/members/{user}", ADMINS, 204, x -> new Call(
                 acme + "/teams/writers/members/extra", null, () -> ids.teams().addMember("acme", "writers", "extra"))));
+        String group = "{\"group_dn\":\"cn=writers,ou=groups,dc=example,dc=org\",\"member_attribute\":\"member\"}";
+        c.add(new Case("GET", "/api/v1/organizations/{org}/teams/{team}/directory-group", MEMBERS, 200, x -> new Call(
+                acme + "/teams/writers/directory-group", null, () -> ids.directoryTeams().bind("acme", "writers",
+                "cn=writers,ou=groups,dc=example,dc=org", "member"))));
+        c.add(new Case("PUT", "/api/v1/organizations/{org}/teams/{team}/directory-group", ADMINS, 200, x -> new Call(
+                acme + "/teams/writers/directory-group", group)));
+        c.add(new Case("DELETE", "/api/v1/organizations/{org}/teams/{team}/directory-group", ADMINS, 204, x -> new Call(
+                acme + "/teams/writers/directory-group", null, () -> ids.directoryTeams().bind("acme", "writers",
+                "cn=writers,ou=groups,dc=example,dc=org", "member"))));
         c.add(new Case("GET", "/api/v1/organizations/{org}/default-permissions", ADMINS, 200, x -> new Call(
                 acme + "/default-permissions", null)));
         c.add(new Case("PUT", "/api/v1/organizations/{org}/default-permissions/{kind}/{grantee}", ADMINS, 200,

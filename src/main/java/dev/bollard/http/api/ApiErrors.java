@@ -30,7 +30,7 @@ final class ApiErrors {
                 case UNSUPPORTED -> "METHOD_NOT_ALLOWED";
                 case TOO_LARGE -> "TOO_LARGE";
                 case UNSUPPORTED_MEDIA_TYPE -> "UNSUPPORTED_MEDIA_TYPE";
-                case UNAVAILABLE -> "UPSTREAM_UNAVAILABLE";
+                case UNAVAILABLE -> e.code().name(); // UPSTREAM_UNAVAILABLE (proxy), UNAVAILABLE (directory)
                 case INTERNAL -> "INTERNAL";
             };
         };

@@ -4,6 +4,7 @@ import static dev.bollard.auth.Permission.ORG_ADMIN;
 import static dev.bollard.auth.Permission.ORG_MEMBER;
 import static dev.bollard.http.api.ManagementApi.PREFIX;
 
+import dev.bollard.auth.DirectoryTeams;
 import dev.bollard.auth.RepositoryAccess;
 import dev.bollard.auth.Teams;
 import dev.bollard.error.BollardException;
@@ -40,6 +41,14 @@ final class TeamEndpoints implements ApiEndpoints {
                         this::addMember),
                 ApiRoute.delete(teams + "/{team}/members/{user}", ORG_ADMIN, "Remove a user or robot from a team",
                         this::removeMember),
+                ApiRoute.get(teams + "/{team}/directory-group", ORG_MEMBER,
+                        "The LDAP group the team follows (404 when it follows none)", this::describeGroup),
+                ApiRoute.put(teams + "/{team}/directory-group", ORG_ADMIN,
+                        "Bind the team to an LDAP group: {group_dn, member_attribute: member|uniqueMember|memberUid}; "
+                                + "its directory users follow the group (nested groups included) from each login and sync",
+                        this::bindGroup),
+                ApiRoute.delete(teams + "/{team}/directory-group", ORG_ADMIN,
+                        "Unbind the team from its LDAP group (its members stay, managed by hand)", this::unbindGroup),
                 ApiRoute.get(defaults, ORG_ADMIN, "List the organization's default permissions for new repositories",
                         this::listDefaults),
                 ApiRoute.put(defaults + "/{kind}/{grantee}", ORG_ADMIN,
@@ -116,6 +125,35 @@ final class TeamEndpoints implements ApiEndpoints {
         if (!services.identitiesAs(call).teams().removeMember(call.param("org"), call.param("team"),
                 call.param("user"))) {
             throw BollardException.notFound(call.param("user") + " is not in team " + call.param("team"));
+        }
+        call.noContent();
+    }
+
+    static Map<String, Object> binding(DirectoryTeams.Binding b) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("team", b.team());
+        m.put("group_dn", b.groupDn());
+        m.put("member_attribute", b.memberAttribute());
+        return m;
+    }
+
+    private void describeGroup(ApiCall call) throws IOException {
+        call.send(200, binding(services.identities().directoryTeams().binding(call.param("org"), call.param("team"))
+                .orElseThrow(() -> BollardException.notFound("team " + call.param("team")
+                        + " is not bound to a directory group"))));
+    }
+
+    private void bindGroup(ApiCall call) throws IOException {
+        String groupDn = call.text("group_dn");
+        String attribute = call.optionalText("member_attribute");
+        services.identitiesAs(call).directoryTeams().bind(call.param("org"), call.param("team"), groupDn,
+                attribute == null ? "member" : attribute);
+        describeGroup(call);
+    }
+
+    private void unbindGroup(ApiCall call) {
+        if (!services.identitiesAs(call).directoryTeams().unbind(call.param("org"), call.param("team"))) {
+            throw BollardException.notFound("team " + call.param("team") + " is not bound to a directory group");
         }
         call.noContent();
     }
