@@ -33,6 +33,8 @@ import dev.bollard.registry.RetentionWorker;
 import dev.bollard.registry.UploadSweepWorker;
 import dev.bollard.proxy.ProxyCache;
 import dev.bollard.proxy.ProxyOrganizations;
+import dev.bollard.scan.vuln.VulnDbRefreshWorker;
+import dev.bollard.scan.vuln.VulnerabilityStore;
 import dev.bollard.secrets.KeyEncryption;
 import dev.bollard.storage.BlobStore;
 import dev.bollard.storage.FilesystemBlobStore;
@@ -223,7 +225,8 @@ public final class Bollard implements AutoCloseable {
 
     /**
      * The background work: the upload sweep, the audit prune, and the life-cycle jobs, each of these run by one node
-     * at a time: the garbage collector, and retention followed by a refresh of the quota metrics.
+     * at a time: the garbage collector, retention followed by a refresh of the quota metrics, and the refresh of the
+     * vulnerability data when URLs are configured for it.
      */
     private static void startWorkers(Workers workers, BollardConfig config, Database database, BlobStore store,
                                      Registry registry, AuditLog audit, MeterRegistry meters) {
@@ -239,6 +242,10 @@ public final class Bollard implements AutoCloseable {
             LOG.warn("gc.enabled is false: unreferenced blobs are not reclaimed (run `bollard gc` to reclaim them)");
         }
         workers.start(new RetentionWorker(registry, lifecycle.retentionInterval()));
+        if (!config.scan().vulndbUrls().isEmpty()) {
+            workers.start(new VulnDbRefreshWorker(new VulnerabilityStore(database), config.scan().vulndbUrls(),
+                    config.scan().vulndbRefreshInterval(), config.dataDir().resolve("tmp")));
+        }
     }
 
     /** The configured blob store; S3 buffers its parts in the uploads directory. */

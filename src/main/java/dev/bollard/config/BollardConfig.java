@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  */
 public record BollardConfig(Path dataDir, Server server, Storage storage, Database database, Uploads uploads,
                             Registry registry, Auth auth, Audit audit, Telemetry telemetry,
-                            Lifecycle lifecycle, Ui ui, Events events) {
+                            Lifecycle lifecycle, Ui ui, Events events, Scan scan) {
 
     /**
      * Where the HTTP server listens; a request unanswered after {@code requestWarningAfter} is logged. {@code tls}
@@ -231,28 +231,38 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
         }
     }
 
+    /**
+     * Vulnerability scanning (docs/scanning.md): the URLs the vulnerability data is refreshed from (OSV zip archives or
+     * JSON files; none, the default, for sites fed only by {@code bollard vulndb import}) and how often.
+     */
+    public record Scan(List<java.net.URI> vulndbUrls, Duration vulndbRefreshInterval) {
+        public Scan {
+            vulndbUrls = List.copyOf(vulndbUrls);
+        }
+    }
+
     /** This configuration with other auth settings. */
     public BollardConfig withAuth(Auth other) {
         return new BollardConfig(dataDir, server, storage, database, uploads, registry, other, audit, telemetry,
-                lifecycle, ui, events);
+                lifecycle, ui, events, scan);
     }
 
     /** This configuration with other audit settings. */
     public BollardConfig withAudit(Audit other) {
         return new BollardConfig(dataDir, server, storage, database, uploads, registry, auth, other, telemetry,
-                lifecycle, ui, events);
+                lifecycle, ui, events, scan);
     }
 
     /** This configuration with other web UI settings. */
     public BollardConfig withUi(Ui other) {
         return new BollardConfig(dataDir, server, storage, database, uploads, registry, auth, audit, telemetry,
-                lifecycle, other, events);
+                lifecycle, other, events, scan);
     }
 
     /** This configuration with other event settings. */
     public BollardConfig withEvents(Events other) {
         return new BollardConfig(dataDir, server, storage, database, uploads, registry, auth, audit, telemetry,
-                lifecycle, ui, other);
+                lifecycle, ui, other, scan);
     }
 
     /** The embedded defaults with all data under {@code dataDir}, listening on {@code host:port}. */

@@ -124,6 +124,8 @@ public final class ConfigLoader {
         k.put("events.webhooks.max-retry", new String[] {"1h", "longest wait between two attempts of one delivery"});
         k.put("events.webhooks.disable-after-failures", new String[] {"50", "failed attempts in a row after which a webhook is disabled"});
         k.put("events.webhooks.allow-private-targets", new String[] {"false", "allow webhook URLs on loopback, link-local and private addresses (refused by default: SSRF)"});
+        k.put("scan.vulndb.urls", new String[] {"", "comma-separated http(s) URLs of OSV vulnerability data (zip archives or JSON files) refreshed in the background; none: fed only by bollard vulndb import"});
+        k.put("scan.vulndb.refresh-interval", new String[] {"6h", "how often the vulnerability data is refreshed from scan.vulndb.urls"});
         KEYS = Collections.unmodifiableMap(k);
     }
 
@@ -353,6 +355,24 @@ public final class ConfigLoader {
                     value("events.webhooks.disable-after-failures"), 1, 1_000_000, problems);
             boolean allowPrivate = bool("events.webhooks.allow-private-targets", problems);
 
+            List<java.net.URI> vulndbUrls = new ArrayList<>();
+            for (String url : value("scan.vulndb.urls").split(",", -1)) {
+                if (url.isBlank()) {
+                    continue;
+                }
+                try {
+                    java.net.URI uri = new java.net.URI(url.strip());
+                    if ((!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) || uri.getHost() == null) {
+                        throw new java.net.URISyntaxException(url.strip(), "not an http:// or https:// URL");
+                    }
+                    vulndbUrls.add(uri);
+                } catch (java.net.URISyntaxException e) {
+                    problems.add(describe("scan.vulndb.urls") + " must be http:// or https:// URLs, not '" + url.strip()
+                            + "'");
+                }
+            }
+            Duration vulndbRefresh = duration("scan.vulndb.refresh-interval", problems);
+
             if (!problems.isEmpty()) {
                 throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", problems));
             }
@@ -373,7 +393,8 @@ public final class ConfigLoader {
                     new BollardConfig.Lifecycle(gcEnabled, gcInterval, grace, window, retentionInterval),
                     new BollardConfig.Ui(uiEnabled, sessionIdle, sessionMax),
                     new BollardConfig.Events(eventPoll, eventRetention, maxAttempts, firstRetry, maxRetry, disableAfter,
-                            allowPrivate));
+                            allowPrivate),
+                    new BollardConfig.Scan(vulndbUrls, vulndbRefresh));
         }
 
         /** The directory's settings; checked only when it is enabled. */
