@@ -12,7 +12,8 @@ import org.jspecify.annotations.Nullable;
  * consumers agree on: OS packages carry the distribution as namespace and as {@code distro=ID-VERSION} qualifier
  * (e.g. {@code pkg:deb/debian/libc6@2.36-9?arch=amd64&distro=debian-12}) and their source package as
  * {@code upstream=}; Maven's group is the namespace, npm's scope is, Go's module path is split at its last slash,
- * and PyPI names are normalised (lower case, {@code _} as {@code -}).
+ * and PyPI names are normalised (lower case, {@code _} as {@code -}). A jar whose group is unknown (no Maven metadata)
+ * repeats its artifact id as the namespace, which Maven purls require.
  */
 final class Purls {
     private Purls() {
@@ -53,6 +54,8 @@ final class Purls {
                 if (colon > 0) {
                     namespace = name.substring(0, colon);
                     name = name.substring(colon + 1);
+                } else {
+                    namespace = name; // a jar without Maven metadata: its group is unknown; syft names it so too
                 }
             }
             case NPM -> {
