@@ -199,7 +199,12 @@ final class TarReader {
     }
 
     private void verifyChecksum(long at) throws IOException {
-        long stored = number(148, 8, at);
+        long stored;
+        try {
+            stored = number(148, 8, at);
+        } catch (TarFormatException e) {
+            throw new TarFormatException("bad tar header checksum at offset " + at + " (not a tar stream, or corrupt)");
+        }
         long unsigned = 0;
         long signed = 0; // some old writers summed signed bytes
         for (int i = 0; i < BLOCK; i++) {
