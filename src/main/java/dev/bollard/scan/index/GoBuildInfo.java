@@ -37,7 +37,8 @@ final class GoBuildInfo {
      */
     static @Nullable Found scan(byte[] head, int headLength, InputStream rest, String path, int maxMetadata)
             throws IOException {
-        int capacity = Math.max(HEADER + maxMetadata + 32, 2 * CHUNK);
+        // Small while scanning; grown to hold a whole module list only when a header candidate turns up.
+        int capacity = Math.max(2 * CHUNK, headLength);
         byte[] buf = new byte[capacity];
         System.arraycopy(head, 0, buf, 0, headLength);
         int length = headLength;
@@ -55,8 +56,15 @@ final class GoBuildInfo {
             int at = indexOf(buf, from, length);
             while (at >= 0) {
                 if (!eof && capacity - at < HEADER + maxMetadata) {
-                    // Move the candidate to the front so that its whole module list fits in the buffer.
-                    System.arraycopy(buf, at, buf, 0, length - at);
+                    // Move the candidate to the front of a buffer large enough for its whole module list.
+                    if (capacity < HEADER + maxMetadata + 32) {
+                        capacity = HEADER + maxMetadata + 32;
+                        byte[] bigger = new byte[capacity];
+                        System.arraycopy(buf, at, bigger, 0, length - at);
+                        buf = bigger;
+                    } else {
+                        System.arraycopy(buf, at, buf, 0, length - at);
+                    }
                     length -= at;
                     at = 0;
                     int n = rest.readNBytes(buf, length, capacity - length);

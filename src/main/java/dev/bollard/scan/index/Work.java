@@ -77,11 +77,12 @@ final class Work {
                 return n;
             }
 
+            private final byte[] scratch = new byte[64 * 1024];
+
             @Override
             public long skip(long n) throws IOException {
                 // Skipping decompressed data still costs its decompression: read it, so that it is charged.
-                byte[] scratch = new byte[(int) Math.min(n, 64 * 1024)];
-                int read = read(scratch, 0, scratch.length);
+                int read = read(scratch, 0, (int) Math.min(n, scratch.length));
                 return Math.max(read, 0);
             }
         };
