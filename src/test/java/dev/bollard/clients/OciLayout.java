@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  * An OCI image layout on disk (image-spec {@code image-layout.md}): {@code oci-layout}, {@code index.json},
  * {@code blobs/sha256/…}. Reads what umoci and skopeo write; writes layouts of its own for skopeo to push.
  */
-final class OciLayout {
+public final class OciLayout {
     static final ObjectMapper JSON = new ObjectMapper();
 
     static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
@@ -34,7 +34,7 @@ final class OciLayout {
     static final String REF_NAME = "org.opencontainers.image.ref.name";
 
     /** A content descriptor. */
-    record Descriptor(String mediaType, String digest, long size) {
+    public record Descriptor(String mediaType, String digest, long size) {
         ObjectNode toJson() {
             ObjectNode n = JSON.createObjectNode();
             n.put("mediaType", mediaType);
@@ -54,12 +54,12 @@ final class OciLayout {
         this.root = root;
     }
 
-    Path root() {
+    public Path root() {
         return root;
     }
 
     /** Creates an empty layout (oci-layout, index.json without manifests, blobs/sha256/). */
-    static OciLayout create(Path root) {
+    public static OciLayout create(Path root) {
         try {
             Files.createDirectories(root.resolve("blobs/sha256"));
             Files.writeString(root.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
@@ -74,7 +74,7 @@ final class OciLayout {
         }
     }
 
-    static String sha256(byte[] data) {
+    public static String sha256(byte[] data) {
         try {
             return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
         } catch (NoSuchAlgorithmException e) {
@@ -142,14 +142,36 @@ final class OciLayout {
         config.put("architecture", architecture);
         config.put("os", os);
         config.putObject("config").putArray("Cmd").add("/bin/app");
+        List<LayerBlob> layers = new ArrayList<>();
+        for (Map<String, byte[]> files : layerFiles) {
+            byte[] tar = Tar.tar(files);
+            layers.add(gzip ? new LayerBlob(OCI_LAYER_GZIP, Tar.gzip(tar), sha256(tar))
+                    : new LayerBlob(OCI_LAYER_TAR, tar, sha256(tar)));
+        }
+        return writeImage(config, layers);
+    }
+
+    /** A layer as stored (compressed or not, {@code mediaType} saying which) and the digest of its tar ({@code diffId}). */
+    public record LayerBlob(String mediaType, byte[] bytes, String diffId) {
+    }
+
+    /** Writes a linux/amd64 image of {@code layers} (base first), its config and its manifest; returns the manifest's descriptor. */
+    public Descriptor writeImage(List<LayerBlob> layers) {
+        ObjectNode config = JSON.createObjectNode();
+        config.put("created", "2024-01-01T00:00:00Z");
+        config.put("architecture", "amd64");
+        config.put("os", "linux");
+        return writeImage(config, layers);
+    }
+
+    private Descriptor writeImage(ObjectNode config, List<LayerBlob> layerBlobs) {
         ObjectNode rootfs = config.putObject("rootfs");
         rootfs.put("type", "layers");
         ArrayNode diffIds = rootfs.putArray("diff_ids");
         List<Descriptor> layers = new ArrayList<>();
-        for (Map<String, byte[]> files : layerFiles) {
-            byte[] tar = Tar.tar(files);
-            diffIds.add(sha256(tar));
-            layers.add(gzip ? writeBlob(OCI_LAYER_GZIP, Tar.gzip(tar)) : writeBlob(OCI_LAYER_TAR, tar));
+        for (LayerBlob layer : layerBlobs) {
+            diffIds.add(layer.diffId());
+            layers.add(writeBlob(layer.mediaType(), layer.bytes()));
         }
         Descriptor configDescriptor = writeBlob(OCI_CONFIG, json(config));
         ObjectNode manifest = JSON.createObjectNode();
@@ -178,7 +200,7 @@ final class OciLayout {
     }
 
     /** Adds a descriptor named {@code refName} to index.json. */
-    void tag(Descriptor d, String refName) {
+    public void tag(Descriptor d, String refName) {
         ObjectNode index = (ObjectNode) indexJson();
         ObjectNode entry = d.toJson();
         entry.putObject("annotations").put(REF_NAME, refName);

@@ -13,7 +13,7 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 /** Just enough ustar to make image layers and to read files back out of them. */
-final class Tar {
+public final class Tar {
     private static final int BLOCK = 512;
     private static final long MTIME = 1_700_000_000L;
 
@@ -42,7 +42,7 @@ final class Tar {
         return out.toByteArray();
     }
 
-    static byte[] gzip(byte[] data) {
+    public static byte[] gzip(byte[] data) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
             gz.write(data);
