@@ -281,19 +281,24 @@ public final class ProxyCache {
                 registry.uploads().uploadWhole(repository, digest, in, body.size() < 0 ? null : body.size());
             }
             registry.manifests().recordFetchedBlob(repository, digest);
+            // Out of the map before its end is told: a request that comes after the end must not join this flight.
+            flights.remove(key, flight);
             flight.succeeded();
         } catch (UpstreamFailure e) {
             counter("bollard.proxy.upstream.failures", "reason", e.reason().label()).increment();
+            // A client retrying at once after this failure starts a new fetch instead of joining this failed one.
+            flights.remove(key, flight);
             flight.failed(e);
         } catch (IOException | RuntimeException e) {
             // A body that broke off, a wrong digest (DIGEST_INVALID), a size that does not match: nothing was stored.
             counter("bollard.proxy.upstream.failures", "reason", UpstreamFailure.Reason.INVALID.label()).increment();
             LOG.warn("fetching blob {} of {} from its upstream failed; nothing was stored: {}", digest, repository,
                     e.toString());
+            flights.remove(key, flight);
             flight.failed(new UpstreamFailure(UpstreamFailure.Reason.INVALID, "the upstream's blob " + digest
                     + " was not received whole and intact: " + e.getMessage(), null, e));
         } finally {
-            flights.remove(key, flight);
+            flights.remove(key, flight); // also when something above threw before its own removal
             flight.release();
         }
     }
