@@ -32,7 +32,8 @@ import picocli.CommandLine;
                 AdminCommands.KeysCommand.class, AdminCommands.AuditCommand.class, LifecycleCommands.Gc.class,
                 LifecycleCommands.HistoryCommand.class, LifecycleCommands.ImmutableCommand.class,
                 LifecycleCommands.RetentionCommand.class, LifecycleCommands.QuotaCommand.class,
-                TagCommands.TagCommand.class, VulnDbCommands.VulnDbCommand.class, AotTraining.class})
+                TagCommands.TagCommand.class, VulnDbCommands.VulnDbCommand.class, ScanCommands.Scan.class,
+                AotTraining.class})
 public final class Main extends CommandGroup {
 
     @Option(names = "--debug", scope = ScopeType.INHERIT,
