@@ -49,6 +49,14 @@ public final class Exec {
         }
     }
 
+    /** {@code r}, after asserting that the command succeeded (the whole story in the message when not). */
+    public static Result ok(Result r) {
+        if (!r.ok()) {
+            fail("command failed:\n" + r.describe());
+        }
+        return r;
+    }
+
     private final Path workDir;
     private final Map<String, String> extraEnv;
 
@@ -133,11 +141,7 @@ public final class Exec {
 
     /** Runs the command and fails the test, with the full output, unless it exits 0. */
     public Result ok(List<String> command) {
-        Result r = run(command);
-        if (!r.ok()) {
-            fail("command failed:\n" + r.describe());
-        }
-        return r;
+        return ok(run(command));
     }
 
     public Result ok(String... command) {

@@ -1,5 +1,6 @@
 package dev.bollard.clients;
 
+import static dev.bollard.clients.Exec.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -149,11 +150,6 @@ class PodmanBuildahTest {
         JsonNode info = OciLayout.parse(ok(new Skopeo(dir).cmd("inspect", registry.docker("other/repushed", ":v2"))).stdout());
         assertThat(info.path("Digest").asText()).as("digest skopeo inspect reports").isEqualTo(repushed.digest());
         assertThat(info.path("Layers")).as("layers skopeo inspect reports").hasSize(original.layers().size());
-    }
-
-    private static Exec.Result ok(Exec.Result r) {
-        assertThat(r.ok()).as("command failed:\n%s", r.describe()).isTrue();
-        return r;
     }
 
     /** An image as read back over HTTP: its manifest digest, config, layer digests and the files in its layers. */

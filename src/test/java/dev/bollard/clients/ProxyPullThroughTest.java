@@ -1,5 +1,6 @@
 package dev.bollard.clients;
 
+import static dev.bollard.clients.Exec.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.bollard.auth.Identities;
@@ -87,11 +88,6 @@ class ProxyPullThroughTest {
         if (proxy != null) {
             proxy.close();
         }
-    }
-
-    private static Exec.Result ok(Exec.Result r) {
-        assertThat(r.ok()).as("command failed:\n%s", r.describe()).isTrue();
-        return r;
     }
 
     private static String basic(String user, String password) {

@@ -1,5 +1,6 @@
 package dev.bollard.clients;
 
+import static dev.bollard.clients.Exec.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -75,11 +76,6 @@ class SkopeoMultiArchTest {
         if (registry != null) {
             registry.close();
         }
-    }
-
-    private static Exec.Result ok(Exec.Result r) {
-        assertThat(r.ok()).as("command failed:\n%s", r.describe()).isTrue();
-        return r;
     }
 
     private void pushAll() {

@@ -1,5 +1,6 @@
 package dev.bollard.clients;
 
+import static dev.bollard.clients.Exec.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -108,11 +109,6 @@ class SkopeoTest {
 
     private void push(String repo, String tag) {
         ok(skopeo.copy(sourceRef(), registry.docker(repo, ":" + tag)));
-    }
-
-    private static Exec.Result ok(Exec.Result r) {
-        assertThat(r.ok()).as("command failed:\n%s", r.describe()).isTrue();
-        return r;
     }
 
     /** Pulls {@code dockerRef} into a new layout and checks every blob against the umoci original. */

@@ -1,5 +1,6 @@
 package dev.bollard.clients;
 
+import static dev.bollard.clients.Exec.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -53,11 +54,6 @@ class TagDeletionTest {
         image = source.writeImage("linux", "amd64", List.of(
                 Map.of("etc/motd", "an image with two tags\n".getBytes(StandardCharsets.UTF_8))));
         source.tag(image, TAG);
-    }
-
-    private static Exec.Result ok(Exec.Result r) {
-        assertThat(r.ok()).as("command failed:\n%s", r.describe()).isTrue();
-        return r;
     }
 
     private static String docker(TestRegistry r, String repositoryAndTag) {
