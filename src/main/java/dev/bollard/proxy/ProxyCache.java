@@ -272,6 +272,25 @@ public final class ProxyCache {
     private void fetch(String key, BlobFlight flight, List<UpstreamClient> clients, RepositoryName repository,
                        String remote, Digest digest) {
         try {
+            UpstreamFailure failure = fetchAndStore(flight, clients, repository, remote, digest);
+            // Out of the map before its end is told: a request that comes after the end must not join this flight
+            // (a client retrying at once after a failure starts a new fetch instead of joining the failed one).
+            flights.remove(key, flight);
+            if (failure == null) {
+                flight.succeeded();
+            } else {
+                flight.failed(failure);
+            }
+        } finally {
+            flights.remove(key, flight); // also when something above threw
+            flight.release();
+        }
+    }
+
+    /** Fetches the blob into the flight's spool and the store; null when it is stored, else why it is not. */
+    private @Nullable UpstreamFailure fetchAndStore(BlobFlight flight, List<UpstreamClient> clients,
+                                                   RepositoryName repository, String remote, Digest digest) {
+        try {
             UpstreamClient.BlobBody body = first(clients, c -> c.getBlob(remote, digest));
             blobFetches.increment();
             flight.started(body.size());
@@ -281,25 +300,17 @@ public final class ProxyCache {
                 registry.uploads().uploadWhole(repository, digest, in, body.size() < 0 ? null : body.size());
             }
             registry.manifests().recordFetchedBlob(repository, digest);
-            // Out of the map before its end is told: a request that comes after the end must not join this flight.
-            flights.remove(key, flight);
-            flight.succeeded();
+            return null;
         } catch (UpstreamFailure e) {
             counter("bollard.proxy.upstream.failures", "reason", e.reason().label()).increment();
-            // A client retrying at once after this failure starts a new fetch instead of joining this failed one.
-            flights.remove(key, flight);
-            flight.failed(e);
+            return e;
         } catch (IOException | RuntimeException e) {
             // A body that broke off, a wrong digest (DIGEST_INVALID), a size that does not match: nothing was stored.
             counter("bollard.proxy.upstream.failures", "reason", UpstreamFailure.Reason.INVALID.label()).increment();
             LOG.warn("fetching blob {} of {} from its upstream failed; nothing was stored: {}", digest, repository,
                     e.toString());
-            flights.remove(key, flight);
-            flight.failed(new UpstreamFailure(UpstreamFailure.Reason.INVALID, "the upstream's blob " + digest
-                    + " was not received whole and intact: " + e.getMessage(), null, e));
-        } finally {
-            flights.remove(key, flight); // also when something above threw before its own removal
-            flight.release();
+            return new UpstreamFailure(UpstreamFailure.Reason.INVALID, "the upstream's blob " + digest
+                    + " was not received whole and intact: " + e.getMessage(), null, e);
         }
     }
 
