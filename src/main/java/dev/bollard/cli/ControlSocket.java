@@ -149,7 +149,7 @@ final class ControlSocket implements AutoCloseable {
             name = last.getCommandSpec().qualifiedName();
             if (!(last.getCommand() instanceof AdminCommands.DbCommand)) {
                 err.println("bollard: '" + name + "' does not run inside the registry; only administration commands "
-                        + "(user, org, robot, repo, keys, audit, gc, history, immutable, retention, quota, tag) do");
+                        + "(user, org, robot, repo, keys, audit, gc, history, immutable, retention, quota, tag, backup, …) do");
                 return CliErrors.FAILED;
             }
         } catch (CommandLine.ParameterException e) {

@@ -33,6 +33,7 @@ import picocli.CommandLine;
                 LifecycleCommands.HistoryCommand.class, LifecycleCommands.ImmutableCommand.class,
                 LifecycleCommands.RetentionCommand.class, LifecycleCommands.QuotaCommand.class,
                 TagCommands.TagCommand.class, VulnDbCommands.VulnDbCommand.class, ScanCommands.Scan.class,
+                BackupCommands.BackupCommand.class, BackupCommands.RestoreCommand.class,
                 AotTraining.class})
 public final class Main extends CommandGroup {
 

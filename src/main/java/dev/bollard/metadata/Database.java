@@ -7,6 +7,8 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -122,15 +124,29 @@ public final class Database implements AutoCloseable {
      * empty database there. True for every other database, which its server keeps.
      */
     public static boolean exists(BollardConfig.Database config) {
+        Path file = embeddedFile(config);
+        return file == null || Files.exists(file);
+    }
+
+    /**
+     * The file ({@code ….mv.db}) of the embedded H2 database that {@code config} names; null for a database in a
+     * server (PostgreSQL, H2's tcp:), in memory or read-only in a zip.
+     */
+    public static @Nullable Path embeddedFile(BollardConfig.Database config) {
         String url = config.url();
         if (!url.startsWith("jdbc:h2:")) {
-            return true;
+            return null;
         }
         String name = url.substring("jdbc:h2:".length()).split(";", 2)[0];
         if (name.startsWith("mem:") || name.startsWith("tcp:") || name.startsWith("ssl:") || name.startsWith("zip:")) {
-            return true;
+            return null;
         }
-        return java.nio.file.Files.exists(java.nio.file.Path.of(name.replaceFirst("^file:", "") + ".mv.db"));
+        return Path.of(name.replaceFirst("^file:", "") + ".mv.db");
+    }
+
+    /** Whether this is the embedded H2 database (one process, its files on this machine). */
+    public boolean isEmbedded() {
+        return h2;
     }
 
     /**

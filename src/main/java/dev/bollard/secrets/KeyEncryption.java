@@ -88,6 +88,11 @@ public final class KeyEncryption {
         return currentId;
     }
 
+    /** The ids of every key this node has (the current one and those listed as previous). */
+    public java.util.Set<String> keyIds() {
+        return java.util.Set.copyOf(keys.keySet());
+    }
+
     /** Where the current key comes from, for messages. */
     public String source() {
         return source;
@@ -191,38 +196,45 @@ public final class KeyEncryption {
         return key;
     }
 
-    /**
-     * Writes a new random key readable by its owner only. Through a temporary file and a hard link, so that two
-     * processes starting at once agree on one key: the link fails for the second, which then reads the first's.
-     */
+    /** Writes a new random key readable by its owner only; when two processes start at once, both use the first's. */
     private static void createIfAbsent(Path file) {
         if (Files.exists(file)) {
             return;
         }
         byte[] key = new byte[32];
         RANDOM.nextBytes(key);
-        Path dir = Objects.requireNonNull(file.toAbsolutePath().getParent(), "a file has a directory");
         try {
-            if (!Files.isDirectory(dir)) {
-                Files.createDirectories(dir);
-                trySetPermissions(dir, "rwx------");
-            }
-            Path tmp = Files.createTempFile(dir, ".key-encryption-key", ".tmp");
-            try {
-                trySetPermissions(tmp, "rw-------");
-                Files.writeString(tmp, Base64.getEncoder().encodeToString(key) + "\n", StandardCharsets.US_ASCII);
-                try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                    channel.force(true);
-                }
-                Files.createLink(file, tmp);
-            } catch (FileAlreadyExistsException raced) {
-                // another process created it first: use theirs
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            writeKeyFile(file, (Base64.getEncoder().encodeToString(key) + "\n").getBytes(StandardCharsets.US_ASCII));
+        } catch (FileAlreadyExistsException raced) {
+            // another process created it first: use theirs
         } catch (IOException e) {
             throw new ConfigException("cannot create the key-encryption key file " + file + " (" + e.getMessage()
                     + "); set auth.key-encryption-key-file to a writable place or provide the key");
+        }
+    }
+
+    /**
+     * Writes a key file readable by its owner only (its directory, when created here, entered by its owner only).
+     * Through a temporary file and a hard link, so that the file appears whole or not at all, and never replaces one.
+     *
+     * @throws FileAlreadyExistsException when {@code file} exists
+     */
+    public static void writeKeyFile(Path file, byte[] content) throws IOException {
+        Path dir = Objects.requireNonNull(file.toAbsolutePath().getParent(), "a file has a directory");
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
+            trySetPermissions(dir, "rwx------");
+        }
+        Path tmp = Files.createTempFile(dir, ".key-encryption-key", ".tmp");
+        try {
+            trySetPermissions(tmp, "rw-------");
+            Files.write(tmp, content);
+            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+            Files.createLink(file, tmp);
+        } finally {
+            Files.deleteIfExists(tmp);
         }
     }
 
