@@ -11,6 +11,7 @@ import dev.bollard.metadata.Database;
 import dev.bollard.registry.Registry;
 import dev.bollard.storage.BlobStore;
 import java.nio.file.Path;
+import java.time.temporal.ChronoUnit;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine;
@@ -47,7 +48,7 @@ final class BackupCommands {
             }
             Backup.Report report = Backup.take(db, store(), invocation().resolve(directory), key);
             BackupDescription d = report.description();
-            out().println("backed up to " + report.directory() + ": the database as of " + d.createdAt() + " and "
+            out().println("backed up to " + report.directory() + ": the database as of " + d.createdAt().truncatedTo(ChronoUnit.SECONDS) + " and "
                     + d.blobs() + " blob(s) of " + Format.size(d.bytes()));
             out().println("  copied " + report.copied() + " blob(s) of " + Format.size(report.copiedBytes())
                     + ", " + report.kept() + " already there" + (report.removed() > 0 ? ", removed "
@@ -84,7 +85,7 @@ final class BackupCommands {
             }
             BackupDescription d = report.description();
             var out = spec.commandLine().getOut();
-            out.println("restored the backup of " + d.createdAt() + " into " + config.dataDir() + ": " + d.blobs()
+            out.println("restored the backup of " + d.createdAt().truncatedTo(ChronoUnit.SECONDS) + " into " + config.dataDir() + ": " + d.blobs()
                     + " blob(s) of " + Format.size(d.bytes()) + " (" + report.stored() + " stored, "
                     + report.present() + " already in the blob store), each verified by its digest");
             if (report.keyInstalled() != null) {
