@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.output.MigrateResult;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
@@ -99,8 +100,13 @@ public final class Database implements AutoCloseable {
         // the advisory lock that makes nodes starting together migrate one after the other), which a pool of
         // database.max-pool-size 1 could never give it.
         try {
-            Flyway.configure().dataSource(url, username, password).locations("classpath:db/migration")
-                    .placeholders(placeholders(config.url())).load().migrate();
+            MigrateResult migrated = Flyway.configure().dataSource(url, username, password)
+                    .locations("classpath:db/migration").placeholders(placeholders(config.url())).load().migrate();
+            if (migrated.migrationsExecuted > 0 && migrated.initialSchemaVersion != null) {
+                // Says what an upgrade (or a restore of an older backup) changed; a new database is not news.
+                LOG.info("database schema migrated from version {} to {} ({} migration(s))",
+                        migrated.initialSchemaVersion, migrated.targetSchemaVersion, migrated.migrationsExecuted);
+            }
         } catch (RuntimeException e) {
             DatabaseUnavailableException unavailable = DatabaseUnavailableException.of(config.url(), e);
             throw unavailable != null ? unavailable : e;
