@@ -224,10 +224,25 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
      * and private addresses are allowed (the SSRF guard; off by default).
      */
     public record Events(Duration pollInterval, Duration retention, int maxAttempts, Duration firstRetry,
-                         Duration maxRetry, int disableAfterFailures, boolean allowPrivateTargets) {
+                         Duration maxRetry, int disableAfterFailures, boolean allowPrivateTargets,
+                         Duration watchPollInterval, Duration watchHeartbeat) {
+        /** The webhook settings with the watch API's defaults (250 ms between looks for new events, 15 s heartbeats). */
+        public Events(Duration pollInterval, Duration retention, int maxAttempts, Duration firstRetry,
+                      Duration maxRetry, int disableAfterFailures, boolean allowPrivateTargets) {
+            this(pollInterval, retention, maxAttempts, firstRetry, maxRetry, disableAfterFailures, allowPrivateTargets,
+                    Duration.ofMillis(250), Duration.ofSeconds(15));
+        }
+
         /** The same settings with private targets allowed or refused. */
         public Events withPrivateTargets(boolean allowed) {
-            return new Events(pollInterval, retention, maxAttempts, firstRetry, maxRetry, disableAfterFailures, allowed);
+            return new Events(pollInterval, retention, maxAttempts, firstRetry, maxRetry, disableAfterFailures, allowed,
+                    watchPollInterval, watchHeartbeat);
+        }
+
+        /** The same settings with another heartbeat interval of the watch API's streams. */
+        public Events withWatchHeartbeat(Duration heartbeat) {
+            return new Events(pollInterval, retention, maxAttempts, firstRetry, maxRetry, disableAfterFailures,
+                    allowPrivateTargets, watchPollInterval, heartbeat);
         }
     }
 

@@ -124,6 +124,8 @@ public final class ConfigLoader {
         k.put("events.webhooks.max-retry", new String[] {"1h", "longest wait between two attempts of one delivery"});
         k.put("events.webhooks.disable-after-failures", new String[] {"50", "failed attempts in a row after which a webhook is disabled"});
         k.put("events.webhooks.allow-private-targets", new String[] {"false", "allow webhook URLs on loopback, link-local and private addresses (refused by default: SSRF)"});
+        k.put("events.watch.poll-interval", new String[] {"250ms", "how often a node with watchers (GET /api/v1/events?watch=true) looks for events published by other nodes"});
+        k.put("events.watch.heartbeat", new String[] {"15s", "interval of the comment lines a watch stream sends while no event comes, so proxies keep the connection"});
         k.put("scan.vulndb.urls", new String[] {"", "comma-separated http(s) URLs of OSV vulnerability data (zip archives or JSON files) refreshed in the background; none: fed only by bollard vulndb import"});
         k.put("scan.vulndb.refresh-interval", new String[] {"6h", "how often the vulnerability data is refreshed from scan.vulndb.urls"});
         KEYS = Collections.unmodifiableMap(k);
@@ -354,6 +356,8 @@ public final class ConfigLoader {
             int disableAfter = integer("events.webhooks.disable-after-failures",
                     value("events.webhooks.disable-after-failures"), 1, 1_000_000, problems);
             boolean allowPrivate = bool("events.webhooks.allow-private-targets", problems);
+            Duration watchPoll = duration("events.watch.poll-interval", problems);
+            Duration watchHeartbeat = duration("events.watch.heartbeat", problems);
 
             List<java.net.URI> vulndbUrls = new ArrayList<>();
             for (String url : value("scan.vulndb.urls").split(",", -1)) {
@@ -393,7 +397,7 @@ public final class ConfigLoader {
                     new BollardConfig.Lifecycle(gcEnabled, gcInterval, grace, window, retentionInterval),
                     new BollardConfig.Ui(uiEnabled, sessionIdle, sessionMax),
                     new BollardConfig.Events(eventPoll, eventRetention, maxAttempts, firstRetry, maxRetry, disableAfter,
-                            allowPrivate),
+                            allowPrivate, watchPoll, watchHeartbeat),
                     new BollardConfig.Scan(vulndbUrls, vulndbRefresh));
         }
 

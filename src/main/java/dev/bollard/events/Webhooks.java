@@ -331,15 +331,10 @@ public final class Webhooks {
         }
         method.checkTarget(spec.url());
         WebhookFormat format = WebhookFormat.of(spec.format());
-        Set<String> types = new TreeSet<>();
-        for (String t : spec.eventTypes()) {
-            if (!EventTypes.ALL.contains(t)) {
-                throw BollardException.invalid("unknown event type '" + t + "'; one of " + EventTypes.ALL);
-            }
-            types.add(t);
-        }
-        Glob repositoryGlob = spec.repositoryGlob() == null ? null : Glob.of("repository", spec.repositoryGlob());
-        Glob tagGlob = spec.tagGlob() == null ? null : Glob.of("tag", spec.tagGlob());
+        EventFilter filter = EventFilter.of(spec.eventTypes(), spec.repositoryGlob(), spec.tagGlob());
+        Set<String> types = new TreeSet<>(filter.types());
+        Glob repositoryGlob = filter.repositoryGlob();
+        Glob tagGlob = filter.tagGlob();
         SortedMap<String, String> headers = checkedHeaders(spec.headers());
         if (spec.timeout().isNegative() || spec.timeout().isZero() || spec.timeout().compareTo(MAX_TIMEOUT) > 0) {
             throw BollardException.invalid("a webhook's timeout is more than 0 and at most " + MAX_TIMEOUT.toSeconds()
