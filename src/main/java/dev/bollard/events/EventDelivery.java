@@ -31,7 +31,8 @@ public final class EventDelivery {
                 config.firstRetry(), config.maxRetry()));
         Gauge.builder("bollard.webhook.queue.depth", queue, WorkQueue::depth)
                 .description("webhook deliveries waiting or being attempted").register(meters);
-        this.webhooks = new Webhooks(db, outbox, List.of(new HttpDelivery(new TargetGuard(config.allowPrivateTargets()))),
+        HttpDelivery http = new HttpDelivery(new TargetGuard(config.allowPrivateTargets()));
+        this.webhooks = new Webhooks(db, outbox, List.of(http, new SlackDelivery(http)),
                 queue, config.disableAfterFailures(), meters, sealing);
         webhooks.sealAtRest();
         this.publisher = new EventPublisher(db, webhooks, config.pollInterval(), config.retention(), meters);
