@@ -75,7 +75,7 @@ public final class EventPublisher extends Worker {
                         change.occurredAt(), e.toJson()));
                 for (Webhook hook : hooks) {
                     if (hook.wants(e)) {
-                        webhooks.enqueue(h, hook.id(), e.seq());
+                        webhooks.enqueue(h, hook, e.seq());
                     }
                 }
                 events[0]++;

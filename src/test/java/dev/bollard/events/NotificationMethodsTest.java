@@ -13,8 +13,14 @@ import dev.bollard.jobs.Workers;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.WebhookDao;
 import dev.bollard.secrets.KeyEncryption;
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.GreenMailUtil;
+import com.icegreen.greenmail.util.ServerSetup;
+import com.icegreen.greenmail.util.ServerSetupTest;
 import dev.bollard.testing.SlackReceiver;
+import dev.bollard.testing.TestCa;
 import dev.bollard.testing.TestDatabase;
+import jakarta.mail.internet.MimeMessage;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The notification methods beside signed webhooks, through the same queue, retries and delivery log: Slack messages
- * to a receiver on loopback as strict about the message's shape as Slack.
+ * to a receiver on loopback as strict about the message's shape as Slack; e-mail to GreenMail, a real SMTP server in
+ * this JVM, over TLS with a certificate of the tests' CA and SMTP AUTH, several events in one message.
  */
 class NotificationMethodsTest {
     private static final Actor ALICE = new Actor(Actor.Kind.USER, "alice", "10.0.0.1", "test/1.0");
@@ -38,6 +45,18 @@ class NotificationMethodsTest {
 
     @TempDir
     Path dir;
+
+    /** One CA and one server certificate for the class: GreenMail keeps the first TLS key store it loaded. */
+    @TempDir
+    static Path tls;
+    private static TestCa ca;
+    private static Path p12;
+
+    @org.junit.jupiter.api.BeforeAll
+    static void certificate() throws Exception {
+        ca = TestCa.create(tls.resolve("ca"));
+        p12 = ca.pkcs12(ca.issue("smtp", "rsa"), "changeit");
+    }
 
     private final List<AutoCloseable> open = new ArrayList<>();
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
@@ -119,6 +138,12 @@ class NotificationMethodsTest {
         assertThat(log).filteredOn(WebhookDao.Delivery::success).hasSize(2);
         assertThat(log).allSatisfy(d -> assertThat(d.requestHeaders()).contains("application/json")
                 .doesNotContain("Bollard-Signature"));
+        // the metrics of deliveries: outcomes, the lag from a change to its delivery, the queue's depth and lag
+        assertThat(meters.get("bollard.webhook.deliveries").tag("outcome", "failure").counter().count()).isEqualTo(1);
+        assertThat(meters.get("bollard.webhook.deliveries").tag("outcome", "success").counter().count()).isEqualTo(2);
+        assertThat(meters.get("bollard.event.delivery.lag").timer().count()).isEqualTo(2);
+        assertThat(meters.get("bollard.webhook.queue.depth").gauge().value()).isZero();
+        assertThat(meters.get("bollard.webhook.queue.lag.seconds").gauge().value()).isZero();
         assertThat(events.webhooks().ping(ALICE, hook.scope(), hook.id()).success()).isTrue();
         assertThat(slack.messages().getLast().json().get("text").asText())
                 .startsWith("alice sent a test notification");
@@ -134,5 +159,140 @@ class NotificationMethodsTest {
         assertThatThrownBy(() -> events.webhooks().create(ALICE, WebhookScope.REGISTRY,
                 slack("http://169.254.169.254/latest/meta-data", List.of())))
                 .isInstanceOf(BollardException.class).hasMessageContaining("link-local");
+    }
+
+    /** GreenMail over TLS (SMTPS) on {@code port} (0: any), with a certificate for 127.0.0.1 and one SMTP user. */
+    private static GreenMail smtps(int port) {
+        System.setProperty("greenmail.tls.keystore.file", p12.toString());
+        System.setProperty("greenmail.tls.keystore.password", "changeit");
+        ServerSetup setup = port == 0 ? ServerSetupTest.SMTPS.dynamicPort() : ServerSetupTest.SMTPS.createCopy(port, "127.0.0.1", ServerSetup.PROTOCOL_SMTPS);
+        GreenMail mail = new GreenMail(setup);
+        mail.setUser("registry@example.com", "bollard", "smtp-password");
+        mail.start();
+        return mail;
+    }
+
+    /** Waits until {@code mail} holds {@code n} messages (GreenMail's own wait counts only those after the call). */
+    private static boolean received(GreenMail mail, int n) throws InterruptedException {
+        long end = System.nanoTime() + WAIT.toNanos();
+        while (mail.getReceivedMessages().length < n && System.nanoTime() < end) {
+            Thread.sleep(20);
+        }
+        return mail.getReceivedMessages().length >= n;
+    }
+
+    private static BollardConfig.Smtp smtp(int port, String password, java.nio.file.Path ca) {
+        return new BollardConfig.Smtp("127.0.0.1", port, "tls", "bollard", password, "Bollard <registry@example.com>",
+                Duration.ofSeconds(5), Duration.ofMillis(800), ca, BollardConfig.Smtp.DEFAULT_SUBJECT,
+                BollardConfig.Smtp.DEFAULT_BODY);
+    }
+
+    @Test
+    void emailSendsTheEventsOfABatchWindowInOneMessageOverTlsWithAuthAndRetriesWhenTheServerIsAway() throws Exception {
+        GreenMail mail = smtps(0);
+        int port = mail.getSmtps().getPort();
+        Database db = TestDatabase.open("h2", dir, 8, open);
+        BollardConfig.Events settings = new BollardConfig.Events(Duration.ofMillis(50), Duration.ofDays(7), 60,
+                Duration.ofMillis(200), Duration.ofMillis(400), 1000, true).withSmtp(smtp(port, "smtp-password",
+                ca.certificate()));
+        EventDelivery events = started(db, settings);
+        Webhook hook = events.webhooks().create(ALICE, WebhookScope.repository("alice/app"),
+                new Webhooks.Spec(EmailDelivery.NAME, "mailto:ops@example.com,dev@example.com", "bollard", List.of(),
+                        null, null, Map.of(), Duration.ofSeconds(10))).webhook();
+
+        // three events within the window: one message (to each of the two recipients)
+        change(db, AuditActions.PUSH, "alice/app", Map.of("reference", "v1", "digest", A,
+                "mediaType", "application/vnd.oci.image.manifest.v1+json", "size", 512));
+        change(db, AuditActions.TAG_CREATE, "alice/app", Map.of("tag", "v1", "to", A));
+        change(db, AuditActions.TAG_MOVE, "alice/app", Map.of("tag", "v1", "from", A, "to", B));
+        try {
+            assertThat(received(mail, 2)).as("one message for each recipient; log: %s",
+                    events.webhooks().deliveries(hook.scope(), hook.id(), Long.MAX_VALUE, 10)).isTrue();
+            Thread.sleep(1_500); // a second message would come now
+            MimeMessage[] got = mail.getReceivedMessages();
+            assertThat(got).hasSize(2);
+            MimeMessage first = got[0];
+            assertThat(first.getSubject()).isEqualTo("[Bollard] 3 events in alice/app");
+            assertThat(first.getFrom()[0].toString()).isEqualTo("Bollard <registry@example.com>");
+            assertThat(java.util.Arrays.stream(first.getAllRecipients()).map(Object::toString))
+                    .containsExactly("ops@example.com", "dev@example.com");
+            assertThat(first.getHeader("Auto-Submitted")[0]).isEqualTo("auto-generated");
+            String body = GreenMailUtil.getBody(first).replace("\r\n", "\n");
+            assertThat(body).containsSubsequence("alice pushed sha256:aaaaaaaaaaaa to alice/app as v1",
+                    "alice created tag v1 of alice/app at sha256:aaaaaaaaaaaa",
+                    "alice moved tag v1 of alice/app to sha256:bbbbbbbbbbbb (was sha256:aaaaaaaaaaaa)",
+                    "Sent by Bollard for webhook " + hook.id() + " (repository alice/app).");
+            assertThat(first.getHeader("Bollard-Event-Ids")[0].split(",")).hasSize(3);
+        } finally {
+            mail.stop();
+        }
+
+        // the server is away: the attempt fails and is logged; what comes meanwhile joins the batch being retried
+        change(db, AuditActions.TAG_DELETE, "alice/app", Map.of("tag", "v1", "digest", B));
+        long end = System.nanoTime() + WAIT.toNanos();
+        while (events.webhooks().deliveries(hook.scope(), hook.id(), Long.MAX_VALUE, 10).stream()
+                .noneMatch(d -> !d.success()) && System.nanoTime() < end) {
+            Thread.sleep(20);
+        }
+        WebhookDao.Delivery failed = events.webhooks().deliveries(hook.scope(), hook.id(), Long.MAX_VALUE, 10).stream()
+                .filter(d -> !d.success()).findFirst().orElseThrow();
+        assertThat(failed.error()).contains("127.0.0.1:" + port);
+        change(db, AuditActions.TAG_CREATE, "alice/app", Map.of("tag", "v2", "to", B));
+        Thread.sleep(1_000); // past the window: the second event is in the batch, waiting with the first
+        GreenMail back = smtps(port);
+        try {
+            assertThat(received(back, 2)).isTrue();
+            MimeMessage retried = back.getReceivedMessages()[0];
+            assertThat(retried.getSubject()).isEqualTo("[Bollard] 2 events in alice/app");
+            assertThat(GreenMailUtil.getBody(retried)).contains("alice deleted tag v1 of alice/app")
+                    .contains("alice created tag v2 of alice/app at sha256:bbbbbbbbbbbb");
+            // the log entry is written just after the server took the message
+            long logged = System.nanoTime() + WAIT.toNanos();
+            WebhookDao.Delivery sent = events.webhooks().deliveries(hook.scope(), hook.id(), Long.MAX_VALUE, 1)
+                    .getFirst();
+            while (!sent.success() && System.nanoTime() < logged) {
+                Thread.sleep(20);
+                sent = events.webhooks().deliveries(hook.scope(), hook.id(), Long.MAX_VALUE, 1).getFirst();
+            }
+            assertThat(sent.success()).isTrue();
+            assertThat(sent.status()).as("the SMTP server's reply code").isEqualTo(250);
+            assertThat(sent.requestHeaders()).contains("[Bollard] 2 events in alice/app");
+        } finally {
+            back.stop();
+        }
+    }
+
+    @Test
+    void emailRefusesAWrongPasswordAServerItDoesNotTrustAndBadAddresses() throws Exception {
+        GreenMail mail = smtps(0);
+        try {
+            int port = mail.getSmtps().getPort();
+            RegistryEvent event = new RegistryEvent(7, EventTypes.TAG_CREATED, java.time.Instant.now(), "user", "alice",
+                    "alice", "alice/app", new java.util.TreeMap<>(Map.of("tag", "v1", "digest", A)));
+            Webhook hook = new Webhook(1, WebhookScope.repository("alice/app"), EmailDelivery.NAME,
+                    "mailto:ops@example.com", WebhookFormat.BOLLARD, "s", java.util.Set.of(), null, null,
+                    new java.util.TreeMap<>(), Duration.ofSeconds(5), true, null, 0, "alice", java.time.Instant.now());
+            DeliveryMethod.Attempt ok = new EmailDelivery(smtp(port, "smtp-password", ca.certificate()))
+                    .deliver(hook, event, 1);
+            assertThat(ok.success()).as(String.valueOf(ok.error())).isTrue();
+            DeliveryMethod.Attempt wrongPassword = new EmailDelivery(smtp(port, "not-the-password", ca.certificate()))
+                    .deliver(hook, event, 1);
+            assertThat(wrongPassword.success()).isFalse();
+            assertThat(wrongPassword.error()).containsIgnoringCase("authentication");
+            // without the CA, the JDK's trust store does not know the server's certificate: no message
+            DeliveryMethod.Attempt untrusted = new EmailDelivery(smtp(port, "smtp-password", null))
+                    .deliver(hook, event, 1);
+            assertThat(untrusted.success()).isFalse();
+            assertThat(untrusted.error()).containsIgnoringCase("certification path");
+            assertThat(mail.getReceivedMessages()).hasSize(1);
+        } finally {
+            mail.stop();
+        }
+        EmailDelivery email = new EmailDelivery(smtp(25, "x", null));
+        assertThatThrownBy(() -> email.checkTarget("https://example.com/")).hasMessageContaining("mailto:");
+        assertThatThrownBy(() -> email.checkTarget("mailto:ops@example.com?subject=hi")).hasMessageContaining("no ?");
+        assertThatThrownBy(() -> email.checkTarget("mailto:not an address")).isInstanceOf(BollardException.class);
+        assertThatThrownBy(() -> new EmailDelivery(BollardConfig.Smtp.OFF).checkTarget("mailto:ops@example.com"))
+                .hasMessageContaining("notifications.smtp.host");
     }
 }
