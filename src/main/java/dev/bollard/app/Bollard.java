@@ -15,6 +15,7 @@ import dev.bollard.config.BollardConfig;
 import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
 import dev.bollard.events.EventDelivery;
+import dev.bollard.events.EventFeed;
 import dev.bollard.events.Outbox;
 import dev.bollard.http.BollardServer;
 import dev.bollard.http.Observability;
@@ -118,11 +119,18 @@ public final class Bollard implements AutoCloseable {
                         config.telemetry().sampleRatio());
             }
             // Changes are recorded in the transactions that make them; the audit log appends them after each commit.
-            Outbox changes = new Outbox(audit::catchUp);
+            // ... and the event feed publishes them at once, for the watch API (docs/events.md).
+            EventFeed.Nudge published = new EventFeed.Nudge();
+            Outbox changes = new Outbox(() -> {
+                audit.catchUp();
+                published.run();
+            });
             Registry registry = new Registry(database, store, config.registry(), config.lifecycle(), changes, meters);
             // One key-encryption key seals every secret at rest (signing keys, webhook secrets, upstream passwords).
             KeyEncryption sealing = KeyEncryption.load(config.auth().keyEncryption());
             EventDelivery events = new EventDelivery(database, changes, config.events(), meters, sealing);
+            EventFeed feed = new EventFeed(database, events.publisher(), published, config.events().watchPollInterval(),
+                    meters);
             ProxyOrganizations proxies = new ProxyOrganizations(database, changes, sealing, UPSTREAM_TIMEOUT,
                     config.registry().maxManifestBytes());
             proxies.sealAtRest();
@@ -156,10 +164,11 @@ public final class Bollard implements AutoCloseable {
             }
             ManagementApi api = new ManagementApi(ManagementApi.standardEndpoints(
                     new ApiServices(config, new Identities(database, changes), auth, registry, audit,
-                            events.webhooks(), proxies)), policy, sessions);
+                            events.webhooks(), proxies, feed)), policy, sessions);
             BlobStore blobs = store;
             BollardServer http = open(opened, BollardServer.start(config, observability, new BollardServer.Handlers(
                     registry, proxy, policy, auth, api, ui, audit, () -> database.isReachable() && blobs.isReachable())));
+            open(opened, feed); // closed before the server stops, which then need not wait for the watchers' streams
 
             Workers workers = open(opened, new Workers(database, meters));
             startWorkers(workers, config, database, store, registry, audit, meters);

@@ -224,10 +224,59 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
      * and private addresses are allowed (the SSRF guard; off by default).
      */
     public record Events(Duration pollInterval, Duration retention, int maxAttempts, Duration firstRetry,
-                         Duration maxRetry, int disableAfterFailures, boolean allowPrivateTargets) {
+                         Duration maxRetry, int disableAfterFailures, boolean allowPrivateTargets,
+                         Duration watchPollInterval, Duration watchHeartbeat, Smtp smtp) {
+        /**
+         * The webhook settings with the watch API's defaults (250 ms between looks for new events, 15 s heartbeats) and
+         * no SMTP server.
+         */
+        public Events(Duration pollInterval, Duration retention, int maxAttempts, Duration firstRetry,
+                      Duration maxRetry, int disableAfterFailures, boolean allowPrivateTargets) {
+            this(pollInterval, retention, maxAttempts, firstRetry, maxRetry, disableAfterFailures, allowPrivateTargets,
+                    Duration.ofMillis(250), Duration.ofSeconds(15), Smtp.OFF);
+        }
+
         /** The same settings with private targets allowed or refused. */
         public Events withPrivateTargets(boolean allowed) {
-            return new Events(pollInterval, retention, maxAttempts, firstRetry, maxRetry, disableAfterFailures, allowed);
+            return new Events(pollInterval, retention, maxAttempts, firstRetry, maxRetry, disableAfterFailures, allowed,
+                    watchPollInterval, watchHeartbeat, smtp);
+        }
+
+        /** The same settings with another heartbeat interval of the watch API's streams. */
+        public Events withWatchHeartbeat(Duration heartbeat) {
+            return new Events(pollInterval, retention, maxAttempts, firstRetry, maxRetry, disableAfterFailures,
+                    allowPrivateTargets, watchPollInterval, heartbeat, smtp);
+        }
+
+        /** The same settings with another SMTP server. */
+        public Events withSmtp(Smtp other) {
+            return new Events(pollInterval, retention, maxAttempts, firstRetry, maxRetry, disableAfterFailures,
+                    allowPrivateTargets, watchPollInterval, watchHeartbeat, other);
+        }
+    }
+
+    /**
+     * The SMTP server of e-mail notifications ({@code notifications.smtp.*}, docs/events.md): none when {@code host}
+     * is empty. {@code security}: {@code starttls} (upgrade a plain connection, required), {@code tls} (TLS from the
+     * first byte, port 465) or {@code none}; the server's certificate is checked against {@code caFile} (PEM) when set,
+     * else the JDK's trust store, and its name always. {@code username} empty: no AUTH. Events of one webhook within
+     * {@code batchWindow} go in one message; {@code subjectTemplate} and {@code bodyTemplate} shape it.
+     */
+    public record Smtp(String host, int port, String security, String username, String password, String from,
+                       Duration timeout, Duration batchWindow, @Nullable Path caFile, String subjectTemplate,
+                       String bodyTemplate) {
+        public static final String DEFAULT_SUBJECT = "[Bollard] {summary}";
+        public static final String DEFAULT_BODY = "{events}\n\n-- \nSent by Bollard for webhook {webhook} ({scope}).\n";
+        public static final Smtp OFF = new Smtp("", 587, "starttls", "", "", "", Duration.ofSeconds(10),
+                Duration.ofMinutes(1), null, DEFAULT_SUBJECT, DEFAULT_BODY);
+
+        public boolean enabled() {
+            return !host.isEmpty();
+        }
+
+        @Override
+        public String toString() { // never print the password
+            return "Smtp[" + host + ":" + port + " " + security + (username.isEmpty() ? "" : " as " + username) + "]";
         }
     }
 

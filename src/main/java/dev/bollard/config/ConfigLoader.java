@@ -124,6 +124,20 @@ public final class ConfigLoader {
         k.put("events.webhooks.max-retry", new String[] {"1h", "longest wait between two attempts of one delivery"});
         k.put("events.webhooks.disable-after-failures", new String[] {"50", "failed attempts in a row after which a webhook is disabled"});
         k.put("events.webhooks.allow-private-targets", new String[] {"false", "allow webhook URLs on loopback, link-local and private addresses (refused by default: SSRF)"});
+        k.put("events.watch.poll-interval", new String[] {"250ms", "how often a node with watchers (GET /api/v1/events?watch=true) looks for events published by other nodes"});
+        k.put("events.watch.heartbeat", new String[] {"15s", "interval of the comment lines a watch stream sends while no event comes, so proxies keep the connection"});
+        k.put("notifications.smtp.host", new String[] {"", "SMTP server of e-mail notifications (webhooks with method email); empty: e-mail off"});
+        k.put("notifications.smtp.port", new String[] {"587", "its port (465 for security tls, 25 for relays without submission)"});
+        k.put("notifications.smtp.security", new String[] {"starttls", "starttls (a plain connection upgraded, refused if the server cannot), tls (TLS from the start) or none"});
+        k.put("notifications.smtp.username", new String[] {"", "user of SMTP AUTH; empty: no AUTH"});
+        k.put("notifications.smtp.password", new String[] {"", "its password (better: BOLLARD_NOTIFICATIONS_SMTP_PASSWORD or notifications.smtp.password-file); never logged"});
+        k.put("notifications.smtp.password-file", new String[] {"", "file holding the SMTP password (trailing newline ignored)"});
+        k.put("notifications.smtp.from", new String[] {"", "the From address, e.g. Bollard <registry@example.com> (required with notifications.smtp.host)"});
+        k.put("notifications.smtp.timeout", new String[] {"10s", "how long connecting to the SMTP server, and each command, may take"});
+        k.put("notifications.smtp.batch-window", new String[] {"1m", "events of one e-mail webhook within this long of the first go in one message"});
+        k.put("notifications.smtp.ca-file", new String[] {"", "PEM file of the CA certificates that sign the SMTP server's certificate; default the JDK's trust store"});
+        k.put("notifications.smtp.subject-template", new String[] {"[Bollard] {summary}", "subject of a notification; placeholders {summary} {count} {repositories} {webhook} {scope}"});
+        k.put("notifications.smtp.body-template", new String[] {"", "text of a notification, placeholders as the subject's and {events} (one line per event); empty: the built-in one"});
         k.put("scan.vulndb.urls", new String[] {"", "comma-separated http(s) URLs of OSV vulnerability data (zip archives or JSON files) refreshed in the background; none: fed only by bollard vulndb import"});
         k.put("scan.vulndb.refresh-interval", new String[] {"6h", "how often the vulnerability data is refreshed from scan.vulndb.urls"});
         KEYS = Collections.unmodifiableMap(k);
@@ -354,6 +368,9 @@ public final class ConfigLoader {
             int disableAfter = integer("events.webhooks.disable-after-failures",
                     value("events.webhooks.disable-after-failures"), 1, 1_000_000, problems);
             boolean allowPrivate = bool("events.webhooks.allow-private-targets", problems);
+            Duration watchPoll = duration("events.watch.poll-interval", problems);
+            Duration watchHeartbeat = duration("events.watch.heartbeat", problems);
+            BollardConfig.Smtp smtp = smtp(problems);
 
             List<java.net.URI> vulndbUrls = new ArrayList<>();
             for (String url : value("scan.vulndb.urls").split(",", -1)) {
@@ -393,8 +410,69 @@ public final class ConfigLoader {
                     new BollardConfig.Lifecycle(gcEnabled, gcInterval, grace, window, retentionInterval),
                     new BollardConfig.Ui(uiEnabled, sessionIdle, sessionMax),
                     new BollardConfig.Events(eventPoll, eventRetention, maxAttempts, firstRetry, maxRetry, disableAfter,
-                            allowPrivate),
+                            allowPrivate, watchPoll, watchHeartbeat, smtp),
                     new BollardConfig.Scan(vulndbUrls, vulndbRefresh));
+        }
+
+        /** The SMTP server of e-mail notifications; checked only when a host is set. */
+        private BollardConfig.Smtp smtp(List<String> problems) {
+            String host = value("notifications.smtp.host").strip();
+            List<String> found = host.isEmpty() ? new ArrayList<>() : problems;
+            int port = integer("notifications.smtp.port", value("notifications.smtp.port"), 1, 65535, found);
+            String security = value("notifications.smtp.security").strip();
+            if (!List.of("starttls", "tls", "none").contains(security)) {
+                found.add(describe("notifications.smtp.security") + " must be starttls, tls or none, not '" + security
+                        + "'");
+            }
+            String password = secret("notifications.smtp.password", found);
+            String username = value("notifications.smtp.username").strip();
+            if (!username.isEmpty() && password.isEmpty()) {
+                found.add("notifications.smtp.username needs a password (notifications.smtp.password, "
+                        + "BOLLARD_NOTIFICATIONS_SMTP_PASSWORD or notifications.smtp.password-file)");
+            }
+            String from = value("notifications.smtp.from").strip();
+            if (!host.isEmpty() && from.isEmpty()) {
+                found.add(describe("notifications.smtp.from") + " must be set when notifications.smtp.host is");
+            }
+            Path caFile = optionalPath("notifications.smtp.ca-file");
+            if (caFile != null && !Files.isReadable(caFile)) {
+                found.add(describe("notifications.smtp.ca-file") + " cannot be read: " + caFile);
+            }
+            String subject = value("notifications.smtp.subject-template");
+            String body = value("notifications.smtp.body-template");
+            List<String> fields = List.of("summary", "count", "repositories", "webhook", "scope");
+            checkPlaceholders("notifications.smtp.subject-template", subject, fields, found);
+            checkPlaceholders("notifications.smtp.body-template", body,
+                    java.util.stream.Stream.concat(fields.stream(), java.util.stream.Stream.of("events")).toList(), found);
+            return new BollardConfig.Smtp(host, port, security, username, password, from,
+                    duration("notifications.smtp.timeout", found), duration("notifications.smtp.batch-window", found),
+                    caFile, subject.isBlank() ? BollardConfig.Smtp.DEFAULT_SUBJECT : subject,
+                    body.isBlank() ? BollardConfig.Smtp.DEFAULT_BODY : body);
+        }
+
+        /** A password: the value of {@code key}, or the content of the file {@code key-file} names (stripped). */
+        private String secret(String key, List<String> problems) {
+            String file = value(key + "-file").trim();
+            if (file.isEmpty()) {
+                return value(key);
+            }
+            try {
+                return Files.readString(Path.of(file)).strip();
+            } catch (IOException e) {
+                problems.add(describe(key + "-file") + " cannot be read: " + e);
+                return "";
+            }
+        }
+
+        /** A template's {@code {name}} placeholders must be among {@code known}: a typo is found at start. */
+        private void checkPlaceholders(String key, String template, List<String> known, List<String> problems) {
+            Matcher m = Pattern.compile("\\{([A-Za-z_-]*)}").matcher(template);
+            while (m.find()) {
+                if (!known.contains(m.group(1))) {
+                    problems.add(describe(key) + " has the unknown placeholder {" + m.group(1) + "}; known: "
+                            + known.stream().map(k -> "{" + k + "}").toList());
+                }
+            }
         }
 
         /** The directory's settings; checked only when it is enabled. */
@@ -416,15 +494,7 @@ public final class ConfigLoader {
             if (urls.isEmpty()) {
                 found.add(describe("auth.ldap.urls") + " must name at least one server when auth.ldap.enabled is true");
             }
-            String password = value("auth.ldap.bind-password");
-            String passwordFile = value("auth.ldap.bind-password-file").trim();
-            if (!passwordFile.isEmpty()) {
-                try {
-                    password = Files.readString(Path.of(passwordFile)).strip();
-                } catch (IOException e) {
-                    found.add(describe("auth.ldap.bind-password-file") + " cannot be read: " + e);
-                }
-            }
+            String password = secret("auth.ldap.bind-password", found);
             String bindDn = text("auth.ldap.bind-dn", found, false);
             if (!bindDn.isEmpty() && password.isEmpty()) {
                 found.add("auth.ldap.bind-dn needs a password (auth.ldap.bind-password, BOLLARD_AUTH_LDAP_BIND_PASSWORD "

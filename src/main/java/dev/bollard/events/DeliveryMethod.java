@@ -1,5 +1,7 @@
 package dev.bollard.events;
 
+import java.time.Duration;
+import java.util.List;
 import java.util.SortedMap;
 import org.jspecify.annotations.Nullable;
 
@@ -19,6 +21,19 @@ public interface DeliveryMethod {
 
     /** One attempt to deliver {@code event} (the {@code attempt}-th) to {@code hook}; never throws for the target's failure. */
     Attempt deliver(Webhook hook, RegistryEvent event, int attempt);
+
+    /**
+     * How long to collect a webhook's events before delivering them together ({@link #deliverAll}); zero, the
+     * default: each event is delivered alone, at once.
+     */
+    default Duration batchWindow() {
+        return Duration.ZERO;
+    }
+
+    /** One attempt to deliver {@code events} (oldest first) together; only methods with a {@link #batchWindow}. */
+    default Attempt deliverAll(Webhook hook, List<RegistryEvent> events, int attempt) {
+        throw new UnsupportedOperationException(name() + " delivers each event alone");
+    }
 
     /**
      * What one attempt sent and got: the request's headers (the secret's signature included, never the secret) and

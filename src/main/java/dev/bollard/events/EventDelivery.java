@@ -31,7 +31,11 @@ public final class EventDelivery {
                 config.firstRetry(), config.maxRetry()));
         Gauge.builder("bollard.webhook.queue.depth", queue, WorkQueue::depth)
                 .description("webhook deliveries waiting or being attempted").register(meters);
-        this.webhooks = new Webhooks(db, outbox, List.of(new HttpDelivery(new TargetGuard(config.allowPrivateTargets()))),
+        Gauge.builder("bollard.webhook.queue.lag.seconds", queue, WorkQueue::lagSeconds)
+                .description("how long the longest-due webhook delivery has waited for its attempt").register(meters);
+        HttpDelivery http = new HttpDelivery(new TargetGuard(config.allowPrivateTargets()));
+        this.webhooks = new Webhooks(db, outbox, List.of(http, new SlackDelivery(http),
+                        new EmailDelivery(config.smtp())),
                 queue, config.disableAfterFailures(), meters, sealing);
         webhooks.sealAtRest();
         this.publisher = new EventPublisher(db, webhooks, config.pollInterval(), config.retention(), meters);

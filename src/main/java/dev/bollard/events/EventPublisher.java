@@ -22,7 +22,8 @@ import java.util.Optional;
  * deletes events and delivery attempts older than {@code events.retention}, now and then.
  */
 public final class EventPublisher extends Worker {
-    private static final int BATCH = 500;
+    /** The most changes one transaction publishes. */
+    static final int BATCH = 500;
     private static final Duration PRUNE_EVERY = Duration.ofMinutes(10);
 
     private final Database db;
@@ -74,7 +75,7 @@ public final class EventPublisher extends Worker {
                         change.occurredAt(), e.toJson()));
                 for (Webhook hook : hooks) {
                     if (hook.wants(e)) {
-                        webhooks.enqueue(h, hook.id(), e.seq());
+                        webhooks.enqueue(h, hook, e.seq());
                     }
                 }
                 events[0]++;

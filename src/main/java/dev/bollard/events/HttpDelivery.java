@@ -61,27 +61,35 @@ public final class HttpDelivery implements DeliveryMethod {
         headers.put("Bollard-Delivery-Attempt", Integer.toString(attempt));
         headers.put(Signatures.TIMESTAMP_HEADER, Long.toString(timestamp));
         headers.put(Signatures.SIGNATURE_HEADER, Signatures.sign(hook.secret(), timestamp, body));
+        return post(hook, headers, rendered.get());
+    }
+
+    /**
+     * POSTs {@code body} with {@code headers} to the webhook's URL, checked by the SSRF guard first, within its
+     * timeout, and reports the attempt: the one way every HTTP-based method ({@code http}, {@code slack}) sends.
+     */
+    Attempt post(Webhook hook, SortedMap<String, String> headers, String body) {
         long start = System.nanoTime();
         try {
             URI uri = guard.check(hook.url()); // again: the name may resolve elsewhere since the webhook was saved
             HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(hook.timeout())
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+                    .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
             headers.forEach(request::header);
             HttpResponse<byte[]> response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
             String responseBody = new String(response.body(), 0, Math.min(response.body().length, RESPONSE_KEPT),
                     StandardCharsets.UTF_8);
             boolean ok = response.statusCode() / 100 == 2;
-            return new Attempt(headers, rendered.get(), response.statusCode(), responseBody,
+            return new Attempt(headers, body, response.statusCode(), responseBody,
                     ok ? null : "the receiver answered " + response.statusCode(), millisSince(start), ok, false);
         } catch (HttpTimeoutException e) {
-            return failed(headers, rendered.get(), "no answer within " + hook.timeout().toMillis() + " ms", start);
+            return failed(headers, body, "no answer within " + hook.timeout().toMillis() + " ms", start);
         } catch (IOException e) {
-            return failed(headers, rendered.get(), "cannot reach the receiver: " + e, start);
+            return failed(headers, body, "cannot reach the receiver: " + e, start);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return failed(headers, rendered.get(), "interrupted (the registry is stopping)", start);
+            return failed(headers, body, "interrupted (the registry is stopping)", start);
         } catch (RuntimeException e) { // a refusal of the guard, a header the HTTP client will not send
-            return failed(headers, rendered.get(), e.getMessage() == null ? e.toString() : e.getMessage(), start);
+            return failed(headers, body, e.getMessage() == null ? e.toString() : e.getMessage(), start);
         }
     }
 

@@ -24,14 +24,7 @@ public record Webhook(long id, WebhookScope scope, String method, String url, We
         if (!scope.covers(event.namespace(), event.repository())) {
             return false;
         }
-        if (!eventTypes.isEmpty() && !eventTypes.contains(event.type())) {
-            return false;
-        }
-        if (repositoryGlob != null && (event.repository() == null || !repositoryGlob.matches(event.repository()))) {
-            return false;
-        }
-        String tag = event.tag();
-        return tagGlob == null || (tag != null && tagGlob.matches(tag));
+        return new EventFilter(eventTypes, repositoryGlob, tagGlob).matches(event);
     }
 
     /** What is shown of custom headers (the API, the delivery log): their names, never their values. */

@@ -54,6 +54,10 @@ public final class Webhooks {
     private static final String HEADERS = "webhook headers";
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration MAX_TIMEOUT = Duration.ofSeconds(30);
+    /** The work item key's suffix of a webhook's batch delivery ({@code <id>:batch}). */
+    private static final String BATCH = ":batch";
+    /** The most events one batch delivery sends. */
+    static final int MAX_BATCH = 200;
 
     /**
      * What a webhook is to be: the delivery {@code method} and its {@code url}, the payload {@code format}, the
@@ -216,6 +220,21 @@ public final class Webhooks {
     }
 
     /**
+     * Queues the delivery of event {@code seq} to {@code hook} as its method wants it: alone, or (a method with a
+     * batch window: e-mail) added to the webhook's next batch, whose one delivery is due a window after the batch's
+     * first event.
+     */
+    void enqueue(Handle h, Webhook hook, long seq) {
+        Duration window = method(hook).batchWindow();
+        if (!window.isPositive()) {
+            enqueue(h, hook.id(), seq);
+            return;
+        }
+        WebhookDao.addPending(h, hook.id(), seq);
+        queue.enqueue(h, hook.id() + BATCH, hook.id() + BATCH, window);
+    }
+
+    /**
      * Makes the {@code attempt}-th attempt of the delivery queued as {@code payload}. Returns normally when it is done
      * (delivered, or nothing left to do: the webhook is gone or disabled, the event pruned); throws when the attempt
      * failed and should be retried.
@@ -223,13 +242,54 @@ public final class Webhooks {
     void deliver(String payload, int attempt) throws DeliveryFailedException {
         int colon = payload.indexOf(':');
         long webhookId = Long.parseLong(payload.substring(0, colon));
+        if (payload.endsWith(BATCH)) {
+            deliverBatch(webhookId, attempt);
+            return;
+        }
         long seq = Long.parseLong(payload.substring(colon + 1));
         Optional<Webhook> hook = db.read(h -> WebhookDao.find(h, webhookId)).map(this::webhook);
         Optional<RegistryEvent> event = db.read(h -> EventDao.find(h, seq)).map(r -> RegistryEvent.fromJson(r.body()));
         if (hook.isEmpty() || !hook.get().enabled() || event.isEmpty()) {
             return;
         }
-        DeliveryMethod.Attempt a = method(hook.get()).deliver(hook.get(), event.get(), attempt);
+        settle(hook.get(), event.get(), attempt, method(hook.get()).deliver(hook.get(), event.get(), attempt),
+                h -> { });
+    }
+
+    /**
+     * Makes the {@code attempt}-th attempt to send webhook {@code webhookId}'s batch: every event waiting in it (up to
+     * {@value #MAX_BATCH}; the rest in a further batch at once) in one delivery. A sent batch leaves it with the log
+     * entry, in one transaction; a failed one stays for the retry, joined by what came meanwhile.
+     */
+    private void deliverBatch(long webhookId, int attempt) throws DeliveryFailedException {
+        Optional<Webhook> hook = db.read(h -> WebhookDao.find(h, webhookId)).map(this::webhook);
+        List<Long> seqs = db.read(h -> WebhookDao.pending(h, webhookId, MAX_BATCH));
+        if (hook.isEmpty() || !hook.get().enabled()) { // deleted (its rows went with it) or disabled: dropped
+            db.inTransaction(h -> WebhookDao.deletePending(h, webhookId, seqs));
+            return;
+        }
+        List<RegistryEvent> events = db.read(h -> seqs.stream().map(seq -> EventDao.find(h, seq)).flatMap(Optional::stream)
+                .map(r -> RegistryEvent.fromJson(r.body())).toList());
+        if (events.isEmpty()) { // pruned by events.retention meanwhile
+            db.inTransaction(h -> WebhookDao.deletePending(h, webhookId, seqs));
+            return;
+        }
+        settle(hook.get(), events.getFirst(), attempt, method(hook.get()).deliverAll(hook.get(), events, attempt), h -> {
+            WebhookDao.deletePending(h, webhookId, seqs);
+            if (seqs.size() == MAX_BATCH) {
+                queue.enqueue(h, webhookId + BATCH, webhookId + BATCH);
+            }
+        });
+    }
+
+    /**
+     * Records attempt {@code a} of {@code hook} (logged under {@code event}, a batch's first): counted, logged, and
+     * on success {@code delivered} runs in the logging transaction; after too many failures in a row the webhook is
+     * disabled. Throws when the attempt failed and should be retried.
+     */
+    private void settle(Webhook hook, RegistryEvent event, int attempt, DeliveryMethod.Attempt a,
+                        java.util.function.Consumer<Handle> delivered) throws DeliveryFailedException {
+        long webhookId = hook.id();
         String outcome = a.skipped() ? "skipped" : a.success() ? "success" : "failure";
         Counter.builder("bollard.webhook.deliveries").tag("outcome", outcome)
                 .description("webhook delivery attempts by outcome").register(meters).increment();
@@ -238,8 +298,17 @@ public final class Webhooks {
         if (a.skipped()) {
             return;
         }
+        if (a.success()) {
+            Timer.builder("bollard.event.delivery.lag")
+                    .description("time from a change to its event's successful delivery (a batch: its first event)")
+                    .publishPercentileHistogram().register(meters)
+                    .record(Duration.between(event.time(), Instant.now()).toMillis(), TimeUnit.MILLISECONDS);
+        }
         boolean nowDisabled = db.inTransaction(h -> {
-            WebhookDao.insertDelivery(h, logEntry(hook.get(), event.get(), attempt, a));
+            WebhookDao.insertDelivery(h, logEntry(hook, event, attempt, a));
+            if (a.success()) {
+                delivered.accept(h);
+            }
             Optional<WebhookDao.Row> locked = WebhookDao.lock(h, webhookId);
             if (locked.isEmpty() || !locked.get().enabled()) {
                 return false;
@@ -250,14 +319,14 @@ public final class Webhooks {
             }
             String reason = "disabled after " + failures + " failed delivery attempts in a row; last: " + a.error();
             WebhookDao.disable(h, webhookId, reason);
-            record(h, Actor.system("webhooks"), hook.get().scope(), AuditActions.WEBHOOK_DISABLE, webhookId,
-                    Map.of("failures", failures, "url", hook.get().url()));
+            record(h, Actor.system("webhooks"), hook.scope(), AuditActions.WEBHOOK_DISABLE, webhookId,
+                    Map.of("failures", failures, "url", hook.url()));
             return true;
         });
         if (nowDisabled) {
             disabled.increment();
             LOG.warn("webhook {} ({} {}) disabled after {} failed delivery attempts in a row; last: {}", webhookId,
-                    hook.get().scope().kindName(), hook.get().scope().name(), disableAfterFailures, a.error());
+                    hook.scope().kindName(), hook.scope().name(), disableAfterFailures, a.error());
             return;
         }
         if (!a.success()) {
@@ -331,15 +400,10 @@ public final class Webhooks {
         }
         method.checkTarget(spec.url());
         WebhookFormat format = WebhookFormat.of(spec.format());
-        Set<String> types = new TreeSet<>();
-        for (String t : spec.eventTypes()) {
-            if (!EventTypes.ALL.contains(t)) {
-                throw BollardException.invalid("unknown event type '" + t + "'; one of " + EventTypes.ALL);
-            }
-            types.add(t);
-        }
-        Glob repositoryGlob = spec.repositoryGlob() == null ? null : Glob.of("repository", spec.repositoryGlob());
-        Glob tagGlob = spec.tagGlob() == null ? null : Glob.of("tag", spec.tagGlob());
+        EventFilter filter = EventFilter.of(spec.eventTypes(), spec.repositoryGlob(), spec.tagGlob());
+        Set<String> types = new TreeSet<>(filter.types());
+        Glob repositoryGlob = filter.repositoryGlob();
+        Glob tagGlob = filter.tagGlob();
         SortedMap<String, String> headers = checkedHeaders(spec.headers());
         if (spec.timeout().isNegative() || spec.timeout().isZero() || spec.timeout().compareTo(MAX_TIMEOUT) > 0) {
             throw BollardException.invalid("a webhook's timeout is more than 0 and at most " + MAX_TIMEOUT.toSeconds()

@@ -59,6 +59,12 @@ final class RequestWatchdog implements AutoCloseable {
             this.response = response;
         }
 
+        /** A Server-Sent Events stream (the watch API): open for as long as its client watches, by design. */
+        boolean isEventStream() {
+            String type = response.getHeaders().get("Content-Type");
+            return type != null && type.startsWith("text/event-stream");
+        }
+
         /** What the request is doing now, in words and (while a thread handles it) that thread's stack. */
         String state() {
             Thread t = handler;
@@ -131,7 +137,8 @@ final class RequestWatchdog implements AutoCloseable {
     /** Requests running longer than the threshold (for tests and the checker). */
     List<InFlight> overdue() {
         long now = System.nanoTime();
-        return inFlight.values().stream().filter(e -> now - e.startNanos > threshold.toNanos()).toList();
+        return inFlight.values().stream().filter(e -> now - e.startNanos > threshold.toNanos())
+                .filter(e -> !e.isEventStream()).toList();
     }
 
     int inFlightCount() {

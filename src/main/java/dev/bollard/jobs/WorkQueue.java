@@ -64,9 +64,25 @@ public final class WorkQueue {
         return WorkItemDao.enqueue(h, name, key, payload, Instant.now());
     }
 
+    /**
+     * As {@link #enqueue(Handle, String, String)}, due after {@code delay} (to collect what comes meanwhile under one
+     * key: a batch); nothing when an item with {@code key} waits already.
+     */
+    public boolean enqueue(Handle h, String key, String payload, java.time.Duration delay) {
+        Instant now = Instant.now();
+        return WorkItemDao.enqueue(h, name, key, payload, now, now.plus(delay));
+    }
+
     /** How many items wait or run (the queue's depth; dead items are not counted). */
     public long depth() {
         return db.read(h -> WorkItemDao.waiting(h, name));
+    }
+
+    /** How long the longest-due item has been due, in seconds (0 when nothing is due): how far the queue lags. */
+    public double lagSeconds() {
+        Instant now = Instant.now();
+        Instant due = db.read(h -> WorkItemDao.oldestDue(h, name, now));
+        return due == null ? 0 : Math.max(0, java.time.Duration.between(due, now).toMillis() / 1000.0);
     }
 
     /** Claims up to {@code limit} items that are due, for this node, for one lease. */

@@ -29,6 +29,11 @@ public final class EventDao {
         return h.createQuery("SELECT last_seq FROM event_head WHERE id = 1 FOR UPDATE").mapTo(Long.class).one();
     }
 
+    /** The last number given out, read without a lock (the watch API starts there: "from now on"). */
+    public static long head(Handle h) {
+        return h.createQuery("SELECT last_seq FROM event_head WHERE id = 1").mapTo(Long.class).one();
+    }
+
     public static void setHead(Handle h, long lastSeq) {
         h.createUpdate("UPDATE event_head SET last_seq = :seq WHERE id = 1").bind("seq", lastSeq).execute();
     }

@@ -149,6 +149,31 @@ public final class WebhookDao {
                 .map(DELIVERY).findOne();
     }
 
+    /** Adds event {@code seq} to webhook {@code webhookId}'s next batch (V18); nothing when it is there already. */
+    public static void addPending(Handle h, long webhookId, long seq) {
+        h.createUpdate("""
+                        INSERT INTO notification_pending (webhook_id, event_seq) VALUES (:hook, :seq)
+                        ON CONFLICT DO NOTHING""")
+                .bind("hook", webhookId).bind("seq", seq).execute();
+    }
+
+    /** The events of webhook {@code webhookId}'s next batch, oldest first, at most {@code limit}. */
+    public static List<Long> pending(Handle h, long webhookId, int limit) {
+        return h.createQuery("""
+                        SELECT event_seq FROM notification_pending WHERE webhook_id = :hook
+                        ORDER BY event_seq LIMIT :n""")
+                .bind("hook", webhookId).bind("n", limit).mapTo(Long.class).list();
+    }
+
+    /** Removes events from webhook {@code webhookId}'s batch (sent, or dropped with a disabled webhook). */
+    public static int deletePending(Handle h, long webhookId, List<Long> seqs) {
+        if (seqs.isEmpty()) {
+            return 0;
+        }
+        return h.createUpdate("DELETE FROM notification_pending WHERE webhook_id = :hook AND event_seq IN (<seqs>)")
+                .bind("hook", webhookId).bindList("seqs", seqs).execute();
+    }
+
     /** Deletes delivery attempts made before {@code beforeMillis}; returns how many. */
     public static int deleteDeliveriesBefore(Handle h, long beforeMillis) {
         return h.createUpdate("DELETE FROM webhook_delivery WHERE attempted_at < :before")

@@ -35,11 +35,18 @@ public final class WorkItemDao {
 
     /** Adds an item unless one with this key is pending already; true when added. */
     public static boolean enqueue(Handle h, String queue, String key, String payload, Instant now) {
+        return enqueue(h, queue, key, payload, now, now);
+    }
+
+    /** As {@link #enqueue(Handle, String, String, String, Instant)}, due only at {@code availableAt}. */
+    public static boolean enqueue(Handle h, String queue, String key, String payload, Instant now,
+                                  Instant availableAt) {
         return h.createUpdate("""
                         INSERT INTO work_item (queue, item_key, pending_key, payload, state, attempts, available_at,
                                                created_at)
-                        VALUES (:q, :k, :k, :p, 'pending', 0, :now, :now) ON CONFLICT DO NOTHING""")
-                .bind("q", queue).bind("k", key).bind("p", payload).bind("now", now).execute() > 0;
+                        VALUES (:q, :k, :k, :p, 'pending', 0, :at, :now) ON CONFLICT DO NOTHING""")
+                .bind("q", queue).bind("k", key).bind("p", payload).bind("now", now).bind("at", availableAt)
+                .execute() > 0;
     }
 
     /**
@@ -133,6 +140,15 @@ public final class WorkItemDao {
                                last_error
                         FROM work_item WHERE queue = :q AND state = :s ORDER BY id""")
                 .bind("q", queue).bind("s", state).map((rs, ctx) -> row(rs)).list();
+    }
+
+    /** When the longest-due item of {@code queue} that waits or runs became due; null when none is due. */
+    public static @Nullable Instant oldestDue(Handle h, String queue, Instant now) {
+        return h.createQuery("""
+                        SELECT MIN(available_at) FROM work_item
+                        WHERE queue = :q AND state <> 'dead' AND available_at <= :now""")
+                .bind("q", queue).bind("now", now).map((rs, ctx) -> rs.getTimestamp(1)).findOne()
+                .map(Timestamp::toInstant).orElse(null);
     }
 
     /** How many items of {@code queue} wait or run (the dead ones left out). */

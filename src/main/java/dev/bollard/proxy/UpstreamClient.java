@@ -101,7 +101,7 @@ public final class UpstreamClient {
     }
 
     /** The SSL context that trusts just the certificates of a PEM bundle; INVALID when it holds none. */
-    static SSLContext trusting(String pem) {
+    public static SSLContext trusting(String pem) {
         try {
             Collection<? extends Certificate> certificates = CertificateFactory.getInstance("X.509")
                     .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));

@@ -289,6 +289,8 @@ class ApiAuthorizationMatrixTest {
         webhookCases(c, "/api/v1/namespaces/{namespace}/webhooks", "/api/v1/namespaces/acme/webhooks", ADMINS);
         webhookCases(c, "/api/v1/repositories/{repository*}/-/webhooks", "/api/v1/repositories/acme/app/-/webhooks",
                 ADMINS);
+        // the events of what the caller may read, listed (the watch stream is the same route with watch=true)
+        c.add(new Case("GET", "/api/v1/events", AUTHENTICATED, 200, x -> new Call("/api/v1/events?since=0", null)));
         // proxy organizations (docs/proxy-and-mirroring.md): the upstream is set by superusers only
         c.add(new Case("GET", "/api/v1/proxies", SUPER, 200, x -> new Call("/api/v1/proxies", null)));
         c.add(new Case("GET", "/api/v1/organizations/{org}/proxy", ADMINS, 200, x -> new Call(PROXY, null)));

@@ -57,8 +57,8 @@ final class WebhookEndpoints implements ApiEndpoints {
         String one = base + "/{id}";
         return List.of(
                 ApiRoute.get(base, permission, "List the webhooks of " + of, call -> list(call, scope.apply(call))),
-                ApiRoute.post(base, permission, "Create a webhook of " + of + ": {url, format?, event_types?, "
-                        + "repository_glob?, tag_glob?, headers?, timeout_seconds?}; 201 with its secret (shown once)",
+                ApiRoute.post(base, permission, "Create a webhook of " + of + ": {method? (http, slack, email), url, "
+                        + "format?, event_types?, repository_glob?, tag_glob?, headers?, timeout_seconds?}; 201 with its secret (shown once)",
                         call -> create(call, scope.apply(call))),
                 ApiRoute.get(one, permission, "Describe a webhook of " + of, call -> get(call, scope.apply(call))),
                 ApiRoute.patch(one, permission, "Change a webhook of " + of + " (the fields of the creation, "
