@@ -102,6 +102,15 @@ public final class MirrorDao {
                 .bind("at", at).bind("requested", requested).execute();
     }
 
+    /**
+     * After a run that started when the mirror was due at {@code consumed}: the next run at {@code at}, unless the
+     * mirror was made due again meanwhile ("sync now", a change), which stays.
+     */
+    public static void scheduleAfterRun(Handle h, long id, long consumed, long at) {
+        h.createUpdate("UPDATE mirror SET next_run_at = :at, requested = FALSE WHERE id = :id AND next_run_at = :consumed")
+                .bind("id", id).bind("at", at).bind("consumed", consumed).execute();
+    }
+
     /** Whether the mirror's next sync was asked for. */
     public static boolean requested(Handle h, long id) {
         return h.createQuery("SELECT requested FROM mirror WHERE id = :id").bind("id", id).mapTo(Boolean.class)

@@ -157,7 +157,7 @@ public final class MirrorWorker extends Worker implements AutoCloseable {
         long end = System.currentTimeMillis();
         db.inTransaction(h -> {
             MirrorDao.updateRun(h, row(runId, mirror.id(), status, startedAt, end, o));
-            MirrorDao.scheduleAt(h, mirror.id(), end + mirror.intervalSeconds() * 1000L, false);
+            MirrorDao.scheduleAfterRun(h, mirror.id(), mirror.nextRunAt(), end + mirror.intervalSeconds() * 1000L);
             Map<String, Object> details = new LinkedHashMap<>();
             details.put("run", runId);
             details.put("status", status);
