@@ -79,6 +79,9 @@ final class MirrorSync {
     private final Map<Digest, ReentrantLock> blobLocks = new ConcurrentHashMap<>();
     /** Cleared when the upstream answers that it has no referrers API: not asked again in this sync. */
     private final AtomicBoolean referrersApi = new AtomicBoolean(true);
+    /** The upstream bodies being read: {@link #abort} closes them (no interrupt: H2's file I/O does not survive one). */
+    private final Set<InputStream> reading = ConcurrentHashMap.newKeySet();
+    private volatile boolean aborted;
 
     /** {@code progress} is called after each tag (the run row's counts are written then). */
     MirrorSync(Registry registry, Database db, MirrorDao.Row mirror, UpstreamClient upstream, Runnable heartbeat,
@@ -134,7 +137,9 @@ final class MirrorSync {
                 }
             }
         } finally {
-            pool.shutdownNow();
+            // Not shutdownNow: an interrupt in the middle of H2's file I/O closes the embedded database. A stopping
+            // node aborts the transfers instead (abort), and the tags not begun are skipped.
+            pool.shutdown();
         }
         if (mirror.mirrorDeletions()) {
             deleteUnselected(new HashSet<>(selected));
@@ -143,7 +148,7 @@ final class MirrorSync {
     }
 
     private void copyTag(String tag) {
-        if (Thread.currentThread().isInterrupted()) {
+        if (aborted || Thread.currentThread().isInterrupted()) {
             return;
         }
         String remote = mirror.upstreamRepository();
@@ -323,6 +328,10 @@ final class MirrorSync {
                 }
             }
             UpstreamClient.BlobBody body = upstream.getBlob(remote, digest);
+            reading.add(body.body());
+            if (aborted) {
+                closeQuietly(body.body());
+            }
             try (InputStream in = new Counting(body.body(), bytes)) {
                 registry.uploads().uploadWhole(repository, digest, in, body.size() < 0 ? null : body.size());
             } catch (IOException | java.io.UncheckedIOException e) {
@@ -331,11 +340,27 @@ final class MirrorSync {
             } catch (BollardException e) {
                 throw new UpstreamFailure(UpstreamFailure.Reason.INVALID, "the blob " + digest + " from "
                         + upstream.base() + " was not stored: " + e.getMessage(), null, e);
+            } finally {
+                reading.remove(body.body());
             }
             blobsCopied.incrementAndGet();
             heartbeat.run();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Stops the sync's transfers now (the node is stopping): the blobs being read are not stored. */
+    void abort() {
+        aborted = true;
+        reading.forEach(MirrorSync::closeQuietly);
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // aborting
         }
     }
 

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * <p>A run is a row of history: 'running' with its counts as it goes, then 'succeeded', 'partial' (some tags failed),
  * 'failed' (the upstream could not list the tags) or 'interrupted' (the node stopped; the next run marks one a dead
  * node left). Its end is recorded in the outbox as {@code mirror.sync.succeeded} or {@code mirror.sync.failed}, so
- * audited and published as an event. {@link #close()} interrupts the syncs running here; they go on next time.
+ * audited and published as an event. {@link #close()} aborts the syncs running here; they go on next time.
  */
 public final class MirrorWorker extends Worker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MirrorWorker.class);
@@ -119,8 +119,7 @@ public final class MirrorWorker extends Worker implements AutoCloseable {
         } catch (UpstreamFailure e) {
             finish(mirror, runId, now, "failed", sync.outcome(e.getMessage()));
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            interrupted(runId, id, now, sync);
+            interrupted(runId, id, now, sync); // the flag stays cleared: H2 closes a database a write is interrupted in
         } catch (RuntimeException e) {
             if (Thread.currentThread().isInterrupted() || closed) {
                 interrupted(runId, id, now, sync);
@@ -195,13 +194,12 @@ public final class MirrorWorker extends Worker implements AutoCloseable {
                 o.referrers(), failures, o.message());
     }
 
-    /** Interrupts the syncs running on this node and waits a little for them to record that they stopped. */
+    /** Aborts the syncs running on this node and waits a little for them to record that they stopped. */
     @Override
     public void close() {
         closed = true;
-        for (Thread t : running.values()) {
-            t.interrupt();
-        }
+        // Aborted, not interrupted: an interrupt in the middle of H2's file I/O closes the embedded database.
+        current.values().forEach(MirrorSync::abort);
         long end = System.nanoTime() + STOP_TIMEOUT.toNanos();
         for (Thread t : running.values()) {
             try {

@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A TCP relay on loopback in front of an upstream registry that "stops" it in the middle of a transfer: once it has
  * relayed {@code budget} bytes towards the client it closes every connection and refuses new ones, until
- * {@link #restore()}. What a client sees is a registry that went away mid-body.
+ * {@link #restore()} (what a client sees is a registry that went away mid-body); or, {@code stalling}, it holds the
+ * bytes back (a transfer that hangs in the middle) until {@link #restore()}.
  */
 final class CuttableRelay implements AutoCloseable {
     private final ServerSocket server;
@@ -21,8 +22,15 @@ final class CuttableRelay implements AutoCloseable {
     private final AtomicLong budget;
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private volatile boolean cut;
+    private final boolean stalling;
+    private volatile boolean stalled;
 
     CuttableRelay(int upstreamPort, long budget) throws IOException {
+        this(upstreamPort, budget, false);
+    }
+
+    CuttableRelay(int upstreamPort, long budget, boolean stalling) throws IOException {
+        this.stalling = stalling;
         this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         this.upstreamPort = upstreamPort;
         this.budget = new AtomicLong(budget);
@@ -37,10 +45,16 @@ final class CuttableRelay implements AutoCloseable {
         return cut;
     }
 
+    /** True once a stalling relay holds bytes back. */
+    boolean isStalled() {
+        return stalled;
+    }
+
     /** The upstream is back: relays everything from now on. */
     void restore() {
-        budget.set(Long.MAX_VALUE);
+        budget.set(Long.MAX_VALUE / 2);
         cut = false;
+        stalled = false;
     }
 
     private void accept() {
@@ -68,14 +82,22 @@ final class CuttableRelay implements AutoCloseable {
             int n;
             while ((n = in.read(buffer)) >= 0) {
                 if (counted && budget.addAndGet(-n) < 0) {
-                    cutAll();
-                    return;
+                    if (!stalling) {
+                        cutAll();
+                        return;
+                    }
+                    stalled = true;
+                    while (budget.get() < 0 && !server.isClosed()) {
+                        Thread.sleep(50);
+                    }
                 }
                 out.write(buffer, 0, n);
                 out.flush();
             }
         } catch (IOException e) {
             // one side went away
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } finally {
             closeQuietly(from);
             closeQuietly(to);

@@ -327,6 +327,42 @@ class MirrorSyncTest {
         }
     }
 
+    @Test
+    void aSyncStoppedWithItsNodeGoesOnWhenTheNodeIsBack() throws Exception {
+        Requirements.onPath("docker-registry");
+        try (DistributionServer distribution = DistributionServer.start(dir.resolve("distribution"), PULLER,
+                PULLER_PASSWORD);
+             CuttableRelay relay = new CuttableRelay(distribution.port(), 8L * 1024 * 1024, true)) {
+            ok(pushTo(distribution.hostPort(), "app", "big", false));
+            api("PUT", MIRROR, """
+                    {"url":"http://127.0.0.1:%d","upstream_repository":"app","username":"%s","password":"%s",
+                     "concurrency":1}""".formatted(relay.port(), PULLER, PULLER_PASSWORD), 200);
+            long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!relay.isStalled() && System.nanoTime() < end) {
+                Thread.sleep(50);
+            }
+            assertThat(relay.isStalled()).as("the sync hangs in the middle of a layer").isTrue();
+            JsonNode running = api("GET", MIRROR + "/runs", null, 200).get("items").get(0);
+            assertThat(running.get("status").asText()).isEqualTo("running");
+
+            // The node stops in the middle of the sync.
+            Path data = mirror.dataDir();
+            mirror.close();
+            mirror = null;
+            relay.restore();
+            mirror = TestRegistry.startWithAuth(data);
+            JsonNode resumed = runAfter(running.get("id").asLong());
+            assertThat(resumed.get("status").asText()).as(resumed.toString()).isEqualTo("succeeded");
+            JsonNode stopped = api("GET", MIRROR + "/runs?limit=2", null, 200).get("items").get(1);
+            assertThat(stopped.get("id").asLong()).isEqualTo(running.get("id").asLong());
+            assertThat(stopped.get("status").asText()).isEqualTo("interrupted");
+            assertThat(resumed.get("bytes").asLong()).as("only what the stopped run had not stored")
+                    .isLessThan(8L * 1024 * 1024);
+            assertNothingCorruptStored();
+            assertThat(pullFromMirror("amd64", "big")).isEqualTo(big.digest());
+        }
+    }
+
     private int countBlobs() {
         return mirror.server().database().read(h -> h.createQuery("SELECT COUNT(*) FROM repository_blob rb JOIN "
                 + "repository r ON r.id = rb.repository_id WHERE r.name = 'mirror/app'").mapTo(Integer.class).one());
