@@ -32,6 +32,8 @@ import dev.bollard.metadata.Database;
 import dev.bollard.registry.Registry;
 import dev.bollard.registry.RetentionWorker;
 import dev.bollard.registry.UploadSweepWorker;
+import dev.bollard.mirror.MirrorWorker;
+import dev.bollard.mirror.Mirrors;
 import dev.bollard.proxy.ProxyCache;
 import dev.bollard.proxy.ProxyOrganizations;
 import dev.bollard.scan.vuln.VulnDbRefreshWorker;
@@ -134,6 +136,9 @@ public final class Bollard implements AutoCloseable {
             ProxyOrganizations proxies = new ProxyOrganizations(database, changes, sealing, UPSTREAM_TIMEOUT,
                     config.registry().maxManifestBytes());
             proxies.sealAtRest();
+            Mirrors mirrors = new Mirrors(database, changes, sealing, UPSTREAM_TIMEOUT,
+                    config.registry().maxManifestBytes());
+            mirrors.sealAtRest();
             ProxyCache proxy = new ProxyCache(proxies, registry, database, config.dataDir().resolve("proxy-spool"),
                     UPSTREAM_TIMEOUT, meters);
 
@@ -164,15 +169,20 @@ public final class Bollard implements AutoCloseable {
             }
             ManagementApi api = new ManagementApi(ManagementApi.standardEndpoints(
                     new ApiServices(config, new Identities(database, changes), auth, registry, audit,
-                            events.webhooks(), proxies, feed)), policy, sessions);
+                            events.webhooks(), proxies, mirrors, feed)), policy, sessions);
             BlobStore blobs = store;
             BollardServer http = open(opened, BollardServer.start(config, observability, new BollardServer.Handlers(
-                    registry, proxy, policy, auth, api, ui, audit, () -> database.isReachable() && blobs.isReachable())));
+                    registry, proxy, mirrors, policy, auth, api, ui, audit, () -> database.isReachable() && blobs.isReachable())));
             open(opened, feed); // closed before the server stops, which then need not wait for the watchers' streams
 
             Workers workers = open(opened, new Workers(database, meters));
             startWorkers(workers, config, database, store, registry, audit, meters);
             events.workers().forEach(workers::start);
+            // Closed before the workers: the syncs running here stop (and go on next time) before the database closes.
+            MirrorWorker mirrorSyncs = open(opened, new MirrorWorker(mirrors, registry, database, changes,
+                    MirrorWorker.POLL));
+            workers.start(mirrorSyncs);
+            mirrors.whenDue(mirrorSyncs::wake);
             if (directory != null) {
                 workers.start(new DirectorySyncWorker(directory,
                         new Identities(database, changes).as(Actor.system("directory-sync")).directoryTeams()));

@@ -74,4 +74,11 @@ public final class AuditActions {
     // proxy organizations (docs/proxy-and-mirroring.md)
     public static final String PROXY_SET = "proxy.set";
     public static final String PROXY_DELETE = "proxy.delete";
+
+    // repository mirrors (docs/proxy-and-mirroring.md)
+    public static final String MIRROR_SET = "mirror.set";
+    public static final String MIRROR_DELETE = "mirror.delete";
+    public static final String MIRROR_SYNC_REQUEST = "mirror.sync.request";
+    public static final String MIRROR_SYNC_SUCCEEDED = "mirror.sync.succeeded";
+    public static final String MIRROR_SYNC_FAILED = "mirror.sync.failed";
 }

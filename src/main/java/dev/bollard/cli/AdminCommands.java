@@ -14,6 +14,10 @@ import dev.bollard.events.Outbox;
 import dev.bollard.metadata.AuditDao;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.DatabaseUnavailableException;
+import dev.bollard.mirror.Mirror;
+import dev.bollard.mirror.MirrorRun;
+import dev.bollard.mirror.Mirrors;
+import dev.bollard.oci.RepositoryName;
 import dev.bollard.proxy.ProxyOrganizations;
 import dev.bollard.proxy.Upstream;
 import dev.bollard.secrets.KeyEncryption;
@@ -107,6 +111,12 @@ final class AdminCommands {
         /** Identities administration, recorded in the audit log as done from the command line by this OS user. */
         Identities identities(Database db) {
             return new Identities(db, new Outbox(audit(db)::catchUp)).as(actor());
+        }
+
+        /** Repository mirrors, their passwords sealed with the registry's key-encryption key. */
+        Mirrors mirrors(Database db) {
+            return new Mirrors(db, new Outbox(audit(db)::catchUp), KeyEncryption.load(config().auth().keyEncryption()),
+                    Duration.ofSeconds(30), config().registry().maxManifestBytes());
         }
 
         /** Proxy organizations, their passwords sealed with the registry's key-encryption key. */
@@ -206,6 +216,38 @@ final class AdminCommands {
         byte[] forRegistry(Invocation invocation) throws IOException {
             String password = read(invocation);
             return password == null ? new byte[0] : (password + "\n").getBytes(StandardCharsets.UTF_8);
+        }
+    }
+
+    /** How the registry signs in to an upstream (a proxy organization's, a mirror's): user, password, CA bundle. */
+    static final class UpstreamAccess {
+        @Option(names = "--username", description = "pull as this user (default: anonymously)")
+        @Nullable String username;
+
+        @Option(names = "--password-stdin", description = "read the upstream password from the first line of standard "
+                + "input (with --username; without, a stored password of the same user is kept)")
+        boolean passwordStdin;
+
+        @Option(names = "--ca-bundle", paramLabel = "FILE", description = "PEM certificates the upstream's TLS "
+                + "certificate must chain to (instead of the JDK's trust store)")
+        @Nullable Path caBundle;
+
+        /** The password from standard input with --password-stdin (which needs --username); null without. */
+        @Nullable String password(Invocation invocation) throws IOException {
+            if (!passwordStdin) {
+                return null;
+            }
+            String password = new BufferedReader(new InputStreamReader(invocation.in(), StandardCharsets.UTF_8))
+                    .readLine();
+            if (password == null || password.isEmpty() || username == null) {
+                throw BollardException.invalid("--password-stdin needs --username and a password on standard input");
+            }
+            return password;
+        }
+
+        /** The CA bundle's PEM text, the file resolved where the user typed the command; null without. */
+        @Nullable String caBundle(Invocation invocation) throws IOException {
+            return caBundle == null ? null : Files.readString(invocation.resolve(caBundle));
         }
     }
 
@@ -366,16 +408,8 @@ final class AdminCommands {
                 + "(default: on for Docker Hub)")
         @Nullable Boolean libraryNames;
 
-        @Option(names = "--username", description = "pull as this user (default: anonymously)")
-        @Nullable String username;
-
-        @Option(names = "--password-stdin", description = "read the upstream password from the first line of standard "
-                + "input (with --username; without, a stored password of the same user is kept)")
-        boolean passwordStdin;
-
-        @Option(names = "--ca-bundle", paramLabel = "FILE", description = "PEM certificates the upstream's TLS "
-                + "certificate must chain to (instead of the JDK's trust store)")
-        @Nullable Path caBundle;
+        @CommandLine.Mixin
+        UpstreamAccess upstream = new UpstreamAccess();
 
         @Option(names = "--tag-check-seconds", defaultValue = "300", description = "how often a tag is compared with "
                 + "the upstream at most (default 300)")
@@ -387,21 +421,13 @@ final class AdminCommands {
 
         @Override
         byte[] inputForRegistry() throws IOException {
-            return passwordStdin ? invocation().in().readAllBytes() : new byte[0];
+            return upstream.passwordStdin ? invocation().in().readAllBytes() : new byte[0];
         }
 
         @Override
         void run(Database db) throws IOException {
-            String password = null;
-            if (passwordStdin) {
-                password = new BufferedReader(new InputStreamReader(invocation().in(), StandardCharsets.UTF_8)).readLine();
-                if (password == null || password.isEmpty() || username == null) {
-                    throw BollardException.invalid("--password-stdin needs --username and a password on standard input");
-                }
-            }
-            String ca = caBundle == null ? null : Files.readString(invocation().resolve(caBundle));
-            Upstream set = proxies(db).set(actor(), org, new ProxyOrganizations.Spec(url, prefix, libraryNames, username,
-                    password, ca, Duration.ofSeconds(tagCheckSeconds), fallbacks));
+            Upstream set = proxies(db).set(actor(), org, new ProxyOrganizations.Spec(url, prefix, libraryNames,
+                    upstream.username, upstream.password(invocation()), upstream.caBundle(invocation()), Duration.ofSeconds(tagCheckSeconds), fallbacks));
             out().println(org + " is a proxy of " + set.url() + (set.prefix().isEmpty() ? "" : " under "
                     + set.prefix()) + (set.username() == null ? ", pulling anonymously" : ", pulling as "
                     + set.username()) + "; tags checked at most every " + set.tagCheckInterval().toSeconds() + " s");
@@ -523,7 +549,8 @@ final class AdminCommands {
     }
 
     @Command(name = "repo", description = "Repository permissions and visibility.",
-            subcommands = {RepoGrant.class, RepoRevoke.class, RepoVisibility.class})
+            subcommands = {RepoGrant.class, RepoRevoke.class, RepoVisibility.class, RepoMirror.class,
+                    RepoMirrorRemove.class, RepoMirrorSync.class, RepoMirrorStatus.class})
     static final class RepoCommand extends CommandGroup {
     }
 
@@ -575,6 +602,123 @@ final class AdminCommands {
             }
             identities(db).repositories().setVisibility(repository, visibility.equals("public"));
             out().println(repository + " is " + visibility);
+        }
+    }
+
+    @Command(name = "mirror", description = "Make a repository a mirror of an upstream repository, synced on a "
+            + "schedule, or change it (docs/proxy-and-mirroring.md). Setting it makes it due at once.")
+    static final class RepoMirror extends DbCommand {
+        @Parameters(index = "0", paramLabel = "REPOSITORY")
+        String repository;
+
+        @Option(names = "--url", required = true, description = "the upstream registry, e.g. https://quay.io")
+        String url;
+
+        @Option(names = "--upstream-repository", required = true, paramLabel = "NAME",
+                description = "the repository upstream, e.g. prometheus/node-exporter")
+        String upstreamRepository;
+
+        @CommandLine.Mixin
+        UpstreamAccess upstream = new UpstreamAccess();
+
+        @Option(names = "--interval-seconds", defaultValue = "3600", description = "time between syncs (default 3600)")
+        long intervalSeconds;
+
+        @Option(names = "--tag", paramLabel = "GLOB", description = "copy the tags matching this glob (repeatable; "
+                + "default: every tag)")
+        List<String> tagGlobs = List.of();
+
+        @Option(names = "--tag-regex", paramLabel = "REGEX", description = "copy only the tags this regular expression "
+                + "matches whole")
+        @Nullable String tagRegex;
+
+        @Option(names = "--newest", paramLabel = "N", description = "of the tags selected, only the last N in the "
+                + "upstream's order")
+        @Nullable Integer newest;
+
+        @Option(names = "--arch", paramLabel = "ARCH", description = "keep this architecture of a multi-platform image "
+                + "(repeatable, e.g. amd64, arm64, arm/v7; default: all)")
+        List<String> architectures = List.of();
+
+        @Option(names = "--mirror-deletions", description = "delete local tags the upstream no longer has (or the "
+                + "filters no longer select)")
+        boolean mirrorDeletions;
+
+        @Option(names = "--concurrency", defaultValue = "4", description = "tags copied at once (default 4)")
+        int concurrency;
+
+        @Option(names = "--disabled", description = "keep the settings but do not sync")
+        boolean disabled;
+
+        @Override
+        byte[] inputForRegistry() throws IOException {
+            return upstream.passwordStdin ? invocation().in().readAllBytes() : new byte[0];
+        }
+
+        @Override
+        void run(Database db) throws IOException {
+            Mirror set = mirrors(db).set(actor(), BollardException.parsed(() -> new RepositoryName(repository)),
+                    new Mirrors.Spec(url, upstreamRepository, upstream.username, upstream.password(invocation()),
+                            upstream.caBundle(invocation()),
+                            Duration.ofSeconds(intervalSeconds), tagGlobs, tagRegex, newest, architectures,
+                            mirrorDeletions, concurrency, !disabled));
+            out().println(repository + " mirrors " + set.url() + set.upstreamRepository()
+                    + (set.username() == null ? ", pulling anonymously" : ", pulling as " + set.username())
+                    + ", every " + set.interval().toSeconds() + " s" + (set.enabled() ? "" : " (disabled)"));
+        }
+    }
+
+    @Command(name = "mirror-remove", description = "Stop mirroring a repository (what it copied stays; it takes "
+            + "pushes again).")
+    static final class RepoMirrorRemove extends DbCommand {
+        @Parameters(index = "0", paramLabel = "REPOSITORY")
+        String repository;
+
+        @Override
+        void run(Database db) {
+            mirrors(db).delete(actor(), BollardException.parsed(() -> new RepositoryName(repository)));
+            out().println(repository + " is no mirror any more");
+        }
+    }
+
+    @Command(name = "mirror-sync", description = "Sync a mirror now (a running registry's next look for due "
+            + "mirrors, within seconds, starts it).")
+    static final class RepoMirrorSync extends DbCommand {
+        @Parameters(index = "0", paramLabel = "REPOSITORY")
+        String repository;
+
+        @Override
+        void run(Database db) {
+            mirrors(db).syncNow(actor(), BollardException.parsed(() -> new RepositoryName(repository)));
+            out().println(repository + " syncs now");
+        }
+    }
+
+    @Command(name = "mirror-status", description = "A mirror's settings and its last syncs.")
+    static final class RepoMirrorStatus extends DbCommand {
+        @Parameters(index = "0", paramLabel = "REPOSITORY")
+        String repository;
+
+        @Option(names = "--runs", defaultValue = "5", description = "how many syncs to show (default 5)")
+        int runs;
+
+        @Override
+        void run(Database db) {
+            RepositoryName name = BollardException.parsed(() -> new RepositoryName(repository));
+            Mirror m = mirrors(db).get(name);
+            out().println(repository + " mirrors " + m.url() + m.upstreamRepository() + (m.enabled() ? "" : " (disabled)")
+                    + "; next sync " + m.nextRun());
+            for (MirrorRun run : mirrors(db).runs(name, runs)) {
+                var r = run.describe();
+                out().println("  #" + r.get("id") + " " + r.get("status") + " " + r.get("started_at")
+                        + (r.get("duration_ms") == null ? "" : " " + r.get("duration_ms") + " ms")
+                        + ": " + r.get("tags_copied") + " copied, " + r.get("tags_unchanged") + " unchanged, "
+                        + r.get("tags_failed") + " failed, " + r.get("tags_deleted") + " deleted, " + r.get("bytes")
+                        + " bytes" + (r.get("message") == null ? "" : " — " + r.get("message")));
+                for (var f : run.failures()) {
+                    out().println("    " + f.get("tag") + ": " + f.get("reason"));
+                }
+            }
         }
     }
 

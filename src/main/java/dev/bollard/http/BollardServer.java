@@ -8,6 +8,7 @@ import dev.bollard.http.api.ManagementApi;
 import dev.bollard.http.tls.TlsListener;
 import dev.bollard.http.ui.UiHandler;
 import dev.bollard.oci.DigestAlgorithm;
+import dev.bollard.mirror.Mirrors;
 import dev.bollard.proxy.ProxyCache;
 import dev.bollard.registry.Registry;
 import java.net.URI;
@@ -41,7 +42,7 @@ public final class BollardServer implements AutoCloseable {
      * and the UI's services ({@code auth} and {@code ui} null when switched off), the management API, the audit log
      * and the readiness check behind {@code /readyz}.
      */
-    public record Handlers(Registry registry, ProxyCache proxy, AccessPolicy policy, @Nullable Auth auth,
+    public record Handlers(Registry registry, ProxyCache proxy, Mirrors mirrors, AccessPolicy policy, @Nullable Auth auth,
                            ManagementApi api,
                            @Nullable UiHandler ui,
                            AuditLog audit, BooleanSupplier ready) {
@@ -104,7 +105,7 @@ public final class BollardServer implements AutoCloseable {
         // GracefulHandler: on stop, connectors stop accepting and requests in flight may finish (within
         // the stop timeout) before the database closes under them.
         DistributionHandler distribution = new DistributionHandler(handlers.registry(), handlers.proxy(),
-                handlers.policy(), config.registry().maxManifestBytes(), observability, handlers.audit());
+                handlers.mirrors(), handlers.policy(), config.registry().maxManifestBytes(), observability, handlers.audit());
         RequestWatchdog watchdog = new RequestWatchdog(config.server().requestWarningAfter(), observability.registry());
         jetty.setHandler(new GracefulHandler(new RootHandler(distribution, tokens, handlers.api(), observability,
                 handlers.ready()::getAsBoolean, handlers.ui(), watchdog, handlers.policy())));

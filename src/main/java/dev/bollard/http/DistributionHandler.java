@@ -7,6 +7,7 @@ import dev.bollard.error.ErrorCode;
 import dev.bollard.oci.Digest;
 import dev.bollard.oci.InvalidDigestException;
 import dev.bollard.oci.Reference;
+import dev.bollard.mirror.Mirrors;
 import dev.bollard.proxy.ProxyCache;
 import dev.bollard.registry.OutOfOrderChunk;
 import dev.bollard.registry.Registry;
@@ -35,15 +36,17 @@ final class DistributionHandler extends Handler.Abstract {
 
     private final DistributionAccess access;
     private final ProxyCache proxy;
+    private final Mirrors mirrors;
     private final UploadEndpoints uploads;
     private final BlobEndpoints blobs;
     private final ManifestEndpoints manifests;
     private final ListingEndpoints listings;
 
-    DistributionHandler(Registry registry, ProxyCache proxy, AccessPolicy policy, long maxManifestBytes,
-                        Observability observability, Audit audit) {
+    DistributionHandler(Registry registry, ProxyCache proxy, Mirrors mirrors, AccessPolicy policy,
+                        long maxManifestBytes, Observability observability, Audit audit) {
         this.access = new DistributionAccess(policy);
         this.proxy = proxy;
+        this.mirrors = mirrors;
         this.uploads = new UploadEndpoints(registry.uploads(), access, observability);
         this.blobs = new BlobEndpoints(registry.blobs(), proxy, new BlobDownload(observability));
         this.manifests = new ManifestEndpoints(registry.manifests(), proxy, maxManifestBytes, audit);
@@ -126,13 +129,17 @@ final class DistributionHandler extends Handler.Abstract {
                 Digest digest = Digest.parse(route.requireParam());
                 switch (method) {
                     case "GET", "HEAD" -> blobs.get(ex, route.requireRepository(), digest);
-                    case "DELETE" -> blobs.delete(ex, route.requireRepository(), digest);
+                    case "DELETE" -> {
+                        mirrors.requireWritable(route.requireRepository());
+                        blobs.delete(ex, route.requireRepository(), digest);
+                    }
                     default -> throw notAllowed(method);
                 }
             }
             case UPLOADS -> {
                 only(method, "POST");
                 proxy.requireWritable(route.requireRepository());
+                mirrors.requireWritable(route.requireRepository());
                 uploads.start(ex, route.requireRepository());
             }
             case UPLOAD -> {
@@ -148,8 +155,15 @@ final class DistributionHandler extends Handler.Abstract {
                 String reference = route.requireParam();
                 switch (method) {
                     case "GET", "HEAD" -> manifests.get(ex, route.requireRepository(), storedReference(reference));
-                    case "PUT" -> manifests.put(ex, route.requireRepository(), reference(reference));
-                    case "DELETE" -> manifests.delete(ex, route.requireRepository(), storedReference(reference));
+                    case "PUT" -> {
+                        // A mirror's content comes from its upstream only: no push, no deletion but the mirror's.
+                        mirrors.requireWritable(route.requireRepository());
+                        manifests.put(ex, route.requireRepository(), reference(reference));
+                    }
+                    case "DELETE" -> {
+                        mirrors.requireWritable(route.requireRepository());
+                        manifests.delete(ex, route.requireRepository(), storedReference(reference));
+                    }
                     default -> throw notAllowed(method);
                 }
             }

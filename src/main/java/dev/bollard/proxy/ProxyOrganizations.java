@@ -209,7 +209,8 @@ public final class ProxyOrganizations {
                 Instant.ofEpochMilli(r.createdAt()), Instant.ofEpochMilli(r.updatedAt()));
     }
 
-    private static URI checkedUrl(String text, String field) {
+    /** An upstream registry URL as given, checked (http(s), a host, no credentials, query or fragment) and normalised. */
+    public static URI checkedUrl(String text, String field) {
         try {
             URI u = new URI(text.strip());
             String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);

@@ -20,9 +20,11 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -49,6 +51,9 @@ public final class UpstreamClient {
     private static final Duration TOKEN_MARGIN = Duration.ofSeconds(10);
     private static final int MAX_REDIRECTS = 5;
     private static final Pattern PARAM = Pattern.compile("([A-Za-z]+)=\"([^\"]*)\"");
+    private static final Pattern NEXT = Pattern.compile("<([^>]+)>\\s*;\\s*rel=\"?next\"?");
+    private static final int MAX_TAG_PAGES = 1000;
+    private static final int MAX_TAG_PAGE_BYTES = 16 * 1024 * 1024;
 
     private final URI base;
     private final @Nullable String basic;
@@ -169,6 +174,77 @@ public final class UpstreamClient {
     public BlobBody getBlob(String repository, Digest digest) throws UpstreamFailure {
         HttpResponse<InputStream> r = send("GET", "/v2/" + repository + "/blobs/" + digest, repository, "*/*");
         return new BlobBody(r.body(), r.headers().firstValueAsLong("Content-Length").orElse(-1));
+    }
+
+    /**
+     * Every tag of the repository in the upstream's order, following the {@code Link} header's pages (the mirror's
+     * listing; a proxy never lists).
+     */
+    public List<String> listTags(String repository) throws UpstreamFailure {
+        List<String> tags = new ArrayList<>();
+        String path = "/v2/" + repository + "/tags/list?n=1000";
+        for (int pages = 0; path != null; pages++) {
+            if (pages >= MAX_TAG_PAGES) {
+                throw new UpstreamFailure(UpstreamFailure.Reason.INVALID, base + " lists more than " + MAX_TAG_PAGES
+                        + " pages of tags of " + repository);
+            }
+            HttpResponse<InputStream> r = send("GET", path, repository, "application/json");
+            JsonNode json;
+            try (InputStream in = r.body()) {
+                json = Json.MAPPER.readTree(in.readNBytes(MAX_TAG_PAGE_BYTES));
+            } catch (IOException e) {
+                throw new UpstreamFailure(UpstreamFailure.Reason.INVALID, "the tag list of " + repository + " from "
+                        + base + " is no JSON or broke off: " + e.getMessage(), null, e);
+            }
+            JsonNode list = json == null ? null : json.get("tags");
+            if (list != null && list.isArray()) {
+                list.forEach(t -> tags.add(t.asText()));
+            } else if (list != null && !list.isNull()) {
+                throw new UpstreamFailure(UpstreamFailure.Reason.INVALID, base + " answered the tag list of "
+                        + repository + " without a list of tags");
+            }
+            path = nextPage(r);
+        }
+        return tags;
+    }
+
+    /** The path of the next page a {@code Link: <...>; rel="next"} header names, or null. */
+    private static @Nullable String nextPage(HttpResponse<?> r) {
+        for (String link : r.headers().allValues("Link")) {
+            Matcher m = NEXT.matcher(link);
+            if (m.find()) {
+                URI next = r.uri().resolve(m.group(1));
+                return next.getRawPath() + (next.getRawQuery() == null ? "" : "?" + next.getRawQuery());
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The referrers of a manifest as the upstream's referrers API answers them (an image index's bytes); empty when
+     * the upstream does not offer the API (it answers 404, as registries before OCI 1.1 do).
+     */
+    public Optional<byte[]> referrers(String repository, Digest subject) throws UpstreamFailure {
+        HttpResponse<InputStream> r;
+        try {
+            r = send("GET", "/v2/" + repository + "/referrers/" + subject, repository, MediaTypes.OCI_INDEX);
+        } catch (UpstreamFailure e) {
+            if (e.reason() == UpstreamFailure.Reason.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+        try (InputStream in = r.body()) {
+            byte[] body = in.readNBytes((int) maxManifestBytes + 1);
+            if (body.length > maxManifestBytes) {
+                throw new UpstreamFailure(UpstreamFailure.Reason.INVALID, "the referrers of " + subject + " from "
+                        + base + " are more than " + maxManifestBytes + " bytes");
+            }
+            return Optional.of(body);
+        } catch (IOException e) {
+            throw new UpstreamFailure(UpstreamFailure.Reason.UNREACHABLE, "the referrers of " + subject + " from "
+                    + base + " broke off: " + e.getMessage(), null, e);
+        }
     }
 
     // ---- the request and the token flow ----

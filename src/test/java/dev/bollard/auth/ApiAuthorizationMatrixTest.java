@@ -74,6 +74,9 @@ class ApiAuthorizationMatrixTest {
     private static final String CLOSED = "http://127.0.0.1:1/hook";
     private static final String PROXY = "/api/v1/organizations/mirror/proxy";
     private static final String UPSTREAM = "{\"url\":\"http://127.0.0.1:1/\"}";
+    private static final String MIRROR = "/api/v1/repositories/acme/mirrored/-/mirror";
+    private static final String MIRROR_UPSTREAM =
+            "{\"url\":\"http://127.0.0.1:1/\",\"upstream_repository\":\"x/app\"}";
     /** Per webhook base path: the shared webhook's id, and a delivery in its log. */
     private final Map<String, Long> hooks = new LinkedHashMap<>();
     private final Map<String, Long> deliveries = new LinkedHashMap<>();
@@ -116,6 +119,7 @@ class ApiAuthorizationMatrixTest {
         }
         http.pushImage("acme/app", "hooked", basic("boss", "boss-password"));
         asRoot("PUT", PROXY, UPSTREAM);
+        asRoot("PUT", MIRROR, MIRROR_UPSTREAM);
         for (var e : hooks.entrySet()) {
             String log = e.getKey() + "/" + e.getValue() + "/deliveries";
             long end = System.nanoTime() + 30_000_000_000L;
@@ -299,6 +303,18 @@ class ApiAuthorizationMatrixTest {
                 "{\"tag_check_seconds\":60}")));
         c.add(new Case("DELETE", "/api/v1/organizations/{org}/proxy", SUPER, 204, x -> new Call(PROXY, null,
                 () -> asRoot("PUT", PROXY, UPSTREAM))));
+        // repository mirrors (docs/proxy-and-mirroring.md): the upstream is set by superusers only
+        String mirror = "/api/v1/repositories/{repository*}/-/mirror";
+        c.add(new Case("GET", "/api/v1/mirrors", SUPER, 200, x -> new Call("/api/v1/mirrors", null)));
+        c.add(new Case("GET", mirror, ADMINS, 200, x -> new Call(MIRROR, null)));
+        c.add(new Case("PUT", mirror, SUPER, 200, x -> new Call(MIRROR, MIRROR_UPSTREAM)));
+        c.add(new Case("PATCH", mirror, SUPER, 200, x -> new Call(MIRROR, "{\"interval_seconds\":600}")));
+        c.add(new Case("DELETE", mirror, SUPER, 204, x -> new Call(MIRROR, null,
+                () -> asRoot("PUT", MIRROR, MIRROR_UPSTREAM))));
+        c.add(new Case("GET", mirror + "/runs", ADMINS, 200, x -> new Call(MIRROR + "/runs", null,
+                () -> asRoot("PUT", MIRROR, MIRROR_UPSTREAM))));
+        c.add(new Case("POST", mirror + "/sync", ADMINS, 202, x -> new Call(MIRROR + "/sync", null,
+                () -> asRoot("PUT", MIRROR, MIRROR_UPSTREAM))));
         // the audit log
         c.add(new Case("GET", "/api/v1/audit", SUPER, 200, x -> new Call("/api/v1/audit", null)));
         c.add(new Case("GET", "/api/v1/audit/export", SUPER, 200, x -> new Call("/api/v1/audit/export", null)));

@@ -9,17 +9,12 @@ import dev.bollard.metadata.ManifestDao;
 import dev.bollard.metadata.RepositoryDao;
 import dev.bollard.testing.Requirements;
 import dev.bollard.testing.TestRegistry;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -186,16 +181,17 @@ class ProxyPullThroughTest {
     @Test
     void skopeoAndPodmanPullThroughFromDistributionWithHtpasswdAndKeepPullingWhenItStops() throws Exception {
         Requirements.onPath("docker-registry", "podman");
-        Process distribution = startDistribution(dir.resolve("distribution"));
+        DistributionServer distribution = DistributionServer.start(dir.resolve("distribution"), PULLER,
+                PULLER_PASSWORD);
         try {
-            String host = "127.0.0.1:" + port;
+            String host = distribution.hostPort();
             ok(skopeo.copy("--all", "--dest-creds", PULLER + ":" + PULLER_PASSWORD, "oci:" + source.root() + ":multi",
                     "docker://" + host + "/app:v1"));
             proxyOf(URI.create("http://" + host), "");
-            pullThroughThenWithoutUpstream(() -> stop(distribution), "http://" + host);
+            pullThroughThenWithoutUpstream(distribution::close, "http://" + host);
             podmanPullsTheCachedPlatform();
         } finally {
-            stop(distribution);
+            distribution.close();
         }
     }
 
@@ -207,67 +203,5 @@ class ProxyPullThroughTest {
                 dir.resolve("podman-tmp").toString(), "--cgroup-manager", "cgroupfs", "--events-backend", "none");
         ok(exec.run(Exec.concat(podman, "pull", "--tls-verify=false", "--creds", ADMIN + ":" + ADMIN_PASSWORD,
                 "--arch", "arm64", proxy.hostPort() + "/mirror/app:v1")));
-    }
-
-    private int port;
-
-    /** Distribution 2.8 with htpasswd authentication ({@link #PULLER}) on a free loopback port. */
-    private Process startDistribution(Path home) throws Exception {
-        Files.createDirectories(home);
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        Path htpasswd = home.resolve("htpasswd");
-        Files.writeString(htpasswd, PULLER + ":" + bcrypt(PULLER_PASSWORD) + "\n");
-        Path config = home.resolve("config.yml");
-        Files.writeString(config, """
-                version: 0.1
-                log:
-                  level: warn
-                storage:
-                  filesystem:
-                    rootdirectory: %s
-                http:
-                  addr: 127.0.0.1:%d
-                auth:
-                  htpasswd:
-                    realm: test
-                    path: %s
-                """.formatted(home.resolve("data"), port, htpasswd));
-        // Its S3 driver refuses to start with AWS_CA_BUNDLE set (docs: testing notes), even with the filesystem.
-        List<String> cmd = new ArrayList<>(List.of("env", "-u", "AWS_CA_BUNDLE", "docker-registry", "serve",
-                config.toString()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(home.resolve("distribution.log").toFile()).start();
-        long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (System.nanoTime() < end) {
-            try {
-                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v2/"))
-                        .build(), HttpResponse.BodyHandlers.discarding());
-                if (r.statusCode() == 401) {
-                    return p;
-                }
-            } catch (IOException e) {
-                Thread.sleep(100);
-            }
-        }
-        p.destroyForcibly();
-        throw new AssertionError("Distribution did not start: " + Files.readString(home.resolve("distribution.log")));
-    }
-
-    private static void stop(Process p) {
-        p.destroy();
-        try {
-            p.waitFor();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** A bcrypt hash as {@code htpasswd -B} writes it (Bouncy Castle, which Bollard depends on). */
-    private static String bcrypt(String password) {
-        byte[] salt = new byte[16];
-        new java.security.SecureRandom().nextBytes(salt);
-        return org.bouncycastle.crypto.generators.OpenBSDBCrypt.generate("2a", password.toCharArray(), salt, 5);
     }
 }

@@ -6,6 +6,7 @@ import dev.bollard.auth.Identities;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.events.EventFeed;
 import dev.bollard.events.Webhooks;
+import dev.bollard.mirror.Mirrors;
 import dev.bollard.proxy.ProxyOrganizations;
 import dev.bollard.registry.Registry;
 import org.jspecify.annotations.Nullable;
@@ -15,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  * that needs another service adds it here. {@code auth} is null when access control is off.
  */
 public record ApiServices(BollardConfig config, Identities identities, @Nullable Auth auth, Registry registry, AuditLog audit,
-                          Webhooks webhooks, ProxyOrganizations proxies, EventFeed events) {
+                          Webhooks webhooks, ProxyOrganizations proxies, Mirrors mirrors, EventFeed events) {
 
     /** The identities administration, its changes recorded as made by the caller of {@code call}. */
     public Identities identitiesAs(ApiCall call) {
