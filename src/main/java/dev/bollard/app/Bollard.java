@@ -33,6 +33,7 @@ import dev.bollard.registry.RetentionWorker;
 import dev.bollard.registry.UploadSweepWorker;
 import dev.bollard.proxy.ProxyCache;
 import dev.bollard.proxy.ProxyOrganizations;
+import dev.bollard.scan.results.ScanResults;
 import dev.bollard.scan.vuln.VulnDbRefreshWorker;
 import dev.bollard.scan.vuln.VulnerabilityStore;
 import dev.bollard.secrets.KeyEncryption;
@@ -120,6 +121,10 @@ public final class Bollard implements AutoCloseable {
             // Changes are recorded in the transactions that make them; the audit log appends them after each commit.
             Outbox changes = new Outbox(audit::catchUp);
             Registry registry = new Registry(database, store, config.registry(), config.lifecycle(), changes, meters);
+            ScanResults scans = new ScanResults(database, store, registry, changes, config.scan().sbomReferrers(), meters);
+            if (config.scan().onPush()) {
+                registry.manifests().listen(scans.queue().onPush());
+            }
             // One key-encryption key seals every secret at rest (signing keys, webhook secrets, upstream passwords).
             KeyEncryption sealing = KeyEncryption.load(config.auth().keyEncryption());
             EventDelivery events = new EventDelivery(database, changes, config.events(), meters, sealing);
@@ -156,7 +161,7 @@ public final class Bollard implements AutoCloseable {
             }
             ManagementApi api = new ManagementApi(ManagementApi.standardEndpoints(
                     new ApiServices(config, new Identities(database, changes), auth, registry, audit,
-                            events.webhooks(), proxies)), policy, sessions);
+                            events.webhooks(), proxies, scans)), policy, sessions);
             BlobStore blobs = store;
             BollardServer http = open(opened, BollardServer.start(config, observability, new BollardServer.Handlers(
                     registry, proxy, policy, auth, api, ui, audit, () -> database.isReachable() && blobs.isReachable())));
@@ -164,6 +169,7 @@ public final class Bollard implements AutoCloseable {
             Workers workers = open(opened, new Workers(database, meters));
             startWorkers(workers, config, database, store, registry, audit, meters);
             events.workers().forEach(workers::start);
+            scans.workers(config.scan().pollInterval(), config.scan().rematchInterval()).forEach(workers::start);
             if (directory != null) {
                 workers.start(new DirectorySyncWorker(directory,
                         new Identities(database, changes).as(Actor.system("directory-sync")).directoryTeams()));

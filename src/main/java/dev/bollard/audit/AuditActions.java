@@ -74,4 +74,9 @@ public final class AuditActions {
     // proxy organizations (docs/proxy-and-mirroring.md)
     public static final String PROXY_SET = "proxy.set";
     public static final String PROXY_DELETE = "proxy.delete";
+
+    // vulnerability scanning (docs/scanning.md)
+    public static final String SCAN_REQUEST = "scan.request";
+    /** A re-match after new vulnerability data found what the last match had not (published as an event). */
+    public static final String VULNERABILITY_FOUND = "vulnerability.found";
 }

@@ -126,6 +126,10 @@ public final class ConfigLoader {
         k.put("events.webhooks.allow-private-targets", new String[] {"false", "allow webhook URLs on loopback, link-local and private addresses (refused by default: SSRF)"});
         k.put("scan.vulndb.urls", new String[] {"", "comma-separated http(s) URLs of OSV vulnerability data (zip archives or JSON files) refreshed in the background; none: fed only by bollard vulndb import"});
         k.put("scan.vulndb.refresh-interval", new String[] {"6h", "how often the vulnerability data is refreshed from scan.vulndb.urls"});
+        k.put("scan.on-push", new String[] {"true", "scan each pushed image (each platform of an index) in the background"});
+        k.put("scan.poll-interval", new String[] {"2s", "how often each node looks for queued scans"});
+        k.put("scan.rematch-interval", new String[] {"1m", "how often stored results are checked against newly imported vulnerability data (and matched again)"});
+        k.put("scan.sbom-referrers", new String[] {"true", "store each scanned image's SBOMs (CycloneDX, SPDX) as OCI referrers of it"});
         KEYS = Collections.unmodifiableMap(k);
     }
 
@@ -372,6 +376,10 @@ public final class ConfigLoader {
                 }
             }
             Duration vulndbRefresh = duration("scan.vulndb.refresh-interval", problems);
+            boolean scanOnPush = bool("scan.on-push", problems);
+            Duration scanPoll = duration("scan.poll-interval", problems);
+            Duration rematch = duration("scan.rematch-interval", problems);
+            boolean sbomReferrers = bool("scan.sbom-referrers", problems);
 
             if (!problems.isEmpty()) {
                 throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", problems));
@@ -394,7 +402,7 @@ public final class ConfigLoader {
                     new BollardConfig.Ui(uiEnabled, sessionIdle, sessionMax),
                     new BollardConfig.Events(eventPoll, eventRetention, maxAttempts, firstRetry, maxRetry, disableAfter,
                             allowPrivate),
-                    new BollardConfig.Scan(vulndbUrls, vulndbRefresh));
+                    new BollardConfig.Scan(vulndbUrls, vulndbRefresh, scanOnPush, scanPoll, rematch, sbomReferrers));
         }
 
         /** The directory's settings; checked only when it is enabled. */

@@ -20,11 +20,13 @@ public final class EventTypes {
     public static final String TAG_DELETED = "tag.deleted";
     public static final String TAG_RESTORED = "tag.restored";
     public static final String TAG_EXPIRED = "tag.expired";
+    /** New vulnerability data affects a stored image: findings its last match did not have (docs/scanning.md). */
+    public static final String VULNERABILITY_FOUND = "vulnerability.found";
 
     /** Sent only by a webhook's test ping, never published. */
     public static final String WEBHOOK_PING = "webhook.ping";
 
     /** Every type a webhook may subscribe to, in the order docs/events.md lists them. */
     public static final List<String> ALL = List.of(REPOSITORY_CREATED, REPOSITORY_DELETED, MANIFEST_PUSHED,
-            MANIFEST_DELETED, TAG_CREATED, TAG_MOVED, TAG_DELETED, TAG_RESTORED, TAG_EXPIRED);
+            MANIFEST_DELETED, TAG_CREATED, TAG_MOVED, TAG_DELETED, TAG_RESTORED, TAG_EXPIRED, VULNERABILITY_FOUND);
 }

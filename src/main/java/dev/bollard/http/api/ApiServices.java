@@ -7,6 +7,7 @@ import dev.bollard.config.BollardConfig;
 import dev.bollard.events.Webhooks;
 import dev.bollard.proxy.ProxyOrganizations;
 import dev.bollard.registry.Registry;
+import dev.bollard.scan.results.ScanResults;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -14,7 +15,7 @@ import org.jspecify.annotations.Nullable;
  * that needs another service adds it here. {@code auth} is null when access control is off.
  */
 public record ApiServices(BollardConfig config, Identities identities, @Nullable Auth auth, Registry registry, AuditLog audit,
-                          Webhooks webhooks, ProxyOrganizations proxies) {
+                          Webhooks webhooks, ProxyOrganizations proxies, ScanResults scans) {
 
     /** The identities administration, its changes recorded as made by the caller of {@code call}. */
     public Identities identitiesAs(ApiCall call) {

@@ -68,7 +68,7 @@ public final class ManagementApi {
     public static List<ApiEndpoints> standardEndpoints(ApiServices services) {
         return List.of(new AccountEndpoints(services), new TeamEndpoints(services), new RobotEndpoints(services),
                 new RepositoryEndpoints(services), new AuditEndpoints(services), new LifecycleEndpoints(services),
-                new WebhookEndpoints(services), new ProxyEndpoints(services));
+                new WebhookEndpoints(services), new ProxyEndpoints(services), new ScanEndpoints(services));
     }
 
     /** The route table, in registration order. */

@@ -1,0 +1,220 @@
+package dev.bollard.clients;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.bollard.auth.Identities;
+import dev.bollard.config.ConfigLoader;
+import dev.bollard.json.Json;
+import dev.bollard.metadata.Database;
+import dev.bollard.metadata.EventDao;
+import dev.bollard.scan.vuln.VulnerabilityStore;
+import dev.bollard.testing.Requirements;
+import dev.bollard.testing.TestRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Scanning on push, as users see it: skopeo pushes a Debian 12 image (libc6 from glibc 2.36-9+deb12u1, below
+ * DSA-5514-1's fix; openssh at DSA-5724-1's fixed version; libssl3 from openssl 3.0.11-1~deb12u1, below DSA-5532-1's
+ * fix); the scan worker indexes and matches it, and the report in the API reaches {@code done} with DSA-5514-1 and
+ * not DSA-5724-1. A newer OSV import bringing DSA-5532-1 is matched against the stored inventory — the new finding
+ * appears, a {@code vulnerability.found} event is published, and the image was not indexed again. The SBOMs are
+ * OCI referrers of the image that a client fetches; they are not scanned themselves. Users without read access to
+ * the repository get nothing.
+ */
+class ScanOnPushTest {
+    private static final String OSV = "src/test/resources/osv/real/";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    @Timeout(300)
+    void aPushedImageIsScannedAndMatchedAgainWhenNewDataArrives() throws Exception {
+        Requirements.onPath("skopeo");
+        try (TestRegistry registry = TestRegistry.start(ConfigLoader.builder()
+                .set("data-dir", dir.resolve("data").toString()).set("server.listen", "127.0.0.1:0")
+                .set("scan.poll-interval", "200ms").set("scan.rematch-interval", "500ms")
+                .set("events.poll-interval", "200ms").load());
+             HttpClient http = HttpClient.newHttpClient()) {
+            Database db = registry.server().database();
+            Identities ids = new Identities(db);
+            ids.users().create("boss", "boss-password", false);
+            ids.users().create("eve", "eve-password", false);
+            ids.organizations().create("acme", "boss");
+            String boss = basic("boss", "boss-password");
+            String eve = basic("eve", "eve-password");
+            VulnerabilityStore vulns = new VulnerabilityStore(db);
+            Path first = Files.createDirectories(dir.resolve("osv-1"));
+            for (String id : List.of("DSA-5514-1", "DSA-5724-1")) {
+                Files.copy(Path.of(OSV + id + ".json"), first.resolve(id + ".json"));
+            }
+            long firstImport = vulns.importPath(first).importId();
+
+            Map<String, byte[]> files = ScanCommandTest.debian12("""
+
+                    Package: libssl3
+                    Status: install ok installed
+                    Architecture: amd64
+                    Source: openssl
+                    Version: 3.0.11-1~deb12u1
+                    """);
+            byte[] tar = Tar.tar(files);
+            Path layoutDir = dir.resolve("layout");
+            OciLayout layout = OciLayout.create(layoutDir);
+            OciLayout.Descriptor image = layout.writeImage(List.of(new OciLayout.LayerBlob(
+                    "application/vnd.oci.image.layer.v1.tar+gzip", Tar.gzip(tar), OciLayout.sha256(tar))));
+            layout.tag(image, "v1");
+            Exec.Result pushed = new Skopeo(dir).copy("--dest-creds", "boss:boss-password",
+                    "oci:" + layoutDir + ":v1", "docker://" + registry.hostPort() + "/acme/debian:v1");
+            assertThat(pushed.ok()).as(pushed.describe()).isTrue();
+            String digest = image.digest();
+            String scan = "/api/v1/repositories/acme/debian/-/manifests/" + digest + "/scan";
+
+            // push -> queued/indexing -> done, with the finding expected and not the one fixed
+            JsonNode report = await(http, registry, scan, boss, r -> r.path("state").asText().equals("done"));
+            assertThat(report.path("os").path("pretty_name").asText()).isEqualTo("Debian GNU/Linux 12 (bookworm)");
+            assertThat(report.path("packages").asInt()).isEqualTo(3);
+            assertThat(report.path("vulndb_import").asLong()).isEqualTo(firstImport);
+            assertThat(ids(report)).containsExactly("DSA-5514-1");
+            JsonNode glibc = report.path("findings").get(0);
+            assertThat(glibc.path("package").asText()).isEqualTo("libc6");
+            assertThat(glibc.path("matched_package").asText()).isEqualTo("glibc");
+            assertThat(glibc.path("version").asText()).isEqualTo("2.36-9+deb12u1");
+            assertThat(glibc.path("fixed_version").asText()).isEqualTo("2.36-9+deb12u3");
+            assertThat(glibc.path("aliases").toString()).contains("CVE-2023-4911");
+            assertThat(glibc.path("links").size()).isPositive();
+            assertThat(report.path("grade").asText()).isNotEmpty();
+            String indexedAt = report.path("indexed_at").asText();
+            String firstFoundAt = glibc.path("found_at").asText();
+
+            // a newer import: matched again from the stored packages, the new finding published as an event
+            Path second = Files.createDirectories(dir.resolve("osv-2"));
+            Files.copy(Path.of(OSV + "DSA-5532-1.json"), second.resolve("DSA-5532-1.json"));
+            long secondImport = vulns.importPath(second).importId();
+            report = await(http, registry, scan, boss, r -> r.path("vulndb_import").asLong() == secondImport);
+            assertThat(ids(report)).containsExactlyInAnyOrder("DSA-5514-1", "DSA-5532-1");
+            assertThat(report.path("indexed_at").asText()).as("not indexed again").isEqualTo(indexedAt);
+            assertThat(report.path("state").asText()).isEqualTo("done");
+            for (JsonNode f : report.path("findings")) {
+                if (f.path("id").asText().equals("DSA-5514-1")) {
+                    assertThat(f.path("found_at").asText()).isEqualTo(firstFoundAt);
+                } else {
+                    assertThat(f.path("package").asText()).isEqualTo("libssl3");
+                    assertThat(f.path("fixed_version").asText()).isEqualTo("3.0.11-1~deb12u2");
+                }
+            }
+            JsonNode event = awaitEvent(db, "vulnerability.found");
+            assertThat(event.path("repository").asText()).isEqualTo("acme/debian");
+            assertThat(event.path("data").path("digest").asText()).isEqualTo(digest);
+            assertThat(event.path("data").path("findings").size()).isEqualTo(1);
+            assertThat(event.path("data").path("findings").get(0).path("id").asText()).isEqualTo("DSA-5532-1");
+            assertThat(event.path("data").path("findings").get(0).path("package").asText()).isEqualTo("libssl3");
+
+            // the SBOMs are referrers of the image, fetched as a client does, and not scanned themselves
+            HttpResponse<String> referrers = get(http, registry, "/v2/acme/debian/referrers/" + digest, boss);
+            assertThat(referrers.statusCode()).isEqualTo(200);
+            JsonNode index = Json.MAPPER.readTree(referrers.body());
+            Map<String, String> byType = new LinkedHashMap<>();
+            for (JsonNode d : index.path("manifests")) {
+                byType.put(d.path("artifactType").asText(), d.path("digest").asText());
+            }
+            assertThat(byType).containsOnlyKeys("application/vnd.cyclonedx+json", "application/spdx+json");
+            Path copy = dir.resolve("sbom-copy");
+            Exec.Result fetched = new Skopeo(dir).copy("--src-creds", "boss:boss-password", "docker://"
+                    + registry.hostPort() + "/acme/debian@" + byType.get("application/vnd.cyclonedx+json"), "dir:" + copy);
+            assertThat(fetched.ok()).as(fetched.describe()).isTrue();
+            JsonNode sbomManifest = Json.MAPPER.readTree(Files.readAllBytes(copy.resolve("manifest.json")));
+            assertThat(sbomManifest.path("subject").path("digest").asText()).isEqualTo(digest);
+            byte[] bom = Files.readAllBytes(copy.resolve(sbomManifest.path("layers").get(0).path("digest").asText()
+                    .substring("sha256:".length())));
+            assertThat(new org.cyclonedx.parsers.JsonParser().validate(bom, org.cyclonedx.Version.VERSION_16)).isEmpty();
+            assertThat(new String(bom, StandardCharsets.UTF_8)).contains("pkg:deb/debian/libc6@").contains("libssl3");
+            HttpResponse<String> notScanned = get(http, registry, "/api/v1/repositories/acme/debian/-/manifests/"
+                    + byType.get("application/spdx+json") + "/scan", boss);
+            assertThat(notScanned.statusCode()).as(notScanned.body()).isEqualTo(404);
+
+            // the SBOMs from the API, and the data's status
+            HttpResponse<String> spdx = get(http, registry, "/api/v1/repositories/acme/debian/-/manifests/" + digest
+                    + "/sbom?format=spdx", boss);
+            assertThat(spdx.statusCode()).isEqualTo(200);
+            assertThat(spdx.headers().firstValue("Content-Type").orElse("")).startsWith("application/spdx+json");
+            assertThat(spdx.body()).contains("\"spdxVersion\"").contains("libssl3");
+            JsonNode status = Json.MAPPER.readTree(get(http, registry, "/api/v1/vulndb", eve).body());
+            assertThat(status.path("records").asLong()).isEqualTo(3);
+            assertThat(status.path("last_import").path("id").asLong()).isEqualTo(secondImport);
+            assertThat(status.path("scans").path("done").asLong()).isEqualTo(1);
+
+            // without read access: nothing
+            for (String path : List.of(scan, "/api/v1/repositories/acme/debian/-/manifests/" + digest + "/sbom")) {
+                assertThat(get(http, registry, path, eve).statusCode()).as(path).isEqualTo(403);
+                assertThat(get(http, registry, path, null).statusCode()).as(path).isEqualTo(401);
+            }
+            assertThat(get(http, registry, "/api/v1/vulndb", null).statusCode()).isEqualTo(401);
+        }
+    }
+
+    static List<String> ids(JsonNode report) {
+        List<String> ids = new ArrayList<>();
+        report.path("findings").forEach(f -> ids.add(f.path("id").asText()));
+        return ids;
+    }
+
+    static String basic(String user, String password) {
+        return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
+
+    static HttpResponse<String> get(HttpClient http, TestRegistry registry, String path, String authorization)
+            throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(registry.baseUri() + path));
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Polls {@code path} until its JSON satisfies {@code done} (60 s at most). */
+    static JsonNode await(HttpClient http, TestRegistry registry, String path, String authorization,
+                          Predicate<JsonNode> done) throws Exception {
+        long end = System.nanoTime() + 60_000_000_000L;
+        String last = "";
+        while (System.nanoTime() < end) {
+            HttpResponse<String> r = get(http, registry, path, authorization);
+            last = r.statusCode() + " " + r.body();
+            if (r.statusCode() == 200 && done.test(Json.MAPPER.readTree(r.body()))) {
+                return Json.MAPPER.readTree(r.body());
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("not reached in 60 s; last answer: " + last);
+    }
+
+    /** The first published event of {@code type} (waits up to 30 s). */
+    static JsonNode awaitEvent(Database db, String type) throws Exception {
+        long end = System.nanoTime() + 30_000_000_000L;
+        while (System.nanoTime() < end) {
+            for (EventDao.Row row : db.read(h -> EventDao.after(h, 0, 10_000))) {
+                if (row.type().equals(type)) {
+                    return Json.MAPPER.readTree(row.body());
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no " + type + " event published in 30 s");
+    }
+}
