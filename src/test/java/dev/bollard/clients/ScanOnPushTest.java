@@ -24,7 +24,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import dev.bollard.config.BollardConfig;
+import dev.bollard.testing.TestDatabase;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,14 +48,36 @@ class ScanOnPushTest {
     @TempDir
     Path dir;
 
-    @Test
-    @Timeout(300)
-    void aPushedImageIsScannedAndMatchedAgainWhenNewDataArrives() throws Exception {
-        Requirements.onPath("skopeo");
-        try (TestRegistry registry = TestRegistry.start(ConfigLoader.builder()
-                .set("data-dir", dir.resolve("data").toString()).set("server.listen", "127.0.0.1:0")
+    /** A registry with access control on, scanning and re-matching promptly, on the database of {@code kind}. */
+    private TestRegistry start(String kind) throws Exception {
+        TestDatabase database = TestDatabase.of(kind, dir.resolve("h2"));
+        closeAfter.add(database);
+        BollardConfig.Database db = database.config(8);
+        ConfigLoader.Builder config = ConfigLoader.builder().set("data-dir", dir.resolve("data").toString())
+                .set("server.listen", "127.0.0.1:0").set("database.url", db.url())
                 .set("scan.poll-interval", "200ms").set("scan.rematch-interval", "500ms")
-                .set("events.poll-interval", "200ms").load());
+                .set("events.poll-interval", "200ms");
+        if (!db.username().isEmpty()) {
+            config.set("database.username", db.username()).set("database.password", db.password());
+        }
+        return TestRegistry.start(config.load());
+    }
+
+    private final List<AutoCloseable> closeAfter = new ArrayList<>();
+
+    @AfterEach
+    void closeDatabase() throws Exception {
+        for (AutoCloseable c : closeAfter) {
+            c.close();
+        }
+    }
+
+    @ParameterizedTest(name = "on {0}")
+    @ValueSource(strings = {"h2", "postgres"})
+    @Timeout(300)
+    void aPushedImageIsScannedAndMatchedAgainWhenNewDataArrives(String kind) throws Exception {
+        Requirements.onPath("skopeo");
+        try (TestRegistry registry = start(kind);
              HttpClient http = HttpClient.newHttpClient()) {
             Database db = registry.server().database();
             Identities ids = new Identities(db);
@@ -166,6 +193,64 @@ class ScanOnPushTest {
                 assertThat(get(http, registry, path, null).statusCode()).as(path).isEqualTo(401);
             }
             assertThat(get(http, registry, "/api/v1/vulndb", null).statusCode()).isEqualTo(401);
+        }
+    }
+
+    /**
+     * A real Debian: the debootstrapped bookworm tree (scripts/debootstrap-cache.sh) pushed with skopeo is scanned on
+     * push: done, with every package dpkg reports, Debian 12, and none of the real advisories of the fixtures (this
+     * bookworm is past each of their fixes: DSA-5514-1's glibc 2.36-9+deb12u3 among them), so grade A; its SBOM
+     * referrers list the same packages.
+     */
+    @Test
+    @Timeout(900)
+    void aDebootstrappedDebianIsScannedOnPush() throws Exception {
+        Requirements.onPath("skopeo", "tar", "dpkg-query");
+        Path root = dev.bollard.scan.index.DebianImageIndexTest.bookworm(Path.of("").toAbsolutePath());
+        Map<String, String[]> installed = dev.bollard.scan.index.DebianImageIndexTest.dpkgQuery(root, dir);
+        assertThat(installed).containsKey("libc6");
+        try (TestRegistry registry = start("h2"); HttpClient http = HttpClient.newHttpClient()) {
+            Database db = registry.server().database();
+            Identities ids = new Identities(db);
+            ids.users().create("boss", "boss-password", false);
+            String boss = basic("boss", "boss-password");
+            long imported = new VulnerabilityStore(db).importPath(Path.of(OSV)).importId();
+
+            Path tarFile = dir.resolve("bookworm.tar");
+            new Exec(dir).ok("tar", "--numeric-owner", "--sort=name", "-C", root.toString(), "-cf",
+                    tarFile.toString(), ".");
+            byte[] tar = Files.readAllBytes(tarFile);
+            Path layoutDir = dir.resolve("layout");
+            OciLayout layout = OciLayout.create(layoutDir);
+            OciLayout.Descriptor image = layout.writeImage(List.of(new OciLayout.LayerBlob(
+                    "application/vnd.oci.image.layer.v1.tar+gzip", Tar.gzip(tar), OciLayout.sha256(tar))));
+            layout.tag(image, "minbase");
+            Exec.Result pushed = new Skopeo(dir).copy("--dest-creds", "boss:boss-password",
+                    "oci:" + layoutDir + ":minbase", "docker://" + registry.hostPort() + "/boss/bookworm:minbase");
+            assertThat(pushed.ok()).as(pushed.describe()).isTrue();
+
+            JsonNode report = await(http, registry, "/api/v1/repositories/boss/bookworm/-/manifests/"
+                    + image.digest() + "/scan", boss, r -> !List.of("queued", "indexing").contains(r.path("state").asText()));
+            assertThat(report.path("state").asText()).as(report.toString()).isEqualTo("done");
+            assertThat(report.path("os").path("id").asText()).isEqualTo("debian");
+            assertThat(report.path("os").path("version_id").asText()).isEqualTo("12");
+            assertThat(report.path("packages").asInt()).isEqualTo(installed.size());
+            assertThat(report.path("vulndb_import").asLong()).isEqualTo(imported);
+            assertThat(ids(report)).doesNotContain("DSA-5514-1", "DSA-5532-1", "DSA-5724-1");
+            assertThat(report.path("os_unsupported").isNull()).isTrue();
+            assertThat(report.path("grade").asText()).isEqualTo("A");
+
+            HttpResponse<String> referrers = get(http, registry, "/v2/boss/bookworm/referrers/" + image.digest()
+                    + "?artifactType=application/spdx%2Bjson", boss);
+            JsonNode listed = Json.MAPPER.readTree(referrers.body()).path("manifests");
+            assertThat(listed.size()).isEqualTo(1);
+            JsonNode spdxManifest = Json.MAPPER.readTree(get(http, registry, "/v2/boss/bookworm/manifests/"
+                    + listed.get(0).path("digest").asText(), boss).body());
+            JsonNode spdx = Json.MAPPER.readTree(get(http, registry, "/v2/boss/bookworm/blobs/"
+                    + spdxManifest.path("layers").get(0).path("digest").asText(), boss).body());
+            List<String> names = new ArrayList<>();
+            spdx.path("packages").forEach(p -> names.add(p.path("name").asText()));
+            assertThat(names).containsAll(installed.keySet());
         }
     }
 
