@@ -101,16 +101,7 @@ class ScanOnPushTest {
                     Source: openssl
                     Version: 3.0.11-1~deb12u1
                     """);
-            byte[] tar = Tar.tar(files);
-            Path layoutDir = dir.resolve("layout");
-            OciLayout layout = OciLayout.create(layoutDir);
-            OciLayout.Descriptor image = layout.writeImage(List.of(new OciLayout.LayerBlob(
-                    "application/vnd.oci.image.layer.v1.tar+gzip", Tar.gzip(tar), OciLayout.sha256(tar))));
-            layout.tag(image, "v1");
-            Exec.Result pushed = new Skopeo(dir).copy("--dest-creds", "boss:boss-password",
-                    "oci:" + layoutDir + ":v1", "docker://" + registry.hostPort() + "/acme/debian:v1");
-            assertThat(pushed.ok()).as(pushed.describe()).isTrue();
-            String digest = image.digest();
+            String digest = push(registry, Tar.tar(files), "acme/debian:v1").digest();
             String scan = "/api/v1/repositories/acme/debian/-/manifests/" + digest + "/scan";
 
             // push -> queued/indexing -> done, with the finding expected and not the one fixed
@@ -219,15 +210,7 @@ class ScanOnPushTest {
             Path tarFile = dir.resolve("bookworm.tar");
             new Exec(dir).ok("tar", "--numeric-owner", "--sort=name", "-C", root.toString(), "-cf",
                     tarFile.toString(), ".");
-            byte[] tar = Files.readAllBytes(tarFile);
-            Path layoutDir = dir.resolve("layout");
-            OciLayout layout = OciLayout.create(layoutDir);
-            OciLayout.Descriptor image = layout.writeImage(List.of(new OciLayout.LayerBlob(
-                    "application/vnd.oci.image.layer.v1.tar+gzip", Tar.gzip(tar), OciLayout.sha256(tar))));
-            layout.tag(image, "minbase");
-            Exec.Result pushed = new Skopeo(dir).copy("--dest-creds", "boss:boss-password",
-                    "oci:" + layoutDir + ":minbase", "docker://" + registry.hostPort() + "/boss/bookworm:minbase");
-            assertThat(pushed.ok()).as(pushed.describe()).isTrue();
+            OciLayout.Descriptor image = push(registry, Files.readAllBytes(tarFile), "boss/bookworm:minbase");
 
             JsonNode report = await(http, registry, "/api/v1/repositories/boss/bookworm/-/manifests/"
                     + image.digest() + "/scan", boss, r -> !List.of("queued", "indexing").contains(r.path("state").asText()));
@@ -252,6 +235,19 @@ class ScanOnPushTest {
             spdx.path("packages").forEach(p -> names.add(p.path("name").asText()));
             assertThat(names).containsAll(installed.keySet());
         }
+    }
+
+    /** Pushes an image of one gzip layer of {@code tar} with skopeo, as boss, to {@code target} (REPO:TAG). */
+    private OciLayout.Descriptor push(TestRegistry registry, byte[] tar, String target) {
+        Path layoutDir = dir.resolve("layout-" + target.replaceAll("[^a-z0-9]", "-"));
+        OciLayout layout = OciLayout.create(layoutDir);
+        OciLayout.Descriptor image = layout.writeImage(List.of(new OciLayout.LayerBlob(
+                "application/vnd.oci.image.layer.v1.tar+gzip", Tar.gzip(tar), OciLayout.sha256(tar))));
+        layout.tag(image, "latest");
+        Exec.Result pushed = new Skopeo(dir).copy("--dest-creds", "boss:boss-password", "oci:" + layoutDir + ":latest",
+                "docker://" + registry.hostPort() + "/" + target);
+        assertThat(pushed.ok()).as(pushed.describe()).isTrue();
+        return image;
     }
 
     static List<String> ids(JsonNode report) {
