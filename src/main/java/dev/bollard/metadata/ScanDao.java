@@ -193,6 +193,24 @@ public final class ScanDao {
                 .bind("last", last).execute();
     }
 
+    /**
+     * Marks {@code failed}, with the queue's last error, the scans still queued or indexing whose work item is dead
+     * and none waits or runs: their last attempt's lease lapsed (a node died on it each time), which the queue
+     * records without telling the scan. Returns how many.
+     */
+    public static int failAbandoned(Handle h, String queue) {
+        return h.createUpdate("""
+                        UPDATE scan_result SET state = 'failed', reason = COALESCE((
+                            SELECT MAX(w.last_error) FROM work_item w WHERE w.queue = :q AND w.state = 'dead'
+                               AND w.item_key = CAST(scan_result.manifest_id AS VARCHAR(20))), 'abandoned')
+                        WHERE state IN ('queued', 'indexing')
+                          AND EXISTS (SELECT 1 FROM work_item w WHERE w.queue = :q AND w.state = 'dead'
+                                         AND w.item_key = CAST(scan_result.manifest_id AS VARCHAR(20)))
+                          AND NOT EXISTS (SELECT 1 FROM work_item w WHERE w.queue = :q AND w.state <> 'dead'
+                                             AND w.item_key = CAST(scan_result.manifest_id AS VARCHAR(20)))""")
+                .bind("q", queue).execute();
+    }
+
     /** Up to {@code limit} done scans matched against data older than import {@code last}. */
     public static List<Long> stale(Handle h, long last, int limit) {
         return h.createQuery("""

@@ -237,6 +237,98 @@ class ScanOnPushTest {
         }
     }
 
+    /**
+     * An index of two platforms: each platform's image manifest is scanned on its own push, and the index's report
+     * gathers them with their platforms — the arm64 image (which also has openssl below DSA-5532-1's fix) with one
+     * finding more. Then a scan whose last attempt a dying node abandoned (its work item dead, the scan left
+     * "indexing") is marked failed with the queue's reason by the next re-match turn, not left stuck.
+     */
+    @Test
+    @Timeout(300)
+    void eachPlatformOfAnIndexIsScannedAndAnAbandonedScanFails() throws Exception {
+        try (TestRegistry registry = start("h2"); HttpClient http = HttpClient.newHttpClient()) {
+            Database db = registry.server().database();
+            new Identities(db).users().create("boss", "boss-password", false);
+            String boss = basic("boss", "boss-password");
+            new VulnerabilityStore(db).importPath(Path.of(OSV));
+            Map<String, String> images = new LinkedHashMap<>();
+            images.put("amd64", pushImage(http, registry, boss, ScanCommandTest.debian12("")));
+            images.put("arm64", pushImage(http, registry, boss, ScanCommandTest.debian12("""
+
+                    Package: libssl3
+                    Status: install ok installed
+                    Architecture: arm64
+                    Source: openssl
+                    Version: 3.0.11-1~deb12u1
+                    """)));
+            StringBuilder index = new StringBuilder("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[");
+            String sep = "";
+            for (Map.Entry<String, String> e : images.entrySet()) {
+                String[] digestAndSize = e.getValue().split(" ", -1);
+                index.append(sep).append("{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"")
+                        .append(digestAndSize[0]).append("\",\"size\":").append(digestAndSize[1])
+                        .append(",\"platform\":{\"architecture\":\"").append(e.getKey()).append("\",\"os\":\"linux\"}}");
+                sep = ",";
+            }
+            byte[] body = index.append("]}").toString().getBytes(StandardCharsets.UTF_8);
+            assertThat(send(http, registry, "PUT", "/v2/boss/multi/manifests/v1", boss, body,
+                    "application/vnd.oci.image.index.v1+json").statusCode()).isEqualTo(201);
+
+            JsonNode report = await(http, registry, "/api/v1/repositories/boss/multi/-/manifests/"
+                    + OciLayout.sha256(body) + "/scan", boss, r -> r.path("state").asText().equals("done"));
+            assertThat(report.path("manifests").size()).isEqualTo(2);
+            JsonNode amd64 = report.path("manifests").get(0);
+            JsonNode arm64 = report.path("manifests").get(1);
+            assertThat(amd64.path("platform").asText()).isEqualTo("linux/amd64");
+            assertThat(ids(amd64)).containsExactly("DSA-5514-1");
+            assertThat(arm64.path("platform").asText()).isEqualTo("linux/arm64");
+            assertThat(ids(arm64)).containsExactlyInAnyOrder("DSA-5514-1", "DSA-5532-1");
+
+            // a node died in the last attempt: the queue keeps the item dead; the scan must not stay "indexing"
+            String amd64Digest = images.get("amd64").split(" ", -1)[0];
+            db.inTransaction(h -> {
+                long id = h.createQuery("SELECT id FROM manifest WHERE digest = :d").bind("d", amd64Digest)
+                        .mapTo(Long.class).one();
+                h.createUpdate("UPDATE scan_result SET state = 'indexing' WHERE manifest_id = :m").bind("m", id).execute();
+                return dev.bollard.metadata.WorkItemDao.enqueue(h, "scan", Long.toString(id), "{}", java.time.Instant.now())
+                        && h.createUpdate("UPDATE work_item SET state = 'dead', pending_key = NULL, attempts = 5, "
+                        + "last_error = 'the lease of node-x lapsed' WHERE queue = 'scan' AND item_key = :k")
+                        .bind("k", Long.toString(id)).execute() == 1;
+            });
+            JsonNode failed = await(http, registry, "/api/v1/repositories/boss/multi/-/manifests/" + amd64Digest
+                    + "/scan", boss, r -> !r.path("state").asText().equals("indexing"));
+            assertThat(failed.path("state").asText()).isEqualTo("failed");
+            assertThat(failed.path("reason").asText()).contains("lapsed");
+        }
+    }
+
+    /** Pushes an image of one uncompressed tar layer of {@code files} to boss/multi by digest; "DIGEST SIZE". */
+    private static String pushImage(HttpClient http, TestRegistry registry, String auth, Map<String, byte[]> files)
+            throws Exception {
+        byte[] layer = Tar.tar(files);
+        byte[] config = "{\"architecture\":\"amd64\",\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8);
+        for (byte[] blob : List.of(layer, config)) {
+            assertThat(send(http, registry, "POST", "/v2/boss/multi/blobs/uploads/?digest=" + OciLayout.sha256(blob),
+                    auth, blob, "application/octet-stream").statusCode()).isEqualTo(201);
+        }
+        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\""
+                + OciLayout.sha256(config) + "\",\"size\":" + config.length + "},\"layers\":[{\"mediaType\":"
+                + "\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"" + OciLayout.sha256(layer) + "\",\"size\":"
+                + layer.length + "}]}").getBytes(StandardCharsets.UTF_8);
+        String digest = OciLayout.sha256(manifest);
+        assertThat(send(http, registry, "PUT", "/v2/boss/multi/manifests/" + digest, auth, manifest,
+                "application/vnd.oci.image.manifest.v1+json").statusCode()).isEqualTo(201);
+        return digest + " " + manifest.length;
+    }
+
+    static HttpResponse<String> send(HttpClient http, TestRegistry registry, String method, String path,
+                                     String authorization, byte[] body, String contentType) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(registry.baseUri() + path))
+                .header("Authorization", authorization).header("Content-Type", contentType)
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     /** Pushes an image of one gzip layer of {@code tar} with skopeo, as boss, to {@code target} (REPO:TAG). */
     private OciLayout.Descriptor push(TestRegistry registry, byte[] tar, String target) {
         Path layoutDir = dir.resolve("layout-" + target.replaceAll("[^a-z0-9]", "-"));

@@ -51,8 +51,16 @@ public final class Rematcher {
                 .description("stored inventories matched again after new vulnerability data").register(meters);
     }
 
-    /** Brings every done scan up to the latest import; returns how many were matched again. */
+    /**
+     * Brings every done scan up to the latest import; returns how many were matched again. First marks failed the
+     * scans whose last attempt was abandoned by a node that died ({@link ScanDao#failAbandoned}), so none stays
+     * "indexing" for ever.
+     */
     public int run(Runnable heartbeat) {
+        int abandoned = db.inTransaction(h -> ScanDao.failAbandoned(h, ScanQueue.NAME));
+        if (abandoned > 0) {
+            LOG.warn("{} scan(s) failed: their last attempt was abandoned (the node scanning them stopped)", abandoned);
+        }
         long last = vulns.lastImportId();
         if (last == 0) {
             return 0;
