@@ -50,15 +50,16 @@ class ScanOnPushTest {
 
     /** A registry with access control on, scanning and re-matching promptly, on the database of {@code kind}. */
     private TestRegistry start(String kind) throws Exception {
-        TestDatabase database = TestDatabase.of(kind, dir.resolve("h2"));
-        closeAfter.add(database);
-        BollardConfig.Database db = database.config(8);
         ConfigLoader.Builder config = ConfigLoader.builder().set("data-dir", dir.resolve("data").toString())
-                .set("server.listen", "127.0.0.1:0").set("database.url", db.url())
+                .set("server.listen", "127.0.0.1:0")
                 .set("scan.poll-interval", "200ms").set("scan.rematch-interval", "500ms")
                 .set("events.poll-interval", "200ms");
-        if (!db.username().isEmpty()) {
-            config.set("database.username", db.username()).set("database.password", db.password());
+        if (!kind.equals("h2")) { // H2: the default, in the data directory (where bollard scan --data finds it)
+            TestDatabase database = TestDatabase.of(kind, dir.resolve("h2"));
+            closeAfter.add(database);
+            BollardConfig.Database db = database.config(8);
+            config.set("database.url", db.url()).set("database.username", db.username())
+                    .set("database.password", db.password());
         }
         return TestRegistry.start(config.load());
     }
@@ -283,6 +284,12 @@ class ScanOnPushTest {
             assertThat(ids(amd64)).containsExactly("DSA-5514-1");
             assertThat(arm64.path("platform").asText()).isEqualTo("linux/arm64");
             assertThat(ids(arm64)).containsExactlyInAnyOrder("DSA-5514-1", "DSA-5532-1");
+            dev.bollard.testing.Cli.Result cli = dev.bollard.testing.Cli.run("scan", "boss/multi:v1", "--stored",
+                    "--data", registry.dataDir().toString());
+            assertThat(cli.exit()).as(cli.err()).isZero();
+            assertThat(cli.out()).contains("linux/amd64  " + images.get("amd64").split(" ", -1)[0] + "  done")
+                    .contains("linux/arm64").contains("Debian GNU/Linux 12 (bookworm), 3 package(s), health grade ")
+                    .containsPattern("UNKNOWN\\s+DSA-5532-1\\s+libssl3 3.0.11-1~deb12u1 -> fixed in 3.0.11-1~deb12u2");
 
             // a node died in the last attempt: the queue keeps the item dead; the scan must not stay "indexing"
             String amd64Digest = images.get("amd64").split(" ", -1)[0];
