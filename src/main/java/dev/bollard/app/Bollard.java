@@ -36,6 +36,7 @@ import dev.bollard.mirror.MirrorWorker;
 import dev.bollard.mirror.Mirrors;
 import dev.bollard.proxy.ProxyCache;
 import dev.bollard.proxy.ProxyOrganizations;
+import dev.bollard.scan.results.ScanResults;
 import dev.bollard.scan.vuln.VulnDbRefreshWorker;
 import dev.bollard.scan.vuln.VulnerabilityStore;
 import dev.bollard.secrets.KeyEncryption;
@@ -128,6 +129,10 @@ public final class Bollard implements AutoCloseable {
                 published.run();
             });
             Registry registry = new Registry(database, store, config.registry(), config.lifecycle(), changes, meters);
+            ScanResults scans = new ScanResults(database, store, registry, changes, config.scan().sbomReferrers(), meters);
+            if (config.scan().onPush()) {
+                registry.manifests().listen(scans.queue().onPush());
+            }
             // One key-encryption key seals every secret at rest (signing keys, webhook secrets, upstream passwords).
             KeyEncryption sealing = KeyEncryption.load(config.auth().keyEncryption());
             EventDelivery events = new EventDelivery(database, changes, config.events(), meters, sealing);
@@ -169,7 +174,7 @@ public final class Bollard implements AutoCloseable {
             }
             ManagementApi api = new ManagementApi(ManagementApi.standardEndpoints(
                     new ApiServices(config, new Identities(database, changes), auth, registry, audit,
-                            events.webhooks(), proxies, mirrors, feed)), policy, sessions);
+                            events.webhooks(), proxies, mirrors, feed, scans)), policy, sessions);
             BlobStore blobs = store;
             BollardServer http = open(opened, BollardServer.start(config, observability, new BollardServer.Handlers(
                     registry, proxy, mirrors, policy, auth, api, ui, audit, () -> database.isReachable() && blobs.isReachable())));
@@ -183,6 +188,7 @@ public final class Bollard implements AutoCloseable {
                     MirrorWorker.POLL));
             workers.start(mirrorSyncs);
             mirrors.whenDue(mirrorSyncs::wake);
+            scans.workers(config.scan().pollInterval(), config.scan().rematchInterval()).forEach(workers::start);
             if (directory != null) {
                 workers.start(new DirectorySyncWorker(directory,
                         new Identities(database, changes).as(Actor.system("directory-sync")).directoryTeams()));

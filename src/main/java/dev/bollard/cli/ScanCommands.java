@@ -12,7 +12,11 @@ import dev.bollard.oci.RepositoryName;
 import dev.bollard.oci.Tag;
 import dev.bollard.registry.Registry;
 import dev.bollard.registry.StoredManifest;
+import dev.bollard.events.Outbox;
 import dev.bollard.scan.Inventory;
+import dev.bollard.scan.results.ScanReport;
+import dev.bollard.scan.results.ScanResults;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import dev.bollard.scan.index.ImageIndexer;
 import dev.bollard.scan.index.IndexFailedException;
 import dev.bollard.scan.vuln.Finding;
@@ -54,6 +58,10 @@ final class ScanCommands {
         @Option(names = "--fixable", description = "list only findings that have a fixed version")
         boolean fixableOnly;
 
+        @Option(names = "--stored", description = "print the result stored by scanning on push (state, findings, "
+                + "grade) instead of scanning now")
+        boolean stored;
+
         @Override
         void run(Registry registry, Database db) throws ManifestInvalidException {
             int at = target.indexOf('@');
@@ -68,6 +76,11 @@ final class ScanCommands {
                 reference = new Reference.ByTag(tag);
             }
             StoredManifest top = registry.manifests().get(repository, reference);
+            if (stored) {
+                printStored(new ScanResults(db, store(), registry, Outbox.RECORD_ONLY, false,
+                        new SimpleMeterRegistry()).report(repository, top.digest()));
+                return;
+            }
             Manifest manifest = ManifestParser.parse(top.content(), top.mediaType());
             VulnerabilityStore store = new VulnerabilityStore(db);
             if (store.status().records() == 0) {
@@ -93,6 +106,32 @@ final class ScanCommands {
                     }
                 }
             }
+        }
+
+        private void printStored(ScanReport report) {
+            PrintWriter out = out();
+            if (!report.manifests().isEmpty()) {
+                report.manifests().forEach(this::printStored);
+                return;
+            }
+            out.println((report.platform() == null ? "" : report.platform() + "  ") + report.digest() + "  "
+                    + report.state() + (report.reason() == null ? "" : ": " + report.reason()));
+            if (!report.state().equals("done")) {
+                return;
+            }
+            String os = report.os() == null ? "no operating system named"
+                    : report.os().prettyName() != null ? report.os().prettyName() : report.os().id();
+            out.println("  " + os + ", " + report.packages() + " package(s), health grade " + report.grade()
+                    + ", matched against vulnerability data import " + report.vulndbImport());
+            for (ScanReport.Reported r : report.findings()) {
+                Finding f = r.finding();
+                if (!fixableOnly || f.fixable()) {
+                    out.printf("  %-8s %-22s %s %s -> %s (found %s)%n", f.severity(), f.id(), f.pkg().name(),
+                            f.pkg().version(), f.fixable() ? "fixed in " + f.fixedVersion() : "no fix yet", r.foundAt());
+                }
+            }
+            out.println("  " + report.findings().size() + " finding(s)");
+            report.notes().forEach(n -> out.println("  note: " + n));
         }
 
         private void report(ImageIndexer indexer, VulnerabilityMatcher matcher, Digest digest, @Nullable String platform,

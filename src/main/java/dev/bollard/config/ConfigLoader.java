@@ -140,6 +140,10 @@ public final class ConfigLoader {
         k.put("notifications.smtp.body-template", new String[] {"", "text of a notification, placeholders as the subject's and {events} (one line per event); empty: the built-in one"});
         k.put("scan.vulndb.urls", new String[] {"", "comma-separated http(s) URLs of OSV vulnerability data (zip archives or JSON files) refreshed in the background; none: fed only by bollard vulndb import"});
         k.put("scan.vulndb.refresh-interval", new String[] {"6h", "how often the vulnerability data is refreshed from scan.vulndb.urls"});
+        k.put("scan.on-push", new String[] {"true", "scan each pushed image (each platform of an index) in the background"});
+        k.put("scan.poll-interval", new String[] {"2s", "how often each node looks for queued scans"});
+        k.put("scan.rematch-interval", new String[] {"1m", "how often stored results are checked against newly imported vulnerability data (and matched again)"});
+        k.put("scan.sbom-referrers", new String[] {"true", "store each scanned image's SBOMs (CycloneDX, SPDX) as OCI referrers of it"});
         KEYS = Collections.unmodifiableMap(k);
     }
 
@@ -389,6 +393,10 @@ public final class ConfigLoader {
                 }
             }
             Duration vulndbRefresh = duration("scan.vulndb.refresh-interval", problems);
+            boolean scanOnPush = bool("scan.on-push", problems);
+            Duration scanPoll = duration("scan.poll-interval", problems);
+            Duration rematch = duration("scan.rematch-interval", problems);
+            boolean sbomReferrers = bool("scan.sbom-referrers", problems);
 
             if (!problems.isEmpty()) {
                 throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", problems));
@@ -411,7 +419,7 @@ public final class ConfigLoader {
                     new BollardConfig.Ui(uiEnabled, sessionIdle, sessionMax),
                     new BollardConfig.Events(eventPoll, eventRetention, maxAttempts, firstRetry, maxRetry, disableAfter,
                             allowPrivate, watchPoll, watchHeartbeat, smtp),
-                    new BollardConfig.Scan(vulndbUrls, vulndbRefresh));
+                    new BollardConfig.Scan(vulndbUrls, vulndbRefresh, scanOnPush, scanPoll, rematch, sbomReferrers));
         }
 
         /** The SMTP server of e-mail notifications; checked only when a host is set. */

@@ -42,11 +42,17 @@ public final class Manifests {
     private final Database db;
     private final boolean deleteEnabled;
     private final Outbox outbox;
+    private volatile PushListener listener = PushListener.NONE;
 
     Manifests(Database db, boolean deleteEnabled, Outbox outbox) {
         this.db = db;
         this.deleteEnabled = deleteEnabled;
         this.outbox = outbox;
+    }
+
+    /** Tells {@code listener} of each manifest stored from now on, in the push's transaction (scan on push). */
+    public void listen(PushListener listener) {
+        this.listener = listener;
     }
 
     public StoredManifest get(RepositoryName repository, Reference reference) {
@@ -140,6 +146,7 @@ public final class Manifests {
                     manifest.effectiveArtifactType(), subject.map(Digest::toString).orElse(null), body, referenced,
                     children);
             ProxyDao.addPending(h, manifestId, pending);
+            listener.stored(h, new PushListener.Pushed(manifestId, repository, digest, manifest, pending.isEmpty()));
             outbox.record(h, AuditEvent.onRepository(actor, AuditActions.PUSH, repository.value(),
                     Map.of("reference", reference.toString(), "digest", digest.toString(),
                             "mediaType", manifest.mediaType(), "size", body.length)));

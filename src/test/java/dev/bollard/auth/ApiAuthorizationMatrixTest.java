@@ -70,6 +70,8 @@ class ApiAuthorizationMatrixTest {
     private Identities ids;
     private final Map<Caller, String> auth = new EnumMap<>(Caller.class);
     private String restorable;
+    /** An image of acme/app whose scan is done (its layer a tar with an os-release). */
+    private String scanned;
     private static final String WEBHOOKS = "/api/v1/webhooks";
     private static final String CLOSED = "http://127.0.0.1:1/hook";
     private static final String PROXY = "/api/v1/organizations/mirror/proxy";
@@ -120,6 +122,7 @@ class ApiAuthorizationMatrixTest {
         http.pushImage("acme/app", "hooked", basic("boss", "boss-password"));
         asRoot("PUT", PROXY, UPSTREAM);
         asRoot("PUT", MIRROR, MIRROR_UPSTREAM);
+        scanned = pushScannable();
         for (var e : hooks.entrySet()) {
             String log = e.getKey() + "/" + e.getValue() + "/deliveries";
             long end = System.nanoTime() + 30_000_000_000L;
@@ -315,11 +318,52 @@ class ApiAuthorizationMatrixTest {
                 () -> asRoot("PUT", MIRROR, MIRROR_UPSTREAM))));
         c.add(new Case("POST", mirror + "/sync", ADMINS, 202, x -> new Call(MIRROR + "/sync", null,
                 () -> asRoot("PUT", MIRROR, MIRROR_UPSTREAM))));
+        // vulnerability scanning (docs/scanning.md)
+        String manifest = repo + "/-/manifests/" + scanned;
+        c.add(new Case("GET", "/api/v1/repositories/{repository*}/-/manifests/{digest}/scan", READERS, 200,
+                x -> new Call(manifest + "/scan", null)));
+        c.add(new Case("POST", "/api/v1/repositories/{repository*}/-/manifests/{digest}/scan", WRITERS, 202,
+                x -> new Call(repo + "/-/manifests/" + AuthHttp.digest(pushAsRoot("acme/app", "scan-" + id(x)))
+                        + "/scan", null)));
+        c.add(new Case("GET", "/api/v1/repositories/{repository*}/-/manifests/{digest}/sbom", READERS, 200,
+                x -> new Call(manifest + "/sbom", null)));
+        c.add(new Case("GET", "/api/v1/vulndb", AUTHENTICATED, 200, x -> new Call("/api/v1/vulndb", null)));
         // the audit log
         c.add(new Case("GET", "/api/v1/audit", SUPER, 200, x -> new Call("/api/v1/audit", null)));
         c.add(new Case("GET", "/api/v1/audit/export", SUPER, 200, x -> new Call("/api/v1/audit/export", null)));
         c.add(new Case("GET", "/api/v1/audit/verify", SUPER, 200, x -> new Call("/api/v1/audit/verify", null)));
         return c;
+    }
+
+    /**
+     * Pushes an image whose layer is a tar with an os-release as the superuser and waits for its scan to be done (the
+     * SBOM route needs an inventory); returns its digest.
+     */
+    private String pushScannable() throws Exception {
+        byte[] config = "{\"architecture\":\"amd64\",\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] layer = dev.bollard.clients.Tar.tar(Map.of("etc/os-release",
+                "ID=debian\nVERSION_ID=\"12\"\n".getBytes(StandardCharsets.UTF_8)));
+        String root = auth.get(Caller.SUPERUSER);
+        for (byte[] blob : List.of(config, layer)) {
+            http.send("POST", "/v2/acme/app/blobs/uploads/?digest=" + AuthHttp.digest(blob), root, blob,
+                    "Content-Type", "application/octet-stream");
+        }
+        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\""
+                + AuthHttp.digest(config) + "\",\"size\":" + config.length + "},\"layers\":[{\"mediaType\":"
+                + "\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"" + AuthHttp.digest(layer) + "\",\"size\":"
+                + layer.length + "}]}").getBytes(StandardCharsets.UTF_8);
+        HttpResponse<byte[]> put = http.send("PUT", "/v2/acme/app/manifests/scanned", root, manifest, "Content-Type",
+                "application/vnd.oci.image.manifest.v1+json");
+        assertThat(put.statusCode()).isEqualTo(201);
+        String digest = AuthHttp.digest(manifest);
+        long end = System.nanoTime() + 60_000_000_000L;
+        while (!asRoot("GET", "/api/v1/repositories/acme/app/-/manifests/" + digest + "/scan", null).path("state")
+                .asText().equals("done")) {
+            assertThat(System.nanoTime()).as("the scan of " + digest + " is done within 60 s").isLessThan(end);
+            Thread.sleep(100);
+        }
+        return digest;
     }
 
     /** Pushes a new image as the superuser; returns its manifest. */

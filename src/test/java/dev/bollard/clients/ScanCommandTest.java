@@ -29,25 +29,7 @@ class ScanCommandTest {
     void aScanReportsWhatIsVulnerableAndNotWhatIsFixed() throws Exception {
         try (TestRegistry registry = TestRegistry.start(dir.resolve("data"));
              HttpClient http = HttpClient.newHttpClient()) {
-            Map<String, byte[]> files = new LinkedHashMap<>();
-            files.put("etc/os-release", """
-                    PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
-                    ID=debian
-                    VERSION_ID="12"
-                    """.getBytes(StandardCharsets.UTF_8));
-            files.put("var/lib/dpkg/status", """
-                    Package: libc6
-                    Status: install ok installed
-                    Architecture: amd64
-                    Source: glibc
-                    Version: 2.36-9+deb12u1
-
-                    Package: openssh-client
-                    Status: install ok installed
-                    Architecture: amd64
-                    Source: openssh
-                    Version: 1:9.2p1-2+deb12u3
-                    """.getBytes(StandardCharsets.UTF_8));
+            Map<String, byte[]> files = debian12("");
             byte[] layer = Tar.gzip(Tar.tar(files));
             byte[] config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"
                     .getBytes(StandardCharsets.UTF_8);
@@ -81,6 +63,33 @@ class ScanCommandTest {
             assertThat(unknown.exit()).isEqualTo(1);
             assertThat(unknown.err()).startsWith("bollard: ").doesNotContain("\tat ");
         }
+    }
+
+    /**
+     * The files of a Debian 12 image: its os-release and a dpkg status with libc6 from glibc 2.36-9+deb12u1 (below
+     * DSA-5514-1's fix) and openssh-client at 1:9.2p1-2+deb12u3 (DSA-5724-1's fix), then {@code moreStanzas}.
+     */
+    static Map<String, byte[]> debian12(String moreStanzas) {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("etc/os-release", """
+                PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
+                ID=debian
+                VERSION_ID="12"
+                """.getBytes(StandardCharsets.UTF_8));
+        files.put("var/lib/dpkg/status", ("""
+                Package: libc6
+                Status: install ok installed
+                Architecture: amd64
+                Source: glibc
+                Version: 2.36-9+deb12u1
+
+                Package: openssh-client
+                Status: install ok installed
+                Architecture: amd64
+                Source: openssh
+                Version: 1:9.2p1-2+deb12u3
+                """ + moreStanzas).getBytes(StandardCharsets.UTF_8));
+        return files;
     }
 
     private static void push(HttpClient http, URI base, byte[] blob) throws Exception {

@@ -21,7 +21,7 @@ public final class Tar {
     }
 
     /** A deterministic tar of regular files (mode 0644, root-owned), with parent directories, uncompressed. */
-    static byte[] tar(Map<String, byte[]> files) {
+    public static byte[] tar(Map<String, byte[]> files) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         java.util.Set<String> dirs = new java.util.HashSet<>();
         for (Map.Entry<String, byte[]> e : files.entrySet()) {

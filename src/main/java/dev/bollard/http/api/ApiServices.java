@@ -9,6 +9,7 @@ import dev.bollard.events.Webhooks;
 import dev.bollard.mirror.Mirrors;
 import dev.bollard.proxy.ProxyOrganizations;
 import dev.bollard.registry.Registry;
+import dev.bollard.scan.results.ScanResults;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -16,7 +17,7 @@ import org.jspecify.annotations.Nullable;
  * that needs another service adds it here. {@code auth} is null when access control is off.
  */
 public record ApiServices(BollardConfig config, Identities identities, @Nullable Auth auth, Registry registry, AuditLog audit,
-                          Webhooks webhooks, ProxyOrganizations proxies, Mirrors mirrors, EventFeed events) {
+                          Webhooks webhooks, ProxyOrganizations proxies, Mirrors mirrors, EventFeed events, ScanResults scans) {
 
     /** The identities administration, its changes recorded as made by the caller of {@code call}. */
     public Identities identitiesAs(ApiCall call) {

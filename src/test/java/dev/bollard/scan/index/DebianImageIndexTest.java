@@ -26,10 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
  * into a layer, pushed with skopeo, indexed from the registry's blob store; every package dpkg itself reports for
  * that tree must be found with its exact version and source package.
  */
-class DebianImageIndexTest {
+public class DebianImageIndexTest {
 
     /** The cached bookworm tree, built when missing (needs root, debootstrap and Debian's mirror). */
-    static Path bookworm(Path work) {
+    public static Path bookworm(Path work) {
         Requirements.root("debootstrap builds the Debian root file system");
         Requirements.require(Files.isExecutable(Path.of("/usr/sbin/debootstrap")),
                 "not installed: debootstrap (Debian package debootstrap; .ci/run installs it)");
@@ -42,7 +42,7 @@ class DebianImageIndexTest {
     }
 
     /** Package → {version, source, source version}, as dpkg-query reports the installed ones of {@code root}. */
-    static Map<String, String[]> dpkgQuery(Path root, Path work) {
+    public static Map<String, String[]> dpkgQuery(Path root, Path work) {
         Exec.Result q = new Exec(work).ok("dpkg-query", "--admindir=" + root.resolve("var/lib/dpkg"), "-W", "-f",
                 "${db:Status-Abbrev}\\t${Package}\\t${Version}\\t${source:Package}\\t${source:Version}\\n");
         Map<String, String[]> installed = new HashMap<>();
