@@ -184,6 +184,31 @@ public final class Auth {
         };
     }
 
+    /**
+     * Signs in a person whom an identity provider vouched for (an OIDC provider's validated ID token): the account is
+     * onboarded or linked and its bound teams synced as for directory users ({@link DirectoryTeams#apply}), and the
+     * sign-in audited as {@code login.success} with the provider as its source.
+     */
+    public SignIn signInWith(IdentitySource.Identity identity, String remoteAddress, @Nullable String userAgent) {
+        Principal.User user;
+        try {
+            user = identities.as(Actor.system("directory")).directoryTeams().apply(identity);
+        } catch (BollardException e) {
+            String why = String.valueOf(e.getMessage());
+            signInFailed(identity.source(), why, remoteAddress, userAgent);
+            return new SignIn.Refused("You cannot sign in as '" + identity.username() + "': " + why + ".");
+        }
+        audit.recordAsync(AuditEvent.onNamespace(user.actor(remoteAddress, userAgent), AuditActions.LOGIN_SUCCESS,
+                null, Map.of("method", "web-ui", "source", identity.source())));
+        return new SignIn.Ok(user);
+    }
+
+    /** Audits a sign-in through an identity provider ({@code source}) that failed, and why. */
+    public void signInFailed(String source, String reason, String remoteAddress, @Nullable String userAgent) {
+        audit.record(AuditEvent.onNamespace(Actor.anonymous(remoteAddress, userAgent), AuditActions.LOGIN_FAILURE, null,
+                Map.of("reason", reason, "source", source)));
+    }
+
     /** The user with this id as they are now (their superuser flag may have changed); empty when deleted. */
     public Optional<Principal.User> user(long id) {
         return credentials.user(id);
