@@ -12,6 +12,7 @@ import dev.bollard.auth.WebSessions;
 import dev.bollard.auth.ldap.DirectorySyncWorker;
 import dev.bollard.auth.oidc.Discovery;
 import dev.bollard.auth.oidc.OidcSignIn;
+import dev.bollard.auth.oidc.WorkloadTokenVerifier;
 import dev.bollard.auth.ldap.LdapDirectory;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.error.BollardException;
@@ -143,7 +144,8 @@ public final class Bollard implements AutoCloseable {
                 }
                 Discovery discovery = new Discovery(config.auth().oidc().httpTimeout());
                 auth = new Auth(database, config.auth(), sealing, audit, changes,
-                        directory == null ? List.of() : List.of(directory));
+                        directory == null ? List.of() : List.of(directory),
+                        new WorkloadTokenVerifier(discovery, config.auth().oidc().workloadIssuers()));
                 // Before the server answers, so that the first administrator exists when the first client comes.
                 firstUser(new Identities(database, changes).as(Actor.system("bootstrap")).users(), adminPassword,
                         config);

@@ -67,8 +67,22 @@ public final class Auth {
         this(db, config, sealing, audit, changes, Clock.systemUTC(), directories);
     }
 
+    /**
+     * Access control whose users may also sign in through {@code directories}, and whose keyless robots' external ID
+     * tokens are checked by {@code workloadTokens}.
+     */
+    public Auth(Database db, BollardConfig.Auth config, KeyEncryption sealing, Audit audit, Outbox changes,
+                List<IdentitySource> directories, WorkloadTokens workloadTokens) {
+        this(db, config, sealing, audit, changes, Clock.systemUTC(), directories, workloadTokens);
+    }
+
     Auth(Database db, BollardConfig.Auth config, KeyEncryption sealing, Audit audit, Outbox changes, Clock clock,
          List<IdentitySource> directories) {
+        this(db, config, sealing, audit, changes, clock, directories, WorkloadTokens.NONE);
+    }
+
+    Auth(Database db, BollardConfig.Auth config, KeyEncryption sealing, Audit audit, Outbox changes, Clock clock,
+         List<IdentitySource> directories, WorkloadTokens workloadTokens) {
         this.config = config;
         this.clock = clock;
         this.audit = audit;
@@ -78,7 +92,7 @@ public final class Auth {
         this.credentials = new Credentials(db,
                 new LoginThrottle(config.maxLoginFailures(), config.maxLoginFailuresPerAddress(), config.lockout(), clock),
                 audit, config.passwordCacheTtl(), clock, directories,
-                identities.as(Actor.system("directory")).directoryTeams());
+                identities.as(Actor.system("directory")).directoryTeams(), workloadTokens);
         this.policy = new RegistryAccessPolicy(config, db, credentials, tokens, identities.repositories());
         keys.sealAtRest();
         keys.signingKey(); // creates the first key on a new database
