@@ -10,6 +10,9 @@ import dev.bollard.auth.Identities;
 import dev.bollard.auth.Users;
 import dev.bollard.auth.WebSessions;
 import dev.bollard.auth.ldap.DirectorySyncWorker;
+import dev.bollard.auth.oidc.Discovery;
+import dev.bollard.auth.oidc.OidcSignIn;
+import dev.bollard.auth.oidc.WorkloadTokenVerifier;
 import dev.bollard.auth.ldap.LdapDirectory;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.error.BollardException;
@@ -157,15 +160,19 @@ public final class Bollard implements AutoCloseable {
                     DirectoryTeams bindings = new Identities(database).directoryTeams();
                     directory = open(opened, new LdapDirectory(config.auth().ldap(), bindings::groups));
                 }
+                Discovery discovery = new Discovery(config.auth().oidc().httpTimeout());
                 auth = new Auth(database, config.auth(), sealing, audit, changes,
-                        directory == null ? List.of() : List.of(directory));
+                        directory == null ? List.of() : List.of(directory),
+                        new WorkloadTokenVerifier(discovery, config.auth().oidc().workloadIssuers()));
                 // Before the server answers, so that the first administrator exists when the first client comes.
                 firstUser(new Identities(database, changes).as(Actor.system("bootstrap")).users(), adminPassword,
                         config);
                 policy = auth.policy();
                 if (config.ui().enabled()) {
+                    OidcSignIn oidc = config.auth().oidc().providers().isEmpty() ? null
+                            : new OidcSignIn(config.auth().oidc(), discovery);
                     ui = new UiHandler(registry, auth, new WebSessions(database, auth, config.ui().sessionIdleTimeout(),
-                            config.ui().sessionMaxAge()), audit);
+                            config.ui().sessionMaxAge()), audit, oidc, config.auth().oidc().redirectBase());
                     sessions = ui.sessionAuthenticator(); // the management API accepts the UI's sessions
                 }
             } else {

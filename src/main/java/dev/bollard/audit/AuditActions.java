@@ -47,6 +47,8 @@ public final class AuditActions {
     public static final String ROBOT_CREATE = "robot.create";
     public static final String ROBOT_REGENERATE = "robot.regenerate";
     public static final String ROBOT_DELETE = "robot.delete";
+    public static final String ROBOT_TRUST_ADD = "robot.trust.add";
+    public static final String ROBOT_TRUST_REMOVE = "robot.trust.remove";
 
     public static final String PERMISSION_SET = "permission.set";
     public static final String PERMISSION_REMOVE = "permission.remove";

@@ -67,8 +67,22 @@ public final class Auth {
         this(db, config, sealing, audit, changes, Clock.systemUTC(), directories);
     }
 
+    /**
+     * Access control whose users may also sign in through {@code directories}, and whose keyless robots' external ID
+     * tokens are checked by {@code workloadTokens}.
+     */
+    public Auth(Database db, BollardConfig.Auth config, KeyEncryption sealing, Audit audit, Outbox changes,
+                List<IdentitySource> directories, WorkloadTokens workloadTokens) {
+        this(db, config, sealing, audit, changes, Clock.systemUTC(), directories, workloadTokens);
+    }
+
     Auth(Database db, BollardConfig.Auth config, KeyEncryption sealing, Audit audit, Outbox changes, Clock clock,
          List<IdentitySource> directories) {
+        this(db, config, sealing, audit, changes, clock, directories, WorkloadTokens.NONE);
+    }
+
+    Auth(Database db, BollardConfig.Auth config, KeyEncryption sealing, Audit audit, Outbox changes, Clock clock,
+         List<IdentitySource> directories, WorkloadTokens workloadTokens) {
         this.config = config;
         this.clock = clock;
         this.audit = audit;
@@ -78,7 +92,7 @@ public final class Auth {
         this.credentials = new Credentials(db,
                 new LoginThrottle(config.maxLoginFailures(), config.maxLoginFailuresPerAddress(), config.lockout(), clock),
                 audit, config.passwordCacheTtl(), clock, directories,
-                identities.as(Actor.system("directory")).directoryTeams());
+                identities.as(Actor.system("directory")).directoryTeams(), workloadTokens);
         this.policy = new RegistryAccessPolicy(config, db, credentials, tokens, identities.repositories());
         keys.sealAtRest();
         keys.signingKey(); // creates the first key on a new database
@@ -182,6 +196,31 @@ public final class Auth {
             case Login.Locked l -> new SignIn.Refused("Too many failed sign-ins from your address. "
                     + "Try again in " + Math.max(1, (l.retryAfterSeconds() + 59) / 60) + " minute(s).");
         };
+    }
+
+    /**
+     * Signs in a person whom an identity provider vouched for (an OIDC provider's validated ID token): the account is
+     * onboarded or linked and its bound teams synced as for directory users ({@link DirectoryTeams#apply}), and the
+     * sign-in audited as {@code login.success} with the provider as its source.
+     */
+    public SignIn signInWith(IdentitySource.Identity identity, String remoteAddress, @Nullable String userAgent) {
+        Principal.User user;
+        try {
+            user = identities.as(Actor.system("directory")).directoryTeams().apply(identity);
+        } catch (BollardException e) {
+            String why = String.valueOf(e.getMessage());
+            signInFailed(identity.source(), why, remoteAddress, userAgent);
+            return new SignIn.Refused("You cannot sign in as '" + identity.username() + "': " + why + ".");
+        }
+        audit.recordAsync(AuditEvent.onNamespace(user.actor(remoteAddress, userAgent), AuditActions.LOGIN_SUCCESS,
+                null, Map.of("method", "web-ui", "source", identity.source())));
+        return new SignIn.Ok(user);
+    }
+
+    /** Audits a sign-in through an identity provider ({@code source}) that failed, and why. */
+    public void signInFailed(String source, String reason, String remoteAddress, @Nullable String userAgent) {
+        audit.record(AuditEvent.onNamespace(Actor.anonymous(remoteAddress, userAgent), AuditActions.LOGIN_FAILURE, null,
+                Map.of("reason", reason, "source", source)));
     }
 
     /** The user with this id as they are now (their superuser flag may have changed); empty when deleted. */

@@ -8,6 +8,7 @@ import dev.bollard.error.BollardException;
 import dev.bollard.metadata.AccountDao;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.RobotDao;
+import dev.bollard.metadata.RobotTrustDao;
 import dev.bollard.metadata.UserTokenDao;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -70,6 +71,8 @@ final class Credentials {
      */
     private final VerifiedCache<String> verifiedDirectoryLogins;
     private final AtomicLong directoryBinds = new AtomicLong();
+    /** Checks the external ID tokens keyless robots present in place of their token. */
+    private final WorkloadTokens workloadTokens;
 
     Credentials(Database db, LoginThrottle throttle, Audit audit, Duration passwordCacheTtl, Clock clock) {
         this(db, throttle, audit, passwordCacheTtl, clock, List.of(), new Identities(db).directoryTeams());
@@ -77,6 +80,12 @@ final class Credentials {
 
     Credentials(Database db, LoginThrottle throttle, Audit audit, Duration passwordCacheTtl, Clock clock,
                 List<IdentitySource> directories, DirectoryTeams directoryTeams) {
+        this(db, throttle, audit, passwordCacheTtl, clock, directories, directoryTeams, WorkloadTokens.NONE);
+    }
+
+    Credentials(Database db, LoginThrottle throttle, Audit audit, Duration passwordCacheTtl, Clock clock,
+                List<IdentitySource> directories, DirectoryTeams directoryTeams, WorkloadTokens workloadTokens) {
+        this.workloadTokens = workloadTokens;
         this.db = db;
         this.throttle = throttle;
         this.audit = audit;
@@ -218,6 +227,9 @@ final class Credentials {
             return Optional.empty();
         }
         int plus = username.indexOf('+');
+        if (plus > 0 && looksLikeJwt(secret)) {
+            return keyless(username, secret);
+        }
         if (plus > 0) {
             return db.read(h -> AccountDao.find(h, username.substring(0, plus))
                     .flatMap(owner -> RobotDao.find(h, owner.id(), username.substring(plus + 1)))
@@ -239,6 +251,47 @@ final class Credentials {
             }
         }
         return password(username, secret, address);
+    }
+
+    /** A signed JWT (three base64url parts, a JSON header): an external ID token, never a Bollard robot token. */
+    private static boolean looksLikeJwt(String secret) {
+        return secret.startsWith("eyJ") && secret.chars().filter(c -> c == '.').count() == 2 && secret.length() < 16_384;
+    }
+
+    /**
+     * A keyless robot: an external issuer's ID token in place of the robot's token, accepted when a trust rule of the
+     * robot names the token's issuer and its signature, audience, expiry, subject and claims check out. The issuer
+     * named in the (not yet verified) token only selects the rules to try: no issuer is asked for keys unless a rule
+     * trusts it. The source in the audit log is {@code workload:<issuer>}.
+     */
+    private Optional<Authenticated> keyless(String robotName, String token) {
+        String issuer;
+        try {
+            issuer = com.nimbusds.jwt.JWTParser.parse(token).getJWTClaimsSet().getIssuer();
+        } catch (java.text.ParseException e) {
+            return Optional.empty();
+        }
+        if (issuer == null) {
+            return Optional.empty();
+        }
+        Optional<RobotDao.Robot> robot = db.read(h -> {
+            int plus = robotName.indexOf('+');
+            return AccountDao.find(h, robotName.substring(0, plus))
+                    .flatMap(owner -> RobotDao.find(h, owner.id(), robotName.substring(plus + 1)));
+        });
+        if (robot.isEmpty()) {
+            return Optional.empty();
+        }
+        List<RobotTrust.Rule> rules = db.read(h -> RobotTrustDao.rules(h, robot.get().id())).stream()
+                .filter(r -> r.issuer().equals(issuer)).map(r -> RobotTrust.rule(robotName, r)).toList();
+        for (RobotTrust.Rule rule : rules) {
+            Optional<Map<String, Object>> claims = workloadTokens.verify(token, rule.issuer(), rule.audience());
+            if (claims.isPresent() && rule.matches(claims.get())) {
+                return Optional.of(new Authenticated(new Principal.Robot(robot.get().id(), robot.get().ownerId(),
+                        robotName), null, "workload:" + issuer));
+            }
+        }
+        return Optional.empty();
     }
 
     /**

@@ -30,6 +30,9 @@ public final class DirectoryTeams {
     /** Group attributes listing members: DNs (member, uniqueMember, nested groups allowed) or user names (memberUid). */
     public static final List<String> MEMBER_ATTRIBUTES = List.of("member", "uniqueMember", "memberUid");
 
+    /** The source of users who sign in through an OIDC provider: {@code oidc:<provider id>}. */
+    public static final String OIDC_SOURCE = "oidc:";
+
     private final Database db;
     private final Changes changes;
 
@@ -63,6 +66,48 @@ public final class DirectoryTeams {
                     Map.of("team", team, "group", groupDn.trim(), "member_attribute", memberAttribute));
             return null;
         });
+    }
+
+    /**
+     * Binds the team to a value of OIDC provider {@code provider}'s groups claim (replacing an earlier such binding):
+     * its users of that provider follow the claim from their next sign-in.
+     */
+    public void bindClaim(String organization, String team, String provider, String groupValue) {
+        if (provider == null || !provider.matches("[a-z0-9][a-z0-9-]{0,31}")) {
+            throw BollardException.invalid("'" + provider + "' is not an OIDC provider id (auth.oidc.providers[N].id)");
+        }
+        if (groupValue == null || groupValue.isBlank() || groupValue.length() > 1024) {
+            throw BollardException.invalid("the group is a value of the provider's groups claim, 1 to 1024 characters");
+        }
+        db.inTransaction(h -> {
+            TeamDao.Team t = requireTeam(h, organization, team);
+            DirectoryDao.bindClaim(h, t.id(), provider, groupValue.trim());
+            changes.onNamespace(h, organization, AuditActions.TEAM_GROUP_BIND,
+                    Map.of("team", team, "group", groupValue.trim(), "provider", provider));
+            return null;
+        });
+    }
+
+    /** Ends the team's binding to an OIDC groups claim value; its members stay. False when unbound. */
+    public boolean unbindClaim(String organization, String team) {
+        return db.inTransaction(h -> {
+            boolean removed = DirectoryDao.unbindClaim(h, requireTeam(h, organization, team).id());
+            if (removed) {
+                changes.onNamespace(h, organization, AuditActions.TEAM_GROUP_UNBIND, Map.of("team", team, "oidc", true));
+            }
+            return removed;
+        });
+    }
+
+    /** The team's binding to an OIDC groups claim value ({@code groupDn}: the value, {@code memberAttribute}: the provider). */
+    public Optional<Binding> claimBinding(String organization, String team) {
+        return db.read(h -> DirectoryDao.claimBinding(h, requireTeam(h, organization, team).id())
+                .map(DirectoryTeams::info));
+    }
+
+    /** Every team bound to an OIDC groups claim value. */
+    public List<Binding> claimBindings() {
+        return db.read(h -> DirectoryDao.claimBindings(h, null).stream().map(DirectoryTeams::info).toList());
     }
 
     /** Ends the team's binding; its members stay as they are, managed by hand from now on. False when unbound. */
@@ -172,9 +217,15 @@ public final class DirectoryTeams {
         });
     }
 
-    /** The user in exactly the bound teams whose group is among {@code groups}. */
+    /**
+     * The user in exactly the teams bound to groups of their source whose group is among {@code groups}: LDAP groups
+     * for directory users, the values of {@code oidc:<provider>}'s groups claim for that provider's users. A source's
+     * sync leaves the teams bound to another source's groups alone.
+     */
     private void syncTeams(Handle h, long userId, String name, Set<String> groups, String source) {
-        for (DirectoryDao.Binding b : DirectoryDao.bindings(h)) {
+        List<DirectoryDao.Binding> bindings = source.startsWith(OIDC_SOURCE)
+                ? DirectoryDao.claimBindings(h, source.substring(OIDC_SOURCE.length())) : DirectoryDao.bindings(h);
+        for (DirectoryDao.Binding b : bindings) {
             boolean wanted = groups.contains(b.groupDn());
             boolean member = TeamDao.isMember(h, b.teamId(), userId);
             Map<String, Object> details = new LinkedHashMap<>();

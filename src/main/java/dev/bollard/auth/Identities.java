@@ -53,6 +53,10 @@ public final class Identities {
         return new Robots(db, changes);
     }
 
+    public RobotTrust robotTrust() {
+        return new RobotTrust(db, changes);
+    }
+
     public AppTokens appTokens() {
         return new AppTokens(db, changes);
     }

@@ -5,6 +5,7 @@ import dev.bollard.audit.AuditExport;
 import dev.bollard.audit.AuditLog;
 import dev.bollard.auth.DirectoryTeams;
 import dev.bollard.auth.Identities;
+import dev.bollard.auth.RobotTrust;
 import dev.bollard.auth.SigningKeys;
 import dev.bollard.auth.Users;
 import dev.bollard.config.BollardConfig;
@@ -32,8 +33,11 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
@@ -467,8 +471,17 @@ final class AdminCommands {
                 description = "member, uniqueMember or memberUid (default member)")
         String memberAttribute;
 
+        @Option(names = "--oidc", paramLabel = "PROVIDER", description = "bind to a value of this OIDC provider's "
+                + "groups claim (GROUP-DN is then that value, e.g. a Keycloak group name) instead of an LDAP group")
+        @Nullable String oidcProvider;
+
         @Override
         void run(Database db) {
+            if (oidcProvider != null) {
+                identities(db).directoryTeams().bindClaim(org, team, oidcProvider, groupDn);
+                out().println("team " + org + "/" + team + " follows " + oidcProvider + "'s group " + groupDn);
+                return;
+            }
             identities(db).directoryTeams().bind(org, team, groupDn, memberAttribute);
             out().println("team " + org + "/" + team + " follows " + groupDn + " (" + memberAttribute + ")");
         }
@@ -503,7 +516,8 @@ final class AdminCommands {
     }
 
     @Command(name = "robot", description = "Manage robot accounts (OWNER+NAME).",
-            subcommands = {RobotCreate.class, RobotRegenerate.class, RobotDelete.class})
+            subcommands = {RobotCreate.class, RobotRegenerate.class, RobotDelete.class, RobotTrustAdd.class,
+                RobotTrustList.class, RobotUntrust.class})
     static final class RobotCommand extends CommandGroup {
     }
 
@@ -545,6 +559,72 @@ final class AdminCommands {
         void run(Database db) {
             identities(db).robots().delete(robot);
             out().println("deleted " + robot);
+        }
+    }
+
+    @Command(name = "trust", description = "Make a robot keyless: it accepts ID tokens of an external OIDC issuer "
+            + "(GitHub Actions, GitLab CI, Kubernetes, Keycloak) whose subject and claims match, as its password.")
+    static final class RobotTrustAdd extends DbCommand {
+        @Parameters(index = "0", paramLabel = "OWNER+NAME")
+        String robot;
+
+        @Option(names = "--issuer", required = true, description = "the token's iss, e.g. https://token.actions.githubusercontent.com")
+        String issuer;
+
+        @Option(names = "--subject", required = true, description = "the token's sub exactly, or a prefix ending in *")
+        String subject;
+
+        @Option(names = "--audience", description = "the value the token's aud must hold (default the registry's "
+                + "service name, auth.service)")
+        @Nullable String audience;
+
+        @Option(names = "--claim", paramLabel = "NAME=VALUE", description = "a further claim that must hold VALUE (repeatable)")
+        List<String> claims = new ArrayList<>();
+
+        @Override
+        void run(Database db) {
+            Map<String, String> wanted = new LinkedHashMap<>();
+            for (String c : claims) {
+                int eq = c.indexOf('=');
+                if (eq <= 0) {
+                    throw new CliErrors.Failure("--claim takes NAME=VALUE, not '" + c + "'", CliErrors.FAILED);
+                }
+                wanted.put(c.substring(0, eq), c.substring(eq + 1));
+            }
+            RobotTrust.Rule rule = identities(db).robotTrust().add(robot, issuer, subject,
+                    audience == null ? config().auth().service() : audience, wanted);
+            out().println("rule " + rule.id() + ": " + robot + " accepts tokens of " + rule.issuer() + " for "
+                    + rule.audience() + " with subject " + rule.subject() + (wanted.isEmpty() ? "" : " and " + wanted));
+        }
+    }
+
+    @Command(name = "trust-list", description = "List a robot's trust rules.")
+    static final class RobotTrustList extends DbCommand {
+        @Parameters(index = "0", paramLabel = "OWNER+NAME")
+        String robot;
+
+        @Override
+        void run(Database db) {
+            for (RobotTrust.Rule r : identities(db).robotTrust().list(robot)) {
+                out().println(r.id() + "\t" + r.issuer() + "\t" + r.audience() + "\t" + r.subject() + "\t" + r.claims());
+            }
+        }
+    }
+
+    @Command(name = "untrust", description = "Remove a robot's trust rule (by the id trust-list shows).")
+    static final class RobotUntrust extends DbCommand {
+        @Parameters(index = "0", paramLabel = "OWNER+NAME")
+        String robot;
+
+        @Parameters(index = "1", paramLabel = "RULE-ID")
+        long id;
+
+        @Override
+        void run(Database db) {
+            if (!identities(db).robotTrust().remove(robot, id)) {
+                throw new CliErrors.Failure(robot + " has no trust rule " + id, CliErrors.FAILED);
+            }
+            out().println("removed rule " + id + " of " + robot);
         }
     }
 

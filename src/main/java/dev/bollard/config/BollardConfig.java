@@ -118,19 +118,62 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
                        Duration tokenExpiry, int maxLoginFailures, int maxLoginFailuresPerAddress, Duration lockout,
                        boolean createOnPush,
                        Duration refreshTokenIdleTimeout, Duration passwordCacheTtl,
-                       KeyEncryption keyEncryption, Ldap ldap) {
+                       KeyEncryption keyEncryption, Ldap ldap, Oidc oidc) {
         /** The same settings with access control switched on or off. */
         public Auth withEnabled(boolean on) {
             return new Auth(on, anonymousPull, service, issuer, realm, tokenExpiry, maxLoginFailures,
                     maxLoginFailuresPerAddress, lockout, createOnPush, refreshTokenIdleTimeout, passwordCacheTtl,
-                    keyEncryption, ldap);
+                    keyEncryption, ldap, oidc);
         }
 
         /** The same settings with this directory. */
         public Auth withLdap(Ldap directory) {
             return new Auth(enabled, anonymousPull, service, issuer, realm, tokenExpiry, maxLoginFailures,
                     maxLoginFailuresPerAddress, lockout, createOnPush, refreshTokenIdleTimeout, passwordCacheTtl,
-                    keyEncryption, directory);
+                    keyEncryption, directory, oidc);
+        }
+
+        /** The same settings with these OIDC providers and workload-identity issuers. */
+        public Auth withOidc(Oidc other) {
+            return new Auth(enabled, anonymousPull, service, issuer, realm, tokenExpiry, maxLoginFailures,
+                    maxLoginFailuresPerAddress, lockout, createOnPush, refreshTokenIdleTimeout, passwordCacheTtl,
+                    keyEncryption, ldap, other);
+        }
+    }
+
+    /**
+     * OIDC ({@code auth.oidc.*}): the providers people sign in to the web UI through, the external URL the providers
+     * send browsers back to ({@code redirectBase}, empty: derived from each request's scheme and Host), and the issuers
+     * whose ID tokens keyless robots may accept ({@code workloadIssuers}, empty: any https:// issuer).
+     */
+    public record Oidc(List<OidcProvider> providers, String redirectBase, List<String> workloadIssuers,
+                       Duration httpTimeout) {
+        public Oidc {
+            providers = List.copyOf(providers);
+            workloadIssuers = List.copyOf(workloadIssuers);
+        }
+
+        /** No providers; keyless robots may trust any https:// issuer. */
+        public static final Oidc NONE = new Oidc(List.of(), "", List.of(), Duration.ofSeconds(10));
+    }
+
+    /**
+     * An OIDC provider ({@code auth.oidc.providers[N].*}): its {@code id} (in URLs, on accounts as
+     * {@code oidc:<id>} and in team bindings), the name on the sign-in button, the issuer (discovery at
+     * {@code <issuer>/.well-known/openid-configuration}), the client's id and secret, the scopes asked for, which claims
+     * hold the user name, e-mail and groups, and the group whose members are superusers (empty: the provider does
+     * not decide).
+     */
+    public record OidcProvider(String id, String displayName, String issuer, String clientId, String clientSecret,
+                               List<String> scopes, String usernameClaim, String emailClaim, String groupsClaim,
+                               String adminGroup) {
+        public OidcProvider {
+            scopes = List.copyOf(scopes);
+        }
+
+        @Override
+        public String toString() { // never print the client secret
+            return "OidcProvider[" + id + ", issuer=" + issuer + ", clientId=" + clientId + "]";
         }
     }
 

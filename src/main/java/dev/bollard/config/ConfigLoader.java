@@ -28,6 +28,15 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ConfigLoader {
 
+    /**
+     * The keys of one OIDC provider, {@code auth.oidc.providers[N].issuer}: in YAML a list under
+     * {@code auth.oidc.providers}, in the environment {@code BOLLARD_AUTH_OIDC_PROVIDERS_0_ISSUER}. {@link #KEYS}
+     * lists them once, with {@code N}.
+     */
+    static final String PROVIDER = "auth.oidc.providers[N].";
+    private static final Pattern PROVIDER_KEY = Pattern.compile("auth\\.oidc\\.providers\\[(\\d{1,2})]\\.(.+)");
+    private static final Pattern PROVIDER_ENV = Pattern.compile("BOLLARD_AUTH_OIDC_PROVIDERS_(\\d{1,2})_(.+)");
+
     /** Every configuration key, its default ("" = derived or none) and what it means; docs/configuration.md mirrors it. */
     public static final Map<String, String[]> KEYS;
 
@@ -102,6 +111,20 @@ public final class ConfigLoader {
         k.put("auth.ldap.group-member-attribute", new String[] {"member", "attribute of auth.ldap.admin-group listing its members: member, uniqueMember or memberUid"});
         k.put("auth.ldap.nested-groups", new String[] {"recursive", "how nested groups are followed: recursive (any server) or in-chain (Active Directory's LDAP_MATCHING_RULE_IN_CHAIN)"});
         k.put("auth.ldap.sync-interval", new String[] {"15m", "how often directory users' bound teams are synced (besides at each login)"});
+        k.put("auth.oidc.redirect-base", new String[] {"", "external base URL of Bollard (https://registry.example.org) the OIDC providers send browsers back to; default derived from each request's scheme and Host"});
+        k.put("auth.oidc.http-timeout", new String[] {"10s", "how long a request to an OIDC provider (discovery, keys, code exchange) may take"});
+        k.put("auth.oidc.workload-issuers", new String[] {"", "comma-separated issuer URLs keyless robots may trust; empty: any https:// issuer (an http:// one must be listed)"});
+        k.put(PROVIDER + "id", new String[] {"", "the provider's id: 1 to 32 of a-z, 0-9 and -; in URLs and team bindings, and on its users' accounts as oidc:<id>"});
+        k.put(PROVIDER + "display-name", new String[] {"", "name on the sign-in button (Sign in with <name>); default the id"});
+        k.put(PROVIDER + "issuer", new String[] {"", "issuer URL; discovery reads <issuer>/.well-known/openid-configuration (https://, or http:// on loopback)"});
+        k.put(PROVIDER + "client-id", new String[] {"", "the client id Bollard has at the provider"});
+        k.put(PROVIDER + "client-secret", new String[] {"", "its client secret (better: BOLLARD_AUTH_OIDC_PROVIDERS_N_CLIENT_SECRET or client-secret-file); never logged; empty: a public client (PKCE only)"});
+        k.put(PROVIDER + "client-secret-file", new String[] {"", "file holding the client secret (trailing newline ignored)"});
+        k.put(PROVIDER + "scopes", new String[] {"openid profile email", "scopes asked for, space-separated (openid is always asked); add groups where the provider needs a scope for the groups claim"});
+        k.put(PROVIDER + "username-claim", new String[] {"preferred_username", "ID token claim holding the user name (the account's name; a local user of that name is linked)"});
+        k.put(PROVIDER + "email-claim", new String[] {"email", "claim holding the e-mail address"});
+        k.put(PROVIDER + "groups-claim", new String[] {"groups", "claim holding the user's groups (a list of strings): matched against teams' OIDC group bindings"});
+        k.put(PROVIDER + "admin-group", new String[] {"", "a value of the groups claim that makes a user a superuser (and its absence not one); empty: the provider does not decide"});
         k.put("audit.retention", new String[] {"365d", "audit log entries older than this are pruned (the chain stays verifiable)"});
         k.put("audit.queue-size", new String[] {"10000", "pull events waiting for their batched write; beyond, they are dropped and counted"});
         k.put("logging.format", new String[] {"text", "log lines as text or as JSON objects, one per line (json)"});
@@ -148,6 +171,7 @@ public final class ConfigLoader {
     }
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+
 
     private ConfigLoader() {
     }
@@ -198,6 +222,14 @@ public final class ConfigLoader {
                 String key = prefix + e.getKey();
                 if (e.getValue().isObject()) {
                     flatten(key + ".", e.getValue(), source);
+                } else if (e.getValue().isArray() && key.equals("auth.oidc.providers")) {
+                    for (int i = 0; i < e.getValue().size(); i++) {
+                        if (!e.getValue().get(i).isObject()) {
+                            sourceProblems.add(source + ": each entry of auth.oidc.providers must be a mapping of its keys");
+                        } else {
+                            flatten(key + "[" + i + "].", e.getValue().get(i), source);
+                        }
+                    }
                 } else if (e.getValue().isNull() && isSection(key)) {
                     // "database:" with every entry below it commented out: an empty section, not a key
                 } else if (e.getValue().isContainerNode()) {
@@ -209,7 +241,7 @@ public final class ConfigLoader {
         }
 
         private static boolean isSection(String prefix) {
-            return KEYS.keySet().stream().anyMatch(k -> k.startsWith(prefix + "."));
+            return KEYS.keySet().stream().anyMatch(k -> k.startsWith(prefix + ".") || k.startsWith(prefix + "["));
         }
 
         /** Applies {@code BOLLARD_*} variables: {@code BOLLARD_DATABASE_MAX_POOL_SIZE} sets {@code database.max-pool-size}. */
@@ -220,6 +252,16 @@ public final class ConfigLoader {
                     put(key, value, "environment " + environmentName(key));
                 }
             }
+            env.forEach((name, value) -> {
+                Matcher m = PROVIDER_ENV.matcher(name);
+                if (m.matches()) {
+                    String key = KEYS.keySet().stream().filter(k -> k.startsWith(PROVIDER)
+                                    && environmentName(k.substring(PROVIDER.length())).equals("BOLLARD_" + m.group(2)))
+                            .findFirst().map(k -> "auth.oidc.providers[" + m.group(1) + "]." + k.substring(PROVIDER.length()))
+                            .orElse("auth.oidc.providers[" + m.group(1) + "]." + m.group(2).toLowerCase(Locale.ROOT));
+                    put(key, value, "environment " + name);
+                }
+            });
             return this;
         }
 
@@ -229,6 +271,12 @@ public final class ConfigLoader {
         }
 
         private void put(String key, String value, String source) {
+            Matcher provider = PROVIDER_KEY.matcher(key);
+            if (provider.matches() && KEYS.containsKey(PROVIDER + provider.group(2))) {
+                values.put(key, value);
+                sources.put(key, source);
+                return;
+            }
             if (!KEYS.containsKey(key)) {
                 String closest = closestKey(key);
                 String section = key.contains(".") ? key.substring(0, key.lastIndexOf('.') + 1) : "";
@@ -319,6 +367,7 @@ public final class ConfigLoader {
             }
             BollardConfig.KeyEncryption keyEncryption = keyEncryption(dataDir, problems);
             BollardConfig.Ldap ldap = ldap(problems);
+            BollardConfig.Oidc oidc = oidc(problems);
             Duration retention = duration("audit.retention", problems);
             int queueSize = integer("audit.queue-size", value("audit.queue-size"), 1, 10_000_000, problems);
 
@@ -411,7 +460,7 @@ public final class ConfigLoader {
                             value("registry.max-open-uploads-per-repository"), 1, 1_000_000, problems)),
                     new BollardConfig.Auth(authEnabled, anonymousPull, service, issuer, realm, tokenExpiry, maxFailures,
                             maxFailuresPerAddress, lockout, createOnPush, refreshIdle, passwordCacheTtl, keyEncryption,
-                            ldap),
+                            ldap, oidc),
                     new BollardConfig.Audit(retention, queueSize),
                     new BollardConfig.Telemetry(logFormat, tracing, tracingEndpoint, sampleRatio, metricsHost,
                             metricsPort),
@@ -536,6 +585,95 @@ public final class ConfigLoader {
                     integer("auth.ldap.pool-size", value("auth.ldap.pool-size"), 1, 1000, found),
                     text("auth.ldap.superuser-filter", found, false), text("auth.ldap.admin-group", found, false),
                     memberAttribute, nested, duration("auth.ldap.sync-interval", found));
+        }
+
+        /** The OIDC providers ({@code auth.oidc.providers[N].*}, numbered from 0 without gaps) and workload issuers. */
+        private BollardConfig.Oidc oidc(List<String> problems) {
+            List<BollardConfig.OidcProvider> providers = new ArrayList<>();
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; values.containsKey("auth.oidc.providers[" + i + "].issuer")
+                    || values.containsKey("auth.oidc.providers[" + i + "].id"); i++) {
+                String p = "auth.oidc.providers[" + i + "].";
+                String id = providerText(p + "id", problems, true);
+                if (!id.matches("[a-z0-9][a-z0-9-]{0,31}")) {
+                    problems.add(describe(p + "id") + " must be 1 to 32 of a-z, 0-9 and -, not '" + id + "'");
+                } else if (ids.contains(id)) {
+                    problems.add(describe(p + "id") + " '" + id + "' names two providers");
+                }
+                ids.add(id);
+                String issuer = providerText(p + "issuer", problems, true);
+                if (!issuerUrl(issuer, false)) {
+                    problems.add(describe(p + "issuer") + " must be an https:// URL (http:// only on loopback), not '"
+                            + issuer + "'");
+                }
+                String secret = providerValue(p + "client-secret");
+                String secretFile = providerValue(p + "client-secret-file").trim();
+                if (!secretFile.isEmpty()) {
+                    try {
+                        secret = Files.readString(Path.of(secretFile)).strip();
+                    } catch (IOException e) {
+                        problems.add(describe(p + "client-secret-file") + " cannot be read: " + e);
+                    }
+                }
+                List<String> scopes = new ArrayList<>(List.of("openid"));
+                for (String scope : providerValue(p + "scopes").trim().split("[\\s,]+", -1)) {
+                    if (!scope.isEmpty() && !scopes.contains(scope)) {
+                        scopes.add(scope);
+                    }
+                }
+                String display = providerText(p + "display-name", problems, false);
+                providers.add(new BollardConfig.OidcProvider(id, display.isEmpty() ? id : display, issuer,
+                        providerText(p + "client-id", problems, true), secret, scopes,
+                        providerText(p + "username-claim", problems, true), providerText(p + "email-claim", problems, true),
+                        providerText(p + "groups-claim", problems, true), providerText(p + "admin-group", problems, false)));
+            }
+            values.keySet().stream().map(PROVIDER_KEY::matcher).filter(Matcher::matches)
+                    .filter(m -> Integer.parseInt(m.group(1)) >= providers.size()).findFirst()
+                    .ifPresent(m -> problems.add(describe(m.group()) + ": providers are numbered from 0 without gaps, "
+                            + "and each needs an id and an issuer"));
+            List<String> issuers = new ArrayList<>();
+            for (String issuer : value("auth.oidc.workload-issuers").split(",", -1)) {
+                if (!issuer.isBlank()) {
+                    if (!issuerUrl(issuer.trim(), true)) {
+                        problems.add(describe("auth.oidc.workload-issuers") + " must hold http(s):// issuer URLs, not '"
+                                + issuer.trim() + "'");
+                    }
+                    issuers.add(issuer.trim());
+                }
+            }
+            String base = text("auth.oidc.redirect-base", problems, false).replaceAll("/+$", "");
+            if (!base.isEmpty() && !base.matches("https?://[^/\\s]+(/[^\\s]*)?")) {
+                problems.add(describe("auth.oidc.redirect-base") + " must be an http:// or https:// URL, not '" + base + "'");
+            }
+            return new BollardConfig.Oidc(providers, base, issuers, duration("auth.oidc.http-timeout", problems));
+        }
+
+        /** An issuer URL: https://, or http:// on a loopback host (or anywhere when {@code anyHttp}). */
+        private static boolean issuerUrl(String url, boolean anyHttp) {
+            try {
+                java.net.URI uri = new java.net.URI(url);
+                if (uri.getHost() == null || uri.getQuery() != null || uri.getFragment() != null) {
+                    return false;
+                }
+                return "https".equals(uri.getScheme()) || ("http".equals(uri.getScheme())
+                        && (anyHttp || BollardConfig.Server.isLoopback(uri.getHost())));
+            } catch (java.net.URISyntaxException e) {
+                return false;
+            }
+        }
+
+        private String providerValue(String key) {
+            Matcher m = PROVIDER_KEY.matcher(key);
+            String template = m.matches() ? PROVIDER + m.group(2) : key;
+            return values.getOrDefault(key, defaultOf(template));
+        }
+
+        private String providerText(String key, List<String> problems, boolean required) {
+            String v = providerValue(key).trim();
+            if (required && v.isEmpty()) {
+                problems.add(describe(key) + " must not be empty");
+            }
+            return v;
         }
 
         private BollardConfig.KeyEncryption keyEncryption(Path dataDir, List<String> problems) {
@@ -823,6 +961,7 @@ public final class ConfigLoader {
 
     /** The environment variable that overrides {@code key}. */
     public static String environmentName(String key) {
-        return "BOLLARD_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+        return "BOLLARD_" + key.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_').replace("[", "_")
+                .replace("]", "");
     }
 }

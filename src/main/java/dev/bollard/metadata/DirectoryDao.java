@@ -77,4 +77,42 @@ public final class DirectoryDao {
                 .map((rs, ctx) -> new Binding(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
                         rs.getString(5), rs.getString(6))).findOne();
     }
+
+    // ---- teams bound to a value of an OIDC provider's groups claim (team_oidc_group) ----
+
+    /** Binds the team to a value of {@code provider}'s groups claim, replacing an earlier such binding. */
+    public static void bindClaim(Handle h, long teamId, String provider, String groupValue) {
+        h.createUpdate("DELETE FROM team_oidc_group WHERE team_id = :team").bind("team", teamId).execute();
+        h.createUpdate("""
+                        INSERT INTO team_oidc_group (team_id, provider, group_value, created_at)
+                        VALUES (:team, :provider, :value, :now)""")
+                .bind("team", teamId).bind("provider", provider).bind("value", groupValue).bind("now", Instant.now())
+                .execute();
+    }
+
+    public static boolean unbindClaim(Handle h, long teamId) {
+        return h.createUpdate("DELETE FROM team_oidc_group WHERE team_id = :team").bind("team", teamId)
+                .execute() > 0;
+    }
+
+    private static final String CLAIM_BINDINGS = """
+            SELECT b.team_id, t.org_id, o.name, t.name, b.group_value, b.provider
+            FROM team_oidc_group b JOIN team t ON t.id = b.team_id JOIN account o ON o.id = t.org_id""";
+
+    /**
+     * The teams bound to values of a provider's groups claim ({@code provider} null: of every provider), as
+     * {@link Binding}s whose {@code groupDn} is the claim value and {@code memberAttribute} the provider.
+     */
+    public static List<Binding> claimBindings(Handle h, @Nullable String provider) {
+        return h.createQuery(CLAIM_BINDINGS + (provider == null ? "" : " WHERE b.provider = :provider")
+                        + " ORDER BY o.name, t.name").bind("provider", provider)
+                .map((rs, ctx) -> new Binding(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5), rs.getString(6))).list();
+    }
+
+    public static Optional<Binding> claimBinding(Handle h, long teamId) {
+        return h.createQuery(CLAIM_BINDINGS + " WHERE b.team_id = :team").bind("team", teamId)
+                .map((rs, ctx) -> new Binding(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5), rs.getString(6))).findOne();
+    }
 }

@@ -239,6 +239,14 @@ class ApiAuthorizationMatrixTest {
         c.add(new Case("DELETE", "/api/v1/namespaces/{namespace}/robots/{robot}", ADMINS, 204, x -> new Call(
                 robots + "/doomed_" + x.name().toLowerCase(Locale.ROOT), null,
                 () -> quietly(() -> ids.robots().create("acme", "doomed_" + x.name().toLowerCase(Locale.ROOT))))));
+        c.add(new Case("GET", "/api/v1/namespaces/{namespace}/robots/{robot}/trust", ADMINS, 200, x -> new Call(
+                robots + "/ci/trust", null)));
+        c.add(new Case("POST", "/api/v1/namespaces/{namespace}/robots/{robot}/trust", ADMINS, 201, x -> new Call(
+                robots + "/ci/trust", "{\"issuer\":\"https://token.actions.githubusercontent.com\",\"subject\":"
+                        + "\"repo:acme/app:*\",\"claims\":{\"repository_owner\":\"acme\"}}")));
+        c.add(new Case("DELETE", "/api/v1/namespaces/{namespace}/robots/{robot}/trust/{rule}", ADMINS, 204,
+                x -> new Call(robots + "/ci/trust/" + ids.robotTrust().add("acme+ci", "https://gitlab.com",
+                        "project_path:acme/app:*", "bollard", java.util.Map.of()).id(), null)));
         // repositories and permissions
         c.add(new Case("GET", "/api/v1/repositories", EVERYONE, 200, x -> new Call("/api/v1/repositories", null)));
         c.add(new Case("PUT", "/api/v1/repositories/{repository*}", ADMINS, 201, x -> new Call(

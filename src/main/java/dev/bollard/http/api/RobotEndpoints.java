@@ -3,8 +3,11 @@ package dev.bollard.http.api;
 import static dev.bollard.auth.Permission.NAMESPACE_ADMIN;
 import static dev.bollard.http.api.ManagementApi.PREFIX;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.bollard.auth.RobotTrust;
 import dev.bollard.error.BollardException;
 import java.io.IOException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -26,7 +29,65 @@ final class RobotEndpoints implements ApiEndpoints {
                 ApiRoute.get(robots + "/{robot}", NAMESPACE_ADMIN, "Describe a robot", this::describe),
                 ApiRoute.post(robots + "/{robot}/regenerate", NAMESPACE_ADMIN,
                         "Replace a robot's token; the new one is in the answer, once", this::regenerate),
-                ApiRoute.delete(robots + "/{robot}", NAMESPACE_ADMIN, "Delete a robot and its grants", this::delete));
+                ApiRoute.delete(robots + "/{robot}", NAMESPACE_ADMIN, "Delete a robot and its grants", this::delete),
+                ApiRoute.get(robots + "/{robot}/trust", NAMESPACE_ADMIN,
+                        "The robot's trust rules: external OIDC issuers whose ID tokens it accepts (keyless robot)",
+                        this::listTrust),
+                ApiRoute.post(robots + "/{robot}/trust", NAMESPACE_ADMIN, "Trust an external issuer's ID tokens: "
+                        + "{issuer, subject (exact, or a prefix ending in *), audience, claims: {name: value}}; the "
+                        + "token is then the robot's password at the token endpoint", this::addTrust),
+                ApiRoute.delete(robots + "/{robot}/trust/{rule}", NAMESPACE_ADMIN, "Remove a trust rule",
+                        this::removeTrust));
+    }
+
+    private void listTrust(ApiCall call) throws IOException {
+        call.sendAll(services.identities().robotTrust().list(robot(call)), r -> Long.toString(r.id()),
+                RobotEndpoints::trustJson);
+    }
+
+    private void addTrust(ApiCall call) throws IOException {
+        String full = robot(call);
+        Map<String, String> claims = new LinkedHashMap<>();
+        JsonNode given = call.body().get("claims");
+        if (given != null && !given.isNull()) {
+            if (!given.isObject()) {
+                throw BollardException.invalid("the field \"claims\" must be an object of claim names to values");
+            }
+            for (Map.Entry<String, JsonNode> c : given.properties()) {
+                if (!c.getValue().isValueNode() || c.getValue().isNull()) {
+                    throw BollardException.invalid("the claim \"" + c.getKey() + "\" must have a string value");
+                }
+                claims.put(c.getKey(), c.getValue().asText());
+            }
+        }
+        String audience = call.optionalText("audience");
+        RobotTrust.Rule rule = services.identitiesAs(call).robotTrust().add(full, call.text("issuer"),
+                call.text("subject"), audience == null ? services.config().auth().service() : audience, claims);
+        call.send(201, trustJson(rule));
+    }
+
+    private void removeTrust(ApiCall call) {
+        long id;
+        try {
+            id = Long.parseLong(call.param("rule"));
+        } catch (NumberFormatException e) {
+            throw BollardException.notFound("no trust rule '" + call.param("rule") + "'");
+        }
+        if (!services.identitiesAs(call).robotTrust().remove(robot(call), id)) {
+            throw BollardException.notFound("robot " + robot(call) + " has no trust rule " + id);
+        }
+        call.noContent();
+    }
+
+    private static Map<String, Object> trustJson(RobotTrust.Rule r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", r.id());
+        m.put("robot", r.robot());
+        m.put("issuer", r.issuer());
+        m.put("subject", r.subject());
+        m.put("audience", r.audience());
+        m.put("claims", r.claims());
+        return m;
     }
 
     /** The full name of the robot the path names: {@code <namespace>+<robot>}, which must exist. */

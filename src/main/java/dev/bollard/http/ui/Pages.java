@@ -1,9 +1,11 @@
 package dev.bollard.http.ui;
 
+
 import dev.bollard.auth.Organizations;
 import dev.bollard.auth.RepositoryAccess;
 import dev.bollard.auth.Teams;
 import dev.bollard.auth.Users;
+import dev.bollard.auth.oidc.OidcSignIn;
 import dev.bollard.registry.Quotas;
 import dev.bollard.registry.RepositoryBrowser;
 import java.time.Instant;
@@ -16,8 +18,19 @@ public final class Pages {
     private Pages() {
     }
 
-    /** The sign-in form; {@code noUsers}: nobody can sign in yet, so the page says how to create the first administrator. */
-    public record SignIn(String username, String next, String formToken, boolean noUsers) {
+    /**
+     * The sign-in form, and a button for each OIDC provider ({@code providers}); {@code noUsers}: nobody can sign in
+     * yet, so the page says how to create the first administrator.
+     */
+    public record SignIn(String username, String next, String formToken, boolean noUsers,
+                         List<OidcSignIn.Provider> providers) {
+        public SignIn {
+            providers = List.copyOf(providers);
+        }
+    }
+
+    /** Signed out here; the browser goes on to end its session at the provider too ({@code providerLogout}). */
+    public record SignedOut(String provider, String providerLogout) {
     }
 
     public record Problem(int status, String message) {

@@ -5,12 +5,14 @@ import dev.bollard.auth.ApiAccessRequest;
 import dev.bollard.auth.Auth;
 import dev.bollard.auth.Identities;
 import dev.bollard.auth.WebSessions;
+import dev.bollard.auth.oidc.OidcSignIn;
 import dev.bollard.http.Exchange;
 import dev.bollard.http.api.SessionAuthenticator;
 import dev.bollard.registry.Registry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,6 +34,11 @@ public final class UiHandler {
     private static final Logger LOG = LoggerFactory.getLogger(UiHandler.class);
     static final String SESSION_COOKIE = "bollard_session";
     static final String SIGNIN_COOKIE = "bollard_signin";
+    /** An OIDC sign-in under way: provider, state, nonce, PKCE verifier, next page (OidcSignIn.Started). */
+    static final String OIDC_COOKIE = "bollard_oidc";
+    /** The provider and ID token of a session begun through OIDC, for the provider's logout at sign-out. */
+    static final String OIDC_LOGOUT_COOKIE = "bollard_oidc_logout";
+    private static final String OIDC_PATH = "/signin/oidc/";
     static final String CSRF_FIELD = "_csrf";
     static final String CSRF_HEADER = "X-CSRF-Token";
     private static final int MAX_FORM_BYTES = 64 * 1024;
@@ -52,8 +59,19 @@ public final class UiHandler {
     private final AccountPages accounts;
     private final AuditPages audits;
     private final Map<String, byte[]> staticFiles = new ConcurrentHashMap<>();
+    private final @Nullable OidcSignIn oidc;
+    /** The external base URL providers send browsers back to; empty: the request's scheme and Host. */
+    private final String redirectBase;
 
     public UiHandler(Registry registry, Auth auth, WebSessions sessions, AuditLog audit) {
+        this(registry, auth, sessions, audit, null, "");
+    }
+
+    /** The web UI, whose sign-in page also offers single sign-on through {@code oidc}'s providers. */
+    public UiHandler(Registry registry, Auth auth, WebSessions sessions, AuditLog audit, @Nullable OidcSignIn oidc,
+                     String redirectBase) {
+        this.oidc = oidc;
+        this.redirectBase = redirectBase;
         this.ui = new Ui(registry, auth, audit);
         this.auth = auth;
         this.sessions = sessions;
@@ -86,7 +104,7 @@ public final class UiHandler {
     /** Whether a path belongs to the UI (everything else keeps its own handler or gets 404). */
     public static boolean handles(String path) {
         return path.equals("/") || PAGES.contains(path) || path.startsWith("/static/") || path.startsWith("/repo/")
-                || path.startsWith("/org/");
+                || path.startsWith("/org/") || path.startsWith(OIDC_PATH);
     }
 
     /** Answers one request; never throws: an unexpected failure becomes a page that says so. */
@@ -121,6 +139,10 @@ public final class UiHandler {
         }
         if (path.equals("/signin")) {
             signIn(ex);
+            return;
+        }
+        if (path.startsWith(OIDC_PATH)) {
+            oidcSignIn(ex, path.substring(OIDC_PATH.length()));
             return;
         }
         Optional<WebSessions.Active> session = sessions.find(ex.cookie(SESSION_COOKIE));
@@ -188,18 +210,19 @@ public final class UiHandler {
         }
         boolean noUsers = auth.identities().users().isEmpty();
         if (ex.method().equals("GET") || ex.method().equals("HEAD")) {
-            ui.render(ex, 200, "signin.jte", frame, new Pages.SignIn("", safeNext(ex.query("next")), formToken, noUsers));
+            ui.render(ex, 200, "signin.jte", frame, new Pages.SignIn("", safeNext(ex.query("next")), formToken, noUsers,
+                    providers()));
             return;
         }
         if (ex.announcesMoreThan(MAX_FORM_BYTES)) {
             ui.render(ex, 413, "signin.jte", frame.withError("The sign-in form is too large."),
-                    new Pages.SignIn("", safeNext(ex.query("next")), formToken, noUsers));
+                    new Pages.SignIn("", safeNext(ex.query("next")), formToken, noUsers, providers()));
             return;
         }
         Map<String, List<String>> form = ex.form(MAX_FORM_BYTES);
         String username = Call.first(form, "username");
         String next = safeNext(Call.first(form, "next"));
-        Pages.SignIn page = new Pages.SignIn(username, next, formToken, noUsers);
+        Pages.SignIn page = new Pages.SignIn(username, next, formToken, noUsers, providers());
         // Login CSRF: the form's token must be the one in this browser's cookie (double submit), from this site.
         if (form == null || !sameOrigin(ex) || !WebSessions.same(Call.first(form, CSRF_FIELD), ex.cookie(SIGNIN_COOKIE))) {
             ui.render(ex, 403, "signin.jte", frame.withError("The sign-in form expired. Please try again."), page);
@@ -224,7 +247,86 @@ public final class UiHandler {
         }
         sessions.end(call.ex().cookie(SESSION_COOKIE));
         expireCookie(call.ex(), SESSION_COOKIE);
+        String oidcSession = call.ex().cookie(OIDC_LOGOUT_COOKIE);
+        if (oidc != null && oidcSession != null && oidcSession.indexOf('.') > 0) {
+            expireCookie(call.ex(), OIDC_LOGOUT_COOKIE);
+            String provider = oidcSession.substring(0, oidcSession.indexOf('.'));
+            Optional<URI> logout = oidc.logout(provider, oidcSession.substring(provider.length() + 1),
+                    URI.create(base(call.ex()) + "/signin"));
+            String name = oidc.providers().stream().filter(p -> p.id().equals(provider)).findFirst()
+                    .map(OidcSignIn.Provider::displayName).orElse(provider);
+            if (logout.isPresent()) {
+                // A page, not a redirect: the form-action 'self' policy forbids a form's redirect to another site.
+                call.ex().setHeader("Refresh", "0; url=" + logout.get());
+                ui.render(call.ex(), 200, "signout.jte", baseFrame(null).titled("Signed out", ""),
+                        new Pages.SignedOut(name, logout.get().toString()));
+                return;
+            }
+        }
         Ui.redirect(call.ex(), "/signin");
+    }
+
+    // ---- single sign-on (OIDC) ----
+
+    private List<OidcSignIn.Provider> providers() {
+        return oidc == null ? List.of() : oidc.providers();
+    }
+
+    /**
+     * {@code /signin/oidc/<provider>}: off to the provider; {@code /signin/oidc/<provider>/callback}: back from it,
+     * signed in (a session begun) or told why not on the sign-in page.
+     */
+    private void oidcSignIn(Exchange ex, String rest) throws IOException {
+        boolean callback = rest.endsWith("/callback");
+        String provider = callback ? rest.substring(0, rest.length() - "/callback".length()) : rest;
+        if (oidc == null || !ex.method().equals("GET") || oidc.providers().stream().noneMatch(p -> p.id().equals(provider))) {
+            ui.problem(ex, baseFrame(null), 404, "There is no sign-in provider '" + provider + "'.");
+            return;
+        }
+        URI redirectUri = URI.create(base(ex) + OIDC_PATH + provider + "/callback");
+        try {
+            if (!callback) {
+                OidcSignIn.Started started = oidc.begin(provider, redirectUri, safeNext(ex.query("next")));
+                ex.addHeader("Set-Cookie", cookie(ex, OIDC_COOKIE, started.pending(), OIDC_PATH, 600));
+                ex.setHeader("Location", started.authorizationUri().toString());
+                ex.setHeader("Cache-Control", "no-store");
+                ex.sendEmpty(302);
+                return;
+            }
+            ex.addHeader("Set-Cookie", cookie(ex, OIDC_COOKIE, "", OIDC_PATH, 0));
+            OidcSignIn.Completed done = oidc.complete(provider,
+                    URI.create(redirectUri + (ex.rawQuery() == null ? "" : "?" + ex.rawQuery())), redirectUri,
+                    ex.cookie(OIDC_COOKIE));
+            switch (auth.signInWith(done.identity(), ex.remoteAddress(), ex.header("User-Agent"))) {
+                case Auth.SignIn.Ok ok -> {
+                    WebSessions.Started started = sessions.start(ok.user());
+                    ex.addHeader("Set-Cookie", cookie(ex, SESSION_COOKIE, started.cookieValue(), "/",
+                            sessions.maxAge().toSeconds()));
+                    ex.addHeader("Set-Cookie", cookie(ex, OIDC_LOGOUT_COOKIE, provider + "." + done.idToken(),
+                            "/signout", sessions.maxAge().toSeconds()));
+                    Ui.redirect(ex, safeNext(done.next()));
+                }
+                case Auth.SignIn.Refused refused -> oidcRefused(ex, refused.message());
+            }
+        } catch (OidcSignIn.Failed e) {
+            auth.signInFailed("oidc:" + provider, e.reason(), ex.remoteAddress(), ex.header("User-Agent"));
+            oidcRefused(ex, e.reason());
+        }
+    }
+
+    private void oidcRefused(Exchange ex, String message) {
+        String formToken = WebSessions.newFormToken();
+        ex.addHeader("Set-Cookie", cookie(ex, SIGNIN_COOKIE, formToken, "/signin", -1));
+        ui.render(ex, 401, "signin.jte", baseFrame(null).titled("Sign in", "").withError(message),
+                new Pages.SignIn("", "/", formToken, false, providers()));
+    }
+
+    /** The registry's external base URL, as configured or as the browser reached it. */
+    private String base(Exchange ex) {
+        if (!redirectBase.isEmpty()) {
+            return redirectBase;
+        }
+        return (ex.isSecure() ? "https://" : "http://") + Ui.registryHost(ex);
     }
 
     // ---- rendering ----

@@ -1,0 +1,283 @@
+package dev.bollard.auth.oidc;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jwt.JWT;
+import com.nimbusds.jwt.JWTParser;
+import com.nimbusds.oauth2.sdk.AuthorizationCode;
+import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
+import com.nimbusds.oauth2.sdk.ParseException;
+import com.nimbusds.oauth2.sdk.ResponseType;
+import com.nimbusds.oauth2.sdk.Scope;
+import com.nimbusds.oauth2.sdk.TokenErrorResponse;
+import com.nimbusds.oauth2.sdk.TokenRequest;
+import com.nimbusds.oauth2.sdk.TokenResponse;
+import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
+import com.nimbusds.oauth2.sdk.auth.Secret;
+import com.nimbusds.oauth2.sdk.http.HTTPRequest;
+import com.nimbusds.oauth2.sdk.id.ClientID;
+import com.nimbusds.oauth2.sdk.id.State;
+import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
+import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
+import com.nimbusds.openid.connect.sdk.AuthenticationErrorResponse;
+import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
+import com.nimbusds.openid.connect.sdk.AuthenticationResponse;
+import com.nimbusds.openid.connect.sdk.AuthenticationResponseParser;
+import com.nimbusds.openid.connect.sdk.LogoutRequest;
+import com.nimbusds.openid.connect.sdk.Nonce;
+import com.nimbusds.openid.connect.sdk.OIDCTokenResponse;
+import com.nimbusds.openid.connect.sdk.OIDCTokenResponseParser;
+import com.nimbusds.openid.connect.sdk.claims.IDTokenClaimsSet;
+import com.nimbusds.openid.connect.sdk.validators.IDTokenValidator;
+import dev.bollard.auth.DirectoryTeams;
+import dev.bollard.auth.IdentitySource;
+import dev.bollard.config.BollardConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Single sign-on to the web UI through OIDC providers ({@code auth.oidc.providers}), with the authorization code flow:
+ * {@link #begin} sends the browser to the provider with a fresh state, nonce and PKCE verifier (S256), which the
+ * browser keeps in a cookie bound to this sign-in; {@link #complete} checks the state the provider sent back, exchanges
+ * the code (with the verifier, and the client secret when there is one) at the token endpoint, validates the ID token
+ * (signature by the provider's published keys, issuer, audience, expiry, nonce) and reads the person from its claims:
+ * user name, e-mail, groups, and superuser by the admin group. Onboarding, linking and team sync are
+ * {@link DirectoryTeams#apply}'s, as for directory users. The provider's end-session endpoint, when it has one, ends
+ * the provider's session too at sign-out (RP-initiated logout).
+ */
+public final class OidcSignIn {
+    private static final Logger LOG = LoggerFactory.getLogger(OidcSignIn.class);
+
+    private final Map<String, BollardConfig.OidcProvider> providers = new LinkedHashMap<>();
+    private final Discovery discovery;
+    private final int timeoutMillis;
+
+    public OidcSignIn(BollardConfig.Oidc config, Discovery discovery) {
+        config.providers().forEach(p -> providers.put(p.id(), p));
+        this.discovery = discovery;
+        this.timeoutMillis = (int) Math.min(Integer.MAX_VALUE, config.httpTimeout().toMillis());
+    }
+
+    /** A provider as the sign-in page offers it. */
+    public record Provider(String id, String displayName) {
+    }
+
+    /** The configured providers, in order. */
+    public List<Provider> providers() {
+        return providers.values().stream().map(p -> new Provider(p.id(), p.displayName())).toList();
+    }
+
+    /** A sign-in that failed; the message is for the person signing in, the log has the details. */
+    public static final class Failed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        private final String reason;
+
+        Failed(String message) {
+            super(message, null, false, false);
+            this.reason = message;
+        }
+
+        /** The message, for the person signing in. */
+        public String reason() {
+            return reason;
+        }
+    }
+
+    /**
+     * A sign-in begun: where to send the browser, and what it must keep until it comes back (a cookie: the provider,
+     * state, nonce, PKCE verifier and the page to go to afterwards; nothing in it is a credential on its own).
+     */
+    public record Started(URI authorizationUri, String pending) {
+        @Override
+        public String toString() {
+            return "Started[" + authorizationUri.getHost() + "]";
+        }
+    }
+
+    /**
+     * Begins a sign-in through provider {@code id}; the provider sends the browser back to {@code redirectUri}, and
+     * after it to {@code next}.
+     *
+     * @throws Failed when there is no such provider or it cannot be reached
+     */
+    public Started begin(String id, URI redirectUri, String next) {
+        BollardConfig.OidcProvider p = provider(id);
+        Discovery.Known issuer = issuer(p);
+        State state = new State();
+        Nonce nonce = new Nonce();
+        CodeVerifier verifier = new CodeVerifier();
+        AuthenticationRequest request = new AuthenticationRequest.Builder(ResponseType.CODE,
+                new Scope(p.scopes().toArray(String[]::new)), new ClientID(p.clientId()), redirectUri)
+                .endpointURI(issuer.metadata().getAuthorizationEndpointURI())
+                .state(state).nonce(nonce).codeChallenge(verifier, CodeChallengeMethod.S256).build();
+        String pending = String.join(".", p.id(), state.getValue(), nonce.getValue(), verifier.getValue(),
+                Base64.getUrlEncoder().withoutPadding().encodeToString(next.getBytes(StandardCharsets.UTF_8)));
+        return new Started(request.toURI(), pending);
+    }
+
+    /** A completed sign-in: who the provider says signed in, their ID token (for logout), and where to go now. */
+    public record Completed(IdentitySource.Identity identity, String idToken, String next) {
+        @Override
+        public String toString() {
+            return "Completed[" + identity.source() + ", " + identity.username() + "]";
+        }
+    }
+
+    /**
+     * Completes a sign-in: {@code callback} is the URI the provider sent the browser to (with its query),
+     * {@code pending} the cookie {@link #begin} gave it.
+     *
+     * @throws Failed when the provider refused, the state does not match, or the code or ID token do not check out
+     */
+    public Completed complete(String id, URI callback, URI redirectUri, @Nullable String pending) {
+        BollardConfig.OidcProvider p = provider(id);
+        String[] parts = pending == null ? new String[0] : pending.split("\\.", -1);
+        if (parts.length != 5 || !parts[0].equals(id)) {
+            throw new Failed("The sign-in through " + p.displayName() + " expired or was started in another browser. "
+                    + "Please sign in again.");
+        }
+        AuthenticationResponse response;
+        try {
+            response = AuthenticationResponseParser.parse(callback);
+        } catch (ParseException e) {
+            throw failed(p, "its answer could not be read", e);
+        }
+        if (response.getState() == null || !java.security.MessageDigest.isEqual(
+                response.getState().getValue().getBytes(StandardCharsets.UTF_8), parts[1].getBytes(StandardCharsets.UTF_8))) {
+            throw new Failed("The sign-in through " + p.displayName() + " expired or was started in another browser. "
+                    + "Please sign in again.");
+        }
+        if (response instanceof AuthenticationErrorResponse error) {
+            LOG.info("OIDC provider {} refused a sign-in: {}", p.id(), error.getErrorObject());
+            throw new Failed(p.displayName() + " did not sign you in ("
+                    + Optional.ofNullable(error.getErrorObject().getDescription()).orElse(error.getErrorObject().getCode())
+                    + ").");
+        }
+        AuthorizationCode code = response.toSuccessResponse().getAuthorizationCode();
+        if (code == null) {
+            throw failed(p, "its answer holds no authorization code", null);
+        }
+        Discovery.Known issuer = issuer(p);
+        TokenRequest tokenRequest = p.clientSecret().isEmpty()
+                ? new TokenRequest.Builder(issuer.metadata().getTokenEndpointURI(), new ClientID(p.clientId()),
+                        new AuthorizationCodeGrant(code, redirectUri, new CodeVerifier(parts[3]))).build()
+                : new TokenRequest.Builder(issuer.metadata().getTokenEndpointURI(),
+                        new ClientSecretBasic(new ClientID(p.clientId()), new Secret(p.clientSecret())),
+                        new AuthorizationCodeGrant(code, redirectUri, new CodeVerifier(parts[3]))).build();
+        TokenResponse tokens;
+        try {
+            HTTPRequest http = tokenRequest.toHTTPRequest();
+            http.setConnectTimeout(timeoutMillis);
+            http.setReadTimeout(timeoutMillis);
+            tokens = OIDCTokenResponseParser.parse(http.send());
+        } catch (IOException | ParseException e) {
+            throw failed(p, "its token endpoint did not answer properly", e);
+        }
+        if (!tokens.indicatesSuccess()) {
+            TokenErrorResponse error = tokens.toErrorResponse();
+            throw failed(p, "its token endpoint refused the code: " + error.getErrorObject(), null);
+        }
+        JWT idToken = ((OIDCTokenResponse) tokens.toSuccessResponse()).getOIDCTokens().getIDToken();
+        if (idToken == null) {
+            throw failed(p, "it sent no ID token", null);
+        }
+        IDTokenClaimsSet claims;
+        try {
+            claims = new IDTokenValidator(issuer.metadata().getIssuer(), new ClientID(p.clientId()),
+                    issuer.keySelector(), null).validate(idToken, new Nonce(parts[2]));
+        } catch (BadJOSEException | JOSEException e) {
+            throw failed(p, "its ID token did not validate", e);
+        }
+        String next = new String(Base64.getUrlDecoder().decode(parts[4]), StandardCharsets.UTF_8);
+        return new Completed(identity(p, claims), idToken.serialize(), next);
+    }
+
+    /** The person an ID token names, by the provider's claim mapping. */
+    private static IdentitySource.Identity identity(BollardConfig.OidcProvider p, IDTokenClaimsSet claims) {
+        Object name = claims.getClaim(p.usernameClaim());
+        if (!(name instanceof String username) || username.isBlank()) {
+            throw new Failed(p.displayName() + " did not say your user name (the ID token has no '" + p.usernameClaim()
+                    + "' claim); ask the registry's administrators to check auth.oidc.providers' username-claim.");
+        }
+        Object email = claims.getClaim(p.emailClaim());
+        Set<String> groups = stringValues(claims.getClaim(p.groupsClaim()));
+        Boolean admin = p.adminGroup().isEmpty() ? null : groups.contains(p.adminGroup());
+        return new IdentitySource.Identity(DirectoryTeams.OIDC_SOURCE + p.id(), username,
+                email instanceof String e && !e.isBlank() ? e : null, groups, admin, claims.getSubject().getValue());
+    }
+
+    /** A claim's values as strings: a list of strings, or one string. */
+    static Set<String> stringValues(@Nullable Object claim) {
+        Set<String> values = new LinkedHashSet<>();
+        if (claim instanceof String s) {
+            values.add(s);
+        } else if (claim instanceof List<?> list) {
+            list.stream().filter(String.class::isInstance).map(String.class::cast).forEach(values::add);
+        }
+        return values;
+    }
+
+    /**
+     * Where to send the browser to end its session at the provider too (RP-initiated logout), coming back to
+     * {@code afterwards}; empty when the provider has no end-session endpoint.
+     */
+    public Optional<URI> logout(String id, @Nullable String idToken, URI afterwards) {
+        BollardConfig.OidcProvider p = providers.get(id);
+        if (p == null) {
+            return Optional.empty();
+        }
+        URI endSession;
+        try {
+            endSession = discovery.issuer(p.issuer()).metadata().getEndSessionEndpointURI();
+        } catch (IdentitySource.Unavailable e) {
+            LOG.warn("signing out of {} only here: {}", p.id(), e.getMessage());
+            return Optional.empty();
+        }
+        if (endSession == null) {
+            return Optional.empty();
+        }
+        JWT hint = null;
+        try {
+            hint = idToken == null ? null : JWTParser.parse(idToken);
+        } catch (java.text.ParseException e) {
+            // no hint: the provider asks the person to confirm
+        }
+        return Optional.of(new LogoutRequest(endSession, hint, null, new ClientID(p.clientId()), afterwards, null, null)
+                .toURI());
+    }
+
+    private BollardConfig.OidcProvider provider(String id) {
+        BollardConfig.OidcProvider p = providers.get(id);
+        if (p == null) {
+            throw new Failed("There is no sign-in provider '" + id + "'.");
+        }
+        return p;
+    }
+
+    private Discovery.Known issuer(BollardConfig.OidcProvider p) {
+        try {
+            return discovery.issuer(p.issuer());
+        } catch (IdentitySource.Unavailable e) {
+            LOG.warn("OIDC provider {}: {}", p.id(), e.getMessage());
+            throw new Failed(p.displayName() + " cannot be reached just now; try again later (local accounts can "
+                    + "still sign in).");
+        }
+    }
+
+    private static Failed failed(BollardConfig.OidcProvider p, String what, @Nullable Exception cause) {
+        LOG.warn("OIDC sign-in through {} failed: {}{}", p.id(), what, cause == null ? "" : ": " + cause.getMessage());
+        return new Failed("The sign-in through " + p.displayName() + " failed. Please try again; if it fails again, "
+                + "tell the registry's administrators.");
+    }
+}
