@@ -174,7 +174,18 @@ public final class DirectoryTeams {
                 AccountDao.Account user = found.get();
                 id = user.id();
                 superuser = user.superuser();
-                boolean linked = !DirectoryDao.source(h, id).orElse("local").equals(identity.source());
+                String source = DirectoryDao.source(h, id).orElse("local");
+                boolean linked = !source.equals(identity.source());
+                // One account, one way in: a name that is free in another source must not hand it this account.
+                if (linked && !source.equals("local")) {
+                    throw BollardException.conflict("the user '" + name + "' signs in through " + source
+                            + ", not " + identity.source() + ": an account has one sign-in source");
+                }
+                // A provider may let people choose their user name: it never gets a superuser (the break-glass account).
+                if (linked && superuser && identity.source().startsWith("oidc:")) {
+                    throw BollardException.conflict("'" + name + "' is a local superuser: sign-in through "
+                            + identity.source() + " does not take over a superuser's account");
+                }
                 // A linked superuser keeps the local password: the break-glass account while the directory is down.
                 if (linked && !superuser && user.passwordHash() != null) {
                     DirectoryDao.clearPassword(h, id);
