@@ -11,6 +11,7 @@ import dev.bollard.metadata.MirrorDao;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.proxy.ProxyOrganizations;
 import dev.bollard.proxy.UpstreamClient;
+import dev.bollard.proxy.UpstreamPasswords;
 import dev.bollard.secrets.KeyEncryption;
 import java.net.URI;
 import java.time.Duration;
@@ -129,14 +130,8 @@ public final class Mirrors {
         long now = System.currentTimeMillis();
         db.inTransaction(h -> {
             Optional<MirrorDao.Row> before = MirrorDao.find(h, repository.value());
-            String password = null;
-            if (spec.username() != null) {
-                if (spec.password() != null) {
-                    password = sealing.seal(PASSWORD, spec.password());
-                } else if (before.isPresent() && spec.username().equals(before.get().username())) {
-                    password = before.get().password();
-                }
-            }
+            String password = UpstreamPasswords.toStore(sealing, PASSWORD, spec.username(), spec.password(),
+                    before.map(MirrorDao.Row::username).orElse(null), before.map(MirrorDao.Row::password).orElse(null));
             MirrorDao.Row row = new MirrorDao.Row(before.map(MirrorDao.Row::id).orElse(0L), repository.value(),
                     url.toString(), upstream, spec.username(), password, spec.caBundle(), (int) interval.toSeconds(),
                     String.join("\n", spec.tagGlobs().stream().map(String::strip).toList()),

@@ -112,14 +112,8 @@ public final class ProxyOrganizations {
             AccountDao.Account account = AccountDao.find(h, namespace).filter(a -> !a.isUser())
                     .orElseThrow(() -> BollardException.notFound("no organization '" + namespace + "'"));
             Optional<ProxyDao.Row> before = ProxyDao.find(h, account.name());
-            String password = null;
-            if (spec.username() != null) {
-                if (spec.password() != null) {
-                    password = sealing.seal(PASSWORD, spec.password());
-                } else if (before.isPresent() && spec.username().equals(before.get().username())) {
-                    password = before.get().password();
-                }
-            }
+            String password = UpstreamPasswords.toStore(sealing, PASSWORD, spec.username(), spec.password(),
+                    before.map(ProxyDao.Row::username).orElse(null), before.map(ProxyDao.Row::password).orElse(null));
             boolean created = ProxyDao.upsert(h, new ProxyDao.Row(namespace, url.toString(), prefix, library,
                     spec.username(), password, spec.caBundle(), (int) spec.tagCheckInterval().toSeconds(),
                     String.join("\n", fallbacks.stream().map(URI::toString).toList()), actor.name(),
