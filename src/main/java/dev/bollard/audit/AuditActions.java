@@ -85,6 +85,8 @@ public final class AuditActions {
     public static final String MIRROR_SYNC_FAILED = "mirror.sync.failed";
     // vulnerability scanning (docs/scanning.md)
     public static final String SCAN_REQUEST = "scan.request";
+    /** A scan reached a final state (done, failed, unsupported); published as an event. */
+    public static final String SCAN_FINISHED = "scan.finished";
     /** A re-match after new vulnerability data found what the last match had not (published as an event). */
     public static final String VULNERABILITY_FOUND = "vulnerability.found";
 }

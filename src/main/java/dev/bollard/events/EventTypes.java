@@ -22,6 +22,8 @@ public final class EventTypes {
     public static final String TAG_EXPIRED = "tag.expired";
     public static final String MIRROR_SYNC_SUCCEEDED = "mirror.sync.succeeded";
     public static final String MIRROR_SYNC_FAILED = "mirror.sync.failed";
+    /** A scan of an image manifest reached a final state: done (with its grade and counts), failed or unsupported. */
+    public static final String SCAN_FINISHED = "scan.finished";
     /** New vulnerability data affects a stored image: findings its last match did not have (docs/scanning.md). */
     public static final String VULNERABILITY_FOUND = "vulnerability.found";
 
@@ -31,5 +33,5 @@ public final class EventTypes {
     /** Every type a webhook may subscribe to, in the order docs/events.md lists them. */
     public static final List<String> ALL = List.of(REPOSITORY_CREATED, REPOSITORY_DELETED, MANIFEST_PUSHED,
             MANIFEST_DELETED, TAG_CREATED, TAG_MOVED, TAG_DELETED, TAG_RESTORED, TAG_EXPIRED, MIRROR_SYNC_SUCCEEDED,
-            MIRROR_SYNC_FAILED, VULNERABILITY_FOUND);
+            MIRROR_SYNC_FAILED, SCAN_FINISHED, VULNERABILITY_FOUND);
 }

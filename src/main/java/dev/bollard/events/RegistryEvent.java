@@ -65,6 +65,7 @@ public record RegistryEvent(long seq, String type, Instant time, String actorKin
             case AuditActions.TAG_RESTORE -> EventTypes.TAG_RESTORED;
             case AuditActions.MIRROR_SYNC_SUCCEEDED -> EventTypes.MIRROR_SYNC_SUCCEEDED;
             case AuditActions.MIRROR_SYNC_FAILED -> EventTypes.MIRROR_SYNC_FAILED;
+            case AuditActions.SCAN_FINISHED -> EventTypes.SCAN_FINISHED;
             case AuditActions.VULNERABILITY_FOUND -> EventTypes.VULNERABILITY_FOUND;
             // Retention's deletions are the tags that expired under a policy; every other deletion is someone's.
             case AuditActions.TAG_DELETE -> "retention policy".equals(details.get("reason"))

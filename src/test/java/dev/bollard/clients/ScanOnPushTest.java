@@ -121,6 +121,14 @@ class ScanOnPushTest {
             assertThat(report.path("grade").asText()).isNotEmpty();
             String indexedAt = report.path("indexed_at").asText();
             String firstFoundAt = glibc.path("found_at").asText();
+            JsonNode finished = awaitEvent(db, "scan.finished");
+            assertThat(finished.path("repository").asText()).isEqualTo("acme/debian");
+            assertThat(finished.path("data").path("digest").asText()).isEqualTo(digest);
+            assertThat(finished.path("data").path("state").asText()).isEqualTo("done");
+            assertThat(finished.path("data").path("findings").asInt()).isEqualTo(1);
+            assertThat(finished.path("data").path("fixable").asInt()).isEqualTo(1);
+            assertThat(finished.path("data").path("packages").asInt()).isEqualTo(3);
+            assertThat(finished.path("data").path("grade").asText()).isEqualTo(report.path("grade").asText());
 
             // a newer import: matched again from the stored packages, the new finding published as an event
             Path second = Files.createDirectories(dir.resolve("osv-2"));

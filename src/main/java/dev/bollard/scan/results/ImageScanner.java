@@ -1,6 +1,9 @@
 package dev.bollard.scan.results;
 
+import dev.bollard.audit.AuditActions;
+import dev.bollard.audit.AuditEvent;
 import dev.bollard.error.BollardException;
+import dev.bollard.events.Outbox;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.ScanDao;
 import dev.bollard.metadata.WorkItemDao;
@@ -24,9 +27,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jdbi.v3.core.Handle;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +48,7 @@ public final class ImageScanner {
     private static final Logger LOG = LoggerFactory.getLogger(ImageScanner.class);
 
     private final Database db;
+    private final Outbox outbox;
     private final BlobStore blobs;
     private final VulnerabilityStore vulns;
     private final VulnerabilityMatcher matcher;
@@ -53,8 +59,9 @@ public final class ImageScanner {
 
     /** {@code referrers}: where SBOM referrers are stored; null to store none. */
     ImageScanner(Database db, BlobStore blobs, VulnerabilityStore vulns, @Nullable SbomReferrers referrers,
-                 MeterRegistry meters) {
+                 Outbox outbox, MeterRegistry meters) {
         this.db = db;
+        this.outbox = outbox;
         this.blobs = blobs;
         this.vulns = vulns;
         this.matcher = new VulnerabilityMatcher(vulns);
@@ -88,6 +95,9 @@ public final class ImageScanner {
             db.inTransaction(h -> {
                 ScanDao.setState(h, manifestId, last ? "failed" : "queued", last ? reason
                         : "attempt " + item.attempt() + " failed, to be retried: " + reason, item.attempt(), null);
+                if (last) {
+                    recordFinished(h, target, "failed", reason, null);
+                }
                 return null;
             });
             throw e;
@@ -101,19 +111,19 @@ public final class ImageScanner {
         try {
             manifest = ManifestParser.parse(target.content(), target.mediaType());
         } catch (ManifestInvalidException e) {
-            finish(target.manifestId(), "failed", "the manifest cannot be read: " + e.getMessage(), attempt);
+            finish(target, "failed", "the manifest cannot be read: " + e.getMessage(), attempt);
             return;
         }
         if (!(manifest instanceof Manifest.Image image)) {
-            finish(target.manifestId(), "unsupported", "an index is scanned per platform: see its manifests", attempt);
+            finish(target, "unsupported", "an index is scanned per platform: see its manifests", attempt);
             return;
         }
         Inventory inventory;
         try {
             inventory = indexer.index(blobs, image);
         } catch (IndexFailedException e) {
-            finish(target.manifestId(), e.outcome() == IndexFailedException.Outcome.UNSUPPORTED ? "unsupported"
-                    : "failed", e.reason(), attempt);
+            finish(target, e.outcome() == IndexFailedException.Outcome.UNSUPPORTED ? "unsupported" : "failed",
+                    e.reason(), attempt);
             return;
         }
         indexed.increment();
@@ -146,6 +156,18 @@ public final class ImageScanner {
         db.inTransaction(h -> {
             if (ScanDao.lock(h, target.manifestId()).isPresent()) { // else deleted with its manifest meanwhile
                 ScanDao.storeDone(h, row, StoredScans.packageRows(inventory), findings);
+                Map<String, Object> outcome = new LinkedHashMap<>();
+                outcome.put("grade", row.grade());
+                outcome.put("packages", inventory.packages().size());
+                outcome.put("findings", report.findings().size());
+                outcome.put("fixable", report.findings().stream().filter(f -> f.fixedVersion() != null).count());
+                Map<String, Integer> bySeverity = new LinkedHashMap<>();
+                for (Finding f : report.findings()) {
+                    bySeverity.merge(f.severity().name(), 1, Integer::sum);
+                }
+                outcome.put("severities", bySeverity);
+                outcome.put("vulndbImport", importId);
+                recordFinished(h, target, "done", null, outcome);
             }
             return null;
         });
@@ -153,10 +175,30 @@ public final class ImageScanner {
                 inventory.packages().size(), findings.size());
     }
 
-    private void finish(long manifestId, String state, String reason, int attempt) {
+    private void finish(ScanDao.Target target, String state, String reason, int attempt) {
         db.inTransaction(h -> {
-            ScanDao.setState(h, manifestId, state, reason, attempt, null);
+            ScanDao.setState(h, target.manifestId(), state, reason, attempt, null);
+            recordFinished(h, target, state, reason, null);
             return null;
         });
+    }
+
+    /**
+     * Records {@code scan.finished} (docs/events.md) in the transaction that stores the outcome, so that the event is
+     * published exactly when the result is visible. Only final outcomes: an attempt to be retried is not one.
+     */
+    private void recordFinished(Handle h, ScanDao.Target target, String state, @Nullable String reason,
+                                @Nullable Map<String, Object> outcome) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("digest", target.digest());
+        details.put("state", state);
+        if (reason != null) {
+            details.put("reason", reason);
+        }
+        if (outcome != null) {
+            details.putAll(outcome);
+        }
+        outbox.record(h, AuditEvent.onRepository(SbomReferrers.SCANNER, AuditActions.SCAN_FINISHED,
+                target.repository(), details));
     }
 }

@@ -56,7 +56,8 @@ public final class ScanResults {
         this.outbox = outbox;
         this.queue = new ScanQueue(db);
         this.vulns = new VulnerabilityStore(db);
-        this.scanner = new ImageScanner(db, blobs, vulns, sbomReferrers ? new SbomReferrers(registry) : null, meters);
+        this.scanner = new ImageScanner(db, blobs, vulns, sbomReferrers ? new SbomReferrers(registry) : null, outbox,
+                meters);
         this.rematcher = new Rematcher(db, vulns, outbox, meters);
         Gauge.builder("bollard.scan.queued", queue, ScanQueue::depth).description("scans queued or running")
                 .register(meters);
