@@ -193,22 +193,33 @@ public final class ScanDao {
                 .bind("last", last).execute();
     }
 
+    /** A scan still queued or indexing whose work item is dead and none waits or runs (see {@link #failAbandoned}). */
+    private static final String ABANDONED = """
+            state IN ('queued', 'indexing')
+              AND EXISTS (SELECT 1 FROM work_item w WHERE w.queue = :q AND w.state = 'dead'
+                             AND w.item_key = CAST(scan_result.manifest_id AS VARCHAR(20)))
+              AND NOT EXISTS (SELECT 1 FROM work_item w WHERE w.queue = :q AND w.state <> 'dead'
+                                 AND w.item_key = CAST(scan_result.manifest_id AS VARCHAR(20)))""";
+
+    /** The manifests whose scan's last attempt was abandoned, for {@link #failAbandoned}. */
+    public static List<Long> abandoned(Handle h, String queue) {
+        return h.createQuery("SELECT manifest_id FROM scan_result WHERE " + ABANDONED + " ORDER BY manifest_id")
+                .bind("q", queue).mapTo(Long.class).list();
+    }
+
     /**
-     * Marks {@code failed}, with the queue's last error, the scans still queued or indexing whose work item is dead
-     * and none waits or runs: their last attempt's lease lapsed (a node died on it each time), which the queue
-     * records without telling the scan. Returns how many.
+     * Marks {@code failed}, with the queue's last error, the scan of {@code manifestId} if it is still abandoned: its
+     * last attempt's lease lapsed (a node died on it each time), which the queue records without telling the scan.
+     * Returns whether it was.
      */
-    public static int failAbandoned(Handle h, String queue) {
+    public static boolean failAbandoned(Handle h, String queue, long manifestId) {
         return h.createUpdate("""
                         UPDATE scan_result SET state = 'failed', reason = COALESCE((
                             SELECT MAX(w.last_error) FROM work_item w WHERE w.queue = :q AND w.state = 'dead'
                                AND w.item_key = CAST(scan_result.manifest_id AS VARCHAR(20))), 'abandoned')
-                        WHERE state IN ('queued', 'indexing')
-                          AND EXISTS (SELECT 1 FROM work_item w WHERE w.queue = :q AND w.state = 'dead'
-                                         AND w.item_key = CAST(scan_result.manifest_id AS VARCHAR(20)))
-                          AND NOT EXISTS (SELECT 1 FROM work_item w WHERE w.queue = :q AND w.state <> 'dead'
-                                             AND w.item_key = CAST(scan_result.manifest_id AS VARCHAR(20)))""")
-                .bind("q", queue).execute();
+                        WHERE manifest_id = :m AND
+                        """ + ABANDONED)
+                .bind("q", queue).bind("m", manifestId).execute() == 1;
     }
 
     /** Up to {@code limit} done scans matched against data older than import {@code last}. */

@@ -314,6 +314,10 @@ class ScanOnPushTest {
                     + "/scan", boss, r -> !r.path("state").asText().equals("indexing"));
             assertThat(failed.path("state").asText()).isEqualTo("failed");
             assertThat(failed.path("reason").asText()).contains("lapsed");
+            JsonNode announced = awaitEvent(db, "scan.finished",
+                    e -> e.path("data").path("digest").asText().equals(amd64Digest)
+                            && e.path("data").path("state").asText().equals("failed"));
+            assertThat(announced.path("data").path("reason").asText()).contains("lapsed");
         }
     }
 
@@ -394,11 +398,20 @@ class ScanOnPushTest {
 
     /** The first published event of {@code type} (waits up to 30 s). */
     static JsonNode awaitEvent(Database db, String type) throws Exception {
+        return awaitEvent(db, type, e -> true);
+    }
+
+    /** The first published event of {@code type} that {@code wanted} accepts, waiting up to 30 s for it. */
+    static JsonNode awaitEvent(Database db, String type, java.util.function.Predicate<JsonNode> wanted)
+            throws Exception {
         long end = System.nanoTime() + 30_000_000_000L;
         while (System.nanoTime() < end) {
             for (EventDao.Row row : db.read(h -> EventDao.after(h, 0, 10_000))) {
                 if (row.type().equals(type)) {
-                    return Json.MAPPER.readTree(row.body());
+                    JsonNode event = Json.MAPPER.readTree(row.body());
+                    if (wanted.test(event)) {
+                        return event;
+                    }
                 }
             }
             Thread.sleep(100);

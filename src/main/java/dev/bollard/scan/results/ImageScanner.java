@@ -1,7 +1,5 @@
 package dev.bollard.scan.results;
 
-import dev.bollard.audit.AuditActions;
-import dev.bollard.audit.AuditEvent;
 import dev.bollard.error.BollardException;
 import dev.bollard.events.Outbox;
 import dev.bollard.metadata.Database;
@@ -31,7 +29,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.jdbi.v3.core.Handle;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,7 +93,7 @@ public final class ImageScanner {
                 ScanDao.setState(h, manifestId, last ? "failed" : "queued", last ? reason
                         : "attempt " + item.attempt() + " failed, to be retried: " + reason, item.attempt(), null);
                 if (last) {
-                    recordFinished(h, target, "failed", reason, null);
+                    StoredScans.recordFinished(outbox, h, target, "failed", reason, null);
                 }
                 return null;
             });
@@ -167,7 +164,7 @@ public final class ImageScanner {
                 }
                 outcome.put("severities", bySeverity);
                 outcome.put("vulndbImport", importId);
-                recordFinished(h, target, "done", null, outcome);
+                StoredScans.recordFinished(outbox, h, target, "done", null, outcome);
             }
             return null;
         });
@@ -178,27 +175,8 @@ public final class ImageScanner {
     private void finish(ScanDao.Target target, String state, String reason, int attempt) {
         db.inTransaction(h -> {
             ScanDao.setState(h, target.manifestId(), state, reason, attempt, null);
-            recordFinished(h, target, state, reason, null);
+            StoredScans.recordFinished(outbox, h, target, state, reason, null);
             return null;
         });
-    }
-
-    /**
-     * Records {@code scan.finished} (docs/events.md) in the transaction that stores the outcome, so that the event is
-     * published exactly when the result is visible. Only final outcomes: an attempt to be retried is not one.
-     */
-    private void recordFinished(Handle h, ScanDao.Target target, String state, @Nullable String reason,
-                                @Nullable Map<String, Object> outcome) {
-        Map<String, Object> details = new LinkedHashMap<>();
-        details.put("digest", target.digest());
-        details.put("state", state);
-        if (reason != null) {
-            details.put("reason", reason);
-        }
-        if (outcome != null) {
-            details.putAll(outcome);
-        }
-        outbox.record(h, AuditEvent.onRepository(SbomReferrers.SCANNER, AuditActions.SCAN_FINISHED,
-                target.repository(), details));
     }
 }

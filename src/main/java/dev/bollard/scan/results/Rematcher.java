@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +58,22 @@ public final class Rematcher {
      * "indexing" for ever.
      */
     public int run(Runnable heartbeat) {
-        int abandoned = db.inTransaction(h -> ScanDao.failAbandoned(h, ScanQueue.NAME));
+        int abandoned = 0;
+        for (long manifestId : db.read(h -> ScanDao.abandoned(h, ScanQueue.NAME))) {
+            boolean failed = db.inTransaction(h -> {
+                if (!ScanDao.failAbandoned(h, ScanQueue.NAME, manifestId)) {
+                    return false; // a node took it up again meanwhile
+                }
+                Optional<ScanDao.Target> target = ScanDao.target(h, manifestId);
+                if (target.isPresent()) {
+                    @Nullable String reason = ScanDao.results(h, List.of(manifestId)).stream().findFirst()
+                            .map(ScanDao.ResultRow::reason).orElse(null);
+                    StoredScans.recordFinished(outbox, h, target.get(), "failed", reason, null);
+                }
+                return true;
+            });
+            abandoned += failed ? 1 : 0;
+        }
         if (abandoned > 0) {
             LOG.warn("{} scan(s) failed: their last attempt was abandoned (the node scanning them stopped)", abandoned);
         }

@@ -2,6 +2,9 @@ package dev.bollard.scan.results;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.bollard.audit.AuditActions;
+import dev.bollard.audit.AuditEvent;
+import dev.bollard.events.Outbox;
 import dev.bollard.json.Json;
 import dev.bollard.metadata.ScanDao;
 import dev.bollard.scan.InstalledPackage;
@@ -14,8 +17,10 @@ import dev.bollard.scan.vuln.VulnerabilityMatcher;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jdbi.v3.core.Handle;
 import org.jspecify.annotations.Nullable;
 
 /** Converts between the scan's domain values (inventory, findings) and their rows ({@link ScanDao}). */
@@ -97,5 +102,24 @@ final class StoredScans {
         } catch (JsonProcessingException e) {
             return List.of();
         }
+    }
+
+    /**
+     * Records {@code scan.finished} (docs/events.md) in the transaction that stores the outcome, so that the event is
+     * published exactly when the result is visible. Only final outcomes: an attempt to be retried is not one.
+     */
+    static void recordFinished(Outbox outbox, Handle h, ScanDao.Target target, String state, @Nullable String reason,
+                               @Nullable Map<String, Object> outcome) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("digest", target.digest());
+        details.put("state", state);
+        if (reason != null) {
+            details.put("reason", reason);
+        }
+        if (outcome != null) {
+            details.putAll(outcome);
+        }
+        outbox.record(h, AuditEvent.onRepository(SbomReferrers.SCANNER, AuditActions.SCAN_FINISHED,
+                target.repository(), details));
     }
 }
