@@ -247,6 +247,30 @@ class ScanOnPushTest {
     }
 
     /**
+     * An image scanned before any vulnerability data exists says so (its empty report and grade A mean nothing yet),
+     * and once data is imported the re-match finds what it could not, and the note is gone.
+     */
+    @Test
+    @Timeout(300)
+    void aScanWithoutVulnerabilityDataSaysSoUntilDataArrives() throws Exception {
+        try (TestRegistry registry = start("h2"); HttpClient http = HttpClient.newHttpClient()) {
+            Database db = registry.server().database();
+            new Identities(db).users().create("boss", "boss-password", false);
+            String boss = basic("boss", "boss-password");
+            String digest = pushImage(http, registry, boss, ScanCommandTest.debian12("")).split(" ", -1)[0];
+            String scan = "/api/v1/repositories/boss/multi/-/manifests/" + digest + "/scan";
+            JsonNode before = await(http, registry, scan, boss, r -> r.path("state").asText().equals("done"));
+            assertThat(before.path("findings").size()).isZero();
+            assertThat(before.path("notes").toString()).contains("no vulnerability data had been imported");
+
+            new VulnerabilityStore(db).importPath(Path.of(OSV));
+            JsonNode after = await(http, registry, scan, boss, r -> r.path("findings").size() > 0);
+            assertThat(ids(after)).containsExactly("DSA-5514-1");
+            assertThat(after.path("notes").toString()).doesNotContain("no vulnerability data");
+        }
+    }
+
+    /**
      * An index of two platforms: each platform's image manifest is scanned on its own push, and the index's report
      * gathers them with their platforms — the arm64 image (which also has openssl below DSA-5532-1's fix) with one
      * finding more. Then a scan whose last attempt a dying node abandoned (its work item dead, the scan left

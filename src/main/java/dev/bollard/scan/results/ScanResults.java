@@ -130,6 +130,10 @@ public final class ScanResults {
                     .thenComparing(f -> f.finding().id()).thenComparing(f -> f.finding().pkg().name()));
             List<String> notes = new ArrayList<>(StoredScans.strings(r.notes()));
             notes.addAll(StoredScans.strings(r.matchNotes()));
+            if (r.state().equals("done") && r.importId() == 0) {
+                // Said when read, not stored: it stops being true the moment data arrives, before any re-match.
+                notes.add(NO_VULNERABILITY_DATA);
+            }
             OsRelease os = r.osId() == null ? null : new OsRelease(r.osId(), r.osVersion(), r.osName());
             return new ScanReport(repository.value(), digest, platform, r.state(), r.reason(), r.attempts(),
                     Instant.ofEpochMilli(r.queuedAt()), instant(r.startedAt()), instant(r.indexedAt()),
@@ -137,6 +141,11 @@ public final class ScanResults {
                     notes, List.of());
         }));
     }
+
+    /** The note of a done scan matched before any vulnerability data was imported: its grade A means nothing yet. */
+    public static final String NO_VULNERABILITY_DATA = "no vulnerability data had been imported when this image was "
+            + "matched, so no vulnerability could be found: import OSV data (bollard vulndb import, or scan.vulndb.urls); "
+            + "stored images are matched again when it arrives";
 
     /** An SBOM document: its media type and bytes. */
     public record Sbom(String mediaType, byte[] content) {
