@@ -9,6 +9,7 @@ import dev.bollard.auth.RobotTrust;
 import dev.bollard.auth.SigningKeys;
 import dev.bollard.auth.Users;
 import dev.bollard.config.BollardConfig;
+import dev.bollard.config.ConfigLoader;
 import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
 import dev.bollard.events.Outbox;
@@ -415,9 +416,10 @@ final class AdminCommands {
         @CommandLine.Mixin
         UpstreamAccess upstream = new UpstreamAccess();
 
-        @Option(names = "--tag-check-seconds", defaultValue = "300", description = "how often a tag is compared with "
-                + "the upstream at most (default 300)")
-        long tagCheckSeconds;
+        @Option(names = "--tag-check-interval", paramLabel = "DURATION", defaultValue = "5m",
+                converter = DurationOption.class, description = "how often a tag is compared with the upstream at most, "
+                + "e.g. 90s, 5m, 1h (default 5m)")
+        Duration tagCheckInterval;
 
         @Option(names = "--fallback", paramLabel = "URL", description = "a further upstream of the same content, tried "
                 + "in order when the first fails (repeatable)")
@@ -431,10 +433,10 @@ final class AdminCommands {
         @Override
         void run(Database db) throws IOException {
             Upstream set = proxies(db).set(actor(), org, new ProxyOrganizations.Spec(url, prefix, libraryNames,
-                    upstream.username, upstream.password(invocation()), upstream.caBundle(invocation()), Duration.ofSeconds(tagCheckSeconds), fallbacks));
+                    upstream.username, upstream.password(invocation()), upstream.caBundle(invocation()), tagCheckInterval, fallbacks));
             out().println(org + " is a proxy of " + set.url() + (set.prefix().isEmpty() ? "" : " under "
                     + set.prefix()) + (set.username() == null ? ", pulling anonymously" : ", pulling as "
-                    + set.username()) + "; tags checked at most every " + set.tagCheckInterval().toSeconds() + " s");
+                    + set.username()) + "; tags checked at most every " + ConfigLoader.formatDuration(set.tagCheckInterval()));
         }
     }
 
@@ -701,8 +703,9 @@ final class AdminCommands {
         @CommandLine.Mixin
         UpstreamAccess upstream = new UpstreamAccess();
 
-        @Option(names = "--interval-seconds", defaultValue = "3600", description = "time between syncs (default 3600)")
-        long intervalSeconds;
+        @Option(names = "--interval", paramLabel = "DURATION", defaultValue = "1h", converter = DurationOption.class,
+                description = "time between syncs, e.g. 30m, 6h, 1d (default 1h)")
+        Duration interval;
 
         @Option(names = "--tag", paramLabel = "GLOB", description = "copy the tags matching this glob (repeatable; "
                 + "default: every tag)")
@@ -740,11 +743,11 @@ final class AdminCommands {
             Mirror set = mirrors(db).set(actor(), BollardException.parsed(() -> new RepositoryName(repository)),
                     new Mirrors.Spec(url, upstreamRepository, upstream.username, upstream.password(invocation()),
                             upstream.caBundle(invocation()),
-                            Duration.ofSeconds(intervalSeconds), tagGlobs, tagRegex, newest, architectures,
+                            interval, tagGlobs, tagRegex, newest, architectures,
                             mirrorDeletions, concurrency, !disabled));
             out().println(repository + " mirrors " + set.url() + set.upstreamRepository()
                     + (set.username() == null ? ", pulling anonymously" : ", pulling as " + set.username())
-                    + ", every " + set.interval().toSeconds() + " s" + (set.enabled() ? "" : " (disabled)"));
+                    + ", every " + ConfigLoader.formatDuration(set.interval()) + (set.enabled() ? "" : " (disabled)"));
         }
     }
 

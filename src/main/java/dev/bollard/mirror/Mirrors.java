@@ -3,6 +3,7 @@ package dev.bollard.mirror;
 import dev.bollard.audit.Actor;
 import dev.bollard.audit.AuditActions;
 import dev.bollard.audit.AuditEvent;
+import dev.bollard.config.ConfigLoader;
 import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
 import dev.bollard.events.Outbox;
@@ -107,8 +108,10 @@ public final class Mirrors {
         }
         Duration interval = spec.interval() == null ? DEFAULT_INTERVAL : spec.interval();
         if (interval.compareTo(MIN_INTERVAL) < 0 || interval.compareTo(MAX_INTERVAL) > 0) {
-            throw BollardException.invalid("interval_seconds must be between " + MIN_INTERVAL.toSeconds() + " and "
-                    + MAX_INTERVAL.toSeconds());
+            throw BollardException.invalid("the interval between syncs must be from "
+                    + ConfigLoader.formatDuration(MIN_INTERVAL) + " to " + ConfigLoader.formatDuration(MAX_INTERVAL)
+                    + ", not " + ConfigLoader.formatDuration(interval) + " (interval_seconds "
+                    + MIN_INTERVAL.toSeconds() + " to " + MAX_INTERVAL.toSeconds() + " in the API)");
         }
         TagFilter.of(spec.tagGlobs(), spec.tagRegex(), spec.newest()); // refuses bad filters
         for (String a : spec.architectures()) {

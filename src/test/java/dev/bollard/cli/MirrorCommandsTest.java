@@ -25,18 +25,18 @@ class MirrorCommandsTest {
         String d = data.toString();
         Cli.Result set = Cli.run("repo", "mirror", "acme/node", "--url", "http://127.0.0.1:1",
                 "--upstream-repository", "prom/node-exporter", "--tag", "v1.*", "--arch", "amd64", "--arch", "arm64",
-                "--interval-seconds", "600", "--data", d);
+                "--interval", "10m", "--data", d);
         assertThat(set.exit()).as(set.err()).isZero();
         assertThat(set.out()).isEqualTo("acme/node mirrors http://127.0.0.1:1/prom/node-exporter, pulling anonymously, "
-                + "every 600 s\n");
+                + "every 10m\n");
         Cli.Result badFilter = Cli.run("repo", "mirror", "acme/node", "--url", "http://127.0.0.1:1",
                 "--upstream-repository", "x", "--tag-regex", "v(", "--data", d);
         assertThat(badFilter.exit()).isNotZero();
         assertThat(badFilter.err()).contains("tag_regex is not a regular expression");
         Cli.Result badInterval = Cli.run("repo", "mirror", "acme/node", "--url", "http://127.0.0.1:1",
-                "--upstream-repository", "x", "--interval-seconds", "5", "--data", d);
+                "--upstream-repository", "x", "--interval", "5s", "--data", d);
         assertThat(badInterval.exit()).isNotZero();
-        assertThat(badInterval.err()).contains("interval_seconds must be between 60");
+        assertThat(badInterval.err()).contains("the interval between syncs must be from 1m to ").contains(", not 5s");
 
         // The registry runs the due sync: its upstream is a closed port, so the run fails and says why.
         try (TestRegistry registry = TestRegistry.startWithAuth(data)) {

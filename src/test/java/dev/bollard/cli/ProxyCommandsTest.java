@@ -22,11 +22,11 @@ class ProxyCommandsTest {
             ids.users().create("owner", "owner-password-1", false);
             ids.organizations().create("hub", "owner");
         }
-        Cli.Result set = Cli.run("org", "proxy", "hub", "--url", "https://registry-1.docker.io", "--tag-check-seconds",
-                "600", "--data", data.toString());
+        Cli.Result set = Cli.run("org", "proxy", "hub", "--url", "https://registry-1.docker.io", "--tag-check-interval",
+                "10m", "--data", data.toString());
         assertThat(set.exit()).as(set.err()).isZero();
         assertThat(set.out()).isEqualTo("hub is a proxy of https://registry-1.docker.io/, pulling anonymously; tags "
-                + "checked at most every 600 s\n");
+                + "checked at most every 10m\n");
         Cli.Result notAnOrg = Cli.run("org", "proxy", "nobody", "--url", "https://quay.io", "--data", data.toString());
         assertThat(notAnOrg.exit()).isNotZero();
         assertThat(notAnOrg.err()).contains("no organization 'nobody'");
