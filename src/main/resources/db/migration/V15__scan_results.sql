@@ -33,7 +33,7 @@ CREATE TABLE scan_package (
     manifest_id      BIGINT NOT NULL REFERENCES scan_result (manifest_id) ON DELETE CASCADE,
     ordinal          INTEGER NOT NULL,
     type             VARCHAR(16) NOT NULL,
-    name             VARCHAR(1024) NOT NULL,
+    name             VARCHAR(1024) ${byte_order} NOT NULL,
     version          VARCHAR(512) NOT NULL,
     source_name      VARCHAR(1024),
     source_version   VARCHAR(512),
