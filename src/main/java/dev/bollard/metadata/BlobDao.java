@@ -97,14 +97,20 @@ public final class BlobDao {
         }
     }
 
-    /** Renews the link's time when it is older than {@code olderThan} (a client checked the blob exists). */
-    public static void renewLinkOlderThan(Handle h, String repository, String digest, Instant olderThan) {
-        h.createUpdate("""
+    /**
+     * Renews the link's time when it is older than {@code olderThan} (a client checked the blob exists); returns
+     * whether the link is still there. It may not be: the collector can delete it between the caller's read and this
+     * update (the update then waits for the collector's row lock and finds no row), and a client told "exists" would
+     * skip the upload and push a manifest whose blob is gone.
+     */
+    public static boolean renewLinkOlderThan(Handle h, String repository, String digest, Instant olderThan) {
+        int renewed = h.createUpdate("""
                         UPDATE repository_blob SET linked_at = :now
                         WHERE digest = :d AND linked_at < :before
                           AND repository_id = (SELECT id FROM repository WHERE name = :name)""")
                 .bind("d", digest).bind("name", repository).bind("before", olderThan).bind("now", Instant.now())
                 .execute();
+        return renewed > 0 || link(h, repository, digest).isPresent(); // else renewed meanwhile by another client
     }
 
     /** Removes the link; returns false when there was none. */

@@ -56,11 +56,9 @@ public final class Blobs {
         BlobDao.Link link = db.read(h -> BlobDao.link(h, repository.value(), digest.toString()))
                 .orElseThrow(() -> unknown(repository, digest));
         Instant renewBefore = Instant.now().minus(gracePeriod.dividedBy(2));
-        if (link.linkedAt().isBefore(renewBefore)) {
-            db.inTransaction(h -> {
-                BlobDao.renewLinkOlderThan(h, repository.value(), digest.toString(), renewBefore);
-                return null;
-            });
+        if (link.linkedAt().isBefore(renewBefore) && !db.inTransaction(
+                h -> BlobDao.renewLinkOlderThan(h, repository.value(), digest.toString(), renewBefore))) {
+            throw unknown(repository, digest); // the collector took it since the read: the client must upload it
         }
         return new BlobInfo(digest, link.size());
     }

@@ -123,6 +123,38 @@ abstract class GcRaceContract extends DatabaseContract {
         assertThat(pushing.get(10, TimeUnit.SECONDS)).as("the push finds the link gone: MANIFEST_BLOB_UNKNOWN").isEmpty();
     }
 
+    /**
+     * A client's {@code HEAD} found the link, and the collector deletes it before the renewal: the renewal waits for the
+     * collector's lock and then says the link is gone, so the client is told to upload the blob instead of being told
+     * it exists (seen once in GcStressTest on PostgreSQL as a MANIFEST_BLOB_UNKNOWN inside the grace period).
+     */
+    @Test
+    void aHeadRenewalRacingTheCollectorSaysTheLinkIsGone() throws Exception {
+        long r = repository(push, "gc/app");
+        String layer = blob(push, r);
+        age(push, r, layer);
+        CountDownLatch locked = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Future<Boolean> collecting = holdingTransaction(collector, locked, release,
+                h -> GcDao.deleteLinkIfUnreferenced(h, r, layer, later));
+        assertThat(locked.await(10, TimeUnit.SECONDS)).isTrue();
+
+        Future<Boolean> renewing = threads.submit(() -> push.inTransaction(h ->
+                BlobDao.renewLinkOlderThan(h, "gc/app", layer, Instant.now())));
+        assertBlocked(renewing);
+        release.countDown();
+        assertThat(collecting.get(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(renewing.get(10, TimeUnit.SECONDS)).as("the renewal finds the link gone").isFalse();
+
+        // Without a collector: an old link is renewed, a young one is left as it is; both are there.
+        String other = blob(push, r);
+        age(push, r, other);
+        assertThat(push.<Boolean>inTransaction(h -> BlobDao.renewLinkOlderThan(h, "gc/app", other, Instant.now())))
+                .isTrue();
+        assertThat(push.<Boolean>inTransaction(h -> BlobDao.renewLinkOlderThan(h, "gc/app", other, Instant.EPOCH)))
+                .isTrue();
+    }
+
     @Test
     void aBlobIsMarkedOnlyWhenNothingLinksOrReferencesItAndItsBytesGoOnlyWhileStillMarked() {
         long r = repository(push, "gc/app");
