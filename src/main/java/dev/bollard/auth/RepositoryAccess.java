@@ -141,6 +141,15 @@ public final class RepositoryAccess {
     }
 
     /**
+     * Grants {@code role} to a team of the repository's organization, creating the (empty) repository like
+     * {@link #grant(String, String, String)}.
+     */
+    public void grantTeam(String repository, String team, String role) {
+        ensureRepository(repository);
+        grant(repository, "team", team, role);
+    }
+
+    /**
      * Grants {@code role} on an existing repository to a grantee of {@code kind} {@code user}, {@code robot}
      * ({@code owner+name}) or {@code team} (a team of the organization that is the repository's namespace).
      */

@@ -452,8 +452,10 @@ final class AdminCommands {
         }
     }
 
-    @Command(name = "team", description = "Bind teams to LDAP / Active Directory groups (teams themselves: /api/v1).",
-            subcommands = {TeamBindGroup.class, TeamUnbindGroup.class, TeamListGroups.class})
+    @Command(name = "team", description = "Manage the teams of organizations, and bind them to directory groups.",
+            subcommands = {TeamCommands.TeamCreate.class, TeamCommands.TeamDelete.class, TeamCommands.TeamList.class,
+                TeamCommands.TeamAddMember.class, TeamCommands.TeamRemoveMember.class, TeamCommands.TeamMembers.class,
+                TeamBindGroup.class, TeamUnbindGroup.class, TeamListGroups.class})
     static final class TeamCommand extends CommandGroup {
     }
 
@@ -636,7 +638,8 @@ final class AdminCommands {
     static final class RepoCommand extends CommandGroup {
     }
 
-    @Command(name = "grant", description = "Grant read, write or admin on a repository to a robot (OWNER+NAME) or a user.")
+    @Command(name = "grant", description = "Grant read, write or admin on a repository to a robot (OWNER+NAME), a user, "
+            + "or (--team) a team of the repository's organization.")
     static final class RepoGrant extends DbCommand {
         @Parameters(index = "0", paramLabel = "REPOSITORY")
         String repository;
@@ -647,8 +650,16 @@ final class AdminCommands {
         @Parameters(index = "2", paramLabel = "ROLE", description = "read, write or admin")
         String role;
 
+        @Option(names = "--team", description = "GRANTEE is a team of the repository's organization")
+        boolean team;
+
         @Override
         void run(Database db) {
+            if (team) {
+                identities(db).repositories().grantTeam(repository, grantee, role);
+                out().println("team " + grantee + " may " + role + " " + repository);
+                return;
+            }
             identities(db).repositories().grant(repository, grantee, role);
             out().println(grantee + " may " + role + " " + repository);
         }
@@ -662,10 +673,14 @@ final class AdminCommands {
         @Parameters(index = "1", paramLabel = "GRANTEE")
         String grantee;
 
+        @Option(names = "--team", description = "GRANTEE is a team of the repository's organization")
+        boolean team;
+
         @Override
         void run(Database db) {
-            out().println(identities(db).repositories().revoke(repository, grantee)
-                    ? "revoked" : "there was no such grant");
+            boolean revoked = team ? identities(db).repositories().revoke(repository, "team", grantee)
+                    : identities(db).repositories().revoke(repository, grantee);
+            out().println(revoked ? "revoked" : "there was no such grant");
         }
     }
 

@@ -313,7 +313,8 @@ public final class ServerProcess implements AutoCloseable {
         }
     }
 
-    private static String javaExecutable() {
+    /** The java of this JVM, to start another process on the test class path. */
+    public static String javaExecutable() {
         return ProcessHandle.current().info().command()
                 .filter(c -> Files.isExecutable(Path.of(c)))
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
