@@ -15,6 +15,7 @@ import dev.bollard.metadata.TeamDao;
 import dev.bollard.oci.RepositoryName;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
@@ -189,6 +190,24 @@ public final class RepositoryAccess {
         return db.read(h -> GrantDao.list(h, requireRepository(h, repository)).stream()
                 .map(g -> new GrantInfo(g.granteeType(), granteeName(h, g.granteeType(), g.granteeId()), g.role()))
                 .toList());
+    }
+
+    /**
+     * What the user or robot ({@code owner+name}) named {@code who} may do with the repository, everything counted
+     * (superuser, namespace, organization role, teams, grants, public visibility): {@code admin}, {@code write},
+     * {@code read} or {@code none}; empty when there is no such user or robot. For people checking access before a
+     * push fails, as the registry's access policy decides it.
+     */
+    public Optional<String> effectivePermission(String repository, String who) {
+        return db.read(h -> {
+            int plus = who.indexOf('+');
+            Optional<Principal> principal = plus > 0
+                    ? AccountDao.find(h, who.substring(0, plus)).flatMap(owner -> RobotDao.find(h, owner.id(),
+                            who.substring(plus + 1))).map(r -> new Principal.Robot(r.id(), r.ownerId(), who))
+                    : AccountDao.find(h, who).filter(AccountDao.Account::isUser)
+                            .map(a -> new Principal.User(a.id(), a.name(), a.superuser()));
+            return principal.map(p -> Permissions.of(h, p, repository, false).name().toLowerCase(Locale.ROOT));
+        });
     }
 
     // ---- organization default permissions ----

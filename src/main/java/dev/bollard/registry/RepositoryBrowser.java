@@ -45,7 +45,10 @@ public final class RepositoryBrowser {
         this.store = store;
     }
 
-    /** A tag and the manifest it points at. {@code platforms} lists an index's entries; empty for an image. */
+    /**
+     * A tag and the manifest it points at. {@code platforms} lists an index's entries, or an image's own platform
+     * from its configuration; empty for an artifact.
+     */
     public record TagSummary(String name, String digest, String mediaType, long size, List<String> platforms,
                              Instant pushedAt, @Nullable String pushedBy) {
     }
@@ -102,6 +105,12 @@ public final class RepositoryBrowser {
                         if (d.platform() != null && !"unknown".equals(d.platform().os())) {
                             platforms.add(d.platform().toString());
                         }
+                    }
+                } else if (parsed.isPresent() && parsed.get() instanceof Manifest.Image image) {
+                    // An image names its platform in its configuration (a few KiB): linux/amd64, linux/arm64/v8.
+                    String platform = platformOf(readConfig(image.config()));
+                    if (!platform.isEmpty()) {
+                        platforms.add(platform);
                     }
                 }
                 tags.add(new TagSummary(t.name(), t.digest(), row.get().mediaType(), totalSize(h, id, row.get(), 0),
@@ -161,10 +170,7 @@ public final class RepositoryBrowser {
                         history.add(new HistoryStep(step.path("created").asText(""), step.path("created_by").asText(""),
                                 step.path("empty_layer").asBoolean(false), step.path("comment").asText("")));
                     }
-                    if (configJson.hasNonNull("os") && configJson.hasNonNull("architecture")) {
-                        platform = configJson.get("os").asText() + "/" + configJson.get("architecture").asText()
-                                + (configJson.hasNonNull("variant") ? "/" + configJson.get("variant").asText() : "");
-                    }
+                    platform = platformOf(configJson);
                 }
                 yield new Details(row.digest(), row.mediaType(), pretty, size, platform, config,
                         configJson == null ? "" : prettyJson(configJson), image.layers().stream().map(this::blob)
@@ -201,6 +207,15 @@ public final class RepositoryBrowser {
 
     private Blob blob(Descriptor d) {
         return new Blob(d.digest().toString(), d.mediaType(), d.size());
+    }
+
+    /** os/architecture[/variant] of an image's configuration; empty when it does not say (an artifact's). */
+    private static String platformOf(@Nullable JsonNode config) {
+        if (config == null || !config.hasNonNull("os") || !config.hasNonNull("architecture")) {
+            return "";
+        }
+        return config.get("os").asText() + "/" + config.get("architecture").asText()
+                + (config.hasNonNull("variant") ? "/" + config.get("variant").asText() : "");
     }
 
     /** The image configuration as JSON; null when it is missing, too large or not JSON. */

@@ -129,8 +129,9 @@ public final class TagHistory {
             if (!TagDao.set(h, repositoryId, tag.value(), digest.toString(), rule.isPresent())) {
                 throw ImmutableTags.refused(repository, tag.value(), rule.orElseThrow(), "moved");
             }
-            if (actor.kind() == Actor.Kind.USER || actor.kind() == Actor.Kind.ROBOT) {
-                TagDao.recordPusher(h, repositoryId, tag.value(), actor.name()); // the restored assignment is theirs
+            // The restored assignment is theirs: a user's, a robot's, or an administration command's ("cli:alice").
+            if (actor.kind() != Actor.Kind.ANONYMOUS && !actor.name().isEmpty()) {
+                TagDao.recordPusher(h, repositoryId, tag.value(), actor.name());
             }
             Map<String, Object> details = new LinkedHashMap<>();
             details.put("tag", tag.value());

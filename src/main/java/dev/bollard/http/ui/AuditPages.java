@@ -1,5 +1,6 @@
 package dev.bollard.http.ui;
 
+import dev.bollard.audit.AuditActions;
 import dev.bollard.auth.Permission;
 import dev.bollard.http.Exchange;
 import dev.bollard.metadata.AuditDao;
@@ -9,6 +10,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
@@ -39,8 +41,9 @@ final class AuditPages {
         String repository = blankToNull(ex.query("repository"));
         String since = blankToNull(ex.query("since"));
         String until = blankToNull(ex.query("until"));
+        boolean everything = "1".equals(ex.query("all"));
         Frame frame = call.frame().titled(org == null ? "Audit log" : "Audit log of " + org,
-                org == null ? "audit" : "dashboard");
+                org == null ? "audit" : "organizations");
         Long sinceMillis;
         Long untilMillis;
         Long before;
@@ -50,23 +53,47 @@ final class AuditPages {
             before = blankToNull(ex.query("before")) == null ? null : Long.parseLong(ex.query("before"));
         } catch (DateTimeParseException | NumberFormatException e) {
             ui.render(call, 400, "audit.jte", frame.withError("Dates are written as 2026-01-31."),
-                    new Pages.Audit(org, actor, action, repository, since, until, List.of(), null));
+                    new Pages.Audit(org, actor, action, repository, since, until, everything, 0, List.of(), null));
             return;
         }
         List<AuditDao.Entry> entries = ui.audit.query(new AuditDao.Filter(actor, action, org, repository, sinceMillis,
                 untilMillis), before, AUDIT_PAGE + 1);
         Long next = entries.size() > AUDIT_PAGE ? entries.get(AUDIT_PAGE - 1).seq() : null;
+        List<Pages.AuditEntry> page = entries.subList(0, Math.min(AUDIT_PAGE, entries.size())).stream()
+                .map(AuditPages::entry).toList();
+        // The quiet view: every client login is a login.success followed by a token.issued; the pairs flood the
+        // log. Unless asked for (the action filter, or "every entry"), token.issued is left out and repeats are
+        // grouped into one row with their count.
+        boolean hideTokens = !everything && !AuditActions.TOKEN_ISSUED.equals(action);
+        List<Pages.AuditEntry> kept = hideTokens ? page.stream()
+                .filter(e -> !e.action().equals(AuditActions.TOKEN_ISSUED)).toList() : page;
+        List<Pages.AuditEntry> shown = everything ? page : group(kept);
+        int hidden = page.size() - kept.size();
         ui.render(call, 200, "audit.jte", frame, new Pages.Audit(org, actor, action, repository, since, until,
-                entries.subList(0, Math.min(AUDIT_PAGE, entries.size())).stream().map(AuditPages::entry).toList(),
-                next));
+                everything, hidden, shown, next));
+    }
+
+    /** Consecutive entries of the same actor, action, target and address as one, with their count. */
+    static List<Pages.AuditEntry> group(List<Pages.AuditEntry> entries) {
+        List<Pages.AuditEntry> grouped = new ArrayList<>();
+        for (Pages.AuditEntry e : entries) {
+            Pages.AuditEntry last = grouped.isEmpty() ? null : grouped.getLast();
+            if (last != null && last.who().equals(e.who()) && last.action().equals(e.action())
+                    && last.on().equals(e.on()) && last.from().equals(e.from())) {
+                grouped.set(grouped.size() - 1, last.times(last.count() + 1, e.at()));
+            } else {
+                grouped.add(e);
+            }
+        }
+        return grouped;
     }
 
     // The audit log answers with the database's rows; the template gets the UI's own record.
     private static Pages.AuditEntry entry(AuditDao.Entry e) {
         String on = e.repository() != null ? e.repository() : e.namespace() != null ? e.namespace() : "—";
-        return new Pages.AuditEntry(Instant.ofEpochMilli(e.occurredAt()),
-                e.actor().isEmpty() ? e.actorKind().toLowerCase(Locale.ROOT) : e.actor(), e.action(), on, e.details(),
-                e.ip());
+        Instant at = Instant.ofEpochMilli(e.occurredAt());
+        return new Pages.AuditEntry(at, e.actor().isEmpty() ? e.actorKind().toLowerCase(Locale.ROOT) : e.actor(),
+                e.action(), on, e.details(), e.ip(), 1, at);
     }
 
     private static Instant day(String date) {

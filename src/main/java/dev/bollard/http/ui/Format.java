@@ -10,13 +10,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /** How the templates write sizes, times, digests and links. */
 public final class Format {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")
+            .withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter EXACT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'")
             .withZone(ZoneOffset.UTC);
 
     private Format() {
@@ -45,6 +49,31 @@ public final class Format {
     /** The same time in the ISO form a {@code <time datetime>} wants. */
     public static String iso(Instant t) {
         return t == null ? "" : t.toString();
+    }
+
+    /**
+     * The one way the UI writes a time: how long ago for the last week ("3 hours ago"), else the date and minute in
+     * UTC ("2026-12-06 07:47 UTC"); the exact time goes in the title ({@link #exact}).
+     */
+    public static String when(Instant t) {
+        if (t == null) {
+            return "never";
+        }
+        return Duration.between(t, Instant.now()).toDays() < 7 ? ago(t) : time(t);
+    }
+
+    /** The exact time, to the second, for a title people hover: "2026-12-06 07:47:11 UTC". */
+    public static String exact(Instant t) {
+        return t == null ? "" : EXACT.format(t);
+    }
+
+    /** A time written as text (an image configuration's {@code created}) as an instant; null when it is not one. */
+    public static @Nullable Instant instant(String text) {
+        try {
+            return text == null || text.isBlank() ? null : Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
     }
 
     /** "3 minutes ago", "2 days ago". */

@@ -112,15 +112,13 @@ final class LifecycleForms {
         return (long) (Double.parseDouble(m.group(1)) * Math.pow(1024, "BKMGTP".indexOf(unit.charAt(0))));
     }
 
-    /** How long the time machine keeps the tags of {@code repository} restorable, in words ("14 days"). */
+    /** How long the time machine keeps the tags of {@code repository} restorable, as people write it ("14d"). */
     String windowOf(RepositoryName repository) {
         return describe(ui.registry.history().window(RepositoryName.namespaceOf(repository.value())));
     }
 
+    /** A duration as the configuration and the CLI write it: 30d, 36h. */
     private static String describe(Duration d) {
-        if (d.toDays() > 0 && d.equals(Duration.ofDays(d.toDays()))) {
-            return d.toDays() + (d.toDays() == 1 ? " day" : " days");
-        }
-        return d.toHours() + (d.toHours() == 1 ? " hour" : " hours");
+        return ConfigLoader.formatDuration(d);
     }
 }

@@ -14,6 +14,10 @@ import java.util.Map;
 
 /** The dashboard and the organization pages: members, teams, default permissions, robots. */
 final class OrganizationPages {
+    /** The tabs of an organization's page after its name; the repositories are at the name itself. */
+    private static final List<String> TABS = List.of("teams", "robots", "usage", "settings", "audit");
+    /** The tabs only owners and administrators see. */
+    private static final List<String> MANAGERS_TABS = List.of("robots", "usage", "settings", "audit");
     private final Ui ui;
     private final LifecycleForms lifecycle;
     private final AuditPages audit;
@@ -51,33 +55,65 @@ final class OrganizationPages {
         Ui.redirect(call.ex(), "/org/" + Format.url(name));
     }
 
+    /**
+     * The organizations the user can see (a superuser: all of them), with the user's role, the number of
+     * repositories and their size; a POST creates one.
+     */
+    void organizations(Call call) throws IOException {
+        if (call.isPost()) {
+            createOrganization(call);
+            return;
+        }
+        Principal.User user = call.user();
+        List<Pages.RepositoryRow> visible = ui.repositories(user, "", Ui.LIST_LIMIT * 5);
+        List<Pages.OrganizationRow> rows = new ArrayList<>();
+        for (String org : ui.auth.identities().organizations().list(user.superuser() ? null : user.name(), null,
+                Ui.LIST_LIMIT)) {
+            List<Pages.RepositoryRow> repos = visible.stream().filter(r -> r.name().startsWith(org + "/")).toList();
+            rows.add(new Pages.OrganizationRow(org, roleIn(org, user), repos.size(),
+                    repos.stream().mapToLong(Pages.RepositoryRow::size).sum()));
+        }
+        ui.render(call, 200, "organizations.jte", call.frame().titled("Organizations", "organizations"),
+                new Pages.OrganizationList(rows));
+    }
+
+    private String roleIn(String org, Principal.User user) {
+        return ui.auth.identities().organizations().members(org, null, Ui.LIST_LIMIT).stream()
+                .filter(m -> m.name().equals(user.name())).map(Organizations.MemberInfo::role).findFirst()
+                .orElse(user.superuser() ? "superuser" : "member through a team");
+    }
+
     void organization(Call call, String rest) throws IOException {
         String path = Ui.stripSlash(rest);
-        boolean auditPage = path.endsWith("/audit");
-        String name = auditPage ? path.substring(0, path.length() - "/audit".length()) : path;
+        int slash = path.indexOf('/');
+        String name = slash < 0 ? path : path.substring(0, slash);
+        String tab = slash < 0 ? "" : path.substring(slash + 1);
         if (!ui.auth.identities().organizations().exists(name) || !ui.permits(call, Permission.ORG_MEMBER, name)) {
             ui.problem(call, 404, "There is no organization " + name + ", or you are not a member.");
             return;
         }
+        if (!tab.isEmpty() && !TABS.contains(tab)) {
+            ui.problem(call, 404, "There is no page at " + call.path() + ".");
+            return;
+        }
         boolean manages = ui.permits(call, Permission.ORG_ADMIN, name);
-        if (auditPage) {
-            if (!manages) {
-                ui.problem(call, 403, "Only owners and administrators of " + name
-                        + " may read its audit log.");
-                return;
-            }
+        if (!manages && (MANAGERS_TABS.contains(tab) || call.isPost())) {
+            ui.problem(call, 403, "Only owners and administrators of " + name + (tab.equals("audit")
+                    ? " may read its audit log." : call.isPost() ? " may change it." : " may see its " + tab + "."));
+            return;
+        }
+        if (tab.equals("audit")) {
             audit.auditLog(call, name);
             return;
         }
-        Frame frame = call.frame().titled(name, "dashboard");
+        if (tab.isEmpty()) { // a form sent to the organization's own address: the tab that holds it
+            tab = call.isPost() ? tabOf(call.field("action")) : "repositories";
+        }
+        Frame frame = call.frame().titled(name, "organizations");
         String secret = null;
         String secretFor = null;
         int status = 200;
         if (call.isPost()) {
-            if (!manages) {
-                ui.problem(call, 403, "Only owners and administrators of " + name + " may change it.");
-                return;
-            }
             Identities identities = ui.identities(call);
             String user = call.field("user");
             String team = call.field("team");
@@ -151,18 +187,26 @@ final class OrganizationPages {
             }
         }
         List<Organizations.MemberInfo> members = ui.auth.identities().organizations().members(name, null, Ui.LIST_LIMIT);
-        String role = members.stream().filter(m -> m.name().equals(call.user().name())).map(Organizations.MemberInfo::role)
-                .findFirst().orElse(call.user().superuser() ? "superuser" : "member through a team");
+        String role = roleIn(name, call.user());
         List<Pages.Team> teams = new ArrayList<>();
         for (Teams.TeamInfo t : ui.auth.identities().teams().list(name, null, Ui.LIST_LIMIT)) {
             teams.add(new Pages.Team(t, ui.auth.identities().teams().members(name, t.name(), null, Ui.LIST_LIMIT)));
         }
         List<Pages.RepositoryRow> repositories = ui.repositories(call.user(), name + "/", Ui.LIST_LIMIT).stream()
                 .filter(r -> r.name().startsWith(name + "/")).toList();
-        ui.render(call, status, "organization.jte", frame, new Pages.Organization(name, role, manages, members, teams,
+        ui.render(call, status, "organization.jte", frame, new Pages.Organization(name, tab, role, manages, members, teams,
                 manages ? ui.auth.identities().repositories().defaultPermissions(name) : List.of(),
                 manages ? ui.auth.identities().robots().list(name) : List.of(), repositories,
                 manages ? lifecycle.of(name) : null, secret, secretFor));
+    }
+
+    /** The tab whose forms send {@code action}. */
+    private static String tabOf(String action) {
+        return switch (action) {
+            case "set-quota", "set-window", "add-retention", "delete-retention", "delete-organization" -> "settings";
+            case "create-robot", "regenerate-robot", "delete-robot" -> "robots";
+            default -> "teams";
+        };
     }
 
     /** "an owner", "an admin", "a member". */

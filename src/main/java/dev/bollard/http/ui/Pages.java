@@ -9,6 +9,7 @@ import dev.bollard.auth.oidc.OidcSignIn;
 import dev.bollard.registry.Quotas;
 import dev.bollard.registry.RepositoryBrowser;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -36,6 +37,41 @@ public final class Pages {
     public record Problem(int status, String message) {
     }
 
+    /** One tab of a page split into tabs: a link to its own URL; {@code current}: the one shown. */
+    public record Tab(String label, String href, boolean current) {
+    }
+
+    /**
+     * An organization's tabs: what every member sees (its repositories, members and teams) and, for owners and
+     * admins ({@code manages}), robots, settings, usage and the audit log.
+     */
+    public static List<Tab> organizationTabs(String organization, boolean manages, String current) {
+        String base = "/org/" + Format.url(organization);
+        List<Tab> tabs = new ArrayList<>();
+        tabs.add(new Tab("Repositories", base, current.equals("repositories")));
+        tabs.add(new Tab("Teams and permissions", base + "/teams", current.equals("teams")));
+        if (manages) {
+            tabs.add(new Tab("Robots", base + "/robots", current.equals("robots")));
+            tabs.add(new Tab("Usage", base + "/usage", current.equals("usage")));
+            tabs.add(new Tab("Settings", base + "/settings", current.equals("settings")));
+            tabs.add(new Tab("Audit log", base + "/audit", current.equals("audit")));
+        }
+        return tabs;
+    }
+
+    /** A repository's tabs: tags and history for readers, permissions and settings for its administrators. */
+    public static List<Tab> repositoryTabs(String repository, boolean administers, String current) {
+        String base = Format.repoPath(repository);
+        List<Tab> tabs = new ArrayList<>();
+        tabs.add(new Tab("Tags", base, current.equals("tags")));
+        tabs.add(new Tab("History", base + "/-/history", current.equals("history")));
+        if (administers) {
+            tabs.add(new Tab("Permissions", base + "/-/permissions", current.equals("permissions")));
+            tabs.add(new Tab("Settings", base + "/-/settings", current.equals("settings")));
+        }
+        return tabs;
+    }
+
     /** A namespace the user can see: their own, or an organization. */
     public record Namespace(String name, boolean organization) {
     }
@@ -45,6 +81,13 @@ public final class Pages {
     }
 
     public record Dashboard(List<Namespace> namespaces, List<RepositoryRow> recent) {
+    }
+
+    /** An organization as the list of organizations shows it: the user's role in it and its repositories. */
+    public record OrganizationRow(String name, String role, int repositories, long size) {
+    }
+
+    public record OrganizationList(List<OrganizationRow> organizations) {
     }
 
     public record Repositories(String query, List<RepositoryRow> repositories, boolean more) {
@@ -62,12 +105,20 @@ public final class Pages {
      * {@code registry}: host[:port] as clients reach it, for the pull command; {@code mayRestore}: the user may move
      * and delete tags (write permission); {@code immutable}: the tags an immutable-tag rule protects.
      */
-    public record Repository(String name, boolean isPublic, String registry, List<RepositoryBrowser.TagSummary> tags,
-                             List<HistoryRow> history, boolean administers, boolean mayRestore, Set<String> immutable) {
+    public record Repository(String name, boolean isPublic, String tab, String registry,
+                             List<RepositoryBrowser.TagSummary> tags, List<HistoryRow> history, boolean administers,
+                             boolean mayRestore, Set<String> immutable) {
         /** The tag the pull command names: latest when there is one, else the first; null without tags. */
         public @Nullable String pullTag() {
             return tags.stream().map(RepositoryBrowser.TagSummary::name).filter("latest"::equals).findFirst()
                     .orElse(tags.isEmpty() ? null : tags.getFirst().name());
+        }
+
+        /** The digest {@link #pullTag()} points at, for pulling by digest; null without tags. */
+        public @Nullable String pullDigest() {
+            String tag = pullTag();
+            return tags.stream().filter(t -> t.name().equals(tag)).map(RepositoryBrowser.TagSummary::digest)
+                    .findFirst().orElse(null);
         }
     }
 
@@ -86,8 +137,13 @@ public final class Pages {
                         boolean mayDelete) {
     }
 
-    public record RepositorySettings(String name, boolean isPublic, List<RepositoryAccess.GrantInfo> grants,
-                                     RepositoryLifecycle lifecycle) {
+    /**
+     * A repository's permissions tab ({@code tab} "permissions") or settings tab ("settings"). {@code who} and
+     * {@code effective}: the user or robot asked about and what it may do with the repository, everything counted
+     * (null when nobody was asked about).
+     */
+    public record RepositorySettings(String name, boolean isPublic, String tab, List<RepositoryAccess.GrantInfo> grants,
+                                     RepositoryLifecycle lifecycle, @Nullable String who, @Nullable String effective) {
     }
 
     /** A retention policy as listed; {@code removable}: it belongs to the page's scope (not inherited). */
@@ -113,8 +169,8 @@ public final class Pages {
      * An organization as its member {@code role} sees it ({@code manages}: owners and admins). {@code secret}: a robot
      * token just created or regenerated, shown once, for robot {@code secretFor}.
      */
-    public record Organization(String name, String role, boolean manages, List<Organizations.MemberInfo> members,
-                               List<Team> teams, List<RepositoryAccess.GrantInfo> defaults, List<String> robots,
+    public record Organization(String name, String tab, String role, boolean manages,
+                               List<Organizations.MemberInfo> members, List<Team> teams, List<RepositoryAccess.GrantInfo> defaults, List<String> robots,
                                List<RepositoryRow> repositories, @Nullable NamespaceLifecycle lifecycle,
                                @Nullable String secret, @Nullable String secretFor) {
     }
@@ -132,12 +188,39 @@ public final class Pages {
      * actor), {@code on} the repository or else the namespace ("—" for neither), {@code details} the entry's JSON and
      * {@code from} the caller's address.
      */
-    public record AuditEntry(Instant at, String who, String action, String on, String details, String from) {
+    public record AuditEntry(Instant at, String who, String action, String on, String details, String from,
+                             int count, Instant earliest) {
+        /** The same entry standing for {@code n} of its kind in a row, the earliest at {@code first}. */
+        AuditEntry times(int n, Instant first) {
+            return new AuditEntry(at, who, action, on, details, from, n, first);
+        }
     }
 
-    /** The audit log, filtered: {@code scope} is the organization it is limited to (null: the whole registry). */
+    /**
+     * The audit log, filtered: {@code scope} is the organization it is limited to (null: the whole registry).
+     * {@code everything}: each entry on its own row, token.issued included; else the quiet view ({@code hidden}
+     * token.issued entries left out, repeated entries grouped).
+     */
     public record Audit(@Nullable String scope, @Nullable String actor, @Nullable String action,
                         @Nullable String repository, @Nullable String since, @Nullable String until,
-                        List<AuditEntry> entries, @Nullable Long nextBefore) {
+                        boolean everything, int hidden, List<AuditEntry> entries, @Nullable Long nextBefore) {
+        /** The query that asks for these filters again, from {@code before} on (null: the newest), all or quiet. */
+        public String query(@Nullable Long before, boolean all) {
+            StringBuilder q = new StringBuilder("?");
+            append(q, "before", before == null ? null : before.toString());
+            append(q, "actor", actor);
+            append(q, "action", action);
+            append(q, "repository", repository);
+            append(q, "since", since);
+            append(q, "until", until);
+            append(q, "all", all ? "1" : null);
+            return q.toString().replace("?&", "?");
+        }
+
+        private static void append(StringBuilder q, String name, @Nullable String value) {
+            if (value != null) {
+                q.append('&').append(name).append('=').append(Format.url(value));
+            }
+        }
     }
 }

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -77,8 +78,8 @@ final class RepositoryPages {
         }
         RepositoryName repository = new RepositoryName(name);
         try {
-            if (sub.isEmpty()) {
-                repositoryPage(call, repository);
+            if (sub.isEmpty() || sub.equals("history")) {
+                repositoryPage(call, repository, sub.isEmpty() ? "tags" : sub);
             } else if (sub.startsWith("tag/") && sub.endsWith(DELETE)) {
                 confirmTagDeletion(call, repository, sub.substring(4, sub.length() - DELETE.length()));
             } else if (sub.startsWith("manifest/") && sub.endsWith(DELETE)) {
@@ -87,8 +88,8 @@ final class RepositoryPages {
                 tagPage(call, repository, sub.substring(4));
             } else if (sub.startsWith("manifest/")) {
                 manifestPage(call, repository, sub.substring(9), null);
-            } else if (sub.equals("settings")) {
-                repositorySettings(call, repository);
+            } else if (sub.equals("settings") || sub.equals("permissions")) {
+                repositorySettings(call, repository, sub);
             } else {
                 ui.problem(call, 404, "There is no page at " + call.path() + ".");
             }
@@ -98,10 +99,11 @@ final class RepositoryPages {
         }
     }
 
-    private void repositoryPage(Call call, RepositoryName repository) throws IOException {
+    /** A repository's tags ({@code tab} "tags") or its tag history ("history"), where tags are restored. */
+    private void repositoryPage(Call call, RepositoryName repository, String tab) throws IOException {
         String name = repository.value();
         boolean mayRestore = ui.permits(call, Permission.REPO_WRITE, name);
-        Frame frame = call.frame().titled(name, "repositories");
+        Frame frame = call.frame().titled(tab.equals("tags") ? name : "History of " + name, "repositories");
         int status = 200;
         if (call.isPost()) {
             if (!mayRestore) {
@@ -119,8 +121,8 @@ final class RepositoryPages {
                         Manifests.Deleted deleted = ui.registry.manifests().delete(repository,
                                 new Reference.ByTag(tagField(call)), call.actor());
                         yield "The tag " + call.field("tag") + " was deleted; the image "
-                                + Format.shortDigest(deleted.digest().toString()) + " stays. Restore it from the tag "
-                                + "history below within " + lifecycle.windowOf(repository) + ".";
+                                + Format.shortDigest(deleted.digest().toString()) + " stays. Restore it from the "
+                                + "History tab within " + lifecycle.windowOf(repository) + ".";
                     }
                     case "delete-manifest" -> {
                         Digest digest = digestField(call);
@@ -146,11 +148,13 @@ final class RepositoryPages {
         }
         List<RepositoryBrowser.TagSummary> tags = ui.browser().tags(repository);
         List<TagPattern> rules = ui.registry.immutableTags().rules(repository);
+        List<Pages.HistoryRow> history = history(repository, tags);
+        // Marked before the click: an immutable tag offers neither Delete nor Restore (either would be refused).
         Set<String> immutable = new HashSet<>();
-        tags.stream().map(RepositoryBrowser.TagSummary::name).filter(t -> rules.stream().anyMatch(r -> r.matches(t)))
-                .forEach(immutable::add);
-        ui.render(call, status, "repository.jte", frame, new Pages.Repository(name, ui.isPublic(name),
-                Ui.registryHost(call.ex()), tags, history(repository, tags), ui.permits(call, Permission.REPO_ADMIN, name),
+        Stream.concat(tags.stream().map(RepositoryBrowser.TagSummary::name), history.stream().map(Pages.HistoryRow::tag))
+                .filter(t -> rules.stream().anyMatch(r -> r.matches(t))).forEach(immutable::add);
+        ui.render(call, status, "repository.jte", frame, new Pages.Repository(name, ui.isPublic(name), tab,
+                Ui.registryHost(call.ex()), tags, history, ui.permits(call, Permission.REPO_ADMIN, name),
                 mayRestore, immutable));
     }
 
@@ -272,13 +276,15 @@ final class RepositoryPages {
                         ui.permits(call, Permission.REPO_WRITE, repository.value())));
     }
 
-    private void repositorySettings(Call call, RepositoryName repository) throws IOException {
+    /** A repository's permissions ({@code tab} "permissions") or its other settings ("settings"), for its admins. */
+    private void repositorySettings(Call call, RepositoryName repository, String tab) throws IOException {
         String name = repository.value();
         if (!ui.permits(call, Permission.REPO_ADMIN, name)) {
             ui.problem(call, 403, "Only administrators of " + name + " may change its settings.");
             return;
         }
-        Frame frame = call.frame().titled("Settings of " + name, "repositories");
+        Frame frame = call.frame().titled((tab.equals("settings") ? "Settings of " : "Permissions of ") + name,
+                "repositories");
         int status = 200;
         if (call.isPost()) {
             Identities identities = ui.identities(call);
@@ -330,9 +336,21 @@ final class RepositoryPages {
                 status = 400;
             }
         }
+        // Who may do what, asked before a push fails: a user's or robot's permission with everything counted.
+        String who = Optional.ofNullable(call.ex().query("who")).map(String::trim).filter(w -> !w.isEmpty())
+                .orElse(null);
+        String effective = null;
+        if (who != null) {
+            effective = ui.auth.identities().repositories().effectivePermission(name, who).orElse(null);
+            if (effective == null) {
+                frame = frame.withError("There is no user or robot " + who + ".");
+                status = 404;
+            }
+        }
         ui.render(call, status, "repository_settings.jte", frame,
-                new Pages.RepositorySettings(name, ui.isPublic(name), ui.auth.identities().repositories().grants(name),
+                new Pages.RepositorySettings(name, ui.isPublic(name), tab,
+                        ui.auth.identities().repositories().grants(name),
                         new Pages.RepositoryLifecycle(ui.registry.immutableTags().rules(repository).stream()
-                                .map(TagPattern::glob).toList(), lifecycle.retentionOf(name))));
+                                .map(TagPattern::glob).toList(), lifecycle.retentionOf(name)), who, effective));
     }
 }

@@ -185,7 +185,7 @@ public final class UiHandler {
             case "/repositories" -> repositories.repositories(call);
             case "/settings" -> accounts.settings(call);
             case "/admin" -> accounts.admin(call);
-            case "/orgs" -> organizations.createOrganization(call);
+            case "/orgs" -> organizations.organizations(call);
             case "/audit" -> audits.auditLog(call, null);
             default -> {
                 if (path.startsWith("/repo/")) {

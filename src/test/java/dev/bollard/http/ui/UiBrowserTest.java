@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -119,6 +120,11 @@ class UiBrowserTest {
         browser.findElement(By.id("create-org")).click();
         waitForTitle("acme");
 
+        // The organization's page is split into tabs, each a link of its own: members and teams on one.
+        tab("Teams and permissions");
+        waitForTitle("acme");
+        wait.until(d -> d.getCurrentUrl().endsWith("/org/acme/teams"));
+
         // A team that may create repositories, with bob in it.
         browser.findElement(By.id("team-name")).sendKeys("developers");
         new Select(browser.findElement(By.id("team-role"))).selectByValue("creator");
@@ -136,6 +142,8 @@ class UiBrowserTest {
         accessible("organization");
 
         // A robot: its token is shown once.
+        tab("Robots");
+        wait.until(d -> d.getCurrentUrl().endsWith("/org/acme/robots"));
         browser.findElement(By.id("robot-name")).sendKeys("ci");
         browser.findElement(By.id("create-robot")).click();
         String token = wait.until(d -> d.findElement(By.id("secret"))).getText();
@@ -149,16 +157,30 @@ class UiBrowserTest {
         browser.findElement(By.id("repo-name")).sendKeys("acme/app");
         browser.findElement(By.id("create-repository")).click();
         waitForTitle("acme/app");
-        browser.findElement(By.linkText("Settings and permissions")).click();
-        waitForTitle("Settings of acme/app");
+        tab("Permissions");
+        waitForTitle("Permissions of acme/app");
         new Select(browser.findElement(By.id("kind"))).selectByValue("robot");
         browser.findElement(By.id("grantee")).sendKeys("acme+ci");
         new Select(browser.findElement(By.id("role"))).selectByValue("write");
         browser.findElement(By.id("grant")).click();
         wait.until(d -> d.findElement(By.cssSelector("[role=status]")).getText().contains("acme+ci now has write"));
         assertThat(browser.findElement(By.id("grants")).getText()).contains("acme+ci", "write");
+        // The same tab answers what the robot may do, everything counted.
+        browser.findElement(By.id("who")).sendKeys("acme+ci");
+        browser.findElement(By.id("check-effective")).click();
+        wait.until(d -> d.findElement(By.id("effective")).getText()
+                .contains("acme+ci has write permission on acme/app: pull and push."));
         screenshot("04-repository-permissions");
+        accessible("repository permissions");
+        tab("Settings");
+        waitForTitle("Settings of acme/app");
         accessible("repository settings");
+
+        // The list of organizations, from the main navigation.
+        browser.findElement(By.linkText("Organizations")).click();
+        waitForTitle("Organizations");
+        assertThat(browser.findElement(By.id("organizations")).getText()).contains("acme", "owner");
+        accessible("organizations");
 
         // skopeo pushes as the robot.
         Path layout = image();
@@ -184,6 +206,19 @@ class UiBrowserTest {
                 .isEqualTo("podman pull " + registry.hostPort() + "/acme/app:latest");
         screenshot("06-repository");
         accessible("repository");
+        // docker instead of podman: the choice shows docker's commands, by tag and by digest; Copy copies one.
+        browser.findElement(By.id("client-docker")).click();
+        wait.until(d -> d.findElement(By.id("pull-docker")).isDisplayed());
+        assertThat(browser.findElement(By.id("pull-docker")).getText())
+                .isEqualTo("docker pull " + registry.hostPort() + "/acme/app:latest");
+        assertThat(browser.findElement(By.id("pull-docker-digest")).getText())
+                .startsWith("docker pull " + registry.hostPort() + "/acme/app@sha256:");
+        assertThat(browser.findElement(By.id("pull-command")).isDisplayed()).isFalse();
+        browser.findElement(By.cssSelector("button[data-copy='pull-docker']")).click();
+        wait.until(d -> "true".equals(d.findElement(By.cssSelector("button[data-copy='pull-docker']"))
+                .getAttribute("data-copied")));
+        screenshot("06b-pull-docker");
+        accessible("repository with docker chosen");
 
         // The tag's layers and the history of its build.
         browser.findElement(By.linkText("latest")).click();
@@ -202,6 +237,8 @@ class UiBrowserTest {
         ok(skopeo.copy("--dest-creds", "acme+ci:" + token, "oci:" + layout + ":v2", target));
         browser.findElement(By.partialLinkText("acme/app")).click();
         waitForTitle("acme/app");
+        tab("History");
+        waitForTitle("History of acme/app");
         List<WebElement> history = browser.findElements(By.cssSelector("#history tbody tr"));
         assertThat(history).hasSize(2);
         assertThat(history.get(0).getText()).contains("latest", "current", "acme+ci");
@@ -212,11 +249,14 @@ class UiBrowserTest {
         browser.findElement(By.cssSelector("#history button.restore")).click();
         wait.until(d -> d.findElement(By.cssSelector("[role=status]")).getText()
                 .contains("latest points at " + firstDigest.substring(0, "sha256:".length() + 12) + " again."));
-        assertThat(browser.findElement(By.cssSelector("#tags td.mono")).getAttribute("title")).isEqualTo(firstDigest);
         List<WebElement> restored = browser.findElements(By.cssSelector("#history tbody tr"));
         assertThat(restored).hasSize(3);
         assertThat(restored.get(0).getText()).contains("latest", "current", "alice"); // the restore is alice's
         screenshot("11-tag-restored");
+        accessible("repository history");
+        tab("Tags");
+        waitForTitle("acme/app");
+        assertThat(browser.findElement(By.cssSelector("#tags td.mono")).getAttribute("title")).isEqualTo(firstDigest);
 
         // The organization's audit log names the robot's pushes and the moved tag.
         registry.server().audit().flush(5_000);
@@ -228,11 +268,16 @@ class UiBrowserTest {
         screenshot("10-audit-log");
         accessible("audit log");
         // The organization's life cycle: keep a month of tag history, and only the last 10 pull-request tags.
-        browser.get(base + "/org/acme");
+        browser.get(base + "/org/acme/usage");
         waitForTitle("acme");
+        assertThat(browser.findElement(By.id("usage-chart")).getText()).contains("acme/app");
+        screenshot("13-organization-usage");
+        accessible("organization usage");
+        tab("Settings");
+        wait.until(d -> d.getCurrentUrl().endsWith("/org/acme/settings"));
         browser.findElement(By.id("window-input")).sendKeys("30d");
         browser.findElement(By.id("set-window")).click();
-        wait.until(d -> d.findElement(By.id("window")).getText().equals("30 days"));
+        wait.until(d -> d.findElement(By.id("window")).getText().equals("30d"));
         browser.findElement(By.id("retention-pattern")).clear();
         browser.findElement(By.id("retention-pattern")).sendKeys("pr-*");
         browser.findElement(By.id("retention-last")).sendKeys("10");
@@ -243,6 +288,25 @@ class UiBrowserTest {
                 browser.findElement(By.xpath("//h2[text()='Storage quota']")));
         screenshot("12-organization-lifecycle");
         accessible("organization life cycle");
+        // Dark mode follows the system setting (here emulated), with the same contrast.
+        ChromeDriver chrome = (ChromeDriver) browser;
+        chrome.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("features",
+                List.of(Map.of("name", "prefers-color-scheme", "value", "dark"))));
+        browser.get(base + "/repo/acme/app");
+        waitForTitle("acme/app");
+        assertThat(((JavascriptExecutor) browser).executeScript(
+                "return getComputedStyle(document.documentElement).backgroundColor")).isEqualTo("rgb(15, 20, 25)");
+        screenshot("14-dark-mode");
+        accessible("repository, dark");
+        for (String page : List.of("/org/acme/teams", "/org/acme/usage", "/org/acme/settings", "/repo/acme/app/-/history",
+                "/repo/acme/app/-/permissions?who=acme%2Bci", "/orgs", "/org/acme/audit")) {
+            browser.get(base + page);
+            wait.until(d -> d.findElement(By.id("main")));
+            accessible(page + ", dark");
+        }
+        screenshot("15-dark-mode-audit");
+        chrome.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("features",
+                List.of(Map.of("name", "prefers-color-scheme", "value", "light"))));
         browser.get(base + "/repo/acme/app");
         waitForTitle("acme/app");
 
@@ -289,6 +353,14 @@ class UiBrowserTest {
 
     private static void ok(Exec.Result result) {
         assertThat(result.ok()).as(result.describe()).isTrue();
+    }
+
+    /** Follows the tab named {@code label} of the page's tabs (each a link of its own). */
+    private void tab(String label) {
+        wait.until(d -> {
+            d.findElement(By.xpath("//nav[@class='tabs']//a[text()='" + label + "']")).click();
+            return true;
+        });
     }
 
     private void waitForTitle(String title) {

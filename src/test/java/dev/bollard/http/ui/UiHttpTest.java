@@ -35,14 +35,15 @@ class UiHttpTest {
     static Path dir;
     static TestRegistry registry;
     static Identities identities;
+    static BollardConfig config;
 
     private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(3);
     private static final Duration MAX_AGE = Duration.ofHours(1);
 
     @BeforeAll
     static void start() throws Exception {
-        BollardConfig config = BollardConfig.defaults(dir, "127.0.0.1", 0);
-        registry = TestRegistry.start(config.withUi(new BollardConfig.Ui(true, IDLE_TIMEOUT, MAX_AGE)));
+        config = BollardConfig.defaults(dir, "127.0.0.1", 0).withUi(new BollardConfig.Ui(true, IDLE_TIMEOUT, MAX_AGE));
+        registry = TestRegistry.start(config);
         identities = new Identities(registry.server().database());
         identities.users().create("root", "root-password", true);
         identities.users().create("alice", "alice-password", false);
@@ -267,6 +268,79 @@ class UiHttpTest {
     }
 
     @Test
+    void organizationsAndRepositoriesAreSplitIntoTabsEachAtItsOwnAddress() throws Exception {
+        UiClient alice = client().signIn("alice", "alice-password");
+        String orgs = alice.get("/orgs").body();
+        assertThat(orgs).contains("<a href=\"/orgs\" aria-current=\"page\">Organizations</a>",
+                "href=\"/org/acme\" class=\"org-link\"", "<td>owner</td>", "id=\"create-org\"",
+                "<svg class=\"chart inline-bar\""); // each organization's storage, drawn on the server
+        assertThat(client().signIn("bob", "bob-password").get("/orgs").body()).contains("You are in no organization")
+                .doesNotContain("href=\"/org/acme\"");
+
+        Map<String, String> orgTabs = Map.of("/org/acme", "No repositories yet|class=\"repo-link\"",
+                "/org/acme/teams", "id=\"members\"", "/org/acme/robots", "id=\"create-robot\"",
+                "/org/acme/usage", "Storage by repository", "/org/acme/settings", "id=\"delete-organization\"",
+                "/org/acme/audit", "id=\"filter\"");
+        for (Map.Entry<String, String> tab : orgTabs.entrySet()) {
+            HttpResponse<String> r = alice.get(tab.getKey());
+            assertThat(r.statusCode()).as(tab.getKey()).isEqualTo(200);
+            assertThat(r.body()).as(tab.getKey()).containsPattern(tab.getValue())
+                    .contains("<a href=\"" + tab.getKey() + "\" aria-current=\"page\">")
+                    .contains("<nav class=\"tabs\" aria-label=\"Sections of acme\">");
+            // One tab at a time: the others' forms are not on the page.
+            orgTabs.forEach((other, content) -> {
+                if (!other.equals(tab.getKey()) && !other.equals("/org/acme")) {
+                    assertThat(r.body()).as(tab.getKey() + " without " + other).doesNotContainPattern(content);
+                }
+            });
+        }
+        assertThat(alice.get("/org/acme/nothing").statusCode()).isEqualTo(404);
+        UiClient carol = client().signIn("carol", "carol-password"); // a member: repositories and teams only
+        assertThat(carol.get("/org/acme/teams").body()).contains("href=\"/org/acme/teams\"")
+                .doesNotContain("href=\"/org/acme/robots\"", "href=\"/org/acme/settings\"");
+        for (String managers : List.of("/org/acme/robots", "/org/acme/usage", "/org/acme/settings")) {
+            assertThat(carol.get(managers).statusCode()).as(managers).isEqualTo(403);
+        }
+
+        Map<String, String> repoTabs = Map.of("/repo/acme/app", "id=\"tags-title\"",
+                "/repo/acme/app/-/history", "No tag was pushed yet", "/repo/acme/app/-/permissions", "id=\"grant\"",
+                "/repo/acme/app/-/settings", "id=\"delete-repository\"");
+        for (Map.Entry<String, String> tab : repoTabs.entrySet()) {
+            HttpResponse<String> r = alice.get(tab.getKey());
+            assertThat(r.statusCode()).as(tab.getKey()).isEqualTo(200);
+            assertThat(r.body()).as(tab.getKey()).contains(tab.getValue(),
+                    "<a href=\"" + tab.getKey() + "\" aria-current=\"page\">");
+            repoTabs.forEach((other, content) -> {
+                if (!other.equals(tab.getKey())) {
+                    assertThat(r.body()).as(tab.getKey() + " without " + other).doesNotContain(content);
+                }
+            });
+        }
+        assertThat(carol.get("/repo/acme/app").body()).contains("href=\"/repo/acme/app/-/history\"")
+                .doesNotContain("href=\"/repo/acme/app/-/permissions\"");
+        assertThat(carol.get("/repo/acme/app/-/permissions").statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void thePermissionsTabSaysWhatAUserOrRobotMayDoEverythingCounted() throws Exception {
+        identities.robots().create("acme", "effective");
+        identities.repositories().grant("acme/app", "robot", "acme+effective", "write");
+        UiClient alice = client().signIn("alice", "alice-password");
+        String page = "/repo/acme/app/-/permissions?who=";
+        assertThat(alice.get(page + "acme%2Beffective").body())
+                .contains("<strong>write</strong> permission on acme/app: pull and push.");
+        assertThat(alice.get(page + "carol").body()) // a member of acme: reads its repositories
+                .contains("<strong>read</strong> permission on acme/app: pull.");
+        assertThat(alice.get(page + "alice").body()).contains("<strong>admin</strong> permission on acme/app");
+        assertThat(alice.get(page + "bob").body()).contains("<strong>no permission</strong> on acme/app: it cannot pull.");
+        HttpResponse<String> nobody = alice.get(page + "nobody");
+        assertThat(nobody.statusCode()).isEqualTo(404);
+        assertThat(nobody.body()).contains("There is no user or robot nobody.");
+        identities.robots().delete("acme+effective");
+        assertThat(alice.get(page + "acme%2Beffective").body()).contains("There is no user or robot acme+effective.");
+    }
+
+    @Test
     void usersManageTheirOwnTokensAndRobots() throws Exception {
         UiClient bob = client().signIn("bob", "bob-password");
         HttpResponse<String> token = bob.post("/settings", "action", "create-token", "name", "laptop");
@@ -300,7 +374,7 @@ class UiHttpTest {
         String defaults = alice.post("/org/acme", "action", "set-default", "kind", "robot", "grantee", "acme+deploy",
                 "role", "read").body();
         assertThat(defaults).contains("New repositories of acme will grant read to the robot acme+deploy.");
-        String page = alice.get("/org/acme").body();
+        String page = alice.get("/org/acme/teams").body();
         assertThat(page).contains("id=\"team-ops\"", "Runs things", "<li>carol", "acme+deploy", "Audit log");
 
         HttpResponse<String> created = alice.post("/repositories", "name", "acme/fresh", "visibility", "private");
@@ -321,7 +395,7 @@ class UiHttpTest {
         assertThat(alice.get("/audit").statusCode()).isEqualTo(403);
 
         UiClient carol = client().signIn("carol", "carol-password");
-        assertThat(carol.get("/org/acme").body()).contains("id=\"team-ops\"").doesNotContain("Create team");
+        assertThat(carol.get("/org/acme/teams").body()).contains("id=\"team-ops\"").doesNotContain("Create team");
         assertThat(carol.get("/org/acme/audit").statusCode()).isEqualTo(403);
 
         UiClient root = client().signIn("root", "root-password");
@@ -399,7 +473,7 @@ class UiHttpTest {
         String org = alice.post("/org/acme", "action", "add-retention", "pattern", "pr-*", "keep_days", "7").body();
         assertThat(org).contains("for 7 days", "pr-*", "Storage quota", "Superusers set quotas.");
         assertThat(alice.post("/org/acme", "action", "set-window", "window", "14d").body())
-                .contains("keeps 14d of tag history now", "<strong id=\"window\">14 days</strong>");
+                .contains("keeps 14d of tag history now", "<strong id=\"window\">14d</strong>");
         assertThat(alice.post("/org/acme", "action", "set-quota", "quota", "1GiB").statusCode()).isEqualTo(400);
 
         UiClient root = client().signIn("root", "root-password");
@@ -493,7 +567,7 @@ class UiHttpTest {
                 .doesNotContain("/-/tag/v1/delete").contains(">immutable</span>");
         // The confirmation says what stays: the image and its other tags; and that Restore brings the tag back.
         String confirm = alice.get("/repo/alice/tags/-/tag/one/delete").body();
-        assertThat(confirm).contains("Its other tags stay: two, v1.", "Restore", "within 14 days",
+        assertThat(confirm).contains("Its other tags stay: two, v1.", "Restore", "within 14d",
                 "name=\"action\" value=\"delete-tag\"", "name=\"_csrf\"");
         // Without the session's CSRF token nothing is deleted.
         HttpResponse<String> forged = alice.postRaw("/repo/alice/tags", Map.of("action", "delete-tag", "tag", "one"),
@@ -508,11 +582,11 @@ class UiHttpTest {
         HttpResponse<String> deleted = alice.post("/repo/alice/tags", "action", "delete-tag", "tag", "one");
         assertThat(deleted.statusCode()).isEqualTo(200);
         assertThat(deleted.body()).contains("The tag one was deleted; the image " + Format.shortDigest(digest)
-                + " stays. Restore it from the tag history below within 14 days.");
+                + " stays. Restore it from the History tab within 14d.");
         assertThat(alice.get("/repo/alice/tags/-/tag/one").statusCode()).isEqualTo(404);
         assertThat(alice.get("/repo/alice/tags/-/tag/two").statusCode()).isEqualTo(200);
         // The history row of the deleted tag offers Restore, which brings it back.
-        assertThat(deleted.body()).contains("name=\"tag\" value=\"one\"");
+        assertThat(alice.get("/repo/alice/tags/-/history").body()).contains("name=\"tag\" value=\"one\"");
         HttpResponse<String> restored = alice.post("/repo/alice/tags", "action", "restore", "tag", "one", "digest", digest);
         assertThat(restored.body()).contains("one points at " + Format.shortDigest(digest) + " again.");
         // An immutable tag is refused in words, also when the form is sent by hand.
@@ -543,6 +617,96 @@ class UiHttpTest {
         assertThat(gone.statusCode()).isEqualTo(200);
         assertThat(gone.body()).contains("The image " + Format.shortDigest(digest) + " was deleted with its tags one, two, v1.");
         assertThat(alice.get("/repo/alice/tags/-/manifest/" + digest).statusCode()).isEqualTo(404);
+    }
+
+    /**
+     * What the tags and history tabs show before the click: the platform from the image's configuration, one time
+     * format with the exact time on hover, an immutable tag marked and offered neither Delete nor Restore, who
+     * restored a tag (also an administration command: cli:USER), and pull commands for podman, docker and skopeo by
+     * tag and by digest, with copy buttons.
+     */
+    @Test
+    void tagsAndHistoryShowPlatformsTimesImmutabilityRestorersAndPullCommands() throws Exception {
+        String repo = "alice/frozen";
+        String layer = push(repo, "layer of the frozen test".getBytes(StandardCharsets.UTF_8));
+        String[] digests = new String[2];
+        String[][] platforms = {{"amd64", ""}, {"arm64", "v8"}};
+        for (int i = 0; i < 2; i++) {
+            String config = "{\"architecture\":\"" + platforms[i][0] + "\",\"os\":\"linux\""
+                    + (platforms[i][1].isEmpty() ? "" : ",\"variant\":\"" + platforms[i][1] + "\"") + "}";
+            String configDigest = push(repo, config.getBytes(StandardCharsets.UTF_8));
+            String json = "{\"schemaVersion\":2,\"mediaType\":\"" + OCI_MANIFEST + "\",\"config\":"
+                    + descriptor("application/vnd.oci.image.config.v1+json", configDigest, config.length())
+                    + ",\"layers\":[" + descriptor("application/vnd.oci.image.layer.v1.tar+gzip", layer, 24) + "]}";
+            digests[i] = manifest(repo, "v1", OCI_MANIFEST, json); // v1 moves from the first to the second
+            manifest(repo, "dev", OCI_MANIFEST, json);
+        }
+        UiClient alice = client().signIn("alice", "alice-password");
+        alice.post("/repo/alice/frozen/-/settings", "action", "add-immutable", "pattern", "v*");
+
+        String tags = alice.get("/repo/alice/frozen").body();
+        assertThat(tags).contains("<td class=\"wide\">linux/arm64/v8</td>") // from the image's configuration
+                .doesNotContain("OCI image")
+                .containsPattern(">v1</a>\\s*<span class=\"badge immutable\"").doesNotContain("/-/tag/v1/delete")
+                .contains("/-/tag/dev/delete")
+                .containsPattern("<time datetime=\"[0-9T:.-]+Z\" title=\"\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\">"
+                        + "(just now|\\d+ minutes? ago)</time>")
+                .doesNotContainPattern(">\\d{4}-\\d\\d-\\d\\dT"); // never an ISO time as text
+        String host = registry.hostPort();
+        // v1 is not "latest": the pull command names the first tag, dev, and its digest.
+        assertThat(tags).contains("podman pull " + host + "/alice/frozen:dev",
+                "docker pull " + host + "/alice/frozen:dev", "skopeo copy docker://" + host + "/alice/frozen:dev oci:frozen:dev",
+                "podman pull " + host + "/alice/frozen@" + digests[1], "docker pull " + host + "/alice/frozen@" + digests[1],
+                "data-copy=\"pull-docker-digest\"", "data-copy-text=\"" + digests[1] + "\"", "name=\"pull-client\"");
+
+        // History: dev's earlier image may be restored; v1's is marked immutable instead of offering Restore.
+        String history = alice.get("/repo/alice/frozen/-/history").body();
+        assertThat(history).contains("name=\"tag\" value=\"dev\"").doesNotContain("name=\"tag\" value=\"v1\"")
+                .contains("it cannot be moved back\">immutable</span>");
+        // A restore by an administration command run against the database names the command's user.
+        new dev.bollard.lifecycle.LifecycleFixture(config, registry.server().database()).registry.history().restore(
+                dev.bollard.audit.Actor.system("cli:root"), new dev.bollard.oci.RepositoryName(repo),
+                new dev.bollard.oci.Tag("dev"), dev.bollard.oci.Digest.parse(digests[0]));
+        String restored = alice.get("/repo/alice/frozen/-/history").body();
+        String firstRow = restored.substring(restored.indexOf("<tbody>"), restored.indexOf("</tr>", restored.indexOf("<tbody>")));
+        assertThat(firstRow).contains("<td>dev</td>", "<strong>current</strong>", "<td class=\"wide\">cli:root</td>");
+        // The tag page: the digest to copy, and the same pull choices.
+        String tag = alice.get("/repo/alice/frozen/-/tag/v1").body();
+        assertThat(tag).contains("data-copy=\"digest\"", "docker pull " + host + "/alice/frozen:v1",
+                "skopeo copy docker://" + host + "/alice/frozen@" + digests[1] + " oci:frozen");
+    }
+
+    /**
+     * The audit log is quiet unless asked otherwise: a client's login is a login.success and a token.issued; the
+     * token.issued entries are left out (and counted), and repeated entries are one row with their count. The
+     * filters narrow the list: by action, and by a date range.
+     */
+    @Test
+    void theAuditLogGroupsRepeatsLeavesOutIssuedTokensAndNarrowsByFilters() throws Exception {
+        identities.users().create("frank", "frank-password", false);
+        String basic = "Basic " + Base64.getEncoder().encodeToString("frank:frank-password".getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i < 3; i++) { // three client logins, as docker login and each pull do
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(registry.uri("/v2/auth?service=bollard"))
+                    .header("Authorization", basic).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        }
+        registry.server().audit().flush(5_000);
+        UiClient root = client().signIn("root", "root-password");
+        String quiet = root.get("/audit?actor=frank").body();
+        assertThat(quiet).containsPattern("login\\.success <span class=\"badge\" title=\"3 in a row[^\"]*\">×3</span>")
+                .contains("token.issued entries (3 here").doesNotContain("<td class=\"mono\">token.issued")
+                .contains("href=\"/audit?actor=frank&amp;all=1\"");
+        String all = root.get("/audit?actor=frank&all=1").body();
+        assertThat(all.split("<td class=\"mono\">login.success</td>", -1)).hasSize(4);
+        assertThat(all.split("<td class=\"mono\">token.issued</td>", -1)).hasSize(4);
+        assertThat(all).doesNotContain("×3");
+        // Asked for by the action filter, token.issued is shown (grouped: the same three in a row).
+        assertThat(root.get("/audit?actor=frank&action=token.issued").body()).contains("token.issued", ">×3</span>")
+                .doesNotContain("login.success");
+        String today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+        String yesterday = java.time.LocalDate.now(java.time.ZoneOffset.UTC).minusDays(1).toString();
+        assertThat(root.get("/audit?actor=frank&until=" + yesterday).body()).contains("No entries match.");
+        assertThat(root.get("/audit?actor=frank&since=" + today + "&until=" + today).body()).contains(">×3</span>");
     }
 
     private static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
