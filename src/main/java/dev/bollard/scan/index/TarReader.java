@@ -49,7 +49,9 @@ final class TarReader {
 
     /** The next entry, or null at the end of the archive. Skips what the caller left unread of the previous one. */
     @Nullable Entry next() throws IOException {
-        skipRest();
+        if (!skipRest()) {
+            return null;
+        }
         String longName = null;
         String longLink = null;
         String paxPath = null;
@@ -150,11 +152,30 @@ final class TarReader {
         };
     }
 
-    private void skipRest() throws IOException {
+    /**
+     * Skips what is left of the current entry. A stream that ends where the last entry's padding should be is taken
+     * as the end of the archive: the entry's content was whole, only the filler and the end-of-archive blocks are
+     * missing, and Debian's umoci 0.4 writes its layers that way (GNU tar says "Unexpected EOF", yet clients pull them).
+     *
+     * @return false when the stream ended inside that padding
+     */
+    private boolean skipRest() throws IOException {
         skipBytes(remaining, "inside an entry");
         remaining = 0;
-        skipBytes(padding, "inside an entry's padding");
+        long pad = padding;
         padding = 0;
+        while (pad > 0) {
+            long skipped = in.skip(pad);
+            if (skipped <= 0) {
+                if (in.read() < 0) {
+                    return false;
+                }
+                skipped = 1;
+            }
+            pad -= skipped;
+            position += skipped;
+        }
+        return true;
     }
 
     private void skipBytes(long n, String where) throws IOException {

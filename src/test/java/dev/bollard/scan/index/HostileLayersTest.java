@@ -52,6 +52,22 @@ class HostileLayersTest {
         assertThat(fails(Arrays.copyOf(tar, 300)).reason()).contains("truncated");
     }
 
+    /**
+     * A layer whose last entry is whole but whose padding and end-of-archive blocks are missing, as Debian's umoci 0.4
+     * writes them, is read to its end; a layer that ends inside that entry's content is still truncated.
+     */
+    @Test
+    void aStreamEndingWhereTheLastEntrysPaddingBelongsIsWhole() throws Exception {
+        byte[] tar = new TarBuilder().file("/etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n")
+                .file("/var/lib/dpkg/status", "Package: a\nStatus: install ok installed\nVersion: 1\n\n").build();
+        int contentEnd = 512 * 3 + "Package: a\nStatus: install ok installed\nVersion: 1\n\n".length();
+        byte[] asUmociWritesIt = Arrays.copyOf(tar, contentEnd);
+        Inventory inventory = new ImageIndexer(IndexLimits.DEFAULTS).index(UnitLayers.descriptors(1),
+                UnitLayers.opener(List.of(asUmociWritesIt)));
+        assertThat(inventory.packages()).extracting(p -> p.name()).containsExactly("a");
+        assertThat(fails(Arrays.copyOf(tar, contentEnd - 1)).reason()).contains("ends inside an entry (truncated");
+    }
+
     @Test
     void notATarStreamAndUnsupportedCompression() {
         assertThat(fails("this is not a tar archive at all, just text".repeat(20).getBytes(StandardCharsets.UTF_8))
