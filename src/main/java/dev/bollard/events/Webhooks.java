@@ -458,9 +458,8 @@ public final class Webhooks {
             if (sealing.isCurrent(r.secret()) && sealing.isCurrent(r.headers())) {
                 continue;
             }
-            String secret = sealing.seal(SECRET, sealing.open(SECRET, r.secret(), "the secret of webhook " + r.id()));
-            String headers = sealing.seal(HEADERS, sealing.open(HEADERS, r.headers(),
-                    "the headers of webhook " + r.id()));
+            String secret = sealing.resealed(SECRET, r.secret(), "the secret of webhook " + r.id());
+            String headers = sealing.resealed(HEADERS, r.headers(), "the headers of webhook " + r.id());
             db.inTransaction(h -> WebhookDao.replaceSealed(h, r.id(), r.secret(), secret, r.headers(), headers));
         }
     }

@@ -228,7 +228,7 @@ public final class Mirrors {
             if (r.password() == null || sealing.isCurrent(r.password())) {
                 continue;
             }
-            String sealed = sealing.seal(PASSWORD, sealing.open(PASSWORD, r.password(), passwordOf(r.repository())));
+            String sealed = sealing.resealed(PASSWORD, r.password(), passwordOf(r.repository()));
             db.inTransaction(h -> {
                 MirrorDao.update(h, new MirrorDao.Row(r.id(), r.repository(), r.url(), r.upstreamRepository(),
                         r.username(), sealed, r.caBundle(), r.intervalSeconds(), r.tagGlobs(), r.tagRegex(), r.newest(),

@@ -151,7 +151,7 @@ public final class ProxyOrganizations {
             if (r.password() == null || sealing.isCurrent(r.password())) {
                 continue;
             }
-            String sealed = sealing.seal(PASSWORD, sealing.open(PASSWORD, r.password(), passwordOf(r.namespace())));
+            String sealed = sealing.resealed(PASSWORD, r.password(), passwordOf(r.namespace()));
             db.inTransaction(h -> ProxyDao.upsert(h, new ProxyDao.Row(r.namespace(), r.url(), r.prefix(),
                     r.libraryNames(), r.username(), sealed, r.caBundle(), r.tagCheckSeconds(), r.fallbacks(),
                     r.createdBy(), r.createdAt(), r.updatedAt())));

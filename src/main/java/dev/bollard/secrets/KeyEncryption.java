@@ -121,6 +121,14 @@ public final class KeyEncryption {
         return stored.startsWith(PREFIX + currentId + ":");
     }
 
+    /**
+     * A stored value sealed for {@code context} under the current key: itself when it already is, else opened and
+     * sealed again (a row from before encryption at rest, or sealed under an earlier key-encryption key).
+     */
+    public String resealed(String context, String stored, String what) {
+        return isCurrent(stored) ? stored : seal(context, open(context, stored, what));
+    }
+
     /** The id of the key that sealed a stored row, or null for a row stored in the clear. */
     public static @Nullable String sealedWith(String stored) {
         if (!stored.startsWith(PREFIX)) {
