@@ -51,6 +51,8 @@ public final class ConfigLoader {
         k.put("server.tls.pkcs12-password", new String[] {"", "password of the PKCS#12 file (better from BOLLARD_SERVER_TLS_PKCS12_PASSWORD or the file); never logged"});
         k.put("server.tls.pkcs12-password-file", new String[] {"", "file whose first line is the PKCS#12 file's password"});
         k.put("server.tls.reload-interval", new String[] {"10s", "how often the key and certificate files are checked; changed valid ones serve new connections without a restart"});
+        k.put("server.tls.client-auth", new String[] {"none", "client certificates (mTLS): none, want (asked for, optional) or need (required); verified against server.tls.client-ca, and a robot's bound certificate logs in as the robot (docs/tls.md)"});
+        k.put("server.tls.client-ca", new String[] {"", "PEM file of the CA certificates that issue client certificates; required with server.tls.client-auth want or need; reloaded on change"});
         k.put("server.tls.hsts-max-age", new String[] {"365d", "max-age of the Strict-Transport-Security header on TLS responses; 0s: no header"});
         k.put("server.request-warning-after", new String[] {"1m", "a request still unanswered after this long is logged with what it is doing"});
         k.put("storage.type", new String[] {"filesystem", "blob store backend: filesystem or s3"});
@@ -740,7 +742,24 @@ public final class ConfigLoader {
                 problems.add(describe("server.tls.hsts-max-age") + " must be a duration such as 180d or 365d, or 0s "
                         + "for no HSTS header, not '" + value("server.tls.hsts-max-age") + "'");
             }
-            return new BollardConfig.Tls(certificate, privateKey, pkcs12, password, passwordFile, reload, hsts);
+            String clientAuth = value("server.tls.client-auth").trim().toLowerCase(Locale.ROOT);
+            Path clientCa = optionalPath("server.tls.client-ca");
+            if (!List.of("none", "want", "need").contains(clientAuth)) {
+                problems.add(describe("server.tls.client-auth") + " must be none, want or need, not '"
+                        + value("server.tls.client-auth") + "'");
+            } else if (!clientAuth.equals("none") && clientCa == null) {
+                problems.add("server.tls.client-auth " + clientAuth + " needs server.tls.client-ca: the PEM file of the "
+                        + "CA certificates client certificates are verified against");
+            } else if (!clientAuth.equals("none") && certificate == null && pkcs12 == null) {
+                problems.add("server.tls.client-auth " + clientAuth + " needs TLS: set server.tls.certificate and "
+                        + "server.tls.private-key (or server.tls.pkcs12)");
+            }
+            if (clientCa != null && !Files.isReadable(clientCa)) {
+                problems.add(describe("server.tls.client-ca") + " " + clientCa
+                        + (Files.exists(clientCa) ? " is not readable" : " does not exist"));
+            }
+            return new BollardConfig.Tls(certificate, privateKey, pkcs12, password, passwordFile, reload, hsts,
+                    clientAuth, clientCa);
         }
 
         private @Nullable Path optionalPath(String key) {
