@@ -498,8 +498,20 @@ final class AdminCommands {
         @Parameters(index = "1", paramLabel = "TEAM")
         String team;
 
+        @Option(names = "--oidc", description = "unbind the team from its OIDC group (bound with bind-group --oidc) "
+                + "instead of its LDAP group")
+        boolean oidc;
+
         @Override
         void run(Database db) {
+            if (oidc) {
+                if (!identities(db).directoryTeams().unbindClaim(org, team)) {
+                    throw new CliErrors.Failure("team " + org + "/" + team + " is not bound to an OIDC group",
+                            CliErrors.FAILED);
+                }
+                out().println("team " + org + "/" + team + " follows no OIDC group");
+                return;
+            }
             if (!identities(db).directoryTeams().unbind(org, team)) {
                 throw new CliErrors.Failure("team " + org + "/" + team + " is not bound to a directory group",
                         CliErrors.FAILED);
@@ -514,6 +526,10 @@ final class AdminCommands {
         void run(Database db) {
             for (DirectoryTeams.Binding b : identities(db).directoryTeams().bindings()) {
                 out().println(b.organization() + "/" + b.team() + "\t" + b.groupDn() + "\t" + b.memberAttribute());
+            }
+            // OIDC bindings: the provider stands where an LDAP binding has its member attribute.
+            for (DirectoryTeams.Binding b : identities(db).directoryTeams().claimBindings()) {
+                out().println(b.organization() + "/" + b.team() + "\t" + b.groupDn() + "\toidc:" + b.memberAttribute());
             }
         }
     }

@@ -239,6 +239,15 @@ class ApiAuthorizationMatrixTest {
         c.add(new Case("DELETE", "/api/v1/organizations/{org}/teams/{team}/directory-group", ADMINS, 204, x -> new Call(
                 acme + "/teams/writers/directory-group", null, () -> ids.directoryTeams().bind("acme", "writers",
                 "cn=writers,ou=groups,dc=example,dc=org", "member"))));
+        String oidcGroup = "{\"provider\":\"keycloak\",\"group\":\"writers\"}";
+        c.add(new Case("GET", "/api/v1/organizations/{org}/teams/{team}/oidc-group", MEMBERS, 200, x -> new Call(
+                acme + "/teams/writers/oidc-group", null, () -> ids.directoryTeams().bindClaim("acme", "writers",
+                "keycloak", "writers"))));
+        c.add(new Case("PUT", "/api/v1/organizations/{org}/teams/{team}/oidc-group", ADMINS, 200, x -> new Call(
+                acme + "/teams/writers/oidc-group", oidcGroup)));
+        c.add(new Case("DELETE", "/api/v1/organizations/{org}/teams/{team}/oidc-group", ADMINS, 204, x -> new Call(
+                acme + "/teams/writers/oidc-group", null, () -> ids.directoryTeams().bindClaim("acme", "writers",
+                "keycloak", "writers"))));
         c.add(new Case("GET", "/api/v1/organizations/{org}/default-permissions", ADMINS, 200, x -> new Call(
                 acme + "/default-permissions", null)));
         c.add(new Case("PUT", "/api/v1/organizations/{org}/default-permissions/{kind}/{grantee}", ADMINS, 200,

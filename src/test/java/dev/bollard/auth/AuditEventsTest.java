@@ -65,6 +65,9 @@ class AuditEventsTest {
             api("PUT", "/api/v1/organizations/acme/teams/devs/directory-group", alice,
                     "{\"group_dn\":\"cn=devs,ou=groups,dc=example,dc=org\"}", 200);
             api("DELETE", "/api/v1/organizations/acme/teams/devs/directory-group", alice, null, 204);
+            api("PUT", "/api/v1/organizations/acme/teams/devs/oidc-group", alice,
+                    "{\"provider\":\"keycloak\",\"group\":\"devs\"}", 200);
+            api("DELETE", "/api/v1/organizations/acme/teams/devs/oidc-group", alice, null, 204);
             api("PUT", "/api/v1/organizations/acme/default-permissions/team/devs", alice, "{\"role\":\"write\"}", 200);
             api("DELETE", "/api/v1/organizations/acme/default-permissions/team/devs", alice, null, 204);
             api("POST", "/api/v1/namespaces/acme/robots", alice, "{\"name\":\"ci\"}", 201);
