@@ -215,7 +215,10 @@ public final class Auth {
     public SignIn signInWith(IdentitySource.Identity identity, String remoteAddress, @Nullable String userAgent) {
         Principal.User user;
         try {
-            user = identities.as(Actor.system("directory")).directoryTeams().apply(identity);
+            // Local accounts are linked only through providers that say so (auth.oidc.providers[N].link-local-users).
+            boolean linkLocal = config.oidc().providers().stream()
+                    .anyMatch(p -> identity.source().equals("oidc:" + p.id()) && p.linkLocalUsers());
+            user = identities.as(Actor.system("directory")).directoryTeams().apply(identity, linkLocal);
         } catch (BollardException e) {
             String why = String.valueOf(e.getMessage());
             signInFailed(identity.source(), why, remoteAddress, userAgent);

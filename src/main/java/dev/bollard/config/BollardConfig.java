@@ -174,9 +174,17 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
      */
     public record OidcProvider(String id, String displayName, String issuer, String clientId, String clientSecret,
                                List<String> scopes, String usernameClaim, String emailClaim, String groupsClaim,
-                               String adminGroup) {
+                               String adminGroup, boolean linkLocalUsers) {
         public OidcProvider {
             scopes = List.copyOf(scopes);
+        }
+
+        /** A provider that does not link local users (link-local-users: false, the default). */
+        public OidcProvider(String id, String displayName, String issuer, String clientId, String clientSecret,
+                            List<String> scopes, String usernameClaim, String emailClaim, String groupsClaim,
+                            String adminGroup) {
+            this(id, displayName, issuer, clientId, clientSecret, scopes, usernameClaim, emailClaim, groupsClaim,
+                    adminGroup, false);
         }
 
         @Override

@@ -126,6 +126,7 @@ public final class ConfigLoader {
         k.put(PROVIDER + "username-claim", new String[] {"preferred_username", "ID token claim holding the user name (the account's name; a local user of that name is linked)"});
         k.put(PROVIDER + "email-claim", new String[] {"email", "claim holding the e-mail address"});
         k.put(PROVIDER + "groups-claim", new String[] {"groups", "claim holding the user's groups (a list of strings): matched against teams' OIDC group bindings"});
+        k.put(PROVIDER + "link-local-users", new String[] {"false", "true: a sign-in links the local (non-superuser) account of the same user name, which then loses its password; false: such a sign-in is refused (docs/auth.md)"});
         k.put(PROVIDER + "admin-group", new String[] {"", "a value of the groups claim that makes a user a superuser (and its absence not one); empty: the provider does not decide"});
         k.put("audit.retention", new String[] {"365d", "audit log entries older than this are pruned (the chain stays verifiable)"});
         k.put("audit.queue-size", new String[] {"10000", "pull events waiting for their batched write; beyond, they are dropped and counted"});
@@ -627,7 +628,8 @@ public final class ConfigLoader {
                 providers.add(new BollardConfig.OidcProvider(id, display.isEmpty() ? id : display, issuer,
                         providerText(p + "client-id", problems, true), secret, scopes,
                         providerText(p + "username-claim", problems, true), providerText(p + "email-claim", problems, true),
-                        providerText(p + "groups-claim", problems, true), providerText(p + "admin-group", problems, false)));
+                        providerText(p + "groups-claim", problems, true), providerText(p + "admin-group", problems, false),
+                        providerBool(p + "link-local-users", problems)));
             }
             values.keySet().stream().map(PROVIDER_KEY::matcher).filter(Matcher::matches)
                     .filter(m -> Integer.parseInt(m.group(1)) >= providers.size()).findFirst()
@@ -668,6 +670,14 @@ public final class ConfigLoader {
             Matcher m = PROVIDER_KEY.matcher(key);
             String template = m.matches() ? PROVIDER + m.group(2) : key;
             return values.getOrDefault(key, defaultOf(template));
+        }
+
+        private boolean providerBool(String key, List<String> problems) {
+            String v = providerValue(key).trim().toLowerCase(Locale.ROOT);
+            if (!v.equals("true") && !v.equals("false")) {
+                problems.add(describe(key) + " must be true or false, not '" + providerValue(key) + "'");
+            }
+            return v.equals("true");
         }
 
         private String providerText(String key, List<String> problems, boolean required) {
