@@ -558,7 +558,8 @@ final class AdminCommands {
         void run(Database db) {
             String pem;
             try {
-                pem = Files.readString(file, StandardCharsets.US_ASCII);
+                // Where the user typed the command: a command sent to the running registry is run there.
+                pem = Files.readString(invocation().resolve(file), StandardCharsets.US_ASCII);
             } catch (IOException e) {
                 throw new CliErrors.Failure("cannot read " + file + ": " + e.getMessage(), CliErrors.FAILED);
             }

@@ -25,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Client certificates (mTLS) mapped to robots: with {@code server.tls.client-auth: want}, a robot bound to a client
  * certificate (through {@code /api/v1}) is what skopeo gets when it presents that certificate ({@code --cert-dir}
  * with {@code client.cert}/{@code client.key}) and no credentials at all: it pushes and pulls as the robot. A
- * certificate of the same CA bound to no robot is refused at the token endpoint (401, audited), a certificate of
- * another CA fails the handshake, password logins without a certificate go on (want), and once the binding is removed
+ * certificate of the same CA bound to no robot is refused at the token endpoint (401, audited) until it is bound with
+ * {@code bollard robot cert add}, a certificate of another CA fails the handshake, password logins without a certificate go on (want), and once the binding is removed
  * ({@code bollard robot cert remove}) the certificate is refused too.
  */
 class MutualTlsRobotTest {
@@ -140,6 +140,17 @@ class MutualTlsRobotTest {
             Exec.Result unknown = run("skopeo", "copy", "--src-cert-dir", certDir("stranger-certs", ca, stranger)
                     .toString(), "--src-no-creds", "docker://" + host + "/acme/app:v1", "oci:" + dir.resolve("x") + ":v1");
             assertThat(unknown.ok()).as(unknown.output()).isFalse();
+
+            // Bound through the CLI, the same certificate gets the robot's token.
+            Cli.Result added = Cli.run("robot", "cert", "add", "acme+ci", stranger.certificate().toString(),
+                    "--data", dir.resolve("data").toString());
+            assertThat(added.exit()).as(added.err()).isZero();
+            assertThat(added.out()).contains("CN=stranger").contains("to acme+ci");
+            assertThat(token(registry, ca, stranger, "repository:acme/app:pull")).startsWith("200 ");
+            Cli.Result twice = Cli.run("robot", "cert", "add", "acme+ci", stranger.certificate().toString(),
+                    "--data", dir.resolve("data").toString());
+            assertThat(twice.exit()).isNotZero();
+            assertThat(twice.err()).contains("is bound to a robot already");
 
             // A certificate of another CA: the handshake fails.
             Exec.Result untrusted = run("curl", "-sS", "--cacert", ca.certificate().toString(), "--cert",
