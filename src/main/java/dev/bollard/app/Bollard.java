@@ -57,6 +57,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.function.IntSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -188,7 +189,8 @@ public final class Bollard implements AutoCloseable {
             open(opened, feed); // closed before the server stops, which then need not wait for the watchers' streams
 
             Workers workers = open(opened, new Workers(database, meters));
-            startWorkers(workers, config, database, store, registry, audit, meters);
+            startWorkers(workers, config, database, store, registry, audit, meters,
+                    auth == null ? () -> 0 : auth::pruneLoginFailures);
             events.workers().forEach(workers::start);
             // Closed before the workers: the syncs running here stop (and go on next time) before the database closes.
             MirrorWorker mirrorSyncs = open(opened, new MirrorWorker(mirrors, registry, database, changes,
@@ -261,10 +263,11 @@ public final class Bollard implements AutoCloseable {
      * vulnerability data when URLs are configured for it.
      */
     private static void startWorkers(Workers workers, BollardConfig config, Database database, BlobStore store,
-                                     Registry registry, AuditLog audit, MeterRegistry meters) {
+                                     Registry registry, AuditLog audit, MeterRegistry meters,
+                                     IntSupplier loginFailurePrune) {
         workers.start(new UploadSweepWorker(registry.uploads(), config.uploads().cleanupInterval(),
                 config.uploads().expiry()));
-        workers.start(new AuditPruneWorker(audit, config.audit().retention()));
+        workers.start(new AuditPruneWorker(audit, config.audit().retention(), loginFailurePrune));
         BollardConfig.Lifecycle lifecycle = config.lifecycle();
         if (lifecycle.gcEnabled()) {
             workers.start(new GcWorker(new GarbageCollector(database, store,

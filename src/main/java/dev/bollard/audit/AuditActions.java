@@ -49,6 +49,8 @@ public final class AuditActions {
     public static final String ROBOT_DELETE = "robot.delete";
     public static final String ROBOT_TRUST_ADD = "robot.trust.add";
     public static final String ROBOT_TRUST_REMOVE = "robot.trust.remove";
+    public static final String ROBOT_CERTIFICATE_ADD = "robot.certificate.add";
+    public static final String ROBOT_CERTIFICATE_REMOVE = "robot.certificate.remove";
 
     public static final String PERMISSION_SET = "permission.set";
     public static final String PERMISSION_REMOVE = "permission.remove";

@@ -3,6 +3,7 @@ package dev.bollard.audit;
 import dev.bollard.jobs.Worker;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,11 +18,21 @@ public final class AuditPruneWorker extends Worker {
 
     private final AuditLog audit;
     private final Duration retention;
+    private final IntSupplier alsoPrune;
 
     public AuditPruneWorker(AuditLog audit, Duration retention) {
+        this(audit, retention, () -> 0);
+    }
+
+    /**
+     * Also runs {@code alsoPrune} at each turn: other short-lived records of who did what (the failed-login counts),
+     * pruned on the same schedule rather than by a worker of their own. It returns how many rows it deleted.
+     */
+    public AuditPruneWorker(AuditLog audit, Duration retention, IntSupplier alsoPrune) {
         super("audit-prune", new Schedule(Duration.ofMinutes(1), Duration.ofHours(1), false));
         this.audit = audit;
         this.retention = retention;
+        this.alsoPrune = alsoPrune;
     }
 
     @Override
@@ -29,6 +40,10 @@ public final class AuditPruneWorker extends Worker {
         int pruned = audit.prune(Instant.now().minus(retention));
         if (pruned > 0) {
             LOG.info("pruned {} audit log entries older than {}", pruned, retention);
+        }
+        int others = alsoPrune.getAsInt();
+        if (others > 0) {
+            LOG.debug("pruned {} expired failed-login counts", others);
         }
     }
 }

@@ -32,6 +32,7 @@ public final class Auth {
     private final SigningKeys keys;
     private final Tokens tokens;
     private final Credentials credentials;
+    private final LoginThrottle throttle;
     private final RegistryAccessPolicy policy;
 
     private final Audit audit;
@@ -89,9 +90,9 @@ public final class Auth {
         this.identities = new Identities(db, changes);
         this.keys = new SigningKeys(db, sealing, clock);
         this.tokens = new Tokens(keys, config.issuer(), config.service(), config.tokenExpiry(), clock);
-        this.credentials = new Credentials(db,
-                new LoginThrottle(config.maxLoginFailures(), config.maxLoginFailuresPerAddress(), config.lockout(), clock),
-                audit, config.passwordCacheTtl(), clock, directories,
+        this.throttle = new LoginThrottle(db, config.maxLoginFailures(), config.maxLoginFailuresPerAddress(),
+                config.lockout(), clock);
+        this.credentials = new Credentials(db, throttle, audit, config.passwordCacheTtl(), clock, directories,
                 identities.as(Actor.system("directory")).directoryTeams(), workloadTokens);
         this.policy = new RegistryAccessPolicy(config, db, credentials, tokens, identities.repositories());
         keys.sealAtRest();
@@ -104,6 +105,14 @@ public final class Auth {
 
     public Identities identities() {
         return identities;
+    }
+
+    /**
+     * Deletes the failed-login counts that no longer count (older than {@code auth.lockout}, locking nothing); the
+     * audit-prune worker calls it. Returns how many.
+     */
+    public int pruneLoginFailures() {
+        return throttle.prune();
     }
 
     /** The public signing keys as a JWK Set. */
@@ -206,7 +215,10 @@ public final class Auth {
     public SignIn signInWith(IdentitySource.Identity identity, String remoteAddress, @Nullable String userAgent) {
         Principal.User user;
         try {
-            user = identities.as(Actor.system("directory")).directoryTeams().apply(identity);
+            // Local accounts are linked only through providers that say so (auth.oidc.providers[N].link-local-users).
+            boolean linkLocal = config.oidc().providers().stream()
+                    .anyMatch(p -> identity.source().equals("oidc:" + p.id()) && p.linkLocalUsers());
+            user = identities.as(Actor.system("directory")).directoryTeams().apply(identity, linkLocal);
         } catch (BollardException e) {
             String why = String.valueOf(e.getMessage());
             signInFailed(identity.source(), why, remoteAddress, userAgent);
@@ -232,10 +244,17 @@ public final class Auth {
 
     /**
      * A request to the token endpoint: how the caller proves who they are ({@code grant}), the scopes asked for, the
-     * service named (when one is), and where the request came from.
+     * service named (when one is), where the request came from, and the SHA-256 fingerprint of the client certificate
+     * the TLS listener verified ({@code server.tls.client-auth}), when the client presented one.
      */
     public record TokenRequest(Grant grant, List<String> scopes, @Nullable String service, String remoteAddress,
-                               @Nullable String userAgent) {
+                               @Nullable String userAgent, @Nullable String clientCertificate) {
+        /** A request over a connection without a client certificate. */
+        public TokenRequest(Grant grant, List<String> scopes, @Nullable String service, String remoteAddress,
+                            @Nullable String userAgent) {
+            this(grant, scopes, service, remoteAddress, userAgent, null);
+        }
+
         @Override
         public String toString() { // never print credentials
             return "TokenRequest[" + grant + ", scopes=" + scopes + "]";
@@ -351,6 +370,11 @@ public final class Auth {
             case Grant.Missing m -> throw badTokenRequest("grant_type is required (password or refresh_token)");
             case Grant.Header h -> {
                 String authorization = h.authorization();
+                if ((authorization == null || authorization.isBlank()) && request.clientCertificate() != null) {
+                    // mTLS: the certificate is the credential. Basic credentials sent too take precedence.
+                    yield loggedIn(credentials.certificate(request.clientCertificate(), request.remoteAddress(),
+                            request.userAgent()), false);
+                }
                 if (authorization == null || authorization.isBlank()) {
                     yield Caller.ANONYMOUS;
                 }

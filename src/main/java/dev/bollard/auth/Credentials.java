@@ -7,6 +7,7 @@ import dev.bollard.audit.AuditEvent;
 import dev.bollard.error.BollardException;
 import dev.bollard.metadata.AccountDao;
 import dev.bollard.metadata.Database;
+import dev.bollard.metadata.RobotCertificateDao;
 import dev.bollard.metadata.RobotDao;
 import dev.bollard.metadata.RobotTrustDao;
 import dev.bollard.metadata.UserTokenDao;
@@ -40,6 +41,9 @@ import org.slf4j.LoggerFactory;
 final class Credentials {
     // Failed logins are logged under Auth's name, as they were before the checks moved here: operators filter on it.
     private static final Logger LOG = LoggerFactory.getLogger(Auth.class);
+
+    /** The source (and method) of a login by a client certificate bound to a robot. */
+    static final String CLIENT_CERTIFICATE = "client-certificate";
 
     /** Verified passwords remembered at most; beyond, passwords are derived on every use. */
     static final int MAX_REMEMBERED_PASSWORDS = 10_000;
@@ -114,6 +118,9 @@ final class Credentials {
 
         /** How the caller logged in, for the audit log. */
         String method() {
+            if (source.equals(CLIENT_CERTIFICATE)) {
+                return CLIENT_CERTIFICATE;
+            }
             return principal instanceof Principal.Robot ? "robot-token" : appTokenId != null ? "app-token" : "password";
         }
     }
@@ -141,11 +148,32 @@ final class Credentials {
     // ---- logging in ----
 
     /**
+     * A client certificate (mTLS) the TLS listener verified, by its SHA-256 fingerprint: the robot it is bound to, or a
+     * failure (audited) when it is bound to none. Not throttled: a certificate the CA vouched for cannot be guessed.
+     * Audited as a login when it succeeds by the caller, like the other logins.
+     */
+    Login certificate(String fingerprint, String remoteAddress, @Nullable String userAgent) {
+        Optional<Authenticated> robot = db.read(h -> RobotCertificateDao.find(h, fingerprint)
+                .flatMap(b -> RobotDao.fullName(h, b.robotId())
+                        .flatMap(name -> AccountDao.find(h, name.substring(0, name.indexOf('+')))
+                                .map(owner -> new Authenticated(new Principal.Robot(b.robotId(), owner.id(), name), null,
+                                        CLIENT_CERTIFICATE)))));
+        if (robot.isEmpty()) {
+            LOG.warn("client certificate {} from {} is bound to no robot", fingerprint, remoteAddress);
+            audit.record(AuditEvent.onNamespace(Actor.anonymous(remoteAddress, userAgent), AuditActions.LOGIN_FAILURE,
+                    null, Map.of("reason", "client certificate bound to no robot", "fingerprint", fingerprint,
+                            "source", "client-certificate")));
+            return new Login.Failed("the client certificate (SHA-256 " + fingerprint + ") is not bound to a robot");
+        }
+        return new Login.Ok(robot.get());
+    }
+
+    /**
      * Checks a user name and secret, throttled per user and address. Failures are audited ({@code login.failure});
      * successes are audited by the caller where they are a login rather than one request of many.
      */
     Login login(String username, String secret, String remoteAddress, @Nullable String userAgent) {
-        return throttled(username, remoteAddress, userAgent, address -> authenticate(username, secret, address));
+        return throttled(username, remoteAddress, userAgent, state -> authenticate(username, secret, state));
     }
 
     /**
@@ -165,15 +193,20 @@ final class Credentials {
      * token is not enough for what needs the password (changing it). Throttled and audited like a login.
      */
     Login confirmPassword(String username, String password, String remoteAddress, @Nullable String userAgent) {
-        return throttled(username, remoteAddress, userAgent, address -> passwordMatches(username, password, address)
+        return throttled(username, remoteAddress, userAgent, state -> passwordMatches(username, password, state)
                 ? Optional.of(new Authenticated(resolve(username), null)) : Optional.empty());
     }
 
-    /** The throttled, audited frame of every credential check; {@code check} says who the credentials prove. */
+    /**
+     * The throttled, audited frame of every credential check; {@code check} says who the credentials prove. The counts
+     * of the user and the address are read once, here ({@link LoginThrottle#state}); a success writes only when it has
+     * failures to forget.
+     */
     private Login throttled(String username, @Nullable String remoteAddress, @Nullable String userAgent,
-                            Function<String, Optional<Authenticated>> check) {
+                            Function<LoginThrottle.State, Optional<Authenticated>> check) {
         String address = remoteAddress == null ? "" : remoteAddress;
-        long locked = throttle.lockedFor(username, address);
+        LoginThrottle.State state = throttle.state(username, address);
+        long locked = state.lockedFor();
         if (locked > 0) {
             loginFailed(username, address, userAgent, "locked out");
             return new Login.Locked("too many failed logins for '" + username + "' from " + address
@@ -181,7 +214,7 @@ final class Credentials {
         }
         Optional<Authenticated> who;
         try {
-            who = check.apply(address);
+            who = check.apply(state);
         } catch (Passwords.Busy e) {
             return new Login.Busy("too many password checks at once; try again in a moment", 1);
         } catch (AddressOverBudget e) {
@@ -196,7 +229,7 @@ final class Credentials {
                     + "try again later (local accounts can still sign in)");
         }
         if (who.isEmpty()) {
-            if (throttle.failed(username, address)) {
+            if (throttle.failed(state)) {
                 LOG.warn("{} failed to log in too often (auth.max-login-failures-per-address): password checks from "
                         + "it are refused for auth.lockout", address);
             }
@@ -204,7 +237,7 @@ final class Credentials {
             loginFailed(username, address, userAgent, "invalid credentials");
             return new Login.Failed("invalid username or password");
         }
-        throttle.succeeded(username, address);
+        throttle.succeeded(state);
         return new Login.Ok(who.get());
     }
 
@@ -222,7 +255,7 @@ final class Credentials {
      * Checks a user name and a secret: a robot's token ({@code owner+name}), a user's application token, or a
      * user's password. Empty when they do not match (without saying which part was wrong).
      */
-    private Optional<Authenticated> authenticate(String username, String secret, String address) {
+    private Optional<Authenticated> authenticate(String username, String secret, LoginThrottle.State state) {
         if (username == null || secret == null || username.isEmpty() || secret.isEmpty()) {
             return Optional.empty();
         }
@@ -250,7 +283,7 @@ final class Credentials {
                 return Optional.of(new Authenticated(principal, token.get().id()));
             }
         }
-        return password(username, secret, address);
+        return password(username, secret, state);
     }
 
     /** A signed JWT (three base64url parts, a JSON header): an external ID token, never a Bollard robot token. */
@@ -300,8 +333,8 @@ final class Credentials {
      * said yes: a local superuser signs in while the directory is down. An address that failed too often lately
      * asks no source (each check costs an Argon2id derivation or a directory bind).
      */
-    private Optional<Authenticated> password(String username, String password, String address) {
-        spendDerivation(address);
+    private Optional<Authenticated> password(String username, String password, LoginThrottle.State state) {
+        spendDerivation(state);
         IdentitySource.Unavailable unavailable = null;
         for (IdentitySource source : sources) {
             Optional<Principal.User> user;
@@ -418,8 +451,8 @@ final class Credentials {
      * Refuses the checks that cost a password derivation or a directory bind to an address that failed too often
      * lately; tokens (cheap to check) go on.
      */
-    private void spendDerivation(String address) {
-        long seconds = throttle.addressLockedFor(address);
+    private void spendDerivation(LoginThrottle.State state) {
+        long seconds = state.addressLockedFor();
         if (seconds > 0) {
             throw new AddressOverBudget(seconds);
         }
@@ -453,9 +486,9 @@ final class Credentials {
     }
 
     /** True when {@code password} is the user's password (not a token). */
-    private boolean passwordMatches(String name, String password, String address) {
+    private boolean passwordMatches(String name, String password, LoginThrottle.State state) {
         Optional<AccountDao.Account> user = db.read(h -> AccountDao.find(h, name)).filter(AccountDao.Account::isUser);
-        spendDerivation(address);
+        spendDerivation(state);
         if (user.isEmpty() || user.get().passwordHash() == null || password == null) {
             Passwords.verifyDummy(password == null ? "" : password);
             return false;

@@ -153,6 +153,14 @@ public final class DirectoryTeams {
      *                          an organization has that name
      */
     public Principal.User apply(IdentitySource.Identity identity) {
+        return apply(identity, true);
+    }
+
+    /**
+     * As {@link #apply(IdentitySource.Identity)}; {@code linkLocal} false refuses (CONFLICT) to link a local account of
+     * the same name — an OIDC provider whose {@code link-local-users} is off, since its users may choose their names.
+     */
+    public Principal.User apply(IdentitySource.Identity identity, boolean linkLocal) {
         String name = identity.username().toLowerCase(Locale.ROOT);
         Lookups.checkName(name);
         return db.inTransaction(h -> {
@@ -180,6 +188,11 @@ public final class DirectoryTeams {
                 if (linked && !source.equals("local")) {
                     throw BollardException.conflict("the user '" + name + "' signs in through " + source
                             + ", not " + identity.source() + ": an account has one sign-in source");
+                }
+                if (linked && !linkLocal) {
+                    throw BollardException.conflict("a local user '" + name + "' exists, and " + identity.source()
+                            + " does not link local accounts (its link-local-users is off): an administrator turns it "
+                            + "on, or renames or deletes the local account");
                 }
                 // A provider may let people choose their user name: it never gets a superuser (the break-glass account).
                 if (linked && superuser && identity.source().startsWith("oidc:")) {

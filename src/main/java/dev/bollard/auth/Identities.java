@@ -57,6 +57,10 @@ public final class Identities {
         return new RobotTrust(db, changes);
     }
 
+    public RobotCertificates robotCertificates() {
+        return new RobotCertificates(db, changes);
+    }
+
     public AppTokens appTokens() {
         return new AppTokens(db, changes);
     }

@@ -5,6 +5,7 @@ import dev.bollard.audit.AuditExport;
 import dev.bollard.audit.AuditLog;
 import dev.bollard.auth.DirectoryTeams;
 import dev.bollard.auth.Identities;
+import dev.bollard.auth.RobotCertificates;
 import dev.bollard.auth.RobotTrust;
 import dev.bollard.auth.SigningKeys;
 import dev.bollard.auth.Users;
@@ -499,8 +500,20 @@ final class AdminCommands {
         @Parameters(index = "1", paramLabel = "TEAM")
         String team;
 
+        @Option(names = "--oidc", description = "unbind the team from its OIDC group (bound with bind-group --oidc) "
+                + "instead of its LDAP group")
+        boolean oidc;
+
         @Override
         void run(Database db) {
+            if (oidc) {
+                if (!identities(db).directoryTeams().unbindClaim(org, team)) {
+                    throw new CliErrors.Failure("team " + org + "/" + team + " is not bound to an OIDC group",
+                            CliErrors.FAILED);
+                }
+                out().println("team " + org + "/" + team + " follows no OIDC group");
+                return;
+            }
             if (!identities(db).directoryTeams().unbind(org, team)) {
                 throw new CliErrors.Failure("team " + org + "/" + team + " is not bound to a directory group",
                         CliErrors.FAILED);
@@ -516,13 +529,77 @@ final class AdminCommands {
             for (DirectoryTeams.Binding b : identities(db).directoryTeams().bindings()) {
                 out().println(b.organization() + "/" + b.team() + "\t" + b.groupDn() + "\t" + b.memberAttribute());
             }
+            // OIDC bindings: the provider stands where an LDAP binding has its member attribute.
+            for (DirectoryTeams.Binding b : identities(db).directoryTeams().claimBindings()) {
+                out().println(b.organization() + "/" + b.team() + "\t" + b.groupDn() + "\toidc:" + b.memberAttribute());
+            }
         }
     }
 
     @Command(name = "robot", description = "Manage robot accounts (OWNER+NAME).",
             subcommands = {RobotCreate.class, RobotRegenerate.class, RobotDelete.class, RobotTrustAdd.class,
-                RobotTrustList.class, RobotUntrust.class})
+                RobotTrustList.class, RobotUntrust.class, RobotCertCommand.class})
     static final class RobotCommand extends CommandGroup {
+    }
+
+    @Command(name = "cert", description = "Client certificates (mTLS) bound to a robot: a client presenting one over "
+            + "TLS (server.tls.client-auth) gets the robot's access without a password.",
+            subcommands = {RobotCertAdd.class, RobotCertList.class, RobotCertRemove.class})
+    static final class RobotCertCommand extends CommandGroup {
+    }
+
+    @Command(name = "add", description = "Bind the client certificate in a PEM file to a robot.")
+    static final class RobotCertAdd extends DbCommand {
+        @Parameters(index = "0", paramLabel = "OWNER+NAME")
+        String robot;
+
+        @Parameters(index = "1", paramLabel = "CERTIFICATE.pem")
+        Path file;
+
+        @Override
+        void run(Database db) {
+            String pem;
+            try {
+                // Where the user typed the command: a command sent to the running registry is run there.
+                pem = Files.readString(invocation().resolve(file), StandardCharsets.US_ASCII);
+            } catch (IOException e) {
+                throw new CliErrors.Failure("cannot read " + file + ": " + e.getMessage(), CliErrors.FAILED);
+            }
+            RobotCertificates.Binding b = identities(db).robotCertificates().add(robot, pem);
+            out().println("bound " + b.subject() + " (SHA-256 " + b.fingerprint() + ", valid until " + b.notAfter()
+                    + ") to " + robot);
+        }
+    }
+
+    @Command(name = "list", description = "List the client certificates bound to a robot.")
+    static final class RobotCertList extends DbCommand {
+        @Parameters(index = "0", paramLabel = "OWNER+NAME")
+        String robot;
+
+        @Override
+        void run(Database db) {
+            for (RobotCertificates.Binding b : identities(db).robotCertificates().list(robot)) {
+                out().println(b.fingerprint() + "\t" + b.notAfter() + "\t" + b.subject());
+            }
+        }
+    }
+
+    @Command(name = "remove", description = "Unbind a client certificate from a robot (by the SHA-256 fingerprint "
+            + "list shows, or as openssl x509 -fingerprint -sha256 prints it).")
+    static final class RobotCertRemove extends DbCommand {
+        @Parameters(index = "0", paramLabel = "OWNER+NAME")
+        String robot;
+
+        @Parameters(index = "1", paramLabel = "FINGERPRINT")
+        String fingerprint;
+
+        @Override
+        void run(Database db) {
+            if (!identities(db).robotCertificates().remove(robot, fingerprint)) {
+                throw new CliErrors.Failure("no certificate " + fingerprint + " is bound to " + robot, CliErrors.FAILED);
+            }
+            out().println("unbound " + RobotCertificates.normalize(fingerprint) + " from " + robot);
+        }
     }
 
     @Command(name = "create", description = "Create robot OWNER+NAME owned by a user or organization; its token is printed once.")

@@ -44,7 +44,14 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
      */
     public record Tls(@Nullable Path certificate, @Nullable Path privateKey, @Nullable Path pkcs12,
                       String pkcs12Password, @Nullable Path pkcs12PasswordFile, Duration reloadInterval,
-                      Duration hstsMaxAge) {
+                      Duration hstsMaxAge, String clientAuth, @Nullable Path clientCa) {
+        /** TLS without client certificates. */
+        public Tls(@Nullable Path certificate, @Nullable Path privateKey, @Nullable Path pkcs12, String pkcs12Password,
+                   @Nullable Path pkcs12PasswordFile, Duration reloadInterval, Duration hstsMaxAge) {
+            this(certificate, privateKey, pkcs12, pkcs12Password, pkcs12PasswordFile, reloadInterval, hstsMaxAge,
+                    "none", null);
+        }
+
         /** No TLS. */
         public static final Tls OFF = new Tls(null, null, null, "", null, Duration.ofSeconds(10),
                 Duration.ofDays(365));
@@ -56,7 +63,7 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
         /** The files whose change means new key material: what the reload watches. */
         public List<Path> files() {
             List<Path> files = new ArrayList<>();
-            for (Path p : Arrays.asList(certificate, privateKey, pkcs12, pkcs12PasswordFile)) {
+            for (Path p : Arrays.asList(certificate, privateKey, pkcs12, pkcs12PasswordFile, clientCa)) {
                 if (p != null && !files.contains(p)) {
                     files.add(p);
                 }
@@ -68,7 +75,8 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
         public String toString() { // never print the password
             return "Tls[" + (pkcs12 != null ? "pkcs12=" + pkcs12 + (pkcs12PasswordFile != null ? ", password file "
                     + pkcs12PasswordFile : "") : "certificate=" + certificate + ", privateKey=" + privateKey)
-                    + ", reloadInterval=" + reloadInterval + ", hstsMaxAge=" + hstsMaxAge + "]";
+                    + ", reloadInterval=" + reloadInterval + ", hstsMaxAge=" + hstsMaxAge
+                    + (clientAuth.equals("none") ? "" : ", clientAuth=" + clientAuth + ", clientCa=" + clientCa) + "]";
         }
     }
 
@@ -166,9 +174,17 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
      */
     public record OidcProvider(String id, String displayName, String issuer, String clientId, String clientSecret,
                                List<String> scopes, String usernameClaim, String emailClaim, String groupsClaim,
-                               String adminGroup) {
+                               String adminGroup, boolean linkLocalUsers) {
         public OidcProvider {
             scopes = List.copyOf(scopes);
+        }
+
+        /** A provider that does not link local users (link-local-users: false, the default). */
+        public OidcProvider(String id, String displayName, String issuer, String clientId, String clientSecret,
+                            List<String> scopes, String usernameClaim, String emailClaim, String groupsClaim,
+                            String adminGroup) {
+            this(id, displayName, issuer, clientId, clientSecret, scopes, usernameClaim, emailClaim, groupsClaim,
+                    adminGroup, false);
         }
 
         @Override

@@ -51,6 +51,8 @@ public final class ConfigLoader {
         k.put("server.tls.pkcs12-password", new String[] {"", "password of the PKCS#12 file (better from BOLLARD_SERVER_TLS_PKCS12_PASSWORD or the file); never logged"});
         k.put("server.tls.pkcs12-password-file", new String[] {"", "file whose first line is the PKCS#12 file's password"});
         k.put("server.tls.reload-interval", new String[] {"10s", "how often the key and certificate files are checked; changed valid ones serve new connections without a restart"});
+        k.put("server.tls.client-auth", new String[] {"none", "client certificates (mTLS): none, want (asked for, optional) or need (required); verified against server.tls.client-ca, and a robot's bound certificate logs in as the robot (docs/tls.md)"});
+        k.put("server.tls.client-ca", new String[] {"", "PEM file of the CA certificates that issue client certificates; required with server.tls.client-auth want or need; reloaded on change"});
         k.put("server.tls.hsts-max-age", new String[] {"365d", "max-age of the Strict-Transport-Security header on TLS responses; 0s: no header"});
         k.put("server.request-warning-after", new String[] {"1m", "a request still unanswered after this long is logged with what it is doing"});
         k.put("storage.type", new String[] {"filesystem", "blob store backend: filesystem or s3"});
@@ -124,6 +126,7 @@ public final class ConfigLoader {
         k.put(PROVIDER + "username-claim", new String[] {"preferred_username", "ID token claim holding the user name (the account's name; a local user of that name is linked)"});
         k.put(PROVIDER + "email-claim", new String[] {"email", "claim holding the e-mail address"});
         k.put(PROVIDER + "groups-claim", new String[] {"groups", "claim holding the user's groups (a list of strings): matched against teams' OIDC group bindings"});
+        k.put(PROVIDER + "link-local-users", new String[] {"false", "true: a sign-in links the local (non-superuser) account of the same user name, which then loses its password; false: such a sign-in is refused (docs/auth.md)"});
         k.put(PROVIDER + "admin-group", new String[] {"", "a value of the groups claim that makes a user a superuser (and its absence not one); empty: the provider does not decide"});
         k.put("audit.retention", new String[] {"365d", "audit log entries older than this are pruned (the chain stays verifiable)"});
         k.put("audit.queue-size", new String[] {"10000", "pull events waiting for their batched write; beyond, they are dropped and counted"});
@@ -625,7 +628,8 @@ public final class ConfigLoader {
                 providers.add(new BollardConfig.OidcProvider(id, display.isEmpty() ? id : display, issuer,
                         providerText(p + "client-id", problems, true), secret, scopes,
                         providerText(p + "username-claim", problems, true), providerText(p + "email-claim", problems, true),
-                        providerText(p + "groups-claim", problems, true), providerText(p + "admin-group", problems, false)));
+                        providerText(p + "groups-claim", problems, true), providerText(p + "admin-group", problems, false),
+                        providerBool(p + "link-local-users", problems)));
             }
             values.keySet().stream().map(PROVIDER_KEY::matcher).filter(Matcher::matches)
                     .filter(m -> Integer.parseInt(m.group(1)) >= providers.size()).findFirst()
@@ -666,6 +670,14 @@ public final class ConfigLoader {
             Matcher m = PROVIDER_KEY.matcher(key);
             String template = m.matches() ? PROVIDER + m.group(2) : key;
             return values.getOrDefault(key, defaultOf(template));
+        }
+
+        private boolean providerBool(String key, List<String> problems) {
+            String v = providerValue(key).trim().toLowerCase(Locale.ROOT);
+            if (!v.equals("true") && !v.equals("false")) {
+                problems.add(describe(key) + " must be true or false, not '" + providerValue(key) + "'");
+            }
+            return v.equals("true");
         }
 
         private String providerText(String key, List<String> problems, boolean required) {
@@ -740,7 +752,24 @@ public final class ConfigLoader {
                 problems.add(describe("server.tls.hsts-max-age") + " must be a duration such as 180d or 365d, or 0s "
                         + "for no HSTS header, not '" + value("server.tls.hsts-max-age") + "'");
             }
-            return new BollardConfig.Tls(certificate, privateKey, pkcs12, password, passwordFile, reload, hsts);
+            String clientAuth = value("server.tls.client-auth").trim().toLowerCase(Locale.ROOT);
+            Path clientCa = optionalPath("server.tls.client-ca");
+            if (!List.of("none", "want", "need").contains(clientAuth)) {
+                problems.add(describe("server.tls.client-auth") + " must be none, want or need, not '"
+                        + value("server.tls.client-auth") + "'");
+            } else if (!clientAuth.equals("none") && clientCa == null) {
+                problems.add("server.tls.client-auth " + clientAuth + " needs server.tls.client-ca: the PEM file of the "
+                        + "CA certificates client certificates are verified against");
+            } else if (!clientAuth.equals("none") && certificate == null && pkcs12 == null) {
+                problems.add("server.tls.client-auth " + clientAuth + " needs TLS: set server.tls.certificate and "
+                        + "server.tls.private-key (or server.tls.pkcs12)");
+            }
+            if (clientCa != null && !Files.isReadable(clientCa)) {
+                problems.add(describe("server.tls.client-ca") + " " + clientCa
+                        + (Files.exists(clientCa) ? " is not readable" : " does not exist"));
+            }
+            return new BollardConfig.Tls(certificate, privateKey, pkcs12, password, passwordFile, reload, hsts,
+                    clientAuth, clientCa);
         }
 
         private @Nullable Path optionalPath(String key) {

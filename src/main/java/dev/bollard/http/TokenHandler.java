@@ -3,14 +3,18 @@ package dev.bollard.http;
 import static dev.bollard.http.Exchange.first;
 
 import dev.bollard.auth.Auth;
+import dev.bollard.auth.RobotCertificates;
 import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.Fields;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The token endpoint of the Docker token flow: {@code GET /v2/auth} (Basic credentials or none, {@code scope},
@@ -58,7 +62,7 @@ final class TokenHandler {
                 request = new Auth.TokenRequest(new Auth.Grant.Header(ex.header("Authorization"),
                         "true".equalsIgnoreCase(query.getValue("offline_token"))),
                         query.getValues("scope") == null ? List.of() : query.getValues("scope"), query.getValue("service"),
-                        remote, ex.header("User-Agent"));
+                        remote, ex.header("User-Agent"), clientCertificate(ex.request));
             }
             case "POST" -> {
                 if (ex.announcesMoreThan(MAX_FORM_BYTES)) {
@@ -77,6 +81,20 @@ final class TokenHandler {
             default -> throw new BollardException(ErrorCode.UNSUPPORTED, "use GET or POST");
         }
         ex.sendJson(200, auth.token(request).body());
+    }
+
+    /**
+     * The SHA-256 fingerprint of the client certificate the TLS handshake verified (server.tls.client-auth want or
+     * need, against server.tls.client-ca); null on plain HTTP and when the client sent none.
+     */
+    private static @Nullable String clientCertificate(Request request) {
+        if (request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE) instanceof EndPoint.SslSessionData tls) {
+            X509Certificate[] chain = tls.peerCertificates();
+            if (chain != null && chain.length > 0) {
+                return RobotCertificates.fingerprint(chain[0]);
+            }
+        }
+        return null;
     }
 
     /** The OAuth2 form's {@code grant_type} with what it sends; none is refused by {@link Auth#token}. */

@@ -104,9 +104,13 @@ public final class DirectoryDao {
      * {@link Binding}s whose {@code groupDn} is the claim value and {@code memberAttribute} the provider.
      */
     public static List<Binding> claimBindings(Handle h, @Nullable String provider) {
-        return h.createQuery(CLAIM_BINDINGS + (provider == null ? "" : " WHERE b.provider = :provider")
-                        + " ORDER BY o.name, t.name").bind("provider", provider)
-                .map((rs, ctx) -> new Binding(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
+        // Bound only when named: JDBI refuses a parameter the statement does not use (every provider: no WHERE).
+        var query = h.createQuery(CLAIM_BINDINGS + (provider == null ? "" : " WHERE b.provider = :provider")
+                + " ORDER BY o.name, t.name");
+        if (provider != null) {
+            query.bind("provider", provider);
+        }
+        return query.map((rs, ctx) -> new Binding(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
                         rs.getString(5), rs.getString(6))).list();
     }
 

@@ -64,6 +64,36 @@ class AccountLinkingTest {
     }
 
     @Test
+    void aProviderLinksLocalAccountsOnlyWhenItsLinkLocalUsersIsOn() {
+        identities.users().create("carol", "carol-password", false);
+        identities.users().create("dave", "dave-password", false);
+        dev.bollard.config.BollardConfig config = dev.bollard.config.ConfigLoader.builder()
+                .set("data-dir", dir.resolve("data").toString())
+                .set("auth.oidc.providers[0].id", "strict")
+                .set("auth.oidc.providers[0].issuer", "https://sso.example.org/realms/strict")
+                .set("auth.oidc.providers[0].client-id", "bollard")
+                .set("auth.oidc.providers[1].id", "trusted")
+                .set("auth.oidc.providers[1].issuer", "https://sso.example.org/realms/trusted")
+                .set("auth.oidc.providers[1].client-id", "bollard")
+                .set("auth.oidc.providers[1].link-local-users", "true").load();
+        assertThat(config.auth().oidc().providers()).extracting(p -> p.linkLocalUsers()).containsExactly(false, true);
+        Auth auth = new Auth(db, config.auth());
+
+        // Off (the default): carol's local account is not handed to whoever the provider calls carol.
+        assertThat(auth.signInWith(from("oidc:strict", "carol"), "10.0.0.1", null))
+                .isInstanceOfSatisfying(Auth.SignIn.Refused.class, r -> assertThat(r.message())
+                        .contains("a local user 'carol' exists").contains("link-local-users is off"));
+        assertThat(auth.logIn("carol", "carol-password", "10.0.0.1", null)).isInstanceOf(Auth.LoginResult.Ok.class);
+        // ... while a new name is onboarded as before.
+        assertThat(auth.signInWith(from("oidc:strict", "erin"), "10.0.0.1", null)).isInstanceOf(Auth.SignIn.Ok.class);
+
+        // On: dave's account is linked, and its local password goes.
+        assertThat(auth.signInWith(from("oidc:trusted", "dave"), "10.0.0.1", null))
+                .isInstanceOfSatisfying(Auth.SignIn.Ok.class, ok -> assertThat(ok.user().name()).isEqualTo("dave"));
+        assertThat(auth.logIn("dave", "dave-password", "10.0.0.1", null)).isInstanceOf(Auth.LoginResult.Failed.class);
+    }
+
+    @Test
     void anOidcNameNeverTakesOverALocalSuperuserWhileTheDirectoryStillLinksOne() {
         identities.users().create("admin", "admin-password", true);
         assertThatThrownBy(() -> identities.directoryTeams().apply(from("oidc:keycloak", "admin")))

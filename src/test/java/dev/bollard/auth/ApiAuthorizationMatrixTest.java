@@ -141,6 +141,26 @@ class ApiAuthorizationMatrixTest {
         registry.close();
     }
 
+    /** A new client certificate (PEM) from the test CA, for the robot certificate routes. */
+    private static String clientCertificate(String name) {
+        try {
+            dev.bollard.testing.TestCa ca = clientCa;
+            if (ca == null) {
+                ca = dev.bollard.testing.TestCa.create(dir.resolve("client-ca"));
+                clientCa = ca;
+            }
+            return java.nio.file.Files.readString(ca.issueClient(name).certificate());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static String certificateJson(String name) {
+        return "{\"certificate\":\"" + clientCertificate(name).replace("\n", "\\n") + "\"}";
+    }
+
+    private static dev.bollard.testing.@org.jspecify.annotations.Nullable TestCa clientCa;
+
     private static String id(Caller c) {
         return c.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
@@ -219,6 +239,15 @@ class ApiAuthorizationMatrixTest {
         c.add(new Case("DELETE", "/api/v1/organizations/{org}/teams/{team}/directory-group", ADMINS, 204, x -> new Call(
                 acme + "/teams/writers/directory-group", null, () -> ids.directoryTeams().bind("acme", "writers",
                 "cn=writers,ou=groups,dc=example,dc=org", "member"))));
+        String oidcGroup = "{\"provider\":\"keycloak\",\"group\":\"writers\"}";
+        c.add(new Case("GET", "/api/v1/organizations/{org}/teams/{team}/oidc-group", MEMBERS, 200, x -> new Call(
+                acme + "/teams/writers/oidc-group", null, () -> ids.directoryTeams().bindClaim("acme", "writers",
+                "keycloak", "writers"))));
+        c.add(new Case("PUT", "/api/v1/organizations/{org}/teams/{team}/oidc-group", ADMINS, 200, x -> new Call(
+                acme + "/teams/writers/oidc-group", oidcGroup)));
+        c.add(new Case("DELETE", "/api/v1/organizations/{org}/teams/{team}/oidc-group", ADMINS, 204, x -> new Call(
+                acme + "/teams/writers/oidc-group", null, () -> ids.directoryTeams().bindClaim("acme", "writers",
+                "keycloak", "writers"))));
         c.add(new Case("GET", "/api/v1/organizations/{org}/default-permissions", ADMINS, 200, x -> new Call(
                 acme + "/default-permissions", null)));
         c.add(new Case("PUT", "/api/v1/organizations/{org}/default-permissions/{kind}/{grantee}", ADMINS, 200,
@@ -247,6 +276,13 @@ class ApiAuthorizationMatrixTest {
         c.add(new Case("DELETE", "/api/v1/namespaces/{namespace}/robots/{robot}/trust/{rule}", ADMINS, 204,
                 x -> new Call(robots + "/ci/trust/" + ids.robotTrust().add("acme+ci", "https://gitlab.com",
                         "project_path:acme/app:*", "bollard", java.util.Map.of()).id(), null)));
+        c.add(new Case("GET", "/api/v1/namespaces/{namespace}/robots/{robot}/certificates", ADMINS, 200,
+                x -> new Call(robots + "/ci/certificates", null)));
+        c.add(new Case("POST", "/api/v1/namespaces/{namespace}/robots/{robot}/certificates", ADMINS, 201,
+                x -> new Call(robots + "/ci/certificates", certificateJson("bind-" + id(x)))));
+        c.add(new Case("DELETE", "/api/v1/namespaces/{namespace}/robots/{robot}/certificates/{fingerprint}", ADMINS, 204,
+                x -> new Call(robots + "/ci/certificates/" + ids.robotCertificates().add("acme+ci",
+                        clientCertificate("unbind-" + id(x))).fingerprint(), null)));
         // repositories and permissions
         c.add(new Case("GET", "/api/v1/repositories", EVERYONE, 200, x -> new Call("/api/v1/repositories", null)));
         c.add(new Case("PUT", "/api/v1/repositories/{repository*}", ADMINS, 201, x -> new Call(

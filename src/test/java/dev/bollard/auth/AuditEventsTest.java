@@ -65,6 +65,9 @@ class AuditEventsTest {
             api("PUT", "/api/v1/organizations/acme/teams/devs/directory-group", alice,
                     "{\"group_dn\":\"cn=devs,ou=groups,dc=example,dc=org\"}", 200);
             api("DELETE", "/api/v1/organizations/acme/teams/devs/directory-group", alice, null, 204);
+            api("PUT", "/api/v1/organizations/acme/teams/devs/oidc-group", alice,
+                    "{\"provider\":\"keycloak\",\"group\":\"devs\"}", 200);
+            api("DELETE", "/api/v1/organizations/acme/teams/devs/oidc-group", alice, null, 204);
             api("PUT", "/api/v1/organizations/acme/default-permissions/team/devs", alice, "{\"role\":\"write\"}", 200);
             api("DELETE", "/api/v1/organizations/acme/default-permissions/team/devs", alice, null, 204);
             api("POST", "/api/v1/namespaces/acme/robots", alice, "{\"name\":\"ci\"}", 201);
@@ -73,6 +76,12 @@ class AuditEventsTest {
                     "{\"issuer\":\"https://token.actions.githubusercontent.com\",\"subject\":\"repo:acme/app:*\"}", 201))
                     .get("id").asLong();
             api("DELETE", "/api/v1/namespaces/acme/robots/ci/trust/" + rule, alice, null, 204);
+            String clientPem = java.nio.file.Files.readString(dev.bollard.testing.TestCa.create(dir.resolve("client-ca"))
+                    .issueClient("ci-runner").certificate());
+            String bound = AuthHttp.json(api("POST", "/api/v1/namespaces/acme/robots/ci/certificates", alice,
+                    AuthHttp.JSON.writeValueAsString(java.util.Map.of("certificate", clientPem)), 201))
+                    .get("fingerprint").asText();
+            api("DELETE", "/api/v1/namespaces/acme/robots/ci/certificates/" + bound, alice, null, 204);
             api("PUT", "/api/v1/repositories/acme/app", alice, "{\"visibility\":\"private\"}", 201);
             api("PATCH", "/api/v1/repositories/acme/app", alice, "{\"visibility\":\"public\"}", 200);
             api("PUT", "/api/v1/repositories/acme/app/-/permissions/robot/acme+ci", alice, "{\"role\":\"write\"}", 200);

@@ -44,7 +44,7 @@ class PasswordCacheTest {
 
     /** One node's credential checks (its own cache, its own per-process key), locking out after 3 failures. */
     private Credentials node() {
-        return new Credentials(db, new LoginThrottle(3, 100, Duration.ofMinutes(15), clock), Audit.NONE, TTL, clock);
+        return new Credentials(db, new LoginThrottle(db, 3, 100, Duration.ofMinutes(15), clock), Audit.NONE, TTL, clock);
     }
 
     private static boolean ok(Login login) {

@@ -66,6 +66,23 @@ public final class TestCa {
         return new Issued(dir.resolve(name + ".crt"), dir.resolve(name + ".key"), chain);
     }
 
+    /**
+     * A client certificate {@code /CN=name} (extended key usage clientAuth, EC P-256) for mTLS, its key as PKCS#8
+     * ({@code name.key}); {@code chain} is the certificate alone.
+     */
+    public Issued issueClient(String name) throws IOException {
+        openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", name + ".key");
+        openssl("req", "-new", "-key", name + ".key", "-subj", "/CN=" + name + "/O=Bollard tests", "-out", name + ".csr");
+        Files.writeString(dir.resolve(name + ".ext"), """
+                basicConstraints=CA:FALSE
+                keyUsage=critical,digitalSignature
+                extendedKeyUsage=clientAuth
+                """);
+        openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                "-days", "2", "-extfile", name + ".ext", "-out", name + ".crt");
+        return new Issued(dir.resolve(name + ".crt"), dir.resolve(name + ".key"), dir.resolve(name + ".crt"));
+    }
+
     /** The key of {@code issued} in OpenSSL's "traditional" form: {@code RSA PRIVATE KEY} or {@code EC PRIVATE KEY}. */
     public Path traditionalKey(Issued issued) throws IOException {
         Path out = dir.resolve(issued.privateKey().getFileName() + ".traditional");

@@ -4,6 +4,7 @@ import static dev.bollard.auth.Permission.NAMESPACE_ADMIN;
 import static dev.bollard.http.api.ManagementApi.PREFIX;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.bollard.auth.RobotCertificates;
 import dev.bollard.auth.RobotTrust;
 import dev.bollard.error.BollardException;
 import java.io.IOException;
@@ -37,7 +38,43 @@ final class RobotEndpoints implements ApiEndpoints {
                         + "{issuer, subject (exact, or a prefix ending in *), audience, claims: {name: value}}; the "
                         + "token is then the robot's password at the token endpoint", this::addTrust),
                 ApiRoute.delete(robots + "/{robot}/trust/{rule}", NAMESPACE_ADMIN, "Remove a trust rule",
-                        this::removeTrust));
+                        this::removeTrust),
+                ApiRoute.get(robots + "/{robot}/certificates", NAMESPACE_ADMIN,
+                        "The client certificates (mTLS) bound to the robot, by SHA-256 fingerprint",
+                        this::listCertificates),
+                ApiRoute.post(robots + "/{robot}/certificates", NAMESPACE_ADMIN, "Bind a client certificate to the "
+                        + "robot: {certificate: PEM}; a client presenting it over TLS (server.tls.client-auth) gets the "
+                        + "robot's access at the token endpoint without a password", this::addCertificate),
+                ApiRoute.delete(robots + "/{robot}/certificates/{fingerprint}", NAMESPACE_ADMIN,
+                        "Unbind a client certificate (by its SHA-256 fingerprint, hex)", this::removeCertificate));
+    }
+
+    private void listCertificates(ApiCall call) throws IOException {
+        call.sendAll(services.identities().robotCertificates().list(robot(call)), RobotCertificates.Binding::fingerprint,
+                RobotEndpoints::certificateJson);
+    }
+
+    private void addCertificate(ApiCall call) throws IOException {
+        RobotCertificates.Binding binding = services.identitiesAs(call).robotCertificates().add(robot(call),
+                call.text("certificate"));
+        call.send(201, certificateJson(binding));
+    }
+
+    private void removeCertificate(ApiCall call) {
+        String full = robot(call);
+        if (!services.identitiesAs(call).robotCertificates().remove(full, call.param("fingerprint"))) {
+            throw BollardException.notFound("no certificate " + call.param("fingerprint") + " is bound to robot " + full);
+        }
+        call.noContent();
+    }
+
+    private static Map<String, Object> certificateJson(RobotCertificates.Binding b) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("fingerprint", b.fingerprint());
+        m.put("robot", b.robot());
+        m.put("subject", b.subject());
+        m.put("not_after", b.notAfter().toString());
+        return m;
     }
 
     private void listTrust(ApiCall call) throws IOException {

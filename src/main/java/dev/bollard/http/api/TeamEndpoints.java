@@ -49,6 +49,14 @@ final class TeamEndpoints implements ApiEndpoints {
                         this::bindGroup),
                 ApiRoute.delete(teams + "/{team}/directory-group", ORG_ADMIN,
                         "Unbind the team from its LDAP group (its members stay, managed by hand)", this::unbindGroup),
+                ApiRoute.get(teams + "/{team}/oidc-group", ORG_MEMBER,
+                        "The OIDC groups claim value the team follows, and its provider (404 when it follows none)",
+                        this::describeOidcGroup),
+                ApiRoute.put(teams + "/{team}/oidc-group", ORG_ADMIN,
+                        "Bind the team to a value of an OIDC provider's groups claim: {provider, group}; the provider's "
+                                + "users join and leave the team at each sign-in through it", this::bindOidcGroup),
+                ApiRoute.delete(teams + "/{team}/oidc-group", ORG_ADMIN,
+                        "Unbind the team from its OIDC group (its members stay, managed by hand)", this::unbindOidcGroup),
                 ApiRoute.get(defaults, ORG_ADMIN, "List the organization's default permissions for new repositories",
                         this::listDefaults),
                 ApiRoute.put(defaults + "/{kind}/{grantee}", ORG_ADMIN,
@@ -154,6 +162,31 @@ final class TeamEndpoints implements ApiEndpoints {
     private void unbindGroup(ApiCall call) {
         if (!services.identitiesAs(call).directoryTeams().unbind(call.param("org"), call.param("team"))) {
             throw BollardException.notFound("team " + call.param("team") + " is not bound to a directory group");
+        }
+        call.noContent();
+    }
+
+    private void describeOidcGroup(ApiCall call) throws IOException {
+        DirectoryTeams.Binding b = services.identities().directoryTeams().claimBinding(call.param("org"),
+                call.param("team")).orElseThrow(() -> BollardException.notFound("team " + call.param("team")
+                        + " is not bound to an OIDC group"));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("team", b.team());
+        m.put("provider", b.memberAttribute()); // a claim binding holds the provider where an LDAP one has the attribute
+        m.put("group", b.groupDn());
+        call.send(200, m);
+    }
+
+    private void bindOidcGroup(ApiCall call) throws IOException {
+        // A provider not configured (yet) is accepted, as by the CLI: teams can be bound before a provider is enabled.
+        services.identitiesAs(call).directoryTeams().bindClaim(call.param("org"), call.param("team"),
+                call.text("provider"), call.text("group"));
+        describeOidcGroup(call);
+    }
+
+    private void unbindOidcGroup(ApiCall call) {
+        if (!services.identitiesAs(call).directoryTeams().unbindClaim(call.param("org"), call.param("team"))) {
+            throw BollardException.notFound("team " + call.param("team") + " is not bound to an OIDC group");
         }
         call.noContent();
     }

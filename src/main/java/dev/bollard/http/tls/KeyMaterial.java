@@ -84,7 +84,7 @@ public record KeyMaterial(KeyStore keyStore, String keyStorePassword, List<X509C
                 chain.add((X509Certificate) c);
             }
         } else if (certificate != null && privateKey != null) {
-            chain = certificates(certificate);
+            chain = certificates(certificate, "server.tls.certificate");
             key = Pem.privateKey(privateKey, read(privateKey, "server.tls.private-key"));
         } else {
             throw new ConfigException("TLS is not configured: set server.tls.certificate and server.tls.private-key, "
@@ -136,12 +136,33 @@ public record KeyMaterial(KeyStore keyStore, String keyStorePassword, List<X509C
         return (end < 0 ? text : text.substring(0, end)).strip().toCharArray();
     }
 
-    private static List<X509Certificate> certificates(Path file) {
-        byte[] pem = read(file, "server.tls.certificate");
+    /**
+     * The CA certificates of {@code server.tls.client-ca} as a trust store: client certificates must chain to one of
+     * them.
+     *
+     * @throws ConfigException when the file holds no certificate or one that cannot be read
+     */
+    public static KeyStore clientTrust(Path caFile) {
+        List<X509Certificate> cas = certificates(caFile, "server.tls.client-ca");
+        try {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            for (int i = 0; i < cas.size(); i++) {
+                store.setCertificateEntry("client-ca-" + i, cas.get(i));
+            }
+            return store;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<X509Certificate> certificates(Path file, String setting) {
+        byte[] pem = read(file, setting);
         List<byte[]> blocks = Pem.blocks(file, pem, "CERTIFICATE");
         if (blocks.isEmpty()) {
-            throw new ConfigException("server.tls.certificate " + file + " holds no certificate: it must be PEM, "
-                    + "-----BEGIN CERTIFICATE----- blocks, the server's certificate first, then its chain");
+            throw new ConfigException(setting + " " + file + " holds no certificate: it must be PEM, "
+                    + "-----BEGIN CERTIFICATE----- blocks" + (setting.equals("server.tls.certificate")
+                    ? ", the server's certificate first, then its chain" : ""));
         }
         List<X509Certificate> chain = new ArrayList<>();
         try {
@@ -150,7 +171,7 @@ public record KeyMaterial(KeyStore keyStore, String keyStorePassword, List<X509C
                 chain.add((X509Certificate) x509.generateCertificate(new ByteArrayInputStream(der)));
             }
         } catch (CertificateException e) {
-            throw new ConfigException("server.tls.certificate " + file + " holds a certificate that cannot be read: "
+            throw new ConfigException(setting + " " + file + " holds a certificate that cannot be read: "
                     + e.getMessage(), e);
         }
         return chain;

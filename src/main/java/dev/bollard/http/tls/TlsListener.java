@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -22,6 +23,7 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +55,8 @@ public final class TlsListener implements AutoCloseable {
     private final SslContextFactory.Server ssl;
     private final ScheduledExecutorService watcher;
     private volatile KeyMaterial current;
+    /** The client CA certificates in use (server.tls.client-ca); null without client certificates. */
+    private @Nullable KeyStore trust;
     /** SHA-256 over the watched files as last looked at: a change (even to a broken file) is acted on once. */
     private String seen;
 
@@ -63,6 +67,17 @@ public final class TlsListener implements AutoCloseable {
         this.ssl = new SslContextFactory.Server();
         ssl.setKeyStore(material.keyStore());
         ssl.setKeyStorePassword(material.keyStorePassword());
+        // Client certificates (mTLS): verified against server.tls.client-ca in the handshake; a verified one bound to
+        // a robot logs in as that robot at the token endpoint. "want" lets clients without one go on with passwords.
+        this.trust = clientTrust(config); // a CA file that cannot be used stops the start, saying why
+        if (trust != null) {
+            ssl.setTrustStore(trust);
+            if (config.clientAuth().equals("need")) {
+                ssl.setNeedClientAuth(true);
+            } else {
+                ssl.setWantClientAuth(true);
+            }
+        }
         ssl.setIncludeProtocols(PROTOCOLS);
         ssl.setIncludeCipherSuites(CIPHER_SUITES);
         ssl.setUseCipherSuitesOrder(true);
@@ -119,7 +134,9 @@ public final class TlsListener implements AutoCloseable {
                 LOG.error("checking the TLS files {} for changes failed", config.files(), e);
             }
         }, every, every, TimeUnit.MILLISECONDS);
-        LOG.info("TLS with {}; HTTP/2 and HTTP/1.1; the files are checked for changes every {}", current.describe(),
+        LOG.info("TLS with {}; HTTP/2 and HTTP/1.1; client certificates: {}; the files are checked for changes every {}",
+                current.describe(), config.clientAuth().equals("none") ? "none"
+                        : config.clientAuth() + ", issued by the CAs of " + config.clientCa(),
                 ConfigLoader.formatDuration(config.reloadInterval()));
     }
 
@@ -136,9 +153,12 @@ public final class TlsListener implements AutoCloseable {
         }
         seen = digest;
         KeyMaterial previous = current;
+        KeyStore previousTrust = trust;
         KeyMaterial next;
+        KeyStore nextTrust;
         try {
             next = KeyMaterial.load(config);
+            nextTrust = clientTrust(config);
         } catch (ConfigException e) {
             LOG.error("the TLS files {} changed but cannot be used, so new connections still get the {}: {}",
                     config.files(), previous.describe(), e.getMessage());
@@ -149,24 +169,33 @@ public final class TlsListener implements AutoCloseable {
             return;
         }
         try {
-            install(next);
+            install(next, nextTrust);
             current = next;
+            trust = nextTrust;
             LOG.info("TLS files {} changed: new connections get the {}", config.files(), next.describe());
         } catch (Exception e) {
             LOG.error("installing the changed TLS key and certificate failed; keeping the {}", previous.describe(), e);
             try {
-                install(previous);
+                install(previous, previousTrust);
             } catch (Exception again) {
                 LOG.error("restoring the previous TLS key and certificate failed too", again);
             }
         }
     }
 
-    private void install(KeyMaterial material) throws Exception {
+    private void install(KeyMaterial material, @Nullable KeyStore clientTrust) throws Exception {
         ssl.reload(f -> {
             f.setKeyStore(material.keyStore());
             f.setKeyStorePassword(material.keyStorePassword());
+            if (clientTrust != null) {
+                f.setTrustStore(clientTrust);
+            }
         });
+    }
+
+    private static @Nullable KeyStore clientTrust(BollardConfig.Tls config) {
+        Path clientCa = config.clientCa();
+        return clientCa == null || config.clientAuth().equals("none") ? null : KeyMaterial.clientTrust(clientCa);
     }
 
     /** A digest of the watched files' bytes; a missing or unreadable file counts as its own state. */
