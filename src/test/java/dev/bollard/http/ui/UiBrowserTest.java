@@ -154,12 +154,7 @@ class UiBrowserTest {
         screenshot("03-robot-token");
 
         // A repository for the robot, and write permission on it (robots do not create repositories by pushing).
-        browser.findElement(By.linkText("Repositories")).click();
-        waitForTitle("Repositories");
-        browser.findElement(By.cssSelector("#create summary")).click();
-        browser.findElement(By.id("repo-name")).sendKeys("acme/app");
-        browser.findElement(By.id("create-repository")).click();
-        waitForTitle("acme/app");
+        createRepository("acme/app");
         tab("Permissions");
         waitForTitle("Permissions of acme/app");
         new Select(browser.findElement(By.id("kind"))).selectByValue("robot");
@@ -362,12 +357,7 @@ class UiBrowserTest {
             accessible("organization webhooks with a new secret");
 
             // A repository created in acme is delivered to the receiver, signed.
-            browser.findElement(By.linkText("Repositories")).click();
-            waitForTitle("Repositories");
-            browser.findElement(By.cssSelector("#create summary")).click();
-            browser.findElement(By.id("repo-name")).sendKeys("acme/app");
-            browser.findElement(By.id("create-repository")).click();
-            waitForTitle("acme/app");
+            createRepository("acme/app");
             WebhookReceiver.Delivery delivered = receiver.await(1, Duration.ofSeconds(30)).getFirst();
             assertThat(delivered.signatureValid()).isTrue();
             assertThat(delivered.body()).contains("dev.bollard.repository.created", "acme/app");
@@ -430,6 +420,16 @@ class UiBrowserTest {
 
     private static void ok(Exec.Result result) {
         assertThat(result.ok()).as(result.describe()).isTrue();
+    }
+
+    /** Creates {@code name} from the Repositories page's form, and waits for the repository's page. */
+    private void createRepository(String name) {
+        browser.findElement(By.linkText("Repositories")).click();
+        waitForTitle("Repositories");
+        browser.findElement(By.cssSelector("#create summary")).click();
+        browser.findElement(By.id("repo-name")).sendKeys(name);
+        browser.findElement(By.id("create-repository")).click();
+        waitForTitle(name);
     }
 
     /** Follows the tab named {@code label} of the page's tabs (each a link of its own). */
