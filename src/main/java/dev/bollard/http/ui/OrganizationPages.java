@@ -6,6 +6,7 @@ import dev.bollard.auth.Permission;
 import dev.bollard.auth.Principal;
 import dev.bollard.auth.Teams;
 import dev.bollard.error.BollardException;
+import dev.bollard.events.WebhookScope;
 import dev.bollard.registry.Retention;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -21,9 +22,11 @@ final class OrganizationPages {
     private final Ui ui;
     private final LifecycleForms lifecycle;
     private final AuditPages audit;
+    private final WebhookPages webhooks;
 
-    OrganizationPages(Ui ui, LifecycleForms lifecycle, AuditPages audit) {
+    OrganizationPages(Ui ui, LifecycleForms lifecycle, AuditPages audit, WebhookPages webhooks) {
         this.ui = ui;
+        this.webhooks = webhooks;
         this.lifecycle = lifecycle;
         this.audit = audit;
     }
@@ -90,6 +93,17 @@ final class OrganizationPages {
         String tab = slash < 0 ? "" : path.substring(slash + 1);
         if (!ui.auth.identities().organizations().exists(name) || !ui.permits(call, Permission.ORG_MEMBER, name)) {
             ui.problem(call, 404, "There is no organization " + name + ", or you are not a member.");
+            return;
+        }
+        if (tab.equals("webhooks") || tab.startsWith("webhooks/")) {
+            // The permission of /api/v1/namespaces/{namespace}/webhooks, whose service the page uses.
+            if (!ui.permits(call, Permission.NAMESPACE_ADMIN, name)) {
+                ui.problem(call, 403, "Only owners and administrators of " + name + " may see its webhooks.");
+                return;
+            }
+            webhooks.page(call, new WebhookPages.Place(WebhookScope.namespace(name), name,
+                    Pages.organizationTabs(name, true, "webhooks"), "/org/" + Format.url(name) + "/webhooks",
+                    "organizations"), tab.substring("webhooks".length()));
             return;
         }
         if (!tab.isEmpty() && !TABS.contains(tab)) {

@@ -6,6 +6,12 @@ import dev.bollard.auth.RepositoryAccess;
 import dev.bollard.auth.Teams;
 import dev.bollard.auth.Users;
 import dev.bollard.auth.oidc.OidcSignIn;
+import dev.bollard.events.EmailDelivery;
+import dev.bollard.events.Glob;
+import dev.bollard.events.HttpDelivery;
+import dev.bollard.events.SlackDelivery;
+import dev.bollard.events.Webhook;
+import dev.bollard.metadata.WebhookDao;
 import dev.bollard.registry.Quotas;
 import dev.bollard.registry.RepositoryBrowser;
 import java.time.Instant;
@@ -54,6 +60,7 @@ public final class Pages {
             tabs.add(new Tab("Robots", base + "/robots", current.equals("robots")));
             tabs.add(new Tab("Usage", base + "/usage", current.equals("usage")));
             tabs.add(new Tab("Settings", base + "/settings", current.equals("settings")));
+            tabs.add(new Tab("Webhooks", base + "/webhooks", current.equals("webhooks")));
             tabs.add(new Tab("Audit log", base + "/audit", current.equals("audit")));
         }
         return tabs;
@@ -68,6 +75,7 @@ public final class Pages {
         if (administers) {
             tabs.add(new Tab("Permissions", base + "/-/permissions", current.equals("permissions")));
             tabs.add(new Tab("Settings", base + "/-/settings", current.equals("settings")));
+            tabs.add(new Tab("Webhooks", base + "/-/webhooks", current.equals("webhooks")));
         }
         return tabs;
     }
@@ -222,5 +230,63 @@ public final class Pages {
                 q.append('&').append(name).append('=').append(Format.url(value));
             }
         }
+    }
+
+    /** A webhook as its scope's list shows it, with its last delivery (null: none yet). */
+    public record WebhookRow(Webhook webhook, @Nullable DeliveryRow last) {
+        /** "Webhook", "Slack", "E-mail": the method as people call it. */
+        public String methodName() {
+            return switch (webhook.method()) {
+                case HttpDelivery.NAME -> "Webhook";
+                case SlackDelivery.NAME -> "Slack";
+                case EmailDelivery.NAME -> "E-mail";
+                default -> webhook.method();
+            };
+        }
+
+        /** The event types it hears, or "all events". */
+        public String events() {
+            return webhook.eventTypes().isEmpty() ? "all events"
+                    : String.join(", ", webhook.eventTypes().stream().sorted().toList());
+        }
+
+        /** Its filters beyond the types ("repository app-*, tag v*"), empty when there are none. */
+        public String filters() {
+            List<String> f = new ArrayList<>();
+            Glob repository = webhook.repositoryGlob();
+            Glob tag = webhook.tagGlob();
+            if (repository != null) {
+                f.add("repository " + repository.glob());
+            }
+            if (tag != null) {
+                f.add("tag " + tag.glob());
+            }
+            return String.join(", ", f);
+        }
+    }
+
+    /**
+     * The webhooks of one scope under {@code heading} and its {@code tabs}, at {@code base}; {@code globs}: the
+     * repository filter makes sense (not for a repository's own webhooks); {@code secret}: the new secret of webhook
+     * {@code secretFor}, shown this once.
+     */
+    public record WebhookList(String heading, List<Tab> tabs, String base, boolean repositoryGlob,
+                              List<WebhookRow> webhooks, List<String> eventTypes, @Nullable String secret,
+                              @Nullable Long secretFor) {
+    }
+
+    /** One attempt of a delivery log: status is "HTTP 200" or the error that stopped it. */
+    public record DeliveryRow(long id, String eventType, @Nullable Long sequence, int attempt, Instant at,
+                              boolean success, String status, @Nullable String error, long latencyMillis) {
+        static DeliveryRow of(WebhookDao.Delivery d) {
+            String status = d.status() != null ? "HTTP " + d.status() : d.error() != null ? "failed" : "not sent";
+            return new DeliveryRow(d.id(), d.eventType(), d.eventSeq() == 0 ? null : d.eventSeq(), d.attempt(),
+                    Instant.ofEpochMilli(d.attemptedAt()), d.success(), status, d.error(), d.latencyMillis());
+        }
+    }
+
+    /** A webhook's delivery log, newest first, a page at a time: {@code newest}/{@code older} link the pages. */
+    public record WebhookDeliveries(String heading, List<Tab> tabs, String base, Webhook webhook,
+                                    List<DeliveryRow> deliveries, @Nullable String newest, @Nullable String older) {
     }
 }

@@ -3,6 +3,7 @@ package dev.bollard.http.ui;
 import dev.bollard.auth.Identities;
 import dev.bollard.auth.Permission;
 import dev.bollard.error.BollardException;
+import dev.bollard.events.WebhookScope;
 import dev.bollard.oci.Digest;
 import dev.bollard.oci.InvalidDigestException;
 import dev.bollard.oci.Reference;
@@ -35,9 +36,11 @@ final class RepositoryPages {
 
     private final Ui ui;
     private final LifecycleForms lifecycle;
+    private final WebhookPages webhooks;
 
-    RepositoryPages(Ui ui, LifecycleForms lifecycle) {
+    RepositoryPages(Ui ui, LifecycleForms lifecycle, WebhookPages webhooks) {
         this.ui = ui;
+        this.webhooks = webhooks;
         this.lifecycle = lifecycle;
     }
 
@@ -88,6 +91,8 @@ final class RepositoryPages {
                 tagPage(call, repository, sub.substring(4));
             } else if (sub.startsWith("manifest/")) {
                 manifestPage(call, repository, sub.substring(9), null);
+            } else if (sub.equals("webhooks") || sub.startsWith("webhooks/")) {
+                repositoryWebhooks(call, name, sub.substring("webhooks".length()));
             } else if (sub.equals("settings") || sub.equals("permissions")) {
                 repositorySettings(call, repository, sub);
             } else {
@@ -274,6 +279,17 @@ final class RepositoryPages {
         ui.render(call, 200, "image.jte", call.frame().titled(title, "repositories"),
                 new Pages.Image(repository.value(), tag, Ui.registryHost(call.ex()), details.get(),
                         ui.permits(call, Permission.REPO_WRITE, repository.value())));
+    }
+
+    /** A repository's webhooks, for those who may use /api/v1/repositories/{repository}/-/webhooks. */
+    private void repositoryWebhooks(Call call, String name, String rest) {
+        if (!ui.permits(call, Permission.REPO_ADMIN, name)) {
+            ui.problem(call, 403, "Only administrators of " + name + " may see its webhooks.");
+            return;
+        }
+        webhooks.page(call, new WebhookPages.Place(WebhookScope.repository(name), name,
+                Pages.repositoryTabs(name, true, "webhooks"), Format.repoPath(name) + "/-/webhooks", "repositories"),
+                rest);
     }
 
     /** A repository's permissions ({@code tab} "permissions") or its other settings ("settings"), for its admins. */

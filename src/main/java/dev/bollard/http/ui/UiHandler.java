@@ -6,6 +6,7 @@ import dev.bollard.auth.Auth;
 import dev.bollard.auth.Identities;
 import dev.bollard.auth.WebSessions;
 import dev.bollard.auth.oidc.OidcSignIn;
+import dev.bollard.events.Webhooks;
 import dev.bollard.http.Exchange;
 import dev.bollard.http.api.SessionAuthenticator;
 import dev.bollard.registry.Registry;
@@ -58,18 +59,19 @@ public final class UiHandler {
     private final OrganizationPages organizations;
     private final AccountPages accounts;
     private final AuditPages audits;
+    private final WebhookPages webhooks;
     private final Map<String, byte[]> staticFiles = new ConcurrentHashMap<>();
     private final @Nullable OidcSignIn oidc;
     /** The external base URL providers send browsers back to; empty: the request's scheme and Host. */
     private final String redirectBase;
 
-    public UiHandler(Registry registry, Auth auth, WebSessions sessions, AuditLog audit) {
-        this(registry, auth, sessions, audit, null, "");
+    public UiHandler(Registry registry, Auth auth, WebSessions sessions, AuditLog audit, Webhooks webhooks) {
+        this(registry, auth, sessions, audit, webhooks, null, "");
     }
 
     /** The web UI, whose sign-in page also offers single sign-on through {@code oidc}'s providers. */
-    public UiHandler(Registry registry, Auth auth, WebSessions sessions, AuditLog audit, @Nullable OidcSignIn oidc,
-                     String redirectBase) {
+    public UiHandler(Registry registry, Auth auth, WebSessions sessions, AuditLog audit, Webhooks webhooks,
+                     @Nullable OidcSignIn oidc, String redirectBase) {
         this.oidc = oidc;
         this.redirectBase = redirectBase;
         this.ui = new Ui(registry, auth, audit);
@@ -78,8 +80,9 @@ public final class UiHandler {
         // Every page class is made once, here, and given the collaborators it shares with others.
         LifecycleForms lifecycle = new LifecycleForms(ui);
         this.audits = new AuditPages(ui);
-        this.repositories = new RepositoryPages(ui, lifecycle);
-        this.organizations = new OrganizationPages(ui, lifecycle, audits);
+        this.webhooks = new WebhookPages(ui, webhooks);
+        this.repositories = new RepositoryPages(ui, lifecycle, this.webhooks);
+        this.organizations = new OrganizationPages(ui, lifecycle, audits, this.webhooks);
         this.accounts = new AccountPages(ui);
     }
 
@@ -104,7 +107,7 @@ public final class UiHandler {
     /** Whether a path belongs to the UI (everything else keeps its own handler or gets 404). */
     public static boolean handles(String path) {
         return path.equals("/") || PAGES.contains(path) || path.startsWith("/static/") || path.startsWith("/repo/")
-                || path.startsWith("/org/") || path.startsWith(OIDC_PATH);
+                || path.startsWith("/org/") || path.startsWith("/admin/") || path.startsWith(OIDC_PATH);
     }
 
     /** Answers one request; never throws: an unexpected failure becomes a page that says so. */
@@ -190,6 +193,8 @@ public final class UiHandler {
             default -> {
                 if (path.startsWith("/repo/")) {
                     repositories.repository(call, path.substring("/repo/".length()));
+                } else if (path.equals("/admin/webhooks") || path.startsWith("/admin/webhooks/")) {
+                    webhooks.registry(call, path.substring("/admin/webhooks".length()));
                 } else if (path.startsWith("/org/")) {
                     organizations.organization(call, path.substring("/org/".length()));
                 } else {

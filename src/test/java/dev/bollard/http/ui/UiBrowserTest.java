@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.bollard.auth.Identities;
 import dev.bollard.clients.Exec;
 import dev.bollard.clients.Skopeo;
+import dev.bollard.config.BollardConfig;
 import dev.bollard.testing.Requirements;
 import dev.bollard.testing.TestRegistry;
+import dev.bollard.testing.WebhookReceiver;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,7 +61,8 @@ class UiBrowserTest {
                 + "chromedriver not installed (" + CHROMIUM + ", " + CHROMEDRIVER + "); .ci/run installs Debian's "
                 + "chromium and chromium-driver");
         Requirements.onPath("skopeo", "umoci");
-        registry = TestRegistry.startWithAuth(dir.resolve("data"));
+        BollardConfig config = BollardConfig.defaults(dir.resolve("data"), "127.0.0.1", 0);
+        registry = TestRegistry.start(config.withEvents(config.events().withPrivateTargets(true))); // loopback receivers
         Identities identities = new Identities(registry.server().database());
         identities.users().create("alice", "alice-password", false);
         identities.users().create("bob", "bob-password", false);
@@ -151,12 +154,7 @@ class UiBrowserTest {
         screenshot("03-robot-token");
 
         // A repository for the robot, and write permission on it (robots do not create repositories by pushing).
-        browser.findElement(By.linkText("Repositories")).click();
-        waitForTitle("Repositories");
-        browser.findElement(By.cssSelector("#create summary")).click();
-        browser.findElement(By.id("repo-name")).sendKeys("acme/app");
-        browser.findElement(By.id("create-repository")).click();
-        waitForTitle("acme/app");
+        createRepository("acme/app");
         tab("Permissions");
         waitForTitle("Permissions of acme/app");
         new Select(browser.findElement(By.id("kind"))).selectByValue("robot");
@@ -332,6 +330,75 @@ class UiBrowserTest {
         waitForTitle("Sign in");
     }
 
+    @Test
+    void anAdministratorAddsAWebhookSeesItsDeliveriesAndRedeliversOne() throws Exception {
+        String base = registry.baseUri().toString().replaceAll("/$", "");
+        new Identities(registry.server().database()).organizations().create("acme", "alice");
+        try (WebhookReceiver receiver = WebhookReceiver.start()) {
+            receiver.answer(n -> 200);
+            browser.get(base + "/signin?next=/org/acme/webhooks");
+            browser.findElement(By.id("username")).sendKeys("alice");
+            browser.findElement(By.id("password")).sendKeys("alice-password");
+            browser.findElement(By.id("signin")).click();
+            waitForTitle("Webhooks of acme");
+            assertThat(browser.findElement(By.cssSelector("nav.tabs a[aria-current=page]")).getText()).isEqualTo("Webhooks");
+            accessible("organization webhooks, none yet");
+
+            // A signed HTTP webhook for repository creations: its secret is shown once.
+            browser.findElement(By.id("webhook-url")).sendKeys(receiver.url());
+            new Select(browser.findElement(By.id("webhook-format"))).selectByValue("cloudevents");
+            browser.findElement(By.cssSelector("input[name=event_types][value='repository.created']")).click();
+            browser.findElement(By.id("create-webhook")).click();
+            String secret = wait.until(d -> d.findElement(By.id("secret"))).getText();
+            receiver.secret(secret);
+            assertThat(browser.findElement(By.id("webhooks")).getText()).contains(receiver.url(), "cloudevents",
+                    "repository.created", "enabled", "none yet");
+            screenshot("16-webhook-created");
+            accessible("organization webhooks with a new secret");
+
+            // A repository created in acme is delivered to the receiver, signed.
+            createRepository("acme/app");
+            WebhookReceiver.Delivery delivered = receiver.await(1, Duration.ofSeconds(30)).getFirst();
+            assertThat(delivered.signatureValid()).isTrue();
+            assertThat(delivered.body()).contains("dev.bollard.repository.created", "acme/app");
+
+            // The delivery log shows it (the worker records the attempt once the receiver answered); redeliver it.
+            browser.get(base + "/org/acme/webhooks");
+            browser.findElement(By.cssSelector("#webhooks td a")).click();
+            wait.until(d -> d.getCurrentUrl().matches(".*/org/acme/webhooks/[0-9]+"));
+            waitForTitle("Deliveries of webhook " + browser.getCurrentUrl().replaceAll(".*/", ""));
+            wait.until(d -> {
+                d.navigate().refresh();
+                return d.findElements(By.cssSelector("#deliveries tbody tr")).size() == 1;
+            });
+            assertThat(browser.findElement(By.id("deliveries")).getText()).contains("repository.created", "HTTP 200");
+            browser.findElement(By.cssSelector("#deliveries button")).click();
+            wait.until(d -> d.findElement(By.cssSelector("[role=status]")).getText().contains("is sent again"));
+            receiver.await(2, Duration.ofSeconds(30));
+            String log = browser.getCurrentUrl();
+            wait.until(d -> {
+                d.get(log);
+                return d.findElements(By.cssSelector("#deliveries tbody tr")).size() == 2;
+            });
+            screenshot("17-webhook-deliveries");
+            accessible("webhook delivery log");
+            browser.get(base + "/repo/acme/app/-/webhooks");
+            waitForTitle("Webhooks of acme/app");
+            accessible("repository webhooks");
+
+            ChromeDriver chrome = (ChromeDriver) browser;
+            chrome.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("features",
+                    List.of(Map.of("name", "prefers-color-scheme", "value", "dark"))));
+            browser.get(log);
+            wait.until(d -> d.findElement(By.id("deliveries")));
+            accessible("webhook delivery log, dark");
+            browser.get(base + "/org/acme/webhooks");
+            wait.until(d -> d.findElement(By.id("webhooks")));
+            screenshot("18-webhooks-dark");
+            accessible("organization webhooks, dark");
+        }
+    }
+
     /** An OCI layout with {@code :v1} (two layers) and {@code :v2} (one more file in the second layer), by umoci. */
     private Path image() throws IOException {
         Exec umoci = new Exec(dir);
@@ -353,6 +420,16 @@ class UiBrowserTest {
 
     private static void ok(Exec.Result result) {
         assertThat(result.ok()).as(result.describe()).isTrue();
+    }
+
+    /** Creates {@code name} from the Repositories page's form, and waits for the repository's page. */
+    private void createRepository(String name) {
+        browser.findElement(By.linkText("Repositories")).click();
+        waitForTitle("Repositories");
+        browser.findElement(By.cssSelector("#create summary")).click();
+        browser.findElement(By.id("repo-name")).sendKeys(name);
+        browser.findElement(By.id("create-repository")).click();
+        waitForTitle(name);
     }
 
     /** Follows the tab named {@code label} of the page's tabs (each a link of its own). */

@@ -6,6 +6,7 @@ import dev.bollard.auth.Identities;
 import dev.bollard.auth.RepositoryAccess;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.testing.TestRegistry;
+import dev.bollard.testing.WebhookReceiver;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,6 +20,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,6 +46,7 @@ class UiHttpTest {
     @BeforeAll
     static void start() throws Exception {
         config = BollardConfig.defaults(dir, "127.0.0.1", 0).withUi(new BollardConfig.Ui(true, IDLE_TIMEOUT, MAX_AGE));
+        config = config.withEvents(config.events().withPrivateTargets(true)); // the webhook receiver is on loopback
         registry = TestRegistry.start(config);
         identities = new Identities(registry.server().database());
         identities.users().create("root", "root-password", true);
@@ -799,5 +803,111 @@ class UiHttpTest {
         assertThat(reset.body()).contains("they were signed out everywhere");
         assertThat(here.get("/settings").statusCode()).isEqualTo(303);
         assertThat(client().signIn("erin", "erin-password-3").get("/settings").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void webhooksAreCreatedDeliveredLoggedAndRedeliveredFromTheOrganizationsTab() throws Exception {
+        try (WebhookReceiver receiver = WebhookReceiver.start()) {
+            receiver.answer(n -> 200);
+            UiClient alice = client().signIn("alice", "alice-password");
+            HttpResponse<String> tab = alice.get("/org/acme/webhooks");
+            assertThat(tab.statusCode()).isEqualTo(200);
+            assertThat(tab.body()).contains("aria-current=\"page\">Webhooks</a>", "id=\"create-webhook\"");
+
+            HttpResponse<String> created = alice.post("/org/acme/webhooks", "action", "create", "method", "http",
+                    "url", receiver.url(), "format", "bollard", "event_types", "repository.created");
+            assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+            Matcher secret = Pattern.compile("<code id=\"secret\">([^<]+)</code>").matcher(created.body());
+            assertThat(secret.find()).as("the secret is shown once").isTrue();
+            receiver.secret(secret.group(1));
+            Matcher idMatch = Pattern.compile("Webhook (\\d+) was created.").matcher(created.body());
+            assertThat(idMatch.find()).isTrue();
+            String log = "/org/acme/webhooks/" + idMatch.group(1);
+            assertThat(created.body()).contains(receiver.url(), "repository.created", "enabled", "none yet");
+            assertThat(alice.get("/org/acme/webhooks").body()).as("shown only once").doesNotContain(secret.group(1));
+
+            // A real event: the repository created through the UI is delivered, signed, to the receiver.
+            assertThat(alice.post("/repositories", "name", "acme/hooked", "visibility", "private").statusCode())
+                    .isEqualTo(303);
+            WebhookReceiver.Delivery first = receiver.await(1, Duration.ofSeconds(30)).getFirst();
+            assertThat(first.signatureValid()).isTrue();
+            assertThat(first.body()).contains("repository.created", "acme/hooked");
+            String page = awaitPage(alice, log, 1);
+            assertThat(page).contains("repository.created", "HTTP 200", "<time datetime=");
+            assertThat(alice.get("/org/acme/webhooks").body()).contains("HTTP 200");
+
+            Matcher delivery = Pattern.compile("name=\"delivery\" value=\"(\\d+)\"").matcher(page);
+            assertThat(delivery.find()).isTrue();
+            HttpResponse<String> redelivered = alice.post(log, "action", "redeliver", "delivery", delivery.group(1));
+            assertThat(redelivered.statusCode()).as(redelivered.body()).isEqualTo(200);
+            assertThat(redelivered.body()).contains("is sent again");
+            assertThat(receiver.await(2, Duration.ofSeconds(30)).get(1).body()).isEqualTo(first.body());
+            assertThat(awaitPage(alice, log, 2)).contains("HTTP 200");
+
+            HttpResponse<String> ping = alice.post("/org/acme/webhooks", "action", "ping", "id", idMatch.group(1));
+            assertThat(ping.body()).contains("The test event to webhook " + idMatch.group(1) + " was delivered (HTTP 200)");
+            assertThat(receiver.await(3, Duration.ofSeconds(10)).get(2).body()).contains("webhook.ping");
+            assertThat(alice.get(log).body()).contains("webhook.ping");
+
+            HttpResponse<String> disabled = alice.post("/org/acme/webhooks", "action", "disable", "id", idMatch.group(1));
+            assertThat(disabled.body()).contains("is disabled.", "badge exceeded\">disabled");
+
+            // The authorization of /api/v1/namespaces/{namespace}/webhooks: administrators only.
+            UiClient carol = client().signIn("carol", "carol-password");
+            assertThat(carol.get("/org/acme").body()).doesNotContain("/org/acme/webhooks");
+            assertThat(carol.get("/org/acme/webhooks").statusCode()).isEqualTo(403);
+            assertThat(carol.get(log).statusCode()).isEqualTo(403);
+            assertThat(carol.post("/org/acme/webhooks", "action", "delete", "id", idMatch.group(1)).statusCode())
+                    .isEqualTo(403);
+            assertThat(carol.get("/repo/acme/app/-/webhooks").statusCode()).isEqualTo(403);
+            assertThat(client().signIn("bob", "bob-password").get("/org/acme/webhooks").statusCode()).isEqualTo(404);
+            assertThat(alice.get("/admin/webhooks").statusCode()).isEqualTo(403);
+            assertThat(alice.get("/org/acme/webhooks/999999").statusCode()).isEqualTo(404);
+
+            HttpResponse<String> deleted = alice.post("/org/acme/webhooks", "action", "delete", "id", idMatch.group(1));
+            assertThat(deleted.body()).contains("Webhook " + idMatch.group(1) + " was deleted.", "No webhooks yet.");
+        }
+    }
+
+    @Test
+    void repositoryAndRegistryWebhooksHaveTheirOwnPages() throws Exception {
+        UiClient alice = client().signIn("alice", "alice-password");
+        assertThat(alice.get("/repo/acme/app/-/settings").body()).contains("/repo/acme/app/-/webhooks");
+        HttpResponse<String> created = alice.post("/repo/acme/app/-/webhooks", "action", "create", "method", "slack",
+                "url", "http://127.0.0.1:9/slack", "tag_glob", "v*");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+        assertThat(created.body()).contains("Slack", "all events", "tag v*", "http://127.0.0.1:9/slack")
+                .doesNotContain("name=\"repository_glob\"");
+        HttpResponse<String> refused = alice.post("/repo/acme/app/-/webhooks", "action", "create", "method", "http",
+                "url", "ftp://example.com/");
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.body()).contains("class=\"error\"").doesNotContain("Exception");
+
+        UiClient root = client().signIn("root", "root-password");
+        assertThat(root.get("/admin").body()).contains("href=\"/admin/webhooks\"");
+        HttpResponse<String> email = root.post("/admin/webhooks", "action", "create", "method", "email",
+                "url", "mailto:ops@example.com");
+        assertThat(email.statusCode()).isEqualTo(400);
+        assertThat(email.body()).contains("E-mail notifications are off: the administrator sets notifications.smtp.host");
+        HttpResponse<String> registryWide = root.post("/admin/webhooks", "action", "create", "method", "http",
+                "url", "http://127.0.0.1:9/ops", "format", "cloudevents", "event_types", "mirror.sync.failed");
+        assertThat(registryWide.statusCode()).as(registryWide.body()).isEqualTo(200);
+        assertThat(registryWide.body()).contains("Webhook · cloudevents", "mirror.sync.failed", "http://127.0.0.1:9/ops");
+        assertThat(root.get("/repo/acme/app/-/webhooks").body()).as("scopes stay apart")
+                .contains("/slack").doesNotContain("/ops");
+    }
+
+    /** The delivery log of a webhook once it shows {@code rows} deliveries (the worker logs after the receiver saw it). */
+    private static String awaitPage(UiClient c, String log, int rows) throws Exception {
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String body = "";
+        while (System.nanoTime() < until) {
+            body = c.get(log).body();
+            if (body.split("name=\"action\" value=\"redeliver\"", -1).length - 1 >= rows) {
+                return body;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the delivery log never showed " + rows + " deliveries: " + body);
     }
 }
