@@ -10,6 +10,7 @@ import dev.bollard.auth.Identities;
 import dev.bollard.json.Json;
 import dev.bollard.metadata.Database;
 import dev.bollard.scan.vuln.VulnerabilityStore;
+import dev.bollard.testing.Cli;
 import dev.bollard.testing.Requirements;
 import dev.bollard.testing.TestRegistry;
 import java.net.URI;
@@ -144,6 +145,53 @@ class PullPolicyTest {
                     .mapTo(String.class).list());
             assertThat(actions).contains("scan.policy.set", "scan.policy.allow.add", "scan.policy.bypass.add",
                     "scan.policy.delete");
+        }
+    }
+
+    /** bollard scan policy set|show|remove, allow add|remove (--expires DATE) and bypass add|remove, as printed. */
+    @org.junit.jupiter.api.Test
+    @Timeout(120)
+    void theCommandLineAdministersPolicies() throws Exception {
+        try (TestRegistry registry = ScanOnPushTest.start(dir, "h2", closeAfter)) {
+            Identities ids = new Identities(registry.server().database());
+            ids.users().create("boss", "boss-password", false);
+            ids.organizations().create("acme", "boss");
+            String data = registry.dataDir().toString();
+            Cli.Result set = Cli.run("scan", "policy", "set", "acme", "--severity", "high", "--data", data);
+            assertThat(set.exit()).as(set.err()).isZero();
+            assertThat(set.out()).startsWith("organization acme: blocks fixable vulnerabilities of severity high or "
+                    + "above (set by cli:");
+            Cli.Result allow = Cli.run("scan", "policy", "allow", "add", "acme", "CVE-2024-6387", "--expires",
+                    "2027-01-31", "--reason", "no sshd", "--data", data);
+            assertThat(allow.exit()).as(allow.err()).isZero();
+            assertThat(allow.out()).contains("  allowed CVE-2024-6387 until 2027-02-01T00:00:00Z: no sshd (by cli:");
+            Cli.Result bypass = Cli.run("scan", "policy", "bypass", "add", "acme/app", "acme+signer", "--data", data);
+            assertThat(bypass.exit()).as(bypass.err()).isZero();
+            assertThat(bypass.out()).startsWith("repository acme/app: no policy of its own; the policy of organization "
+                    + "acme applies: it blocks fixable vulnerabilities of severity high or above")
+                    .contains("  bypass  acme+signer (by cli:");
+            Cli.Result repo = Cli.run("scan", "policy", "set", "acme/app", "--severity", "unknown",
+                    "--block-unscanned", "--data", data);
+            assertThat(repo.out()).startsWith("repository acme/app: blocks fixable vulnerabilities of any severity and "
+                    + "images not scanned (set by cli:");
+            assertThat(Cli.run("scan", "policy", "allow", "remove", "acme", "CVE-2024-6387", "--data", data).exit())
+                    .isZero();
+            assertThat(Cli.run("scan", "policy", "bypass", "remove", "acme/app", "acme+signer", "--data", data).exit())
+                    .isZero();
+            assertThat(Cli.run("scan", "policy", "remove", "acme/app", "--data", data).exit()).isZero();
+            Cli.Result removed = Cli.run("scan", "policy", "remove", "acme", "--data", data);
+            assertThat(removed.out().strip()).isEqualTo("organization acme: no vulnerability pull policy");
+            Cli.Result shown = Cli.run("scan", "policy", "show", "acme/app", "--data", data);
+            assertThat(shown.out().strip()).isEqualTo("repository acme/app: no vulnerability pull policy");
+
+            Cli.Result bad = Cli.run("scan", "policy", "set", "acme", "--severity", "severe", "--data", data);
+            assertThat(bad.exit()).isEqualTo(1);
+            assertThat(bad.err()).contains("severity must be one of unknown, low, medium, high, critical, not 'severe'");
+            Cli.Result past = Cli.run("scan", "policy", "allow", "add", "acme", "CVE-2024-6387", "--expires",
+                    "2020-01-31", "--data", data);
+            assertThat(past.err()).contains("the expiry 2020-01-31 is in the past");
+            Cli.Result noOrg = Cli.run("scan", "policy", "set", "nobody", "--severity", "high", "--data", data);
+            assertThat(noOrg.err()).contains("no organization is named nobody");
         }
     }
 
