@@ -137,6 +137,7 @@ public final class Bollard implements AutoCloseable {
             if (config.scan().onPush()) {
                 registry.manifests().listen(scans.queue().onPush());
             }
+            registry.manifests().gatePulls(scans.policies()); // the vulnerability pull policy (docs/scanning.md)
             // One key-encryption key seals every secret at rest (signing keys, webhook secrets, upstream passwords).
             KeyEncryption sealing = KeyEncryption.load(config.auth().keyEncryption());
             EventDelivery events = new EventDelivery(database, changes, config.events(), meters, sealing);

@@ -91,4 +91,11 @@ public final class AuditActions {
     public static final String SCAN_FINISHED = "scan.finished";
     /** A re-match after new vulnerability data found what the last match had not (published as an event). */
     public static final String VULNERABILITY_FOUND = "vulnerability.found";
+    // vulnerability pull policies (docs/scanning.md, "Pull policy")
+    public static final String SCAN_POLICY_SET = "scan.policy.set";
+    public static final String SCAN_POLICY_DELETE = "scan.policy.delete";
+    public static final String SCAN_POLICY_ALLOW_ADD = "scan.policy.allow.add";
+    public static final String SCAN_POLICY_ALLOW_REMOVE = "scan.policy.allow.remove";
+    public static final String SCAN_POLICY_BYPASS_ADD = "scan.policy.bypass.add";
+    public static final String SCAN_POLICY_BYPASS_REMOVE = "scan.policy.bypass.remove";
 }

@@ -50,10 +50,11 @@ final class ScanCommands {
     @Command(name = "scan", mixinStandardHelpOptions = true, description = "Scan a stored image for known "
             + "vulnerabilities and print the report: every platform of an index, its operating system, how many "
             + "packages were found, each finding (worst first) and the health grade. Import vulnerability data first "
-            + "with bollard vulndb import.")
+            + "with bollard vulndb import.", subcommands = ScanPolicyCommands.Policy.class)
     static final class Scan extends LifecycleCommands.RegistryCommand {
-        @Parameters(index = "0", paramLabel = "REPOSITORY:TAG|REPOSITORY@DIGEST")
-        String target;
+        // Optional to picocli so that "bollard scan policy ..." needs no image; run() requires it.
+        @Parameters(index = "0", arity = "0..1", paramLabel = "REPOSITORY:TAG|REPOSITORY@DIGEST")
+        @Nullable String target;
 
         @Option(names = "--fixable", description = "list only findings that have a fixed version")
         boolean fixableOnly;
@@ -64,6 +65,11 @@ final class ScanCommands {
 
         @Override
         void run(Registry registry, Database db) throws ManifestInvalidException {
+            String target = this.target;
+            if (target == null) {
+                throw new CliErrors.Failure("name the image to scan: bollard scan REPOSITORY:TAG (or a subcommand: "
+                        + "bollard scan policy)", CliErrors.FAILED);
+            }
             int at = target.indexOf('@');
             RepositoryName repository;
             Reference reference;

@@ -47,6 +47,9 @@ final class ManifestEndpoints {
     void get(Exchange ex, RepositoryName repository, Reference reference) {
         ProxyCache.Pulled pulled = proxy.manifest(repository, reference);
         StoredManifest manifest = pulled.manifest();
+        // The vulnerability pull policy: after access control, before anything is sent (HEAD too: a client that
+        // resolves a tag with HEAD is told at once).
+        manifests.checkPull(repository, manifest, ex.actor());
         if (pulled.stale() != null) {
             ex.setHeader(STALE, pulled.stale());
         }

@@ -43,6 +43,7 @@ public final class Manifests {
     private final boolean deleteEnabled;
     private final Outbox outbox;
     private volatile PushListener listener = PushListener.NONE;
+    private volatile PullGate gate = PullGate.OPEN;
 
     Manifests(Database db, boolean deleteEnabled, Outbox outbox) {
         this.db = db;
@@ -53,6 +54,16 @@ public final class Manifests {
     /** Tells {@code listener} of each manifest stored from now on, in the push's transaction (scan on push). */
     public void listen(PushListener listener) {
         this.listener = listener;
+    }
+
+    /** Asks {@code gate} before each manifest pull from now on (the vulnerability pull policy). */
+    public void gatePulls(PullGate gate) {
+        this.gate = gate;
+    }
+
+    /** Throws {@code DENIED} when the pull gate refuses {@code actor} the pull of {@code manifest}. */
+    public void checkPull(RepositoryName repository, StoredManifest manifest, Actor actor) {
+        gate.check(repository, manifest, actor);
     }
 
     public StoredManifest get(RepositoryName repository, Reference reference) {

@@ -372,6 +372,10 @@ class ApiAuthorizationMatrixTest {
         c.add(new Case("GET", "/api/v1/repositories/{repository*}/-/manifests/{digest}/sbom", READERS, 200,
                 x -> new Call(manifest + "/sbom", null)));
         c.add(new Case("GET", "/api/v1/vulndb", AUTHENTICATED, 200, x -> new Call("/api/v1/vulndb", null)));
+        // vulnerability pull policies (docs/scanning.md, "Pull policy"): "critical", which nothing here has, so no
+        // pull of the other cases is refused
+        scanPolicyCases(c, "/api/v1/organizations/{org}/scan-policy", "/api/v1/organizations/acme/scan-policy", MEMBERS);
+        scanPolicyCases(c, "/api/v1/repositories/{repository*}/-/scan-policy", repo + "/-/scan-policy", READERS);
         // the audit log
         c.add(new Case("GET", "/api/v1/audit", SUPER, 200, x -> new Call("/api/v1/audit", null)));
         c.add(new Case("GET", "/api/v1/audit/export", SUPER, 200, x -> new Call("/api/v1/audit/export", null)));
@@ -417,6 +421,23 @@ class ApiAuthorizationMatrixTest {
         } catch (IOException | InterruptedException e) {
             throw new AssertionError("preparing a push of " + repository + ":" + tag, e);
         }
+    }
+
+    private void scanPolicyCases(List<Case> c, String template, String base, Set<Caller> readers) {
+        String policy = "{\"severity\":\"critical\"}";
+        String allow = "{\"expires\":\"2099-01-31\"}";
+        c.add(new Case("GET", template, readers, 200, x -> new Call(base, null)));
+        c.add(new Case("PUT", template, ADMINS, 200, x -> new Call(base, policy)));
+        c.add(new Case("DELETE", template, ADMINS, 204, x -> new Call(base, null, () -> asRoot("PUT", base, policy))));
+        c.add(new Case("PUT", template + "/allow/{vulnerability}", ADMINS, 200, x -> new Call(
+                base + "/allow/TEST-add-" + id(x), allow)));
+        c.add(new Case("DELETE", template + "/allow/{vulnerability}", ADMINS, 204, x -> new Call(
+                base + "/allow/TEST-del-" + id(x), null,
+                () -> asRoot("PUT", base + "/allow/TEST-del-" + id(x), allow))));
+        c.add(new Case("PUT", template + "/bypass/{principal}", ADMINS, 200, x -> new Call(
+                base + "/bypass/acme+spare", null)));
+        c.add(new Case("DELETE", template + "/bypass/{principal}", ADMINS, 204, x -> new Call(
+                base + "/bypass/acme+spare", null, () -> asRoot("PUT", base + "/bypass/acme+spare", null))));
     }
 
     private void webhookCases(List<Case> c, String template, String base, Set<Caller> allowed) {

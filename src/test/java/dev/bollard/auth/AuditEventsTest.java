@@ -107,6 +107,15 @@ class AuditEventsTest {
             api("POST", mirror + "/sync", alice, null, 202);
             api("DELETE", mirror, root, null, 204);
 
+            // a vulnerability pull policy, its allow-list and a bypass grant (PullPolicyTest pulls under them)
+            String scanPolicy = "/api/v1/organizations/acme/scan-policy";
+            api("PUT", scanPolicy, alice, "{\"severity\":\"critical\"}", 200);
+            api("PUT", scanPolicy + "/allow/CVE-2024-6387", alice, "{\"expires\":\"2099-01-31\"}", 200);
+            api("DELETE", scanPolicy + "/allow/CVE-2024-6387", alice, null, 204);
+            api("PUT", "/api/v1/repositories/acme/app/-/scan-policy/bypass/alice", alice, null, 200);
+            api("DELETE", "/api/v1/repositories/acme/app/-/scan-policy/bypass/alice", alice, null, 204);
+            api("DELETE", scanPolicy, alice, null, 204);
+
             // logins and tokens
             AuthHttp.expect(http.send("GET", "/v2/auth?service=bollard&scope=repository:alice/web:pull,push", alice, null,
                     "User-Agent", UA), 200);

@@ -50,6 +50,11 @@ class ScanOnPushTest {
 
     /** A registry with access control on, scanning and re-matching promptly, on the database of {@code kind}. */
     private TestRegistry start(String kind) throws Exception {
+        return start(dir, kind, closeAfter);
+    }
+
+    /** The same, in {@code dir}; the PostgreSQL database goes into {@code closeAfter}. */
+    static TestRegistry start(Path dir, String kind, List<AutoCloseable> closeAfter) throws Exception {
         ConfigLoader.Builder config = ConfigLoader.builder().set("data-dir", dir.resolve("data").toString())
                 .set("server.listen", "127.0.0.1:0")
                 .set("scan.poll-interval", "200ms").set("scan.rematch-interval", "500ms")
@@ -372,8 +377,12 @@ class ScanOnPushTest {
                 .method(method, HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    /** Pushes an image of one gzip layer of {@code tar} with skopeo, as boss, to {@code target} (REPO:TAG). */
     private OciLayout.Descriptor push(TestRegistry registry, byte[] tar, String target) {
+        return push(dir, registry, tar, target);
+    }
+
+    /** Pushes an image of one gzip layer of {@code tar} with skopeo, as boss, to {@code target} (REPO:TAG). */
+    static OciLayout.Descriptor push(Path dir, TestRegistry registry, byte[] tar, String target) {
         Path layoutDir = dir.resolve("layout-" + target.replaceAll("[^a-z0-9]", "-"));
         OciLayout layout = OciLayout.create(layoutDir);
         OciLayout.Descriptor image = layout.writeImage(List.of(new OciLayout.LayerBlob(

@@ -69,7 +69,8 @@ public final class ManagementApi {
         return List.of(new AccountEndpoints(services), new TeamEndpoints(services), new RobotEndpoints(services),
                 new RepositoryEndpoints(services), new AuditEndpoints(services), new LifecycleEndpoints(services),
                 new WebhookEndpoints(services), new ProxyEndpoints(services), new MirrorEndpoints(services),
-                new EventEndpoints(services), new ScanEndpoints(services));
+                new EventEndpoints(services), new ScanEndpoints(services),
+                new ScanPolicyEndpoints(services));
     }
 
     /** The route table, in registration order. */

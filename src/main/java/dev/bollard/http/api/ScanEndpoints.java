@@ -9,6 +9,7 @@ import dev.bollard.error.BollardException;
 import dev.bollard.metadata.VulnerabilityDao;
 import dev.bollard.oci.Digest;
 import dev.bollard.oci.RepositoryName;
+import dev.bollard.scan.policy.PullPolicies;
 import dev.bollard.scan.results.ScanReport;
 import dev.bollard.scan.results.ScanResults;
 import dev.bollard.scan.vuln.Finding;
@@ -59,7 +60,17 @@ final class ScanEndpoints implements ApiEndpoints {
     }
 
     private void report(ApiCall call) throws IOException {
-        call.send(200, report(scans().report(repository(call), digest(call))));
+        RepositoryName repository = repository(call);
+        Digest digest = digest(call);
+        Map<String, Object> m = report(scans().report(repository, digest));
+        // Whether the vulnerability pull policy refuses pulls of this manifest (docs/scanning.md, "Pull policy").
+        PullPolicies.Verdict verdict = scans().policyVerdict(repository, digest);
+        Map<String, Object> policy = new LinkedHashMap<>();
+        policy.put("applies", ScanPolicyEndpoints.policy(verdict.policy()));
+        policy.put("blocked", verdict.refusal() != null);
+        policy.put("reason", verdict.refusal());
+        m.put("policy", policy);
+        call.send(200, m);
     }
 
     private void request(ApiCall call) throws IOException {

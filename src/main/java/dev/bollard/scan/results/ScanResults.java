@@ -19,11 +19,13 @@ import dev.bollard.registry.Registry;
 import dev.bollard.scan.InstalledPackage;
 import dev.bollard.scan.Inventory;
 import dev.bollard.scan.OsRelease;
+import dev.bollard.scan.policy.PullPolicies;
 import dev.bollard.scan.sbom.SbomSubject;
 import dev.bollard.scan.vuln.VulnerabilityStore;
 import dev.bollard.storage.BlobStore;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -48,6 +50,7 @@ public final class ScanResults {
     private final VulnerabilityStore vulns;
     private final ImageScanner scanner;
     private final Rematcher rematcher;
+    private final PullPolicies policies;
 
     /** {@code sbomReferrers}: whether scans store their SBOMs as referrers of the image. */
     public ScanResults(Database db, BlobStore blobs, Registry registry, Outbox outbox, boolean sbomReferrers,
@@ -59,8 +62,14 @@ public final class ScanResults {
         this.scanner = new ImageScanner(db, blobs, vulns, sbomReferrers ? new SbomReferrers(registry) : null, outbox,
                 meters);
         this.rematcher = new Rematcher(db, vulns, outbox, meters);
+        this.policies = new PullPolicies(db, outbox, Clock.systemUTC());
         Gauge.builder("bollard.scan.queued", queue, ScanQueue::depth).description("scans queued or running")
                 .register(meters);
+    }
+
+    /** The vulnerability pull policies (docs/scanning.md, "Pull policy"); the registry's pull gate. */
+    public PullPolicies policies() {
+        return policies;
     }
 
     public ScanQueue queue() {
@@ -111,6 +120,12 @@ public final class ScanResults {
         return imageReport(repository, digest, target.manifestId(), null).orElseThrow(() -> BollardException.notFound(
                 "manifest " + digest + " of " + repository + " was not scanned (stored before scanning on push, or an "
                         + "artifact about another image); request a scan with POST"));
+    }
+
+    /** What the vulnerability pull policy says of manifest {@code digest} of {@code repository} (bypasses aside). */
+    public PullPolicies.Verdict policyVerdict(RepositoryName repository, Digest digest) {
+        ScanDao.Target target = target(repository, digest);
+        return policies.verdict(repository, digest, target.mediaType(), target.content());
     }
 
     private Optional<ScanReport> imageReport(RepositoryName repository, Digest digest, long manifestId,
