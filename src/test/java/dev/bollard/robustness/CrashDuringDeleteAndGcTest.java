@@ -159,7 +159,8 @@ class CrashDuringDeleteAndGcTest {
         }
         assertThat(acked).as("images acknowledged: none, so nothing was exercised").isNotEmpty();
         assertThat(deleteAcked).as("deletes acknowledged: none, so nothing was exercised").isNotEmpty();
-        assertThat(retainedAcked.size()).as("pushes to the retained repository").isGreaterThan(2);
+        // With the seed tag, two more make one more than the policy keeps: retention had something to prune.
+        assertThat(retainedAcked.size()).as("pushes to the retained repository").isGreaterThanOrEqualTo(2);
         assertThat(problems).as("corrupt, lost, resurrected or half-visible state after a kill (log: %s)",
                 server.logFile()).isEmpty();
         assertThat(clientErrors).as("answers outside the contract while the server was up").isEmpty();
