@@ -4,6 +4,7 @@ import dev.bollard.audit.Audit;
 import dev.bollard.auth.AccessPolicy;
 import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
+import dev.bollard.metadata.Database;
 import dev.bollard.oci.Digest;
 import dev.bollard.oci.InvalidDigestException;
 import dev.bollard.oci.Reference;
@@ -86,6 +87,14 @@ final class DistributionHandler extends Handler.Abstract {
         } catch (IOException e) {
             failIo(ex, e);
         } catch (RuntimeException e) {
+            if (Database.isUnavailable(e)) {
+                // An outage, not a defect: a line without a stack trace, and 503 so that clients retry later.
+                LOG.warn("{} {}: the database is unavailable: {}", request.getMethod(), request.getHttpURI().getPath(),
+                        e.toString());
+                DistributionErrors.send(ex, new BollardException(ErrorCode.UNAVAILABLE,
+                        "the registry's database is unavailable; try again later"));
+                return true;
+            }
             LOG.error("{} {} failed", request.getMethod(), request.getHttpURI().getPath(), e);
             if (!response.isCommitted()) {
                 DistributionErrors.sendInternal(ex);
@@ -99,10 +108,23 @@ final class DistributionHandler extends Handler.Abstract {
     private void failIo(Exchange ex, IOException e) {
         if (Exchange.isClientGone(e)) {
             LOG.debug("client went away during {} {}: {}", ex.method(), ex.request.getHttpURI().getPath(), e.toString());
-        } else {
-            LOG.error("{} {} failed", ex.method(), ex.request.getHttpURI().getPath(), e);
+            ex.callback.failed(e);
+            return;
         }
-        ex.callback.failed(e);
+        LOG.error("{} {} failed", ex.method(), ex.request.getHttpURI().getPath(), e);
+        // The blob store failed (S3 unreachable, a full or broken disk): before the answer began, the client gets
+        // the spec's error body with 503, not a bare 500 page or a connection cut off without an answer.
+        DistributionErrors.send(ex, new BollardException(ErrorCode.UNAVAILABLE, storageProblem(e)));
+    }
+
+    /** What the client is told of a storage failure: whether the disk is full, never paths or hosts. */
+    static String storageProblem(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("No space left on device")) {
+                return "the registry's storage is full; try again later";
+            }
+        }
+        return "the registry's storage is unavailable; try again later";
     }
 
 

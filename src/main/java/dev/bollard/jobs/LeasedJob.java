@@ -24,7 +24,11 @@ public final class LeasedJob {
     private final String name;
     private final Duration lease;
     private final Consumer<Runnable> work;
-    private final String holder = UUID.randomUUID().toString();
+    /**
+     * Names this node in {@code job_lease.holder}, so that an operator (or a test) can tell which process holds a
+     * job: {@code <pid>@<host> <uuid>}, the uuid telling apart two jobs of one process and a restarted process.
+     */
+    private final String holder = holderName(UUID.randomUUID());
 
     /** {@code work} receives the heartbeat to call between steps; the lease lasts {@code lease} past each beat. */
     public LeasedJob(Database db, String name, Duration lease, Consumer<Runnable> work) {
@@ -40,6 +44,7 @@ public final class LeasedJob {
             LOG.debug("job {}: another node holds the lease", name);
             return false;
         }
+        LOG.debug("job {}: lease taken by {}", name, holder);
         try {
             work.accept(() -> {
                 if (!renew()) {
@@ -48,6 +53,8 @@ public final class LeasedJob {
             });
             return true;
         } finally {
+            // Logged before the release commits, so that in the logs of all nodes a job's turns never overlap.
+            LOG.debug("job {}: giving up the lease of {}", name, holder);
             try {
                 db.inTransaction(h -> {
                     JobLeaseDao.release(h, name, holder);
@@ -57,6 +64,13 @@ public final class LeasedJob {
                 LOG.warn("job {}: could not release the lease: {}", name, e.toString());
             }
         }
+    }
+
+    static String holderName(UUID id) {
+        String host = System.getenv("HOSTNAME");
+        String node = ProcessHandle.current().pid() + "@" + (host == null || host.isBlank() ? "localhost" : host);
+        // job_lease.holder is VARCHAR(128); a uuid is 36 characters.
+        return (node.length() > 90 ? node.substring(0, 90) : node) + " " + id;
     }
 
     private boolean renew() {

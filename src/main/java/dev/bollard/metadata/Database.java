@@ -11,12 +11,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.jdbi.v3.core.Handle;
@@ -78,6 +85,35 @@ public final class Database implements AutoCloseable {
                 span.end(end == null ? Instant.now() : end);
             }
         });
+    }
+
+    /**
+     * True when {@code failure} comes from the database being unreachable — down, restarting, refusing or dropping
+     * connections, or no pooled connection to be had in time — rather than from a statement: the request that met it
+     * may succeed later, so it is answered {@code 503} (not {@code 500}, which says the registry is broken).
+     */
+    public static boolean isUnavailable(@Nullable Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SQLTransientConnectionException || t instanceof SQLNonTransientConnectionException) {
+                return true;
+            }
+            // SQLSTATE class 08: connection exception; 57P01-57P03: PostgreSQL shutting down or starting up.
+            if (t instanceof SQLException e && e.getSQLState() != null
+                    && (e.getSQLState().startsWith("08") || e.getSQLState().startsWith("57P"))) {
+                return true;
+            }
+            // HikariCP's own, without an SQLSTATE: the pool closed the connection under the transaction after the
+            // driver reported it broken (the driver's exception is not always in the chain).
+            if (t instanceof SQLException e && e.getSQLState() == null && "Connection is closed".equals(e.getMessage())) {
+                return true;
+            }
+            for (Throwable suppressed : t.getSuppressed()) {
+                if (isUnavailable(suppressed)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /**
@@ -318,14 +354,31 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    /** True when a trivial query answers. */
+    /**
+     * True when a trivial query answers within {@link #REACHABLE_WITHIN}. Bounded because, with the database down,
+     * taking a connection from the pool waits for the pool's connection timeout (30 s): a readiness probe must say
+     * "not ready" long before its own time-out (seen in DependencyOutageTest, /readyz hanging for 30 s).
+     */
     public boolean isReachable() {
-        try (Handle h = jdbi.open()) {
-            return h.createQuery("SELECT 1").mapTo(Integer.class).one() == 1;
-        } catch (RuntimeException e) {
+        CompletableFuture<Boolean> check = CompletableFuture.supplyAsync(() -> {
+            try (Handle h = jdbi.open()) {
+                return h.createQuery("SELECT 1").mapTo(Integer.class).one() == 1;
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }, command -> Thread.ofVirtual().name("db-reachable").start(command));
+        try {
+            return check.get(REACHABLE_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            return false; // the check goes on until the pool gives up; its answer is no longer wanted
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return false;
         }
     }
+
+    /** How long {@link #isReachable()} waits for the database's answer. */
+    static final Duration REACHABLE_WITHIN = Duration.ofSeconds(3);
 
     @Override
     public void close() {

@@ -61,7 +61,8 @@ public final class PostgresServer {
     private final String rolePassword;
     private final String version;
     private final String defaultCollation;
-    private final Connection admin;
+    private final String superuserPassword;
+    private Connection admin;
     private final AtomicInteger databases = new AtomicInteger();
 
     /** A fresh database owned by an ordinary (non-superuser) role, as Bollard would be given in production. */
@@ -84,6 +85,7 @@ public final class PostgresServer {
         this.asPostgresUser = asPostgresUser;
         this.port = port;
         this.rolePassword = rolePassword;
+        this.superuserPassword = superuserPassword;
         this.admin = DriverManager.getConnection(url("postgres"), SUPERUSER, superuserPassword);
         this.version = queryString("SHOW server_version");
         this.defaultCollation = queryString("SELECT CASE WHEN 'a' < 'B' THEN 'linguistic' ELSE 'byte order' END");
@@ -133,6 +135,31 @@ public final class PostgresServer {
             s.execute(sql);
         } catch (SQLException e) {
             throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Stops the server as an operator's restart does ({@code pg_ctl stop -m fast}: every open connection ends) and
+     * keeps it down until {@link #startAgain()}: for tests of a database outage. Tests of one JVM run one at a time,
+     * so no other test sees it down.
+     */
+    public synchronized void stopForFaultTest() {
+        try {
+            admin.close();
+            run(dir, asPostgresUser, List.of(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(),
+                    "-m", "fast", "-w", "-t", "60", "stop"), "pg_ctl stop");
+        } catch (IOException | SQLException e) {
+            throw new IllegalStateException("could not stop PostgreSQL: " + e.getMessage(), e);
+        }
+    }
+
+    /** Starts the server {@link #stopForFaultTest() stopped} again, on the same port and data. */
+    public synchronized void startAgain() {
+        try {
+            startOn(bin, dir, asPostgresUser, port);
+            admin = DriverManager.getConnection(url("postgres"), SUPERUSER, superuserPassword);
+        } catch (IOException | SQLException e) {
+            throw new IllegalStateException("could not start PostgreSQL again: " + e.getMessage(), e);
         }
     }
 
@@ -260,21 +287,24 @@ public final class PostgresServer {
             try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
                 port = probe.getLocalPort();
             }
-            // Nothing here needs to survive a crash (fsync off); deadlocks, which the concurrency tests provoke and
-            // Bollard retries, are detected after 100 ms instead of the default second.
-            String options = "-p " + port + " -k '" + dir + "' -c listen_addresses=127.0.0.1"
-                    + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
-                    + " -c deadlock_timeout=100ms";
             try {
-                run(dir, asPostgresUser, List.of(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(),
-                        "-l", dir.resolve("postgres.log").toString(), "-o", options, "-w", "-t", "60", "start"),
-                        "pg_ctl start");
+                startOn(bin, dir, asPostgresUser, port);
                 return port;
             } catch (IOException e) { // most likely the port was taken in between: try another
                 last = e;
             }
         }
         throw last;
+    }
+
+    private static void startOn(Path bin, Path dir, boolean asPostgresUser, int port) throws IOException {
+        // Nothing here needs to survive a crash (fsync off); deadlocks, which the concurrency tests provoke and
+        // Bollard retries, are detected after 100 ms instead of the default second.
+        String options = "-p " + port + " -k '" + dir + "' -c listen_addresses=127.0.0.1"
+                + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
+                + " -c deadlock_timeout=100ms";
+        run(dir, asPostgresUser, List.of(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(),
+                "-l", dir.resolve("postgres.log").toString(), "-o", options, "-w", "-t", "60", "start"), "pg_ctl start");
     }
 
     private static void stop(Path bin, Path dir, boolean asPostgresUser) {

@@ -36,7 +36,7 @@ public final class S3Server {
 
     private static S3Server shared;
 
-    private final S3Proxy proxy;
+    private S3Proxy proxy;
     private final URI endpoint;
     private final Path dir;
     private final S3Client client;
@@ -60,6 +60,37 @@ public final class S3Server {
         return shared;
     }
 
+    /**
+     * A server of the calling test's own (stopped when the JVM exits), for a test that takes it down
+     * ({@link #stopForFaultTest()}) and brings it back ({@link #startAgain()}) without disturbing the shared one.
+     */
+    public static S3Server startPrivate() {
+        S3Server server = start();
+        Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "stop private s3proxy"));
+        return server;
+    }
+
+    /** Stops serving: connections are refused at its endpoint until {@link #startAgain()}. The objects stay. */
+    public synchronized void stopForFaultTest() {
+        try {
+            proxy.stop();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not stop s3proxy", e);
+        }
+    }
+
+    /** Serves again on the same endpoint, with the objects it had. */
+    public synchronized void startAgain() {
+        S3Proxy again = S3Proxy.builder().blobStore(new FilesystemNio2BlobStore(dir.toString())).endpoint(endpoint)
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY).build();
+        try {
+            startAndAwait(again);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start s3proxy again on " + endpoint, e);
+        }
+        proxy = again;
+    }
+
     private static S3Server start() {
         try {
             Path dir = Files.createTempDirectory("bollard-s3-");
@@ -71,14 +102,7 @@ public final class S3Server {
                         .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
                         .build();
                 try {
-                    proxy.start();
-                    long deadline = System.nanoTime() + 30_000_000_000L;
-                    while (!proxy.getState().equals("STARTED")) {
-                        if (System.nanoTime() > deadline) {
-                            throw new IllegalStateException("s3proxy did not start: " + proxy.getState());
-                        }
-                        Thread.sleep(10);
-                    }
+                    startAndAwait(proxy);
                     return new S3Server(proxy, endpoint, dir);
                 } catch (Exception e) {
                     proxy.stop();
@@ -89,6 +113,17 @@ public final class S3Server {
             }
         } catch (Exception e) {
             throw new IllegalStateException("could not start s3proxy", e);
+        }
+    }
+
+    private static void startAndAwait(S3Proxy proxy) throws Exception {
+        proxy.start();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!proxy.getState().equals("STARTED")) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("s3proxy did not start: " + proxy.getState());
+            }
+            Thread.sleep(10);
         }
     }
 

@@ -7,6 +7,7 @@ import dev.bollard.auth.Permission;
 import dev.bollard.auth.Principal;
 import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
+import dev.bollard.metadata.Database;
 import dev.bollard.http.Exchange;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -92,6 +93,13 @@ public final class ManagementApi {
             LOG.debug("{} {}: {}", ex.method(), ex.path(), e.toString());
             ex.fail(e);
         } catch (RuntimeException e) {
+            if (Database.isUnavailable(e)) {
+                // An outage, not a defect: 503 so that callers retry, and a log line without a stack trace.
+                LOG.warn("{} {}: the database is unavailable: {}", ex.method(), ex.path(), e.toString());
+                ApiErrors.send(ex, new BollardException(ErrorCode.UNAVAILABLE,
+                        "the registry's database is unavailable; try again later"));
+                return;
+            }
             LOG.error("{} {} failed", ex.method(), ex.path(), e);
             ApiErrors.send(ex, new BollardException(ErrorCode.INTERNAL, "internal error; see the registry's log"));
         }
