@@ -2,6 +2,8 @@ package dev.bollard.clients;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.bollard.config.BollardConfig;
+import dev.bollard.config.ConfigLoader;
 import dev.bollard.testing.Cli;
 import dev.bollard.testing.TestRegistry;
 import java.net.URI;
@@ -27,7 +29,11 @@ class ScanCommandTest {
 
     @Test
     void aScanReportsWhatIsVulnerableAndNotWhatIsFixed() throws Exception {
-        try (TestRegistry registry = TestRegistry.start(dir.resolve("data"));
+        // Scanning on push is off: this test scans with the command, and the in-process registry's scanner would log
+        // into the standard error the command's run captures.
+        BollardConfig withoutScanOnPush = ConfigLoader.builder().set("data-dir", dir.resolve("data").toString())
+                .set("server.listen", "127.0.0.1:0").set("auth.enabled", "false").set("scan.on-push", "false").load();
+        try (TestRegistry registry = TestRegistry.start(withoutScanOnPush);
              HttpClient http = HttpClient.newHttpClient()) {
             Map<String, byte[]> files = debian12("");
             byte[] layer = Tar.gzip(Tar.tar(files));
