@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -62,20 +63,22 @@ public final class DirectoryDao {
                 .execute() > 0;
     }
 
+    /** A row of {@link #BINDINGS} or {@link #CLAIM_BINDINGS}: both select their columns in this order. */
+    private static final RowMapper<Binding> BINDING = (rs, ctx) -> new Binding(rs.getLong(1), rs.getLong(2),
+            rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6));
+
     private static final String BINDINGS = """
             SELECT b.team_id, t.org_id, o.name, t.name, b.group_dn, b.member_attribute
             FROM team_directory_group b JOIN team t ON t.id = b.team_id JOIN account o ON o.id = t.org_id""";
 
     /** Every team bound to a group. */
     public static List<Binding> bindings(Handle h) {
-        return h.createQuery(BINDINGS + " ORDER BY o.name, t.name").map((rs, ctx) -> new Binding(rs.getLong(1),
-                rs.getLong(2), rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6))).list();
+        return h.createQuery(BINDINGS + " ORDER BY o.name, t.name").map(BINDING).list();
     }
 
     public static Optional<Binding> binding(Handle h, long teamId) {
         return h.createQuery(BINDINGS + " WHERE b.team_id = :team").bind("team", teamId)
-                .map((rs, ctx) -> new Binding(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
-                        rs.getString(5), rs.getString(6))).findOne();
+                .map(BINDING).findOne();
     }
 
     // ---- teams bound to a value of an OIDC provider's groups claim (team_oidc_group) ----
@@ -110,13 +113,11 @@ public final class DirectoryDao {
         if (provider != null) {
             query.bind("provider", provider);
         }
-        return query.map((rs, ctx) -> new Binding(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
-                        rs.getString(5), rs.getString(6))).list();
+        return query.map(BINDING).list();
     }
 
     public static Optional<Binding> claimBinding(Handle h, long teamId) {
         return h.createQuery(CLAIM_BINDINGS + " WHERE b.team_id = :team").bind("team", teamId)
-                .map((rs, ctx) -> new Binding(rs.getLong(1), rs.getLong(2), rs.getString(3), rs.getString(4),
-                        rs.getString(5), rs.getString(6))).findOne();
+                .map(BINDING).findOne();
     }
 }

@@ -117,9 +117,8 @@ public final class PullPolicies implements PullGate {
         if (s.policies().isEmpty()) {
             return; // the common case: nothing to look up
         }
-        PolicyScope repo = new PolicyScope(PolicyScope.Kind.REPOSITORY, repository.value());
-        String namespace = RepositoryName.namespaceOf(repository.value());
-        PolicyScope org = namespace == null ? null : new PolicyScope(PolicyScope.Kind.ORG, namespace);
+        PolicyScope repo = PolicyScope.repository(repository);
+        PolicyScope org = organizationOf(repository);
         PullPolicy policy = applying(s, repo, org);
         if (policy == null || bypasses(s, actor, repo, org)) {
             return;
@@ -138,12 +137,16 @@ public final class PullPolicies implements PullGate {
      */
     public Verdict verdict(RepositoryName repository, Digest digest, String mediaType, byte[] content) {
         Snapshot s = current();
-        PolicyScope repo = new PolicyScope(PolicyScope.Kind.REPOSITORY, repository.value());
-        String namespace = RepositoryName.namespaceOf(repository.value());
-        PolicyScope org = namespace == null ? null : new PolicyScope(PolicyScope.Kind.ORG, namespace);
-        PullPolicy policy = applying(s, repo, org);
+        PolicyScope org = organizationOf(repository);
+        PullPolicy policy = applying(s, PolicyScope.repository(repository), org);
         return new Verdict(policy, policy == null ? null
                 : refusal(s, policy, repository, org, digest, mediaType, content));
+    }
+
+    /** The organization whose policy a repository without its own follows; null for a repository outside one. */
+    private static @Nullable PolicyScope organizationOf(RepositoryName repository) {
+        String namespace = RepositoryName.namespaceOf(repository.value());
+        return namespace == null ? null : new PolicyScope(PolicyScope.Kind.ORG, namespace);
     }
 
     private static @Nullable PullPolicy applying(Snapshot s, PolicyScope repo, @Nullable PolicyScope org) {
@@ -182,7 +185,7 @@ public final class PullPolicies implements PullGate {
             return null; // a signature, an SBOM, an attestation: about another image, which is judged itself
         }
         List<AllowEntry> allowed = new ArrayList<>(s.allowed().getOrDefault(
-                new PolicyScope(PolicyScope.Kind.REPOSITORY, repository.value()), List.of()));
+                PolicyScope.repository(repository), List.of()));
         if (org != null) {
             allowed.addAll(s.allowed().getOrDefault(org, List.of()));
         }
