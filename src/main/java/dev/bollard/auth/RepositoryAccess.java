@@ -80,23 +80,27 @@ public final class RepositoryAccess {
      * visibility and, when {@code by} is given, how it came to be created. False, and nothing done, when it exists.
      */
     boolean createIfMissing(String repository, boolean isPublic, @Nullable Principal creator, @Nullable String by) {
-        return db.inTransaction(h -> {
-            if (RepositoryDao.findId(h, repository).isPresent()) {
-                return false;
-            }
-            long id = RepositoryDao.create(h, repository);
-            if (isPublic) { // new repositories are private (the column's default)
-                GrantDao.setVisibility(h, id, true);
-            }
-            if (creator instanceof Principal.User u && !u.superuser()
-                    && Permissions.of(h, u, repository, false) != Level.ADMIN) {
-                GrantDao.put(h, id, "user", u.id(), "admin");
-            }
-            String visibility = isPublic ? "public" : "private";
-            changes.onRepository(h, repository, AuditActions.REPO_CREATE,
-                    by == null ? Map.of("visibility", visibility) : Map.of("visibility", visibility, "by", by));
-            return true;
-        });
+        return db.inTransaction(h -> createIfMissing(h, repository, isPublic, creator, by));
+    }
+
+    /** As {@link #createIfMissing(String, boolean, Principal, String)}, inside the caller's transaction. */
+    private boolean createIfMissing(Handle h, String repository, boolean isPublic, @Nullable Principal creator,
+                                    @Nullable String by) {
+        if (RepositoryDao.findId(h, repository).isPresent()) {
+            return false;
+        }
+        long id = RepositoryDao.create(h, repository);
+        if (isPublic) { // new repositories are private (the column's default)
+            GrantDao.setVisibility(h, id, true);
+        }
+        if (creator instanceof Principal.User u && !u.superuser()
+                && Permissions.of(h, u, repository, false) != Level.ADMIN) {
+            GrantDao.put(h, id, "user", u.id(), "admin");
+        }
+        String visibility = isPublic ? "public" : "private";
+        changes.onRepository(h, repository, AuditActions.REPO_CREATE,
+                by == null ? Map.of("visibility", visibility) : Map.of("visibility", visibility, "by", by));
+        return true;
     }
 
     /** Creates the repository (empty, private, without a creator) when it does not exist, so that it can be granted. */
@@ -137,8 +141,7 @@ public final class RepositoryAccess {
      * The repository is created (empty) when it does not exist yet, so that a robot can push it first.
      */
     public void grant(String repository, String grantee, String role) {
-        ensureRepository(repository);
-        grant(repository, kindOf(grantee), grantee, role);
+        grantCreating(repository, kindOf(grantee), grantee, role);
     }
 
     /**
@@ -146,8 +149,18 @@ public final class RepositoryAccess {
      * {@link #grant(String, String, String)}.
      */
     public void grantTeam(String repository, String team, String role) {
-        ensureRepository(repository);
-        grant(repository, "team", team, role);
+        grantCreating(repository, "team", team, role);
+    }
+
+    /** The repository created when missing and the grant, in one transaction: a refused grant creates nothing. */
+    private void grantCreating(String repository, String kind, String grantee, String role) {
+        checkRepository(repository);
+        checkRole(role);
+        db.inTransaction(h -> {
+            createIfMissing(h, repository, false, null, null);
+            put(h, repository, kind, grantee, role);
+            return null;
+        });
     }
 
     /**
@@ -157,12 +170,16 @@ public final class RepositoryAccess {
     public void grant(String repository, String kind, String grantee, String role) {
         checkRole(role);
         db.inTransaction(h -> {
-            long repo = requireRepository(h, repository);
-            GrantDao.put(h, repo, kind, granteeId(h, kind, grantee, Permissions.namespaceOf(repository)), role);
-            changes.onRepository(h, repository, AuditActions.PERMISSION_SET,
-                    Map.of("kind", kind, "grantee", grantee, "role", role));
+            put(h, repository, kind, grantee, role);
             return null;
         });
+    }
+
+    private void put(Handle h, String repository, String kind, String grantee, String role) {
+        long repo = requireRepository(h, repository);
+        GrantDao.put(h, repo, kind, granteeId(h, kind, grantee, Permissions.namespaceOf(repository)), role);
+        changes.onRepository(h, repository, AuditActions.PERMISSION_SET,
+                Map.of("kind", kind, "grantee", grantee, "role", role));
     }
 
     /** Removes a robot's ({@code owner+name}) or a user's grant; false when there was none, or no repository. */

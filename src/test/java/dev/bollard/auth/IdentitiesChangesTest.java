@@ -73,6 +73,30 @@ class IdentitiesChangesTest {
         assertThat(pending()).isZero();
     }
 
+    /**
+     * A grant on a repository that does not exist yet creates it, with the grant, in one transaction: refused for an
+     * unknown grantee or role, it leaves no empty repository behind.
+     */
+    @Test
+    void aRefusedGrantCreatesNoRepository() {
+        identities.users().create("alice", "alice-password", false);
+        identities.organizations().create("acme", "alice");
+
+        assertThatThrownBy(() -> identities.repositories().grant("acme/app", "nobody", "write"))
+                .isInstanceOf(BollardException.class).hasMessageContaining("nobody");
+        assertThatThrownBy(() -> identities.repositories().grantTeam("acme/app", "no-team", "write"))
+                .isInstanceOf(BollardException.class).hasMessageContaining("no-team");
+        assertThatThrownBy(() -> identities.repositories().grant("acme/app", "alice", "owner"))
+                .isInstanceOf(BollardException.class);
+        assertThat(identities.repositories().find("acme/app")).isEmpty();
+        assertThat(actions()).containsExactly(AuditActions.USER_CREATE, AuditActions.ORG_CREATE);
+
+        identities.repositories().grant("acme/app", "alice", "write");
+        assertThat(identities.repositories().find("acme/app")).isPresent();
+        assertThat(actions()).containsExactly(AuditActions.USER_CREATE, AuditActions.ORG_CREATE,
+                AuditActions.REPO_CREATE, AuditActions.PERMISSION_SET);
+    }
+
     @Test
     void aCallThatChangesNothingRecordsNothing() {
         identities.users().create("alice", "alice-password", false);
