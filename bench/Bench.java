@@ -152,7 +152,7 @@ public class Bench {
         double sha256Seconds = 3;
         long loopbackBytes = 4096 * MIB;
         long diskBytes = 1024 * MIB;
-        List<String> only = List.of("bounds", "startup", "push", "pull", "load", "meta", "auth");
+        List<String> only = List.of("bounds", "startup", "push", "pull", "load", "meta", "auth", "crowd", "background");
         /** Bollard as users run it (access control, access log, default JVM settings) or as before (all off). */
         boolean bollardAuth = true;
         int farmConns = 32;
@@ -168,6 +168,18 @@ public class Bench {
         Path perf;
         boolean aot = true;
         boolean verify = true;
+        /** Where the registries keep data: "fs" (file system; Bollard on embedded H2) or "pg-s3" (PostgreSQL + S3). */
+        String backend = "fs";
+        /** Blob GETs answered with redirects to S3 (pg-s3 only): "default" (each registry's own default), "on", "off". */
+        String s3Redirect = "default";
+        /** The class path S3Proxy runs with (pg-s3 only; bench/run writes it from the test class path). */
+        Path s3proxyClasspath;
+        int crowdPushers = 64;
+        int crowdPullers = 256;
+        int crowdLayers = 20;
+        long crowdLayerBytes = MIB;
+        /** Tags of the repository the background group prunes while the manifest load runs (0: --tags). */
+        int backgroundTags = 0;
 
         static Options parse(String[] a) {
             Options o = new Options();
@@ -229,6 +241,20 @@ public class Bench {
                         default -> throw new IllegalArgumentException("--aot takes on or off, not " + v);
                     };
                     case "--verify" -> o.verify = Boolean.parseBoolean(v);
+                    case "--backend" -> o.backend = switch (v) {
+                        case "fs", "pg-s3" -> v;
+                        default -> throw new IllegalArgumentException("--backend fs|pg-s3, not " + v);
+                    };
+                    case "--s3-redirect" -> o.s3Redirect = switch (v) {
+                        case "default", "on", "off" -> v;
+                        default -> throw new IllegalArgumentException("--s3-redirect default|on|off, not " + v);
+                    };
+                    case "--s3proxy-classpath" -> o.s3proxyClasspath = Path.of(v);
+                    case "--crowd-pushers" -> o.crowdPushers = Integer.parseInt(v);
+                    case "--crowd-pullers" -> o.crowdPullers = Integer.parseInt(v);
+                    case "--crowd-layers" -> o.crowdLayers = Integer.parseInt(v);
+                    case "--crowd-layer-kib" -> o.crowdLayerBytes = Long.parseLong(v) * 1024;
+                    case "--background-tags" -> o.backgroundTags = Integer.parseInt(v);
                     default -> throw new IllegalArgumentException("unknown option " + k);
                 }
             }
@@ -240,6 +266,9 @@ public class Bench {
             }
             if (o.root == null) {
                 o.root = Path.of(".");
+            }
+            if (o.backend.equals("pg-s3") && o.s3proxyClasspath == null) {
+                throw new IllegalArgumentException("--backend pg-s3 needs --s3proxy-classpath (bench/run passes it)");
             }
             return o;
         }
@@ -271,6 +300,10 @@ public class Bench {
             sha256Seconds = 1;
             loopbackBytes = 64 * MIB;
             diskBytes = 32 * MIB;
+            crowdPushers = 4;
+            crowdPullers = 8;
+            crowdLayers = 3;
+            crowdLayerBytes = 64 * 1024;
         }
 
         void quick() {
@@ -289,6 +322,9 @@ public class Bench {
             sha256Seconds = 2;
             loopbackBytes = 1024 * MIB;
             diskBytes = 256 * MIB;
+            crowdPushers = 32;
+            crowdPullers = 128;
+            crowdLayers = 10;
         }
 
         boolean does(String group) {
@@ -299,11 +335,14 @@ public class Bench {
             return String.format(Locale.ROOT,
                     "mode=%s runs=%d big=%d MiB probe=%d MiB layers=%dx%d KiB chunks=%d MiB/%d KiB push-conns=%d "
                             + "pullers=%d conns=%s load=%.1fs(+%.1fs warm-up, %d client threads) tags=%d repos=%d "
-                            + "populate-conns=%d meta-samples=%d startup-samples=%d only=%s bollard-auth=%s farm-conns=%d%s",
+                            + "populate-conns=%d meta-samples=%d startup-samples=%d only=%s bollard-auth=%s farm-conns=%d "
+                            + "backend=%s%s crowd=%d pushers/%d pullers of %dx%d KiB%s",
                     mode, runs, bigBytes / MIB, probeBytes / MIB, layers, layerBytes / 1024, bigChunk / MIB,
                     layerChunk / 1024, pushConns, pullers, Arrays.toString(conns), loadSeconds, loadWarmup,
                     loadThreads, tags, repos, populateConns, metaSamples, startupSamples, String.join(",", only),
-                    bollardAuth ? "on" : "off", farmConns, bollardOpts.isBlank() ? "" : " bollard-opts=\"" + bollardOpts + "\"");
+                    bollardAuth ? "on" : "off", farmConns, backend, backend.equals("pg-s3") ? " s3-redirect=" + s3Redirect : "",
+                    crowdPushers, crowdPullers, crowdLayers, crowdLayerBytes / 1024,
+                    bollardOpts.isBlank() ? "" : " bollard-opts=\"" + bollardOpts + "\"");
         }
     }
 
@@ -576,6 +615,20 @@ public class Bench {
             return read(method.equals("HEAD"), sink);
         }
 
+        /** Other servers this connection was redirected to (S3), one kept-alive connection each. */
+        private final Map<Integer, Http> redirects = new LinkedHashMap<>();
+
+        /** GET of an absolute http://127.0.0.1:PORT/... URL (a redirect's Location), on a connection kept for its port. */
+        Resp follow(String location, Sink sink) throws IOException {
+            if (location == null || !location.startsWith("http://127.0.0.1:")) {
+                throw new BenchException("redirect to " + location + ", not to a loopback http URL");
+            }
+            String rest = location.substring("http://127.0.0.1:".length());
+            int slash = rest.indexOf('/');
+            int to = Integer.parseInt(rest.substring(0, slash));
+            return redirects.computeIfAbsent(to, Http::new).send("GET", rest.substring(slash), null, 0, 0, sink);
+        }
+
         Resp send(String method, String target, String... headers) throws IOException {
             Collect c = new Collect();
             Resp r = send(method, target, null, 0, 0, c, headers);
@@ -682,6 +735,8 @@ public class Bench {
 
         @Override
         public void close() {
+            redirects.values().forEach(Http::close);
+            redirects.clear();
             if (ch != null) {
                 try {
                     ch.close();
@@ -862,6 +917,11 @@ public class Bench {
     static void getBlob(Http h, String repo, Content c, boolean verify) throws IOException {
         Hash hash = verify ? new Hash() : null;
         Resp r = h.send("GET", "/v2/" + repo + "/blobs/" + c.digest(), null, 0, 0, verify ? hash : DISCARD);
+        if (r.status == 307 || r.status == 302) {
+            // Redirected to the storage (S3): the download itself comes from there, as clients follow it.
+            hash = verify ? new Hash() : null;
+            r = h.follow(r.header("Location"), verify ? hash : DISCARD);
+        }
         expect(r, 200, "GET blob " + c.digest());
         if (r.bodyBytes != c.size()) {
             throw new BenchException("blob " + c.digest() + ": " + r.bodyBytes + " bytes, expected " + c.size());
@@ -1168,7 +1228,14 @@ public class Bench {
 
         final Path log;
 
-        private Server(String kind, Path dir, int port, Process proc, double startupMs, Path log) {
+        final boolean auth;
+        /** {bucket, jdbc url} with --backend pg-s3, else null. */
+        final String[] backing;
+
+        private Server(String kind, Path dir, int port, Process proc, double startupMs, Path log, boolean auth,
+                       String[] backing) {
+            this.auth = auth;
+            this.backing = backing;
             this.log = log;
             this.kind = kind;
             this.dir = dir;
@@ -1189,6 +1256,27 @@ public class Bench {
          * for the same user. Otherwise both without authentication or access log, Bollard with -Xmx512m as before.
          */
         static Server start(String kind, Path dir, boolean auth) throws Exception {
+            return start(kind, dir, auth, O.backend.equals("pg-s3") ? Backing.get().fresh(kind) : null);
+        }
+
+        /** The same registry again, on the data it has (its directory, database and bucket). */
+        Server restart() throws Exception {
+            stop();
+            return start(kind, dir, auth, backing);
+        }
+
+        /** Where its blobs are: the data directory, or its bucket's directory in S3Proxy. */
+        Path blobs() throws Exception {
+            return backing == null ? dir.resolve("data") : Backing.get().dir.resolve("s3/blobs").resolve(backing[0]);
+        }
+
+        static Server start(String kind, Path dir, boolean auth, String[] backing) throws Exception {
+            return start(kind, dir, auth, backing, Map.of());
+        }
+
+        /** {@code env}: more environment for the server (settings a workload needs), after the harness's own. */
+        static Server start(String kind, Path dir, boolean auth, String[] backing, Map<String, String> env)
+                throws Exception {
             Files.createDirectories(dir);
             int port = freePort();
             Path data = dir.resolve("data");
@@ -1212,7 +1300,7 @@ public class Bench {
                         data.toString()));
             } else {
                 Path cfg = dir.resolve("config.yml");
-                String config = distributionConfig(data, port);
+                String config = backing == null ? distributionConfig(data, port) : distributionS3Config(backing[0], port);
                 if (auth) {
                     Path htpasswd = dir.resolve("htpasswd");
                     Files.writeString(htpasswd, USER + ":" + bcrypt(PASSWORD) + "\n");
@@ -1229,6 +1317,14 @@ public class Bench {
             for (String v : List.of("BOLLARD_JAVA_OPTS", "JAVA_OPTS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS")) {
                 pb.environment().remove(v);
             }
+            if (backing != null && kind.equals(BOLLARD)) {
+                Backing.get().bollardEnv(backing, pb.environment());
+                if (!O.s3Redirect.equals("default")) {
+                    pb.environment().put("BOLLARD_STORAGE_S3_REDIRECT", String.valueOf(O.s3Redirect.equals("on")));
+                }
+            } else if (backing != null) {
+                pb.environment().remove("AWS_CA_BUNDLE"); // Distribution's S3 driver panics when it is set
+            }
             if (kind.equals(BOLLARD) && auth) {
                 pb.environment().put("MALLOC_ARENA_MAX", "2"); // as ./bollard serve sets it
                 // A fresh registry has no account: its first start creates the superuser admin (later starts ignore it).
@@ -1238,13 +1334,14 @@ public class Bench {
                 pb.environment().put("BOLLARD_AUTH_ENABLED", "false");
                 pb.environment().put("BOLLARD_ACCESS_LOG", "OFF");
             }
+            pb.environment().putAll(env);
             long t0 = System.nanoTime();
             Process p = pb.start();
             Files.writeString(O.work.resolve("pids"), p.pid() + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             Server s;
             try {
                 waitReady(p, port, log);
-                s = new Server(kind, dir, port, p, (System.nanoTime() - t0) / 1e6, log);
+                s = new Server(kind, dir, port, p, (System.nanoTime() - t0) / 1e6, log, auth, backing);
             } catch (Exception e) {
                 p.destroyForcibly();
                 throw e;
@@ -1307,6 +1404,36 @@ public class Bench {
                       addr: 127.0.0.1:%d
                       secret: bollard-bench-not-a-secret
                     """.formatted(data, port);
+        }
+
+        /** The same on S3Proxy's endpoint (its s3 driver; blob GETs redirect to S3 unless --s3-redirect off). */
+        static String distributionS3Config(String bucket, int port) throws Exception {
+            return """
+                    version: 0.1
+                    log:
+                      level: warn
+                      accesslog:
+                        disabled: true
+                    storage:
+                      s3:
+                        accesskey: %s
+                        secretkey: %s
+                        region: us-east-1
+                        regionendpoint: %s
+                        bucket: %s
+                        secure: false
+                        v4auth: true
+                      delete:
+                        enabled: true
+                      cache:
+                        blobdescriptor: inmemory
+                      redirect:
+                        disable: %s
+                    http:
+                      addr: 127.0.0.1:%d
+                      secret: bollard-bench-not-a-secret
+                    """.formatted(Backing.S3_ACCESS, Backing.S3_SECRET, Backing.get().endpoint(), bucket,
+                    O.s3Redirect.equals("off"), port);
         }
 
         /** Polls GET /v2/ every 5 ms until it answers 200 (401 with authentication). */
@@ -1400,6 +1527,173 @@ public class Bench {
         void checkAlive() {
             if (!proc.isAlive()) {
                 throw new BenchException(kind + " exited with " + exitText(proc.exitValue()) + "; log:\n" + tail(log));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // PostgreSQL + S3 (--backend pg-s3): one PostgreSQL (Debian's package, its default settings: fsync on) and one
+    // S3Proxy (an S3 server keeping objects as files) for the whole benchmark; every server start gets a fresh
+    // database and a fresh bucket. Both registries use the same S3 endpoint.
+
+    static final class Backing {
+        static final String S3_ACCESS = "bench-access";
+        static final String S3_SECRET = "bench-secret-not-a-secret-0123456789";
+        static Backing instance;
+
+        final Path dir;
+        final Path pgBin;
+        final int pgPort;
+        final int s3Port;
+        final Process s3;
+        final boolean asPostgres;
+        final AtomicInteger names = new AtomicInteger();
+
+        private Backing(Path dir, Path pgBin, int pgPort, int s3Port, Process s3, boolean asPostgres) {
+            this.dir = dir;
+            this.pgBin = pgBin;
+            this.pgPort = pgPort;
+            this.s3Port = s3Port;
+            this.s3 = s3;
+            this.asPostgres = asPostgres;
+        }
+
+        static synchronized Backing get() throws Exception {
+            if (instance == null) {
+                instance = start(O.work.resolve("backing"));
+            }
+            return instance;
+        }
+
+        static Backing start(Path dir) throws Exception {
+            Files.createDirectories(dir);
+            // PostgreSQL refuses to run as root: then it runs as the postgres user, who must reach its directory.
+            boolean root = "root".equals(System.getProperty("user.name"));
+            if (root) {
+                for (Path p = dir; p != null && p.startsWith(O.work.getParent()); p = p.getParent()) {
+                    sh("chmod", "o+x", p.toString());
+                }
+            }
+            Path bin;
+            try (var dirs = Files.list(Path.of("/usr/lib/postgresql"))) {
+                bin = dirs.map(d -> d.resolve("bin")).filter(b -> Files.isExecutable(b.resolve("initdb")))
+                        .max(Comparator.comparing(b -> Integer.parseInt(b.getParent().getFileName().toString())))
+                        .orElseThrow(() -> new BenchException("no /usr/lib/postgresql/*/bin/initdb: apt-get install postgresql"));
+            }
+            Path pg = dir.resolve("pg");
+            Files.createDirectories(pg);
+            if (root) {
+                sh("chown", "postgres:postgres", pg.toString());
+            }
+            // Loopback only, trust: a throw-away cluster of the benchmark. Otherwise PostgreSQL's defaults (fsync on).
+            runPg(root, List.of(bin.resolve("initdb").toString(), "-D", pg.resolve("data").toString(), "-U", "postgres",
+                    "--auth-local=trust", "--auth-host=trust", "-E", "UTF8", "--locale=C"));
+            int pgPort = freePort();
+            runPg(root, List.of(bin.resolve("pg_ctl").toString(), "-D", pg.resolve("data").toString(), "-l",
+                    pg.resolve("postgres.log").toString(), "-o", "-p " + pgPort + " -k " + pg
+                            + " -c listen_addresses=127.0.0.1 -c max_connections=300", "-w", "-t", "60", "start"));
+            String pid = Files.readAllLines(pg.resolve("data/postmaster.pid")).get(0).trim();
+            Files.writeString(O.work.resolve("pids"), pid + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+
+            Path s3dir = Files.createDirectories(dir.resolve("s3"));
+            Files.createDirectories(s3dir.resolve("blobs"));
+            int s3Port = freePort();
+            Path props = s3dir.resolve("s3proxy.properties");
+            Files.writeString(props, String.join("\n",
+                    "s3proxy.endpoint=http://127.0.0.1:" + s3Port,
+                    "s3proxy.authorization=aws-v2-or-v4",
+                    "s3proxy.identity=" + S3_ACCESS,
+                    "s3proxy.credential=" + S3_SECRET,
+                    "jclouds.provider=filesystem-nio2",
+                    "jclouds.filesystem.basedir=" + s3dir.resolve("blobs"), ""));
+            Path logback = s3dir.resolve("logback.xml");
+            // S3Proxy logs every request at DEBUG by default, which slows it badly.
+            Files.writeString(logback, """
+                    <configuration><appender name="E" class="ch.qos.logback.core.ConsoleAppender"><encoder>
+                    <pattern>%d %level %logger %msg%n</pattern></encoder></appender>
+                    <root level="WARN"><appender-ref ref="E"/></root></configuration>
+                    """);
+            String cp = Files.readString(O.s3proxyClasspath).trim();
+            Path log = s3dir.resolve("s3proxy.log");
+            Process s3 = new ProcessBuilder(O.java, "-Xmx512m", "-Dlogback.configurationFile=" + logback, "-cp", cp,
+                    "org.gaul.s3proxy.Main", "--properties", props.toString())
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Files.writeString(O.work.resolve("pids"), s3.pid() + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (true) {
+                try (Socket sock = new Socket()) {
+                    sock.connect(new InetSocketAddress("127.0.0.1", s3Port), 500);
+                    break;
+                } catch (IOException notYet) {
+                    if (!s3.isAlive() || System.nanoTime() > deadline) {
+                        throw new BenchException("S3Proxy did not start; log:\n" + tail(log));
+                    }
+                    Thread.sleep(50);
+                }
+            }
+            Backing b = new Backing(dir, bin, pgPort, s3Port, s3, root);
+            Runtime.getRuntime().addShutdownHook(new Thread(b::stop));
+            log("bench: PostgreSQL %s on :%d, S3Proxy on :%d (both for every server of this benchmark)",
+                    bin.getParent().getFileName(), pgPort, s3Port);
+            return b;
+        }
+
+        static void runPg(boolean root, List<String> cmd) throws Exception {
+            List<String> full = new ArrayList<>();
+            if (root) {
+                full.addAll(List.of("runuser", "-u", "postgres", "--"));
+            }
+            full.addAll(cmd);
+            Process p = new ProcessBuilder(full).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new BenchException(String.join(" ", cmd) + " failed:\n" + out);
+            }
+        }
+
+        static void sh(String... cmd) throws Exception {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new BenchException(String.join(" ", cmd) + " failed: " + out);
+            }
+        }
+
+        /** A fresh database and a fresh bucket for one server start: {name, jdbc url}. */
+        String[] fresh(String kind) throws Exception {
+            String name = "bench_" + kind + "_" + names.incrementAndGet();
+            if (kind.equals(BOLLARD)) {
+                sh("psql", "-q", "-h", "127.0.0.1", "-p", String.valueOf(pgPort), "-U", "postgres", "-d", "postgres",
+                        "-c", "CREATE DATABASE " + name);
+            }
+            // S3Proxy's file system store: a bucket is a directory under its base directory.
+            Files.createDirectories(dir.resolve("s3/blobs").resolve(name.replace('_', '-')));
+            return new String[] {name.replace('_', '-'), "jdbc:postgresql://127.0.0.1:" + pgPort + "/" + name};
+        }
+
+        String endpoint() {
+            return "http://127.0.0.1:" + s3Port;
+        }
+
+        /** Bollard's settings for its database and bucket ({bucket, jdbc url}). */
+        void bollardEnv(String[] backing, Map<String, String> env) {
+            env.put("BOLLARD_DATABASE_URL", backing[1]);
+            env.put("BOLLARD_DATABASE_USERNAME", "postgres");
+            env.put("BOLLARD_STORAGE_TYPE", "s3");
+            env.put("BOLLARD_STORAGE_S3_BUCKET", backing[0]);
+            env.put("BOLLARD_STORAGE_S3_ENDPOINT", endpoint());
+            env.put("BOLLARD_STORAGE_S3_PATH_STYLE", "true");
+            env.put("BOLLARD_STORAGE_S3_ACCESS_KEY", S3_ACCESS);
+            env.put("BOLLARD_STORAGE_S3_SECRET_KEY", S3_SECRET);
+        }
+
+        void stop() {
+            s3.destroy();
+            try {
+                runPg(asPostgres, List.of(pgBin.resolve("pg_ctl").toString(), "-D",
+                        dir.resolve("pg/data").toString(), "-m", "fast", "-w", "stop"));
+            } catch (Exception e) {
+                System.err.println("bench: could not stop PostgreSQL: " + e.getMessage());
             }
         }
     }
@@ -1593,6 +1887,8 @@ public class Bench {
                 distribution = null;
             }
             group("auth", this::auth);
+            group("crowd", this::crowd);
+            group("background", this::background);
             loadEnd = Env.loadavg();
         }
 
@@ -1917,7 +2213,7 @@ public class Bench {
                 push(s, small, "v1", false, 0, 1);
             }
             for (Server s : ordered()) {
-                put(s.kind, "disk.after-push.MiB", du(s.dir.resolve("data")) / (double) MIB);
+                put(s.kind, "disk.after-push.MiB", du(s.blobs()) / (double) MIB);
             }
         }
 
@@ -2126,6 +2422,257 @@ public class Bench {
             }
         }
 
+        // --- many clients -----------------------------------------------------------------------------------
+
+        /**
+         * A CI farm at once, on servers started for this group: {@code --crowd-pushers} clients each push a distinct
+         * image of {@code --crowd-layers} layers (one connection each, layers then config then the manifest), all
+         * started together; then {@code --crowd-pullers} clients pull one shared image over and over for
+         * {@code --load-seconds} (manifest by tag, then config and layers on the client's connection). Any failed
+         * request fails the run. Reported: aggregate MB/s, the p99 of the manifest requests among that load, peak RSS.
+         */
+        void crowd() throws Exception {
+            List<Image> mine = new ArrayList<>();
+            for (int i = 0; i < O.crowdPushers; i++) {
+                List<Content> ls = new ArrayList<>();
+                for (int j = 0; j < O.crowdLayers; j++) {
+                    ls.add(new GenBlob(100_000 + i * 1_000 + j, O.crowdLayerBytes));
+                }
+                mine.add(new Image("bench/crowd-" + i, ls, null));
+            }
+            List<Content> sl = new ArrayList<>();
+            for (int j = 0; j < O.crowdLayers; j++) {
+                sl.add(new GenBlob(90_000 + j, O.crowdLayerBytes));
+            }
+            Image shared = new Image("bench/crowd-shared", sl, null);
+            for (String kind : number % 2 == 1 ? List.of(BOLLARD, DISTRIBUTION) : List.of(DISTRIBUTION, BOLLARD)) {
+                Server s = Server.start(kind, dir.resolve("crowd-" + kind));
+                try {
+                    syncDisks();
+                    try (PeakRss rss = new PeakRss(s)) {
+                        Crowd c = crowdRun(O.crowdPushers, 0, (h, i, lat) -> {
+                            Image img = mine.get(i);
+                            for (Content b : img.layers) {
+                                uploadBlob(h, img.name, b, false, 0);
+                            }
+                            uploadBlob(h, img.name, img.config, false, 0);
+                            long t0 = System.nanoTime();
+                            putManifest(h, img.name, "v1", img.manifest);
+                            lat.add(System.nanoTime() - t0);
+                            return img.bytes();
+                        }, s);
+                        put(kind, "crowd.push", c.bytes / MB / c.seconds);
+                        put(kind, "crowd.push.manifest.p99", c.p99());
+                        put(kind, "rss.crowd.push", rss.peak());
+                        log("run %d: %-12s %d pushers: %.0f MB/s, manifest PUT p99 %.1f ms", number, kind,
+                                O.crowdPushers, c.bytes / MB / c.seconds, c.p99());
+                    }
+                    push(s, shared, "v1", false, 0, O.pushConns);
+                    pull(s, shared, "v1", O.pushConns, true); // untimed: everything comes back as pushed
+                    try (PeakRss rss = new PeakRss(s)) {
+                        // At least 2 s: a pull of the whole image must fit in the window many times over.
+                        Crowd c = crowdRun(O.crowdPullers, Math.max(2, O.loadSeconds), (h, i, lat) -> {
+                            long t0 = System.nanoTime();
+                            Resp r = expect(h.send("GET", "/v2/" + shared.name + "/manifests/v1", "Accept", ACCEPT), 200,
+                                    "GET manifest");
+                            lat.add(System.nanoTime() - t0);
+                            if (r.body.length != shared.manifest.size()) {
+                                throw new BenchException("manifest of " + shared.name + " came back with "
+                                        + r.body.length + " bytes");
+                            }
+                            getBlob(h, shared.name, shared.config, false);
+                            for (Content b : shared.layers) {
+                                getBlob(h, shared.name, b, false);
+                            }
+                            return shared.bytes();
+                        }, s);
+                        put(kind, "crowd.pull", c.bytes / MB / c.seconds);
+                        put(kind, "crowd.pull.manifest.p99", c.p99());
+                        put(kind, "rss.crowd.pull", rss.peak());
+                        log("run %d: %-12s %d pullers: %.0f MB/s (%d images), manifest GET p99 %.1f ms", number, kind,
+                                O.crowdPullers, c.bytes / MB / c.seconds, c.done, c.p99());
+                    }
+                } finally {
+                    s.stop();
+                }
+            }
+        }
+
+        interface CrowdTask {
+            /** One image pushed or pulled on the client's connection; the bytes moved. */
+            long run(Http h, int client, List<Long> manifestNanos) throws Exception;
+        }
+
+        record Crowd(long bytes, long done, double seconds, long[] manifestNanos) {
+            double p99() {
+                return pct(manifestNanos, 99);
+            }
+        }
+
+        /**
+         * {@code clients} threads, each on its own connection, start together at a barrier. With {@code seconds} == 0
+         * each runs its task once (the time is until the last finishes); otherwise each repeats it until the time is
+         * up (what finished in time counts).
+         */
+        Crowd crowdRun(int clients, double seconds, CrowdTask task, Server s) throws Exception {
+            CyclicBarrier go = new CyclicBarrier(clients + 1);
+            ExecutorService pool = Executors.newFixedThreadPool(clients);
+            AtomicLong bytes = new AtomicLong();
+            AtomicLong done = new AtomicLong();
+            List<Long> lat = java.util.Collections.synchronizedList(new ArrayList<>());
+            long[] until = new long[1];
+            try {
+                List<Future<Void>> fs = new ArrayList<>();
+                for (int i = 0; i < clients; i++) {
+                    int client = i;
+                    fs.add(pool.submit(() -> {
+                        List<Long> own = new ArrayList<>();
+                        try (Http h = new Http(s.port)) {
+                            h.connect();
+                            go.await();
+                            do {
+                                long n = task.run(h, client, own);
+                                if (seconds == 0 || System.nanoTime() <= until[0]) {
+                                    bytes.addAndGet(n);
+                                    done.incrementAndGet();
+                                }
+                            } while (seconds > 0 && System.nanoTime() < until[0]);
+                        } finally {
+                            lat.addAll(own);
+                        }
+                        return null;
+                    }));
+                }
+                long t0 = System.nanoTime();
+                until[0] = t0 + (long) (seconds * 1e9);
+                go.await();
+                for (Future<Void> f : fs) {
+                    try {
+                        f.get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        throw new BenchException(s.kind + ": a client of the crowd failed: " + e.getCause());
+                    }
+                }
+                double secs = seconds > 0 ? seconds : (System.nanoTime() - t0) / 1e9;
+                long[] ns = lat.stream().mapToLong(Long::longValue).sorted().toArray();
+                return new Crowd(bytes.get(), done.get(), secs, ns);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+
+        // --- under background work ----------------------------------------------------------------------------
+
+        /**
+         * Bollard only (Distribution's garbage collector runs offline, with the registry read-only or stopped): the
+         * manifest load of the auth group (GET by tag with a bearer token, --farm-conns connections) on an idle
+         * registry that holds a repository of {@code --background-tags} tags, then the same load while retention
+         * prunes that repository to its last 10 tags and the garbage collector deletes what that left unreferenced
+         * (both started by the CLI as an operator would, run by the server). The p99 under that work against idle.
+         */
+        void background() throws Exception {
+            int tags = O.backgroundTags > 0 ? O.backgroundTags : O.tags;
+            // Short grace and time-machine window so that the collector has the pruned tags' manifests to delete.
+            Map<String, String> env = Map.of("BOLLARD_GC_GRACE_PERIOD", "1s", "BOLLARD_HISTORY_WINDOW", "1s",
+                    "BOLLARD_GC_INTERVAL", "24h", "BOLLARD_RETENTION_INTERVAL", "24h");
+            Server s = Server.start(BOLLARD, dir.resolve("background"), true,
+                    O.backend.equals("pg-s3") ? Backing.get().fresh(BOLLARD) : null, env);
+            bollard = s;
+            try {
+                images();
+                push(s, small, "v1", false, 0, 1);
+                Content config = new Bytes("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\"}}");
+                Content layer = new GenBlob(41_000, 1024);
+                String repo = "bench/pruned";
+                try (Http h = new Http(s.port)) {
+                    uploadBlob(h, repo, config, false, 0);
+                    uploadBlob(h, repo, layer, false, 0);
+                }
+                AtomicInteger next = new AtomicInteger();
+                AtomicInteger done = new AtomicInteger();
+                long t0 = System.nanoTime();
+                populate(s, tags, t0 + (long) (O.populateTimeout * 1e9), (h, i) ->
+                        putManifest(h, repo, tagName(i), new Bytes(manifestJson(config, List.of(layer), "b" + i))), next, done);
+                log("run %d: background: %d tags in %.1f s", number, done.get(), (System.nanoTime() - t0) / 1e9);
+                put(BOLLARD, "background.tags", done.get());
+                Ask get = new Ask("GET", "/v2/bench/small/manifests/v1", authorization(s, "repository:bench/small:pull"), 200);
+                load(s.port, List.of(get), O.farmConns, 0, O.loadWarmup + O.loadSeconds / 2);
+                LoadResult idle = load(s.port, List.of(get), O.farmConns, O.loadWarmup, O.loadSeconds);
+                check(s, "background.idle", idle);
+                put(BOLLARD, "background.idle.rps", idle.rps());
+                put(BOLLARD, "background.idle.p99", idle.p99());
+                try (Http h = new Http(s.port)) {
+                    expect(h.sendBytes("POST", "/api/v1/repositories/" + repo + "/-/retention-policies",
+                            new Bytes("{\"tag_pattern\":\"*\",\"keep_last\":10}"), "Content-Type",
+                            "application/json"), 201, "create a retention policy");
+                }
+                Thread.sleep(1500); // past the 1 s grace and window: the collector may delete what retention frees
+                long b0 = System.nanoTime();
+                double[] work = new double[2];
+                Future<?> bg = Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "background-work");
+                    t.setDaemon(true);
+                    return t;
+                }).submit(() -> {
+                    work[0] = cli(s, env, "retention", "apply");
+                    work[1] = cli(s, env, "gc");
+                    return null;
+                });
+                List<LoadResult> busy = new ArrayList<>();
+                do {
+                    busy.add(load(s.port, List.of(get), O.farmConns, 0, O.loadSeconds));
+                } while (!bg.isDone());
+                bg.get();
+                double bgSecs = (System.nanoTime() - b0) / 1e9;
+                long errors = busy.stream().mapToLong(LoadResult::errors).sum();
+                if (errors > 0) {
+                    throw new BenchException("bollard: " + errors + " errors in the manifest load under background work");
+                }
+                double worst = busy.stream().mapToDouble(LoadResult::p99).max().orElse(Double.NaN);
+                double rps = busy.stream().mapToDouble(LoadResult::rps).average().orElse(Double.NaN);
+                put(BOLLARD, "background.busy.rps", rps);
+                put(BOLLARD, "background.busy.p99", worst);
+                put(BOLLARD, "background.retention.s", work[0]);
+                put(BOLLARD, "background.gc.s", work[1]);
+                try (Http h = new Http(s.port)) {
+                    int left = countEntries(expect(h.send("GET", "/v2/" + repo + "/tags/list"), 200, "tags after retention")
+                            .text());
+                    put(BOLLARD, "background.tags.left", left);
+                    if (left != 10) {
+                        throw new BenchException("retention left " + left + " tags of " + repo + ", expected 10");
+                    }
+                }
+                log("run %d: background: idle %.0f req/s p99 %.2f ms; during retention (%.1f s) and gc (%.1f s), %d "
+                                + "window(s) over %.1f s: %.0f req/s, worst p99 %.2f ms", number, idle.rps(), idle.p99(),
+                        work[0], work[1], busy.size(), bgSecs, rps, worst);
+            } finally {
+                s.stop();
+                bollard = null;
+            }
+        }
+
+        /** Runs a bollard CLI command against the running server's data (as an operator would); its seconds. */
+        double cli(Server s, Map<String, String> env, String... args) throws Exception {
+            List<String> cmd = new ArrayList<>(List.of(O.java, "-jar", O.jar.toString()));
+            cmd.addAll(List.of(args));
+            cmd.addAll(List.of("--data", s.dir.resolve("data").toString(), "--listen", "127.0.0.1:" + s.port));
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            pb.environment().putAll(env);
+            if (s.backing != null) {
+                Backing.get().bollardEnv(s.backing, pb.environment());
+            }
+            long t0 = System.nanoTime();
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new BenchException("bollard " + String.join(" ", args) + " failed:\n" + out);
+            }
+            List<String> lines = out.strip().lines().toList(); // retention names every tag it deleted: the summary only
+            log("run %d: bollard %s: %s", number, String.join(" ", args),
+                    lines.isEmpty() ? "" : String.join(" ", lines.subList(Math.max(0, lines.size() - 2), lines.size())));
+            return (System.nanoTime() - t0) / 1e9;
+        }
+
         // --- metadata at scale ------------------------------------------------------------------------------
 
         void meta() throws Exception {
@@ -2221,8 +2768,7 @@ public class Bench {
             }
             // Start-up again, now on the populated data (informative): stop each server and start it on its directory.
             for (Server s : ordered()) {
-                s.stop();
-                Server again = Server.start(s.kind, s.dir);
+                Server again = s.restart();
                 if (s == bollard) {
                     bollard = again;
                 } else {
@@ -2651,6 +3197,23 @@ public class Bench {
             m("open.get-tag.rps", "GET manifest by tag without authentication, " + fc + " (both without access log)",
                     "req/s", true);
             m("open.get-tag.p99", "  p99 latency", "ms", false);
+            String crowd = O.crowdLayers + " × " + size(O.crowdLayerBytes);
+            m("crowd.push", O.crowdPushers + " clients at once, each pushing its own image of " + crowd + " (aggregate)",
+                    "MB/s", true);
+            m("crowd.push.manifest.p99", "  p99 of the manifest PUTs among them", "ms", false);
+            m("crowd.pull", O.crowdPullers + " clients pulling one image of " + crowd + " over and over (aggregate)",
+                    "MB/s", true);
+            m("crowd.pull.manifest.p99", "  p99 of the manifest GETs among them", "ms", false);
+            m("rss.crowd.push", "Peak RSS during the " + O.crowdPushers + " pushers", "MiB", false);
+            m("rss.crowd.pull", "Peak RSS during the " + O.crowdPullers + " pullers", "MiB", false);
+            m("background.idle.rps", "GET manifest, bearer token, " + fc + ", idle, beside a repository of "
+                    + (O.backgroundTags > 0 ? O.backgroundTags : O.tags) + " tags (Bollard only)", "req/s", true);
+            m("background.idle.p99", "  p99 latency", "ms", false);
+            m("background.busy.rps", "The same while retention prunes those tags to 10 and GC collects them", "req/s",
+                    true);
+            m("background.busy.p99", "  p99 latency (worst window)", "ms", false);
+            m("background.retention.s", "  retention apply took", "s", false);
+            m("background.gc.s", "  gc took", "s", false);
         }
 
         void m(String key, String label, String unit, boolean higher) {
@@ -2792,6 +3355,21 @@ public class Bench {
                 t.add(new Target("peak RSS under " + Arrays.stream(O.conns).max().orElse(1) + " connections ≤ 384 MiB",
                         fmt(underLoad) + " MiB", underLoad <= 384));
             }
+            for (String k : List.of("crowd.push", "crowd.pull")) {
+                double r = ratio(k);
+                double p99 = med(BOLLARD, k + ".manifest.p99");
+                if (!Double.isNaN(r)) {
+                    t.add(new Target(k.replace('.', ' ') + " (" + (k.endsWith("push") ? O.crowdPushers : O.crowdPullers)
+                            + " clients) ≥ 1.5x, manifest p99 ≤ 50 ms", x(r) + ", p99 " + fmt(p99) + " ms",
+                            r >= 1.5 && p99 <= 50));
+                }
+            }
+            double idleP99 = med(BOLLARD, "background.idle.p99");
+            double busyP99 = med(BOLLARD, "background.busy.p99");
+            if (!Double.isNaN(busyP99)) {
+                t.add(new Target("manifest p99 under retention + GC within 2x of idle", fmt(busyP99) + " vs "
+                        + fmt(idleP99) + " ms", busyP99 <= 2 * idleP99));
+            }
             double st = med(BOLLARD, "startup.ms");
             if (!Double.isNaN(st)) {
                 t.add(new Target("start-up ≤ 2 s", fmt(st) + " ms", st <= 2000));
@@ -2883,7 +3461,7 @@ public class Bench {
                 }
                 String label = m.label().startsWith("  ") ? "&nbsp;&nbsp;" + m.label().trim() : m.label();
                 boolean informative = m.key().startsWith("rss.") || m.key().startsWith("disk.") || m.key().endsWith(".entries")
-                        || m.key().startsWith("populate.");
+                        || m.key().startsWith("populate.") || m.key().startsWith("background.");
                 sb.append("| ").append(label).append(" | ").append(m.unit()).append(" | ").append(fmt(b)).append(" | ")
                         .append(fmt(d)).append(" | ").append(informative ? "" : x(ratio(m))).append(" |\n");
             }

@@ -31,6 +31,9 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Retention {
 
+    /** Tags deleted per transaction. */
+    private static final int DELETE_BATCH = 500;
+
     private final Database db;
     private final Outbox outbox;
 
@@ -144,6 +147,7 @@ public final class Retention {
             tags.sort(Comparator.comparing(TagDao.TagRow::updatedAt).reversed().thenComparing(TagDao.TagRow::name));
             List<TagPattern> immutable = new ImmutableTags(db, outbox).rules(new RepositoryName(repository.name()));
             Map<Policy, Integer> ranks = new LinkedHashMap<>();
+            List<TagDao.TagRow> doomed = new ArrayList<>();
             for (TagDao.TagRow tag : tags) {
                 boolean matched = false;
                 boolean kept = false;
@@ -154,23 +158,34 @@ public final class Retention {
                         kept |= p.keeps(rank, tag.updatedAt(), now);
                     }
                 }
-                if (!matched || kept || immutable.stream().anyMatch(r -> r.matches(tag.name()))) {
-                    continue;
+                if (matched && !kept && immutable.stream().noneMatch(r -> r.matches(tag.name()))) {
+                    doomed.add(tag);
                 }
-                boolean deleted = dryRun || db.inTransaction(h -> {
-                    boolean gone = RepositoryDao.findId(h, repository.name())
-                            .map(id -> ImmutableTags.ruleFor(h, id, tag.name()).isEmpty()
-                                    && TagDao.deleteIfPointsAt(h, id, tag.name(), tag.digest()).isPresent())
-                            .orElse(false);
-                    if (gone) {
-                        outbox.record(h, AuditEvent.onRepository(actor, AuditActions.TAG_DELETE, repository.name(),
-                                Map.of("tag", tag.name(), "digest", tag.digest(), "reason", "retention policy")));
+            }
+            if (dryRun) {
+                doomed.forEach(tag -> pruned.add(new Pruned(repository.name(), tag.name(), tag.digest())));
+                continue;
+            }
+            // Many deletions per transaction: one commit per tag made pruning 100,000 tags take hours (bench/run's
+            // background group). Small enough batches that pushes to the repository are not held up for long.
+            for (int from = 0; from < doomed.size(); from += DELETE_BATCH) {
+                List<TagDao.TagRow> batch = doomed.subList(from, Math.min(doomed.size(), from + DELETE_BATCH));
+                pruned.addAll(db.inTransaction(h -> {
+                    List<Pruned> gone = new ArrayList<>();
+                    Optional<Long> id = RepositoryDao.findId(h, repository.name());
+                    if (id.isEmpty()) {
+                        return gone;
+                    }
+                    for (TagDao.TagRow tag : batch) {
+                        if (ImmutableTags.ruleFor(h, id.get(), tag.name()).isEmpty()
+                                && TagDao.deleteIfPointsAt(h, id.get(), tag.name(), tag.digest()).isPresent()) {
+                            outbox.record(h, AuditEvent.onRepository(actor, AuditActions.TAG_DELETE, repository.name(),
+                                    Map.of("tag", tag.name(), "digest", tag.digest(), "reason", "retention policy")));
+                            gone.add(new Pruned(repository.name(), tag.name(), tag.digest()));
+                        }
                     }
                     return gone;
-                });
-                if (deleted) {
-                    pruned.add(new Pruned(repository.name(), tag.name(), tag.digest()));
-                }
+                }));
             }
         }
         return pruned;
