@@ -178,6 +178,8 @@ public class Bench {
         int crowdPullers = 256;
         int crowdLayers = 20;
         long crowdLayerBytes = MIB;
+        int[] scaleTags = {10_000, 100_000, 1_000_000};
+        int[] scaleRepos = {1_000, 10_000, 100_000};
         /** Tags of the repository the background group prunes while the manifest load runs (0: --tags). */
         int backgroundTags = 0;
 
@@ -255,6 +257,8 @@ public class Bench {
                     case "--crowd-layers" -> o.crowdLayers = Integer.parseInt(v);
                     case "--crowd-layer-kib" -> o.crowdLayerBytes = Long.parseLong(v) * 1024;
                     case "--background-tags" -> o.backgroundTags = Integer.parseInt(v);
+                    case "--scale-tags" -> o.scaleTags = Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();
+                    case "--scale-repos" -> o.scaleRepos = Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();
                     default -> throw new IllegalArgumentException("unknown option " + k);
                 }
             }
@@ -300,6 +304,9 @@ public class Bench {
             sha256Seconds = 1;
             loopbackBytes = 64 * MIB;
             diskBytes = 32 * MIB;
+            only = List.of("bounds", "startup", "push", "pull", "load", "meta", "auth", "crowd", "background", "scale");
+            scaleTags = new int[] {100, 300};
+            scaleRepos = new int[] {10, 30};
             crowdPushers = 4;
             crowdPullers = 8;
             crowdLayers = 3;
@@ -322,6 +329,8 @@ public class Bench {
             sha256Seconds = 2;
             loopbackBytes = 1024 * MIB;
             diskBytes = 256 * MIB;
+            scaleTags = new int[] {1_000, 10_000};
+            scaleRepos = new int[] {100, 1_000};
             crowdPushers = 32;
             crowdPullers = 128;
             crowdLayers = 10;
@@ -1889,6 +1898,7 @@ public class Bench {
             group("auth", this::auth);
             group("crowd", this::crowd);
             group("background", this::background);
+            group("scale", this::scale);
             loadEnd = Env.loadavg();
         }
 
@@ -2673,6 +2683,86 @@ public class Bench {
             return (System.nanoTime() - t0) / 1e9;
         }
 
+        // --- scaling curve ----------------------------------------------------------------------------------
+
+        /**
+         * Opt-in ({@code --only scale}; long): one repository's tags and the number of repositories grow in steps
+         * ({@code --scale-tags}, {@code --scale-repos}) on servers started for this group, and at each step the same
+         * requests are timed: the first and a middle tags page (n=100), GET manifest by tag, the first and a middle
+         * catalog page. A registry whose cost is flat in the data gives the same figures at every step. Population
+         * stops at {@code --populate-timeout} per step and registry (noted); later steps of that registry are skipped.
+         */
+        void scale() throws Exception {
+            Content config = new Bytes("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\"}}");
+            Content layer = new GenBlob(42_000, 1024);
+            String repo = "bench/scale";
+            for (String kind : number % 2 == 1 ? List.of(BOLLARD, DISTRIBUTION) : List.of(DISTRIBUTION, BOLLARD)) {
+                Server s = Server.start(kind, dir.resolve("scale-" + kind));
+                try {
+                    try (Http h = new Http(s.port)) {
+                        uploadBlob(h, repo, config, false, 0);
+                        uploadBlob(h, repo, layer, false, 0);
+                    }
+                    Bytes shared = new Bytes(manifestJson(config, List.of(layer), null));
+                    AtomicInteger nextTag = new AtomicInteger();
+                    AtomicInteger tags = new AtomicInteger();
+                    AtomicInteger nextRepo = new AtomicInteger();
+                    AtomicInteger repos = new AtomicInteger();
+                    int steps = Math.max(O.scaleTags.length, O.scaleRepos.length);
+                    for (int step = 0; step < steps; step++) {
+                        if (step < O.scaleTags.length) {
+                            int want = O.scaleTags[step];
+                            nextTag.set(tags.get()); // each worker took one index past the last step's end
+                            long t0 = System.nanoTime();
+                            populate(s, want, t0 + (long) (O.populateTimeout * 1e9), (h, i) -> putManifest(h, repo,
+                                    tagName(i), new Bytes(manifestJson(config, List.of(layer), "s" + i))), nextTag, tags);
+                            log("run %d: %-12s scale: %d tags (%.0f/s)", number, kind, tags.get(),
+                                    (tags.get() - (step == 0 ? 0 : O.scaleTags[step - 1])) / ((System.nanoTime() - t0) / 1e9));
+                            if (tags.get() < want) {
+                                notes.add(kind + ": scale: tag population stopped by the time limit at " + tags.get()
+                                        + " of " + want);
+                                break;
+                            }
+                            String mid = tagName(want / 2);
+                            timeAt(s, "scale.tags." + want + ".first", "/v2/" + repo + "/tags/list?n=100");
+                            timeAt(s, "scale.tags." + want + ".middle", "/v2/" + repo + "/tags/list?n=100&last=" + mid);
+                            timeAt(s, "scale.tags." + want + ".get", "/v2/" + repo + "/manifests/" + mid);
+                        }
+                        if (step < O.scaleRepos.length) {
+                            int want = O.scaleRepos[step];
+                            nextRepo.set(repos.get());
+                            long t0 = System.nanoTime();
+                            populate(s, want, t0 + (long) (O.populateTimeout * 1e9), (h, i) -> {
+                                String r = repoName(i);
+                                for (Content c : List.of(config, layer)) {
+                                    expect(h.send("POST", "/v2/" + r + "/blobs/uploads/?mount=" + c.digest() + "&from="
+                                            + repo), 201, "mount into " + r);
+                                }
+                                putManifest(h, r, "v1", shared);
+                            }, nextRepo, repos);
+                            log("run %d: %-12s scale: %d repositories (%.0f/s)", number, kind, repos.get(),
+                                    (repos.get() - (step == 0 ? 0 : O.scaleRepos[step - 1])) / ((System.nanoTime() - t0) / 1e9));
+                            if (repos.get() < want) {
+                                notes.add(kind + ": scale: repository population stopped by the time limit at "
+                                        + repos.get() + " of " + want);
+                                break;
+                            }
+                            timeAt(s, "scale.repos." + want + ".first", "/v2/_catalog?n=100");
+                            timeAt(s, "scale.repos." + want + ".middle", "/v2/_catalog?n=100&last=" + repoName(want / 2));
+                        }
+                    }
+                } finally {
+                    s.stop();
+                }
+            }
+        }
+
+        void timeAt(Server s, String key, String path) throws Exception {
+            double[] r = latency(s, path, O.metaSamples);
+            put(s.kind, key + ".ms", r[0]);
+            log("run %d: %-12s %-28s median %8.2f ms  max %8.2f ms", number, s.kind, key, r[0], r[1]);
+        }
+
         // --- metadata at scale ------------------------------------------------------------------------------
 
         void meta() throws Exception {
@@ -2835,7 +2925,7 @@ public class Bench {
             try (Http h = new Http(s.port)) {
                 for (int i = -2; i < samples; i++) {
                     long t0 = System.nanoTime();
-                    Resp r = expect(h.send("GET", path), 200, "GET " + path);
+                    Resp r = expect(h.send("GET", path, "Accept", ACCEPT), 200, "GET " + path);
                     double t = (System.nanoTime() - t0) / 1e6;
                     if (i >= 0) {
                         ms[taken++] = t;
@@ -3214,6 +3304,15 @@ public class Bench {
             m("background.busy.p99", "  p99 latency (worst window)", "ms", false);
             m("background.retention.s", "  retention apply took", "s", false);
             m("background.gc.s", "  gc took", "s", false);
+            for (int n : O.scaleTags) {
+                m("scale.tags." + n + ".first.ms", "Scale: tags list, first page (n=100), " + n + " tags", "ms", false);
+                m("scale.tags." + n + ".middle.ms", "  middle page (n=100&last=)", "ms", false);
+                m("scale.tags." + n + ".get.ms", "  GET manifest by tag", "ms", false);
+            }
+            for (int n : O.scaleRepos) {
+                m("scale.repos." + n + ".first.ms", "Scale: catalog, first page (n=100), " + n + " repositories", "ms", false);
+                m("scale.repos." + n + ".middle.ms", "  middle page (n=100&last=)", "ms", false);
+            }
         }
 
         void m(String key, String label, String unit, boolean higher) {
