@@ -125,11 +125,11 @@ public final class Bollard implements AutoCloseable {
                 LOG.info("tracing: exporting spans to {}, sampling {}", config.telemetry().tracingEndpoint(),
                         config.telemetry().sampleRatio());
             }
-            // Changes are recorded in the transactions that make them; the audit log appends them after each commit.
+            // Changes are recorded in the transactions that make them; the audit log appends them soon after each commit.
             // ... and the event feed publishes them at once, for the watch API (docs/events.md).
             EventFeed.Nudge published = new EventFeed.Nudge();
             Outbox changes = new Outbox(() -> {
-                audit.catchUp();
+                audit.nudge();
                 published.run();
             });
             Registry registry = new Registry(database, store, config.registry(), config.lifecycle(), changes, meters);

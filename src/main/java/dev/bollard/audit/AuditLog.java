@@ -15,7 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jdbi.v3.core.Handle;
 import org.jspecify.annotations.Nullable;
@@ -28,12 +30,15 @@ import org.slf4j.LoggerFactory;
  * <p>Appends take turns on the chain's head row ({@code SELECT … FOR UPDATE}), which serializes writers in this
  * process and on every other node sharing the database; a batch of queued events is appended under one turn.
  * {@link #recordAsync} events go through a bounded queue to one writer thread; when it is full they are dropped and
- * counted. Retention ({@link #prune}) deletes a prefix of the chain and records where the rest starts (the anchor),
+ * counted. Changes committed to the outbox are appended by a second thread, woken by {@link #nudge()} after each
+ * commit: many commits coalesce into one turn on the head (appending on every committing request thread made every
+ * push wait for the chain's lock), and a reader ({@link #query}, {@link #verify}, …) catches up first, so it sees
+ * every change committed before it asked. Retention ({@link #prune}) deletes a prefix of the chain and records where the rest starts (the anchor),
  * so what remains still verifies.
  */
 public final class AuditLog implements Audit, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
-    /** How often the writer thread appends changes that no committing thread did (a node stopped in between). */
+    /** How often the chain thread appends changes nobody nudged it for (another node's, or a node stopped in between). */
     private static final Duration CATCH_UP_EVERY = Duration.ofSeconds(5);
     /** How long audited changes stay in the outbox. */
     private static final Duration OUTBOX_KEPT = Duration.ofDays(1);
@@ -46,12 +51,35 @@ public final class AuditLog implements Audit, AutoCloseable {
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong pending = new AtomicLong();
     private final Thread writer;
+    private final Thread chainer;
+    private final Semaphore wake = new Semaphore(0);
+    private final AtomicBoolean nudged = new AtomicBoolean();
     private volatile boolean closing;
 
     public AuditLog(Database db, int queueSize) {
         this.db = db;
         this.queue = new ArrayBlockingQueue<>(queueSize);
         this.writer = Thread.ofPlatform().name("bollard-audit-writer").daemon(true).start(this::writeQueued);
+        this.chainer = Thread.ofPlatform().name("bollard-audit-chain").daemon(true).start(this::catchUpLoop);
+    }
+
+    /** A change was committed to the outbox: the chain thread appends it soon (nudges coalesce). Never blocks. */
+    public void nudge() {
+        if (!nudged.getAndSet(true)) {
+            wake.release();
+        }
+    }
+
+    private void catchUpLoop() {
+        while (!closing) {
+            catchUp(); // at once at start: changes a stopped process left in the outbox
+            try {
+                wake.tryAcquire(CATCH_UP_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            nudged.set(false);
+        }
     }
 
     // ---- recording ----
@@ -90,8 +118,12 @@ public final class AuditLog implements Audit, AutoCloseable {
         return queue.size();
     }
 
-    /** Waits until every event queued so far is written (or {@code timeoutMillis} passed); true when it was. */
+    /**
+     * Waits until every event queued so far is written (or {@code timeoutMillis} passed) and appends the changes
+     * committed so far; true when it was.
+     */
     public boolean flush(long timeoutMillis) {
+        catchUp();
         long deadline = System.currentTimeMillis() + timeoutMillis;
         while (pending.get() > 0) {
             if (System.currentTimeMillis() > deadline) {
@@ -109,13 +141,8 @@ public final class AuditLog implements Audit, AutoCloseable {
 
     private void writeQueued() {
         List<AuditEvent> batch = new ArrayList<>(BATCH);
-        long nextCatchUp = 0; // at once: changes a stopped process left in the outbox
         while (true) {
             try {
-                if (System.nanoTime() - nextCatchUp >= 0) {
-                    catchUp();
-                    nextCatchUp = System.nanoTime() + CATCH_UP_EVERY.toNanos();
-                }
                 AuditEvent first = queue.poll(200, TimeUnit.MILLISECONDS);
                 if (first == null) {
                     if (closing) {
@@ -251,6 +278,7 @@ public final class AuditLog implements Audit, AutoCloseable {
      * snapshot, so appends and pruning going on meanwhile cannot look like deletions.
      */
     public Verification verify() {
+        catchUp();
         return db.readSnapshot(h -> {
             AuditDao.Head head = AuditDao.head(h);
             List<String> problems = new ArrayList<>();
@@ -296,6 +324,7 @@ public final class AuditLog implements Audit, AutoCloseable {
 
     /** Entries matching {@code filter} older than {@code beforeSeq} (null: the newest), newest first. */
     public List<AuditDao.Entry> query(AuditDao.Filter filter, @Nullable Long beforeSeq, int limit) {
+        catchUp();
         return db.read(h -> AuditDao.query(h, filter, beforeSeq, limit));
     }
 
@@ -329,6 +358,7 @@ public final class AuditLog implements Audit, AutoCloseable {
 
     /** The range of entries kept now: {@code firstSeq} (after the anchor) to {@code lastSeq}, nothing checked. */
     public Verification bounds() {
+        catchUp();
         AuditDao.Head head = db.read(AuditDao::head);
         return new Verification(0, head.anchorSeq() + 1, head.lastSeq(), List.of());
     }
@@ -369,11 +399,14 @@ public final class AuditLog implements Audit, AutoCloseable {
         flush(10_000);
         // The writer ends by itself within its poll once closing; interrupting it mid-transaction would fail the
         // commit (H2 closes its file on an interrupt), so it is interrupted only if it does not end in time.
+        wake.release();
         try {
             writer.join(5_000);
+            chainer.join(5_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         writer.interrupt();
+        chainer.interrupt();
     }
 }

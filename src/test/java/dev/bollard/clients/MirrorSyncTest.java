@@ -4,6 +4,7 @@ import static dev.bollard.clients.Exec.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.bollard.config.ConfigLoader;
 import dev.bollard.auth.Identities;
 import dev.bollard.json.Json;
 import dev.bollard.testing.Requirements;
@@ -188,7 +189,10 @@ class MirrorSyncTest {
 
     @Test
     void mirrorsABollardWithAccessControlWithFiltersArchitecturesReferrersAndDeletions() throws Exception {
-        TestRegistry upstream = TestRegistry.startWithAuth(dir.resolve("upstream"));
+        // Without scanning on push: the scanner's SBOM referrers of v2 would be mirrored too, whenever it finishes.
+        TestRegistry upstream = TestRegistry.start(ConfigLoader.builder()
+                .set("data-dir", dir.resolve("upstream").toString()).set("server.listen", "127.0.0.1:0")
+                .set("scan.on-push", "false").load());
         try {
             Identities ids = new Identities(upstream.server().database());
             ids.users().create(PULLER, PULLER_PASSWORD, false);

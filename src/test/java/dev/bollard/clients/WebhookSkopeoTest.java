@@ -61,7 +61,9 @@ class WebhookSkopeoTest {
         Requirements.onPath("skopeo");
         BollardConfig config = ConfigLoader.builder().set("data-dir", dir.resolve("data").toString())
                 .set("server.listen", "127.0.0.1:0").set("events.poll-interval", "100ms")
-                .set("events.webhooks.allow-private-targets", "true").load();
+                .set("events.webhooks.allow-private-targets", "true")
+                // The scanner's SBOM referrers would be pushed (and delivered) whenever it finishes.
+                .set("scan.on-push", "false").load();
         OciLayout layout = OciLayout.create(dir.resolve("layout"));
         OciLayout.Descriptor one = layout.writeImage("linux", "amd64", List.of(Map.of("one.txt", "one\n".getBytes(StandardCharsets.UTF_8))));
         OciLayout.Descriptor two = layout.writeImage("linux", "amd64", List.of(Map.of("two.txt", "two\n".getBytes(StandardCharsets.UTF_8))));

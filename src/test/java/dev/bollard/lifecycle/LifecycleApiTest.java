@@ -127,6 +127,7 @@ class LifecycleApiTest {
                     .json().get("window_seconds").asLong()).isEqualTo(30L * 86400);
             expect(400, "owner", "PUT", "/api/v1/namespaces/acme/history-window", "{\"window\":\"soon\"}");
 
+            registry.server().audit().flush(10_000); // the chain is appended just after each commit
             assertThat(registry.server().database().<List<String>>read(h -> h.createQuery(
                     "SELECT action FROM audit_log WHERE namespace = 'acme' AND actor = 'owner' ORDER BY seq")
                     .mapTo(String.class).list()))
