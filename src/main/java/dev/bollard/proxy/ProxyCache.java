@@ -92,7 +92,7 @@ public final class ProxyCache {
                 .description("fetches from proxy organizations' upstreams").register(meters);
         this.joined = Counter.builder("bollard.proxy.blob.joined")
                 .description("blob requests served from a fetch another request started").register(meters);
-        this.referrers = new ProxyReferrers(registry, meters);
+        this.referrers = new ProxyReferrers(registry, meters, this::recordPull);
     }
 
     /** DENIED for a push into a proxy organization: its content comes from the upstream only. */
@@ -111,8 +111,24 @@ public final class ProxyCache {
         if (resolved.isEmpty()) {
             return new Pulled(registry.manifests().get(repository, reference), null);
         }
-        Upstream upstream = resolved.get().upstream();
-        List<UpstreamClient> clients = resolved.get().clients();
+        Pulled pulled = manifest(repository, reference, resolved.get());
+        recordPull(repository, pulled.manifest().digest()); // eviction takes the least recently pulled first
+        return pulled;
+    }
+
+    /** When the repository's manifest was last pulled (or fetched), for eviction. */
+    void recordPull(RepositoryName repository, Digest digest) {
+        long now = System.currentTimeMillis();
+        db.inTransaction(h -> {
+            RepositoryDao.findId(h, repository.value()).ifPresent(id -> ProxyDao.recordPull(h, id, digest.toString(),
+                    now));
+            return null;
+        });
+    }
+
+    private Pulled manifest(RepositoryName repository, Reference reference, ProxyOrganizations.Resolved resolved) {
+        Upstream upstream = resolved.upstream();
+        List<UpstreamClient> clients = resolved.clients();
         String remote = upstream.upstreamRepository(repository);
         Optional<StoredManifest> local = registry.manifests().find(repository, reference);
         if (local.isPresent() && (reference instanceof Reference.ByDigest

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,11 +41,14 @@ final class ProxyReferrers {
 
     private final Registry registry;
     private final Counter fetched;
+    /** Records a referrer as pulled when it is fetched: eviction does not take it before the image it refers to. */
+    private final BiConsumer<RepositoryName, Digest> pulled;
     /** Subjects whose referrers are being fetched: a second pull of the same image does not start another fetch. */
     private final Set<String> running = ConcurrentHashMap.newKeySet();
 
-    ProxyReferrers(Registry registry, MeterRegistry meters) {
+    ProxyReferrers(Registry registry, MeterRegistry meters, BiConsumer<RepositoryName, Digest> pulled) {
         this.registry = registry;
+        this.pulled = pulled;
         this.fetched = Counter.builder("bollard.proxy.upstream.fetches").tag("kind", "referrer")
                 .description("fetches from proxy organizations' upstreams").register(meters);
     }
@@ -119,6 +123,7 @@ final class ProxyReferrers {
             }
         }
         registry.manifests().putFetched(repository, reference, m.mediaType(), m.body(), ProxyCache.ACTOR);
+        pulled.accept(repository, digest);
         fetched.increment();
         LOG.debug("stored referrer {} of {} as {}", digest, repository, reference);
     }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.bollard.auth.Identities;
+import dev.bollard.metadata.ProxyDao;
+import dev.bollard.proxy.ProxyEviction;
 import dev.bollard.testing.Requirements;
 import dev.bollard.testing.TestRegistry;
 import java.net.URI;
@@ -13,6 +15,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -31,8 +34,10 @@ import org.jspecify.annotations.Nullable;
  * Distribution 2.8, which has no referrers API, through cosign's tag schema ({@code sha256-<hex>.sig}, {@code .att}).
  * Then the upstream is stopped: the referrers and their blobs are still served, so they were fetched with the image,
  * not on demand.
+ * <p>Limits: a rate limit per upstream keeps requests within its budget — over it a cached tag is served stale and an
+ * uncached one refused with {@code 429 TOOMANYREQUESTS} naming the upstream, with a {@code Retry-After}.
  */
-class ProxyReferrersTest {
+class ProxyReferrersAndLimitsTest {
     private static final String ADMIN = "admin";
     private static final String ADMIN_PASSWORD = "admin-password-1";
     private static final String PULLER = "puller";
@@ -176,13 +181,8 @@ class ProxyReferrersTest {
 
     @Test
     void referrersOfAPulledImageComeThroughABollardUpstreamsReferrersApi() throws Exception {
-        TestRegistry upstream = TestRegistry.startWithAuth(dir.resolve("upstream"));
+        TestRegistry upstream = upstreamWithImage("v1");
         try {
-            Identities ids = new Identities(upstream.server().database());
-            ids.users().create(PULLER, PULLER_PASSWORD, false);
-            ids.organizations().create("vendor", PULLER);
-            ok(skopeo.copy("--dest-creds", PULLER + ":" + PULLER_PASSWORD, "oci:" + source.root() + ":v1",
-                    "docker://" + upstream.hostPort() + "/vendor/app:v1"));
             byte[] sbom = "{\"spdxVersion\":\"SPDX-2.3\",\"name\":\"app\"}".getBytes(StandardCharsets.UTF_8);
             String sbomDigest = pushArtifact(upstream.baseUri(), "vendor/app", "application/spdx+json",
                     "application/spdx+json", sbom, true, null);
@@ -239,6 +239,146 @@ class ProxyReferrersTest {
             // Distribution has no .sbom for the image: none was made up.
             assertThat(new String(fromProxy("/v2/mirror/app/tags/list").body(), StandardCharsets.UTF_8))
                     .doesNotContain(".sbom");
+        }
+    }
+
+    private HttpResponse<byte[]> patchProxy(String json) throws Exception {
+        HttpResponse<byte[]> r = call(proxy.uri("/api/v1/organizations/mirror/proxy"), "PATCH",
+                basic(ADMIN, ADMIN_PASSWORD), "application/json", json.getBytes(StandardCharsets.UTF_8));
+        assertThat(r.statusCode()).as(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+        return r;
+    }
+
+    private TestRegistry upstreamWithImage(String... tags) throws Exception {
+        TestRegistry upstream = TestRegistry.startWithAuth(dir.resolve("upstream"));
+        Identities ids = new Identities(upstream.server().database());
+        ids.users().create(PULLER, PULLER_PASSWORD, false);
+        ids.organizations().create("vendor", PULLER);
+        for (String tag : tags) {
+            ok(skopeo.copy("--dest-creds", PULLER + ":" + PULLER_PASSWORD, "oci:" + source.root() + ":v1",
+                    "docker://" + upstream.hostPort() + "/vendor/app:" + tag));
+        }
+        return upstream;
+    }
+
+    @Test
+    void aRateLimitPerUpstreamServesStaleOverBudgetAndRefusesWhatIsNotCached() throws Exception {
+        try (TestRegistry upstream = upstreamWithImage("v1", "v2")) {
+            proxyOf(upstream.baseUri(), "vendor");
+            pullThroughProxy();
+            HttpResponse<byte[]> set = patchProxy("{\"rate_limit_per_minute\":1}");
+            assertThat(new String(set.body(), StandardCharsets.UTF_8)).contains("\"rate_limit_per_minute\":1");
+
+            // The one request of the minute: the tag is compared with the upstream, and fresh.
+            HttpResponse<byte[]> fresh = fromProxy("/v2/mirror/app/manifests/v1");
+            assertThat(fresh.statusCode()).isEqualTo(200);
+            assertThat(fresh.headers().firstValue("Bollard-Proxy-Stale")).isEmpty();
+            // Over the budget: the cached tag is served without asking, and says so.
+            HttpResponse<byte[]> stale = fromProxy("/v2/mirror/app/manifests/v1");
+            assertThat(stale.statusCode()).isEqualTo(200);
+            assertThat(stale.headers().firstValue("Bollard-Proxy-Stale")).hasValue("rate-limited");
+            assertThat(stale.headers().firstValue("Docker-Content-Digest")).hasValue(image.digest());
+            // What is not cached is refused, naming the upstream, with when to retry.
+            HttpResponse<byte[]> refused = fromProxy("/v2/mirror/app/manifests/v2");
+            String body = new String(refused.body(), StandardCharsets.UTF_8);
+            assertThat(refused.statusCode()).as(body).isEqualTo(429);
+            assertThat(body).contains("TOOMANYREQUESTS").contains(upstream.baseUri().toString())
+                    .contains("1 requests per minute");
+            long retryAfter = Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow());
+            assertThat(retryAfter).isBetween(1L, 60L);
+            // A real client still pulls the cached image.
+            ok(skopeo.copy("--src-creds", ADMIN + ":" + ADMIN_PASSWORD, "docker://" + proxy.hostPort()
+                    + "/mirror/app:v1", "oci:" + dir.resolve("pulled-stale") + ":v1"));
+            // Without the limit the upstream is asked again, and the uncached tag comes.
+            patchProxy("{\"rate_limit_per_minute\":null}");
+            assertThat(fromProxy("/v2/mirror/app/manifests/v2").statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void limitsAreCheckedAndShown() throws Exception {
+        try (TestRegistry upstream = upstreamWithImage()) {
+            proxyOf(upstream.baseUri(), "vendor");
+            HttpResponse<byte[]> bad = call(proxy.uri("/api/v1/organizations/mirror/proxy"), "PATCH",
+                    basic(ADMIN, ADMIN_PASSWORD), "application/json",
+                    "{\"rate_limit_per_second\":0}".getBytes(StandardCharsets.UTF_8));
+            assertThat(bad.statusCode()).isEqualTo(400);
+            assertThat(new String(bad.body(), StandardCharsets.UTF_8)).contains("rate_limit_per_second");
+            HttpResponse<byte[]> set = patchProxy("{\"cache_max_bytes\":1048576,\"cache_expiry_days\":30,"
+                    + "\"rate_limit_per_second\":5}");
+            assertThat(OciLayout.parse(set.body()).path("cache_max_bytes").asLong()).isEqualTo(1048576);
+            assertThat(OciLayout.parse(set.body()).path("cache_expiry_days").asInt()).isEqualTo(30);
+            assertThat(OciLayout.parse(set.body()).path("rate_limit_per_second").asInt()).isEqualTo(5);
+            // A PATCH of another field keeps them.
+            HttpResponse<byte[]> kept = patchProxy("{\"tag_check_seconds\":60}");
+            assertThat(OciLayout.parse(kept.body()).path("cache_max_bytes").asLong()).isEqualTo(1048576);
+        }
+    }
+
+    private void pull(String name, String into) {
+        ok(skopeo.copy("--src-creds", ADMIN + ":" + ADMIN_PASSWORD, "docker://" + proxy.hostPort() + "/mirror/" + name
+                + ":v1", "oci:" + dir.resolve(into) + ":v1"));
+    }
+
+    private List<ProxyDao.Cached> cached() {
+        return proxy.server().database().read(h -> ProxyDao.cachedImages(h, "mirror"));
+    }
+
+    private long outboxCount(String type) {
+        return proxy.server().database().read(h -> h.createQuery("SELECT COUNT(*) FROM outbox WHERE type = :t")
+                .bind("t", type).mapTo(Long.class).one());
+    }
+
+    /** The repositories of the cached images among {@code digests}, least recently pulled first. */
+    private List<String> images(Map<String, String> digests) {
+        return cached().stream().filter(c -> digests.containsValue(c.digest())).map(ProxyDao.Cached::repository)
+                .toList();
+    }
+
+    @Test
+    void evictionTakesTheLeastRecentlyPulledBeyondTheCacheSizeAndWhatExpired() throws Exception {
+        try (TestRegistry upstream = upstreamWithImage()) {
+            Map<String, String> digests = new java.util.HashMap<>();
+            for (String name : List.of("a", "b", "c")) {
+                byte[] binary = new byte[128 * 1024];
+                new Random(name.hashCode()).nextBytes(binary);
+                OciLayout.Descriptor d = source.writeImage("linux", "amd64", List.of(Map.of("bin/" + name, binary)));
+                source.tag(d, name);
+                digests.put(name, d.digest());
+                ok(skopeo.copy("--dest-creds", PULLER + ":" + PULLER_PASSWORD, "oci:" + source.root() + ":" + name,
+                        "docker://" + upstream.hostPort() + "/vendor/" + name + ":v1"));
+            }
+            proxyOf(upstream.baseUri(), "vendor");
+            for (String name : List.of("a", "b", "c", "a")) {
+                pull(name, "pulled-" + name);
+                Thread.sleep(5); // distinct pull times
+            }
+            assertThat(images(digests)).containsExactly("mirror/b", "mirror/c", "mirror/a");
+            List<ProxyDao.Cached> before = cached().stream().filter(c -> digests.containsValue(c.digest())).toList();
+            assertThat(before).allSatisfy(c -> assertThat(c.bytes()).isGreaterThan(128 * 1024));
+            // Room for a and c (and, with room to spare, the small SBOMs the registry's scanner may attach): b goes.
+            long room = before.get(1).bytes() + before.get(2).bytes() + 64 * 1024;
+            patchProxy("{\"cache_max_bytes\":" + room + "}");
+
+            // The job spares what was pulled within its guard: all of it, just now.
+            assertThat(proxy.server().proxyEviction().run(() -> { }, ProxyEviction.GUARD)).isZero();
+            assertThat(proxy.server().proxyEviction().run(() -> { }, Duration.ZERO)).isPositive();
+            assertThat(images(digests)).containsExactly("mirror/c", "mirror/a");
+            assertThat(outboxCount("proxy.evict")).isPositive();
+            pull("a", "again-a");
+            pull("c", "again-c");
+            // The evicted one comes from the upstream again.
+            pull("b", "again-b");
+            assertThat(images(digests)).containsExactly("mirror/a", "mirror/c", "mirror/b");
+
+            // Expiry: c was last pulled two days ago (as recorded), and the limit is one day.
+            patchProxy("{\"cache_max_bytes\":null,\"cache_expiry_days\":1}");
+            proxy.server().database().inTransaction(h -> h.createUpdate("""
+                    UPDATE proxy_pull SET pulled_at = :at WHERE manifest_id IN (SELECT m.id FROM manifest m
+                      JOIN repository r ON r.id = m.repository_id WHERE r.name = 'mirror/c')""")
+                    .bind("at", System.currentTimeMillis() - Duration.ofDays(2).toMillis()).execute());
+            assertThat(proxy.server().proxyEviction().run(() -> { }, Duration.ZERO)).isPositive();
+            assertThat(images(digests)).containsExactly("mirror/a", "mirror/b");
         }
     }
 }
