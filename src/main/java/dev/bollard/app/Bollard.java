@@ -38,6 +38,7 @@ import dev.bollard.registry.UploadSweepWorker;
 import dev.bollard.mirror.MirrorWorker;
 import dev.bollard.mirror.Mirrors;
 import dev.bollard.proxy.ProxyCache;
+import dev.bollard.proxy.ProxyEviction;
 import dev.bollard.proxy.ProxyOrganizations;
 import dev.bollard.scan.results.ScanResults;
 import dev.bollard.scan.vuln.VulnDbRefreshWorker;
@@ -81,9 +82,11 @@ public final class Bollard implements AutoCloseable {
     private final EventDelivery events;
     private final ManagementApi api;
     private final BollardServer http;
+    private final ProxyEviction proxyEviction;
 
     private Bollard(Deque<AutoCloseable> opened, Database database, AuditLog audit, EventDelivery events,
-                    ManagementApi api, BollardServer http) {
+                    ManagementApi api, BollardServer http, ProxyEviction proxyEviction) {
+        this.proxyEviction = proxyEviction;
         this.opened = opened;
         this.database = database;
         this.audit = audit;
@@ -151,6 +154,7 @@ public final class Bollard implements AutoCloseable {
             mirrors.sealAtRest();
             ProxyCache proxy = new ProxyCache(proxies, registry, database, config.dataDir().resolve("proxy-spool"),
                     UPSTREAM_TIMEOUT, meters);
+            ProxyEviction proxyEviction = new ProxyEviction(database, registry, changes);
 
             AccessPolicy policy = AccessPolicy.OPEN;
             Auth auth = null;
@@ -198,12 +202,13 @@ public final class Bollard implements AutoCloseable {
                     MirrorWorker.POLL));
             workers.start(mirrorSyncs);
             mirrors.whenDue(mirrorSyncs::wake);
+            workers.start(proxyEviction.worker());
             scans.workers(config.scan().pollInterval(), config.scan().rematchInterval()).forEach(workers::start);
             if (directory != null) {
                 workers.start(new DirectorySyncWorker(directory,
                         new Identities(database, changes).as(Actor.system("directory-sync")).directoryTeams()));
             }
-            return new Bollard(opened, database, audit, events, api, http);
+            return new Bollard(opened, database, audit, events, api, http, proxyEviction);
         } catch (Exception | Error e) {
             closeAll(opened);
             throw e;
@@ -305,6 +310,11 @@ public final class Bollard implements AutoCloseable {
     /** The audit log (for tests and administration in the same process). */
     public AuditLog audit() {
         return audit;
+    }
+
+    /** The proxy cache's eviction (for tests and administration in the same process). */
+    public ProxyEviction proxyEviction() {
+        return proxyEviction;
     }
 
     /** Events and webhooks (for tests and administration in the same process). */

@@ -78,6 +78,8 @@ public final class AuditActions {
     // proxy organizations (docs/proxy-and-mirroring.md)
     public static final String PROXY_SET = "proxy.set";
     public static final String PROXY_DELETE = "proxy.delete";
+    /** The proxy cache evicted an image (expired, or the cache over its size). */
+    public static final String PROXY_EVICT = "proxy.evict";
 
     // repository mirrors (docs/proxy-and-mirroring.md)
     public static final String MIRROR_SET = "mirror.set";

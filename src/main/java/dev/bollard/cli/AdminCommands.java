@@ -21,6 +21,7 @@ import dev.bollard.mirror.Mirror;
 import dev.bollard.mirror.MirrorRun;
 import dev.bollard.mirror.Mirrors;
 import dev.bollard.oci.RepositoryName;
+import dev.bollard.proxy.ProxyLimits;
 import dev.bollard.proxy.ProxyOrganizations;
 import dev.bollard.proxy.Upstream;
 import dev.bollard.secrets.KeyEncryption;
@@ -426,6 +427,22 @@ final class AdminCommands {
                 + "in order when the first fails (repeatable)")
         List<String> fallbacks = List.of();
 
+        @Option(names = "--cache-max-bytes", paramLabel = "N", description = "evict the least recently pulled images "
+                + "when the cache holds more than N bytes (default: no limit)")
+        @Nullable Long cacheMaxBytes;
+
+        @Option(names = "--cache-expiry-days", paramLabel = "N", description = "evict images not pulled for N days "
+                + "(default: never)")
+        @Nullable Integer cacheExpiryDays;
+
+        @Option(names = "--rate-limit-per-second", paramLabel = "N", description = "send at most N requests a second "
+                + "to each upstream (default: no limit)")
+        @Nullable Integer ratePerSecond;
+
+        @Option(names = "--rate-limit-per-minute", paramLabel = "N", description = "send at most N requests a minute "
+                + "to each upstream (default: no limit)")
+        @Nullable Integer ratePerMinute;
+
         @Override
         byte[] inputForRegistry() throws IOException {
             return upstream.passwordStdin ? invocation().in().readAllBytes() : new byte[0];
@@ -434,7 +451,8 @@ final class AdminCommands {
         @Override
         void run(Database db) throws IOException {
             Upstream set = proxies(db).set(actor(), org, new ProxyOrganizations.Spec(url, prefix, libraryNames,
-                    upstream.username, upstream.password(invocation()), upstream.caBundle(invocation()), tagCheckInterval, fallbacks));
+                    upstream.username, upstream.password(invocation()), upstream.caBundle(invocation()), tagCheckInterval, fallbacks,
+                    new ProxyLimits(cacheMaxBytes, cacheExpiryDays, ratePerSecond, ratePerMinute)));
             out().println(org + " is a proxy of " + set.url() + (set.prefix().isEmpty() ? "" : " under "
                     + set.prefix()) + (set.username() == null ? ", pulling anonymously" : ", pulling as "
                     + set.username()) + "; tags checked at most every " + ConfigLoader.formatDuration(set.tagCheckInterval()));

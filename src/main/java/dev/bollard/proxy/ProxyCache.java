@@ -78,6 +78,7 @@ public final class ProxyCache {
     private final Map<String, BlobFlight> flights = new ConcurrentHashMap<>();
     private final Counter blobFetches;
     private final Counter joined;
+    private final ProxyReferrers referrers;
 
     public ProxyCache(ProxyOrganizations organizations, Registry registry, Database db, Path spoolDir,
                       Duration upstreamTimeout, MeterRegistry meters) {
@@ -91,6 +92,7 @@ public final class ProxyCache {
                 .description("fetches from proxy organizations' upstreams").register(meters);
         this.joined = Counter.builder("bollard.proxy.blob.joined")
                 .description("blob requests served from a fetch another request started").register(meters);
+        this.referrers = new ProxyReferrers(registry, meters, this::recordPull);
     }
 
     /** DENIED for a push into a proxy organization: its content comes from the upstream only. */
@@ -109,8 +111,24 @@ public final class ProxyCache {
         if (resolved.isEmpty()) {
             return new Pulled(registry.manifests().get(repository, reference), null);
         }
-        Upstream upstream = resolved.get().upstream();
-        List<UpstreamClient> clients = resolved.get().clients();
+        Pulled pulled = manifest(repository, reference, resolved.get());
+        recordPull(repository, pulled.manifest().digest()); // eviction takes the least recently pulled first
+        return pulled;
+    }
+
+    /** When the repository's manifest was last pulled (or fetched), for eviction. */
+    void recordPull(RepositoryName repository, Digest digest) {
+        long now = System.currentTimeMillis();
+        db.inTransaction(h -> {
+            RepositoryDao.findId(h, repository.value()).ifPresent(id -> ProxyDao.recordPull(h, id, digest.toString(),
+                    now));
+            return null;
+        });
+    }
+
+    private Pulled manifest(RepositoryName repository, Reference reference, ProxyOrganizations.Resolved resolved) {
+        Upstream upstream = resolved.upstream();
+        List<UpstreamClient> clients = resolved.clients();
         String remote = upstream.upstreamRepository(repository);
         Optional<StoredManifest> local = registry.manifests().find(repository, reference);
         if (local.isPresent() && (reference instanceof Reference.ByDigest
@@ -122,6 +140,8 @@ public final class ProxyCache {
                 UpstreamClient.ManifestHead head = first(clients, c -> c.headManifest(remote, reference.toString()));
                 if (head.digest().equals(local.get().digest())) {
                     recordCheck(repository, reference);
+                    // A signature or SBOM may have been added upstream since the image was cached.
+                    referrers.fetchLater(clients, repository, remote, head.digest());
                     return new Pulled(local.get(), null);
                 }
                 if (head.exhausted()) {
@@ -132,6 +152,7 @@ public final class ProxyCache {
             }
             StoredManifest fetched = fetchManifest(clients, repository, remote, reference);
             recordCheck(repository, reference);
+            referrers.fetchLater(clients, repository, remote, fetched.digest());
             return new Pulled(fetched, null);
         } catch (UpstreamFailure e) {
             counter("bollard.proxy.upstream.failures", "reason", e.reason().label()).increment();

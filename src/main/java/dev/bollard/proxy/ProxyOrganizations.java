@@ -43,7 +43,7 @@ public final class ProxyOrganizations {
      */
     public record Spec(String url, String prefix, @Nullable Boolean libraryNames, @Nullable String username,
                        @Nullable String password, @Nullable String caBundle, Duration tagCheckInterval,
-                       List<String> fallbacks) {
+                       List<String> fallbacks, ProxyLimits limits) {
         public Spec {
             fallbacks = List.copyOf(fallbacks);
         }
@@ -117,12 +117,14 @@ public final class ProxyOrganizations {
             boolean created = ProxyDao.upsert(h, new ProxyDao.Row(namespace, url.toString(), prefix, library,
                     spec.username(), password, spec.caBundle(), (int) spec.tagCheckInterval().toSeconds(),
                     String.join("\n", fallbacks.stream().map(URI::toString).toList()), actor.name(),
-                    before.map(ProxyDao.Row::createdAt).orElse(now), now));
+                    before.map(ProxyDao.Row::createdAt).orElse(now), now, spec.limits().cacheMaxBytes(),
+                    spec.limits().cacheExpiryDays(), spec.limits().ratePerSecond(), spec.limits().ratePerMinute()));
             Map<String, Object> details = new LinkedHashMap<>();
             details.put("url", url.toString());
             details.put("created", created);
             details.put("credentials", spec.username() == null ? "anonymous"
                     : spec.password() != null ? "set" : "kept");
+            spec.limits().describeInto(details);
             outbox.record(h, AuditEvent.onNamespace(actor, AuditActions.PROXY_SET, namespace, details));
             return null;
         });
@@ -154,7 +156,8 @@ public final class ProxyOrganizations {
             String sealed = sealing.resealed(PASSWORD, r.password(), passwordOf(r.namespace()));
             db.inTransaction(h -> ProxyDao.upsert(h, new ProxyDao.Row(r.namespace(), r.url(), r.prefix(),
                     r.libraryNames(), r.username(), sealed, r.caBundle(), r.tagCheckSeconds(), r.fallbacks(),
-                    r.createdBy(), r.createdAt(), r.updatedAt())));
+                    r.createdBy(), r.createdAt(), r.updatedAt(), r.cacheMaxBytes(), r.cacheExpiryDays(),
+                    r.ratePerSecond(), r.ratePerMinute())));
         }
     }
 
@@ -187,7 +190,7 @@ public final class ProxyOrganizations {
         Upstream upstream = upstreamOf(r);
         String password = r.password() == null ? null : sealing.open(PASSWORD, r.password(), passwordOf(r.namespace()));
         List<UpstreamClient> clients = upstream.urls().stream().map(u -> new UpstreamClient(u, r.username(), password,
-                r.caBundle(), timeout, maxManifestBytes)).toList();
+                r.caBundle(), timeout, maxManifestBytes, RateLimit.of(u, r.ratePerSecond(), r.ratePerMinute()))).toList();
         return new Resolved(upstream, clients);
     }
 
@@ -200,7 +203,8 @@ public final class ProxyOrganizations {
                 : r.fallbacks().lines().filter(l -> !l.isBlank()).map(URI::create).toList();
         return new Upstream(r.namespace(), URI.create(r.url()), r.prefix(), r.libraryNames(), r.username(),
                 r.password() != null, r.caBundle(), Duration.ofSeconds(r.tagCheckSeconds()), fallbacks, r.createdBy(),
-                Instant.ofEpochMilli(r.createdAt()), Instant.ofEpochMilli(r.updatedAt()));
+                Instant.ofEpochMilli(r.createdAt()), Instant.ofEpochMilli(r.updatedAt()), new ProxyLimits(
+                r.cacheMaxBytes(), r.cacheExpiryDays(), r.ratePerSecond(), r.ratePerMinute()));
     }
 
     /** An upstream registry URL as given, checked (http(s), a host, no credentials, query or fragment) and normalised. */

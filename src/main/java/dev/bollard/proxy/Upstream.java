@@ -19,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  */
 public record Upstream(String namespace, URI url, String prefix, boolean libraryNames, @Nullable String username,
                        boolean hasPassword, @Nullable String caBundle, Duration tagCheckInterval, List<URI> fallbacks,
-                       String createdBy, Instant createdAt, Instant updatedAt) {
+                       String createdBy, Instant createdAt, Instant updatedAt, ProxyLimits limits) {
     /** Hosts of Docker Hub, whose official images are under {@code library/}. */
     static final Set<String> DOCKER_HUB = Set.of("docker.io", "registry-1.docker.io", "index.docker.io",
             "registry.hub.docker.com");
@@ -56,6 +56,7 @@ public record Upstream(String namespace, URI url, String prefix, boolean library
         m.put("ca_bundle", caBundle);
         m.put("tag_check_seconds", tagCheckInterval.toSeconds());
         m.put("fallback_urls", fallbacks.stream().map(URI::toString).toList());
+        limits.describeInto(m);
         m.put("created_by", createdBy);
         m.put("created_at", createdAt.toString());
         m.put("updated_at", updatedAt.toString());

@@ -60,6 +60,8 @@ public final class UpstreamClient {
     private final HttpClient http;
     private final Duration timeout;
     private final long maxManifestBytes;
+    /** The proxy organization's budget of requests to this upstream, or null for none (mirrors have none). */
+    private final @Nullable RateLimit limit;
     /** Tokens by scope ({@code repository:<name>:pull}). */
     private final Map<String, Token> tokens = new ConcurrentHashMap<>();
     /** Set once the upstream asked for Basic credentials: later requests send them at once. */
@@ -87,6 +89,13 @@ public final class UpstreamClient {
      */
     public UpstreamClient(URI base, @Nullable String username, @Nullable String password, @Nullable String caBundle,
                           Duration timeout, long maxManifestBytes) {
+        this(base, username, password, caBundle, timeout, maxManifestBytes, null);
+    }
+
+    /** As above, each request taking a token of {@code limit} first. */
+    UpstreamClient(URI base, @Nullable String username, @Nullable String password, @Nullable String caBundle,
+                   Duration timeout, long maxManifestBytes, @Nullable RateLimit limit) {
+        this.limit = limit;
         this.base = base;
         this.basic = username == null ? null : "Basic " + Base64.getEncoder().encodeToString(
                 (username + ":" + (password == null ? "" : password)).getBytes(StandardCharsets.UTF_8));
@@ -251,6 +260,9 @@ public final class UpstreamClient {
 
     private HttpResponse<InputStream> send(String method, String path, String repository, String accept)
             throws UpstreamFailure {
+        if (limit != null) {
+            limit.acquire(method + " " + path);
+        }
         String scope = "repository:" + repository + ":pull";
         URI uri = base.resolve(path);
         HttpResponse<InputStream> r = exchange(method, uri, accept, authorization(scope));

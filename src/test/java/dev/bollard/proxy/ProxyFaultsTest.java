@@ -315,12 +315,14 @@ class ProxyFaultsTest {
     @Test
     void dockerHubNamesMapToLibrary() {
         Upstream hub = new Upstream("hub", URI.create("https://registry-1.docker.io/"), "", true, null, false, null,
-                java.time.Duration.ZERO, List.of(), "x", java.time.Instant.EPOCH, java.time.Instant.EPOCH);
+                java.time.Duration.ZERO, List.of(), "x", java.time.Instant.EPOCH, java.time.Instant.EPOCH,
+                dev.bollard.proxy.ProxyLimits.NONE);
         assertThat(hub.upstreamRepository(new dev.bollard.oci.RepositoryName("hub/alpine"))).isEqualTo("library/alpine");
         assertThat(hub.upstreamRepository(new dev.bollard.oci.RepositoryName("hub/bitnami/redis")))
                 .isEqualTo("bitnami/redis");
         Upstream prefixed = new Upstream("q", URI.create("https://quay.io/"), "mirror/team", false, null, false, null,
-                java.time.Duration.ZERO, List.of(), "x", java.time.Instant.EPOCH, java.time.Instant.EPOCH);
+                java.time.Duration.ZERO, List.of(), "x", java.time.Instant.EPOCH, java.time.Instant.EPOCH,
+                dev.bollard.proxy.ProxyLimits.NONE);
         assertThat(prefixed.upstreamRepository(new dev.bollard.oci.RepositoryName("q/app"))).isEqualTo("mirror/team/app");
     }
 }
