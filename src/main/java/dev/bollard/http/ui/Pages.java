@@ -310,13 +310,14 @@ public final class Pages {
      * The scan of one image as the tags tab and the vulnerabilities page show it: the {@code platform} of an index's
      * image (null for an image of its own), its {@code state} ("not scanned", "queued", "indexing", "done", "failed",
      * "unsupported") with the reason, when it was last matched, its findings per severity, how many of them have a fix,
-     * and its health grade.
+     * and its health grade; {@code noData}: it was matched before any vulnerability data existed, so "no findings"
+     * would mean nothing.
      */
     public record ScanSummary(@Nullable String platform, String digest, String state, @Nullable String reason,
                               @Nullable Instant scannedAt, int critical, int high, int medium, int low, int unknown,
-                              int fixable, @Nullable String grade) {
+                              int fixable, @Nullable String grade, boolean noData) {
         static ScanSummary notScanned(@Nullable String platform, String digest) {
-            return new ScanSummary(platform, digest, "not scanned", null, null, 0, 0, 0, 0, 0, 0, null);
+            return new ScanSummary(platform, digest, "not scanned", null, null, 0, 0, 0, 0, 0, 0, null, false);
         }
 
         public int total() {

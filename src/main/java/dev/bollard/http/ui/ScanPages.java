@@ -95,7 +95,8 @@ final class ScanPages {
         return new Pages.ScanSummary(r.platform(), r.digest().toString(), r.state(), r.reason(),
                 r.state().equals("done") ? r.matchedAt() : null, counts.getOrDefault(Severity.CRITICAL, 0),
                 counts.getOrDefault(Severity.HIGH, 0), counts.getOrDefault(Severity.MEDIUM, 0),
-                counts.getOrDefault(Severity.LOW, 0), counts.getOrDefault(Severity.UNKNOWN, 0), fixable, r.grade());
+                counts.getOrDefault(Severity.LOW, 0), counts.getOrDefault(Severity.UNKNOWN, 0), fixable, r.grade(),
+                r.notes().contains(ScanResults.NO_VULNERABILITY_DATA));
     }
 
     // ---- an image's vulnerabilities ----
@@ -157,7 +158,7 @@ final class ScanPages {
         boolean image = report == null || report.queuedAt() != null;
         Pages.ScanSummary summary = report == null ? Pages.ScanSummary.notScanned(null, digest.toString())
                 : image ? summary(report) : new Pages.ScanSummary(null, digest.toString(), report.state(),
-                report.reason(), null, 0, 0, 0, 0, 0, 0, null);
+                report.reason(), null, 0, 0, 0, 0, 0, 0, null, false);
         List<ScanReport.Reported> findings = report == null || !image ? List.of() : report.findings().stream()
                 .filter(f -> least == null || f.finding().severity().compareTo(least) >= 0)
                 .filter(f -> !fixableOnly || f.finding().fixable()).toList();

@@ -917,6 +917,15 @@ class UiHttpTest {
     @Test
     void scannedImagesShowTheirVulnerabilitiesAndThePullPolicyIsSetInTheSettings() throws Exception {
         Requirements.onPath("skopeo", "umoci");
+        // Before any vulnerability data, a scanned image's "no findings" would mean nothing: the tags tab says so.
+        Path quiet = ScanFixtures.umociImage(Files.createDirectories(dir.resolve("no-data-image")),
+                ScanFixtures.debian12(""));
+        Exec.Result early = new Skopeo(dir).copy("--dest-creds", "alice:alice-password", "oci:" + quiet + ":v1",
+                "docker://" + registry.hostPort() + "/acme/early:v1");
+        assertThat(early.ok()).as(early.describe()).isTrue();
+        UiClient reader = client().signIn("alice", "alice-password");
+        assertThat(awaitBody(reader, "/repo/acme/early", ">scanned</a>")).contains("no vulnerability data")
+                .doesNotContain("no findings", "grade ");
         Path osv = Files.createDirectories(dir.resolve("osv-ui"));
         for (String id : List.of("DSA-5514-1", "DSA-5724-1")) {
             Files.copy(ScanFixtures.OSV.resolve(id + ".json"), osv.resolve(id + ".json"));
