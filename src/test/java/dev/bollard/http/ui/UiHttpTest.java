@@ -918,11 +918,7 @@ class UiHttpTest {
     void scannedImagesShowTheirVulnerabilitiesAndThePullPolicyIsSetInTheSettings() throws Exception {
         Requirements.onPath("skopeo", "umoci");
         // Before any vulnerability data, a scanned image's "no findings" would mean nothing: the tags tab says so.
-        Path quiet = ScanFixtures.umociImage(Files.createDirectories(dir.resolve("no-data-image")),
-                ScanFixtures.debian12(""));
-        Exec.Result early = new Skopeo(dir).copy("--dest-creds", "alice:alice-password", "oci:" + quiet + ":v1",
-                "docker://" + registry.hostPort() + "/acme/early:v1");
-        assertThat(early.ok()).as(early.describe()).isTrue();
+        pushDebianImage("acme/early");
         UiClient reader = client().signIn("alice", "alice-password");
         assertThat(awaitBody(reader, "/repo/acme/early", ">scanned</a>")).contains("no vulnerability data")
                 .doesNotContain("no findings", "grade ");
@@ -931,11 +927,7 @@ class UiHttpTest {
             Files.copy(ScanFixtures.OSV.resolve(id + ".json"), osv.resolve(id + ".json"));
         }
         new VulnerabilityStore(registry.server().database()).importPath(osv);
-        Path layout = ScanFixtures.umociImage(Files.createDirectories(dir.resolve("scan-image")),
-                ScanFixtures.debian12(""));
-        Exec.Result pushed = new Skopeo(dir).copy("--dest-creds", "alice:alice-password", "oci:" + layout + ":v1",
-                "docker://" + registry.hostPort() + "/acme/scanned:v1");
-        assertThat(pushed.ok()).as(pushed.describe()).isTrue();
+        pushDebianImage("acme/scanned");
 
         UiClient alice = client().signIn("alice", "alice-password");
         String tags = awaitBody(alice, "/repo/acme/scanned", "1 unknown</span>");
@@ -1038,6 +1030,15 @@ class UiHttpTest {
                 .isEqualTo(200);
         assertThat(alice.post("/org/acme", "action", "scan-policy-remove").body())
                 .contains("No policy: vulnerabilities do not stop pulls.");
+    }
+
+    /** Pushes the scan tests' Debian 12 image, made by umoci, with skopeo as alice to {@code repository}:v1. */
+    private static void pushDebianImage(String repository) throws Exception {
+        Path layout = ScanFixtures.umociImage(Files.createDirectories(dir.resolve("image-" + repository.replace('/', '-'))),
+                ScanFixtures.debian12(""));
+        Exec.Result pushed = new Skopeo(dir).copy("--dest-creds", "alice:alice-password", "oci:" + layout + ":v1",
+                "docker://" + registry.hostPort() + "/" + repository + ":v1");
+        assertThat(pushed.ok()).as(pushed.describe()).isTrue();
     }
 
     /** The page at {@code path} once it contains {@code text} (60 s at most: a scan on push, or a rescan). */
