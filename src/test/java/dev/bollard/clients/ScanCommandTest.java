@@ -76,26 +76,7 @@ class ScanCommandTest {
      * DSA-5514-1's fix) and openssh-client at 1:9.2p1-2+deb12u3 (DSA-5724-1's fix), then {@code moreStanzas}.
      */
     static Map<String, byte[]> debian12(String moreStanzas) {
-        Map<String, byte[]> files = new LinkedHashMap<>();
-        files.put("etc/os-release", """
-                PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
-                ID=debian
-                VERSION_ID="12"
-                """.getBytes(StandardCharsets.UTF_8));
-        files.put("var/lib/dpkg/status", ("""
-                Package: libc6
-                Status: install ok installed
-                Architecture: amd64
-                Source: glibc
-                Version: 2.36-9+deb12u1
-
-                Package: openssh-client
-                Status: install ok installed
-                Architecture: amd64
-                Source: openssh
-                Version: 1:9.2p1-2+deb12u3
-                """ + moreStanzas).getBytes(StandardCharsets.UTF_8));
-        return files;
+        return dev.bollard.testing.ScanFixtures.debian12(moreStanzas);
     }
 
     private static void push(HttpClient http, URI base, byte[] blob) throws Exception {

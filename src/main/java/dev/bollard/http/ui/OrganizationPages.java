@@ -8,6 +8,7 @@ import dev.bollard.auth.Teams;
 import dev.bollard.error.BollardException;
 import dev.bollard.events.WebhookScope;
 import dev.bollard.registry.Retention;
+import dev.bollard.scan.policy.PolicyScope;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,9 +24,11 @@ final class OrganizationPages {
     private final LifecycleForms lifecycle;
     private final AuditPages audit;
     private final WebhookPages webhooks;
+    private final ScanPages scans;
 
-    OrganizationPages(Ui ui, LifecycleForms lifecycle, AuditPages audit, WebhookPages webhooks) {
+    OrganizationPages(Ui ui, LifecycleForms lifecycle, AuditPages audit, WebhookPages webhooks, ScanPages scans) {
         this.ui = ui;
+        this.scans = scans;
         this.webhooks = webhooks;
         this.lifecycle = lifecycle;
         this.audit = audit;
@@ -165,6 +168,8 @@ final class OrganizationPages {
                         identities.teams().create(name, team, call.field("role"), call.field("description"));
                         frame = frame.withNotice("Team " + team + " was created.");
                     }
+                    case String a when ScanPages.isPolicyAction(a) -> frame = frame.withNotice(
+                            scans.change(call, PolicyScope.organization(name)));
                     case "delete-team" -> {
                         identities.teams().delete(name, team);
                         frame = frame.withNotice("Team " + team + " was deleted.");
@@ -211,13 +216,15 @@ final class OrganizationPages {
         ui.render(call, status, "organization.jte", frame, new Pages.Organization(name, tab, role, manages, members, teams,
                 manages ? ui.auth.identities().repositories().defaultPermissions(name) : List.of(),
                 manages ? ui.auth.identities().robots().list(name) : List.of(), repositories,
-                manages ? lifecycle.of(name) : null, secret, secretFor));
+                manages ? lifecycle.of(name) : null, manages ? scans.policy(PolicyScope.organization(name)) : null,
+                secret, secretFor));
     }
 
     /** The tab whose forms send {@code action}. */
     private static String tabOf(String action) {
         return switch (action) {
             case "set-quota", "set-window", "add-retention", "delete-retention", "delete-organization" -> "settings";
+            case String a when ScanPages.isPolicyAction(a) -> "settings";
             case "create-robot", "regenerate-robot", "delete-robot" -> "robots";
             default -> "teams";
         };

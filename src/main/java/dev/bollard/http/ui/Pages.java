@@ -14,9 +14,13 @@ import dev.bollard.events.Webhook;
 import dev.bollard.metadata.WebhookDao;
 import dev.bollard.registry.Quotas;
 import dev.bollard.registry.RepositoryBrowser;
+import dev.bollard.scan.InstalledPackage;
+import dev.bollard.scan.policy.PullPolicies;
+import dev.bollard.scan.results.ScanReport;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
@@ -64,6 +68,11 @@ public final class Pages {
             tabs.add(new Tab("Audit log", base + "/audit", current.equals("audit")));
         }
         return tabs;
+    }
+
+    /** The vulnerabilities page of image {@code digest} of {@code repository}. */
+    public static String vulnerabilitiesPath(String repository, String digest) {
+        return Format.repoPath(repository) + "/-/vulnerabilities/" + digest;
     }
 
     /** A repository's tabs: tags and history for readers, permissions and settings for its administrators. */
@@ -115,7 +124,13 @@ public final class Pages {
      */
     public record Repository(String name, boolean isPublic, String tab, String registry,
                              List<RepositoryBrowser.TagSummary> tags, List<HistoryRow> history, boolean administers,
-                             boolean mayRestore, Set<String> immutable) {
+                             boolean mayRestore, Set<String> immutable, Map<String, TagScan> scans) {
+        /** The scan of the image {@code digest} (a tag's), "not scanned" when the page has none for it. */
+        public TagScan scanOf(String digest) {
+            TagScan scan = scans.get(digest);
+            return scan != null ? scan : new TagScan(List.of(ScanSummary.notScanned(null, digest)), false, null);
+        }
+
         /** The tag the pull command names: latest when there is one, else the first; null without tags. */
         public @Nullable String pullTag() {
             return tags.stream().map(RepositoryBrowser.TagSummary::name).filter("latest"::equals).findFirst()
@@ -151,7 +166,8 @@ public final class Pages {
      * (null when nobody was asked about).
      */
     public record RepositorySettings(String name, boolean isPublic, String tab, List<RepositoryAccess.GrantInfo> grants,
-                                     RepositoryLifecycle lifecycle, @Nullable String who, @Nullable String effective) {
+                                     RepositoryLifecycle lifecycle, @Nullable String who, @Nullable String effective,
+                                     @Nullable ScanPolicy scanPolicy) {
     }
 
     /** A retention policy as listed; {@code removable}: it belongs to the page's scope (not inherited). */
@@ -180,7 +196,7 @@ public final class Pages {
     public record Organization(String name, String tab, String role, boolean manages,
                                List<Organizations.MemberInfo> members, List<Team> teams, List<RepositoryAccess.GrantInfo> defaults, List<String> robots,
                                List<RepositoryRow> repositories, @Nullable NamespaceLifecycle lifecycle,
-                               @Nullable String secret, @Nullable String secretFor) {
+                               @Nullable ScanPolicy scanPolicy, @Nullable String secret, @Nullable String secretFor) {
     }
 
     /** {@code secret}: an application token or a robot's token just created, shown once, for {@code secretFor}. */
@@ -288,5 +304,71 @@ public final class Pages {
     /** A webhook's delivery log, newest first, a page at a time: {@code newest}/{@code older} link the pages. */
     public record WebhookDeliveries(String heading, List<Tab> tabs, String base, Webhook webhook,
                                     List<DeliveryRow> deliveries, @Nullable String newest, @Nullable String older) {
+    }
+
+    /**
+     * The scan of one image as the tags tab and the vulnerabilities page show it: the {@code platform} of an index's
+     * image (null for an image of its own), its {@code state} ("not scanned", "queued", "indexing", "done", "failed",
+     * "unsupported") with the reason, when it was last matched, its findings per severity, how many of them have a fix,
+     * and its health grade; {@code noData}: it was matched before any vulnerability data existed, so "no findings"
+     * would mean nothing.
+     */
+    public record ScanSummary(@Nullable String platform, String digest, String state, @Nullable String reason,
+                              @Nullable Instant scannedAt, int critical, int high, int medium, int low, int unknown,
+                              int fixable, @Nullable String grade, boolean noData) {
+        static ScanSummary notScanned(@Nullable String platform, String digest) {
+            return new ScanSummary(platform, digest, "not scanned", null, null, 0, 0, 0, 0, 0, 0, null, false);
+        }
+
+        public int total() {
+            return critical + high + medium + low + unknown;
+        }
+
+        /** The state in words: "scanned" for done, the others as they are. */
+        public String stateText() {
+            return state.equals("done") ? "scanned" : state;
+        }
+    }
+
+    /**
+     * The scans of the image a tag points at (one per platform of an index), and whether the vulnerability pull policy
+     * refuses pulls of it ({@code refusal}: the policy's message; null: it does not).
+     */
+    public record TagScan(List<ScanSummary> images, boolean blocked, @Nullable String refusal) {
+    }
+
+    /**
+     * The vulnerabilities page of one image (or index, whose {@code platforms} link to each image's page): its scan
+     * ({@code summary}), the operating system, the {@code findings} the filter lets through out of {@code total} (
+     * {@code severity}: the lowest severity shown, empty for any; {@code fixable}: only those with a fixed version),
+     * its {@code packages} ({@code morePackages}: more than listed), the notes, the SBOM referrers stored for it (null:
+     * none), whether the pull policy refuses it, and whether the user may ask for a scan again.
+     */
+    public record Vulnerabilities(String repository, String digest, @Nullable String tag, ScanSummary summary,
+                                  List<ScanSummary> platforms, @Nullable String os, int packageCount,
+                                  List<ScanReport.Reported> findings, int total, String severity, boolean fixable,
+                                  List<InstalledPackage> packages, boolean morePackages, List<String> notes,
+                                  @Nullable String cyclonedx, @Nullable String spdx, TagScan policy,
+                                  boolean mayRescan) {
+        /** The link to the advisory: its first reference, when it names one. */
+        public static @Nullable String link(ScanReport.Reported f) {
+            return f.finding().links().stream().filter(l -> l.startsWith("https://") || l.startsWith("http://"))
+                    .findFirst().orElse(null);
+        }
+
+        /** The API's SBOM download of this image in {@code format} (cyclonedx, spdx): the referrer's document. */
+        public String sbomPath(String format) {
+            return "/api/v1/repositories/" + repository + "/-/manifests/" + digest + "/sbom?format=" + format;
+        }
+    }
+
+    /** The vulnerability pull policy settings of an organization or a repository, for its administrators. */
+    public record ScanPolicy(PullPolicies.Settings settings) {
+        /** The severities a policy's threshold can name, lowest first. */
+        public static final List<String> SEVERITIES = List.of("unknown", "low", "medium", "high", "critical");
+
+        public boolean repository() {
+            return settings.scope().kind() == dev.bollard.scan.policy.PolicyScope.Kind.REPOSITORY;
+        }
     }
 }

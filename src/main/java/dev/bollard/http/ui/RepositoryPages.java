@@ -14,6 +14,7 @@ import dev.bollard.registry.RepositoryBrowser;
 import dev.bollard.registry.Retention;
 import dev.bollard.registry.TagHistory;
 import dev.bollard.registry.TagPattern;
+import dev.bollard.scan.policy.PolicyScope;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -37,9 +38,11 @@ final class RepositoryPages {
     private final Ui ui;
     private final LifecycleForms lifecycle;
     private final WebhookPages webhooks;
+    private final ScanPages scans;
 
-    RepositoryPages(Ui ui, LifecycleForms lifecycle, WebhookPages webhooks) {
+    RepositoryPages(Ui ui, LifecycleForms lifecycle, WebhookPages webhooks, ScanPages scans) {
         this.ui = ui;
+        this.scans = scans;
         this.webhooks = webhooks;
         this.lifecycle = lifecycle;
     }
@@ -91,6 +94,8 @@ final class RepositoryPages {
                 tagPage(call, repository, sub.substring(4));
             } else if (sub.startsWith("manifest/")) {
                 manifestPage(call, repository, sub.substring(9), null);
+            } else if (sub.startsWith("vulnerabilities/")) {
+                scans.vulnerabilities(call, repository, sub.substring("vulnerabilities/".length()));
             } else if (sub.equals("webhooks") || sub.startsWith("webhooks/")) {
                 repositoryWebhooks(call, name, sub.substring("webhooks".length()));
             } else if (sub.equals("settings") || sub.equals("permissions")) {
@@ -160,7 +165,7 @@ final class RepositoryPages {
                 .filter(t -> rules.stream().anyMatch(r -> r.matches(t))).forEach(immutable::add);
         ui.render(call, status, "repository.jte", frame, new Pages.Repository(name, ui.isPublic(name), tab,
                 Ui.registryHost(call.ex()), tags, history, ui.permits(call, Permission.REPO_ADMIN, name),
-                mayRestore, immutable));
+                mayRestore, immutable, scans.ofTags(repository, tags)));
     }
 
     private static Tag tagField(Call call) {
@@ -333,6 +338,7 @@ final class RepositoryPages {
                     }
                     case "add-retention" -> lifecycle.addRetention(call, Retention.Scope.REPOSITORY, name);
                     case "delete-retention" -> lifecycle.deleteRetention(call, name);
+                    case String a when ScanPages.isPolicyAction(a) -> scans.change(call, PolicyScope.repository(repository));
                     case "delete" -> {
                         if (!call.field("confirm").equals(name)) {
                             throw BollardException.invalid("type the repository's name, " + name
@@ -367,6 +373,7 @@ final class RepositoryPages {
                 new Pages.RepositorySettings(name, ui.isPublic(name), tab,
                         ui.auth.identities().repositories().grants(name),
                         new Pages.RepositoryLifecycle(ui.registry.immutableTags().rules(repository).stream()
-                                .map(TagPattern::glob).toList(), lifecycle.retentionOf(name)), who, effective));
+                                .map(TagPattern::glob).toList(), lifecycle.retentionOf(name)), who, effective,
+                        scans.policy(PolicyScope.repository(repository))));
     }
 }

@@ -10,6 +10,7 @@ import dev.bollard.events.Webhooks;
 import dev.bollard.http.Exchange;
 import dev.bollard.http.api.SessionAuthenticator;
 import dev.bollard.registry.Registry;
+import dev.bollard.scan.results.ScanResults;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -65,13 +66,14 @@ public final class UiHandler {
     /** The external base URL providers send browsers back to; empty: the request's scheme and Host. */
     private final String redirectBase;
 
-    public UiHandler(Registry registry, Auth auth, WebSessions sessions, AuditLog audit, Webhooks webhooks) {
-        this(registry, auth, sessions, audit, webhooks, null, "");
+    public UiHandler(Registry registry, Auth auth, WebSessions sessions, AuditLog audit, Webhooks webhooks,
+                     ScanResults scans) {
+        this(registry, auth, sessions, audit, webhooks, scans, null, "");
     }
 
     /** The web UI, whose sign-in page also offers single sign-on through {@code oidc}'s providers. */
     public UiHandler(Registry registry, Auth auth, WebSessions sessions, AuditLog audit, Webhooks webhooks,
-                     @Nullable OidcSignIn oidc, String redirectBase) {
+                     ScanResults scans, @Nullable OidcSignIn oidc, String redirectBase) {
         this.oidc = oidc;
         this.redirectBase = redirectBase;
         this.ui = new Ui(registry, auth, audit);
@@ -81,8 +83,9 @@ public final class UiHandler {
         LifecycleForms lifecycle = new LifecycleForms(ui);
         this.audits = new AuditPages(ui);
         this.webhooks = new WebhookPages(ui, webhooks);
-        this.repositories = new RepositoryPages(ui, lifecycle, this.webhooks);
-        this.organizations = new OrganizationPages(ui, lifecycle, audits, this.webhooks);
+        ScanPages scanPages = new ScanPages(ui, scans);
+        this.repositories = new RepositoryPages(ui, lifecycle, this.webhooks, scanPages);
+        this.organizations = new OrganizationPages(ui, lifecycle, audits, this.webhooks, scanPages);
         this.accounts = new AccountPages(ui);
     }
 

@@ -157,6 +157,15 @@ public final class ScanResults {
         }));
     }
 
+    /**
+     * The packages the scan of image {@code digest} of {@code repository} found (its stored inventory), in the order
+     * the indexer found them; empty before it was indexed. NOT_FOUND (MANIFEST_UNKNOWN) when the manifest is not stored.
+     */
+    public List<InstalledPackage> packages(RepositoryName repository, Digest digest) {
+        ScanDao.Target target = target(repository, digest);
+        return db.read(h -> ScanDao.packages(h, target.manifestId())).stream().map(StoredScans::installed).toList();
+    }
+
     /** The note of a done scan matched before any vulnerability data was imported: its grade A means nothing yet. */
     public static final String NO_VULNERABILITY_DATA = "no vulnerability data had been imported when this image was "
             + "matched, so no vulnerability could be found: import OSV data (bollard vulndb import, or scan.vulndb.urls); "

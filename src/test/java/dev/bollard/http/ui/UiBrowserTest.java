@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.bollard.auth.Identities;
 import dev.bollard.clients.Exec;
 import dev.bollard.clients.Skopeo;
+import dev.bollard.scan.vuln.VulnerabilityStore;
+import dev.bollard.testing.ScanFixtures;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.testing.Requirements;
 import dev.bollard.testing.TestRegistry;
@@ -397,6 +399,74 @@ class UiBrowserTest {
             screenshot("18-webhooks-dark");
             accessible("organization webhooks, dark");
         }
+    }
+
+    @Test
+    void anAdministratorReadsAScannedImagesVulnerabilitiesAndSetsThePullPolicy() throws Exception {
+        String base = registry.baseUri().toString().replaceAll("/$", "");
+        new Identities(registry.server().database()).organizations().create("acme", "alice");
+        // A Debian 12 image made by umoci whose glibc DSA-5514-1 affects, scanned on push against that advisory.
+        Path osv = Files.createDirectories(dir.resolve("osv"));
+        Files.copy(ScanFixtures.OSV.resolve("DSA-5514-1.json"), osv.resolve("DSA-5514-1.json"));
+        new VulnerabilityStore(registry.server().database()).importPath(osv);
+        Path layout = ScanFixtures.umociImage(Files.createDirectories(dir.resolve("scan-image")),
+                ScanFixtures.debian12(""));
+        ok(new Skopeo(dir).copy("--dest-creds", "alice:alice-password", "oci:" + layout + ":v1",
+                "docker://" + registry.hostPort() + "/acme/debian:v1"));
+
+        browser.get(base + "/signin?next=/repo/acme/debian");
+        browser.findElement(By.id("username")).sendKeys("alice");
+        browser.findElement(By.id("password")).sendKeys("alice-password");
+        browser.findElement(By.id("signin")).click();
+        waitForTitle("acme/debian");
+        wait.until(d -> {
+            d.navigate().refresh();
+            return d.findElement(By.id("tags")).getText().contains("1 unknown");
+        });
+        screenshot("19-tags-scanned");
+        accessible("tags with their scans");
+        browser.findElement(By.cssSelector("#tags a.scan-link")).click();
+        wait.until(d -> d.findElement(By.id("findings")));
+        assertThat(browser.findElement(By.id("findings")).getText()).contains("DSA-5514-1", "libc6", "2.36-9+deb12u3");
+        new Select(browser.findElement(By.id("severity"))).selectByValue("high");
+        browser.findElement(By.id("apply-filter")).click();
+        wait.until(d -> d.findElement(By.id("no-findings")));
+        browser.findElement(By.id("fixable")).click();
+        new Select(browser.findElement(By.id("severity"))).selectByValue("");
+        browser.findElement(By.id("apply-filter")).click();
+        wait.until(d -> d.findElement(By.id("findings")));
+        screenshot("20-vulnerabilities");
+        accessible("an image's vulnerabilities");
+
+        browser.get(base + "/org/acme/settings");
+        waitForTitle("acme");
+        new Select(browser.findElement(By.id("scan-policy-severity"))).selectByValue("unknown");
+        browser.findElement(By.id("scan-policy-save")).click();
+        wait.until(d -> d.findElement(By.cssSelector("[role=status]")).getText().contains("now refuse images"));
+        browser.findElement(By.id("scan-allow-id")).sendKeys("CVE-2023-4911");
+        browser.findElement(By.id("scan-allow-expires")).sendKeys("01312099");
+        browser.findElement(By.id("scan-allow-reason")).sendKeys("not exploitable here");
+        browser.findElement(By.id("scan-allow-add")).click();
+        wait.until(d -> d.findElement(By.id("scan-allow-list")));
+        screenshot("21-organization-scan-policy");
+        accessible("an organization's pull policy");
+        browser.get(base + "/repo/acme/debian/-/settings");
+        wait.until(d -> d.findElement(By.id("scan-policy-form")));
+        accessible("a repository's pull policy");
+
+        ChromeDriver chrome = (ChromeDriver) browser;
+        chrome.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("features",
+                List.of(Map.of("name", "prefers-color-scheme", "value", "dark"))));
+        browser.get(base + "/repo/acme/debian");
+        wait.until(d -> d.findElement(By.id("tags")));
+        accessible("tags with their scans, dark");
+        browser.findElement(By.cssSelector("#tags a.scan-link")).click();
+        wait.until(d -> d.findElement(By.id("findings")));
+        screenshot("22-vulnerabilities-dark");
+        accessible("an image's vulnerabilities, dark");
+        browser.get(base + "/org/acme/settings");
+        wait.until(d -> d.findElement(By.id("scan-allow-list")));
+        accessible("an organization's pull policy, dark");
     }
 
     /** An OCI layout with {@code :v1} (two layers) and {@code :v2} (one more file in the second layer), by umoci. */

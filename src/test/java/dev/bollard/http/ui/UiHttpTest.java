@@ -4,7 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.bollard.auth.Identities;
 import dev.bollard.auth.RepositoryAccess;
+import dev.bollard.clients.Exec;
+import dev.bollard.clients.Skopeo;
 import dev.bollard.config.BollardConfig;
+import dev.bollard.scan.vuln.VulnerabilityStore;
+import dev.bollard.testing.Requirements;
+import dev.bollard.testing.ScanFixtures;
 import dev.bollard.testing.TestRegistry;
 import dev.bollard.testing.WebhookReceiver;
 import java.net.URLEncoder;
@@ -12,6 +17,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -898,6 +904,155 @@ class UiHttpTest {
         assertThat(registryWide.body()).contains("Webhook · cloudevents", "mirror.sync.failed", "http://127.0.0.1:9/ops");
         assertThat(root.get("/repo/acme/app/-/webhooks").body()).as("scopes stay apart")
                 .contains("/slack").doesNotContain("/ops");
+    }
+
+    /**
+     * Vulnerability scanning in the UI, on an image made by umoci whose dpkg status has libc6 from glibc
+     * 2.36-9+deb12u1 (below DSA-5514-1's fix) and openssh at DSA-5724-1's fix, pushed with skopeo and scanned on push
+     * against those two real advisories: the tags tab shows the state, the severity summary and the pull policy's
+     * verdict; the image's vulnerabilities page lists the finding (linked to its advisory), filters, packages and
+     * SBOMs, and rescans; the organization's and the repository's settings set the policy that `bollard scan policy`
+     * sets, with refusals in words. Members read but neither rescan nor change policies, outsiders see nothing.
+     */
+    @Test
+    void scannedImagesShowTheirVulnerabilitiesAndThePullPolicyIsSetInTheSettings() throws Exception {
+        Requirements.onPath("skopeo", "umoci");
+        // Before any vulnerability data, a scanned image's "no findings" would mean nothing: the tags tab says so.
+        pushDebianImage("acme/early");
+        UiClient reader = client().signIn("alice", "alice-password");
+        assertThat(awaitBody(reader, "/repo/acme/early", ">scanned</a>")).contains("no vulnerability data")
+                .doesNotContain("no findings", "grade ");
+        Path osv = Files.createDirectories(dir.resolve("osv-ui"));
+        for (String id : List.of("DSA-5514-1", "DSA-5724-1")) {
+            Files.copy(ScanFixtures.OSV.resolve(id + ".json"), osv.resolve(id + ".json"));
+        }
+        new VulnerabilityStore(registry.server().database()).importPath(osv);
+        pushDebianImage("acme/scanned");
+
+        UiClient alice = client().signIn("alice", "alice-password");
+        String tags = awaitBody(alice, "/repo/acme/scanned", "1 unknown</span>");
+        Matcher m = Pattern.compile("data-full=\"(sha256:[0-9a-f]{64})\"").matcher(tags);
+        assertThat(m.find()).isTrue();
+        String digest = m.group(1);
+        String page = "/repo/acme/scanned/-/vulnerabilities/" + digest;
+        assertThat(tags).contains("<th scope=\"col\">Vulnerabilities</th>", "href=\"" + page + "?tag=v1\"",
+                ">scanned</a>", "<span class=\"badge sev-unknown\">1 unknown</span>", "grade ", "allowed")
+                .doesNotContain("sev-critical", ">blocked<");
+
+        HttpResponse<String> vulns = alice.get(page + "?tag=v1");
+        assertThat(vulns.statusCode()).isEqualTo(200);
+        assertThat(vulns.body()).contains("Debian GNU/Linux 12 (bookworm)", "id=\"findings\"",
+                "<a href=\"https://www.debian.org/security/2023/dsa-5514\" rel=\"noopener noreferrer\" class=\"advisory\"",
+                ">DSA-5514-1</a>", "CVE-2023-4911", "libc6 <span class=\"muted\">(glibc)</span>", "2.36-9+deb12u1",
+                "2.36-9+deb12u3", "badge sev-unknown", "1 of 1 findings", "2 packages", "openssh-client",
+                "1:9.2p1-2+deb12u3", "id=\"rescan\"", "pulls are allowed",
+                "href=\"/api/v1/repositories/acme/scanned/-/manifests/" + digest + "/sbom?format=cyclonedx\"",
+                "format=spdx").doesNotContain("DSA-5724-1");
+        // The referrers the scan stored (as the system actor) are linked once present.
+        awaitBody(alice, page, "CycloneDX sha256:");
+        assertThat(alice.get(page + "?severity=high").body()).contains("No finding matches the filter (1 in all).")
+                .contains("<option value=\"high\" selected>");
+        assertThat(alice.get(page + "?fixable=1").body()).contains(">DSA-5514-1</a>");
+        HttpResponse<String> sbom = alice.get("/api/v1/repositories/acme/scanned/-/manifests/" + digest
+                + "/sbom?format=cyclonedx");
+        assertThat(sbom.statusCode()).isEqualTo(200);
+        assertThat(sbom.body()).contains("\"bomFormat\"", "pkg:deb/debian/libc6@2.36-9%2Bdeb12u1");
+        HttpResponse<String> rescan = alice.post(page, "action", "rescan");
+        assertThat(rescan.statusCode()).isEqualTo(200);
+        assertThat(rescan.body()).contains("queued for a scan");
+        awaitBody(alice, "/repo/acme/scanned", "1 unknown</span>");
+
+        // The organization's policy: a threshold Debian's advisories (no severity) meet only at "any".
+        String settings = alice.get("/org/acme/settings").body();
+        assertThat(settings).contains("id=\"scan-policy-form\"", "No policy: vulnerabilities do not stop pulls.");
+        HttpResponse<String> bad = alice.post("/org/acme", "action", "scan-policy-set", "severity", "severe");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body()).contains("class=\"error\" role=\"alert\">Severity must be one of unknown, low, medium, "
+                + "high, critical, not 'severe'.</p>", "id=\"scan-policy-form\"");
+        HttpResponse<String> set = alice.post("/org/acme", "action", "scan-policy-set", "severity", "unknown");
+        assertThat(set.statusCode()).isEqualTo(200);
+        assertThat(set.body()).contains("now refuse images with fixable vulnerabilities of any severity",
+                "This organization refuses <strong>fixable vulnerabilities of any severity</strong>");
+        String stored = registry.server().database().read(h -> h.createQuery(
+                "SELECT severity FROM scan_policy WHERE scope_kind = 'org' AND scope = 'acme'").mapTo(String.class)
+                .one());
+        assertThat(stored).isEqualTo("unknown");
+        assertThat(alice.get("/repo/acme/scanned").body()).contains(">blocked</span>", "CVE-2023-4911");
+        assertThat(alice.get(page).body()).contains("denied by the vulnerability policy of organization acme");
+        Exec.Result refused = new Skopeo(dir).copy("--src-creds", "alice:alice-password",
+                "docker://" + registry.hostPort() + "/acme/scanned:v1", "oci:" + dir.resolve("pulled") + ":v1");
+        assertThat(refused.ok()).as("the policy set in the UI refuses the pull").isFalse();
+
+        HttpResponse<String> pastExpiry = alice.post("/org/acme", "action", "scan-policy-allow", "vulnerability",
+                "CVE-2023-4911", "expires", "2001-01-01");
+        assertThat(pastExpiry.statusCode()).isEqualTo(400);
+        assertThat(pastExpiry.body()).contains("class=\"error\"").doesNotContain("id=\"scan-allow-list\"");
+        HttpResponse<String> allowed = alice.post("/org/acme", "action", "scan-policy-allow", "vulnerability",
+                "CVE-2023-4911", "expires", "2099-01-31", "reason", "<not reachable>");
+        assertThat(allowed.statusCode()).isEqualTo(200);
+        assertThat(allowed.body()).contains("id=\"scan-allow-list\"", "&lt;not reachable&gt;")
+                .doesNotContain("<not reachable>");
+        assertThat(alice.get("/repo/acme/scanned").body()).doesNotContain(">blocked</span>");
+        assertThat(alice.post("/org/acme", "action", "scan-policy-bypass", "principal", "acme+ci").body())
+                .contains("id=\"scan-bypass\"", "acme+ci now pulls from organization acme whatever the policy says.");
+        assertThat(alice.post("/org/acme", "action", "scan-policy-revoke", "principal", "acme+ci").body())
+                .doesNotContain("id=\"scan-bypass\"");
+        assertThat(alice.post("/org/acme", "action", "scan-policy-disallow", "vulnerability", "CVE-2023-4911")
+                .body()).doesNotContain("id=\"scan-allow-list\"");
+
+        // The repository's own policy replaces the organization's.
+        assertThat(alice.get("/repo/acme/scanned/-/settings").body()).contains("the policy of organization acme applies");
+        HttpResponse<String> repoPolicy = alice.post("/repo/acme/scanned/-/settings", "action", "scan-policy-set",
+                "severity", "critical", "block_unscanned", "1");
+        assertThat(repoPolicy.statusCode()).isEqualTo(200);
+        assertThat(repoPolicy.body()).contains("This repository refuses <strong>fixable vulnerabilities of severity "
+                + "critical or above and images not scanned</strong>");
+        assertThat(alice.get("/repo/acme/scanned").body()).doesNotContain(">blocked</span>");
+
+        // Members read the report but neither rescan nor change a policy; outsiders and anonymous callers see nothing.
+        UiClient carol = client().signIn("carol", "carol-password");
+        HttpResponse<String> asMember = carol.get(page);
+        assertThat(asMember.statusCode()).isEqualTo(200);
+        assertThat(asMember.body()).contains(">DSA-5514-1</a>").doesNotContain("id=\"rescan\"");
+        assertThat(carol.post(page, "action", "rescan").statusCode()).isEqualTo(403);
+        assertThat(carol.post("/org/acme", "action", "scan-policy-remove").statusCode()).isEqualTo(403);
+        assertThat(carol.get("/repo/acme/scanned/-/settings").statusCode()).isEqualTo(403);
+        assertThat(carol.post("/repo/acme/scanned/-/settings", "action", "scan-policy-remove").statusCode())
+                .isEqualTo(403);
+        UiClient bob = client().signIn("bob", "bob-password");
+        assertThat(bob.get(page).statusCode()).isEqualTo(404);
+        assertThat(bob.post(page, "action", "rescan").statusCode()).isEqualTo(404);
+        assertThat(client().get(page).statusCode()).isEqualTo(303);
+        assertThat(alice.get("/repo/acme/scanned/-/vulnerabilities/sha256:" + "0".repeat(64)).statusCode())
+                .isEqualTo(404);
+
+        assertThat(alice.post("/repo/acme/scanned/-/settings", "action", "scan-policy-remove").statusCode())
+                .isEqualTo(200);
+        assertThat(alice.post("/org/acme", "action", "scan-policy-remove").body())
+                .contains("No policy: vulnerabilities do not stop pulls.");
+    }
+
+    /** Pushes the scan tests' Debian 12 image, made by umoci, with skopeo as alice to {@code repository}:v1. */
+    private static void pushDebianImage(String repository) throws Exception {
+        Path layout = ScanFixtures.umociImage(Files.createDirectories(dir.resolve("image-" + repository.replace('/', '-'))),
+                ScanFixtures.debian12(""));
+        Exec.Result pushed = new Skopeo(dir).copy("--dest-creds", "alice:alice-password", "oci:" + layout + ":v1",
+                "docker://" + registry.hostPort() + "/" + repository + ":v1");
+        assertThat(pushed.ok()).as(pushed.describe()).isTrue();
+    }
+
+    /** The page at {@code path} once it contains {@code text} (60 s at most: a scan on push, or a rescan). */
+    private static String awaitBody(UiClient c, String path, String text) throws Exception {
+        long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        String body = "";
+        while (System.nanoTime() < until) {
+            body = c.get(path).body();
+            if (body.contains(text)) {
+                return body;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError(path + " never showed " + text + ": " + body);
     }
 
     /** The delivery log of a webhook once it shows {@code rows} deliveries (the worker logs after the receiver saw it). */
