@@ -32,6 +32,7 @@ import dev.bollard.jobs.GarbageCollector;
 import dev.bollard.jobs.GcWorker;
 import dev.bollard.jobs.Workers;
 import dev.bollard.metadata.Database;
+import dev.bollard.registry.PullStatsWorker;
 import dev.bollard.registry.Registry;
 import dev.bollard.registry.RetentionWorker;
 import dev.bollard.registry.UploadSweepWorker;
@@ -136,6 +137,7 @@ public final class Bollard implements AutoCloseable {
                 published.run();
             });
             Registry registry = new Registry(database, store, config.registry(), config.lifecycle(), changes, meters);
+            open(opened, registry.pulls()); // closed after the server stopped: the last pulls counted are flushed
             ScanResults scans = new ScanResults(database, store, registry, changes, config.scan().sbomReferrers(), meters);
             if (config.scan().onPush()) {
                 registry.manifests().listen(scans.queue().onPush());
@@ -283,6 +285,7 @@ public final class Bollard implements AutoCloseable {
             LOG.warn("gc.enabled is false: unreferenced blobs are not reclaimed (run `bollard gc` to reclaim them)");
         }
         workers.start(new RetentionWorker(registry, lifecycle.retentionInterval()));
+        workers.start(new PullStatsWorker(registry.pulls(), config.registry().pullStatsFlushInterval()));
         if (!config.scan().vulndbUrls().isEmpty()) {
             workers.start(new VulnDbRefreshWorker(new VulnerabilityStore(database), config.scan().vulndbUrls(),
                     config.scan().vulndbRefreshInterval(), config.dataDir().resolve("tmp")));

@@ -23,6 +23,8 @@ public final class AuditActions {
     public static final String REPO_CREATE = "repository.create";
     public static final String REPO_DELETE = "repository.delete";
     public static final String REPO_VISIBILITY = "repository.visibility";
+    public static final String REPO_DESCRIPTION = "repository.description";
+    public static final String REPO_LABELS = "repository.labels";
 
     public static final String USER_CREATE = "user.create";
     public static final String USER_UPDATE = "user.update";

@@ -24,6 +24,7 @@ import dev.bollard.oci.RepositoryName;
 import dev.bollard.proxy.ProxyLimits;
 import dev.bollard.proxy.ProxyOrganizations;
 import dev.bollard.proxy.Upstream;
+import dev.bollard.registry.RepositoryAbout;
 import dev.bollard.secrets.KeyEncryption;
 import java.io.BufferedReader;
 import java.io.Console;
@@ -727,8 +728,9 @@ final class AdminCommands {
         }
     }
 
-    @Command(name = "repo", description = "Repository permissions and visibility.",
-            subcommands = {RepoGrant.class, RepoRevoke.class, RepoVisibility.class, RepoMirror.class,
+    @Command(name = "repo", description = "Repository permissions, visibility, description and labels.",
+            subcommands = {RepoGrant.class, RepoRevoke.class, RepoVisibility.class, RepoDescribe.class,
+                    RepoLabel.class, RepoMirror.class,
                     RepoMirrorRemove.class, RepoMirrorSync.class, RepoMirrorStatus.class})
     static final class RepoCommand extends CommandGroup {
     }
@@ -794,6 +796,89 @@ final class AdminCommands {
             }
             identities(db).repositories().setVisibility(repository, visibility.equals("public"));
             out().println(repository + " is " + visibility);
+        }
+    }
+
+    /** A repository's description and labels, changes recorded as made from the command line. */
+    abstract static class AboutCommand extends DbCommand {
+        @Parameters(index = "0", paramLabel = "REPOSITORY")
+        String repository;
+
+        RepositoryAbout about(Database db) {
+            return new RepositoryAbout(db, new Outbox(audit(db)::catchUp));
+        }
+
+        RepositoryName name() {
+            if (!RepositoryName.isValid(repository)) {
+                throw BollardException.invalid("'" + repository + "' is not a valid repository name");
+            }
+            return new RepositoryName(repository);
+        }
+    }
+
+    @Command(name = "describe", description = "Set a repository's description (Markdown, at most 32768 characters) "
+            + "from a file or standard input, or remove it; without an option, print it.")
+    static final class RepoDescribe extends AboutCommand {
+        @Option(names = "--file", paramLabel = "FILE", description = "read the Markdown from FILE (e.g. README.md)")
+        @Nullable Path file;
+
+        @Option(names = "--stdin", description = "read the Markdown from standard input")
+        boolean stdin;
+
+        @Option(names = "--clear", description = "remove the description")
+        boolean clear;
+
+        @Override
+        byte[] inputForRegistry() throws IOException {
+            return stdin ? invocation().in().readAllBytes() : new byte[0];
+        }
+
+        @Override
+        void run(Database db) throws IOException {
+            if ((file != null ? 1 : 0) + (stdin ? 1 : 0) + (clear ? 1 : 0) > 1) {
+                throw BollardException.invalid("choose one of --file, --stdin and --clear");
+            }
+            RepositoryName name = name();
+            if (file == null && !stdin && !clear) {
+                String description = about(db).of(name).description();
+                out().println(description.isEmpty() ? name + " has no description" : description);
+                return;
+            }
+            String markdown = clear ? "" : file != null ? Files.readString(invocation().resolve(file))
+                    : new String(invocation().in().readAllBytes(), StandardCharsets.UTF_8);
+            about(db).describe(actor(), name, markdown.replace("\r\n", "\n"));
+            out().println(clear ? "removed the description of " + name
+                    : "set the description of " + name + " (" + markdown.length() + " characters)");
+        }
+    }
+
+    @Command(name = "label", description = "Replace a repository's labels (KEY=VALUE or WORD, at most 20), or remove "
+            + "them with --clear; without labels, print them.")
+    static final class RepoLabel extends AboutCommand {
+        @Parameters(index = "1..*", paramLabel = "LABEL", arity = "0..*", description = "KEY=VALUE or WORD")
+        List<String> labels = new ArrayList<>();
+
+        @Option(names = "--clear", description = "remove every label")
+        boolean clear;
+
+        @Override
+        void run(Database db) {
+            RepositoryName name = name();
+            if (clear && !labels.isEmpty()) {
+                throw BollardException.invalid("give labels or --clear, not both");
+            }
+            if (!clear && labels.isEmpty()) {
+                List<RepositoryAbout.Label> current = about(db).of(name).labels();
+                if (current.isEmpty()) {
+                    out().println(name + " has no labels");
+                }
+                current.forEach(out()::println);
+                return;
+            }
+            List<RepositoryAbout.Label> parsed = RepositoryAbout.parseLabels(labels);
+            about(db).label(actor(), name, parsed);
+            out().println(parsed.isEmpty() ? "removed the labels of " + name : name + " is labelled "
+                    + String.join(", ", parsed.stream().map(RepositoryAbout.Label::toString).toList()));
         }
     }
 

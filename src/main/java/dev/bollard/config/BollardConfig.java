@@ -114,8 +114,15 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
     public record Uploads(Path stagingPath, Duration expiry, Duration cleanupInterval) {
     }
 
-    /** Behaviour of the distribution API. */
-    public record Registry(boolean deleteEnabled, long maxManifestBytes, int maxOpenUploadsPerRepository) {
+    /**
+     * Behaviour of the distribution API. {@code pullStatsFlushInterval}: how often a node adds the pulls it counted in
+     * memory to the database's pull counts.
+     */
+    public record Registry(boolean deleteEnabled, long maxManifestBytes, int maxOpenUploadsPerRepository,
+                           Duration pullStatsFlushInterval) {
+        public Registry(boolean deleteEnabled, long maxManifestBytes, int maxOpenUploadsPerRepository) {
+            this(deleteEnabled, maxManifestBytes, maxOpenUploadsPerRepository, Duration.ofSeconds(30));
+        }
     }
 
     /**

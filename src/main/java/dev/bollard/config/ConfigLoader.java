@@ -77,6 +77,7 @@ public final class ConfigLoader {
         k.put("uploads.cleanup-interval", new String[] {"10m", "how often expired upload sessions are swept"});
         k.put("registry.delete-enabled", new String[] {"true", "allow DELETE of manifests, tags and blobs"});
         k.put("registry.max-manifest-bytes", new String[] {"4194304", "largest manifest accepted on PUT"});
+        k.put("registry.pull-stats-flush-interval", new String[] {"30s", "how often pulls counted in memory are added to the database's pull counts (also when the node stops)"});
         k.put("registry.max-open-uploads-per-repository", new String[] {"500", "unfinished upload sessions one repository may have; beyond, new ones get 429"});
         k.put("auth.enabled", new String[] {"true", "require credentials and check permissions (false: anyone may push)"});
         k.put("auth.anonymous-pull", new String[] {"true", "anonymous clients may pull public repositories"});
@@ -460,7 +461,8 @@ public final class ConfigLoader {
                     new BollardConfig.Database(dbUrl, value("database.username"), value("database.password"), pool),
                     new BollardConfig.Uploads(staging, expiry, cleanup),
                     new BollardConfig.Registry(deleteEnabled, maxManifest, integer("registry.max-open-uploads-per-repository",
-                            value("registry.max-open-uploads-per-repository"), 1, 1_000_000, problems)),
+                            value("registry.max-open-uploads-per-repository"), 1, 1_000_000, problems),
+                            duration("registry.pull-stats-flush-interval", problems)),
                     new BollardConfig.Auth(authEnabled, anonymousPull, service, issuer, realm, tokenExpiry, maxFailures,
                             maxFailuresPerAddress, lockout, createOnPush, refreshIdle, passwordCacheTtl, keyEncryption,
                             ldap, oidc),

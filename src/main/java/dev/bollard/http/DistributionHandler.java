@@ -50,7 +50,7 @@ final class DistributionHandler extends Handler.Abstract {
         this.mirrors = mirrors;
         this.uploads = new UploadEndpoints(registry.uploads(), access, observability);
         this.blobs = new BlobEndpoints(registry.blobs(), proxy, new BlobDownload(observability));
-        this.manifests = new ManifestEndpoints(registry.manifests(), proxy, maxManifestBytes, audit);
+        this.manifests = new ManifestEndpoints(registry.manifests(), registry.pulls(), proxy, maxManifestBytes, audit);
         this.listings = new ListingEndpoints(registry.listings());
     }
 

@@ -16,10 +16,12 @@ import dev.bollard.oci.RepositoryName;
 import dev.bollard.proxy.ProxyCache;
 import dev.bollard.registry.BodyReading;
 import dev.bollard.registry.Manifests;
+import dev.bollard.registry.PullStats;
 import dev.bollard.registry.PushedManifest;
 import dev.bollard.registry.StoredManifest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -32,12 +34,14 @@ final class ManifestEndpoints {
     /** Says that a proxy organization served what it cached without the upstream's confirmation, and why. */
     static final String STALE = "Bollard-Proxy-Stale";
     private final Manifests manifests;
+    private final PullStats pulls;
     private final ProxyCache proxy;
     private final long maxManifestBytes;
     private final Audit audit;
 
-    ManifestEndpoints(Manifests manifests, ProxyCache proxy, long maxManifestBytes, Audit audit) {
+    ManifestEndpoints(Manifests manifests, PullStats pulls, ProxyCache proxy, long maxManifestBytes, Audit audit) {
         this.manifests = manifests;
+        this.pulls = pulls;
         this.proxy = proxy;
         this.maxManifestBytes = maxManifestBytes;
         this.audit = audit;
@@ -70,6 +74,9 @@ final class ManifestEndpoints {
             // asynchronously in batches so that pulls do not wait for the audit log.
             audit.recordAsync(AuditEvent.onRepository(ex.actor(), AuditActions.PULL, repository.value(),
                     Map.of("reference", reference.toString(), "digest", manifest.digest().toString())));
+            // Counted in memory, added to the database's pull counts in batches (PullStats): no write per pull.
+            pulls.record(repository, reference instanceof Reference.ByTag t ? t.tag().value() : null,
+                    manifest.digest().toString(), Instant.now());
         }
     }
 

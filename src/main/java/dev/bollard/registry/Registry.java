@@ -17,6 +17,8 @@ public final class Registry {
     private final ImmutableTags immutableTags;
     private final Retention retention;
     private final Quotas quotas;
+    private final RepositoryAbout about;
+    private final PullStats pulls;
 
     /**
      * {@code outbox} records every change the use cases make, in the transaction that makes it (docs/architecture.md,
@@ -33,6 +35,8 @@ public final class Registry {
         this.history = new TagHistory(db, lifecycle.historyWindow(), outbox);
         this.immutableTags = new ImmutableTags(db, outbox);
         this.retention = new Retention(db, outbox);
+        this.about = new RepositoryAbout(db, outbox);
+        this.pulls = new PullStats(db);
     }
 
     public BlobUploads uploads() {
@@ -66,6 +70,16 @@ public final class Registry {
 
     public Quotas quotas() {
         return quotas;
+    }
+
+    /** Repositories' descriptions and labels. */
+    public RepositoryAbout about() {
+        return about;
+    }
+
+    /** Pull counts: counted in memory, flushed to the database (the composition root closes it after the server). */
+    public PullStats pulls() {
+        return pulls;
     }
 
     /** What the web UI shows about repositories, tags and images. */

@@ -302,6 +302,16 @@ class ApiAuthorizationMatrixTest {
                 x -> new Call(repo + "/-/permissions/user/extra", null, () -> ids.repositories().grant("acme/app", "user", "extra", "read"))));
         // the image life cycle (docs/lifecycle.md)
         String ns = "/api/v1/namespaces/acme";
+        c.add(new Case("GET", "/api/v1/repositories/{repository*}/-/description", READERS, 200, x -> new Call(
+                repo + "/-/description", null)));
+        c.add(new Case("PUT", "/api/v1/repositories/{repository*}/-/description", ADMINS, 200, x -> new Call(
+                repo + "/-/description", "{\"description\":\"# App\"}")));
+        c.add(new Case("GET", "/api/v1/repositories/{repository*}/-/labels", READERS, 200, x -> new Call(
+                repo + "/-/labels", null)));
+        c.add(new Case("PUT", "/api/v1/repositories/{repository*}/-/labels", ADMINS, 200, x -> new Call(
+                repo + "/-/labels", "{\"labels\":[\"team=payments\"]}")));
+        c.add(new Case("GET", "/api/v1/repositories/{repository*}/-/pulls", READERS, 200, x -> new Call(
+                repo + "/-/pulls", null)));
         c.add(new Case("GET", "/api/v1/repositories/{repository*}/-/history", READERS, 200, x -> new Call(
                 repo + "/-/history", null)));
         c.add(new Case("DELETE", "/api/v1/repositories/{repository*}/-/tags/{tag}", WRITERS, 200, x -> new Call(

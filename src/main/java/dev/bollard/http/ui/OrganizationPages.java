@@ -12,6 +12,7 @@ import dev.bollard.scan.policy.PolicyScope;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 
 /** The dashboard and the organization pages: members, teams, default permissions, robots. */
@@ -211,13 +212,18 @@ final class OrganizationPages {
         for (Teams.TeamInfo t : ui.auth.identities().teams().list(name, null, Ui.LIST_LIMIT)) {
             teams.add(new Pages.Team(t, ui.auth.identities().teams().members(name, t.name(), null, Ui.LIST_LIMIT)));
         }
+        // ?label=key=value (or a word, or a key) narrows the list to the repositories that have the label.
+        String label = Optional.ofNullable(call.ex().query("label")).map(String::strip).orElse("");
         List<Pages.RepositoryRow> repositories = ui.repositories(call.user(), name + "/", Ui.LIST_LIMIT).stream()
-                .filter(r -> r.name().startsWith(name + "/")).toList();
+                .filter(r -> r.name().startsWith(name + "/"))
+                .filter(r -> label.isEmpty() || r.labels().stream().anyMatch(l -> l.equals(label)
+                        || l.startsWith(label + "=")))
+                .toList();
         ui.render(call, status, "organization.jte", frame, new Pages.Organization(name, tab, role, manages, members, teams,
                 manages ? ui.auth.identities().repositories().defaultPermissions(name) : List.of(),
                 manages ? ui.auth.identities().robots().list(name) : List.of(), repositories,
                 manages ? lifecycle.of(name) : null, manages ? scans.policy(PolicyScope.organization(name)) : null,
-                secret, secretFor));
+                secret, secretFor, label));
     }
 
     /** The tab whose forms send {@code action}. */

@@ -12,6 +12,7 @@ import dev.bollard.events.HttpDelivery;
 import dev.bollard.events.SlackDelivery;
 import dev.bollard.events.Webhook;
 import dev.bollard.metadata.WebhookDao;
+import dev.bollard.registry.PullStats;
 import dev.bollard.registry.Quotas;
 import dev.bollard.registry.RepositoryBrowser;
 import dev.bollard.scan.InstalledPackage;
@@ -93,8 +94,25 @@ public final class Pages {
     public record Namespace(String name, boolean organization) {
     }
 
-    /** A repository as the lists show it: its visibility, number of tags, total size and last push. */
-    public record RepositoryRow(String name, boolean isPublic, int tags, long size, Instant lastPush) {
+    /**
+     * A repository as the lists show it: its visibility, number of tags, total size, last push, labels
+     * ({@code key=value} or words) and pulls ({@code lastPulled} null when never pulled).
+     */
+    public record RepositoryRow(String name, boolean isPublic, int tags, long size, Instant lastPush,
+                                List<String> labels, long pulls, @Nullable Instant lastPulled) {
+    }
+
+    /**
+     * What a repository says about itself and how much it is used, on its overview: {@code descriptionHtml} is the
+     * description rendered safely (raw HTML escaped, only http(s) and relative links; '' when none), {@code tagPulls}
+     * the pull counts of its tags, {@code daily} the pulls of each of the last 30 days.
+     */
+    public record RepositoryAbout(String descriptionHtml, List<String> labels, PullStats.Count pulls,
+                                  Map<String, PullStats.Count> tagPulls, List<PullStats.Day> daily) {
+        /** The largest day's pulls, at least 1: the chart's scale. */
+        public long maxDaily() {
+            return Math.max(1, daily.stream().mapToLong(PullStats.Day::pulls).max().orElse(1));
+        }
     }
 
     public record Dashboard(List<Namespace> namespaces, List<RepositoryRow> recent) {
@@ -124,7 +142,7 @@ public final class Pages {
      */
     public record Repository(String name, boolean isPublic, String tab, String registry,
                              List<RepositoryBrowser.TagSummary> tags, List<HistoryRow> history, boolean administers,
-                             boolean mayRestore, Set<String> immutable, Map<String, TagScan> scans) {
+                             boolean mayRestore, Set<String> immutable, Map<String, TagScan> scans, RepositoryAbout about) {
         /** The scan of the image {@code digest} (a tag's), "not scanned" when the page has none for it. */
         public TagScan scanOf(String digest) {
             TagScan scan = scans.get(digest);
@@ -167,7 +185,8 @@ public final class Pages {
      */
     public record RepositorySettings(String name, boolean isPublic, String tab, List<RepositoryAccess.GrantInfo> grants,
                                      RepositoryLifecycle lifecycle, @Nullable String who, @Nullable String effective,
-                                     @Nullable ScanPolicy scanPolicy) {
+                                     @Nullable ScanPolicy scanPolicy, String description,
+                                     String labels) {
     }
 
     /** A retention policy as listed; {@code removable}: it belongs to the page's scope (not inherited). */
@@ -196,7 +215,8 @@ public final class Pages {
     public record Organization(String name, String tab, String role, boolean manages,
                                List<Organizations.MemberInfo> members, List<Team> teams, List<RepositoryAccess.GrantInfo> defaults, List<String> robots,
                                List<RepositoryRow> repositories, @Nullable NamespaceLifecycle lifecycle,
-                               @Nullable ScanPolicy scanPolicy, @Nullable String secret, @Nullable String secretFor) {
+                               @Nullable ScanPolicy scanPolicy, @Nullable String secret, @Nullable String secretFor,
+                               String labelFilter) {
     }
 
     /** {@code secret}: an application token or a robot's token just created, shown once, for {@code secretFor}. */

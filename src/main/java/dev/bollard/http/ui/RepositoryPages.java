@@ -10,12 +10,16 @@ import dev.bollard.oci.Reference;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.oci.Tag;
 import dev.bollard.registry.Manifests;
+import dev.bollard.registry.PullStats;
+import dev.bollard.registry.RepositoryAbout;
 import dev.bollard.registry.RepositoryBrowser;
 import dev.bollard.registry.Retention;
 import dev.bollard.registry.TagHistory;
 import dev.bollard.registry.TagPattern;
 import dev.bollard.scan.policy.PolicyScope;
 import java.io.IOException;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -165,7 +169,17 @@ final class RepositoryPages {
                 .filter(t -> rules.stream().anyMatch(r -> r.matches(t))).forEach(immutable::add);
         ui.render(call, status, "repository.jte", frame, new Pages.Repository(name, ui.isPublic(name), tab,
                 Ui.registryHost(call.ex()), tags, history, ui.permits(call, Permission.REPO_ADMIN, name),
-                mayRestore, immutable, scans.ofTags(repository, tags)));
+                mayRestore, immutable, scans.ofTags(repository, tags), about(repository)));
+    }
+
+    /** The overview's description, labels and pull counts. */
+    private Pages.RepositoryAbout about(RepositoryName repository) {
+        RepositoryAbout.About about = ui.registry.about().of(repository);
+        PullStats pulls = ui.registry.pulls();
+        String name = repository.value();
+        return new Pages.RepositoryAbout(Markdown.toHtml(about.description()),
+                about.labels().stream().map(RepositoryAbout.Label::toString).toList(), pulls.ofRepository(name),
+                pulls.ofTags(name), pulls.daily(name, LocalDate.now(ZoneOffset.UTC)));
     }
 
     private static Tag tagField(Call call) {
@@ -327,6 +341,16 @@ final class RepositoryPages {
                         identities.repositories().revoke(name, kind, grantee);
                         yield "The " + kind + " " + grantee + " no longer has a permission of its own on " + name + ".";
                     }
+                    case "describe" -> {
+                        ui.registry.about().describe(call.actor(), repository,
+                                call.field("description").replace("\r\n", "\n"));
+                        yield "The description of " + name + " was saved.";
+                    }
+                    case "label" -> {
+                        ui.registry.about().label(call.actor(), repository, RepositoryAbout.parseLabels(
+                                call.field("labels").lines().toList()));
+                        yield "The labels of " + name + " were saved.";
+                    }
                     case "add-immutable" -> {
                         ui.registry.immutableTags().add(call.actor(), repository, new TagPattern(call.field("pattern")));
                         yield "Tags matching " + call.field("pattern") + " can no longer be moved or deleted.";
@@ -369,11 +393,13 @@ final class RepositoryPages {
                 status = 404;
             }
         }
+        RepositoryAbout.About about = ui.registry.about().of(repository);
         ui.render(call, status, "repository_settings.jte", frame,
                 new Pages.RepositorySettings(name, ui.isPublic(name), tab,
                         ui.auth.identities().repositories().grants(name),
                         new Pages.RepositoryLifecycle(ui.registry.immutableTags().rules(repository).stream()
                                 .map(TagPattern::glob).toList(), lifecycle.retentionOf(name)), who, effective,
-                        scans.policy(PolicyScope.repository(repository))));
+                        scans.policy(PolicyScope.repository(repository)), about.description(),
+                        String.join("\n", about.labels().stream().map(RepositoryAbout.Label::toString).toList())));
     }
 }

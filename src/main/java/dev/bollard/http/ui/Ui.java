@@ -10,7 +10,9 @@ import dev.bollard.auth.Principal;
 import dev.bollard.error.BollardException;
 import dev.bollard.http.Exchange;
 import dev.bollard.metadata.RepositoryDao;
+import dev.bollard.registry.PullStats;
 import dev.bollard.registry.Registry;
+import dev.bollard.registry.RepositoryAbout;
 import dev.bollard.registry.RepositoryBrowser;
 import gg.jte.ContentType;
 import gg.jte.TemplateEngine;
@@ -126,7 +128,12 @@ final class Ui {
 
     /** The repositories {@code user} may see whose name contains {@code search}, by name, at most {@code limit}. */
     List<Pages.RepositoryRow> repositories(Principal.User user, String search, int limit) {
-        return browser().repositories(user.visible(false), search, limit).stream().map(Ui::row).toList();
+        List<RepositoryDao.Summary> found = browser().repositories(user.visible(false), search, limit);
+        List<String> names = found.stream().map(RepositoryDao.Summary::name).toList();
+        Map<String, List<RepositoryAbout.Label>> labels = registry.about().labelsOf(names);
+        Map<String, PullStats.Count> pulls = registry.pulls().ofRepositories(names);
+        return found.stream().map(s -> row(s, labels.getOrDefault(s.name(), List.of()),
+                pulls.getOrDefault(s.name(), PullStats.Count.NONE))).toList();
     }
 
     boolean registryKnows(String repository) {
@@ -138,7 +145,9 @@ final class Ui {
     }
 
     // The browser answers with the database's rows; the templates get the UI's own records.
-    private static Pages.RepositoryRow row(RepositoryDao.Summary s) {
-        return new Pages.RepositoryRow(s.name(), s.isPublic(), s.tags(), s.size(), s.lastPush());
+    private static Pages.RepositoryRow row(RepositoryDao.Summary s, List<RepositoryAbout.Label> labels,
+                                           PullStats.Count pulls) {
+        return new Pages.RepositoryRow(s.name(), s.isPublic(), s.tags(), s.size(), s.lastPush(),
+                labels.stream().map(RepositoryAbout.Label::toString).toList(), pulls.pulls(), pulls.lastPulledAt());
     }
 }

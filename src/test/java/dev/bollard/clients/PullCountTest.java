@@ -1,0 +1,104 @@
+package dev.bollard.clients;
+
+import static dev.bollard.clients.Exec.ok;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.bollard.config.BollardConfig;
+import dev.bollard.config.ConfigLoader;
+import dev.bollard.testing.Requirements;
+import dev.bollard.testing.TestDatabase;
+import dev.bollard.testing.TestRegistry;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Pull counts with real pulls (skopeo), on H2 and PostgreSQL: nothing is written on a pull (with a long flush
+ * interval the counts stay 0 while the registry runs), the counts arrive when the registry stops, and they equal the
+ * pulls the audit log recorded (one per manifest GET); with a short interval they arrive while it runs.
+ */
+class PullCountTest {
+    @TempDir
+    Path dir;
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    private JsonNode get(TestRegistry r, String path) throws Exception {
+        return OciLayout.parse(http.send(HttpRequest.newBuilder(r.uri(path)).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+    }
+
+    private static BollardConfig config(Path data, TestDatabase database, String flushEvery) {
+        BollardConfig.Database db = database.config(8);
+        return ConfigLoader.builder().set("data-dir", data.toString()).set("server.listen", "127.0.0.1:0")
+                .set("database.url", db.url()).set("database.username", db.username())
+                .set("database.password", db.password()).set("auth.enabled", "false")
+                .set("registry.pull-stats-flush-interval", flushEvery).load();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void pullsAreCountedInMemoryAndFlushedAsIncrements(String kind) throws Exception {
+        Requirements.onPath("skopeo");
+        OciLayout source = OciLayout.create(dir.resolve("source"));
+        OciLayout.Descriptor image = source.writeImage("linux", "amd64", List.of(
+                Map.of("etc/motd", "counted\n".getBytes(StandardCharsets.UTF_8))));
+        source.tag(image, "v1");
+        Skopeo skopeo = new Skopeo(dir);
+        Path data = dir.resolve("data");
+        try (TestDatabase database = TestDatabase.of(kind, dir)) {
+            try (TestRegistry r = TestRegistry.start(config(data, database, "1h"))) {
+                String app = "docker://" + r.hostPort() + "/acme/app";
+                ok(skopeo.copy("oci:" + source.root() + ":v1", app + ":v1"));
+                ok(skopeo.copy(app + ":v1", "oci:" + dir.resolve("pulled") + ":v1"));
+                ok(skopeo.copy(app + ":v1", "oci:" + dir.resolve("pulled2") + ":v1"));
+                ok(skopeo.cmd("inspect", "--raw", app + "@" + image.digest()));
+                assertThat(get(r, "/api/v1/repositories/acme/app/-/pulls").path("pulls").asLong())
+                        .as("nothing is written before the flush").isZero();
+            }
+            try (TestRegistry r = TestRegistry.start(config(data, database, "1s"))) {
+                JsonNode audited = get(r, "/api/v1/audit?action=pull&limit=100").path("items");
+                long byTag = 0;
+                for (JsonNode e : audited) {
+                    byTag += e.path("details").path("reference").asText().equals("v1") ? 1 : 0;
+                }
+                assertThat(audited.size()).as("skopeo pulled the manifest at least three times").isGreaterThanOrEqualTo(3);
+                JsonNode pulls = get(r, "/api/v1/repositories/acme/app/-/pulls");
+                assertThat(pulls.path("pulls").asLong()).as(pulls.toString()).isEqualTo(audited.size());
+                assertThat(pulls.path("tags").path("v1").path("pulls").asLong()).isEqualTo(byTag);
+                assertThat(Instant.parse(pulls.path("last_pulled_at").asText())).isAfter(Instant.now().minusSeconds(600));
+                JsonNode today = pulls.path("daily").get(29);
+                assertThat(today.path("day").asText()).isEqualTo(LocalDate.now(ZoneOffset.UTC).toString());
+                assertThat(today.path("pulls").asLong()).isEqualTo(audited.size());
+                assertThat(get(r, "/api/v1/repositories/acme/app").path("pulls").asLong()).isEqualTo(audited.size());
+                assertThat(get(r, "/api/v1/repositories?namespace=acme").path("items").get(0).path("pulls").asLong())
+                        .isEqualTo(audited.size());
+
+                // A short interval: the next pull arrives while the registry runs, added to what is stored.
+                ok(skopeo.cmd("inspect", "--raw", "docker://" + r.hostPort() + "/acme/app:v1"));
+                Instant deadline = Instant.now().plusSeconds(20);
+                long now = 0;
+                while (Instant.now().isBefore(deadline)) {
+                    now = get(r, "/api/v1/repositories/acme/app/-/pulls").path("pulls").asLong();
+                    if (now > audited.size()) {
+                        break;
+                    }
+                    Thread.sleep(200);
+                }
+                assertThat(now).isEqualTo(audited.size() + 1L);
+            }
+        }
+    }
+}
