@@ -195,7 +195,7 @@ public final class Bollard implements AutoCloseable {
                     registry, proxy, mirrors, policy, auth, api, ui, audit, () -> database.isReachable() && blobs.isReachable())));
             open(opened, feed); // closed before the server stops, which then need not wait for the watchers' streams
 
-            Workers workers = open(opened, new Workers(database, meters));
+            Workers workers = open(opened, new Workers(database, meters, config.lifecycle().workersMinLease()));
             startWorkers(workers, config, database, store, registry, audit, meters,
                     auth == null ? () -> 0 : auth::pruneLoginFailures);
             events.workers().forEach(workers::start);

@@ -270,10 +270,11 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
     /**
      * The image life cycle: the online garbage collector ({@code gcEnabled}, every {@code gcInterval}, leaving
      * unreferenced manifests, links and blobs alone for {@code gcGracePeriod}), the time machine's default window,
-     * and how often retention policies are applied.
+     * how often retention policies are applied, and the shortest lease of a turn of a worker run by one node at a
+     * time ({@code workersMinLease}: how long a node killed in a turn holds up the others).
      */
     public record Lifecycle(boolean gcEnabled, Duration gcInterval, Duration gcGracePeriod, Duration historyWindow,
-                            Duration retentionInterval) {
+                            Duration retentionInterval, Duration workersMinLease) {
     }
 
     /**

@@ -141,6 +141,7 @@ public final class ConfigLoader {
         k.put("gc.grace-period", new String[] {"24h", "unreferenced blobs, links and untagged manifests are kept this long"});
         k.put("history.window", new String[] {"14d", "default time-machine window: tag history restorable and protected from GC"});
         k.put("retention.interval", new String[] {"1h", "how often retention policies are applied"});
+        k.put("workers.min-lease", new String[] {"1m", "shortest lease of a turn of gc, retention or the vulnerability data refresh (one node at a time); a node killed in a turn holds them up this long"});
         k.put("ui.enabled", new String[] {"true", "serve the web UI at / (needs auth.enabled)"});
         k.put("ui.session-idle-timeout", new String[] {"1h", "a web UI sign-in ends after this long without a request"});
         k.put("ui.session-max-age", new String[] {"12h", "a web UI sign-in ends this long after it began, however used"});
@@ -413,6 +414,7 @@ public final class ConfigLoader {
             Duration grace = duration("gc.grace-period", problems);
             Duration window = duration("history.window", problems);
             Duration retentionInterval = duration("retention.interval", problems);
+            Duration minLease = duration("workers.min-lease", problems);
             boolean uiEnabled = bool("ui.enabled", problems);
             Duration sessionIdle = duration("ui.session-idle-timeout", problems);
             Duration sessionMax = duration("ui.session-max-age", problems);
@@ -469,7 +471,7 @@ public final class ConfigLoader {
                     new BollardConfig.Audit(retention, queueSize),
                     new BollardConfig.Telemetry(logFormat, tracing, tracingEndpoint, sampleRatio, metricsHost,
                             metricsPort),
-                    new BollardConfig.Lifecycle(gcEnabled, gcInterval, grace, window, retentionInterval),
+                    new BollardConfig.Lifecycle(gcEnabled, gcInterval, grace, window, retentionInterval, minLease),
                     new BollardConfig.Ui(uiEnabled, sessionIdle, sessionMax),
                     new BollardConfig.Events(eventPoll, eventRetention, maxAttempts, firstRetry, maxRetry, disableAfter,
                             allowPrivate, watchPoll, watchHeartbeat, smtp),

@@ -34,9 +34,11 @@ public abstract class Worker {
             return new Schedule(firstRun, every, true);
         }
 
-        /** A turn's lease: long enough for a run between heartbeats, short enough that a dead node's lapses soon. */
-        Duration lease() {
-            Duration min = Duration.ofMinutes(1);
+        /**
+         * A turn's lease: long enough for a run between heartbeats, short enough that a dead node's lapses soon. The
+         * interval, at least {@code min} ({@code workers.min-lease}, 1 minute by default) and at most 10 minutes.
+         */
+        Duration lease(Duration min) {
             Duration max = Duration.ofMinutes(10);
             return every.compareTo(min) < 0 ? min : every.compareTo(max) > 0 ? max : every;
         }

@@ -32,15 +32,27 @@ public final class Workers implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Workers.class);
     static final Duration MAX_BACK_OFF = Duration.ofHours(1);
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
+    /** The default of {@code workers.min-lease}: the shortest lease of an exclusive worker's turn. */
+    public static final Duration DEFAULT_MIN_LEASE = Duration.ofMinutes(1);
 
     private final Database db;
     private final MeterRegistry meters;
     private final ScheduledThreadPoolExecutor executor;
+    private final Duration minLease;
     private int started;
 
     public Workers(Database db, MeterRegistry meters) {
+        this(db, meters, DEFAULT_MIN_LEASE);
+    }
+
+    /**
+     * {@code minLease} ({@code workers.min-lease}): how long at least an exclusive worker's turn holds its lease past
+     * each heartbeat, so how long at least a node killed in a turn blocks that worker on the other nodes.
+     */
+    public Workers(Database db, MeterRegistry meters, Duration minLease) {
         this.db = db;
         this.meters = meters;
+        this.minLease = minLease;
         this.executor = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().name("bollard-worker-", 1).daemon(true)
                 .factory());
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
@@ -88,7 +100,7 @@ public final class Workers implements AutoCloseable {
         Running(Worker worker) {
             this.worker = worker;
             this.lease = worker.schedule().exclusive()
-                    ? new LeasedJob(db, worker.name(), worker.schedule().lease(), worker::turn) : null;
+                    ? new LeasedJob(db, worker.name(), worker.schedule().lease(minLease), worker::turn) : null;
             String name = worker.name();
             runs = Counter.builder("bollard.worker.runs").tag("worker", name)
                     .description("turns a background worker ran").register(meters);

@@ -3,6 +3,7 @@ package dev.bollard.jobs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.bollard.config.BollardConfig;
+import dev.bollard.config.ConfigLoader;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.WorkItemDao.Item;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -91,6 +92,42 @@ class WorkersTest {
         int released = db.read(h -> h.createQuery(
                 "SELECT COUNT(*) FROM job_lease WHERE name = 'leased' AND holder IS NULL").mapTo(Integer.class).one());
         assertThat(released).as("the lease, given up after the turn").isEqualTo(1);
+    }
+
+    /**
+     * An exclusive worker's turn holds its lease for its interval, at least {@code workers.min-lease} (1 minute unless
+     * configured; the tests that kill a lease holder set it shorter so as not to wait a minute), at most 10 minutes.
+     */
+    @Test
+    void anExclusiveTurnHoldsItsLeaseForTheConfiguredMinimumWhichIsAMinuteByDefault() throws Exception {
+        assertThat(ConfigLoader.builder().set("data-dir", dir.resolve("data").toString()).load().lifecycle()
+                .workersMinLease()).isEqualTo(Duration.ofMinutes(1)).isEqualTo(Workers.DEFAULT_MIN_LEASE);
+        Worker.Schedule often = Worker.Schedule.every(TICK).onOneNode();
+        assertThat(often.lease(Workers.DEFAULT_MIN_LEASE)).isEqualTo(Duration.ofMinutes(1));
+        assertThat(often.lease(Duration.ofSeconds(5))).isEqualTo(Duration.ofSeconds(5));
+        assertThat(Worker.Schedule.every(Duration.ofMinutes(5)).onOneNode().lease(Duration.ofSeconds(5)))
+                .isEqualTo(Duration.ofMinutes(5));
+        assertThat(Worker.Schedule.every(Duration.ofHours(1)).onOneNode().lease(Duration.ofSeconds(5)))
+                .isEqualTo(Duration.ofMinutes(10));
+
+        Duration minLease = Duration.ofSeconds(7);
+        CountDownLatch turned = new CountDownLatch(1);
+        List<Duration> leftInTurn = new CopyOnWriteArrayList<>();
+        try (Workers workers = new Workers(db, meters, minLease)) {
+            workers.start(worker("leased", often, () -> {
+                if (turned.getCount() > 0) {
+                    java.time.OffsetDateTime expires = db.read(h -> h.createQuery(
+                            "SELECT expires_at FROM job_lease WHERE name = 'leased'")
+                            .mapTo(java.time.OffsetDateTime.class).one());
+                    leftInTurn.add(Duration.between(java.time.Instant.now(), expires.toInstant()));
+                    turned.countDown();
+                }
+            }));
+            assertThat(turned.await(30, TimeUnit.SECONDS)).as("a turn of the exclusive worker").isTrue();
+        }
+        assertThat(leftInTurn).singleElement().satisfies(left -> assertThat(left)
+                .as("lease left in the turn, workers.min-lease %s", minLease)
+                .isLessThanOrEqualTo(minLease).isGreaterThan(minLease.minusSeconds(5)));
     }
 
     @Test
