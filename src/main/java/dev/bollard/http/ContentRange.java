@@ -31,7 +31,8 @@ record ContentRange(long start, long end) {
                 range = null;
             }
         }
-        if (range == null || range.end < range.start) {
+        // end = Long.MAX_VALUE would make length() overflow to a negative number of bytes
+        if (range == null || range.end < range.start || range.end == Long.MAX_VALUE) {
             throw new BollardException(ErrorCode.BLOB_UPLOAD_INVALID,
                     "Content-Range must be <start>-<end> with end >= start, not '" + header + "'");
         }

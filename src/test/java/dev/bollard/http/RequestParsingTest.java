@@ -69,6 +69,9 @@ class RequestParsingTest {
                 .isInstanceOfSatisfying(BollardException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.BLOB_UPLOAD_INVALID));
         assertThatThrownBy(() -> ContentRange.of("abc", null))
                 .isInstanceOfSatisfying(BollardException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.BLOB_UPLOAD_INVALID));
+        // found by RangePropertiesTest: a range ending at Long.MAX_VALUE had a negative length (overflow)
+        assertThatThrownBy(() -> ContentRange.of("0-" + Long.MAX_VALUE, null))
+                .isInstanceOfSatisfying(BollardException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.BLOB_UPLOAD_INVALID));
         assertThatThrownBy(() -> ContentRange.of("0-4", 3L))
                 .isInstanceOfSatisfying(BollardException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.SIZE_INVALID));
     }
