@@ -123,7 +123,13 @@ class GcTwoNodesTest {
                     threads.add(Thread.ofPlatform().name(name).start(() -> pushLoop(client, name, stop)));
                 }
                 threads.add(Thread.ofPlatform().name("delete").start(() -> deleteLoop(ca, cb, stop)));
+                // At least PUSHING, and on a loaded machine on until some images were pushed and deleted (at most 4x):
+                // the checks below need both, and a fixed time gave none on a machine at a load average of 20.
                 Thread.sleep(PUSHING.toMillis());
+                long limit = System.nanoTime() + 3 * PUSHING.toNanos();
+                while ((acked.size() < 4 || deleted.isEmpty()) && System.nanoTime() < limit) {
+                    Thread.sleep(250);
+                }
                 stop.set(true);
                 for (Thread t : threads) {
                     t.join(Duration.ofSeconds(60));
