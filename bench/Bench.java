@@ -73,7 +73,13 @@ public class Bench {
 
     public static void main(String[] args) throws Exception {
         O = Options.parse(args);
-        Runtime.getRuntime().addShutdownHook(new Thread(Bench::stopAll));
+        // The servers first, then PostgreSQL and S3Proxy: a Bollard shutting down still writes to its database.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopAll();
+            if (Backing.instance != null) {
+                Backing.instance.stop();
+            }
+        }));
         Files.createDirectories(O.work);
         Files.createDirectories(O.out);
         Env env = Env.collect();
@@ -1641,7 +1647,6 @@ public class Bench {
                 }
             }
             Backing b = new Backing(dir, bin, pgPort, s3Port, s3, root);
-            Runtime.getRuntime().addShutdownHook(new Thread(b::stop));
             log("bench: PostgreSQL %s on :%d, S3Proxy on :%d (both for every server of this benchmark)",
                     bin.getParent().getFileName(), pgPort, s3Port);
             return b;
@@ -2292,8 +2297,9 @@ public class Bench {
                                 peak.merge(s, rss.peak(), Math::max);
                             }
                             if (r.errors() > 0 || r.count() == 0) {
+                                String dump = threadDump(s, name);
                                 throw new BenchException(s.kind + " " + name + ": " + r.errors() + " errors in "
-                                        + r.count() + " requests");
+                                        + r.count() + " requests" + dump);
                             }
                             put(s.kind, name + ".rps", r.rps());
                             put(s.kind, name + ".p50", r.p50());
@@ -2998,6 +3004,21 @@ public class Bench {
             return O.aot && fresh && Runtime.version().feature() >= 25 ? Optional.of(cache) : Optional.empty();
         } catch (IOException e) {
             return Optional.empty();
+        }
+    }
+
+    /** A failed load: the server's threads as they are now, in the results directory (Bollard only). */
+    static String threadDump(Server s, String name) {
+        if (!s.kind.equals(BOLLARD) || !s.proc.isAlive()) {
+            return "";
+        }
+        try {
+            Path file = O.out.resolve("threads-" + name + "-" + s.pid + ".txt");
+            jcmd(s, "Thread.dump_to_file", "-format=text", file.toString());
+            Files.copy(s.log, O.out.resolve("server-" + s.pid + ".log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            return "; the server's threads: " + file + ", its log beside";
+        } catch (Exception e) {
+            return "; no thread dump: " + e.getMessage();
         }
     }
 

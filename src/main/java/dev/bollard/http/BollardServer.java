@@ -55,6 +55,13 @@ public final class BollardServer implements AutoCloseable {
 
     /** Large reads from the socket: fewer system calls per byte of a blob pushed. */
     private static final int INPUT_BUFFER = 128 * 1024;
+    /**
+     * Connections the kernel may hold for the acceptor (the listen backlog; Linux caps it at net.core.somaxconn).
+     * Jetty's default, 0, gives Java's 50: a CI farm connecting hundreds of clients at once overflowed it, the kernel
+     * dropped their SYNs, and each retried after 1 s, then 3 s (bench/run's 256-connection load once got no answer
+     * in 4 s). Distribution listens with somaxconn.
+     */
+    static final int ACCEPT_QUEUE = 4096;
 
     private BollardServer(Server jetty, URI baseUri, RequestWatchdog watchdog, @Nullable TlsListener tls) {
         this.jetty = jetty;
@@ -91,6 +98,7 @@ public final class BollardServer implements AutoCloseable {
         connector.setHost(config.server().host());
         connector.setPort(config.server().port());
         connector.setIdleTimeout(Duration.ofMinutes(5).toMillis());
+        connector.setAcceptQueueSize(ACCEPT_QUEUE);
         jetty.addConnector(connector);
         ServerConnector metricsConnector = null;
         if (config.telemetry().hasMetricsListener()) {
