@@ -1402,34 +1402,15 @@ public class Bench {
         static String distributionConfig(Path data, int port) {
             // As Debian ships it (filesystem storage, in-memory blob descriptor cache, deletes enabled), minus
             // per-request logging (Bollard logs no access lines either) and the storage health check.
-            return """
-                    version: 0.1
-                    log:
-                      level: warn
-                      accesslog:
-                        disabled: true
-                    storage:
+            return distributionConfig("""
                       filesystem:
                         rootdirectory: %s
-                      delete:
-                        enabled: true
-                      cache:
-                        blobdescriptor: inmemory
-                    http:
-                      addr: 127.0.0.1:%d
-                      secret: bollard-bench-not-a-secret
-                    """.formatted(data, port);
+                    """.formatted(data), port);
         }
 
         /** The same on S3Proxy's endpoint (its s3 driver; blob GETs redirect to S3 unless --s3-redirect off). */
         static String distributionS3Config(String bucket, int port) throws Exception {
-            return """
-                    version: 0.1
-                    log:
-                      level: warn
-                      accesslog:
-                        disabled: true
-                    storage:
+            return distributionConfig("""
                       s3:
                         accesskey: %s
                         secretkey: %s
@@ -1438,17 +1419,29 @@ public class Bench {
                         bucket: %s
                         secure: false
                         v4auth: true
-                      delete:
+                      redirect:
+                        disable: %s
+                    """.formatted(Backing.S3_ACCESS, Backing.S3_SECRET, Backing.get().endpoint(), bucket,
+                    O.s3Redirect.equals("off")), port);
+        }
+
+        /** Distribution's configuration around its storage driver's lines ({@code storage}'s children). */
+        static String distributionConfig(String driver, int port) {
+            return """
+                    version: 0.1
+                    log:
+                      level: warn
+                      accesslog:
+                        disabled: true
+                    storage:
+                    %s  delete:
                         enabled: true
                       cache:
                         blobdescriptor: inmemory
-                      redirect:
-                        disable: %s
                     http:
                       addr: 127.0.0.1:%d
                       secret: bollard-bench-not-a-secret
-                    """.formatted(Backing.S3_ACCESS, Backing.S3_SECRET, Backing.get().endpoint(), bucket,
-                    O.s3Redirect.equals("off"), port);
+                    """.formatted(driver, port);
         }
 
         /** Polls GET /v2/ every 5 ms until it answers 200 (401 with authentication). */
