@@ -88,10 +88,7 @@ class MirrorSyncTest {
     void startMirror() throws Exception {
         Requirements.onPath("skopeo");
         skopeo = new Skopeo(dir);
-        mirror = TestRegistry.startWithAuth(dir.resolve("mirror"));
-        Identities ids = new Identities(mirror.server().database());
-        ids.users().create(ADMIN, ADMIN_PASSWORD, true);
-        ids.organizations().create("mirror", ADMIN);
+        mirror = TestRegistry.startWithOrganization(dir.resolve("mirror"), ADMIN, ADMIN_PASSWORD, "mirror");
     }
 
     @AfterEach

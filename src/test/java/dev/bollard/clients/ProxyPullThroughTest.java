@@ -72,10 +72,7 @@ class ProxyPullThroughTest {
     void startProxy() throws Exception {
         Requirements.onPath("skopeo");
         skopeo = new Skopeo(dir);
-        proxy = TestRegistry.startWithAuth(dir.resolve("proxy"));
-        Identities ids = new Identities(proxy.server().database());
-        ids.users().create(ADMIN, ADMIN_PASSWORD, true);
-        ids.organizations().create("mirror", ADMIN);
+        proxy = TestRegistry.startWithOrganization(dir.resolve("proxy"), ADMIN, ADMIN_PASSWORD, "mirror");
     }
 
     @AfterEach

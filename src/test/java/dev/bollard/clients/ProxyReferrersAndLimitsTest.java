@@ -55,10 +55,7 @@ class ProxyReferrersAndLimitsTest {
     void start() throws Exception {
         Requirements.onPath("skopeo");
         skopeo = new Skopeo(dir);
-        proxy = TestRegistry.startWithAuth(dir.resolve("proxy"));
-        Identities ids = new Identities(proxy.server().database());
-        ids.users().create(ADMIN, ADMIN_PASSWORD, true);
-        ids.organizations().create("mirror", ADMIN);
+        proxy = TestRegistry.startWithOrganization(dir.resolve("proxy"), ADMIN, ADMIN_PASSWORD, "mirror");
         source = OciLayout.create(dir.resolve("source"));
         byte[] binary = new byte[64 * 1024];
         new Random(17).nextBytes(binary);

@@ -1,6 +1,7 @@
 package dev.bollard.testing;
 
 import dev.bollard.app.Bollard;
+import dev.bollard.auth.Identities;
 import dev.bollard.config.BollardConfig;
 import java.net.URI;
 import java.nio.file.Path;
@@ -34,6 +35,19 @@ public final class TestRegistry implements AutoCloseable {
     /** A registry with the product's defaults, access control on. */
     public static TestRegistry startWithAuth(Path dataDir) throws Exception {
         return start(BollardConfig.defaults(dataDir, "127.0.0.1", 0));
+    }
+
+    /**
+     * A registry with access control on, a superuser and an organization owned by it: how the proxy and mirror tests
+     * start the registry whose organization pulls from an upstream.
+     */
+    public static TestRegistry startWithOrganization(Path dataDir, String superuser, String password,
+                                                     String organization) throws Exception {
+        TestRegistry registry = startWithAuth(dataDir);
+        Identities ids = new Identities(registry.server().database());
+        ids.users().create(superuser, password, true);
+        ids.organizations().create(organization, superuser);
+        return registry;
     }
 
     /** {@code http://127.0.0.1:PORT} */
