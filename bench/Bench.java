@@ -2623,8 +2623,8 @@ public class Bench {
                     t.setDaemon(true);
                     return t;
                 }).submit(() -> {
-                    work[0] = cli(s, env, "retention", "apply");
-                    work[1] = cli(s, env, "gc");
+                    jfr(s, "background-retention", () -> work[0] = cli(s, env, "retention", "apply"));
+                    jfr(s, "background-gc", () -> work[1] = cli(s, env, "gc"));
                     return null;
                 });
                 List<LoadResult> busy = new ArrayList<>();

@@ -156,7 +156,7 @@ public final class Bollard implements AutoCloseable {
             mirrors.sealAtRest();
             ProxyCache proxy = new ProxyCache(proxies, registry, database, config.dataDir().resolve("proxy-spool"),
                     UPSTREAM_TIMEOUT, meters);
-            ProxyEviction proxyEviction = new ProxyEviction(database, registry, changes);
+            ProxyEviction proxyEviction = new ProxyEviction(database, registry);
 
             AccessPolicy policy = AccessPolicy.OPEN;
             Auth auth = null;

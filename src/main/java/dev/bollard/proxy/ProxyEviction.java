@@ -4,7 +4,6 @@ import dev.bollard.audit.Actor;
 import dev.bollard.audit.AuditActions;
 import dev.bollard.audit.AuditEvent;
 import dev.bollard.error.BollardException;
-import dev.bollard.events.Outbox;
 import dev.bollard.jobs.Worker;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.ProxyDao;
@@ -38,12 +37,10 @@ public final class ProxyEviction {
 
     private final Database db;
     private final Registry registry;
-    private final Outbox outbox;
 
-    public ProxyEviction(Database db, Registry registry, Outbox outbox) {
+    public ProxyEviction(Database db, Registry registry) {
         this.db = db;
         this.registry = registry;
-        this.outbox = outbox;
     }
 
     /** The leased job: one node at a time evicts. */
@@ -103,23 +100,20 @@ public final class ProxyEviction {
 
     private boolean evict(String namespace, ProxyDao.Cached c, String reason) {
         RepositoryName repository = RepositoryName.parse(c.repository());
-        try {
-            registry.manifests().delete(repository, new Reference.ByDigest(Digest.parse(c.digest())), ACTOR);
-        } catch (BollardException e) {
-            // Gone meanwhile (an administrator deleted it), or deleting is disabled: nothing to evict.
-            LOG.info("not evicting {}@{}: {}", repository, c.digest(), e.getMessage());
-            return false;
-        }
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("repository", c.repository());
         details.put("digest", c.digest());
         details.put("reason", reason);
         details.put("bytes", c.bytes());
         details.put("pulled_at", c.pulledAt());
-        db.inTransaction(h -> {
-            outbox.record(h, AuditEvent.onNamespace(ACTOR, AuditActions.PROXY_EVICT, namespace, details));
-            return null;
-        });
+        try {
+            registry.manifests().delete(repository, new Reference.ByDigest(Digest.parse(c.digest())), ACTOR,
+                    List.of(AuditEvent.onNamespace(ACTOR, AuditActions.PROXY_EVICT, namespace, details)));
+        } catch (BollardException e) {
+            // Gone meanwhile (an administrator deleted it), or deleting is disabled: nothing to evict.
+            LOG.info("not evicting {}@{}: {}", repository, c.digest(), e.getMessage());
+            return false;
+        }
         return true;
     }
 }

@@ -209,6 +209,15 @@ public final class Manifests {
      * protects the tag, or one of the manifest's tags. The change is recorded in the same transaction.
      */
     public Deleted delete(RepositoryName repository, Reference reference, Actor actor) {
+        return delete(repository, reference, actor, List.of());
+    }
+
+    /**
+     * {@link #delete(RepositoryName, Reference, Actor)}, recording {@code alsoRecorded} too, in the same transaction
+     * and only when something was deleted: why a system actor deleted it (a proxy cache's eviction), never apart from
+     * the deletion itself, whatever a crash interrupts.
+     */
+    public Deleted delete(RepositoryName repository, Reference reference, Actor actor, List<AuditEvent> alsoRecorded) {
         if (!deleteEnabled) {
             throw new BollardException(ErrorCode.UNSUPPORTED, "deleting manifests and tags is disabled on this registry");
         }
@@ -221,8 +230,11 @@ public final class Manifests {
                         ImmutableTags.requireDeletable(h, repositoryId, repository, tag);
                     }
                     Optional<String> pointedAt = TagDao.delete(h, repositoryId, tag);
-                    pointedAt.ifPresent(d -> outbox.record(h, AuditEvent.onRepository(actor, AuditActions.TAG_DELETE,
-                            repository.value(), Map.of("tag", tag, "digest", d))));
+                    pointedAt.ifPresent(d -> {
+                        outbox.record(h, AuditEvent.onRepository(actor, AuditActions.TAG_DELETE, repository.value(),
+                                Map.of("tag", tag, "digest", d)));
+                        alsoRecorded.forEach(e -> outbox.record(h, e));
+                    });
                     yield pointedAt.map(d -> new Deleted(Digest.parse(d), List.of(tag)));
                 }
                 case Reference.ByDigest d -> {
@@ -240,6 +252,7 @@ public final class Manifests {
                     }
                     outbox.record(h, AuditEvent.onRepository(actor, AuditActions.MANIFEST_DELETE, repository.value(),
                             Map.of("digest", digest, "tags", tags)));
+                    alsoRecorded.forEach(e -> outbox.record(h, e));
                     yield Optional.of(new Deleted(d.digest(), tags));
                 }
             };
