@@ -67,12 +67,20 @@ class HttpFuzzTest {
             AtomicInteger answered = new AtomicInteger();
             java.util.Map<Integer, Integer> statuses = new java.util.concurrent.ConcurrentHashMap<>();
             long start = System.nanoTime();
+            // One seed per request, drawn in order from the run's seed: the same requests whatever order the threads
+            // take them in, and runs of neighbouring seeds share none (seed * 31 + index made seeds 1 and 2 replay
+            // 9,969 of the same requests).
+            java.util.SplittableRandom seeds = new java.util.SplittableRandom(seed);
+            long[] requestSeeds = new long[REQUESTS];
+            for (int i = 0; i < REQUESTS; i++) {
+                requestSeeds[i] = seeds.nextLong();
+            }
             try (ExecutorService pool = Executors.newFixedThreadPool(8)) {
                 List<Future<?>> all = new ArrayList<>();
                 for (int i = 0; i < REQUESTS; i++) {
                     int index = i;
                     all.add(pool.submit(() -> {
-                        Random random = new Random(seed * 31 + index);
+                        Random random = new Random(requestSeeds[index]);
                         Generated g = generate(random, templates, credentials);
                         Outcome o = send(port, index, g);
                         statuses.merge(o.status(), 1, Integer::sum);
