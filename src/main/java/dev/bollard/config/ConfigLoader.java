@@ -276,6 +276,12 @@ public final class ConfigLoader {
         }
 
         private void put(String key, String value, String source) {
+            if (value.indexOf('\0') >= 0) {
+                // No setting can hold a NUL (not a path, a URL, a password PostgreSQL takes, an environment value), and
+                // Path.of refused it with an exception of its own rather than this error (ConfigLoaderPropertiesTest).
+                sourceProblems.add(source + ": " + key + " holds a NUL character");
+                return;
+            }
             Matcher provider = PROVIDER_KEY.matcher(key);
             if (provider.matches() && KEYS.containsKey(PROVIDER + provider.group(2))) {
                 values.put(key, value);
@@ -452,19 +458,22 @@ public final class ConfigLoader {
             Duration scanPoll = duration("scan.poll-interval", problems);
             Duration rematch = duration("scan.rematch-interval", problems);
             boolean sbomReferrers = bool("scan.sbom-referrers", problems);
+            // Read before the check below: read in the constructor's arguments, their problems came after it and a
+            // value such as "abc" was taken silently as the fallback (found by ConfigLoaderPropertiesTest).
+            Duration requestWarning = duration("server.request-warning-after", problems);
+            int maxOpenUploads = integer("registry.max-open-uploads-per-repository",
+                    value("registry.max-open-uploads-per-repository"), 1, 1_000_000, problems);
+            Duration pullStatsFlush = duration("registry.pull-stats-flush-interval", problems);
 
             if (!problems.isEmpty()) {
                 throw new ConfigException("invalid configuration:\n  " + String.join("\n  ", problems));
             }
             return new BollardConfig(dataDir,
-                    new BollardConfig.Server(host, port, duration("server.request-warning-after", problems), tls,
-                            allowPlainHttp),
+                    new BollardConfig.Server(host, port, requestWarning, tls, allowPlainHttp),
                     new BollardConfig.Storage(storageType, storagePath, s3),
                     new BollardConfig.Database(dbUrl, value("database.username"), value("database.password"), pool),
                     new BollardConfig.Uploads(staging, expiry, cleanup),
-                    new BollardConfig.Registry(deleteEnabled, maxManifest, integer("registry.max-open-uploads-per-repository",
-                            value("registry.max-open-uploads-per-repository"), 1, 1_000_000, problems),
-                            duration("registry.pull-stats-flush-interval", problems)),
+                    new BollardConfig.Registry(deleteEnabled, maxManifest, maxOpenUploads, pullStatsFlush),
                     new BollardConfig.Auth(authEnabled, anonymousPull, service, issuer, realm, tokenExpiry, maxFailures,
                             maxFailuresPerAddress, lockout, createOnPush, refreshIdle, passwordCacheTtl, keyEncryption,
                             ldap, oidc),

@@ -40,25 +40,36 @@ public final class LoginFailureDao {
     /**
      * Counts a failure at {@code now}: a count whose last failure is before {@code windowStart} starts again at 1; the
      * count reaching {@code max} locks until {@code lockUntil}. Returns the count now. Run inside a transaction.
+     * <p>
+     * The row may vanish between the insert that makes sure it exists and the update that counts: a success of the
+     * same user and address (on any node) deletes it ({@link #reset}), and concurrent HTTP requests with right and
+     * wrong passwords did so (the HTTP fuzz run got a 500). An update that finds no row therefore inserts it again and
+     * counts once more; once the update holds the row's lock, a reset waits for this transaction, and the count read
+     * back is this one's.
      */
     public static int fail(Handle h, String kind, String username, String address, Instant now, Instant windowStart,
                            int max, Instant lockUntil) {
-        h.createUpdate("""
-                        INSERT INTO login_failure (kind, username, address, failures, last_failure, locked_until)
-                        VALUES (:k, :u, :a, 0, :epoch, NULL) ON CONFLICT DO NOTHING""")
-                .bind("k", kind).bind("u", username).bind("a", address).bind("epoch", Instant.EPOCH).execute();
-        // Every right-hand side reads the row as it was before this UPDATE (standard SQL; H2 and PostgreSQL agree).
-        h.createUpdate("""
-                        UPDATE login_failure SET
-                            failures = CASE WHEN last_failure < :window THEN 1 ELSE failures + 1 END,
-                            locked_until = CASE WHEN (CASE WHEN last_failure < :window THEN 1 ELSE failures + 1 END) >= :max
-                                                THEN CAST(:until AS TIMESTAMP WITH TIME ZONE) ELSE NULL END,
-                            last_failure = :now
-                        WHERE kind = :k AND username = :u AND address = :a""")
-                .bind("window", windowStart).bind("max", max).bind("until", lockUntil).bind("now", now)
-                .bind("k", kind).bind("u", username).bind("a", address).execute();
-        return h.createQuery("SELECT failures FROM login_failure WHERE kind = :k AND username = :u AND address = :a")
-                .bind("k", kind).bind("u", username).bind("a", address).mapTo(Integer.class).one();
+        for (int attempt = 0; attempt < 5; attempt++) {
+            h.createUpdate("""
+                            INSERT INTO login_failure (kind, username, address, failures, last_failure, locked_until)
+                            VALUES (:k, :u, :a, 0, :epoch, NULL) ON CONFLICT DO NOTHING""")
+                    .bind("k", kind).bind("u", username).bind("a", address).bind("epoch", Instant.EPOCH).execute();
+            // Every right-hand side reads the row as it was before this UPDATE (standard SQL; H2 and PostgreSQL agree).
+            int counted = h.createUpdate("""
+                            UPDATE login_failure SET
+                                failures = CASE WHEN last_failure < :window THEN 1 ELSE failures + 1 END,
+                                locked_until = CASE WHEN (CASE WHEN last_failure < :window THEN 1 ELSE failures + 1 END) >= :max
+                                                    THEN CAST(:until AS TIMESTAMP WITH TIME ZONE) ELSE NULL END,
+                                last_failure = :now
+                            WHERE kind = :k AND username = :u AND address = :a""")
+                    .bind("window", windowStart).bind("max", max).bind("until", lockUntil).bind("now", now)
+                    .bind("k", kind).bind("u", username).bind("a", address).execute();
+            if (counted > 0) {
+                return h.createQuery("SELECT failures FROM login_failure WHERE kind = :k AND username = :u AND address = :a")
+                        .bind("k", kind).bind("u", username).bind("a", address).mapTo(Integer.class).one();
+            }
+        }
+        throw new IllegalStateException("the failed-login count of " + kind + " was deleted five times while counting");
     }
 
     /** Forgets the failures of a user name from an address (a success); true when there were some. */

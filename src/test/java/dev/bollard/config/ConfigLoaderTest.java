@@ -651,6 +651,24 @@ class ConfigLoaderTest {
                     .hasMessageContaining("'" + text + "'");
         }
 
+        /**
+         * These three were read after the check that reports every problem, so a wrong value was taken silently as the
+         * fallback (found by ConfigLoaderPropertiesTest).
+         */
+        @ParameterizedTest
+        @CsvSource({"server.request-warning-after, abc", "registry.pull-stats-flush-interval, 10",
+                "registry.max-open-uploads-per-repository, many", "registry.max-open-uploads-per-repository, 0"})
+        void keysReadLastAreCheckedToo(String key, String value) {
+            ConfigLoaderTest.invalid(key, value);
+        }
+
+        /** Path.of refused a NUL with its own exception instead of the configuration error. */
+        @ParameterizedTest
+        @ValueSource(strings = {"data-dir", "storage.path", "server.tls.certificate", "database.password"})
+        void aNulIsAConfigurationError(String key) {
+            ConfigLoaderTest.invalid(key, "a\u0000b").hasMessageContaining("NUL");
+        }
+
         @Test
         void longDurationsAreAccepted() {
             assertThat(with("uploads.expiry", "36500d").uploads().expiry()).isEqualTo(Duration.ofDays(36500));

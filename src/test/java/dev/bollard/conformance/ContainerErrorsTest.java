@@ -3,6 +3,7 @@ package dev.bollard.conformance;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -56,5 +57,43 @@ class ContainerErrorsTest extends ConformanceSupport {
         assertThat(r.status()).as("%s", r).isEqualTo(431);
         JsonNode body = json(r);
         assertThat(body.path("code").asText()).as("%s", r).isEqualTo("TOO_LARGE");
+    }
+
+    /**
+     * A request line without a version (HTTP/0.9) or with one that is not HTTP/1.x: Jetty's 505, a server error, is a
+     * 400 with the error JSON (found by the HTTP fuzz run).
+     */
+    @Test
+    void aRequestLineWithoutOrWithAnUnknownVersionIsA400() throws Exception {
+        for (String line : List.of("GET /v2/", "GET /v2/ HTTP/9", "GET /api/v1/users HTTP/3.0", "GET * HTTP/9")) {
+            RawHttp.Response r = RawHttp.sendRaw(registry.baseUri(), line + "\r\nHost: x\r\nConnection: close\r\n\r\n");
+            assertThat(r.status()).as("%s: %s", line, r).isEqualTo(400);
+            assertThat(distributionError(r).path("errors").path(0).path("message").asText()).as("%s", line)
+                    .contains("HTTP version");
+        }
+    }
+
+    /**
+     * Jetty writes its error body only for GET, POST and HEAD: a PUT, PATCH or DELETE with a Content-Length it cannot
+     * read, or headers too large, got an empty 400 or 431 (found by the HTTP fuzz run). Now the surface's JSON.
+     */
+    @Test
+    void everyMethodGetsTheErrorBody() throws Exception {
+        for (String method : List.of("PUT", "PATCH", "DELETE", "OPTIONS", "GETT")) {
+            RawHttp.Response r = RawHttp.sendRaw(registry.baseUri(), method + " /v2/acme/app/blobs/uploads/ HTTP/1.1\r\n"
+                    + "Host: x\r\nContent-Length: abc\r\nConnection: close\r\n\r\n");
+            assertThat(r.status()).as("%s: %s", method, r).isEqualTo(400);
+            distributionError(r);
+
+            r = RawHttp.sendRaw(registry.baseUri(), method + " /api/v1/repositories HTTP/1.1\r\nHost: x\r\n"
+                    + "Content-Length: 1, 2\r\nConnection: close\r\n\r\n");
+            assertThat(r.status()).as("%s: %s", method, r).isEqualTo(400);
+            assertThat(json(r).path("code").asText()).as("%s: %s", method, r).isEqualTo("INVALID_REQUEST");
+
+            r = RawHttp.sendRaw(registry.baseUri(), method + " /v2/ HTTP/1.1\r\nHost: x\r\nX-Big: "
+                    + "b".repeat(20_000) + "\r\nConnection: close\r\n\r\n");
+            assertThat(r.status()).as("%s: %s", method, r).isEqualTo(431);
+            distributionError(r);
+        }
     }
 }

@@ -93,6 +93,25 @@ final class RawHttp {
         }
     }
 
+    /**
+     * Sends {@code request} exactly as given (a request line or headers no client library writes) and reads the
+     * answer to EOF; the client shuts its output down after the request.
+     */
+    static Response sendRaw(URI base, String request) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(base.getHost(), base.getPort()), 5_000);
+            socket.setSoTimeout(15_000);
+            try {
+                socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+                socket.shutdownOutput();
+            } catch (IOException e) {
+                // the server may answer and close before reading everything: read what it said
+            }
+            String method = request.substring(0, Math.max(0, request.indexOf(' ')));
+            return parse(method, readAll(socket.getInputStream()));
+        }
+    }
+
     static Response send(URI base, String method, String target) throws IOException {
         return send(base, method, target, Map.of(), null);
     }

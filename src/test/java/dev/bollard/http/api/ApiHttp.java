@@ -46,11 +46,17 @@ final class ApiHttp implements AutoCloseable {
     }
 
     Answer call(String method, String path, String authorization, String jsonBody) throws IOException, InterruptedException {
+        return call(method, path, authorization, jsonBody, "application/json");
+    }
+
+    /** A call with a body of any {@code contentType} (empty: the header is sent empty). */
+    Answer call(String method, String path, String authorization, String body, String contentType)
+            throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30))
-                .method(method, jsonBody == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(jsonBody));
-        if (jsonBody != null) {
-            b.header("Content-Type", "application/json");
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            b.header("Content-Type", contentType);
         }
         if (authorization != null) {
             b.header("Authorization", authorization);

@@ -31,10 +31,12 @@ import org.junit.jupiter.api.io.TempDir;
  * router has, the UI's pages, /metrics, /healthz and /readyz — with bad methods, mangled paths, bad and oversized
  * headers, wrong Content-Type/Length, truncated, garbage and deeply nested bodies, bad digests and ranges, without
  * and with valid credentials (a user and a robot). No answer may be a 5xx, every request is answered within
- * seconds, Distribution API errors carry the spec's JSON error body, and the registry still takes a push and a pull
- * afterwards. The generator is seeded: the seed is printed, and {@code -Dfuzz.seed=N} replays a run.
+ * seconds, Distribution API errors carry the spec's JSON error body and management API errors its JSON, and the
+ * registry still takes a push and a pull afterwards. The generator is seeded: the seed is printed, and
+ * {@code -Dfuzz.seed=N} replays a run ({@code -Dfuzz.requests=N} changes the count; the issue asks for at least
+ * 10,000, the default).
  */
-class HttpFuzzCheck { // not yet *Test: it still finds 505s (HTTP/0.9, unknown versions) and empty-bodied 400s on /v2 — see the commit message
+class HttpFuzzTest {
     private static final int REQUESTS = Integer.getInteger("fuzz.requests", 10_000);
     private static final int ANSWER_WITHIN_MS = 5_000;
     private static final String DIGEST = "sha256:" + "a".repeat(64);
@@ -49,7 +51,7 @@ class HttpFuzzCheck { // not yet *Test: it still finds 505s (HTTP/0.9, unknown v
     @Test
     void malformedRequestsGetNoServerErrorAndNoHang() throws Exception {
         long seed = Long.getLong("fuzz.seed", System.nanoTime());
-        System.out.println("HttpFuzzCheck seed " + seed + " (replay: -Dfuzz.seed=" + seed + ")");
+        System.out.println("HttpFuzzTest seed " + seed + " (replay: -Dfuzz.seed=" + seed + ")");
         try (TestRegistry registry = TestRegistry.startWithAuth(dir.resolve("data"));
              AuthHttp http = new AuthHttp(registry.baseUri())) {
             Identities ids = new Identities(registry.server().database());
@@ -63,15 +65,25 @@ class HttpFuzzCheck { // not yet *Test: it still finds 505s (HTTP/0.9, unknown v
             int port = registry.baseUri().getPort();
             List<String> failures = Collections.synchronizedList(new ArrayList<>());
             AtomicInteger answered = new AtomicInteger();
+            java.util.Map<Integer, Integer> statuses = new java.util.concurrent.ConcurrentHashMap<>();
             long start = System.nanoTime();
+            // One seed per request, drawn in order from the run's seed: the same requests whatever order the threads
+            // take them in, and runs of neighbouring seeds share none (seed * 31 + index made seeds 1 and 2 replay
+            // 9,969 of the same requests).
+            java.util.SplittableRandom seeds = new java.util.SplittableRandom(seed);
+            long[] requestSeeds = new long[REQUESTS];
+            for (int i = 0; i < REQUESTS; i++) {
+                requestSeeds[i] = seeds.nextLong();
+            }
             try (ExecutorService pool = Executors.newFixedThreadPool(8)) {
                 List<Future<?>> all = new ArrayList<>();
                 for (int i = 0; i < REQUESTS; i++) {
                     int index = i;
                     all.add(pool.submit(() -> {
-                        Random random = new Random(seed * 31 + index);
+                        Random random = new Random(requestSeeds[index]);
                         Generated g = generate(random, templates, credentials);
                         Outcome o = send(port, index, g);
+                        statuses.merge(o.status(), 1, Integer::sum);
                         String problem = check(g, o);
                         if (problem != null) {
                             failures.add("#" + index + " " + problem + "\n    request: " + abbreviate(o.request(), 400)
@@ -85,16 +97,19 @@ class HttpFuzzCheck { // not yet *Test: it still finds 505s (HTTP/0.9, unknown v
                     f.get();
                 }
             }
-            System.out.printf("HttpFuzzCheck: %d requests over %d routes in %d ms, %d problems%n", answered.get(),
-                    templates.size(), (System.nanoTime() - start) / 1_000_000, failures.size());
+            System.out.printf("HttpFuzzTest: %d requests over %d routes in %d ms, %d problems; answers by status %s%n", answered.get(),
+                    templates.size(), (System.nanoTime() - start) / 1_000_000, failures.size(), new java.util.TreeMap<>(statuses));
             assertThat(failures).as("seed %d: %d of %d requests", seed, failures.size(), REQUESTS)
                     .withFailMessage(() -> "seed " + seed + ", " + failures.size() + " problems, the first:\n"
                             + String.join("\n", failures.subList(0, Math.min(15, failures.size()))))
                     .isEmpty();
 
-            // healthy afterwards: a push and a pull with the user's credentials, and the health checks
-            http.pushImage("alice/after", "v1", alice);
-            assertThat(http.send("GET", "/v2/alice/after/manifests/v1", alice, null, "Accept", AuthHttp.OCI_MANIFEST)
+            // Healthy afterwards: a push and a pull by the user, and the health checks. With an application token:
+            // the run's wrong and unknown passwords spent the address's budget of failed logins (by design: the flood
+            // protection refuses passwords from 127.0.0.1 for auth.lockout), which tokens do not touch.
+            String afterwards = basic("alice", ids.appTokens().create("alice", "after-the-fuzz"));
+            http.pushImage("alice/after", "v1", afterwards);
+            assertThat(http.send("GET", "/v2/alice/after/manifests/v1", afterwards, null, "Accept", AuthHttp.OCI_MANIFEST)
                     .statusCode()).isEqualTo(200);
             assertThat(http.get("/healthz", null).statusCode()).isEqualTo(200);
             assertThat(http.get("/readyz", null).statusCode()).isEqualTo(200);
@@ -118,8 +133,11 @@ class HttpFuzzCheck { // not yet *Test: it still finds 505s (HTTP/0.9, unknown v
         return t;
     }
 
-    /** A request as bytes, and whether it addresses the Distribution API (whose errors must be its JSON). */
-    record Generated(byte[] bytes, String method, String path, boolean distribution) {
+    /**
+     * A request as bytes, and whether it addresses the Distribution API or the management API (whose errors must be
+     * their JSON).
+     */
+    record Generated(byte[] bytes, String method, String path, boolean distribution, boolean management) {
     }
 
     private static final String[] METHODS = {"GET", "HEAD", "PUT", "POST", "PATCH", "DELETE", "OPTIONS", "TRACE",
@@ -254,7 +272,8 @@ class HttpFuzzCheck { // not yet *Test: it still finds 505s (HTTP/0.9, unknown v
         String decodedPath = target.startsWith("/v2") ? target : "";
         boolean distribution = (decodedPath.equals("/v2") || decodedPath.startsWith("/v2/"))
                 && !decodedPath.startsWith("/v2/auth");
-        return new Generated(out.toByteArray(), method, target, distribution);
+        boolean management = target.equals("/api/v1") || target.startsWith("/api/v1/") || target.startsWith("/api/v1?");
+        return new Generated(out.toByteArray(), method, target, distribution, management);
     }
 
     private static String value(Random r, String name) {
@@ -380,19 +399,29 @@ class HttpFuzzCheck { // not yet *Test: it still finds 505s (HTTP/0.9, unknown v
         if (o.status() == -2 && !o.head().isEmpty()) {
             return "not an HTTP answer";
         }
-        if (g.distribution() && o.status() >= 400 && !g.method().equals("HEAD") && o.status() > 0) {
+        if ((g.distribution() || g.management()) && o.status() >= 400 && !g.method().equals("HEAD")) {
             String body = o.body();
             if (o.head().toLowerCase(java.util.Locale.ROOT).contains("transfer-encoding: chunked")) {
                 body = body.substring(Math.max(0, body.indexOf("\r\n") + 2));
             }
+            JsonNode json;
             try {
-                JsonNode errors = AuthHttp.JSON.readTree(body.substring(0, Math.max(0, body.lastIndexOf('}') + 1)))
-                        .get("errors");
-                if (errors == null || !errors.isArray() || errors.isEmpty() || !errors.get(0).hasNonNull("code")) {
-                    return "a Distribution API error without the spec's error JSON";
-                }
+                json = AuthHttp.JSON.readTree(body.substring(0, Math.max(0, body.lastIndexOf('}') + 1)));
             } catch (Exception e) {
+                json = null;
+            }
+            JsonNode errors = json == null ? null : json.get("errors");
+            boolean distributionError = errors != null && errors.isArray() && !errors.isEmpty()
+                    && errors.get(0).hasNonNull("code") && errors.get(0).hasNonNull("message");
+            boolean managementError = json != null && json.path("code").isTextual() && json.path("message").isTextual();
+            if (g.distribution() && !distributionError) {
                 return "a Distribution API error without the spec's error JSON";
+            }
+            // A request line the container could not read has no path, and the distribution spec's error JSON answers
+            // it; the container's answers are those without the request id that every handled request gets.
+            boolean container = !o.head().toLowerCase(java.util.Locale.ROOT).contains("x-request-id:");
+            if (g.management() && !managementError && !(container && distributionError)) {
+                return "a management API error without its JSON error body";
             }
         }
         return null;
