@@ -1896,6 +1896,7 @@ public class Bench {
             group("auth", this::auth);
             group("crowd", this::crowd);
             group("background", this::background);
+            group("webhooks", this::webhooks);
             group("scale", this::scale);
             loadEnd = Env.loadavg();
         }
@@ -2660,6 +2661,216 @@ public class Bench {
             }
         }
 
+        // --- webhooks ----------------------------------------------------------------------------------------
+
+        /**
+         * Opt-in ({@code --only webhooks}; Bollard only): issue 18's two figures. (1) Push throughput: closed-loop
+         * pushes of small new images (one new 4 KiB layer, a shared config, a new manifest and tag each) on
+         * {@code --push-conns} connections for a fixed time, after an untimed phase of the same, with no webhook, then
+         * with 10 registry-wide webhooks (all events) to a receiver on loopback, then with those deleted; the ratio is
+         * with-10 over the mean of the two without. (2) Delivery latency: pushes paced at 1,000 a minute with those 10 webhooks; for every tag.created
+         * delivery, the time from the push's manifest PUT answered to the receiver getting it; p50, p99 and max over
+         * all 10 webhooks' deliveries, and each push must reach every webhook. Bollard runs as users run it (access
+         * control; the default events.poll-interval of 1 s bounds the latency from below), with
+         * events.webhooks.allow-private-targets on for the loopback receiver.
+         */
+        void webhooks() throws Exception {
+            double phase = O.mode.equals("smoke") ? 2 : O.mode.equals("quick") ? 10 : 30;
+            double paced = O.mode.equals("smoke") ? 6 : O.mode.equals("quick") ? 30 : 120;
+            Map<String, String> env = Map.of("BOLLARD_EVENTS_WEBHOOKS_ALLOW_PRIVATE_TARGETS", "true");
+            Server s = Server.start(BOLLARD, dir.resolve("webhooks"), true,
+                    O.backend.equals("pg-s3") ? Backing.get().fresh(BOLLARD) : null, env);
+            bollard = s;
+            Map<String, Long> received = new java.util.concurrent.ConcurrentHashMap<>();
+            AtomicLong deliveries = new AtomicLong();
+            com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(
+                    new InetSocketAddress("127.0.0.1", 0), 256);
+            receiver.setExecutor(Executors.newFixedThreadPool(8, r -> {
+                Thread t = new Thread(r, "webhook-receiver");
+                t.setDaemon(true);
+                return t;
+            }));
+            java.util.regex.Pattern token = java.util.regex.Pattern.compile("whk(\\d{7})");
+            receiver.createContext("/", ex -> {
+                long at = System.nanoTime();
+                String body;
+                try (InputStream in = ex.getRequestBody()) {
+                    body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                }
+                deliveries.incrementAndGet();
+                java.util.regex.Matcher m = token.matcher(body);
+                if (body.contains("tag.created") && m.find()) {
+                    received.putIfAbsent(ex.getRequestURI().getPath() + " " + m.group(1), at);
+                }
+                ex.sendResponseHeaders(204, -1);
+                ex.close();
+            });
+            receiver.start();
+            try {
+                String repo = "bench/hooked";
+                Content config = new Bytes("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\"}}");
+                try (Http h = new Http(s.port)) {
+                    uploadBlob(h, repo, config, false, 0);
+                }
+                AtomicInteger next = new AtomicInteger();
+                Map<Integer, Long> pushedAt = new java.util.concurrent.ConcurrentHashMap<>();
+                IoTask<Integer> pushOne = (h, i) -> {
+                    Content layer = new GenBlob(50_000_000L + i, 4096);
+                    uploadBlob(h, repo, layer, false, 0);
+                    putManifest(h, repo, String.format(Locale.ROOT, "whk%07d", i),
+                            new Bytes(manifestJson(config, List.of(layer), "whk" + i)));
+                    pushedAt.put(i, System.nanoTime());
+                };
+                int port = receiver.getAddress().getPort();
+                pushesPerSecond(s, pushOne, next, phase); // untimed: JIT warm-up of the push path
+                double none1 = pushesPerSecond(s, pushOne, next, phase);
+                List<Long> hooks = createWebhooks(s, port, "a");
+                double ten = pushesPerSecond(s, pushOne, next, phase);
+                // Deleted: what is still queued for them is dropped; the same pushes with none again.
+                double none2 = pushesPerSecond(s, pushOne, next, phase, hooks);
+                double none = (none1 + none2) / 2;
+                put(BOLLARD, "webhooks.push.none", none);
+                put(BOLLARD, "webhooks.push.ten", ten);
+                put(BOLLARD, "webhooks.push.ratio", ten / none);
+                log("run %d: webhooks: push %.1f/s with none (%.1f before, %.1f after), %.1f/s with 10 webhooks (%.3f of "
+                        + "none)", number, none, none1, none2, ten, ten / none);
+
+                // Paced: 1,000 pushes a minute, one every 60 ms, each on its own virtual thread, to 10 new webhooks.
+                createWebhooks(s, port, "b");
+                long delivered0 = deliveries.get();
+                int first = next.get();
+                long period = 60_000_000L;
+                long t0 = System.nanoTime();
+                int count = (int) Math.round(paced * 1e9 / period);
+                List<Future<?>> pushes = new ArrayList<>();
+                AtomicInteger errors = new AtomicInteger();
+                try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                    for (int n = 0; n < count; n++) {
+                        long due = t0 + n * period;
+                        long wait = due - System.nanoTime();
+                        if (wait > 0) {
+                            TimeUnit.NANOSECONDS.sleep(wait);
+                        }
+                        int i = next.getAndIncrement();
+                        pushes.add(pool.submit(() -> {
+                            try (Http h = new Http(s.port)) {
+                                pushOne.run(h, i);
+                            } catch (Exception e) {
+                                errors.incrementAndGet();
+                                log("run %d: webhooks: push %d failed: %s", number, i, e);
+                            }
+                            return null;
+                        }));
+                    }
+                    for (Future<?> f : pushes) {
+                        f.get();
+                    }
+                }
+                long pacedEnd = System.nanoTime();
+                double rate = count / ((pacedEnd - t0) / 60e9);
+                int last = next.get();
+                long expected = 10L * (last - first);
+                // A delivery worker that falls behind shows here: wait up to 5 minutes for the backlog.
+                long deadline = System.nanoTime() + 300_000_000_000L;
+                List<Long> lat = new ArrayList<>();
+                while (System.nanoTime() < deadline) {
+                    lat.clear();
+                    for (Map.Entry<String, Long> e : received.entrySet()) {
+                        String[] pathAndPush = e.getKey().split(" ");
+                        int i = Integer.parseInt(pathAndPush[1]);
+                        Long at = pushedAt.get(i);
+                        if (pathAndPush[0].startsWith("/b") && i >= first && i < last && at != null) {
+                            lat.add(Math.max(0, e.getValue() - at));
+                        }
+                    }
+                    if (lat.size() >= expected) {
+                        break;
+                    }
+                    Thread.sleep(200);
+                }
+                long[] sorted = lat.stream().mapToLong(Long::longValue).sorted().toArray();
+                double drained = (System.nanoTime() - pacedEnd) / 1e9;
+                double deliveryRate = (deliveries.get() - delivered0) / ((System.nanoTime() - t0) / 1e9);
+                put(BOLLARD, "webhooks.delivery.rate", deliveryRate);
+                put(BOLLARD, "webhooks.paced.rate", rate);
+                if (errors.get() > 0 || sorted.length < expected) {
+                    throw new BenchException(String.format(Locale.ROOT, "webhooks: %d failed pushes; %d of %d tag.created "
+                            + "deliveries of the paced pushes (%.0f a minute) arrived within %.0f s of the last push; "
+                            + "the receiver got %.1f deliveries/s meanwhile (1,000 pushes a minute to 10 webhooks of "
+                            + "every event need 333/s); latency so far p50 %.0f ms, p99 %.0f ms", errors.get(),
+                            sorted.length, expected, rate, drained, deliveryRate, pct(sorted, 50), pct(sorted, 99)));
+                }
+                put(BOLLARD, "webhooks.latency.p50", pct(sorted, 50));
+                put(BOLLARD, "webhooks.latency.p99", pct(sorted, 99));
+                put(BOLLARD, "webhooks.latency.max", pct(sorted, 100));
+                put(BOLLARD, "webhooks.drain.s", drained);
+                log("run %d: webhooks: paced %.0f pushes/min: %d deliveries of tag.created, latency p50 %.0f ms p99 "
+                                + "%.0f ms max %.0f ms, the last %.1f s after the last push; %.1f deliveries/s", number,
+                        rate, sorted.length, pct(sorted, 50), pct(sorted, 99), pct(sorted, 100), drained, deliveryRate);
+            } finally {
+                receiver.stop(0);
+                s.stop();
+                bollard = null;
+            }
+        }
+
+        /** Creates 10 registry-wide webhooks (every event) to the receiver's {@code /<prefix>0} … {@code /<prefix>9}. */
+        List<Long> createWebhooks(Server s, int port, String prefix) throws Exception {
+            List<Long> hooks = new ArrayList<>();
+            try (Http h = new Http(s.port)) {
+                for (int k = 0; k < 10; k++) {
+                    String url = "http://127.0.0.1:" + port + "/" + prefix + k;
+                    Resp r = expect(h.sendBytes("POST", "/api/v1/webhooks", new Bytes("{\"url\":\"" + url + "\"}"),
+                            "Content-Type", "application/json"), 201, "create webhook " + k);
+                    java.util.regex.Matcher id = java.util.regex.Pattern.compile("\"id\":(\\d+)").matcher(r.text());
+                    if (!id.find()) {
+                        throw new BenchException("no id in the webhook created: " + r.text());
+                    }
+                    hooks.add(Long.parseLong(id.group(1)));
+                }
+            }
+            return hooks;
+        }
+
+        /** Pushes per second of {@code push} on --push-conns connections, closed loop, for {@code seconds}. */
+        double pushesPerSecond(Server s, IoTask<Integer> push, AtomicInteger next, double seconds) throws Exception {
+            long end = System.nanoTime() + (long) (seconds * 1e9);
+            AtomicInteger done = new AtomicInteger();
+            long t0 = System.nanoTime();
+            ExecutorService pool = Executors.newFixedThreadPool(O.pushConns);
+            try {
+                List<Future<Void>> fs = new ArrayList<>();
+                for (int c = 0; c < O.pushConns; c++) {
+                    fs.add(pool.submit(() -> {
+                        try (Http h = new Http(s.port)) {
+                            while (System.nanoTime() < end) {
+                                push.run(h, next.getAndIncrement());
+                                done.incrementAndGet();
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<Void> f : fs) {
+                    f.get();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            return done.get() / ((System.nanoTime() - t0) / 1e9);
+        }
+
+        /** The same after deleting the webhooks {@code hooks} (registry-wide). */
+        double pushesPerSecond(Server s, IoTask<Integer> push, AtomicInteger next, double seconds, List<Long> hooks)
+                throws Exception {
+            try (Http h = new Http(s.port)) {
+                for (long id : hooks) {
+                    expect(h.send("DELETE", "/api/v1/webhooks/" + id), 204, "delete webhook " + id);
+                }
+            }
+            return pushesPerSecond(s, push, next, seconds);
+        }
+
         /** Runs a bollard CLI command against the running server's data (as an operator would); its seconds. */
         double cli(Server s, Map<String, String> env, String... args) throws Exception {
             List<String> cmd = new ArrayList<>(List.of(O.java, "-jar", O.jar.toString()));
@@ -3318,6 +3529,15 @@ public class Bench {
             m("background.busy.p99", "  p99 latency (worst window)", "ms", false);
             m("background.retention.s", "  retention apply took", "s", false);
             m("background.gc.s", "  gc took", "s", false);
+            m("webhooks.push.none", "Webhooks: small pushes, " + O.pushConns + " conns, no webhook", "pushes/s", true);
+            m("webhooks.push.ten", "  the same with 10 registry-wide webhooks to a loopback receiver", "pushes/s", true);
+            m("webhooks.push.ratio", "  with 10 / without (target: at least 0.95)", "ratio", true);
+            m("webhooks.paced.rate", "Webhooks: pushes paced at 1,000 a minute, 10 webhooks", "pushes/min", true);
+            m("webhooks.latency.p50", "  push answered to tag.created received, p50", "ms", false);
+            m("webhooks.latency.p99", "  p99 (target: reported)", "ms", false);
+            m("webhooks.latency.max", "  max", "ms", false);
+            m("webhooks.drain.s", "  the last delivery, after the last push", "s", false);
+            m("webhooks.delivery.rate", "  deliveries received meanwhile (all events, 10 webhooks)", "per s", true);
             for (int n : O.scaleTags) {
                 m("scale.tags." + n + ".first.ms", "Scale: tags list, first page (n=100), " + n + " tags", "ms", false);
                 m("scale.tags." + n + ".middle.ms", "  middle page (n=100&last=)", "ms", false);

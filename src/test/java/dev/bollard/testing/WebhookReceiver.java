@@ -42,6 +42,7 @@ public final class WebhookReceiver implements AutoCloseable {
     private final AtomicInteger count = new AtomicInteger();
     private volatile String secret = "";
     private volatile IntUnaryOperator status = n -> 204;
+    private volatile byte[] responseBody = new byte[0];
 
     private WebhookReceiver(HttpServer server) {
         this.server = server;
@@ -61,7 +62,11 @@ public final class WebhookReceiver implements AutoCloseable {
             int code = r.status.applyAsInt(r.count.incrementAndGet());
             r.deliveries.add(new Delivery(headers, new String(body, StandardCharsets.UTF_8),
                     verify(r.secret, headers.get("bollard-timestamp"), headers.get("bollard-signature"), body), code));
-            exchange.sendResponseHeaders(code, -1);
+            byte[] answer = r.responseBody;
+            exchange.sendResponseHeaders(code, answer.length == 0 ? -1 : answer.length);
+            if (answer.length > 0) {
+                exchange.getResponseBody().write(answer);
+            }
             exchange.close();
         });
         server.start();
@@ -96,6 +101,11 @@ public final class WebhookReceiver implements AutoCloseable {
     /** What to answer to the n-th request (from 1). */
     public void answer(IntUnaryOperator statusOfRequest) {
         this.status = statusOfRequest;
+    }
+
+    /** The body of every answer from now on (none at first). */
+    public void respond(String body) {
+        this.responseBody = body.getBytes(StandardCharsets.UTF_8);
     }
 
     /** {@code http://127.0.0.1:PORT/hook} */

@@ -18,6 +18,7 @@ import dev.bollard.registry.RepositoryBrowser;
 import dev.bollard.scan.InstalledPackage;
 import dev.bollard.scan.policy.PullPolicies;
 import dev.bollard.scan.results.ScanReport;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -308,7 +309,42 @@ public final class Pages {
      */
     public record WebhookList(String heading, List<Tab> tabs, String base, boolean repositoryGlob,
                               List<WebhookRow> webhooks, List<String> eventTypes, @Nullable String secret,
-                              @Nullable Long secretFor) {
+                              @Nullable Long secretFor, WebhookForm form) {
+    }
+
+    /**
+     * The fields of a webhook's form (the creation's and the editing's) as they are filled in: {@code headers} is one
+     * {@code Name: value} a line, a stored header's value shown as {@link Webhook#HIDDEN}; {@code timeoutSeconds}
+     * as typed.
+     */
+    public record WebhookForm(String url, String format, Set<String> eventTypes, String repositoryGlob,
+                              String tagGlob, String headers, String timeoutSeconds) {
+        static final WebhookForm BLANK = new WebhookForm("", "bollard", Set.of(), "", "", "", "10");
+
+        /** The form of an existing webhook: its settings, its headers' values hidden. */
+        static WebhookForm of(Webhook w) {
+            StringBuilder headers = new StringBuilder();
+            w.headers().keySet().forEach(name -> headers.append(name).append(": ").append(Webhook.HIDDEN).append('\n'));
+            Glob repository = w.repositoryGlob();
+            Glob tag = w.tagGlob();
+            return new WebhookForm(w.url(), w.format().id(), Set.copyOf(w.eventTypes()),
+                    repository == null ? "" : repository.glob(), tag == null ? "" : tag.glob(), headers.toString(),
+                    BigDecimal.valueOf(w.timeout().toMillis(), 3).stripTrailingZeros().toPlainString());
+        }
+    }
+
+    /** The form editing webhook {@code webhook} of a scope, filled in as {@code form}. */
+    public record WebhookEdit(String heading, List<Tab> tabs, String base, Webhook webhook, boolean repositoryGlob,
+                              List<String> eventTypes, WebhookForm form) {
+    }
+
+    /**
+     * One delivery attempt of {@code webhook} in full: the request's headers as the log keeps them (custom headers'
+     * values hidden, as the API shows them) and body, and the response's start.
+     */
+    public record WebhookDelivery(String heading, List<Tab> tabs, String base, Webhook webhook, DeliveryRow delivery,
+                                  List<Map.Entry<String, String>> requestHeaders, String requestBody,
+                                  @Nullable String responseBody) {
     }
 
     /** One attempt of a delivery log: status is "HTTP 200" or the error that stopped it. */

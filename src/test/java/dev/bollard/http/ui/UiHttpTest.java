@@ -892,6 +892,129 @@ class UiHttpTest {
         }
     }
 
+    /**
+     * A webhook's custom headers and timeout from the creation form; its URL, filters, headers and timeout changed
+     * on its edit page (stored header values shown only as "(hidden)", which keeps them); a real delivery with the
+     * edited settings, shown in full on its own page with the custom headers' values hidden and the receiver's
+     * answer. Members get 403, outsiders and other scopes 404, as the API's routes.
+     */
+    @Test
+    void aWebhookIsEditedAndEachDeliveryIsShownInFull() throws Exception {
+        try (WebhookReceiver receiver = WebhookReceiver.start()) {
+            receiver.answer(n -> 200);
+            receiver.respond("{\"received\":\"thanks from the receiver\"}");
+            UiClient alice = client().signIn("alice", "alice-password");
+            HttpResponse<String> refused = alice.post("/org/acme/webhooks", "action", "create", "method", "http",
+                    "url", receiver.url(), "headers", "X-Token first-secret-value", "timeout_seconds", "5");
+            assertThat(refused.statusCode()).isEqualTo(400);
+            assertThat(refused.body()).contains("Each custom header is one line 'Name: value'; line 1 is not.",
+                    "value=\"" + receiver.url() + "\"").doesNotContain("Exception");
+            HttpResponse<String> created = alice.post("/org/acme/webhooks", "action", "create", "method", "http",
+                    "url", receiver.url(), "format", "cloudevents", "event_types", "repository.created",
+                    "repository_glob", "acme/not-yet", "headers", "X-Token: first-secret-value\nX-Team: ops",
+                    "timeout_seconds", "5");
+            assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+            Matcher secret = Pattern.compile("<code id=\"secret\">([^<]+)</code>").matcher(created.body());
+            assertThat(secret.find()).isTrue();
+            receiver.secret(secret.group(1));
+            Matcher idMatch = Pattern.compile("Webhook (\\d+) was created.").matcher(created.body());
+            assertThat(idMatch.find()).isTrue();
+            String id = idMatch.group(1);
+            String edit = "/org/acme/webhooks/" + id + "/edit";
+            assertThat(created.body()).contains("href=\"" + edit + "\"").doesNotContain("first-secret-value");
+
+            HttpResponse<String> form = alice.get(edit);
+            assertThat(form.statusCode()).isEqualTo(200);
+            assertThat(form.body()).contains("value=\"" + receiver.url() + "\"", "X-Team: (hidden)",
+                    "X-Token: (hidden)", "name=\"timeout_seconds\" value=\"5\"", "value=\"acme/not-yet\"",
+                    "<option value=\"cloudevents\" selected>", "value=\"repository.created\" checked>")
+                    .doesNotContain("first-secret-value", ">ops<");
+
+            // Refusals in words, the form as it was typed.
+            HttpResponse<String> unknownHeader = alice.post(edit, "action", "save", "url", receiver.url(),
+                    "headers", "X-Other: (hidden)", "timeout_seconds", "5");
+            assertThat(unknownHeader.statusCode()).isEqualTo(400);
+            assertThat(unknownHeader.body()).contains("The header X-Other has no stored value to keep",
+                    "X-Other: (hidden)");
+            HttpResponse<String> slow = alice.post(edit, "action", "save", "url", receiver.url(), "timeout_seconds",
+                    "31");
+            assertThat(slow.statusCode()).isEqualTo(400);
+            assertThat(slow.body()).contains("timeout is more than 0 and at most 30 seconds", "value=\"31\"");
+            assertThat(alice.post(edit, "action", "save", "url", receiver.url(), "timeout_seconds", "soon")
+                    .body()).contains("The timeout is a number of seconds");
+            assertThat(alice.post(edit, "action", "save", "url", "http://127.0.0.1:9/x", "headers", "Host: evil")
+                    .body()).contains("The header Host is set by the delivery itself");
+
+            // The edit: a new URL (another path), format, glob, timeout; X-Token kept, X-Team removed, X-Extra added.
+            String url = receiver.url().replace("/hook", "/edited-hook");
+            HttpResponse<String> saved = alice.post(edit, "action", "save", "url", url, "format", "bollard",
+                    "event_types", "repository.created", "repository_glob", "acme/edited", "tag_glob", "",
+                    "headers", "X-Token: (hidden)\r\nX-Extra: added", "timeout_seconds", "2.5");
+            assertThat(saved.statusCode()).as(saved.body()).isEqualTo(200);
+            assertThat(saved.body()).contains("Webhook " + id + " was saved.", "value=\"" + url + "\"",
+                    "X-Extra: (hidden)", "X-Token: (hidden)", "value=\"2.5\"", "value=\"acme/edited\"")
+                    .doesNotContain("X-Team", "first-secret-value", "added");
+            assertThat(alice.get("/org/acme/webhooks").body()).contains(url, "Webhook · bollard",
+                    "repository acme/edited");
+
+            // A real event, delivered with the edited settings.
+            assertThat(alice.post("/repositories", "name", "acme/edited", "visibility", "private").statusCode())
+                    .isEqualTo(303);
+            WebhookReceiver.Delivery d = receiver.await(1, Duration.ofSeconds(30)).getFirst();
+            assertThat(d.signatureValid()).isTrue();
+            assertThat(d.header("X-Token")).isEqualTo("first-secret-value");
+            assertThat(d.header("X-Extra")).isEqualTo("added");
+            assertThat(d.header("X-Team")).isNull();
+            assertThat(d.body()).contains("\"type\":\"repository.created\"", "acme/edited");
+
+            // The delivery in full: request headers (custom values hidden, signature shown as the API shows it),
+            // body, status, latency and the response's body.
+            String log = "/org/acme/webhooks/" + id;
+            Matcher link = Pattern.compile("href=\"(" + Pattern.quote(log) + "/deliveries/(\\d+))\"")
+                    .matcher(awaitPage(alice, log, 1));
+            assertThat(link.find()).isTrue();
+            HttpResponse<String> full = alice.get(link.group(1));
+            assertThat(full.statusCode()).isEqualTo(200);
+            assertThat(full.body()).contains("Delivery " + link.group(2) + " of webhook " + id, "repository.created",
+                    "HTTP 200", " ms</dd>", "Bollard-Signature", d.header("Bollard-Signature"), "X-Token",
+                    "(hidden)", "X-Extra", "acme/edited", "thanks from the receiver", "id=\"redeliver\"")
+                    .doesNotContain("first-secret-value", ">added<", secret.group(1));
+            HttpResponse<String> redelivered = alice.post(log, "action", "redeliver", "delivery", link.group(2));
+            assertThat(redelivered.body()).contains("is sent again");
+            assertThat(receiver.await(2, Duration.ofSeconds(30)).get(1).body()).isEqualTo(d.body());
+
+            // A failed attempt in full: no response, the error instead.
+            receiver.answer(n -> 503);
+            receiver.respond("");
+            HttpResponse<String> ping = alice.post("/org/acme/webhooks", "action", "ping", "id", id);
+            assertThat(ping.body()).contains("failed (HTTP 503");
+            Matcher pingLink = Pattern.compile("href=\"(" + Pattern.quote(log) + "/deliveries/(\\d+))\"")
+                    .matcher(alice.get(log).body());
+            assertThat(pingLink.find()).isTrue();
+            assertThat(alice.get(pingLink.group(1)).body()).contains("webhook.ping", "(a test ping)", "HTTP 503",
+                    "the receiver answered 503", "with an empty body").doesNotContain("id=\"redeliver\"");
+
+            // The permissions of the API's routes: members 403, outsiders and other scopes 404.
+            UiClient carol = client().signIn("carol", "carol-password");
+            assertThat(carol.get(edit).statusCode()).isEqualTo(403);
+            assertThat(carol.post(edit, "action", "save", "url", "http://127.0.0.1:9/carol").statusCode())
+                    .isEqualTo(403);
+            assertThat(carol.get(link.group(1)).statusCode()).isEqualTo(403);
+            UiClient bob = client().signIn("bob", "bob-password");
+            assertThat(bob.get(edit).statusCode()).isEqualTo(404);
+            assertThat(bob.get(link.group(1)).statusCode()).isEqualTo(404);
+            assertThat(alice.get("/repo/acme/app/-/webhooks/" + id + "/edit").statusCode()).isEqualTo(404);
+            assertThat(alice.get("/repo/acme/app/-/webhooks/" + id + "/deliveries/" + link.group(2)).statusCode())
+                    .isEqualTo(404);
+            assertThat(alice.get(log + "/deliveries/999999").statusCode()).isEqualTo(404);
+            assertThat(alice.get(log + "/deliveries/x").statusCode()).isEqualTo(404);
+            assertThat(alice.get(log + "/other").statusCode()).isEqualTo(404);
+            assertThat(alice.get("/org/acme/webhooks/999999/edit").statusCode()).isEqualTo(404);
+            assertThat(alice.get("/org/acme/webhooks").body()).contains(url);
+            assertThat(alice.post("/org/acme/webhooks", "action", "delete", "id", id).body()).contains("was deleted");
+        }
+    }
+
     @Test
     void repositoryAndRegistryWebhooksHaveTheirOwnPages() throws Exception {
         UiClient alice = client().signIn("alice", "alice-password");
