@@ -184,6 +184,9 @@ public class Bench {
         int crowdPullers = 256;
         int crowdLayers = 20;
         long crowdLayerBytes = MIB;
+        /** The tls group (opt-in): the layer skopeo pushes and pulls, and how many times each (after one warm-up). */
+        long tlsBytes = 256 * MIB;
+        int tlsReps = 3;
         int[] scaleTags = {10_000, 100_000, 1_000_000};
         int[] scaleRepos = {1_000, 10_000, 100_000};
         /** Tags of the repository the background group prunes while the manifest load runs (0: --tags). */
@@ -262,6 +265,8 @@ public class Bench {
                     case "--crowd-pullers" -> o.crowdPullers = Integer.parseInt(v);
                     case "--crowd-layers" -> o.crowdLayers = Integer.parseInt(v);
                     case "--crowd-layer-kib" -> o.crowdLayerBytes = Long.parseLong(v) * 1024;
+                    case "--tls-mib" -> o.tlsBytes = Long.parseLong(v) * MIB;
+                    case "--tls-reps" -> o.tlsReps = Integer.parseInt(v);
                     case "--background-tags" -> o.backgroundTags = Integer.parseInt(v);
                     case "--scale-tags" -> o.scaleTags = Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();
                     case "--scale-repos" -> o.scaleRepos = Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();
@@ -317,6 +322,8 @@ public class Bench {
             crowdPullers = 8;
             crowdLayers = 3;
             crowdLayerBytes = 64 * 1024;
+            tlsBytes = 32 * MIB;
+            tlsReps = 1;
         }
 
         void quick() {
@@ -1292,6 +1299,15 @@ public class Bench {
         /** {@code env}: more environment for the server (settings a workload needs), after the harness's own. */
         static Server start(String kind, Path dir, boolean auth, String[] backing, Map<String, String> env)
                 throws Exception {
+            return start(kind, dir, auth, backing, env, null);
+        }
+
+        /**
+         * {@code tls}: the server's certificate chain and key (PEM), to serve HTTPS instead of plain HTTP (the tls
+         * group); null: plain HTTP as every other group.
+         */
+        static Server start(String kind, Path dir, boolean auth, String[] backing, Map<String, String> env, Path[] tls)
+                throws Exception {
             Files.createDirectories(dir);
             int port = freePort();
             Path data = dir.resolve("data");
@@ -1316,6 +1332,9 @@ public class Bench {
             } else {
                 Path cfg = dir.resolve("config.yml");
                 String config = backing == null ? distributionConfig(data, port) : distributionS3Config(backing[0], port);
+                if (tls != null) { // under http:, the configuration's last section
+                    config += "  tls:\n    certificate: " + tls[0] + "\n    key: " + tls[1] + "\n";
+                }
                 if (auth) {
                     Path htpasswd = dir.resolve("htpasswd");
                     Files.writeString(htpasswd, USER + ":" + bcrypt(PASSWORD) + "\n");
@@ -1349,13 +1368,17 @@ public class Bench {
                 pb.environment().put("BOLLARD_AUTH_ENABLED", "false");
                 pb.environment().put("BOLLARD_ACCESS_LOG", "OFF");
             }
+            if (tls != null && kind.equals(BOLLARD)) {
+                pb.environment().put("BOLLARD_SERVER_TLS_CERTIFICATE", tls[0].toString());
+                pb.environment().put("BOLLARD_SERVER_TLS_PRIVATE_KEY", tls[1].toString());
+            }
             pb.environment().putAll(env);
             long t0 = System.nanoTime();
             Process p = pb.start();
             Files.writeString(O.work.resolve("pids"), p.pid() + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             Server s;
             try {
-                waitReady(p, port, log);
+                waitReady(p, port, log, tls != null);
                 s = new Server(kind, dir, port, p, (System.nanoTime() - t0) / 1e6, log, auth, backing);
             } catch (Exception e) {
                 p.destroyForcibly();
@@ -1444,8 +1467,31 @@ public class Bench {
                     """.formatted(driver, port);
         }
 
+        /**
+         * An unconnected TLS socket that trusts any certificate: only for the readiness poll of a server of the tls
+         * group (the measured client, skopeo, verifies the certificate against the group's CA).
+         */
+        static Socket trustingTls() throws Exception {
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+                @Override
+                public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                    return new java.security.cert.X509Certificate[0];
+                }
+            }}, null);
+            return context.getSocketFactory().createSocket();
+        }
+
         /** Polls GET /v2/ every 5 ms until it answers 200 (401 with authentication). */
-        static void waitReady(Process p, int port, Path log) throws Exception {
+        static void waitReady(Process p, int port, Path log, boolean tls) throws Exception {
             long deadline = System.nanoTime() + 90_000_000_000L;
             byte[] req = ("GET /v2/ HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n\r\n")
                     .getBytes(StandardCharsets.ISO_8859_1);
@@ -1454,7 +1500,7 @@ public class Bench {
                     throw new BenchException("server exited with " + exitText(p.exitValue()) + " before answering; log:\n"
                             + tail(log));
                 }
-                try (Socket s = new Socket()) {
+                try (Socket s = tls ? trustingTls() : new Socket()) {
                     s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
                     s.setSoTimeout(5000);
                     OutputStream out = s.getOutputStream();
@@ -1898,6 +1944,7 @@ public class Bench {
             group("background", this::background);
             group("webhooks", this::webhooks);
             group("scale", this::scale);
+            group("tls", this::tls);
             loadEnd = Env.loadavg();
         }
 
@@ -2893,6 +2940,155 @@ public class Bench {
             return (System.nanoTime() - t0) / 1e9;
         }
 
+        // --- TLS ----------------------------------------------------------------------------------------------
+
+        /**
+         * Opt-in ({@code --only tls}): the cost of serving TLS. Each registry is started twice for this group, on plain
+         * HTTP and on HTTPS with a certificate of a CA made here by {@code openssl} (EC P-256; Bollard through
+         * {@code server.tls.*}, Distribution through {@code http.tls}); both without authentication, as the other
+         * groups. A real client, skopeo, pushes an OCI layout with one layer of {@code --tls-mib} random bytes (a
+         * valid gzip of stored blocks, so that skopeo copies it as it is instead of compressing it) and pulls it back
+         * into a new layout, verifying the server's certificate against the CA ({@code --dest-cert-dir}); plain HTTP
+         * needs {@code --dest-tls-verify=false}. Over TLS Go's client negotiates HTTP/2 with both servers when they
+         * offer it (both do), so "TLS" here is what clients get: TLS and HTTP/2. Each repetition uses new layer bytes
+         * (no blob is found already there or mounted); one untimed warm-up first; the median of {@code --tls-reps}.
+         * Times include skopeo's own start (tens of ms), the same for all four.
+         */
+        void tls() throws Exception {
+            Path certs = Files.createDirectories(dir.resolve("tls-ca"));
+            openssl(certs, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=bench CA",
+                    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+            openssl(certs, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
+            Files.writeString(certs.resolve("server.ext"), "basicConstraints=CA:FALSE\n"
+                    + "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n"
+                    + "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+            openssl(certs, "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                    "-days", "2", "-extfile", "server.ext", "-out", "server.crt");
+            Path chain = certs.resolve("chain.crt");
+            Files.writeString(chain, Files.readString(certs.resolve("server.crt")) + Files.readString(certs.resolve("ca.crt")));
+            Path certDir = Files.createDirectories(dir.resolve("tls-client"));
+            Files.copy(certs.resolve("ca.crt"), certDir.resolve("ca.crt"));
+            for (String kind : number % 2 == 1 ? List.of(BOLLARD, DISTRIBUTION) : List.of(DISTRIBUTION, BOLLARD)) {
+                for (boolean https : List.of(false, true)) {
+                    String scheme = https ? "https" : "http";
+                    Server s = Server.start(kind, dir.resolve("tls-" + kind + "-" + scheme), false, null, Map.of(),
+                            https ? new Path[] {chain, certs.resolve("server.key")} : null);
+                    try {
+                        List<Double> push = new ArrayList<>();
+                        List<Double> pull = new ArrayList<>();
+                        for (int rep = 0; rep <= O.tlsReps; rep++) { // rep 0: the warm-up
+                            Path layout = tlsLayout(dir.resolve("tls-layout"), rep + (https ? 1000 : 0));
+                            String ref = "docker://127.0.0.1:" + s.port + "/bench/tls" + rep + ":v1";
+                            Path verify = https ? certDir : null;
+                            long t0 = System.nanoTime();
+                            skopeo("dest", verify, "oci:" + layout + ":v1", ref);
+                            double pushed = (System.nanoTime() - t0) / 1e9;
+                            Path pulled = dir.resolve("tls-pulled");
+                            deleteTree(pulled);
+                            t0 = System.nanoTime();
+                            skopeo("src", verify, ref, "oci:" + pulled + ":v1");
+                            double pulledIn = (System.nanoTime() - t0) / 1e9;
+                            deleteTree(pulled);
+                            deleteTree(layout);
+                            if (rep > 0) {
+                                push.add(pushed);
+                                pull.add(pulledIn);
+                            }
+                        }
+                        put(kind, "tls." + scheme + ".push.MBps", O.tlsBytes / 1e6 / median(push));
+                        put(kind, "tls." + scheme + ".pull.MBps", O.tlsBytes / 1e6 / median(pull));
+                        log("run %d: tls %s %s: push %.2f s, pull %.2f s (medians)", number, kind, scheme,
+                                median(push), median(pull));
+                    } finally {
+                        s.stop();
+                    }
+                }
+            }
+        }
+
+        /**
+         * {@code skopeo copy FROM TO}; {@code side}: the registry's side, dest or src; over TLS it verifies the server
+         * against the CA in {@code certDir}, on plain HTTP it must be told not to ({@code --tls-verify=false}).
+         */
+        static void skopeo(String side, Path certDir, String from, String to) throws Exception {
+            List<String> cmd = new ArrayList<>(List.of("skopeo", "copy"));
+            cmd.addAll(certDir == null ? List.of("--" + side + "-tls-verify=false")
+                    : List.of("--" + side + "-cert-dir", certDir.toString()));
+            cmd.add(from);
+            cmd.add(to);
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new BenchException(String.join(" ", cmd) + " failed:\n" + out);
+            }
+        }
+
+        static void openssl(Path dir, String... args) throws Exception {
+            List<String> cmd = new ArrayList<>(List.of("openssl"));
+            cmd.addAll(List.of(args));
+            Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new BenchException(String.join(" ", cmd) + " failed:\n" + out);
+            }
+        }
+
+        /**
+         * An OCI layout at {@code dir} whose image {@code v1} has one layer of {@link Options#tlsBytes} random bytes
+         * (seeded by {@code seed}), gzip-framed without compression: skopeo recognises gzip and copies the layer as is.
+         */
+        static Path tlsLayout(Path dir, long seed) throws Exception {
+            deleteTree(dir);
+            Path blobs = Files.createDirectories(dir.resolve("blobs/sha256"));
+            Path tmp = dir.resolve("layer.tmp");
+            MessageDigest compressed = sha256();
+            MessageDigest raw = sha256();
+            SplittableRandom random = new SplittableRandom(seed * 7919 + System.nanoTime());
+            try (OutputStream file = Files.newOutputStream(tmp);
+                 OutputStream hashed = new java.security.DigestOutputStream(file, compressed);
+                 java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(hashed, BLOCK) {
+                     {
+                         def.setLevel(java.util.zip.Deflater.NO_COMPRESSION);
+                     }
+                 }) {
+                byte[] block = new byte[BLOCK];
+                for (long left = O.tlsBytes; left > 0; left -= block.length) {
+                    random.nextBytes(block);
+                    int n = (int) Math.min(block.length, left);
+                    raw.update(block, 0, n);
+                    gz.write(block, 0, n);
+                }
+            }
+            String layer = HexFormat.of().formatHex(compressed.digest());
+            long layerSize = Files.size(tmp);
+            Files.move(tmp, blobs.resolve(layer));
+            String config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
+                    + "\"diff_ids\":[\"sha256:" + HexFormat.of().formatHex(raw.digest()) + "\"]}}";
+            String configDigest = blob(blobs, config);
+            String manifest = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                    + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:"
+                    + configDigest + "\",\"size\":" + config.length() + "},\"layers\":[{\"mediaType\":"
+                    + "\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:" + layer + "\",\"size\":"
+                    + layerSize + "}]}";
+            String manifestDigest = blob(blobs, manifest);
+            Files.writeString(dir.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+            Files.writeString(dir.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+                    + "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:" + manifestDigest
+                    + "\",\"size\":" + manifest.length() + ",\"annotations\":{\"org.opencontainers.image.ref.name\":"
+                    + "\"v1\"}}]}");
+            return dir;
+        }
+
+        /** Writes {@code json} (ASCII) as a blob of the layout; its hex digest. */
+        static String blob(Path blobs, String json) throws IOException {
+            byte[] bytes = json.getBytes(StandardCharsets.US_ASCII);
+            String hex = HexFormat.of().formatHex(sha256().digest(bytes));
+            Files.write(blobs.resolve(hex), bytes);
+            return hex;
+        }
+
         // --- scaling curve ----------------------------------------------------------------------------------
 
         /**
@@ -3547,6 +3743,11 @@ public class Bench {
                 m("scale.repos." + n + ".first.ms", "Scale: catalog, first page (n=100), " + n + " repositories", "ms", false);
                 m("scale.repos." + n + ".middle.ms", "  middle page (n=100&last=)", "ms", false);
             }
+            String tls = "skopeo, one " + size(O.tlsBytes) + " layer, ";
+            m("tls.http.push.MBps", "TLS group: push, " + tls + "plain HTTP", "MB/s", true);
+            m("tls.https.push.MBps", "  push over TLS (CA verified)", "MB/s", true);
+            m("tls.http.pull.MBps", "  pull, plain HTTP", "MB/s", true);
+            m("tls.https.pull.MBps", "  pull over TLS (CA verified)", "MB/s", true);
         }
 
         void m(String key, String label, String unit, boolean higher) {

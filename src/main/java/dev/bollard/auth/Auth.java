@@ -115,6 +115,11 @@ public final class Auth {
         return throttle.prune();
     }
 
+    /** The registry's service name ({@code auth.service}): the audience a keyless robot's rule asks for by default. */
+    public String service() {
+        return config.service();
+    }
+
     /** The public signing keys as a JWK Set. */
     public String jwks() {
         return keys.jwks();

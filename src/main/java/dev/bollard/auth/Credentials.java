@@ -153,11 +153,7 @@ final class Credentials {
      * Audited as a login when it succeeds by the caller, like the other logins.
      */
     Login certificate(String fingerprint, String remoteAddress, @Nullable String userAgent) {
-        Optional<Authenticated> robot = db.read(h -> RobotCertificateDao.find(h, fingerprint)
-                .flatMap(b -> RobotDao.fullName(h, b.robotId())
-                        .flatMap(name -> AccountDao.find(h, name.substring(0, name.indexOf('+')))
-                                .map(owner -> new Authenticated(new Principal.Robot(b.robotId(), owner.id(), name), null,
-                                        CLIENT_CERTIFICATE)))));
+        Optional<Authenticated> robot = boundTo(fingerprint);
         if (robot.isEmpty()) {
             LOG.warn("client certificate {} from {} is bound to no robot", fingerprint, remoteAddress);
             audit.record(AuditEvent.onNamespace(Actor.anonymous(remoteAddress, userAgent), AuditActions.LOGIN_FAILURE,
@@ -166,6 +162,18 @@ final class Credentials {
             return new Login.Failed("the client certificate (SHA-256 " + fingerprint + ") is not bound to a robot");
         }
         return new Login.Ok(robot.get());
+    }
+
+    /**
+     * The robot a verified client certificate (its SHA-256 fingerprint) is bound to; empty when none. Looked up on each
+     * call, so a removed binding stops working at once.
+     */
+    Optional<Authenticated> boundTo(String fingerprint) {
+        return db.read(h -> RobotCertificateDao.find(h, fingerprint)
+                .flatMap(b -> RobotDao.fullName(h, b.robotId())
+                        .flatMap(name -> AccountDao.find(h, name.substring(0, name.indexOf('+')))
+                                .map(owner -> new Authenticated(new Principal.Robot(b.robotId(), owner.id(), name), null,
+                                        CLIENT_CERTIFICATE)))));
     }
 
     /**

@@ -42,6 +42,15 @@ final class RegistryAccessPolicy implements AccessPolicy {
     public AccessDecision decide(AccessRequest request) {
         String authorization = request.authorization();
         if (authorization == null || authorization.isBlank()) {
+            // mTLS on /v2 itself: a verified certificate bound to a robot is that robot, with no token round trip.
+            // One bound to none is no credential here (a client may hold a certificate for other reasons); the
+            // challenge leads it to the token endpoint, which refuses the certificate and audits the failure once.
+            if (request.clientCertificate() != null) {
+                Optional<Credentials.Authenticated> robot = credentials.boundTo(request.clientCertificate());
+                if (robot.isPresent()) {
+                    return decideFor(robot.get().principal(), request);
+                }
+            }
             return anonymous(request);
         }
         if (Credentials.hasScheme(authorization, "Basic")) {

@@ -8,6 +8,7 @@ import dev.bollard.auth.Action;
 import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
 import org.eclipse.jetty.server.Request;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The access decisions of the distribution API: the one a request's route needs ({@link #authorize}, asked once per
@@ -38,8 +39,7 @@ final class DistributionAccess {
             case TAGS, REFERRERS -> Action.PULL;
         };
         String repository = route.repository() == null ? null : route.repository().value();
-        AccessDecision decision = policy.decide(new AccessRequest(repository, action, ex.header("Authorization"),
-                Request.getRemoteAddr(ex.request), baseUrl(ex), ex.header("User-Agent")));
+        AccessDecision decision = policy.decide(request(ex, repository, action));
         return switch (decision) {
             case AccessDecision.Allow allow -> {
                 ex.visible = allow.visible();
@@ -65,8 +65,16 @@ final class DistributionAccess {
 
     /** The second access decision of a mount: may the caller read the repository it mounts from. */
     boolean mayPull(Exchange ex, String repository) {
-        return policy.decide(new AccessRequest(repository, Action.PULL, ex.header("Authorization"),
-                Request.getRemoteAddr(ex.request), baseUrl(ex), ex.header("User-Agent"))) instanceof AccessDecision.Allow;
+        return policy.decide(request(ex, repository, Action.PULL)) instanceof AccessDecision.Allow;
+    }
+
+    /**
+     * The question to the policy, with the credentials the request brought: its Authorization header, and the client
+     * certificate the TLS handshake verified (which stands for a robot bound to it when no header is sent).
+     */
+    private static AccessRequest request(Exchange ex, @Nullable String repository, Action action) {
+        return new AccessRequest(repository, action, ex.header("Authorization"), Request.getRemoteAddr(ex.request),
+                baseUrl(ex), ex.header("User-Agent"), TokenHandler.clientCertificate(ex.request));
     }
 
     /**

@@ -87,7 +87,7 @@ final class TokenHandler {
      * The SHA-256 fingerprint of the client certificate the TLS handshake verified (server.tls.client-auth want or
      * need, against server.tls.client-ca); null on plain HTTP and when the client sent none.
      */
-    private static @Nullable String clientCertificate(Request request) {
+    static @Nullable String clientCertificate(Request request) {
         if (request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE) instanceof EndPoint.SslSessionData tls) {
             X509Certificate[] chain = tls.peerCertificates();
             if (chain != null && chain.length > 0) {

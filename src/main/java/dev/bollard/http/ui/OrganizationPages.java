@@ -26,9 +26,12 @@ final class OrganizationPages {
     private final AuditPages audit;
     private final WebhookPages webhooks;
     private final ScanPages scans;
+    private final RobotPages robots;
 
-    OrganizationPages(Ui ui, LifecycleForms lifecycle, AuditPages audit, WebhookPages webhooks, ScanPages scans) {
+    OrganizationPages(Ui ui, LifecycleForms lifecycle, AuditPages audit, WebhookPages webhooks, ScanPages scans,
+                      RobotPages robots) {
         this.ui = ui;
+        this.robots = robots;
         this.scans = scans;
         this.webhooks = webhooks;
         this.lifecycle = lifecycle;
@@ -110,6 +113,11 @@ final class OrganizationPages {
                     "organizations"), tab.substring("webhooks".length()));
             return;
         }
+        if (tab.startsWith("robots/")) { // one robot's page: its trusted issuers and client certificates
+            robots.page(call, new RobotPages.Place(name, Pages.organizationTabs(name, true, "robots"),
+                    "/org/" + Format.url(name) + "/robots", "organizations"), tab.substring("robots/".length()));
+            return;
+        }
         if (!tab.isEmpty() && !TABS.contains(tab)) {
             ui.problem(call, 404, "There is no page at " + call.path() + ".");
             return;
@@ -183,6 +191,30 @@ final class OrganizationPages {
                         identities.teams().removeMember(name, team, user);
                         frame = frame.withNotice(user + " is no longer in team " + team + ".");
                     }
+                    case "bind-ldap-group" -> {
+                        identities.directoryTeams().bind(name, team, call.field("group_dn"),
+                                call.field("member_attribute").isEmpty() ? "member" : call.field("member_attribute"));
+                        frame = frame.withNotice("Team " + team + " now follows the LDAP group " + call.field("group_dn")
+                                + ": its directory users join and leave it at each login and sync.");
+                    }
+                    case "unbind-ldap-group" -> {
+                        if (!identities.directoryTeams().unbind(name, team)) {
+                            throw BollardException.notFound("team " + team + " is not bound to a directory group");
+                        }
+                        frame = frame.withNotice("Team " + team + " no longer follows an LDAP group; its members stay.");
+                    }
+                    case "bind-oidc-group" -> {
+                        identities.directoryTeams().bindClaim(name, team, call.field("provider"), call.field("group"));
+                        frame = frame.withNotice("Team " + team + " now follows the group " + call.field("group")
+                                + " of OIDC provider " + call.field("provider") + ": its users join and leave it at "
+                                + "each sign-in through it.");
+                    }
+                    case "unbind-oidc-group" -> {
+                        if (!identities.directoryTeams().unbindClaim(name, team)) {
+                            throw BollardException.notFound("team " + team + " is not bound to an OIDC group");
+                        }
+                        frame = frame.withNotice("Team " + team + " no longer follows an OIDC group; its members stay.");
+                    }
                     case "set-default" -> {
                         identities.repositories().setDefaultPermission(name, call.field("kind"), call.field("grantee"),
                                 call.field("role"));
@@ -210,7 +242,9 @@ final class OrganizationPages {
         String role = roleIn(name, call.user());
         List<Pages.Team> teams = new ArrayList<>();
         for (Teams.TeamInfo t : ui.auth.identities().teams().list(name, null, Ui.LIST_LIMIT)) {
-            teams.add(new Pages.Team(t, ui.auth.identities().teams().members(name, t.name(), null, Ui.LIST_LIMIT)));
+            teams.add(new Pages.Team(t, ui.auth.identities().teams().members(name, t.name(), null, Ui.LIST_LIMIT),
+                    ui.auth.identities().directoryTeams().binding(name, t.name()).orElse(null),
+                    ui.auth.identities().directoryTeams().claimBinding(name, t.name()).orElse(null)));
         }
         // ?label=key=value (or a word, or a key) narrows the list to the repositories that have the label.
         String label = Optional.ofNullable(call.ex().query("label")).map(String::strip).orElse("");

@@ -3,6 +3,9 @@ package dev.bollard.http.ui;
 
 import dev.bollard.auth.Organizations;
 import dev.bollard.auth.RepositoryAccess;
+import dev.bollard.auth.DirectoryTeams;
+import dev.bollard.auth.RobotCertificates;
+import dev.bollard.auth.RobotTrust;
 import dev.bollard.auth.Teams;
 import dev.bollard.auth.Users;
 import dev.bollard.auth.oidc.OidcSignIn;
@@ -205,8 +208,20 @@ public final class Pages {
                                      List<RetentionPolicy> retention) {
     }
 
-    /** A team with its members. */
-    public record Team(Teams.TeamInfo team, List<String> members) {
+    /**
+     * A team with its members and the groups it follows, each null when it follows none: {@code ldap} (the group's DN
+     * in {@code groupDn}) and {@code oidc} (the claim value in {@code groupDn}, the provider in {@code memberAttribute}).
+     */
+    public record Team(Teams.TeamInfo team, List<String> members, DirectoryTeams.@Nullable Binding ldap,
+                       DirectoryTeams.@Nullable Binding oidc) {
+    }
+
+    /**
+     * A robot's page: its trust rules (keyless robot) and bound client certificates (mTLS); {@code service}: the
+     * audience a new rule asks for when the form leaves it empty.
+     */
+    public record Robot(String name, List<Tab> tabs, String back, List<RobotTrust.Rule> rules,
+                        List<RobotCertificates.Binding> certificates, String service) {
     }
 
     /**

@@ -41,6 +41,8 @@ public final class UiHandler {
     /** The provider and ID token of a session begun through OIDC, for the provider's logout at sign-out. */
     static final String OIDC_LOGOUT_COOKIE = "bollard_oidc_logout";
     private static final String OIDC_PATH = "/signin/oidc/";
+    /** Where a user's own robots have their pages (the list is in the settings). */
+    private static final String USER_ROBOTS = "/settings/robots/";
     static final String CSRF_FIELD = "_csrf";
     static final String CSRF_HEADER = "X-CSRF-Token";
     private static final int MAX_FORM_BYTES = 64 * 1024;
@@ -61,6 +63,7 @@ public final class UiHandler {
     private final AccountPages accounts;
     private final AuditPages audits;
     private final WebhookPages webhooks;
+    private final RobotPages robots;
     private final Map<String, byte[]> staticFiles = new ConcurrentHashMap<>();
     private final @Nullable OidcSignIn oidc;
     /** The external base URL providers send browsers back to; empty: the request's scheme and Host. */
@@ -85,7 +88,8 @@ public final class UiHandler {
         this.webhooks = new WebhookPages(ui, webhooks);
         ScanPages scanPages = new ScanPages(ui, scans);
         this.repositories = new RepositoryPages(ui, lifecycle, this.webhooks, scanPages);
-        this.organizations = new OrganizationPages(ui, lifecycle, audits, this.webhooks, scanPages);
+        this.robots = new RobotPages(ui);
+        this.organizations = new OrganizationPages(ui, lifecycle, audits, this.webhooks, scanPages, robots);
         this.accounts = new AccountPages(ui);
     }
 
@@ -110,7 +114,8 @@ public final class UiHandler {
     /** Whether a path belongs to the UI (everything else keeps its own handler or gets 404). */
     public static boolean handles(String path) {
         return path.equals("/") || PAGES.contains(path) || path.startsWith("/static/") || path.startsWith("/repo/")
-                || path.startsWith("/org/") || path.startsWith("/admin/") || path.startsWith(OIDC_PATH);
+                || path.startsWith("/org/") || path.startsWith("/admin/") || path.startsWith(OIDC_PATH)
+                || path.startsWith(USER_ROBOTS);
     }
 
     /** Answers one request; never throws: an unexpected failure becomes a page that says so. */
@@ -200,6 +205,9 @@ public final class UiHandler {
                     webhooks.registry(call, path.substring("/admin/webhooks".length()));
                 } else if (path.startsWith("/org/")) {
                     organizations.organization(call, path.substring("/org/".length()));
+                } else if (path.startsWith(USER_ROBOTS)) {
+                    robots.page(call, new RobotPages.Place(call.user().name(), List.of(), "/settings", "settings"),
+                            Ui.stripSlash(path.substring(USER_ROBOTS.length())));
                 } else {
                     ui.problem(call, 404, "There is no page at " + path + ".");
                 }

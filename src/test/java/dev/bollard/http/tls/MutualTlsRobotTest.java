@@ -69,13 +69,27 @@ class MutualTlsRobotTest {
 
     /** curl to the token endpoint with a client certificate: the HTTP status, then the body. */
     private String token(TestRegistry registry, TestCa ca, TestCa.Issued client, String scope) {
-        Exec.Result r = run("curl", "-sS", "--cacert", ca.certificate().toString(), "--cert",
-                client.certificate().toString(), "--key", client.privateKey().toString(), "-w", "\n%{http_code}",
-                registry.uri("/v2/auth?service=bollard&scope=" + scope).toString());
-        ok(r);
-        String out = r.stdout().strip();
-        int nl = out.lastIndexOf('\n');
-        return out.substring(nl + 1) + " " + out.substring(0, Math.max(nl, 0));
+        return get(registry, ca, client, "/v2/auth?service=bollard&scope=" + scope);
+    }
+
+    /**
+     * A registry on TLS asking for client certificates of {@code ca} ({@code clientAuth}: want or need), with superuser
+     * admin, organization acme and its robot acme+ci, which may write acme/app.
+     */
+    private TestRegistry start(TestCa ca, TestCa.Issued server, String clientAuth) throws Exception {
+        BollardConfig config = ConfigLoader.builder().set("data-dir", dir.resolve("data").toString())
+                .set("server.listen", "127.0.0.1:0")
+                .set("server.tls.certificate", server.chain().toString())
+                .set("server.tls.private-key", server.privateKey().toString())
+                .set("server.tls.client-auth", clientAuth)
+                .set("server.tls.client-ca", ca.certificate().toString()).load();
+        TestRegistry registry = TestRegistry.start(config);
+        Identities ids = new Identities(registry.server().database());
+        ids.users().create("admin", "admin-password", true);
+        ids.organizations().create("acme", "admin");
+        ids.robots().create("acme", "ci");
+        ids.repositories().grant("acme/app", "acme+ci", "write");
+        return registry;
     }
 
     @Test
@@ -88,18 +102,7 @@ class MutualTlsRobotTest {
         TestCa other = TestCa.create(dir.resolve("other-ca"));
         TestCa.Issued foreign = other.issueClient("foreign");
 
-        BollardConfig config = ConfigLoader.builder().set("data-dir", dir.resolve("data").toString())
-                .set("server.listen", "127.0.0.1:0")
-                .set("server.tls.certificate", server.chain().toString())
-                .set("server.tls.private-key", server.privateKey().toString())
-                .set("server.tls.client-auth", "want")
-                .set("server.tls.client-ca", ca.certificate().toString()).load();
-        try (TestRegistry registry = TestRegistry.start(config)) {
-            Identities ids = new Identities(registry.server().database());
-            ids.users().create("admin", "admin-password", true);
-            ids.organizations().create("acme", "admin");
-            ids.robots().create("acme", "ci");
-            ids.repositories().grant("acme/app", "acme+ci", "write");
+        try (TestRegistry registry = start(ca, server, "want")) {
             String host = registry.hostPort();
 
             // Bound through the API, as an organization administrator would.
@@ -167,6 +170,66 @@ class MutualTlsRobotTest {
                     "--data", dataDir);
             assertThat(removed.exit()).as(removed.err()).isZero();
             assertThat(token(registry, ca, ci, "repository:acme/app:pull")).startsWith("401 ");
+            Exec.Result revoked = run("skopeo", "copy", "--src-cert-dir", ciCerts.toString(), "--src-no-creds",
+                    "docker://" + host + "/acme/app:v1", "oci:" + dir.resolve("revoked") + ":v1");
+            assertThat(revoked.ok()).as(revoked.output()).isFalse();
+        }
+    }
+
+    /** curl to {@code path} with a client certificate and no credentials: the HTTP status, then the body. */
+    private String get(TestRegistry registry, TestCa ca, TestCa.Issued client, String path) {
+        Exec.Result r = run("curl", "-sS", "--cacert", ca.certificate().toString(), "--cert",
+                client.certificate().toString(), "--key", client.privateKey().toString(), "-w", "\n%{http_code}",
+                registry.uri(path).toString());
+        ok(r);
+        String out = r.stdout().strip();
+        int nl = out.lastIndexOf('\n');
+        return out.substring(nl + 1) + " " + out.substring(0, Math.max(nl, 0));
+    }
+
+    /**
+     * {@code client-auth: need}: the bound certificate is the robot on {@code /v2} itself. {@code GET /v2/} answers
+     * 200 to it, so skopeo never asks the token endpoint: its push and pull are authorized request by request as the
+     * robot (no {@code token.issued} in the audit log, the push recorded as the robot's). An unbound certificate is no
+     * credential there (401 and the challenge); the robot's permissions still bound it; a removed binding stops it.
+     */
+    @Test
+    void aBoundCertificateIsTheRobotOnV2ItselfWithoutTheTokenEndpoint() throws Exception {
+        Requirements.onPath("skopeo", "umoci", "curl", "openssl");
+        TestCa ca = TestCa.create(dir.resolve("ca"));
+        TestCa.Issued server = ca.issue("registry", "ec");
+        TestCa.Issued ci = ca.issueClient("ci-runner");
+        TestCa.Issued stranger = ca.issueClient("stranger");
+        try (TestRegistry registry = start(ca, server, "need")) {
+            Identities ids = new Identities(registry.server().database());
+            ids.robotCertificates().add("acme+ci", Files.readString(ci.certificate()));
+            String host = registry.hostPort();
+
+            assertThat(get(registry, ca, ci, "/v2/")).startsWith("200 ");
+            assertThat(get(registry, ca, stranger, "/v2/")).startsWith("401 ");
+
+            Path ciCerts = certDir("ci-certs", ca, ci);
+            Path layout = layout();
+            ok(run("skopeo", "copy", "--dest-cert-dir", ciCerts.toString(), "--dest-no-creds",
+                    "oci:" + layout + ":v1", "docker://" + host + "/acme/app:v1"));
+            ok(run("skopeo", "copy", "--src-cert-dir", ciCerts.toString(), "--src-no-creds",
+                    "docker://" + host + "/acme/app:v1", "oci:" + dir.resolve("pulled") + ":v1"));
+            assertThat(Files.readString(dir.resolve("pulled/index.json"))).contains("\"v1\"");
+            assertThat(get(registry, ca, ci, "/v2/acme/app/tags/list")).startsWith("200 ").contains("\"v1\"");
+            // The robot's permissions still decide: no push where it has none, no reading with an unbound certificate.
+            Exec.Result elsewhere = run("skopeo", "copy", "--dest-cert-dir", ciCerts.toString(), "--dest-no-creds",
+                    "oci:" + layout + ":v1", "docker://" + host + "/acme/other:v1");
+            assertThat(elsewhere.ok()).as(elsewhere.output()).isFalse();
+            assertThat(get(registry, ca, stranger, "/v2/acme/app/tags/list")).startsWith("401 ");
+
+            assertThat(registry.server().audit().flush(10_000)).isTrue();
+            List<dev.bollard.metadata.AuditDao.Entry> byRobot = registry.server().audit().query(
+                    new dev.bollard.metadata.AuditDao.Filter("acme+ci", null, null, null, null, null), null, 1_000);
+            assertThat(byRobot).extracting(dev.bollard.metadata.AuditDao.Entry::action)
+                    .contains("push", "pull").doesNotContain("token.issued", "login.success");
+
+            ids.robotCertificates().remove("acme+ci", ca.fingerprint(ci.certificate()));
+            assertThat(get(registry, ca, ci, "/v2/acme/app/tags/list")).startsWith("401 ");
             Exec.Result revoked = run("skopeo", "copy", "--src-cert-dir", ciCerts.toString(), "--src-no-creds",
                     "docker://" + host + "/acme/app:v1", "oci:" + dir.resolve("revoked") + ":v1");
             assertThat(revoked.ok()).as(revoked.output()).isFalse();

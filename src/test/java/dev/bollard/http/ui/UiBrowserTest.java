@@ -299,7 +299,7 @@ class UiBrowserTest {
         screenshot("14-dark-mode");
         accessible("repository, dark");
         for (String page : List.of("/org/acme/teams", "/org/acme/usage", "/org/acme/settings", "/repo/acme/app/-/history",
-                "/repo/acme/app/-/permissions?who=acme%2Bci", "/orgs", "/org/acme/audit")) {
+                "/repo/acme/app/-/permissions?who=acme%2Bci", "/orgs", "/org/acme/audit", "/org/acme/robots/ci")) {
             browser.get(base + page);
             wait.until(d -> d.findElement(By.id("main")));
             accessible(page + ", dark");
