@@ -49,6 +49,8 @@ import org.junit.jupiter.api.io.TempDir;
  *     does not wait out a minute; the lease is the same code path whatever its length), and the other node takes
  *     over then.</li>
  * </ul>
+ * <p>Shown failing with a lease that always succeeds ({@code OR TRUE} in {@code JobLeaseDao.acquire}'s condition): the
+ * turns overlap check fails (node a's turn inside node b's).
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class GcTwoNodesTest {
