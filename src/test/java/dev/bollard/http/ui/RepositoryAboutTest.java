@@ -136,7 +136,7 @@ class RepositoryAboutTest {
                         "<code>code</code>", "href=\"https://example.com/docs\"", "href=\"/repo/acme/other\"",
                         "rel=\"nofollow noopener noreferrer\"");
         assertThat(page).doesNotContain("<script>alert(4)").contains("team=&lt;script&gt;alert(4)&lt;/script&gt;")
-                .contains("id=\"pull-count\"", "id=\"pulls-chart\"", "id=\"pulls-daily\"");
+                .contains("id=\"pull-count\"", "id=\"activity-chart\"", "id=\"activity-table\"");
         // The settings tab shows what is stored, as text in the form's fields.
         String settings = alice.get("/repo/acme/other/-/settings").body();
         assertThat(settings).contains("&lt;script&gt;alert('d')&lt;/script&gt;").doesNotContain("<script>alert");
