@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.bollard.config.BollardConfig;
+import dev.bollard.testing.Cli;
 import dev.bollard.testing.Requirements;
 import dev.bollard.testing.TestDatabase;
 import dev.bollard.testing.TestRegistry;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -131,6 +133,15 @@ class PullCountTest {
             assertThat(pulls.path("tags").path("v1").path("pulls").asLong()).isEqualTo(audited.size());
             assertThat(pulls.path("daily").get(29).path("pulls").asLong()).isEqualTo(audited.size());
             assertThat(get(b, "/api/v1/repositories/acme/app").path("pulls").asLong()).isEqualTo(audited.size());
+            // The same from the command line, configured as node a is.
+            BollardConfig.Database db = database.config(8);
+            Path yaml = dir.resolve("a.yaml");
+            Files.writeString(yaml, "data-dir: " + dir.resolve("a") + "\ndatabase:\n  url: \"" + db.url()
+                    + "\"\n  username: \"" + db.username() + "\"\n  password: \"" + db.password() + "\"\n");
+            Cli.Result shown = Cli.run("repo", "pulls", "acme/app", "--config", yaml.toString());
+            assertThat(shown.exit()).as(shown.err()).isZero();
+            assertThat(shown.out()).matches("acme/app: pulled " + audited.size() + " times, last [0-9T:-]+Z\n"
+                    + "  v1: pulled " + audited.size() + " times, last [0-9T:-]+Z\n");
         }
     }
 }
