@@ -55,9 +55,9 @@ public final class RepositoryAccess {
     }
 
     /** Repositories {@code visible} lets through, optionally of one namespace, after {@code after}, at most {@code limit}. */
-    public List<RepositoryInfo> list(RepositoryFilter visible, @Nullable String namespace, @Nullable String after,
-                                     int limit) {
-        return db.read(h -> RepositoryDao.list(h, after, limit, visible, namespace).stream()
+    public List<RepositoryInfo> list(RepositoryFilter visible, @Nullable String namespace, @Nullable String label,
+                                     @Nullable String after, int limit) {
+        return db.read(h -> RepositoryDao.list(h, after, limit, visible, namespace, label).stream()
                 .map(RepositoryAccess::info).toList());
     }
 

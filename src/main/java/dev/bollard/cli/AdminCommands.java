@@ -13,6 +13,8 @@ import dev.bollard.config.BollardConfig;
 import dev.bollard.config.ConfigLoader;
 import dev.bollard.error.BollardException;
 import dev.bollard.error.ErrorCode;
+import dev.bollard.registry.PullStats;
+import dev.bollard.registry.Registry;
 import dev.bollard.events.Outbox;
 import dev.bollard.metadata.AuditDao;
 import dev.bollard.metadata.Database;
@@ -37,6 +39,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -730,7 +735,7 @@ final class AdminCommands {
 
     @Command(name = "repo", description = "Repository permissions, visibility, description and labels.",
             subcommands = {RepoGrant.class, RepoRevoke.class, RepoVisibility.class, RepoDescribe.class,
-                    RepoLabel.class, RepoMirror.class,
+                    RepoLabel.class, RepoPulls.class, RepoMirror.class,
                     RepoMirrorRemove.class, RepoMirrorSync.class, RepoMirrorStatus.class})
     static final class RepoCommand extends CommandGroup {
     }
@@ -804,6 +809,18 @@ final class AdminCommands {
         @Parameters(index = "0", paramLabel = "REPOSITORY")
         String repository;
 
+        abstract void runAbout(Database db) throws IOException;
+
+        /** As {@link #runAbout}; a repository that does not exist yet is refused with how to create it. */
+        @Override
+        final void run(Database db) throws IOException {
+            try {
+                runAbout(db);
+            } catch (BollardException e) {
+                throw e.code() == ErrorCode.NAME_UNKNOWN ? notKnown(e, repository) : e;
+            }
+        }
+
         RepositoryAbout about(Database db) {
             return new RepositoryAbout(db, new Outbox(audit(db)::catchUp));
         }
@@ -834,7 +851,7 @@ final class AdminCommands {
         }
 
         @Override
-        void run(Database db) throws IOException {
+        void runAbout(Database db) throws IOException {
             if ((file != null ? 1 : 0) + (stdin ? 1 : 0) + (clear ? 1 : 0) > 1) {
                 throw BollardException.invalid("choose one of --file, --stdin and --clear");
             }
@@ -862,7 +879,7 @@ final class AdminCommands {
         boolean clear;
 
         @Override
-        void run(Database db) {
+        void runAbout(Database db) {
             RepositoryName name = name();
             if (clear && !labels.isEmpty()) {
                 throw BollardException.invalid("give labels or --clear, not both");
@@ -879,6 +896,49 @@ final class AdminCommands {
             about(db).label(actor(), name, parsed);
             out().println(parsed.isEmpty() ? "removed the labels of " + name : name + " is labelled "
                     + String.join(", ", parsed.stream().map(RepositoryAbout.Label::toString).toList()));
+        }
+    }
+
+    /**
+     * The refusal of a change to a repository that does not exist yet, saying how one comes to exist: the registry
+     * creates a repository on its first push, or on a grant.
+     */
+    static CliErrors.Failure notKnown(BollardException e, String repository) {
+        return new CliErrors.Failure(e.getMessage() + "\n  a repository is created by the first push to it, or by "
+                + "granting on it: bollard repo grant " + repository + " USER|OWNER+ROBOT read|write|admin",
+                CliErrors.FAILED);
+    }
+
+    @Command(name = "pulls", description = "Show how often a repository and each of its tags were pulled, and when last "
+            + "(manifest pulls; a running registry adds its counts every registry.pull-stats-flush-interval).")
+    static final class RepoPulls extends LifecycleCommands.RegistryCommand {
+        @Parameters(index = "0", paramLabel = "REPOSITORY")
+        String repository;
+
+        @Option(names = "--days", description = "also print the pulls of each of the last 30 days (UTC)")
+        boolean days;
+
+        @Override
+        void run(Registry registry, Database db) {
+            if (registry.browser().repository(repository).isEmpty()) {
+                throw notKnown(new BollardException(ErrorCode.NAME_UNKNOWN, "repository " + repository
+                        + " not known to registry", Map.of("name", repository)), repository);
+            }
+            PullStats pulls = registry.pulls();
+            out().println(repository + ": " + pulled(pulls.ofRepository(repository)));
+            pulls.ofTags(repository).forEach((tag, count) -> out().println("  " + tag + ": " + pulled(count)));
+            if (days) {
+                for (PullStats.Day d : pulls.daily(repository, LocalDate.now(ZoneOffset.UTC))) {
+                    out().println("  " + d.day() + " " + d.pulls());
+                }
+            }
+        }
+
+        /** "pulled 3 times, last 2026-12-07T19:30:12Z" or "never pulled". */
+        private static String pulled(PullStats.Count count) {
+            Instant last = count.lastPulledAt();
+            return last == null ? "never pulled" : "pulled " + count.pulls() + (count.pulls() == 1 ? " time" : " times")
+                    + ", last " + last.truncatedTo(ChronoUnit.SECONDS);
         }
     }
 

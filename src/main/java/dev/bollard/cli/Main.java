@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
@@ -87,8 +88,15 @@ public final class Main extends CommandGroup {
         } else {
             err.println("bollard: " + e.getMessage());
         }
-        if (!CommandLine.UnmatchedArgumentException.printSuggestions(e, err)) {
+        // picocli's own suggestions (the closest subcommand or option names), in our words: a mistyped command gets
+        // the whole command line to type, a mistyped option the option.
+        List<String> suggestions = e instanceof CommandLine.UnmatchedArgumentException u ? u.getSuggestions() : List.of();
+        if (suggestions.isEmpty()) {
             err.println("  see '" + name + " --help'");
+        } else {
+            boolean option = ((CommandLine.UnmatchedArgumentException) e).isUnknownOption();
+            err.println("  did you mean " + String.join(" or ", suggestions.stream()
+                    .map(s -> "'" + (option ? s : name + " " + s) + "'").toList()) + "?");
         }
         err.flush();
         return command.getCommandSpec().exitCodeOnInvalidInput();

@@ -59,14 +59,21 @@ public final class RepositoryDao {
 
     /**
      * Repositories (empty ones too) the filter lets the caller see, after {@code after} in byte order, at most
-     * {@code limit}, optionally only those of one namespace.
+     * {@code limit}, optionally only those of one namespace, and only those with a label: {@code key=value} exactly,
+     * or {@code key} (a plain word, or a key whatever its value). The label is matched in the query, so that a page
+     * holds {@code limit} matching repositories.
      */
     public static List<Described> list(Handle h, @Nullable String after, int limit, RepositoryFilter filter,
-                                      @Nullable String namespace) {
+                                      @Nullable String namespace, @Nullable String label) {
+        String key = label == null ? "" : label.contains("=") ? label.substring(0, label.indexOf('=')) : label;
+        String value = label != null && label.contains("=") ? label.substring(label.indexOf('=') + 1) : null;
         return bindVisible(h.createQuery(DESCRIBE + " WHERE r.name > :last AND (:ns = '' OR LEFT(r.name, LENGTH(:ns) + 1) = :ns || '/') AND "
+                        + "(:lk = '' OR EXISTS (SELECT 1 FROM repository_label l WHERE l.repository_id = r.id"
+                        + " AND l.name = :lk AND (:anyValue OR l.label_value = :lv))) AND "
                         + VISIBLE + " ORDER BY r.name LIMIT :limit"), filter)
                 .bind("last", after == null ? "" : after).bind("limit", limit)
                 .bind("ns", namespace == null ? "" : namespace)
+                .bind("lk", key).bind("anyValue", value == null).bind("lv", value == null ? "" : value)
                 .map((rs, ctx) -> described(rs)).list();
     }
 

@@ -19,6 +19,7 @@ public final class Registry {
     private final Quotas quotas;
     private final RepositoryAbout about;
     private final PullStats pulls;
+    private final Activity activity;
 
     /**
      * {@code outbox} records every change the use cases make, in the transaction that makes it (docs/architecture.md,
@@ -37,6 +38,7 @@ public final class Registry {
         this.retention = new Retention(db, outbox);
         this.about = new RepositoryAbout(db, outbox);
         this.pulls = new PullStats(db);
+        this.activity = new Activity(db);
     }
 
     public BlobUploads uploads() {
@@ -80,6 +82,11 @@ public final class Registry {
     /** Pull counts: counted in memory, flushed to the database (the composition root closes it after the server). */
     public PullStats pulls() {
         return pulls;
+    }
+
+    /** Pushes and pulls per day, storage per namespace: the usage charts. */
+    public Activity activity() {
+        return activity;
     }
 
     /** What the web UI shows about repositories, tags and images. */

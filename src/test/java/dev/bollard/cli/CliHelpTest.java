@@ -65,12 +65,21 @@ class CliHelpTest {
         assertThat(r.out()).isEmpty();
         assertThat(r.err()).isEqualTo("bollard: 'frob' is not a command of bollard user\n  see 'bollard user --help'\n");
 
+        // picocli's suggestions: a mistyped subcommand or option gets the nearest ones.
+        r = Cli.run("user", "creat");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).startsWith("bollard: 'creat' is not a command of bollard user\n  did you mean ")
+                .contains("'bollard user create'").endsWith("?\n");
+        r = Cli.run("repo", "pull", "acme/app");
+        assertThat(r.err()).startsWith("bollard: 'pull' is not a command of bollard repo\n  did you mean ")
+                .contains("'bollard repo pulls'");
+
         r = Cli.run("user", "create");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).isEqualTo("bollard: Missing required parameter: 'NAME'\n  see 'bollard user create --help'\n");
 
         r = Cli.run("gc", "--dry-rum");
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).isEqualTo("bollard: Unknown option: '--dry-rum'\nPossible solutions: --dry-run\n");
+        assertThat(r.err()).isEqualTo("bollard: Unknown option: '--dry-rum'\n  did you mean '--dry-run'?\n");
     }
 }

@@ -131,8 +131,15 @@ public final class OciLayout {
      * Writes a single-platform image: one gzip layer per map of files (path → content), its config and its
      * manifest; returns the manifest's descriptor.
      */
-    Descriptor writeImage(String os, String architecture, List<Map<String, byte[]>> layerFiles) {
+    public Descriptor writeImage(String os, String architecture, List<Map<String, byte[]>> layerFiles) {
         return writeImage(os, architecture, layerFiles, true);
+    }
+
+    /** A linux/amd64 image of one layer holding one file, tagged {@code refName} in the layout. */
+    public Descriptor writeTagged(String refName, String path, String content) {
+        Descriptor image = writeImage("linux", "amd64", List.of(Map.of(path, content.getBytes(StandardCharsets.UTF_8))));
+        tag(image, refName);
+        return image;
     }
 
     /** As {@link #writeImage(String, String, List)}, with uncompressed tar layers when {@code gzip} is false. */

@@ -1,6 +1,7 @@
 package dev.bollard.testing;
 
 import dev.bollard.config.BollardConfig;
+import dev.bollard.config.ConfigLoader;
 import dev.bollard.metadata.Database;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,6 +14,17 @@ public interface TestDatabase extends AutoCloseable {
 
     /** How Bollard would be configured to use this database, with a pool of at most {@code maxPoolSize}. */
     BollardConfig.Database config(int maxPoolSize);
+
+    /**
+     * The settings of a registry on this database (a pool of 8) with its blobs under {@code data}, listening on a free
+     * loopback port; the test adds its own settings and loads them.
+     */
+    default ConfigLoader.Builder registrySettings(Path data) {
+        BollardConfig.Database db = config(8);
+        return ConfigLoader.builder().set("data-dir", data.toString()).set("server.listen", "127.0.0.1:0")
+                .set("database.url", db.url()).set("database.username", db.username())
+                .set("database.password", db.password());
+    }
 
     /** Removes the database (after every pool on it is closed). */
     @Override

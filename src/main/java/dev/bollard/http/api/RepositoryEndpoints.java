@@ -31,7 +31,9 @@ final class RepositoryEndpoints implements ApiEndpoints {
         String repo = PREFIX + "/repositories/{repository*}";
         return List.of(
                 ApiRoute.get(PREFIX + "/repositories", PUBLIC,
-                        "List the repositories the caller may see (empty ones too); ?namespace= narrows", this::list),
+                        "List the repositories the caller may see (empty ones too); ?namespace= narrows to a namespace, "
+                                + "?label=key=value (or ?label=key, a key or plain word) to those with the label",
+                        this::list),
                 ApiRoute.put(repo, REPO_CREATE, "Create an empty repository: {visibility: private|public}; 201",
                         this::create),
                 ApiRoute.get(repo, REPO_READ, "Describe a repository", this::describe),
@@ -101,8 +103,12 @@ final class RepositoryEndpoints implements ApiEndpoints {
     }
 
     private void list(ApiCall call) throws IOException {
+        String label = call.query("label");
+        if (label != null) { // the label's own rules: a bad key is a 400 saying why, not an empty list
+            RepositoryAbout.Label.parse(label);
+        }
         List<RepositoryAccess.RepositoryInfo> page = services.identities().repositories().list(call.visible(),
-                call.query("namespace"), call.cursor(), call.limit() + 1);
+                call.query("namespace"), label == null ? null : label.strip(), call.cursor(), call.limit() + 1);
         List<String> names = page.stream().map(RepositoryAccess.RepositoryInfo::name).toList();
         Map<String, List<RepositoryAbout.Label>> labels = services.registry().about().labelsOf(names);
         Map<String, PullStats.Count> pulls = services.registry().pulls().ofRepositories(names);

@@ -4,6 +4,7 @@ import dev.bollard.auth.Auth;
 import dev.bollard.auth.Identities;
 import dev.bollard.auth.Permission;
 import dev.bollard.error.BollardException;
+import dev.bollard.registry.Activity;
 import java.io.IOException;
 
 /** A user's own settings, and the administration of users (superusers). */
@@ -108,5 +109,17 @@ final class AccountPages {
         }
         ui.render(call, status, "admin.jte", frame, new Pages.Admin(ui.auth.identities().users().list(null, Ui.LIST_LIMIT),
                 ui.auth.identities().organizations().list(null, null, Ui.LIST_LIMIT)));
+    }
+
+    /** The registry's usage, for superusers: storage per namespace, and pushes and pulls of the whole registry. */
+    void usage(Call call) throws IOException {
+        if (!ui.permits(call, Permission.SUPERUSER, null)) {
+            ui.problem(call, 403, "Only superusers may see the registry's usage.");
+            return;
+        }
+        Activity activity = ui.registry.activity();
+        ui.render(call, 200, "admin_usage.jte", call.frame().titled("Usage of the registry", "admin"),
+                new Pages.RegistryUsage(activity.storageByNamespace(),
+                        new Pages.ActivityChart("activity", "the registry", activity.daily(Activity.Scope.REGISTRY))));
     }
 }

@@ -7,6 +7,7 @@ import dev.bollard.auth.Principal;
 import dev.bollard.auth.Teams;
 import dev.bollard.error.BollardException;
 import dev.bollard.events.WebhookScope;
+import dev.bollard.registry.Activity;
 import dev.bollard.registry.Retention;
 import dev.bollard.scan.policy.PolicyScope;
 import java.io.IOException;
@@ -257,7 +258,8 @@ final class OrganizationPages {
                 manages ? ui.auth.identities().repositories().defaultPermissions(name) : List.of(),
                 manages ? ui.auth.identities().robots().list(name) : List.of(), repositories,
                 manages ? lifecycle.of(name) : null, manages ? scans.policy(PolicyScope.organization(name)) : null,
-                secret, secretFor, label));
+                secret, secretFor, label, tab.equals("usage") ? new Pages.ActivityChart("activity",
+                "organization " + name, ui.registry.activity().daily(Activity.Scope.namespace(name))) : null));
     }
 
     /** The tab whose forms send {@code action}. */

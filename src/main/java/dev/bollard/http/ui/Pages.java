@@ -15,6 +15,7 @@ import dev.bollard.events.HttpDelivery;
 import dev.bollard.events.SlackDelivery;
 import dev.bollard.events.Webhook;
 import dev.bollard.metadata.WebhookDao;
+import dev.bollard.registry.Activity;
 import dev.bollard.registry.PullStats;
 import dev.bollard.registry.Quotas;
 import dev.bollard.registry.RepositoryBrowser;
@@ -109,13 +110,80 @@ public final class Pages {
     /**
      * What a repository says about itself and how much it is used, on its overview: {@code descriptionHtml} is the
      * description rendered safely (raw HTML escaped, only http(s) and relative links; '' when none), {@code tagPulls}
-     * the pull counts of its tags, {@code daily} the pulls of each of the last 30 days.
+     * the pull counts of its tags, {@code activity} its tags pushed and pulls of each of the last 30 days.
      */
     public record RepositoryAbout(String descriptionHtml, List<String> labels, PullStats.Count pulls,
-                                  Map<String, PullStats.Count> tagPulls, List<PullStats.Day> daily) {
-        /** The largest day's pulls, at least 1: the chart's scale. */
-        public long maxDaily() {
-            return Math.max(1, daily.stream().mapToLong(PullStats.Day::pulls).max().orElse(1));
+                                  Map<String, PullStats.Count> tagPulls, ActivityChart activity) {
+    }
+
+    /**
+     * A chart of tags pushed and pulls per day (UTC) of {@code subject} ("acme/app", "organization acme", "the
+     * registry"), drawn as inline SVG with a table beside it; {@code id} prefixes its elements' ids.
+     */
+    public record ActivityChart(String id, String subject, List<Activity.Day> days) {
+        public ActivityChart {
+            days = List.copyOf(days);
+        }
+
+        /** The largest day's pushes or pulls, at least 1: the chart's scale. */
+        public long max() {
+            return Math.max(1, days.stream().mapToLong(d -> Math.max(d.pushes(), d.pulls())).max().orElse(1));
+        }
+
+        public long pushes() {
+            return days.stream().mapToLong(Activity.Day::pushes).sum();
+        }
+
+        public long pulls() {
+            return days.stream().mapToLong(Activity.Day::pulls).sum();
+        }
+
+        /** A bar's height in the chart's 100 units: 0 for none, at least 2 so that one pull shows. */
+        public long height(long value) {
+            return value == 0 ? 0 : Math.max(2, value * 100 / max());
+        }
+
+        /** The chart in words, for screen readers: the period, the totals and the busiest day. */
+        public String summary() {
+            if (days.isEmpty()) {
+                return "No days.";
+            }
+            Activity.Day busiest = days.stream().max((a, b) -> Long.compare(a.pushes() + a.pulls(),
+                    b.pushes() + b.pulls())).orElseThrow();
+            String period = days.getFirst().day() + " to " + days.getLast().day() + " (UTC): ";
+            if (pushes() + pulls() == 0) {
+                return period + "no tags pushed and no pulls.";
+            }
+            return period + plural(pushes(), "tag") + " pushed and " + plural(pulls(), "pull") + " in all; the busiest "
+                    + "day was " + busiest.day() + " with " + plural(busiest.pushes(), "tag") + " pushed and "
+                    + plural(busiest.pulls(), "pull") + ".";
+        }
+
+        private static String plural(long n, String word) {
+            return n + " " + word + (n == 1 ? "" : "s");
+        }
+    }
+
+    /** Storage per namespace for the registry's administrators, with pushes and pulls of the whole registry. */
+    public record RegistryUsage(List<Activity.NamespaceStorage> namespaces, ActivityChart activity) {
+    }
+
+    /** One bar of a {@link BarChart}: what it measures and its bytes. */
+    public record Bar(String label, long bytes) {
+    }
+
+    /**
+     * Bytes per thing as horizontal bars, largest first, drawn as inline SVG: named by the element {@code labelledBy}
+     * (a heading), described in words by {@code description}.
+     */
+    public record BarChart(String id, String labelledBy, String description, List<Bar> bars) {
+        public BarChart {
+            bars = List.copyOf(bars);
+        }
+
+        /** The largest bar's bytes, at least 1: the chart's scale. */
+        public long max() {
+            return Math.max(1, bars.stream().mapToLong(Bar::bytes).max().orElse(1));
         }
     }
 
@@ -226,13 +294,14 @@ public final class Pages {
 
     /**
      * An organization as its member {@code role} sees it ({@code manages}: owners and admins). {@code secret}: a robot
-     * token just created or regenerated, shown once, for robot {@code secretFor}.
+     * token just created or regenerated, shown once, for robot {@code secretFor}; {@code activity}: its pushes and
+     * pulls, on the usage tab (null on the others).
      */
     public record Organization(String name, String tab, String role, boolean manages,
                                List<Organizations.MemberInfo> members, List<Team> teams, List<RepositoryAccess.GrantInfo> defaults, List<String> robots,
                                List<RepositoryRow> repositories, @Nullable NamespaceLifecycle lifecycle,
                                @Nullable ScanPolicy scanPolicy, @Nullable String secret, @Nullable String secretFor,
-                               String labelFilter) {
+                               String labelFilter, @Nullable ActivityChart activity) {
     }
 
     /** {@code secret}: an application token or a robot's token just created, shown once, for {@code secretFor}. */

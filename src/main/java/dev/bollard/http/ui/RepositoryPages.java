@@ -10,6 +10,7 @@ import dev.bollard.oci.Reference;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.oci.Tag;
 import dev.bollard.registry.Manifests;
+import dev.bollard.registry.Activity;
 import dev.bollard.registry.PullStats;
 import dev.bollard.registry.RepositoryAbout;
 import dev.bollard.registry.RepositoryBrowser;
@@ -18,8 +19,6 @@ import dev.bollard.registry.TagHistory;
 import dev.bollard.registry.TagPattern;
 import dev.bollard.scan.policy.PolicyScope;
 import java.io.IOException;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -172,14 +171,15 @@ final class RepositoryPages {
                 mayRestore, immutable, scans.ofTags(repository, tags), about(repository)));
     }
 
-    /** The overview's description, labels and pull counts. */
+    /** The overview's description, labels, pull counts and pushes and pulls per day. */
     private Pages.RepositoryAbout about(RepositoryName repository) {
         RepositoryAbout.About about = ui.registry.about().of(repository);
         PullStats pulls = ui.registry.pulls();
         String name = repository.value();
         return new Pages.RepositoryAbout(Markdown.toHtml(about.description()),
                 about.labels().stream().map(RepositoryAbout.Label::toString).toList(), pulls.ofRepository(name),
-                pulls.ofTags(name), pulls.daily(name, LocalDate.now(ZoneOffset.UTC)));
+                pulls.ofTags(name), new Pages.ActivityChart("activity", name,
+                        ui.registry.activity().daily(Activity.Scope.repository(name))));
     }
 
     private static Tag tagField(Call call) {

@@ -196,6 +196,7 @@ public final class UiHandler {
             case "/repositories" -> repositories.repositories(call);
             case "/settings" -> accounts.settings(call);
             case "/admin" -> accounts.admin(call);
+            case "/admin/usage" -> accounts.usage(call);
             case "/orgs" -> organizations.organizations(call);
             case "/audit" -> audits.auditLog(call, null);
             default -> {

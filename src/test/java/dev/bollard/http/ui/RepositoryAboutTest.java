@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -91,6 +92,17 @@ class RepositoryAboutTest {
         assertThat(described.path("pulls").asLong()).isZero();
         assertThat(described.path("last_pulled_at").isNull()).isTrue();
 
+        // The list filters by label: key=value exactly (the '=' escaped or not), a key or word whatever its value.
+        for (String query : List.of("team=payments", "team%3Dpayments", "team", "deprecated")) {
+            JsonNode found = json(api("carol", "GET", "/api/v1/repositories?namespace=acme&label=" + query, null));
+            assertThat(found.path("items").findValuesAsText("name")).as(query).containsExactly("acme/app");
+        }
+        assertThat(json(api("carol", "GET", "/api/v1/repositories?label=tier=2", null)).path("items")).isEmpty();
+        assertThat(json(api("carol", "GET", "/api/v1/repositories?label=payments", null)).path("items")).isEmpty();
+        HttpResponse<String> badFilter = api("carol", "GET", "/api/v1/repositories?label=%3Cb%3E", null);
+        assertThat(badFilter.statusCode()).isEqualTo(400);
+        assertThat(json(badFilter).path("message").asText()).startsWith("label key '<b>' is not valid");
+
         HttpResponse<String> badKey = api("alice", "PUT", repo + "labels", "{\"labels\":[\"<b>=x\"]}");
         assertThat(badKey.statusCode()).isEqualTo(400);
         assertThat(json(badKey).path("message").asText()).startsWith("label key '<b>' is not valid");
@@ -136,7 +148,7 @@ class RepositoryAboutTest {
                         "<code>code</code>", "href=\"https://example.com/docs\"", "href=\"/repo/acme/other\"",
                         "rel=\"nofollow noopener noreferrer\"");
         assertThat(page).doesNotContain("<script>alert(4)").contains("team=&lt;script&gt;alert(4)&lt;/script&gt;")
-                .contains("id=\"pull-count\"", "id=\"pulls-chart\"", "id=\"pulls-daily\"");
+                .contains("id=\"pull-count\"", "id=\"activity-chart\"", "id=\"activity-table\"");
         // The settings tab shows what is stored, as text in the form's fields.
         String settings = alice.get("/repo/acme/other/-/settings").body();
         assertThat(settings).contains("&lt;script&gt;alert('d')&lt;/script&gt;").doesNotContain("<script>alert");
@@ -163,13 +175,21 @@ class RepositoryAboutTest {
         Files.writeString(readme, "# Tools\n\nUseful tools.\n");
         Cli.Result set = Cli.run("repo", "describe", "acme/tools", "--file", readme.toString(), "--data", dir.toString());
         assertThat(set.exit()).as(set.err()).isEqualTo(1);
-        assertThat(set.err()).contains("repository acme/tools not known to registry");
+        assertThat(set.err()).isEqualTo("bollard: repository acme/tools not known to registry\n"
+                + "  a repository is created by the first push to it, or by granting on it: bollard repo grant "
+                + "acme/tools USER|OWNER+ROBOT read|write|admin\n");
+        Cli.Result pullsOfNothing = Cli.run("repo", "pulls", "acme/tools", "--data", dir.toString());
+        assertThat(pullsOfNothing.exit()).isEqualTo(1);
+        assertThat(pullsOfNothing.err()).startsWith("bollard: repository acme/tools not known to registry\n"
+                + "  a repository is created by the first push to it");
         identities.repositories().setVisibility("acme/tools", false);
         set = Cli.run("repo", "describe", "acme/tools", "--file", readme.toString(), "--data", dir.toString());
         assertThat(set.exit()).as(set.err()).isZero();
         assertThat(set.out()).isEqualTo("set the description of acme/tools (23 characters)\n");
         assertThat(Cli.run("repo", "describe", "acme/tools", "--data", dir.toString()).out())
                 .isEqualTo("# Tools\n\nUseful tools.\n\n");
+        assertThat(Cli.run("repo", "pulls", "acme/tools", "--data", dir.toString()).out())
+                .isEqualTo("acme/tools: never pulled\n");
         Cli.Result labelled = Cli.run("repo", "label", "acme/tools", "team=platform", "stable", "--data", dir.toString());
         assertThat(labelled.exit()).as(labelled.err()).isZero();
         assertThat(labelled.out()).isEqualTo("acme/tools is labelled team=platform, stable\n");

@@ -154,6 +154,9 @@ class UiBrowserTest {
         String token = wait.until(d -> d.findElement(By.id("secret"))).getText();
         assertThat(token).startsWith("bollard_robot_");
         screenshot("03-robot-token");
+        // The robots table: each row's cells line up with the header's (an action cell that was itself a flex box
+        // left the table's layout and pushed the rows out of line).
+        assertColumnsAligned("robots");
 
         // A repository for the robot, and write permission on it (robots do not create repositories by pushing).
         createRepository("acme/app");
@@ -175,6 +178,20 @@ class UiBrowserTest {
         tab("Settings");
         waitForTitle("Settings of acme/app");
         accessible("repository settings");
+        // A description (Markdown) and labels, from the settings tab; shown on the overview.
+        browser.findElement(By.id("description-text")).sendKeys("# The app\n\nBuilt by **CI**; see [docs](https://example.com).");
+        browser.findElement(By.id("save-description")).click();
+        wait.until(d -> d.findElement(By.cssSelector("[role=status]")).getText()
+                .contains("The description of acme/app was saved."));
+        browser.findElement(By.id("labels-text")).sendKeys("team=payments\nstable");
+        browser.findElement(By.id("save-labels")).click();
+        wait.until(d -> d.findElement(By.cssSelector("[role=status]")).getText().contains("acme/app"));
+        accessible("repository settings with a description");
+        tab("Tags");
+        waitForTitle("acme/app");
+        assertThat(browser.findElement(By.cssSelector("#description strong")).getText()).isEqualTo("CI");
+        assertThat(browser.findElement(By.id("labels")).getText()).contains("team=payments", "stable");
+        accessible("repository overview with description and labels");
 
         // The list of organizations, from the main navigation.
         browser.findElement(By.linkText("Organizations")).click();
@@ -271,6 +288,12 @@ class UiBrowserTest {
         browser.get(base + "/org/acme/usage");
         waitForTitle("acme");
         assertThat(browser.findElement(By.id("usage-chart")).getText()).contains("acme/app");
+        // Pushes and pulls per day: the chart's name and description in words, today's row in its table.
+        WebElement activity = browser.findElement(By.id("activity-chart"));
+        assertThat(activity.getAttribute("role")).isEqualTo("img");
+        assertThat(browser.findElement(By.id("activity-desc")).getAttribute("textContent"))
+                .contains("tags pushed and", "the busiest day was");
+        ((JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView()", activity);
         screenshot("13-organization-usage");
         accessible("organization usage");
         tab("Settings");
@@ -319,6 +342,15 @@ class UiBrowserTest {
         assertThat(overflow).isLessThanOrEqualTo(0L);
         screenshot("09-narrow-screen");
         accessible("narrow repository");
+        // The organization's seven tabs wrap onto more lines instead of scrolling sideways.
+        browser.get(base + "/org/acme/usage");
+        waitForTitle("acme");
+        Long tabsOverflow = (Long) ((JavascriptExecutor) browser).executeScript(
+                "const t = document.querySelector('nav.tabs ul'); return t.scrollWidth - t.clientWidth;");
+        assertThat(tabsOverflow).as("the tab bar scrolls sideways").isLessThanOrEqualTo(0L);
+        assertThat(browser.findElement(By.xpath("//nav[@class='tabs']//a[text()='Audit log']")).isDisplayed()).isTrue();
+        screenshot("09b-narrow-organization-tabs");
+        accessible("narrow organization usage");
         browser.manage().window().setSize(new Dimension(1280, 1000));
 
         // Keyboard: the first Tab reaches the skip link, which is then visible.
@@ -527,6 +559,17 @@ class UiBrowserTest {
             d.findElement(By.xpath("//nav[@class='tabs']//a[text()='" + label + "']")).click();
             return true;
         });
+    }
+
+    /** The left edge of each cell of the table's first row is that of its column's header. */
+    private void assertColumnsAligned(String tableId) {
+        List<WebElement> headers = browser.findElements(By.cssSelector("#" + tableId + " thead th"));
+        List<WebElement> cells = browser.findElements(By.cssSelector("#" + tableId + " tbody tr:first-child > td"));
+        assertThat(cells).hasSameSizeAs(headers);
+        for (int i = 0; i < headers.size(); i++) {
+            assertThat(cells.get(i).getRect().getX()).as("column " + i + " of " + tableId)
+                    .isEqualTo(headers.get(i).getRect().getX());
+        }
     }
 
     private void waitForTitle(String title) {
