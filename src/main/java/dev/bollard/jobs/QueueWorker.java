@@ -2,22 +2,42 @@ package dev.bollard.jobs;
 
 import dev.bollard.metadata.WorkItemDao.Item;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * A worker that drains a {@link WorkQueue}: each turn takes back items whose holder's lease lapsed, then claims
  * {@code batch} items at a time and processes them until the queue has nothing due. Every node runs it (the claims
  * keep them apart). A failed item is the queue's to retry; a turn fails only when the queue itself does.
+ * <p>Items run one at a time unless a subclass allows {@code parallel} at once: then the claimed items that share an
+ * {@link #orderKey} still run one after another in the order they were claimed, and items of different keys side by
+ * side (a slow webhook receiver holds up its own deliveries, not everyone's).
  */
 public abstract class QueueWorker extends Worker {
 
     private final WorkQueue queue;
     private final int batch;
+    private final int parallel;
 
     protected QueueWorker(String name, Duration every, WorkQueue queue, int batch) {
+        this(name, every, queue, batch, 1);
+    }
+
+    protected QueueWorker(String name, Duration every, WorkQueue queue, int batch, int parallel) {
         super(name, Schedule.every(every));
         this.queue = queue;
         this.batch = batch;
+        this.parallel = parallel;
+    }
+
+    /** Items of one key are processed in claim order, never two at once; by default all items share one key. */
+    protected String orderKey(Item item) {
+        return "";
     }
 
     /** Does the work of {@code item}; a long one may {@link WorkQueue#renew(Item)} its lease. Throws on failure. */
@@ -28,21 +48,39 @@ public abstract class QueueWorker extends Worker {
         queue.reclaimLapsed();
         while (!Thread.currentThread().isInterrupted()) {
             List<Item> items = queue.claim(batch);
-            for (Item item : items) {
-                try {
-                    process(item);
-                    queue.complete(item);
-                } catch (Exception e) {
-                    if (e instanceof InterruptedException) {
-                        Thread.currentThread().interrupt();
+            Map<String, List<Item>> byKey = new LinkedHashMap<>();
+            items.forEach(item -> byKey.computeIfAbsent(orderKey(item), k -> new ArrayList<>()).add(item));
+            if (parallel == 1 || byKey.size() == 1) {
+                items.forEach(this::attempt);
+            } else {
+                // Closing waits for every key's run, so the next claim starts after them and a key's order holds.
+                List<Future<?>> runs = new ArrayList<>();
+                try (ExecutorService executor = Executors.newFixedThreadPool(Math.min(parallel, byKey.size()),
+                        Thread.ofVirtual().name(name() + "-", 0).factory())) {
+                    byKey.values().forEach(run -> runs.add(executor.submit(() -> run.forEach(this::attempt))));
+                }
+                for (Future<?> run : runs) {
+                    if (run.state() == Future.State.FAILED) { // the queue itself failed, as above
+                        throw new IllegalStateException("work queue " + name() + " failed", run.exceptionNow());
                     }
-                    queue.fail(item, e.toString());
                 }
             }
             heartbeat.run();
             if (items.size() < batch) {
                 return;
             }
+        }
+    }
+
+    private void attempt(Item item) {
+        try {
+            process(item);
+            queue.complete(item);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            queue.fail(item, e.toString());
         }
     }
 }
