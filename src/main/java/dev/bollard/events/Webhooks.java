@@ -148,6 +148,9 @@ public final class Webhooks {
         db.inTransaction(h -> {
             find(h, scope, id);
             WebhookDao.delete(h, id);
+            // Its queued deliveries go with it: 10 webhooks of every event deleted after a burst of pushes left tens of
+            // thousands, each claimed only to find the webhook gone, before anyone else's (bench's webhooks group).
+            queue.dropWaiting(h, id + ":");
             record(h, actor, scope, AuditActions.WEBHOOK_DELETE, id, Map.of());
             return null;
         });

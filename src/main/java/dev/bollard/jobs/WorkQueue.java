@@ -73,6 +73,15 @@ public final class WorkQueue {
         return WorkItemDao.enqueue(h, name, key, payload, now, now.plus(delay));
     }
 
+    /**
+     * Drops, in the transaction of {@code h}, the waiting and dead items whose key starts with {@code keyPrefix}: work
+     * for something deleted in that transaction, which would otherwise be claimed only to find it gone (and hold up
+     * the queue meanwhile). The number dropped.
+     */
+    public int dropWaiting(Handle h, String keyPrefix) {
+        return WorkItemDao.dropWaiting(h, name, keyPrefix);
+    }
+
     /** How many items wait or run (the queue's depth; dead items are not counted). */
     public long depth() {
         return db.read(h -> WorkItemDao.waiting(h, name));

@@ -145,7 +145,7 @@ public final class ProxyDao {
                           LEFT JOIN proxy_pull p ON p.manifest_id = m.id
                          WHERE r.name LIKE :prefix ESCAPE '!'
                          ORDER BY pulled, m.id""")
-                .bind("prefix", namespace.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "/%")
+                .bind("prefix", LikePattern.startingWith(namespace + "/"))
                 .map((rs, ctx) -> new Cached(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4))).list();
     }
 

@@ -85,6 +85,18 @@ public final class WorkItemDao {
                 .bind("id", id).bind("holder", holder).bind("until", leaseUntil).execute() > 0;
     }
 
+    /**
+     * Deletes the queue's waiting and dead items whose key starts with {@code keyPrefix} (what they were for is gone);
+     * the number deleted. Running items are left to their holder, who finds it gone.
+     */
+    public static int dropWaiting(Handle h, String queue, String keyPrefix) {
+        return h.createUpdate("""
+                        DELETE FROM work_item WHERE queue = :queue AND state IN ('pending', 'dead')
+                          AND item_key LIKE :prefix""" + LikePattern.ESCAPE)
+                .bind("queue", queue).bind("prefix", LikePattern.startingWith(keyPrefix))
+                .execute();
+    }
+
     /** Deletes the item {@code holder} finished; false when it is no longer theirs. */
     public static boolean complete(Handle h, long id, String holder) {
         return h.createUpdate("DELETE FROM work_item WHERE id = :id AND state = 'running' AND claimed_by = :holder")

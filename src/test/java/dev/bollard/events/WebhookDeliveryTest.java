@@ -102,6 +102,27 @@ class WebhookDeliveryTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"h2", "postgres"})
+    void deletingAWebhookDropsItsQueuedDeliveriesAndNoOtherWebhooks(String kind) throws Exception {
+        Database db = database(kind);
+        EventDelivery events = events(db, settings(50)); // no workers: what is queued stays queued
+        WebhookScope scope = WebhookScope.repository("alice/app");
+        long gone = events.webhooks().create(ALICE, scope, spec("http://127.0.0.1:9/a", "bollard")).webhook().id();
+        long kept = events.webhooks().create(ALICE, scope, spec("http://127.0.0.1:9/b", "bollard")).webhook().id();
+        db.inTransaction(h -> {
+            for (long seq = 1; seq <= 3; seq++) {
+                events.webhooks().enqueue(h, gone, seq);
+                events.webhooks().enqueue(h, kept, seq);
+            }
+            return null;
+        });
+        events.webhooks().delete(ALICE, scope, gone);
+        List<String> queued = db.read(h -> WorkItemDao.inState(h, EventDelivery.QUEUE, "pending")).stream()
+                .map(WorkItemDao.Row::key).sorted().toList();
+        assertThat(queued).containsExactly(kept + ":1", kept + ":2", kept + ":3");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
     void secretsAndHeadersAreStoredSealedAndOnesStoredInTheClearAreSealedAtStart(String kind) throws Exception {
         Database db = database(kind);
         EventDelivery events = events(db, settings(50));
