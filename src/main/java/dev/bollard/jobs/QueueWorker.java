@@ -50,7 +50,7 @@ public abstract class QueueWorker extends Worker {
             List<Item> items = queue.claim(batch);
             Map<String, List<Item>> byKey = new LinkedHashMap<>();
             items.forEach(item -> byKey.computeIfAbsent(orderKey(item), k -> new ArrayList<>()).add(item));
-            if (parallel == 1 || byKey.size() == 1) {
+            if (parallel == 1 || byKey.size() <= 1) { // none claimed, or one key: nothing to run side by side
                 items.forEach(this::attempt);
             } else {
                 // Closing waits for every key's run, so the next claim starts after them and a key's order holds.

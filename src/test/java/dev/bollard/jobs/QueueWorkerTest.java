@@ -1,0 +1,90 @@
+package dev.bollard.jobs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.bollard.config.BollardConfig;
+import dev.bollard.metadata.Database;
+import dev.bollard.metadata.WorkItemDao;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A queue worker that runs items side by side: items of one order key one at a time in claim order, items of
+ * different keys at once, and a turn over an empty queue that does nothing (it once failed every turn there).
+ */
+class QueueWorkerTest {
+    @TempDir
+    Path dir;
+
+    private Database db;
+    private WorkQueue queue;
+
+    @BeforeEach
+    void open() {
+        db = Database.open(new BollardConfig.Database("jdbc:h2:file:" + dir.resolve("db/bollard"), "", "", 8));
+        queue = new WorkQueue(db, "test", new WorkQueue.Settings(Duration.ofMinutes(1), 3, Duration.ofMillis(10),
+                Duration.ofMillis(100)));
+    }
+
+    @AfterEach
+    void close() {
+        db.close();
+    }
+
+    /** Processes by calling {@code work}; the order key is the payload's part before the colon. */
+    private QueueWorker worker(int parallel, Work work) {
+        return new QueueWorker("test", Duration.ofSeconds(1), queue, 100, parallel) {
+            @Override
+            protected String orderKey(WorkItemDao.Item item) {
+                return item.payload().substring(0, item.payload().indexOf(':'));
+            }
+
+            @Override
+            protected void process(WorkItemDao.Item item) throws Exception {
+                work.on(item.payload());
+            }
+        };
+    }
+
+    private interface Work {
+        void on(String payload) throws Exception;
+    }
+
+    @Test
+    void aTurnOverAnEmptyQueueDoesNothing() {
+        List<String> done = new CopyOnWriteArrayList<>();
+        worker(8, done::add).turn(() -> { });
+        assertThat(done).isEmpty();
+    }
+
+    @Test
+    void oneKeysItemsRunInOrderOneAtATimeWhileAnotherKeysRunBesideThem() throws Exception {
+        for (String payload : List.of("a:1", "b:1", "a:2", "a:3", "b:2")) {
+            queue.enqueue(payload, payload);
+        }
+        CountDownLatch bDone = new CountDownLatch(2);
+        List<String> done = new CopyOnWriteArrayList<>();
+        worker(4, payload -> {
+            if (payload.equals("a:1")) {
+                // b's items finish while a's first one still runs: the keys run side by side.
+                assertThat(bDone.await(10, TimeUnit.SECONDS)).as("b's items ran beside a:1").isTrue();
+            }
+            done.add(payload);
+            if (payload.startsWith("b:")) {
+                bDone.countDown();
+            }
+        }).turn(() -> { });
+        assertThat(done.stream().filter(p -> p.startsWith("a:")).toList()).containsExactly("a:1", "a:2", "a:3");
+        assertThat(done.stream().filter(p -> p.startsWith("b:")).toList()).containsExactly("b:1", "b:2");
+        assertThat(done.indexOf("b:2")).isLessThan(done.indexOf("a:1"));
+        assertThat(queue.depth()).isZero(); // every item completed
+    }
+}
