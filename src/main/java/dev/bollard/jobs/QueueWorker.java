@@ -3,9 +3,11 @@ package dev.bollard.jobs;
 import dev.bollard.metadata.WorkItemDao.Item;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -50,14 +52,15 @@ public abstract class QueueWorker extends Worker {
             List<Item> items = queue.claim(batch);
             Map<String, List<Item>> byKey = new LinkedHashMap<>();
             items.forEach(item -> byKey.computeIfAbsent(orderKey(item), k -> new ArrayList<>()).add(item));
+            long claimed = System.nanoTime();
             if (parallel == 1 || byKey.size() <= 1) { // none claimed, or one key: nothing to run side by side
-                items.forEach(this::attempt);
+                attemptInOrder(items, claimed);
             } else {
                 // Closing waits for every key's run, so the next claim starts after them and a key's order holds.
                 List<Future<?>> runs = new ArrayList<>();
                 try (ExecutorService executor = Executors.newFixedThreadPool(Math.min(parallel, byKey.size()),
                         Thread.ofVirtual().name(name() + "-", 0).factory())) {
-                    byKey.values().forEach(run -> runs.add(executor.submit(() -> run.forEach(this::attempt))));
+                    byKey.values().forEach(run -> runs.add(executor.submit(() -> attemptInOrder(run, claimed))));
                 }
                 for (Future<?> run : runs) {
                     if (run.state() == Future.State.FAILED) { // the queue itself failed, as above
@@ -68,6 +71,30 @@ public abstract class QueueWorker extends Worker {
             heartbeat.run();
             if (items.size() < batch) {
                 return;
+            }
+        }
+    }
+
+    /**
+     * Attempts {@code items} one after another. A run that outlasts half the lease (slow work, or a receiver timing out
+     * item after item) renews the leases of the items still to come, so that no other node takes them back and
+     * attempts them too meanwhile; an item that is no longer this node's is left to whoever has it.
+     */
+    private void attemptInOrder(List<Item> items, long claimedNanos) {
+        long renewAfter = queue.lease().toNanos() / 2;
+        long renewedAt = claimedNanos;
+        Set<Long> lost = new HashSet<>();
+        for (int i = 0; i < items.size(); i++) {
+            if (System.nanoTime() - renewedAt > renewAfter) {
+                renewedAt = System.nanoTime();
+                for (Item later : items.subList(i, items.size())) {
+                    if (!queue.renew(later)) {
+                        lost.add(later.id());
+                    }
+                }
+            }
+            if (!lost.contains(items.get(i).id())) {
+                attempt(items.get(i));
             }
         }
     }

@@ -100,6 +100,11 @@ public final class WorkQueue {
         return db.inTransaction(h -> WorkItemDao.claim(h, name, holder, limit, now, now.plus(settings.lease())));
     }
 
+    /** How long a claim holds an item before another node may take it back. */
+    public Duration lease() {
+        return settings.lease();
+    }
+
     /** Extends this node's lease on {@code item} (for long work); false when the item is no longer this node's. */
     public boolean renew(Item item) {
         return db.inTransaction(h -> WorkItemDao.renew(h, item.id(), holder, Instant.now().plus(settings.lease())));

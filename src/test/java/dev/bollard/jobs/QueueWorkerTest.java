@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A queue worker that runs items side by side: items of one order key one at a time in claim order, items of
- * different keys at once, and a turn over an empty queue that does nothing (it once failed every turn there).
+ * different keys at once, a turn over an empty queue that does nothing (it once failed every turn there), and a run
+ * longer than the lease that keeps its later items from being taken back by another node.
  */
 class QueueWorkerTest {
     @TempDir
@@ -86,5 +87,32 @@ class QueueWorkerTest {
         assertThat(done.stream().filter(p -> p.startsWith("b:")).toList()).containsExactly("b:1", "b:2");
         assertThat(done.indexOf("b:2")).isLessThan(done.indexOf("a:1"));
         assertThat(queue.depth()).isZero(); // every item completed
+    }
+
+    @Test
+    void aRunLongerThanTheLeaseRenewsItsLaterItemsSoNoOtherNodeTakesThemBack() throws Exception {
+        WorkQueue leased = new WorkQueue(db, "slow", new WorkQueue.Settings(Duration.ofSeconds(2), 3,
+                Duration.ofMillis(10), Duration.ofMillis(100)));
+        WorkQueue otherNode = new WorkQueue(db, "slow", new WorkQueue.Settings(Duration.ofSeconds(2), 3,
+                Duration.ofMillis(10), Duration.ofMillis(100)));
+        for (String payload : List.of("a:1", "a:2", "a:3")) {
+            leased.enqueue(payload, payload);
+        }
+        List<String> done = new CopyOnWriteArrayList<>();
+        QueueWorker slow = new QueueWorker("slow", Duration.ofSeconds(1), leased, 100, 4) {
+            @Override
+            protected void process(WorkItemDao.Item item) throws Exception {
+                Thread.sleep(1_400); // three of these outlast the 2 s lease
+                done.add(item.payload());
+            }
+        };
+        Thread turn = Thread.ofVirtual().start(() -> slow.turn(() -> { }));
+        Thread.sleep(3_200); // a:3's first lease lapsed at 2 s; renewed, it holds until after a:3 is done
+        otherNode.reclaimLapsed();
+        List<WorkItemDao.Item> taken = otherNode.claim(10);
+        turn.join(10_000);
+        assertThat(taken).as("items another node took back while the run went on").isEmpty();
+        assertThat(done).containsExactly("a:1", "a:2", "a:3");
+        assertThat(leased.depth()).isZero();
     }
 }
