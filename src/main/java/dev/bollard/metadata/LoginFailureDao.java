@@ -37,6 +37,9 @@ public final class LoginFailureDao {
                 .list();
     }
 
+    /** How often {@link #fail} tries again when a success deleted the row it was counting (see there). */
+    private static final int ROUNDS = 1_000;
+
     /**
      * Counts a failure at {@code now}: a count whose last failure is before {@code windowStart} starts again at 1; the
      * count reaching {@code max} locks until {@code lockUntil}. Returns the count now. Run inside a transaction.
@@ -49,7 +52,10 @@ public final class LoginFailureDao {
      */
     public static int fail(Handle h, String kind, String username, String address, Instant now, Instant windowStart,
                            int max, Instant lockUntil) {
-        for (int attempt = 0; attempt < 5; attempt++) {
+        // Each round ends once the insert finds no row and so inserts one, which no other transaction can delete before
+        // this one commits; until then, a success of the same pair may delete the row between insert and update again
+        // (five rounds were not enough for four threads doing only that on PostgreSQL: a CI run failed).
+        for (int attempt = 0; attempt < ROUNDS; attempt++) {
             h.createUpdate("""
                             INSERT INTO login_failure (kind, username, address, failures, last_failure, locked_until)
                             VALUES (:k, :u, :a, 0, :epoch, NULL) ON CONFLICT DO NOTHING""")
@@ -69,7 +75,7 @@ public final class LoginFailureDao {
                         .bind("k", kind).bind("u", username).bind("a", address).mapTo(Integer.class).one();
             }
         }
-        throw new IllegalStateException("the failed-login count of " + kind + " was deleted five times while counting");
+        throw new IllegalStateException("the failed-login count of " + kind + " was deleted " + ROUNDS + " times while counting");
     }
 
     /** Forgets the failures of a user name from an address (a success); true when there were some. */
