@@ -26,12 +26,10 @@ final class DeliveryWorker extends QueueWorker {
         this.webhooks = webhooks;
     }
 
-    /** The webhook: a delivery's payload is {@code <webhook id>:<event seq>} or {@code <webhook id>:batch}. */
+    /** The webhook: one webhook's deliveries go in order, one at a time. */
     @Override
     protected String orderKey(WorkItemDao.Item item) {
-        String payload = item.payload();
-        int colon = payload.indexOf(':');
-        return colon < 0 ? payload : payload.substring(0, colon);
+        return Webhooks.webhookOf(item.payload());
     }
 
     @Override

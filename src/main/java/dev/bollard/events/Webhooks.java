@@ -54,8 +54,8 @@ public final class Webhooks {
     private static final String HEADERS = "webhook headers";
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration MAX_TIMEOUT = Duration.ofSeconds(30);
-    /** The work item key's suffix of a webhook's batch delivery ({@code <id>:batch}). */
-    private static final String BATCH = ":batch";
+    /** What follows the webhook's id in a batch delivery's work item ({@code <id>:batch}). */
+    private static final String BATCH = "batch";
     /** The most events one batch delivery sends. */
     static final int MAX_BATCH = 200;
 
@@ -150,7 +150,7 @@ public final class Webhooks {
             WebhookDao.delete(h, id);
             // Its queued deliveries go with it: 10 webhooks of every event deleted after a burst of pushes left tens of
             // thousands, each claimed only to find the webhook gone, before anyone else's (bench's webhooks group).
-            queue.dropWaiting(h, id + ":");
+            queue.dropWaiting(h, item(id, ""));
             record(h, actor, scope, AuditActions.WEBHOOK_DELETE, id, Map.of());
             return null;
         });
@@ -217,9 +217,24 @@ public final class Webhooks {
 
     // ---- delivery ----
 
+    /**
+     * A delivery's work item (its key and payload alike): {@code <webhook id>:<event seq>}, or {@code <webhook
+     * id>:batch}; every item of a webhook starts with {@code <webhook id>:}.
+     */
+    private static String item(long webhookId, String what) {
+        return webhookId + ":" + what;
+    }
+
+    /** The webhook a delivery's work item is for, as its id's text (the item's order key: one webhook's in order). */
+    static String webhookOf(String item) {
+        int colon = item.indexOf(':');
+        return colon < 0 ? item : item.substring(0, colon); // no colon: not ours, refused by deliver as it comes
+    }
+
     /** Queues the delivery of event {@code seq} to webhook {@code webhookId}, in the transaction of {@code h}. */
     boolean enqueue(Handle h, long webhookId, long seq) {
-        return queue.enqueue(h, webhookId + ":" + seq, webhookId + ":" + seq);
+        String item = item(webhookId, Long.toString(seq));
+        return queue.enqueue(h, item, item);
     }
 
     /**
@@ -234,7 +249,7 @@ public final class Webhooks {
             return;
         }
         WebhookDao.addPending(h, hook.id(), seq);
-        queue.enqueue(h, hook.id() + BATCH, hook.id() + BATCH, window);
+        queue.enqueue(h, item(hook.id(), BATCH), item(hook.id(), BATCH), window);
     }
 
     /**
@@ -243,13 +258,14 @@ public final class Webhooks {
      * failed and should be retried.
      */
     void deliver(String payload, int attempt) throws DeliveryFailedException {
-        int colon = payload.indexOf(':');
-        long webhookId = Long.parseLong(payload.substring(0, colon));
-        if (payload.endsWith(BATCH)) {
+        String webhook = webhookOf(payload);
+        long webhookId = Long.parseLong(webhook);
+        String what = payload.substring(webhook.length() + 1);
+        if (what.equals(BATCH)) {
             deliverBatch(webhookId, attempt);
             return;
         }
-        long seq = Long.parseLong(payload.substring(colon + 1));
+        long seq = Long.parseLong(what);
         Optional<Webhook> hook = db.read(h -> WebhookDao.find(h, webhookId)).map(this::webhook);
         Optional<RegistryEvent> event = db.read(h -> EventDao.find(h, seq)).map(r -> RegistryEvent.fromJson(r.body()));
         if (hook.isEmpty() || !hook.get().enabled() || event.isEmpty()) {
@@ -280,7 +296,7 @@ public final class Webhooks {
         settle(hook.get(), events.getFirst(), attempt, method(hook.get()).deliverAll(hook.get(), events, attempt), h -> {
             WebhookDao.deletePending(h, webhookId, seqs);
             if (seqs.size() == MAX_BATCH) {
-                queue.enqueue(h, webhookId + BATCH, webhookId + BATCH);
+                queue.enqueue(h, item(webhookId, BATCH), item(webhookId, BATCH));
             }
         });
     }

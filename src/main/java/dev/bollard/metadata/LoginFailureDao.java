@@ -75,7 +75,8 @@ public final class LoginFailureDao {
                         .bind("k", kind).bind("u", username).bind("a", address).mapTo(Integer.class).one();
             }
         }
-        throw new IllegalStateException("the failed-login count of " + kind + " was deleted " + ROUNDS + " times while counting");
+        throw new IllegalStateException("the failed-login count of " + kind + " was deleted " + ROUNDS
+                + " times while counting");
     }
 
     /** Forgets the failures of a user name from an address (a success); true when there were some. */
