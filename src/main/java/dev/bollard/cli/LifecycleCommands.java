@@ -115,6 +115,10 @@ final class LifecycleCommands {
             if (grace != null) {
                 out().println(describe(grace));
             }
+            GarbageCollector.WindowKept window = report.window();
+            if (window != null) {
+                out().println(describe(window));
+            }
             out().println(describe(open, expiry));
             if (list) {
                 report.listed().forEach(item -> out().println("  " + item));
@@ -132,6 +136,19 @@ final class LifecycleCommands {
                     + "; collectible " + (grace.first().equals(grace.last()) ? "after " + grace.first()
                     : "from " + grace.first() + " (the first) to " + grace.last() + " (the last)")
                     + ", unless pushed or referenced again meanwhile";
+        }
+
+        /** What the time machine keeps: untagged manifests a restore may still need, and when they go. */
+        static String describe(GarbageCollector.WindowKept window) {
+            String where = "the time machine's window (history.window, or the organization's own)";
+            if (window.manifests() == 0 || window.first() == null || window.last() == null) {
+                return "history   no untagged manifest is kept only by " + where;
+            }
+            return "history   " + window.manifests() + " untagged manifest(s), with what they reference, are kept by "
+                    + where + " so that their tags can be restored; collectible "
+                    + (window.first().equals(window.last()) ? "after " + window.first()
+                    : "from " + window.first() + " (the first) to " + window.last() + " (the last)")
+                    + ", unless tagged or restored meanwhile";
         }
 
         /** The upload sessions still open: why their bytes stay, and until when. */

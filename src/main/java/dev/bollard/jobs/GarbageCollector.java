@@ -59,11 +59,20 @@ public final class GarbageCollector {
      * names the first of them ({@code repo@digest} for manifests and links, the digest for blobs).
      */
     public record Report(boolean dryRun, Instant started, Duration took, int manifests, int links, int blobs,
-                         long bytes, List<String> listed, @Nullable GraceKept grace) {
+                         long bytes, List<String> listed, @Nullable GraceKept grace,
+                         @Nullable WindowKept window) {
         public String summary() {
             return (dryRun ? "would free " : "freed ") + manifests + " manifest(s), " + links + " blob link(s), "
                     + blobs + " blob(s) of " + bytes + " bytes" + " in " + took.toMillis() + " ms";
         }
+    }
+
+    /**
+     * What only the time machine's window keeps at the time of a dry run: {@code manifests} no tag names now but one
+     * named within the window, collectible between {@code first} and {@code last} (null when there are none), unless
+     * a tag names them again or one is restored meanwhile.
+     */
+    public record WindowKept(int manifests, @Nullable Instant first, @Nullable Instant last) {
     }
 
     /**
@@ -143,6 +152,7 @@ public final class GarbageCollector {
         }
         List<BlobStore.StoredBlob> unrecorded = unrecordedFiles(graceStart);
         GraceKept grace = null;
+        WindowKept window = null;
         if (outlook != null) {
             List<GcDao.BlobRow> blobs = db.read(GcDao::blobs);
             for (GcDao.BlobRow blob : blobs) {
@@ -152,6 +162,7 @@ public final class GarbageCollector {
                 }
             }
             grace = outlook.result(blobs);
+            window = outlook.windowKept();
             unrecorded.forEach(b -> tally.blob(b.digest().toString(), b.size()));
         } else {
             markUnreferencedBlobs(graceStart, heartbeat);
@@ -166,7 +177,7 @@ public final class GarbageCollector {
             runs.record(took);
         }
         Report report = new Report(dryRun, started, took, tally.manifests, tally.links, tally.blobs, tally.bytes,
-                List.copyOf(tally.listed), grace);
+                List.copyOf(tally.listed), grace, window);
         if (report.manifests() + report.links() + report.blobs() > 0 || dryRun) {
             LOG.info("garbage collection: {}", report.summary());
         } else {

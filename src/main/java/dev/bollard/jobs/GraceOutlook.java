@@ -20,6 +20,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Each item's moment is the latest grace that protects it, followed down what keeps what: a manifest's own push,
  * or that of an index listing it or of a subject it refers to; a link's own linking, or a protected manifest that
  * references its blob; a blob's own upload, or a protected link to it. Plus the grace period.
+ * <p>Beside it, what only the time machine keeps: manifests no tag names now but one named within the window, each
+ * collectible once the window has passed the end of that naming (and its grace period is over).
  */
 final class GraceOutlook {
     private final Instant now;
@@ -32,6 +34,9 @@ final class GraceOutlook {
     private int links;
     private @Nullable Instant first;
     private @Nullable Instant last;
+    private int remembered;
+    private @Nullable Instant rememberedFirst;
+    private @Nullable Instant rememberedLast;
 
     GraceOutlook(Instant now, Duration grace) {
         this.now = now;
@@ -52,20 +57,21 @@ final class GraceOutlook {
             }
         }
         Set<String> tagged = GcDao.taggedSince(h, repository.id(), windowStart);
-        Set<String> kept = new HashSet<>();
-        Deque<String> queue = new ArrayDeque<>();
-        tagged.stream().filter(stored::contains).forEach(d -> {
-            if (kept.add(d)) {
-                queue.add(d);
+        Map<String, Instant> untagged = GcDao.untaggedSince(h, repository.id(), windowStart);
+        Set<String> taggedNow = new HashSet<>(tagged);
+        taggedNow.removeAll(untagged.keySet());
+        Set<String> keptNow = closure(taggedNow, stored, keeps);
+        Duration window = Duration.between(windowStart, now);
+        Map<String, Instant> pushedAt = new HashMap<>();
+        nodes.forEach(node -> pushedAt.put(node.digest(), node.pushedAt()));
+        untagged.forEach((digest, end) -> {
+            Instant pushed = pushedAt.get(digest);
+            if (pushed != null && !keptNow.contains(digest)) {
+                remembered(later(end.plus(window), pushed.plus(grace)));
             }
         });
-        while (!queue.isEmpty()) {
-            for (String next : keeps.getOrDefault(queue.poll(), List.of())) {
-                if (stored.contains(next) && kept.add(next)) {
-                    queue.add(next);
-                }
-            }
-        }
+        Set<String> kept = closure(tagged, stored, keeps);
+        Deque<String> queue = new ArrayDeque<>();
         Map<String, Instant> until = new HashMap<>();
         for (GcDao.ManifestNode node : nodes) {
             if (!kept.contains(node.digest())) {
@@ -110,6 +116,39 @@ final class GraceOutlook {
                 blobUntil.merge(digest, u, GraceOutlook::later);
             }
         });
+    }
+
+    /** The stored manifests among {@code roots} and everything they keep, followed down {@code keeps}. */
+    private static Set<String> closure(Set<String> roots, Set<String> stored, Map<String, List<String>> keeps) {
+        Set<String> kept = new HashSet<>();
+        Deque<String> queue = new ArrayDeque<>();
+        roots.stream().filter(stored::contains).forEach(d -> {
+            if (kept.add(d)) {
+                queue.add(d);
+            }
+        });
+        while (!queue.isEmpty()) {
+            for (String next : keeps.getOrDefault(queue.poll(), List.of())) {
+                if (stored.contains(next) && kept.add(next)) {
+                    queue.add(next);
+                }
+            }
+        }
+        return kept;
+    }
+
+    /** What only the time machine's window keeps: untagged manifests once named by a tag within it. */
+    GarbageCollector.WindowKept windowKept() {
+        return new GarbageCollector.WindowKept(remembered, rememberedFirst, rememberedLast);
+    }
+
+    private void remembered(Instant u) {
+        if (!u.isAfter(now)) {
+            return;
+        }
+        remembered++;
+        rememberedFirst = rememberedFirst == null || u.isBefore(rememberedFirst) ? u : rememberedFirst;
+        rememberedLast = rememberedLast == null || u.isAfter(rememberedLast) ? u : rememberedLast;
     }
 
     /** What the grace period keeps, given every stored blob. */

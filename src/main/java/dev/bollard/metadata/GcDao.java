@@ -64,6 +64,28 @@ public final class GcDao {
         return digests;
     }
 
+    /**
+     * The manifests of the repository that no tag names now but one named within the time machine's window (since
+     * {@code windowStart}), each with the latest end of such a naming: the window keeps them until that end plus the
+     * window.
+     */
+    public static Map<String, Instant> untaggedSince(Handle h, long repositoryId, Instant windowStart) {
+        Map<String, Instant> ends = new HashMap<>();
+        h.createQuery("""
+                        SELECT th.manifest_digest, MAX(th.lifetime_end) AS last_end FROM tag_history th
+                        WHERE th.repository_id = :r AND th.lifetime_end >= :since
+                          AND NOT EXISTS (SELECT 1 FROM tag t
+                                          WHERE t.repository_id = th.repository_id AND t.manifest_digest = th.manifest_digest)
+                          AND NOT EXISTS (SELECT 1 FROM tag_history o
+                                          WHERE o.repository_id = th.repository_id AND o.manifest_digest = th.manifest_digest
+                                            AND o.lifetime_end IS NULL)
+                        GROUP BY th.manifest_digest""")
+                .bind("r", repositoryId).bind("since", windowStart)
+                .map((rs, ctx) -> Map.entry(rs.getString("manifest_digest"), instant(rs, "last_end")))
+                .forEach(e -> ends.put(e.getKey(), e.getValue()));
+        return ends;
+    }
+
     /** For each index of the repository (by digest), the digests of its children. */
     public static Map<String, List<String>> childrenOf(Handle h, long repositoryId) {
         return edges(h, repositoryId, """

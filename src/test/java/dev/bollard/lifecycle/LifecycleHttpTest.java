@@ -134,6 +134,9 @@ class LifecycleHttpTest {
             try (LifecycleFixture f = new LifecycleFixture(data, "database.url", db.url(), "database.username",
                     db.username(), "database.password", db.password())) {
                 f.image("acme/app", "v1", LifecycleFixture.bytes("kept by its tag", 5000));
+                // v2 moves: its first image is untagged now, and the time machine keeps it, not the grace period.
+                f.image("acme/app", "v2", LifecycleFixture.bytes("v2 before it moved", 500));
+                f.image("acme/app", "v2", LifecycleFixture.bytes("v2 after it moved", 500));
                 f.image("acme/app", null, LifecycleFixture.bytes("untagged", 1000));
                 f.blob("acme/app", LifecycleFixture.bytes("loose", 2000));
                 RepositoryName app = new RepositoryName("acme/app");
@@ -156,6 +159,9 @@ class LifecycleHttpTest {
                 assertThat(Instant.parse(grace.group(i))).isBetween(before.plus(Duration.ofHours(24)),
                         after.plus(Duration.ofHours(24)));
             }
+            java.util.regex.Matcher history = historyLine(dry.out());
+            assertThat(Instant.parse(history.group(1))).isBetween(before.plus(Duration.ofDays(14)),
+                    after.plus(Duration.ofDays(14)));
             java.util.regex.Matcher uploads = java.util.regex.Pattern.compile("uploads   1 session\\(s\\) open \\(in progress "
                     + "or interrupted\\), holding 2\\.9 KiB; a session expires once idle for 24h \\(uploads.expiry\\): at "
                     + "(\\S+), unless resumed\n").matcher(dry.out());
@@ -169,7 +175,25 @@ class LifecycleHttpTest {
             Cli.Result past = Cli.run("gc", "--dry-run", "--data", data.toString(), "--config", file.toString());
             assertThat(past.out()).contains("would free 1 manifest(s), 3 blob link(s), 3 blob(s)",
                     "grace     nothing unreferenced is inside the grace period of 1ms (gc.grace-period)");
+            // The window (14 days) still keeps the image v2 left, though its grace is long over.
+            assertThat(historyLine(past.out()).group(1)).isEqualTo(history.group(1));
+
+            java.nio.file.Files.writeString(file, "history:\n  window: 1ms\n", java.nio.file.StandardOpenOption.APPEND);
+            Thread.sleep(5);
+            Cli.Result windowPast = Cli.run("gc", "--dry-run", "--data", data.toString(), "--config", file.toString());
+            assertThat(windowPast.out()).contains("would free 2 manifest(s)", "history   no untagged manifest is kept "
+                    + "only by the time machine's window (history.window, or the organization's own)");
         }
+    }
+
+    /** The dry run's {@code history} line for one manifest the time machine keeps; group 1 is when it goes. */
+    private static java.util.regex.Matcher historyLine(String out) {
+        java.util.regex.Matcher history = java.util.regex.Pattern.compile("history   1 untagged manifest\\(s\\), with "
+                + "what they reference, are kept by the time machine's window \\(history.window, or the organization's "
+                + "own\\) so that their tags can be restored; collectible after (\\S+), unless tagged or restored "
+                + "meanwhile\n").matcher(out);
+        assertThat(history.find()).as(out).isTrue();
+        return history;
     }
 
     /**

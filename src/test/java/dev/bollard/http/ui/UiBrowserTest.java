@@ -518,6 +518,23 @@ class UiBrowserTest {
         browser.get(base + "/org/acme/settings");
         wait.until(d -> d.findElement(By.id("scan-allow-list")));
         accessible("an organization's pull policy, dark");
+
+        // A superuser's usage page of the whole registry, with the push above in its table and charts.
+        new Identities(registry.server().database()).users().create("root", "root-password", true);
+        browser.findElement(By.cssSelector("form[action='/signout'] button")).click();
+        waitForTitle("Sign in");
+        browser.get(base + "/signin?next=/admin/usage");
+        browser.findElement(By.id("username")).sendKeys("root");
+        browser.findElement(By.id("password")).sendKeys("root-password");
+        browser.findElement(By.id("signin")).click();
+        waitForTitle("Usage of the registry");
+        assertThat(browser.findElement(By.id("namespaces")).getAttribute("textContent")).contains("acme");
+        accessible("the registry's usage, dark");
+        chrome.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("features",
+                List.of(Map.of("name", "prefers-color-scheme", "value", "light"))));
+        browser.navigate().refresh();
+        waitForTitle("Usage of the registry");
+        accessible("the registry's usage");
     }
 
     /** An OCI layout with {@code :v1} (two layers) and {@code :v2} (one more file in the second layer), by umoci. */
