@@ -102,11 +102,22 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
         }
     }
 
-    /** The metadata database (H2 embedded by default). */
-    public record Database(String url, String username, String password, int maxPoolSize) {
+    /**
+     * The metadata database (H2 embedded by default); a request waits at most {@code connectionTimeout} for a
+     * connection, so that an outage answers 503 soon rather than holding every request.
+     */
+    public record Database(String url, String username, String password, int maxPoolSize, Duration connectionTimeout) {
+        /** The default of {@code database.connection-timeout}. */
+        public static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(10);
+
+        public Database(String url, String username, String password, int maxPoolSize) {
+            this(url, username, password, maxPoolSize, DEFAULT_CONNECTION_TIMEOUT);
+        }
+
         @Override
         public String toString() { // never print the password
-            return "Database[url=" + url + ", username=" + username + ", maxPoolSize=" + maxPoolSize + "]";
+            return "Database[url=" + url + ", username=" + username + ", maxPoolSize=" + maxPoolSize
+                    + ", connectionTimeout=" + connectionTimeout + "]";
         }
     }
 

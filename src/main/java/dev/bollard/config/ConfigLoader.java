@@ -72,6 +72,8 @@ public final class ConfigLoader {
         k.put("database.username", new String[] {"", "database user"});
         k.put("database.password", new String[] {"", "database password"});
         k.put("database.max-pool-size", new String[] {"16", "largest number of pooled database connections"});
+        k.put("database.connection-timeout", new String[] {"10s", "longest a request waits for a database connection "
+                + "before it fails with 503 (at least 250ms)"});
         k.put("uploads.path", new String[] {"", "staging directory of upload sessions; default <data-dir>/uploads"});
         k.put("uploads.expiry", new String[] {"24h", "an upload session idle this long is deleted"});
         k.put("uploads.cleanup-interval", new String[] {"10m", "how often expired upload sessions are swept"});
@@ -344,6 +346,10 @@ public final class ConfigLoader {
                 problems.add(describe("database.url") + " must be a jdbc:h2: or jdbc:postgresql: URL");
             }
             int pool = integer("database.max-pool-size", value("database.max-pool-size"), 1, 1000, problems);
+            Duration connectionTimeout = duration("database.connection-timeout", problems);
+            if (connectionTimeout.toMillis() < 250) { // HikariCP's least
+                problems.add(describe("database.connection-timeout") + " must be at least 250ms");
+            }
 
             Path staging = pathOr("uploads.path", dataDir.resolve("uploads"));
             Duration expiry = duration("uploads.expiry", problems);
@@ -471,7 +477,8 @@ public final class ConfigLoader {
             return new BollardConfig(dataDir,
                     new BollardConfig.Server(host, port, requestWarning, tls, allowPlainHttp),
                     new BollardConfig.Storage(storageType, storagePath, s3),
-                    new BollardConfig.Database(dbUrl, value("database.username"), value("database.password"), pool),
+                    new BollardConfig.Database(dbUrl, value("database.username"), value("database.password"), pool,
+                            connectionTimeout),
                     new BollardConfig.Uploads(staging, expiry, cleanup),
                     new BollardConfig.Registry(deleteEnabled, maxManifest, maxOpenUploads, pullStatsFlush),
                     new BollardConfig.Auth(authEnabled, anonymousPull, service, issuer, realm, tokenExpiry, maxFailures,

@@ -153,6 +153,8 @@ public final class Database implements AutoCloseable {
         hikari.setUsername(username);
         hikari.setPassword(password);
         hikari.setMaximumPoolSize(config.maxPoolSize());
+        // HikariCP's default is 30 s: during an outage every request would hang that long before its 503.
+        hikari.setConnectionTimeout(config.connectionTimeout().toMillis());
         hikari.setPoolName("bollard-db");
         if (meters != null) {
             hikari.setMetricRegistry(meters);

@@ -101,6 +101,38 @@ class DependencyOutageTest {
         }
     }
 
+    /** A web UI page whose session must be looked up says to come back in a moment, not "something went wrong". */
+    @Test
+    void aWebUiPageWhilePostgresIsDownSaysToComeBack() throws Exception {
+        PostgresServer pg = PostgresServer.shared();
+        PostgresServer.Db db = pg.createDatabase();
+        BollardConfig config = ConfigLoader.builder().set("data-dir", tmp.resolve("data").toString())
+                .set("server.listen", "127.0.0.1:0").set("database.url", db.url())
+                .set("database.username", db.username()).set("database.password", db.password())
+                .set("database.connection-timeout", "2s").load();
+        boolean stopped = false;
+        try (TestRegistry registry = TestRegistry.start(config);
+             RegistryClient client = new RegistryClient(registry.baseUri(), Duration.ofSeconds(30))) {
+            HttpRequest page = client.request("/repositories")
+                    .header("Cookie", "bollard_session=bollard_session_" + "x".repeat(40)).GET().build();
+            assertThat(client.send(page).statusCode()).as("an unknown session, PostgreSQL up: sign in").isEqualTo(303);
+            pg.stopForFaultTest();
+            stopped = true;
+            long asked = System.nanoTime();
+            HttpResponse<byte[]> whileDown = client.send(page);
+            // database.connection-timeout, not HikariCP's 30 s (20 s leaves room for a loaded machine).
+            assertThat(Duration.ofNanos(System.nanoTime() - asked)).isLessThan(Duration.ofSeconds(20));
+            assertThat(whileDown.statusCode()).as("a web UI page while PostgreSQL is down").isEqualTo(503);
+            assertThat(whileDown.headers().firstValue("Retry-After")).hasValue("5");
+            assertThat(RegistryClient.text(whileDown.body())).contains("database is unavailable just now");
+        } finally {
+            if (stopped) {
+                pg.startAgain();
+            }
+            db.drop();
+        }
+    }
+
     @Test
     void s3StoppedMidPush() throws Exception {
         S3Server s3 = S3Server.startPrivate();

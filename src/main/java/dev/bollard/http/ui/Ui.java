@@ -70,6 +70,7 @@ final class Ui {
             case 403 -> "Not allowed";
             case 404 -> "Not found";
             case 405 -> "Not here";
+            case 503 -> "Unavailable for a moment";
             default -> "Something went wrong";
         }, ""), new Pages.Problem(status, message));
     }

@@ -9,6 +9,7 @@ import dev.bollard.auth.oidc.OidcSignIn;
 import dev.bollard.events.Webhooks;
 import dev.bollard.http.Exchange;
 import dev.bollard.http.api.SessionAuthenticator;
+import dev.bollard.metadata.Database;
 import dev.bollard.registry.Registry;
 import dev.bollard.scan.results.ScanResults;
 import java.io.IOException;
@@ -126,6 +127,14 @@ public final class UiHandler {
             if (Exchange.isClientGone(e)) {
                 LOG.debug("client went away during {} {}: {}", ex.method(), ex.path(), e.toString());
                 ex.fail(e);
+                return;
+            }
+            if (e instanceof RuntimeException r && Database.isUnavailable(r)) {
+                // An outage, not a defect: a line without a stack trace, and a page saying to come back later.
+                LOG.warn("{} {}: the database is unavailable: {}", ex.method(), ex.path(), e.toString());
+                ex.setHeader("Retry-After", "5");
+                ui.problem(ex, baseFrame(null), 503, "The registry's database is unavailable just now; try again in a "
+                        + "moment. If it lasts, tell the registry's administrators.");
                 return;
             }
             LOG.error("{} {} failed", ex.method(), ex.path(), e);
