@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prints the path of a cached, unpacked Keycloak distribution (org.keycloak:keycloak-quarkus-dist, the zip from Maven
-# Central), fetching it first when it is missing: the OIDC tests start it in dev mode (dev.bollard.testing.KeycloakServer).
+# Central), fetching it first when it is missing: the OIDC tests start it (dev.bollard.testing.KeycloakServer, which builds
+# a copy of it once for their options beside it, keycloak-VERSION-optimized-KEY, and starts that with --optimized).
 # Fetched once per machine with Maven (dependency:copy, about 165 MB) and unpacked beside the zip; a fetch is made into a
 # temporary directory and renamed into place when complete, so an interrupted one never passes for a whole one.
 # Usage: scripts/keycloak-cache.sh [VERSION]   (default 26.5.6)

@@ -30,7 +30,7 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
- * Single sign-on and keyless robots against a real Keycloak (started once for the class, in dev mode, with a realm
+ * Single sign-on and keyless robots against a real Keycloak (started once for the class, prebuilt, with a realm
  * written here: a confidential client "bollard" with PKCE S256 enforced and a groups mapper, users alice in group devs
  * and bob in group ops, and a "ci" client for the client credentials grant). Headless Chromium signs in through
  * Keycloak's own login page; the groups claim puts alice in the team bound to "devs", so skopeo may pull the team's
