@@ -324,7 +324,8 @@ public class Bench {
             sha256Seconds = 1;
             loopbackBytes = 64 * MIB;
             diskBytes = 32 * MIB;
-            only = List.of("bounds", "startup", "push", "pull", "load", "meta", "auth", "crowd", "background", "scale");
+            only = List.of("bounds", "startup", "push", "pull", "load", "meta", "auth", "crowd", "background", "scale",
+                    "proxy");
             scaleTags = new int[] {100, 300};
             scaleRepos = new int[] {10, 30};
             crowdPushers = 4;
@@ -968,16 +969,23 @@ public class Bench {
 
     /** {@code n} clients start together and each GETs the same blob once; aggregate MB/s. */
     static double parallelPull(Server s, String repo, Content blob, int n) throws Exception {
+        double secs = together(s.port, n, (h, client) -> getBlob(h, repo, blob, false));
+        return n * blob.size() / MB / secs;
+    }
+
+    /** {@code n} clients, each on its own connection, start {@code task} together; seconds until the last is done. */
+    static double together(int port, int n, IoTask<Integer> task) throws Exception {
         CyclicBarrier start = new CyclicBarrier(n + 1);
         ExecutorService pool = Executors.newFixedThreadPool(n);
         try {
             List<Future<Void>> fs = new ArrayList<>();
             for (int i = 0; i < n; i++) {
+                int client = i;
                 fs.add(pool.submit(() -> {
-                    try (Http h = new Http(s.port)) {
+                    try (Http h = new Http(port)) {
                         h.connect();
                         start.await();
-                        getBlob(h, repo, blob, false);
+                        task.run(h, client);
                     }
                     return null;
                 }));
@@ -987,8 +995,7 @@ public class Bench {
             for (Future<Void> f : fs) {
                 f.get();
             }
-            double secs = (System.nanoTime() - t0) / 1e9;
-            return n * blob.size() / MB / secs;
+            return (System.nanoTime() - t0) / 1e9;
         } finally {
             pool.shutdownNow();
         }
@@ -3013,31 +3020,9 @@ public class Bench {
                 for (String kind : order) {
                     Server s = proxies.get(kind);
                     proxyPull(s, names.get(kind), img); // warm-up, untimed
-                    CyclicBarrier go = new CyclicBarrier(O.proxyClients + 1);
-                    ExecutorService pool = Executors.newFixedThreadPool(O.proxyClients);
-                    try {
-                        List<Future<Void>> fs = new ArrayList<>();
-                        for (int i = 0; i < O.proxyClients; i++) {
-                            fs.add(pool.submit(() -> {
-                                try (Http h = new Http(s.port)) {
-                                    h.connect();
-                                    go.await();
-                                    pullOn(h, names.get(kind), img);
-                                }
-                                return null;
-                            }));
-                        }
-                        go.await();
-                        long t0 = System.nanoTime();
-                        for (Future<Void> f : fs) {
-                            f.get();
-                        }
-                        double secs = (System.nanoTime() - t0) / 1e9;
-                        put(kind, "proxy.warm", O.proxyClients * img.bytes() / MB / secs);
-                        log("run %d: proxy: %s warm: %d clients in %.2f s", number, kind, O.proxyClients, secs);
-                    } finally {
-                        pool.shutdownNow();
-                    }
+                    double secs = together(s.port, O.proxyClients, (h, client) -> pullOn(h, names.get(kind), img));
+                    put(kind, "proxy.warm", O.proxyClients * img.bytes() / MB / secs);
+                    log("run %d: proxy: %s warm: %d clients in %.2f s", number, kind, O.proxyClients, secs);
                 }
                 put(MACHINE, "proxy.direct.s", direct[0]);
                 put(MACHINE, "proxy.direct.ttfb.ms", direct[1]);
