@@ -223,21 +223,28 @@ class ProxyFaultsTest {
     }
 
     /**
-     * Clients of one uncached 64 MiB blob, sent slowly by the upstream: one upstream fetch, and each client has its first
-     * bytes before the upstream sent the last; all get the right content.
+     * The issue's figure: 32 clients of one uncached 256 MiB layer, sent slowly by the upstream (about 7 s): one upstream
+     * fetch (the upstream's count of GETs of that path: its access log), and each client has its first bytes before the
+     * upstream sent the last; all get the right content. The layer is generated on the fly by the upstream and hashed
+     * as it arrives by the clients: 8 GiB pass through a test JVM of 1 GiB heap, so nothing on the way holds a blob whole.
      */
     @Test
     void concurrentClientsOfOneUncachedBlobShareOneUpstreamFetchAndStreamBeforeItEnds() throws Exception {
-        int clients = 16;
-        byte[] layer = random(64 * 1024 * 1024, 2);
-        image(layer, "v1");
-        String digest = FaultyUpstream.sha256(layer);
+        int clients = 32;
+        long size = 256L * 1024 * 1024;
+        String config = upstream.putBlob("app", "{}".getBytes(StandardCharsets.UTF_8));
+        String digest = upstream.putGeneratedBlob("app", size, 2);
+        upstream.putManifest("app", "v1", OCI_MANIFEST, """
+                {"schemaVersion":2,"mediaType":"%s",
+                 "config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":2},
+                 "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"%s","size":%d}]}"""
+                .formatted(OCI_MANIFEST, config, digest, size));
         String path = "/v2/hub/app/blobs/" + digest;
         upstream.mode = FaultyUpstream.Mode.SLOW;
         upstream.slowPiece = 1024 * 1024;
-        upstream.slowPauseMillis = 40; // about 2.6 s for the whole blob
+        upstream.slowPauseMillis = 25; // about 6.5 s for the whole blob
 
-        record Pull(long firstByteNanos, String digest) {
+        record Pull(long firstByteNanos, String digest, long bytes) {
         }
         List<Callable<Pull>> pulls = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
@@ -247,6 +254,7 @@ class ProxyFaultsTest {
                 assertThat(r.statusCode()).isEqualTo(200);
                 MessageDigest sha = MessageDigest.getInstance("SHA-256");
                 long first = 0;
+                long bytes = 0;
                 byte[] buffer = new byte[256 * 1024];
                 try (InputStream in = r.body()) {
                     for (int n; (n = in.read(buffer)) >= 0; ) {
@@ -254,9 +262,10 @@ class ProxyFaultsTest {
                             first = System.nanoTime();
                         }
                         sha.update(buffer, 0, n);
+                        bytes += n;
                     }
                 }
-                return new Pull(first, "sha256:" + HexFormat.of().formatHex(sha.digest()));
+                return new Pull(first, "sha256:" + HexFormat.of().formatHex(sha.digest()), bytes);
             });
         }
         List<Pull> results = new ArrayList<>();
@@ -270,6 +279,7 @@ class ProxyFaultsTest {
         assertThat(upstreamDone).isNotNull();
         for (Pull p : results) {
             assertThat(p.digest()).isEqualTo(digest);
+            assertThat(p.bytes()).isEqualTo(size);
             assertThat(p.firstByteNanos()).as("first byte before the upstream finished").isLessThan(upstreamDone);
         }
         assertThat(stored("hub/app", digest)).isTrue();
