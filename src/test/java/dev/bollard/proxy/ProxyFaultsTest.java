@@ -285,6 +285,40 @@ class ProxyFaultsTest {
         assertThat(stored("hub/app", digest)).isTrue();
     }
 
+    /**
+     * An organization with a fallback upstream (a mirror of the same content): with the primary gone, a manifest and a
+     * layer never cached come from the fallback, verified, and are stored; the primary was not asked for them.
+     */
+    @Test
+    void aFallbackUpstreamServesWhenThePrimaryIsDown() throws Exception {
+        try (FaultyUpstream fallback = new FaultyUpstream()) {
+            byte[] layer = random(256 * 1024, 5);
+            String v1 = image(layer, "v1"); // in the primary
+            String config = fallback.putBlob("app", "{}".getBytes(StandardCharsets.UTF_8));
+            String layerDigest = fallback.putBlob("app", layer);
+            assertThat(fallback.putManifest("app", "v1", OCI_MANIFEST, """
+                    {"schemaVersion":2,"mediaType":"%s",
+                     "config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":2},
+                     "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"%s","size":%d}]}"""
+                    .formatted(OCI_MANIFEST, config, layerDigest, layer.length))).isEqualTo(v1);
+            HttpResponse<String> set = send("PATCH", "/api/v1/organizations/hub/proxy",
+                    "{\"fallback_urls\":[\"" + fallback.uri() + "\"]}");
+            assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
+
+            upstream.close();
+            HttpResponse<byte[]> manifest = get("/v2/hub/app/manifests/v1");
+            assertThat(manifest.statusCode()).as(new String(manifest.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+            assertThat(manifest.headers().firstValue("Docker-Content-Digest")).hasValue(v1);
+            assertThat(manifest.headers().firstValue("Bollard-Proxy-Stale")).isEmpty();
+            HttpResponse<byte[]> blob = get("/v2/hub/app/blobs/" + layerDigest);
+            assertThat(blob.statusCode()).isEqualTo(200);
+            assertThat(FaultyUpstream.sha256(blob.body())).isEqualTo(layerDigest);
+            assertThat(stored("hub/app", layerDigest)).isTrue();
+            assertThat(fallback.requests("GET", "/v2/app/blobs/" + layerDigest)).isEqualTo(1);
+            assertThat(upstream.requests("GET", "/v2/app/blobs/" + layerDigest)).isZero();
+        }
+    }
+
     @Test
     void pushesIntoAProxyOrganizationAreDenied() throws Exception {
         HttpResponse<String> r = send("POST", "/v2/hub/app/blobs/uploads/", "");
