@@ -191,6 +191,11 @@ public class Bench {
         int[] scaleRepos = {1_000, 10_000, 100_000};
         /** Tags of the repository the background group prunes while the manifest load runs (0: --tags). */
         int backgroundTags = 0;
+        /** The proxy group (opt-in): the upstream image's big layer, its small layers, and the warm pull's clients. */
+        long proxyBytes = 256 * MIB;
+        int proxySmall = 4;
+        long proxySmallBytes = MIB;
+        int proxyClients = 8;
 
         static Options parse(String[] a) {
             Options o = new Options();
@@ -267,6 +272,10 @@ public class Bench {
                     case "--crowd-layer-kib" -> o.crowdLayerBytes = Long.parseLong(v) * 1024;
                     case "--tls-mib" -> o.tlsBytes = Long.parseLong(v) * MIB;
                     case "--tls-reps" -> o.tlsReps = Integer.parseInt(v);
+                    case "--proxy-mib" -> o.proxyBytes = Long.parseLong(v) * MIB;
+                    case "--proxy-small" -> o.proxySmall = Integer.parseInt(v);
+                    case "--proxy-small-kib" -> o.proxySmallBytes = Long.parseLong(v) * 1024;
+                    case "--proxy-clients" -> o.proxyClients = Integer.parseInt(v);
                     case "--background-tags" -> o.backgroundTags = Integer.parseInt(v);
                     case "--scale-tags" -> o.scaleTags = Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();
                     case "--scale-repos" -> o.scaleRepos = Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();
@@ -315,7 +324,8 @@ public class Bench {
             sha256Seconds = 1;
             loopbackBytes = 64 * MIB;
             diskBytes = 32 * MIB;
-            only = List.of("bounds", "startup", "push", "pull", "load", "meta", "auth", "crowd", "background", "scale");
+            only = List.of("bounds", "startup", "push", "pull", "load", "meta", "auth", "crowd", "background", "scale",
+                    "proxy");
             scaleTags = new int[] {100, 300};
             scaleRepos = new int[] {10, 30};
             crowdPushers = 4;
@@ -324,6 +334,10 @@ public class Bench {
             crowdLayerBytes = 64 * 1024;
             tlsBytes = 32 * MIB;
             tlsReps = 1;
+            proxyBytes = 8 * MIB;
+            proxySmall = 2;
+            proxySmallBytes = 64 * 1024;
+            proxyClients = 2;
         }
 
         void quick() {
@@ -955,16 +969,23 @@ public class Bench {
 
     /** {@code n} clients start together and each GETs the same blob once; aggregate MB/s. */
     static double parallelPull(Server s, String repo, Content blob, int n) throws Exception {
+        double secs = together(s.port, n, (h, client) -> getBlob(h, repo, blob, false));
+        return n * blob.size() / MB / secs;
+    }
+
+    /** {@code n} clients, each on its own connection, start {@code task} together; seconds until the last is done. */
+    static double together(int port, int n, IoTask<Integer> task) throws Exception {
         CyclicBarrier start = new CyclicBarrier(n + 1);
         ExecutorService pool = Executors.newFixedThreadPool(n);
         try {
             List<Future<Void>> fs = new ArrayList<>();
             for (int i = 0; i < n; i++) {
+                int client = i;
                 fs.add(pool.submit(() -> {
-                    try (Http h = new Http(s.port)) {
+                    try (Http h = new Http(port)) {
                         h.connect();
                         start.await();
-                        getBlob(h, repo, blob, false);
+                        task.run(h, client);
                     }
                     return null;
                 }));
@@ -974,8 +995,7 @@ public class Bench {
             for (Future<Void> f : fs) {
                 f.get();
             }
-            double secs = (System.nanoTime() - t0) / 1e9;
-            return n * blob.size() / MB / secs;
+            return (System.nanoTime() - t0) / 1e9;
         } finally {
             pool.shutdownNow();
         }
@@ -1945,6 +1965,7 @@ public class Bench {
             group("webhooks", this::webhooks);
             group("scale", this::scale);
             group("tls", this::tls);
+            group("proxy", this::proxy);
             loadEnd = Env.loadavg();
         }
 
@@ -2940,6 +2961,129 @@ public class Bench {
             return (System.nanoTime() - t0) / 1e9;
         }
 
+        // --- pull-through proxy -----------------------------------------------------------------------------
+
+        /**
+         * Opt-in ({@code --only proxy}): both registries as pull-through caches of one upstream, side by side. The
+         * upstream is a third server, a Distribution without authentication, holding one image of a
+         * {@code --proxy-mib} layer and {@code --proxy-small} small layers ({@code --proxy-small-kib}). Bollard proxies
+         * it as a proxy organization {@code up} (created through the API, as a superuser; access control on), Distribution
+         * as a pull-through cache ({@code proxy: remoteurl:}, through its REGISTRY_PROXY_REMOTEURL; without
+         * authentication, as in the other groups). Each is started fresh (cold). Measured, in this order: a pull straight
+         * from the upstream (the baseline; it also warms the upstream's page cache for both proxies), then each proxy's
+         * cold pull (odd runs Bollard first): the manifest by tag, then config and layers over {@code --push-conns}
+         * connections; the time of the whole pull and the time to first byte of the big layer (from its request to its
+         * first body byte). Then the warm pull: one untimed pull, then {@code --proxy-clients} clients at once each pull the
+         * whole image (manifest by tag and every blob, one connection each); aggregate MB/s. Digests verified with
+         * --verify.
+         */
+        void proxy() throws Exception {
+            List<Content> layers = new ArrayList<>();
+            layers.add(new GenBlob(0x9e0000L + number, O.proxyBytes));
+            for (int i = 0; i < O.proxySmall; i++) {
+                layers.add(new GenBlob(0x9e1000L + 64L * number + i, O.proxySmallBytes));
+            }
+            String repo = "bench/proxied";
+            Image img = new Image(repo, layers, "proxy run " + number);
+            Server upstream = Server.start(DISTRIBUTION, dir.resolve("proxy-upstream"), false, null, Map.of());
+            List<Server> started = new ArrayList<>(List.of(upstream));
+            try {
+                push(upstream, img, "v1", false, 0, O.pushConns);
+                String url = "http://127.0.0.1:" + upstream.port;
+                Server b = Server.start(BOLLARD, dir.resolve("proxy-bollard"), true);
+                started.add(b);
+                try (Http h = new Http(b.port)) {
+                    expect(h.sendBytes("POST", "/api/v1/organizations", new Bytes("{\"name\":\"up\"}"), "Content-Type",
+                            "application/json"), 201, "create the organization up");
+                    expect(h.sendBytes("PUT", "/api/v1/organizations/up/proxy", new Bytes("{\"url\":\"" + url + "\"}"),
+                            "Content-Type", "application/json"), 200, "make up a proxy of " + url);
+                }
+                Server d = Server.start(DISTRIBUTION, dir.resolve("proxy-distribution"), false, null,
+                        Map.of("REGISTRY_PROXY_REMOTEURL", url));
+                started.add(d);
+                Map<String, Server> proxies = Map.of(BOLLARD, b, DISTRIBUTION, d);
+                Map<String, String> names = Map.of(BOLLARD, "up/" + repo, DISTRIBUTION, repo);
+                List<String> order = number % 2 == 1 ? List.of(BOLLARD, DISTRIBUTION) : List.of(DISTRIBUTION, BOLLARD);
+
+                double[] direct = proxyPull(upstream, repo, img);
+                log("run %d: proxy: direct from the upstream: %.2f s, first byte of the big layer after %.1f ms", number,
+                        direct[0], direct[1]);
+                for (String kind : order) {
+                    double[] cold = proxyPull(proxies.get(kind), names.get(kind), img);
+                    put(kind, "proxy.cold.s", cold[0]);
+                    put(kind, "proxy.cold.ttfb.ms", cold[1]);
+                    put(kind, "proxy.cold.vs-direct", cold[0] / direct[0]);
+                    put(kind, "proxy.cold.ttfb.vs-direct", cold[1] / direct[1]);
+                    log("run %d: proxy: %s cold: %.2f s, first byte of the big layer after %.1f ms", number, kind, cold[0],
+                            cold[1]);
+                }
+                for (String kind : order) {
+                    Server s = proxies.get(kind);
+                    proxyPull(s, names.get(kind), img); // warm-up, untimed
+                    double secs = together(s.port, O.proxyClients, (h, client) -> pullOn(h, names.get(kind), img));
+                    put(kind, "proxy.warm", O.proxyClients * img.bytes() / MB / secs);
+                    log("run %d: proxy: %s warm: %d clients in %.2f s", number, kind, O.proxyClients, secs);
+                }
+                put(MACHINE, "proxy.direct.s", direct[0]);
+                put(MACHINE, "proxy.direct.ttfb.ms", direct[1]);
+            } finally {
+                for (Server s : started) {
+                    s.stop();
+                }
+            }
+        }
+
+        /**
+         * A pull of {@code img} from {@code s} as {@code name}: the manifest by tag, then config and layers over
+         * --push-conns connections. {seconds of the whole pull, ms from the big layer's request to its first byte}.
+         */
+        static double[] proxyPull(Server s, String name, Image img) throws Exception {
+            long t0 = System.nanoTime();
+            try (Http h = new Http(s.port)) {
+                Resp r = expect(h.send("GET", "/v2/" + name + "/manifests/v1", "Accept", ACCEPT), 200,
+                        "GET manifest " + name + ":v1 from " + s.kind);
+                if (!Arrays.equals(r.body, img.manifest.bytes)) {
+                    throw new BenchException("manifest of " + name + ":v1 differs from the upstream's");
+                }
+            }
+            List<Content> blobs = new ArrayList<>(img.layers);
+            blobs.add(img.config);
+            Content big = img.layers.get(0);
+            long[] ttfb = new long[1];
+            parallel(s.port, Math.min(O.pushConns, blobs.size()), blobs, (h, c) -> {
+                if (c != big) {
+                    getBlob(h, name, c, O.verify);
+                    return;
+                }
+                Hash hash = O.verify ? new Hash() : null;
+                long[] first = {0};
+                long asked = System.nanoTime();
+                Resp r = h.send("GET", "/v2/" + name + "/blobs/" + c.digest(), null, 0, 0, b -> {
+                    if (first[0] == 0) {
+                        first[0] = System.nanoTime();
+                    }
+                    if (hash != null) {
+                        hash.accept(b);
+                    }
+                });
+                expect(r, 200, "GET the big layer from " + s.kind);
+                if (r.bodyBytes != c.size() || (hash != null && !hash.digest().equals(c.digest()))) {
+                    throw new BenchException("the big layer from " + s.kind + " came back wrong (" + r.bodyBytes + " bytes)");
+                }
+                ttfb[0] = first[0] - asked;
+            });
+            return new double[] {(System.nanoTime() - t0) / 1e9, ttfb[0] / 1e6};
+        }
+
+        /** One client's whole pull on its connection: the manifest by tag, then every blob in turn. */
+        static void pullOn(Http h, String name, Image img) throws Exception {
+            expect(h.send("GET", "/v2/" + name + "/manifests/v1", "Accept", ACCEPT), 200, "GET manifest " + name);
+            getBlob(h, name, img.config, O.verify);
+            for (Content c : img.layers) {
+                getBlob(h, name, c, O.verify);
+            }
+        }
+
         // --- TLS ----------------------------------------------------------------------------------------------
 
         /**
@@ -3748,6 +3892,14 @@ public class Bench {
             m("tls.https.push.MBps", "  push over TLS (CA verified)", "MB/s", true);
             m("tls.http.pull.MBps", "  pull, plain HTTP", "MB/s", true);
             m("tls.https.pull.MBps", "  pull over TLS (CA verified)", "MB/s", true);
+            String proxied = "one image of " + size(O.proxyBytes) + " + " + O.proxySmall + " × " + size(O.proxySmallBytes);
+            m("proxy.cold.s", "Proxy: cold pull through the proxy, " + proxied, "s", false);
+            m("proxy.cold.vs-direct", "  / a pull straight from the upstream", "ratio", false);
+            m("proxy.cold.ttfb.ms", "  time to first byte of the big layer, cold", "ms", false);
+            m("proxy.cold.ttfb.vs-direct", "  / the same straight from the upstream (target: Bollard ≤ 1.2)", "ratio",
+                    false);
+            m("proxy.warm", "Proxy: warm pull, " + O.proxyClients + " clients at once, each the whole image (aggregate)",
+                    "MB/s", true);
         }
 
         void m(String key, String label, String unit, boolean higher) {
@@ -3903,6 +4055,16 @@ public class Bench {
             if (!Double.isNaN(busyP99)) {
                 t.add(new Target("manifest p99 under retention + GC within 2x of idle", fmt(busyP99) + " vs "
                         + fmt(idleP99) + " ms", busyP99 <= 2 * idleP99));
+            }
+            double warm = ratio("proxy.warm");
+            if (!Double.isNaN(warm)) {
+                t.add(new Target("warm proxy pulls ≥ 1.5x Distribution's pull-through cache", x(warm), warm >= 1.5));
+            }
+            double ttfb = med(BOLLARD, "proxy.cold.ttfb.vs-direct");
+            if (!Double.isNaN(ttfb)) {
+                t.add(new Target("cold proxy time to first byte ≤ 1.2x a direct upstream pull's", fmt(med(BOLLARD,
+                        "proxy.cold.ttfb.ms")) + " vs " + fmt(med(MACHINE, "proxy.direct.ttfb.ms")) + " ms = " + x(ttfb),
+                        ttfb <= 1.2));
             }
             double st = med(BOLLARD, "startup.ms");
             if (!Double.isNaN(st)) {

@@ -156,7 +156,8 @@ public final class Bollard implements AutoCloseable {
             mirrors.sealAtRest();
             ProxyCache proxy = new ProxyCache(proxies, registry, database, config.dataDir().resolve("proxy-spool"),
                     UPSTREAM_TIMEOUT, meters);
-            ProxyEviction proxyEviction = new ProxyEviction(database, registry);
+            ProxyEviction proxyEviction = new ProxyEviction(database, registry,
+                    config.lifecycle().proxyEvictionInterval(), config.lifecycle().proxyEvictionRecentlyPulled());
 
             AccessPolicy policy = AccessPolicy.OPEN;
             Auth auth = null;

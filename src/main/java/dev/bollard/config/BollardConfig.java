@@ -285,7 +285,8 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
      * time ({@code workersMinLease}: how long a node killed in a turn holds up the others).
      */
     public record Lifecycle(boolean gcEnabled, Duration gcInterval, Duration gcGracePeriod, Duration historyWindow,
-                            Duration retentionInterval, Duration workersMinLease) {
+                            Duration retentionInterval, Duration workersMinLease, Duration proxyEvictionInterval,
+                            Duration proxyEvictionRecentlyPulled) {
     }
 
     /**

@@ -143,6 +143,8 @@ public final class ConfigLoader {
         k.put("gc.grace-period", new String[] {"24h", "unreferenced blobs, links and untagged manifests are kept this long"});
         k.put("history.window", new String[] {"14d", "default time-machine window: tag history restorable and protected from GC"});
         k.put("retention.interval", new String[] {"1h", "how often retention policies are applied"});
+        k.put("proxy.eviction-interval", new String[] {"5m", "how often the proxy cache's eviction runs (one node at a time; organizations with cache_max_bytes or cache_expiry_days)"});
+        k.put("proxy.eviction-recently-pulled", new String[] {"10m", "a proxied image pulled this recently is never evicted (a client may still be pulling its layers)"});
         k.put("workers.min-lease", new String[] {"1m", "shortest lease of a turn of gc, retention or the vulnerability data refresh (one node at a time); a node killed in a turn holds them up this long"});
         k.put("ui.enabled", new String[] {"true", "serve the web UI at / (needs auth.enabled)"});
         k.put("ui.session-idle-timeout", new String[] {"1h", "a web UI sign-in ends after this long without a request"});
@@ -427,6 +429,8 @@ public final class ConfigLoader {
             Duration window = duration("history.window", problems);
             Duration retentionInterval = duration("retention.interval", problems);
             Duration minLease = duration("workers.min-lease", problems);
+            Duration proxyEviction = duration("proxy.eviction-interval", problems);
+            Duration proxyRecent = duration("proxy.eviction-recently-pulled", problems);
             boolean uiEnabled = bool("ui.enabled", problems);
             Duration sessionIdle = duration("ui.session-idle-timeout", problems);
             Duration sessionMax = duration("ui.session-max-age", problems);
@@ -487,7 +491,8 @@ public final class ConfigLoader {
                     new BollardConfig.Audit(retention, queueSize),
                     new BollardConfig.Telemetry(logFormat, tracing, tracingEndpoint, sampleRatio, metricsHost,
                             metricsPort),
-                    new BollardConfig.Lifecycle(gcEnabled, gcInterval, grace, window, retentionInterval, minLease),
+                    new BollardConfig.Lifecycle(gcEnabled, gcInterval, grace, window, retentionInterval, minLease,
+                            proxyEviction, proxyRecent),
                     new BollardConfig.Ui(uiEnabled, sessionIdle, sessionMax),
                     new BollardConfig.Events(eventPoll, eventRetention, maxAttempts, firstRetry, maxRetry, disableAfter,
                             allowPrivate, watchPoll, watchHeartbeat, smtp),

@@ -29,33 +29,41 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProxyEviction {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyEviction.class);
-    /** How often the eviction job runs. */
+    /** How often the eviction job runs by default ({@code proxy.eviction-interval}). */
     public static final Duration EVERY = Duration.ofMinutes(5);
-    /** An image pulled this recently is being pulled, perhaps: it stays. */
+    /**
+     * An image pulled this recently is being pulled, perhaps: it stays. The default of
+     * {@code proxy.eviction-recently-pulled}.
+     */
     public static final Duration GUARD = Duration.ofMinutes(10);
     private static final Actor ACTOR = Actor.system("proxy-eviction");
 
     private final Database db;
     private final Registry registry;
 
-    public ProxyEviction(Database db, Registry registry) {
+    private final Duration every;
+    private final Duration guard;
+
+    public ProxyEviction(Database db, Registry registry, Duration every, Duration guard) {
         this.db = db;
         this.registry = registry;
+        this.every = every;
+        this.guard = guard;
     }
 
     /** The leased job: one node at a time evicts. */
     public Worker worker() {
-        return new Worker("proxy-eviction", Worker.Schedule.every(EVERY).onOneNode()) {
+        return new Worker("proxy-eviction", Worker.Schedule.every(every).onOneNode()) {
             @Override
             protected void turn(Runnable heartbeat) {
-                run(heartbeat, GUARD);
+                run(heartbeat, guard);
             }
         };
     }
 
     /**
      * One pass over every proxy organization with limits, sparing images pulled within {@code guard} (the job's is
-     * {@link #GUARD}); the number of images evicted.
+     * {@code proxy.eviction-recently-pulled}); the number of images evicted.
      */
     public int run(Runnable heartbeat, Duration guard) {
         int evicted = 0;

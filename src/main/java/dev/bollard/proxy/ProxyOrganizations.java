@@ -8,6 +8,7 @@ import dev.bollard.events.Outbox;
 import dev.bollard.metadata.AccountDao;
 import dev.bollard.metadata.Database;
 import dev.bollard.metadata.ProxyDao;
+import dev.bollard.metadata.ProxyRateDao;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.secrets.KeyEncryption;
 import java.net.URI;
@@ -119,6 +120,7 @@ public final class ProxyOrganizations {
                     String.join("\n", fallbacks.stream().map(URI::toString).toList()), actor.name(),
                     before.map(ProxyDao.Row::createdAt).orElse(now), now, spec.limits().cacheMaxBytes(),
                     spec.limits().cacheExpiryDays(), spec.limits().ratePerSecond(), spec.limits().ratePerMinute()));
+            ProxyRateDao.forget(h, namespace); // the buckets of the limits before: new ones start full
             Map<String, Object> details = new LinkedHashMap<>();
             details.put("url", url.toString());
             details.put("created", created);
@@ -136,6 +138,7 @@ public final class ProxyOrganizations {
     public void delete(Actor actor, String namespace) {
         boolean deleted = db.inTransaction(h -> {
             boolean gone = ProxyDao.delete(h, namespace);
+            ProxyRateDao.forget(h, namespace);
             if (gone) {
                 outbox.record(h, AuditEvent.onNamespace(actor, AuditActions.PROXY_DELETE, namespace, Map.of()));
             }
@@ -190,7 +193,8 @@ public final class ProxyOrganizations {
         Upstream upstream = upstreamOf(r);
         String password = r.password() == null ? null : sealing.open(PASSWORD, r.password(), passwordOf(r.namespace()));
         List<UpstreamClient> clients = upstream.urls().stream().map(u -> new UpstreamClient(u, r.username(), password,
-                r.caBundle(), timeout, maxManifestBytes, RateLimit.of(u, r.ratePerSecond(), r.ratePerMinute()))).toList();
+                r.caBundle(), timeout, maxManifestBytes, RateLimit.of(db, r.namespace(), r.updatedAt(), u, r.ratePerSecond(),
+                r.ratePerMinute()))).toList();
         return new Resolved(upstream, clients);
     }
 

@@ -192,6 +192,81 @@ class ProxyPullThroughTest {
         }
     }
 
+    /**
+     * containerd (through ctr) pulls one platform of the index through the proxy of a Distribution with htpasswd: only
+     * that platform is fetched. Then the upstream is stopped, and a pull into another containerd namespace (content
+     * isolated per namespace, so containerd fetches everything again from the proxy) still works, by tag and by digest;
+     * the other platform fails.
+     */
+    @Test
+    void containerdPullsOnePlatformThroughAndKeepsPullingWhenTheUpstreamStops() throws Exception {
+        Requirements.onPath("docker-registry", "containerd", "ctr");
+        Requirements.root("containerd runs only as root");
+        DistributionServer distribution = DistributionServer.start(dir.resolve("distribution"), PULLER,
+                PULLER_PASSWORD);
+        // A short directory: the socket's path must fit a unix socket address.
+        Path daemon = java.nio.file.Files.createTempDirectory(Path.of("/tmp"), "ctrd");
+        String socket = daemon.resolve("c.sock").toString();
+        Path config = java.nio.file.Files.writeString(daemon.resolve("containerd.toml"), """
+                version = 2
+                root = "%s"
+                state = "%s"
+                [grpc]
+                  address = "%s"
+                [plugins."io.containerd.metadata.v1.bolt"]
+                  content_sharing_policy = "isolated"
+                """.formatted(daemon.resolve("root"), daemon.resolve("state"), socket));
+        Process containerd = new ProcessBuilder("containerd", "--config", config.toString()).redirectErrorStream(true)
+                .redirectOutput(daemon.resolve("containerd.log").toFile()).start();
+        Exec exec = new Exec(dir);
+        try {
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (!exec.run("ctr", "--address", socket, "version").ok()) {
+                assertThat(System.nanoTime()).as("containerd answers; its log:\n%s",
+                        java.nio.file.Files.readString(daemon.resolve("containerd.log"))).isLessThan(deadline);
+                assertThat(containerd.isAlive()).as("containerd runs").isTrue();
+                Thread.sleep(250);
+            }
+            String host = distribution.hostPort();
+            ok(skopeo.copy("--all", "--dest-creds", PULLER + ":" + PULLER_PASSWORD, "oci:" + source.root() + ":multi",
+                    "docker://" + host + "/app:v1"));
+            proxyOf(URI.create("http://" + host), "");
+            String ref = proxy.hostPort() + "/mirror/app:v1";
+            ok(ctrPull(exec, socket, "first", "linux/arm64", ref));
+            assertThat(manifestStored(index.digest())).as("the index").isTrue();
+            assertThat(manifestStored(manifests.get("arm64").digest())).as("the pulled platform").isTrue();
+            assertThat(manifestStored(manifests.get("amd64").digest())).as("the other platform").isFalse();
+            for (String layer : layers.get("amd64")) {
+                assertThat(blobStored(layer)).as("amd64 layer %s: never fetched", layer).isFalse();
+            }
+
+            distribution.close();
+
+            ok(ctrPull(exec, socket, "second", "linux/arm64", ref));
+            Exec.Result listed = exec.run("ctr", "--address", socket, "--namespace", "second", "content", "ls", "-q");
+            assertThat(listed.stdout()).as("content containerd fetched again from the proxy")
+                    .contains(manifests.get("arm64").digest()).contains(layers.get("arm64").get(0));
+            ok(ctrPull(exec, socket, "third", "linux/arm64", proxy.hostPort() + "/mirror/app@"
+                    + manifests.get("arm64").digest()));
+            Exec.Result never = ctrPull(exec, socket, "fourth", "linux/amd64", ref);
+            assertThat(never.ok()).as(never.describe()).isFalse();
+        } finally {
+            distribution.close();
+            containerd.destroy();
+            if (!containerd.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                containerd.destroyForcibly();
+            }
+            exec.run("umount", "-R", daemon.toString()); // snapshots mounted by unpacking, if any
+            exec.run("rm", "-rf", daemon.toString());
+        }
+    }
+
+    /** ctr pull of one platform, with the admin's credentials, into its own namespace (content fetched afresh). */
+    private static Exec.Result ctrPull(Exec exec, String socket, String namespace, String platform, String ref) {
+        return exec.run(java.time.Duration.ofMinutes(2), List.of("ctr", "--address", socket, "--namespace", namespace,
+                "images", "pull", "--plain-http", "--platform", platform, "--user", ADMIN + ":" + ADMIN_PASSWORD, ref));
+    }
+
     /** podman pulls the cached platform by tag from the proxy whose upstream is gone. */
     private void podmanPullsTheCachedPlatform() {
         Exec exec = new Exec(dir);

@@ -8,6 +8,7 @@ import dev.bollard.auth.Identities;
 import dev.bollard.metadata.ProxyDao;
 import dev.bollard.proxy.ProxyEviction;
 import dev.bollard.testing.Requirements;
+import dev.bollard.testing.TestDatabase;
 import dev.bollard.testing.TestRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,6 +27,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -47,6 +50,7 @@ class ProxyReferrersAndLimitsTest {
     Path dir;
     private Skopeo skopeo;
     private TestRegistry proxy;
+    private @Nullable TestDatabase database;
     private OciLayout source;
     private OciLayout.Descriptor image;
     private final HttpClient http = HttpClient.newHttpClient();
@@ -55,7 +59,6 @@ class ProxyReferrersAndLimitsTest {
     void start() throws Exception {
         Requirements.onPath("skopeo");
         skopeo = new Skopeo(dir);
-        proxy = TestRegistry.startWithOrganization(dir.resolve("proxy"), ADMIN, ADMIN_PASSWORD, "mirror");
         source = OciLayout.create(dir.resolve("source"));
         byte[] binary = new byte[64 * 1024];
         new Random(17).nextBytes(binary);
@@ -68,6 +71,21 @@ class ProxyReferrersAndLimitsTest {
         if (proxy != null) {
             proxy.close();
         }
+        if (database != null) {
+            database.close();
+        }
+    }
+
+    /**
+     * The proxy registry, on a fresh database of {@code kind} ("h2" or "postgres": the proxy's SQL — what was pulled
+     * when, eviction, rate buckets, referrers — runs on both), access control on, a superuser and the organization.
+     */
+    private void startProxy(String kind) throws Exception {
+        database = TestDatabase.of(kind, dir.resolve("db-" + kind));
+        proxy = TestRegistry.start(database.registrySettings(dir.resolve("proxy")).load());
+        Identities ids = new Identities(proxy.server().database());
+        ids.users().create(ADMIN, ADMIN_PASSWORD, true);
+        ids.organizations().create("mirror", ADMIN);
     }
 
     static String basic(String user, String password) {
@@ -176,8 +194,10 @@ class ProxyReferrersAndLimitsTest {
         assertThat(blob.body()).isEqualTo(payload);
     }
 
-    @Test
-    void referrersOfAPulledImageComeThroughABollardUpstreamsReferrersApi() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void referrersOfAPulledImageComeThroughABollardUpstreamsReferrersApi(String kind) throws Exception {
+        startProxy(kind);
         TestRegistry upstream = upstreamWithImage("v1");
         try {
             byte[] sbom = "{\"spdxVersion\":\"SPDX-2.3\",\"name\":\"app\"}".getBytes(StandardCharsets.UTF_8);
@@ -202,8 +222,10 @@ class ProxyReferrersAndLimitsTest {
         }
     }
 
-    @Test
-    void cosignSignaturesAndAttestationsComeThroughDistributionsTagSchema() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void cosignSignaturesAndAttestationsComeThroughDistributionsTagSchema(String kind) throws Exception {
+        startProxy(kind);
         Requirements.onPath("docker-registry");
         try (DistributionServer distribution = DistributionServer.start(dir.resolve("distribution"), PULLER,
                 PULLER_PASSWORD)) {
@@ -258,8 +280,10 @@ class ProxyReferrersAndLimitsTest {
         return upstream;
     }
 
-    @Test
-    void aRateLimitPerUpstreamServesStaleOverBudgetAndRefusesWhatIsNotCached() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void aRateLimitPerUpstreamServesStaleOverBudgetAndRefusesWhatIsNotCached(String kind) throws Exception {
+        startProxy(kind);
         try (TestRegistry upstream = upstreamWithImage("v1", "v2")) {
             proxyOf(upstream.baseUri(), "vendor");
             pullThroughProxy();
@@ -294,6 +318,7 @@ class ProxyReferrersAndLimitsTest {
 
     @Test
     void limitsAreCheckedAndShown() throws Exception {
+        startProxy("h2");
         try (TestRegistry upstream = upstreamWithImage()) {
             proxyOf(upstream.baseUri(), "vendor");
             HttpResponse<byte[]> bad = call(proxy.uri("/api/v1/organizations/mirror/proxy"), "PATCH",
@@ -332,8 +357,10 @@ class ProxyReferrersAndLimitsTest {
                 .toList();
     }
 
-    @Test
-    void evictionTakesTheLeastRecentlyPulledBeyondTheCacheSizeAndWhatExpired() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void evictionTakesTheLeastRecentlyPulledBeyondTheCacheSizeAndWhatExpired(String kind) throws Exception {
+        startProxy(kind);
         try (TestRegistry upstream = upstreamWithImage()) {
             Map<String, String> digests = new java.util.HashMap<>();
             for (String name : List.of("a", "b", "c")) {

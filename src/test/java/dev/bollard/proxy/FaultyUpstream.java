@@ -7,11 +7,13 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -31,6 +33,7 @@ final class FaultyUpstream implements AutoCloseable {
     private final HttpServer server;
     private final Map<String, Content> manifests = new ConcurrentHashMap<>();
     private final Map<String, Content> blobs = new ConcurrentHashMap<>();
+    private final Map<String, Generated> generated = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
     private final Map<String, Long> finishedAt = new ConcurrentHashMap<>();
     volatile Mode mode = Mode.OK;
@@ -61,6 +64,58 @@ final class FaultyUpstream implements AutoCloseable {
     String putBlob(String repository, byte[] content) {
         String digest = sha256(content);
         blobs.put("/v2/" + repository + "/blobs/" + digest, new Content("application/octet-stream", content));
+        return digest;
+    }
+
+    /**
+     * Content too large to hold (a 256 MiB layer): {@code size} bytes made on the fly from {@code seed}, 1 MiB blocks of
+     * one random pattern each stamped with the seed and its index, so every block differs.
+     */
+    record Generated(long size, long seed) {
+        private static final int BLOCK = 1 << 20;
+
+        /** Writes bytes {@code [0, size)} to {@code out} in pieces of {@code piece} bytes, calling {@code after} after each. */
+        void write(OutputStream out, int piece, Runnable after) throws IOException {
+            byte[] block = new byte[BLOCK];
+            new Random(seed).nextBytes(block);
+            for (long off = 0; off < size; ) {
+                long index = off / BLOCK;
+                ByteBuffer.wrap(block).putLong(0, seed).putLong(8, index);
+                int n = (int) Math.min(BLOCK, size - off);
+                for (int at = 0; at < n; at += piece) {
+                    out.write(block, at, Math.min(piece, n - at));
+                    after.run();
+                }
+                off += n;
+            }
+        }
+
+        String digest() {
+            try {
+                MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                write(new OutputStream() {
+                    @Override
+                    public void write(int b) {
+                        sha.update((byte) b);
+                    }
+
+                    @Override
+                    public void write(byte[] b, int off, int len) {
+                        sha.update(b, off, len);
+                    }
+                }, BLOCK, () -> { });
+                return "sha256:" + HexFormat.of().formatHex(sha.digest());
+            } catch (NoSuchAlgorithmException | IOException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    /** Serves a {@link Generated} blob of {@code size} bytes in {@code repository} (never held whole); its digest. */
+    String putGeneratedBlob(String repository, long size, long seed) {
+        Generated g = new Generated(size, seed);
+        String digest = g.digest();
+        generated.put("/v2/" + repository + "/blobs/" + digest, g);
         return digest;
     }
 
@@ -112,6 +167,11 @@ final class FaultyUpstream implements AutoCloseable {
             if (m == Mode.EXHAUSTED) {
                 ex.getResponseHeaders().add("ratelimit-limit", "100;w=21600");
                 ex.getResponseHeaders().add("ratelimit-remaining", "0;w=21600");
+            }
+            Generated g = generated.get(path);
+            if (g != null) {
+                sendGenerated(ex, g, m, path);
+                return;
             }
             Content c = path.contains("/manifests/") ? manifests.get(path) : blobs.get(path);
             if (c == null) {
@@ -175,6 +235,32 @@ final class FaultyUpstream implements AutoCloseable {
             }
             default -> out.write(body);
         }
+        out.flush();
+        finishedAt.put(path, System.nanoTime());
+    }
+
+    /** A generated blob, whole or (SLOW) in {@link #slowPiece}s with a pause after each; other faults do not apply. */
+    private void sendGenerated(HttpExchange ex, Generated g, Mode m, String path) throws IOException {
+        ex.getResponseHeaders().add("Content-Type", "application/octet-stream");
+        boolean head = ex.getRequestMethod().equals("HEAD");
+        ex.sendResponseHeaders(200, head ? -1 : g.size());
+        if (head) {
+            return;
+        }
+        OutputStream out = ex.getResponseBody();
+        boolean slow = m == Mode.SLOW;
+        g.write(out, slow ? Math.min(slowPiece, 1 << 20) : 1 << 20, () -> {
+            if (slow) {
+                try {
+                    out.flush();
+                    Thread.sleep(slowPauseMillis);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
         out.flush();
         finishedAt.put(path, System.nanoTime());
     }

@@ -223,21 +223,28 @@ class ProxyFaultsTest {
     }
 
     /**
-     * Clients of one uncached 64 MiB blob, sent slowly by the upstream: one upstream fetch, and each client has its first
-     * bytes before the upstream sent the last; all get the right content.
+     * The issue's figure: 32 clients of one uncached 256 MiB layer, sent slowly by the upstream (about 7 s): one upstream
+     * fetch (the upstream's count of GETs of that path: its access log), and each client has its first bytes before the
+     * upstream sent the last; all get the right content. The layer is generated on the fly by the upstream and hashed
+     * as it arrives by the clients: 8 GiB pass through a test JVM of 1 GiB heap, so nothing on the way holds a blob whole.
      */
     @Test
     void concurrentClientsOfOneUncachedBlobShareOneUpstreamFetchAndStreamBeforeItEnds() throws Exception {
-        int clients = 16;
-        byte[] layer = random(64 * 1024 * 1024, 2);
-        image(layer, "v1");
-        String digest = FaultyUpstream.sha256(layer);
+        int clients = 32;
+        long size = 256L * 1024 * 1024;
+        String config = upstream.putBlob("app", "{}".getBytes(StandardCharsets.UTF_8));
+        String digest = upstream.putGeneratedBlob("app", size, 2);
+        upstream.putManifest("app", "v1", OCI_MANIFEST, """
+                {"schemaVersion":2,"mediaType":"%s",
+                 "config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":2},
+                 "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"%s","size":%d}]}"""
+                .formatted(OCI_MANIFEST, config, digest, size));
         String path = "/v2/hub/app/blobs/" + digest;
         upstream.mode = FaultyUpstream.Mode.SLOW;
         upstream.slowPiece = 1024 * 1024;
-        upstream.slowPauseMillis = 40; // about 2.6 s for the whole blob
+        upstream.slowPauseMillis = 25; // about 6.5 s for the whole blob
 
-        record Pull(long firstByteNanos, String digest) {
+        record Pull(long firstByteNanos, String digest, long bytes) {
         }
         List<Callable<Pull>> pulls = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
@@ -247,6 +254,7 @@ class ProxyFaultsTest {
                 assertThat(r.statusCode()).isEqualTo(200);
                 MessageDigest sha = MessageDigest.getInstance("SHA-256");
                 long first = 0;
+                long bytes = 0;
                 byte[] buffer = new byte[256 * 1024];
                 try (InputStream in = r.body()) {
                     for (int n; (n = in.read(buffer)) >= 0; ) {
@@ -254,9 +262,10 @@ class ProxyFaultsTest {
                             first = System.nanoTime();
                         }
                         sha.update(buffer, 0, n);
+                        bytes += n;
                     }
                 }
-                return new Pull(first, "sha256:" + HexFormat.of().formatHex(sha.digest()));
+                return new Pull(first, "sha256:" + HexFormat.of().formatHex(sha.digest()), bytes);
             });
         }
         List<Pull> results = new ArrayList<>();
@@ -270,9 +279,44 @@ class ProxyFaultsTest {
         assertThat(upstreamDone).isNotNull();
         for (Pull p : results) {
             assertThat(p.digest()).isEqualTo(digest);
+            assertThat(p.bytes()).isEqualTo(size);
             assertThat(p.firstByteNanos()).as("first byte before the upstream finished").isLessThan(upstreamDone);
         }
         assertThat(stored("hub/app", digest)).isTrue();
+    }
+
+    /**
+     * An organization with a fallback upstream (a mirror of the same content): with the primary gone, a manifest and a
+     * layer never cached come from the fallback, verified, and are stored; the primary was not asked for them.
+     */
+    @Test
+    void aFallbackUpstreamServesWhenThePrimaryIsDown() throws Exception {
+        try (FaultyUpstream fallback = new FaultyUpstream()) {
+            byte[] layer = random(256 * 1024, 5);
+            String v1 = image(layer, "v1"); // in the primary
+            String config = fallback.putBlob("app", "{}".getBytes(StandardCharsets.UTF_8));
+            String layerDigest = fallback.putBlob("app", layer);
+            assertThat(fallback.putManifest("app", "v1", OCI_MANIFEST, """
+                    {"schemaVersion":2,"mediaType":"%s",
+                     "config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":2},
+                     "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"%s","size":%d}]}"""
+                    .formatted(OCI_MANIFEST, config, layerDigest, layer.length))).isEqualTo(v1);
+            HttpResponse<String> set = send("PATCH", "/api/v1/organizations/hub/proxy",
+                    "{\"fallback_urls\":[\"" + fallback.uri() + "\"]}");
+            assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
+
+            upstream.close();
+            HttpResponse<byte[]> manifest = get("/v2/hub/app/manifests/v1");
+            assertThat(manifest.statusCode()).as(new String(manifest.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+            assertThat(manifest.headers().firstValue("Docker-Content-Digest")).hasValue(v1);
+            assertThat(manifest.headers().firstValue("Bollard-Proxy-Stale")).isEmpty();
+            HttpResponse<byte[]> blob = get("/v2/hub/app/blobs/" + layerDigest);
+            assertThat(blob.statusCode()).isEqualTo(200);
+            assertThat(FaultyUpstream.sha256(blob.body())).isEqualTo(layerDigest);
+            assertThat(stored("hub/app", layerDigest)).isTrue();
+            assertThat(fallback.requests("GET", "/v2/app/blobs/" + layerDigest)).isEqualTo(1);
+            assertThat(upstream.requests("GET", "/v2/app/blobs/" + layerDigest)).isZero();
+        }
     }
 
     @Test
