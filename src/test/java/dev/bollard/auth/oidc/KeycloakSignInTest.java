@@ -63,6 +63,8 @@ class KeycloakSignInTest {
         int registryPort = KeycloakServer.freePort();
         String base = "http://127.0.0.1:" + registryPort;
         String issuer = "http://127.0.0.1:" + keycloakPort + "/realms/" + REALM;
+        // Providers 1 and 2 are for CLI device logins: a client with the device grant and a consent screen (so that it
+        // can be declined), and one whose device codes live 15 s. The web sign-in's client has no device grant.
         BollardConfig config = ConfigLoader.builder()
                 .set("data-dir", classDir.resolve("data").toString())
                 .set("server.listen", "127.0.0.1:" + registryPort)
@@ -73,8 +75,6 @@ class KeycloakSignInTest {
                 .set("auth.oidc.providers[0].client-secret", CLIENT_SECRET)
                 .set("auth.oidc.providers[0].admin-group", "registry-admins")
                 .set("auth.oidc.workload-issuers", issuer)
-                // CLI device logins: a client with the device grant and a consent screen (so that it can be declined),
-                // and one whose device codes live 5 s. The web sign-in's client has no device grant.
                 .set("auth.oidc.providers[1].id", "kc-device")
                 .set("auth.oidc.providers[1].issuer", issuer)
                 .set("auth.oidc.providers[1].client-id", "bollard-cli")
@@ -145,7 +145,7 @@ class KeycloakSignInTest {
                   {"clientId": "bollard-cli-short", "enabled": true, "publicClient": false,
                    "secret": "bollard-cli-short-secret", "standardFlowEnabled": false,
                    "attributes": {"oauth2.device.authorization.grant.enabled": "true",
-                                  "oauth2.device.code.lifespan": "5", "oauth2.device.polling.interval": "1"}}]}
+                                  "oauth2.device.code.lifespan": "15", "oauth2.device.polling.interval": "1"}}]}
                 """.formatted(CLIENT_SECRET, base, base);
     }
 
@@ -275,7 +275,7 @@ class KeycloakSignInTest {
         try {
             // The CLI shows the page to open, with the code in it; the person signs in there and approves.
             String page = null;
-            long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            long end = System.nanoTime() + Duration.ofMinutes(2).toNanos();
             while (page == null && System.nanoTime() < end && cli.isAlive()) {
                 page = Files.readString(out).lines().map(String::strip).filter(l -> l.startsWith("http"))
                         .findFirst().orElse(null);
@@ -332,15 +332,15 @@ class KeycloakSignInTest {
 
         // Not approved yet: 202 and the interval to wait.
         com.fasterxml.jackson.databind.JsonNode shortLived = device("POST", "/api/v1/oidc/kc-short/device", "{}", 200);
-        assertThat(shortLived.get("expires_in").asLong()).as(shortLived.toString()).isEqualTo(5);
+        assertThat(shortLived.get("expires_in").asLong()).as(shortLived.toString()).isEqualTo(15);
         com.fasterxml.jackson.databind.JsonNode pending = poll("kc-short", shortLived.get("handle").asText(), 202);
         assertThat(pending.get("status").asText()).isEqualTo("authorization_pending");
         assertThat(pending.get("interval").asLong()).isPositive();
         // A handle of one provider is nobody's at another.
         assertThat(poll("kc-device", shortLived.get("handle").asText(), 400).get("message").asText())
                 .contains("not one this registry gave out");
-        // Expired: its 5 s are over.
-        Thread.sleep(6_000);
+        // Expired: its 15 s are over.
+        Thread.sleep(16_000);
         com.fasterxml.jackson.databind.JsonNode expired = poll("kc-short", shortLived.get("handle").asText(), 400);
         assertThat(expired.get("code").asText()).isEqualTo("INVALID_REQUEST");
         assertThat(expired.get("message").asText()).contains("expired");
