@@ -163,6 +163,7 @@ public final class Bollard implements AutoCloseable {
             Auth auth = null;
             LdapDirectory directory = null;
             UiHandler ui = null;
+            OidcSignIn oidc = null;
             SessionAuthenticator sessions = SessionAuthenticator.NONE;
             if (config.auth().enabled()) {
                 if (config.auth().ldap().enabled()) {
@@ -177,9 +178,10 @@ public final class Bollard implements AutoCloseable {
                 firstUser(new Identities(database, changes).as(Actor.system("bootstrap")).users(), adminPassword,
                         config);
                 policy = auth.policy();
+                // The web UI's sign-in and the CLI's device logins (/api/v1/oidc/…) through the same providers.
+                oidc = config.auth().oidc().providers().isEmpty() ? null
+                        : new OidcSignIn(config.auth().oidc(), discovery, sealing, java.time.Clock.systemUTC());
                 if (config.ui().enabled()) {
-                    OidcSignIn oidc = config.auth().oidc().providers().isEmpty() ? null
-                            : new OidcSignIn(config.auth().oidc(), discovery);
                     ui = new UiHandler(registry, auth, new WebSessions(database, auth, config.ui().sessionIdleTimeout(),
                             config.ui().sessionMaxAge()), audit, events.webhooks(), scans, oidc, config.auth().oidc().redirectBase());
                     sessions = ui.sessionAuthenticator(); // the management API accepts the UI's sessions
@@ -190,7 +192,7 @@ public final class Bollard implements AutoCloseable {
             }
             ManagementApi api = new ManagementApi(ManagementApi.standardEndpoints(
                     new ApiServices(config, new Identities(database, changes), auth, registry, audit,
-                            events.webhooks(), proxies, mirrors, feed, scans)), policy, sessions);
+                            events.webhooks(), proxies, mirrors, feed, scans, oidc)), policy, sessions);
             BlobStore blobs = store;
             BollardServer http = open(opened, BollardServer.start(config, observability, new BollardServer.Handlers(
                     registry, proxy, mirrors, policy, auth, api, ui, audit, () -> database.isReachable() && blobs.isReachable())));

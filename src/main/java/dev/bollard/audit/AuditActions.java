@@ -11,6 +11,8 @@ public final class AuditActions {
     public static final String LOGIN_SUCCESS = "login.success";
     public static final String LOGIN_FAILURE = "login.failure";
     public static final String TOKEN_ISSUED = "token.issued";
+    /** A CLI began an OIDC device login (the person approves it at the provider; then login.success). */
+    public static final String DEVICE_LOGIN_START = "device-login.start";
 
     public static final String PUSH = "push";
     public static final String PULL = "pull";

@@ -218,6 +218,12 @@ public final class Auth {
      * sign-in audited as {@code login.success} with the provider as its source.
      */
     public SignIn signInWith(IdentitySource.Identity identity, String remoteAddress, @Nullable String userAgent) {
+        return onboard(identity, remoteAddress, userAgent, "web-ui");
+    }
+
+    /** {@link #signInWith}'s work, the sign-in audited with {@code method}. */
+    private SignIn onboard(IdentitySource.Identity identity, String remoteAddress, @Nullable String userAgent,
+                           String method) {
         Principal.User user;
         try {
             // Local accounts are linked only through providers that say so (auth.oidc.providers[N].link-local-users).
@@ -230,8 +236,87 @@ public final class Auth {
             return new SignIn.Refused("You cannot sign in as '" + identity.username() + "': " + why + ".");
         }
         audit.recordAsync(AuditEvent.onNamespace(user.actor(remoteAddress, userAgent), AuditActions.LOGIN_SUCCESS,
-                null, Map.of("method", "web-ui", "source", identity.source())));
+                null, Map.of("method", method, "source", identity.source())));
         return new SignIn.Ok(user);
+    }
+
+    // ---- device logins (OIDC device authorization grant, for the CLI) ----
+
+    /**
+     * The login throttle's user name for device logins: each one started counts as a failed attempt of this name from
+     * the address until one succeeds there, as do handles that are not the registry's; so an address may leave at most
+     * {@code auth.max-login-failures} device logins unfinished (or guess as many handles) per {@code auth.lockout}.
+     */
+    private static final String DEVICE_LOGIN = "device-login:";
+
+    /**
+     * Admits the start of a device login through {@code provider} from {@code remoteAddress} (counted by the login
+     * throttle like a failed login until one succeeds), audited as {@code device-login.start}.
+     *
+     * @throws BollardException TOO_MANY_REQUESTS while the address is locked out
+     */
+    public void deviceLoginStarting(String provider, String remoteAddress, @Nullable String userAgent) {
+        LoginThrottle.State state = deviceThrottle(remoteAddress);
+        throttle.failed(state);
+        audit.record(AuditEvent.onNamespace(Actor.anonymous(remoteAddress, userAgent), AuditActions.DEVICE_LOGIN_START,
+                null, Map.of("source", "oidc:" + provider)));
+    }
+
+    /**
+     * A poll of a device login that ended without a sign-in, audited as {@code login.failure}; a handle that is not the
+     * registry's ({@code guessed}) also counts as a failed login of the address.
+     *
+     * @throws BollardException TOO_MANY_REQUESTS while the address is locked out
+     */
+    public void deviceLoginFailed(String provider, String reason, boolean guessed, String remoteAddress,
+                                  @Nullable String userAgent) {
+        LoginThrottle.State state = deviceThrottle(remoteAddress);
+        if (guessed) {
+            throttle.failed(state);
+        }
+        audit.record(AuditEvent.onNamespace(Actor.anonymous(remoteAddress, userAgent), AuditActions.LOGIN_FAILURE, null,
+                Map.of("reason", reason, "source", "oidc:" + provider, "method", "device")));
+    }
+
+    /** The credential a completed device login gives the CLI: an application token of the user who approved it. */
+    public record DeviceLogin(Principal.User user, String tokenName, String token) {
+        @Override
+        public String toString() { // never print the token
+            return "DeviceLogin[" + user.name() + ", " + tokenName + "]";
+        }
+    }
+
+    /**
+     * Completes a device login that the provider approved: the person is onboarded, linked and synced as by the web
+     * sign-in ({@link #signInWith}), audited as {@code login.success} with method {@code device}, and given a new
+     * application token (audited as {@code app-token.create}), the credential the CLI stores; the address's unfinished
+     * device logins are forgotten.
+     *
+     * @throws BollardException DENIED when the account may not sign in (the reason: a local account not linked, …)
+     */
+    public DeviceLogin deviceLoginApproved(IdentitySource.Identity identity, String remoteAddress,
+                                           @Nullable String userAgent) {
+        return switch (onboard(identity, remoteAddress, userAgent, "device")) {
+            case SignIn.Refused refused -> throw new BollardException(ErrorCode.DENIED, refused.message());
+            case SignIn.Ok ok -> {
+                throttle.succeeded(deviceThrottle(remoteAddress));
+                String name = "device login " + identity.source() + " " + clock.instant();
+                String token = identities.as(ok.user().actor(remoteAddress, userAgent)).appTokens()
+                        .create(ok.user().name(), name);
+                yield new DeviceLogin(ok.user(), name, token);
+            }
+        };
+    }
+
+    /** The throttle's state of device logins from the address; throws TOO_MANY_REQUESTS while it is locked out. */
+    private LoginThrottle.State deviceThrottle(String remoteAddress) {
+        LoginThrottle.State state = throttle.state(DEVICE_LOGIN, remoteAddress);
+        long locked = Math.max(state.lockedFor(), state.addressLockedFor());
+        if (locked > 0) {
+            throw BollardException.throttled(ErrorCode.TOO_MANY_REQUESTS, "too many unfinished device logins or "
+                    + "failed logins from " + remoteAddress + "; try again in " + locked + " s", locked);
+        }
+        return state;
     }
 
     /** Audits a sign-in through an identity provider ({@code source}) that failed, and why. */

@@ -35,7 +35,7 @@ import picocli.CommandLine;
                 LifecycleCommands.RetentionCommand.class, LifecycleCommands.QuotaCommand.class,
                 TagCommands.TagCommand.class, VulnDbCommands.VulnDbCommand.class, ScanCommands.Scan.class,
                 BackupCommands.BackupCommand.class, BackupCommands.RestoreCommand.class,
-                AotTraining.class})
+                LoginCommand.class, AotTraining.class})
 public final class Main extends CommandGroup {
 
     @Option(names = "--debug", scope = ScopeType.INHERIT,

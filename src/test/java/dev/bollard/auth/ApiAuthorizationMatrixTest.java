@@ -180,6 +180,12 @@ class ApiAuthorizationMatrixTest {
         List<Case> c = new ArrayList<>();
         c.add(new Case("GET", "/api/v1/openapi.json", EVERYONE, 200, x -> new Call("/api/v1/openapi.json", null)));
         c.add(new Case("GET", "/api/v1/me", AUTHENTICATED, 200, x -> new Call("/api/v1/me", null)));
+        // CLI device logins come before any login: every caller reaches them, and here (no OIDC provider configured)
+        // learns that there is no such provider (KeycloakSignInTest drives them against a real one).
+        c.add(new Case("POST", "/api/v1/oidc/{provider}/device", EVERYONE, 404,
+                x -> new Call("/api/v1/oidc/keycloak/device", "{}")));
+        c.add(new Case("POST", "/api/v1/oidc/{provider}/device/token", EVERYONE, 404,
+                x -> new Call("/api/v1/oidc/keycloak/device/token", "{\"handle\":\"bollard_device_x\"}")));
         // users
         c.add(new Case("GET", "/api/v1/users", SUPER, 200, x -> new Call("/api/v1/users", null)));
         c.add(new Case("POST", "/api/v1/users", SUPER, 201, x -> new Call("/api/v1/users",

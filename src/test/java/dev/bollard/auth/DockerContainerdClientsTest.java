@@ -3,10 +3,14 @@ package dev.bollard.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.bollard.clients.Exec;
+import dev.bollard.config.BollardConfig;
+import dev.bollard.config.ConfigLoader;
+import dev.bollard.testing.TestCa;
 import dev.bollard.testing.Requirements;
 import dev.bollard.testing.TestRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -208,5 +212,111 @@ class DockerContainerdClientsTest {
             ok(ctr("images", "remove", copy));
             ok(ctr("images", "pull", "--plain-http", copy));
         }
+    }
+
+    /**
+     * TLS with verification on: the registry serves a certificate of a test CA on this machine's own (non-loopback)
+     * address — docker takes every 127.0.0.0/8 registry for an insecure one and would not verify anything there. docker
+     * trusts the CA through {@code /etc/docker/certs.d/<host:port>/ca.crt} (the daemon's fixed place; written here and
+     * removed afterwards), containerd through {@code ctr --tlscacert} and a {@code hosts.toml}. Without the CA, or with
+     * another CA's certificate in its place, both refuse the registry's certificate.
+     */
+    @Test
+    void dockerAndContainerdVerifyTheRegistrysCertificate() throws Exception {
+        String address = ownAddress();
+        Requirements.require(address != null, "this machine has no non-loopback IPv4 address to serve TLS on (docker "
+                + "does not verify registries on 127.0.0.0/8)");
+        TestCa ca = TestCa.create(dir.resolve("ca"));
+        TestCa.Issued certificate = ca.issue("registry", "ec", List.of("IP:" + address));
+        BollardConfig config = ConfigLoader.builder().set("data-dir", dir.resolve("data").toString())
+                .set("server.listen", address + ":0")
+                .set("server.tls.certificate", certificate.chain().toString())
+                .set("server.tls.private-key", certificate.privateKey().toString()).load();
+        try (TestRegistry registry = TestRegistry.start(config)) {
+            new Identities(registry.server().database()).users().create("alice", "alice-password", false);
+            String host = registry.hostPort();
+            assertThat(host).startsWith(address + ":");
+            String image = host + "/alice/tls:v1";
+            importImage(image);
+            Path certsD = Path.of("/etc/docker/certs.d");
+            boolean certsDExisted = Files.isDirectory(certsD);
+            Path trusted = certsD.resolve(host);
+            try {
+                // Not trusted yet: docker refuses the certificate (it never falls back to plain HTTP here).
+                untrusted(docker("alice-password", "login", "--username", "alice", "--password-stdin", host));
+
+                Files.createDirectories(trusted);
+                Files.copy(ca.certificate(), trusted.resolve("ca.crt"));
+                ok(docker("alice-password", "login", "--username", "alice", "--password-stdin", host));
+                ok(docker(null, "push", image));
+                ok(docker(null, "image", "rm", image));
+                ok(docker(null, "pull", image));
+
+                // containerd: refused without the CA, then with it by --tlscacert (push) and a hosts.toml (pull).
+                untrusted(ctr("images", "pull", "--user", "alice:alice-password", image));
+                ok(ctr("images", "pull", "--tlscacert", ca.certificate().toString(), "--user", "alice:alice-password",
+                        image));
+                String copy = host + "/alice/tls-copy:v1";
+                ok(ctr("images", "tag", image, copy));
+                ok(ctr("images", "push", "--tlscacert", ca.certificate().toString(), "--user", "alice:alice-password",
+                        copy));
+                Path hosts = Files.createDirectories(dir.resolve("hosts.d").resolve(host));
+                Files.writeString(hosts.resolve("hosts.toml"), """
+                        server = "https://%s"
+                        [host."https://%s"]
+                          ca = "%s"
+                        """.formatted(host, host, ca.certificate()));
+                ok(ctr("images", "remove", copy));
+                ok(ctr("images", "pull", "--hosts-dir", dir.resolve("hosts.d").toString(), "--user",
+                        "alice:alice-password", copy));
+
+                // Another CA's certificate in its place: both refuse again.
+                TestCa other = TestCa.create(dir.resolve("other-ca"));
+                Files.copy(other.certificate(), trusted.resolve("ca.crt"), StandardCopyOption.REPLACE_EXISTING);
+                ok(docker(null, "image", "rm", image));
+                untrusted(docker(null, "pull", image));
+                untrusted(ctr("images", "pull", "--tlscacert", other.certificate().toString(), "--user",
+                        "alice:alice-password", copy));
+            } finally {
+                // Nothing of this test stays outside its temporary directories.
+                if (Files.isDirectory(trusted)) {
+                    try (var files = Files.list(trusted)) {
+                        for (Path f : files.toList()) {
+                            Files.delete(f);
+                        }
+                    }
+                    Files.delete(trusted);
+                }
+                if (!certsDExisted && Files.isDirectory(certsD)) {
+                    try (var left = Files.list(certsD)) {
+                        if (left.findAny().isEmpty()) {
+                            Files.delete(certsD);
+                        }
+                    }
+                }
+            }
+            assertThat(trusted).doesNotExist();
+        }
+    }
+
+    /** This machine's first non-loopback IPv4 address that is up, or null. */
+    private static @org.jspecify.annotations.Nullable String ownAddress() throws java.net.SocketException {
+        for (java.net.NetworkInterface nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+            if (!nic.isUp() || nic.isLoopback()) {
+                continue;
+            }
+            for (java.net.InetAddress a : java.util.Collections.list(nic.getInetAddresses())) {
+                if (a instanceof java.net.Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress()) {
+                    return a.getHostAddress();
+                }
+            }
+        }
+        return null;
+    }
+
+    private static void untrusted(Exec.Result r) {
+        assertThat(r.ok()).as(r.describe()).isFalse();
+        assertThat(r.output()).as(r.describe()).containsAnyOf("x509", "certificate signed by unknown authority",
+                "failed to verify certificate");
     }
 }

@@ -47,6 +47,11 @@ public final class TestCa {
      * or {@code ec}, written as PKCS#8 ({@code name.key}).
      */
     public Issued issue(String name, String keyType) throws IOException {
+        return issue(name, keyType, java.util.List.of());
+    }
+
+    /** {@link #issue(String, String)} also for {@code extraNames} ({@code IP:192.0.2.2}, {@code DNS:registry.test}). */
+    public Issued issue(String name, String keyType, java.util.List<String> extraNames) throws IOException {
         if (keyType.equals("rsa")) {
             openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", name + ".key");
         } else {
@@ -57,8 +62,8 @@ public final class TestCa {
                 basicConstraints=CA:FALSE
                 keyUsage=critical,digitalSignature,keyEncipherment
                 extendedKeyUsage=serverAuth
-                subjectAltName=DNS:localhost,IP:127.0.0.1
-                """);
+                subjectAltName=DNS:localhost,IP:127.0.0.1%s
+                """.formatted(extraNames.stream().map(n -> "," + n).collect(java.util.stream.Collectors.joining())));
         openssl("x509", "-req", "-in", name + ".csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
                 "-days", "2", "-extfile", name + ".ext", "-out", name + ".crt");
         Path chain = dir.resolve(name + "-chain.crt");

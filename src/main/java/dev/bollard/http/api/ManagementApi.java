@@ -71,7 +71,7 @@ public final class ManagementApi {
                 new RepositoryEndpoints(services), new AuditEndpoints(services), new LifecycleEndpoints(services),
                 new WebhookEndpoints(services), new ProxyEndpoints(services), new MirrorEndpoints(services),
                 new EventEndpoints(services), new ScanEndpoints(services),
-                new ScanPolicyEndpoints(services));
+                new ScanPolicyEndpoints(services), new DeviceLoginEndpoints(services));
     }
 
     /** The route table, in registration order. */

@@ -63,6 +63,8 @@ class KeycloakSignInTest {
         int registryPort = KeycloakServer.freePort();
         String base = "http://127.0.0.1:" + registryPort;
         String issuer = "http://127.0.0.1:" + keycloakPort + "/realms/" + REALM;
+        // Providers 1 and 2 are for CLI device logins: a client with the device grant and a consent screen (so that it
+        // can be declined), and one whose device codes live 15 s. The web sign-in's client has no device grant.
         BollardConfig config = ConfigLoader.builder()
                 .set("data-dir", classDir.resolve("data").toString())
                 .set("server.listen", "127.0.0.1:" + registryPort)
@@ -73,6 +75,14 @@ class KeycloakSignInTest {
                 .set("auth.oidc.providers[0].client-secret", CLIENT_SECRET)
                 .set("auth.oidc.providers[0].admin-group", "registry-admins")
                 .set("auth.oidc.workload-issuers", issuer)
+                .set("auth.oidc.providers[1].id", "kc-device")
+                .set("auth.oidc.providers[1].issuer", issuer)
+                .set("auth.oidc.providers[1].client-id", "bollard-cli")
+                .set("auth.oidc.providers[1].client-secret", "bollard-cli-secret")
+                .set("auth.oidc.providers[2].id", "kc-short")
+                .set("auth.oidc.providers[2].issuer", issuer)
+                .set("auth.oidc.providers[2].client-id", "bollard-cli-short")
+                .set("auth.oidc.providers[2].client-secret", "bollard-cli-short-secret")
                 .load();
         registry = TestRegistry.start(config);
         host = registry.hostPort();
@@ -81,6 +91,8 @@ class KeycloakSignInTest {
         ids.organizations().create("acme", "admin");
         ids.teams().create("acme", "developers", "member", "follows Keycloak's devs");
         ids.directoryTeams().bindClaim("acme", "developers", "keycloak", "devs");
+        ids.teams().create("acme", "cli-developers", "member", "follows devs, for device logins");
+        ids.directoryTeams().bindClaim("acme", "cli-developers", "kc-device", "devs");
         keycloak = KeycloakServer.start(classDir, keycloakPort, REALM, realm(base));
 
         Path layout = classDir.resolve("layout");
@@ -103,7 +115,10 @@ class KeycloakSignInTest {
                    "credentials": [{"type": "password", "value": "alice-kc-pw", "temporary": false}]},
                   {"username": "bob", "enabled": true, "email": "bob@example.org", "emailVerified": true,
                    "firstName": "Bob", "lastName": "Baker", "groups": ["/ops"],
-                   "credentials": [{"type": "password", "value": "bob-kc-pw", "temporary": false}]}],
+                   "credentials": [{"type": "password", "value": "bob-kc-pw", "temporary": false}]},
+                  {"username": "carol", "enabled": true, "email": "carol@example.org", "emailVerified": true,
+                   "firstName": "Carol", "lastName": "Clark", "groups": ["/devs"],
+                   "credentials": [{"type": "password", "value": "carol-kc-pw", "temporary": false}]}],
                  "clients": [
                   {"clientId": "bollard", "enabled": true, "publicClient": false, "secret": "%s",
                    "standardFlowEnabled": true, "directAccessGrantsEnabled": false,
@@ -118,7 +133,19 @@ class KeycloakSignInTest {
                    "protocolMappers": [{"name": "registry audience", "protocol": "openid-connect",
                      "protocolMapper": "oidc-audience-mapper",
                      "config": {"included.custom.audience": "bollard-registry", "access.token.claim": "true",
-                                "id.token.claim": "true"}}]}]}
+                                "id.token.claim": "true"}}]},
+                  {"clientId": "bollard-cli", "enabled": true, "publicClient": false, "secret": "bollard-cli-secret",
+                   "standardFlowEnabled": false, "consentRequired": true,
+                   "attributes": {"oauth2.device.authorization.grant.enabled": "true",
+                                  "oauth2.device.polling.interval": "1"},
+                   "protocolMappers": [{"name": "groups", "protocol": "openid-connect",
+                     "protocolMapper": "oidc-group-membership-mapper",
+                     "config": {"claim.name": "groups", "full.path": "false", "id.token.claim": "true",
+                                "access.token.claim": "true", "userinfo.token.claim": "true"}}]},
+                  {"clientId": "bollard-cli-short", "enabled": true, "publicClient": false,
+                   "secret": "bollard-cli-short-secret", "standardFlowEnabled": false,
+                   "attributes": {"oauth2.device.authorization.grant.enabled": "true",
+                                  "oauth2.device.code.lifespan": "15", "oauth2.device.polling.interval": "1"}}]}
                 """.formatted(CLIENT_SECRET, base, base);
     }
 
@@ -235,6 +262,144 @@ class KeycloakSignInTest {
                 "SELECT details FROM audit_log WHERE action = 'login.success' AND actor = 'acme+ci'")
                 .mapTo(String.class).list());
         assertThat(logins).isNotEmpty().allSatisfy(d -> assertThat(d).contains("workload:" + issuer));
+    }
+
+    @Test
+    void aCliDeviceLoginApprovedInTheBrowserStoresATokenThatSkopeoPushesAndPullsWith() throws Exception {
+        Path authFile = dir.resolve("auth.json");
+        Path out = dir.resolve("login.out");
+        Process cli = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dev.bollard.cli.Main", "login", "--device",
+                "--provider", "kc-device", "--authfile", authFile.toString(), "http://" + host)
+                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        try {
+            // The CLI shows the page to open, with the code in it; the person signs in there and approves.
+            String page = null;
+            long end = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            while (page == null && System.nanoTime() < end && cli.isAlive()) {
+                page = Files.readString(out).lines().map(String::strip).filter(l -> l.startsWith("http"))
+                        .findFirst().orElse(null);
+                Thread.sleep(200);
+            }
+            assertThat(page).as("the CLI printed the page to open: " + Files.readString(out)).isNotNull()
+                    .contains("/realms/" + REALM + "/device").contains("user_code=");
+            approveDevice(page, "carol", "carol-kc-pw", true);
+            assertThat(cli.waitFor(90, java.util.concurrent.TimeUnit.SECONDS)).as("the CLI finished").isTrue();
+            String printed = Files.readString(out);
+            assertThat(cli.exitValue()).as(printed).isZero();
+            assertThat(printed).contains("Logged in to " + host + " as carol").contains("Stored in " + authFile);
+        } finally {
+            cli.destroyForcibly();
+        }
+        // The stored credential is an application token of carol, onboarded through kc-device with her group's team.
+        com.fasterxml.jackson.databind.JsonNode auths = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(authFile.toFile()).get("auths");
+        String credential = new String(java.util.Base64.getDecoder().decode(auths.get(host).get("auth").asText()),
+                java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(credential).startsWith("carol:bollard_app_");
+        assertThat(java.nio.file.Files.getPosixFilePermissions(authFile)).isEqualTo(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        assertThat(ids.teams().members("acme", "cli-developers", null, 100)).contains("carol");
+
+        // skopeo pushes to carol's namespace and pulls back with the stored file alone.
+        ok(run("skopeo", "copy", "--src-tls-verify=false", "--dest-tls-verify=false",
+                "--src-creds", "admin:local-admin-password", "--dest-authfile", authFile.toString(),
+                "docker://" + host + "/acme/app:v1", "docker://" + host + "/carol/tool:v1"));
+        ok(run("skopeo", "inspect", "--tls-verify=false", "--authfile", authFile.toString(),
+                "docker://" + host + "/carol/tool:v1"));
+        ok(run("skopeo", "inspect", "--tls-verify=false", "--authfile", authFile.toString(),
+                "docker://" + host + "/acme/app:v1")); // acme/app through the team of her group
+
+        registry.server().audit().flush(10_000);
+        List<String> entries = registry.server().database().read(h -> h.createQuery(
+                "SELECT action || ' ' || actor || ' ' || details FROM audit_log WHERE action IN "
+                        + "('device-login.start', 'login.success', 'app-token.create') ORDER BY seq")
+                .mapTo(String.class).list());
+        assertThat(entries).anySatisfy(e -> assertThat(e).startsWith("device-login.start").contains("oidc:kc-device"))
+                .anySatisfy(e -> assertThat(e).startsWith("login.success carol").contains("device")
+                        .contains("oidc:kc-device"))
+                .anySatisfy(e -> assertThat(e).startsWith("app-token.create carol"));
+    }
+
+    @Test
+    void aDeclinedDeviceLoginAnExpiredOneAndAForeignHandleGetClearErrors() throws Exception {
+        // Declined at Keycloak's consent screen: the poll says so (403 DENIED).
+        com.fasterxml.jackson.databind.JsonNode started = device("POST", "/api/v1/oidc/kc-device/device", "{}", 200);
+        approveDevice(started.get("verification_uri_complete").asText(), "carol", "carol-kc-pw", false);
+        com.fasterxml.jackson.databind.JsonNode declined = poll("kc-device", started.get("handle").asText(), 403);
+        assertThat(declined.get("code").asText()).isEqualTo("DENIED");
+        assertThat(declined.get("message").asText()).contains("declined");
+
+        // Not approved yet: 202 and the interval to wait.
+        com.fasterxml.jackson.databind.JsonNode shortLived = device("POST", "/api/v1/oidc/kc-short/device", "{}", 200);
+        assertThat(shortLived.get("expires_in").asLong()).as(shortLived.toString()).isEqualTo(15);
+        com.fasterxml.jackson.databind.JsonNode pending = poll("kc-short", shortLived.get("handle").asText(), 202);
+        assertThat(pending.get("status").asText()).isEqualTo("authorization_pending");
+        assertThat(pending.get("interval").asLong()).isPositive();
+        // A handle of one provider is nobody's at another.
+        assertThat(poll("kc-device", shortLived.get("handle").asText(), 400).get("message").asText())
+                .contains("not one this registry gave out");
+        // Expired: its 15 s are over.
+        Thread.sleep(16_000);
+        com.fasterxml.jackson.databind.JsonNode expired = poll("kc-short", shortLived.get("handle").asText(), 400);
+        assertThat(expired.get("code").asText()).isEqualTo("INVALID_REQUEST");
+        assertThat(expired.get("message").asText()).contains("expired");
+        // Made up or altered.
+        assertThat(poll("kc-device", "bollard_device_bm90LWEtaGFuZGxl", 400).get("message").asText())
+                .contains("not one this registry gave out");
+        String handle = started.get("handle").asText();
+        String altered = handle.substring(0, handle.length() - 4) + (handle.endsWith("AAAA") ? "BBBB" : "AAAA");
+        assertThat(poll("kc-device", altered, 400).get("code").asText()).isEqualTo("INVALID_REQUEST");
+
+        // A client without the device grant, and a provider that does not exist: refused, and the CLI says why.
+        assertThat(device("POST", "/api/v1/oidc/keycloak/device", "{}", 405).get("message").asText())
+                .contains("refused to start a device login");
+        dev.bollard.testing.Cli.Result refused = dev.bollard.testing.Cli.run("login", "--device", "--provider",
+                "keycloak", "http://" + host);
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.err()).contains("refused to start a device login").contains("device authorization grant");
+        dev.bollard.testing.Cli.Result unknown = dev.bollard.testing.Cli.run("login", "--device", "--provider",
+                "nope", "http://" + host);
+        assertThat(unknown.exit()).isEqualTo(1);
+        assertThat(unknown.err()).contains("there is no OIDC provider 'nope'").contains("kc-device");
+
+        registry.server().audit().flush(10_000);
+        List<String> failures = registry.server().database().read(h -> h.createQuery(
+                "SELECT details FROM audit_log WHERE action = 'login.failure' AND details LIKE '%device%'")
+                .mapTo(String.class).list());
+        assertThat(failures).anySatisfy(d -> assertThat(d).contains("declined"))
+                .anySatisfy(d -> assertThat(d).contains("expired"));
+    }
+
+    /** Opens a device login's page, signs in at Keycloak and approves (or declines) on its consent screen. */
+    private void approveDevice(String page, String user, String password, boolean approve) {
+        browser.get(page);
+        keycloakLogin(user, password);
+        try {
+            wait.until(d -> !d.findElements(By.name("accept")).isEmpty());
+        } catch (org.openqa.selenium.TimeoutException e) {
+            throw new AssertionError("no consent screen at " + browser.getCurrentUrl() + ": "
+                    + browser.findElement(By.tagName("body")).getText(), e);
+        }
+        browser.findElement(By.name(approve ? "accept" : "cancel")).click();
+        wait.until(d -> d.findElements(By.name("accept")).isEmpty());
+    }
+
+    private com.fasterxml.jackson.databind.JsonNode poll(String provider, String handle, int status) throws Exception {
+        return device("POST", "/api/v1/oidc/" + provider + "/device/token",
+                "{\"handle\":\"" + handle + "\"}", status);
+    }
+
+    /** A call of the device login API without credentials; its JSON answer, which must have {@code status}. */
+    private com.fasterxml.jackson.databind.JsonNode device(String method, String path, String json, int status)
+            throws Exception {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + host + path))
+                        .header("Content-Type", "application/json")
+                        .method(method, java.net.http.HttpRequest.BodyPublishers.ofString(json)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(method + " " + path + ": " + r.body()).isEqualTo(status);
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body());
     }
 
     /** A token Keycloak issues to the "ci" client by the client credentials grant, as a CI job would get one. */
