@@ -180,7 +180,8 @@ public final class Bollard implements AutoCloseable {
                     OidcSignIn oidc = config.auth().oidc().providers().isEmpty() ? null
                             : new OidcSignIn(config.auth().oidc(), discovery);
                     ui = new UiHandler(registry, auth, new WebSessions(database, auth, config.ui().sessionIdleTimeout(),
-                            config.ui().sessionMaxAge()), audit, events.webhooks(), scans, oidc, config.auth().oidc().redirectBase());
+                            config.ui().sessionMaxAge()), audit, events.webhooks(), scans,
+                            new UiHandler.Upstreams(proxies, mirrors, meters), oidc, config.auth().oidc().redirectBase());
                     sessions = ui.sessionAuthenticator(); // the management API accepts the UI's sessions
                 }
             } else {

@@ -41,6 +41,11 @@ public final class Format {
         return String.format(Locale.ROOT, v < 10 ? "%.1f %s" : "%.0f %s", v, units[unit]);
     }
 
+    /** A duration as the configuration and the CLI write it: 30d, 36h, 5m. */
+    public static String duration(Duration d) {
+        return dev.bollard.config.ConfigLoader.formatDuration(d);
+    }
+
     /** An absolute time in UTC, to the minute. */
     public static String time(Instant t) {
         return t == null ? "" : TIME.format(t);
