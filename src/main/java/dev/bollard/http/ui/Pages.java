@@ -603,20 +603,23 @@ public final class Pages {
         /** The schedule in words: "every 1h", or "disabled". */
         public String schedule() {
             return mirror == null ? "" : !mirror.enabled() ? "disabled (syncs only when asked)"
+                    : mirror.cron() != null ? "on the cron schedule " + mirror.cron() + " (UTC)"
                     : "every " + ConfigLoader.formatDuration(mirror.interval()) + " after the last sync ended";
         }
     }
 
     /**
      * The fields of a mirror's form as filled in: {@code interval} as the CLI writes it (6h), {@code tagGlobs} one a
-     * line, {@code architectures} separated by spaces or commas, numbers as typed (empty: the default).
+     * line, {@code architectures} separated by spaces or commas, numbers as typed (empty: the default); {@code cron}
+     * a cron expression that replaces the interval (empty: none).
      */
     public record MirrorForm(String url, String upstreamRepository, String username, boolean hasPassword,
                              String caBundle, String interval, String tagGlobs, String tagRegex, String newest,
-                             String architectures, boolean mirrorDeletions, String concurrency, boolean enabled) {
+                             String architectures, boolean mirrorDeletions, String concurrency, boolean enabled,
+                             String cron, String tagSemver) {
         static final MirrorForm BLANK = new MirrorForm("", "", "", false, "",
                 ConfigLoader.formatDuration(dev.bollard.mirror.Mirrors.DEFAULT_INTERVAL), "", "", "", "", false,
-                Integer.toString(dev.bollard.mirror.Mirrors.DEFAULT_CONCURRENCY), true);
+                Integer.toString(dev.bollard.mirror.Mirrors.DEFAULT_CONCURRENCY), true, "", "");
 
         static MirrorForm of(Mirror m) {
             return new MirrorForm(m.url().toString(), m.upstreamRepository(), m.username() == null ? "" : m.username(),
@@ -624,7 +627,8 @@ public final class Pages {
                     String.join("\n", m.filter().globs().stream().map(g -> g.glob()).toList()),
                     m.filter().regex() == null ? "" : m.filter().regex().pattern(), text(m.filter().newest()),
                     String.join(" ", m.architectures()), m.mirrorDeletions(), Integer.toString(m.concurrency()),
-                    m.enabled());
+                    m.enabled(), m.cron() == null ? "" : m.cron(),
+                    m.filter().semver() == null ? "" : m.filter().semver().text());
         }
     }
 

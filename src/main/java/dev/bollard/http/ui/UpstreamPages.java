@@ -3,6 +3,7 @@ package dev.bollard.http.ui;
 import dev.bollard.auth.Permission;
 import dev.bollard.config.ConfigLoader;
 import dev.bollard.error.BollardException;
+import dev.bollard.error.ErrorCode;
 import dev.bollard.mirror.Mirror;
 import dev.bollard.mirror.MirrorRun;
 import dev.bollard.mirror.Mirrors;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -63,7 +65,8 @@ final class UpstreamPages {
             try {
                 switch (call.field("action")) {
                     case "set-proxy" -> {
-                        form = proxyFormOf(call);
+                        Upstream before = orNone(() -> proxies.get(organization));
+                        form = proxyFormOf(call, before != null && before.hasPassword());
                         Upstream set = proxies.set(call.actor(), organization, proxySpec(call));
                         form = null;
                         frame = frame.withNotice(organization + " is a proxy of " + set.url() + " now.");
@@ -80,7 +83,7 @@ final class UpstreamPages {
                 status = 400;
             }
         }
-        Upstream upstream = upstreamOf(organization);
+        Upstream upstream = orNone(() -> proxies.get(organization));
         if (form == null) {
             form = upstream == null ? Pages.ProxyForm.BLANK : Pages.ProxyForm.of(upstream);
         }
@@ -89,18 +92,22 @@ final class UpstreamPages {
                 ui.registry.quotas().usage(organization).usedBytes(), form, superuser, stale()));
     }
 
-    private @Nullable Upstream upstreamOf(String organization) {
+    /** What {@code get} answers, or null when it is NOT_FOUND: an ordinary organization or repository. */
+    private static <T> @Nullable T orNone(Supplier<T> get) {
         try {
-            return proxies.get(organization);
+            return get.get();
         } catch (BollardException e) {
-            return null; // an ordinary organization
+            if (e.code() != ErrorCode.NOT_FOUND) {
+                throw e;
+            }
+            return null;
         }
     }
 
     /** The form as it was sent, to show again with the refusal. */
-    private static Pages.ProxyForm proxyFormOf(Call call) {
+    private static Pages.ProxyForm proxyFormOf(Call call, boolean hasPassword) {
         return new Pages.ProxyForm(call.field("url"), call.field("prefix"), call.field("library_names"),
-                call.field("username"), false, Call.first(call.form(), "ca_bundle"), call.field("tag_check_seconds"),
+                call.field("username"), hasPassword, Call.first(call.form(), "ca_bundle"), call.field("tag_check_seconds"),
                 Call.first(call.form(), "fallback_urls"), call.field("cache_max"), call.field("cache_expiry_days"),
                 call.field("rate_limit_per_second"), call.field("rate_limit_per_minute"));
     }
@@ -155,7 +162,8 @@ final class UpstreamPages {
             try {
                 switch (action) {
                     case "set-mirror" -> {
-                        form = mirrorFormOf(call);
+                        Mirror before = orNone(() -> mirrors.get(repository));
+                        form = mirrorFormOf(call, before != null && before.hasPassword());
                         Mirror set = mirrors.set(call.actor(), repository, mirrorSpec(call));
                         form = null;
                         frame = frame.withNotice(name + " mirrors " + set.upstreamRepository() + " of " + set.url()
@@ -177,7 +185,7 @@ final class UpstreamPages {
                 status = 400;
             }
         }
-        Mirror mirror = mirrorOf(repository);
+        Mirror mirror = orNone(() -> mirrors.get(repository));
         List<Pages.MirrorRunRow> runs = mirror == null ? List.of()
                 : mirrors.runs(repository, RUNS).stream().map(Pages.MirrorRunRow::of).toList();
         if (form == null) {
@@ -187,19 +195,14 @@ final class UpstreamPages {
                 superuser));
     }
 
-    private @Nullable Mirror mirrorOf(RepositoryName repository) {
-        try {
-            return mirrors.get(repository);
-        } catch (BollardException e) {
-            return null; // an ordinary repository
-        }
-    }
 
-    private static Pages.MirrorForm mirrorFormOf(Call call) {
-        return new Pages.MirrorForm(call.field("url"), call.field("upstream_repository"), call.field("username"), false,
+    private static Pages.MirrorForm mirrorFormOf(Call call, boolean hasPassword) {
+        return new Pages.MirrorForm(call.field("url"), call.field("upstream_repository"), call.field("username"),
+                hasPassword,
                 Call.first(call.form(), "ca_bundle"), call.field("interval"), Call.first(call.form(), "tag_globs"),
                 call.field("tag_regex"), call.field("newest"), call.field("architectures"),
-                !call.field("mirror_deletions").isEmpty(), call.field("concurrency"), !call.field("enabled").isEmpty());
+                !call.field("mirror_deletions").isEmpty(), call.field("concurrency"), !call.field("enabled").isEmpty(),
+                call.field("cron"), call.field("tag_semver"));
     }
 
     /** The form as the service's spec, the fields of the API's PUT (credentials as a proxy organization's). */
@@ -215,7 +218,7 @@ final class UpstreamPages {
                 Arrays.stream(call.field("architectures").split("[\\s,]+")).filter(a -> !a.isEmpty()).toList(),
                 !call.field("mirror_deletions").isEmpty(),
                 concurrency.isEmpty() ? null : optional(concurrency, "the concurrency", "tags"),
-                !call.field("enabled").isEmpty());
+                !call.field("enabled").isEmpty(), blankToNull(call.field("cron")), blankToNull(call.field("tag_semver")));
     }
 
     // ---- the registry's list ----

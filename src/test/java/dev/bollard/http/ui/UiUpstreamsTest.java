@@ -17,7 +17,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -209,13 +213,7 @@ class UiUpstreamsTest {
                 {"tag_regex", "(", "Tag_regex is not a regular expression"},
                 {"newest", "a few", "Newest is a whole number of tags, not 'a few'"},
                 {"architectures", "AMD 64!", "is not an architecture such as amd64"}}) {
-            String[] changed = form.clone();
-            for (int i = 0; i < changed.length; i += 2) {
-                if (changed[i].equals(bad[0])) {
-                    changed[i + 1] = bad[1];
-                }
-            }
-            HttpResponse<String> refused = root.post("/repo/acme/copy/-/mirror", changed);
+            HttpResponse<String> refused = root.post("/repo/acme/copy/-/mirror", with(form, bad[0], bad[1]));
             assertThat(refused.statusCode()).as(bad[0]).isEqualTo(400);
             assertThat(refused.body()).as(bad[0]).contains(bad[2]).doesNotContain("Exception");
         }
@@ -249,6 +247,31 @@ class UiUpstreamsTest {
         assertThat(runs.get("items")).hasSize(2);
         assertThat(runs.get("items").get(0).get("trigger").asText()).isEqualTo("requested");
 
+        // A cron schedule instead of the interval: a change syncs at once, then the next sync is the expression's.
+        // The password left empty: kept.
+        String[] cron = with(form, "password", "", "cron", "0 3 * * *", "tag_semver", ">=1 <3");
+        String[] badCron = with(cron, "cron", "0 25 * * *");
+        String[] badSemver = with(cron, "tag_semver", "garbage!!");
+        HttpResponse<String> refusedSemver = root.post("/repo/acme/copy/-/mirror", badSemver);
+        assertThat(refusedSemver.statusCode()).isEqualTo(400);
+        assertThat(refusedSemver.body()).contains("Tag_semver 'garbage!!' is not a semantic-version range");
+        HttpResponse<String> refusedCron = root.post("/repo/acme/copy/-/mirror", badCron);
+        assertThat(refusedCron.statusCode()).isEqualTo(400);
+        assertThat(refusedCron.body()).contains("Cron '0 25 * * *' is not a cron expression of five fields",
+                "value=\"0 25 * * *\"");
+        HttpResponse<String> scheduled = root.post("/repo/acme/copy/-/mirror", cron);
+        assertThat(scheduled.statusCode()).as(scheduled.body()).isEqualTo(200);
+        assertThat(scheduled.body()).contains("on the cron schedule 0 3 * * * (UTC)",
+                "versions in <code>&gt;=1 &lt;3</code>");
+        await(alice, "/repo/acme/copy/-/mirror", b -> b.split("0 copied, 2 unchanged", -1).length == 3);
+        JsonNode cronMirror = awaitJson(alice, "/api/v1/repositories/acme/copy/-/mirror",
+                n -> n.get("next_run").asText().endsWith("T03:00:00Z"));
+        assertThat(cronMirror.get("cron").asText()).isEqualTo("0 3 * * *");
+        assertThat(cronMirror.get("tag_semver").asText()).isEqualTo(">=1 <3");
+        assertThat(cronMirror.get("has_password").asBoolean()).isTrue();
+        Instant next = Instant.parse(cronMirror.get("next_run").asText());
+        assertThat(next).isAfter(Instant.now()).isBefore(Instant.now().plus(Duration.ofDays(1)));
+
         // A mirror of an upstream repository that is not there: the run's failure in words.
         HttpResponse<String> broken = root.post("/repo/acme/broken/-/mirror", "action", "set-mirror", "url", self,
                 "upstream_repository", "acme/nothing-here", "interval", "", "concurrency", "", "enabled", "1");
@@ -257,7 +280,7 @@ class UiUpstreamsTest {
         assertThat(failed).contains("every 1h", "anonymous pulls");
 
         assertThat(root.get("/admin/upstreams").body()).contains("href=\"/repo/acme/copy/-/mirror\">acme/copy</a>",
-                "acme/broken", "every 6h");
+                "acme/broken", "cron 0 3 * * *");
 
         HttpResponse<String> stopped = root.post("/repo/acme/copy/-/mirror", "action", "delete-mirror");
         assertThat(stopped.body()).contains("acme/copy is no mirror now", "id=\"no-mirror\"");
@@ -267,6 +290,32 @@ class UiUpstreamsTest {
                 .doesNotContain("root-password");
         assertThat(root.get("/audit?actor=alice&action=mirror.sync.request").body()).contains("mirror.sync.request");
         assertThat(root.get("/audit?actor=root&action=mirror.delete").body()).contains("mirror.delete");
+    }
+
+    /** The form's fields and values with {@code nameValues} set: replaced, or added at the end. */
+    private static String[] with(String[] form, String... nameValues) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (int i = 0; i < form.length; i += 2) {
+            fields.put(form[i], form[i + 1]);
+        }
+        for (int i = 0; i < nameValues.length; i += 2) {
+            fields.put(nameValues[i], nameValues[i + 1]);
+        }
+        return fields.entrySet().stream().flatMap(e -> Stream.of(e.getKey(), e.getValue())).toArray(String[]::new);
+    }
+
+    /** The API's answer at {@code path} once it satisfies {@code ready}, within 60 s. */
+    private static JsonNode awaitJson(UiClient c, String path, Predicate<JsonNode> ready) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        JsonNode node = null;
+        while (System.nanoTime() < deadline) {
+            node = Json.MAPPER.readTree(api(c, path).body());
+            if (ready.test(node)) {
+                return node;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("the answer at " + path + " never got there: " + node);
     }
 
     /** The page at {@code path} once its body satisfies {@code ready} (a sync runs in the background), within 60 s. */
