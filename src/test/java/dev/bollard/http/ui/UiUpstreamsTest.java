@@ -271,6 +271,9 @@ class UiUpstreamsTest {
         assertThat(cronMirror.get("has_password").asBoolean()).isTrue();
         Instant next = Instant.parse(cronMirror.get("next_run").asText());
         assertThat(next).isAfter(Instant.now()).isBefore(Instant.now().plus(Duration.ofDays(1)));
+        // A time to come is written how soon it comes, never "just now".
+        assertThat(alice.get("/repo/acme/copy/-/mirror").body())
+                .containsPattern("id=\"mirror-next\"><time [^>]*>in [0-9]+ (minute|hour)s?</time>");
 
         // A mirror of an upstream repository that is not there: the run's failure in words.
         HttpResponse<String> broken = root.post("/repo/acme/broken/-/mirror", "action", "set-mirror", "url", self,
