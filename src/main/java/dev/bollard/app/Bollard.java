@@ -183,7 +183,8 @@ public final class Bollard implements AutoCloseable {
                         : new OidcSignIn(config.auth().oidc(), discovery, sealing, java.time.Clock.systemUTC());
                 if (config.ui().enabled()) {
                     ui = new UiHandler(registry, auth, new WebSessions(database, auth, config.ui().sessionIdleTimeout(),
-                            config.ui().sessionMaxAge()), audit, events.webhooks(), scans, oidc, config.auth().oidc().redirectBase());
+                            config.ui().sessionMaxAge()), audit, events.webhooks(), scans,
+                            new UiHandler.Upstreams(proxies, mirrors, meters), oidc, config.auth().oidc().redirectBase());
                     sessions = ui.sessionAuthenticator(); // the management API accepts the UI's sessions
                 }
             } else {

@@ -962,6 +962,10 @@ final class AdminCommands {
                 description = "time between syncs, e.g. 30m, 6h, 1d (default 1h)")
         Duration interval;
 
+        @Option(names = "--cron", paramLabel = "EXPRESSION", description = "sync on this cron schedule instead of the "
+                + "interval: five fields, in UTC, e.g. '0 3 * * *' (every day at 03:00)")
+        @Nullable String cron;
+
         @Option(names = "--tag", paramLabel = "GLOB", description = "copy the tags matching this glob (repeatable; "
                 + "default: every tag)")
         List<String> tagGlobs = List.of();
@@ -969,6 +973,10 @@ final class AdminCommands {
         @Option(names = "--tag-regex", paramLabel = "REGEX", description = "copy only the tags this regular expression "
                 + "matches whole")
         @Nullable String tagRegex;
+
+        @Option(names = "--tag-semver", paramLabel = "RANGE", description = "copy only the tags that are versions in "
+                + "this semantic-version range, e.g. '>=1.2 <2', '^1.4' (with --newest: the N highest versions)")
+        @Nullable String tagSemver;
 
         @Option(names = "--newest", paramLabel = "N", description = "of the tags selected, only the last N in the "
                 + "upstream's order")
@@ -999,10 +1007,11 @@ final class AdminCommands {
                     new Mirrors.Spec(url, upstreamRepository, upstream.username, upstream.password(invocation()),
                             upstream.caBundle(invocation()),
                             interval, tagGlobs, tagRegex, newest, architectures,
-                            mirrorDeletions, concurrency, !disabled));
+                            mirrorDeletions, concurrency, !disabled, cron, tagSemver));
             out().println(repository + " mirrors " + set.url() + set.upstreamRepository()
                     + (set.username() == null ? ", pulling anonymously" : ", pulling as " + set.username())
-                    + ", every " + ConfigLoader.formatDuration(set.interval()) + (set.enabled() ? "" : " (disabled)"));
+                    + (set.cron() == null ? ", every " + ConfigLoader.formatDuration(set.interval())
+                            : ", on the schedule '" + set.cron() + "' (UTC)") + (set.enabled() ? "" : " (disabled)"));
         }
     }
 
@@ -1045,7 +1054,7 @@ final class AdminCommands {
             RepositoryName name = BollardException.parsed(() -> new RepositoryName(repository));
             Mirror m = mirrors(db).get(name);
             out().println(repository + " mirrors " + m.url() + m.upstreamRepository() + (m.enabled() ? "" : " (disabled)")
-                    + "; next sync " + m.nextRun());
+                    + (m.cron() == null ? "" : " on the schedule '" + m.cron() + "' (UTC)") + "; next sync " + m.nextRun());
             for (MirrorRun run : mirrors(db).runs(name, runs)) {
                 var r = run.describe();
                 out().println("  #" + r.get("id") + " " + r.get("status") + " " + r.get("started_at")

@@ -19,7 +19,7 @@ public final class MirrorDao {
                       @Nullable String password, @Nullable String caBundle, int intervalSeconds, String tagGlobs,
                       @Nullable String tagRegex, @Nullable Integer newest, String architectures,
                       boolean mirrorDeletions, int concurrency, boolean enabled, long nextRunAt, String createdBy,
-                      long createdAt, long updatedAt) {
+                      long createdAt, long updatedAt, @Nullable String cron, @Nullable String tagSemver) {
     }
 
     /** One sync; {@code failures} is JSON, {@code finishedAt} null while it runs. */
@@ -30,11 +30,11 @@ public final class MirrorDao {
 
     private static final String COLUMNS = "id, repository, url, upstream_repository, username, password, ca_bundle, "
             + "interval_seconds, tag_globs, tag_regex, newest, architectures, mirror_deletions, concurrency, enabled, "
-            + "next_run_at, created_by, created_at, updated_at";
+            + "next_run_at, created_by, created_at, updated_at, cron, tag_semver";
     private static final RowMapper<Row> ROW = (rs, ctx) -> new Row(rs.getLong(1), rs.getString(2), rs.getString(3),
             rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getInt(8), rs.getString(9),
             rs.getString(10), rs.getObject(11, Integer.class), rs.getString(12), rs.getBoolean(13),
-            rs.getInt(14), rs.getBoolean(15), rs.getLong(16), rs.getString(17), rs.getLong(18), rs.getLong(19));
+            rs.getInt(14), rs.getBoolean(15), rs.getLong(16), rs.getString(17), rs.getLong(18), rs.getLong(19), rs.getString(20), rs.getString(21));
     private static final String RUN_COLUMNS = "id, mirror_id, trigger_kind, status, started_at, finished_at, bytes, "
             + "blobs_copied, blobs_mounted, tags_copied, tags_unchanged, tags_failed, tags_deleted, referrers, failures, "
             + "message";
@@ -65,16 +65,17 @@ public final class MirrorDao {
     public static void insert(Handle h, Row r) {
         h.createUpdate("INSERT INTO mirror (repository, url, upstream_repository, username, password, ca_bundle, "
                         + "interval_seconds, tag_globs, tag_regex, newest, architectures, mirror_deletions, concurrency, "
-                        + "enabled, next_run_at, requested, created_by, created_at, updated_at) VALUES (:repository, :url, "
-                        + ":upstream, :username, :password, :ca, :interval, :globs, :regex, :newest, :arches, "
-                        + ":deletions, :concurrency, :enabled, :next, FALSE, :createdBy, :created, :updated)")
+                        + "enabled, next_run_at, requested, created_by, created_at, updated_at, cron, tag_semver) VALUES "
+                        + "(:repository, :url, :upstream, :username, :password, :ca, :interval, :globs, :regex, :newest, "
+                        + ":arches, :deletions, :concurrency, :enabled, :next, FALSE, :createdBy, :created, :updated, "
+                        + ":cron, :semver)")
                 .bind("repository", r.repository()).bind("url", r.url()).bind("upstream", r.upstreamRepository())
                 .bind("username", r.username()).bind("password", r.password()).bind("ca", r.caBundle())
                 .bind("interval", r.intervalSeconds()).bind("globs", r.tagGlobs()).bind("regex", r.tagRegex())
                 .bind("newest", r.newest()).bind("arches", r.architectures()).bind("deletions", r.mirrorDeletions())
                 .bind("concurrency", r.concurrency()).bind("enabled", r.enabled()).bind("next", r.nextRunAt())
                 .bind("createdBy", r.createdBy()).bind("created", r.createdAt()).bind("updated", r.updatedAt())
-                .execute();
+                .bind("cron", r.cron()).bind("semver", r.tagSemver()).execute();
     }
 
     /** Replaces what may change of a mirror (all but its repository, id and creation). */
@@ -82,14 +83,14 @@ public final class MirrorDao {
         h.createUpdate("UPDATE mirror SET url = :url, upstream_repository = :upstream, username = :username, "
                         + "password = :password, ca_bundle = :ca, interval_seconds = :interval, tag_globs = :globs, "
                         + "tag_regex = :regex, newest = :newest, architectures = :arches, mirror_deletions = :deletions, "
-                        + "concurrency = :concurrency, enabled = :enabled, next_run_at = :next, updated_at = :updated "
-                        + "WHERE id = :id")
+                        + "concurrency = :concurrency, enabled = :enabled, next_run_at = :next, updated_at = :updated, "
+                        + "cron = :cron, tag_semver = :semver WHERE id = :id")
                 .bind("id", r.id()).bind("url", r.url()).bind("upstream", r.upstreamRepository())
                 .bind("username", r.username()).bind("password", r.password()).bind("ca", r.caBundle())
                 .bind("interval", r.intervalSeconds()).bind("globs", r.tagGlobs()).bind("regex", r.tagRegex())
                 .bind("newest", r.newest()).bind("arches", r.architectures()).bind("deletions", r.mirrorDeletions())
                 .bind("concurrency", r.concurrency()).bind("enabled", r.enabled()).bind("next", r.nextRunAt())
-                .bind("updated", r.updatedAt()).execute();
+                .bind("updated", r.updatedAt()).bind("cron", r.cron()).bind("semver", r.tagSemver()).execute();
     }
 
     public static boolean delete(Handle h, String repository) {

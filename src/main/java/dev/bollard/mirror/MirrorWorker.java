@@ -156,7 +156,7 @@ public final class MirrorWorker extends Worker implements AutoCloseable {
         long end = System.currentTimeMillis();
         db.inTransaction(h -> {
             MirrorDao.updateRun(h, row(runId, mirror.id(), status, startedAt, end, o));
-            MirrorDao.scheduleAfterRun(h, mirror.id(), mirror.nextRunAt(), end + mirror.intervalSeconds() * 1000L);
+            MirrorDao.scheduleAfterRun(h, mirror.id(), mirror.nextRunAt(), Mirrors.nextRun(mirror, end));
             Map<String, Object> details = new LinkedHashMap<>();
             details.put("run", runId);
             details.put("status", status);

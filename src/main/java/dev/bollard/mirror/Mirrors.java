@@ -48,12 +48,14 @@ public final class Mirrors {
 
     /**
      * What a mirror is to be. {@code password}: null with a username keeps the stored password when the username is
-     * unchanged; {@code interval} null: the default (an hour).
+     * unchanged; {@code interval} null: the default (an hour); {@code cron}: a cron expression (UTC) that schedules the
+     * syncs instead of the interval (null: the interval); {@code tagSemver}: a semantic-version range tags must be in.
      */
     public record Spec(String url, String upstreamRepository, @Nullable String username, @Nullable String password,
                        @Nullable String caBundle, @Nullable Duration interval, List<String> tagGlobs,
                        @Nullable String tagRegex, @Nullable Integer newest, List<String> architectures,
-                       boolean mirrorDeletions, @Nullable Integer concurrency, boolean enabled) {
+                       boolean mirrorDeletions, @Nullable Integer concurrency, boolean enabled,
+                       @Nullable String cron, @Nullable String tagSemver) {
         public Spec {
             tagGlobs = List.copyOf(tagGlobs);
             architectures = List.copyOf(architectures);
@@ -113,7 +115,9 @@ public final class Mirrors {
                     + ", not " + ConfigLoader.formatDuration(interval) + " (interval_seconds "
                     + MIN_INTERVAL.toSeconds() + " to " + MAX_INTERVAL.toSeconds() + " in the API)");
         }
-        TagFilter.of(spec.tagGlobs(), spec.tagRegex(), spec.newest()); // refuses bad filters
+        String cron = spec.cron() == null || spec.cron().isBlank() ? null : CronSchedule.parse(spec.cron()).expression();
+        TagFilter filter = TagFilter.of(spec.tagGlobs(), spec.tagRegex(), spec.newest(), spec.tagSemver()); // refuses bad ones
+        String semver = filter.semver() == null ? null : filter.semver().text();
         for (String a : spec.architectures()) {
             if (!ARCHITECTURE.matcher(a).matches()) {
                 throw BollardException.invalid("architecture '" + a + "' is not an architecture such as amd64, arm64 "
@@ -140,7 +144,7 @@ public final class Mirrors {
                     String.join("\n", spec.tagGlobs().stream().map(String::strip).toList()),
                     spec.tagRegex() == null || spec.tagRegex().isEmpty() ? null : spec.tagRegex(), spec.newest(),
                     String.join(",", spec.architectures()), spec.mirrorDeletions(), concurrency, spec.enabled(), now,
-                    actor.name(), before.map(MirrorDao.Row::createdAt).orElse(now), now);
+                    actor.name(), before.map(MirrorDao.Row::createdAt).orElse(now), now, cron, semver);
             if (before.isPresent()) {
                 MirrorDao.update(h, row);
             } else {
@@ -154,10 +158,12 @@ public final class Mirrors {
                     : spec.password() != null ? "set" : "kept");
             details.put("tag_globs", spec.tagGlobs());
             details.put("tag_regex", spec.tagRegex());
+            details.put("tag_semver", semver);
             details.put("newest", spec.newest());
             details.put("architectures", spec.architectures());
             details.put("mirror_deletions", spec.mirrorDeletions());
             details.put("interval_seconds", interval.toSeconds());
+            details.put("cron", cron);
             details.put("enabled", spec.enabled());
             outbox.record(h, AuditEvent.onRepository(actor, AuditActions.MIRROR_SET, repository.value(), details));
             return null;
@@ -233,7 +239,7 @@ public final class Mirrors {
                 MirrorDao.update(h, new MirrorDao.Row(r.id(), r.repository(), r.url(), r.upstreamRepository(),
                         r.username(), sealed, r.caBundle(), r.intervalSeconds(), r.tagGlobs(), r.tagRegex(), r.newest(),
                         r.architectures(), r.mirrorDeletions(), r.concurrency(), r.enabled(), r.nextRunAt(),
-                        r.createdBy(), r.createdAt(), r.updatedAt()));
+                        r.createdBy(), r.createdAt(), r.updatedAt(), r.cron(), r.tagSemver()));
                 return null;
             });
         }
@@ -258,11 +264,17 @@ public final class Mirrors {
                 r.password() != null, r.caBundle(), Duration.ofSeconds(r.intervalSeconds()), filterOf(r),
                 r.architectures().isBlank() ? List.of() : Arrays.asList(r.architectures().split(",")),
                 r.mirrorDeletions(), r.concurrency(), r.enabled(), Instant.ofEpochMilli(r.nextRunAt()), r.createdBy(),
-                Instant.ofEpochMilli(r.createdAt()), Instant.ofEpochMilli(r.updatedAt()));
+                Instant.ofEpochMilli(r.createdAt()), Instant.ofEpochMilli(r.updatedAt()), r.cron());
+    }
+
+    /** When a mirror that ended a sync at {@code end} syncs next: its cron expression's next time, or its interval after. */
+    static long nextRun(MirrorDao.Row r, long end) {
+        return r.cron() == null ? end + r.intervalSeconds() * 1000L
+                : CronSchedule.parse(r.cron()).next(Instant.ofEpochMilli(end)).toEpochMilli();
     }
 
     static TagFilter filterOf(MirrorDao.Row r) {
         List<String> globs = r.tagGlobs().isBlank() ? List.of() : r.tagGlobs().lines().filter(l -> !l.isBlank()).toList();
-        return TagFilter.of(globs, r.tagRegex(), r.newest());
+        return TagFilter.of(globs, r.tagRegex(), r.newest(), r.tagSemver());
     }
 }

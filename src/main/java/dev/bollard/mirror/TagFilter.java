@@ -12,9 +12,11 @@ import org.jspecify.annotations.Nullable;
  * Which upstream tags a mirror copies: those matching any of the globs (none: every tag) and the regular expression
  * (none: every tag), then, with {@code newest}, only the last N of them in the upstream's listing order. Registries
  * list tags in lexical order (Distribution, Bollard), so "newest" is "last in that order" — which for tags of one
- * fixed width (dates, zero-padded build numbers) is the newest.
+ * fixed width (dates, zero-padded build numbers) is the newest. With a semantic-version range ({@code semver}), a tag
+ * must also be a version in it, and "newest" is the N highest versions (so {@code v1.10} is newer than {@code v1.9}).
  */
-public record TagFilter(List<TagPattern> globs, @Nullable Pattern regex, @Nullable Integer newest) {
+public record TagFilter(List<TagPattern> globs, @Nullable Pattern regex, @Nullable Integer newest,
+                        @Nullable SemverRange semver) {
     static final int MAX_NEWEST = 100_000;
 
     public TagFilter {
@@ -25,7 +27,8 @@ public record TagFilter(List<TagPattern> globs, @Nullable Pattern regex, @Nullab
     }
 
     /** From the API's fields; INVALID for a bad glob or expression. */
-    public static TagFilter of(List<String> globs, @Nullable String regex, @Nullable Integer newest) {
+    public static TagFilter of(List<String> globs, @Nullable String regex, @Nullable Integer newest,
+                               @Nullable String semver) {
         List<TagPattern> patterns = new ArrayList<>();
         for (String g : globs) {
             patterns.add(new TagPattern(g.strip()));
@@ -41,17 +44,25 @@ public record TagFilter(List<TagPattern> globs, @Nullable Pattern regex, @Nullab
                 throw BollardException.invalid("tag_regex is not a regular expression: " + e.getDescription());
             }
         }
-        return new TagFilter(patterns, compiled, newest);
+        return new TagFilter(patterns, compiled, newest,
+                semver == null || semver.isBlank() ? null : SemverRange.parse(semver));
     }
 
     public boolean matches(String tag) {
         return (globs.isEmpty() || globs.stream().anyMatch(g -> g.matches(tag)))
-                && (regex == null || regex.matcher(tag).matches());
+                && (regex == null || regex.matcher(tag).matches()) && (semver == null || semver.matches(tag));
     }
 
     /** The tags to copy of the upstream's, in its order. */
     public List<String> select(List<String> upstream) {
         List<String> matching = upstream.stream().filter(this::matches).toList();
+        if (semver != null && newest != null) { // the highest versions, then in the upstream's order
+            List<String> byVersion = matching.stream().sorted(java.util.Comparator.comparing(
+                    (String t) -> java.util.Objects.requireNonNull(SemverRange.version(t)))).toList();
+            java.util.Set<String> highest = java.util.Set.copyOf(
+                    byVersion.subList(Math.max(0, byVersion.size() - newest), byVersion.size()));
+            return matching.stream().filter(highest::contains).toList();
+        }
         if (newest != null && matching.size() > newest) {
             return matching.subList(matching.size() - newest, matching.size());
         }

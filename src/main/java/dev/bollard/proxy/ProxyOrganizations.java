@@ -83,6 +83,21 @@ public final class ProxyOrganizations {
                 .orElseThrow(() -> BollardException.notFound("organization " + namespace + " is no proxy organization"));
     }
 
+    /**
+     * What a proxy organization caches, as eviction counts it: its images (each manifest it stored), their bytes (a
+     * manifest's and its blobs', a layer two images share counted in each) and the oldest last pull (null: none).
+     */
+    public record CacheUse(int images, long bytes, @Nullable Instant oldestPull) {
+    }
+
+    /** What the organization's repositories cache now (for the UI; the eviction job reads the same rows). */
+    public CacheUse cacheUse(String namespace) {
+        List<ProxyDao.Cached> cached = db.read(h -> ProxyDao.cachedImages(h, namespace));
+        long oldest = cached.stream().mapToLong(ProxyDao.Cached::pulledAt).filter(t -> t > 0).min().orElse(0);
+        return new CacheUse(cached.size(), cached.stream().mapToLong(ProxyDao.Cached::bytes).sum(),
+                oldest == 0 ? null : Instant.ofEpochMilli(oldest));
+    }
+
     /** Makes the organization a proxy of {@code spec}'s upstream, or replaces its upstream, as {@code actor}. */
     public Upstream set(Actor actor, String namespace, Spec spec) {
         URI url = checkedUrl(spec.url(), "url");

@@ -38,8 +38,8 @@ final class MirrorEndpoints implements ApiEndpoints {
                 ApiRoute.get(one, REPO_ADMIN, "Describe a repository's mirror and its last sync (the password never)",
                         this::get),
                 ApiRoute.put(one, SUPERUSER, "Make a repository a mirror of an upstream repository, or replace its "
-                        + "settings: {url, upstream_repository, username?, password?, ca_bundle?, interval_seconds?, "
-                        + "tag_globs?, tag_regex?, newest?, architectures?, mirror_deletions?, concurrency?, enabled?}",
+                        + "settings: {url, upstream_repository, username?, password?, ca_bundle?, interval_seconds?, cron?, "
+                        + "tag_globs?, tag_regex?, tag_semver?, newest?, architectures?, mirror_deletions?, concurrency?, enabled?}",
                         this::put),
                 ApiRoute.patch(one, SUPERUSER, "Change a mirror: the fields of PUT, an absent one kept (credentials: "
                         + "username null for anonymous pulls)", this::patch),
@@ -80,7 +80,8 @@ final class MirrorEndpoints implements ApiEndpoints {
                 seconds(body, "interval_seconds", null), call.optionalStrings("tag_globs"),
                 call.optionalText("tag_regex"), integer(body, "newest", null), call.optionalStrings("architectures"),
                 Boolean.TRUE.equals(call.optionalBoolean("mirror_deletions")), integer(body, "concurrency", null),
-                !Boolean.FALSE.equals(call.optionalBoolean("enabled")));
+                !Boolean.FALSE.equals(call.optionalBoolean("enabled")), call.optionalText("cron"),
+                call.optionalText("tag_semver"));
         RepositoryName repository = repository(call);
         mirrors().set(call.actor(), repository, spec);
         call.send(200, status(repository));
@@ -106,7 +107,10 @@ final class MirrorEndpoints implements ApiEndpoints {
                 body.has("mirror_deletions") ? Boolean.TRUE.equals(call.optionalBoolean("mirror_deletions"))
                         : was.mirrorDeletions(),
                 integer(body, "concurrency", was.concurrency()),
-                body.has("enabled") ? !Boolean.FALSE.equals(call.optionalBoolean("enabled")) : was.enabled());
+                body.has("enabled") ? !Boolean.FALSE.equals(call.optionalBoolean("enabled")) : was.enabled(),
+                body.has("cron") ? call.optionalText("cron") : was.cron(),
+                body.has("tag_semver") ? call.optionalText("tag_semver")
+                        : was.filter().semver() == null ? null : was.filter().semver().text());
         mirrors().set(call.actor(), repository, spec);
         call.send(200, status(repository));
     }

@@ -41,6 +41,11 @@ public final class Format {
         return String.format(Locale.ROOT, v < 10 ? "%.1f %s" : "%.0f %s", v, units[unit]);
     }
 
+    /** A duration as the configuration and the CLI write it: 30d, 36h, 5m. */
+    public static String duration(Duration d) {
+        return dev.bollard.config.ConfigLoader.formatDuration(d);
+    }
+
     /** An absolute time in UTC, to the minute. */
     public static String time(Instant t) {
         return t == null ? "" : TIME.format(t);
@@ -52,12 +57,18 @@ public final class Format {
     }
 
     /**
-     * The one way the UI writes a time: how long ago for the last week ("3 hours ago"), else the date and minute in
-     * UTC ("2026-12-06 07:47 UTC"); the exact time goes in the title ({@link #exact}).
+     * The one way the UI writes a time: how long ago for the last week ("3 hours ago"), how soon for the next
+     * ("in 5 hours"), else the date and minute in UTC ("2026-12-06 07:47 UTC"); the exact time goes in the title
+     * ({@link #exact}).
      */
     public static String when(Instant t) {
         if (t == null) {
             return "never";
+        }
+        Duration ahead = Duration.between(Instant.now(), t);
+        if (ahead.toSeconds() >= 60) { // a time to come (a mirror's next sync, a certificate's expiry)
+            return ahead.toDays() >= 7 ? time(t) : "in " + (ahead.toMinutes() < 60 ? plural(ahead.toMinutes(), "minute")
+                    : ahead.toHours() < 48 ? plural(ahead.toHours(), "hour") : plural(ahead.toDays(), "day"));
         }
         return Duration.between(t, Instant.now()).toDays() < 7 ? ago(t) : time(t);
     }

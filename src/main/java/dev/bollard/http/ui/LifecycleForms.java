@@ -106,7 +106,7 @@ final class LifecycleForms {
     static long bytes(String text) {
         Matcher m = SIZE.matcher(text.trim());
         if (!m.matches()) {
-            throw BollardException.invalid("a quota is a size such as 500MiB or 20GiB, not '" + text + "'");
+            throw BollardException.invalid("a size is a number of bytes or one such as 500MiB or 20GiB, not '" + text + "'");
         }
         String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(Locale.ROOT);
         return (long) (Double.parseDouble(m.group(1)) * Math.pow(1024, "BKMGTP".indexOf(unit.charAt(0))));

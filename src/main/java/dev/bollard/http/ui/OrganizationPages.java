@@ -28,10 +28,12 @@ final class OrganizationPages {
     private final WebhookPages webhooks;
     private final ScanPages scans;
     private final RobotPages robots;
+    private final UpstreamPages upstreams;
 
     OrganizationPages(Ui ui, LifecycleForms lifecycle, AuditPages audit, WebhookPages webhooks, ScanPages scans,
-                      RobotPages robots) {
+                      RobotPages robots, UpstreamPages upstreams) {
         this.ui = ui;
+        this.upstreams = upstreams;
         this.robots = robots;
         this.scans = scans;
         this.webhooks = webhooks;
@@ -112,6 +114,15 @@ final class OrganizationPages {
             webhooks.page(call, new WebhookPages.Place(WebhookScope.namespace(name), name,
                     Pages.organizationTabs(name, true, "webhooks"), "/org/" + Format.url(name) + "/webhooks",
                     "organizations"), tab.substring("webhooks".length()));
+            return;
+        }
+        if (tab.equals("proxy")) {
+            // The permission of GET /api/v1/organizations/{org}/proxy; changing it is for superusers (checked there).
+            if (!ui.permits(call, Permission.ORG_ADMIN, name)) {
+                ui.problem(call, 403, "Only owners and administrators of " + name + " may see its upstream.");
+                return;
+            }
+            upstreams.proxy(call, name);
             return;
         }
         if (tab.startsWith("robots/")) { // one robot's page: its trusted issuers and client certificates

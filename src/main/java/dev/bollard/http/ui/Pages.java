@@ -15,6 +15,14 @@ import dev.bollard.events.HttpDelivery;
 import dev.bollard.events.SlackDelivery;
 import dev.bollard.events.Webhook;
 import dev.bollard.metadata.WebhookDao;
+import dev.bollard.mirror.Mirror;
+import dev.bollard.mirror.MirrorRun;
+import dev.bollard.proxy.ProxyLimits;
+import dev.bollard.proxy.ProxyOrganizations;
+import dev.bollard.proxy.Upstream;
+import dev.bollard.config.ConfigLoader;
+import java.net.URI;
+import java.time.Duration;
 import dev.bollard.registry.Activity;
 import dev.bollard.registry.PullStats;
 import dev.bollard.registry.Quotas;
@@ -71,6 +79,7 @@ public final class Pages {
             tabs.add(new Tab("Usage", base + "/usage", current.equals("usage")));
             tabs.add(new Tab("Settings", base + "/settings", current.equals("settings")));
             tabs.add(new Tab("Webhooks", base + "/webhooks", current.equals("webhooks")));
+            tabs.add(new Tab("Proxy", base + "/proxy", current.equals("proxy")));
             tabs.add(new Tab("Audit log", base + "/audit", current.equals("audit")));
         }
         return tabs;
@@ -91,6 +100,7 @@ public final class Pages {
             tabs.add(new Tab("Permissions", base + "/-/permissions", current.equals("permissions")));
             tabs.add(new Tab("Settings", base + "/-/settings", current.equals("settings")));
             tabs.add(new Tab("Webhooks", base + "/-/webhooks", current.equals("webhooks")));
+            tabs.add(new Tab("Mirror", base + "/-/mirror", current.equals("mirror")));
         }
         return tabs;
     }
@@ -510,5 +520,126 @@ public final class Pages {
         public boolean repository() {
             return settings.scope().kind() == dev.bollard.scan.policy.PolicyScope.Kind.REPOSITORY;
         }
+    }
+    /**
+     * An organization's Proxy tab: its upstream (null: an ordinary organization), what it caches ({@code cache}, as
+     * eviction counts it; {@code stored}, the bytes its quota counts), the form filled in, whether the user may change
+     * it (superusers), and the manifests this node served stale since it started, by reason (all proxy organizations).
+     */
+    public record Proxy(String organization, @Nullable Upstream upstream, ProxyOrganizations.@Nullable CacheUse cache,
+                        long stored, ProxyForm form, boolean mayChange, Map<String, Long> stale) {
+    }
+
+    /**
+     * The fields of a proxy organization's form as filled in: {@code libraryNames} "auto", "on" or "off";
+     * {@code fallbacks} one URL a line; {@code cacheMax} a size such as 20GiB; numbers as typed, empty for none.
+     */
+    public record ProxyForm(String url, String prefix, String libraryNames, String username, boolean hasPassword,
+                            String caBundle, String tagCheckSeconds, String fallbacks, String cacheMax,
+                            String cacheExpiryDays, String ratePerSecond, String ratePerMinute) {
+        static final ProxyForm BLANK = new ProxyForm("", "", "auto", "", false, "",
+                Long.toString(ProxyOrganizations.DEFAULT_TAG_CHECK.toSeconds()), "", "", "", "", "");
+
+        /** The form of an upstream as it is set. */
+        static ProxyForm of(Upstream u) {
+            ProxyLimits l = u.limits();
+            return new ProxyForm(u.url().toString(), u.prefix(), u.libraryNames() ? "on" : "off",
+                    u.username() == null ? "" : u.username(), u.hasPassword(), u.caBundle() == null ? "" : u.caBundle(),
+                    Long.toString(u.tagCheckInterval().toSeconds()),
+                    String.join("\n", u.fallbacks().stream().map(URI::toString).toList()),
+                    l.cacheMaxBytes() == null ? "" : exactSize(l.cacheMaxBytes()),
+                    text(l.cacheExpiryDays()), text(l.ratePerSecond()), text(l.ratePerMinute()));
+        }
+    }
+
+    /** A size as the form takes it back unchanged: the largest unit that divides it (20GiB), else bytes. */
+    static String exactSize(long bytes) {
+        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+        for (int u = units.length; u >= 1; u--) {
+            long unit = 1L << (10 * u);
+            if (bytes % unit == 0) {
+                return bytes / unit + units[u - 1];
+            }
+        }
+        return Long.toString(bytes);
+    }
+
+    private static String text(@Nullable Integer n) {
+        return n == null ? "" : n.toString();
+    }
+
+    /** One sync of a mirror as its history lists it. */
+    public record MirrorRunRow(long id, String trigger, String status, Instant started, @Nullable Instant finished,
+                               long bytes, int blobsCopied, int blobsMounted, int tagsCopied, int tagsUnchanged,
+                               int tagsFailed, int tagsDeleted, int referrers, List<Map<String, String>> failures,
+                               @Nullable String message) {
+        static MirrorRunRow of(MirrorRun run) {
+            var r = run.row();
+            return new MirrorRunRow(r.id(), r.trigger(), r.status(), Instant.ofEpochMilli(r.startedAt()),
+                    r.finishedAt() == null ? null : Instant.ofEpochMilli(r.finishedAt()), r.bytes(), r.blobsCopied(),
+                    r.blobsMounted(), r.tagsCopied(), r.tagsUnchanged(), r.tagsFailed(), r.tagsDeleted(), r.referrers(),
+                    run.failures(), r.message());
+        }
+
+        /** How long it took, as people read it ("2.4 s", "3 min 5 s"); empty while it runs. */
+        public String duration() {
+            if (finished == null) {
+                return "";
+            }
+            long ms = Duration.between(started, finished).toMillis();
+            if (ms < 60_000) {
+                return ms < 10_000 ? String.format(java.util.Locale.ROOT, "%.1f s", ms / 1000.0) : ms / 1000 + " s";
+            }
+            return ms / 60_000 + " min " + (ms % 60_000) / 1000 + " s";
+        }
+    }
+
+    /**
+     * A repository's Mirror tab: its mirror (null: an ordinary repository), its syncs (newest first), the form
+     * filled in, and whether the user may change it (superusers); every administrator may sync it now.
+     */
+    public record MirrorPage(String repository, boolean isPublic, @Nullable Mirror mirror, List<MirrorRunRow> runs,
+                             MirrorForm form, boolean mayChange) {
+        /** The schedule in words: "every 1h", or "disabled". */
+        public String schedule() {
+            return mirror == null ? "" : !mirror.enabled() ? "disabled (syncs only when asked)"
+                    : mirror.cron() != null ? "on the cron schedule " + mirror.cron() + " (UTC)"
+                    : "every " + ConfigLoader.formatDuration(mirror.interval()) + " after the last sync ended";
+        }
+    }
+
+    /**
+     * The fields of a mirror's form as filled in: {@code interval} as the CLI writes it (6h), {@code tagGlobs} one a
+     * line, {@code architectures} separated by spaces or commas, numbers as typed (empty: the default); {@code cron}
+     * a cron expression that replaces the interval (empty: none).
+     */
+    public record MirrorForm(String url, String upstreamRepository, String username, boolean hasPassword,
+                             String caBundle, String interval, String tagGlobs, String tagRegex, String newest,
+                             String architectures, boolean mirrorDeletions, String concurrency, boolean enabled,
+                             String cron, String tagSemver) {
+        static final MirrorForm BLANK = new MirrorForm("", "", "", false, "",
+                ConfigLoader.formatDuration(dev.bollard.mirror.Mirrors.DEFAULT_INTERVAL), "", "", "", "", false,
+                Integer.toString(dev.bollard.mirror.Mirrors.DEFAULT_CONCURRENCY), true, "", "");
+
+        static MirrorForm of(Mirror m) {
+            return new MirrorForm(m.url().toString(), m.upstreamRepository(), m.username() == null ? "" : m.username(),
+                    m.hasPassword(), m.caBundle() == null ? "" : m.caBundle(), ConfigLoader.formatDuration(m.interval()),
+                    String.join("\n", m.filter().globs().stream().map(g -> g.glob()).toList()),
+                    m.filter().regex() == null ? "" : m.filter().regex().pattern(), text(m.filter().newest()),
+                    String.join(" ", m.architectures()), m.mirrorDeletions(), Integer.toString(m.concurrency()),
+                    m.enabled(), m.cron() == null ? "" : m.cron(),
+                    m.filter().semver() == null ? "" : m.filter().semver().text());
+        }
+    }
+
+    /** A mirror in the registry's list, with its last sync (null: none yet). */
+    public record MirrorRow(Mirror mirror, @Nullable MirrorRunRow last) {
+    }
+
+    /**
+     * The registry's proxy organizations and mirrors, for superusers, with the manifests this node served stale since
+     * it started, by reason.
+     */
+    public record Upstreams(List<Upstream> proxies, List<MirrorRow> mirrors, Map<String, Long> stale) {
     }
 }

@@ -42,9 +42,11 @@ final class RepositoryPages {
     private final LifecycleForms lifecycle;
     private final WebhookPages webhooks;
     private final ScanPages scans;
+    private final UpstreamPages upstreams;
 
-    RepositoryPages(Ui ui, LifecycleForms lifecycle, WebhookPages webhooks, ScanPages scans) {
+    RepositoryPages(Ui ui, LifecycleForms lifecycle, WebhookPages webhooks, ScanPages scans, UpstreamPages upstreams) {
         this.ui = ui;
+        this.upstreams = upstreams;
         this.scans = scans;
         this.webhooks = webhooks;
         this.lifecycle = lifecycle;
@@ -101,6 +103,13 @@ final class RepositoryPages {
                 scans.vulnerabilities(call, repository, sub.substring("vulnerabilities/".length()));
             } else if (sub.equals("webhooks") || sub.startsWith("webhooks/")) {
                 repositoryWebhooks(call, name, sub.substring("webhooks".length()));
+            } else if (sub.equals("mirror")) {
+                // The permission of GET /api/v1/repositories/{repository}/-/mirror and of its sync.
+                if (!ui.permits(call, Permission.REPO_ADMIN, name)) {
+                    ui.problem(call, 403, "Only administrators of " + name + " may see its mirror.");
+                    return;
+                }
+                upstreams.mirror(call, repository);
             } else if (sub.equals("settings") || sub.equals("permissions")) {
                 repositorySettings(call, repository, sub);
             } else {

@@ -10,6 +10,9 @@ import dev.bollard.events.Webhooks;
 import dev.bollard.http.Exchange;
 import dev.bollard.http.api.SessionAuthenticator;
 import dev.bollard.metadata.Database;
+import dev.bollard.mirror.Mirrors;
+import dev.bollard.proxy.ProxyOrganizations;
+import io.micrometer.core.instrument.MeterRegistry;
 import dev.bollard.registry.Registry;
 import dev.bollard.scan.results.ScanResults;
 import java.io.IOException;
@@ -65,19 +68,18 @@ public final class UiHandler {
     private final AuditPages audits;
     private final WebhookPages webhooks;
     private final RobotPages robots;
+    private final UpstreamPages upstreams;
     private final Map<String, byte[]> staticFiles = new ConcurrentHashMap<>();
     private final @Nullable OidcSignIn oidc;
     /** The external base URL providers send browsers back to; empty: the request's scheme and Host. */
     private final String redirectBase;
 
+    /**
+     * The web UI, whose sign-in page also offers single sign-on through {@code oidc}'s providers; {@code upstreams}:
+     * the services of proxy organizations and mirrors, for their pages.
+     */
     public UiHandler(Registry registry, Auth auth, WebSessions sessions, AuditLog audit, Webhooks webhooks,
-                     ScanResults scans) {
-        this(registry, auth, sessions, audit, webhooks, scans, null, "");
-    }
-
-    /** The web UI, whose sign-in page also offers single sign-on through {@code oidc}'s providers. */
-    public UiHandler(Registry registry, Auth auth, WebSessions sessions, AuditLog audit, Webhooks webhooks,
-                     ScanResults scans, @Nullable OidcSignIn oidc, String redirectBase) {
+                     ScanResults scans, Upstreams upstreams, @Nullable OidcSignIn oidc, String redirectBase) {
         this.oidc = oidc;
         this.redirectBase = redirectBase;
         this.ui = new Ui(registry, auth, audit);
@@ -88,10 +90,16 @@ public final class UiHandler {
         this.audits = new AuditPages(ui);
         this.webhooks = new WebhookPages(ui, webhooks);
         ScanPages scanPages = new ScanPages(ui, scans);
-        this.repositories = new RepositoryPages(ui, lifecycle, this.webhooks, scanPages);
         this.robots = new RobotPages(ui);
-        this.organizations = new OrganizationPages(ui, lifecycle, audits, this.webhooks, scanPages, robots);
+        this.upstreams = new UpstreamPages(ui, upstreams.proxies(), upstreams.mirrors(), upstreams.meters());
+        this.repositories = new RepositoryPages(ui, lifecycle, this.webhooks, scanPages, this.upstreams);
+        this.organizations = new OrganizationPages(ui, lifecycle, audits, this.webhooks, scanPages, robots,
+                this.upstreams);
         this.accounts = new AccountPages(ui);
+    }
+
+    /** What the pages of proxy organizations and mirrors use: their services, and the metrics of stale answers. */
+    public record Upstreams(ProxyOrganizations proxies, Mirrors mirrors, MeterRegistry meters) {
     }
 
     /**
@@ -206,6 +214,7 @@ public final class UiHandler {
             case "/settings" -> accounts.settings(call);
             case "/admin" -> accounts.admin(call);
             case "/admin/usage" -> accounts.usage(call);
+            case "/admin/upstreams" -> upstreams.registry(call);
             case "/orgs" -> organizations.organizations(call);
             case "/audit" -> audits.auditLog(call, null);
             default -> {

@@ -537,6 +537,106 @@ class UiBrowserTest {
         accessible("the registry's usage");
     }
 
+    /**
+     * A superuser makes an organization a proxy of this registry (over loopback, with its own credentials) from the
+     * organization's Proxy tab and a repository a mirror from its Mirror tab; the proxy's tab counts what skopeo pulled
+     * through it, the mirror's shows its first sync and then a "Sync now". Each page, and the superusers' list of both,
+     * passes axe in light and dark mode.
+     */
+    @Test
+    void aSuperuserSetsUpAProxyOrganizationAndAMirror() throws Exception {
+        String base = registry.baseUri().toString().replaceAll("/$", "");
+        String self = "http://" + registry.hostPort();
+        Identities identities = new Identities(registry.server().database());
+        identities.users().create("root", "root-password", true);
+        identities.organizations().create("acme", "alice");
+        identities.organizations().create("hub", "alice");
+        identities.repositories().setVisibility("acme/copy", false);
+        dev.bollard.clients.OciLayout layout = dev.bollard.clients.OciLayout.create(dir.resolve("upstream"));
+        layout.writeTagged("v1", "hello.txt", "one");
+        layout.writeTagged("v2", "hello.txt", "two");
+        Skopeo skopeo = new Skopeo(dir);
+        for (String tag : List.of("v1", "v2")) {
+            ok(skopeo.copy("--dest-creds", "root:root-password", "oci:" + layout.root() + ":" + tag,
+                    "docker://" + registry.hostPort() + "/acme/app:" + tag));
+        }
+        browser.get(base + "/signin?next=/org/hub/proxy");
+        browser.findElement(By.id("username")).sendKeys("root");
+        browser.findElement(By.id("password")).sendKeys("root-password");
+        browser.findElement(By.id("signin")).click();
+        waitForTitle("Proxy of hub");
+        assertThat(browser.findElement(By.cssSelector("nav.tabs a[aria-current=page]")).getText()).isEqualTo("Proxy");
+        accessible("an ordinary organization's proxy tab");
+
+        browser.findElement(By.id("proxy-url-field")).sendKeys(self);
+        browser.findElement(By.id("proxy-prefix")).sendKeys("acme");
+        browser.findElement(By.id("proxy-username")).sendKeys("root");
+        browser.findElement(By.id("proxy-password")).sendKeys("root-password");
+        browser.findElement(By.id("proxy-fallbacks")).sendKeys("https://mirror.example");
+        browser.findElement(By.id("proxy-cache-max")).sendKeys("20GiB");
+        browser.findElement(By.id("proxy-expiry")).sendKeys("30");
+        browser.findElement(By.id("proxy-rate-minute")).sendKeys("600");
+        browser.findElement(By.id("save-proxy")).click();
+        wait.until(d -> d.findElement(By.cssSelector("[role=status]")).getText().contains("hub is a proxy of"));
+        ok(skopeo.cmd("inspect", "--raw", "--creds", "root:root-password",
+                "docker://" + registry.hostPort() + "/hub/app:v1"));
+        browser.navigate().refresh();
+        wait.until(d -> d.findElement(By.id("proxy-cache-use")).getText().startsWith("1 image"));
+        assertThat(browser.findElement(By.id("proxy-facts")).getText()).contains(self, "https://mirror.example/",
+                "user root, password set (never shown)", "at most 20 GiB", "600 requests a minute");
+        screenshot("23-proxy-organization");
+        accessible("a proxy organization's tab");
+
+        browser.get(base + "/repo/acme/copy/-/mirror");
+        waitForTitle("Mirror of acme/copy");
+        accessible("an ordinary repository's mirror tab");
+        browser.findElement(By.id("mirror-url")).sendKeys(self);
+        browser.findElement(By.id("mirror-upstream-repository")).sendKeys("acme/app");
+        browser.findElement(By.id("mirror-username")).sendKeys("root");
+        browser.findElement(By.id("mirror-password")).sendKeys("root-password");
+        browser.findElement(By.id("mirror-interval")).clear();
+        browser.findElement(By.id("mirror-interval")).sendKeys("6h");
+        browser.findElement(By.id("mirror-globs")).sendKeys("v*");
+        browser.findElement(By.id("mirror-deletions")).click();
+        browser.findElement(By.id("save-mirror")).click();
+        wait.until(d -> d.findElement(By.cssSelector("[role=status]")).getText().contains("acme/copy mirrors acme/app"));
+        wait.until(d -> {
+            d.navigate().refresh();
+            return d.findElements(By.id("mirror-runs")).size() == 1
+                    && d.findElement(By.id("mirror-runs")).getText().contains("succeeded");
+        });
+        browser.findElement(By.id("sync-mirror")).click();
+        wait.until(d -> d.findElement(By.cssSelector("[role=status]")).getText().contains("starts in a moment"));
+        wait.until(d -> {
+            d.navigate().refresh();
+            return d.findElements(By.cssSelector("#mirror-runs tbody tr")).size() == 2
+                    && d.findElement(By.cssSelector("#mirror-runs tbody tr")).getText().contains("succeeded");
+        });
+        assertThat(browser.findElement(By.id("mirror-runs")).getText()).contains("requested", "scheduled",
+                "2 copied", "2 unchanged");
+        screenshot("24-mirror-syncs");
+        accessible("a mirror's tab with its syncs");
+        browser.get(base + "/admin/upstreams");
+        waitForTitle("Proxies and mirrors");
+        assertThat(browser.findElement(By.id("proxies")).getText()).contains("hub");
+        assertThat(browser.findElement(By.id("mirrors")).getText()).contains("acme/copy", "every 6h");
+        accessible("the registry's proxies and mirrors");
+
+        ChromeDriver chrome = (ChromeDriver) browser;
+        chrome.executeCdpCommand("Emulation.setEmulatedMedia", Map.of("features",
+                List.of(Map.of("name", "prefers-color-scheme", "value", "dark"))));
+        browser.navigate().refresh();
+        wait.until(d -> d.findElement(By.id("mirrors")));
+        accessible("the registry's proxies and mirrors, dark");
+        browser.get(base + "/org/hub/proxy");
+        wait.until(d -> d.findElement(By.id("proxy-facts")));
+        accessible("a proxy organization's tab, dark");
+        browser.get(base + "/repo/acme/copy/-/mirror");
+        wait.until(d -> d.findElement(By.id("mirror-runs")));
+        screenshot("25-mirror-dark");
+        accessible("a mirror's tab, dark");
+    }
+
     /** An OCI layout with {@code :v1} (two layers) and {@code :v2} (one more file in the second layer), by umoci. */
     private Path image() throws IOException {
         Exec umoci = new Exec(dir);
