@@ -13,23 +13,20 @@ import java.time.Duration;
  * <p>Deliveries to different webhooks go out side by side, one webhook's one at a time in order: attempted one at a
  * time per node, deliveries (each an HTTP request and a few transactions) came to a few dozen a second, far from
  * what 10 webhooks under 1,000 pushes a minute need (bench's {@code webhooks} group), and one slow receiver held up
- * every other.
+ * every other. The queue is ordered by webhook ({@link EventDelivery}): a claim takes at most
+ * {@value #PER_WEBHOOK} of one webhook's deliveries, and while a slow receiver's deliveries run, the worker claims the others'.
  */
 final class DeliveryWorker extends QueueWorker {
     private static final int CLAIM = 100;
     private static final int PARALLEL = 8; // half the default database pool: requests keep theirs
+    /** One webhook's deliveries in one claim: a tenth of it, so a receiver timing out holds up only its own. */
+    static final int PER_WEBHOOK = 10;
 
     private final Webhooks webhooks;
 
     DeliveryWorker(Webhooks webhooks, WorkQueue queue, Duration every) {
         super("webhook-delivery", every, queue, CLAIM, PARALLEL);
         this.webhooks = webhooks;
-    }
-
-    /** The webhook: one webhook's deliveries go in order, one at a time. */
-    @Override
-    protected String orderKey(WorkItemDao.Item item) {
-        return Webhooks.webhookOf(item.payload());
     }
 
     @Override

@@ -123,31 +123,66 @@ public final class EmailDelivery implements DeliveryMethod {
             headers.put("To", String.join(", ", to.stream().map(InternetAddress::toUnicodeString).toList()));
             headers.put("Subject", subject);
             headers.put("Bollard-Event-Ids", String.join(",", events.stream().map(RegistryEvent::id).toList()));
-            Session session = Session.getInstance(properties());
-            MimeMessage message = new MimeMessage(session);
-            message.setFrom(from);
-            message.setRecipients(Message.RecipientType.TO, to.toArray(new Address[0]));
-            message.setSubject(subject, "UTF-8");
-            message.setSentDate(Date.from(Instant.now()));
-            message.setHeader("Bollard-Event-Ids", headers.get("Bollard-Event-Ids"));
-            message.setHeader("Auto-Submitted", "auto-generated"); // RFC 3834: no auto-replies to a robot
-            message.setText(text, "UTF-8");
-            try (Transport transport = session.getTransport("smtp")) {
-                if (smtp.username().isEmpty()) {
-                    transport.connect();
-                } else {
-                    transport.connect(smtp.username(), smtp.password());
-                }
-                transport.sendMessage(message, message.getAllRecipients());
-                int code = transport instanceof SMTPTransport t ? t.getLastReturnCode() : 250;
-                String reply = transport instanceof SMTPTransport t ? t.getLastServerResponse() : null;
-                return new Attempt(headers, text, code, reply, null, millisSince(start), true, false);
-            }
+            return send(to, from, subject, text, headers, start);
         } catch (MessagingException | RuntimeException e) {
-            // MessagingException: refused AUTH, a refused recipient, the server away or slow, a failed TLS handshake
-            return new Attempt(headers, text, null, null, "the SMTP server " + smtp.host() + ":" + smtp.port()
-                    + " did not take the message: " + describe(e), millisSince(start), false, false);
+            return failed(headers, text, e, start);
         }
+    }
+
+    /** True when an SMTP server is configured ({@code notifications.smtp.host}). */
+    public boolean enabled() {
+        return smtp.enabled();
+    }
+
+    /**
+     * Sends the registry's own message {@code text} to {@code address} (a notice to a person, not an event delivery:
+     * a webhook's owner told that it was disabled); what happened, as for a delivery.
+     */
+    public Attempt notice(String address, String subject, String text) {
+        SortedMap<String, String> headers = new TreeMap<>();
+        long start = System.nanoTime();
+        try {
+            InternetAddress to = new InternetAddress(address, true);
+            InternetAddress from = new InternetAddress(smtp.from(), true);
+            headers.put("From", from.toUnicodeString());
+            headers.put("To", to.toUnicodeString());
+            headers.put("Subject", subject);
+            return send(List.of(to), from, subject, text, headers, start);
+        } catch (MessagingException | RuntimeException e) {
+            return failed(headers, text, e, start);
+        }
+    }
+
+    private Attempt send(List<InternetAddress> to, InternetAddress from, String subject, String text,
+                         SortedMap<String, String> headers, long start) throws MessagingException {
+        Session session = Session.getInstance(properties());
+        MimeMessage message = new MimeMessage(session);
+        message.setFrom(from);
+        message.setRecipients(Message.RecipientType.TO, to.toArray(new Address[0]));
+        message.setSubject(subject, "UTF-8");
+        message.setSentDate(Date.from(Instant.now()));
+        if (headers.containsKey("Bollard-Event-Ids")) {
+            message.setHeader("Bollard-Event-Ids", headers.get("Bollard-Event-Ids"));
+        }
+        message.setHeader("Auto-Submitted", "auto-generated"); // RFC 3834: no auto-replies to a robot
+        message.setText(text, "UTF-8");
+        try (Transport transport = session.getTransport("smtp")) {
+            if (smtp.username().isEmpty()) {
+                transport.connect();
+            } else {
+                transport.connect(smtp.username(), smtp.password());
+            }
+            transport.sendMessage(message, message.getAllRecipients());
+            int code = transport instanceof SMTPTransport t ? t.getLastReturnCode() : 250;
+            String reply = transport instanceof SMTPTransport t ? t.getLastServerResponse() : null;
+            return new Attempt(headers, text, code, reply, null, millisSince(start), true, false);
+        }
+    }
+
+    /** MessagingException: refused AUTH, a refused recipient, the server away or slow, a failed TLS handshake. */
+    private Attempt failed(SortedMap<String, String> headers, String text, Exception e, long start) {
+        return new Attempt(headers, text, null, null, "the SMTP server " + smtp.host() + ":" + smtp.port()
+                + " did not take the message: " + describe(e), millisSince(start), false, false);
     }
 
     private Properties properties() {

@@ -27,8 +27,10 @@ public final class EventDelivery {
     public EventDelivery(Database db, Outbox outbox, BollardConfig.Events config, MeterRegistry meters,
                          KeyEncryption sealing) {
         // A lease outlives the longest attempt (a webhook's timeout is at most 30 s) with room to record it.
-        WorkQueue queue = new WorkQueue(db, QUEUE, new WorkQueue.Settings(Duration.ofMinutes(2), config.maxAttempts(),
-                config.firstRetry(), config.maxRetry()));
+        // Ordered by webhook: one webhook's deliveries go one at a time, in order, on whichever node.
+        WorkQueue queue = WorkQueue.ordered(db, QUEUE, new WorkQueue.Settings(Duration.ofMinutes(2),
+                config.maxAttempts(), config.firstRetry(), config.maxRetry()), Webhooks::webhookOf,
+                DeliveryWorker.PER_WEBHOOK);
         Gauge.builder("bollard.webhook.queue.depth", queue, WorkQueue::depth)
                 .description("webhook deliveries waiting or being attempted").register(meters);
         Gauge.builder("bollard.webhook.queue.lag.seconds", queue, WorkQueue::lagSeconds)

@@ -9,6 +9,7 @@ import dev.bollard.error.BollardException;
 import dev.bollard.jobs.WorkQueue;
 import dev.bollard.json.Json;
 import dev.bollard.metadata.Database;
+import dev.bollard.metadata.DirectoryDao;
 import dev.bollard.metadata.EventDao;
 import dev.bollard.metadata.WebhookDao;
 import dev.bollard.secrets.KeyEncryption;
@@ -115,11 +116,14 @@ public final class Webhooks {
 
     /**
      * Replaces webhook {@code id}'s settings with {@code spec}; {@code enabled} switches it on or off (switching it on
-     * forgets its failures and why it was disabled).
+     * forgets its failures and why it was disabled). The method changes between those that deliver each event alone
+     * (an HTTP webhook becomes a Slack one and back: its queued deliveries go out the new way); one that collects
+     * events in batches (e-mail) is refused, either way, saying why.
      */
     public Webhook update(Actor actor, WebhookScope scope, long id, Spec spec, boolean enabled) {
         db.inTransaction(h -> {
             Webhook current = find(h, scope, id);
+            checkMethodChange(current, spec.method());
             boolean same = current.enabled() == enabled;
             WebhookDao.update(h, row(id, scope, spec, current.secret(), enabled,
                     same ? current.disabledReason() : enabled ? null : "disabled by " + actor.name(),
@@ -129,6 +133,24 @@ public final class Webhooks {
             return null;
         });
         return get(scope, id);
+    }
+
+    /**
+     * Refuses changing {@code current}'s method to {@code method} when the queued deliveries could not follow: a
+     * batching method (e-mail) keeps its events in a batch that a per-event method cannot send, and a per-event
+     * method's queued deliveries would each become a message of their own, and its target is an address, not a URL.
+     */
+    private void checkMethodChange(Webhook current, String method) {
+        DeliveryMethod to = methods.get(method);
+        if (method.equals(current.method()) || to == null) { // an unknown method: refused by row() as on creation
+            return;
+        }
+        if (method(current).batchWindow().isPositive() || to.batchWindow().isPositive()) {
+            throw BollardException.invalid("webhook " + current.id() + " cannot change its method from "
+                    + current.method() + " to " + method + ": e-mail webhooks collect events into batched messages "
+                    + "to an address, the others send each event to a URL, and the queued deliveries cannot be "
+                    + "carried over; create a new webhook with method " + method + " and delete this one");
+        }
     }
 
     /** Gives webhook {@code id} a new secret and returns it (the only time it is shown). */
@@ -346,10 +368,48 @@ public final class Webhooks {
             disabled.increment();
             LOG.warn("webhook {} ({} {}) disabled after {} failed delivery attempts in a row; last: {}", webhookId,
                     hook.scope().kindName(), hook.scope().name(), disableAfterFailures, a.error());
+            noticeToOwner(hook, a.error());
             return;
         }
         if (!a.success()) {
             throw new DeliveryFailedException(a.error() == null ? "delivery failed" : a.error());
+        }
+    }
+
+    /**
+     * Tells the owner of {@code hook} (the user who created it) by e-mail that it was disabled, when the registry has
+     * an SMTP server ({@code notifications.smtp.*}) and knows the owner's address (from the directory); otherwise
+     * the audit entry and the log's warning are the notice. A message the server does not take is logged, not retried:
+     * the webhook stays disabled either way.
+     */
+    private void noticeToOwner(Webhook hook, @Nullable String lastError) {
+        if (!(methods.get(EmailDelivery.NAME) instanceof EmailDelivery mail) || !mail.enabled()) {
+            return;
+        }
+        Optional<String> address = db.read(h -> DirectoryDao.email(h, hook.createdBy()));
+        if (address.isEmpty()) {
+            LOG.info("webhook {} was disabled; its owner {} has no e-mail address to tell", hook.id(),
+                    hook.createdBy());
+            return;
+        }
+        String where = switch (hook.scope().kind()) {
+            case REGISTRY -> "the registry";
+            case NAMESPACE -> "namespace " + hook.scope().name();
+            case REPOSITORY -> "repository " + hook.scope().name();
+        };
+        String text = "Hello " + hook.createdBy() + ",\n\nthe webhook " + hook.id() + " of " + where + " that you created, "
+                + "sending to " + hook.url() + ", was disabled after " + disableAfterFailures + " failed delivery attempts "
+                + "in a row.\nThe last one: " + (lastError == null ? "(no error given)" : lastError) + "\n\n"
+                + "Its delivery log shows every attempt. Once the receiver works again, enable the webhook (the web UI's "
+                + "webhook list, or PATCH with \"enabled\": true); events that came meanwhile are not sent.\n\n"
+                + "-- \nSent by Bollard.\n";
+        DeliveryMethod.Attempt sent = mail.notice(address.get(), "[Bollard] webhook " + hook.id() + " of " + where
+                + " was disabled", text);
+        if (sent.success()) {
+            LOG.info("webhook {} was disabled; its owner {} was told by e-mail", hook.id(), hook.createdBy());
+        } else {
+            LOG.warn("webhook {} was disabled; telling its owner {} by e-mail failed: {}", hook.id(), hook.createdBy(),
+                    sent.error());
         }
     }
 

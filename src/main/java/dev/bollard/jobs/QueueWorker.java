@@ -8,17 +8,23 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A worker that drains a {@link WorkQueue}: each turn takes back items whose holder's lease lapsed, then claims
  * {@code batch} items at a time and processes them until the queue has nothing due. Every node runs it (the claims
  * keep them apart). A failed item is the queue's to retry; a turn fails only when the queue itself does.
- * <p>Items run one at a time unless a subclass allows {@code parallel} at once: then the claimed items that share an
- * {@link #orderKey} still run one after another in the order they were claimed, and items of different keys side by
- * side (a slow webhook receiver holds up its own deliveries, not everyone's).
+ * <p>Items run one at a time, unless the queue is {@link WorkQueue#ordered} and a subclass allows {@code parallel} at
+ * once: then each order key's claimed items run in a lane of their own, one after another in claim order, lanes of
+ * different keys side by side, and while lanes run the worker claims again (when a lane ends, or every interval) —
+ * a claim takes none of a key that still runs and only a few of each other key. A slow webhook receiver holds up its
+ * own deliveries, not everyone's: it once did, when a claim of 100 items that were mostly its own (each up to its
+ * 30 s timeout) held the next claim back until all of them were attempted.
  */
 public abstract class QueueWorker extends Worker {
 
@@ -32,14 +38,12 @@ public abstract class QueueWorker extends Worker {
 
     protected QueueWorker(String name, Duration every, WorkQueue queue, int batch, int parallel) {
         super(name, Schedule.every(every));
+        if (parallel > 1 && !queue.isOrdered()) {
+            throw new IllegalArgumentException("items run side by side only in lanes of an ordered queue: " + name);
+        }
         this.queue = queue;
         this.batch = batch;
         this.parallel = parallel;
-    }
-
-    /** Items of one key are processed in claim order, never two at once; by default all items share one key. */
-    protected String orderKey(Item item) {
-        return "";
     }
 
     /** Does the work of {@code item}; a long one may {@link WorkQueue#renew(Item)} its lease. Throws on failure. */
@@ -48,30 +52,68 @@ public abstract class QueueWorker extends Worker {
     @Override
     protected final void turn(Runnable heartbeat) {
         queue.reclaimLapsed();
+        if (parallel > 1) {
+            inLanes(heartbeat);
+            return;
+        }
         while (!Thread.currentThread().isInterrupted()) {
             List<Item> items = queue.claim(batch);
-            Map<String, List<Item>> byKey = new LinkedHashMap<>();
-            items.forEach(item -> byKey.computeIfAbsent(orderKey(item), k -> new ArrayList<>()).add(item));
-            long claimed = System.nanoTime();
-            if (parallel == 1 || byKey.size() <= 1) { // none claimed, or one key: nothing to run side by side
-                attemptInOrder(items, claimed);
-            } else {
-                // Closing waits for every key's run, so the next claim starts after them and a key's order holds.
-                List<Future<?>> runs = new ArrayList<>();
-                try (ExecutorService executor = Executors.newFixedThreadPool(Math.min(parallel, byKey.size()),
-                        Thread.ofVirtual().name(name() + "-", 0).factory())) {
-                    byKey.values().forEach(run -> runs.add(executor.submit(() -> attemptInOrder(run, claimed))));
-                }
-                for (Future<?> run : runs) {
-                    if (run.state() == Future.State.FAILED) { // the queue itself failed, as above
-                        throw new IllegalStateException("work queue " + name() + " failed", run.exceptionNow());
-                    }
-                }
-            }
+            attemptInOrder(items, System.nanoTime());
             heartbeat.run();
             if (items.size() < batch) {
                 return;
             }
+        }
+    }
+
+    /**
+     * Runs each claimed key's items in a lane of their own, up to {@code parallel} lanes at once, claiming again
+     * whenever fewer lanes run (a lane ended: its key may have more) and at least every interval (other keys' new
+     * items), until nothing runs and nothing is due. A key's items are claimed only while none of its own runs, so a
+     * lane of a key never overlaps another, here or on another node.
+     */
+    private void inLanes(Runnable heartbeat) {
+        long every = schedule().every().toNanos();
+        long reclaimEvery = queue.lease().toNanos() / 2;
+        long reclaimedAt = System.nanoTime();
+        ExecutorService executor = Executors.newFixedThreadPool(parallel,
+                Thread.ofVirtual().name(name() + "-", 0).factory());
+        CompletionService<Void> ended = new ExecutorCompletionService<>(executor);
+        int running = 0;
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                if (System.nanoTime() - reclaimedAt > reclaimEvery) { // a long turn: other nodes may have died
+                    queue.reclaimLapsed();
+                    reclaimedAt = System.nanoTime();
+                }
+                List<Item> items = running < parallel ? queue.claim(batch) : List.of();
+                long claimed = System.nanoTime();
+                Map<String, List<Item>> byKey = new LinkedHashMap<>();
+                items.forEach(item -> byKey.computeIfAbsent(queue.orderKey(item), k -> new ArrayList<>()).add(item));
+                for (List<Item> lane : byKey.values()) {
+                    ended.submit(() -> attemptInOrder(lane, claimed), null);
+                    running++;
+                }
+                heartbeat.run();
+                if (running == 0) {
+                    return; // nothing due, nothing running
+                }
+                boolean more = items.size() == batch && running < parallel;
+                Future<Void> lane = more ? ended.poll() : ended.poll(every, TimeUnit.NANOSECONDS);
+                for (; lane != null; lane = ended.poll()) {
+                    running--;
+                    if (lane.state() == Future.State.FAILED) { // the queue itself failed, as above
+                        throw new IllegalStateException("work queue " + name() + " failed", lane.exceptionNow());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (Thread.currentThread().isInterrupted()) {
+                executor.shutdownNow(); // being stopped: the lanes' items go back to the queue, or lapse
+            }
+            executor.close(); // waits for the lanes: none outlives the turn
         }
     }
 

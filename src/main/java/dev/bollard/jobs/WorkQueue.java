@@ -7,7 +7,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,12 +41,50 @@ public final class WorkQueue {
     private final Settings settings;
     private final BackOff backOff;
     private final String holder = UUID.randomUUID().toString();
+    private final @Nullable Function<String, String> orderKeyOf;
+    private final int perKey;
 
+    /** A queue whose items run in any order. */
     public WorkQueue(Database db, String name, Settings settings) {
+        this(db, name, settings, null, 0);
+    }
+
+    private WorkQueue(Database db, String name, Settings settings, @Nullable Function<String, String> orderKeyOf,
+                      int perKey) {
         this.db = db;
         this.name = name;
         this.settings = settings;
         this.backOff = new BackOff(settings.firstRetry(), settings.maxRetry());
+        this.orderKeyOf = orderKeyOf;
+        this.perKey = perKey;
+    }
+
+    /**
+     * A queue whose items of one order key ({@code orderKeyOf} an item's key: a webhook's deliveries) run one at a
+     * time in order, on whichever node: a claim takes at most {@code perKey} items of each key and none of a key with
+     * an item running, so a key with a backlog (a slow receiver) gets no more of a claim than any other, and another
+     * claim need not wait for its items ({@link QueueWorker} claims again while they run).
+     */
+    public static WorkQueue ordered(Database db, String name, Settings settings, Function<String, String> orderKeyOf,
+                                    int perKey) {
+        if (perKey < 1) {
+            throw new IllegalArgumentException("an ordered queue claims at least one item of a key");
+        }
+        return new WorkQueue(db, name, settings, orderKeyOf, perKey);
+    }
+
+    /** True when the items of one order key run one at a time in order ({@link #ordered}). */
+    public boolean isOrdered() {
+        return orderKeyOf != null;
+    }
+
+    /** The order key of {@code item} ("" for all items of a queue without order). */
+    public String orderKey(Item item) {
+        return orderKeyOf == null ? "" : orderKeyOf.apply(item.key());
+    }
+
+    private @Nullable String orderKeyOf(String key) {
+        return orderKeyOf == null ? null : orderKeyOf.apply(key);
     }
 
     public String name() {
@@ -53,7 +93,8 @@ public final class WorkQueue {
 
     /** Adds an item; nothing when one with {@code key} waits already. True when added. */
     public boolean enqueue(String key, String payload) {
-        return db.inTransaction(h -> WorkItemDao.enqueue(h, name, key, payload, Instant.now()));
+        Instant now = Instant.now();
+        return db.inTransaction(h -> WorkItemDao.enqueue(h, name, key, orderKeyOf(key), payload, now, now));
     }
 
     /**
@@ -61,7 +102,8 @@ public final class WorkQueue {
      * nothing when one with {@code key} waits already. True when added.
      */
     public boolean enqueue(Handle h, String key, String payload) {
-        return WorkItemDao.enqueue(h, name, key, payload, Instant.now());
+        Instant now = Instant.now();
+        return WorkItemDao.enqueue(h, name, key, orderKeyOf(key), payload, now, now);
     }
 
     /**
@@ -70,7 +112,7 @@ public final class WorkQueue {
      */
     public boolean enqueue(Handle h, String key, String payload, java.time.Duration delay) {
         Instant now = Instant.now();
-        return WorkItemDao.enqueue(h, name, key, payload, now, now.plus(delay));
+        return WorkItemDao.enqueue(h, name, key, orderKeyOf(key), payload, now, now.plus(delay));
     }
 
     /**
@@ -94,10 +136,15 @@ public final class WorkQueue {
         return due == null ? 0 : Math.max(0, java.time.Duration.between(due, now).toMillis() / 1000.0);
     }
 
-    /** Claims up to {@code limit} items that are due, for this node, for one lease. */
+    /**
+     * Claims up to {@code limit} items that are due, for this node, for one lease; of an {@link #ordered} queue, at most
+     * its {@code perKey} of each order key, and none of a key that has an item running.
+     */
     public List<Item> claim(int limit) {
         Instant now = Instant.now();
-        return db.inTransaction(h -> WorkItemDao.claim(h, name, holder, limit, now, now.plus(settings.lease())));
+        Instant until = now.plus(settings.lease());
+        return db.inTransaction(h -> orderKeyOf == null ? WorkItemDao.claim(h, name, holder, limit, now, until)
+                : WorkItemDao.claimFairly(h, name, holder, limit, perKey, now, until));
     }
 
     /** How long a claim holds an item before another node may take it back. */

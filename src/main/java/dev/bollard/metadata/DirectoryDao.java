@@ -36,6 +36,12 @@ public final class DirectoryDao {
                 .bind("source", source).bind("dn", dn).bind("email", email).bind("id", accountId).execute();
     }
 
+    /** The e-mail address of user {@code name} (as the directory last gave it); empty when none is known. */
+    public static Optional<String> email(Handle h, String name) {
+        return h.createQuery("SELECT email FROM account WHERE name = :name AND kind = 'user' AND email IS NOT NULL")
+                .bind("name", name).mapTo(String.class).findOne().filter(e -> !e.isBlank());
+    }
+
     /** Removes a local password (a user linked to the directory signs in there only). */
     public static void clearPassword(Handle h, long accountId) {
         h.createUpdate("UPDATE account SET password_hash = NULL WHERE id = :id").bind("id", accountId).execute();

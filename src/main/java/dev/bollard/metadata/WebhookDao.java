@@ -60,13 +60,14 @@ public final class WebhookDao {
     /** Replaces what can change of webhook {@code r.id()}: target, format, secret, filters, headers, timeout, state. */
     public static void update(Handle h, Row r) {
         h.createUpdate("""
-                        UPDATE webhook SET url = :url, format = :format, secret = :secret, event_types = :types,
+                        UPDATE webhook SET method = :method, url = :url, format = :format, secret = :secret,
+                                           event_types = :types,
                                            repository_glob = :repoGlob, tag_glob = :tagGlob, headers = :headers,
                                            timeout_ms = :timeout, enabled = :enabled, disabled_reason = :reason,
                                            consecutive_failures = :failures
                         WHERE id = :id""")
-                .bind("id", r.id()).bind("url", r.url()).bind("format", r.format()).bind("secret", r.secret())
-                .bind("types", r.eventTypes()).bind("repoGlob", r.repositoryGlob()).bind("tagGlob", r.tagGlob())
+                .bind("id", r.id()).bind("method", r.method()).bind("url", r.url()).bind("format", r.format())
+                .bind("secret", r.secret()).bind("types", r.eventTypes()).bind("repoGlob", r.repositoryGlob()).bind("tagGlob", r.tagGlob())
                 .bind("headers", r.headers()).bind("timeout", r.timeoutMillis()).bind("enabled", r.enabled())
                 .bind("reason", r.disabledReason()).bind("failures", r.consecutiveFailures()).execute();
     }

@@ -41,12 +41,21 @@ public final class WorkItemDao {
     /** As {@link #enqueue(Handle, String, String, String, Instant)}, due only at {@code availableAt}. */
     public static boolean enqueue(Handle h, String queue, String key, String payload, Instant now,
                                   Instant availableAt) {
+        return enqueue(h, queue, key, null, payload, now, availableAt);
+    }
+
+    /**
+     * As {@link #enqueue(Handle, String, String, String, Instant)}, due only at {@code availableAt}, the item of
+     * {@code orderKey} (null: none), claimed by {@link #claimFairly}.
+     */
+    public static boolean enqueue(Handle h, String queue, String key, @Nullable String orderKey, String payload,
+                                  Instant now, Instant availableAt) {
         return h.createUpdate("""
-                        INSERT INTO work_item (queue, item_key, pending_key, payload, state, attempts, available_at,
-                                               created_at)
-                        VALUES (:q, :k, :k, :p, 'pending', 0, :at, :now) ON CONFLICT DO NOTHING""")
-                .bind("q", queue).bind("k", key).bind("p", payload).bind("now", now).bind("at", availableAt)
-                .execute() > 0;
+                        INSERT INTO work_item (queue, item_key, pending_key, order_key, payload, state, attempts,
+                                               available_at, created_at)
+                        VALUES (:q, :k, :k, :o, :p, 'pending', 0, :at, :now) ON CONFLICT DO NOTHING""")
+                .bind("q", queue).bind("k", key).bind("o", orderKey).bind("p", payload).bind("now", now)
+                .bind("at", availableAt).execute() > 0;
     }
 
     /**
@@ -59,6 +68,38 @@ public final class WorkItemDao {
                         SELECT id FROM work_item WHERE queue = :q AND state = 'pending' AND available_at <= :now
                         ORDER BY available_at, id LIMIT :n FOR UPDATE SKIP LOCKED""")
                 .bind("q", queue).bind("now", now).bind("n", limit).mapTo(Long.class).list();
+        return claimIds(h, due, holder, leaseUntil);
+    }
+
+    /**
+     * Claims, for {@code holder} until {@code leaseUntil}, up to {@code limit} items due by {@code now} of an ordered
+     * queue, oldest first, but at most {@code perKey} of each order key, and none of a key that has an item running
+     * (on any node): one key's items run one claim at a time, in order, and a key with a backlog (a slow webhook
+     * receiver) takes no more of a claim than any other. Claims of the queue take turns under its row in {@code
+     * work_queue_claim}, so two nodes never both find a key idle and claim its items at once.
+     */
+    public static List<Item> claimFairly(Handle h, String queue, String holder, int limit, int perKey, Instant now,
+                                         Instant leaseUntil) {
+        h.createUpdate("INSERT INTO work_queue_claim (queue) VALUES (:q) ON CONFLICT DO NOTHING").bind("q", queue)
+                .execute();
+        h.createQuery("SELECT queue FROM work_queue_claim WHERE queue = :q FOR UPDATE").bind("q", queue)
+                .mapTo(String.class).one();
+        // The window picks a key's first items; FOR UPDATE is not allowed beside a window, and the turn taken above
+        // keeps other claims away meanwhile (the update's condition on the state still makes each claim exclusive).
+        List<Long> due = h.createQuery("""
+                        SELECT id FROM (
+                            SELECT id, available_at, ROW_NUMBER() OVER (
+                                       PARTITION BY order_key ORDER BY available_at, id) AS nth
+                            FROM work_item w
+                            WHERE queue = :q AND state = 'pending' AND available_at <= :now
+                              AND NOT EXISTS (SELECT 1 FROM work_item r WHERE r.queue = :q AND r.state = 'running'
+                                                AND r.order_key = w.order_key)) firsts
+                        WHERE nth <= :perKey ORDER BY available_at, id LIMIT :n""")
+                .bind("q", queue).bind("now", now).bind("perKey", perKey).bind("n", limit).mapTo(Long.class).list();
+        return claimIds(h, due, holder, leaseUntil);
+    }
+
+    private static List<Item> claimIds(Handle h, List<Long> due, String holder, Instant leaseUntil) {
         List<Item> claimed = new ArrayList<>();
         for (long id : due) {
             boolean mine = h.createUpdate("""

@@ -150,6 +150,84 @@ class NotificationMethodsTest {
     }
 
     @Test
+    void anHttpWebhookBecomesASlackOneAndBackButNotAnEmailOneSayingWhy() throws Exception {
+        Database db = TestDatabase.open("h2", dir, 8, open);
+        EventDelivery events = started(db, settings(true).withSmtp(smtp(25, "x", null))); // no message is sent
+        SlackReceiver slack = SlackReceiver.start();
+        open.add(slack);
+        WebhookScope scope = WebhookScope.repository("alice/app");
+        Webhook hook = events.webhooks().create(ALICE, scope, new Webhooks.Spec("http", slack.url(), "bollard",
+                List.of(EventTypes.TAG_CREATED), null, null, Map.of(), Duration.ofSeconds(5))).webhook();
+        Webhooks.Spec asSlack = slack(slack.url(), List.of(EventTypes.TAG_CREATED));
+        Webhook changed = events.webhooks().update(ALICE, scope, hook.id(), asSlack, true);
+        assertThat(changed.method()).isEqualTo("slack");
+        change(db, AuditActions.TAG_CREATE, "alice/app", Map.of("tag", "v1", "to", A));
+        assertThat(slack.await(1, WAIT).getFirst().json().get("text").asText())
+                .isEqualTo("alice created tag v1 of alice/app at sha256:aaaaaaaaaaaa");
+        assertThat(slack.refused()).as("messages Slack would refuse").isEmpty();
+
+        Webhooks.Spec asEmail = new Webhooks.Spec("email", "mailto:alice@example.com", "bollard",
+                List.of(EventTypes.TAG_CREATED), null, null, Map.of(), Duration.ofSeconds(5));
+        assertThatThrownBy(() -> events.webhooks().update(ALICE, scope, hook.id(), asEmail, true))
+                .isInstanceOf(BollardException.class)
+                .hasMessageContaining("cannot change its method from slack to email")
+                .hasMessageContaining("create a new webhook with method email");
+        Webhook mail = events.webhooks().create(ALICE, scope, asEmail).webhook();
+        assertThatThrownBy(() -> events.webhooks().update(ALICE, scope, mail.id(), asSlack, true))
+                .isInstanceOf(BollardException.class)
+                .hasMessageContaining("cannot change its method from email to slack");
+        assertThat(events.webhooks().get(scope, mail.id()).method()).isEqualTo("email");
+        assertThat(events.webhooks().update(ALICE, scope, hook.id(), Webhooks.specOf(hook), true).method())
+                .isEqualTo("http");
+    }
+
+    @Test
+    void aWebhookDisabledAfterFailuresIsNoticedToItsOwnerByEmail() throws Exception {
+        GreenMail mail = smtps(0);
+        Database db = TestDatabase.open("h2", dir, 8, open);
+        db.inTransaction(h -> { // alice, whose address the directory gave; bob, of whom none is known
+            dev.bollard.metadata.DirectoryDao.linkToDirectory(h,
+                    dev.bollard.metadata.AccountDao.insert(h, "alice", "user", null, false), "ldap",
+                    "uid=alice,ou=people,dc=example,dc=com", "alice@example.com");
+            return dev.bollard.metadata.AccountDao.insert(h, "bob", "user", null, false);
+        });
+        BollardConfig.Events settings = new BollardConfig.Events(Duration.ofMillis(50), Duration.ofDays(7), 8,
+                Duration.ofMillis(100), Duration.ofMillis(400), 2, true)
+                .withSmtp(smtp(mail.getSmtps().getPort(), "smtp-password", ca.certificate()));
+        EventDelivery events = started(db, settings);
+        SlackReceiver down = SlackReceiver.start();
+        open.add(down);
+        down.failures(n -> 503);
+        Webhook hook = events.webhooks().create(ALICE, WebhookScope.repository("alice/app"),
+                slack(down.url(), List.of(EventTypes.TAG_CREATED))).webhook();
+        Webhook bobs = events.webhooks().create(new Actor(Actor.Kind.USER, "bob", "10.0.0.2", "test/1.0"),
+                WebhookScope.repository("bob/app"), slack(down.url(), List.of(EventTypes.TAG_CREATED))).webhook();
+        try {
+            change(db, AuditActions.TAG_CREATE, "alice/app", Map.of("tag", "v1", "to", A));
+            change(db, AuditActions.TAG_CREATE, "bob/app", Map.of("tag", "v1", "to", A));
+            long end = System.nanoTime() + WAIT.toNanos();
+            while ((events.webhooks().get(hook.scope(), hook.id()).enabled()
+                    || events.webhooks().get(bobs.scope(), bobs.id()).enabled()) && System.nanoTime() < end) {
+                Thread.sleep(20);
+            }
+            assertThat(events.webhooks().get(hook.scope(), hook.id()).enabled()).isFalse();
+            assertThat(events.webhooks().get(bobs.scope(), bobs.id()).enabled()).isFalse();
+            assertThat(received(mail, 1)).as("the notice to alice").isTrue();
+            Thread.sleep(500); // none for bob, whose address is not known
+            MimeMessage[] got = mail.getReceivedMessages();
+            assertThat(got).hasSize(1);
+            assertThat(got[0].getAllRecipients()).extracting(Object::toString).containsExactly("alice@example.com");
+            assertThat(got[0].getSubject()).isEqualTo("[Bollard] webhook " + hook.id() + " of repository alice/app "
+                    + "was disabled");
+            assertThat(got[0].getHeader("Auto-Submitted")).containsExactly("auto-generated");
+            assertThat(GreenMailUtil.getBody(got[0])).contains("Hello alice", down.url(),
+                    "after 2 failed delivery attempts in a row", "503");
+        } finally {
+            mail.stop();
+        }
+    }
+
+    @Test
     void slackTargetsPassTheSsrfGuard() {
         Database db = TestDatabase.open("h2", dir, 8, open);
         EventDelivery events = new EventDelivery(db, Outbox.RECORD_ONLY, settings(false), meters, SEALING);

@@ -237,6 +237,21 @@ class WebhookDeliveryTest {
             while (names.hasNext()) { // context attribute names: lower-case letters and digits only
                 assertThat(names.next()).matches("[a-z0-9]{1,20}");
             }
+            // The CloudEvents SDK's own parser (io.cloudevents, structured JSON) reads the same attributes.
+            io.cloudevents.CloudEvent parsed = io.cloudevents.core.provider.EventFormatProvider.getInstance()
+                    .resolveFormat(io.cloudevents.jackson.JsonFormat.CONTENT_TYPE)
+                    .deserialize(d.body().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            assertThat(parsed.getSpecVersion()).isEqualTo(io.cloudevents.SpecVersion.V1);
+            assertThat(parsed.getId()).isEqualTo(e.get("id").asText());
+            assertThat(parsed.getSource()).isEqualTo(java.net.URI.create(e.get("source").asText()));
+            assertThat(parsed.getType()).isEqualTo("dev.bollard." + d.header("Bollard-Event"));
+            assertThat(java.util.Objects.requireNonNull(parsed.getTime()).toInstant()).isEqualTo(Instant.parse(e.get("time").asText()));
+            assertThat(parsed.getDataContentType()).isEqualTo("application/json");
+            assertThat(Json.MAPPER.readTree(java.util.Objects.requireNonNull(parsed.getData()).toBytes())).isEqualTo(e.get("data"));
+            for (String extension : parsed.getExtensionNames()) {
+                assertThat(parsed.getExtension(extension)).as("extension %s", extension)
+                        .hasToString(e.get(extension).asText());
+            }
         }
 
         // Distribution's envelope has pushes and deletions only.
@@ -334,6 +349,42 @@ class WebhookDeliveryTest {
                 });
         assertThat(meters.counter("bollard.webhook.disabled").count()).isEqualTo(1.0);
         assertThat(meters.counter("bollard.webhook.deliveries", "outcome", "failure").count()).isEqualTo(3.0);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void aReceiverThatHangsUntilTheTimeoutHoldsUpOnlyItsOwnDeliveries(String kind) throws Exception {
+        Database db = database(kind);
+        EventDelivery events = events(db, settings(1_000));
+        WebhookReceiver slow = receiver();
+        slow.hang(Duration.ofSeconds(2));
+        WebhookReceiver healthy = receiver();
+        events.webhooks().create(ALICE, WebhookScope.repository("alice/slow"), new Webhooks.Spec("http", slow.url(),
+                "bollard", List.of(), null, null, Map.of(), Duration.ofSeconds(1)));
+        healthy.secret(events.webhooks().create(ALICE, WebhookScope.repository("alice/app"),
+                spec(healthy.url(), "bollard")).secret());
+        // 120 deliveries to the hanging receiver queued ahead of the healthy one's: a claim of 100 once took 100 of
+        // them and the next claim waited for all (100 × the 1 s timeout) before the healthy webhook's turn.
+        for (int i = 0; i < 120; i++) {
+            change(db, AuditActions.TAG_CREATE, "alice/slow", Map.of("tag", "v" + i, "to", A));
+        }
+        change(db, AuditActions.TAG_CREATE, "alice/app", Map.of("tag", "v1", "to", A));
+        run(db, events);
+        healthy.await(1, Duration.ofSeconds(5));
+        // And while the slow receiver's backlog goes on timing out, each new delivery to the healthy one comes soon.
+        for (int i = 2; i <= 4; i++) {
+            Instant changed = Instant.now();
+            change(db, AuditActions.TAG_CREATE, "alice/app", Map.of("tag", "v" + i, "to", A));
+            healthy.await(i, Duration.ofSeconds(3));
+            assertThat(Duration.between(changed, Instant.now())).as("lag of the healthy webhook's delivery %d", i)
+                    .isLessThan(Duration.ofSeconds(3));
+        }
+        assertThat(types(healthy.deliveries())).hasSize(4).allMatch(EventTypes.TAG_CREATED::equals);
+        assertThat(healthy.deliveries()).allMatch(WebhookReceiver.Delivery::signatureValid);
+        assertThat(slow.deliveries().size()).as("the hanging receiver's deliveries attempted meanwhile")
+                .isLessThan(60);
+        long backlog = db.read(h -> WorkItemDao.waiting(h, EventDelivery.QUEUE));
+        assertThat(backlog).as("its backlog").isGreaterThan(60);
     }
 
     @Test

@@ -31,8 +31,8 @@ class QueueWorkerTest {
     @BeforeEach
     void open() {
         db = Database.open(new BollardConfig.Database("jdbc:h2:file:" + dir.resolve("db/bollard"), "", "", 8));
-        queue = new WorkQueue(db, "test", new WorkQueue.Settings(Duration.ofMinutes(1), 3, Duration.ofMillis(10),
-                Duration.ofMillis(100)));
+        queue = WorkQueue.ordered(db, "test", new WorkQueue.Settings(Duration.ofMinutes(1), 3, Duration.ofMillis(10),
+                Duration.ofMillis(100)), QueueWorkerTest::beforeColon, 10);
     }
 
     @AfterEach
@@ -40,14 +40,14 @@ class QueueWorkerTest {
         db.close();
     }
 
-    /** Processes by calling {@code work}; the order key is the payload's part before the colon. */
-    private QueueWorker worker(int parallel, Work work) {
-        return new QueueWorker("test", Duration.ofSeconds(1), queue, 100, parallel) {
-            @Override
-            protected String orderKey(WorkItemDao.Item item) {
-                return item.payload().substring(0, item.payload().indexOf(':'));
-            }
+    /** The order key of the test queues' items: the part before the colon. */
+    private static String beforeColon(String key) {
+        return key.substring(0, key.indexOf(':'));
+    }
 
+    /** Processes by calling {@code work}. */
+    private QueueWorker worker(int parallel, Work work) {
+        return new QueueWorker("test", Duration.ofMillis(100), queue, 100, parallel) {
             @Override
             protected void process(WorkItemDao.Item item) throws Exception {
                 work.on(item.payload());
@@ -91,10 +91,10 @@ class QueueWorkerTest {
 
     @Test
     void aRunLongerThanTheLeaseRenewsItsLaterItemsSoNoOtherNodeTakesThemBack() throws Exception {
-        WorkQueue leased = new WorkQueue(db, "slow", new WorkQueue.Settings(Duration.ofSeconds(2), 3,
-                Duration.ofMillis(10), Duration.ofMillis(100)));
-        WorkQueue otherNode = new WorkQueue(db, "slow", new WorkQueue.Settings(Duration.ofSeconds(2), 3,
-                Duration.ofMillis(10), Duration.ofMillis(100)));
+        WorkQueue leased = WorkQueue.ordered(db, "slow", new WorkQueue.Settings(Duration.ofSeconds(2), 3,
+                Duration.ofMillis(10), Duration.ofMillis(100)), QueueWorkerTest::beforeColon, 10);
+        WorkQueue otherNode = WorkQueue.ordered(db, "slow", new WorkQueue.Settings(Duration.ofSeconds(2), 3,
+                Duration.ofMillis(10), Duration.ofMillis(100)), QueueWorkerTest::beforeColon, 10);
         for (String payload : List.of("a:1", "a:2", "a:3")) {
             leased.enqueue(payload, payload);
         }
@@ -114,5 +114,42 @@ class QueueWorkerTest {
         assertThat(taken).as("items another node took back while the run went on").isEmpty();
         assertThat(done).containsExactly("a:1", "a:2", "a:3");
         assertThat(leased.depth()).isZero();
+    }
+
+    @Test
+    void aKeyWithABacklogOfSlowItemsDoesNotHoldUpAnotherKeysItems() throws Exception {
+        // 150 slow items of one key ahead of another key's: a claim of 100 once took 100 of the slow key and the next
+        // claim waited for all of them (5 s here, 100 × the receiver's timeout for a webhook).
+        for (int i = 1; i <= 150; i++) {
+            queue.enqueue("slow:" + i, "slow:" + i);
+        }
+        for (int i = 1; i <= 5; i++) {
+            queue.enqueue("fast:" + i, "fast:" + i);
+        }
+        List<String> done = new CopyOnWriteArrayList<>();
+        CountDownLatch fastDone = new CountDownLatch(7);
+        QueueWorker worker = worker(4, payload -> {
+            if (payload.startsWith("slow:")) {
+                Thread.sleep(50);
+            } else {
+                fastDone.countDown();
+            }
+            done.add(payload);
+        });
+        Thread turn = Thread.ofVirtual().start(() -> worker.turn(() -> { }));
+        Thread.sleep(300); // the turn runs the slow lane; items of another key that come meanwhile go next interval
+        queue.enqueue("fast:6", "fast:6");
+        queue.enqueue("fast:7", "fast:7");
+        assertThat(fastDone.await(3, TimeUnit.SECONDS)).as("the other key's items, done beside the slow backlog: %s",
+                done).isTrue();
+        long slowBefore = done.stream().filter(p -> p.startsWith("slow:")).count();
+        assertThat(slowBefore).as("slow items done before the other key's last").isLessThan(60);
+        turn.join(30_000);
+        assertThat(done.stream().filter(p -> p.startsWith("slow:")).toList())
+                .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, 150).mapToObj(i -> "slow:" + i)
+                        .toList());
+        assertThat(done.stream().filter(p -> p.startsWith("fast:")).toList()).containsExactly("fast:1", "fast:2",
+                "fast:3", "fast:4", "fast:5", "fast:6", "fast:7");
+        assertThat(queue.depth()).isZero();
     }
 }

@@ -116,6 +116,92 @@ abstract class WorkQueueContract extends DatabaseContract {
     }
 
     @Test
+    void anOrderedQueuesClaimsTakeAFewOfEachIdleKeySoOneKeysBacklogFillsNoClaim() {
+        Database db = open(2);
+        WorkQueue queue = WorkQueue.ordered(db, "ordered", SETTINGS, key -> key.substring(0, key.indexOf(':')), 3);
+        for (int i = 1; i <= 20; i++) {
+            queue.enqueue("slow:" + i, null);
+        }
+        queue.enqueue("fast:1", null);
+        queue.enqueue("fast:2", null);
+
+        List<Item> first = queue.claim(100);
+        assertThat(first).extracting(Item::key).containsExactly("slow:1", "slow:2", "slow:3", "fast:1", "fast:2");
+        queue.enqueue("fast:3", null);
+        queue.enqueue("other:1", null);
+        assertThat(queue.claim(100)).as("none of a key that still runs").extracting(Item::key)
+                .containsExactly("other:1");
+        first.forEach(queue::complete);
+        assertThat(queue.claim(100)).as("the keys' next items once theirs are done").extracting(Item::key)
+                .containsExactly("slow:4", "slow:5", "slow:6", "fast:3");
+    }
+
+    @Test
+    void twoNodesClaimingAnOrderedQueueAtOnceNeverRunOneKeysItemsSideBySideOrOutOfOrder() throws Exception {
+        int keys = 6;
+        int perKey = 30;
+        WorkQueue nodeA = WorkQueue.ordered(open(4), "lanes", SETTINGS, key -> key.substring(0, key.indexOf(':')), 3);
+        WorkQueue nodeB = WorkQueue.ordered(open(4), "lanes", SETTINGS, key -> key.substring(0, key.indexOf(':')), 3);
+        for (int i = 0; i < perKey; i++) {
+            for (int k = 0; k < keys; k++) {
+                nodeA.enqueue("k" + k + ":" + i, null);
+            }
+        }
+        java.util.Map<String, List<Integer>> done = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.Set<String> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        List<String> overlaps = Collections.synchronizedList(new ArrayList<>());
+        int threads = 6;
+        CyclicBarrier start = new CyclicBarrier(threads);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                WorkQueue node = t % 2 == 0 ? nodeA : nodeB;
+                futures.add(pool.submit(() -> {
+                    start.await(10, TimeUnit.SECONDS);
+                    for (int idle = 0; idle < 20; ) {
+                        List<Item> claimed = node.claim(5);
+                        if (claimed.isEmpty()) {
+                            idle++;
+                            Thread.sleep(10);
+                            continue;
+                        }
+                        java.util.Set<String> mine = new java.util.HashSet<>();
+                        for (Item item : claimed) {
+                            String key = node.orderKey(item);
+                            if (mine.add(key) && !running.add(key)) {
+                                overlaps.add(key);
+                            }
+                        }
+                        for (Item item : claimed) {
+                            int n = Integer.parseInt(item.key().substring(item.key().indexOf(':') + 1));
+                            done.computeIfAbsent(node.orderKey(item), k -> Collections.synchronizedList(
+                                    new ArrayList<>())).add(n);
+                        }
+                        running.removeAll(mine); // before the items complete: the key is still theirs meanwhile
+                        for (Item item : claimed) {
+                            assertThat(node.complete(item)).isTrue();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get(120, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+
+        assertThat(overlaps).as("keys claimed by one thread while another's claim of them ran").isEmpty();
+        List<Integer> inOrder = java.util.stream.IntStream.range(0, perKey).boxed().toList();
+        for (int k = 0; k < keys; k++) {
+            assertThat(done.get("k" + k)).as("key k%d, each item once, in order", k).isEqualTo(inOrder);
+        }
+        assertThat(count(open(1), "SELECT COUNT(*) FROM work_item")).isZero();
+    }
+
+    @Test
     void theItemOfANodeWhoseLeaseLapsedIsRetriedByAnotherAndTheFirstCanNoLongerFinishIt() {
         Database db = open(2);
         WorkQueue nodeA = new WorkQueue(db, "deliver", SETTINGS);

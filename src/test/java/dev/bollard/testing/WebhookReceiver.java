@@ -43,6 +43,7 @@ public final class WebhookReceiver implements AutoCloseable {
     private volatile String secret = "";
     private volatile IntUnaryOperator status = n -> 204;
     private volatile byte[] responseBody = new byte[0];
+    private volatile Duration hang = Duration.ZERO;
 
     private WebhookReceiver(HttpServer server) {
         this.server = server;
@@ -60,6 +61,11 @@ public final class WebhookReceiver implements AutoCloseable {
             exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT),
                     String.join(",", v)));
             int code = r.status.applyAsInt(r.count.incrementAndGet());
+            try {
+                Thread.sleep(r.hang); // a receiver that hangs: the sender's timeout ends the request first
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             r.deliveries.add(new Delivery(headers, new String(body, StandardCharsets.UTF_8),
                     verify(r.secret, headers.get("bollard-timestamp"), headers.get("bollard-signature"), body), code));
             byte[] answer = r.responseBody;
@@ -101,6 +107,11 @@ public final class WebhookReceiver implements AutoCloseable {
     /** What to answer to the n-th request (from 1). */
     public void answer(IntUnaryOperator statusOfRequest) {
         this.status = statusOfRequest;
+    }
+
+    /** How long every request from now on waits before its answer (none at first): a receiver that hangs. */
+    public void hang(Duration wait) {
+        this.hang = wait;
     }
 
     /** The body of every answer from now on (none at first). */

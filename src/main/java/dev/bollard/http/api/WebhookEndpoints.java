@@ -61,8 +61,8 @@ final class WebhookEndpoints implements ApiEndpoints {
                         + "format?, event_types?, repository_glob?, tag_glob?, headers?, timeout_seconds?}; 201 with its secret (shown once)",
                         call -> create(call, scope.apply(call))),
                 ApiRoute.get(one, permission, "Describe a webhook of " + of, call -> get(call, scope.apply(call))),
-                ApiRoute.patch(one, permission, "Change a webhook of " + of + " (the fields of the creation, "
-                        + "enabled, rotate_secret)", call -> update(call, scope.apply(call))),
+                ApiRoute.patch(one, permission, "Change a webhook of " + of + " (the fields of the creation — "
+                        + "method between http and slack; to or from email refused —, enabled, rotate_secret)", call -> update(call, scope.apply(call))),
                 ApiRoute.delete(one, permission, "Delete a webhook of " + of, call -> delete(call, scope.apply(call))),
                 ApiRoute.get(one + "/deliveries", permission, "List a webhook's delivery attempts, newest first",
                         call -> deliveries(call, scope.apply(call))),
@@ -107,7 +107,7 @@ final class WebhookEndpoints implements ApiEndpoints {
         JsonNode body = call.body();
         Webhook current = webhooks().get(scope, id);
         Webhooks.Spec was = Webhooks.specOf(current);
-        Webhooks.Spec spec = new Webhooks.Spec(was.method(), textOr(body, "url", was.url()),
+        Webhooks.Spec spec = new Webhooks.Spec(textOr(body, "method", was.method()), textOr(body, "url", was.url()),
                 textOr(body, "format", was.format()),
                 body.has("event_types") ? call.optionalStrings("event_types") : was.eventTypes(),
                 body.has("repository_glob") ? optionalText(body, "repository_glob") : was.repositoryGlob(),

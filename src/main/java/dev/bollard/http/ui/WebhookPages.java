@@ -188,7 +188,8 @@ final class WebhookPages {
 
     /**
      * {@code /…/ID/edit}: webhook {@code id}'s settings — URL, format, filters, custom headers and timeout — changed
-     * through {@link Webhooks#update} as {@code PATCH /api/v1/…/webhooks/ID} does; its method, secret and state stay.
+     * through {@link Webhooks#update} as {@code PATCH /api/v1/…/webhooks/ID} does, and its method between http and
+     * slack; its secret and state stay.
      */
     private void edit(Call call, Place place, long id) {
         Frame frame = call.frame().titled("Edit webhook " + id, place.nav());
