@@ -41,6 +41,8 @@ import dev.bollard.mirror.Mirrors;
 import dev.bollard.proxy.ProxyCache;
 import dev.bollard.proxy.ProxyEviction;
 import dev.bollard.proxy.ProxyOrganizations;
+import dev.bollard.registry.PushListener;
+import dev.bollard.scan.adapter.ScannerAdapters;
 import dev.bollard.scan.results.ScanResults;
 import dev.bollard.scan.vuln.VulnDbRefreshWorker;
 import dev.bollard.scan.vuln.VulnerabilityStore;
@@ -59,6 +61,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntSupplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -138,13 +141,27 @@ public final class Bollard implements AutoCloseable {
             });
             Registry registry = new Registry(database, store, config.registry(), config.lifecycle(), changes, meters);
             open(opened, registry.pulls()); // closed after the server stopped: the last pulls counted are flushed
-            ScanResults scans = new ScanResults(database, store, registry, changes, config.scan().sbomReferrers(), meters);
-            if (config.scan().onPush()) {
-                registry.manifests().listen(scans.queue().onPush());
-            }
-            registry.manifests().gatePulls(scans.policies()); // the vulnerability pull policy (docs/scanning.md)
             // One key-encryption key seals every secret at rest (signing keys, webhook secrets, upstream passwords).
             KeyEncryption sealing = KeyEncryption.load(config.auth().keyEncryption());
+            // External scanners pull with a token scoped to the image's repository; the issuer exists once auth does.
+            AtomicReference<@Nullable Auth> tokenIssuer = new AtomicReference<>();
+            java.util.concurrent.atomic.AtomicInteger boundPort = new java.util.concurrent.atomic.AtomicInteger(
+                    config.server().port()); // the port server.listen's port 0 was given, once the server listens
+            ScannerAdapters adapters = new ScannerAdapters(database, changes, sealing, (subject, repository) -> {
+                Auth issuer = tokenIssuer.get();
+                return issuer == null ? null : "Bearer " + issuer.pullToken(subject, repository);
+            }, () -> adapterRegistryUrl(config, boundPort.get()), config.scan().adapterTimeout());
+            ScanResults scans = new ScanResults(database, store, registry, changes, config.scan().sbomReferrers(), meters,
+                    adapters);
+            if (config.scan().onPush()) {
+                PushListener builtIn = scans.queue().onPush();
+                PushListener external = adapters.onPush();
+                registry.manifests().listen((h, pushed) -> { // one listener: both scanners queue in the push's transaction
+                    builtIn.stored(h, pushed);
+                    external.stored(h, pushed);
+                });
+            }
+            registry.manifests().gatePulls(scans.policies()); // the vulnerability pull policy (docs/scanning.md)
             EventDelivery events = new EventDelivery(database, changes, config.events(), meters, sealing);
             EventFeed feed = new EventFeed(database, events.publisher(), published, config.events().watchPollInterval(),
                     meters);
@@ -181,6 +198,7 @@ public final class Bollard implements AutoCloseable {
                 // The web UI's sign-in and the CLI's device logins (/api/v1/oidc/…) through the same providers.
                 oidc = config.auth().oidc().providers().isEmpty() ? null
                         : new OidcSignIn(config.auth().oidc(), discovery, sealing, java.time.Clock.systemUTC());
+                tokenIssuer.set(auth);
                 if (config.ui().enabled()) {
                     ui = new UiHandler(registry, auth, new WebSessions(database, auth, config.ui().sessionIdleTimeout(),
                             config.ui().sessionMaxAge()), audit, events.webhooks(), scans,
@@ -197,6 +215,7 @@ public final class Bollard implements AutoCloseable {
             BlobStore blobs = store;
             BollardServer http = open(opened, BollardServer.start(config, observability, new BollardServer.Handlers(
                     registry, proxy, mirrors, policy, auth, api, ui, audit, () -> database.isReachable() && blobs.isReachable())));
+            boundPort.set(http.baseUri().getPort());
             open(opened, feed); // closed before the server stops, which then need not wait for the watchers' streams
 
             Workers workers = open(opened, new Workers(database, meters, config.lifecycle().workersMinLease()));
@@ -210,6 +229,7 @@ public final class Bollard implements AutoCloseable {
             mirrors.whenDue(mirrorSyncs::wake);
             workers.start(proxyEviction.worker());
             scans.workers(config.scan().pollInterval(), config.scan().rematchInterval()).forEach(workers::start);
+            workers.start(adapters.worker(config.scan().pollInterval()));
             if (directory != null) {
                 workers.start(new DirectorySyncWorker(directory,
                         new Identities(database, changes).as(Actor.system("directory-sync")).directoryTeams()));
@@ -219,6 +239,20 @@ public final class Bollard implements AutoCloseable {
             closeAll(opened);
             throw e;
         }
+    }
+
+    /** Where external scanner adapters pull images from: scan.adapters.registry-url, else the listen address. */
+    static java.net.URI adapterRegistryUrl(BollardConfig config, int port) {
+        if (!config.scan().adapterRegistryUrl().isEmpty()) {
+            return java.net.URI.create(config.scan().adapterRegistryUrl());
+        }
+        String host = config.server().host();
+        if (host.isEmpty() || host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
+            host = "localhost";
+        } else if (host.contains(":") && !host.startsWith("[")) {
+            host = "[" + host + "]";
+        }
+        return java.net.URI.create((config.server().tls().enabled() ? "https://" : "http://") + host + ":" + port);
     }
 
     /**

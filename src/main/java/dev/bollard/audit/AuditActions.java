@@ -104,4 +104,7 @@ public final class AuditActions {
     public static final String SCAN_POLICY_ALLOW_REMOVE = "scan.policy.allow.remove";
     public static final String SCAN_POLICY_BYPASS_ADD = "scan.policy.bypass.add";
     public static final String SCAN_POLICY_BYPASS_REMOVE = "scan.policy.bypass.remove";
+    // external scanners (docs/scanning.md, "External scanners")
+    public static final String SCAN_ADAPTER_SET = "scan.adapter.set";
+    public static final String SCAN_ADAPTER_DELETE = "scan.adapter.delete";
 }

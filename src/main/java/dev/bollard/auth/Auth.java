@@ -129,6 +129,16 @@ public final class Auth {
         return tokens;
     }
 
+    /**
+     * A registry bearer token that lets {@code subject} (a name no account can have, as {@code scan-adapter:trivy})
+     * pull {@code repository} and nothing else, for the token lifetime: what an external scanner is handed to pull
+     * the image it scans (docs/scanning.md, "External scanners"). Anything else it asks with it is challenged.
+     */
+    public String pullToken(String subject, String repository) {
+        return tokens.issue(subject, List.of(new Scope(Scope.REPOSITORY, repository, java.util.Set.of("pull"))))
+                .token();
+    }
+
     // ---- logging in ----
 
     /** The outcome of {@link #logIn}: who logged in, or why not. */

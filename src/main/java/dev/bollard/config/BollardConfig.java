@@ -363,10 +363,12 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
      * Vulnerability scanning (docs/scanning.md): the URLs the vulnerability data is refreshed from (OSV zip archives or
      * JSON files; none, the default, for sites fed only by {@code bollard vulndb import}) and how often; whether pushed
      * images are scanned, how often the scan queue is polled and stored results checked against new data, and whether
-     * a scan stores its SBOMs as referrers of the image.
+     * a scan stores its SBOMs as referrers of the image; where external scanner adapters pull images from (empty:
+     * derived from the listen address) and how long a request to one may take.
      */
     public record Scan(List<java.net.URI> vulndbUrls, Duration vulndbRefreshInterval, boolean onPush,
-                       Duration pollInterval, Duration rematchInterval, boolean sbomReferrers) {
+                       Duration pollInterval, Duration rematchInterval, boolean sbomReferrers,
+                       String adapterRegistryUrl, Duration adapterTimeout) {
         public Scan {
             vulndbUrls = List.copyOf(vulndbUrls);
         }

@@ -176,6 +176,8 @@ public final class ConfigLoader {
         k.put("scan.poll-interval", new String[] {"2s", "how often each node looks for queued scans"});
         k.put("scan.rematch-interval", new String[] {"1m", "how often stored results are checked against newly imported vulnerability data (and matched again)"});
         k.put("scan.sbom-referrers", new String[] {"true", "store each scanned image's SBOMs (CycloneDX, SPDX) as OCI referrers of it"});
+        k.put("scan.adapters.registry-url", new String[] {"", "the URL at which external scanner adapters pull images from this registry; empty: http(s)://HOST:PORT of server.listen (localhost for a wildcard address)"});
+        k.put("scan.adapters.timeout", new String[] {"30s", "how long each request to an external scanner adapter may take"});
         KEYS = Collections.unmodifiableMap(k);
     }
 
@@ -468,6 +470,12 @@ public final class ConfigLoader {
             Duration scanPoll = duration("scan.poll-interval", problems);
             Duration rematch = duration("scan.rematch-interval", problems);
             boolean sbomReferrers = bool("scan.sbom-referrers", problems);
+            String adapterRegistryUrl = value("scan.adapters.registry-url").strip();
+            if (!adapterRegistryUrl.isEmpty() && !adapterRegistryUrl.matches("https?://[^/\\s]+/?")) {
+                problems.add(describe("scan.adapters.registry-url") + " must be an http:// or https:// URL of a host "
+                        + "(and port), not '" + adapterRegistryUrl + "'");
+            }
+            Duration adapterTimeout = duration("scan.adapters.timeout", problems);
             // Read before the check below: read in the constructor's arguments, their problems came after it and a
             // value such as "abc" was taken silently as the fallback (found by ConfigLoaderPropertiesTest).
             Duration requestWarning = duration("server.request-warning-after", problems);
@@ -496,7 +504,8 @@ public final class ConfigLoader {
                     new BollardConfig.Ui(uiEnabled, sessionIdle, sessionMax),
                     new BollardConfig.Events(eventPoll, eventRetention, maxAttempts, firstRetry, maxRetry, disableAfter,
                             allowPrivate, watchPoll, watchHeartbeat, smtp),
-                    new BollardConfig.Scan(vulndbUrls, vulndbRefresh, scanOnPush, scanPoll, rematch, sbomReferrers));
+                    new BollardConfig.Scan(vulndbUrls, vulndbRefresh, scanOnPush, scanPoll, rematch, sbomReferrers,
+                            adapterRegistryUrl.replaceAll("/$", ""), adapterTimeout));
         }
 
         /** The SMTP server of e-mail notifications; checked only when a host is set. */

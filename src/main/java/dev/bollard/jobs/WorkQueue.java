@@ -157,6 +157,34 @@ public final class WorkQueue {
         return db.inTransaction(h -> WorkItemDao.renew(h, item.id(), holder, Instant.now().plus(settings.lease())));
     }
 
+    /** A lease kept renewed until closed. */
+    public interface Renewal extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Keeps this node's lease on {@code item} renewed, every third of the lease, until the returned renewal is closed:
+     * for work longer than a lease (an image indexed, an external scanner polled), so that only a node that died lets
+     * the item lapse and be retried elsewhere.
+     */
+    public Renewal renewing(Item item) {
+        Duration every = settings.lease().dividedBy(3);
+        Thread renewer = Thread.ofVirtual().name(name + "-lease-" + item.id()).start(() -> {
+            try {
+                while (true) {
+                    Thread.sleep(every);
+                    if (!renew(item)) {
+                        return;
+                    }
+                }
+            } catch (InterruptedException e) {
+                // the work ended
+            }
+        });
+        return renewer::interrupt;
+    }
+
     /** Removes the done {@code item}; false when it was no longer this node's (its lease lapsed and it was retaken). */
     public boolean complete(Item item) {
         return db.inTransaction(h -> WorkItemDao.complete(h, item.id(), holder));

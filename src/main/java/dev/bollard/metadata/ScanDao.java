@@ -97,6 +97,27 @@ public final class ScanDao {
                 .findOne();
     }
 
+    /** How many findings of one severity a scan has, and how many of them have a fixed version. */
+    public record SeverityCount(String severity, long findings, long fixable) {
+    }
+
+    /**
+     * The findings of {@code manifestId} counted per severity, without reading them: what a severity summary needs
+     * (the tags tab). Counted as the report lists them: findings of a package of the stored inventory.
+     */
+    public static List<SeverityCount> severityCounts(Handle h, long manifestId) {
+        return h.createQuery("""
+                        SELECT f.severity, COUNT(*) AS findings,
+                            SUM(CASE WHEN f.fixed_version IS NOT NULL THEN 1 ELSE 0 END) AS fixable
+                        FROM scan_finding f
+                        WHERE f.manifest_id = :m AND EXISTS (SELECT 1 FROM scan_package p
+                            WHERE p.manifest_id = f.manifest_id AND p.ordinal = f.package_ordinal)
+                        GROUP BY f.severity""")
+                .bind("m", manifestId)
+                .map((rs, ctx) -> new SeverityCount(rs.getString("severity"), rs.getLong("findings"),
+                        rs.getLong("fixable"))).list();
+    }
+
     /** The scan of {@code manifestId}, locked until the transaction ends. */
     public static Optional<ResultRow> lock(Handle h, long manifestId) {
         return h.createQuery("SELECT * FROM scan_result WHERE manifest_id = :m FOR UPDATE").bind("m", manifestId)

@@ -72,6 +72,8 @@ class ApiAuthorizationMatrixTest {
     private String restorable;
     /** An image of acme/app whose scan is done (its layer a tar with an os-release). */
     private String scanned;
+    /** An external scanner adapter (docs/scanning.md, "External scanners") for the scan-adapter routes. */
+    private dev.bollard.clients.ScannerAdapterTest.TinyAdapter adapter;
     private static final String WEBHOOKS = "/api/v1/webhooks";
     private static final String CLOSED = "http://127.0.0.1:1/hook";
     private static final String PROXY = "/api/v1/organizations/mirror/proxy";
@@ -89,6 +91,7 @@ class ApiAuthorizationMatrixTest {
         BollardConfig config = BollardConfig.defaults(dir.resolve("data"), "127.0.0.1", 0);
         registry = TestRegistry.start(config.withEvents(config.events().withPrivateTargets(true)));
         http = new AuthHttp(registry.baseUri());
+        adapter = new dev.bollard.clients.ScannerAdapterTest.TinyAdapter("Bearer adapter-secret");
         ids = new Identities(registry.server().database());
         ids.users().create("root", "root-password", true);
         for (String u : List.of("boss", "reader", "writer", "mallory", "extra")) {
@@ -137,6 +140,9 @@ class ApiAuthorizationMatrixTest {
 
     @AfterAll
     void stop() {
+        if (adapter != null) {
+            adapter.close();
+        }
         http.close();
         registry.close();
     }
@@ -388,6 +394,14 @@ class ApiAuthorizationMatrixTest {
         c.add(new Case("GET", "/api/v1/repositories/{repository*}/-/manifests/{digest}/sbom", READERS, 200,
                 x -> new Call(manifest + "/sbom", null)));
         c.add(new Case("GET", "/api/v1/vulndb", AUTHENTICATED, 200, x -> new Call("/api/v1/vulndb", null)));
+        // external scanners (docs/scanning.md, "External scanners")
+        String tiny = "{\"url\":\"" + adapter.url() + "\",\"authorization\":\"Bearer adapter-secret\"}";
+        c.add(new Case("GET", "/api/v1/scan-adapters", SUPER, 200, x -> new Call("/api/v1/scan-adapters", null)));
+        c.add(new Case("PUT", "/api/v1/scan-adapters/{name}", SUPER, 200, x -> new Call("/api/v1/scan-adapters/m-"
+                + id(x).toLowerCase(java.util.Locale.ROOT), tiny)));
+        c.add(new Case("DELETE", "/api/v1/scan-adapters/{name}", SUPER, 204, x -> new Call("/api/v1/scan-adapters/d-"
+                + id(x).toLowerCase(java.util.Locale.ROOT), null, () -> asRoot("PUT", "/api/v1/scan-adapters/d-"
+                + id(x).toLowerCase(java.util.Locale.ROOT), tiny))));
         // vulnerability pull policies (docs/scanning.md, "Pull policy"): "critical", which nothing here has, so no
         // pull of the other cases is refused
         scanPolicyCases(c, "/api/v1/organizations/{org}/scan-policy", "/api/v1/organizations/acme/scan-policy", MEMBERS);

@@ -3,12 +3,15 @@ package dev.bollard.http.api;
 import static dev.bollard.auth.Permission.AUTHENTICATED;
 import static dev.bollard.auth.Permission.REPO_READ;
 import static dev.bollard.auth.Permission.REPO_WRITE;
+import static dev.bollard.auth.Permission.SUPERUSER;
 import static dev.bollard.http.api.ManagementApi.PREFIX;
 
 import dev.bollard.error.BollardException;
 import dev.bollard.metadata.VulnerabilityDao;
 import dev.bollard.oci.Digest;
 import dev.bollard.oci.RepositoryName;
+import dev.bollard.scan.adapter.AdapterReport;
+import dev.bollard.scan.adapter.ScannerAdapters;
 import dev.bollard.scan.policy.PullPolicies;
 import dev.bollard.scan.results.ScanReport;
 import dev.bollard.scan.results.ScanResults;
@@ -44,7 +47,15 @@ final class ScanEndpoints implements ApiEndpoints {
                 ApiRoute.get(manifest + "/sbom", REPO_READ, "The SBOM of a scanned image: ?format=cyclonedx (CycloneDX "
                         + "1.6 JSON, the default) or spdx (SPDX 2.3 JSON)", this::sbom),
                 ApiRoute.get(PREFIX + "/vulndb", AUTHENTICATED, "The vulnerability data's state: records per "
-                        + "ecosystem, newest record, age, last import; scans per state", this::vulndb));
+                        + "ecosystem, newest record, age, last import; scans per state", this::vulndb),
+                ApiRoute.get(PREFIX + "/scan-adapters", SUPERUSER, "The external scanners (Harbor scanner adapter API "
+                        + "v1.1): name, URL, organization (null: every image), the scanner its metadata names",
+                        this::adapters),
+                ApiRoute.put(PREFIX + "/scan-adapters/{name}", SUPERUSER, "Register or replace an external scanner: "
+                        + "{url, authorization? (the Authorization header sent to it), organization? (only its images; "
+                        + "none: every image)}; its GET /api/v1/metadata is fetched first", this::setAdapter),
+                ApiRoute.delete(PREFIX + "/scan-adapters/{name}", SUPERUSER, "Remove an external scanner and its "
+                        + "results", this::deleteAdapter));
     }
 
     private ScanResults scans() {
@@ -151,6 +162,59 @@ final class ScanEndpoints implements ApiEndpoints {
         m.put("summary", summary);
         m.put("findings", r.findings().stream().map(ScanEndpoints::finding).toList());
         m.put("notes", r.notes());
+        m.put("scanners", r.scanners().stream().map(ScanEndpoints::external).toList());
+        return m;
+    }
+
+    /** What an external scanner found, under its name (docs/scanning.md, "External scanners"). */
+    private static Map<String, Object> external(AdapterReport a) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("adapter", a.adapter());
+        m.put("scanner", Map.of("name", a.scanner(), "vendor", a.vendor(), "version", a.version()));
+        m.put("state", a.state());
+        m.put("reason", a.reason());
+        m.put("queued_at", a.queuedAt().toString());
+        m.put("finished_at", text(a.finishedAt()));
+        m.put("vulnerabilities", a.vulnerabilities().stream().map(v -> {
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("id", v.id());
+            f.put("severity", v.severity().name());
+            f.put("package", v.pkg());
+            f.put("version", v.version());
+            f.put("fixed_version", v.fixedVersion());
+            f.put("cvss_score", v.cvssScore());
+            f.put("cvss_vector", v.cvssVector());
+            f.put("description", v.description());
+            f.put("links", v.links());
+            return f;
+        }).toList());
+        return m;
+    }
+
+    private void adapters(ApiCall call) throws IOException {
+        call.send(200, Map.of("adapters", scans().adapters().list().stream().map(ScanEndpoints::adapter).toList()));
+    }
+
+    private void setAdapter(ApiCall call) throws IOException {
+        ScannerAdapters.Adapter a = scans().adapters().set(call.actor(), call.param("name"), call.text("url"),
+                call.optionalText("authorization"), call.optionalText("organization"));
+        call.send(200, adapter(a));
+    }
+
+    private void deleteAdapter(ApiCall call) {
+        scans().adapters().delete(call.actor(), call.param("name"));
+        call.noContent();
+    }
+
+    private static Map<String, Object> adapter(ScannerAdapters.Adapter a) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", a.name());
+        m.put("url", a.url().toString());
+        m.put("authorization", a.authorization()); // whether one is sent, never the header
+        m.put("organization", a.organization());
+        m.put("scanner", Map.of("name", a.scanner(), "vendor", a.vendor(), "version", a.version()));
+        m.put("updated_by", a.updatedBy());
+        m.put("updated_at", a.updatedAt().toString());
         return m;
     }
 

@@ -57,7 +57,9 @@ final class ScanPages {
     }
 
     private Pages.TagScan tagScan(RepositoryName repository, Digest digest) {
-        List<Pages.ScanSummary> images = report(repository, digest).map(ScanPages::images)
+        // Counted in the database, not read: a repository's tags tab lists many images, each with many findings.
+        List<Pages.ScanSummary> images = scans.summaries(repository, digest)
+                .map(list -> list.stream().map(ScanPages::summary).toList())
                 .orElse(List.of(Pages.ScanSummary.notScanned(null, digest.toString())));
         String refusal;
         try {
@@ -68,21 +70,20 @@ final class ScanPages {
         return new Pages.TagScan(images, refusal != null, refusal);
     }
 
-    /** The stored scan of a manifest; empty when it was never queued (or went away). */
-    private Optional<ScanReport> report(RepositoryName repository, Digest digest) {
-        try {
-            return Optional.of(scans.report(repository, digest));
-        } catch (BollardException e) {
-            return Optional.empty();
-        }
-    }
-
     /** An image's report as one summary; an index's as one per platform image scanned. */
     private static List<Pages.ScanSummary> images(ScanReport r) {
         if (r.queuedAt() == null) { // an index
             return r.manifests().stream().map(ScanPages::summary).toList();
         }
         return List.of(summary(r));
+    }
+
+    private static Pages.ScanSummary summary(ScanResults.Summary s) {
+        return new Pages.ScanSummary(s.platform(), s.digest().toString(), s.state(), s.reason(),
+                s.state().equals("done") ? s.matchedAt() : null, s.counts().getOrDefault(Severity.CRITICAL, 0),
+                s.counts().getOrDefault(Severity.HIGH, 0), s.counts().getOrDefault(Severity.MEDIUM, 0),
+                s.counts().getOrDefault(Severity.LOW, 0), s.counts().getOrDefault(Severity.UNKNOWN, 0), s.fixable(),
+                s.grade(), s.noData());
     }
 
     private static Pages.ScanSummary summary(ScanReport r) {

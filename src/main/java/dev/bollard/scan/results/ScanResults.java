@@ -19,8 +19,10 @@ import dev.bollard.registry.Registry;
 import dev.bollard.scan.InstalledPackage;
 import dev.bollard.scan.Inventory;
 import dev.bollard.scan.OsRelease;
+import dev.bollard.scan.adapter.ScannerAdapters;
 import dev.bollard.scan.policy.PullPolicies;
 import dev.bollard.scan.sbom.SbomSubject;
+import dev.bollard.scan.vuln.Severity;
 import dev.bollard.scan.vuln.VulnerabilityStore;
 import dev.bollard.storage.BlobStore;
 import io.micrometer.core.instrument.Gauge;
@@ -51,10 +53,18 @@ public final class ScanResults {
     private final ImageScanner scanner;
     private final Rematcher rematcher;
     private final PullPolicies policies;
+    private final @Nullable ScannerAdapters adapters;
 
     /** {@code sbomReferrers}: whether scans store their SBOMs as referrers of the image. */
     public ScanResults(Database db, BlobStore blobs, Registry registry, Outbox outbox, boolean sbomReferrers,
                        MeterRegistry meters) {
+        this(db, blobs, registry, outbox, sbomReferrers, meters, null);
+    }
+
+    /** As above, with the external scanners ({@code adapters}; null where there are none to administer: the CLI). */
+    public ScanResults(Database db, BlobStore blobs, Registry registry, Outbox outbox, boolean sbomReferrers,
+                       MeterRegistry meters, @Nullable ScannerAdapters adapters) {
+        this.adapters = adapters;
         this.db = db;
         this.outbox = outbox;
         this.queue = new ScanQueue(db);
@@ -70,6 +80,14 @@ public final class ScanResults {
     /** The vulnerability pull policies (docs/scanning.md, "Pull policy"); the registry's pull gate. */
     public PullPolicies policies() {
         return policies;
+    }
+
+    /** The external scanners (docs/scanning.md, "External scanners"). */
+    public ScannerAdapters adapters() {
+        if (adapters == null) {
+            throw new IllegalStateException("external scanners are administered through the running registry");
+        }
+        return adapters;
     }
 
     public ScanQueue queue() {
@@ -115,11 +133,62 @@ public final class ScanResults {
                     .orElse("unsupported");
             return new ScanReport(repository.value(), digest, null, state, children.isEmpty()
                     ? "none of the index's manifests is stored here and scanned" : null, 0, null, null, null, null, 0,
-                    null, null, 0, null, List.of(), List.of(), children);
+                    null, null, 0, null, List.of(), List.of(), children, List.of());
         }
         return imageReport(repository, digest, target.manifestId(), null).orElseThrow(() -> BollardException.notFound(
                 "manifest " + digest + " of " + repository + " was not scanned (stored before scanning on push, or an "
                         + "artifact about another image); request a scan with POST"));
+    }
+
+    /**
+     * The scan of one image in brief: its state, when it was last matched (done), its findings counted per severity
+     * and those with a fix, the grade, and whether it was matched before any vulnerability data existed.
+     */
+    public record Summary(Digest digest, @Nullable String platform, String state, @Nullable String reason,
+                          @Nullable Instant matchedAt, Map<Severity, Integer> counts, int fixable,
+                          @Nullable String grade, boolean noData) {
+        public Summary {
+            counts = Map.copyOf(counts);
+        }
+    }
+
+    /**
+     * The scan of manifest {@code digest} in brief, as {@link #report} but with the findings counted in the database
+     * rather than read (a repository's tags tab lists many images): one summary for an image, one per platform
+     * scanned for an index. Empty when the manifest is not stored or an image was never queued for a scan.
+     */
+    public Optional<List<Summary>> summaries(RepositoryName repository, Digest digest) {
+        return db.read(h -> {
+            Optional<ScanDao.Target> target = ScanDao.manifestId(h, repository.value(), digest.toString())
+                    .flatMap(id -> ScanDao.target(h, id));
+            if (target.isEmpty()) {
+                return Optional.empty();
+            }
+            if (parse(target.get()) instanceof Manifest.Index index) {
+                List<Summary> children = new ArrayList<>();
+                for (Descriptor child : index.manifests()) {
+                    String platform = child.platform() == null ? null : child.platform().toString();
+                    ScanDao.manifestId(h, repository.value(), child.digest().toString())
+                            .flatMap(id -> summary(h, child.digest(), id, platform)).ifPresent(children::add);
+                }
+                return Optional.of(children);
+            }
+            return summary(h, digest, target.get().manifestId(), null).map(List::of);
+        });
+    }
+
+    private static Optional<Summary> summary(org.jdbi.v3.core.Handle h, Digest digest, long manifestId,
+                                             @Nullable String platform) {
+        return ScanDao.result(h, manifestId).map(r -> {
+            Map<Severity, Integer> counts = new java.util.EnumMap<>(Severity.class);
+            int fixable = 0;
+            for (ScanDao.SeverityCount c : ScanDao.severityCounts(h, manifestId)) {
+                counts.merge(Severity.valueOf(c.severity()), (int) c.findings(), Integer::sum);
+                fixable += (int) c.fixable();
+            }
+            return new Summary(digest, platform, r.state(), r.reason(), instant(r.matchedAt()), counts, fixable,
+                    r.grade(), r.state().equals("done") && r.importId() == 0);
+        });
     }
 
     /** What the vulnerability pull policy says of manifest {@code digest} of {@code repository} (bypasses aside). */
@@ -153,7 +222,7 @@ public final class ScanResults {
             return new ScanReport(repository.value(), digest, platform, r.state(), r.reason(), r.attempts(),
                     Instant.ofEpochMilli(r.queuedAt()), instant(r.startedAt()), instant(r.indexedAt()),
                     instant(r.matchedAt()), r.importId(), os, r.osUnsupported(), rows.size(), r.grade(), findings,
-                    notes, List.of());
+                    notes, List.of(), ScannerAdapters.reports(h, manifestId));
         }));
     }
 
@@ -226,6 +295,9 @@ public final class ScanResults {
                 Optional<Long> id = ScanDao.manifestId(h, repository.value(), d.toString());
                 if (id.isPresent() && queue.enqueue(h, id.get(), repository.value(), d.toString(), true)) {
                     queued.add(d);
+                    if (adapters != null) {
+                        adapters.enqueue(h, id.get(), repository);
+                    }
                 }
             }
             outbox.record(h, AuditEvent.onRepository(actor, AuditActions.SCAN_REQUEST, repository.value(),

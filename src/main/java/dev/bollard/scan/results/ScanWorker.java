@@ -21,23 +21,8 @@ final class ScanWorker extends QueueWorker {
 
     @Override
     protected void process(WorkItemDao.Item item) {
-        Duration every = ScanQueue.SETTINGS.lease().dividedBy(3);
-        Thread renewer = Thread.ofVirtual().name("scan-lease-" + item.id()).start(() -> {
-            try {
-                while (true) {
-                    Thread.sleep(every);
-                    if (!queue.renew(item)) {
-                        return;
-                    }
-                }
-            } catch (InterruptedException e) {
-                // the scan ended
-            }
-        });
-        try {
+        try (WorkQueue.Renewal renewal = queue.renewing(item)) {
             scanner.scan(item, ScanQueue.SETTINGS.maxAttempts());
-        } finally {
-            renewer.interrupt();
         }
     }
 }
