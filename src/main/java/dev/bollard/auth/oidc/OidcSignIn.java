@@ -6,6 +6,7 @@ import com.nimbusds.jwt.JWT;
 import com.nimbusds.jwt.JWTParser;
 import com.nimbusds.oauth2.sdk.AuthorizationCode;
 import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
+import com.nimbusds.oauth2.sdk.AuthorizationGrant;
 import com.nimbusds.oauth2.sdk.ErrorObject;
 import com.nimbusds.oauth2.sdk.OAuth2Error;
 import com.nimbusds.oauth2.sdk.ParseException;
@@ -196,12 +197,8 @@ public final class OidcSignIn {
             throw failed(p, "its answer holds no authorization code", null);
         }
         Discovery.Known issuer = issuer(p);
-        TokenRequest tokenRequest = p.clientSecret().isEmpty()
-                ? new TokenRequest.Builder(issuer.metadata().getTokenEndpointURI(), new ClientID(p.clientId()),
-                        new AuthorizationCodeGrant(code, redirectUri, new CodeVerifier(parts[3]))).build()
-                : new TokenRequest.Builder(issuer.metadata().getTokenEndpointURI(),
-                        new ClientSecretBasic(new ClientID(p.clientId()), new Secret(p.clientSecret())),
-                        new AuthorizationCodeGrant(code, redirectUri, new CodeVerifier(parts[3]))).build();
+        TokenRequest tokenRequest = tokenRequest(p, issuer,
+                new AuthorizationCodeGrant(code, redirectUri, new CodeVerifier(parts[3])));
         TokenResponse tokens;
         try {
             HTTPRequest http = tokenRequest.toHTTPRequest();
@@ -370,11 +367,7 @@ public final class OidcSignIn {
         }
         Discovery.Known issuer = reachable(p);
         DeviceCodeGrant grant = new DeviceCodeGrant(new DeviceCode(parts[1]));
-        TokenRequest tokenRequest = p.clientSecret().isEmpty()
-                ? new TokenRequest.Builder(issuer.metadata().getTokenEndpointURI(), new ClientID(p.clientId()), grant)
-                        .build()
-                : new TokenRequest.Builder(issuer.metadata().getTokenEndpointURI(),
-                        new ClientSecretBasic(new ClientID(p.clientId()), new Secret(p.clientSecret())), grant).build();
+        TokenRequest tokenRequest = tokenRequest(p, issuer, grant);
         TokenResponse tokens;
         try {
             tokens = OIDCTokenResponseParser.parse(send(tokenRequest.toHTTPRequest()));
@@ -540,5 +533,14 @@ public final class OidcSignIn {
         LOG.warn("OIDC sign-in through {} failed: {}{}", p.id(), what, cause == null ? "" : ": " + cause.getMessage());
         return new Failed("The sign-in through " + p.displayName() + " failed. Please try again; if it fails again, "
                 + "tell the registry's administrators.");
+    }
+
+    /** A request to the provider's token endpoint: a public client names itself, a confidential one authenticates. */
+    private static TokenRequest tokenRequest(BollardConfig.OidcProvider p, Discovery.Known issuer, AuthorizationGrant grant) {
+        return p.clientSecret().isEmpty()
+                ? new TokenRequest.Builder(issuer.metadata().getTokenEndpointURI(), new ClientID(p.clientId()), grant)
+                        .build()
+                : new TokenRequest.Builder(issuer.metadata().getTokenEndpointURI(),
+                        new ClientSecretBasic(new ClientID(p.clientId()), new Secret(p.clientSecret())), grant).build();
     }
 }

@@ -21,11 +21,6 @@ final class AdapterScanWorker extends QueueWorker {
     }
 
     @Override
-    protected String orderKey(WorkItemDao.Item item) {
-        return item.key().substring(0, item.key().indexOf(':'));
-    }
-
-    @Override
     protected void process(WorkItemDao.Item item) throws Exception {
         try (WorkQueue.Renewal renewal = queue.renewing(item)) {
             adapters.scan(item);

@@ -91,7 +91,8 @@ public final class ScannerAdapters {
         this.pulls = pulls;
         this.registryUrl = registryUrl;
         this.timeout = timeout;
-        this.queue = new WorkQueue(db, QUEUE, SETTINGS);
+        // Ordered by adapter: one adapter's scans go one at a time, so a slow adapter holds up only its own.
+        this.queue = WorkQueue.ordered(db, QUEUE, SETTINGS, ScannerAdapters::adapterOf, 4);
     }
 
     // ---- registration ----
@@ -208,6 +209,11 @@ public final class ScannerAdapters {
     }
 
     // ---- scanning ----
+
+    /** The adapter part of a scan's work item, {@code <adapter id>:<manifest id>}. */
+    static String adapterOf(String key) {
+        return key.substring(0, key.indexOf(':'));
+    }
 
     /** Scans the queued item {@code item} ({@code <adapter id>:<manifest id>}), its attempt of at most max. */
     void scan(WorkItemDao.Item item) throws IOException, InterruptedException {
