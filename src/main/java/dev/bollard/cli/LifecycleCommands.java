@@ -133,9 +133,7 @@ final class LifecycleCommands {
             }
             return "grace     " + grace.manifests() + " manifest(s), " + grace.links() + " blob link(s) and " + grace.blobs()
                     + " blob(s) of " + Format.size(grace.bytes()) + " are unreferenced but inside " + period
-                    + "; collectible " + (grace.first().equals(grace.last()) ? "after " + grace.first()
-                    : "from " + grace.first() + " (the first) to " + grace.last() + " (the last)")
-                    + ", unless pushed or referenced again meanwhile";
+                    + "; collectible " + span(grace.first(), grace.last()) + ", unless pushed or referenced again meanwhile";
         }
 
         /** What the time machine keeps: untagged manifests a restore may still need, and when they go. */
@@ -145,10 +143,20 @@ final class LifecycleCommands {
                 return "history   no untagged manifest is kept only by " + where;
             }
             return "history   " + window.manifests() + " untagged manifest(s), with what they reference, are kept by "
-                    + where + " so that their tags can be restored; collectible "
-                    + (window.first().equals(window.last()) ? "after " + window.first()
-                    : "from " + window.first() + " (the first) to " + window.last() + " (the last)")
+                    + where + " so that their tags can be restored; collectible " + span(window.first(), window.last())
                     + ", unless tagged or restored meanwhile";
+        }
+
+        /** When things become collectible, to the second (rounded up: none is collectible before the time given). */
+        private static String span(Instant first, Instant last) {
+            Instant from = ceilSecond(first);
+            Instant to = ceilSecond(last);
+            return from.equals(to) ? "after " + from : "from " + from + " (the first) to " + to + " (the last)";
+        }
+
+        private static Instant ceilSecond(Instant t) {
+            Instant whole = t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+            return whole.equals(t) ? t : whole.plusSeconds(1);
         }
 
         /** The upload sessions still open: why their bytes stay, and until when. */
