@@ -144,6 +144,25 @@ class ManagementApiTest {
         return status;
     }
 
+    /** PATCH changes a webhook's method between http and slack; to e-mail it refuses, saying why, and keeps it. */
+    @Test
+    void aWebhooksMethodChangesThroughPatchButNotToEmail() throws Exception {
+        String hooks = "/api/v1/namespaces/root/webhooks";
+        // A documentation address (TEST-NET-3): public, so allowed, and nothing is ever sent to it here.
+        long id = http.expect(201, "POST", hooks, root, "{\"url\":\"https://203.0.113.10/hook\"}").json()
+                .get("id").asLong();
+        assertThat(http.expect(200, "PATCH", hooks + "/" + id, root, "{\"method\":\"slack\"}").json()
+                .get("method").asText()).isEqualTo("slack");
+        ApiHttp.Answer toEmail = http.expect(400, "PATCH", hooks + "/" + id, root,
+                "{\"method\":\"email\",\"url\":\"mailto:root@example.com\"}");
+        assertThat(toEmail.json().get("message").asText()).contains("cannot change its method from slack to email",
+                "create a new webhook with method email");
+        assertThat(http.expect(200, "GET", hooks + "/" + id, root, null).json().get("method").asText())
+                .isEqualTo("slack");
+        assertThat(http.expect(200, "PATCH", hooks + "/" + id, root, "{\"method\":\"http\"}").json()
+                .get("method").asText()).isEqualTo("http");
+    }
+
     @Test
     void docsApiMdListsEveryRoute() throws Exception {
         String doc = java.nio.file.Files.readString(Path.of("docs/api.md"));
