@@ -35,6 +35,23 @@ final class UiClient {
         this.base = base;
     }
 
+    /**
+     * The page at {@code path} once its body satisfies {@code ready} (what the page waits for runs in the background:
+     * a scan on push, a rescan, a mirror's sync), read every 200 ms for 60 s at most.
+     */
+    String awaitPage(String path, java.util.function.Predicate<String> ready) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        String body = "";
+        while (System.nanoTime() < deadline) {
+            body = get(path).body();
+            if (ready.test(body)) {
+                return body;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("the page " + path + " never got there:\n" + body);
+    }
+
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(base.resolve(path)).GET(), null);
     }

@@ -1057,7 +1057,7 @@ class UiHttpTest {
         // Before any vulnerability data, a scanned image's "no findings" would mean nothing: the tags tab says so.
         pushDebianImage("acme/early");
         UiClient reader = client().signIn("alice", "alice-password");
-        assertThat(awaitBody(reader, "/repo/acme/early", ">scanned</a>")).contains("no vulnerability data")
+        assertThat(reader.awaitPage("/repo/acme/early", b -> b.contains(">scanned</a>"))).contains("no vulnerability data")
                 .doesNotContain("no findings", "grade ");
         Path osv = Files.createDirectories(dir.resolve("osv-ui"));
         for (String id : List.of("DSA-5514-1", "DSA-5724-1")) {
@@ -1067,7 +1067,7 @@ class UiHttpTest {
         pushDebianImage("acme/scanned");
 
         UiClient alice = client().signIn("alice", "alice-password");
-        String tags = awaitBody(alice, "/repo/acme/scanned", "1 unknown</span>");
+        String tags = alice.awaitPage("/repo/acme/scanned", b -> b.contains("1 unknown</span>"));
         Matcher m = Pattern.compile("data-full=\"(sha256:[0-9a-f]{64})\"").matcher(tags);
         assertThat(m.find()).isTrue();
         String digest = m.group(1);
@@ -1086,7 +1086,7 @@ class UiHttpTest {
                 "href=\"/api/v1/repositories/acme/scanned/-/manifests/" + digest + "/sbom?format=cyclonedx\"",
                 "format=spdx").doesNotContain("DSA-5724-1");
         // The referrers the scan stored (as the system actor) are linked once present.
-        awaitBody(alice, page, "CycloneDX sha256:");
+        alice.awaitPage(page, b -> b.contains("CycloneDX sha256:"));
         assertThat(alice.get(page + "?severity=high").body()).contains("No finding matches the filter (1 in all).")
                 .contains("<option value=\"high\" selected>");
         assertThat(alice.get(page + "?fixable=1").body()).contains(">DSA-5514-1</a>");
@@ -1097,7 +1097,7 @@ class UiHttpTest {
         HttpResponse<String> rescan = alice.post(page, "action", "rescan");
         assertThat(rescan.statusCode()).isEqualTo(200);
         assertThat(rescan.body()).contains("queued for a scan");
-        awaitBody(alice, "/repo/acme/scanned", "1 unknown</span>");
+        alice.awaitPage("/repo/acme/scanned", b -> b.contains("1 unknown</span>"));
 
         // The organization's policy: a threshold Debian's advisories (no severity) meet only at "any".
         String settings = alice.get("/org/acme/settings").body();
@@ -1176,20 +1176,6 @@ class UiHttpTest {
         Exec.Result pushed = new Skopeo(dir).copy("--dest-creds", "alice:alice-password", "oci:" + layout + ":v1",
                 "docker://" + registry.hostPort() + "/" + repository + ":v1");
         assertThat(pushed.ok()).as(pushed.describe()).isTrue();
-    }
-
-    /** The page at {@code path} once it contains {@code text} (60 s at most: a scan on push, or a rescan). */
-    private static String awaitBody(UiClient c, String path, String text) throws Exception {
-        long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        String body = "";
-        while (System.nanoTime() < until) {
-            body = c.get(path).body();
-            if (body.contains(text)) {
-                return body;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError(path + " never showed " + text + ": " + body);
     }
 
     /** The delivery log of a webhook once it shows {@code rows} deliveries (the worker logs after the receiver saw it). */

@@ -232,7 +232,7 @@ class UiUpstreamsTest {
         assertThat(mirror.get("has_password").asBoolean()).isTrue();
 
         // The first sync runs at once: v1 and v2 copied, dev not selected.
-        String synced = await(alice, "/repo/acme/copy/-/mirror", b -> b.contains("succeeded"));
+        String synced = alice.awaitPage("/repo/acme/copy/-/mirror", b -> b.contains("succeeded"));
         assertThat(synced).contains("id=\"mirror-runs\"", "2 copied, 0 unchanged, 0 failed", "scheduled");
         assertThat(ok(skopeo.cmd("inspect", "--raw", "--creds", "alice:alice-password",
                 "docker://" + registry.hostPort() + "/acme/copy:v2")).stdout()).contains("schemaVersion");
@@ -241,7 +241,7 @@ class UiUpstreamsTest {
         HttpResponse<String> now = alice.post("/repo/acme/copy/-/mirror", "action", "sync-mirror");
         assertThat(now.statusCode()).as(now.body()).isEqualTo(200);
         assertThat(now.body()).contains("A sync of acme/copy starts in a moment");
-        String again = await(alice, "/repo/acme/copy/-/mirror", b -> b.contains("0 copied, 2 unchanged"));
+        String again = alice.awaitPage("/repo/acme/copy/-/mirror", b -> b.contains("0 copied, 2 unchanged"));
         assertThat(again).contains("requested");
         JsonNode runs = Json.MAPPER.readTree(api(alice, "/api/v1/repositories/acme/copy/-/mirror/runs").body());
         assertThat(runs.get("items")).hasSize(2);
@@ -263,7 +263,7 @@ class UiUpstreamsTest {
         assertThat(scheduled.statusCode()).as(scheduled.body()).isEqualTo(200);
         assertThat(scheduled.body()).contains("on the cron schedule 0 3 * * * (UTC)",
                 "versions in <code>&gt;=1 &lt;3</code>");
-        await(alice, "/repo/acme/copy/-/mirror", b -> b.split("0 copied, 2 unchanged", -1).length == 3);
+        alice.awaitPage("/repo/acme/copy/-/mirror", b -> b.split("0 copied, 2 unchanged", -1).length == 3);
         JsonNode cronMirror = awaitJson(alice, "/api/v1/repositories/acme/copy/-/mirror",
                 n -> n.get("next_run").asText().endsWith("T03:00:00Z"));
         assertThat(cronMirror.get("cron").asText()).isEqualTo("0 3 * * *");
@@ -279,7 +279,7 @@ class UiUpstreamsTest {
         HttpResponse<String> broken = root.post("/repo/acme/broken/-/mirror", "action", "set-mirror", "url", self,
                 "upstream_repository", "acme/nothing-here", "interval", "", "concurrency", "", "enabled", "1");
         assertThat(broken.statusCode()).as(broken.body()).isEqualTo(200);
-        String failed = await(root, "/repo/acme/broken/-/mirror", b -> b.contains(">failed<"));
+        String failed = root.awaitPage("/repo/acme/broken/-/mirror", b -> b.contains(">failed<"));
         assertThat(failed).contains("every 1h", "anonymous pulls");
 
         assertThat(root.get("/admin/upstreams").body()).contains("href=\"/repo/acme/copy/-/mirror\">acme/copy</a>",
@@ -321,17 +321,4 @@ class UiUpstreamsTest {
         throw new AssertionError("the answer at " + path + " never got there: " + node);
     }
 
-    /** The page at {@code path} once its body satisfies {@code ready} (a sync runs in the background), within 60 s. */
-    private static String await(UiClient c, String path, Predicate<String> ready) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        String body = "";
-        while (System.nanoTime() < deadline) {
-            body = c.get(path).body();
-            if (ready.test(body)) {
-                return body;
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("the page " + path + " never got there:\n" + body);
-    }
 }
