@@ -2394,9 +2394,51 @@ public class Bench {
             if (O.idleWait <= 0) {
                 return;
             }
+            for (Server s : servers()) {
+                if (s.kind.equals(BOLLARD)) {
+                    awaitScansDone(s);
+                }
+            }
             Thread.sleep((long) (O.idleWait * 1000));
             for (Server s : servers()) {
                 put(s.kind, "rss.idle", s.kib("VmRSS") / 1024.0);
+                if (s.kind.equals(BOLLARD) && O.bollardOpts.contains("NativeMemoryTracking")) {
+                    // Where the resident memory beyond the heap goes: given -XX:NativeMemoryTracking=summary in
+                    // --bollard-opts, the JVM's own account of it is kept beside the report.
+                    Path file = O.out.resolve("nmt-idle-run" + number + ".txt");
+                    Files.writeString(file, jcmd(s, "VM.native_memory", "summary") + "\n"
+                            + jcmd(s, "GC.class_histogram").lines().limit(40).collect(Collectors.joining("\n")));
+                    log("run %d: native memory of the idle server in %s", number, file);
+                }
+            }
+        }
+
+        /**
+         * Bollard scans every pushed image in the background (scan.on-push, on by default): after the metadata
+         * workload's thousands of manifests it is still busy for a while, not idle. Waits (at most 15 minutes) until
+         * its {@code bollard_scan_queued} gauge is 0, and records how long that took (informative).
+         */
+        void awaitScansDone(Server s) throws Exception {
+            long start = System.nanoTime();
+            long deadline = start + TimeUnit.MINUTES.toNanos(15);
+            double queued = scansQueued(s);
+            while (queued > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(2000);
+                queued = scansQueued(s);
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            put(s.kind, "scan.backlog.s", seconds);
+            log("run %d: %s's background scans %s after %.0f s", number, s.kind,
+                    queued > 0 ? "still had " + (long) queued + " queued" : "were done", seconds);
+        }
+
+        static double scansQueued(Server s) throws IOException {
+            try (Http h = new Http(s.port)) {
+                Resp r = expect(h.send("GET", "/metrics"), 200, "GET /metrics");
+                return new String(r.body, StandardCharsets.UTF_8).lines()
+                        .filter(l -> l.startsWith("bollard_scan_queued "))
+                        .mapToDouble(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1).trim()))
+                        .findFirst().orElse(0);
             }
         }
 
@@ -3421,6 +3463,10 @@ public class Bench {
                     expect(h.send("GET", "/v2/" + tagsRepo + "/tags/list?n=1"), 200, "tags list after restart");
                 }
                 log("run %d: %-12s restarted on the populated data in %.0f ms", number, again.kind, again.startupMs);
+                if (again.kind.equals(BOLLARD)) { // what the start-up spent its time on, kept past the clean-up
+                    Files.copy(again.log, O.out.resolve("bollard-restart-run" + number + ".log"),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
             }
         }
 
@@ -3568,7 +3614,7 @@ public class Bench {
         }
     }
 
-    static void jcmd(Server s, String... args) throws Exception {
+    static String jcmd(Server s, String... args) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(O.java).resolveSibling("jcmd").toString());
         cmd.add(String.valueOf(s.pid));
@@ -3578,6 +3624,7 @@ public class Bench {
         if (p.waitFor() != 0) {
             throw new BenchException("jcmd " + String.join(" ", args) + " failed:\n" + out);
         }
+        return out;
     }
 
     static String tagName(int i) {
@@ -3838,7 +3885,10 @@ public class Bench {
             m("rss.load.max-conns", "Peak RSS under " + Arrays.stream(O.conns).max().orElse(1)
                     + "-connection manifest load", "MiB", false);
             m("disk.after-push.MiB", "Disk used after the pushes (informative)", "MiB", false);
-            m("rss.idle", "RSS after the workloads, idle for " + Math.round(O.idleWait) + " s", "MiB", false);
+            m("scan.backlog.s", "Background scans of the pushed images still running after the workloads (informative)",
+                    "s", false);
+            m("rss.idle", "RSS after the workloads and the background scans, idle for " + Math.round(O.idleWait) + " s",
+                    "MiB", false);
             String fc = O.farmConns + " conns";
             m("farm.password.rps", "CI farm: token requests with a user password, " + fc
                     + " (Distribution: htpasswd, bcrypt)", "req/s", true);

@@ -53,5 +53,17 @@ case "$given" in
     echo "-XX:+UseG1GC"
     echo "-XX:G1PeriodicGCInterval=30000"
     echo "-XX:-G1PeriodicGCInvokesConcurrent"
+    # G1's global marking stack is committed at its initial size once marking has run: 4M entries (32 MiB) by
+    # default, an eighth of this heap. 512K entries hold a 256 MiB heap's marking; an overflow grows it (up to
+    # MarkStackSizeMax), it never fails. NMT: the JVM's "GC" memory 42 -> 11 MiB (docs/benchmarks.md).
+    case "$given" in *"MarkStackSize="*) ;; *) echo "-XX:MarkStackSize=512K" ;; esac
+    ;;
+esac
+case "$given" in
+  *"jdk.nio.maxCachedBufferSize="*) ;;
+  *)
+    # Every thread that writes a heap buffer to a channel keeps a temporary direct buffer of that size for reuse;
+    # with 1 MiB blob pieces that was tens of MiB held by idle threads. Larger ones are now freed after use.
+    echo "-Djdk.nio.maxCachedBufferSize=262144"
     ;;
 esac

@@ -51,6 +51,8 @@ public final class BollardServer implements AutoCloseable {
     private final Server jetty;
     private final URI baseUri;
     private final RequestWatchdog watchdog;
+    /** Null when this JVM has no periodic collection or the operator chose the heap's free ratios. */
+    private final @Nullable IdleMemory idleMemory;
     private final @Nullable TlsListener tls;
 
     /** Large reads from the socket: fewer system calls per byte of a blob pushed. */
@@ -63,7 +65,9 @@ public final class BollardServer implements AutoCloseable {
      */
     static final int ACCEPT_QUEUE = 4096;
 
-    private BollardServer(Server jetty, URI baseUri, RequestWatchdog watchdog, @Nullable TlsListener tls) {
+    private BollardServer(Server jetty, URI baseUri, RequestWatchdog watchdog, @Nullable TlsListener tls,
+                          @Nullable IdleMemory idleMemory) {
+        this.idleMemory = idleMemory;
         this.jetty = jetty;
         this.baseUri = baseUri;
         this.watchdog = watchdog;
@@ -76,7 +80,8 @@ public final class BollardServer implements AutoCloseable {
         // The pool must hold the largest buffers we ask for (request buffers, blob pieces): Jetty's default
         // pools only up to 64 KiB and allocates anything larger afresh, so direct memory churned until a
         // GC freed it (RSS near 1 GiB and 100 ms pauses under load; docs/benchmarks.md, finding 1).
-        Server jetty = new Server(threadPool(), null, new ArrayByteBufferPool(0, -1, BlobDownload.READ_CHUNK));
+        ArrayByteBufferPool buffers = new ArrayByteBufferPool(0, -1, BlobDownload.READ_CHUNK);
+        Server jetty = new Server(threadPool(), null, buffers);
         HttpConfiguration http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setSendXPoweredBy(false);
@@ -146,7 +151,7 @@ public final class BollardServer implements AutoCloseable {
             LOG.info("metrics, health and readiness without credentials on http://{}:{}/metrics",
                     config.telemetry().metricsHost(), metricsConnector.getLocalPort());
         }
-        return new BollardServer(jetty, uri, watchdog, tls);
+        return new BollardServer(jetty, uri, watchdog, tls, IdleMemory.start(watchdog::served, buffers).orElse(null));
     }
 
     /**
@@ -189,6 +194,9 @@ public final class BollardServer implements AutoCloseable {
             LOG.warn("stopping the HTTP server failed: {}", e.toString());
         }
         watchdog.close();
+        if (idleMemory != null) {
+            idleMemory.close();
+        }
         if (tls != null) {
             tls.close();
         }

@@ -36,6 +36,7 @@ final class RequestWatchdog implements AutoCloseable {
     private final Duration threshold;
     private final Map<Long, InFlight> inFlight = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
+    private final AtomicLong served = new AtomicLong();
     private final Counter reported;
     private final @Nullable ScheduledExecutorService checker;
 
@@ -104,6 +105,9 @@ final class RequestWatchdog implements AutoCloseable {
     Watched watch(Request request, Response response, Callback callback) {
         long id = sequence.incrementAndGet();
         InFlight entry = new InFlight(request, response);
+        if (!isMonitoring(entry.path)) {
+            served.incrementAndGet();
+        }
         entry.handler = Thread.currentThread();
         inFlight.put(id, entry);
         Callback forgetting = new Callback.Nested(callback) {
@@ -120,6 +124,15 @@ final class RequestWatchdog implements AutoCloseable {
             }
         };
         return new Watched(entry, forgetting, () -> inFlight.remove(id));
+    }
+
+    /** Requests received so far, not counting monitoring (metrics scrapes, health and readiness probes). */
+    long served() {
+        return served.get();
+    }
+
+    private static boolean isMonitoring(String path) {
+        return path.equals("/metrics") || path.equals("/healthz") || path.equals("/readyz");
     }
 
     /** A registered request and its callback; {@link #handlerReturned} when the handler's call returns. */

@@ -128,6 +128,17 @@ class RequestWatchdogTest {
     }
 
     @Test
+    void countsServedRequestsButNotMonitoring() throws Exception {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            for (String path : List.of("/metrics", "/healthz", "/readyz", "/v2/", "/metrics", "/v2/a/tags/list")) {
+                http.send(HttpRequest.newBuilder(base.resolve(path)).build(), HttpResponse.BodyHandlers.discarding());
+            }
+        }
+        // Scrapes and probes every few seconds must not keep IdleMemory from seeing an idle registry.
+        assertThat(watchdog.served()).isEqualTo(2);
+    }
+
+    @Test
     void forgetsWhatCompletesAlsoWhenTheContainerAnswers() throws Exception {
         try (HttpClient http = HttpClient.newHttpClient()) {
             for (String path : List.of("/fine", "/throws", "/fine")) {
