@@ -23,14 +23,22 @@ final class DeliveryWorker extends QueueWorker {
     static final int PER_WEBHOOK = 10;
 
     private final Webhooks webhooks;
+    private final WorkQueue queue;
 
     DeliveryWorker(Webhooks webhooks, WorkQueue queue, Duration every) {
         super("webhook-delivery", every, queue, CLAIM, PARALLEL);
         this.webhooks = webhooks;
+        this.queue = queue;
     }
 
     @Override
     protected void process(WorkItemDao.Item item) throws Exception {
-        webhooks.deliver(item.payload(), item.attempt());
+        webhooks.deliver(item.payload(), item.attempt(), h -> { });
+    }
+
+    /** A successful delivery's item leaves the queue in the transaction that logs it: one transaction less each. */
+    @Override
+    protected boolean processAndComplete(WorkItemDao.Item item) throws Exception {
+        return webhooks.deliver(item.payload(), item.attempt(), h -> queue.complete(h, item));
     }
 }

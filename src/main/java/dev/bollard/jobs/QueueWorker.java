@@ -49,6 +49,17 @@ public abstract class QueueWorker extends Worker {
     /** Does the work of {@code item}; a long one may {@link WorkQueue#renew(Item)} its lease. Throws on failure. */
     protected abstract void process(Item item) throws Exception;
 
+    /**
+     * As {@link #process}, for work that ends in a transaction of its own (a delivery's log entry): it may complete
+     * the item in that transaction ({@link WorkQueue#complete(org.jdbi.v3.core.Handle, Item)}) and return true, which
+     * saves the queue a transaction of its own per item. False (the default, after {@link #process}): the worker
+     * completes it.
+     */
+    protected boolean processAndComplete(Item item) throws Exception {
+        process(item);
+        return false;
+    }
+
     @Override
     protected final void turn(Runnable heartbeat) {
         queue.reclaimLapsed();
@@ -86,7 +97,10 @@ public abstract class QueueWorker extends Worker {
                     queue.reclaimLapsed();
                     reclaimedAt = System.nanoTime();
                 }
-                List<Item> items = running < parallel ? queue.claim(batch) : List.of();
+                // Only as many keys as there are free lanes: a lane claimed beyond them would wait with its items
+                // running (held from every other node) until a lane ended here.
+                int free = parallel - running;
+                List<Item> items = free > 0 ? queue.claimKeys(free) : List.of();
                 long claimed = System.nanoTime();
                 Map<String, List<Item>> byKey = new LinkedHashMap<>();
                 items.forEach(item -> byKey.computeIfAbsent(queue.orderKey(item), k -> new ArrayList<>()).add(item));
@@ -98,8 +112,9 @@ public abstract class QueueWorker extends Worker {
                 if (running == 0) {
                     return; // nothing due, nothing running
                 }
-                boolean more = items.size() == batch && running < parallel;
-                Future<Void> lane = more ? ended.poll() : ended.poll(every, TimeUnit.NANOSECONDS);
+                // Every lane is taken, or no other key is idle and due: the next claim waits for a lane to end (its
+                // key may have more) or the interval (new items).
+                Future<Void> lane = ended.poll(every, TimeUnit.NANOSECONDS);
                 for (; lane != null; lane = ended.poll()) {
                     running--;
                     if (lane.state() == Future.State.FAILED) { // the queue itself failed, as above
@@ -143,8 +158,9 @@ public abstract class QueueWorker extends Worker {
 
     private void attempt(Item item) {
         try {
-            process(item);
-            queue.complete(item);
+            if (!processAndComplete(item)) {
+                queue.complete(item);
+            }
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();

@@ -144,7 +144,21 @@ public final class WorkQueue {
         Instant now = Instant.now();
         Instant until = now.plus(settings.lease());
         return db.inTransaction(h -> orderKeyOf == null ? WorkItemDao.claim(h, name, holder, limit, now, until)
-                : WorkItemDao.claimFairly(h, name, holder, limit, perKey, now, until));
+                : WorkItemDao.claimFairly(h, name, holder, limit, perKey, limit, now, until));
+    }
+
+    /**
+     * Of an {@link #ordered} queue: claims the next items of up to {@code keys} order keys that have none running, at
+     * most its {@code perKey} of each, for this node, for one lease — work for {@code keys} lanes
+     * ({@link QueueWorker}), no more.
+     */
+    public List<Item> claimKeys(int keys) {
+        if (orderKeyOf == null) {
+            throw new IllegalStateException("a queue without order has no keys to claim: " + name);
+        }
+        Instant now = Instant.now();
+        Instant until = now.plus(settings.lease());
+        return db.inTransaction(h -> WorkItemDao.claimFairly(h, name, holder, keys, perKey, keys * perKey, now, until));
     }
 
     /** How long a claim holds an item before another node may take it back. */
@@ -188,6 +202,14 @@ public final class WorkQueue {
     /** Removes the done {@code item}; false when it was no longer this node's (its lease lapsed and it was retaken). */
     public boolean complete(Item item) {
         return db.inTransaction(h -> WorkItemDao.complete(h, item.id(), holder));
+    }
+
+    /**
+     * Removes the done {@code item} in the transaction of {@code h} (the one that records what its work did, so both
+     * commit or neither); false when it was no longer this node's.
+     */
+    public boolean complete(Handle h, Item item) {
+        return WorkItemDao.complete(h, item.id(), holder);
     }
 
     /** Records that {@code item} failed: it waits and is retried, or after its last attempt is kept dead. */

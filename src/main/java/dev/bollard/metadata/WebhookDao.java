@@ -121,6 +121,15 @@ public final class WebhookDao {
                 .mapTo(Integer.class).findOne().orElse(0);
     }
 
+    /**
+     * After a successful delivery: the webhook's run of failures ends. Written only when there was one, so that a
+     * delivery that succeeds like the one before it leaves the row alone (no lock, no write).
+     */
+    public static void resetFailures(Handle h, long id) {
+        h.createUpdate("UPDATE webhook SET consecutive_failures = 0 WHERE id = :id AND consecutive_failures <> 0")
+                .bind("id", id).execute();
+    }
+
     public static void disable(Handle h, long id, String reason) {
         h.createUpdate("UPDATE webhook SET enabled = FALSE, disabled_reason = :reason WHERE id = :id")
                 .bind("id", id).bind("reason", reason).execute();

@@ -1044,6 +1044,60 @@ class UiHttpTest {
     }
 
     /**
+     * A webhook's method changed on its edit page, the form as a browser posts it: http to slack and back to http, each
+     * time read back through the API ({@code GET /api/v1/namespaces/acme/webhooks/{id}}) and seen in a real test
+     * delivery — Slack's message ({@code text}, no signature) after the change to slack, Bollard's signed JSON after
+     * the change back. The other fields stay as they were saved.
+     */
+    @Test
+    void aWebhooksMethodChangesFromHttpToSlackAndBackOnItsEditPage() throws Exception {
+        try (WebhookReceiver receiver = WebhookReceiver.start()) {
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            UiClient alice = client().signIn("alice", "alice-password");
+            HttpResponse<String> created = alice.post("/org/acme/webhooks", "action", "create", "method", "http",
+                    "url", receiver.url(), "event_types", "repository.created", "repository_glob", "acme/method-*");
+            assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+            Matcher secret = Pattern.compile("<code id=\"secret\">([^<]+)</code>").matcher(created.body());
+            assertThat(secret.find()).isTrue();
+            receiver.secret(secret.group(1));
+            Matcher idMatch = Pattern.compile("Webhook (\\d+) was created.").matcher(created.body());
+            assertThat(idMatch.find()).isTrue();
+            String id = idMatch.group(1);
+            String edit = "/org/acme/webhooks/" + id + "/edit";
+            String api = "/api/v1/namespaces/acme/webhooks/" + id;
+            assertThat(json.readTree(alice.get(api).body()).get("method").asText()).isEqualTo("http");
+            assertThat(alice.get(edit).body()).contains("id=\"edit-method\"", "<option value=\"http\" selected>");
+
+            int delivered = 0;
+            for (String method : List.of("slack", "http")) {
+                HttpResponse<String> saved = alice.post(edit, "action", "save", "method", method, "url", receiver.url(),
+                        "format", "bollard", "event_types", "repository.created", "repository_glob", "acme/method-*",
+                        "timeout_seconds", "5");
+                assertThat(saved.statusCode()).as(saved.body()).isEqualTo(200);
+                assertThat(saved.body()).contains("Webhook " + id + " was saved.",
+                        "<option value=\"" + method + "\" selected>");
+                com.fasterxml.jackson.databind.JsonNode read = json.readTree(alice.get(api).body());
+                assertThat(read.get("method").asText()).as("the API's read-back after the change to %s", method)
+                        .isEqualTo(method);
+                assertThat(read.get("url").asText()).isEqualTo(receiver.url());
+                assertThat(read.get("repository_glob").asText()).isEqualTo("acme/method-*");
+
+                HttpResponse<String> ping = alice.post("/org/acme/webhooks", "action", "ping", "id", id);
+                assertThat(ping.body()).contains("was delivered");
+                WebhookReceiver.Delivery d = receiver.await(++delivered, Duration.ofSeconds(30)).getLast();
+                if (method.equals("slack")) {
+                    assertThat(json.readTree(d.body()).has("text")).as("a Slack message: %s", d.body()).isTrue();
+                    assertThat(d.header("Bollard-Signature")).as("Slack's messages are not signed").isNull();
+                } else {
+                    assertThat(d.signatureValid()).as("signed again: %s", d.body()).isTrue();
+                    assertThat(json.readTree(d.body()).get("type").asText()).isEqualTo("webhook.ping");
+                }
+            }
+            assertThat(alice.post("/org/acme/webhooks", "action", "delete", "id", id).body()).contains("was deleted");
+        }
+    }
+
+    /**
      * Vulnerability scanning in the UI, on an image made by umoci whose dpkg status has libc6 from glibc
      * 2.36-9+deb12u1 (below DSA-5514-1's fix) and openssh at DSA-5724-1's fix, pushed with skopeo and scanned on push
      * against those two real advisories: the tags tab shows the state, the severity summary and the pull policy's
