@@ -75,8 +75,6 @@ import org.slf4j.LoggerFactory;
 public final class Bollard implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Bollard.class);
-    /** How long a proxy organization's upstream may take to answer a request (until its headers). */
-    private static final Duration UPSTREAM_TIMEOUT = Duration.ofSeconds(30);
     /** The superuser that BOLLARD_ADMIN_PASSWORD or --admin-password-file creates in a registry without users. */
     public static final String FIRST_ADMIN = "admin";
 
@@ -165,14 +163,16 @@ public final class Bollard implements AutoCloseable {
             EventDelivery events = new EventDelivery(database, changes, config.events(), meters, sealing);
             EventFeed feed = new EventFeed(database, events.publisher(), published, config.events().watchPollInterval(),
                     meters);
-            ProxyOrganizations proxies = new ProxyOrganizations(database, changes, sealing, UPSTREAM_TIMEOUT,
+            // How long an upstream (of a proxy organization or a mirror) may take to answer: proxy.upstream-timeout.
+            Duration upstreamTimeout = config.lifecycle().proxyUpstreamTimeout();
+            ProxyOrganizations proxies = new ProxyOrganizations(database, changes, sealing, upstreamTimeout,
                     config.registry().maxManifestBytes());
             proxies.sealAtRest();
-            Mirrors mirrors = new Mirrors(database, changes, sealing, UPSTREAM_TIMEOUT,
+            Mirrors mirrors = new Mirrors(database, changes, sealing, upstreamTimeout,
                     config.registry().maxManifestBytes());
             mirrors.sealAtRest();
             ProxyCache proxy = new ProxyCache(proxies, registry, database, config.dataDir().resolve("proxy-spool"),
-                    UPSTREAM_TIMEOUT, meters);
+                    upstreamTimeout, meters);
             ProxyEviction proxyEviction = new ProxyEviction(database, registry,
                     config.lifecycle().proxyEvictionInterval(), config.lifecycle().proxyEvictionRecentlyPulled());
 
@@ -224,7 +224,7 @@ public final class Bollard implements AutoCloseable {
             events.workers().forEach(workers::start);
             // Closed before the workers: the syncs running here stop (and go on next time) before the database closes.
             MirrorWorker mirrorSyncs = open(opened, new MirrorWorker(mirrors, registry, database, changes,
-                    MirrorWorker.POLL));
+                    MirrorWorker.POLL, config.lifecycle().mirrorSyncLease()));
             workers.start(mirrorSyncs);
             mirrors.whenDue(mirrorSyncs::wake);
             workers.start(proxyEviction.worker());

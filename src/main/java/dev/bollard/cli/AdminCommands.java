@@ -129,14 +129,14 @@ final class AdminCommands {
         /** Repository mirrors, their passwords sealed with the registry's key-encryption key. */
         Mirrors mirrors(Database db) {
             return new Mirrors(db, new Outbox(audit(db)::catchUp), KeyEncryption.load(config().auth().keyEncryption()),
-                    Duration.ofSeconds(30), config().registry().maxManifestBytes());
+                    config().lifecycle().proxyUpstreamTimeout(), config().registry().maxManifestBytes());
         }
 
         /** Proxy organizations, their passwords sealed with the registry's key-encryption key. */
         ProxyOrganizations proxies(Database db) {
             return new ProxyOrganizations(db, new Outbox(audit(db)::catchUp),
-                    KeyEncryption.load(config().auth().keyEncryption()), Duration.ofSeconds(30),
-                    config().registry().maxManifestBytes());
+                    KeyEncryption.load(config().auth().keyEncryption()),
+                    config().lifecycle().proxyUpstreamTimeout(), config().registry().maxManifestBytes());
         }
 
         @Override

@@ -282,11 +282,14 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
      * The image life cycle: the online garbage collector ({@code gcEnabled}, every {@code gcInterval}, leaving
      * unreferenced manifests, links and blobs alone for {@code gcGracePeriod}), the time machine's default window,
      * how often retention policies are applied, and the shortest lease of a turn of a worker run by one node at a
-     * time ({@code workersMinLease}: how long a node killed in a turn holds up the others).
+     * time ({@code workersMinLease}: how long a node killed in a turn holds up the others); how long an upstream
+     * registry of a proxy or mirror may take to answer ({@code proxyUpstreamTimeout}) and a mirror sync's lease
+     * ({@code mirrorSyncLease}: how long a node killed mid-sync holds that mirror up).
      */
     public record Lifecycle(boolean gcEnabled, Duration gcInterval, Duration gcGracePeriod, Duration historyWindow,
                             Duration retentionInterval, Duration workersMinLease, Duration proxyEvictionInterval,
-                            Duration proxyEvictionRecentlyPulled) {
+                            Duration proxyEvictionRecentlyPulled, Duration proxyUpstreamTimeout,
+                            Duration mirrorSyncLease) {
     }
 
     /**

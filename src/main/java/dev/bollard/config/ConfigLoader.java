@@ -145,6 +145,8 @@ public final class ConfigLoader {
         k.put("retention.interval", new String[] {"1h", "how often retention policies are applied"});
         k.put("proxy.eviction-interval", new String[] {"5m", "how often the proxy cache's eviction runs (one node at a time; organizations with cache_max_bytes or cache_expiry_days)"});
         k.put("proxy.eviction-recently-pulled", new String[] {"10m", "a proxied image pulled this recently is never evicted (a client may still be pulling its layers)"});
+        k.put("proxy.upstream-timeout", new String[] {"30s", "how long an upstream registry (of a proxy organization or a mirror) may take to answer a request, and a blob body may stall, before the request fails"});
+        k.put("mirror.sync-lease", new String[] {"2m", "a mirror sync's lease (one node at a time), renewed after each blob and tag: a node killed mid-sync holds that mirror up this long"});
         k.put("workers.min-lease", new String[] {"1m", "shortest lease of a turn of gc, retention or the vulnerability data refresh (one node at a time); a node killed in a turn holds them up this long"});
         k.put("ui.enabled", new String[] {"true", "serve the web UI at / (needs auth.enabled)"});
         k.put("ui.session-idle-timeout", new String[] {"1h", "a web UI sign-in ends after this long without a request"});
@@ -433,6 +435,8 @@ public final class ConfigLoader {
             Duration minLease = duration("workers.min-lease", problems);
             Duration proxyEviction = duration("proxy.eviction-interval", problems);
             Duration proxyRecent = duration("proxy.eviction-recently-pulled", problems);
+            Duration upstreamTimeout = duration("proxy.upstream-timeout", problems);
+            Duration mirrorLease = duration("mirror.sync-lease", problems);
             boolean uiEnabled = bool("ui.enabled", problems);
             Duration sessionIdle = duration("ui.session-idle-timeout", problems);
             Duration sessionMax = duration("ui.session-max-age", problems);
@@ -500,7 +504,7 @@ public final class ConfigLoader {
                     new BollardConfig.Telemetry(logFormat, tracing, tracingEndpoint, sampleRatio, metricsHost,
                             metricsPort),
                     new BollardConfig.Lifecycle(gcEnabled, gcInterval, grace, window, retentionInterval, minLease,
-                            proxyEviction, proxyRecent),
+                            proxyEviction, proxyRecent, upstreamTimeout, mirrorLease),
                     new BollardConfig.Ui(uiEnabled, sessionIdle, sessionMax),
                     new BollardConfig.Events(eventPoll, eventRetention, maxAttempts, firstRetry, maxRetry, disableAfter,
                             allowPrivate, watchPoll, watchHeartbeat, smtp),

@@ -34,8 +34,6 @@ public final class MirrorWorker extends Worker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MirrorWorker.class);
     /** How often a node looks for due mirrors. */
     public static final Duration POLL = Duration.ofSeconds(5);
-    /** A sync's lease: renewed after each blob and tag, so it lapses this long after a node died. */
-    static final Duration LEASE = Duration.ofMinutes(2);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
     private static final int MAX_FAILURES_IN_EVENT = 20;
 
@@ -43,13 +41,16 @@ public final class MirrorWorker extends Worker implements AutoCloseable {
     private final Registry registry;
     private final Database db;
     private final Outbox outbox;
+    /** A sync's lease ({@code mirror.sync-lease}): renewed after each blob and tag, so it lapses this long after a node died. */
+    private final Duration lease;
     private final Map<Long, Thread> running = new ConcurrentHashMap<>();
     /** The syncs running here by run id, whose counts {@link #progress} writes. */
     private final Map<Long, MirrorSync> current = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    public MirrorWorker(Mirrors mirrors, Registry registry, Database db, Outbox outbox, Duration poll) {
+    public MirrorWorker(Mirrors mirrors, Registry registry, Database db, Outbox outbox, Duration poll, Duration lease) {
         super("mirror-sync", Schedule.every(poll));
+        this.lease = lease;
         this.mirrors = mirrors;
         this.registry = registry;
         this.db = db;
@@ -65,7 +66,7 @@ public final class MirrorWorker extends Worker implements AutoCloseable {
             }
             Thread t = Thread.ofVirtual().name("bollard-mirror-sync-" + id).unstarted(() -> {
                 try {
-                    new LeasedJob(db, "mirror-" + id, LEASE, beat -> syncIfDue(id, beat)).runOnce();
+                    new LeasedJob(db, "mirror-" + id, lease, beat -> syncIfDue(id, beat)).runOnce();
                 } catch (RuntimeException e) {
                     LOG.warn("mirror sync {} failed", id, e);
                 } finally {
