@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.channels.SeekableByteChannel;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The blob endpoints of the distribution API: {@code GET}, {@code HEAD} and {@code DELETE /v2/<name>/blobs/<digest>}.
@@ -53,7 +54,20 @@ final class BlobEndpoints {
                 return;
             }
         }
-        long size = blob.size();
+        if (ex.isHead() || blob.size() == 0) {
+            send(ex, blob.size(), null);
+            return;
+        }
+        try (SeekableByteChannel channel = blobs.open(repository, blob)) {
+            send(ex, blob.size(), channel);
+        }
+    }
+
+    /**
+     * Answers the request's range of a blob of {@code size} bytes (206 with Content-Range, 416 outside it, else 200 with
+     * everything) and sends those bytes from {@code channel} (none when it is null: a HEAD, an empty blob).
+     */
+    private void send(Exchange ex, long size, @Nullable SeekableByteChannel channel) throws IOException {
         long start = 0;
         long end = size - 1;
         int status = 200;
@@ -77,11 +91,7 @@ final class BlobEndpoints {
         ex.response.setStatus(status);
         ex.setHeader("Content-Type", "application/octet-stream");
         ex.response.getHeaders().put("Content-Length", length);
-        if (ex.isHead() || length == 0) {
-            ex.finish();
-            return;
-        }
-        try (SeekableByteChannel channel = blobs.open(repository, blob)) {
+        if (channel != null && length > 0) {
             channel.position(start);
             download.stream(ex, channel, length);
         }
@@ -89,8 +99,9 @@ final class BlobEndpoints {
     }
 
     /**
-     * A blob of a proxy organization that is not stored: streamed while the one upstream fetch of it stores it (a
-     * range is not offered until it is stored). A fetch that fails midway aborts the connection.
+     * A blob of a proxy organization that is not stored: streamed while the one upstream fetch of it stores it. A
+     * range is answered from the same bytes at the same offsets, waiting for those not there yet (and for the last
+     * byte, until the blob verified). A fetch that fails midway aborts the connection.
      */
     private void proxied(Exchange ex, RepositoryName repository, Digest digest) throws IOException {
         ProxyCache.BlobSource source = proxy.blob(repository, digest, ex.isHead());
@@ -109,14 +120,9 @@ final class BlobEndpoints {
                 try (SeekableByteChannel channel = s.channel()) {
                     ex.setHeader("Docker-Content-Digest", digest.toString());
                     ex.setHeader("ETag", "\"" + digest + "\"");
-                    ex.response.setStatus(200);
-                    ex.setHeader("Content-Type", "application/octet-stream");
-                    ex.response.getHeaders().put("Content-Length", s.size());
-                    if (s.size() > 0) {
-                        download.stream(ex, channel, s.size());
-                    }
+                    ex.setHeader("Accept-Ranges", "bytes");
+                    send(ex, s.size(), channel);
                 }
-                ex.finish();
             }
         }
     }

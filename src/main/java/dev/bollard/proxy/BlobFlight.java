@@ -1,5 +1,6 @@
 package dev.bollard.proxy;
 
+import java.io.Closeable;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -20,13 +22,43 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One upstream fetch of a blob that every client asking for it meanwhile shares (single flight). The bytes go, as they
- * arrive, both into the registry's normal upload path (hashed, verified, committed atomically: {@code ProxyCache}) and
- * into a spool file, an unlinked temporary file that the clients read from while it grows ({@link #reader()}). A
- * reader gets the last byte only after the blob was verified and stored, so a body that breaks off or has the wrong
- * digest never reaches a client complete: its reader fails, and the client's connection is aborted.
+ * arrive, into the registry's normal upload path (an upload session: hashed, verified, committed atomically:
+ * {@code ProxyCache}), and the clients read them while they grow ({@link #reader()}) from where they are written once:
+ * the session's staged file when the store keeps it locally ({@link #staged}), else a spool, an unlinked temporary file
+ * that the body is copied into as it is read ({@link #spooled}, {@link #tee}). A reader gets the last byte only after the
+ * blob was verified and stored, so a body that breaks off or has the wrong digest never reaches a client complete: its
+ * reader fails, and the client's connection is aborted.
  */
 final class BlobFlight {
-    private final FileChannel spool;
+    /** Opens a reader's view of the bytes fetched so far (one per reader). */
+    @FunctionalInterface
+    interface Opener {
+        Bytes open() throws IOException;
+    }
+
+    /** The blob's bytes by their offset; closed when its reader is. */
+    interface Bytes extends Closeable {
+        int read(ByteBuffer dst, long position) throws IOException;
+
+        /** A channel's bytes; closing closes the channel. */
+        static Bytes of(SeekableByteChannel channel) {
+            return new Bytes() {
+                @Override
+                public int read(ByteBuffer dst, long position) throws IOException {
+                    return channel.position(position).read(dst);
+                }
+
+                @Override
+                public void close() throws IOException {
+                    channel.close();
+                }
+            };
+        }
+    }
+
+    private final Path spoolDir;
+    private @Nullable FileChannel spool;
+    private @Nullable Opener opener;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     /** The size the upstream announced; -1 until it answered. */
@@ -40,25 +72,60 @@ final class BlobFlight {
     /** When the upstream last sent bytes (System.nanoTime). */
     private volatile long lastProgress = System.nanoTime();
 
-    BlobFlight(Path spoolDir) throws IOException {
-        Files.createDirectories(spoolDir);
-        Path file = Files.createTempFile(spoolDir, "blob-", ".spool");
-        this.spool = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        // Unlinked at once: the open channel keeps the bytes, and nothing is left behind by a crash.
-        Files.delete(file);
+    BlobFlight(Path spoolDir) {
+        this.spoolDir = spoolDir;
     }
 
     // ---- the fetch ----
 
-    void started(long announced) {
+    /**
+     * The upstream answered with {@code announced} bytes (-1: unknown); readers read them from {@code opener}'s channels
+     * (the upload session's staged bytes), where {@code present} bytes are already (a resumed fetch).
+     */
+    void staged(long announced, long present, Opener staged) {
         change(() -> {
             size = announced;
+            available = present;
+            opener = staged;
             started = true;
         });
     }
 
+    /** The upstream answered with {@code announced} bytes; readers read the spool that {@link #tee} fills. */
+    void spooled(long announced) throws IOException {
+        Files.createDirectories(spoolDir);
+        Path file = Files.createTempFile(spoolDir, "blob-", ".spool");
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        // Unlinked at once: the open channel keeps the bytes, and nothing is left behind by a crash.
+        Files.delete(file);
+        change(() -> {
+            spool = channel;
+            size = announced;
+            // Positional reads of one channel are safe to share; the spool is closed by the last holder's release.
+            opener = () -> new Bytes() {
+                @Override
+                public int read(ByteBuffer dst, long position) throws IOException {
+                    return channel.read(dst, position);
+                }
+
+                @Override
+                public void close() {
+                    // the spool is shared: release() closes it
+                }
+            };
+            started = true;
+        });
+    }
+
+    /** {@code position} bytes of the blob are where readers read them (in the staged file). */
+    void published(long position) {
+        lastProgress = System.nanoTime();
+        change(() -> available = position);
+    }
+
     /** The body, copied into the spool as it is read (by the upload path). */
     InputStream tee(InputStream body) {
+        FileChannel spool = Objects.requireNonNull(this.spool, "spooled() first");
         return new FilterInputStream(body) {
             private long position;
 
@@ -70,7 +137,6 @@ final class BlobFlight {
                     while (piece.hasRemaining()) {
                         position += spool.write(piece, position);
                     }
-                    lastProgress = System.nanoTime();
                     published(position);
                 }
                 return n;
@@ -82,10 +148,6 @@ final class BlobFlight {
                 return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
             }
         };
-    }
-
-    private void published(long position) {
-        change(() -> available = position);
     }
 
     /**
@@ -174,7 +236,7 @@ final class BlobFlight {
     }
 
     /**
-     * A channel over the spool from its start, blocking until bytes arrive; closing it releases the spool. Null when
+     * A channel over the blob from its start, blocking until bytes arrive; closing it releases the spool. Null when
      * the fetch is over and the spool closed.
      */
     @Nullable SeekableByteChannel reader() {
@@ -200,10 +262,19 @@ final class BlobFlight {
             lock.unlock();
         }
         if (last) {
+            FileChannel channel;
+            lock.lock();
             try {
-                spool.close();
-            } catch (IOException ignored) {
-                // an unlinked file: closing is all there is to do
+                channel = spool;
+            } finally {
+                lock.unlock();
+            }
+            if (channel != null) {
+                try {
+                    channel.close();
+                } catch (IOException ignored) {
+                    // an unlinked file: closing is all there is to do
+                }
             }
         }
     }
@@ -219,6 +290,8 @@ final class BlobFlight {
     private final class Tail implements SeekableByteChannel {
         private long position;
         private boolean open = true;
+        /** This reader's channel over the bytes, opened at its first read. */
+        private @Nullable Bytes in;
 
         @Override
         public int read(ByteBuffer dst) throws IOException {
@@ -246,15 +319,20 @@ final class BlobFlight {
                 lock.unlock();
             }
             long limit;
+            Opener source;
             lock.lock();
             try {
                 limit = readableLocked();
+                source = opener;
             } finally {
                 lock.unlock();
             }
+            if (in == null) {
+                in = Objects.requireNonNull(source, "bytes are readable only once the fetch started").open();
+            }
             ByteBuffer slice = dst.duplicate();
             slice.limit(slice.position() + (int) Math.min(dst.remaining(), limit - position));
-            int n = spool.read(slice, position);
+            int n = in.read(slice, position);
             if (n > 0) {
                 dst.position(dst.position() + n);
                 position += n;
@@ -294,10 +372,16 @@ final class BlobFlight {
         }
 
         @Override
-        public void close() {
+        public void close() throws IOException {
             if (open) {
                 open = false;
-                release();
+                try {
+                    if (in != null) {
+                        in.close();
+                    }
+                } finally {
+                    release();
+                }
             }
         }
     }

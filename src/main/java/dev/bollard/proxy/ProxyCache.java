@@ -10,13 +10,16 @@ import dev.bollard.oci.Digest;
 import dev.bollard.oci.Reference;
 import dev.bollard.oci.RepositoryName;
 import dev.bollard.registry.BlobInfo;
+import dev.bollard.registry.BlobUploads;
 import dev.bollard.registry.Registry;
 import dev.bollard.registry.StoredManifest;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,6 +49,8 @@ import org.slf4j.LoggerFactory;
  * Repositories of other organizations pass through to the registry unchanged.
  */
 public final class ProxyCache {
+    /** The bytes of a proxied blob committed to its upload session at a time: what a broken fetch may lose at most. */
+    static final long SLICE = 8L * 1024 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger(ProxyCache.class);
     /** Who stores what the cache fetched, in the audit log. */
     static final Actor ACTOR = Actor.system("proxy");
@@ -78,6 +83,7 @@ public final class ProxyCache {
     private final Map<String, BlobFlight> flights = new ConcurrentHashMap<>();
     private final Counter blobFetches;
     private final Counter joined;
+    private final Counter resumed;
     private final ProxyReferrers referrers;
 
     public ProxyCache(ProxyOrganizations organizations, Registry registry, Database db, Path spoolDir,
@@ -92,6 +98,9 @@ public final class ProxyCache {
                 .description("fetches from proxy organizations' upstreams").register(meters);
         this.joined = Counter.builder("bollard.proxy.blob.joined")
                 .description("blob requests served from a fetch another request started").register(meters);
+        this.resumed = Counter.builder("bollard.proxy.blob.resumed")
+                .description("blob fetches that continued an earlier one that broke off (a Range request upstream)")
+                .register(meters);
         this.referrers = new ProxyReferrers(registry, meters, this::recordPull);
     }
 
@@ -282,11 +291,7 @@ public final class ProxyCache {
     }
 
     private BlobFlight newFlight() {
-        try {
-            return new BlobFlight(spoolDir);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return new BlobFlight(spoolDir);
     }
 
     /** The fetch itself, on its own thread: it goes on when the client that started it goes away. */
@@ -308,17 +313,27 @@ public final class ProxyCache {
         }
     }
 
-    /** Fetches the blob into the flight's spool and the store; null when it is stored, else why it is not. */
+    /**
+     * Fetches the blob into an upload session and so into the store, its clients reading it as it arrives; null when
+     * it is stored, else why it is not. With a store that keeps staged bytes locally, the bytes are written once (the
+     * clients read the staged file), committed to the session in slices, and a fetch that breaks off leaves the session
+     * to resume: the next fetch asks the upstream for the rest only ({@code Range}), when the upstream honours ranges.
+     * Either way the blob becomes visible only once the whole of it has the digest asked for.
+     */
     private @Nullable UpstreamFailure fetchAndStore(BlobFlight flight, List<UpstreamClient> clients,
                                                    RepositoryName repository, String remote, Digest digest) {
         try {
-            UpstreamClient.BlobBody body = first(clients, c -> c.getBlob(remote, digest));
-            blobFetches.increment();
-            flight.started(body.size());
-            Thread.ofVirtual().name("bollard-proxy-idle").start(() -> flight.abortWhenIdle(body.body(),
-                    upstreamTimeout));
-            try (InputStream in = flight.tee(body.body())) {
-                registry.uploads().uploadWhole(repository, digest, in, body.size() < 0 ? null : body.size());
+            if (registry.uploads().readsStagedCheaply()) {
+                fetchStaged(flight, clients, repository, remote, digest);
+            } else {
+                UpstreamClient.BlobBody body = first(clients, c -> c.getBlob(remote, digest));
+                blobFetches.increment();
+                flight.spooled(body.size());
+                Thread.ofVirtual().name("bollard-proxy-idle").start(() -> flight.abortWhenIdle(body.body(),
+                        upstreamTimeout));
+                try (InputStream in = flight.tee(body.body())) {
+                    registry.uploads().uploadWhole(repository, digest, in, body.size() < 0 ? null : body.size());
+                }
             }
             registry.manifests().recordFetchedBlob(repository, digest);
             return null;
@@ -332,6 +347,158 @@ public final class ProxyCache {
                     e.toString());
             return new UpstreamFailure(UpstreamFailure.Reason.INVALID, "the upstream's blob " + digest
                     + " was not received whole and intact: " + e.getMessage(), null, e);
+        }
+    }
+
+    /**
+     * The fetch into an upload session whose staged file the clients read. The session's id is kept in a file of the
+     * spool directory while the fetch runs; when the fetch breaks off, what arrived is committed to the session and the
+     * file stays, so the next fetch of the blob (after a restart too, until the session expires) resumes it.
+     */
+    private void fetchStaged(BlobFlight flight, List<UpstreamClient> clients, RepositoryName repository,
+                             String remote, Digest digest) throws UpstreamFailure, IOException {
+        BlobUploads uploads = registry.uploads();
+        Path resume = spoolDir.resolve("resume").resolve(Digest.sha256((repository.value() + "@" + digest)
+                .getBytes(StandardCharsets.UTF_8)).hex());
+        String session = resumable(repository, resume);
+        long present = session == null ? 0 : uploads.status(repository, session).size();
+        long from = present;
+        UpstreamClient.BlobBody body = first(clients, c -> c.getBlob(remote, digest, from));
+        blobFetches.increment();
+        if (session == null || body.start() != present) {
+            // A new fetch, or an upstream that does not honour ranges and sends the whole blob again.
+            if (session != null) {
+                cancelQuietly(repository, session);
+            }
+            try {
+                session = uploads.start(repository).uploadId();
+                Files.createDirectories(resume.getParent());
+                Files.writeString(resume, session);
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(body.body());
+                throw e;
+            }
+            present = 0;
+        } else {
+            resumed.increment();
+            LOG.info("resuming the fetch of blob {} of {} at byte {} of {}", digest, repository, present, body.size());
+        }
+        String id = session;
+        flight.staged(body.size(), present, () -> {
+            try {
+                return BlobFlight.Bytes.of(uploads.openStaged(id));
+            } catch (NoSuchFileException e) {
+                // Committed (or discarded) since: once the fetch is over the blob is stored, or the fetch failed.
+                try {
+                    flight.awaitEnd(Long.MAX_VALUE);
+                } catch (Exception failed) {
+                    throw new IOException("the upstream fetch failed: " + failed.getMessage(), failed);
+                }
+                return BlobFlight.Bytes.of(registry.blobs().open(repository, registry.blobs().stat(repository,
+                        digest)));
+            }
+        });
+        Thread.ofVirtual().name("bollard-proxy-idle").start(() -> flight.abortWhenIdle(body.body(), upstreamTimeout));
+        IOException broke = null;
+        try (InputStream in = body.body()) {
+            long position = present;
+            while (broke == null && (body.size() < 0 || position < body.size())) {
+                Slice slice = new Slice(in, position, flight);
+                long start = position;
+                position = uploads.append(repository, id, slice, start, null).size();
+                flight.published(position);
+                broke = slice.broke;
+                if (slice.count == 0) {
+                    break; // the body ended
+                }
+            }
+        }
+        if (broke != null) {
+            // What arrived is the session's: kept for the next fetch to resume (the resume file stays).
+            throw broke;
+        }
+        try {
+            uploads.complete(repository, id, digest, InputStream.nullInputStream(), 0L);
+        } catch (BollardException e) {
+            // A wrong digest or size: the session is gone (dropped by complete, or here), and the next fetch starts over.
+            cancelQuietly(repository, id);
+            Files.deleteIfExists(resume);
+            throw e;
+        }
+        Files.deleteIfExists(resume);
+    }
+
+    /** The session an earlier fetch of the blob left to resume, if it still exists. */
+    private @Nullable String resumable(RepositoryName repository, Path resume) {
+        try {
+            String id = Files.readString(resume).strip();
+            registry.uploads().status(repository, id);
+            return id;
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException | BollardException e) {
+            // expired or unreadable: start over
+            return null;
+        }
+    }
+
+    private void cancelQuietly(RepositoryName repository, String session) {
+        try {
+            registry.uploads().cancel(repository, session);
+        } catch (RuntimeException e) {
+            // gone already
+        }
+    }
+
+    /**
+     * At most {@link #SLICE} bytes of the upstream's body: each slice is one append to the session, so what arrived is
+     * committed slice by slice. A body that breaks off ends the slice (recorded in {@link #broke}) so that the bytes
+     * received before are committed too. The upload path reads the body a piece at a time ({@code readNBytes}) and
+     * writes each piece before it reads the next: so when it asks for a piece, every byte it had before is in the
+     * staged file, and is published to the readers.
+     */
+    private static final class Slice extends InputStream {
+        private final InputStream body;
+        private final long start;
+        private final BlobFlight flight;
+        long count;
+        @Nullable IOException broke;
+
+        Slice(InputStream body, long start, BlobFlight flight) {
+            this.body = body;
+            this.start = start;
+            this.flight = flight;
+        }
+
+        @Override
+        public int readNBytes(byte[] b, int off, int len) throws IOException {
+            if (count > 0) {
+                flight.published(start + count);
+            }
+            return super.readNBytes(b, off, len);
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            if (broke != null || count >= SLICE) {
+                return -1;
+            }
+            try {
+                int n = body.read(b, off, (int) Math.min(len, SLICE - count));
+                if (n > 0) {
+                    count += n;
+                }
+                return n;
+            } catch (IOException e) {
+                broke = e;
+                return -1;
+            }
+        }
+
+        @Override
+        public int read() {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
     }
 
@@ -383,7 +550,7 @@ public final class ProxyCache {
         return Counter.builder(name).tag(tag, value).register(meters);
     }
 
-    private static void closeQuietly(SeekableByteChannel c) {
+    private static void closeQuietly(java.io.Closeable c) {
         try {
             c.close();
         } catch (IOException ignored) {

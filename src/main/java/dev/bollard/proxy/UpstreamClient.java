@@ -52,6 +52,7 @@ public final class UpstreamClient {
     private static final int MAX_REDIRECTS = 5;
     private static final Pattern PARAM = Pattern.compile("([A-Za-z]+)=\"([^\"]*)\"");
     private static final Pattern NEXT = Pattern.compile("<([^>]+)>\\s*;\\s*rel=\"?next\"?");
+    private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+)");
     private static final int MAX_TAG_PAGES = 1000;
     private static final int MAX_TAG_PAGE_BYTES = 16 * 1024 * 1024;
 
@@ -78,8 +79,14 @@ public final class UpstreamClient {
     public record FetchedManifest(byte[] body, String mediaType, @Nullable Digest digest) {
     }
 
-    /** A blob's body being received, and its size when the upstream announced it ({@code -1} otherwise). */
-    public record BlobBody(InputStream body, long size) {
+    /**
+     * A blob's body being received, and its whole size when the upstream announced it ({@code -1} otherwise);
+     * {@code start}: the offset of the body's first byte in the blob (0, or where a range the upstream honoured starts).
+     */
+    public record BlobBody(InputStream body, long size, long start) {
+        public BlobBody(InputStream body, long size) {
+            this(body, size, 0);
+        }
     }
 
     /**
@@ -181,7 +188,28 @@ public final class UpstreamClient {
 
     /** Starts receiving a blob; the caller reads and closes the body. */
     public BlobBody getBlob(String repository, Digest digest) throws UpstreamFailure {
-        HttpResponse<InputStream> r = send("GET", "/v2/" + repository + "/blobs/" + digest, repository, "*/*");
+        return getBlob(repository, digest, 0);
+    }
+
+    /**
+     * Starts receiving a blob from byte {@code from} on ({@code Range: bytes=from-}, to resume a fetch that broke off);
+     * an upstream that ignores the range answers the whole blob ({@link BlobBody#start()} 0). The caller reads and
+     * closes the body.
+     */
+    public BlobBody getBlob(String repository, Digest digest, long from) throws UpstreamFailure {
+        HttpResponse<InputStream> r = send("GET", "/v2/" + repository + "/blobs/" + digest, repository, "*/*",
+                from > 0 ? "bytes=" + from + "-" : null);
+        if (r.statusCode() == 206) {
+            Matcher m = CONTENT_RANGE.matcher(r.headers().firstValue("Content-Range").orElse(""));
+            if (!m.matches() || Long.parseLong(m.group(1)) != from
+                    || Long.parseLong(m.group(2)) != Long.parseLong(m.group(3)) - 1) {
+                close(r);
+                throw new UpstreamFailure(UpstreamFailure.Reason.INVALID, base + " answered the range bytes=" + from
+                        + "- of " + digest + " with Content-Range '" + r.headers().firstValue("Content-Range")
+                        .orElse("") + "'");
+            }
+            return new BlobBody(r.body(), Long.parseLong(m.group(3)), from);
+        }
         return new BlobBody(r.body(), r.headers().firstValueAsLong("Content-Length").orElse(-1));
     }
 
@@ -260,17 +288,23 @@ public final class UpstreamClient {
 
     private HttpResponse<InputStream> send(String method, String path, String repository, String accept)
             throws UpstreamFailure {
+        return send(method, path, repository, accept, null);
+    }
+
+    /** {@code range}: a Range header's value, sent to the upstream and to each hop it redirects to, or null. */
+    private HttpResponse<InputStream> send(String method, String path, String repository, String accept,
+                                           @Nullable String range) throws UpstreamFailure {
         if (limit != null) {
             limit.acquire(method + " " + path);
         }
         String scope = "repository:" + repository + ":pull";
         URI uri = base.resolve(path);
-        HttpResponse<InputStream> r = exchange(method, uri, accept, authorization(scope));
+        HttpResponse<InputStream> r = exchange(method, uri, accept, authorization(scope), range);
         if (r.statusCode() == 401) {
             close(r);
             String challenge = r.headers().firstValue("WWW-Authenticate").orElse("");
             String fresh = answer(challenge, scope, uri);
-            r = exchange(method, uri, accept, fresh);
+            r = exchange(method, uri, accept, fresh, range);
         }
         for (int hops = 0; isRedirect(r.statusCode()) && hops < MAX_REDIRECTS; hops++) {
             close(r);
@@ -279,7 +313,7 @@ public final class UpstreamClient {
                 break;
             }
             // The next hop (object storage, a CDN) gets no credentials: a presigned URL carries its own.
-            r = exchange(method, r.uri().resolve(location.get()), accept, null);
+            r = exchange(method, r.uri().resolve(location.get()), accept, null, range);
         }
         int status = r.statusCode();
         if (status / 100 == 2) {
@@ -354,7 +388,7 @@ public final class UpstreamClient {
         } catch (IllegalArgumentException e) {
             throw new UpstreamFailure(UpstreamFailure.Reason.INVALID, base + " sent a realm that is no URL: " + realm);
         }
-        HttpResponse<InputStream> r = exchange("GET", tokenUri, "application/json", basic);
+        HttpResponse<InputStream> r = exchange("GET", tokenUri, "application/json", basic, null);
         JsonNode json;
         try (InputStream in = r.body()) {
             byte[] body = in.readNBytes(1024 * 1024);
@@ -380,12 +414,15 @@ public final class UpstreamClient {
         return "Bearer " + token.asText();
     }
 
-    private HttpResponse<InputStream> exchange(String method, URI uri, String accept, @Nullable String authorization)
-            throws UpstreamFailure {
+    private HttpResponse<InputStream> exchange(String method, URI uri, String accept, @Nullable String authorization,
+                                               @Nullable String range) throws UpstreamFailure {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", accept)
                 .header("User-Agent", "Bollard-proxy").method(method, HttpRequest.BodyPublishers.noBody());
         if (authorization != null) {
             b.header("Authorization", authorization);
+        }
+        if (range != null) {
+            b.header("Range", range);
         }
         try {
             return http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());

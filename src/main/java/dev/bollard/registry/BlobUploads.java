@@ -247,6 +247,23 @@ public final class BlobUploads {
     }
 
     /**
+     * True when a session's staged bytes can be read while it is open, cheaply (a local file): a proxied blob's
+     * clients then read them there as they arrive instead of from a second copy (ProxyCache).
+     */
+    public boolean readsStagedCheaply() {
+        return store.readsUploadsCheaply();
+    }
+
+    /**
+     * The staged bytes of an open session, from its start, as they are now and as they grow (with a store that
+     * {@link #readsStagedCheaply reads them cheaply}). They are not verified: callers must not hand them out as a blob
+     * before the session completed. NoSuchFileException once the session completed or was discarded.
+     */
+    public SeekableByteChannel openStaged(String uploadId) throws IOException {
+        return store.readUpload(uploadId, "", 0);
+    }
+
+    /**
      * Links a blob of {@code from} into {@code repository} without moving bytes; empty when {@code from} does
      * not hold it (the caller then opens a session instead).
      */

@@ -12,11 +12,14 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A registry upstream for the proxy cache's tests that misbehaves on demand: the JDK's HTTP server answering the
@@ -40,6 +43,12 @@ final class FaultyUpstream implements AutoCloseable {
     /** In SLOW mode: bytes per piece and the pause after each. */
     volatile int slowPiece = 256 * 1024;
     volatile long slowPauseMillis = 20;
+    /** Blob GETs honour {@code Range: bytes=N-} with a 206 when set (off by default: the whole blob, as before). */
+    volatile boolean ranges;
+    /** When not negative: the next blob body sent breaks off after this many bytes (then it is -1 again). */
+    final AtomicLong dropAfter = new AtomicLong(-1);
+    /** The {@code Range} headers of blob GETs, in order. */
+    final List<String> rangesAsked = new CopyOnWriteArrayList<>();
 
     FaultyUpstream() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -65,6 +74,11 @@ final class FaultyUpstream implements AutoCloseable {
         String digest = sha256(content);
         blobs.put("/v2/" + repository + "/blobs/" + digest, new Content("application/octet-stream", content));
         return digest;
+    }
+
+    /** Serves {@code content} as the blob {@code digest}, whatever its bytes (a broken upstream). */
+    void putBlobAt(String repository, String digest, byte[] content) {
+        blobs.put("/v2/" + repository + "/blobs/" + digest, new Content("application/octet-stream", content));
     }
 
     /**
@@ -181,9 +195,48 @@ final class FaultyUpstream implements AutoCloseable {
             }
             if (path.contains("/manifests/")) {
                 ex.getResponseHeaders().add("Docker-Content-Digest", sha256(c.bytes()));
+            } else if (ex.getRequestMethod().equals("GET") && sendPart(ex, c.bytes(), path)) {
+                return;
             }
             send(ex, 200, c.mediaType(), c.bytes(), path.contains("/blobs/") ? m : Mode.OK, path);
         }
+    }
+
+    /**
+     * A blob GET with a Range this upstream honours, or with {@link #dropAfter} set: sends the part (206) or the
+     * whole, breaking off after {@code dropAfter} bytes. False when neither applies (sent as usual).
+     */
+    private boolean sendPart(HttpExchange ex, byte[] body, String path) throws IOException {
+        String range = ex.getRequestHeaders().getFirst("Range");
+        if (range != null) {
+            rangesAsked.add(range);
+        }
+        int from = ranges && range != null && range.matches("bytes=\\d+-")
+                ? Integer.parseInt(range.substring("bytes=".length(), range.length() - 1)) : 0;
+        if (from == 0 && dropAfter.get() < 0) {
+            return false;
+        }
+        if (from >= body.length) {
+            ex.getResponseHeaders().add("Content-Range", "bytes */" + body.length);
+            ex.sendResponseHeaders(416, -1);
+            return true;
+        }
+        ex.getResponseHeaders().add("Content-Type", "application/octet-stream");
+        if (from > 0) {
+            ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
+        }
+        ex.sendResponseHeaders(from > 0 ? 206 : 200, body.length - from);
+        OutputStream out = ex.getResponseBody();
+        long drop = dropAfter.getAndSet(-1);
+        if (drop >= 0 && drop < body.length - from) {
+            out.write(body, from, (int) drop);
+            out.flush();
+            throw new IOException("dropping the connection on purpose");
+        }
+        out.write(body, from, body.length - from);
+        out.flush();
+        finishedAt.put(path, System.nanoTime());
+        return true;
     }
 
     private static byte[] error(String code) {
