@@ -50,7 +50,7 @@ final class ScanCommands {
     @Command(name = "scan", mixinStandardHelpOptions = true, description = "Scan a stored image for known "
             + "vulnerabilities and print the report: every platform of an index, its operating system, how many "
             + "packages were found, each finding (worst first) and the health grade. Import vulnerability data first "
-            + "with bollard vulndb import.", subcommands = ScanPolicyCommands.Policy.class)
+            + "with bollard vulndb import.", subcommands = {ScanPolicyCommands.Policy.class, ScanAdapterCommands.Adapter.class})
     static final class Scan extends LifecycleCommands.RegistryCommand {
         // Optional to picocli so that "bollard scan policy ..." needs no image; run() requires it.
         @Parameters(index = "0", arity = "0..1", paramLabel = "REPOSITORY:TAG|REPOSITORY@DIGEST")
@@ -68,7 +68,7 @@ final class ScanCommands {
             String target = this.target;
             if (target == null) {
                 throw new CliErrors.Failure("name the image to scan: bollard scan REPOSITORY:TAG (or a subcommand: "
-                        + "bollard scan policy)", CliErrors.FAILED);
+                        + "bollard scan policy, bollard scan adapter)", CliErrors.FAILED);
             }
             int at = target.indexOf('@');
             RepositoryName repository;

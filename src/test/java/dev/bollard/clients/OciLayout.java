@@ -253,7 +253,7 @@ public final class OciLayout {
     }
 
     /** Writes an OCI image index of linux images, one per architecture (in the map's order), with their platforms. */
-    Descriptor writeLinuxIndex(Map<String, Descriptor> imagesByArchitecture) {
+    public Descriptor writeLinuxIndex(Map<String, Descriptor> imagesByArchitecture) {
         ArrayNode entries = JSON.createArrayNode();
         imagesByArchitecture.forEach((arch, m) -> {
             ObjectNode entry = m.toJson();

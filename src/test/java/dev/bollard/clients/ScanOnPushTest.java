@@ -65,8 +65,18 @@ class ScanOnPushTest {
             BollardConfig.Database db = database.config(8);
             config.set("database.url", db.url()).set("database.username", db.username())
                     .set("database.password", db.password());
+            // The command line finds this registry's database and key through a configuration file (cliArgs).
+            java.nio.file.Files.writeString(dir.resolve("cli.yaml"), "data-dir: " + dir.resolve("data")
+                    + "\ndatabase:\n  url: \"" + db.url() + "\"\n  username: \"" + db.username()
+                    + "\"\n  password: \"" + db.password() + "\"\n");
         }
         return TestRegistry.start(config.load());
+    }
+
+    /** The options that point {@code bollard} at the registry {@link #start(Path, String, List)} started in dir. */
+    static List<String> cliArgs(Path dir, String kind) {
+        return kind.equals("h2") ? List.of("--data", dir.resolve("data").toString())
+                : List.of("--config", dir.resolve("cli.yaml").toString());
     }
 
     private final List<AutoCloseable> closeAfter = new ArrayList<>();

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.bollard.auth.Identities;
+import dev.bollard.testing.Cli;
 import dev.bollard.testing.Requirements;
 import dev.bollard.testing.TestRegistry;
 import java.io.IOException;
@@ -31,9 +32,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * External scanners (docs/scanning.md, "External scanners"): a small scanner adapter started here speaks Harbor's
@@ -58,11 +60,12 @@ public class ScannerAdapterTest {
         }
     }
 
-    @Test
+    @ParameterizedTest(name = "on {0}")
+    @ValueSource(strings = {"h2", "postgres"})
     @Timeout(240)
-    void anExternalScannerPullsWithAScopedTokenAndItsFindingsAppear() throws Exception {
+    void anExternalScannerPullsWithAScopedTokenAndItsFindingsAppear(String kind) throws Exception {
         Requirements.onPath("skopeo");
-        try (TestRegistry registry = ScanOnPushTest.start(dir, "h2", closeAfter);
+        try (TestRegistry registry = ScanOnPushTest.start(dir, kind, closeAfter);
              TinyAdapter adapter = new TinyAdapter("Bearer adapter-secret");
              HttpClient http = HttpClient.newHttpClient()) {
             Identities ids = new Identities(registry.server().database());
@@ -149,13 +152,50 @@ public class ScannerAdapterTest {
             assertThat(failed.path("scanners").get(0).path("reason").asText())
                     .isEqualTo("scanner adapter tiny: its report answered HTTP 500: vulnerability database not ready");
 
+            // The command line lists, registers (the header from standard input) and removes adapters as the API does.
+            Cli.Result list = cli(kind, null, "scan", "adapter", "list");
+            assertThat(list.exit()).as(list.err()).isZero();
+            assertThat(list.out()).startsWith("tiny  " + adapter.url() + "  Tiny Scanner 0.1 (Bollard tests)  images "
+                    + "of acme, with an Authorization header  set by root at ").doesNotContain("adapter-secret");
+            Cli.Result refused = cli(kind, null, "scan", "adapter", "set", "other", adapter.url());
+            assertThat(refused.exit()).isNotZero();
+            assertThat(refused.err()).contains("is not usable", "HTTP 401");
+            Cli.Result added = cli(kind, "Bearer adapter-secret\n", "scan", "adapter", "set", "other", adapter.url(),
+                    "--organization", "beta", "--authorization-stdin");
+            assertThat(added.exit()).as(added.err()).isZero();
+            assertThat(added.out()).startsWith("registered other  " + adapter.url() + "  Tiny Scanner 0.1 (Bollard "
+                    + "tests)  images of beta, with an Authorization header  set by cli:");
+            assertThat(ScanOnPushTest.get(http, registry, "/api/v1/scan-adapters", root).body())
+                    .contains("\"other\"", "\"beta\"");
+            Cli.Result removed = cli(kind, null, "scan", "adapter", "delete", "other");
+            assertThat(removed.exit()).as(removed.err()).isZero();
+            assertThat(removed.out()).isEqualTo("removed scanner adapter other and its results\n");
+            Cli.Result gone = cli(kind, null, "scan", "adapter", "delete", "other");
+            assertThat(gone.exit()).isNotZero();
+            assertThat(gone.err()).contains("there is no scanner adapter other");
+
             // Removing the adapter removes its results; both changes are audited.
             assertThat(send(http, registry, "DELETE", "/api/v1/scan-adapters/tiny", root, new byte[0],
                     "application/json").statusCode()).isEqualTo(204);
+            assertThat(cli(kind, null, "scan", "adapter", "list").out())
+                    .isEqualTo("no scanner adapters (add one with bollard scan adapter set NAME URL)\n");
             assertThat(ScanOnPushTest.get(http, registry, "/api/v1/repositories/acme/app/-/manifests/" + digest
                     + "/scan", boss).body()).contains("\"scanners\":[]");
             String audit = ScanOnPushTest.get(http, registry, "/api/v1/audit", root).body();
             assertThat(audit).contains("scan.adapter.set").contains("scan.adapter.delete").doesNotContain("adapter-secret");
+        }
+    }
+
+    /** Runs {@code bollard ARGS} on the test's registry, with {@code input} (null: none) as its standard input. */
+    private Cli.Result cli(String kind, String input, String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(ScanOnPushTest.cliArgs(dir, kind));
+        InputStream stdin = System.in;
+        System.setIn(new java.io.ByteArrayInputStream((input == null ? "" : input).getBytes(StandardCharsets.UTF_8)));
+        try {
+            return Cli.run(all.toArray(String[]::new));
+        } finally {
+            System.setIn(stdin);
         }
     }
 

@@ -488,6 +488,17 @@ public final class Pages {
     }
 
     /**
+     * What one external scanner reported of an image ({@code report}: its name, vendor, version, state, all its
+     * vulnerabilities), and those of its vulnerabilities the page's severity and fixable filter lets through.
+     */
+    public record ScannerFindings(dev.bollard.scan.adapter.AdapterReport report,
+                                  List<dev.bollard.scan.adapter.AdapterReport.Vulnerability> shown) {
+        public ScannerFindings {
+            shown = List.copyOf(shown);
+        }
+    }
+
+    /**
      * The vulnerabilities page of one image (or index, whose {@code platforms} link to each image's page): its scan
      * ({@code summary}), the operating system, the {@code findings} the filter lets through out of {@code total} (
      * {@code severity}: the lowest severity shown, empty for any; {@code fixable}: only those with a fixed version),
@@ -499,11 +510,17 @@ public final class Pages {
                                   List<ScanReport.Reported> findings, int total, String severity, boolean fixable,
                                   List<InstalledPackage> packages, boolean morePackages, List<String> notes,
                                   @Nullable String cyclonedx, @Nullable String spdx, TagScan policy,
-                                  boolean mayRescan) {
+                                  boolean mayRescan, List<ScannerFindings> scanners) {
         /** The link to the advisory: its first reference, when it names one. */
         public static @Nullable String link(ScanReport.Reported f) {
             return f.finding().links().stream().filter(l -> l.startsWith("https://") || l.startsWith("http://"))
                     .findFirst().orElse(null);
+        }
+
+        /** The link to an external scanner's advisory: its first http(s) link, when it names one. */
+        public static @Nullable String link(dev.bollard.scan.adapter.AdapterReport.Vulnerability v) {
+            return v.links().stream().filter(l -> l.startsWith("https://") || l.startsWith("http://")).findFirst()
+                    .orElse(null);
         }
 
         /** The API's SBOM download of this image in {@code format} (cyclonedx, spdx): the referrer's document. */

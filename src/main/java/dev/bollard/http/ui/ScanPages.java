@@ -172,7 +172,10 @@ final class ScanPages {
                 least == null ? "" : severityText, fixableOnly,
                 packages.subList(0, Math.min(packages.size(), PACKAGE_ROWS)), packages.size() > PACKAGE_ROWS,
                 report == null ? List.of() : report.notes(), referrer(repository, digest, "application/vnd.cyclonedx+json"),
-                referrer(repository, digest, "application/spdx+json"), policy, mayRescan));
+                referrer(repository, digest, "application/spdx+json"), policy, mayRescan,
+                report == null || !image ? List.of() : report.scanners().stream().map(a -> new Pages.ScannerFindings(a,
+                        a.vulnerabilities().stream().filter(v -> least == null || v.severity().compareTo(least) >= 0)
+                                .filter(v -> !fixableOnly || v.fixedVersion() != null).toList())).toList()));
     }
 
     private static @Nullable String tagParameter(Call call) {

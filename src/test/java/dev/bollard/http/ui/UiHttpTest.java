@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.bollard.auth.Identities;
 import dev.bollard.auth.RepositoryAccess;
 import dev.bollard.clients.Exec;
+import dev.bollard.clients.OciLayout;
+import dev.bollard.clients.ScannerAdapterTest;
 import dev.bollard.clients.Skopeo;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.scan.vuln.VulnerabilityStore;
@@ -1221,6 +1223,67 @@ class UiHttpTest {
                 .isEqualTo(200);
         assertThat(alice.post("/org/acme", "action", "scan-policy-remove").body())
                 .contains("No policy: vulnerabilities do not stop pulls.");
+    }
+
+    /**
+     * An external scanner's findings on the image's vulnerabilities page: a scanner adapter (the one
+     * ScannerAdapterTest starts) registered through the API for organization scanners scans an image pushed there, and
+     * the page shows a section for it with the scanner's name, vendor, version, state and each finding, filtered as the
+     * built-in scanner's are; a page of an image it did not scan has no such section.
+     */
+    @Test
+    void anExternalScannersFindingsAreShownOnTheVulnerabilitiesPage() throws Exception {
+        Requirements.onPath("skopeo", "umoci");
+        identities.organizations().create("scanners", "alice");
+        String root = "Basic " + Base64.getEncoder().encodeToString("root:root-password".getBytes(StandardCharsets.UTF_8));
+        try (ScannerAdapterTest.TinyAdapter adapter = new ScannerAdapterTest.TinyAdapter("Bearer ui-secret");
+             HttpClient http = HttpClient.newHttpClient()) {
+            HttpResponse<String> set = http.send(HttpRequest.newBuilder(registry.uri("/api/v1/scan-adapters/tiny"))
+                    .header("Authorization", root).header("Content-Type", "application/json")
+                    .PUT(HttpRequest.BodyPublishers.ofString("{\"url\":\"" + adapter.url() + "\",\"authorization\":"
+                            + "\"Bearer ui-secret\",\"organization\":\"scanners\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
+            try {
+                OciLayout layout = OciLayout.create(dir.resolve("adapter-image"));
+                OciLayout.Descriptor image = layout.writeImage("linux", "amd64", List.of(Map.of(
+                        "etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n".getBytes(StandardCharsets.UTF_8),
+                        "usr/share/tiny/packages", "tinylib 1.2.3\nzlib <1.0>\n".getBytes(StandardCharsets.UTF_8))));
+                layout.tag(image, "v1");
+                Exec.Result pushed = new Skopeo(dir).copy("--dest-creds", "alice:alice-password",
+                        "oci:" + layout.root() + ":v1", "docker://" + registry.hostPort() + "/scanners/app:v1");
+                assertThat(pushed.ok()).as(pushed.describe()).isTrue();
+                String page = "/repo/scanners/app/-/vulnerabilities/" + image.digest();
+
+                UiClient alice = client().signIn("alice", "alice-password");
+                String body = alice.awaitPage(page, b -> b.contains("class=\"scanner-state\">done")
+                        && b.contains("id=\"scan-state\">scanned"));
+                assertThat(body).contains("<h2 id=\"scanners-title\">External scanners</h2>", "id=\"scanner-tiny\"",
+                        "Tiny Scanner <span class=\"muted\">(adapter tiny)</span>", "Tiny Scanner 0.1 · Bollard tests",
+                        "2 of 2 findings, worst first.", "<a href=\"https://example.invalid/CVE-2099-0001\"",
+                        ">CVE-2099-0001</a>", "<td>tinylib</td>", "<td class=\"mono\">1.2.3</td>",
+                        "<td class=\"mono\">1.2.4</td>", "<span class=\"badge sev-high\">high</span> <span "
+                                + "class=\"muted\">7.5</span>", "a made-up flaw of the test",
+                        "<td>zlib</td>",
+                        "<td class=\"mono\">&lt;1.0&gt;</td>")
+                        .doesNotContain("<1.0>", "ui-secret");
+                assertThat(alice.get(page + "?severity=critical").body())
+                        .contains("No finding of this scanner matches the filter (2 in all).")
+                        .doesNotContain(">CVE-2099-0001</a>");
+                assertThat(alice.get(page + "?severity=high&fixable=1").body()).contains("2 of 2 findings");
+
+                // The adapter scans only the organization it was registered for.
+                pushDebianImage("acme/unscanned-by-tiny");
+                String other = alice.awaitPage("/repo/acme/unscanned-by-tiny", b -> b.contains(">scanned</a>"));
+                Matcher m = Pattern.compile("data-full=\"(sha256:[0-9a-f]{64})\"").matcher(other);
+                assertThat(m.find()).isTrue();
+                assertThat(alice.get("/repo/acme/unscanned-by-tiny/-/vulnerabilities/" + m.group(1)).body())
+                        .doesNotContain("External scanners", "scanner-tiny");
+            } finally {
+                http.send(HttpRequest.newBuilder(registry.uri("/api/v1/scan-adapters/tiny")).header("Authorization", root)
+                        .DELETE().build(), HttpResponse.BodyHandlers.discarding());
+            }
+        }
     }
 
     /** Pushes the scan tests' Debian 12 image, made by umoci, with skopeo as alice to {@code repository}:v1. */
