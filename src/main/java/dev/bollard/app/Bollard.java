@@ -313,7 +313,8 @@ public final class Bollard implements AutoCloseable {
                                      IntSupplier loginFailurePrune) {
         workers.start(new UploadSweepWorker(registry.uploads(), config.uploads().cleanupInterval(),
                 config.uploads().expiry()));
-        workers.start(new AuditPruneWorker(audit, config.audit().retention(), loginFailurePrune));
+        workers.start(new AuditPruneWorker(audit, config.audit().retention(), config.audit().pruneInterval(),
+                loginFailurePrune));
         BollardConfig.Lifecycle lifecycle = config.lifecycle();
         if (lifecycle.gcEnabled()) {
             workers.start(new GcWorker(new GarbageCollector(database, store,

@@ -8,28 +8,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Prunes audit entries older than {@code audit.retention}, hourly (the first a minute after the start), on every
- * node (a prune serializes on the chain's head row). It lives here, beside {@link AuditLog}, because {@code jobs}
+ * Prunes audit entries older than {@code audit.retention}, every {@code audit.prune-interval} (hourly by default;
+ * the first a minute after the start, or one interval after it when that is shorter), on every node (a prune serializes on the chain's head row). It lives here, beside {@link AuditLog}, because {@code jobs}
  * sits below {@code audit}.
  */
 public final class AuditPruneWorker extends Worker {
 
     private static final Logger LOG = LoggerFactory.getLogger(AuditPruneWorker.class);
+    /** The first prune waits this long after the start, so that it does not add to the start's work. */
+    private static final Duration FIRST_RUN = Duration.ofMinutes(1);
 
     private final AuditLog audit;
     private final Duration retention;
     private final IntSupplier alsoPrune;
 
-    public AuditPruneWorker(AuditLog audit, Duration retention) {
-        this(audit, retention, () -> 0);
-    }
-
     /**
-     * Also runs {@code alsoPrune} at each turn: other short-lived records of who did what (the failed-login counts),
+     * Prunes every {@code every}. Also runs {@code alsoPrune} at each turn: other short-lived records of who did what (the failed-login counts),
      * pruned on the same schedule rather than by a worker of their own. It returns how many rows it deleted.
      */
-    public AuditPruneWorker(AuditLog audit, Duration retention, IntSupplier alsoPrune) {
-        super("audit-prune", new Schedule(Duration.ofMinutes(1), Duration.ofHours(1), false));
+    public AuditPruneWorker(AuditLog audit, Duration retention, Duration every, IntSupplier alsoPrune) {
+        super("audit-prune", new Schedule(every.compareTo(FIRST_RUN) < 0 ? every : FIRST_RUN, every, false));
         this.audit = audit;
         this.retention = retention;
         this.alsoPrune = alsoPrune;

@@ -262,8 +262,11 @@ public record BollardConfig(Path dataDir, Server server, Storage storage, Databa
         }
     }
 
-    /** The audit log: how long entries are kept, and how many pull events may wait for their batched write. */
-    public record Audit(Duration retention, int queueSize) {
+    /**
+     * The audit log: how long entries are kept, how many pull events may wait for their batched write, and how often
+     * the entries past their retention are pruned.
+     */
+    public record Audit(Duration retention, int queueSize, Duration pruneInterval) {
     }
 
     /**

@@ -132,6 +132,7 @@ public final class ConfigLoader {
         k.put(PROVIDER + "link-local-users", new String[] {"false", "true: a sign-in links the local (non-superuser) account of the same user name, which then loses its password; false: such a sign-in is refused (docs/auth.md)"});
         k.put(PROVIDER + "admin-group", new String[] {"", "a value of the groups claim that makes a user a superuser (and its absence not one); empty: the provider does not decide"});
         k.put("audit.retention", new String[] {"365d", "audit log entries older than this are pruned (the chain stays verifiable)"});
+        k.put("audit.prune-interval", new String[] {"1h", "how often audit entries past audit.retention (and expired failed-login counts) are pruned; the first prune comes a minute after the start, or one interval when that is shorter"});
         k.put("audit.queue-size", new String[] {"10000", "pull events waiting for their batched write; beyond, they are dropped and counted"});
         k.put("logging.format", new String[] {"text", "log lines as text or as JSON objects, one per line (json)"});
         k.put("metrics.listen", new String[] {"", "host:port of a separate listener serving /metrics, /healthz and /readyz without credentials; default none"});
@@ -393,6 +394,7 @@ public final class ConfigLoader {
             BollardConfig.Oidc oidc = oidc(problems);
             Duration retention = duration("audit.retention", problems);
             int queueSize = integer("audit.queue-size", value("audit.queue-size"), 1, 10_000_000, problems);
+            Duration pruneInterval = duration("audit.prune-interval", problems);
 
             String logFormat = text("logging.format", problems, true);
             if (!logFormat.equals("text") && !logFormat.equals("json")) {
@@ -500,7 +502,7 @@ public final class ConfigLoader {
                     new BollardConfig.Auth(authEnabled, anonymousPull, service, issuer, realm, tokenExpiry, maxFailures,
                             maxFailuresPerAddress, lockout, createOnPush, refreshIdle, passwordCacheTtl, keyEncryption,
                             ldap, oidc),
-                    new BollardConfig.Audit(retention, queueSize),
+                    new BollardConfig.Audit(retention, queueSize, pruneInterval),
                     new BollardConfig.Telemetry(logFormat, tracing, tracingEndpoint, sampleRatio, metricsHost,
                             metricsPort),
                     new BollardConfig.Lifecycle(gcEnabled, gcInterval, grace, window, retentionInterval, minLease,

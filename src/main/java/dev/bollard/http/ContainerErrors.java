@@ -43,6 +43,9 @@ final class ContainerErrors extends ErrorHandler {
             status = 400;
             reason = "unsupported HTTP version (" + message + "); Bollard speaks HTTP/1.0, HTTP/1.1 and HTTP/2";
             response.setStatus(status);
+        } else if ("Bad HostPort".equals(message)) {
+            // Jetty's words for a Host header (or absolute URI authority) it cannot parse: say which header and why.
+            reason = "the Host header is not a host name or address with an optional port (" + message + ")";
         }
         String path = request.getHttpURI() == null ? null : request.getHttpURI().getPath();
         String text = "the request could not be read" + (reason == null || reason.isBlank() ? "" : ": " + reason);

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.bollard.http.api.ApiRoute;
 import dev.bollard.testing.JsonArbitraries;
+import dev.bollard.testing.RunsAlone;
 import dev.bollard.testing.TestRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -36,6 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code -Dfuzz.seed=N} replays a run ({@code -Dfuzz.requests=N} changes the count; the issue asks for at least
  * 10,000, the default).
  */
+// Alone: 10,000 requests as fast as the server takes them, each to be answered within 5 s.
+@RunsAlone
 class HttpFuzzTest {
     private static final int REQUESTS = Integer.getInteger("fuzz.requests", 10_000);
     private static final int ANSWER_WITHIN_MS = 5_000;

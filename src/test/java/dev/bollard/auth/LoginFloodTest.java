@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.bollard.config.BollardConfig;
 import dev.bollard.config.ConfigLoader;
+import dev.bollard.testing.RunsAlone;
 import dev.bollard.testing.TestRegistry;
 import java.net.InetAddress;
 import java.net.URI;
@@ -30,6 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Retry-After), while users with passwords and robots with tokens, from other addresses, log in within a second.
  * The flood comes from 127.0.0.2 (all of 127/8 is loopback), the legitimate clients from 127.0.0.1.
  */
+// Alone: it floods the server with logins, and bounds the other users' logins meanwhile.
+@RunsAlone
 class LoginFloodTest {
 
     private static final int BUDGET = 30;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.bollard.auth.Identities;
 import dev.bollard.config.BollardConfig;
 import dev.bollard.testing.Requirements;
+import dev.bollard.testing.RunsAlone;
 import dev.bollard.testing.TestRegistry;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -34,6 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * exactly what it missed meanwhile; a user without read permission on the private repository gets nothing of it (only
  * heartbeats), in the stream and in the listing; a superuser sees everything.
  */
+// Alone: an event must reach its watcher within a second of the push.
+@RunsAlone
 class EventWatchTest {
     @TempDir
     Path dir;

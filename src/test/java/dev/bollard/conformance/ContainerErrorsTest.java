@@ -2,10 +2,15 @@ package dev.bollard.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * Requests refused by the HTTP container itself, before a route is matched, still get the error JSON of the surface
@@ -95,5 +100,30 @@ class ContainerErrorsTest extends ConformanceSupport {
             assertThat(r.status()).as("%s: %s", method, r).isEqualTo(431);
             distributionError(r);
         }
+    }
+
+    /**
+     * A Host header Jetty cannot parse: a 400 with the error JSON naming the Host header, and no WARN in the log (Jetty
+     * logged "Bad Authority: [a b]" at WARN for each, a line any client could write at will).
+     */
+    @Test
+    void aBadHostHeaderIsA400NamingItAndNoWarning() throws Exception {
+        Logger jetty = (Logger) LoggerFactory.getLogger("org.eclipse.jetty");
+        ListAppender<ILoggingEvent> logged = new ListAppender<>();
+        logged.start();
+        jetty.addAppender(logged);
+        try {
+            for (String host : List.of("a b", "[::1", "host:99999", "host:abc", "ho%st", "user@host", "[zz]:1")) {
+                RawHttp.Response r = RawHttp.sendRaw(registry.baseUri(), "GET /v2/ HTTP/1.1\r\nHost: " + host
+                        + "\r\nConnection: close\r\n\r\n");
+                assertThat(r.status()).as("Host: %s: %s", host, r).isEqualTo(400);
+                assertThat(distributionError(r).path("errors").path(0).path("message").asText()).as("Host: %s", host)
+                        .contains("the Host header is not a host name or address");
+            }
+        } finally {
+            jetty.detachAppender(logged);
+        }
+        assertThat(logged.list).filteredOn(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+                .extracting(ILoggingEvent::getFormattedMessage).isEmpty();
     }
 }

@@ -16,6 +16,7 @@ import dev.bollard.metadata.OutboxDao;
 import dev.bollard.metadata.WebhookDao;
 import dev.bollard.metadata.WorkItemDao;
 import dev.bollard.secrets.KeyEncryption;
+import dev.bollard.testing.RunsAlone;
 import dev.bollard.testing.TestDatabase;
 import dev.bollard.testing.WebhookReceiver;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -38,6 +39,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * process that stopped before publishing are delivered by the next one; each format's payload; a receiver that fails
  * three times gets exactly one successful delivery; one that stays down gets its webhook disabled, audited.
  */
+// Alone: a healthy webhook's delivery must come within 3 s while another one's backlog times out.
+@RunsAlone
 class WebhookDeliveryTest {
     private static final Actor ALICE = new Actor(Actor.Kind.USER, "alice", "10.0.0.1", "test/1.0");
     private static final String A = "sha256:" + "a".repeat(64);

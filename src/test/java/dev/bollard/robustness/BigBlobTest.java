@@ -3,6 +3,7 @@ package dev.bollard.robustness;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.bollard.testing.Requirements;
+import dev.bollard.testing.RunsAlone;
 import dev.bollard.testing.ServerProcess;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,6 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * (5 GiB) for one streamed PATCH, {@code bollard.bigblob.monolithic.bytes} (1 GiB) for a monolithic POST ?digest=.
  * The data directory is deleted afterwards, whatever the outcome.
  */
+// Alone: it writes and reads gigabytes (the disk is busy for everyone) and bounds the server's memory.
+@RunsAlone
 class BigBlobTest {
 
     /**

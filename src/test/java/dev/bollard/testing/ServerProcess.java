@@ -9,6 +9,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -430,6 +432,16 @@ public final class ServerProcess implements AutoCloseable {
         String name = dir.getFileName() + "-" + sha256(listing.toString()).substring(0, 16);
         Path jars = archiveDir();
         Path jar = jars.resolve(name + ".jar");
+        // The suite's test JVMs run at once (pom.xml's forkCount) and share this directory: one writes the jar while
+        // the other waits, else one's clean-up below would delete the other's half-written jar.
+        try (FileChannel lockFile = FileChannel.open(jars.resolve(".jars.lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+             FileLock ignored = lockFile.lock()) {
+            return writeJar(dir, paths, jars, name, jar);
+        }
+    }
+
+    private static Path writeJar(Path dir, List<Path> paths, Path jars, String name, Path jar) throws IOException {
         if (Files.exists(jar)) {
             return jar;
         }
