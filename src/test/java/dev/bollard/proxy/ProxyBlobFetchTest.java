@@ -13,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -170,7 +171,7 @@ class ProxyBlobFetchTest {
         brokenPull(path, layer, digest);
         upstream.dropAfter.set(7L * MIB);
         brokenPull(path, layer, digest);
-        assertThat(upstream.rangesAsked).containsExactly("bytes=" + 5 * MIB + "-");
+        assertResumedFrom(upstream.rangesAsked, 5 * MIB);
 
         proxy.close();
         proxy = TestRegistry.start(dir.resolve("proxy"));
@@ -179,7 +180,7 @@ class ProxyBlobFetchTest {
         assertThat(whole.body().length).isEqualTo(layer.length);
         assertThat(FaultyUpstream.sha256(whole.body())).isEqualTo(digest);
         assertThat(stored(digest)).isTrue();
-        assertThat(upstream.rangesAsked).containsExactly("bytes=" + 5 * MIB + "-", "bytes=" + 12 * MIB + "-");
+        assertResumedFrom(upstream.rangesAsked, 5 * MIB, 12 * MIB);
         assertThat(upstream.requests("GET", "/v2/app/blobs/" + digest)).isEqualTo(3);
         assertThat(proxy.server().database().read(UploadDao::all).size())
                 .as("no upload session left behind").isZero();
@@ -195,7 +196,7 @@ class ProxyBlobFetchTest {
         brokenPull(path, layer, digest);
         HttpResponse<byte[]> whole = get(path);
         assertThat(FaultyUpstream.sha256(whole.body())).isEqualTo(digest);
-        assertThat(upstream.rangesAsked).containsExactly("bytes=" + 3 * MIB + "-");
+        assertResumedFrom(upstream.rangesAsked, 3 * MIB);
         assertThat(stored(digest)).isTrue();
         assertThat(proxy.server().database().read(UploadDao::all).size()).isZero();
     }
@@ -216,8 +217,22 @@ class ProxyBlobFetchTest {
         upstream.putBlobAt("app", digest, layer);
         HttpResponse<byte[]> whole = get(path);
         assertThat(FaultyUpstream.sha256(whole.body())).isEqualTo(digest);
-        assertThat(upstream.rangesAsked).containsExactly("bytes=" + 3 * MIB + "-");
+        assertResumedFrom(upstream.rangesAsked, 3 * MIB);
         assertThat(stored(digest)).isTrue();
+    }
+
+    /**
+     * Each resumed fetch asked for the rest from where the bytes stored before its drop end: at the drop, or a little
+     * before it when the connection's reset discarded bytes still in flight (seen once in CI: 122 bytes short of
+     * 3 MiB). Never from the start, never beyond the drop.
+     */
+    private static void assertResumedFrom(List<String> asked, long... drops) {
+        assertThat(asked).hasSize(drops.length);
+        for (int i = 0; i < drops.length; i++) {
+            assertThat(asked.get(i)).matches("bytes=\\d+-");
+            long from = Long.parseLong(asked.get(i).substring("bytes=".length(), asked.get(i).length() - 1));
+            assertThat(from).as(asked.get(i)).isBetween(drops[i] - MIB / 2, drops[i]);
+        }
     }
 
     private static byte[] concat(byte[] a, byte[] b) {
