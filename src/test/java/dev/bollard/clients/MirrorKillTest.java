@@ -7,14 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.bollard.json.Json;
 import dev.bollard.testing.Requirements;
 import dev.bollard.testing.ServerProcess;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -41,26 +37,15 @@ class MirrorKillTest {
 
     @TempDir
     Path dir;
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final AdminCalls admin = new AdminCalls(ADMIN_PASSWORD);
     private volatile ServerProcess server;
 
     private HttpResponse<byte[]> call(String method, String path, String json) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(server.uri(path)).header("Authorization", "Basic "
-                        + Base64.getEncoder().encodeToString(("admin:" + ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8)))
-                .header("Accept", String.join(", ", OciLayout.OCI_INDEX, OciLayout.OCI_MANIFEST))
-                .method(method, json == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(json));
-        if (json != null) {
-            b.header("Content-Type", "application/json");
-        }
-        return http.send(b.timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        return admin.call(server, method, path, json);
     }
 
     private JsonNode api(String method, String path, String json, int expected) throws Exception {
-        HttpResponse<byte[]> r = call(method, path, json);
-        String text = new String(r.body(), StandardCharsets.UTF_8);
-        assertThat(r.statusCode()).as("%s %s: %s", method, path, text).isEqualTo(expected);
-        return text.isEmpty() ? null : Json.MAPPER.readTree(text);
+        return admin.api(server, method, path, json, expected);
     }
 
     @Test

@@ -1,12 +1,19 @@
 package dev.bollard.proxy;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.bollard.auth.Identities;
+import dev.bollard.testing.TestRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -55,6 +62,23 @@ final class FaultyUpstream implements AutoCloseable {
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.createContext("/", this::handle);
         server.start();
+    }
+
+    /**
+     * Makes {@code org} of {@code proxy} (access control off; the organization owned by a new user "owner") a proxy
+     * organization of this upstream that checks tags upstream on every pull.
+     */
+    void proxiedBy(TestRegistry proxy, String org) throws Exception {
+        Identities ids = new Identities(proxy.server().database());
+        ids.users().create("owner", "owner-password-1", false);
+        ids.organizations().create(org, "owner");
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            HttpResponse<String> set = http.send(HttpRequest.newBuilder(proxy.uri("/api/v1/organizations/" + org
+                            + "/proxy")).header("Content-Type", "application/json")
+                    .PUT(HttpRequest.BodyPublishers.ofString("{\"url\":\"" + uri() + "\",\"tag_check_seconds\":0}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
+        }
     }
 
     URI uri() {

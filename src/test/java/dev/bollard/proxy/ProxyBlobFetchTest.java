@@ -2,7 +2,6 @@ package dev.bollard.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.bollard.auth.Identities;
 import dev.bollard.metadata.BlobDao;
 import dev.bollard.metadata.UploadDao;
 import dev.bollard.testing.TestRegistry;
@@ -41,14 +40,7 @@ class ProxyBlobFetchTest {
     void start() throws Exception {
         upstream = new FaultyUpstream();
         proxy = TestRegistry.start(dir.resolve("proxy"));
-        Identities ids = new Identities(proxy.server().database());
-        ids.users().create("owner", "owner-password-1", false);
-        ids.organizations().create("hub", "owner");
-        HttpResponse<String> set = http.send(HttpRequest.newBuilder(proxy.uri("/api/v1/organizations/hub/proxy"))
-                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(
-                        "{\"url\":\"" + upstream.uri() + "\",\"tag_check_seconds\":0}")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
+        upstream.proxiedBy(proxy, "hub");
     }
 
     @AfterEach

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.bollard.auth.Identities;
 import dev.bollard.config.ConfigLoader;
 import dev.bollard.metadata.BlobDao;
 import dev.bollard.testing.TestRegistry;
@@ -59,12 +58,7 @@ class ProxyFaultsTest {
         proxy = TestRegistry.start(ConfigLoader.builder().set("data-dir", dir.resolve("proxy").toString())
                 .set("server.listen", "127.0.0.1:0").set("auth.enabled", "false")
                 .set("proxy.upstream-timeout", UPSTREAM_TIMEOUT_SECONDS + "s").load());
-        Identities ids = new Identities(proxy.server().database());
-        ids.users().create("owner", "owner-password-1", false);
-        ids.organizations().create("hub", "owner");
-        HttpResponse<String> set = send("PUT", "/api/v1/organizations/hub/proxy",
-                "{\"url\":\"" + upstream.uri() + "\",\"tag_check_seconds\":0}");
-        assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
+        upstream.proxiedBy(proxy, "hub");
     }
 
     @AfterEach
