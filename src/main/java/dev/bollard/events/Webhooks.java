@@ -368,7 +368,7 @@ public final class Webhooks {
             if (locked.isEmpty() || !locked.get().enabled()) {
                 return false;
             }
-            int failures = WebhookDao.countOutcome(h, webhookId, false);
+            int failures = WebhookDao.countFailure(h, webhookId);
             if (failures < disableAfterFailures) {
                 return false;
             }

@@ -112,10 +112,12 @@ public final class WebhookDao {
         return h.createQuery("SELECT " + COLUMNS + " FROM webhook WHERE enabled = TRUE ORDER BY id").map(ROW).list();
     }
 
-    /** Counts a delivery's outcome: a success resets the failures in a row, a failure adds one; returns the new count. */
-    public static int countOutcome(Handle h, long id, boolean success) {
-        h.createUpdate("UPDATE webhook SET consecutive_failures = "
-                        + (success ? "0" : "consecutive_failures + 1") + " WHERE id = :id")
+    /**
+     * Counts a failed delivery: one more failure in a row; returns the new count. (A success ends the run with
+     * {@link #resetFailures}.)
+     */
+    public static int countFailure(Handle h, long id) {
+        h.createUpdate("UPDATE webhook SET consecutive_failures = consecutive_failures + 1 WHERE id = :id")
                 .bind("id", id).execute();
         return h.createQuery("SELECT consecutive_failures FROM webhook WHERE id = :id").bind("id", id)
                 .mapTo(Integer.class).findOne().orElse(0);
